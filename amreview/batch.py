@@ -1,0 +1,581 @@
+"""Run one parameterised notebook per review, in parallel, and publish each as HTML.
+
+This module is a generic batch executor: it knows jobs (a template notebook, the
+parameters to inject, where to write, a title) and nothing about sales. The flow is
+
+    check_parameters (every job, before any kernel starts)
+      -> execute_review (papermill, one kernel per job)  -> <stem>.ipynb
+      -> notebook_to_html (nbconvert, no code showing)   -> <stem>.html
+    run_reviews runs execute_review over many jobs; write_index publishes a table of them.
+
+Design decisions
+----------------
+* **Validate first.** A misspelled parameter name would otherwise be injected as an unused
+  variable while the notebook silently used its default (papermill only logs a warning), so
+  every job is checked before the first kernel starts. Values must be plain JSON-like
+  Python values: papermill writes anything else (numpy numbers, paths, timestamps, tuples)
+  as a *string*, which would change its type inside the notebook.
+* **Required parameters.** Every variable of a papermill ``parameters`` cell has a default,
+  and papermill exposes no notion of "required". A missing parameter therefore falls back
+  to the notebook's default, *unless* the notebook declares it required with a help comment
+  starting with ``required``: ``am_id = ""  # required: the account manager``.
+* **Spawn, not fork.** Each review runs in a worker process of a ``ProcessPoolExecutor``
+  created with the *spawn* start method. jupyter_client talks to kernels over ZMQ, whose
+  contexts, sockets and background threads do not survive ``fork``; a forked worker can
+  hang or crash at random. Spawn starts a clean interpreter, at the cost of importing
+  papermill once per worker (not per job).
+* **Atomic writes.** Every file is written to a temporary name in its final folder and then
+  renamed with ``os.replace``, which is atomic on one file system: a reader (a person, the
+  index, a resumed batch looking for finished reviews) sees the old file or the new one,
+  never half of one. A failed review keeps its executed notebook (papermill marks the
+  failing cell) and never has an HTML: a stale HTML of an earlier run is removed, so an old
+  success cannot pass for this run's result.
+* **Explicit working directory.** The kernel runs in the template notebook's folder, so
+  relative paths inside notebooks mean the same thing whatever folder the batch was started
+  from, and in every worker.
+* **Failures are results.** ``execute_review`` turns a failing cell, a dead kernel, a
+  timeout or any other exception into a ``failed`` :class:`ReviewResult` carrying a
+  :class:`~amreview.errors.ReviewExecutionError`; one failure never stops the batch. Only a
+  failed *kernel start* is retried (it is usually a transient port or load problem); a
+  failing cell is deterministic and is not.
+* **Self-contained HTML.** Images are inline (base64) and no script is fetched from another
+  host: the lab template's require.js, MathJax, mermaid and widget loaders are left out.
+  The price: LaTeX in markdown shows as source, and outputs that need JavaScript libraries
+  (widgets, plotly) do not render; reviews use static images.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import multiprocessing
+import os
+import sys
+import time
+import urllib.parse
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from amreview.errors import ParameterError, ReviewExecutionError
+
+KERNEL_NAME = "python3"
+KERNEL_START_ATTEMPTS = 3  # a failed kernel start is retried twice
+KERNEL_START_TIMEOUT = 60  # seconds
+RETRY_PAUSE = 0.5  # seconds, times the attempt number
+# The kernel's own log goes to our stderr: a warning about unencrypted TCP (on localhost)
+# at every start, and a "KeyboardInterrupt caught" when jupyter_client interrupts it before
+# shutting it down. A hundred kernels of that drown the progress bar; what matters about a
+# kernel (it died, it timed out, a cell failed) comes back as an exception anyway.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+
+INJECTED_TAG = "injected-parameters"  # papermill tags the cell it adds with this
+ERROR_MARKER_TAG = "papermill-error-cell-tag"  # papermill's markers around a failing cell
+REMOVED_CELL_TAGS = frozenset({INJECTED_TAG, ERROR_MARKER_TAG, "remove-cell"})
+HIDDEN_OUTPUT_TAGS = frozenset({"remove-output"})
+STRIPPED_CELL_METADATA = ("papermill", "execution")  # paths, timings, status
+
+PARAMETER_TYPES = "str, int, float, bool, None, or a list or dict of those"
+
+# The lab template minus every script it would fetch from a CDN.
+_SELF_CONTAINED_TEMPLATE = """\
+{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
+@dataclass(frozen=True)
+class ReviewJob:
+    """One notebook run: ``notebook`` executed with ``parameters``, written next to ``output_stem``.
+
+    ``key`` names the review in results and errors (e.g. the account manager's id, always a
+    ``str``). ``parameters`` go to papermill as they are, so ids must be ``str`` ("00123"
+    stays "00123"). ``output_stem`` ``reports/2026Q3/AM001`` writes ``AM001.ipynb`` and
+    ``AM001.html`` in ``reports/2026Q3``. ``title`` is the HTML ``<title>``.
+    """
+
+    key: str
+    notebook: Path
+    parameters: dict
+    output_stem: Path
+    title: str
+
+
+@dataclass
+class ReviewResult:
+    """What became of one job.
+
+    ``status`` is ``"ok"`` (``html`` and ``notebook`` written) or ``"failed"`` (``html`` is
+    ``None``; ``notebook`` is the executed notebook with papermill's error marker, or ``None``
+    when the kernel never ran; ``error`` says why). ``error.notebook`` is the template and
+    ``error.cell_index`` counts the *template's* cells from 0, so it points at the cell to
+    fix (the executed notebook has papermill's injected cell and markers in addition).
+    ``seconds`` is the wall time of the review, retries included.
+    """
+
+    key: str
+    status: str
+    html: Path | None
+    notebook: Path | None
+    error: ReviewExecutionError | None
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def check_parameters(notebook: Path, parameters: dict) -> None:
+    """Raise :class:`ParameterError` unless ``parameters`` fit what ``notebook`` declares.
+
+    Declared names are those of the notebook's cell tagged ``parameters`` (as papermill
+    infers them). Every problem is reported at once:
+
+    * a name the notebook does not declare (a typo would otherwise be ignored);
+    * a missing name the notebook declares required (help comment starting with
+      ``required``); other missing names fall back to the notebook's defaults;
+    * a value that is not str, int, float, bool, None or a list/dict of those.
+    """
+    problems = parameter_problems(_declared_parameters(Path(notebook)), parameters)
+    if problems:
+        raise ParameterError(f"parameters for {notebook}: " + "; ".join(problems))
+
+
+def parameter_problems(declared: Mapping[str, Mapping[str, Any]], parameters: Mapping) -> list[str]:
+    """The problems :func:`check_parameters` reports, given papermill's inferred parameters."""
+    problems = []
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        declares = ", ".join(repr(n) for n in sorted(declared)) or "none"
+        problems.append(f"unknown {_names(unknown)} (the notebook declares: {declares})")
+    required = [name for name, spec in declared.items() if _is_required(spec)]
+    missing = [name for name in required if name not in parameters]
+    if missing:
+        problems.append(f"missing required {_names(missing)}")
+    for name, value in parameters.items():
+        if not _is_plain_value(value):
+            problems.append(f"{name!r} is a {type(value).__name__}, expected {PARAMETER_TYPES}")
+    return problems
+
+
+def _declared_parameters(notebook: Path) -> dict[str, dict]:
+    import papermill
+
+    if not notebook.is_file():
+        raise ParameterError(f"no notebook {notebook}")
+    return papermill.inspect_notebook(_literal_path(notebook))
+
+
+def _is_required(spec: Mapping[str, Any]) -> bool:
+    return str(spec.get("help") or "").strip().lower().startswith("required")
+
+
+def _is_plain_value(value: object) -> bool:
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return True
+    if isinstance(value, list):
+        return all(_is_plain_value(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain_value(v) for k, v in value.items())
+    return False
+
+
+def _names(names: Sequence[str]) -> str:
+    return ("name " if len(names) == 1 else "names ") + ", ".join(repr(n) for n in names)
+
+
+# --------------------------------------------------------------------------- one review
+
+
+@dataclass
+class _ExecutionProbe:
+    """nbclient hooks: was the kernel ever ready, and which cell was running."""
+
+    kernel_ready: bool = False
+    cell_index: int | None = None  # in the executed notebook
+    injected: list[int] = field(default_factory=list)  # indices of papermill's injected cells
+
+    def on_notebook_start(self, **_: Any) -> None:
+        self.kernel_ready = True
+
+    def on_cell_start(self, cell: Any, cell_index: int, **_: Any) -> None:
+        self.cell_index = cell_index
+        if INJECTED_TAG in cell.get("metadata", {}).get("tags", []):
+            self.injected.append(cell_index)
+
+    def template_index(self, executed_index: int | None) -> int | None:
+        """The index in the template of the executed notebook's cell ``executed_index``."""
+        if executed_index is None:
+            return None
+        return executed_index - sum(1 for i in self.injected if i < executed_index)
+
+
+def execute_review(job: ReviewJob, timeout: float | None = 600) -> ReviewResult:
+    """Check the job's parameters, run its notebook in this process and publish it.
+
+    ``timeout`` limits each *cell* (nbclient's semantics), in seconds; ``None`` for no limit.
+    Raises :class:`ParameterError` before starting a kernel; every other failure becomes a
+    ``failed`` result (see :class:`ReviewResult`).
+    """
+    check_parameters(job.notebook, job.parameters)
+    return _execute_checked(job, timeout)
+
+
+def _execute_checked(job: ReviewJob, timeout: float | None) -> ReviewResult:
+    started = time.perf_counter()
+    ipynb, html = _output_paths(job.output_stem)
+    ipynb.parent.mkdir(parents=True, exist_ok=True)
+    partial = _temporary_sibling(ipynb, ".partial.ipynb")  # papermill wants an .ipynb name
+    try:
+        nb, error = _run_notebook(job, partial, timeout)
+        _settle_notebook(partial, ipynb)
+        if error is None:
+            page = notebook_to_html(nb, job.title, base_dir=Path(job.notebook).resolve().parent)
+            _write_text_atomic(html, page)
+    except Exception as exc:  # nbconvert, a full disk, ...: still one job's failure
+        error = _execution_error(job, exc, None)
+    finally:
+        partial.unlink(missing_ok=True)
+    if error is not None:
+        html.unlink(missing_ok=True)  # an old success must not pass for this run's output
+    return ReviewResult(
+        key=job.key,
+        status="ok" if error is None else "failed",
+        html=html if error is None else None,
+        notebook=ipynb if ipynb.exists() else None,
+        error=error,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _output_paths(stem: Path) -> tuple[Path, Path]:
+    stem = Path(stem)  # not with_suffix: a stem may contain dots ("J.Smith")
+    return stem.with_name(stem.name + ".ipynb"), stem.with_name(stem.name + ".html")
+
+
+def _run_notebook(
+    job: ReviewJob, output: Path, timeout: float | None
+) -> tuple[Any, ReviewExecutionError | None]:
+    """Execute with papermill, retrying a failed kernel start; (notebook, None) or (None, error)."""
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        probe = _ExecutionProbe()
+        try:
+            return _papermill_execute(job, output, timeout, probe), None
+        except Exception as exc:
+            if probe.kernel_ready or attempt == KERNEL_START_ATTEMPTS:
+                return None, _execution_error(job, exc, probe)
+            time.sleep(RETRY_PAUSE * attempt)
+    raise AssertionError("unreachable")
+
+
+def _papermill_execute(job: ReviewJob, output: Path, timeout: float | None, probe: _ExecutionProbe) -> Any:
+    import papermill
+
+    return papermill.execute_notebook(
+        _literal_path(job.notebook),
+        _literal_path(output),
+        parameters=job.parameters,
+        kernel_name=KERNEL_NAME,
+        progress_bar=False,
+        log_output=False,
+        cwd=Path(job.notebook).resolve().parent,
+        start_timeout=KERNEL_START_TIMEOUT,
+        execution_timeout=None if timeout is None else max(1, math.ceil(timeout)),
+        on_notebook_start=probe.on_notebook_start,  # nbclient hooks, passed through papermill
+        on_cell_start=probe.on_cell_start,
+        extra_arguments=KERNEL_ARGUMENTS,
+    )
+
+
+def _literal_path(path: Path) -> str:
+    # papermill formats paths with the parameters (``"{am_id}.ipynb"``): escape braces.
+    return str(path).replace("{", "{{").replace("}", "}}")
+
+
+def _execution_error(job: ReviewJob, exc: Exception, probe: _ExecutionProbe | None) -> ReviewExecutionError:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        cell = probe.template_index(exc.cell_index) if probe else exc.cell_index
+        return ReviewExecutionError(job.key, str(job.notebook), cell, exc.ename, exc.evalue)
+    cell = probe.template_index(probe.cell_index) if probe and probe.kernel_ready else None
+    return ReviewExecutionError(job.key, str(job.notebook), cell, type(exc).__name__, str(exc))
+
+
+def _settle_notebook(partial: Path, ipynb: Path) -> None:
+    """Publish this run's executed notebook, failed or not; never leave an older one."""
+    if partial.exists():
+        os.replace(partial, ipynb)
+    else:
+        ipynb.unlink(missing_ok=True)
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temporary_sibling(path, ".tmp")
+    try:
+        with tmp.open("x", encoding="utf-8") as handle:  # not mkstemp: keep umask permissions
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _temporary_sibling(path: Path, suffix: str) -> Path:
+    """A hidden, unique name in ``path``'s folder: os.replace is atomic within one file system."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}{suffix}")
+
+
+# --------------------------------------------------------------------------- many reviews
+
+
+def run_reviews(
+    jobs: list[ReviewJob],
+    n_jobs: int | None = None,
+    timeout: float | None = 600,
+    progress: bool = True,
+) -> list[ReviewResult]:
+    """Run every job; return their results in the order of ``jobs``.
+
+    Every job's parameters are checked first (:class:`ParameterError` lists every problem
+    of every job, and no kernel starts). ``n_jobs`` reviews run at once (default: the number
+    of CPUs); ``n_jobs=1`` runs them one after the other in this process. One failure never
+    stops the others. ``timeout`` limits each cell, in seconds. ``progress`` shows one
+    progress bar on stderr, with the count of failures.
+    """
+    jobs = list(jobs)
+    workers = (os.cpu_count() or 1) if n_jobs is None else n_jobs
+    if workers < 1:
+        raise ValueError(f"n_jobs must be at least 1, got {n_jobs}")
+    _check_jobs(jobs)
+    if not jobs:
+        return []
+    from tqdm import tqdm
+
+    with tqdm(total=len(jobs), desc="reviews", unit="review", file=sys.stderr, disable=not progress) as bar:
+        bar.set_postfix(failed=0)
+        if workers == 1:
+            return _run_sequential(jobs, timeout, bar)
+        return _run_parallel(jobs, min(workers, len(jobs)), timeout, bar)
+
+
+def _check_jobs(jobs: Sequence[ReviewJob]) -> None:
+    stems = [Path(job.output_stem).resolve() for job in jobs]
+    shared = sorted({str(s) for s in stems if stems.count(s) > 1})
+    if shared:
+        raise ValueError(f"jobs share output stems, they would overwrite each other: {', '.join(shared)}")
+    declared: dict[Path, dict] = {}
+    problems = []
+    for job in jobs:
+        notebook = Path(job.notebook).resolve()
+        try:
+            if notebook not in declared:
+                declared[notebook] = _declared_parameters(notebook)
+        except ParameterError as exc:
+            problems.append(f"{job.key}: {exc}")
+            continue
+        problems += [f"{job.key}: {p}" for p in parameter_problems(declared[notebook], job.parameters)]
+    if problems:
+        raise ParameterError("parameters do not fit the notebooks:\n  " + "\n  ".join(problems))
+
+
+def _run_sequential(jobs: Sequence[ReviewJob], timeout: float | None, bar: Any) -> list[ReviewResult]:
+    results = []
+    for job in jobs:
+        results.append(_execute_checked(job, timeout))
+        _advance(bar, results)
+    return results
+
+
+def _run_parallel(
+    jobs: Sequence[ReviewJob], workers: int, timeout: float | None, bar: Any
+) -> list[ReviewResult]:
+    results: list[ReviewResult | None] = [None] * len(jobs)
+    context = multiprocessing.get_context("spawn")  # ZMQ is not fork-safe
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_import_engines) as pool:
+        futures = {pool.submit(_execute_in_worker, job, timeout): i for i, job in enumerate(jobs)}
+        try:
+            for future in as_completed(futures):
+                i = futures[future]
+                results[i] = _collect(future, jobs[i])
+                _advance(bar, results)
+        except BaseException:  # Ctrl-C: do not start what is still queued
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return [r for r in results if r is not None]
+
+
+def _import_engines() -> None:
+    """Import papermill and nbconvert once per worker (~2 s), so ``seconds`` times reviews."""
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+
+def _execute_in_worker(job: ReviewJob, timeout: float | None) -> tuple[ReviewResult, tuple | None]:
+    """Runs in a worker. ReviewExecutionError does not unpickle, so its fields travel apart."""
+    result = _execute_checked(job, timeout)
+    error = result.error
+    fields = None if error is None else tuple(getattr(error, f.name) for f in dataclasses.fields(error))
+    return dataclasses.replace(result, error=None), fields
+
+
+def _collect(future: Future, job: ReviewJob) -> ReviewResult:
+    try:
+        result, fields = future.result()
+    except Exception as exc:  # the worker died (BrokenProcessPool) or could not send its result
+        error = ReviewExecutionError(job.key, str(job.notebook), None, type(exc).__name__, str(exc))
+        return ReviewResult(job.key, "failed", None, None, error, 0.0)
+    return dataclasses.replace(result, error=None if fields is None else ReviewExecutionError(*fields))
+
+
+def _advance(bar: Any, results: Sequence[ReviewResult | None]) -> None:
+    bar.set_postfix(failed=sum(r is not None and not r.ok for r in results), refresh=False)
+    bar.update(1)
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def notebook_to_html(nb: Any, title: str, base_dir: Path | None = None) -> str:
+    """A self-contained HTML document of an executed notebook, with no code showing.
+
+    Shows outputs and markdown only: code, prompts, papermill's injected-parameters cell and
+    error markers, cells tagged ``remove-cell`` and outputs of cells tagged ``remove-output``
+    are left out, and papermill's metadata (paths, parameters, timings) is stripped. Output
+    images are inline already; images that markdown cells link to are inlined when found in
+    ``base_dir`` (the template's folder; never the process's current directory). ``nb`` is
+    not modified.
+    """
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    nb = _strip_run_metadata(copy.deepcopy(nb))
+    nb.metadata["title"] = title  # the lab template prefers it to resources' name
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = set(REMOVED_CELL_TAGS)
+    config.TagRemovePreprocessor.remove_all_outputs_tags = set(HIDDEN_OUTPUT_TAGS)
+    exporter = HTMLExporter(
+        config=config,
+        template_name="lab",
+        raw_template=_SELF_CONTAINED_TEMPLATE,
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=base_dir is not None,
+    )
+    resources = {"metadata": {"name": title, "path": str(base_dir) if base_dir else ""}}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return body
+
+
+def _strip_run_metadata(nb: Any) -> Any:
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        for key in STRIPPED_CELL_METADATA:
+            cell.metadata.pop(key, None)
+    return nb
+
+
+# --------------------------------------------------------------------------- index
+
+
+def result_row(result: ReviewResult) -> dict[str, object]:
+    """The index row of a result: ``key``, ``status``, ``seconds``, and the reserved ``link``/``error``.
+
+    Merge it with the business columns of the review: ``{**result_row(r), "name": ...}``.
+    """
+    return {
+        "key": result.key,
+        "status": result.status,
+        "seconds": round(result.seconds, 1),
+        "link": None if result.html is None else Path(result.html).absolute(),
+        "error": "" if result.error is None else str(result.error),
+    }
+
+
+def write_index(
+    path: Path,
+    title: str,
+    columns: Sequence[str],
+    rows: Iterable[Mapping[str, object]],
+    link_column: str | None = None,
+) -> None:
+    """Write an HTML index page of reviews to ``path`` (atomically).
+
+    A table with one column per name in ``columns`` and one row per mapping in ``rows``
+    (a missing value, None or NaN shows as an empty cell; numbers are right-aligned). Two
+    row keys are reserved and are not columns:
+
+    * ``link`` — the review's HTML: an absolute path, or a path relative to the index's
+      folder (never to the current directory). The row's ``link_column`` cell (default:
+      the first column) links to it by a relative href. No link when missing or None.
+    * ``error`` — the error text, shown under the status of a failed row.
+
+    A ``status`` column shows ``ok``/``failed`` as a coloured label; failed rows are
+    highlighted. Every value is HTML-escaped. The page loads nothing from elsewhere.
+    """
+    import jinja2
+
+    path = Path(path)
+    link_column = link_column or (columns[0] if columns else None)
+    if link_column is not None and link_column not in columns:
+        raise ValueError(f"link_column {link_column!r} is not one of the columns {list(columns)}")
+    table = [_index_row(row, columns, link_column, path.parent) for row in rows]
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("amreview", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    html = env.get_template("index.html.j2").render(
+        title=title,
+        columns=list(columns),
+        rows=table,
+        n_ok=sum(r["status"] == "ok" for r in table),
+        n_failed=sum(r["status"] == "failed" for r in table),
+    )
+    _write_text_atomic(path, html)
+
+
+def _index_row(
+    row: Mapping[str, object], columns: Sequence[str], link_column: str | None, index_dir: Path
+) -> dict:
+    link = row.get("link")
+    href = _relative_href(Path(link), index_dir) if link else None
+    cells = [
+        {
+            "text": _display(row.get(column)),
+            "href": href if column == link_column else None,
+            "numeric": isinstance(row.get(column), (int, float)) and not isinstance(row.get(column), bool),
+            "is_status": column == "status",
+        }
+        for column in columns
+    ]
+    return {"cells": cells, "status": str(row.get("status", "")), "error": str(row.get("error") or "")}
+
+
+def _display(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _relative_href(target: Path, index_dir: Path) -> str:
+    if target.is_absolute():
+        target = Path(os.path.relpath(target.resolve(), Path(index_dir).resolve()))
+    return urllib.parse.quote(target.as_posix())

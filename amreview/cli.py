@@ -1,0 +1,111 @@
+"""The ``amreview`` command: each sub-command turns its arguments into one library call.
+
+Errors that amreview raises on purpose (bad data, a bad period, a failed review) are printed
+as one clear message on stderr with a non-zero exit code, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from amreview.errors import AmreviewError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="amreview")
+def cli() -> None:
+    """Quarterly performance reviews for account managers."""
+
+
+@cli.command()
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the sample pack to.")
+@click.option("--seed", default=None, type=int, help="Random seed (same seed, same pack).")
+@click.option("--format", "file_format", default="csv", type=click.Choice(["csv", "parquet", "xlsx"]),
+              show_default=True, help="File format of the tables.")
+def sample(out: Path, seed: int | None, file_format: str) -> None:
+    """Write the built-in sample data pack (an IT distributor) to a folder."""
+    from amreview.datapack import write_pack
+    from amreview.sample import SAMPLE_SEED, generate_sample
+
+    folder = write_pack(generate_sample(SAMPLE_SEED if seed is None else seed), out, file_format)
+    click.echo(f"sample data pack written to {folder}")
+
+
+@cli.command()
+@click.argument("pack", type=str)
+def validate(pack: str) -> None:
+    """Check a data pack against the data contract; list every problem found."""
+    from amreview.datapack import load_pack
+
+    loaded = load_pack(pack)
+    counts = ", ".join(f"{name} {len(frame):,}" for name, frame in loaded.tables.items())
+    click.echo(f"{pack}: valid ({counts} rows)")
+
+
+@cli.command()
+@click.option("--data", required=True, help="The data pack: a folder, or 'sample'.")
+@click.option("--period", required=True, help="The quarter, e.g. 2026Q3.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Output file: .csv or .xlsx.")
+def scorecard(data: str, period: str, out: Path) -> None:
+    """Write one row of KPIs per account manager for a quarter."""
+    from amreview.datapack import load_pack
+    from amreview.export import write_table
+    from amreview.periods import Quarter
+    from amreview.scorecard import core_scorecard
+
+    quarter = Quarter.parse(period)
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        raise click.BadParameter("expected a file name ending in .csv or .xlsx", param_hint="--out")
+    card = core_scorecard(load_pack(data), quarter)
+    write_table(card, out)
+    click.echo(f"scorecard for {quarter}: {len(card)} account managers written to {out}")
+
+
+@cli.command()
+@click.option("--data", required=True, help="The data pack: a folder, or 'sample'.")
+@click.option("--period", required=True, help="The quarter, e.g. 2026Q3.")
+@click.option("--out", "out", default=Path("reports"), show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Reports folder.")
+@click.option("--jobs", default=None, type=click.IntRange(min=1),
+              help="Reviews run at once (default: the number of cores).")
+@click.option("--am", "am_ids", multiple=True, help="Only this account manager (repeatable).")
+@click.option("--timeout", default=600.0, show_default=True, type=float, help="Seconds allowed per notebook cell.")
+@click.option("--notebook", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A review notebook of your own (default: notebooks/am_quarterly_review.ipynb).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def run(data: str, period: str, out: Path, jobs: int | None, am_ids: tuple[str, ...], timeout: float,
+        notebook: Path | None, quiet: bool) -> None:
+    """Produce one HTML review per account manager, and an index page."""
+    from amreview.runner import REVIEW_NOTEBOOK, run_quarterly_reviews
+
+    summary = run_quarterly_reviews(data, period, out, n_jobs=jobs, am_ids=list(am_ids) or None,
+                                    timeout=timeout, progress=not quiet, notebook=notebook or REVIEW_NOTEBOOK)
+    click.echo(summary.describe())
+    if summary.failed:
+        sys.exit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning amreview's own errors into a message and an exit code."""
+    try:
+        cli.main(args=argv, prog_name="amreview", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except AmreviewError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""The exception hierarchy of amreview.
+
+Every error the library raises on purpose derives from :class:`AmreviewError`, so the CLI
+can turn any of them into one clear message and an exit code, and never a traceback.
+
+* :class:`DataError` — a data pack breaks the contract; carries a table of problems.
+* :class:`PeriodError` — a period label that is not a quarter ``YYYYQn``.
+* :class:`ConfigError` — a bad configuration file.
+* :class:`ParameterError` — notebook parameters that do not match what the notebook declares.
+* :class:`ReviewExecutionError` — a review notebook failed for one account manager.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+PROBLEM_COLUMNS = ["table", "row", "column", "check", "expected", "found"]
+
+
+class AmreviewError(Exception):
+    """Root of every error amreview raises on purpose."""
+
+    exit_code = 1
+
+
+class PeriodError(AmreviewError, ValueError):
+    """A period label that is not a quarter ``YYYYQn`` (or a month ``YYYY-MM`` where allowed)."""
+
+    exit_code = 2
+
+
+class ConfigError(AmreviewError):
+    """A configuration file or value that cannot be used."""
+
+    exit_code = 2
+
+
+class ParameterError(AmreviewError):
+    """Parameters passed to a notebook that it does not declare, or required ones missing."""
+
+    exit_code = 2
+
+
+class DataError(AmreviewError):
+    """A data pack that breaks the contract.
+
+    ``problems`` is a DataFrame with the columns :data:`PROBLEM_COLUMNS`: the table, the
+    row as a person sees it in the file (spreadsheet numbering: the header is row 1, so the
+    first data row is row 2; empty when the problem is not about one row), the column, the
+    check that failed, what was expected and what was found. Validation is lazy: one error
+    carries every problem found, so a user fixes a file once, not once per problem.
+    """
+
+    exit_code = 3
+
+    def __init__(self, problems: pd.DataFrame, source: str = ""):
+        self.problems = problems.reindex(columns=PROBLEM_COLUMNS).reset_index(drop=True)
+        self.source = source
+        super().__init__(self.render())
+
+    def render(self, limit: int = 50) -> str:
+        """One line per problem, at most ``limit`` lines, then a count of the rest."""
+        head = f"the data pack {self.source!r} " if self.source else "the data pack "
+        n = len(self.problems)
+        lines = [f"{head}breaks the data contract ({n} problem{'s' if n != 1 else ''}):"]
+        for problem in self.problems.head(limit).itertuples(index=False):
+            lines.append("  - " + describe_problem(problem._asdict()))
+        if n > limit:
+            lines.append(f"  … and {n - limit} more")
+        return "\n".join(lines)
+
+
+def describe_problem(problem: dict) -> str:
+    """``table sales, row 7, column revenue: expected a number, found 'abc'``."""
+    where = [f"table {problem['table']}"]
+    row = problem.get("row")
+    if row is not None and not (isinstance(row, float) and pd.isna(row)) and row != "":
+        where.append(f"row {row}")
+    column = problem.get("column")
+    if isinstance(column, str) and column:
+        where.append(f"column {column}")
+    text = ", ".join(where) + f": expected {problem['expected']}"
+    found = problem.get("found")
+    if found is not None and not (isinstance(found, float) and pd.isna(found)) and found != "":
+        text += f", found {found}"
+    return text
+
+
+@dataclass
+class ReviewExecutionError(AmreviewError):
+    """A review notebook failed for one account manager.
+
+    Carries who (``am_id``), which notebook, the failing cell's index (``cell_index``; ``None``
+    when the kernel died or timed out outside a cell) and the error's name and value.
+    """
+
+    am_id: str
+    notebook: str
+    cell_index: int | None
+    ename: str
+    evalue: str
+
+    def __post_init__(self):
+        super().__init__(str(self))
+
+    def __reduce__(self):
+        # Exceptions pickle through their args; a dataclass needs its fields instead, so the
+        # error can travel back from a worker process intact.
+        return (type(self), (self.am_id, self.notebook, self.cell_index, self.ename, self.evalue))
+
+    def __str__(self) -> str:
+        cell = f"cell {self.cell_index}" if self.cell_index is not None else "outside any cell"
+        return f"review of {self.am_id} failed in {self.notebook} ({cell}): {self.ename}: {self.evalue}"

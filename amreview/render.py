@@ -1,0 +1,108 @@
+"""Rendering numbers for people: one place for money, percentage and count formats, and the
+HTML pieces a review displays. Everything from the data is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+
+from amreview.review import ReviewHeader
+
+MINUS = "\u2212"
+NO_TARGET = "no target"
+NOT_MEANINGFUL = "n/a"
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def money(value, decimals: int = 0) -> str:
+    """``1234567.8`` → ``1,234,568``; negatives with a true minus sign; ``n/a`` when missing."""
+    if _missing(value):
+        return NOT_MEANINGFUL
+    text = f"{abs(value):,.{decimals}f}"
+    return f"{MINUS}{text}" if round(value, decimals) < 0 else text
+
+
+def compact_money(value) -> str:
+    """``412_345`` → ``412k``; ``1_234_567`` → ``1.23m`` (for narrative lines)."""
+    if _missing(value):
+        return NOT_MEANINGFUL
+    size = abs(value)
+    if size >= 1e6:
+        text = f"{size / 1e6:.2f}m"
+    elif size >= 1e3:
+        text = f"{size / 1e3:.0f}k"
+    else:
+        text = f"{size:.0f}"
+    return f"{MINUS}{text}" if value < 0 else text
+
+
+def pct(value, decimals: int = 1, missing: str = NOT_MEANINGFUL) -> str:
+    """A fraction as a percentage: ``0.1234`` → ``12.3 %``; ``missing`` when there is none."""
+    if _missing(value):
+        return missing
+    text = f"{abs(value) * 100:.{decimals}f} %"
+    return f"{MINUS}{text}" if round(value * 100, decimals) < 0 else text
+
+
+def attainment_pct(value) -> str:
+    """Attainment as a percentage, ``no target`` where there is no target."""
+    return pct(value, decimals=0, missing=NO_TARGET)
+
+
+def count(value) -> str:
+    """A whole number with thousands separators."""
+    if _missing(value):
+        return NOT_MEANINGFUL
+    return f"{int(round(value)):,}"
+
+
+def header_html(header: ReviewHeader) -> str:
+    """The review's title block: name, role line and the period's dates (escaped)."""
+    e = html.escape
+    team = f" · {e(header.team)}" if header.team else ""
+    started = ""
+    if header.start_date is not None and header.start_date >= header.quarter.start:
+        started = f"<p class='amr-note'>Started in role on {header.start_date:%d %b %Y}: a partial quarter.</p>"
+    return (
+        "<div class='amr-header'>"
+        f"<h1>{e(header.name)}</h1>"
+        f"<p>Account manager {e(header.am_id)} · reports to {e(header.manager)}{team}</p>"
+        f"<p>Quarterly review {e(str(header.quarter))}: {e(header.period_label)}</p>"
+        f"{started}</div>"
+    )
+
+
+def headline_styler(table: pd.DataFrame, counts: tuple[str, ...] = ("New accounts",)):
+    """The headline table (measure rows; actual, target, attainment) as a formatted Styler."""
+    shown = pd.DataFrame(index=table.index)
+    shown["Actual"] = [count(v) if m in counts else money(v) for m, v in table["actual"].items()]
+    shown["Target"] = [(count(v) if m in counts else money(v)) if not _missing(v) else NO_TARGET
+                       for m, v in table["target"].items()]
+    shown["Attainment"] = [attainment_pct(v) for v in table["attainment"]]
+    shown.index.name = None
+    return shown.style.format(escape="html").format_index(escape="html")
+
+
+def figures_styler(rows: list[tuple[str, str]]):
+    """A two-column table of already formatted (label, value) pairs."""
+    frame = pd.DataFrame(rows, columns=["", "value"]).set_index("")
+    frame.index.name = None
+    return frame.style.format(escape="html").format_index(escape="html").hide(axis="columns")
+
+
+def accounts_styler(table: pd.DataFrame):
+    """Top accounts: name, revenue, gross margin, GM %, share of the AM's margin."""
+    shown = pd.DataFrame({
+        "Account": table["account"],
+        "Revenue": table["revenue"].map(money),
+        "Gross margin": table["gross_margin"].map(money),
+        "GM %": table["gm_pct"].map(pct),
+        "Share of margin": table["share_of_margin"].map(pct),
+    })
+    return shown.style.format(escape="html").hide(axis="index")

@@ -1,0 +1,62 @@
+"""Shared fixtures: a tiny hand-made pack whose figures are computed by hand in the tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def hand_tables() -> dict[str, pd.DataFrame]:
+    """A pack with only the contract's required columns, small enough to compute by hand."""
+    account_managers = pd.DataFrame({
+        "am_id": ["AM1", "AM2", "AM3"],
+        "name": ["Ada Lovelace", "Brian Kernighan", "Cleo Starter"],
+        "manager": ["Grace Hopper", "Grace Hopper", "Grace Hopper"],
+    })
+    sales = pd.DataFrame(
+        [
+            # line_id, invoice_date, am_id, account_id, product, quantity, revenue, cost
+            ("L1", "2026-07-05", "AM1", "A", "HP ProBook 450", 2, 1000.0, 900.0),
+            ("L2", "2026-08-10", "AM1", "B", "Cisco C9200L", 1, 500.0, 400.0),
+            ("L3", "2026-09-30", "AM1", "A", "HP ProBook 450", -1, -200.0, -180.0),  # a return
+            ("L4", "2026-06-30", "AM1", "A", "HP ProBook 450", 1, 999.0, 1.0),  # Q2: outside Q3
+            ("L5", "2026-07-01", "AM2", "C", "Dell P2425", 3, 300.0, 270.0),
+            ("L6", "2026-10-01", "AM2", "C", "Dell P2425", 1, 100.0, 90.0),  # Q4: outside Q3
+            ("L7", "2026-08-01", "AM2", "D", "APC Smart-UPS", -1, -50.0, -40.0),  # only a return
+            ("X2", "2026-09-15", "AM2", "E", "Logitech MX", 1, 10.0, 8.0),  # tie on date with X1
+            ("X1", "2026-09-15", "AM1", "E", "Logitech MX", 1, 20.0, 15.0),
+        ],
+        columns=["line_id", "invoice_date", "am_id", "account_id", "product", "quantity", "revenue", "cost"],
+    )
+    targets = pd.DataFrame(
+        [
+            ("AM1", "2026Q3", "revenue", 1000.0),
+            ("AM1", "2026-07", "gross_margin", 50.0),
+            ("AM1", "2026-08", "gross_margin", 50.0),
+            ("AM1", "2026-09", "gross_margin", 100.0),
+            ("AM2", "2026Q3", "revenue", 0.0),  # a zero target is no target
+            ("AM1", "2026Q3", "new_accounts", 4.0),
+        ],
+        columns=["am_id", "period", "measure", "target"],
+    )
+    return {"account_managers": account_managers, "sales": sales, "targets": targets}
+
+
+@pytest.fixture
+def hand_pack_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "hand_pack"
+    folder.mkdir()
+    for name, frame in hand_tables().items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not present")
+    return SHARED

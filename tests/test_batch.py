@@ -1,0 +1,377 @@
+"""Tests of amreview.batch.
+
+Real kernels are slow (1–2 s each), so they are counted: one module-scoped successful run
+that several tests inspect, a batch of three, one failure over a stale HTML and one
+timeout — six kernel runs. Retries, HTML conversion and the index are tested without one.
+"""
+
+from __future__ import annotations
+
+import copy
+import html as html_lib
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from papermill.exceptions import PapermillExecutionError
+
+from amreview import batch
+from amreview.batch import (
+    ReviewJob,
+    ReviewResult,
+    check_parameters,
+    execute_review,
+    notebook_to_html,
+    result_row,
+    run_reviews,
+    write_index,
+)
+from amreview.errors import ParameterError, ReviewExecutionError
+
+FIXTURES = Path(__file__).parent / "fixtures" / "batch"
+REVIEW = FIXTURES / "review.ipynb"
+FAILING_CELL = 3  # of review.ipynb: raises when ``fail`` is true
+SLEEPING_CELL = 4  # of review.ipynb: sleeps ``sleep_seconds``
+
+EXTERNAL_SOURCE = re.compile(
+    r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//", re.IGNORECASE
+)
+
+
+def make_job(folder: Path, key: str, **parameters) -> ReviewJob:
+    return ReviewJob(
+        key=key,
+        notebook=REVIEW,
+        parameters={"who": key, **parameters},
+        output_stem=folder / key,
+        title=f"Review of {key}",
+    )
+
+
+def stream_text(nb) -> str:
+    return "".join(
+        output.get("text", "")
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "stream"
+    )
+
+
+def error_outputs(nb) -> list:
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+
+
+# --------------------------------------------------------------------------- a successful run
+
+
+@pytest.fixture(scope="module")
+def ok_review(tmp_path_factory) -> tuple[ReviewResult, Path]:
+    folder = tmp_path_factory.mktemp("ok")
+    return execute_review(make_job(folder, "00123")), folder
+
+
+@pytest.fixture(scope="module")
+def ok_html(ok_review) -> str:
+    result, _ = ok_review
+    return result.html.read_text(encoding="utf-8")
+
+
+def test_a_successful_review_writes_its_notebook_and_html_and_nothing_else(ok_review):
+    result, folder = ok_review
+    assert (result.key, result.status, result.error) == ("00123", "ok", None)
+    assert result.html == folder / "00123.html"
+    assert result.notebook == folder / "00123.ipynb"
+    assert sorted(p.name for p in folder.iterdir()) == ["00123.html", "00123.ipynb"]  # no temp files
+    assert result.seconds > 0
+
+
+def test_a_string_id_stays_a_string_inside_the_notebook(ok_review):
+    result, _ = ok_review
+    executed = nbformat.read(result.notebook, as_version=4)
+    assert "MARKER who='00123' type=str" in stream_text(executed)
+
+
+def test_html_shows_outputs_but_no_code(ok_html):
+    text = html_lib.unescape(ok_html)
+    assert "MARKER who='00123' type=str" in text
+    assert "data:image/png;base64," in ok_html  # the plot, inline
+    assert "print(f" not in text
+    assert "raise RuntimeError" not in text
+    assert "fail = False" not in text
+
+
+def test_html_leaves_out_injected_parameters_and_tagged_cells(ok_html):
+    text = html_lib.unescape(ok_html)
+    assert "# Parameters" not in text  # the source of papermill's injected cell
+    assert "injected-parameters" not in text
+    assert "SECRET-OF-A-REMOVED-CELL" not in text  # tag remove-cell
+    assert "OUTPUT-THAT-IS-HIDDEN" not in text  # tag remove-output
+
+
+def test_html_has_no_papermill_metadata_nor_paths(ok_review, ok_html):
+    _, folder = ok_review
+    assert "papermill" not in ok_html.lower()
+    assert str(FIXTURES.resolve()) not in ok_html
+    assert str(folder) not in ok_html
+
+
+def test_html_loads_nothing_from_another_host(ok_html):
+    assert EXTERNAL_SOURCE.findall(ok_html) == []
+    assert re.findall(r"<script\b[^>]*\bsrc=", ok_html) == []  # require.js, MathJax
+    assert "cdnjs" not in ok_html  # mermaid is imported from a script body
+
+
+def test_html_has_the_job_title(ok_html):
+    assert "<title>Review of 00123</title>" in ok_html
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def test_a_batch_runs_in_parallel_and_one_failure_stops_nothing(tmp_path, capsys):
+    jobs = [make_job(tmp_path, "AM1"), make_job(tmp_path, "AM2", fail=True), make_job(tmp_path, "AM3")]
+
+    results = run_reviews(jobs, n_jobs=2, timeout=60, progress=True)
+
+    assert [r.key for r in results] == ["AM1", "AM2", "AM3"]
+    assert [r.status for r in results] == ["ok", "failed", "ok"]
+    for result in (results[0], results[2]):
+        assert result.html.is_file() and result.error is None
+    failed = results[1]
+    assert failed.html is None and not (tmp_path / "AM2.html").exists()
+    assert failed.notebook == tmp_path / "AM2.ipynb"
+    kept = nbformat.read(failed.notebook, as_version=4)
+    assert [o.evalue for o in error_outputs(kept)] == ["asked to fail for AM2"]
+    assert any("papermill-error-cell-tag" in c.metadata.get("tags", []) for c in kept.cells)
+    error = failed.error
+    assert isinstance(error, ReviewExecutionError)
+    assert (error.am_id, error.cell_index, error.ename) == ("AM2", FAILING_CELL, "RuntimeError")
+    assert error.notebook == str(REVIEW)
+    assert "AM2" in str(error) and f"cell {FAILING_CELL}" in str(error)
+    assert "failed=1" in capsys.readouterr().err
+
+
+def test_a_failed_run_removes_the_html_of_an_earlier_success(tmp_path):
+    (tmp_path / "AM9.html").write_text("<p>an earlier success</p>")
+    (tmp_path / "AM9.ipynb").write_text("{}")
+
+    result = execute_review(make_job(tmp_path, "AM9", fail=True))
+
+    assert result.status == "failed"
+    assert not (tmp_path / "AM9.html").exists()
+    assert error_outputs(nbformat.read(tmp_path / "AM9.ipynb", as_version=4))  # this run's notebook
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["AM9.ipynb"]
+
+
+def test_a_timeout_is_a_failed_result_naming_the_cell(tmp_path):
+    [result] = run_reviews([make_job(tmp_path, "AM5", sleep_seconds=30)], n_jobs=1, timeout=1, progress=False)
+
+    assert result.status == "failed" and result.html is None
+    assert (result.error.ename, result.error.cell_index) == ("CellTimeoutError", SLEEPING_CELL)
+    assert result.seconds < 20
+
+
+# --------------------------------------------------------------------------- retries (no kernel)
+
+
+def fake_papermill(outcomes: list):
+    """A stand-in for batch._papermill_execute: each call takes the next outcome.
+
+    ``"no kernel"`` fails before the kernel is ready; ``"cell error"`` fails in a cell
+    after papermill's injected cell; ``"ok"`` writes the template as the executed notebook.
+    """
+    calls = []
+
+    def execute(job, output, timeout, probe):
+        outcome = outcomes[len(calls)]
+        calls.append(outcome)
+        if outcome == "no kernel":
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        probe.on_notebook_start(notebook=None)
+        if outcome == "cell error":
+            probe.on_cell_start(cell=new_code_cell(metadata={"tags": ["injected-parameters"]}), cell_index=2)
+            raise PapermillExecutionError(FAILING_CELL + 1, 3, "", "ValueError", "bad", [])
+        nb = nbformat.read(REVIEW, as_version=4)
+        nbformat.write(nb, output)
+        return nb
+
+    return execute, calls
+
+
+@pytest.fixture
+def no_pause(monkeypatch):
+    monkeypatch.setattr(batch, "RETRY_PAUSE", 0)
+
+
+def test_a_failed_kernel_start_is_retried(tmp_path, monkeypatch, no_pause):
+    execute, calls = fake_papermill(["no kernel", "no kernel", "ok"])
+    monkeypatch.setattr(batch, "_papermill_execute", execute)
+
+    result = execute_review(make_job(tmp_path, "AM1"))
+
+    assert result.status == "ok" and len(calls) == 3
+
+
+def test_a_kernel_that_never_starts_fails_after_three_attempts(tmp_path, monkeypatch, no_pause):
+    execute, calls = fake_papermill(["no kernel"] * 3)
+    monkeypatch.setattr(batch, "_papermill_execute", execute)
+    (tmp_path / "AM1.ipynb").write_text("{}")  # an earlier run's
+
+    result = execute_review(make_job(tmp_path, "AM1"))
+
+    assert len(calls) == 3
+    assert (result.status, result.html, result.notebook) == ("failed", None, None)
+    assert (result.error.ename, result.error.cell_index) == ("RuntimeError", None)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_cell_error_is_not_retried_and_counts_template_cells(tmp_path, monkeypatch, no_pause):
+    execute, calls = fake_papermill(["cell error", "ok"])
+    monkeypatch.setattr(batch, "_papermill_execute", execute)
+
+    result = execute_review(make_job(tmp_path, "AM1"))
+
+    assert calls == ["cell error"]
+    assert (result.error.ename, result.error.cell_index) == ("ValueError", FAILING_CELL)
+
+
+# --------------------------------------------------------------------------- parameters (no kernel)
+
+
+def test_check_parameters_accepts_declared_names_and_string_ids():
+    check_parameters(REVIEW, {"who": "00123", "fail": False, "sleep_seconds": 0.5})
+
+
+def test_check_parameters_names_an_unknown_parameter():
+    declared = r"\(the notebook declares: 'fail', 'sleep_seconds', 'who'\)"
+    with pytest.raises(ParameterError, match=r"unknown name 'whom' " + declared):
+        check_parameters(REVIEW, {"who": "AM1", "whom": "AM1"})
+
+
+def test_check_parameters_names_a_missing_required_parameter():
+    with pytest.raises(ParameterError, match=r"missing required name 'who'"):
+        check_parameters(REVIEW, {"fail": True})
+
+
+def test_a_missing_optional_parameter_falls_back_to_the_default():
+    check_parameters(REVIEW, {"who": "AM1"})  # fail and sleep_seconds keep their defaults
+
+
+@pytest.mark.parametrize("value", [("a", "b"), Path("x"), {1: "a"}, ["ok", object()]])
+def test_check_parameters_refuses_values_papermill_would_turn_into_strings(value):
+    with pytest.raises(ParameterError, match=r"'fail' is a \w+, expected str, int"):
+        check_parameters(REVIEW, {"who": "AM1", "fail": value})
+
+
+def test_check_parameters_of_a_missing_notebook():
+    with pytest.raises(ParameterError, match="no notebook"):
+        check_parameters(FIXTURES / "nope.ipynb", {})
+
+
+def test_run_reviews_checks_every_job_before_any_kernel_starts(tmp_path, monkeypatch):
+    def must_not_run(*args):
+        raise AssertionError("a review ran")
+
+    monkeypatch.setattr(batch, "_execute_checked", must_not_run)
+    jobs = [make_job(tmp_path, "AM1"), make_job(tmp_path, "AM2", whom="x"), make_job(tmp_path, "AM3", wen=1)]
+
+    with pytest.raises(ParameterError) as raised:
+        run_reviews(jobs, n_jobs=1, progress=False)
+
+    message = str(raised.value)
+    assert "AM2: unknown name 'whom'" in message and "AM3: unknown name 'wen'" in message
+    assert "AM1" not in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_reviews_refuses_jobs_that_would_overwrite_each_other(tmp_path):
+    twin = make_job(tmp_path, "AM1")
+    with pytest.raises(ValueError, match="share output stems"):
+        run_reviews([twin, twin], n_jobs=1, progress=False)
+
+
+def test_run_reviews_of_nothing_and_of_no_worker(tmp_path):
+    assert run_reviews([], progress=False) == []
+    with pytest.raises(ValueError, match="n_jobs must be at least 1"):
+        run_reviews([make_job(tmp_path, "AM1")], n_jobs=0)
+
+
+# --------------------------------------------------------------------------- HTML (no kernel)
+
+
+def executed_like_papermill() -> nbformat.NotebookNode:
+    def code(source, text, tags=()):
+        cell = new_code_cell(source, outputs=[new_output("stream", name="stdout", text=text)])
+        cell.metadata["tags"] = list(tags)
+        cell.metadata["papermill"] = {"status": "completed", "duration": 0.1}
+        return cell
+
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Heading $x^2$"),
+            code('who = "nobody"', "", ["parameters"]),
+            code('who = "AM1"', "INJECTED-OUTPUT", ["injected-parameters"]),
+            code("print('visible')", "VISIBLE-OUTPUT"),
+            code("print('gone')", "REMOVED-CELL-OUTPUT", ["remove-cell"]),
+            code("print('hidden')", "HIDDEN-OUTPUT", ["remove-output"]),
+        ]
+    )
+    nb.metadata["papermill"] = {"input_path": "/secret/in.ipynb", "parameters": {"who": "AM1"}}
+    return nb
+
+
+def test_notebook_to_html_keeps_outputs_only_and_does_not_touch_its_input():
+    nb = executed_like_papermill()
+    before = copy.deepcopy(nb)
+
+    page = notebook_to_html(nb, "Q3 <review> & more")
+
+    assert nb == before
+    assert "VISIBLE-OUTPUT" in page and "Heading" in page
+    absent = ["INJECTED-OUTPUT", "REMOVED-CELL-OUTPUT", "HIDDEN-OUTPUT", "print(", "/secret/", "papermill"]
+    assert [text for text in absent if text in page] == []
+    assert "<title>Q3 &lt;review&gt; &amp; more</title>" in page
+    assert EXTERNAL_SOURCE.findall(page) == []
+
+
+# --------------------------------------------------------------------------- index (no kernel)
+
+
+def test_write_index_links_reviews_and_shows_failures(tmp_path):
+    reports = tmp_path / "reports"
+    ok = ReviewResult("AM1", "ok", reports / "2026Q3" / "AM 1.html", None, None, 2.04)
+    error = ReviewExecutionError("AM2", "review.ipynb", 3, "RuntimeError", "no <data>")
+    failed = ReviewResult("AM2", "failed", None, None, error, 0.5)
+    rows = [{**result_row(ok), "name": "Ann"}, {**result_row(failed), "name": "<script>alert(1)</script>"}]
+
+    write_index(reports / "index.html", "Q3 & reviews", ["name", "key", "status", "seconds"], rows)
+
+    page = (reports / "index.html").read_text(encoding="utf-8")
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert '<a href="2026Q3/AM%201.html">Ann</a>' in page
+    assert "<title>Q3 &amp; reviews</title>" in page
+    assert page.count('<tr class="failed">') == 1
+    assert "no &lt;data&gt;" in page and "cell 3" in page
+    assert 'class="status status-ok"' in page and 'class="status status-failed"' in page
+    assert "<td class=\"num\">2.0</td>" in page
+    assert EXTERNAL_SOURCE.findall(page) == []
+    assert [p.name for p in reports.iterdir()] == ["index.html"]
+
+
+def test_write_index_takes_a_relative_link_as_relative_to_the_index(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # not to the current directory
+    rows = [{"key": "AM1", "link": "AM1.html"}, {"key": "AM2", "link": None}]
+
+    write_index(tmp_path / "out" / "index.html", "t", ["key"], rows)
+
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="AM1.html">AM1</a>' in page and "<td>AM2</td>" in page
+
+
+def test_write_index_refuses_a_link_column_it_does_not_show(tmp_path):
+    with pytest.raises(ValueError, match="link_column 'name'"):
+        write_index(tmp_path / "index.html", "t", ["key"], [], link_column="name")

@@ -1,0 +1,166 @@
+"""Loading and validating packs: every problem named by table, row, column and expectation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from amreview.datapack import load_pack, validate_tables, write_pack
+from amreview.errors import DataError
+from tests.conftest import hand_tables
+
+
+def _problems(exc: DataError) -> list[tuple]:
+    return [tuple(r) for r in exc.problems[["table", "row", "column", "check"]].itertuples(index=False)]
+
+
+def test_load_folder_of_csv(hand_pack_dir):
+    pack = load_pack(hand_pack_dir)
+    assert set(pack.tables) == {"account_managers", "sales", "targets"}
+    assert pack.sales["invoice_date"].dtype.kind == "M"
+    assert pack.sales["deal_type"].eq("run_rate").all()  # contract default for a missing column
+    assert not pack.sales["vendor_programme"].any()
+    assert pack.fingerprint and len(pack.fingerprint) == 64
+
+
+@pytest.mark.parametrize("file_format", ["csv", "parquet", "xlsx"])
+def test_each_file_format_loads_to_the_same_pack(tmp_path, file_format):
+    folder = write_pack(hand_tables(), tmp_path / file_format, file_format)
+    pack = load_pack(folder)
+    reference = validate_tables(hand_tables())
+    for table in reference.tables:
+        pd.testing.assert_frame_equal(pack[table], reference[table], check_dtype=False)
+
+
+def test_missing_required_table_is_named(tmp_path, hand_pack_dir):
+    (hand_pack_dir / "targets.csv").unlink()
+    with pytest.raises(DataError, match="table targets: expected a file targets.csv"):
+        load_pack(hand_pack_dir)
+
+
+def test_missing_folder(tmp_path):
+    with pytest.raises(DataError, match="no folder"):
+        load_pack(tmp_path / "nowhere")
+
+
+def test_bad_cells_are_all_reported_with_file_row_numbers(hand_pack_dir):
+    sales = pd.read_csv(hand_pack_dir / "sales.csv", dtype=str)
+    sales.loc[0, "revenue"] = "abc"  # row 2 of the file
+    sales.loc[2, "invoice_date"] = "31/12/2026"  # row 4
+    sales.loc[3, "line_id"] = "L1"  # duplicate of row 2 → rows 2 and 5
+    sales.loc[4, "am_id"] = None  # row 6: required
+    sales.to_csv(hand_pack_dir / "sales.csv", index=False)
+    with pytest.raises(DataError) as info:
+        load_pack(hand_pack_dir)
+    found = _problems(info.value)
+    assert ("sales", 2, "revenue", "coerce_dtype('float64')") in found
+    assert ("sales", 4, "invoice_date", "coerce_dtype('datetime64[ns]')") in found
+    assert ("sales", 2, "line_id", "field_uniqueness") in found and ("sales", 5, "line_id", "field_uniqueness") in found
+    assert ("sales", 6, "am_id", "not_nullable") in found
+    message = str(info.value)
+    assert "table sales, row 2, column revenue: expected a number, found 'abc'" in message
+    assert "table sales, row 4, column invoice_date: expected a date YYYY-MM-DD, found '31/12/2026'" in message
+
+
+def test_missing_required_column(hand_pack_dir):
+    sales = pd.read_csv(hand_pack_dir / "sales.csv").drop(columns=["cost"])
+    sales.to_csv(hand_pack_dir / "sales.csv", index=False)
+    with pytest.raises(DataError, match="table sales, column cost: expected the required column 'cost', found no such column"):
+        load_pack(hand_pack_dir)
+
+
+def test_unknown_am_id_is_a_reference_error(hand_pack_dir):
+    sales = pd.read_csv(hand_pack_dir / "sales.csv")
+    sales.loc[1, "am_id"] = "AM9"
+    sales.to_csv(hand_pack_dir / "sales.csv", index=False)
+    with pytest.raises(DataError, match="table sales, row 3, column am_id: expected a am_id listed in account_managers, found 'AM9'"):
+        load_pack(hand_pack_dir)
+
+
+def test_coded_values_and_periods_are_checked(hand_pack_dir):
+    sales = pd.read_csv(hand_pack_dir / "sales.csv")
+    sales["deal_type"] = "run_rate"
+    sales.loc[0, "deal_type"] = "fire_sale"
+    sales.to_csv(hand_pack_dir / "sales.csv", index=False)
+    targets = pd.read_csv(hand_pack_dir / "targets.csv")
+    targets.loc[0, "period"] = "2026-Q3"
+    targets.to_csv(hand_pack_dir / "targets.csv", index=False)
+    with pytest.raises(DataError) as info:
+        load_pack(hand_pack_dir)
+    message = str(info.value)
+    assert "table sales, row 2, column deal_type: expected one of ['run_rate', 'spot', 'bespoke', 'large_volume'], found 'fire_sale'" in message
+    assert "table targets, row 2, column period: expected a quarter YYYYQn (e.g. 2026Q3) or a month YYYY-MM, found '2026-Q3'" in message
+
+
+def test_quarter_target_must_equal_its_months(hand_pack_dir):
+    targets = pd.read_csv(hand_pack_dir / "targets.csv")
+    targets.loc[len(targets)] = ["AM1", "2026Q3", "gross_margin", 999.0]
+    targets.to_csv(hand_pack_dir / "targets.csv", index=False)
+    with pytest.raises(DataError, match=r"row 8, column target: expected the quarter's target to equal the sum of its month targets \(200.00\), found 999.00"):
+        load_pack(hand_pack_dir)
+
+
+def test_duplicate_target_rows(hand_pack_dir):
+    targets = pd.read_csv(hand_pack_dir / "targets.csv")
+    targets = pd.concat([targets, targets.iloc[[0]]], ignore_index=True)
+    targets.to_csv(hand_pack_dir / "targets.csv", index=False)
+    with pytest.raises(DataError, match="expected one row per am_id, period, measure"):
+        load_pack(hand_pack_dir)
+
+
+def test_boolean_words_and_extra_columns_and_tables(hand_pack_dir):
+    sales = pd.read_csv(hand_pack_dir / "sales.csv")
+    sales["vendor_programme"] = ["yes", "no", "TRUE", "0", "", "1", "false", "y", "n"]
+    sales["warehouse"] = "Leeds"  # extra column: kept, ignored
+    sales.to_csv(hand_pack_dir / "sales.csv", index=False)
+    pd.DataFrame({"x": [1]}).to_csv(hand_pack_dir / "something_else.csv", index=False)
+    pack = load_pack(hand_pack_dir)
+    assert pack.sales["vendor_programme"].tolist() == [True, False, True, False, False, True, False, True, False]
+    assert "warehouse" in pack.sales.columns
+
+
+def test_bad_boolean_word_is_reported(hand_pack_dir):
+    sales = pd.read_csv(hand_pack_dir / "sales.csv")
+    sales["vendor_programme"] = "maybe"
+    sales.to_csv(hand_pack_dir / "sales.csv", index=False)
+    with pytest.raises(DataError, match="column vendor_programme: expected true or false, found 'maybe'"):
+        load_pack(hand_pack_dir)
+
+
+def test_two_files_for_one_table(hand_pack_dir):
+    pd.read_csv(hand_pack_dir / "targets.csv").to_parquet(hand_pack_dir / "targets.parquet")
+    with pytest.raises(DataError, match="expected one file per table, found targets.csv and targets.parquet"):
+        load_pack(hand_pack_dir)
+
+
+def test_optional_table_bad_rows_are_reported(hand_pack_dir):
+    pd.DataFrame({
+        "am_id": ["AM1", "AM1"], "period": ["2026Q3", "2026Q3"], "competency": ["Communications", "Juggling"],
+        "rater": ["self", "boss"], "rating": [3, 7],
+    }).to_csv(hand_pack_dir / "competency_ratings.csv", index=False)
+    with pytest.raises(DataError) as info:
+        load_pack(hand_pack_dir)
+    found = _problems(info.value)
+    assert ("competency_ratings", 3, "competency", "isin(['Interpersonal Effectiveness', 'Working with Others', 'Communications', 'Problem Solving', 'Decision Making & Influencing'])") in found
+    assert any(p[:3] == ("competency_ratings", 3, "rater") for p in found)
+    assert any(p[:3] == ("competency_ratings", 3, "rating") for p in found)
+
+
+def test_ids_read_from_excel_stay_text(tmp_path):
+    tables = hand_tables()
+    tables["account_managers"] = tables["account_managers"].assign(am_id=["00123", "AM2", "AM3"])
+    tables["sales"] = tables["sales"].assign(am_id=tables["sales"]["am_id"].replace({"AM1": "00123"}))
+    tables["targets"] = tables["targets"].assign(am_id=tables["targets"]["am_id"].replace({"AM1": "00123"}))
+    pack = load_pack(write_pack(tables, tmp_path / "p", "csv"))
+    assert "00123" in set(pack.account_managers["am_id"])
+    assert pack.sales["am_id"].map(type).eq(str).all()
+
+
+def test_validation_does_not_mutate_callers_frames():
+    tables = hand_tables()
+    before = {k: v.copy(deep=True) for k, v in tables.items()}
+    validate_tables(tables)
+    for name in tables:
+        pd.testing.assert_frame_equal(tables[name], before[name])
