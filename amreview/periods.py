@@ -1,7 +1,8 @@
 """Periods: calendar quarters ``YYYYQn`` and months ``YYYY-MM``, the one home of that vocabulary.
 
 A sales line belongs to a quarter by its ``invoice_date``. Quarters are calendar quarters
-(fiscal years are a scorecard setting added on top of this module, not a different label).
+unless the scorecard config sets a fiscal-year start month; a fiscal year is named after the
+calendar year in which it ends (see :class:`Quarter`).
 """
 
 from __future__ import annotations
@@ -21,56 +22,105 @@ MONTH_FORMAT = "YYYY-MM, e.g. 2026-07"
 
 @dataclass(frozen=True, order=True)
 class Quarter:
-    """A calendar quarter. ``Quarter.parse("2026Q3")`` covers 2026-07-01 to 2026-09-30."""
+    """A quarter of a (fiscal) year. ``Quarter.parse("2026Q3")`` covers 2026-07-01 to 2026-09-30.
+
+    ``start_month`` is the first month of the fiscal year (1 = calendar quarters). A fiscal year
+    is named after the calendar year in which it *ends* (as Microsoft's or the US government's
+    are): with ``start_month=4``, ``2027Q1`` is April–June 2026 and ``2027Q4`` January–March 2027.
+    """
 
     year: int
     q: int
+    start_month: int = 1
+
+    def __post_init__(self):
+        if not 1 <= self.q <= 4:
+            raise PeriodError(f"quarter number {self.q}: expected 1 to 4")
+        if not 1 <= self.start_month <= 12:
+            raise PeriodError(f"fiscal year start month {self.start_month}: expected 1 to 12")
 
     @classmethod
-    def parse(cls, text: "str | Quarter") -> "Quarter":
-        """Parse ``YYYYQn``; raise :class:`PeriodError` saying what was expected otherwise."""
+    def parse(cls, text: "str | Quarter", start_month: int | None = None) -> "Quarter":
+        """Parse ``YYYYQn``; raise :class:`PeriodError` saying what was expected otherwise.
+
+        A :class:`Quarter` passes through (re-based on ``start_month`` only if one is given
+        and differs, which would change its dates: that is an error).
+        """
         if isinstance(text, Quarter):
+            if start_month is not None and start_month != text.start_month:
+                raise PeriodError(
+                    f"quarter {text} is on a fiscal year starting in month {text.start_month}, "
+                    f"not {start_month}")
             return text
         match = QUARTER_PATTERN.match(str(text).strip())
         if not match:
             raise PeriodError(f"period {text!r} is not a quarter: expected {QUARTER_FORMAT}")
-        return cls(int(match["year"]), int(match["q"]))
+        return cls(int(match["year"]), int(match["q"]), start_month or 1)
 
     @classmethod
-    def of(cls, date) -> "Quarter":
+    def of(cls, date, start_month: int = 1) -> "Quarter":
         """The quarter a date falls in."""
         ts = pd.Timestamp(date)
-        return cls(ts.year, (ts.month - 1) // 3 + 1)
+        months_into = ts.year * 12 + ts.month - 1 - (start_month - 1)
+        return cls(months_into // 12 + (start_month != 1), (months_into % 12) // 3 + 1, start_month)
 
     def __str__(self) -> str:
         return f"{self.year}Q{self.q}"
 
     @property
+    def _first_month_index(self) -> int:
+        """Months since year 0 of the quarter's first month."""
+        fiscal_start_year = self.year - (self.start_month != 1)
+        return fiscal_start_year * 12 + (self.start_month - 1) + 3 * (self.q - 1)
+
+    @property
     def start(self) -> pd.Timestamp:
         """First day of the quarter."""
-        return pd.Timestamp(self.year, 3 * self.q - 2, 1)
+        index = self._first_month_index
+        return pd.Timestamp(index // 12, index % 12 + 1, 1)
 
     @property
     def end(self) -> pd.Timestamp:
         """Last day of the quarter (inclusive)."""
-        return (self.start + pd.offsets.QuarterEnd(0)).normalize()
+        index = self._first_month_index + 3
+        return pd.Timestamp(index // 12, index % 12 + 1, 1) - pd.Timedelta(days=1)
 
     @property
     def months(self) -> list[str]:
         """The quarter's three months as ``YYYY-MM`` labels."""
-        return [f"{self.year}-{m:02d}" for m in range(3 * self.q - 2, 3 * self.q + 1)]
+        first = self._first_month_index
+        return [f"{i // 12}-{i % 12 + 1:02d}" for i in range(first, first + 3)]
+
+    @property
+    def days(self) -> int:
+        """Number of days in the quarter."""
+        return (self.end - self.start).days + 1
 
     def shift(self, quarters: int) -> "Quarter":
         """The quarter ``quarters`` later (negative: earlier)."""
         index = self.year * 4 + (self.q - 1) + quarters
-        return Quarter(index // 4, index % 4 + 1)
+        return Quarter(index // 4, index % 4 + 1, self.start_month)
 
     def previous(self) -> "Quarter":
         return self.shift(-1)
 
+    def next(self) -> "Quarter":
+        return self.shift(1)
+
+    def year_ago(self) -> "Quarter":
+        return self.shift(-4)
+
     def last_n(self, n: int) -> list["Quarter"]:
         """The ``n`` quarters ending with this one, oldest first."""
         return [self.shift(k) for k in range(-(n - 1), 1)]
+
+    def year_to_date(self) -> list["Quarter"]:
+        """The quarters of this fiscal year up to and including this one."""
+        return [Quarter(self.year, k, self.start_month) for k in range(1, self.q + 1)]
+
+    def fiscal_year(self) -> list["Quarter"]:
+        """The four quarters of this fiscal year."""
+        return [Quarter(self.year, k, self.start_month) for k in range(1, 5)]
 
     def contains(self, dates: pd.Series) -> pd.Series:
         """Boolean mask: which ``dates`` fall in this quarter."""
@@ -78,17 +128,21 @@ class Quarter:
 
     @property
     def label(self) -> str:
-        """Human label: ``Q3 2026 (1 Jul 2026 – 30 Sep 2026)``."""
-        return f"Q{self.q} {self.year} ({_day(self.start)} – {_day(self.end)})"
+        """Human label: ``Q3 2026 (1 Jul 2026 – 30 Sep 2026)``; fiscal quarters say ``FY``."""
+        fy = "FY" if self.start_month != 1 else ""
+        return f"Q{self.q} {fy}{self.year} ({_day(self.start)} – {_day(self.end)})"
 
 
 def _day(ts: pd.Timestamp) -> str:
     return f"{ts.day} {ts.strftime('%b %Y')}"
 
 
-def quarter_labels(dates: pd.Series) -> pd.Series:
-    """``YYYYQn`` label of each date (calendar quarters)."""
-    return dates.dt.year.astype("Int64").astype(str) + "Q" + dates.dt.quarter.astype("Int64").astype(str)
+def quarter_labels(dates: pd.Series, start_month: int = 1) -> pd.Series:
+    """``YYYYQn`` label of each date (fiscal quarters when ``start_month`` ≠ 1; see :class:`Quarter`)."""
+    months_into = dates.dt.year * 12 + dates.dt.month - 1 - (start_month - 1)
+    year = months_into // 12 + int(start_month != 1)
+    q = (months_into % 12) // 3 + 1
+    return year.astype("Int64").astype(str) + "Q" + q.astype("Int64").astype(str)
 
 
 def month_labels(dates: pd.Series) -> pd.Series:
@@ -104,9 +158,9 @@ def is_month_label(text: str) -> bool:
     return bool(MONTH_PATTERN.match(str(text)))
 
 
-def quarter_of_month(month: str) -> str:
-    """``2026-08`` → ``2026Q3``."""
+def quarter_of_month(month: str, start_month: int = 1) -> str:
+    """``2026-08`` → ``2026Q3`` (the fiscal quarter when ``start_month`` ≠ 1)."""
     match = MONTH_PATTERN.match(month)
     if not match:
         raise PeriodError(f"period {month!r} is not a month: expected {MONTH_FORMAT}")
-    return f"{match['year']}Q{(int(match['month']) - 1) // 3 + 1}"
+    return str(Quarter.of(pd.Timestamp(int(match["year"]), int(match["month"]), 1), start_month))

@@ -45,6 +45,8 @@ import pandas as pd
 
 from amreview.vocabulary import ACTIVITY_TYPES, COMPETENCIES, DEAL_TYPES, OPPORTUNITY_STAGES
 
+__all__ = ["HISTORY_END", "HISTORY_START", "PERSONAS", "REVIEW_PERIOD", "SAMPLE_SEED", "generate_sample"]
+
 SAMPLE_SEED = 42
 HISTORY_START = "2024-07-01"
 HISTORY_END = "2026-09-30"
@@ -57,27 +59,27 @@ EMAIL_DOMAIN = "northbridge-distribution.co.uk"
 # The sales organisation
 # --------------------------------------------------------------------------------------------
 
-LONDON, MIDLANDS, PUBLIC = "London & South East", "Midlands & North", "Public Sector"
-MANAGERS = {LONDON: "Claire Whitfield", MIDLANDS: "Gareth Lloyd", PUBLIC: "Priya Raman"}
-MONTHLY_TARGET_TEAM = MIDLANDS
+_LONDON, _MIDLANDS, _PUBLIC = "London & South East", "Midlands & North", "Public Sector"
+MANAGERS = {_LONDON: "Claire Whitfield", _MIDLANDS: "Gareth Lloyd", _PUBLIC: "Priya Raman"}
+MONTHLY_TARGET_TEAM = _MIDLANDS
 
 # am_id, name, team, start_date, persona
 _ROSTER = (
-    ("AM001", "Hannah Price", LONDON, "2017-03-06", "star"),
-    ("AM002", "James Okafor", LONDON, "2015-09-14", "steady"),
-    ("AM003", "Daniel Whitmore", MIDLANDS, "2019-01-07", "margin_misser"),
-    ("AM004", "Kieran O'Brien", PUBLIC, "2016-05-16", "crm_neglecter"),
-    ("AM005", "Megan Doyle", PUBLIC, "2026-07-13", "new_starter"),
-    ("AM006", "Rebecca Shaw", LONDON, "2020-02-03", "average"),
-    ("AM007", "Tom Ashworth", LONDON, "2018-10-01", "average"),
-    ("AM008", "Aisha Khan", LONDON, "2021-06-07", "below_par"),
-    ("AM009", "Liam Murphy", MIDLANDS, "2014-04-22", "average"),
-    ("AM010", "Charlotte Evans", MIDLANDS, "2022-09-05", "below_par"),
-    ("AM011", "Marcus Bennett", MIDLANDS, "2019-07-15", "average"),
-    ("AM012", "Emily Clarke", MIDLANDS, "2023-01-09", "average"),
-    ("AM013", "Raj Patel", PUBLIC, "2016-11-28", "average"),
-    ("AM014", "Fiona MacLeod", PUBLIC, "2020-08-24", "average"),
-    ("AM015", "Oliver Grant", PUBLIC, "2018-03-12", "average"),
+    ("AM001", "Hannah Price", _LONDON, "2017-03-06", "star"),
+    ("AM002", "James Okafor", _LONDON, "2015-09-14", "steady"),
+    ("AM003", "Daniel Whitmore", _MIDLANDS, "2019-01-07", "margin_misser"),
+    ("AM004", "Kieran O'Brien", _PUBLIC, "2016-05-16", "crm_neglecter"),
+    ("AM005", "Megan Doyle", _PUBLIC, "2026-07-13", "new_starter"),
+    ("AM006", "Rebecca Shaw", _LONDON, "2020-02-03", "average"),
+    ("AM007", "Tom Ashworth", _LONDON, "2018-10-01", "average"),
+    ("AM008", "Aisha Khan", _LONDON, "2021-06-07", "below_par"),
+    ("AM009", "Liam Murphy", _MIDLANDS, "2014-04-22", "average"),
+    ("AM010", "Charlotte Evans", _MIDLANDS, "2022-09-05", "below_par"),
+    ("AM011", "Marcus Bennett", _MIDLANDS, "2019-07-15", "average"),
+    ("AM012", "Emily Clarke", _MIDLANDS, "2023-01-09", "average"),
+    ("AM013", "Raj Patel", _PUBLIC, "2016-11-28", "average"),
+    ("AM014", "Fiona MacLeod", _PUBLIC, "2020-08-24", "average"),
+    ("AM015", "Oliver Grant", _PUBLIC, "2018-03-12", "average"),
 )
 PERSONAS: dict[str, str] = {am_id: persona for am_id, _, _, _, persona in _ROSTER}
 
@@ -85,7 +87,7 @@ _AM_IDS = np.array([row[0] for row in _ROSTER], dtype=object)
 _TEAMS = np.array([row[2] for row in _ROSTER], dtype=object)
 _NEW_STARTER = next(i for i, row in enumerate(_ROSTER) if row[4] == "new_starter")
 # Teammates who covered the leaver's accounts until the new starter arrived.
-_LEAVER_COVER = tuple(i for i, row in enumerate(_ROSTER) if row[2] == PUBLIC and row[4] == "average")
+_LEAVER_COVER = tuple(i for i, row in enumerate(_ROSTER) if row[2] == _PUBLIC and row[4] == "average")
 _LEAVER_POOL_SIZE = 12
 
 
@@ -103,7 +105,8 @@ class _Traits:
     margin_attainment: tuple = (1.0, 1.0)
     attainment_noise: float = 0.05
     existing_accounts: int = 14
-    new_accounts_rate: float = 1.2  # new accounts a quarter before the review quarter
+    churn: float = 1.0  # how readily the AM's customers stop buying (1 = the market's rate)
+    new_accounts_rate: float = 1.4  # new accounts a quarter before the review quarter
     new_accounts_review: int = 2  # new accounts in the review quarter
     new_accounts_target: int = 2
     prospects: int = 2
@@ -113,6 +116,7 @@ class _Traits:
     opportunities_per_month: float = 9.0
     win_rate: float = 0.36
     stale_share: float = 0.05  # open opportunities left past their close date
+    pipeline_update_days: int = 21  # open opportunities were last touched up to this long ago
     pipeline_coverage: float = 2.0  # open next-quarter pipeline / next quarter revenue target
     report_late: float = 0.08
     report_missing: float = 0.02
@@ -132,7 +136,7 @@ _PERSONA_TRAITS = {
     "average": _Traits(),
     "star": _Traits(
         line_rate=1.05, growth=0.10, mix_start=(0.74, 0.07, 0.12, 0.07), mix_end=(0.72, 0.06, 0.14, 0.08),
-        margin_skill=0.7, vip_share=0.3, revenue_attainment=(1.12, 1.24), margin_attainment=(1.10, 1.27),
+        margin_skill=0.7, vip_share=0.3, churn=0.5, revenue_attainment=(1.12, 1.24), margin_attainment=(1.10, 1.27),
         existing_accounts=17, new_accounts_rate=1.8, new_accounts_review=5, new_accounts_target=3,
         prospects=4, activities_per_week=46, visit_share=0.1, opportunities_per_month=11, win_rate=0.46,
         stale_share=0.01, pipeline_coverage=3.0, report_late=0.02, report_missing=0.0,
@@ -144,15 +148,15 @@ _PERSONA_TRAITS = {
         forecast_sd=0.03, objective_success=0.7, competency_mean=3.7, nps_mean=8.2, csat_mean=4.3,
         sla_share=0.92),
     "margin_misser": _Traits(
-        line_rate=1.0, growth=0.15, mix_start=(0.76, 0.08, 0.10, 0.06), mix_end=(0.50, 0.34, 0.02, 0.14),
-        margin_skill=0.3, vip_share=0.16, revenue_attainment=(1.02, 1.11), margin_attainment=(0.99, 0.84),
+        line_rate=1.0, growth=0.12, mix_start=(0.76, 0.08, 0.10, 0.06), mix_end=(0.52, 0.34, 0.02, 0.12),
+        margin_skill=0.3, vip_share=0.16, churn=0.0, revenue_attainment=(1.02, 1.11), margin_attainment=(0.99, 0.84),
         new_accounts_rate=1.4, activities_per_week=34, win_rate=0.42, pipeline_coverage=2.2,
         forecast_bias=(0.02, 0.12), competency_mean=3.3, weak_competency="Decision Making & Influencing",
         nps_mean=7.6),
     "crm_neglecter": _Traits(
         line_rate=0.95, growth=0.02, revenue_attainment=(0.97, 0.97), margin_attainment=(0.96, 0.95),
         new_accounts_rate=0.8, new_accounts_review=1, prospects=1, activities_per_week=7, visit_share=0.15,
-        logging_batch_days=15, opportunities_per_month=6, win_rate=0.3, stale_share=0.45,
+        logging_batch_days=25, opportunities_per_month=6, win_rate=0.3, stale_share=0.45, pipeline_update_days=120,
         pipeline_coverage=0.5, report_late=0.35, report_missing=0.2, report_errors=1.0,
         forecast_bias=(-0.05, -0.04), forecast_sd=0.18, objective_success=0.3, competency_mean=2.9,
         weak_competency="Communications", nps_mean=7.0, csat_mean=3.8, sla_share=0.7, back_order_late=0.45),
@@ -172,28 +176,34 @@ _PERSONA_TRAITS = {
 
 
 def _am_traits(rng: np.random.Generator) -> list[_Traits]:
-    """Each AM's traits: the persona preset, with noise for the average and below-par ones."""
-    traits = []
-    for _, _, _, _, persona in _ROSTER:
-        preset = _PERSONA_TRAITS[persona]
-        if persona in ("average", "below_par"):
-            level = 1.0 if persona == "average" else 0.92
-            preset = replace(
-                preset,
-                line_rate=preset.line_rate * rng.uniform(0.85, 1.15),
-                growth=preset.growth + rng.normal(0, 0.03),
-                revenue_attainment=(rng.normal(level, 0.04), float(np.clip(rng.normal(level, 0.04), 0.93, 1.08))
-                                    if persona == "average" else preset.revenue_attainment[1]),
-                margin_attainment=(rng.normal(level, 0.04), float(np.clip(rng.normal(level, 0.04), 0.92, 1.08))
-                                   if persona == "average" else preset.margin_attainment[1]),
-                existing_accounts=int(rng.integers(12, 17)),
-                new_accounts_review=int(min(rng.poisson(1.3), 3)) if persona == "average" else int(rng.integers(0, 2)),
-                activities_per_week=preset.activities_per_week * rng.uniform(0.85, 1.15),
-                competency_mean=preset.competency_mean + rng.normal(0, 0.2),
-                nps_mean=preset.nps_mean + rng.normal(0, 0.3),
-            )
-        traits.append(preset)
-    return traits
+    """Each AM's traits: the persona preset; average and below-par AMs vary individually."""
+    return [_individual(rng, persona) if persona in ("average", "below_par") else _PERSONA_TRAITS[persona]
+            for _, _, _, _, persona in _ROSTER]
+
+
+def _individual(rng: np.random.Generator, persona: str) -> _Traits:
+    """One AM of a common persona: book size, growth, attainment and effort vary a little."""
+    preset = _PERSONA_TRAITS[persona]
+    level = 1.0 if persona == "average" else 0.92
+    first_revenue, first_margin = rng.normal(level, 0.04, 2)
+    if persona == "average":  # below the star, above the below-par AMs, in the review quarter
+        last_revenue, last_margin = np.clip(rng.normal(1.0, 0.04, 2), 0.93, 1.08)
+        new_in_review = min(int(rng.poisson(1.3)), 3)
+    else:
+        last_revenue, last_margin = preset.revenue_attainment[1], preset.margin_attainment[1]
+        new_in_review = int(rng.integers(0, 2))
+    return replace(
+        preset,
+        line_rate=preset.line_rate * rng.uniform(0.85, 1.15),
+        growth=preset.growth + rng.normal(0, 0.03),
+        revenue_attainment=(float(first_revenue), float(last_revenue)),
+        margin_attainment=(float(first_margin), float(last_margin)),
+        existing_accounts=int(rng.integers(13, 19)),
+        new_accounts_review=new_in_review,
+        activities_per_week=preset.activities_per_week * rng.uniform(0.85, 1.15),
+        competency_mean=preset.competency_mean + rng.normal(0, 0.2),
+        nps_mean=preset.nps_mean + rng.normal(0, 0.3),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,7 +217,7 @@ def _day(date: str) -> int:
     return int((np.datetime64(date, "D") - _DAY0).astype(int))
 
 
-END = _day(HISTORY_END)
+_END = _day(HISTORY_END)
 _START_DAYS = np.array([_day(row[3]) for row in _ROSTER])
 _ACTIVE_FROM = np.maximum(_START_DAYS, 0)  # first day each AM can appear in the history
 _UK_BANK_HOLIDAYS = (
@@ -285,11 +295,11 @@ def _numbered(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
 
 _PUBLIC_SECTORS = ("Education", "Healthcare", "Local Government")
 _TEAM_SECTORS = {
-    LONDON: (("Finance", 0.22), ("Professional Services", 0.24), ("Retail", 0.15), ("MSP/Reseller", 0.15),
+    _LONDON: (("Finance", 0.22), ("Professional Services", 0.24), ("Retail", 0.15), ("MSP/Reseller", 0.15),
              ("Logistics", 0.06), ("Manufacturing", 0.06), ("Healthcare", 0.06), ("Education", 0.06)),
-    MIDLANDS: (("Manufacturing", 0.3), ("Logistics", 0.2), ("Retail", 0.14), ("MSP/Reseller", 0.14),
+    _MIDLANDS: (("Manufacturing", 0.3), ("Logistics", 0.2), ("Retail", 0.14), ("MSP/Reseller", 0.14),
                ("Professional Services", 0.1), ("Finance", 0.06), ("Education", 0.06)),
-    PUBLIC: (("Education", 0.5), ("Healthcare", 0.25), ("Local Government", 0.25)),
+    _PUBLIC: (("Education", 0.5), ("Healthcare", 0.25), ("Local Government", 0.25)),
 }
 _PLACES = (
     "Ashford", "Barnsley", "Basingstoke", "Bromley", "Chelmsford", "Colchester", "Crawley", "Derby",
@@ -397,9 +407,9 @@ def _account_openings(rng: np.random.Generator, traits: list[_Traits], cal: _Cal
             add(am, cal.random_bdays(rng, np.full(n, cal.quarter_starts[q]), np.full(n, cal.quarter_starts[q + 1] - 1)), 1)
         n = t.new_accounts_review
         first = max(cal.quarter_starts[_REVIEW_Q], _ACTIVE_FROM[am] + 5)
-        add(am, cal.random_bdays(rng, np.full(n, first), np.full(n, END - 10)), 1)
+        add(am, cal.random_bdays(rng, np.full(n, first), np.full(n, _END - 10)), 1)
         n = t.prospects
-        add(am, cal.random_bdays(rng, np.full(n, max(END - 270, _ACTIVE_FROM[am])), np.full(n, END - 5)), 2)
+        add(am, cal.random_bdays(rng, np.full(n, max(_END - 270, _ACTIVE_FROM[am])), np.full(n, _END - 5)), 2)
     pool = cal.bdays[rng.integers(0, 10, _LEAVER_POOL_SIZE)]
     add(_NEW_STARTER, pool, 0, [_LEAVER_COVER[i % len(_LEAVER_COVER)] for i in range(_LEAVER_POOL_SIZE)])
     return np.array(owner), np.array(cover), np.array(first_day), np.array(kind)
@@ -418,9 +428,10 @@ def _account_book(rng: np.random.Generator, traits: list[_Traits], cal: _Calenda
                            first_day - np.where(prospect, 0, rng.integers(1, 30, n)))
     # Some customers stop buying (churn); accounts won during the history start smaller.
     churn = np.where(kind == 0, 0.2, np.where(first_day < cal.quarter_starts[_REVIEW_Q - 1], 0.12, 0.0))
+    churn = churn * np.array([t.churn for t in traits])[owner]
     lapses = (cover == owner) & (rng.random(n) < churn)
-    last_day = np.where(lapses, np.minimum(first_day + rng.integers(120, 700, n), END), END)
-    rate = (np.exp(rng.normal(np.log(5.5), 0.75, n)) * np.where(kind == 0, 1.0, 0.6)
+    last_day = np.where(lapses, np.minimum(first_day + rng.integers(120, 700, n), _END), _END)
+    rate = (np.exp(rng.normal(np.log(6.0), 0.75, n)) * np.where(kind == 0, 1.0, 0.6)
             * np.array([t.line_rate for t in traits])[owner])
     key_account = ~prospect & (rate >= np.quantile(rate[~prospect], 0.9))
 
@@ -434,8 +445,10 @@ def _account_book(rng: np.random.Generator, traits: list[_Traits], cal: _Calenda
 
 
 def _name_awkward_accounts(book: _AccountBook) -> None:
-    """Give two trading accounts of the star and the margin misser the awkward names."""
-    for am, name, sector in ((0, _AWKWARD_NAMES[0], "Manufacturing"), (2, _AWKWARD_NAMES[1], "Retail")):
+    """Give the awkward names to long-standing customers of the star and the margin misser."""
+    for persona, name, sector in (("star", _AWKWARD_NAMES[0], "Manufacturing"),
+                                  ("margin_misser", _AWKWARD_NAMES[1], "Retail")):
+        am = list(PERSONAS.values()).index(persona)
         index = np.flatnonzero((book.owner == am) & ~book.prospect & (book.first_day < 30))[0]
         book.name[index] = name
         book.sector[index] = sector
@@ -529,11 +542,11 @@ _PRODUCT = np.array([row[1] for row in _PRODUCTS], dtype=object)
 _PRICE = np.array([row[2] for row in _PRODUCTS])
 PROGRAMME_VENDORS = ("HP", "Cisco", "Microsoft")
 
-RUN_RATE, SPOT, BESPOKE, LARGE_VOLUME = (DEAL_TYPES.index(d) for d in ("run_rate", "spot", "bespoke", "large_volume"))
+_RUN_RATE, _SPOT, _BESPOKE, _LARGE_VOLUME = (DEAL_TYPES.index(d) for d in ("run_rate", "spot", "bespoke", "large_volume"))
 # Per deal type: gross-margin band, typical line value (and its spread), price as share of list.
-_MARGIN_BAND = {RUN_RATE: (0.06, 0.10), SPOT: (0.02, 0.05), BESPOKE: (0.12, 0.20), LARGE_VOLUME: (0.03, 0.06)}
-_LINE_VALUE = {RUN_RATE: (1300.0, 0.8), SPOT: (6500.0, 0.6), BESPOKE: (7000.0, 0.6), LARGE_VOLUME: (26000.0, 0.45)}
-_PRICE_LEVEL = {RUN_RATE: (0.92, 1.0), SPOT: (0.84, 0.93), BESPOKE: (0.95, 1.0), LARGE_VOLUME: (0.82, 0.9)}
+_MARGIN_BAND = {_RUN_RATE: (0.06, 0.10), _SPOT: (0.02, 0.05), _BESPOKE: (0.12, 0.20), _LARGE_VOLUME: (0.03, 0.06)}
+_LINE_VALUE = {_RUN_RATE: (1300.0, 0.8), _SPOT: (6500.0, 0.6), _BESPOKE: (7000.0, 0.6), _LARGE_VOLUME: (26000.0, 0.45)}
+_PRICE_LEVEL = {_RUN_RATE: (0.92, 1.0), _SPOT: (0.84, 0.93), _BESPOKE: (0.95, 1.0), _LARGE_VOLUME: (0.82, 0.9)}
 
 # Buying seasonality by calendar month (Jan..Dec): commercial Q4 budgets; public sector March year end.
 _SEASON = np.array([
@@ -547,13 +560,13 @@ _COVER_SHARE = 0.02
 def _product_weights(deal: int, public: bool) -> np.ndarray:
     weight = np.array([row[3] for row in _PRODUCTS], dtype=float)
     standard = np.arange(len(_PRODUCTS)) < _N_STANDARD
-    if deal == BESPOKE:
+    if deal == _BESPOKE:
         weight[standard] = 0
     else:
         weight[~standard] = 0
-    if deal == LARGE_VOLUME:
+    if deal == _LARGE_VOLUME:
         weight *= np.array([row[4] for row in _PRODUCTS])
-    if deal == SPOT:
+    if deal == _SPOT:
         weight *= _PRICE >= 150
     if public:
         weight *= np.array([row[5] for row in _PRODUCTS])
@@ -598,7 +611,7 @@ def _credited_am(rng, book: _AccountBook, account: np.ndarray, day: np.ndarray) 
 def _deal_types(rng, traits: list[_Traits], am: np.ndarray, day: np.ndarray) -> np.ndarray:
     start = np.array([t.mix_start for t in traits])[am]
     end = np.array([t.mix_end for t in traits])[am]
-    share = start + (end - start) * (day / END)[:, None]
+    share = start + (end - start) * (day / _END)[:, None]
     cumulative = np.cumsum(share / share.sum(axis=1, keepdims=True), axis=1)
     return np.minimum((rng.random(len(am))[:, None] > cumulative).sum(axis=1), len(DEAL_TYPES) - 1)
 
@@ -633,9 +646,9 @@ def _priced_lines(rng, traits: list[_Traits], am, deal, product):
 
 def _returns(rng, cal: _Calendar, lines: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Credit notes: part or all of an earlier line sent back a week or few later."""
-    source = np.flatnonzero(rng.random(len(lines["day"])) < _RETURN_SHARE * np.where(lines["deal"] == BESPOKE, 0.3, 1.1))
+    source = np.flatnonzero(rng.random(len(lines["day"])) < _RETURN_SHARE * np.where(lines["deal"] == _BESPOKE, 0.3, 1.1))
     day = cal.next_bday(lines["day"][source] + rng.integers(5, 45, len(source)))
-    source, day = source[day <= END], day[day <= END]
+    source, day = source[day <= _END], day[day <= _END]
     full = lines["quantity"][source]
     partial = np.where(rng.random(len(source)) < 0.6, full, 1 + (rng.random(len(source)) * full).astype(int))
     share = partial / full
@@ -791,7 +804,7 @@ def _targets_frame(traits, cal: _Calendar, money: dict[str, np.ndarray], monthly
     for am, t in enumerate(traits):
         am_id = _AM_IDS[am]
         first_q = int(cal.quarter_of(_ACTIVE_FROM[am:am + 1])[0])
-        public = _TEAMS[am] == PUBLIC
+        public = _TEAMS[am] == _PUBLIC
         for q in range(first_q, _NEXT_Q + 1):
             for measure, target in money.items():
                 if q == _REVIEW_Q and _TEAMS[am] == MONTHLY_TARGET_TEAM:
@@ -823,7 +836,7 @@ def _review_months(sales: pd.DataFrame, cal: _Calendar) -> dict[str, np.ndarray]
 # Opportunities
 # --------------------------------------------------------------------------------------------
 
-PROSPECTING, ENGAGING, WON, LOST = (OPPORTUNITY_STAGES.index(s) for s in ("prospecting", "engaging", "won", "lost"))
+_PROSPECTING, _ENGAGING, _WON, _LOST = (OPPORTUNITY_STAGES.index(s) for s in ("prospecting", "engaging", "won", "lost"))
 
 
 def _active_months(cal: _Calendar, am: int) -> tuple[np.ndarray, np.ndarray]:
@@ -834,9 +847,10 @@ def _active_months(cal: _Calendar, am: int) -> tuple[np.ndarray, np.ndarray]:
     return np.maximum(first[mine], _ACTIVE_FROM[am]), last[mine]
 
 
-def _random_days_by_month(rng, cal: _Calendar, am: int, per_month: float) -> np.ndarray:
+def _random_days_by_month(rng, cal: _Calendar, am: int, per_month: float, at_least: int = 0) -> np.ndarray:
+    """Random business days, about ``per_month`` (and at least ``at_least``) a month in post."""
     first, last = _active_months(cal, am)
-    count = rng.poisson(per_month, len(first))
+    count = at_least + rng.poisson(per_month - at_least, len(first))
     return np.sort(cal.random_bdays(rng, np.repeat(first, count), np.repeat(last, count)))
 
 
@@ -847,23 +861,23 @@ def _opportunity_values(rng, n: int, median: float) -> tuple[np.ndarray, np.ndar
 
 def _open_last_updated(rng, traits, am: np.ndarray, created: np.ndarray) -> np.ndarray:
     """Diligent AMs touched their open deals in the last weeks; the CRM neglecter months ago."""
-    window = np.array([120 if t.logging_batch_days else 21 for t in traits])[am]
-    return np.maximum(created, END - (rng.random(len(created)) * window).astype(int))
+    window = np.array([t.pipeline_update_days for t in traits])[am]
+    return np.maximum(created, _END - (rng.random(len(created)) * window).astype(int))
 
 
 def _customer_opportunities(rng, traits, cal: _Calendar, am: int, picker: _AccountPicker, deal_size: float) -> dict:
     """Deals with existing customers over the history: won, lost, open, or left stale."""
     t = traits[am]
     created = _random_days_by_month(rng, cal, am, t.opportunities_per_month)
-    created = created[created <= END - 5]
+    created = created[created <= _END - 5]
     n = len(created)
     close = cal.next_bday(created + rng.integers(14, 120, n))
-    due = close <= END
-    stale = due & (rng.random(n) < t.stale_share) & (close > END - 365)
+    due = close <= _END
+    stale = due & (rng.random(n) < t.stale_share) & (close > _END - 365)
     resolved = due & ~stale
     won = resolved & (rng.random(n) < t.win_rate)
-    stage = np.where(won, WON, np.where(resolved, LOST, np.where(rng.random(n) < 0.55, ENGAGING, PROSPECTING)))
-    stale_touch = np.minimum(created + (rng.random(n) * (close - created) / 2).astype(int), END)
+    stage = np.where(won, _WON, np.where(resolved, _LOST, np.where(rng.random(n) < 0.55, _ENGAGING, _PROSPECTING)))
+    stale_touch = np.minimum(created + (rng.random(n) * (close - created) / 2).astype(int), _END)
     last_updated = np.where(resolved, close, np.where(stale, stale_touch, _open_last_updated(rng, traits, np.full(n, am), created)))
     value, margin = _opportunity_values(rng, n, deal_size / 4)
     return dict(am=np.full(n, am), account=picker.pick(rng, am, created), stage=stage, created=created,
@@ -879,7 +893,7 @@ def _new_logo_wins(rng, cal: _Calendar, book: _AccountBook) -> dict:
     created = np.maximum(cal.next_bday(book.first_day[account] - rng.integers(20, 80, n)), _ACTIVE_FROM[am])
     close = np.maximum(cal.previous_bday(book.first_day[account] - rng.integers(0, 6, n)), created)
     value, margin = _opportunity_values(rng, n, 12000)
-    return dict(am=am, account=account, stage=np.full(n, WON), created=created, close=close, value=value,
+    return dict(am=am, account=account, stage=np.full(n, _WON), created=created, close=close, value=value,
                 margin=margin, new_business=np.ones(n, dtype=bool), last_updated=close)
 
 
@@ -889,30 +903,33 @@ def _prospect_opportunities(rng, traits, cal: _Calendar, book: _AccountBook) -> 
     account = account[rng.random(len(account)) < 0.75]
     am = book.owner[account]
     n = len(account)
-    created = cal.random_bdays(rng, book.created_day[account], np.full(n, END - 3))
+    created = cal.random_bdays(rng, book.created_day[account], np.full(n, _END - 3))
     close = cal.next_bday(created + rng.integers(30, 120, n))
-    due = close <= END
+    due = close <= _END
     lost = due & (rng.random(n) < 0.6)
-    stage = np.where(lost, LOST, np.where(rng.random(n) < 0.5, ENGAGING, PROSPECTING))
+    stage = np.where(lost, _LOST, np.where(rng.random(n) < 0.5, _ENGAGING, _PROSPECTING))
     open_touch = _open_last_updated(rng, traits, am, created)
-    last_updated = np.where(lost, close, np.where(due, np.minimum(created + 10, END), open_touch))
+    last_updated = np.where(lost, close, np.where(due, np.minimum(created + 10, _END), open_touch))
     value, margin = _opportunity_values(rng, n, 25000)
     return dict(am=am, account=account, stage=stage, created=created, close=close, value=value,
                 margin=margin, new_business=np.ones(n, dtype=bool), last_updated=last_updated)
 
 
-def _next_quarter_pipeline(rng, traits, cal: _Calendar, am: int, picker: _AccountPicker, deal_size: float) -> dict:
+def _next_quarter_pipeline(rng, traits, cal: _Calendar, book: _AccountBook, am: int, picker: _AccountPicker,
+                           deal_size: float) -> dict:
     """Open deals expected to close next quarter, adding up to (at most) the AM's pipeline
-    coverage of next quarter's revenue target."""
+    coverage of next quarter's revenue target; a few are new business with prospects."""
     value, margin = _opportunity_values(rng, 200, deal_size)
     n = int(np.searchsorted(np.cumsum(value), traits[am].pipeline_coverage * deal_size * 20, side="right"))
     value, margin = value[:n], margin[:n]
-    created = cal.random_bdays(rng, np.full(n, max(END - 120, _ACTIVE_FROM[am])), np.full(n, END - 2))
+    created = cal.random_bdays(rng, np.full(n, max(_END - 120, _ACTIVE_FROM[am])), np.full(n, _END - 2))
     close = cal.random_bdays(rng, np.full(n, cal.quarter_starts[_NEXT_Q]), np.full(n, cal.quarter_starts[_NEXT_Q + 1] - 1))
-    stage = np.where(rng.random(n) < 0.6, ENGAGING, PROSPECTING)
-    return dict(am=np.full(n, am), account=picker.pick(rng, am, created), stage=stage, created=created,
-                close=close, value=value, margin=margin, new_business=np.zeros(n, dtype=bool),
-                last_updated=_open_last_updated(rng, traits, np.full(n, am), created))
+    stage = np.where(rng.random(n) < 0.6, _ENGAGING, _PROSPECTING)
+    prospect = _prospect_picks(rng, book, am, created)
+    new_business = (prospect >= 0) & (rng.random(n) < 0.2)
+    account = np.where(new_business, prospect, picker.pick(rng, am, created))
+    return dict(am=np.full(n, am), account=account, stage=stage, created=created, close=close, value=value,
+                margin=margin, new_business=new_business, last_updated=_open_last_updated(rng, traits, np.full(n, am), created))
 
 
 def _opportunities_frame(rng, traits, cal: _Calendar, book: _AccountBook, picker: _AccountPicker,
@@ -921,7 +938,7 @@ def _opportunities_frame(rng, traits, cal: _Calendar, book: _AccountBook, picker
     deal_size = next_quarter_target / 20
     parts = [_customer_opportunities(rng, traits, cal, am, picker, deal_size[am]) for am in range(len(traits))]
     parts += [_new_logo_wins(rng, cal, book), _prospect_opportunities(rng, traits, cal, book)]
-    parts += [_next_quarter_pipeline(rng, traits, cal, am, picker, deal_size[am]) for am in range(len(traits))]
+    parts += [_next_quarter_pipeline(rng, traits, cal, book, am, picker, deal_size[am]) for am in range(len(traits))]
     opp = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
     order = np.lexsort((opp["value"], opp["am"], opp["created"]))
     opp = {key: values[order] for key, values in opp.items()}
@@ -956,25 +973,27 @@ def _logged_days(rng, t: _Traits, cal: _Calendar, am: int, day: np.ndarray) -> n
     HISTORY_END mean "not logged by the export"."""
     if not t.logging_batch_days:
         return cal.next_bday(day + rng.choice([0, 1, 2, 3, 5], size=len(day), p=[0.72, 0.2, 0.04, 0.02, 0.02]))
-    catch_ups = cal.bdays_between(_ACTIVE_FROM[am], END)[rng.integers(t.logging_batch_days)::t.logging_batch_days]
+    catch_ups = cal.bdays_between(_ACTIVE_FROM[am], _END)[rng.integers(t.logging_batch_days)::t.logging_batch_days]
     batch = np.searchsorted(catch_ups, day)
-    batched = np.where(batch < len(catch_ups), catch_ups[np.minimum(batch, len(catch_ups) - 1)], END + 1)
-    return np.where(rng.random(len(day)) < 0.1, day, batched)
+    batched = np.where(batch < len(catch_ups), catch_ups[np.minimum(batch, len(catch_ups) - 1)], _END + 1)
+    return np.where(rng.random(len(day)) < 0.05, day, batched)
 
 
 def _prospect_picks(rng, book: _AccountBook, am: int, days: np.ndarray) -> np.ndarray:
     """A prospect of the AM already in the CRM on each day, or -1."""
     mine = np.flatnonzero(book.prospect & (book.owner == am))
+    if len(mine) == 0:
+        return np.full(len(days), -1)
     mine = mine[np.argsort(book.created_day[mine], kind="stable")]
     known = np.searchsorted(book.created_day[mine], days, side="right")
-    pick = (rng.random(len(days)) * known).astype(int)
-    return np.where(known > 0, mine[np.minimum(pick, max(len(mine) - 1, 0))] if len(mine) else -1, -1)
+    pick = np.minimum((rng.random(len(days)) * known).astype(int), len(mine) - 1)
+    return np.where(known > 0, mine[pick], -1)
 
 
 def _activities_frame(rng, traits, cal: _Calendar, book: _AccountBook, picker: _AccountPicker) -> pd.DataFrame:
     parts = []
     for am, t in enumerate(traits):
-        days = cal.bdays_between(_ACTIVE_FROM[am], END)
+        days = cal.bdays_between(_ACTIVE_FROM[am], _END)
         day = np.repeat(days, rng.poisson(t.activities_per_week / 5, len(days)))
         kind = rng.choice(len(ACTIVITY_TYPES), size=len(day), p=_activity_mix(t))
         logged = _logged_days(rng, t, cal, am, day)
@@ -982,7 +1001,7 @@ def _activities_frame(rng, traits, cal: _Calendar, book: _AccountBook, picker: _
         prospecting = rng.random(len(day))
         account = np.where(prospecting < 0.06, _prospect_picks(rng, book, am, day), account)
         account[(prospecting >= 0.06) & (prospecting < 0.13)] = -1  # internal or unassigned
-        logged_by_export = logged <= END  # the rest were still unlogged when the pack was exported
+        logged_by_export = logged <= _END  # the rest were still unlogged when the pack was exported
         parts.append((np.full(logged_by_export.sum(), am), day[logged_by_export], kind[logged_by_export],
                       logged[logged_by_export], account[logged_by_export]))
     am, day, kind, logged, account = (np.concatenate(column) for column in zip(*parts))
@@ -1016,36 +1035,36 @@ def _back_orders_frame(rng, traits, cal: _Calendar, book: _AccountBook, picker: 
         "account_id": _account_ids(book, account[order]),
         "order_date": _dates(ordered[order]),
         "promised_date": _dates(promised[order]),
-        "fulfilled_date": _dates(fulfilled[order], missing=fulfilled[order] > END),
+        "fulfilled_date": _dates(fulfilled[order], missing=fulfilled[order] > _END),
         "value": value[order].astype(float),
     })
 
 
-SEVERITIES = ("low", "medium", "high", "critical")
+_SEVERITIES = ("low", "medium", "high", "critical")
 SLA_DAYS = {"low": 10.0, "medium": 5.0, "high": 2.0, "critical": 1.0}
 
 
 def _cases_frame(rng, traits, cal: _Calendar, book: _AccountBook, picker: _AccountPicker) -> pd.DataFrame:
     """Customer problems the AM owns; most resolved within the severity's SLA."""
     parts = []
-    sla_by_severity = np.array([SLA_DAYS[s] for s in SEVERITIES])
+    sla_by_severity = np.array([SLA_DAYS[s] for s in _SEVERITIES])
     for am, t in enumerate(traits):
         opened = _random_days_by_month(rng, cal, am, 3.5)
         n = len(opened)
-        severity = rng.choice(len(SEVERITIES), size=n, p=[0.45, 0.35, 0.15, 0.05])
+        severity = rng.choice(len(_SEVERITIES), size=n, p=[0.45, 0.35, 0.15, 0.05])
         sla = sla_by_severity[severity].astype(int)
         within = rng.random(n) < t.sla_share
         took = np.where(within, (rng.random(n) * (sla + 1)).astype(int), sla + rng.integers(1, 15, n))
         parts.append((np.full(n, am), opened, opened + took, severity, picker.pick(rng, am, opened)))
     am, opened, resolved, severity, account = (np.concatenate(column) for column in zip(*parts))
     order = np.lexsort((severity, am, opened))
-    severity_names = np.array(SEVERITIES, dtype=object)[severity[order]]
+    severity_names = np.array(_SEVERITIES, dtype=object)[severity[order]]
     return pd.DataFrame({
         "case_id": _numbered("CS-", 10001 + np.arange(len(order)), 6),
         "am_id": _text(_AM_IDS[am[order]]),
         "account_id": _account_ids(book, account[order]),
         "opened_date": _dates(opened[order]),
-        "resolved_date": _dates(resolved[order], missing=resolved[order] > END),
+        "resolved_date": _dates(resolved[order], missing=resolved[order] > _END),
         "severity": _text(severity_names),
         "sla_days": np.array([SLA_DAYS[s] for s in severity_names], dtype=float),
     })
@@ -1057,7 +1076,7 @@ def _cases_frame(rng, traits, cal: _Calendar, book: _AccountBook, picker: _Accou
 
 def _report_schedule(cal: _Calendar) -> tuple[tuple[str, np.ndarray], ...]:
     """Due days of the recurring reports over the history."""
-    fridays = np.arange(4, END + 1, 7)
+    fridays = np.arange(4, _END + 1, 7)
     month_firsts = cal.month_starts[:_REVIEW_Q * 3 + 3]
     fifth_business_day = cal.bdays[np.searchsorted(cal.bdays, month_firsts) + 4]
     quarter_ends = cal.quarter_starts[1:_REVIEW_Q + 2]
@@ -1077,7 +1096,7 @@ def _report_submissions_frame(rng, traits, cal: _Calendar) -> pd.DataFrame:
             late = (draw >= t.report_missing) & (draw < t.report_missing + t.report_late)
             submitted = np.where(late, cal.next_bday(due + rng.integers(1, 10, n)),
                                  np.maximum(cal.previous_bday(due - rng.integers(0, 3, n)), _ACTIVE_FROM[am]))
-            missing = (draw < t.report_missing) | (submitted > END)
+            missing = (draw < t.report_missing) | (submitted > _END)
             errors = np.where(missing, 0, rng.poisson(t.report_errors, n))
             rows.append(pd.DataFrame({
                 "am_id": _text(np.full(n, _AM_IDS[am], dtype=object)),
@@ -1272,7 +1291,7 @@ def _customer_feedback_frame(rng, traits, cal: _Calendar, book: _AccountBook, pi
     """NPS (0–10) and CSAT (1–5) survey responses from the AM's customers; some with a comment."""
     parts = []
     for am, t in enumerate(traits):
-        dates = _random_days_by_month(rng, cal, am, 2.5)
+        dates = _random_days_by_month(rng, cal, am, 2.5, at_least=1)
         n = len(dates)
         nps = rng.random(n) < 0.6
         score = np.where(nps, np.clip(np.rint(rng.normal(t.nps_mean, 1.6, n)), 0, 10),
@@ -1339,33 +1358,48 @@ _NOTES = {
         "development": "Behind on the development plan; agreed a recovery plan with monthly reviews.",
     },
     "average": {
-        "summary": "A solid quarter for {first}, close to target on revenue and margin.",
+        "summary": "{first} was {verdict} this quarter.",
         "margin": "Margin in line with the team; room to sell more bespoke and vendor programme business.",
         "new_business": "New business on plan; the prospect list could be worked harder.",
         "development": "Development plan mostly on track.",
     },
 }
 _PREVIOUS_NOTES = {
-    "summary": "Previous quarter: {first} {verdict}.",
-    "development": "Objectives for the quarter agreed at the one-to-one.",
+    "summary": "{first} was {verdict} this quarter ({revenue:.0%} of the revenue target, {margin:.0%} of margin).",
+    "development": "Objectives for next quarter agreed at the one-to-one.",
 }
 
 
-def _review_notes_frame(traits) -> pd.DataFrame:
-    """The manager's written comments for the review quarter and the quarter before."""
+def _verdict(revenue: float, margin: float) -> str:
+    if revenue >= 1 and margin >= 1:
+        return "on or over target for both revenue and margin"
+    if revenue >= 1:
+        return "over the revenue target but short on margin"
+    if margin >= 1:
+        return "short of the revenue target, though margin held up"
+    return "short of target on both revenue and margin"
+
+
+def _attained(actual: dict[str, np.ndarray], money: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """actual / target per AM and quarter, to whole percent (NaN before an AM's start)."""
+    return {m: np.round(np.divide(actual[m], money[m], out=np.full(money[m].shape, np.nan), where=money[m] > 0), 2)
+            for m in money}
+
+
+def _review_notes_frame(attained: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The manager's written comments on the review quarter, in the persona's voice, and the
+    summary written a quarter earlier; ``attained`` is actual / target per AM and quarter."""
     rows = []
     for am, (am_id, name, team, _, persona) in enumerate(_ROSTER):
-        first = name.split()[0]
+        first, author = name.split()[0], MANAGERS[team]
         if am != _NEW_STARTER:
-            attainment = traits[am].revenue_attainment[0] + (traits[am].revenue_attainment[1]
-                                                             - traits[am].revenue_attainment[0]) * 7 / 8
-            verdict = "was ahead of target" if attainment > 1.03 else (
-                "was close to target" if attainment > 0.95 else "fell short of target")
+            revenue, margin = attained["revenue"][am, _REVIEW_Q - 1], attained["gross_margin"][am, _REVIEW_Q - 1]
             for section, text in _PREVIOUS_NOTES.items():
-                rows.append((am_id, _QUARTERS[_REVIEW_Q - 1], section, MANAGERS[team],
-                             text.format(first=first, verdict=verdict)))
+                rows.append((am_id, _QUARTERS[_REVIEW_Q - 1], section, author, text.format(
+                    first=first, verdict=_verdict(revenue, margin), revenue=revenue, margin=margin)))
+        verdict = _verdict(attained["revenue"][am, _REVIEW_Q], attained["gross_margin"][am, _REVIEW_Q])
         for section, text in _NOTES[persona].items():
-            rows.append((am_id, REVIEW_PERIOD, section, MANAGERS[team], text.format(first=first)))
+            rows.append((am_id, REVIEW_PERIOD, section, author, text.format(first=first, verdict=verdict)))
     frame = pd.DataFrame(rows, columns=["am_id", "period", "section", "author", "text"])
     return frame.assign(**{c: _text(frame[c]) for c in frame.columns})
 
@@ -1403,5 +1437,5 @@ def generate_sample(seed: int = SAMPLE_SEED) -> dict[str, pd.DataFrame]:
         "development_objectives": _development_objectives_frame(rng, traits, cal),
         "competency_ratings": _competency_ratings_frame(rng, traits),
         "customer_feedback": _customer_feedback_frame(rng, traits, cal, book, picker),
-        "review_notes": _review_notes_frame(traits),
+        "review_notes": _review_notes_frame(_attained(actual, money)),
     }

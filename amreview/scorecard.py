@@ -16,6 +16,7 @@ import pandas as pd
 
 from amreview.datapack import DataPack
 from amreview.errors import PeriodError
+from amreview.kpis import in_role
 from amreview.metrics.accounts import active_accounts, new_accounts
 from amreview.metrics.margin import attainment, gm_pct, lines_in_period, margin_summary
 from amreview.metrics.targets import quarter_targets
@@ -26,13 +27,6 @@ IDENTITY_COLUMNS = ["am_id", "name", "manager", "team", "period"]
 KPI_COLUMNS = ["revenue", "cost", "gross_margin", "gm_pct", "active_accounts", "new_accounts"]
 TARGET_COLUMNS = [f"{m}_{kind}" for m in CORE_TARGET_MEASURES for kind in ("target", "attainment")]
 SCORECARD_COLUMNS = IDENTITY_COLUMNS + KPI_COLUMNS + TARGET_COLUMNS
-
-
-def in_role(account_managers: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
-    """Account managers in role during ``quarter``: no start date, or started by its last day."""
-    quarter = Quarter.parse(quarter)
-    start = account_managers["start_date"]
-    return account_managers[start.isna() | (start <= quarter.end)]
 
 
 def check_period_covered(sales: pd.DataFrame, quarter: Quarter) -> None:

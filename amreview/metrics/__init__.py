@@ -3,3 +3,30 @@
 No file I/O, no plotting, no globals; inputs are never modified. Degenerate cases are decided
 and documented in each docstring (NaN means "not meaningful / no target", never a silent 0).
 """
+
+import importlib
+
+# The modules whose ``KPIS`` lists make up the registry (amreview.kpis.all_kpis).
+KPI_MODULES = (
+    "amreview.metrics.margin",
+    "amreview.metrics.accounts",
+    "amreview.metrics.backorders",
+    "amreview.metrics.newbusiness",
+    "amreview.metrics.relationships",
+    "amreview.metrics.crm",
+    "amreview.metrics.reporting",
+    "amreview.metrics.development",
+    "amreview.metrics.competencies",
+)
+
+
+def REGISTERED_MODULES():
+    """The KPI modules that exist, imported (a module not yet written is skipped)."""
+    modules = []
+    for name in KPI_MODULES:
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return [m for m in modules if hasattr(m, "KPIS")]
