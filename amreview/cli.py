@@ -49,21 +49,47 @@ def validate(pack: str) -> None:
 @cli.command()
 @click.option("--data", required=True, help="The data pack: a folder, or 'sample'.")
 @click.option("--period", required=True, help="The quarter, e.g. 2026Q3.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file: .csv or .xlsx.")
-def scorecard(data: str, period: str, out: Path) -> None:
-    """Write one row of KPIs per account manager for a quarter."""
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Output file: .csv or .xlsx (every KPI, score and rating per account manager).")
+@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Scorecard config (TOML); default: the packaged one, which mirrors the job description.")
+@click.option("--explain", "explain_am", default=None, help="Print one account manager's breakdown.")
+def scorecard(data: str, period: str, out: Path | None, config_path: Path | None, explain_am: str | None) -> None:
+    """Compute every KPI, score and the overall rating per account manager for a quarter."""
+    from amreview.config import load_config
     from amreview.datapack import load_pack
     from amreview.export import write_table
     from amreview.periods import Quarter
-    from amreview.scorecard import core_scorecard
+    from amreview.scorecard import build_scorecard
 
-    quarter = Quarter.parse(period)
-    if out.suffix.lower() not in (".csv", ".xlsx"):
+    Quarter.parse(period)
+    if out is None and explain_am is None:
+        raise click.UsageError("give --out FILE, --explain AM_ID, or both")
+    if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
         raise click.BadParameter("expected a file name ending in .csv or .xlsx", param_hint="--out")
-    card = core_scorecard(load_pack(data), quarter)
-    write_table(card, out)
-    click.echo(f"scorecard for {quarter}: {len(card)} account managers written to {out}")
+    config = load_config(config_path)
+    card = build_scorecard(load_pack(data), period, config)
+    if explain_am is not None:
+        click.echo(str(card.explain(explain_am)))
+    if out is not None:
+        write_table(card.table, out)
+        click.echo(f"scorecard for {card.quarter}: {len(card.table)} account managers written to {out}")
+
+
+@cli.command()
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the KPI reference (Markdown) here instead of printing it.")
+def kpis(out: Path | None) -> None:
+    """The reference of every KPI: formula, sources, edge cases, default weight and bands."""
+    from amreview.kpi_docs import kpi_reference
+
+    text = kpi_reference()
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"KPI reference written to {out}")
 
 
 @cli.command()

@@ -106,3 +106,87 @@ def accounts_styler(table: pd.DataFrame):
         "Share of margin": table["share_of_margin"].map(pct),
     })
     return shown.style.format(escape="html").hide(axis="index")
+
+
+def kpi_value(value, unit: str) -> str:
+    """A KPI value in its unit's format."""
+    if unit == "money":
+        return money(value)
+    if unit == "fraction":
+        return pct(value)
+    if unit == "count":
+        return count(value)
+    if unit == "days":
+        return NOT_MEANINGFUL if _missing(value) else f"{value:,.1f} days"
+    if unit == "rating":
+        return NOT_MEANINGFUL if _missing(value) else f"{value:.2f}"
+    return NOT_MEANINGFUL if _missing(value) else f"{value:,.2f}"
+
+
+def score_text(value) -> str:
+    return "no data" if _missing(value) else f"{value:.2f}"
+
+
+def explanation_text(explanation) -> str:
+    """The plain-text breakdown printed by ``amreview scorecard --explain``."""
+    from amreview.kpis import ALL_MEASURES
+
+    overall = explanation.overall
+    lines = [
+        f"{explanation.name} ({explanation.am_id}), {explanation.quarter}",
+        f"Overall: {score_text(overall['overall_score'])} — {overall['overall_rating'] or 'no rating'}",
+    ]
+    if overall["measures_without_data"]:
+        lines.append(f"Left out for lack of data (weight spread over the rest): {overall['measures_without_data']}")
+    kpis_by_measure: dict[str, list] = {}
+    for item in explanation.kpis:
+        kpis_by_measure.setdefault(item.measure, []).append(item)
+    for measure, items in kpis_by_measure.items():
+        weight = explanation.config.measures[measure].weight
+        lines.append("")
+        lines.append(f"{ALL_MEASURES[measure]}: score {score_text(explanation.measures[measure])} (weight {weight:.0%})")
+        for item in items:
+            target = f", target {item.target:,.4g}" if item.target is not None else ""
+            direction = "higher is better" if item.higher_is_better else "lower is better"
+            lines.append(
+                f"  - {item.label}: {item.value:,.4g}{target}; {item.band_text} "
+                f"({direction}; weight {item.weight:.0%}, carried {item.effective_weight:.0%})"
+                if not _missing(item.value) else f"  - {item.label}: {item.band_text}"
+            )
+    return "\n".join(lines)
+
+
+def explanation_html(explanation) -> str:
+    """The breakdown as an HTML table (escaped), for JupyterLab and the review."""
+    from amreview.kpis import ALL_MEASURES
+
+    rows = []
+    for item in explanation.kpis:
+        rows.append({
+            "Measure": ALL_MEASURES[item.measure],
+            "KPI": item.label,
+            "Value": "no data" if _missing(item.value) else f"{item.value:,.4g}",
+            "Target": "" if item.target is None else f"{item.target:,.4g}",
+            "Band": item.band_text,
+            "Score": score_text(item.score),
+            "Weight carried": f"{item.effective_weight:.0%}",
+        })
+    table = pd.DataFrame(rows).style.format(escape="html").hide(axis="index").to_html()
+    overall = explanation.overall
+    head = (f"<p><b>{html.escape(explanation.name)}</b> ({html.escape(explanation.am_id)}), {explanation.quarter}: "
+            f"overall {score_text(overall['overall_score'])} — {html.escape(str(overall['overall_rating'] or 'no rating'))}</p>")
+    return head + table
+
+
+def scorecard_html(scorecard) -> str:
+    """A compact scorecard: one row per account manager, measure scores and the rating."""
+    from amreview.kpis import ALL_MEASURES
+
+    frame = pd.DataFrame(index=scorecard.values.index)
+    frame["Name"] = scorecard.people["name"]
+    for measure in scorecard.measures.columns:
+        frame[ALL_MEASURES[measure]] = scorecard.measures[measure].map(score_text)
+    frame["Overall"] = scorecard.overall["overall_score"].map(score_text)
+    frame["Rating"] = scorecard.overall["overall_rating"].fillna("no rating")
+    return (f"<p>Scorecard {scorecard.quarter}: {len(frame)} account managers</p>"
+            + frame.style.format(escape="html").format_index(escape="html").to_html())

@@ -136,7 +136,8 @@ _PERSONA_TRAITS = {
     "average": _Traits(),
     "star": _Traits(
         line_rate=1.05, growth=0.10, mix_start=(0.74, 0.07, 0.12, 0.07), mix_end=(0.72, 0.06, 0.14, 0.08),
-        margin_skill=0.7, vip_share=0.3, churn=0.5, revenue_attainment=(1.12, 1.24), margin_attainment=(1.10, 1.27),
+        margin_skill=0.7, vip_share=0.3, churn=0.5, revenue_attainment=(1.12, 1.24),
+        margin_attainment=(1.10, 1.27),
         existing_accounts=17, new_accounts_rate=1.8, new_accounts_review=5, new_accounts_target=3,
         prospects=4, activities_per_week=46, visit_share=0.1, opportunities_per_month=11, win_rate=0.46,
         stale_share=0.01, pipeline_coverage=3.0, report_late=0.02, report_missing=0.0,
@@ -149,14 +150,16 @@ _PERSONA_TRAITS = {
         sla_share=0.92),
     "margin_misser": _Traits(
         line_rate=1.0, growth=0.12, mix_start=(0.76, 0.08, 0.10, 0.06), mix_end=(0.52, 0.34, 0.02, 0.12),
-        margin_skill=0.3, vip_share=0.16, churn=0.0, revenue_attainment=(1.02, 1.11), margin_attainment=(0.99, 0.84),
+        margin_skill=0.3, vip_share=0.16, churn=0.0, revenue_attainment=(1.02, 1.11),
+        margin_attainment=(0.99, 0.84),
         new_accounts_rate=1.4, activities_per_week=34, win_rate=0.42, pipeline_coverage=2.2,
         forecast_bias=(0.02, 0.12), competency_mean=3.3, weak_competency="Decision Making & Influencing",
         nps_mean=7.6),
     "crm_neglecter": _Traits(
         line_rate=0.95, growth=0.02, revenue_attainment=(0.97, 0.97), margin_attainment=(0.96, 0.95),
         new_accounts_rate=0.8, new_accounts_review=1, prospects=1, activities_per_week=7, visit_share=0.15,
-        logging_batch_days=25, opportunities_per_month=6, win_rate=0.3, stale_share=0.45, pipeline_update_days=120,
+        logging_batch_days=25, opportunities_per_month=6, win_rate=0.3, stale_share=0.45,
+        pipeline_update_days=120,
         pipeline_coverage=0.5, report_late=0.35, report_missing=0.2, report_errors=1.0,
         forecast_bias=(-0.05, -0.04), forecast_sd=0.18, objective_success=0.3, competency_mean=2.9,
         weak_competency="Communications", nps_mean=7.0, csat_mean=3.8, sla_share=0.7, back_order_late=0.45),
@@ -225,7 +228,8 @@ _UK_BANK_HOLIDAYS = (
     "2025-05-26", "2025-08-25", "2025-12-25", "2025-12-26", "2026-01-01", "2026-04-03", "2026-04-06",
     "2026-05-04", "2026-05-25", "2026-08-31", "2026-12-25", "2026-12-28",
 )
-_QUARTERS = ("2024Q3", "2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3", "2026Q4")
+_QUARTERS = ("2024Q3", "2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3",
+             "2026Q4")  # the history, and the next quarter (targets, forecasts, pipeline)
 _REVIEW_Q = _QUARTERS.index(REVIEW_PERIOD)
 _NEXT_Q = _REVIEW_Q + 1
 
@@ -335,8 +339,8 @@ _NAME_PATTERNS = {
                 "{surname} & {surname2} Insurance Brokers", "{coined} Asset Management Ltd"),
     "Retail": ("{surname} Home & Garden Ltd", "{coined} Retail Group", "{place} Outdoor Stores",
                "{surname}'s Pharmacy", "{coined} Fashion Ltd"),
-    "Manufacturing": ("{place} Precision Engineering Ltd", "{surname} Plastics Ltd", "{coined} Components Ltd",
-                      "{surname} Fabrications Ltd", "{coined} Packaging Ltd"),
+    "Manufacturing": ("{place} Precision Engineering Ltd", "{surname} Plastics Ltd",
+                      "{coined} Components Ltd", "{surname} Fabrications Ltd", "{coined} Packaging Ltd"),
     "Logistics": ("{coined} Logistics Ltd", "{surname} Haulage Ltd", "{place} Freight Services",
                   "{coined} Cold Chain Ltd"),
     "Professional Services": ("{surname} & {surname2} LLP", "{surname} Associates", "{coined} Consulting Ltd",
@@ -404,7 +408,8 @@ def _account_openings(rng: np.random.Generator, traits: list[_Traits], cal: _Cal
         add(am, cal.bdays[rng.integers(0, 10, t.existing_accounts)], 0)
         for q in range(1, _REVIEW_Q):
             n = min(rng.poisson(t.new_accounts_rate), 5)
-            add(am, cal.random_bdays(rng, np.full(n, cal.quarter_starts[q]), np.full(n, cal.quarter_starts[q + 1] - 1)), 1)
+            first, last = np.full(n, cal.quarter_starts[q]), np.full(n, cal.quarter_starts[q + 1] - 1)
+            add(am, cal.random_bdays(rng, first, last), 1)
         n = t.new_accounts_review
         first = max(cal.quarter_starts[_REVIEW_Q], _ACTIVE_FROM[am] + 5)
         add(am, cal.random_bdays(rng, np.full(n, first), np.full(n, _END - 10)), 1)
@@ -423,7 +428,8 @@ def _account_book(rng: np.random.Generator, traits: list[_Traits], cal: _Calenda
     for team, shares in _TEAM_SECTORS.items():
         mine = np.flatnonzero(_TEAMS[owner] == team)
         names, p = zip(*shares)
-        sector[mine] = np.array(names, dtype=object)[rng.choice(len(names), size=len(mine), p=np.array(p) / sum(p))]
+        chosen = rng.choice(len(names), size=len(mine), p=np.array(p) / sum(p))
+        sector[mine] = np.array(names, dtype=object)[chosen]
     created_day = np.where(kind == 0, rng.integers(_day("2008-01-01"), _day("2024-06-01"), n),
                            first_day - np.where(prospect, 0, rng.integers(1, 30, n)))
     # Some customers stop buying (churn); accounts won during the history start smaller.
@@ -542,11 +548,15 @@ _PRODUCT = np.array([row[1] for row in _PRODUCTS], dtype=object)
 _PRICE = np.array([row[2] for row in _PRODUCTS])
 PROGRAMME_VENDORS = ("HP", "Cisco", "Microsoft")
 
-_RUN_RATE, _SPOT, _BESPOKE, _LARGE_VOLUME = (DEAL_TYPES.index(d) for d in ("run_rate", "spot", "bespoke", "large_volume"))
+_RUN_RATE, _SPOT, _BESPOKE, _LARGE_VOLUME = (DEAL_TYPES.index(d)
+                                             for d in ("run_rate", "spot", "bespoke", "large_volume"))
 # Per deal type: gross-margin band, typical line value (and its spread), price as share of list.
-_MARGIN_BAND = {_RUN_RATE: (0.06, 0.10), _SPOT: (0.02, 0.05), _BESPOKE: (0.12, 0.20), _LARGE_VOLUME: (0.03, 0.06)}
-_LINE_VALUE = {_RUN_RATE: (1300.0, 0.8), _SPOT: (6500.0, 0.6), _BESPOKE: (7000.0, 0.6), _LARGE_VOLUME: (26000.0, 0.45)}
-_PRICE_LEVEL = {_RUN_RATE: (0.92, 1.0), _SPOT: (0.84, 0.93), _BESPOKE: (0.95, 1.0), _LARGE_VOLUME: (0.82, 0.9)}
+_MARGIN_BAND = {_RUN_RATE: (0.06, 0.10), _SPOT: (0.02, 0.05), _BESPOKE: (0.12, 0.20),
+                _LARGE_VOLUME: (0.03, 0.06)}
+_LINE_VALUE = {_RUN_RATE: (1300.0, 0.8), _SPOT: (6500.0, 0.6), _BESPOKE: (7000.0, 0.6),
+               _LARGE_VOLUME: (26000.0, 0.45)}
+_PRICE_LEVEL = {_RUN_RATE: (0.92, 1.0), _SPOT: (0.84, 0.93), _BESPOKE: (0.95, 1.0),
+                _LARGE_VOLUME: (0.82, 0.9)}
 
 # Buying seasonality by calendar month (Jan..Dec): commercial Q4 budgets; public sector March year end.
 _SEASON = np.array([
@@ -630,7 +640,8 @@ def _priced_lines(rng, traits: list[_Traits], am, deal, product):
     n = len(am)
     typical = np.array([_LINE_VALUE[d][0] for d in range(4)])[deal]
     spread = np.array([_LINE_VALUE[d][1] for d in range(4)])[deal]
-    quantity = np.maximum(1, np.rint(np.exp(rng.normal(np.log(typical / _PRICE[product]), spread)))).astype("int64")
+    units = np.exp(rng.normal(np.log(typical / _PRICE[product]), spread))
+    quantity = np.maximum(1, np.rint(units)).astype("int64")
     level_lo = np.array([_PRICE_LEVEL[d][0] for d in range(4)])[deal]
     level_hi = np.array([_PRICE_LEVEL[d][1] for d in range(4)])[deal]
     revenue = np.round(quantity * np.round(_PRICE[product] * rng.uniform(level_lo, level_hi), 2), 2)
@@ -646,7 +657,8 @@ def _priced_lines(rng, traits: list[_Traits], am, deal, product):
 
 def _returns(rng, cal: _Calendar, lines: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Credit notes: part or all of an earlier line sent back a week or few later."""
-    source = np.flatnonzero(rng.random(len(lines["day"])) < _RETURN_SHARE * np.where(lines["deal"] == _BESPOKE, 0.3, 1.1))
+    tailored = lines["deal"] == _BESPOKE  # configured and installed goods rarely come back
+    source = np.flatnonzero(rng.random(len(tailored)) < _RETURN_SHARE * np.where(tailored, 0.3, 1.1))
     day = cal.next_bday(lines["day"][source] + rng.integers(5, 45, len(source)))
     source, day = source[day <= _END], day[day <= _END]
     full = lines["quantity"][source]
@@ -654,8 +666,8 @@ def _returns(rng, cal: _Calendar, lines: dict[str, np.ndarray]) -> dict[str, np.
     share = partial / full
     returned = {key: values[source] for key, values in lines.items()}
     returned.update(day=day, quantity=-partial.astype("int64"),
-                    revenue=-np.round(returned["revenue"] * share, 2), cost=-np.round(returned["cost"] * share, 2),
-                    credit=np.ones(len(source), dtype=bool))
+                    revenue=-np.round(returned["revenue"] * share, 2),
+                    cost=-np.round(returned["cost"] * share, 2), credit=np.ones(len(source), dtype=bool))
     return returned
 
 
@@ -797,7 +809,8 @@ def _phase(total: float, monthly_actuals: np.ndarray) -> list[tuple[str, float]]
     return [(f"{year}-{3 * q - 2 + i:02d}", part) for i, part in enumerate(parts)]
 
 
-def _targets_frame(traits, cal: _Calendar, money: dict[str, np.ndarray], monthly: dict[str, np.ndarray]) -> pd.DataFrame:
+def _targets_frame(traits, cal: _Calendar, money: dict[str, np.ndarray],
+                   monthly: dict[str, np.ndarray]) -> pd.DataFrame:
     """Quarter targets for every AM from their first quarter to the next quarter; the monthly
     team's review-quarter revenue and margin targets are month rows instead of a quarter row."""
     rows = []
@@ -808,13 +821,15 @@ def _targets_frame(traits, cal: _Calendar, money: dict[str, np.ndarray], monthly
         for q in range(first_q, _NEXT_Q + 1):
             for measure, target in money.items():
                 if q == _REVIEW_Q and _TEAMS[am] == MONTHLY_TARGET_TEAM:
-                    rows.extend((am_id, month, measure, part) for month, part in _phase(target[am, q], monthly[measure][am]))
+                    phased = _phase(target[am, q], monthly[measure][am])
+                    rows.extend((am_id, month, measure, part) for month, part in phased)
                 else:
                     rows.append((am_id, _QUARTERS[q], measure, float(target[am, q])))
             ramp = _worked_share(cal, q)[am] * (0.75 if q == first_q and _START_DAYS[am] > 0 else 1.0)
-            rows.append((am_id, _QUARTERS[q], "new_accounts", float(max(1, round(t.new_accounts_target * ramp)))))
-            rows.append((am_id, _QUARTERS[q], "activities", float(round((400 if public else 450) * ramp, -1))))
-            rows.append((am_id, _QUARTERS[q], "visits", float(round((30 if public else 36) * ramp))))
+            counts = {"new_accounts": max(1, round(t.new_accounts_target * ramp)),
+                      "activities": round((400 if public else 450) * ramp, -1),
+                      "visits": round((30 if public else 36) * ramp)}
+            rows.extend((am_id, _QUARTERS[q], measure, float(value)) for measure, value in counts.items())
     frame = pd.DataFrame(rows, columns=["am_id", "period", "measure", "target"])
     return pd.DataFrame({"am_id": _text(frame["am_id"]), "period": _text(frame["period"]),
                          "measure": _text(frame["measure"]), "target": frame["target"].astype(float)})
@@ -836,7 +851,8 @@ def _review_months(sales: pd.DataFrame, cal: _Calendar) -> dict[str, np.ndarray]
 # Opportunities
 # --------------------------------------------------------------------------------------------
 
-_PROSPECTING, _ENGAGING, _WON, _LOST = (OPPORTUNITY_STAGES.index(s) for s in ("prospecting", "engaging", "won", "lost"))
+_PROSPECTING, _ENGAGING, _WON, _LOST = (OPPORTUNITY_STAGES.index(s)
+                                        for s in ("prospecting", "engaging", "won", "lost"))
 
 
 def _active_months(cal: _Calendar, am: int) -> tuple[np.ndarray, np.ndarray]:
@@ -865,7 +881,8 @@ def _open_last_updated(rng, traits, am: np.ndarray, created: np.ndarray) -> np.n
     return np.maximum(created, _END - (rng.random(len(created)) * window).astype(int))
 
 
-def _customer_opportunities(rng, traits, cal: _Calendar, am: int, picker: _AccountPicker, deal_size: float) -> dict:
+def _customer_opportunities(rng, traits, cal: _Calendar, am: int, picker: _AccountPicker,
+                            deal_size: float) -> dict:
     """Deals with existing customers over the history: won, lost, open, or left stale."""
     t = traits[am]
     created = _random_days_by_month(rng, cal, am, t.opportunities_per_month)
@@ -876,9 +893,11 @@ def _customer_opportunities(rng, traits, cal: _Calendar, am: int, picker: _Accou
     stale = due & (rng.random(n) < t.stale_share) & (close > _END - 365)
     resolved = due & ~stale
     won = resolved & (rng.random(n) < t.win_rate)
-    stage = np.where(won, _WON, np.where(resolved, _LOST, np.where(rng.random(n) < 0.55, _ENGAGING, _PROSPECTING)))
+    open_stage = np.where(rng.random(n) < 0.55, _ENGAGING, _PROSPECTING)
+    stage = np.where(won, _WON, np.where(resolved, _LOST, open_stage))
     stale_touch = np.minimum(created + (rng.random(n) * (close - created) / 2).astype(int), _END)
-    last_updated = np.where(resolved, close, np.where(stale, stale_touch, _open_last_updated(rng, traits, np.full(n, am), created)))
+    open_touch = _open_last_updated(rng, traits, np.full(n, am), created)
+    last_updated = np.where(resolved, close, np.where(stale, stale_touch, open_touch))
     value, margin = _opportunity_values(rng, n, deal_size / 4)
     return dict(am=np.full(n, am), account=picker.pick(rng, am, created), stage=stage, created=created,
                 close=close, value=value, margin=margin, new_business=np.zeros(n, dtype=bool),
@@ -923,22 +942,25 @@ def _next_quarter_pipeline(rng, traits, cal: _Calendar, book: _AccountBook, am: 
     n = int(np.searchsorted(np.cumsum(value), traits[am].pipeline_coverage * deal_size * 20, side="right"))
     value, margin = value[:n], margin[:n]
     created = cal.random_bdays(rng, np.full(n, max(_END - 120, _ACTIVE_FROM[am])), np.full(n, _END - 2))
-    close = cal.random_bdays(rng, np.full(n, cal.quarter_starts[_NEXT_Q]), np.full(n, cal.quarter_starts[_NEXT_Q + 1] - 1))
+    next_first, next_last = cal.quarter_starts[_NEXT_Q], cal.quarter_starts[_NEXT_Q + 1] - 1
+    close = cal.random_bdays(rng, np.full(n, next_first), np.full(n, next_last))
     stage = np.where(rng.random(n) < 0.6, _ENGAGING, _PROSPECTING)
     prospect = _prospect_picks(rng, book, am, created)
     new_business = (prospect >= 0) & (rng.random(n) < 0.2)
     account = np.where(new_business, prospect, picker.pick(rng, am, created))
+    last_updated = _open_last_updated(rng, traits, np.full(n, am), created)
     return dict(am=np.full(n, am), account=account, stage=stage, created=created, close=close, value=value,
-                margin=margin, new_business=new_business, last_updated=_open_last_updated(rng, traits, np.full(n, am), created))
+                margin=margin, new_business=new_business, last_updated=last_updated)
 
 
 def _opportunities_frame(rng, traits, cal: _Calendar, book: _AccountBook, picker: _AccountPicker,
                          next_quarter_target: np.ndarray) -> pd.DataFrame:
     """Every AM's deals; a typical deal is a twentieth of next quarter's revenue target."""
     deal_size = next_quarter_target / 20
-    parts = [_customer_opportunities(rng, traits, cal, am, picker, deal_size[am]) for am in range(len(traits))]
+    ams = range(len(traits))
+    parts = [_customer_opportunities(rng, traits, cal, am, picker, deal_size[am]) for am in ams]
     parts += [_new_logo_wins(rng, cal, book), _prospect_opportunities(rng, traits, cal, book)]
-    parts += [_next_quarter_pipeline(rng, traits, cal, book, am, picker, deal_size[am]) for am in range(len(traits))]
+    parts += [_next_quarter_pipeline(rng, traits, cal, book, am, picker, deal_size[am]) for am in ams]
     opp = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
     order = np.lexsort((opp["value"], opp["am"], opp["created"]))
     opp = {key: values[order] for key, values in opp.items()}
@@ -972,8 +994,10 @@ def _logged_days(rng, t: _Traits, cal: _Calendar, am: int, day: np.ndarray) -> n
     logs a few from the phone and the rest in a catch-up session every few weeks. Days after
     HISTORY_END mean "not logged by the export"."""
     if not t.logging_batch_days:
-        return cal.next_bday(day + rng.choice([0, 1, 2, 3, 5], size=len(day), p=[0.72, 0.2, 0.04, 0.02, 0.02]))
-    catch_ups = cal.bdays_between(_ACTIVE_FROM[am], _END)[rng.integers(t.logging_batch_days)::t.logging_batch_days]
+        lag = rng.choice([0, 1, 2, 3, 5], size=len(day), p=[0.72, 0.2, 0.04, 0.02, 0.02])
+        return cal.next_bday(day + lag)
+    every = t.logging_batch_days
+    catch_ups = cal.bdays_between(_ACTIVE_FROM[am], _END)[rng.integers(every)::every]
     batch = np.searchsorted(catch_ups, day)
     batched = np.where(batch < len(catch_ups), catch_ups[np.minimum(batch, len(catch_ups) - 1)], _END + 1)
     return np.where(rng.random(len(day)) < 0.05, day, batched)
@@ -990,7 +1014,8 @@ def _prospect_picks(rng, book: _AccountBook, am: int, days: np.ndarray) -> np.nd
     return np.where(known > 0, mine[pick], -1)
 
 
-def _activities_frame(rng, traits, cal: _Calendar, book: _AccountBook, picker: _AccountPicker) -> pd.DataFrame:
+def _activities_frame(rng, traits, cal: _Calendar, book: _AccountBook,
+                      picker: _AccountPicker) -> pd.DataFrame:
     parts = []
     for am, t in enumerate(traits):
         days = cal.bdays_between(_ACTIVE_FROM[am], _END)
@@ -1016,7 +1041,8 @@ def _activities_frame(rng, traits, cal: _Calendar, book: _AccountBook, picker: _
     })
 
 
-def _back_orders_frame(rng, traits, cal: _Calendar, book: _AccountBook, picker: _AccountPicker) -> pd.DataFrame:
+def _back_orders_frame(rng, traits, cal: _Calendar, book: _AccountBook,
+                       picker: _AccountPicker) -> pd.DataFrame:
     """Order lines waiting on vendor stock; the unfulfilled ones were still open at export."""
     parts = []
     for am, t in enumerate(traits):
@@ -1109,7 +1135,8 @@ def _report_submissions_frame(rng, traits, cal: _Calendar) -> pd.DataFrame:
                                                           ignore_index=True)
 
 
-def _forecasts_frame(rng, traits, cal: _Calendar, actual: dict[str, np.ndarray], money: dict[str, np.ndarray]) -> pd.DataFrame:
+def _forecasts_frame(rng, traits, cal: _Calendar, actual: dict[str, np.ndarray],
+                     money: dict[str, np.ndarray]) -> pd.DataFrame:
     """Quarter forecasts submitted a week or two before each quarter; the next quarter's is
     made against its target at the AM's current attainment."""
     rows = []
@@ -1122,7 +1149,8 @@ def _forecasts_frame(rng, traits, cal: _Calendar, actual: dict[str, np.ndarray],
                 level = t.revenue_attainment[1] if measure == "revenue" else t.margin_attainment[1]
                 base = actual[measure][am, q] if q <= _REVIEW_Q else money[measure][am, q] * level
                 error = t.forecast_bias[m] + rng.normal(0, t.forecast_sd)
-                rows.append((_AM_IDS[am], _QUARTERS[q], measure, float(round(base * (1 + error), decimals)), submitted))
+                forecast = float(round(base * (1 + error), decimals))
+                rows.append((_AM_IDS[am], _QUARTERS[q], measure, forecast, submitted))
     frame = pd.DataFrame(rows, columns=["am_id", "period", "measure", "forecast", "submitted"])
     return pd.DataFrame({"am_id": _text(frame["am_id"]), "period": _text(frame["period"]),
                          "measure": _text(frame["measure"]), "forecast": frame["forecast"].astype(float),
@@ -1163,9 +1191,11 @@ _NEW_STARTER_OBJECTIVES = (
 )
 _EVIDENCE = {
     "achieved": ("Certificate uploaded to the HR portal", "Meeting notes and actions logged in the CRM",
-                 "Confirmed by manager at the monthly one-to-one", "Customer email confirming the review attached",
+                 "Confirmed by manager at the monthly one-to-one",
+                 "Customer email confirming the review attached",
                  "Report in the shared drive, reviewed by manager"),
-    "in_progress": ("Booked for next month", "Half done, the rest scheduled", "Waiting on vendor course dates"),
+    "in_progress": ("Booked for next month", "Half done, the rest scheduled",
+                    "Waiting on vendor course dates"),
     "missed": ("Slipped behind the quarter-end workload", "Customer availability pushed it out",
                "Started late; not finished by the due date"),
     "deferred": ("Deferred by agreement until the vendor relaunches the course",
@@ -1180,7 +1210,8 @@ def _objective_queue(rng, t: _Traits, am: int) -> list[tuple[str, str]]:
     if am == _NEW_STARTER:
         return list(_NEW_STARTER_OBJECTIVES) + [_OBJECTIVES[i] for i in rng.permutation(len(_OBJECTIVES))]
     shuffled = [_OBJECTIVES[i] for i in rng.permutation(len(_OBJECTIVES))]
-    return [o for o in shuffled if o[1] == t.weak_competency] + [o for o in shuffled if o[1] != t.weak_competency]
+    weak = [o for o in shuffled if o[1] == t.weak_competency]
+    return weak + [o for o in shuffled if o[1] != t.weak_competency]
 
 
 def _objective_outcome(rng, t: _Traits, carried: bool, progress: float) -> tuple[str, float]:
@@ -1209,15 +1240,17 @@ def _development_objectives_frame(rng, traits, cal: _Calendar) -> pd.DataFrame:
             second_month_end = cal.previous_bday(np.array([cal.month_starts[3 * q + 2] - 1]))[0]
             carry = []
             for (objective_id, text, competency, progress, carries), weight in zip(plan, weights):
-                due = second_month_end if rng.random() < 0.4 and second_month_end >= _ACTIVE_FROM[am] else quarter_end
+                early = rng.random() < 0.4 and second_month_end >= _ACTIVE_FROM[am]
+                due = second_month_end if early else quarter_end
                 status, progress = _objective_outcome(rng, t, carries > 0, progress)
-                evidence = _EVIDENCE[status][rng.integers(len(_EVIDENCE[status]))] if status in _EVIDENCE else None
+                notes = _EVIDENCE.get(status, (None,))
+                evidence = notes[rng.integers(len(notes))]
                 rows.append((_AM_IDS[am], objective_id, _QUARTERS[q], text, competency, float(weight), due,
                              status, float(progress), evidence))
                 if status != "achieved" and carries < _MAX_CARRIES:
                     carry.append((objective_id, text, competency, progress, carries + 1))
-    frame = pd.DataFrame(rows, columns=["am_id", "objective_id", "period", "objective", "competency", "weight",
-                                        "due", "status", "progress", "evidence"])
+    frame = pd.DataFrame(rows, columns=["am_id", "objective_id", "period", "objective", "competency",
+                                        "weight", "due", "status", "progress", "evidence"])
     return pd.DataFrame({
         "am_id": _text(frame["am_id"]), "objective_id": _text(frame["objective_id"]),
         "period": _text(frame["period"]), "objective": _text(frame["objective"]),
@@ -1249,7 +1282,8 @@ _MANAGER_COMMENTS = {
 }
 _SELF_COMMENTS = ("An area I know I need to work on.", "A steady quarter; I want to be more consistent here.",
                   "I think this went well this quarter.")
-_PEER_COMMENTS = ("Could share more with the team.", "Reliable to work with.", "Always helpful and quick to respond.")
+_PEER_COMMENTS = ("Could share more with the team.", "Reliable to work with.",
+                  "Always helpful and quick to respond.")
 
 
 def _competency_ratings_frame(rng, traits) -> pd.DataFrame:
@@ -1264,9 +1298,11 @@ def _competency_ratings_frame(rng, traits) -> pd.DataFrame:
             for competency in COMPETENCIES:
                 weak = 1.0 if competency == t.weak_competency else 0.0
                 for rater in raters:
-                    rating = int(np.clip(np.rint(t.competency_mean - weak + bias[rater] + rng.normal(0, 0.45)), 1, 5))
+                    score = t.competency_mean - weak + bias[rater] + rng.normal(0, 0.45)
+                    rating = int(np.clip(np.rint(score), 1, 5))
                     level = 0 if rating <= 2 else (1 if rating == 3 else 2)
-                    comment = {"self": _SELF_COMMENTS, "peer": _PEER_COMMENTS}.get(rater, _MANAGER_COMMENTS[competency])[level]
+                    by_rater = {"self": _SELF_COMMENTS, "peer": _PEER_COMMENTS}
+                    comment = by_rater.get(rater, _MANAGER_COMMENTS[competency])[level]
                     rows.append((_AM_IDS[am], _QUARTERS[q], competency, rater, rating, comment))
     frame = pd.DataFrame(rows, columns=["am_id", "period", "competency", "rater", "rating", "comment"])
     return frame.assign(**{c: _text(frame[c]) for c in ("am_id", "period", "competency", "rater", "comment")},
@@ -1287,7 +1323,8 @@ _FEEDBACK_COMMENTS = (
 )
 
 
-def _customer_feedback_frame(rng, traits, cal: _Calendar, book: _AccountBook, picker: _AccountPicker) -> pd.DataFrame:
+def _customer_feedback_frame(rng, traits, cal: _Calendar, book: _AccountBook,
+                             picker: _AccountPicker) -> pd.DataFrame:
     """NPS (0–10) and CSAT (1–5) survey responses from the AM's customers; some with a comment."""
     parts = []
     for am, t in enumerate(traits):
@@ -1297,7 +1334,8 @@ def _customer_feedback_frame(rng, traits, cal: _Calendar, book: _AccountBook, pi
         score = np.where(nps, np.clip(np.rint(rng.normal(t.nps_mean, 1.6, n)), 0, 10),
                          np.clip(np.rint(rng.normal(t.csat_mean, 0.7, n)), 1, 5))
         mood = np.where(nps, np.digitize(score, [7, 9]), np.digitize(score, [4, 5]))
-        comment = np.array([_FEEDBACK_COMMENTS[m][i] for m, i in zip(mood, rng.integers(0, 3, n))], dtype=object)
+        which = rng.integers(0, 3, n)
+        comment = np.array([_FEEDBACK_COMMENTS[m][i] for m, i in zip(mood, which)], dtype=object)
         parts.append((np.full(n, am), dates, nps, score, comment, rng.random(n) < 0.35,
                       picker.pick(rng, am, dates)))
     am, dates, nps, score, comment, silent, account = (np.concatenate(column) for column in zip(*parts))
@@ -1314,13 +1352,14 @@ def _customer_feedback_frame(rng, traits, cal: _Calendar, book: _AccountBook, pi
 
 _NOTES = {
     "star": {
-        "summary": "{first} had an outstanding quarter: revenue and margin well ahead of target, with several "
-                   "new logos won. The benchmark for the team.",
-        "margin": "Margin attainment is ahead even of revenue attainment: {first} leads with bespoke solutions "
-                  "and holds price on run-rate business.",
-        "new_business": "New accounts came from a well-worked prospect list, and next quarter's pipeline is the "
-                        "strongest in the team.",
-        "development": "Development plan achieved. Ready for a stretch objective on the largest key accounts.",
+        "summary": "{first} had an outstanding quarter: revenue and margin well ahead of target, "
+                   "with several new logos won. The benchmark for the team.",
+        "margin": "Margin attainment is ahead even of revenue attainment: {first} leads with "
+                  "bespoke solutions and holds price on run-rate business.",
+        "new_business": "New accounts came from a well-worked prospect list, and next quarter's "
+                        "pipeline is the strongest in the team.",
+        "development": "Development plan achieved. Ready for a stretch objective on the largest "
+                       "key accounts.",
     },
     "steady": {
         "summary": "Another reliable quarter from {first}: on target for revenue, margin and activity.",
@@ -1331,25 +1370,28 @@ _NOTES = {
     },
     "margin_misser": {
         "summary": "{first} grew revenue again and is over target, but margin is well under target.",
-        "margin": "GM % has fallen for several quarters: too many spot and large-volume deals priced to win. "
-                  "Every deal under 4 % now needs my sign-off.",
-        "new_business": "Good energy on new business; the new accounts need to be moved onto run-rate pricing.",
-        "development": "Negotiation skills workshop booked; pricing review with purchasing agreed as the priority.",
+        "margin": "GM % has fallen for several quarters: too many spot and large-volume deals "
+                  "priced to win. Every deal under 4 % now needs my sign-off.",
+        "new_business": "Good energy on new business; the new accounts need to be moved onto "
+                        "run-rate pricing.",
+        "development": "Negotiation skills workshop booked; a pricing review with purchasing "
+                       "agreed as the priority.",
     },
     "crm_neglecter": {
-        "summary": "Sales from {first}'s accounts are acceptable, but I cannot see the work behind them: "
-                   "the CRM shows very little activity.",
+        "summary": "Sales from {first}'s accounts are acceptable, but I cannot see the work behind "
+                   "them: the CRM shows very little activity.",
         "margin": "Margin close to plan, helped by long-standing accounts.",
-        "new_business": "Pipeline is thin and full of opportunities past their close dates; it needs cleaning "
-                        "before it can be forecast from.",
-        "development": "Objectives on CRM logging and weekly reports missed again; we agreed a weekly check-in.",
+        "new_business": "Pipeline is thin and full of opportunities past their close dates; it "
+                        "needs cleaning before it can be forecast from.",
+        "development": "CRM logging and weekly reports are still the gap; we agreed a weekly "
+                       "check-in.",
     },
     "new_starter": {
-        "summary": "{first} joined on 13 July and has made a good start: met most inherited accounts and "
-                   "already won new ones.",
+        "summary": "{first} joined on 13 July and has made a good start: met most inherited "
+                   "accounts and already won new ones.",
         "margin": "Margin slightly under the pro-rated target while learning the pricing tools.",
         "new_business": "Two new accounts in the first quarter is encouraging.",
-        "development": "Induction plan on track; product induction and account plans are the focus.",
+        "development": "Induction plan under way; product induction and account plans are the focus.",
     },
     "below_par": {
         "summary": "A below-par quarter for {first}: revenue and margin both short of target.",
@@ -1359,13 +1401,15 @@ _NOTES = {
     },
     "average": {
         "summary": "{first} was {verdict} this quarter.",
-        "margin": "Margin in line with the team; room to sell more bespoke and vendor programme business.",
+        "margin": "Margin in line with the team; room to sell more bespoke and vendor programme "
+                  "business.",
         "new_business": "New business on plan; the prospect list could be worked harder.",
         "development": "Development plan mostly on track.",
     },
 }
 _PREVIOUS_NOTES = {
-    "summary": "{first} was {verdict} this quarter ({revenue:.0%} of the revenue target, {margin:.0%} of margin).",
+    "summary": "{first} was {verdict} this quarter ({revenue:.0%} of the revenue target, "
+               "{margin:.0%} of margin).",
     "development": "Objectives for next quarter agreed at the one-to-one.",
 }
 
@@ -1382,8 +1426,9 @@ def _verdict(revenue: float, margin: float) -> str:
 
 def _attained(actual: dict[str, np.ndarray], money: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """actual / target per AM and quarter, to whole percent (NaN before an AM's start)."""
-    return {m: np.round(np.divide(actual[m], money[m], out=np.full(money[m].shape, np.nan), where=money[m] > 0), 2)
-            for m in money}
+    ratio = {m: np.divide(actual[m], money[m], out=np.full(money[m].shape, np.nan), where=money[m] > 0)
+             for m in money}
+    return {m: np.round(r, 2) for m, r in ratio.items()}
 
 
 def _review_notes_frame(attained: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -1393,7 +1438,8 @@ def _review_notes_frame(attained: dict[str, np.ndarray]) -> pd.DataFrame:
     for am, (am_id, name, team, _, persona) in enumerate(_ROSTER):
         first, author = name.split()[0], MANAGERS[team]
         if am != _NEW_STARTER:
-            revenue, margin = attained["revenue"][am, _REVIEW_Q - 1], attained["gross_margin"][am, _REVIEW_Q - 1]
+            revenue = attained["revenue"][am, _REVIEW_Q - 1]
+            margin = attained["gross_margin"][am, _REVIEW_Q - 1]
             for section, text in _PREVIOUS_NOTES.items():
                 rows.append((am_id, _QUARTERS[_REVIEW_Q - 1], section, author, text.format(
                     first=first, verdict=_verdict(revenue, margin), revenue=revenue, margin=margin)))
@@ -1421,8 +1467,10 @@ def generate_sample(seed: int = SAMPLE_SEED) -> dict[str, pd.DataFrame]:
     sales = _sales_frame(lines, book)
     picker = _AccountPicker(lines)
     actual = _quarterly_actuals(sales, cal)
-    money = {"revenue": _money_targets(rng, traits, cal, actual["revenue"], "revenue_attainment", -3),
-             "gross_margin": _money_targets(rng, traits, cal, actual["gross_margin"], "margin_attainment", -2)}
+    money = {
+        "revenue": _money_targets(rng, traits, cal, actual["revenue"], "revenue_attainment", -3),
+        "gross_margin": _money_targets(rng, traits, cal, actual["gross_margin"], "margin_attainment", -2),
+    }
     return {
         "account_managers": _account_managers_frame(),
         "sales": sales,

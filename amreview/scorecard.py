@@ -12,15 +12,19 @@ role with no lines in the quarter has revenue 0 and GM % empty (not meaningful).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
+from amreview.config import ScorecardConfig, load_config
 from amreview.datapack import DataPack
-from amreview.errors import PeriodError
-from amreview.kpis import in_role
+from amreview.errors import ParameterError, PeriodError
+from amreview.kpis import WINDOWS, Kpi, KpiContext, all_kpis, in_role
 from amreview.metrics.accounts import active_accounts, new_accounts
 from amreview.metrics.margin import attainment, gm_pct, lines_in_period, margin_summary
 from amreview.metrics.targets import quarter_targets
 from amreview.periods import Quarter
+from amreview.scoring import explain, kpi_scores, measure_scores, overall_scores, percentiles
 from amreview.vocabulary import CORE_TARGET_MEASURES
 
 IDENTITY_COLUMNS = ["am_id", "name", "manager", "team", "period"]
@@ -71,3 +75,127 @@ def core_scorecard(pack: DataPack, period: Quarter | str) -> pd.DataFrame:
         card[f"{measure}_target"] = target.astype("float64")
         card[f"{measure}_attainment"] = attainment(card[measure], card[f"{measure}_target"]).to_numpy()
     return card.reset_index()[SCORECARD_COLUMNS]
+
+
+# --------------------------------------------------------------------------------------------
+# The full scorecard: every KPI of the registry, scored by the config.
+# --------------------------------------------------------------------------------------------
+
+MEASURE_SCORE_SUFFIX = "_score"
+OVERALL_COLUMNS = ["overall_score", "overall_rating", "measures_without_data"]
+
+
+@dataclass
+class Scorecard:
+    """Every KPI, score and rating of every account manager in role in one quarter.
+
+    ``values`` (am_id × KPI, the review quarter), ``scores`` (am_id × scored KPI),
+    ``measures`` (am_id × measure score), ``overall`` (score, rating, measures without data),
+    ``targets`` (am_id × KPI, for KPIs compared with a target) and ``table`` — the flat export:
+    the core columns first (their names are stable), then every KPI and its window variants
+    (``_ytd``, ``_t4q``), the KPI scores (``<kpi>_score``), measure scores
+    (``<measure>_score``), the overall score and rating, and percentiles
+    (``<kpi>_team_percentile``, ``<kpi>_org_percentile``).
+    """
+
+    quarter: Quarter
+    config: ScorecardConfig
+    kpis: dict[str, Kpi]
+    people: pd.DataFrame
+    values: pd.DataFrame
+    scores: pd.DataFrame
+    measures: pd.DataFrame
+    overall: pd.DataFrame
+    targets: pd.DataFrame
+    table: pd.DataFrame
+
+    def explain(self, am_id: str) -> "ScoreExplanation":
+        """Why ``am_id`` got each score: see :class:`ScoreExplanation`."""
+        if am_id not in self.values.index:
+            raise ParameterError(f"no account manager in role in {self.quarter} with am_id {am_id}")
+        return ScoreExplanation(
+            am_id=am_id,
+            name=str(self.people.at[am_id, "name"]),
+            quarter=self.quarter,
+            measures=self.measures.loc[am_id],
+            overall=self.overall.loc[am_id],
+            kpis=explain(am_id, self.values, self.scores, self.targets, self.config, self.kpis),
+            config=self.config,
+        )
+
+    def _repr_html_(self) -> str:
+        from amreview.render import scorecard_html
+
+        return scorecard_html(self)
+
+
+@dataclass
+class ScoreExplanation:
+    """One person's breakdown: each measure's score and weight, each KPI's value, target, band
+    and score. ``str()`` gives the text ``amreview scorecard --explain`` prints."""
+
+    am_id: str
+    name: str
+    quarter: Quarter
+    measures: pd.Series
+    overall: pd.Series
+    kpis: list
+    config: ScorecardConfig
+
+    def __str__(self) -> str:
+        from amreview.render import explanation_text
+
+        return explanation_text(self)
+
+    def _repr_html_(self) -> str:
+        from amreview.render import explanation_html
+
+        return explanation_html(self)
+
+
+def kpi_values(ctx: KpiContext, kpis: dict[str, Kpi]) -> pd.DataFrame:
+    """Every KPI for every window it declares: columns ``name`` (quarter), ``name_ytd``, ``name_t4q``."""
+    columns = {}
+    contexts = {"quarter": ctx}
+    for kpi in kpis.values():
+        for window in kpi.windows:
+            if window not in contexts:
+                contexts[window] = ctx.for_window(window)
+            columns[kpi.name + WINDOWS[window]] = kpi(contexts[window])
+    return pd.DataFrame(columns, index=ctx.am_ids)
+
+
+def kpi_targets(ctx: KpiContext, kpis: dict[str, Kpi]) -> pd.DataFrame:
+    """The quarter's target each KPI is compared with (KPIs with a ``target_measure``)."""
+    return pd.DataFrame({k.name: ctx.target(k.target_measure) for k in kpis.values() if k.target_measure},
+                        index=ctx.am_ids)
+
+
+def build_scorecard(pack: DataPack, period: Quarter | str, config: ScorecardConfig | None = None,
+                    kpis: dict[str, Kpi] | None = None) -> Scorecard:
+    """Compute, score and rate every KPI for everyone in role in ``period`` (module docstring)."""
+    kpis = all_kpis() if kpis is None else kpis
+    config = load_config(kpis=kpis) if config is None else config
+    quarter = Quarter.parse(period, config.fiscal_year_start_month)
+    check_period_covered(pack.sales, quarter)
+    ctx = KpiContext.for_period(pack, quarter)
+    people = pack.account_managers.set_index("am_id").reindex(ctx.am_ids)
+    values = kpi_values(ctx, kpis)
+    scores = kpi_scores(values, config, kpis)
+    measures = measure_scores(scores, config)
+    overall = overall_scores(measures, config)
+    targets = kpi_targets(ctx, kpis)
+    core = core_scorecard(pack, quarter).set_index("am_id")
+    benchmarks = {}
+    for name in config.benchmark_kpis:
+        direction = kpis[name].higher_is_better
+        benchmarks[f"{name}_team_percentile"] = percentiles(values[name], people["team"].fillna(""), direction)
+        benchmarks[f"{name}_org_percentile"] = percentiles(values[name], pd.Series("org", index=values.index), direction)
+    extra_values = values.drop(columns=[c for c in values.columns if c in core.columns])
+    table = pd.concat(
+        [core, extra_values, scores.add_suffix("_score"), measures.add_suffix(MEASURE_SCORE_SUFFIX), overall,
+         pd.DataFrame(benchmarks, index=values.index)],
+        axis=1,
+    ).reset_index()
+    return Scorecard(quarter=quarter, config=config, kpis=kpis, people=people, values=values, scores=scores,
+                     measures=measures, overall=overall, targets=targets, table=table)

@@ -1,0 +1,100 @@
+"""Benchmark: ``amreview scorecard`` for one quarter on a large pack, against DuckDB SQL.
+
+    python benchmarks/bench_scorecard.py [--ams 1000] [--lines 10000000] [--pack build/bench-pack]
+
+Generates (once, then reuses) a Parquet pack of ``--ams`` account managers and ``--lines`` sales
+lines with every optional table in proportion (benchmarks/bigpack.py), then in the same run:
+
+1. times ``amreview scorecard --data PACK --period 2026Q3 --out …`` end to end in a fresh
+   process (load, validate every table, every KPI, scores, ratings, write the CSV) and reads
+   its peak memory (max RSS);
+2. times an independent DuckDB query of the core margin aggregates (revenue, cost, gross margin,
+   GM %, active accounts per account manager) over the same files, in a fresh process;
+3. checks that both give the same figures, and prints seconds, the ratio and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+DUCKDB_QUERY = """
+SELECT am_id,
+       SUM(revenue) AS revenue, SUM(cost) AS cost, SUM(revenue) - SUM(cost) AS gross_margin,
+       CASE WHEN SUM(revenue) > 0 THEN (SUM(revenue) - SUM(cost)) / SUM(revenue) END AS gm_pct,
+       COUNT(DISTINCT CASE WHEN revenue > 0 THEN account_id END) AS active_accounts
+FROM read_parquet('{sales}')
+WHERE invoice_date BETWEEN DATE '2026-07-01' AND DATE '2026-09-30'
+GROUP BY am_id ORDER BY am_id
+"""
+
+MEASURED = """
+import json, resource, sys, time
+started = time.perf_counter()
+{body}
+print(json.dumps({{"seconds": time.perf_counter() - started,
+                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def measured(body: str) -> dict:
+    """Run ``body`` in a fresh Python process; its wall time (from after interpreter start) and peak RSS."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", MEASURED.format(body=body)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark step failed:\n{done.stderr[-3000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["wall_seconds"] = time.perf_counter() - started
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ams", type=int, default=1000)
+    parser.add_argument("--lines", type=int, default=10_000_000)
+    parser.add_argument("--pack", type=Path, default=Path("build/bench-pack"))
+    parser.add_argument("--period", default="2026Q3")
+    args = parser.parse_args()
+
+    folder = args.pack / f"{args.ams}ams-{args.lines}lines"
+    if not (folder / "sales.parquet").exists():
+        from bigpack import write_big_pack
+
+        started = time.perf_counter()
+        write_big_pack(folder, args.ams, args.lines)
+        print(f"generated {folder} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    out = folder / "scorecard.csv"
+    ours = measured(
+        "from amreview.cli import main\n"
+        f"main(['scorecard', '--data', {str(folder)!r}, '--period', {args.period!r}, '--out', {str(out)!r}])"
+    )
+    sql_out = folder / "duckdb.csv"
+    theirs = measured(
+        "import duckdb\n"
+        f"duckdb.sql({DUCKDB_QUERY.format(sales=folder / 'sales.parquet')!r}).df().to_csv({str(sql_out)!r}, index=False)"
+    )
+    card = pd.read_csv(out, dtype={"am_id": str}).set_index("am_id")
+    sql = pd.read_csv(sql_out, dtype={"am_id": str}).set_index("am_id")
+    for column in sql.columns:
+        pd.testing.assert_series_equal(card.loc[sql.index, column].astype(float), sql[column].astype(float),
+                                       check_names=False, rtol=1e-9, atol=1e-4)
+    ratio = ours["seconds"] / theirs["seconds"]
+    print(f"| pack | {args.ams:,} account managers, {args.lines:,} sales lines, Parquet |")
+    print("|---|---|")
+    print(f"| amreview scorecard (all KPIs, scores) | {ours['seconds']:.1f} s, peak {ours['peak_mb']:,.0f} MB |")
+    print(f"| DuckDB core margin aggregates | {theirs['seconds']:.1f} s, peak {theirs['peak_mb']:,.0f} MB |")
+    print(f"| ratio amreview / DuckDB | {ratio:.1f}× |")
+    print(f"| figures agree | {len(sql)} account managers, {len(sql.columns)} columns |")
+
+
+if __name__ == "__main__":
+    main()
