@@ -8,7 +8,7 @@ REPORTS ?= reports
 JOBS   ?=
 PIP_FLAGS ?= -q --disable-pip-version-check
 
-.PHONY: help venv demo sample reviews scorecard test lab clean
+.PHONY: help venv demo sample reviews scorecard test lab clean docs bench
 
 help:
 	@echo "make demo   - install, build the sample data pack, produce the $(PERIOD) reviews under $(REPORTS)/"
@@ -51,3 +51,10 @@ lab: $(VENV)/.installed
 
 clean:
 	rm -rf $(REPORTS)/*/ build $(VENV)
+
+docs: $(VENV)/.installed
+	$(BIN)/amreview kpis --out docs/kpis.md
+
+bench: $(VENV)/.installed-test
+	$(BIN)/pip install $(PIP_FLAGS) -e '.[bench]'
+	$(BIN)/python benchmarks/bench_scorecard.py

@@ -15,7 +15,7 @@ carries a table of every problem with the table, the row as a person sees it in 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,7 +102,7 @@ def load_pack(source: str | Path) -> DataPack:
     if problems:
         raise DataError(pd.DataFrame(problems, columns=PROBLEM_COLUMNS), str(folder))
     return validate_tables(tables, source=str(folder), first_rows=first_rows,
-                           fingerprint=folder_fingerprint(folder))
+                           fingerprint=folder_fingerprint(folder), consume=True)
 
 
 def read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, int], list[dict]]:
@@ -153,15 +153,18 @@ def read_table_file(path: Path) -> tuple[pd.DataFrame, int]:
 
 
 def validate_tables(
-    tables: Mapping[str, pd.DataFrame],
+    tables: MutableMapping[str, pd.DataFrame],
     source: str = "",
     first_rows: Mapping[str, int] | None = None,
     fingerprint: str = "",
+    consume: bool = False,
 ) -> DataPack:
     """Validate raw frames against the contract; return a :class:`DataPack` or raise :class:`DataError`.
 
     ``first_rows`` gives, per table, the row number a person sees for the frame's first row
-    (2 for a file with a header row; default 1). The caller's frames are not modified.
+    (2 for a file with a header row; default 1). The caller's frames are not modified;
+    with ``consume=True`` each raw frame is dropped from ``tables`` once normalised, so a large
+    pack is not held twice in memory.
     """
     first_rows = dict(first_rows or {})
     problems: list[pd.DataFrame] = []
@@ -169,11 +172,13 @@ def validate_tables(
     missing = [t for t in REQUIRED_TABLES if t not in tables]
     for table in missing:
         problems.append(_problem(table, None, "", "table_present", f"the required table {table}", "no such table"))
-    for table, raw in tables.items():
+    for table in list(tables):
         if table not in SCHEMAS:
             continue
         first_row = first_rows.get(table, 1)
+        raw = tables.pop(table) if consume else tables[table]
         frame = _normalise(table, raw.reset_index(drop=True))
+        del raw
         try:
             validated = SCHEMAS[table].validate(frame, lazy=True)
         except pa.errors.SchemaErrors as exc:
@@ -209,21 +214,20 @@ def _normalise(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _as_text(values: pd.Series) -> pd.Series:
-    """Text, stripped, empty as missing; integral numbers without a trailing ``.0`` (ids read
-    from Excel or Parquet as numbers)."""
+    """Text (pandas' string dtype), stripped, empty as missing; integral numbers without a
+    trailing ``.0`` (ids read from Excel or Parquet as numbers)."""
     if pd.api.types.is_float_dtype(values):
         integral = values.notna() & (values == values.round())
-        text = values.astype(object).where(~integral, values.where(integral).astype("Int64").astype(str))
-        return text.where(values.notna()).map(lambda v: v if isinstance(v, str) else str(v), na_action="ignore").astype(object)
+        as_int = values.where(integral).astype("Int64").astype("str")
+        return as_int.where(integral, values.astype("str")).where(values.notna()).astype("str")
     if pd.api.types.is_integer_dtype(values) or pd.api.types.is_bool_dtype(values):
-        return values.astype(str).astype(object)
-    if pd.api.types.is_string_dtype(values) and not pd.api.types.is_object_dtype(values):
-        stripped = values.str.strip()
-        return stripped.where(stripped != "").astype(object)
-    # object: mixed values (Excel); non-text values become their text
-    mixed = values.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else
-                       (v.strip() if isinstance(v, str) else str(v)), na_action="ignore")
-    return mixed.where(mixed != "").astype(object)
+        return values.astype("str")
+    if not pd.api.types.is_string_dtype(values) or pd.api.types.is_object_dtype(values):
+        # object: mixed values (Excel); non-text values become their text
+        values = values.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v),
+                            na_action="ignore").astype("str")
+    stripped = values.str.strip()
+    return stripped.where(stripped != "")
 
 
 def _as_bool(values: pd.Series) -> pd.Series:
@@ -336,10 +340,11 @@ def _reference_problems(tables: Mapping[str, pd.DataFrame], first_rows: Mapping[
 
 def _target_consistency_problems(targets: pd.DataFrame, first_row: int) -> pd.DataFrame:
     """A quarter target given both as a quarter row and as month rows must agree (months add up)."""
-    months = targets[targets["period"].map(is_month_label)].assign(
+    is_month = targets["period"].map(is_month_label).astype(bool)
+    months = targets[is_month].assign(
         quarter=lambda t: t["period"].map(quarter_of_month))
     month_sums = months.groupby(["am_id", "quarter", "measure"])["target"].sum()
-    quarters = targets[targets["period"].map(is_quarter_label)]
+    quarters = targets[targets["period"].map(is_quarter_label).astype(bool)]
     rows = []
     for i, q in quarters.iterrows():
         key = (q["am_id"], q["period"], q["measure"])

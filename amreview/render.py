@@ -146,10 +146,10 @@ def explanation_text(explanation) -> str:
         lines.append("")
         lines.append(f"{ALL_MEASURES[measure]}: score {score_text(explanation.measures[measure])} (weight {weight:.0%})")
         for item in items:
-            target = f", target {item.target:,.4g}" if item.target is not None else ""
+            target = f" (target {kpi_value(item.target, item.target_unit)})" if item.target is not None else ""
             direction = "higher is better" if item.higher_is_better else "lower is better"
             lines.append(
-                f"  - {item.label}: {item.value:,.4g}{target}; {item.band_text} "
+                f"  - {item.label}: {kpi_value(item.value, item.unit)}{target}; {item.band_text} "
                 f"({direction}; weight {item.weight:.0%}, carried {item.effective_weight:.0%})"
                 if not _missing(item.value) else f"  - {item.label}: {item.band_text}"
             )
@@ -165,8 +165,8 @@ def explanation_html(explanation) -> str:
         rows.append({
             "Measure": ALL_MEASURES[item.measure],
             "KPI": item.label,
-            "Value": "no data" if _missing(item.value) else f"{item.value:,.4g}",
-            "Target": "" if item.target is None else f"{item.target:,.4g}",
+            "Value": "no data" if _missing(item.value) else kpi_value(item.value, item.unit),
+            "Target": "" if item.target is None else kpi_value(item.target, item.target_unit),
             "Band": item.band_text,
             "Score": score_text(item.score),
             "Weight carried": f"{item.effective_weight:.0%}",

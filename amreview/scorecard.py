@@ -196,6 +196,6 @@ def build_scorecard(pack: DataPack, period: Quarter | str, config: ScorecardConf
         [core, extra_values, scores.add_suffix("_score"), measures.add_suffix(MEASURE_SCORE_SUFFIX), overall,
          pd.DataFrame(benchmarks, index=values.index)],
         axis=1,
-    ).reset_index()
+    ).copy().reset_index()
     return Scorecard(quarter=quarter, config=config, kpis=kpis, people=people, values=values, scores=scores,
                      measures=measures, overall=overall, targets=targets, table=table)

@@ -103,6 +103,8 @@ class KpiExplanation:
     kpi: str
     label: str
     measure: str
+    unit: str
+    target_unit: str
     value: float
     target: float | None
     bands: tuple[float, ...]
@@ -116,10 +118,15 @@ class KpiExplanation:
         """Which band the value fell in, in words."""
         if np.isnan(self.value):
             return "no data: not scored, its weight spread over the measure's other KPIs"
-        b = self.bands
-        edges = [f"< {b[0]:g}"] + [f"{lo:g} to < {hi:g}" for lo, hi in zip(b, b[1:])] + [f"≥ {b[-1]:g}"]
-        index = int(np.searchsorted(np.asarray(b), self.value, side="right"))
+        b = [_boundary(x, self.unit) for x in self.bands]
+        edges = [f"< {b[0]}"] + [f"{lo} to < {hi}" for lo, hi in zip(b, b[1:])] + [f"≥ {b[-1]}"]
+        index = int(np.searchsorted(np.asarray(self.bands, dtype="float64"), self.value, side="right"))
         return f"in band {edges[index]} → score {self.score:.0f}"
+
+
+def _boundary(value: float, unit: str) -> str:
+    """A band boundary in the KPI's unit: fractions as percentages, the rest as plain numbers."""
+    return f"{value * 100:g} %" if unit == "fraction" else f"{value:,g}"
 
 
 def explain(am_id: str, values: pd.DataFrame, scores: pd.DataFrame, targets: pd.DataFrame,
@@ -132,8 +139,11 @@ def explain(am_id: str, values: pd.DataFrame, scores: pd.DataFrame, targets: pd.
         for name, scoring in m.kpis.items():
             kpi = kpis[name]
             target = targets.at[am_id, name] if name in targets.columns else None
+            target_kpi = kpis.get(kpi.target_measure or "")
             out.append(KpiExplanation(
-                kpi=name, label=kpi.label, measure=measure, value=float(values.at[am_id, name]),
+                kpi=name, label=kpi.label, measure=measure, unit=kpi.unit,
+                target_unit=target_kpi.unit if target_kpi else "number",
+                value=float(values.at[am_id, name]),
                 target=None if target is None or pd.isna(target) else float(target),
                 bands=scoring.bands, higher_is_better=bool(kpi.higher_is_better),
                 score=float(scores.at[am_id, name]), weight=scoring.weight,

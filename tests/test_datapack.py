@@ -164,3 +164,9 @@ def test_validation_does_not_mutate_callers_frames():
     validate_tables(tables)
     for name in tables:
         pd.testing.assert_frame_equal(tables[name], before[name])
+
+
+def test_empty_targets_table_is_valid(hand_pack_dir):
+    pd.DataFrame(columns=["am_id", "period", "measure", "target"]).to_csv(hand_pack_dir / "targets.csv", index=False)
+    pack = load_pack(hand_pack_dir)
+    assert pack.targets.empty

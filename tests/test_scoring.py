@@ -98,7 +98,7 @@ def test_build_scorecard_scores_by_hand():
     explanation = card.explain("AM1")
     text = str(explanation)
     assert "Overall: 3.25 — Meets" in text
-    assert "GM attainment: 0.925" in text and "in band 0.9 to < 1 → score 3" in text
+    assert "GM attainment: 92.5 %" in text and "in band 90 % to < 100 % → score 3" in text
     assert "Visits: no data" in text
 
 

@@ -1,0 +1,349 @@
+"""Customer relationships: NPS and CSAT, account retention, and ownership of customer problems
+(issue 3, measure ``customer_relationships``).
+
+* **NPS** is on the conventional −100..100 scale: ``NPS = 100 × (promoters − detractors) /
+  responses`` over the ``nps`` responses of ``customer_feedback`` (promoter: score ≥ 9; passive:
+  6 < score < 9; detractor: score ≤ 6). The breakdown table gives the shares as fractions.
+* **CSAT** is the mean 1–5 score of the ``csat`` responses.
+* **Retention** uses the contract's *active* (a revenue > 0 line): of the accounts the AM had
+  active in the four quarters before the review quarter, the share active with the AM in the
+  review quarter. Accounts are paired with the AM by the ``am_id`` on the lines, so an account
+  handed to a colleague counts as not retained.
+* **Cases**: a case is *open* on a day when it had been opened by then and was not resolved by
+  then (``resolved_date`` empty or later). Resolution days = ``resolved_date − opened_date`` in
+  calendar days (a resolution dated before opening counts as 0). A case meets its SLA when it was
+  resolved within ``sla_days``; an open case is past its SLA when it has been open for more than
+  ``sla_days``. Cases without ``sla_days`` have no SLA to meet: they are left out of the SLA
+  share and of the past-SLA count, but count in the resolution days.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from amreview.kpis import WINDOWS, Kpi, KpiContext
+
+MEASURE = "customer_relationships"
+PROMOTER_MIN = 9  # NPS scores 9–10 are promoters
+DETRACTOR_MAX = 6  # NPS scores 0–6 are detractors (7–8 passives)
+SATISFIED_MIN = 4  # CSAT scores 4–5 count as satisfied
+SLA_STATUSES = ("resolved_within_sla", "resolved_past_sla", "resolved_no_sla",
+                "open_within_sla", "open_past_sla", "open_no_sla")
+NO_SEVERITY = "unspecified"
+
+
+def _keys(by) -> list[str]:
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _between(dates: pd.Series, start, end) -> pd.Series:
+    return (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
+
+
+def _ratio(numerator, denominator) -> pd.Series:
+    denominator = pd.Series(denominator, dtype="float64")
+    return (pd.Series(numerator, dtype="float64") / denominator.where(denominator != 0)).astype("float64")
+
+
+# --------------------------------------------------------------------------------------------
+# Customer feedback: NPS and CSAT
+# --------------------------------------------------------------------------------------------
+
+def feedback_between(feedback: pd.DataFrame, start, end) -> pd.DataFrame:
+    """The ``customer_feedback`` responses dated (``feedback_date``) in [start, end]."""
+    return feedback[_between(feedback["feedback_date"], start, end)]
+
+
+def nps_score(promoters, detractors, responses):
+    """NPS = 100 × (promoters − detractors) / responses, on −100..100; NaN where responses = 0.
+
+    Scalars or aligned Series.
+    """
+    if np.isscalar(responses):
+        return 100.0 * (promoters - detractors) / responses if responses else np.nan
+    return 100.0 * _ratio(pd.Series(promoters, dtype="float64") - pd.Series(detractors, dtype="float64"),
+                          responses)
+
+
+def nps_breakdown(feedback: pd.DataFrame, by="am_id") -> pd.DataFrame:
+    """Promoters, passives and detractors of the ``nps`` responses in ``feedback``, per ``by``.
+
+    Columns ``responses``, ``promoters`` (score ≥ 9), ``passives`` (6 < score < 9),
+    ``detractors`` (score ≤ 6), their shares ``promoter_share``, ``passive_share``,
+    ``detractor_share`` (fractions of responses) and ``nps`` = 100 × (promoter_share −
+    detractor_share). CSAT rows are ignored. One row per group with an NPS response.
+    """
+    nps = feedback[feedback["kind"] == "nps"]
+    score = nps["score"].astype("float64")
+    frame = pd.DataFrame({
+        "responses": np.ones(len(nps), dtype="int64"),
+        "promoters": (score >= PROMOTER_MIN).astype("int64").to_numpy(),
+        "passives": ((score > DETRACTOR_MAX) & (score < PROMOTER_MIN)).astype("int64").to_numpy(),
+        "detractors": (score <= DETRACTOR_MAX).astype("int64").to_numpy(),
+    })
+    table = frame.groupby([nps[k].to_numpy() for k in _keys(by)], sort=True).sum()
+    table.index.names = _keys(by)
+    for group in ("promoter", "passive", "detractor"):
+        table[f"{group}_share"] = _ratio(table[f"{group}s"], table["responses"]).to_numpy()
+    table["nps"] = nps_score(table["promoters"], table["detractors"], table["responses"]).to_numpy()
+    return table
+
+
+def csat_summary(feedback: pd.DataFrame, by="am_id") -> pd.DataFrame:
+    """CSAT of the ``csat`` responses in ``feedback``, per ``by``: ``responses``, ``csat`` = mean
+    score (1–5) and ``satisfied_share`` = share of scores ≥ 4. NPS rows are ignored. One row per
+    group with a CSAT response."""
+    csat = feedback[feedback["kind"] == "csat"]
+    score = csat["score"].astype("float64")
+    grouped = score.groupby([csat[k] for k in _keys(by)], sort=True)
+    table = pd.DataFrame({"responses": grouped.size().astype("int64"), "csat": grouped.mean()})
+    table["satisfied_share"] = _ratio((score >= SATISFIED_MIN).groupby([csat[k] for k in _keys(by)]).sum(),
+                                      table["responses"]).to_numpy()
+    return table
+
+
+# --------------------------------------------------------------------------------------------
+# Retention
+# --------------------------------------------------------------------------------------------
+
+def _active_pairs(lines: pd.DataFrame) -> pd.DataFrame:
+    return lines.loc[lines["revenue"] > 0, ["am_id", "account_id"]].drop_duplicates()
+
+
+def _principal_pairs(lines: pd.DataFrame) -> pd.DataFrame:
+    """Each account with a revenue > 0 line, paired with its principal AM: the ``am_id`` with the
+    largest Σ revenue of its positive lines (ties: the smaller am_id)."""
+    positive = lines[lines["revenue"] > 0]
+    totals = positive.groupby(["account_id", "am_id"], sort=False)["revenue"].sum().reset_index()
+    totals = totals.sort_values(["account_id", "revenue", "am_id"], ascending=[True, False, True], kind="mergesort")
+    return totals.drop_duplicates("account_id")[["am_id", "account_id"]]
+
+
+def retention_by_account(previous_lines: pd.DataFrame, current_lines: pd.DataFrame,
+                         principal_only: bool = False) -> pd.DataFrame:
+    """Every (``am_id``, ``account_id``) active in ``previous_lines`` (a revenue > 0 line), with
+    ``retained`` = the same AM has a revenue > 0 line to the account in ``current_lines``.
+    Sorted by ``am_id`` and ``account_id``; accounts active only now are not listed.
+
+    ``principal_only`` keeps, for each account, only its principal AM in ``previous_lines`` (the
+    largest Σ revenue > 0; ties: the smaller am_id), so a colleague's one-off cover line does not
+    put the account in the colleague's base. Off by default: the issue's definition counts every
+    AM the account was active with.
+    """
+    before = _principal_pairs(previous_lines) if principal_only else _active_pairs(previous_lines)
+    now = _active_pairs(current_lines).assign(retained=True)
+    table = before.merge(now, on=["am_id", "account_id"], how="left")
+    table["retained"] = table["retained"].notna()
+    return table.sort_values(["am_id", "account_id"], kind="mergesort").reset_index(drop=True)
+
+
+def retention(previous_lines: pd.DataFrame, current_lines: pd.DataFrame, principal_only: bool = False) -> pd.DataFrame:
+    """Account retention per ``am_id``: ``accounts_before`` (active with the AM in
+    ``previous_lines``), ``accounts_retained`` (of those, active with the AM in ``current_lines``)
+    and ``retention_rate = accounts_retained / accounts_before`` (``principal_only``: see
+    :func:`retention_by_account`).
+
+    Only AMs with accounts before appear: an AM without any (a new starter) has no retention to
+    measure (NaN once reindexed), not 0 %.
+    """
+    table = (retention_by_account(previous_lines, current_lines, principal_only)
+             .groupby("am_id")["retained"].agg(["size", "sum"]))
+    table = table.rename(columns={"size": "accounts_before", "sum": "accounts_retained"}).astype("int64")
+    table["retention_rate"] = _ratio(table["accounts_retained"], table["accounts_before"]).to_numpy()
+    return table
+
+
+# --------------------------------------------------------------------------------------------
+# Cases
+# --------------------------------------------------------------------------------------------
+
+def case_outcomes(cases: pd.DataFrame, as_of, start=None) -> pd.DataFrame:
+    """The cases opened by ``as_of`` (and, when ``start`` is given, not resolved before it: the
+    cases handled in [start, as_of]), with their state on ``as_of``:
+
+    * ``is_open`` — not resolved by ``as_of`` (``resolved_date`` empty or later);
+    * ``resolution_days`` — resolved_date − opened_date in days (≥ 0), NaN if open;
+    * ``age_days`` — as_of − opened_date in days, NaN if resolved;
+    * ``sla_status`` — one of :data:`SLA_STATUSES`: resolved within / past its ``sla_days``
+      (``resolution_days ≤ sla_days`` is within), open within / past it (``age_days > sla_days``
+      is past), or ``*_no_sla`` where ``sla_days`` is empty.
+    """
+    as_of = pd.Timestamp(as_of)
+    known = cases[cases["opened_date"] <= as_of]
+    if start is not None:
+        known = known[~(known["resolved_date"] < pd.Timestamp(start))]
+    resolved = known["resolved_date"].notna() & (known["resolved_date"] <= as_of)
+    resolution_days = (known["resolved_date"] - known["opened_date"]).dt.days.clip(lower=0).where(resolved)
+    age_days = (as_of - known["opened_date"]).dt.days.astype("float64").where(~resolved)
+    sla = known["sla_days"].astype("float64")
+    late = resolution_days.fillna(age_days) > sla
+    status = np.select(
+        [sla.isna() & resolved, sla.isna(), resolved & ~late, resolved, ~late],
+        ["resolved_no_sla", "open_no_sla", "resolved_within_sla", "resolved_past_sla", "open_within_sla"],
+        default="open_past_sla",
+    )
+    return known.assign(is_open=~resolved, resolution_days=resolution_days.astype("float64"),
+                        age_days=age_days, sla_status=pd.Series(status, index=known.index, dtype=object))
+
+
+def cases_by_severity(outcomes: pd.DataFrame, by=None) -> pd.DataFrame:
+    """Counts of ``outcomes`` (see :func:`case_outcomes`) by ``severity`` (empty: ``unspecified``)
+    and SLA status: one column per :data:`SLA_STATUSES` (zeros included) and ``cases``, the total.
+    Rows: each severity present (under each group of ``by`` when given), sorted."""
+    keys = ([] if by is None else _keys(by)) + ["severity"]
+    severity = outcomes["severity"].astype(object).where(outcomes["severity"].notna(), NO_SEVERITY)
+    status = pd.Categorical(outcomes["sla_status"], categories=list(SLA_STATUSES))
+    groupers = [outcomes[k].to_numpy() for k in keys[:-1]] + [severity.to_numpy()]
+    table = (pd.Series(1, index=outcomes.index, dtype="int64")
+             .groupby(groupers + [status], observed=False, sort=True).sum()
+             .unstack(-1, fill_value=0))
+    table = table.reindex(columns=list(SLA_STATUSES), fill_value=0).astype("int64")
+    table.columns = pd.Index(list(SLA_STATUSES))
+    table.index.names = keys
+    table["cases"] = table.sum(axis=1)
+    return table
+
+
+def case_sla_summary(cases: pd.DataFrame, start, end, as_of, by="am_id") -> pd.DataFrame:
+    """Ownership of customer problems per ``by``:
+
+    * ``resolved`` — cases resolved (``resolved_date``) in [start, end] (and by ``as_of``);
+    * ``resolved_with_sla`` — of those, with ``sla_days`` given;
+    * ``resolved_within_sla`` — of those, with resolution_days ≤ sla_days;
+    * ``cases_within_sla_share = resolved_within_sla / resolved_with_sla`` (NaN where 0);
+    * ``case_resolution_days_median`` — median resolution days of the resolved cases, with or
+      without an SLA (NaN where none);
+    * ``open_cases`` and ``open_cases_past_sla`` — open on ``as_of``, and of those open longer
+      than their ``sla_days``.
+
+    One row per group with a case resolved in the window or open on ``as_of``.
+    """
+    outcomes = case_outcomes(cases, as_of)
+    keys = _keys(by)
+    resolved = outcomes[~outcomes["is_open"] & _between(outcomes["resolved_date"], start, end)]
+    still_open = outcomes[outcomes["is_open"]]
+    status = resolved["sla_status"]
+    grouped = resolved.assign(
+        with_sla=(status != "resolved_no_sla").astype("int64"),
+        within=(status == "resolved_within_sla").astype("int64"),
+    ).groupby(keys)
+    table = pd.DataFrame({
+        "resolved": grouped.size(),
+        "resolved_with_sla": grouped["with_sla"].sum(),
+        "resolved_within_sla": grouped["within"].sum(),
+        "case_resolution_days_median": grouped["resolution_days"].median(),
+    })
+    open_counts = still_open.assign(
+        past=(still_open["sla_status"] == "open_past_sla").astype("int64")).groupby(keys)["past"].agg(["size", "sum"])
+    open_counts.columns = ["open_cases", "open_cases_past_sla"]
+    table = table.join(open_counts, how="outer").sort_index()
+    counts = ["resolved", "resolved_with_sla", "resolved_within_sla", "open_cases", "open_cases_past_sla"]
+    table[counts] = table[counts].fillna(0).astype("int64")
+    table["cases_within_sla_share"] = _ratio(table["resolved_within_sla"], table["resolved_with_sla"]).to_numpy()
+    return table[["resolved", "resolved_with_sla", "resolved_within_sla", "cases_within_sla_share",
+                  "case_resolution_days_median", "open_cases", "open_cases_past_sla"]]
+
+
+# --------------------------------------------------------------------------------------------
+# KPIs
+# --------------------------------------------------------------------------------------------
+
+def _no_data() -> pd.Series:
+    return pd.Series(dtype="float64")
+
+
+def _feedback(ctx: KpiContext) -> pd.DataFrame | None:
+    feedback = ctx.table("customer_feedback")
+    return None if feedback is None else feedback_between(feedback, ctx.start, ctx.end)
+
+
+def _nps(ctx: KpiContext) -> pd.Series:
+    feedback = _feedback(ctx)
+    return _no_data() if feedback is None else nps_breakdown(feedback)["nps"]
+
+
+def _csat(ctx: KpiContext) -> pd.Series:
+    feedback = _feedback(ctx)
+    return _no_data() if feedback is None else csat_summary(feedback)["csat"]
+
+
+def _retention_rate(ctx: KpiContext) -> pd.Series:
+    sales = ctx.sales
+    first, last = ctx.quarter.shift(-4).start, ctx.quarter.shift(-1).end
+    previous = sales[_between(sales["invoice_date"], first, last)]
+    return retention(previous, ctx.lines_in(ctx.quarter))["retention_rate"]
+
+
+def _case_kpi(column: str, fill=np.nan):
+    def compute(ctx: KpiContext) -> pd.Series:
+        cases = ctx.table("cases")
+        if cases is None:
+            return _no_data()
+        return ctx.per_am(case_sla_summary(cases, ctx.start, ctx.end, ctx.as_of)[column], fill=fill)
+    return compute
+
+
+ALL_WINDOWS = tuple(WINDOWS)  # quarter, year to date, trailing four quarters
+_NO_FEEDBACK = "No customer_feedback table: no data for everyone."
+_NO_CASES = "No cases table: no data for everyone."
+
+KPIS: list[Kpi] = [
+    Kpi(
+        name="nps", label="Net Promoter Score", measure=MEASURE, unit="number", higher_is_better=True,
+        formula="100 × (promoters − detractors) / responses over the nps responses dated in the window; "
+                "promoter: score 9–10, detractor: 0–6 (passives 7–8 count only in responses). Scale −100..100.",
+        sources=("customer_feedback.kind", "customer_feedback.score", "customer_feedback.feedback_date",
+                 "customer_feedback.am_id"),
+        compute=_nps, windows=ALL_WINDOWS,
+        edge_cases=f"{_NO_FEEDBACK} No nps response in the window: NaN. No minimum number of responses: "
+                   "a single response gives −100, 0 or 100 (the breakdown shows how many there were).",
+    ),
+    Kpi(
+        name="csat", label="Customer satisfaction (CSAT)", measure=MEASURE, unit="rating", higher_is_better=True,
+        formula="mean(score) of the csat responses (1–5) dated in the window.",
+        sources=("customer_feedback.kind", "customer_feedback.score", "customer_feedback.feedback_date",
+                 "customer_feedback.am_id"),
+        compute=_csat, windows=ALL_WINDOWS,
+        edge_cases=f"{_NO_FEEDBACK} No csat response in the window: NaN.",
+    ),
+    Kpi(
+        name="retention_rate", label="Account retention", measure=MEASURE, unit="fraction", higher_is_better=True,
+        formula="Of the accounts active with the AM (a revenue > 0 line credited to them) in the four quarters "
+                "before the review quarter, the share active with the AM in the review quarter.",
+        sources=("sales.am_id", "sales.account_id", "sales.invoice_date", "sales.revenue"),
+        compute=_retention_rate,
+        edge_cases="No account active with the AM in the four quarters before (a new starter): NaN, not 0 %. "
+                   "Accounts are matched by the am_id on the lines, so an account handed to a colleague "
+                   "counts as lost; a return alone does not keep an account.",
+    ),
+    Kpi(
+        name="cases_within_sla_share", label="Cases resolved within SLA", measure=MEASURE, unit="fraction",
+        higher_is_better=True,
+        formula="Among the cases resolved (resolved_date) in the window that have sla_days, the share with "
+                "resolved_date − opened_date ≤ sla_days (calendar days).",
+        sources=("cases.opened_date", "cases.resolved_date", "cases.sla_days", "cases.am_id"),
+        compute=_case_kpi("cases_within_sla_share"), windows=ALL_WINDOWS,
+        edge_cases=f"{_NO_CASES} No case with an SLA resolved in the window: NaN. Cases without sla_days are "
+                   "left out (no SLA to meet).",
+    ),
+    Kpi(
+        name="case_resolution_days_median", label="Median days to resolve a case", measure=MEASURE, unit="days",
+        higher_is_better=False,
+        formula="median(resolved_date − opened_date) in calendar days of the cases resolved in the window.",
+        sources=("cases.opened_date", "cases.resolved_date", "cases.am_id"),
+        compute=_case_kpi("case_resolution_days_median"), windows=ALL_WINDOWS,
+        edge_cases=f"{_NO_CASES} No case resolved in the window: NaN. Cases without sla_days count here. "
+                   "A resolution dated before opening counts as 0 days.",
+    ),
+    Kpi(
+        name="open_cases_past_sla", label="Open cases past SLA", measure=MEASURE, unit="count",
+        higher_is_better=False,
+        formula="Cases open as of the review date (opened_date ≤ as_of, resolved_date empty or later) that have "
+                "been open longer than their sla_days: as_of − opened_date > sla_days.",
+        sources=("cases.opened_date", "cases.resolved_date", "cases.sla_days", "cases.am_id"),
+        compute=_case_kpi("open_cases_past_sla", fill=0.0),
+        edge_cases=f"{_NO_CASES} No such case: 0 (a real zero once the pack has cases). Open cases without "
+                   "sla_days are not counted.",
+    ),
+]

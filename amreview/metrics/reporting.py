@@ -1,0 +1,453 @@
+"""Timeliness of reports and accuracy of information (performance measures 6 and 7).
+
+**Timeliness** is read from ``report_submissions``, one row per report an account manager owes:
+
+* A report is *due in a window* when its ``due_date`` falls in it (both ends included).
+* As of the review day ``as_of`` (the last day of the review quarter) a report is
+  ``on_time`` when ``submitted_date ≤ due_date``, ``late`` when submitted after its due date but
+  by ``as_of``, ``missing`` when it has no ``submitted_date`` — or one *after* ``as_of``, since on
+  the review day it had not arrived; this keeps a review the same whenever the pack is exported —
+  and ``not_due`` when unsubmitted with a due date after ``as_of`` (outside any review window).
+* Days late are calendar days, ``max(0, submitted_date − due_date)``; a missing report has none.
+
+**Accuracy of information** is forecast accuracy against the invoiced actuals, errors found in
+submitted reports, and completeness of the CRM records the account manager owns:
+
+* ``accuracy = max(0, 1 − |forecast − actual| / actual)`` and
+  ``bias = (forecast − actual) / actual``; NaN where ``actual ≤ 0`` (a relative error of nothing
+  or of net credits is not meaningful). Actuals come from the sales lines of the forecast's
+  quarter (:func:`amreview.metrics.margin.margin_summary`).
+* CRM completeness: see :data:`CRM_REQUIRED_FIELDS` and :func:`crm_record_completeness`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from amreview.kpis import Kpi, KpiContext
+from amreview.metrics.margin import margin_summary
+from amreview.metrics.newbusiness import open_opportunities
+from amreview.periods import Quarter
+
+REPORT_STATUSES = ("on_time", "late", "missing", "not_due")
+FORECAST_MEASURES = ("revenue", "gross_margin")  # the forecast measures with an actual in sales
+
+# The fields an account manager must fill on the CRM records they own, per table. Columns the
+# contract requires (ids, names, stage, type, dates the schema demands) are always filled and so
+# are not listed; ``key_account`` and ``new_business`` default to false, so are never empty;
+# ``created_date``, ``last_updated`` and ``activities.logged_date`` are stamped by the CRM, not
+# typed by a person (logging lag is judged under CRM utilisation, amreview.metrics.crm).
+CRM_REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "accounts": ("sector",),
+    "opportunities": ("account_id", "close_date", "value", "expected_margin"),
+    "activities": ("account_id",),
+}
+# Activity types that need not name an account (internal or administrative work).
+ACCOUNT_FREE_ACTIVITY_TYPES = ("other",)
+
+
+def _no_data() -> pd.Series:
+    return pd.Series(dtype="float64", index=pd.Index([], name="am_id"))
+
+
+def _keys(by: str | list[str] | tuple[str, ...]) -> list[str]:
+    return [by] if isinstance(by, str) else list(by)
+
+
+# --------------------------------------------------------------------------------------------
+# Timeliness of reports
+# --------------------------------------------------------------------------------------------
+
+def reports_due_between(reports: pd.DataFrame, start, end) -> pd.DataFrame:
+    """The reports whose ``due_date`` falls in ``[start, end]`` (both days included)."""
+    due = reports["due_date"]
+    return reports[(due >= pd.Timestamp(start)) & (due <= pd.Timestamp(end))]
+
+
+def report_status(reports: pd.DataFrame, as_of=None) -> pd.DataFrame:
+    """``reports`` with each report's standing on the day ``as_of`` (None: no cut-off).
+
+    Adds ``submitted`` (bool: ``submitted_date`` given and ``≤ as_of``), ``status`` (one of
+    :data:`REPORT_STATUSES`) and ``days_late`` (float):
+
+    * ``on_time``: submitted and ``submitted_date ≤ due_date``;
+    * ``late``: submitted and ``submitted_date > due_date``;
+    * ``missing``: not submitted by ``as_of`` and ``due_date ≤ as_of`` (a submission dated after
+      ``as_of`` counts as missing on the review day);
+    * ``not_due``: not submitted and ``due_date > as_of``.
+
+    ``days_late = max(0, submitted_date − due_date)`` in calendar days for submitted reports
+    (0 for on-time ones), NaN for the others. One row out per row in; the input is not modified.
+    """
+    submitted_date, due_date = reports["submitted_date"], reports["due_date"]
+    submitted = submitted_date.notna()
+    past_due = pd.Series(True, index=reports.index)
+    if as_of is not None:
+        as_of = pd.Timestamp(as_of)
+        submitted &= submitted_date <= as_of
+        past_due = due_date <= as_of
+    on_time = submitted & (submitted_date <= due_date)
+    status = np.select([on_time, submitted, past_due], ["on_time", "late", "missing"], "not_due")
+    days_late = (submitted_date - due_date).dt.days.clip(lower=0).where(submitted).astype("float64")
+    return reports.assign(submitted=submitted.to_numpy(dtype=bool), status=status, days_late=days_late)
+
+
+def report_timeliness(reports: pd.DataFrame, as_of=None, by: str | list[str] = "am_id") -> pd.DataFrame:
+    """Timeliness and errors of ``reports`` (already cut to the window) per ``by`` group.
+
+    With statuses from :func:`report_status` as of ``as_of``:
+
+    * ``reports_due = on_time + late + missing`` (``not_due`` rows are left out);
+    * ``reports_on_time_share = on_time / reports_due`` — a missing report is not on time;
+    * ``report_days_late_mean`` = mean of ``days_late`` over the submitted reports, on-time ones
+      counting 0 (so someone never late scores 0, not "no data"); missing reports are left out
+      (they are counted by ``reports_missing``); NaN when nothing was submitted;
+    * ``report_days_late_when_late`` = mean ``days_late`` of the late ones only (NaN if none late);
+    * ``report_errors_per_report = Σ errors / reports_checked`` over submitted reports whose
+      ``errors`` is given (an empty ``errors`` cell means "not checked" and is left out of both
+      sums; errors on missing reports are ignored); NaN when no submitted report was checked.
+
+    One row per group present in ``reports`` (index: the ``by`` keys, sorted); shares are NaN
+    where their denominator is 0. An empty input gives an empty frame with these columns.
+    """
+    keys = _keys(by)
+    status = report_status(reports, as_of)
+    checked = status["submitted"] & status["errors"].notna()
+    flags = status[keys].assign(
+        _due=status["status"] != "not_due",
+        _on_time=status["status"] == "on_time",
+        _late=status["status"] == "late",
+        _missing=status["status"] == "missing",
+        _days=status["days_late"],
+        _late_days=status["days_late"].where(status["status"] == "late"),
+        _checked=checked,
+        _errors=status["errors"].where(checked).astype("float64"),
+    )
+    grouped = flags.groupby(keys, sort=True, observed=True)
+    counts = grouped[["_due", "_on_time", "_late", "_missing", "_checked"]].sum().astype("int64")
+    means = grouped[["_days", "_late_days"]].mean()
+    errors = grouped["_errors"].sum(min_count=1)
+    due, checked_n = counts["_due"], counts["_checked"]
+    table = pd.DataFrame({
+        "reports_due": due,
+        "reports_on_time": counts["_on_time"],
+        "reports_late": counts["_late"],
+        "reports_missing": counts["_missing"],
+        "reports_on_time_share": counts["_on_time"] / due.where(due > 0),
+        "report_days_late_mean": means["_days"],
+        "report_days_late_when_late": means["_late_days"],
+        "reports_checked": checked_n,
+        "report_errors": errors,
+        "report_errors_per_report": errors / checked_n.where(checked_n > 0),
+    }, index=counts.index)
+    counts_columns = ["reports_due", "reports_on_time", "reports_late", "reports_missing", "reports_checked"]
+    return table.astype({c: "int64" if c in counts_columns else "float64" for c in table.columns})
+
+
+def report_timeliness_by_type(reports: pd.DataFrame, as_of=None) -> pd.DataFrame:
+    """:func:`report_timeliness` per ``am_id`` and ``report`` (weekly, monthly … reports)."""
+    return report_timeliness(reports, as_of, by=["am_id", "report"])
+
+
+# --------------------------------------------------------------------------------------------
+# Forecast accuracy
+# --------------------------------------------------------------------------------------------
+
+def forecast_accuracy(forecast, actual):
+    """Forecast accuracy = max(0, 1 − |forecast − actual| / actual); NaN where actual ≤ 0.
+
+    1 is a perfect forecast; a forecast off by the whole actual or more scores 0. Works on
+    scalars and on aligned Series alike.
+    """
+    if np.isscalar(actual):
+        return max(0.0, 1.0 - abs(forecast - actual) / actual) if actual > 0 else np.nan
+    actual = pd.Series(actual, dtype="float64")
+    error = (pd.Series(forecast, dtype="float64") - actual).abs()
+    return (1.0 - error / actual.where(actual > 0)).clip(lower=0.0).astype("float64")
+
+
+def forecast_bias(forecast, actual):
+    """Forecast bias = (forecast − actual) / actual, signed (> 0: over-forecast); NaN where actual ≤ 0.
+
+    Works on scalars and on aligned Series alike.
+    """
+    if np.isscalar(actual):
+        return (forecast - actual) / actual if actual > 0 else np.nan
+    actual = pd.Series(actual, dtype="float64")
+    return ((pd.Series(forecast, dtype="float64") - actual) / actual.where(actual > 0)).astype("float64")
+
+
+def latest_forecasts(forecasts: pd.DataFrame, period: Quarter | str, submitted_by=None) -> pd.DataFrame:
+    """The forecast that counts for ``period``: one row per ``am_id`` and ``measure``.
+
+    Rows with ``period == str(period)``; with ``submitted_by`` given, forecasts submitted after
+    it are dropped (made once the quarter was over, they are not forecasts). Of several rows for
+    one ``am_id``/``measure``, the latest ``submitted_date`` wins; an undated forecast ranks
+    before every dated one, and on equal dates the row further down the table wins.
+    Sorted by ``am_id``, ``measure``.
+    """
+    rows = forecasts[forecasts["period"] == str(period)]
+    if submitted_by is not None:
+        rows = rows[rows["submitted_date"].isna() | (rows["submitted_date"] <= pd.Timestamp(submitted_by))]
+    ordered = rows.sort_values("submitted_date", kind="mergesort", na_position="first")
+    latest = ordered.drop_duplicates(["am_id", "measure"], keep="last")
+    return latest.sort_values(["am_id", "measure"], kind="mergesort")
+
+
+def forecast_actuals(lines: pd.DataFrame) -> pd.DataFrame:
+    """Actual ``revenue`` and ``gross_margin`` per ``am_id`` of ``lines`` (one period's lines),
+    as :func:`~amreview.metrics.margin.margin_summary` computes them."""
+    return margin_summary(lines, "am_id")[list(FORECAST_MEASURES)]
+
+
+def forecast_accuracy_table(forecasts: pd.DataFrame, actuals: pd.DataFrame) -> pd.DataFrame:
+    """Forecast against actual, per forecast row: ``am_id``, ``period``, ``measure``,
+    ``submitted_date``, ``forecast``, ``actual``, ``error = forecast − actual``, ``bias``
+    (:func:`forecast_bias`) and ``accuracy`` (:func:`forecast_accuracy`).
+
+    ``forecasts`` are the rows that count (see :func:`latest_forecasts`); ``actuals`` is wide,
+    indexed by ``am_id`` with one column per measure (see :func:`forecast_actuals`). An account
+    manager absent from ``actuals`` had no lines, so their actual is 0 (and accuracy NaN); a
+    measure that is not a column of ``actuals`` has no actual (NaN): shown, never scored.
+    """
+    long = actuals.rename_axis("am_id").reset_index().melt(id_vars="am_id", var_name="measure",
+                                                           value_name="actual")
+    table = forecasts[["am_id", "period", "measure", "submitted_date", "forecast"]].merge(
+        long, on=["am_id", "measure"], how="left")
+    no_lines = table["measure"].isin(list(actuals.columns)) & table["actual"].isna()
+    table["actual"] = table["actual"].astype("float64").mask(no_lines, 0.0)
+    table["error"] = table["forecast"] - table["actual"]
+    table["bias"] = forecast_bias(table["forecast"], table["actual"])
+    table["accuracy"] = forecast_accuracy(table["forecast"], table["actual"])
+    return table
+
+
+# --------------------------------------------------------------------------------------------
+# Completeness of CRM records
+# --------------------------------------------------------------------------------------------
+
+def crm_records_in_scope(accounts: pd.DataFrame | None = None, opportunities: pd.DataFrame | None = None,
+                         activities: pd.DataFrame | None = None, *, start, end, as_of) -> dict[str, pd.DataFrame]:
+    """The CRM records whose completeness is judged in a review, per table (absent tables left out).
+
+    * ``accounts`` owned (``accounts.am_id``) by someone, created by ``as_of`` (or undated) —
+      the table is a snapshot of today's owners, so ownership cannot be dated;
+    * ``opportunities`` open on ``as_of`` (:func:`~amreview.metrics.newbusiness.open_opportunities`:
+      stage prospecting/engaging as recorded, created by ``as_of`` or undated);
+    * ``activities`` whose ``activity_date`` falls in ``[start, end]``.
+    """
+    as_of, start, end = pd.Timestamp(as_of), pd.Timestamp(start), pd.Timestamp(end)
+    scope: dict[str, pd.DataFrame] = {}
+    if accounts is not None:
+        created = accounts["created_date"]
+        scope["accounts"] = accounts[accounts["am_id"].notna() & (created.isna() | (created <= as_of))]
+    if opportunities is not None:
+        scope["opportunities"] = open_opportunities(opportunities, as_of)
+    if activities is not None:
+        day = activities["activity_date"]
+        scope["activities"] = activities[(day >= start) & (day <= end)]
+    return scope
+
+
+def crm_exported_fields(tables: Mapping[str, pd.DataFrame | None]) -> dict[str, tuple[str, ...]]:
+    """The :data:`CRM_REQUIRED_FIELDS` the pack actually holds: a field empty on *every* row of
+    its (whole) table was not exported, and is not held against anyone."""
+    fields = {}
+    for table, required in CRM_REQUIRED_FIELDS.items():
+        frame = tables.get(table)
+        if frame is not None:
+            fields[table] = tuple(f for f in required if frame[f].notna().any())
+    return fields
+
+
+def crm_completeness_by_field(records: Mapping[str, pd.DataFrame],
+                              fields: Mapping[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
+    """How many of each required field are filled, per ``am_id``, ``table`` and ``field``.
+
+    ``records`` are the records in scope per table (see :func:`crm_records_in_scope`);
+    ``fields`` the fields to check (default :data:`CRM_REQUIRED_FIELDS`; pass
+    :func:`crm_exported_fields` of the whole tables to skip fields the pack does not hold).
+    ``activities.account_id`` is required only on activities whose type is not in
+    :data:`ACCOUNT_FREE_ACTIVITY_TYPES`. Columns ``am_id``, ``table``, ``field``, ``records``
+    (that need the field), ``filled``, ``share = filled / records``; rows in table and field
+    order within each ``am_id``; no row where no record needs the field.
+    """
+    fields = CRM_REQUIRED_FIELDS if fields is None else fields
+    columns = ["am_id", "table", "field", "records", "filled", "share"]
+    parts = []
+    for table, names in fields.items():
+        frame = records.get(table)
+        if frame is None:
+            continue
+        for field in names:
+            rows = frame
+            if table == "activities" and field == "account_id":
+                rows = frame[~frame["type"].isin(ACCOUNT_FREE_ACTIVITY_TYPES)]
+            counts = rows[field].notna().groupby(rows["am_id"], sort=False).agg(["size", "sum"])
+            parts.append(pd.DataFrame({"am_id": counts.index.to_numpy(), "table": table, "field": field,
+                                       "order": len(parts), "records": counts["size"].to_numpy(),
+                                       "filled": counts["sum"].to_numpy()}))
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    table = pd.concat(parts, ignore_index=True).sort_values(["am_id", "order"], kind="mergesort",
+                                                             ignore_index=True)
+    table["share"] = table["filled"] / table["records"]
+    return table[columns].astype({"records": "int64", "filled": "int64", "share": "float64"})
+
+
+def crm_record_completeness(by_field: pd.DataFrame) -> pd.Series:
+    """CRM record completeness per ``am_id``, from :func:`crm_completeness_by_field`.
+
+    Per table: ``Σ filled / Σ records`` over its required fields (the share of required cells
+    filled); then the plain mean over the tables the account manager has records in, so a few
+    dozen accounts count as much as hundreds of activities. A fraction in [0, 1]; an account
+    manager with no records in scope is absent (no data).
+    """
+    if by_field.empty:
+        return _no_data().rename("crm_record_completeness")
+    per_table = by_field.groupby(["am_id", "table"])[["filled", "records"]].sum()
+    share = per_table["filled"] / per_table["records"]
+    return share.groupby(level="am_id").mean().astype("float64").rename("crm_record_completeness")
+
+
+# --------------------------------------------------------------------------------------------
+# KPIs
+# --------------------------------------------------------------------------------------------
+
+def _timeliness(ctx: KpiContext) -> pd.DataFrame | None:
+    reports = ctx.table("report_submissions")
+    if reports is None:
+        return None
+    return report_timeliness(reports_due_between(reports, ctx.start, ctx.end), as_of=ctx.as_of)
+
+
+def _timeliness_kpi(column: str):
+    def compute(ctx: KpiContext) -> pd.Series:
+        table = _timeliness(ctx)
+        if table is None:
+            return _no_data()
+        return table[column].where(table["reports_due"] > 0).astype("float64")
+    return compute
+
+
+def _forecast_kpi(measure: str, column: str):
+    def compute(ctx: KpiContext) -> pd.Series:
+        forecasts = ctx.table("forecasts")
+        if forecasts is None:
+            return _no_data()
+        latest = latest_forecasts(forecasts[forecasts["measure"] == measure], ctx.quarter, submitted_by=ctx.as_of)
+        # the quarter's lines: the context's cached window lines when the window is the quarter
+        lines = ctx.lines if ctx.window.quarters == (ctx.quarter,) else ctx.lines_in(ctx.quarter)
+        table = forecast_accuracy_table(latest, forecast_actuals(lines))
+        return table.set_index("am_id")[column].astype("float64")
+    return compute
+
+
+def _crm_record_completeness(ctx: KpiContext) -> pd.Series:
+    tables = {name: ctx.table(name) for name in CRM_REQUIRED_FIELDS}
+    if all(frame is None for frame in tables.values()):
+        return _no_data()
+    records = crm_records_in_scope(**tables, start=ctx.start, end=ctx.end, as_of=ctx.as_of)
+    return crm_record_completeness(crm_completeness_by_field(records, crm_exported_fields(tables)))
+
+
+_REPORT_WINDOWS = ("quarter", "ytd", "t4q")
+_REPORT_SOURCES = ("report_submissions.am_id", "report_submissions.due_date", "report_submissions.submitted_date")
+_AS_OF = ("As of the review day (the review quarter's last day): a submission dated after it counts as "
+          "missing. ")
+
+KPIS: list[Kpi] = [
+    Kpi(
+        name="reports_on_time_share", label="Reports on time", measure="report_timeliness", unit="fraction",
+        higher_is_better=True,
+        formula="reports submitted on or before their due date / reports due, over the reports whose "
+                "due_date falls in the window (a missing report counts as not on time)",
+        sources=_REPORT_SOURCES, compute=_timeliness_kpi("reports_on_time_share"), windows=_REPORT_WINDOWS,
+        edge_cases=_AS_OF + "No report due in the window, or no report_submissions table: no data (NaN)."),
+    Kpi(
+        name="report_days_late_mean", label="Mean days late per report", measure="report_timeliness",
+        unit="days", higher_is_better=False,
+        formula="mean over the submitted reports due in the window of max(0, submitted_date − due_date) in "
+                "calendar days; on-time reports count 0, missing reports are left out (see reports_missing)",
+        sources=_REPORT_SOURCES, compute=_timeliness_kpi("report_days_late_mean"), windows=_REPORT_WINDOWS,
+        edge_cases=_AS_OF + "Never late: 0. Reports due but none submitted, none due, or no "
+                            "report_submissions table: no data (NaN)."),
+    Kpi(
+        name="reports_missing", label="Missing reports", measure="report_timeliness", unit="count",
+        higher_is_better=False,
+        formula="number of reports due in the window with no submitted_date on or before the review day",
+        sources=_REPORT_SOURCES, compute=_timeliness_kpi("reports_missing"), windows=_REPORT_WINDOWS,
+        edge_cases=_AS_OF + "Reports due, all submitted: 0. No report due in the window, or no "
+                            "report_submissions table: no data (NaN), not 0."),
+    Kpi(
+        name="forecast_accuracy_revenue", label="Forecast accuracy (revenue)", measure="information_accuracy",
+        unit="fraction", higher_is_better=True,
+        formula="max(0, 1 − |forecast − actual| / actual), forecast = the review quarter's revenue forecast "
+                "(forecasts.period = the quarter; of several, the latest submitted_date on or before the review "
+                "day), actual = Σ revenue of the account manager's lines invoiced in the quarter",
+        sources=("forecasts.period", "forecasts.measure", "forecasts.forecast", "forecasts.submitted_date",
+                 "sales.invoice_date", "sales.am_id", "sales.revenue"),
+        compute=_forecast_kpi("revenue", "accuracy"),
+        edge_cases="No revenue forecast for the quarter, or no forecasts table: no data (NaN). Forecasts "
+                   "submitted after the quarter's last day are ignored; an undated forecast counts but loses "
+                   "to any dated one. Actual ≤ 0 (no lines, or net credits): NaN. A forecast off by the "
+                   "whole actual or more: 0."),
+    Kpi(
+        name="forecast_accuracy_gross_margin", label="Forecast accuracy (gross margin)",
+        measure="information_accuracy", unit="fraction", higher_is_better=True,
+        formula="max(0, 1 − |forecast − actual| / actual), forecast = the review quarter's gross_margin "
+                "forecast (the latest submitted_date on or before the review day), actual = Σ revenue − Σ cost "
+                "of the account manager's lines invoiced in the quarter",
+        sources=("forecasts.period", "forecasts.measure", "forecasts.forecast", "forecasts.submitted_date",
+                 "sales.invoice_date", "sales.am_id", "sales.revenue", "sales.cost"),
+        compute=_forecast_kpi("gross_margin", "accuracy"),
+        edge_cases="As forecast_accuracy_revenue: no forecast → NaN; actual gross margin ≤ 0 → NaN; "
+                   "bounded below at 0."),
+    Kpi(
+        name="forecast_bias_revenue", label="Forecast bias (revenue)", measure="information_accuracy",
+        unit="fraction", higher_is_better=None,
+        formula="(forecast − actual) / actual for the review quarter's revenue forecast (> 0: over-forecast); "
+                "same forecast and actual as forecast_accuracy_revenue",
+        sources=("forecasts.period", "forecasts.measure", "forecasts.forecast", "forecasts.submitted_date",
+                 "sales.invoice_date", "sales.am_id", "sales.revenue"),
+        compute=_forecast_kpi("revenue", "bias"),
+        edge_cases="No forecast: NaN. Actual ≤ 0: NaN. Unbounded."),
+    Kpi(
+        name="forecast_bias_gross_margin", label="Forecast bias (gross margin)", measure="information_accuracy",
+        unit="fraction", higher_is_better=None,
+        formula="(forecast − actual) / actual for the review quarter's gross_margin forecast (> 0: "
+                "over-forecast); same forecast and actual as forecast_accuracy_gross_margin",
+        sources=("forecasts.period", "forecasts.measure", "forecasts.forecast", "forecasts.submitted_date",
+                 "sales.invoice_date", "sales.am_id", "sales.revenue", "sales.cost"),
+        compute=_forecast_kpi("gross_margin", "bias"),
+        edge_cases="No forecast: NaN. Actual gross margin ≤ 0: NaN. Unbounded."),
+    Kpi(
+        name="report_errors_per_report", label="Errors per submitted report", measure="information_accuracy",
+        unit="number", higher_is_better=False,
+        formula="Σ errors / number of reports, over the reports due in the window that were submitted by the "
+                "review day and have errors recorded",
+        sources=_REPORT_SOURCES + ("report_submissions.errors",), compute=_timeliness_kpi("report_errors_per_report"),
+        windows=_REPORT_WINDOWS,
+        edge_cases="An empty errors cell means 'not checked': that report is left out of both sums. Errors on "
+                   "missing reports are ignored. No checked submitted report in the window (or no "
+                   "report_submissions table, or no errors column): no data (NaN)."),
+    Kpi(
+        name="crm_record_completeness", label="CRM record completeness", measure="information_accuracy",
+        unit="fraction", higher_is_better=True,
+        formula="mean over the record types the account manager has of (required fields filled / required "
+                "fields): accounts they own (sector); their open opportunities (account_id, close_date, value, "
+                "expected_margin); their activities dated in the window (account_id, except on type 'other')",
+        sources=("accounts.am_id", "accounts.sector", "accounts.created_date", "opportunities.am_id",
+                 "opportunities.stage", "opportunities.created_date", "opportunities.account_id",
+                 "opportunities.close_date", "opportunities.value", "opportunities.expected_margin",
+                 "activities.am_id", "activities.type", "activities.activity_date", "activities.account_id"),
+        compute=_crm_record_completeness,
+        edge_cases="Measured on the review day: accounts and open opportunities created after it are left "
+                   "out (undated ones are kept); stage and ownership are the export's (no history exists). "
+                   "A field empty on every row of its table is taken as not exported and not checked. A "
+                   "record type absent from the pack or with no records of the account manager is left out "
+                   "of the mean; none at all: no data (NaN)."),
+]
