@@ -93,10 +93,26 @@ class KpiContext:
     quarter: Quarter
     am_ids: pd.Index
     window: Window = field(default=None)  # type: ignore[assignment]
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self):
         if self.window is None:
             self.window = Window.of(self.quarter)
+
+    def memo(self, key, compute):
+        """``compute()`` once per ``key`` for this pack, quarter and set of people: KPIs that
+        share an intermediate table (window totals, first lines, activity counts) compute it
+        once. Keys that depend on the window must include it."""
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
+
+    @property
+    def first_lines(self) -> pd.DataFrame:
+        """Each account's first line in the whole pack (see :func:`amreview.metrics.accounts.first_lines`)."""
+        from amreview.metrics.accounts import first_lines
+
+        return self.memo("first_lines", lambda: first_lines(self.sales))
 
     @classmethod
     def for_period(cls, pack: DataPack, period: Quarter | str, start_month: int | None = None) -> "KpiContext":
@@ -128,7 +144,7 @@ class KpiContext:
 
     def for_window(self, kind: str) -> "KpiContext":
         """The same context over another window (``quarter``, ``ytd`` or ``t4q``)."""
-        return KpiContext(self.pack, self.quarter, self.am_ids, Window.of(self.quarter, kind))
+        return KpiContext(self.pack, self.quarter, self.am_ids, Window.of(self.quarter, kind), self.cache)
 
     @property
     def as_of(self) -> pd.Timestamp:
@@ -164,15 +180,23 @@ class KpiContext:
 
     @cached_property
     def targets(self) -> pd.DataFrame:
-        """Targets over the window: rows ``am_id`` (everyone in role), columns measures; the sum of
-        the window's quarter targets that exist (NaN only where no quarter of the window has one:
-        a new starter's year to date is the target of the quarters they were in role)."""
-        frames = [quarter_targets(self.pack.targets, q) for q in self.window.quarters]
-        frames = [f for f in frames if not f.empty]
-        if not frames:
+        """Targets over the window: rows ``am_id`` (everyone in role), columns measures; the sum
+        of the window's quarter targets over the quarters each person was in role. NaN where
+        one of those quarters has no target (a missing quarter would make the year look easier);
+        a new starter's year to date is the target of the quarters since they started."""
+        totals, complete = [], []
+        for quarter in self.window.quarters:
+            in_role = self.start_dates.isna() | (self.start_dates <= quarter.end)
+            frame = quarter_targets(self.pack.targets, quarter).reindex(self.am_ids)
+            totals.append(frame)
+            complete.append(frame.notna() | ~in_role.to_numpy()[:, None])
+        columns = sorted(set().union(*(f.columns for f in totals)))
+        if not columns:
             return pd.DataFrame(index=self.am_ids)
-        total = pd.concat(frames).groupby(level=0).sum(min_count=1)
-        return total.reindex(self.am_ids)
+        total = sum(f.reindex(columns=columns).fillna(0.0) for f in totals)
+        has_all = np.logical_and.reduce([c.reindex(columns=columns, fill_value=False).to_numpy() for c in complete])
+        any_target = np.logical_or.reduce([f.reindex(columns=columns).notna().to_numpy() for f in totals])
+        return total.where(has_all & any_target)
 
     def target(self, measure: str) -> pd.Series:
         """The window's target for ``measure`` per ``am_id``; NaN where there is none."""

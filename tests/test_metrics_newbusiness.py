@@ -77,6 +77,7 @@ def opportunities() -> pd.DataFrame:
 
 def targets() -> pd.DataFrame:
     return pd.DataFrame([
+        ("AM1", "2026Q1", "new_accounts", 0.0),  # given (as 0), so the year to date has every quarter
         ("AM1", "2026Q2", "new_accounts", 1.0),
         ("AM1", "2026Q3", "new_accounts", 4.0),
         ("AM2", "2026Q3", "new_accounts", 0.0),  # a zero target is no target
@@ -261,7 +262,7 @@ KPI = {kpi.name: kpi for kpi in nb.KPIS}
     ("new_accounts", {"AM1": 2.0, "AM2": 1.0, "AM3": 0.0}),
     ("new_accounts_attainment", {"AM1": 0.5, "AM2": math.nan, "AM3": math.nan}),
     ("new_account_margin", {"AM1": 280.0, "AM2": 300.0, "AM3": 0.0}),
-    ("new_account_margin_attainment", {"AM1": 0.5, "AM2": math.nan, "AM3": math.nan}),
+    ("new_business_margin_attainment", {"AM1": 0.5, "AM2": math.nan, "AM3": math.nan}),
     ("win_rate_count", {"AM1": 2 / 3, "AM2": 0.5, "AM3": math.nan}),
     ("win_rate_value", {"AM1": 0.5, "AM2": math.nan, "AM3": math.nan}),
     ("new_business_win_rate_count", {"AM1": 0.5, "AM2": math.nan, "AM3": math.nan}),

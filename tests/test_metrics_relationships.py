@@ -238,7 +238,8 @@ KPI = {kpi.name: kpi for kpi in rel.KPIS}
 @pytest.mark.parametrize("name, expected", [
     ("nps", {"AM1": 40.0, "AM2": -100.0, "AM3": math.nan}),
     ("csat", {"AM1": 11 / 3, "AM2": math.nan, "AM3": math.nan}),
-    ("retention_rate", {"AM1": 0.5, "AM2": 0.5, "AM3": math.nan}),  # AM3 is a new starter
+    # principal accounts only: AM2 was principal for E alone (A is AM1's), and E went to AM1
+    ("retention_rate", {"AM1": 0.5, "AM2": 0.0, "AM3": math.nan}),  # AM3 is a new starter
     ("cases_within_sla_share", {"AM1": 0.5, "AM2": 0.5, "AM3": math.nan}),
     ("case_resolution_days_median", {"AM1": 3.0, "AM2": 6.0, "AM3": math.nan}),
     ("open_cases_past_sla", {"AM1": 2.0, "AM2": 0.0, "AM3": 0.0}),

@@ -122,3 +122,10 @@ def test_cli_bad_config_is_a_clear_error(tmp_path):
                            "--explain", "AM001", "--config", str(config)], capture_output=True, text=True)
     assert done.returncode == 2
     assert "measure weights adding up to 1, found 1.05" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_full_scorecard_core_columns_equal_the_core_scorecard(card):
+    from amreview.scorecard import core_scorecard
+
+    core = core_scorecard(load_pack("sample"), "2026Q3")
+    pd.testing.assert_frame_equal(card.table[SCORECARD_COLUMNS], core, check_dtype=False)

@@ -19,6 +19,7 @@ import pandas as pd
 from amreview.kpis import Kpi, KpiContext
 from amreview.periods import Quarter
 from amreview.vocabulary import COMPETENCIES, RATERS
+from amreview.metrics._frames import no_data as _no_data
 
 COMMENT_SEPARATOR = "; "
 
@@ -26,10 +27,6 @@ TABLE_COLUMNS = [
     "am_id", "competency", "self", "manager", "peer", "peer_raters", "self_manager_gap",
     "self_comment", "manager_comment", "peer_comment",
 ]
-
-
-def _no_data() -> pd.Series:
-    return pd.Series(dtype="float64", index=pd.Index([], name="am_id"))
 
 
 def ratings_in_period(ratings: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from amreview.kpis import WINDOWS, Kpi, KpiContext
 from amreview.metrics.margin import attainment
 from amreview.metrics.newbusiness import open_opportunities
 from amreview.vocabulary import ACTIVITY_TYPES
+from amreview.metrics._frames import between as _between, group_keys as _keys, no_data as _no_data, ratio as _ratio
 
 MEASURE = "crm_utilisation"
 LOGGED_WITHIN_DAYS = 2  # "logged within 2 days": lag ≤ 2
@@ -34,19 +35,6 @@ NOT_LOGGED = "no logged date"
 # Logging-lag buckets: (label, lowest lag, highest lag), in days, both ends included.
 LAG_BUCKETS = (("same day", 0, 0), ("1 day", 1, 1), ("2 days", 2, 2), ("3–7 days", 3, 7),
                ("8–30 days", 8, 30), ("over 30 days", 31, np.inf))
-
-
-def _keys(by) -> list[str]:
-    return [by] if isinstance(by, str) else list(by)
-
-
-def _between(dates: pd.Series, start, end) -> pd.Series:
-    return (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
-
-
-def _ratio(numerator, denominator) -> pd.Series:
-    denominator = pd.Series(denominator, dtype="float64")
-    return (pd.Series(numerator, dtype="float64") / denominator.where(denominator != 0)).astype("float64")
 
 
 # --------------------------------------------------------------------------------------------
@@ -221,17 +209,14 @@ def hygiene_summary(opportunities: pd.DataFrame, as_of, by="am_id") -> pd.DataFr
 # KPIs
 # --------------------------------------------------------------------------------------------
 
-def _no_data() -> pd.Series:
-    return pd.Series(dtype="float64")
-
 
 def _counts(ctx: KpiContext) -> pd.DataFrame | None:
     """Activity counts in the window for everyone in role (zeros for those with none)."""
     activities = ctx.table("activities")
     if activities is None:
         return None
-    counts = activity_counts(activities_between(activities, ctx.start, ctx.end))
-    return counts.reindex(ctx.am_ids, fill_value=0)
+    return ctx.memo(("activity_counts", ctx.window), lambda: activity_counts(
+        activities_between(activities, ctx.start, ctx.end)).reindex(ctx.am_ids, fill_value=0))
 
 
 def _rate_kpi(column: str):

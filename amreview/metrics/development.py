@@ -24,6 +24,7 @@ import pandas as pd
 
 from amreview.kpis import Kpi, KpiContext
 from amreview.periods import Quarter
+from amreview.metrics._frames import no_data as _no_data
 
 OPEN_OBJECTIVE_STATUSES = ("not_started", "in_progress")  # can still become overdue
 
@@ -32,10 +33,6 @@ PLAN_COLUMNS = [
     "status", "progress", "progress_used", "contribution", "carried_over", "times_carried", "overdue",
     "carries_forward", "evidence",
 ]
-
-
-def _no_data() -> pd.Series:
-    return pd.Series(dtype="float64", index=pd.Index([], name="am_id"))
 
 
 def objectives_in_period(objectives: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:

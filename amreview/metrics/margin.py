@@ -372,19 +372,24 @@ def _totals_by_am(lines: pd.DataFrame) -> pd.DataFrame:
     return sums
 
 
-def _totals_in(sales: pd.DataFrame, window: Window) -> pd.DataFrame:
-    """:func:`_totals_by_am` of the lines invoiced in ``window`` (only the columns it needs are
-    taken from ``sales``, which matters on ten million lines)."""
-    return _totals_by_am(sales.loc[window.contains(sales["invoice_date"]), ["am_id", "revenue", "cost"]])
+def _totals_in(ctx: KpiContext, window: Window) -> pd.DataFrame:
+    """:func:`_totals_by_am` of the lines invoiced in ``window``, computed once per window (only
+    the columns it needs are taken from the sales, which matters on ten million lines)."""
+    def compute():
+        if window == ctx.window:
+            return _totals_by_am(ctx.lines)
+        sales = ctx.sales
+        return _totals_by_am(sales.loc[window.contains(sales["invoice_date"]), ["am_id", "revenue", "cost"]])
+    return ctx.memo(("margin_totals", window), compute)
 
 
 def _money(ctx: KpiContext, column: str) -> pd.Series:
     """A window total per AM in role; 0 for an AM in role who sold nothing."""
-    return ctx.per_am(_totals_by_am(ctx.lines)[column], fill=0.0)
+    return ctx.per_am(_totals_in(ctx, ctx.window)[column], fill=0.0)
 
 
 def _gm_pct(ctx: KpiContext) -> pd.Series:
-    totals = _totals_by_am(ctx.lines)
+    totals = _totals_in(ctx, ctx.window)
     return gm_pct(totals["gross_margin"], totals["revenue"])
 
 
@@ -439,8 +444,8 @@ def _change_kpi(column: str, quarters_back: int):
     quarters earlier; NaN for an AM not in role for the whole earlier window."""
     def compute(ctx: KpiContext) -> pd.Series:
         earlier = _earlier_window(ctx, quarters_back)
-        now_totals = _totals_by_am(ctx.lines).reindex(ctx.am_ids, fill_value=0.0)
-        before_totals = _totals_in(ctx.sales, earlier).reindex(ctx.am_ids, fill_value=0.0)
+        now_totals = _totals_in(ctx, ctx.window).reindex(ctx.am_ids, fill_value=0.0)
+        before_totals = _totals_in(ctx, earlier).reindex(ctx.am_ids, fill_value=0.0)
         if column == "gm_pct_change_points":
             value = (gm_pct(now_totals["gross_margin"], now_totals["revenue"])
                      - gm_pct(before_totals["gross_margin"], before_totals["revenue"]))
@@ -453,7 +458,7 @@ def _change_kpi(column: str, quarters_back: int):
 def _projection_frame(ctx: KpiContext) -> pd.DataFrame:
     """:func:`annual_target_progress` of gross margin per AM in role, from the fiscal year to
     date ending with the review quarter (whatever the context's window)."""
-    ytd = _totals_in(ctx.sales, Window.of(ctx.quarter, "ytd"))["gross_margin"]
+    ytd = _totals_in(ctx, Window.of(ctx.quarter, "ytd"))["gross_margin"]
     year = ctx.quarter.fiscal_year()
     year_start, year_end = year[0].start, year[-1].end
     first_day = ctx.start_dates.fillna(year_start).clip(lower=year_start)

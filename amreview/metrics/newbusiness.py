@@ -25,24 +25,10 @@ from amreview.metrics.accounts import first_lines
 from amreview.metrics.margin import attainment, margin_summary
 from amreview.metrics.targets import quarter_targets
 from amreview.vocabulary import OPEN_STAGES, OPPORTUNITY_STAGES
+from amreview.metrics._frames import between as _between, group_keys as _keys, no_data as _no_data, ratio as _ratio
 
 WON, LOST = "won", "lost"
 MEASURE = "new_business"
-
-
-def _keys(by) -> list[str]:
-    return [by] if isinstance(by, str) else list(by)
-
-
-def _between(dates: pd.Series, start, end) -> pd.Series:
-    """Which ``dates`` fall in [start, end], both ends included (NaT never does)."""
-    return (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
-
-
-def _ratio(numerator, denominator) -> pd.Series:
-    """numerator / denominator, NaN where the denominator is 0 (or missing)."""
-    denominator = pd.Series(denominator, dtype="float64")
-    return (pd.Series(numerator, dtype="float64") / denominator.where(denominator != 0)).astype("float64")
 
 
 # --------------------------------------------------------------------------------------------
@@ -214,12 +200,17 @@ def average_deal_size(won: pd.DataFrame, by="am_id") -> pd.Series:
 # KPIs
 # --------------------------------------------------------------------------------------------
 
-def _no_data() -> pd.Series:
-    return pd.Series(dtype="float64")
+
+def _new_firsts(ctx: KpiContext) -> pd.DataFrame:
+    """First lines of the accounts new in the window (the pack's first lines, computed once)."""
+    def compute():
+        first = ctx.first_lines
+        return first[_between(first["invoice_date"], ctx.start, ctx.end)]
+    return ctx.memo(("new_account_first_lines", ctx.window), compute)
 
 
 def _new_accounts(ctx: KpiContext) -> pd.Series:
-    return ctx.per_am(new_accounts_between(ctx.sales, ctx.start, ctx.end), fill=0)
+    return ctx.per_am(_new_firsts(ctx).groupby("am_id").size(), fill=0)
 
 
 def _new_accounts_attainment(ctx: KpiContext) -> pd.Series:
@@ -227,10 +218,11 @@ def _new_accounts_attainment(ctx: KpiContext) -> pd.Series:
 
 
 def _new_account_margin(ctx: KpiContext) -> pd.Series:
-    return ctx.per_am(new_account_margin(ctx.sales, ctx.start, ctx.end), fill=0.0)
+    lines = ctx.lines[ctx.lines["account_id"].isin(_new_firsts(ctx).index)]
+    return ctx.per_am(margin_summary(lines, "am_id")["gross_margin"], fill=0.0)
 
 
-def _new_account_margin_attainment(ctx: KpiContext) -> pd.Series:
+def _new_business_margin_attainment(ctx: KpiContext) -> pd.Series:
     return attainment(_new_account_margin(ctx), ctx.target("new_business_margin"))
 
 
@@ -309,12 +301,12 @@ KPIS: list[Kpi] = [
                    "another AM's new account counts for the teammate. Shown, not scored.",
     ),
     Kpi(
-        name="new_account_margin_attainment", label="Margin from new accounts vs target", measure=MEASURE,
+        name="new_business_margin_attainment", label="Margin from new accounts vs target", measure=MEASURE,
         unit="fraction", higher_is_better=True,
         formula="new_account_margin / target(new_business_margin).",
         sources=("sales.account_id", "sales.invoice_date", "sales.am_id", "sales.revenue", "sales.cost",
                  "targets.target"),
-        compute=_new_account_margin_attainment, windows=ALL_WINDOWS, target_measure="new_business_margin",
+        compute=_new_business_margin_attainment, windows=ALL_WINDOWS, target_measure="new_business_margin",
         edge_cases="No new_business_margin target > 0: NaN (no target).",
     ),
     Kpi(

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from amreview.kpis import WINDOWS, Kpi, KpiContext
+from amreview.metrics._frames import between as _between, group_keys as _keys, no_data as _no_data, ratio as _ratio
 
 MEASURE = "customer_relationships"
 PROMOTER_MIN = 9  # NPS scores 9–10 are promoters
@@ -31,19 +32,6 @@ SATISFIED_MIN = 4  # CSAT scores 4–5 count as satisfied
 SLA_STATUSES = ("resolved_within_sla", "resolved_past_sla", "resolved_no_sla",
                 "open_within_sla", "open_past_sla", "open_no_sla")
 NO_SEVERITY = "unspecified"
-
-
-def _keys(by) -> list[str]:
-    return [by] if isinstance(by, str) else list(by)
-
-
-def _between(dates: pd.Series, start, end) -> pd.Series:
-    return (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
-
-
-def _ratio(numerator, denominator) -> pd.Series:
-    denominator = pd.Series(denominator, dtype="float64")
-    return (pd.Series(numerator, dtype="float64") / denominator.where(denominator != 0)).astype("float64")
 
 
 # --------------------------------------------------------------------------------------------
@@ -128,8 +116,8 @@ def retention_by_account(previous_lines: pd.DataFrame, current_lines: pd.DataFra
 
     ``principal_only`` keeps, for each account, only its principal AM in ``previous_lines`` (the
     largest Σ revenue > 0; ties: the smaller am_id), so a colleague's one-off cover line does not
-    put the account in the colleague's base. Off by default: the issue's definition counts every
-    AM the account was active with.
+    put the account in the colleague's base. Off by default here (every AM the account was active
+    with); the ``retention_rate`` KPI turns it on.
     """
     before = _principal_pairs(previous_lines) if principal_only else _active_pairs(previous_lines)
     now = _active_pairs(current_lines).assign(retained=True)
@@ -249,9 +237,6 @@ def case_sla_summary(cases: pd.DataFrame, start, end, as_of, by="am_id") -> pd.D
 # KPIs
 # --------------------------------------------------------------------------------------------
 
-def _no_data() -> pd.Series:
-    return pd.Series(dtype="float64")
-
 
 def _feedback(ctx: KpiContext) -> pd.DataFrame | None:
     feedback = ctx.table("customer_feedback")
@@ -272,7 +257,7 @@ def _retention_rate(ctx: KpiContext) -> pd.Series:
     sales = ctx.sales
     first, last = ctx.quarter.shift(-4).start, ctx.quarter.shift(-1).end
     previous = sales[_between(sales["invoice_date"], first, last)]
-    return retention(previous, ctx.lines_in(ctx.quarter))["retention_rate"]
+    return retention(previous, ctx.lines_in(ctx.quarter), principal_only=True)["retention_rate"]
 
 
 def _case_kpi(column: str, fill=np.nan):
@@ -309,13 +294,16 @@ KPIS: list[Kpi] = [
     ),
     Kpi(
         name="retention_rate", label="Account retention", measure=MEASURE, unit="fraction", higher_is_better=True,
-        formula="Of the accounts active with the AM (a revenue > 0 line credited to them) in the four quarters "
-                "before the review quarter, the share active with the AM in the review quarter.",
+        formula="Of the accounts the AM was principal for in the four quarters before the review quarter "
+                "(active with a revenue > 0 line, and the AM with the largest Σ revenue on the account then; "
+                "ties: the smaller am_id), the share active with the AM in the review quarter.",
         sources=("sales.am_id", "sales.account_id", "sales.invoice_date", "sales.revenue"),
         compute=_retention_rate,
         edge_cases="No account active with the AM in the four quarters before (a new starter): NaN, not 0 %. "
                    "Accounts are matched by the am_id on the lines, so an account handed to a colleague "
-                   "counts as lost; a return alone does not keep an account.",
+                   "counts as lost; a return alone does not keep an account. Only the principal AM's "
+                   "accounts count: a colleague's one-off cover line would otherwise put the account in the "
+                   "colleague's base and make their retention look poor (on the sample, ~0.5 for everyone).",
     ),
     Kpi(
         name="cases_within_sla_share", label="Cases resolved within SLA", measure=MEASURE, unit="fraction",

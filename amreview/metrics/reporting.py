@@ -31,6 +31,7 @@ from amreview.kpis import Kpi, KpiContext
 from amreview.metrics.margin import margin_summary
 from amreview.metrics.newbusiness import open_opportunities
 from amreview.periods import Quarter
+from amreview.metrics._frames import group_keys as _keys, no_data as _no_data
 
 REPORT_STATUSES = ("on_time", "late", "missing", "not_due")
 FORECAST_MEASURES = ("revenue", "gross_margin")  # the forecast measures with an actual in sales
@@ -47,14 +48,6 @@ CRM_REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
 }
 # Activity types that need not name an account (internal or administrative work).
 ACCOUNT_FREE_ACTIVITY_TYPES = ("other",)
-
-
-def _no_data() -> pd.Series:
-    return pd.Series(dtype="float64", index=pd.Index([], name="am_id"))
-
-
-def _keys(by: str | list[str] | tuple[str, ...]) -> list[str]:
-    return [by] if isinstance(by, str) else list(by)
 
 
 # --------------------------------------------------------------------------------------------
