@@ -164,19 +164,33 @@ class KpiContext:
         """A pack table, or ``None`` when the pack does not hold it."""
         return self.pack[name] if self.pack.has(name) else None
 
-    @cached_property
+    @property
     def sales(self) -> pd.DataFrame:
-        """All sales lines of the pack (history included)."""
-        return self.pack.sales
+        """All sales lines of the pack (history included), ordered by ``invoice_date`` (sorted
+        once per context family, so that every date window is a slice, not a scan)."""
+        def by_date():
+            sales = self.pack.sales
+            if sales["invoice_date"].is_monotonic_increasing:
+                return sales
+            return sales.iloc[np.argsort(sales["invoice_date"].to_numpy(), kind="stable")]
+        return self.memo("sales_by_date", by_date)
+
+    def lines_between(self, start, end) -> pd.DataFrame:
+        """Sales lines invoiced from ``start`` to ``end``, both included."""
+        sales = self.sales
+        dates = sales["invoice_date"].to_numpy()
+        first = dates.searchsorted(np.datetime64(pd.Timestamp(start)), side="left")
+        last = dates.searchsorted(np.datetime64(pd.Timestamp(end)), side="right")
+        return sales.iloc[first:last]
 
     @cached_property
     def lines(self) -> pd.DataFrame:
         """Sales lines invoiced in the window."""
-        return self.sales[self.window.contains(self.sales["invoice_date"])]
+        return self.lines_between(self.start, self.end)
 
     def lines_in(self, quarter: Quarter) -> pd.DataFrame:
         """Sales lines invoiced in another quarter (e.g. the previous one, or a year ago)."""
-        return self.sales[quarter.contains(self.sales["invoice_date"])]
+        return self.lines_between(quarter.start, quarter.end)
 
     @cached_property
     def targets(self) -> pd.DataFrame:

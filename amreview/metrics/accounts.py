@@ -206,7 +206,7 @@ def key_accounts(lines: pd.DataFrame, accounts: pd.DataFrame, am_id: str | None 
 def _year_ago_lines(ctx: KpiContext) -> pd.DataFrame:
     """The lines of the window a year before ``ctx``'s (only the columns growth needs)."""
     earlier = Window(ctx.window.kind, tuple(q.shift(-4) for q in ctx.window.quarters))
-    return ctx.sales.loc[earlier.contains(ctx.sales["invoice_date"]), ["am_id", "account_id", "revenue", "cost"]]
+    return ctx.lines_between(earlier.start, earlier.end)[["am_id", "account_id", "revenue", "cost"]]
 
 
 def _trend_count(trend: str):

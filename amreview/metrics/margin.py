@@ -378,8 +378,7 @@ def _totals_in(ctx: KpiContext, window: Window) -> pd.DataFrame:
     def compute():
         if window == ctx.window:
             return _totals_by_am(ctx.lines)
-        sales = ctx.sales
-        return _totals_by_am(sales.loc[window.contains(sales["invoice_date"]), ["am_id", "revenue", "cost"]])
+        return _totals_by_am(ctx.lines_between(window.start, window.end)[["am_id", "revenue", "cost"]])
     return ctx.memo(("margin_totals", window), compute)
 
 

@@ -254,9 +254,7 @@ def _csat(ctx: KpiContext) -> pd.Series:
 
 
 def _retention_rate(ctx: KpiContext) -> pd.Series:
-    sales = ctx.sales
-    first, last = ctx.quarter.shift(-4).start, ctx.quarter.shift(-1).end
-    previous = sales[_between(sales["invoice_date"], first, last)]
+    previous = ctx.lines_between(ctx.quarter.shift(-4).start, ctx.quarter.shift(-1).end)
     return retention(previous, ctx.lines_in(ctx.quarter), principal_only=True)["retention_rate"]
 
 
