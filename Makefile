@@ -6,6 +6,7 @@ PERIOD ?= 2026Q3
 PACK   ?= build/sample-pack
 REPORTS ?= reports
 JOBS   ?=
+LAB_FLAGS ?=
 PIP_FLAGS ?= -q --disable-pip-version-check
 
 .PHONY: help venv demo sample reviews scorecard test lab clean docs bench
@@ -13,7 +14,7 @@ PIP_FLAGS ?= -q --disable-pip-version-check
 help:
 	@echo "make demo   - install, build the sample data pack, produce the $(PERIOD) reviews under $(REPORTS)/"
 	@echo "make test   - install with the test extras and run the whole test suite"
-	@echo "make lab    - open the notebooks in JupyterLab"
+	@echo "make lab    - open the notebooks in JupyterLab (headless: make lab LAB_FLAGS=--no-browser)"
 	@echo "make clean  - remove generated reports, the sample pack and the virtual environment"
 
 $(BIN)/python:
@@ -36,18 +37,20 @@ scorecard: sample
 	$(BIN)/amreview scorecard --data $(PACK) --period $(PERIOD) --out $(REPORTS)/$(PERIOD)/scorecard.xlsx
 
 reviews: sample
-	$(BIN)/amreview run --data $(PACK) --period $(PERIOD) --out $(REPORTS) $(if $(JOBS),--jobs $(JOBS),)
+	$(BIN)/amreview run --data $(PACK) --period $(PERIOD) --out $(REPORTS) --pdf $(if $(JOBS),--jobs $(JOBS),)
 
 demo: reviews scorecard
 	@echo
-	@echo "Reviews:   $(abspath $(REPORTS))/$(PERIOD)/index.html"
+	@echo "Reviews:   $(abspath $(REPORTS))/$(PERIOD)/index.html  (reviews, team overviews, PDFs)"
 	@echo "Scorecard: $(abspath $(REPORTS))/$(PERIOD)/scorecard.xlsx"
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n auto
 
+# JupyterLab on notebooks/; the notebooks open on the built-in sample pack. Jupyter refuses
+# to run as root unless told (containers, CI).
 lab: $(VENV)/.installed
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_FLAGS)
 
 clean:
 	rm -rf $(REPORTS)/*/ build $(VENV)

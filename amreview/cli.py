@@ -20,30 +20,29 @@ def cli() -> None:
     """Quarterly performance reviews for account managers."""
 
 
+from amreview.cli_data import register  # noqa: E402  (the import and validate commands)
+register(cli)
+
+
 @cli.command()
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the sample pack to.")
+@click.option("--out", "out", required=True,
+              help="Folder to write the sample pack to, or a database URL (sqlite:///pack.db, "
+                   "postgresql+psycopg://user@host/db) whose tables of the same names are replaced.")
 @click.option("--seed", default=None, type=int, help="Random seed (same seed, same pack).")
-@click.option("--format", "file_format", default="csv", type=click.Choice(["csv", "parquet", "xlsx"]),
-              show_default=True, help="File format of the tables.")
-def sample(out: Path, seed: int | None, file_format: str) -> None:
-    """Write the built-in sample data pack (an IT distributor) to a folder."""
-    from amreview.datapack import write_pack
+@click.option("--format", "file_format", default=None, type=click.Choice(["csv", "parquet", "xlsx"]),
+              help="File format of the tables in a folder  [default: csv].")
+def sample(out: str, seed: int | None, file_format: str | None) -> None:
+    """Write the built-in sample data pack (an IT distributor) to a folder or a database."""
+    from amreview.datapack import is_database_url, write_pack
     from amreview.sample import SAMPLE_SEED, generate_sample
 
-    folder = write_pack(generate_sample(SAMPLE_SEED if seed is None else seed), out, file_format)
-    click.echo(f"sample data pack written to {folder}")
-
-
-@cli.command()
-@click.argument("pack", type=str)
-def validate(pack: str) -> None:
-    """Check a data pack against the data contract; list every problem found."""
-    from amreview.datapack import load_pack
-
-    loaded = load_pack(pack)
-    counts = ", ".join(f"{name} {len(frame):,}" for name, frame in loaded.tables.items())
-    click.echo(f"{pack}: valid ({counts} rows)")
+    if is_database_url(out) and file_format is not None:
+        raise click.BadParameter("a database has no file format; give --format only with a folder",
+                                 param_hint="--format")
+    if not is_database_url(out) and Path(out).is_file():
+        raise click.BadParameter(f"{out!r} is a file; expected a folder or a database URL", param_hint="--out")
+    where = write_pack(generate_sample(SAMPLE_SEED if seed is None else seed), out, file_format or "csv")
+    click.echo(f"sample data pack written to {where}")
 
 
 @cli.command()
@@ -99,18 +98,23 @@ def kpis(out: Path | None) -> None:
               type=click.Path(file_okay=False, path_type=Path), help="Reports folder.")
 @click.option("--jobs", default=None, type=click.IntRange(min=1),
               help="Reviews run at once (default: the number of cores).")
-@click.option("--am", "am_ids", multiple=True, help="Only this account manager (repeatable).")
+@click.option("--am", "am_ids", multiple=True,
+              help="Only this account manager (repeatable); team overviews for their managers only.")
+@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Scorecard config (TOML); default: the packaged one, which mirrors the job description.")
+@click.option("--pdf", is_flag=True, help="Also write a PDF of every review and team overview.")
 @click.option("--timeout", default=600.0, show_default=True, type=float, help="Seconds allowed per notebook cell.")
 @click.option("--notebook", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A review notebook of your own (default: notebooks/am_quarterly_review.ipynb).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def run(data: str, period: str, out: Path, jobs: int | None, am_ids: tuple[str, ...], timeout: float,
-        notebook: Path | None, quiet: bool) -> None:
-    """Produce one HTML review per account manager, and an index page."""
+def run(data: str, period: str, out: Path, jobs: int | None, am_ids: tuple[str, ...], config_path: Path | None,
+        pdf: bool, timeout: float, notebook: Path | None, quiet: bool) -> None:
+    """Produce one review per account manager, a team overview per manager, and an index page."""
     from amreview.runner import REVIEW_NOTEBOOK, run_quarterly_reviews
 
     summary = run_quarterly_reviews(data, period, out, n_jobs=jobs, am_ids=list(am_ids) or None,
-                                    timeout=timeout, progress=not quiet, notebook=notebook or REVIEW_NOTEBOOK)
+                                    timeout=timeout, progress=not quiet, notebook=notebook or REVIEW_NOTEBOOK,
+                                    config=config_path, pdf=pdf)
     click.echo(summary.describe())
     if summary.failed:
         sys.exit(1)

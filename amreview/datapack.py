@@ -1,24 +1,47 @@
-"""Reading and validating a data pack: the only module that touches pack files.
+"""Reading and validating a data pack: the only module that reads packs.
 
 A pack is a folder with one file per contract table (``<table>.csv``, ``.parquet`` or
-``.xlsx``), or the word ``sample`` for the built-in sample pack. :func:`load_pack` reads every
-table the contract knows, validates all of them at once against :mod:`amreview.schemas` and the
-cross-table references, and returns a :class:`DataPack` of clean frames: typed columns, every
-contract column present (missing optional columns filled with their documented default), and
-dates at midnight. Everything downstream trusts these frames.
+``.xlsx``), a SQLAlchemy database URL (``sqlite:///pack.db``, ``postgresql+psycopg://…``: one
+table or view per contract table, read through :mod:`amreview.sql`), or the word ``sample``
+for the built-in sample pack. :func:`load_pack` reads every table the contract knows,
+validates all of them at once against :mod:`amreview.schemas` and the cross-table references,
+and returns a :class:`DataPack` of clean frames: typed columns, every contract column present
+(missing optional columns filled with their documented default), and dates at midnight.
+Everything downstream trusts these frames.
 
 Problems are collected, never raised one at a time: a :class:`~amreview.errors.DataError`
-carries a table of every problem with the table, the row as a person sees it in the file
-(header = row 1), the column, and what was expected.
+carries a table of every problem with the table, the row, the column, and what was expected.
+The row is where a person finds it: in a file, the row as a spreadsheet numbers it (header =
+row 1; Parquet rows from 1); in a database, which has no row order, the row's key as a
+condition to paste into a ``WHERE`` clause (``line_id = 'L17'``; the keys are
+:data:`ROW_KEYS`), falling back to the row's position in the read when the table lacks them.
+
+Slice reads. ``load_pack(source, am_ids=[...])`` reads only those account managers' rows (see
+:func:`slice_tables` for the rule, the same for every kind of source): a database does the
+filtering itself (``WHERE am_id IN (…)`` with bound parameters), a CSV file is filtered while
+it is read, chunk by chunk. A slice is validated on its own; row numbers stay those of the
+whole file. KPIs that need the whole pack — a *new* account is one whose first line in the
+whole pack falls in the quarter, retention follows an account's principal account manager
+over the whole history, team benchmarks compare everyone — must be computed from a whole-pack
+read, not from a slice: a slice is for the parts of one person's review that only need their
+own rows.
+
+Fingerprints. A folder's is SHA-256 over its table files' names and bytes. A database's is
+SHA-256 over the content read (:func:`content_fingerprint`: per table its name, its contract
+columns and the multiset of its rows' hashes after validation), so the same content gives the
+same fingerprint whichever database holds it and in whatever physical order. A slice's, from
+any source, is the content fingerprint of the slice.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -29,6 +52,31 @@ from amreview.vocabulary import DEFAULT_DEAL_TYPE
 
 SAMPLE = "sample"
 FILE_FORMATS = (".csv", ".parquet", ".xlsx")
+DATABASE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\+[A-Za-z0-9_]+)?://")  # dialect[+driver]://…
+CSV_CHUNK_ROWS = 500_000  # a sliced CSV is filtered this many rows at a time
+
+# The columns that identify a row of each table: a database row is named by their values in
+# errors, and database tables are read in their order. The unique id where the contract has one,
+# else the columns that single a row out in practice.
+ROW_KEYS: dict[str, tuple[str, ...]] = {
+    "account_managers": ("am_id",),
+    "sales": ("line_id",),
+    "targets": ("am_id", "period", "measure"),
+    "accounts": ("account_id",),
+    "opportunities": ("opportunity_id",),
+    "activities": ("activity_id",),
+    "back_orders": ("order_line_id",),
+    "cases": ("case_id",),
+    "report_submissions": ("am_id", "report", "due_date"),
+    "forecasts": ("am_id", "period", "measure"),
+    "development_objectives": ("am_id", "objective_id", "period"),
+    "competency_ratings": ("am_id", "period", "competency", "rater"),
+    "customer_feedback": ("am_id", "feedback_date", "kind", "account_id"),
+    "review_notes": ("am_id", "period", "section"),
+}
+# The table whose am_id is an owner, not a credit: a slice keeps the accounts its account
+# managers own or appear on (so every account of their rows keeps its name).
+OWNER_TABLE = "accounts"
 
 # Defaults for optional columns a table may leave out or leave empty (the contract's own).
 COLUMN_DEFAULTS = {
@@ -56,6 +104,7 @@ class DataPack:
     tables: Mapping[str, pd.DataFrame]
     source: str = ""
     fingerprint: str = field(default="", compare=False)
+    am_ids: tuple[str, ...] | None = None  # a slice read: only these account managers' rows
 
     def has(self, table: str) -> bool:
         """Whether the pack holds ``table`` (optional tables may be absent)."""
@@ -91,26 +140,164 @@ class DataPack:
         return rows.iloc[0]
 
 
-def load_pack(source: str | Path) -> DataPack:
-    """Read and validate the pack at ``source`` (a folder, or ``"sample"``)."""
+def load_pack(source: str | Path, am_ids: Iterable[str] | None = None) -> DataPack:
+    """Read and validate the pack at ``source`` (a folder, a database URL, or ``"sample"``).
+
+    With ``am_ids``, read only those account managers' rows (a slice; module docstring).
+    """
+    ids = None if am_ids is None else tuple(dict.fromkeys(str(a) for a in am_ids))
+    if is_database_url(source):
+        return _load_database(str(source), ids)
     if str(source) == SAMPLE:
         from amreview.sample import generate_sample
 
-        return validate_tables(generate_sample(), source=SAMPLE)
+        if ids is None:
+            return validate_tables(generate_sample(), source=SAMPLE)
+        tables, row_numbers = slice_tables(generate_sample(), ids)
+        _check_slice_ids(tables, ids, SAMPLE)
+        return _as_slice(validate_tables(tables, source=SAMPLE, row_numbers=row_numbers, consume=True), ids)
     folder = Path(source)
-    tables, first_rows, problems = read_folder(folder)
+    tables, first_rows, problems = read_folder(folder, am_ids=ids)
     if problems:
         raise DataError(pd.DataFrame(problems, columns=PROBLEM_COLUMNS), str(folder))
-    return validate_tables(tables, source=str(folder), first_rows=first_rows,
-                           fingerprint=folder_fingerprint(folder), consume=True)
+    if ids is None:
+        return validate_tables(tables, source=str(folder), first_rows=first_rows,
+                               fingerprint=folder_fingerprint(folder), consume=True)
+    _check_slice_ids(tables, ids, str(folder))
+    row_numbers = {t: frame.index.to_numpy() + first_rows[t] for t, frame in tables.items()}
+    return _as_slice(validate_tables(tables, source=str(folder), row_numbers=row_numbers, consume=True), ids)
 
 
-def read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, int], list[dict]]:
+def _as_slice(pack: DataPack, am_ids: tuple[str, ...]) -> DataPack:
+    """A slice's pack: its ids, and the fingerprint of its own content (whatever the source;
+    cheap, unlike hashing a large pack's whole files for every review)."""
+    return replace(pack, fingerprint=content_fingerprint(pack.tables), am_ids=am_ids)
+
+
+def resolve_source(source: str | Path) -> str:
+    """``source`` as a string that means the same pack from any working directory: a folder
+    made absolute, a SQLite URL's file made absolute, other URLs and ``"sample"`` unchanged."""
+    if is_database_url(source):
+        from amreview.sql import absolute_url
+
+        return absolute_url(str(source))
+    return SAMPLE if str(source) == SAMPLE else str(Path(source).resolve())
+
+
+def is_database_url(source: object) -> bool:
+    """Whether ``source`` names a database (a SQLAlchemy URL ``dialect[+driver]://…``) rather
+    than a folder. (Decided here, without importing SQLAlchemy: folder packs never load it.)"""
+    return isinstance(source, str) and bool(DATABASE_URL.match(source))
+
+
+def _load_database(url: str, am_ids: tuple[str, ...] | None) -> DataPack:
+    from amreview.sql import display_url
+
+    shown = display_url(url)
+    tables, problems = read_database(url, am_ids)
+    if problems:
+        raise DataError(pd.DataFrame(problems, columns=PROBLEM_COLUMNS), shown)
+    pack = validate_tables(tables, source=shown, row_keys=ROW_KEYS, consume=True)
+    return replace(pack, fingerprint=content_fingerprint(pack.tables), am_ids=am_ids)
+
+
+def read_database(url: str, am_ids: Iterable[str] | None = None) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    """Every contract table (or view) the database at ``url`` holds, as raw frames, and the
+    problems with the database itself (a missing required table). With ``am_ids``, a slice
+    (:func:`slice_tables`' rule, applied by the database). Validate the frames with
+    ``validate_tables(tables, row_keys=ROW_KEYS)`` so problems name rows by their keys.
+    A database that cannot be reached or read raises :class:`DataError`.
+    """
+    from amreview.sql import display_url, read_tables
+
+    ids = None if am_ids is None else tuple(dict.fromkeys(str(a) for a in am_ids))
+    tables = read_tables(url, SCHEMAS, order_by=ROW_KEYS, am_ids=ids, owner_table=OWNER_TABLE)
+    if ids is not None:
+        _check_slice_ids(tables, ids, display_url(url))
+        if OWNER_TABLE in tables:
+            tables[OWNER_TABLE] = _without_foreign_owners(tables[OWNER_TABLE], ids)
+    problems = [_problem_row(t, None, "", "table_present", f"a table or view named {t}", "no such table or view")
+                for t in REQUIRED_TABLES if t not in tables]
+    return tables, problems
+
+
+def _check_slice_ids(tables: Mapping[str, pd.DataFrame], am_ids: Iterable[str], source: str) -> None:
+    """A slice asked for an account manager the pack does not list is a :class:`DataError`."""
+    if "account_managers" not in tables or "am_id" not in tables["account_managers"].columns:
+        return  # validation reports the missing table or column
+    known = set(_as_text(tables["account_managers"]["am_id"]).dropna())
+    unknown = [a for a in am_ids if a not in known]
+    if unknown:
+        raise DataError(pd.DataFrame(
+            [_problem_row("account_managers", None, "am_id", "known_am_id",
+                          "the am_id of an account manager in the pack", repr(a)) for a in unknown],
+            columns=PROBLEM_COLUMNS), source)
+
+
+def slice_tables(
+    tables: Mapping[str, pd.DataFrame], am_ids: Iterable[str],
+) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray]]:
+    """Only the rows of ``am_ids``, and the row number (1-based position) of each kept row.
+
+    The rule, for every kind of source: a table with an ``am_id`` column keeps the rows whose
+    ``am_id`` is one of ``am_ids``; the owner table (``accounts``) keeps the accounts those
+    account managers own *or* that appear in any kept row of another table, and shows no owner
+    (an empty ``am_id``) on an account owned by someone outside the slice — a slice knows only its
+    own account managers, so it names no one else; a table without an ``am_id`` column is kept
+    whole. Frames are raw: ids are compared as text, stripped.
+    """
+    ids = {str(a) for a in am_ids}
+    kept: dict[str, pd.DataFrame] = {}
+    for name, frame in tables.items():
+        if name != OWNER_TABLE:
+            kept[name] = _rows_of(frame, ids)
+    if OWNER_TABLE in tables:
+        kept[OWNER_TABLE] = _owned_or_linked(tables[OWNER_TABLE], ids, kept)
+    ordered = {name: kept[name] for name in tables}
+    numbers = {name: frame.index.to_numpy() + 1 for name, frame in ordered.items()}
+    return ordered, numbers
+
+
+def _rows_of(frame: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
+    return frame[_as_text(frame["am_id"]).isin(ids)] if "am_id" in frame.columns else frame
+
+
+def _owned_or_linked(accounts: pd.DataFrame, ids: set[str], kept: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    linked: set[str] = set()
+    for name, frame in kept.items():
+        if name != OWNER_TABLE and "am_id" in frame.columns and "account_id" in frame.columns:
+            linked |= set(_as_text(frame["account_id"]).dropna())
+    keep = pd.Series(False, index=accounts.index)
+    if "am_id" in accounts.columns:
+        keep |= _as_text(accounts["am_id"]).isin(ids)
+    if "account_id" in accounts.columns:
+        keep |= _as_text(accounts["account_id"]).isin(linked)
+    return _without_foreign_owners(accounts[keep], ids)
+
+
+def _without_foreign_owners(accounts: pd.DataFrame, ids: Iterable[str]) -> pd.DataFrame:
+    """Accounts of a slice with the owner emptied where it is not one of ``ids``."""
+    if "am_id" not in accounts.columns:
+        return accounts
+    foreign = accounts["am_id"].notna() & ~_as_text(accounts["am_id"]).isin(set(ids))
+    if not foreign.any():
+        return accounts
+    accounts = accounts.copy()
+    accounts["am_id"] = accounts["am_id"].astype(object).where(~foreign, None)
+    return accounts
+
+
+def read_folder(
+    folder: Path, am_ids: Iterable[str] | None = None,
+) -> tuple[dict[str, pd.DataFrame], dict[str, int], list[dict]]:
     """Read every contract table found in ``folder``, as raw frames.
 
     Returns the frames, the file row number of each table's first data row, and the problems
     found with the files themselves (a missing required table, two files for one table).
+    With ``am_ids``, only those account managers' rows are kept (:func:`slice_tables`); each
+    frame's index is then the kept rows' positions in the file (row number = index + first row).
     """
+    ids = None if am_ids is None else {str(a) for a in am_ids}
     problems: list[dict] = []
     if not folder.is_dir():
         return {}, {}, [_problem_row("(pack)", None, "", "folder",
@@ -130,15 +317,32 @@ def read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, int], 
                                              "no such file"))
             continue
         try:
-            tables[table], first_rows[table] = read_table_file(files[0])
+            if ids is None or table == OWNER_TABLE:
+                tables[table], first_rows[table] = read_table_file(files[0])
+            else:
+                tables[table], first_rows[table] = read_table_file(files[0], am_ids=ids)
         except Exception as exc:  # an unreadable file is a data problem, reported as one
             problems.append(_problem_row(table, None, "", "readable",
                                          f"a readable {files[0].suffix} file", f"{type(exc).__name__}: {exc}"))
+    if ids is not None and OWNER_TABLE in tables:
+        tables[OWNER_TABLE] = _owned_or_linked(tables[OWNER_TABLE], ids, tables)
     return tables, first_rows, problems
 
 
-def read_table_file(path: Path) -> tuple[pd.DataFrame, int]:
-    """One table file as a raw frame, and the file row number of its first data row."""
+def read_table_file(path: Path, am_ids: Iterable[str] | None = None) -> tuple[pd.DataFrame, int]:
+    """One table file as a raw frame, and the file row number of its first data row.
+
+    With ``am_ids``, only the rows of those account managers (when the table has an ``am_id``
+    column), indexed by their position in the file; a CSV file is filtered chunk by chunk, so
+    a slice of a large file never holds the whole file in memory.
+    """
+    ids = None if am_ids is None else {str(a) for a in am_ids}
+    if path.suffix == ".csv" and ids is not None:
+        options = dict(dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+        with pd.read_csv(path, chunksize=CSV_CHUNK_ROWS, **options) as chunks:
+            parts = [_rows_of(_strip_header(chunk), ids) for chunk in chunks]
+        frame = pd.concat(parts) if parts else _strip_header(pd.read_csv(path, **options))
+        return frame, 2
     if path.suffix == ".csv":
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
         first_row = 2
@@ -148,8 +352,13 @@ def read_table_file(path: Path) -> tuple[pd.DataFrame, int]:
     else:
         frame = pd.read_parquet(path)
         first_row = 1
+    frame = _strip_header(frame)
+    return (frame if ids is None else _rows_of(frame, ids)), first_row
+
+
+def _strip_header(frame: pd.DataFrame) -> pd.DataFrame:
     frame.columns = [str(c).strip() for c in frame.columns]
-    return frame, first_row
+    return frame
 
 
 def validate_tables(
@@ -158,15 +367,20 @@ def validate_tables(
     first_rows: Mapping[str, int] | None = None,
     fingerprint: str = "",
     consume: bool = False,
+    row_numbers: Mapping[str, Sequence[int]] | None = None,
+    row_keys: Mapping[str, Sequence[str]] | None = None,
 ) -> DataPack:
     """Validate raw frames against the contract; return a :class:`DataPack` or raise :class:`DataError`.
 
-    ``first_rows`` gives, per table, the row number a person sees for the frame's first row
-    (2 for a file with a header row; default 1). The caller's frames are not modified;
-    with ``consume=True`` each raw frame is dropped from ``tables`` once normalised, so a large
-    pack is not held twice in memory.
+    How problems name rows, per table: ``first_rows`` gives the row number a person sees for
+    the frame's first row (2 for a file with a header row; default 1), and the frame's rows
+    follow on; ``row_numbers`` gives instead the row number of each of the frame's rows (a
+    filtered file); ``row_keys`` names instead each row by the values of these columns, as a
+    condition (``line_id = 'L17'``), for a database, whose rows have no number. The caller's
+    frames are not modified; with ``consume=True`` each raw frame is dropped from ``tables``
+    once normalised, so a large pack is not held twice in memory.
     """
-    first_rows = dict(first_rows or {})
+    rows_of = _row_namers(tables, first_rows or {}, row_numbers or {}, row_keys or {})
     problems: list[pd.DataFrame] = []
     clean: dict[str, pd.DataFrame] = {}
     missing = [t for t in REQUIRED_TABLES if t not in tables]
@@ -175,20 +389,19 @@ def validate_tables(
     for table in list(tables):
         if table not in SCHEMAS:
             continue
-        first_row = first_rows.get(table, 1)
         raw = tables.pop(table) if consume else tables[table]
         frame = _normalise(table, raw.reset_index(drop=True))
         del raw
         try:
             validated = SCHEMAS[table].validate(frame, lazy=True)
         except pa.errors.SchemaErrors as exc:
-            problems.append(_schema_problems(table, exc.failure_cases, first_row))
+            problems.append(_schema_problems(table, exc.failure_cases, rows_of(table, frame)))
             continue
         clean[table] = _complete(table, validated)
     if not problems:
-        problems += _reference_problems(clean, first_rows)
+        problems += _reference_problems(clean, rows_of)
         if "targets" in clean:
-            problems.append(_target_consistency_problems(clean["targets"], first_rows.get("targets", 1)))
+            problems.append(_target_consistency_problems(clean["targets"], rows_of("targets", clean["targets"])))
     problems = [p for p in problems if not p.empty]
     if problems:
         raise DataError(pd.concat(problems, ignore_index=True), source)
@@ -265,7 +478,48 @@ def _empty(kind: str, n: int) -> pd.Series:
     return pd.Series([None] * n, dtype=dtype)
 
 
-def _schema_problems(table: str, failures: pd.DataFrame, first_row: int) -> pd.DataFrame:
+RowNamer = Callable[[int], object]  # a frame position → the row as a person finds it
+
+
+def _row_namers(tables, first_rows, row_numbers, row_keys) -> Callable[[str, pd.DataFrame], RowNamer]:
+    """``rows_of(table, frame)``: how problems in ``frame`` (0-based positions) name their rows."""
+    numbers = {t: np.asarray(row_numbers[t]) for t in row_numbers if t in tables}
+
+    def rows_of(table: str, frame: pd.DataFrame) -> RowNamer:
+        if table in numbers:
+            return lambda i: int(numbers[table][i])
+        if table in row_keys:
+            return _key_namer(frame, row_keys[table])
+        first_row = first_rows.get(table, 1)
+        return lambda i: int(i) + first_row
+
+    return rows_of
+
+
+def _key_namer(frame: pd.DataFrame, keys: Sequence[str]) -> RowNamer:
+    """Rows named by their key values as a condition, ``am_id = 'AM1' and period = '2026Q3'``;
+    by their 1-based position when the frame has none of the key columns."""
+    present = [k for k in keys if k in frame.columns]
+    if not present:
+        return lambda i: int(i) + 1
+
+    def name(i: int) -> str:
+        return " and ".join(_condition(k, frame[k].iloc[int(i)]) for k in present)
+
+    return name
+
+
+def _condition(column: str, value) -> str:
+    if _is_missing(value):
+        return f"{column} IS NULL"
+    if isinstance(value, pd.Timestamp):
+        value = value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat(sep=" ")
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return f"{column} = {value}"
+    return f"{column} = '{str(value).replace(chr(39), chr(39) * 2)}'"
+
+
+def _schema_problems(table: str, failures: pd.DataFrame, row_of: RowNamer) -> pd.DataFrame:
     """pandera's failure cases as contract problems (one row per failing cell)."""
     failures = failures.copy()
     kinds = kinds_of(table)
@@ -279,7 +533,7 @@ def _schema_problems(table: str, failures: pd.DataFrame, first_row: int) -> pd.D
             column = str(failure.failure_case)  # pandera names the schema here, not the column
         if check.startswith("dtype(") and (column, failure.index) in coerced:
             continue  # the coercion failure already says it
-        row = None if pd.isna(failure.index) else int(failure.index) + first_row
+        row = None if pd.isna(failure.index) else row_of(int(failure.index))
         expected, found = _describe_failure(table, check, column, failure.failure_case, kinds)
         rows.append(_problem_row(table, row, column, check, expected, found))
     return pd.DataFrame(rows, columns=PROBLEM_COLUMNS).drop_duplicates()
@@ -320,7 +574,8 @@ def _is_missing(value) -> bool:
         return False
 
 
-def _reference_problems(tables: Mapping[str, pd.DataFrame], first_rows: Mapping[str, int]) -> list[pd.DataFrame]:
+def _reference_problems(tables: Mapping[str, pd.DataFrame],
+                        rows_of: Callable[[str, pd.DataFrame], RowNamer]) -> list[pd.DataFrame]:
     problems = []
     for table, column, ref_table, ref_column in REFERENCES:
         if table not in tables or ref_table not in tables:
@@ -328,9 +583,9 @@ def _reference_problems(tables: Mapping[str, pd.DataFrame], first_rows: Mapping[
         values = tables[table][column]
         unknown = values.notna() & ~values.isin(set(tables[ref_table][ref_column]))
         if unknown.any():
-            first_row = first_rows.get(table, 1)
+            row_of = rows_of(table, tables[table])
             problems.append(pd.DataFrame(
-                [_problem_row(table, int(i) + first_row, column, "reference",
+                [_problem_row(table, row_of(int(i)), column, "reference",
                               f"a {ref_column} listed in {ref_table}", repr(values[i]))
                  for i in values.index[unknown]],
                 columns=PROBLEM_COLUMNS,
@@ -338,7 +593,7 @@ def _reference_problems(tables: Mapping[str, pd.DataFrame], first_rows: Mapping[
     return problems
 
 
-def _target_consistency_problems(targets: pd.DataFrame, first_row: int) -> pd.DataFrame:
+def _target_consistency_problems(targets: pd.DataFrame, row_of: RowNamer) -> pd.DataFrame:
     """A quarter target given both as a quarter row and as month rows must agree (months add up)."""
     is_month = targets["period"].map(is_month_label).astype(bool)
     months = targets[is_month].assign(
@@ -350,7 +605,7 @@ def _target_consistency_problems(targets: pd.DataFrame, first_row: int) -> pd.Da
         key = (q["am_id"], q["period"], q["measure"])
         if key in month_sums.index and abs(month_sums[key] - q["target"]) > 0.005:
             rows.append(_problem_row(
-                "targets", int(i) + first_row, "target", "months_add_up",
+                "targets", row_of(int(i)), "target", "months_add_up",
                 f"the quarter's target to equal the sum of its month targets ({month_sums[key]:,.2f})",
                 f"{q['target']:,.2f}"))
     return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
@@ -378,8 +633,29 @@ def folder_fingerprint(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def write_pack(tables: Mapping[str, pd.DataFrame], out: str | Path, file_format: str = "csv") -> Path:
-    """Write ``tables`` as a pack folder, one ``<table>.<format>`` file each; dates as ISO text."""
+def content_fingerprint(tables: Mapping[str, pd.DataFrame]) -> str:
+    """SHA-256 over validated tables' content: per table (in name order) its name, its contract
+    columns and the sorted hashes of its rows, so row order does not matter and the same
+    content gives the same fingerprint from any database."""
+    digest = hashlib.sha256()
+    for table in sorted(tables):
+        columns = [c for c in columns_of(table) if c in tables[table].columns] if table in SCHEMAS \
+            else list(tables[table].columns)
+        digest.update("\x1f".join([table, *columns]).encode() + b"\x1e")
+        row_hashes = pd.util.hash_pandas_object(tables[table][columns], index=False).to_numpy()
+        digest.update(np.sort(row_hashes).tobytes())
+    return digest.hexdigest()
+
+
+def write_pack(tables: Mapping[str, pd.DataFrame], out: str | Path, file_format: str = "csv") -> Path | str:
+    """Write ``tables`` as a pack: to a folder, one ``<table>.<format>`` file each, dates as ISO
+    text (returns the folder); or, when ``out`` is a database URL, as tables of that database,
+    replacing tables of the same names (returns the URL, password hidden; ``file_format`` is
+    not used)."""
+    if is_database_url(out):
+        from amreview.sql import write_tables
+
+        return write_tables(tables, str(out), {t: kinds_of(t) for t in tables if t in SCHEMAS})
     if file_format not in {"csv", "parquet", "xlsx"}:
         raise ValueError(f"file format {file_format!r}: expected csv, parquet or xlsx")
     folder = Path(out)

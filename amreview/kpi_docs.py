@@ -33,6 +33,8 @@ General rules:
 - An empty value means "no data" (the pack lacks the table, or holds nothing for the person in
   the period) or "not meaningful" (a zero denominator, no target). It is never shown as 0 and
   is never scored; its weight is spread over the other KPIs of the measure (see the scorecard).
+- A KPI that reads the `sales` table is "no data" for everyone when that table is empty (a
+  pack without margin data, such as a CRM export): no revenue, margin or accounts — not zeros.
 - Scores: four ascending band boundaries split values into scores 1–5; a value on a boundary
   belongs to the band above. Where lower is better the order is reversed.
 """
@@ -70,7 +72,8 @@ def _kpi_section(kpi: Kpi, scored) -> str:
              f"- **Sources:** {', '.join(f'`{s}`' for s in kpi.sources)}",
              f"- **Columns:** {windows}"]
     if kpi.target_measure:
-        lines.append(f"- **Target:** `targets.measure = {kpi.target_measure}`")
+        ahead = {0: "", 1: " (next quarter's)"}.get(kpi.target_quarters_ahead, f" ({kpi.target_quarters_ahead} quarters ahead)")
+        lines.append(f"- **Target:** `targets.measure = {kpi.target_measure}`{ahead}")
     if kpi.edge_cases:
         lines.append(f"- **Edge cases:** {kpi.edge_cases}")
     if scored:

@@ -239,6 +239,8 @@ class Kpi:
     * ``compute`` — ``KpiContext -> Series`` by ``am_id`` (NaN = no data).
     * ``windows`` — the windows the scorecard computes it for (suffixes ``_ytd``, ``_t4q``).
     * ``target_measure`` — the ``targets.measure`` the KPI is compared with, if any.
+    * ``target_quarters_ahead`` — which quarter's target that is, counted from the review
+      quarter (pipeline coverage is measured against next quarter's revenue target: 1).
     """
 
     name: str
@@ -252,6 +254,7 @@ class Kpi:
     edge_cases: str = ""
     windows: tuple[str, ...] = ("quarter",)
     target_measure: str | None = None
+    target_quarters_ahead: int = 0
 
     def __post_init__(self):
         if self.measure not in ALL_MEASURES:
@@ -262,8 +265,19 @@ class Kpi:
         if unknown:
             raise ValueError(f"KPI {self.name}: unknown windows {sorted(unknown)}")
 
+    @property
+    def reads_sales(self) -> bool:
+        return any(source.startswith("sales.") for source in self.sources)
+
     def __call__(self, ctx: KpiContext) -> pd.Series:
-        """The KPI per ``am_id`` of ``ctx`` (everyone in role; NaN = no data), as float."""
+        """The KPI per ``am_id`` of ``ctx`` (everyone in role; NaN = no data), as float.
+
+        A KPI that reads the sales table is "no data" for everyone when that table is empty: a
+        pack without margin data (a CRM export) has no revenue, margin or accounts to count —
+        not zeros.
+        """
+        if self.reads_sales and ctx.pack.sales.empty:
+            return pd.Series(np.nan, index=ctx.am_ids, dtype="float64", name=self.name)
         return ctx.per_am(self.compute(ctx)).rename(self.name)
 
 

@@ -178,8 +178,8 @@ class CustomerFeedback(_Table):
         f"csat {FEEDBACK_SCORE_RANGES['csat']}"
     )
     def score_on_scale(cls, df):
-        low = df["kind"].map({k: r[0] for k, r in FEEDBACK_SCORE_RANGES.items()})
-        high = df["kind"].map({k: r[1] for k, r in FEEDBACK_SCORE_RANGES.items()})
+        low = df["kind"].map({k: r[0] for k, r in FEEDBACK_SCORE_RANGES.items()}).astype("float64")
+        high = df["kind"].map({k: r[1] for k, r in FEEDBACK_SCORE_RANGES.items()}).astype("float64")
         return (df["score"] >= low) & (df["score"] <= high) | low.isna()
 
 

@@ -34,10 +34,15 @@ SCORECARD_COLUMNS = IDENTITY_COLUMNS + KPI_COLUMNS + TARGET_COLUMNS
 
 
 def check_period_covered(sales: pd.DataFrame, quarter: Quarter) -> None:
-    """Raise :class:`PeriodError` when the pack holds no sales at all in ``quarter``."""
+    """Raise :class:`PeriodError` when the pack holds sales lines but none in ``quarter`` (a
+    mistyped period, or a pack exported for another one).
+
+    An *empty* sales table is allowed: a pack without margin data (a CRM export, say) can still
+    be reviewed on its pipeline, activities and the rest; its margin KPIs are "no data".
+    """
+    if sales.empty:
+        return
     if not quarter.contains(sales["invoice_date"]).any():
-        if sales.empty:
-            raise PeriodError(f"the data pack has no sales lines, so {quarter} cannot be reviewed")
         first, last = sales["invoice_date"].min(), sales["invoice_date"].max()
         raise PeriodError(
             f"the data pack has no sales in {quarter}; its sales run from "
@@ -68,6 +73,8 @@ def core_scorecard(pack: DataPack, period: Quarter | str) -> pd.DataFrame:
     card["gm_pct"] = gm_pct(card["gross_margin"], card["revenue"]).to_numpy()
     card["active_accounts"] = active_accounts(lines).reindex(card.index, fill_value=0).astype("int64")
     card["new_accounts"] = new_accounts(sales, quarter).reindex(card.index, fill_value=0).astype("int64")
+    if sales.empty:  # a pack without margin data (a CRM export): no data, not zeros
+        card[KPI_COLUMNS] = card[KPI_COLUMNS].astype("float64").where(False)
 
     targets = quarter_targets(pack.targets, quarter).reindex(card.index)
     for measure in CORE_TARGET_MEASURES:
@@ -166,9 +173,12 @@ def kpi_values(ctx: KpiContext, kpis: dict[str, Kpi]) -> pd.DataFrame:
 
 
 def kpi_targets(ctx: KpiContext, kpis: dict[str, Kpi]) -> pd.DataFrame:
-    """The quarter's target each KPI is compared with (KPIs with a ``target_measure``)."""
-    return pd.DataFrame({k.name: ctx.target(k.target_measure) for k in kpis.values() if k.target_measure},
-                        index=ctx.am_ids)
+    """The target each KPI is compared with (KPIs with a ``target_measure``): the review
+    quarter's, or a later quarter's for KPIs measured against one (``target_quarters_ahead``)."""
+    def context(ahead: int) -> KpiContext:
+        return ctx if ahead == 0 else KpiContext(ctx.pack, ctx.quarter.shift(ahead), ctx.am_ids)
+    return pd.DataFrame({k.name: context(k.target_quarters_ahead).target(k.target_measure)
+                         for k in kpis.values() if k.target_measure}, index=ctx.am_ids)
 
 
 def core_columns(people: pd.DataFrame, values: pd.DataFrame, ctx: KpiContext, quarter: Quarter) -> pd.DataFrame:
@@ -182,7 +192,7 @@ def core_columns(people: pd.DataFrame, values: pd.DataFrame, ctx: KpiContext, qu
     for column in KPI_COLUMNS:
         core[column] = values[column]
     for column in ("active_accounts", "new_accounts"):
-        core[column] = core[column].astype("int64")
+        core[column] = core[column].astype("Int64")  # counts; empty (not 0) without sales data
     for measure in CORE_TARGET_MEASURES:
         core[f"{measure}_target"] = ctx.target(measure)
         core[f"{measure}_attainment"] = attainment(values[measure], core[f"{measure}_target"]).to_numpy()

@@ -22,6 +22,7 @@ import pandas as pd
 
 from amreview.config import ScorecardConfig
 from amreview.kpis import Kpi
+from amreview.vocabulary import TARGET_MEASURE_UNITS
 
 MIN_PERCENTILE_GROUP = 3
 
@@ -139,10 +140,9 @@ def explain(am_id: str, values: pd.DataFrame, scores: pd.DataFrame, targets: pd.
         for name, scoring in m.kpis.items():
             kpi = kpis[name]
             target = targets.at[am_id, name] if name in targets.columns else None
-            target_kpi = kpis.get(kpi.target_measure or "")
             out.append(KpiExplanation(
                 kpi=name, label=kpi.label, measure=measure, unit=kpi.unit,
-                target_unit=target_kpi.unit if target_kpi else "number",
+                target_unit=TARGET_MEASURE_UNITS.get(kpi.target_measure or "", "number"),
                 value=float(values.at[am_id, name]),
                 target=None if target is None or pd.isna(target) else float(target),
                 bands=scoring.bands, higher_is_better=bool(kpi.higher_is_better),

@@ -29,3 +29,13 @@ FEEDBACK_SCORE_RANGES = {"nps": (0, 10), "csat": (1, 5)}
 
 # Measures the core scorecard always reports a target and attainment for.
 CORE_TARGET_MEASURES = ("revenue", "gross_margin", "new_accounts")
+
+# The unit of each target measure the contract names (targets.measure), for display.
+TARGET_MEASURE_UNITS = {
+    "revenue": "money",
+    "gross_margin": "money",
+    "new_business_margin": "money",
+    "new_accounts": "count",
+    "visits": "count",
+    "activities": "count",
+}

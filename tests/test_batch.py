@@ -1,8 +1,9 @@
 """Tests of amreview.batch.
 
 Real kernels are slow (1–2 s each), so they are counted: one module-scoped successful run
-that several tests inspect, a batch of three, one failure over a stale HTML and one
-timeout — six kernel runs. Retries, HTML conversion and the index are tested without one.
+that several tests inspect, a batch of three (with PDFs), one failure over a stale HTML and
+one timeout — six kernel runs. Retries, HTML and PDF conversion and the index are tested
+without one.
 """
 
 from __future__ import annotations
@@ -40,13 +41,14 @@ EXTERNAL_SOURCE = re.compile(
 )
 
 
-def make_job(folder: Path, key: str, **parameters) -> ReviewJob:
+def make_job(folder: Path, key: str, *, pdf: bool = False, **parameters) -> ReviewJob:
     return ReviewJob(
         key=key,
         notebook=REVIEW,
         parameters={"who": key, **parameters},
         output_stem=folder / key,
         title=f"Review of {key}",
+        pdf=pdf,
     )
 
 
@@ -132,7 +134,8 @@ def test_html_has_the_job_title(ok_html):
 
 
 def test_a_batch_runs_in_parallel_and_one_failure_stops_nothing(tmp_path, capsys):
-    jobs = [make_job(tmp_path, "AM1"), make_job(tmp_path, "AM2", fail=True), make_job(tmp_path, "AM3")]
+    (tmp_path / "AM2.pdf").write_bytes(b"%PDF- an earlier run's")
+    jobs = [make_job(tmp_path, key, pdf=True, fail=key == "AM2") for key in ("AM1", "AM2", "AM3")]
 
     results = run_reviews(jobs, n_jobs=2, timeout=60, progress=True)
 
@@ -140,8 +143,11 @@ def test_a_batch_runs_in_parallel_and_one_failure_stops_nothing(tmp_path, capsys
     assert [r.status for r in results] == ["ok", "failed", "ok"]
     for result in (results[0], results[2]):
         assert result.html.is_file() and result.error is None
+        assert result.pdf == tmp_path / f"{result.key}.pdf"  # made in the worker process
+        assert result.pdf.read_bytes().startswith(b"%PDF-")
     failed = results[1]
     assert failed.html is None and not (tmp_path / "AM2.html").exists()
+    assert failed.pdf is None and not (tmp_path / "AM2.pdf").exists()
     assert failed.notebook == tmp_path / "AM2.ipynb"
     kept = nbformat.read(failed.notebook, as_version=4)
     assert [o.evalue for o in error_outputs(kept)] == ["asked to fail for AM2"]
@@ -236,6 +242,49 @@ def test_a_cell_error_is_not_retried_and_counts_template_cells(tmp_path, monkeyp
 
     assert calls == ["cell error"]
     assert (result.error.ename, result.error.cell_index) == ("ValueError", FAILING_CELL)
+
+
+# --------------------------------------------------------------------------- PDF (no kernel)
+
+
+def test_a_job_with_pdf_writes_it_beside_the_html(tmp_path, monkeypatch, no_pause):
+    execute, _ = fake_papermill(["ok"])
+    monkeypatch.setattr(batch, "_papermill_execute", execute)
+
+    result = execute_review(make_job(tmp_path, "AM1", pdf=True))
+
+    assert result.status == "ok" and result.pdf == tmp_path / "AM1.pdf"
+    assert result.pdf.read_bytes().startswith(b"%PDF-")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["AM1.html", "AM1.ipynb", "AM1.pdf"]
+
+
+def test_a_job_without_pdf_removes_an_earlier_runs_pdf(tmp_path, monkeypatch, no_pause):
+    execute, _ = fake_papermill(["ok"])
+    monkeypatch.setattr(batch, "_papermill_execute", execute)
+    (tmp_path / "AM1.pdf").write_bytes(b"%PDF- of other data")
+
+    result = execute_review(make_job(tmp_path, "AM1"))
+
+    assert result.status == "ok" and result.pdf is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["AM1.html", "AM1.ipynb"]
+
+
+def test_a_pdf_that_cannot_be_made_fails_the_review_and_leaves_no_document(tmp_path, monkeypatch, no_pause):
+    import amreview.pdf
+
+    def broken(html, path, header=None):
+        raise OSError("no space left on device")
+
+    execute, _ = fake_papermill(["ok"])
+    monkeypatch.setattr(batch, "_papermill_execute", execute)
+    monkeypatch.setattr(amreview.pdf, "html_to_pdf", broken)
+    (tmp_path / "AM1.html").write_text("an earlier success")
+
+    result = execute_review(make_job(tmp_path, "AM1", pdf=True))
+
+    assert (result.status, result.html, result.pdf) == ("failed", None, None)
+    assert (result.error.ename, result.error.evalue) == ("OSError", "no space left on device")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["AM1.ipynb"]
 
 
 # --------------------------------------------------------------------------- parameters (no kernel)
@@ -337,6 +386,18 @@ def test_notebook_to_html_keeps_outputs_only_and_does_not_touch_its_input():
     assert EXTERNAL_SOURCE.findall(page) == []
 
 
+def test_notebook_to_html_is_a_document_styled_for_screen_phone_and_print():
+    page = notebook_to_html(executed_like_papermill(), 'Zoë "</style>" — 2026Q3')
+
+    assert '<body class="amr-document">' in page and "<main class=\"amr-page\">" in page
+    assert 'name="viewport"' in page
+    assert "@media print" in page and "break-inside: avoid" in page and "counter(pages)" in page
+    assert "@media (max-width: 640px)" in page
+    assert "--jp-" not in page and 'class="jp-Notebook"' not in page  # no JupyterLab stylesheet or theme
+    assert page.count("</style>") == 1  # the title cannot close the style element
+    assert "content: \"Zo\\eb  \\22 \\3c \\2f style\\3e \\22  \\2014  2026Q3\"" in page
+
+
 # --------------------------------------------------------------------------- index (no kernel)
 
 
@@ -360,6 +421,37 @@ def test_write_index_links_reviews_and_shows_failures(tmp_path):
     assert "<td class=\"num\">2.0</td>" in page
     assert EXTERNAL_SOURCE.findall(page) == []
     assert [p.name for p in reports.iterdir()] == ["index.html"]
+
+
+def test_write_index_lists_overviews_above_the_table_and_links_pdfs(tmp_path):
+    folder = tmp_path / "2026Q3"
+    rows = [{"name": "Ann", "gm": "1,000", "status": "ok", "link": folder / "AM1.html", "pdf": folder / "AM1.pdf"},
+            {"name": "Bo", "gm": "2,000", "status": "ok", "link": folder / "AM2.html", "pdf": None}]
+    error = ReviewExecutionError("team-b", "team.ipynb", 2, "KeyError", "'<b>'")
+    overviews = [
+        {"text": "Mia <Major>", "detail": "2 direct reports", "status": "ok", "link": folder / "team-mia.html",
+         "pdf": folder / "team-mia.pdf"},
+        {"text": "Ned", "detail": "", "status": "failed", "error": str(error), "link": None, "pdf": None},
+    ]
+
+    write_index(folder / "index.html", "Q3", ["name", "gm", "status"], rows, numeric_columns=["gm"],
+                overviews=overviews, overviews_title="Team overviews")
+
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert page.index("<h2 id=\"overviews\">Team overviews</h2>") < page.index("<table>")
+    assert '<a href="team-mia.html">Mia &lt;Major&gt;</a>' in page and '<a href="team-mia.pdf">PDF</a>' in page
+    assert '<li class="failed">' in page and "cell 2" in page and "&#39;&lt;b&gt;&#39;" in page
+    assert '<th scope="col">PDF</th>' in page
+    assert '<td><a href="AM1.pdf">PDF</a></td>' in page and page.count(">PDF</a></td>") == 1
+    assert '<td class="num">1,000</td>' in page
+    assert "2 reviews: 2 ok, 0 failed; 2 team overviews" in re.sub(r"\s+", " ", page)
+
+
+def test_write_index_without_pdfs_has_no_pdf_column_nor_overviews(tmp_path):
+    write_index(tmp_path / "index.html", "t", ["key"], [{"key": "AM1", "link": "AM1.html"}])
+
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert ">PDF<" not in page and 'id="overviews"' not in page
 
 
 def test_write_index_takes_a_relative_link_as_relative_to_the_index(tmp_path, monkeypatch):

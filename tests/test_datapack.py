@@ -170,3 +170,9 @@ def test_empty_targets_table_is_valid(hand_pack_dir):
     pd.DataFrame(columns=["am_id", "period", "measure", "target"]).to_csv(hand_pack_dir / "targets.csv", index=False)
     pack = load_pack(hand_pack_dir)
     assert pack.targets.empty
+
+
+def test_empty_optional_table_with_a_dataframe_check_is_valid(hand_pack_dir):
+    pd.DataFrame(columns=["account_id", "am_id", "feedback_date", "kind", "score"]).to_csv(
+        hand_pack_dir / "customer_feedback.csv", index=False)
+    assert load_pack(hand_pack_dir)["customer_feedback"].empty

@@ -226,7 +226,7 @@ KPI = {kpi.name: kpi for kpi in crm.KPIS}
     ("logging_lag_days_mean", {"AM1": 3.0, "AM2": math.nan, "AM3": math.nan}),
     ("logged_within_2_days_share", {"AM1": 0.75, "AM2": math.nan, "AM3": math.nan}),
     ("open_opportunities_updated_30d_share", {"AM1": 0.5, "AM2": 1.0, "AM3": math.nan}),
-    ("overdue_open_opportunities", {"AM1": 1.0, "AM2": 1.0, "AM3": 0.0}),
+    ("overdue_open_opportunities", {"AM1": 1.0, "AM2": 1.0, "AM3": math.nan}),  # AM3: no open deal
 ])
 def test_kpis_on_a_hand_made_pack(name, expected):
     ctx = KpiContext.for_period(hand_pack(), "2026Q3")

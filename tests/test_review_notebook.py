@@ -1,32 +1,46 @@
 """End to end: the review notebook through papermill and nbconvert, and the batch runner.
 
 The figures a review shows are checked against sums computed here with plain pandas from the
-pack's CSV files (an independent route), formatted with the review's own formats.
+pack's CSV files (an independent route), formatted with the review's own formats; and every
+sentence, table cell and chart of the document against the library's review of the same pack.
+Each notebook runs as few times as possible: one review of the star on the sample, one of a
+pack holding only the required tables (and a hostile account name), one run of explore.
 """
 
 from __future__ import annotations
 
 import html
+import re
 import subprocess
 import sys
-import re
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
 
 from amreview import render
 from amreview.batch import ReviewJob, execute_review
-from amreview.datapack import write_pack
-from amreview.runner import REVIEW_NOTEBOOK, run_quarterly_reviews
+from amreview.datapack import load_pack, write_pack
+from amreview.review import SECTIONS, Review, section_heading
+from amreview.runner import NOTEBOOKS, REVIEW_NOTEBOOK, run_quarterly_reviews
 from amreview.sample import PERSONAS, generate_sample
 
 pytestmark = pytest.mark.e2e
 
+STAR = next(a for a, p in PERSONAS.items() if p == "star")
+EXPLORE_NOTEBOOK = NOTEBOOKS / "explore.ipynb"
+HOSTILE = "<script>alert(1)</script>"
+
 
 @pytest.fixture(scope="module")
-def sample_dir(tmp_path_factory) -> Path:
-    return write_pack(generate_sample(), tmp_path_factory.mktemp("sample") / "pack")
+def sample_tables():
+    return generate_sample()
+
+
+@pytest.fixture(scope="module")
+def sample_dir(tmp_path_factory, sample_tables) -> Path:
+    return write_pack(sample_tables, tmp_path_factory.mktemp("sample") / "pack")
 
 
 def visible_text(document: str) -> str:
@@ -34,6 +48,20 @@ def visible_text(document: str) -> str:
     body = re.sub(r"<(style|script)\b.*?</\1>", " ", body, flags=re.S)
     body = re.sub(r"<[^>]+>", " ", body)
     return re.sub(r"\s+", " ", html.unescape(body))
+
+
+def run_review(folder: Path, am_id: str, out: Path) -> str:
+    job = ReviewJob(key=am_id, notebook=REVIEW_NOTEBOOK,
+                    parameters={"am_id": am_id, "period": "2026Q3", "data": str(folder)},
+                    output_stem=out / am_id, title="review")
+    result = execute_review(job, timeout=300)
+    assert result.status == "ok", result.error
+    return result.html.read_text()
+
+
+@pytest.fixture(scope="module")
+def star_document(sample_dir, tmp_path_factory) -> str:
+    return run_review(sample_dir, STAR, tmp_path_factory.mktemp("star"))
 
 
 def expected_figures(folder: Path, am_id: str) -> dict[str, str]:
@@ -56,30 +84,130 @@ def expected_figures(folder: Path, am_id: str) -> dict[str, str]:
     }
 
 
-def test_review_document_shows_the_persons_name_and_figures(sample_dir, tmp_path):
-    am_id = next(a for a, p in PERSONAS.items() if p == "star")
+def test_review_document_shows_the_persons_name_and_figures(sample_dir, star_document):
     people = pd.read_csv(sample_dir / "account_managers.csv", dtype=str).set_index("am_id")
-    job = ReviewJob(key=am_id, notebook=REVIEW_NOTEBOOK,
-                    parameters={"am_id": am_id, "period": "2026Q3", "data": str(sample_dir)},
-                    output_stem=tmp_path / am_id, title="review")
-    result = execute_review(job, timeout=300)
-    assert result.status == "ok", result.error
-    document = result.html.read_text()
+    document = star_document
     text = visible_text(document)
-    assert people.loc[am_id, "name"] in text
-    assert people.loc[am_id, "manager"] in text
-    figures = expected_figures(sample_dir, am_id)
+    assert people.loc[STAR, "name"] in text
+    assert people.loc[STAR, "manager"] in text
+    figures = expected_figures(sample_dir, STAR)
     assert f"Revenue {figures['revenue']}" in text
     assert f"Cost of goods {figures['cost']}" in text
     assert f"Gross margin {figures['gross_margin']}" in text
     assert f"GM % {figures['gm_pct']}" in text
     assert f"Active accounts {figures['active']}" in text
     assert figures["gm_attainment"] in text
-    assert document.count("data:image/png;base64") >= 2  # the two charts, inline
-    assert "load_pack(" not in document  # no code showing
+    assert document.count("data:image/png;base64") >= 2  # the charts, inline
+    assert "load_pack(" not in document and "Review.build" not in document  # no code showing
     # no other account manager's name appears in this review
-    others = people.drop(index=am_id)["name"]
+    others = people.drop(index=STAR)["name"]
     assert not [name for name in others if name in text]
+
+
+def test_every_section_is_in_the_document_in_order(star_document):
+    headings = [html.unescape(re.sub(r"<[^>]+>", "", h)).strip().rstrip("¶").strip()
+                for h in re.findall(r"<h2\b.*?</h2>", star_document, flags=re.S)]
+    assert headings == [section_heading(key) for key, _, _ in SECTIONS]
+
+
+def test_document_figures_equal_the_librarys(sample_dir, star_document):
+    """Every sentence, every table row and every chart of the library's review is in the document."""
+    review = Review.build(load_pack(sample_dir), STAR, "2026Q3")
+    text = visible_text(star_document)
+    charts = 0
+    for section in review.sections():
+        for line in section.lines + section.missing:
+            assert line in text, (section.key, line)
+        for key, table in section.tables.items():
+            shown = render.display_frame(table)
+            for row in shown.itertuples(index=False):
+                cells = " ".join(str(c) for c in row if str(c))
+                assert re.sub(r"\s+", " ", cells) in text, (section.key, key, cells)
+        charts += len(section.charts)
+    assert star_document.count("data:image/png;base64") == charts
+
+
+@pytest.fixture(scope="module")
+def minimal_document(sample_tables, tmp_path_factory):
+    """A pack of the required tables and accounts only, the star's best account renamed to a script."""
+    tables = {k: sample_tables[k].copy() for k in ("account_managers", "sales", "targets", "accounts")}
+    sales = tables["sales"]
+    q3 = sales[(sales["invoice_date"] >= "2026-07-01") & (sales["invoice_date"] <= "2026-09-30")]
+    mine = q3[q3["am_id"] == STAR]
+    best = (mine["revenue"] - mine["cost"]).groupby(mine["account_id"]).sum().idxmax()
+    tables["accounts"].loc[tables["accounts"]["account_id"] == best, "name"] = HOSTILE
+    folder = write_pack(tables, tmp_path_factory.mktemp("minimal") / "pack")
+    return run_review(folder, STAR, tmp_path_factory.mktemp("minimal-out"))
+
+
+def test_a_pack_without_optional_tables_says_so_instead_of_zeros(minimal_document):
+    text = visible_text(minimal_document)
+    for what, table in [("Back orders", "back_orders"),
+                        ("Opportunities (pipeline, win rate, coverage, sales cycle)", "opportunities"),
+                        ("Customer feedback (NPS, CSAT)", "customer_feedback"), ("Customer cases", "cases"),
+                        ("CRM activities", "activities"), ("Opportunity hygiene", "opportunities"),
+                        ("Report submissions", "report_submissions"), ("Forecasts", "forecasts"),
+                        ("Development objectives", "development_objectives"),
+                        ("Competency ratings", "competency_ratings"), ("Manager's comments", "review_notes")]:
+        assert f"{what}: not in this pack (no {table} table)." in text
+    # no zero figures for what was not measured: no activity rates, no NPS, no funnel, no reports
+    sections = text.split("Appendix: definitions")[0]
+    assert "activities a working week" not in sections and "Activities per week by type" not in sections
+    assert not re.search(r"NPS [+\u22120-9]", sections) and "Won 0 of" not in sections
+    assert "reports due" not in sections
+    assert "Not scored for lack of data:" in text
+    for key, _, _ in SECTIONS:  # every section is still there
+        assert section_heading(key) in text
+
+
+def test_data_from_the_pack_is_escaped(minimal_document):
+    assert HOSTILE not in minimal_document  # never markup
+    assert render.escape(HOSTILE) in minimal_document
+    assert HOSTILE in visible_text(minimal_document)  # but shown as text
+
+
+def test_notebooks_declare_their_parameters_with_help():
+    import papermill
+
+    review = papermill.inspect_notebook(str(REVIEW_NOTEBOOK))
+    assert list(review) == ["am_id", "period", "data", "config"]
+    assert review["config"]["default"] == '""' and review["config"]["inferred_type_name"] == "str"
+    assert review["am_id"]["help"].startswith("required") and review["period"]["help"].startswith("required")
+    explore = papermill.inspect_notebook(str(EXPLORE_NOTEBOOK))
+    assert set(explore) == {"data", "am_id", "period", "config"}
+    for spec in list(review.values()) + list(explore.values()):
+        assert spec["help"] and spec["inferred_type_name"] == "str"
+
+
+@pytest.mark.parametrize("notebook", [REVIEW_NOTEBOOK, EXPLORE_NOTEBOOK], ids=lambda p: p.name)
+def test_notebooks_are_committed_clean_and_thin(notebook):
+    nb = nbformat.read(notebook, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code[0].metadata.get("tags") == ["parameters"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert all(len(c.source.splitlines()) <= 5 for c in code[1:])  # a call into the library and a display
+
+
+def test_the_review_notebook_has_a_heading_and_one_call_per_section():
+    nb = nbformat.read(REVIEW_NOTEBOOK, as_version=4)
+    pairs = [(a.source, b.source) for a, b in zip(nb.cells, nb.cells[1:]) if a.cell_type == "markdown"]
+    assert pairs == [(f"## {section_heading(key)}", f"review.{key}()") for key, _, _ in SECTIONS]
+
+
+def test_explore_runs_as_is_on_the_sample(tmp_path):
+    import papermill
+
+    out = tmp_path / "explore.ipynb"
+    papermill.execute_notebook(str(EXPLORE_NOTEBOOK), str(out), kernel_name="python3", cwd=str(NOTEBOOKS),
+                               progress_bar=False, log_output=False)
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    shown = " ".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
+    assert "Scorecard 2026Q3: 15 account managers" in shown  # everyone's scorecard
+    assert "How the score was reached" in shown and "Pipeline" in shown  # a section
+    assert "Gross margin attainment" in shown  # the KPI table and the explanation
+    assert "data:image/png;base64" in shown  # a chart
 
 
 def test_batch_of_selected_reviews_with_index(sample_dir, tmp_path):
@@ -104,8 +232,6 @@ def test_unknown_am_is_refused_before_any_kernel(sample_dir, tmp_path):
 
 
 def test_one_failing_review_does_not_stop_the_others(sample_dir, tmp_path):
-    import nbformat
-
     notebook = nbformat.read(REVIEW_NOTEBOOK, as_version=4)
     notebook.cells.insert(2, nbformat.v4.new_code_cell(
         'if am_id == "AM002":\n    raise RuntimeError("the CRM export for this person is corrupt")'))

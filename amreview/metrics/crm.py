@@ -337,8 +337,9 @@ KPIS: list[Kpi] = [
                 "created_date ≤ as_of) whose close_date < as_of.",
         sources=("opportunities.stage", "opportunities.created_date", "opportunities.close_date",
                  "opportunities.am_id"),
-        compute=_hygiene_kpi("overdue_open_opportunities", fill=0.0),
-        edge_cases=f"{_NO_OPPORTUNITIES} None: 0 (a real zero once the pack has opportunities). An open deal "
-                   f"without a close_date is not overdue. {_SNAPSHOT}",
+        compute=_hygiene_kpi("overdue_open_opportunities"),
+        edge_cases=f"{_NO_OPPORTUNITIES} No open opportunity as of the review date: NaN (nothing to keep "
+                   f"tidy is no data, not a perfect 0). An open deal without a close_date is not overdue. "
+                   f"{_SNAPSHOT}",
     ),
 ]

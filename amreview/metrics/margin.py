@@ -20,12 +20,17 @@ Decisions shared by the breakdowns below:
   and the ``targets`` table is expected to hold their pro-rated target. Only the full-year
   projection scales by days in role (:func:`full_year_projection`).
 * Targets missing or ≤ 0 are "no target": attainment NaN.
+* A pack whose ``sales`` table is empty (no margin data at all, e.g. a CRM export) gives NaN
+  ("no data") for every KPI below, for everyone — not 0, which would read as a quarter without
+  sales and score as one.
 
 The module-level :data:`KPIS` registers the per-AM KPIs of the measure "Margin & KPI targets"
 for the scorecard; see :mod:`amreview.kpis`.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd

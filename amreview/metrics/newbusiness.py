@@ -349,7 +349,7 @@ KPIS: list[Kpi] = [
                 "(a multiple: 2.0 = twice the target).",
         sources=("opportunities.stage", "opportunities.created_date", "opportunities.close_date",
                  "opportunities.value", "opportunities.am_id", "targets.target"),
-        compute=_pipeline_coverage, target_measure="revenue",
+        compute=_pipeline_coverage, target_measure="revenue", target_quarters_ahead=1,
         edge_cases=f"{_NO_TABLE} No next-quarter revenue target > 0: NaN (no target). No open pipeline "
                    f"closing next quarter: 0. Missing values add nothing; open deals without a close_date "
                    f"are not counted. {_SNAPSHOT}",

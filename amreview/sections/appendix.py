@@ -1,0 +1,108 @@
+"""Appendix: definitions of every KPI shown, data-quality notes, provenance."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+import amreview
+from amreview import narrative as say
+from amreview.config import DEFAULT_CONFIG
+from amreview.kpis import ALL_MEASURES
+from amreview.metrics.crm import activities_between
+from amreview.metrics.newbusiness import open_opportunities
+from amreview.metrics.targets import quarter_target
+from amreview.review import SECTIONS, Definitions, Heading, Review, Section, Table, Text, config_fingerprint
+from amreview.schemas import OPTIONAL_TABLES
+from amreview.sections._common import new_section
+
+
+def appendix(review: Review) -> Section:
+    section = new_section(review, "appendix")
+    shown = list(dict.fromkeys(k for key, _, _ in SECTIONS if key != "appendix" for k in review.section(key).kpis))
+    kpis = review.scorecard.kpis
+    section.kpis = [k for k in shown if k in kpis]
+    section.parts += [
+        Heading("Definitions of the KPIs shown"),
+        Definitions(tuple((f"{kpis[k].label} ({k})", kpis[k].formula, kpis[k].edge_cases) for k in section.kpis)),
+        Heading("Data-quality notes"),
+    ]
+    section.parts += [Text(note) for note in data_quality_notes(review)]
+    section.parts += [Heading("Provenance"), Table("provenance", "", provenance(review), nowrap=("Item",))]
+    return section
+
+
+def data_quality_notes(review: Review) -> list[str]:
+    """What a reader should know about this person's data in the quarter (plain sentences)."""
+    notes = []
+    quarter, pack = review.quarter, review.pack
+    absent = [t for t in OPTIONAL_TABLES if not pack.has(t)]
+    if absent:
+        notes.append(f"Not in this pack: {', '.join(absent)} (the sections that need them say so).")
+    start = review.header.start_date
+    if start is not None and start >= quarter.start:
+        notes.append(f"Started in role on {start:%d %b %Y}: a partial quarter; rates per week count weeks in role.")
+    if not review.has_sales:
+        notes.append(say.no_sales_lines())
+    else:
+        lines = review.lines
+        returns = int((lines["revenue"] < 0).sum())
+        no_vendor = int(lines["vendor"].isna().sum())
+        text = f"{len(lines):,} invoice lines in {quarter}, {returns:,} of them returns or credit notes"
+        if no_vendor:
+            text += f"; {no_vendor:,} without a vendor"
+        notes.append(text + ".")
+        accounts = review.table("accounts")
+        if accounts is not None and len(lines):
+            owner = lines["account_id"].map(accounts.set_index("account_id")["am_id"])
+            covered = int((owner.notna() & (owner != review.am_id)).sum())
+            if covered:
+                notes.append(f"{covered:,} lines are on accounts assigned to colleagues (cover or shared accounts); "
+                             "they count for this person, who is credited on the line.")
+    measures = ("revenue", "gross_margin", "new_accounts", "visits", "activities")
+    missing_targets = [m for m in measures if np.isnan(quarter_target(pack.targets, review.am_id, quarter, m))]
+    if missing_targets:
+        notes.append(f"No {quarter} target for: {', '.join(m.replace('_', ' ') for m in missing_targets)} "
+                     "(attainment shows \"no target\").")
+    activities = review.mine("activities")
+    if activities is not None:
+        now = activities_between(activities, quarter.start, quarter.end)
+        unlogged = int(now["logged_date"].isna().sum())
+        if unlogged:
+            notes.append(f"{unlogged:,} of {len(now):,} activities have no logged date (left out of the logging lag).")
+    opportunities = review.mine("opportunities")
+    if opportunities is not None:
+        open_now = open_opportunities(opportunities, quarter.end)
+        incomplete = int((open_now["close_date"].isna() | open_now["value"].isna()).sum())
+        if incomplete:
+            notes.append(f"{incomplete:,} open opportunities lack a close date or a value (not in the pipeline "
+                         "coverage).")
+    without = str(review.overall["measures_without_data"])
+    if without:
+        notes.append(f"Measures without data this quarter: {', '.join(ALL_MEASURES[m] for m in without.split('; '))}.")
+    return notes or ["No data-quality issues found in this person's data."]
+
+
+def provenance(review: Review) -> pd.DataFrame:
+    """Where the review's figures come from: pack, config, library version, run date."""
+    pack, config = review.pack, review.config
+    folder = pack.source.rstrip("/").split("/")[-1] or pack.source  # the folder's name, not a local path
+    source = "the built-in sample pack" if pack.source == "sample" else folder
+    fingerprint = pack.fingerprint or "none: the built-in sample is generated in memory, not read from files"
+    default = config.source in ("", str(DEFAULT_CONFIG))
+    config_name = "the packaged default (default_scorecard.toml)" if default else config.source.split("/")[-1]
+    tables = ", ".join(f"{name} ({len(frame):,} rows)" for name, frame in pack.tables.items())
+    rows = [
+        ("Review", f"{review.name} ({review.am_id}), {review.quarter.label}"),
+        ("Data pack", source),
+        ("Data pack fingerprint (SHA-256)", fingerprint),
+        ("Tables", tables),
+        ("Scorecard config", config_name),
+        ("Scorecard config fingerprint (SHA-256)", config_fingerprint(config)),
+        ("Fiscal year starts in month", str(config.fiscal_year_start_month)),
+        ("amreview version", amreview.__version__),
+        ("Run date", date.today().isoformat()),
+    ]
+    return pd.DataFrame(rows, columns=["Item", "Value"])

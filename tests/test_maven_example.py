@@ -1,0 +1,152 @@
+"""The worked example end to end: the Maven Analytics CRM export (``../shared/data/maven-crm``)
+imported with ``examples/maven-crm/mapping.toml``, validated, scored and reviewed. Every figure
+checked here is computed again from the raw export with plain pandas. Skipped where ``../shared``
+is absent."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from amreview.datapack import load_pack
+from tests.conftest import SHARED
+
+ROOT = Path(__file__).resolve().parents[1]
+MAPPING = ROOT / "examples" / "maven-crm" / "mapping.toml"
+PERIOD = "2017Q2"
+
+
+def amreview(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "amreview", *args], capture_output=True, text=True)
+
+
+def agent_id(name: str) -> str:
+    """The example's am_id rule, written out for these names (letters, spaces and hyphens)."""
+    return name.strip().lower().replace(" ", "-")
+
+
+@pytest.fixture(scope="module")
+def export() -> Path:
+    folder = SHARED / "data" / "maven-crm"
+    if not (folder / "sales_pipeline.csv").is_file():
+        pytest.skip("../shared/data/maven-crm is not present")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def raw(export) -> dict[str, pd.DataFrame]:
+    return {name: pd.read_csv(export / f"{name}.csv") for name in ("sales_teams", "accounts", "sales_pipeline", "products")}
+
+
+@pytest.fixture(scope="module")
+def imported(export, tmp_path_factory):
+    out = tmp_path_factory.mktemp("maven") / "pack"
+    done = amreview("import", "--mapping", str(MAPPING), "--source", str(export), "--out", str(out))
+    return out, done
+
+
+def test_import_maps_every_agent_accounts_and_the_pipeline(imported, raw):
+    out, done = imported
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"account_managers +35 rows", done.stdout)
+    assert re.search(r"opportunities +8,800 rows", done.stdout)
+    assert re.search(r"sales +0 rows +empty: no source feeds it", done.stdout)
+    pack = load_pack(out)
+    teams = raw["sales_teams"]
+    people = pack.account_managers.set_index("am_id")
+    assert len(people) == 35 == len(teams)
+    assert sorted(people.index) == sorted(agent_id(n) for n in teams["sales_agent"])
+    for row in teams.itertuples(index=False):
+        assert (people.at[agent_id(row.sales_agent), "manager"], people.at[agent_id(row.sales_agent), "team"]) == \
+            (row.manager, row.regional_office)
+
+    pipeline, opportunities = raw["sales_pipeline"], pack["opportunities"]
+    assert len(opportunities) == len(pipeline)
+    assert opportunities["stage"].value_counts().to_dict() == \
+        pipeline["deal_stage"].str.lower().value_counts().to_dict()
+    won = pipeline["deal_stage"] == "Won"
+    assert opportunities.loc[opportunities["stage"] == "won", "value"].sum() == pipeline.loc[won, "close_value"].sum()
+    assert opportunities["created_date"].isna().sum() == pipeline["engage_date"].isna().sum()
+    assert opportunities["account_id"].isna().sum() == pipeline["account"].isna().sum()
+    assert set(opportunities["product"]) <= set(raw["products"]["product"])     # GTXPro is GTX Pro
+    assert not opportunities["new_business"].any()
+
+    accounts = pack["accounts"]
+    assert len(accounts) == len(raw["accounts"])
+    assert (accounts["sector"] == "technology").sum() == (raw["accounts"]["sector"] == "technolgy").sum()
+    assert pack.sales.empty and pack.targets.empty
+
+
+def test_the_quirks_are_in_the_report(imported, raw):
+    out, done = imported
+    pipeline = raw["sales_pipeline"]
+    report = (out / "import-report.md").read_text()
+    open_deals = pipeline["deal_stage"].isin(["Prospecting", "Engaging"])
+    expected = [
+        "Windows line endings (CRLF) on 8,801 lines",
+        "product 'GTXPro' is not in products.csv column 'product'",
+        f"sector 'technolgy' corrected to 'technology' by the value map | "
+        f"{(raw['accounts']['sector'] == 'technolgy').sum()} |",
+        f"account_id is empty in {pipeline['account'].isna().sum():,} of 8,800 rows",
+        f"created_date is empty in {pipeline['engage_date'].isna().sum():,} of 8,800 rows",
+        f"close_date is empty in {(open_deals & pipeline['close_date'].isna()).sum():,} of 8,800 rows",
+    ]
+    for text in expected:
+        assert text in report, text
+    gtxpro = (pipeline["product"] == "GTXPro").sum()
+    assert f"the value map makes it 'GTX Pro', which products.csv lists [{gtxpro:,} rows]" in done.stdout
+    assert "| sales | empty |" in report
+
+
+def test_validate_lists_the_warnings_and_passes(imported, raw):
+    out, _ = imported
+    done = amreview("validate", str(out))
+    assert done.returncode == 0, done.stderr
+    pipeline = raw["sales_pipeline"]
+    open_without_close = (pipeline["deal_stage"].isin(["Prospecting", "Engaging"]) & pipeline["close_date"].isna()).sum()
+    lost_without_value = ((pipeline["deal_stage"] == "Lost") & (pipeline["close_value"].fillna(0) == 0)).sum()
+    assert re.search(rf"warning +opportunity_not_counted +{open_without_close + lost_without_value:,} +opportunities",
+                     done.stdout)
+    idle = set(raw["sales_teams"]["sales_agent"]) - set(pipeline["sales_agent"])
+    assert re.search(rf"warning +person_without_data +{len(idle)} +account_managers", done.stdout)
+    html = (out.parent / "pack-quality.html").read_text()
+    for name in idle:
+        assert f"&#39;{agent_id(name)}&#39;: none" in html
+
+
+def test_scorecard_for_a_quarter_with_pipeline_activity(imported, raw, tmp_path):
+    out, _ = imported
+    card_path = tmp_path / "card.csv"
+    done = amreview("scorecard", "--data", str(out), "--period", PERIOD, "--out", str(card_path))
+    assert done.returncode == 0, done.stderr
+    card = pd.read_csv(card_path).set_index("am_id")
+    assert len(card) == 35
+    # no sales lines: margin is "no data", never 0
+    assert card["revenue"].isna().all() and card["gross_margin_attainment"].isna().all()
+    # win rate by count, from the raw export: won / (won + lost) closed in the quarter
+    pipeline = raw["sales_pipeline"]
+    closed = pipeline[pipeline["deal_stage"].isin(["Won", "Lost"])
+                      & pd.to_datetime(pipeline["close_date"]).between("2017-04-01", "2017-06-30")]
+    counts = closed.groupby("sales_agent")["deal_stage"].value_counts().unstack(fill_value=0)
+    expected = (counts["Won"] / (counts["Won"] + counts["Lost"])).rename(index=agent_id)
+    assert len(expected) == 30
+    pd.testing.assert_series_equal(card.loc[expected.index, "win_rate_count"], expected, check_names=False)
+    assert card.loc[[agent_id(n) for n in set(raw["sales_teams"]["sales_agent"]) - set(pipeline["sales_agent"])],
+                    "win_rate_count"].isna().all()
+
+
+def test_a_review_runs_from_the_pipeline_alone(imported, tmp_path):
+    out, _ = imported
+    reports = tmp_path / "reports"
+    done = amreview("run", "--data", str(out), "--period", PERIOD, "--out", str(reports), "--quiet",
+                    "--am", "darcel-schlecht")
+    assert done.returncode == 0, done.stdout + done.stderr   # validation warnings do not block a run
+    assert "1 of 1 reviews written" in done.stdout
+    html = (reports / PERIOD / "darcel-schlecht.html").read_text()
+    assert "Darcel Schlecht" in html and "Traceback" not in html
+    assert re.search(r"margin data is not in (this|the) pack", html, re.IGNORECASE)

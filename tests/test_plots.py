@@ -1,0 +1,218 @@
+"""Charts: each plot draws the data it is given on the Axes it returns, in the house style,
+and says "no data" on an empty frame instead of failing."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+
+from amreview import plots  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def bars(ax: Axes) -> list[Rectangle]:
+    """The data bars (not legend proxies, which are not added to the Axes)."""
+    return [p for p in ax.patches if isinstance(p, Rectangle)]
+
+
+def texts(ax: Axes) -> list[str]:
+    return [t.get_text() for t in ax.texts]
+
+
+def assert_house_style(ax: Axes) -> None:
+    title = ax.title
+    assert title.get_fontweight() == "bold"
+    assert title.get_fontsize() == pytest.approx(12)
+    assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
+
+
+def test_money_and_percent_axes():
+    assert plots.money_axis(1_234_567) == "1.2m"
+    assert plots.money_axis(45_000) == "45k"
+    assert plots.money_axis(-900) == "\u2212900"
+    assert plots.money_axis(0) == "0"
+    assert plots.percent_axis(0.25) == "25 %"
+    assert plots.wrap("Run a joint account plan with the HP channel manager for the top five accounts", 28, 2) == \
+        "Run a joint account plan\nwith the HP channel manager…"
+
+
+def test_house_style_is_applied_whatever_the_callers_defaults():
+    with plt.rc_context({"axes.titlesize": 30, "axes.titleweight": "normal", "axes.spines.top": True}):
+        ax = plots.plot_attainment(pd.DataFrame({"attainment": [1.1]}, index=["Revenue"]))
+    assert_house_style(ax)
+    assert plt.rcParams["axes.titlesize"] != 30  # the caller's defaults are theirs again afterwards
+
+
+def test_measure_scores():
+    frame = pd.DataFrame({"score": [4.55, 1.4, np.nan], "light": ["green", "red", None]},
+                         index=["Margin", "Reports", "CRM"])
+    ax = plots.plot_measure_scores(frame, reference=2.75, reference_label="Meets")
+    assert_house_style(ax)
+    widths = [b.get_width() for b in bars(ax)]
+    assert widths == pytest.approx([4.55, 1.4, 0.0])
+    colours = [to_hex(b.get_facecolor()) for b in bars(ax)]
+    assert colours[:2] == [plots.LIGHT_COLOURS["green"].lower(), plots.LIGHT_COLOURS["red"].lower()]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Margin", "Reports", "CRM"]
+    assert "4.55" in texts(ax) and "no data" in texts(ax)
+    assert any("Meets (2.75)" in t for t in texts(ax))
+
+
+def test_attainment_marks_100_percent_and_no_target():
+    frame = pd.DataFrame({"attainment": [1.27, 0.5, np.nan]}, index=["Gross margin", "New accounts", "Visits"])
+    ax = plots.plot_attainment(frame)
+    assert [b.get_width() for b in bars(ax)] == pytest.approx([1.27, 0.5, 0.0])
+    assert ["127 %", "50 %", "no target"] == texts(ax)
+    assert any(np.allclose(line.get_xdata(), [1.0, 1.0]) for line in ax.lines)  # the 100 % line
+    assert ax.get_xlim()[1] > 1.27
+
+
+def test_monthly_against_target():
+    frame = pd.DataFrame({"gross_margin": [50.0, 80.0, 30.0], "gross_margin_target": [60.0, 60.0, np.nan]},
+                         index=["2026-07", "2026-08", "2026-09"])
+    ax = plots.plot_monthly_margin(frame)
+    assert_house_style(ax)
+    assert [b.get_height() for b in bars(ax)] == pytest.approx([50, 80, 30])
+    # under target: orange; at or over (or no target): blue
+    assert [to_hex(b.get_facecolor()) for b in bars(ax)] == [plots.SECOND_COLOUR.lower(), plots.ACTUAL_COLOUR.lower(),
+                                                             plots.ACTUAL_COLOUR.lower()]
+    target = [line for line in ax.lines if line.get_marker() == "_"][0]
+    assert np.allclose(target.get_ydata(), [60, 60, np.nan], equal_nan=True)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Jul\n2026", "Aug", "Sep"]  # the year under the first month
+    assert ax.get_title("left") == "Gross margin by month against target"
+    revenue = plots.plot_monthly_revenue(frame.set_axis(["revenue", "revenue_target"], axis=1))
+    assert revenue.get_title("left") == "Revenue by month against target"
+
+
+def test_monthly_ticks_show_quarters_over_two_years():
+    months = [str(p) for p in pd.period_range("2024-10", "2026-09", freq="M")]
+    frame = pd.DataFrame({"gross_margin": np.arange(24.0), "gross_margin_target": np.nan}, index=months)
+    ax = plots.plot_monthly_margin(frame)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert len(labels) == 8 and labels[0] == "Oct\n2024" and "Jan\n2025" in labels
+
+
+def test_gm_pct_trend():
+    frame = pd.DataFrame({"gm_pct": [0.08, np.nan, 0.092], "team_gm_pct": [0.07, 0.075, 0.08]},
+                         index=["2026Q1", "2026Q2", "2026Q3"])
+    ax = plots.plot_gm_pct_trend(frame)
+    mine = [line for line in ax.lines if line.get_label() == "GM %"][0]
+    team = [line for line in ax.lines if line.get_label() == "Team"][0]
+    assert np.allclose(mine.get_ydata(), [0.08, np.nan, 0.092], equal_nan=True)
+    assert np.allclose(team.get_ydata(), [0.07, 0.075, 0.08])
+    assert "9.2 %" in texts(ax)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2026Q1", "2026Q2", "2026Q3"]
+
+
+def test_margin_bars_label_money_and_gm_pct():
+    frame = pd.DataFrame({"vendor": ["HP", "Cisco", "<Acme>"], "gross_margin": [40_000.0, -2_000.0, 500.0],
+                          "gm_pct": [0.095, np.nan, 0.1]})
+    ax = plots.plot_margin_by_vendor(frame)
+    assert [b.get_width() for b in bars(ax)] == pytest.approx([40_000, -2_000, 500])
+    assert texts(ax) == ["40k · 9.5 %", "\u22122k", "500 · 10.0 %"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["HP", "Cisco", "<Acme>"]
+    assert to_hex(bars(ax)[1].get_facecolor()) == plots.SECOND_COLOUR.lower()  # a loss
+    top = plots.plot_top_accounts(pd.DataFrame({"account": ["A" * 60], "gross_margin": [1.0]}))
+    assert top.get_yticklabels()[0].get_text().endswith("…")  # long names are shortened
+    deal = plots.plot_margin_by_deal_type(pd.DataFrame({"deal_type": ["Spot"], "gross_margin": [9.0], "gm_pct": [0.04]}))
+    assert deal.get_title("left") == "Gross margin by deal type"
+
+
+def test_back_order_ageing_and_pipeline():
+    ageing = pd.DataFrame({"orders": [1, 6, 0, 0, 0], "value": [1_000.0, 16_000.0, 0, 0, 0]},
+                          index=pd.Index(["0-7", "8-30", "31-60", "61-90", ">90"], name="age_bucket"))
+    ax = plots.plot_back_order_ageing(ageing)
+    assert [b.get_height() for b in bars(ax)] == pytest.approx([1_000, 16_000, 0, 0, 0])
+    assert "16k\n6 orders" in texts(ax) and "1k\n1 order" in texts(ax)
+    funnel = pd.DataFrame({"opportunities": [28, 47, 22, 15], "value": [2.7e6, 5.1e6, 8.2e5, 4.4e5]},
+                          index=["prospecting", "engaging", "won", "lost"])
+    ax = plots.plot_pipeline_funnel(funnel)
+    assert [b.get_width() for b in bars(ax)] == pytest.approx(list(funnel["value"]))
+    assert texts(ax)[2] == "820k · 22 deals"
+    assert to_hex(bars(ax)[2].get_facecolor()) == plots.STAGE_COLOURS["won"].lower()
+
+
+def test_nps_breakdown_shares():
+    frame = pd.DataFrame({"promoters": [3], "passives": [2], "detractors": [0], "nps": [60.0]})
+    ax = plots.plot_nps_breakdown(frame)
+    assert [b.get_width() for b in bars(ax)] == pytest.approx([0.0, 0.4, 0.6])
+    assert ax.get_title("left") == "NPS responses: NPS +60"
+    assert "60 % (3)" in texts(ax)
+
+
+def test_weekly_activities_stack():
+    weeks = pd.to_datetime(["2026-07-06", "2026-07-13"])
+    frame = pd.DataFrame({"call": [5, 2], "visit": [1, 0], "total": [6, 2]}, index=weeks)
+    ax = plots.plot_weekly_activities(frame)
+    heights = [b.get_height() for b in bars(ax)]
+    assert heights == [5, 2, 1, 0]  # calls, then visits stacked on them; total ignored
+    assert [b.get_y() for b in bars(ax)][2:] == [5, 2]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Call", "Visit"]
+
+
+def test_logging_lag_objectives_and_competencies():
+    lag = pd.DataFrame({"activities": [8, 2], "share": [0.8, 0.2]}, index=["same day", "1 day"])
+    ax = plots.plot_logging_lag(lag)
+    assert [b.get_height() for b in bars(ax)] == pytest.approx([0.8, 0.2])
+    objectives = pd.DataFrame({"objective": ["Learn", "Sell"], "progress_used": [1.0, 0.4],
+                               "status": ["achieved", "in_progress"]})
+    ax = plots.plot_objective_progress(objectives)
+    assert [b.get_width() for b in bars(ax)] == pytest.approx([1.0, 0.4])
+    assert texts(ax) == ["100 % · achieved", "40 % · in progress"]
+    ratings = pd.DataFrame({"competency": ["Communications", "Problem Solving"], "self": [5.0, 4.0],
+                            "manager": [4.0, np.nan], "peer": [np.nan, np.nan]})
+    ax = plots.plot_competencies(ratings)
+    assert [b.get_width() for b in bars(ax)] == pytest.approx([5.0, 4.0, 4.0, 0.0])  # no peer bars at all
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Self", "Manager"]
+
+
+EMPTY_CASES = [
+    (plots.plot_measure_scores, pd.DataFrame({"score": []})),
+    (plots.plot_measure_scores, pd.DataFrame({"score": [np.nan]}, index=["CRM"])),
+    (plots.plot_attainment, pd.DataFrame({"attainment": []})),
+    (plots.plot_monthly_margin, pd.DataFrame({"gross_margin": [], "gross_margin_target": []})),
+    (plots.plot_gm_pct_trend, pd.DataFrame({"gm_pct": [np.nan], "team_gm_pct": [np.nan]}, index=["2026Q3"])),
+    (plots.plot_margin_by_vendor, pd.DataFrame({"vendor": [], "gross_margin": []})),
+    (plots.plot_top_accounts, pd.DataFrame({"account": [], "gross_margin": []})),
+    (plots.plot_back_order_ageing, pd.DataFrame({"orders": [0, 0], "value": [0.0, 0.0]}, index=["0-7", ">90"])),
+    (plots.plot_pipeline_funnel, pd.DataFrame({"opportunities": [0], "value": [0.0]}, index=["won"])),
+    (plots.plot_nps_breakdown, pd.DataFrame(columns=["promoters", "passives", "detractors", "nps"])),
+    (plots.plot_weekly_activities, pd.DataFrame({"call": [0], "total": [0]}, index=pd.to_datetime(["2026-07-06"]))),
+    (plots.plot_logging_lag, pd.DataFrame({"activities": [], "share": []})),
+    (plots.plot_objective_progress, pd.DataFrame({"objective": [], "progress_used": [], "status": []})),
+    (plots.plot_competencies, pd.DataFrame({"competency": ["Communications"], "self": [np.nan], "manager": [np.nan]})),
+]
+
+
+@pytest.mark.parametrize("plot, frame", EMPTY_CASES, ids=[f"{p.__name__}-{i}" for i, (p, _) in enumerate(EMPTY_CASES)])
+def test_empty_frames_say_so(plot, frame):
+    ax = plot(frame)
+    assert isinstance(ax, Axes)
+    assert bars(ax) == [] and not [line for line in ax.lines if len(line.get_xdata())]
+    assert [t for t in texts(ax) if t.startswith("no ")], texts(ax)
+    assert ax.get_title("left")
+
+
+def test_plots_draw_on_the_callers_axes_without_resizing_their_figure():
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3))
+    frame = pd.DataFrame({"score": [3.0, 4.0]}, index=["A", "B"])
+    assert plots.plot_measure_scores(frame, ax=right) is right
+    assert fig.get_size_inches() == pytest.approx([10, 3])
+    single, ax = plt.subplots(figsize=(4, 4))
+    plots.plot_top_accounts(pd.DataFrame({"account": list("ABCDEFGHIJ"), "gross_margin": np.arange(10.0)}), ax=ax)
+    assert single.get_size_inches() == pytest.approx([4, 4])
+    own = plots.plot_top_accounts(pd.DataFrame({"account": list("ABCDEFGHIJ"), "gross_margin": np.arange(10.0)}))
+    assert own.figure.get_size_inches()[1] > 4  # a figure it made grows with the number of bars
