@@ -75,6 +75,7 @@ class ScorecardConfig(_Strict):
     ratings: tuple[RatingBand, ...]
     measures: dict[str, MeasureScoring]
     benchmark_kpis: tuple[str, ...] = ()
+    min_rated_weight: Annotated[float, Field(ge=0, le=1)] = 0.5
     source: str = ""
 
     @field_validator("ratings")

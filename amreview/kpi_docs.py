@@ -52,7 +52,9 @@ def kpi_reference(kpis: dict[str, Kpi] | None = None, config: ScorecardConfig | 
         weight = f"{config.measures[measure].weight:.0%}" if measure in config.measures else "not in the overall rating"
         parts.append(f"| {label} | {weight} |")
     parts.append("\nOverall rating labels: " + ", ".join(
-        f"{r.label} (score ≥ {r.min_score:g})" for r in config.ratings) + ".\n")
+        f"{r.label} (score ≥ {r.min_score:g})" for r in config.ratings)
+        + f". No rating is given when the measures with data carry less than {config.min_rated_weight:.0%}"
+        " of the weight (the overall score is still shown).\n")
     for measure, label in ALL_MEASURES.items():
         members = [k for k in kpis.values() if k.measure == measure]
         if not members:

@@ -447,6 +447,9 @@ def explanation_text(explanation) -> str:
         f"{explanation.name} ({explanation.am_id}), {explanation.quarter}",
         f"Overall: {score_text(overall['overall_score'])} — {overall['overall_rating'] or 'no rating'}",
     ]
+    if overall["overall_rating"] is None and not _missing(overall["overall_score"]):
+        lines.append(f"No rating: the measures with data carry {overall['rated_weight']:.0%} of the weight; "
+                     f"the config asks for at least {explanation.config.min_rated_weight:.0%}.")
     if overall["measures_without_data"]:
         lines.append(f"Left out for lack of data (weight spread over the rest): {overall['measures_without_data']}")
     kpis_by_measure: dict[str, list] = {}

@@ -89,7 +89,7 @@ def core_scorecard(pack: DataPack, period: Quarter | str) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 MEASURE_SCORE_SUFFIX = "_score"
-OVERALL_COLUMNS = ["overall_score", "overall_rating", "measures_without_data"]
+OVERALL_COLUMNS = ["overall_score", "overall_rating", "rated_weight", "measures_without_data"]
 
 
 @dataclass

@@ -75,13 +75,23 @@ def measure_scores(scores: pd.DataFrame, config: ScorecardConfig) -> pd.DataFram
 
 
 def overall_scores(measures: pd.DataFrame, config: ScorecardConfig) -> pd.DataFrame:
-    """``overall_score``, ``overall_rating`` and ``measures_without_data`` (``;``-separated) per row."""
+    """``overall_score``, ``overall_rating``, ``rated_weight`` and ``measures_without_data``
+    (``;``-separated) per row.
+
+    ``rated_weight`` is the share of the measures' weight that had data. Below the config's
+    ``min_rated_weight`` the overall score is still given but no rating is: a rating from, say,
+    one measure of seven would rate a person on what the pack happens to hold, not on the role.
+    """
     weights = {name: m.weight for name, m in config.measures.items()}
     overall = weighted_score(measures, weights)
+    rated_weight = (measures.notna() * pd.Series(weights)).sum(axis=1) / sum(weights.values())
     missing = measures.isna().apply(lambda row: "; ".join(row.index[row]), axis=1) if len(measures) else pd.Series(dtype=object)
+    rating = overall.map(config.rating).astype(object)
+    rating[rated_weight < config.min_rated_weight - 1e-9] = None
     return pd.DataFrame({
         "overall_score": overall,
-        "overall_rating": overall.map(config.rating),
+        "overall_rating": rating,
+        "rated_weight": rated_weight.astype("float64"),
         "measures_without_data": missing.reindex(measures.index).fillna(""),
     }, index=measures.index)
 

@@ -158,3 +158,18 @@ def test_config_file_errors(tmp_path):
     bad.write_text("measures = [unclosed")
     with pytest.raises(ConfigError, match=r"bad.toml: not valid TOML"):
         load_config(bad, kpis=FAKE_KPIS)
+
+
+def test_no_rating_when_too_little_of_the_weight_has_data():
+    pack = validate_tables(hand_tables())
+    # margin (0.6 of the weight) has data; crm (0.4) has none: 60 % ≥ 50 % → rated
+    rated = build_scorecard(pack, "2026Q3", config(), FAKE_KPIS)
+    assert rated.overall.at["AM1", "rated_weight"] == pytest.approx(0.6)
+    assert rated.overall.at["AM1", "overall_rating"] == "Meets"
+    # asking for 70 %: the score stays, the rating goes, and the explanation says why
+    strict = build_scorecard(pack, "2026Q3", config(min_rated_weight=0.7), FAKE_KPIS)
+    assert strict.overall.at["AM1", "overall_score"] == pytest.approx(3.25)
+    assert strict.overall.at["AM1", "overall_rating"] is None
+    text = str(strict.explain("AM1"))
+    assert "Overall: 3.25 — no rating" in text
+    assert "the measures with data carry 60% of the weight; the config asks for at least 70%" in text
