@@ -62,6 +62,7 @@ import importlib.resources
 import math
 import multiprocessing
 import os
+import re
 import sys
 import time
 import urllib.parse
@@ -75,6 +76,7 @@ from typing import Any
 from amreview.errors import ParameterError, ReviewExecutionError
 from amreview.pdf import css_string
 
+STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style>", re.S)  # see without_repeated_styles
 KERNEL_NAME = "python3"
 KERNEL_START_ATTEMPTS = 3  # a failed kernel start is retried twice
 KERNEL_START_TIMEOUT = 60  # seconds
@@ -509,7 +511,26 @@ def notebook_to_html(nb: Any, title: str, base_dir: Path | None = None) -> str:
         "amreview": {"css": _template_text(DOCUMENT_CSS), "running_header": css_string(title)},
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return body
+    return without_repeated_styles(body)
+
+
+def without_repeated_styles(html: str) -> str:
+    """``html`` with every ``<style>`` block that repeats an earlier one removed.
+
+    A library object displayed in a notebook carries its stylesheet so that it looks right on
+    its own; a document of a dozen such outputs would carry it a dozen times, and each copy
+    costs the PDF renderer a full restyle of the document.
+    """
+    seen: set[str] = set()
+
+    def keep_first(match: re.Match) -> str:
+        block = match.group(0)
+        if block in seen:
+            return ""
+        seen.add(block)
+        return block
+
+    return STYLE_BLOCK.sub(keep_first, html)
 
 
 @functools.lru_cache(maxsize=None)

@@ -467,3 +467,10 @@ def test_write_index_takes_a_relative_link_as_relative_to_the_index(tmp_path, mo
 def test_write_index_refuses_a_link_column_it_does_not_show(tmp_path):
     with pytest.raises(ValueError, match="link_column 'name'"):
         write_index(tmp_path / "index.html", "t", ["key"], [], link_column="name")
+
+
+def test_repeated_style_blocks_are_kept_once():
+    from amreview.batch import without_repeated_styles
+
+    html = "<style>a{}</style><p>1</p><style>a{}</style><p>2</p><style>b{}</style><style>a{}</style>"
+    assert without_repeated_styles(html) == "<style>a{}</style><p>1</p><p>2</p><style>b{}</style>"
