@@ -283,10 +283,10 @@ class Kpi:
 
 def all_kpis() -> dict[str, Kpi]:
     """Every KPI of every metrics module, by name, in the job description's order of measures."""
-    from amreview.metrics import REGISTERED_MODULES
+    from amreview.metrics import kpi_modules
 
     kpis: dict[str, Kpi] = {}
-    for module in REGISTERED_MODULES():
+    for module in kpi_modules():
         for kpi in module.KPIS:
             if kpi.name in kpis:
                 raise ValueError(f"KPI {kpi.name} is registered twice")

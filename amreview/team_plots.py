@@ -29,9 +29,6 @@ SCORE_CMAP = LinearSegmentedColormap.from_list("amreview_scores", [LOW_COLOUR, M
 NO_DATA = "no data"
 
 
-_in_house_style = styled  # one decorator for every chart of the package
-
-
 def score_colour(score: float) -> str:
     """The colour of a 1–5 score on the heatmap's scale, as ``#rrggbb`` (white for no data)."""
     if score is None or pd.isna(score):
@@ -48,7 +45,7 @@ def text_colour(background: str) -> str:
     return "#000000" if luminance > 0.45 else "#FFFFFF"
 
 
-@_in_house_style
+@styled
 def plot_measure_heatmap(scores: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """A grid of measure scores: one row per person, one column per measure, the score in each cell.
 
@@ -79,7 +76,7 @@ def plot_measure_heatmap(scores: pd.DataFrame, ax: Axes | None = None) -> Axes:
     return ax
 
 
-@_in_house_style
+@styled
 def plot_rating_distribution(counts: pd.Series, ax: Axes | None = None) -> Axes:
     """Horizontal bars of how many people hold each rating; the first rating of ``counts``
     (the lowest) at the bottom.
@@ -101,7 +98,7 @@ def plot_rating_distribution(counts: pd.Series, ax: Axes | None = None) -> Axes:
     return ax
 
 
-@_in_house_style
+@styled
 def plot_overall_scores(scores: pd.Series, boundaries: pd.Series, ax: Axes | None = None) -> Axes:
     """Each person's overall score as a bar on the 1–5 scale, over the rating bands, so who
     sits close to a boundary shows before ratings are calibrated.
@@ -137,7 +134,7 @@ def plot_overall_scores(scores: pd.Series, boundaries: pd.Series, ax: Axes | Non
     return ax
 
 
-@_in_house_style
+@styled
 def plot_team_totals(totals: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """The team's attainment of its targets: one bar per measure against a line at 100 %,
     each labelled with its text (e.g. "8.03m of 7.59m").

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -60,3 +61,10 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present")
     return SHARED
+
+
+def same(result, expected) -> bool:
+    """Equal to 1e-9; an expected NaN (or None) matches only a missing result."""
+    if expected is None or (isinstance(expected, float) and math.isnan(expected)):
+        return result is None or bool(pd.isna(result))
+    return abs(float(result) - float(expected)) <= 1e-9

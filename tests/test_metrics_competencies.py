@@ -22,14 +22,9 @@ from amreview.metrics.competencies import (
 from amreview.sample import PERSONAS
 from amreview.vocabulary import COMPETENCIES
 from tests.conftest import hand_tables
+from tests.conftest import same
 
 IE, WWO, COMM, PS, DMI = COMPETENCIES
-
-
-def same(result, expected) -> bool:
-    if expected is None or (isinstance(expected, float) and math.isnan(expected)):
-        return pd.isna(result)
-    return abs(float(result) - float(expected)) <= 1e-9
 
 
 def ratings_frame() -> pd.DataFrame:

@@ -11,14 +11,11 @@ from amreview.datapack import load_pack, validate_tables
 from amreview.kpis import KpiContext
 from amreview.metrics import crm
 from amreview.sample import PERSONAS
+from tests.conftest import same
 
 Q3_START, Q3_END = pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30")
 Q3_WEEKS = 13.2  # 66 weekdays from Wed 1 July to Wed 30 September 2026
 STARTER_WEEKS = 8.6  # 43 weekdays from Mon 3 August
-
-
-def same(a, b) -> bool:
-    return (math.isnan(a) and math.isnan(b)) or abs(a - b) < 1e-9
 
 
 def account_managers() -> pd.DataFrame:

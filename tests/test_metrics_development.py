@@ -24,16 +24,11 @@ from amreview.metrics.development import (
 )
 from amreview.sample import PERSONAS
 from tests.conftest import hand_tables
+from tests.conftest import same
 
 T = pd.Timestamp
 Q3_END = T("2026-09-30")
 COLUMNS = ["am_id", "objective_id", "period", "objective", "weight", "due_date", "status", "progress"]
-
-
-def same(result, expected) -> bool:
-    if expected is None or (isinstance(expected, float) and math.isnan(expected)):
-        return pd.isna(result)
-    return abs(float(result) - float(expected)) <= 1e-9
 
 
 def objectives_frame() -> pd.DataFrame:

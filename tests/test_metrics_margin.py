@@ -36,16 +36,10 @@ from amreview.periods import Quarter
 from amreview.sample import PERSONAS
 from amreview.schemas import columns_of
 from amreview.vocabulary import DEAL_TYPES
+from tests.conftest import same
 
 TOL = 1e-9
 NAN = math.nan
-
-
-def same(result, expected) -> bool:
-    """Equal to 1e-9, NaN equal to NaN."""
-    if expected is None or (isinstance(expected, float) and math.isnan(expected)):
-        return result is None or bool(np.isnan(result))
-    return abs(result - expected) <= TOL
 
 
 def review_tables() -> dict[str, pd.DataFrame]:

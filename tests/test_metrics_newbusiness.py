@@ -15,13 +15,10 @@ from amreview.kpis import KpiContext
 from amreview.metrics import newbusiness as nb
 from amreview.metrics.accounts import new_accounts
 from amreview.sample import PERSONAS
+from tests.conftest import same
 
 Q3_START, Q3_END = pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30")
 Q4_START, Q4_END = pd.Timestamp("2026-10-01"), pd.Timestamp("2026-12-31")
-
-
-def same(a, b) -> bool:
-    return (math.isnan(a) and math.isnan(b)) or abs(a - b) < 1e-9
 
 
 def account_managers() -> pd.DataFrame:

@@ -11,12 +11,9 @@ from amreview.datapack import load_pack, validate_tables
 from amreview.kpis import KpiContext
 from amreview.metrics import relationships as rel
 from amreview.sample import PERSONAS
+from tests.conftest import same
 
 Q3_START, Q3_END = pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30")
-
-
-def same(a, b) -> bool:
-    return (math.isnan(a) and math.isnan(b)) or abs(a - b) < 1e-9
 
 
 def account_managers() -> pd.DataFrame:

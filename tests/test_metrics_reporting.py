@@ -31,17 +31,11 @@ from amreview.metrics.reporting import (
 )
 from amreview.sample import PERSONAS
 from tests.conftest import hand_tables
+from tests.conftest import same
 
 T = pd.Timestamp
 NaT = pd.NaT
 Q3_START, Q3_END = T("2026-07-01"), T("2026-09-30")
-
-
-def same(result, expected) -> bool:
-    """Equal to 1e-9, NaN equal to NaN."""
-    if expected is None or (isinstance(expected, float) and math.isnan(expected)):
-        return result is None or pd.isna(result)
-    return abs(float(result) - float(expected)) <= 1e-9
 
 
 def reports_frame() -> pd.DataFrame:
