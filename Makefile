@@ -61,3 +61,4 @@ docs: $(VENV)/.installed
 bench: $(VENV)/.installed-test
 	$(BIN)/pip install $(PIP_FLAGS) -e '.[bench]'
 	$(BIN)/python benchmarks/bench_scorecard.py
+	$(BIN)/python benchmarks/bench_batch.py

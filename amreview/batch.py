@@ -20,11 +20,26 @@ Design decisions
   and papermill exposes no notion of "required". A missing parameter therefore falls back
   to the notebook's default, *unless* the notebook declares it required with a help comment
   starting with ``required``: ``am_id = ""  # required: the account manager``.
-* **Spawn, not fork.** Each review runs in a worker process of a ``ProcessPoolExecutor``
-  created with the *spawn* start method. jupyter_client talks to kernels over ZMQ, whose
-  contexts, sockets and background threads do not survive ``fork``; a forked worker can
-  hang or crash at random. Spawn starts a clean interpreter, at the cost of importing
-  papermill once per worker (not per job).
+* **Spawn, not fork, for workers.** Each review runs in a worker process of a
+  ``ProcessPoolExecutor`` created with the *spawn* start method. jupyter_client talks to
+  kernels over ZMQ, whose contexts, sockets and background threads do not survive ``fork``;
+  a forked worker can hang or crash at random. Spawn starts a clean interpreter, at the cost
+  of importing papermill once per worker (not per job).
+* **A fresh kernel process per review, forked.** Every review gets its own kernel, never
+  reused: one person's variables must not reach the next person's review. Starting one the
+  ordinary way costs an interpreter start and the pandas/matplotlib imports (~1.5 s of a
+  ~2.3 s review), so by default each worker forks its kernels from a template process that
+  imported all that once (:mod:`amreview.kernels`; ``kernel_mode="spawn"`` or
+  ``AMREVIEW_KERNEL=spawn`` for the ordinary launch, which is also used where forking is
+  not available).
+* **A deadline per review.** ``timeout`` covers the whole review, from kernel start to
+  kernel shutdown (papermill and nbclient only time single cells, and a kernel that hangs in
+  its shutdown or between cells is not a cell): a watchdog thread kills the kernel's process
+  group at the deadline, and the review fails with a ``TimeoutError`` naming the cell that
+  was running. A killed kernel is noticed by nbclient within seconds.
+* **Quiet logs.** With ``log_dir``, each review's kernel output (its stdout/stderr, its
+  warnings) and the worker's messages about it (papermill, jupyter_client) go to
+  ``<log_dir>/<key>.log``, not to the terminal.
 * **Atomic writes.** Every file is written to a temporary name in its final folder and then
   renamed with ``os.replace``, which is atomic on one file system: a reader (a person, the
   index, a resumed batch looking for finished reviews) sees the old file or the new one,
@@ -55,19 +70,23 @@ Design decisions
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
+import datetime
 import functools
 import importlib.resources
+import logging
 import math
 import multiprocessing
 import os
 import re
 import sys
+import threading
 import time
 import urllib.parse
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,11 +100,14 @@ KERNEL_NAME = "python3"
 KERNEL_START_ATTEMPTS = 3  # a failed kernel start is retried twice
 KERNEL_START_TIMEOUT = 60  # seconds
 RETRY_PAUSE = 0.5  # seconds, times the attempt number
+WORKER_LOGGERS = ("papermill", "traitlets", "nbclient", "jupyter_client")  # to a review's log file
 # The kernel's own log goes to our stderr: a warning about unencrypted TCP (on localhost)
 # at every start, and a "KeyboardInterrupt caught" when jupyter_client interrupts it before
 # shutting it down. A hundred kernels of that drown the progress bar; what matters about a
 # kernel (it died, it timed out, a cell failed) comes back as an exception anyway.
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+# With a log file per review, the kernel's warnings go there (a review's own file).
+LOGGED_KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=WARN"]
 
 INJECTED_TAG = "injected-parameters"  # papermill tags the cell it adds with this
 ERROR_MARKER_TAG = "papermill-error-cell-tag"  # papermill's markers around a failing cell
@@ -130,8 +152,10 @@ class ReviewResult:
     when the kernel never ran; ``error`` says why). ``error.notebook`` is the template and
     ``error.cell_index`` counts the *template's* cells from 0, so it points at the cell to
     fix (the executed notebook has papermill's injected cell and markers in addition).
-    ``seconds`` is the wall time of the review, retries included. ``pdf`` is the PDF when
-    the job asked for one and the review succeeded, else ``None``.
+    ``seconds`` is the wall time of the review, retries included; ``started`` when it began
+    (UTC, ISO 8601). ``pdf`` is the PDF when the job asked for one and the review succeeded,
+    else ``None``. ``log`` is the review's log file (kernel output, warnings), or ``None``
+    when the batch ran without ``log_dir``.
     """
 
     key: str
@@ -141,6 +165,8 @@ class ReviewResult:
     error: ReviewExecutionError | None
     seconds: float
     pdf: Path | None = None
+    started: str | None = None
+    log: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -218,15 +244,22 @@ class _ExecutionProbe:
 
     kernel_ready: bool = False
     cell_index: int | None = None  # in the executed notebook
+    cell_running: bool = False  # cell_index started and has not replied yet
     injected: list[int] = field(default_factory=list)  # indices of papermill's injected cells
+    kernel_manager: type | None = None  # papermill's kernel_manager_class (see amreview.kernels)
+    logged: bool = False  # the kernel's output goes to a log file
 
     def on_notebook_start(self, **_: Any) -> None:
         self.kernel_ready = True
 
     def on_cell_start(self, cell: Any, cell_index: int, **_: Any) -> None:
         self.cell_index = cell_index
+        self.cell_running = True
         if INJECTED_TAG in cell.get("metadata", {}).get("tags", []):
             self.injected.append(cell_index)
+
+    def on_cell_executed(self, **_: Any) -> None:
+        self.cell_running = False
 
     def template_index(self, executed_index: int | None) -> int | None:
         """The index in the template of the executed notebook's cell ``executed_index``."""
@@ -235,24 +268,38 @@ class _ExecutionProbe:
         return executed_index - sum(1 for i in self.injected if i < executed_index)
 
 
-def execute_review(job: ReviewJob, timeout: float | None = 600) -> ReviewResult:
+def execute_review(job: ReviewJob, timeout: float | None = 600, log_dir: Path | None = None,
+                   kernel_mode: str | None = None) -> ReviewResult:
     """Check the job's parameters, run its notebook in this process and publish it.
 
-    ``timeout`` limits each *cell* (nbclient's semantics), in seconds; ``None`` for no limit.
-    Raises :class:`ParameterError` before starting a kernel; every other failure becomes a
-    ``failed`` result (see :class:`ReviewResult`).
+    ``timeout`` is the review's deadline in seconds, from kernel start to kernel shutdown
+    (``None``: none); at the deadline the kernel is killed and the review fails. ``log_dir``:
+    the kernel's output goes to ``<log_dir>/<key>.log``. ``kernel_mode``: ``"fork"``,
+    ``"spawn"`` or ``"auto"`` (default: ``$AMREVIEW_KERNEL``, else auto; see
+    :mod:`amreview.kernels`). Raises :class:`ParameterError` before starting a kernel; every
+    other failure becomes a ``failed`` result (see :class:`ReviewResult`).
     """
+    from amreview.kernels import resolve_mode
+
     check_parameters(job.notebook, job.parameters)
-    return _execute_checked(job, timeout)
+    return _execute_checked(job, timeout, log_dir, resolve_mode(kernel_mode))
 
 
-def _execute_checked(job: ReviewJob, timeout: float | None) -> ReviewResult:
+def _execute_checked(job: ReviewJob, timeout: float | None, log_dir: Path | None = None,
+                     kernel_mode: str = "spawn") -> ReviewResult:
+    started_at = _utc_now()
     started = time.perf_counter()
     ipynb, html, pdf = _output_paths(job.output_stem)
-    ipynb.parent.mkdir(parents=True, exist_ok=True)
+    log = None if log_dir is None else Path(log_dir) / f"{job.key}.log"
     partial = _temporary_sibling(ipynb, ".partial.ipynb")  # papermill wants an .ipynb name
     try:
-        nb, error = _run_notebook(job, partial, timeout)
+        ipynb.parent.mkdir(parents=True, exist_ok=True)
+        if log is not None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(f"review {job.key}: {job.notebook}, started {started_at}, {kernel_mode} kernel\n",
+                           encoding="utf-8")
+        with _worker_log(log):
+            nb, error = _run_notebook(job, partial, timeout, kernel_mode, log)
         _settle_notebook(partial, ipynb)
         if error is None:
             page = notebook_to_html(nb, job.title, base_dir=Path(job.notebook).resolve().parent)
@@ -265,6 +312,8 @@ def _execute_checked(job: ReviewJob, timeout: float | None) -> ReviewResult:
         error = _execution_error(job, exc, None)
     finally:
         partial.unlink(missing_ok=True)
+    if log is not None and error is not None:
+        _append_log(log, f"failed: {error}\n")
     if error is not None:
         html.unlink(missing_ok=True)  # an old success must not pass for this run's output
     if error is not None or not job.pdf:
@@ -277,7 +326,44 @@ def _execute_checked(job: ReviewJob, timeout: float | None) -> ReviewResult:
         error=error,
         seconds=time.perf_counter() - started,
         pdf=pdf if error is None and job.pdf else None,
+        started=started_at,
+        log=log if log is not None and log.exists() else None,
     )
+
+
+def _utc_now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _append_log(log: Path, text: str) -> None:
+    try:
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError:
+        pass
+
+
+@contextlib.contextmanager
+def _worker_log(log: Path | None):
+    """While a review runs, this process's papermill/jupyter_client messages go to its log file
+    (not to the terminal); nothing changes without one."""
+    if log is None:
+        yield
+        return
+    handler = logging.FileHandler(log, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s: %(message)s"))
+    saved = []
+    for name in WORKER_LOGGERS:
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.propagate, list(logger.handlers)))
+        logger.handlers = [handler]
+        logger.propagate = False
+    try:
+        yield
+    finally:
+        for logger, propagate, handlers in saved:
+            logger.handlers, logger.propagate = handlers, propagate
+        handler.close()
 
 
 def _output_paths(stem: Path) -> tuple[Path, Path, Path]:
@@ -285,22 +371,95 @@ def _output_paths(stem: Path) -> tuple[Path, Path, Path]:
     return tuple(stem.with_name(stem.name + suffix) for suffix in (".ipynb", ".html", ".pdf"))
 
 
+class _Deadline:
+    """A watchdog: ``seconds`` after entering, kill the kernel process(es) it watches.
+
+    Kernels are registered by the kernel manager as they start (``watch``); one that starts
+    after the deadline is killed at once. Safe across the watchdog thread and the review's.
+    """
+
+    def __init__(self, seconds: float | None):
+        self.seconds = seconds
+        self.expired = False
+        self._lock = threading.Lock()
+        self._processes: list[Any] = []
+        self._finished = False
+        self._timer: threading.Timer | None = None
+
+    def __enter__(self) -> _Deadline:
+        if self.seconds is not None:
+            self._timer = threading.Timer(max(0.0, self.seconds), self._expire)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        with self._lock:
+            self._finished = True
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def watch(self, process: Any) -> None:
+        from amreview.kernels import kill_process_group
+
+        with self._lock:
+            self._processes.append(process)
+            if self.expired:
+                kill_process_group(process)
+
+    def _expire(self) -> None:
+        from amreview.kernels import kill_process_group
+
+        with self._lock:
+            if self._finished:
+                return
+            self.expired = True
+            for process in self._processes:
+                kill_process_group(process)
+
+
 def _run_notebook(
-    job: ReviewJob, output: Path, timeout: float | None
+    job: ReviewJob, output: Path, timeout: float | None, kernel_mode: str = "spawn", log: Path | None = None
 ) -> tuple[Any, ReviewExecutionError | None]:
-    """Execute with papermill, retrying a failed kernel start; (notebook, None) or (None, error)."""
-    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
-        probe = _ExecutionProbe()
-        try:
-            return _papermill_execute(job, output, timeout, probe), None
-        except Exception as exc:
-            if probe.kernel_ready or attempt == KERNEL_START_ATTEMPTS:
-                return None, _execution_error(job, exc, probe)
-            time.sleep(RETRY_PAUSE * attempt)
+    """Execute with papermill within the review's deadline, retrying a failed kernel start;
+    (notebook, None) or (None, error)."""
+    from amreview.kernels import review_kernel_manager
+
+    with _Deadline(timeout) as deadline:
+        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            probe = _ExecutionProbe(kernel_manager=review_kernel_manager(kernel_mode, log, deadline.watch),
+                                    logged=log is not None)
+            try:
+                nb = _papermill_execute(job, output, probe)
+            except Exception as exc:
+                if deadline.expired:
+                    return None, _timeout_error(job, probe, timeout)
+                if probe.kernel_ready or attempt == KERNEL_START_ATTEMPTS:
+                    return None, _execution_error(job, exc, probe)
+                if log is not None:
+                    _append_log(log, f"kernel start failed (attempt {attempt}): {type(exc).__name__}: {exc}\n")
+                time.sleep(RETRY_PAUSE * attempt)
+                continue
+            if deadline.expired:  # finished, but only because its kernel was killed at the deadline
+                return None, _timeout_error(job, probe, timeout)
+            return nb, None
     raise AssertionError("unreachable")
 
 
-def _papermill_execute(job: ReviewJob, output: Path, timeout: float | None, probe: _ExecutionProbe) -> Any:
+def _timeout_error(job: ReviewJob, probe: _ExecutionProbe, timeout: float | None) -> ReviewExecutionError:
+    if not probe.kernel_ready:
+        cell, where = None, "while the kernel was starting"
+    elif probe.cell_running:
+        cell = probe.template_index(probe.cell_index)
+        where = "while this cell was running"
+    else:
+        cell, where = None, "after the last cell ran, while the kernel was shutting down"
+    return ReviewExecutionError(job.key, str(job.notebook), cell, "TimeoutError",
+                                f"the review took longer than {timeout:g} s (whole notebook, kernel start to "
+                                f"shutdown) and its kernel was killed {where}")
+
+
+def _papermill_execute(job: ReviewJob, output: Path, probe: _ExecutionProbe) -> Any:
     import papermill
 
     return papermill.execute_notebook(
@@ -312,10 +471,12 @@ def _papermill_execute(job: ReviewJob, output: Path, timeout: float | None, prob
         log_output=False,
         cwd=Path(job.notebook).resolve().parent,
         start_timeout=KERNEL_START_TIMEOUT,
-        execution_timeout=None if timeout is None else max(1, math.ceil(timeout)),
+        execution_timeout=None,  # the review's deadline (_Deadline) limits every cell too
+        kernel_manager_class=probe.kernel_manager,  # passed through papermill to nbclient
         on_notebook_start=probe.on_notebook_start,  # nbclient hooks, passed through papermill
         on_cell_start=probe.on_cell_start,
-        extra_arguments=KERNEL_ARGUMENTS,
+        on_cell_executed=probe.on_cell_executed,
+        extra_arguments=LOGGED_KERNEL_ARGUMENTS if probe.logged else KERNEL_ARGUMENTS,
     )
 
 
@@ -370,29 +531,49 @@ def run_reviews(
     n_jobs: int | None = None,
     timeout: float | None = 600,
     progress: bool = True,
+    log_dir: Path | None = None,
+    on_result: Callable[[ReviewResult], None] | None = None,
+    kernel_mode: str | None = None,
 ) -> list[ReviewResult]:
     """Run every job; return their results in the order of ``jobs``.
 
     Every job's parameters are checked first (:class:`ParameterError` lists every problem
     of every job, and no kernel starts). ``n_jobs`` reviews run at once (default: the number
-    of CPUs); ``n_jobs=1`` runs them one after the other in this process. One failure never
-    stops the others. ``timeout`` limits each cell, in seconds. ``progress`` shows one
-    progress bar on stderr, with the count of failures.
+    of CPUs); ``n_jobs=1`` runs them one after the other in this process. Each review has its
+    own fresh kernel process (``kernel_mode``: see :func:`execute_review`). One failure never
+    stops the others. ``timeout`` is each review's deadline in seconds, kernel start to
+    shutdown. ``log_dir`` gets one ``<key>.log`` per review (kernel output, warnings).
+    ``on_result(result)`` is called in this process as each review finishes (in the order
+    they finish). ``progress`` shows one progress bar on stderr: reviews done, failed, rate
+    and time left.
     """
+    from amreview.kernels import resolve_mode
+
     jobs = list(jobs)
     workers = (os.cpu_count() or 1) if n_jobs is None else n_jobs
     if workers < 1:
         raise ValueError(f"n_jobs must be at least 1, got {n_jobs}")
+    mode = resolve_mode(kernel_mode)
     _check_jobs(jobs)
     if not jobs:
         return []
     from tqdm import tqdm
 
+    settings = _Settings(timeout, None if log_dir is None else Path(log_dir).absolute(), mode)
     with tqdm(total=len(jobs), desc="reviews", unit="review", file=sys.stderr, disable=not progress) as bar:
         bar.set_postfix(failed=0)
         if workers == 1:
-            return _run_sequential(jobs, timeout, bar)
-        return _run_parallel(jobs, min(workers, len(jobs)), timeout, bar)
+            return _run_sequential(jobs, settings, bar, on_result)
+        return _run_parallel(jobs, min(workers, len(jobs)), settings, bar, on_result)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """How every review of a batch runs (picklable, for the workers)."""
+
+    timeout: float | None
+    log_dir: Path | None
+    kernel_mode: str
 
 
 def _check_jobs(jobs: Sequence[ReviewJob]) -> None:
@@ -415,26 +596,32 @@ def _check_jobs(jobs: Sequence[ReviewJob]) -> None:
         raise ParameterError("parameters do not fit the notebooks:\n  " + "\n  ".join(problems))
 
 
-def _run_sequential(jobs: Sequence[ReviewJob], timeout: float | None, bar: Any) -> list[ReviewResult]:
+def _run_sequential(jobs: Sequence[ReviewJob], settings: _Settings, bar: Any,
+                    on_result: Callable[[ReviewResult], None] | None) -> list[ReviewResult]:
     results = []
     for job in jobs:
-        results.append(_execute_checked(job, timeout))
+        result = _execute_checked(job, settings.timeout, settings.log_dir, settings.kernel_mode)
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
         _advance(bar, results)
     return results
 
 
-def _run_parallel(
-    jobs: Sequence[ReviewJob], workers: int, timeout: float | None, bar: Any
-) -> list[ReviewResult]:
+def _run_parallel(jobs: Sequence[ReviewJob], workers: int, settings: _Settings, bar: Any,
+                  on_result: Callable[[ReviewResult], None] | None) -> list[ReviewResult]:
     results: list[ReviewResult | None] = [None] * len(jobs)
     context = multiprocessing.get_context("spawn")  # ZMQ is not fork-safe
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_import_engines,
-                             initargs=(any(job.pdf for job in jobs),)) as pool:
-        futures = {pool.submit(_execute_in_worker, job, timeout): i for i, job in enumerate(jobs)}
+                             initargs=(any(job.pdf for job in jobs), settings.kernel_mode)) as pool:
+        futures = {pool.submit(_execute_in_worker, job, settings.timeout, settings.log_dir, settings.kernel_mode): i
+                   for i, job in enumerate(jobs)}
         try:
             for future in as_completed(futures):
                 i = futures[future]
                 results[i] = _collect(future, jobs[i])
+                if on_result is not None:
+                    on_result(results[i])
                 _advance(bar, results)
         except BaseException:  # Ctrl-C: do not start what is still queued
             pool.shutdown(wait=False, cancel_futures=True)
@@ -442,9 +629,14 @@ def _run_parallel(
     return [r for r in results if r is not None]
 
 
-def _import_engines(pdf: bool = False) -> None:
+def _import_engines(pdf: bool = False, kernel_mode: str = "spawn") -> None:
     """Import papermill and nbconvert (~2 s), and WeasyPrint for PDFs (~0.4 s), once per
-    worker, so ``seconds`` times reviews."""
+    worker, so ``seconds`` times reviews; in fork mode, start the kernel template now (its
+    imports run meanwhile)."""
+    if kernel_mode == "fork":
+        from amreview.kernels import template
+
+        template().ensure_running()
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
@@ -452,9 +644,13 @@ def _import_engines(pdf: bool = False) -> None:
         import weasyprint  # noqa: F401
 
 
-def _execute_in_worker(job: ReviewJob, timeout: float | None) -> tuple[ReviewResult, tuple | None]:
-    """Runs in a worker. ReviewExecutionError does not unpickle, so its fields travel apart."""
-    result = _execute_checked(job, timeout)
+def _execute_in_worker(job: ReviewJob, timeout: float | None, log_dir: Path | None = None,
+                       kernel_mode: str | None = None) -> tuple[ReviewResult, tuple | None]:
+    """Runs in a worker (a local one or a Dask one). The error's fields travel apart from the
+    result, which then unpickles whatever the error class."""
+    from amreview.kernels import resolve_mode
+
+    result = _execute_checked(job, timeout, log_dir, resolve_mode(kernel_mode))
     error = result.error
     fields = None if error is None else tuple(getattr(error, f.name) for f in dataclasses.fields(error))
     return dataclasses.replace(result, error=None), fields
@@ -470,7 +666,7 @@ def _collect(future: Future, job: ReviewJob) -> ReviewResult:
 
 
 def _advance(bar: Any, results: Sequence[ReviewResult | None]) -> None:
-    bar.set_postfix(failed=sum(r is not None and not r.ok for r in results), refresh=False)
+    bar.set_postfix(failed=sum(r is not None and r.status == "failed" for r in results), refresh=False)
     bar.update(1)
 
 
@@ -488,30 +684,37 @@ def notebook_to_html(nb: Any, title: str, base_dir: Path | None = None) -> str:
     not modified. The page is styled by ``templates/document.css`` (screen, phone, print)
     and ``title`` is both its ``<title>`` and the running header of its printed pages.
     """
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
-
     nb = _strip_run_metadata(copy.deepcopy(nb))
     nb.metadata["title"] = title  # the lab template prefers it to resources' name
-    config = Config()
-    config.TagRemovePreprocessor.enabled = True
-    config.TagRemovePreprocessor.remove_cell_tags = set(REMOVED_CELL_TAGS)
-    config.TagRemovePreprocessor.remove_all_outputs_tags = set(HIDDEN_OUTPUT_TAGS)
-    exporter = HTMLExporter(
-        config=config,
-        template_name="lab",
-        raw_template=_template_text(DOCUMENT_TEMPLATE),
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=base_dir is not None,
-    )
+    exporter = _html_exporter(embed_images=base_dir is not None)
     resources = {
         "metadata": {"name": title, "path": str(base_dir) if base_dir else ""},
         "amreview": {"css": _template_text(DOCUMENT_CSS), "running_header": css_string(title)},
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return without_repeated_styles(body)
+
+
+@functools.lru_cache(maxsize=None)
+def _html_exporter(embed_images: bool) -> Any:
+    """The document exporter, made once per process: building it compiles the Jinja templates
+    (~0.1 s), and it keeps no state between notebooks."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = set(REMOVED_CELL_TAGS)
+    config.TagRemovePreprocessor.remove_all_outputs_tags = set(HIDDEN_OUTPUT_TAGS)
+    return HTMLExporter(
+        config=config,
+        template_name="lab",
+        raw_template=_template_text(DOCUMENT_TEMPLATE),
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=embed_images,
+    )
 
 
 def without_repeated_styles(html: str) -> str:

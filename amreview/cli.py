@@ -13,6 +13,8 @@ import click
 
 from amreview.errors import AmreviewError
 
+LINES_PER_ACCOUNT_MANAGER = 3_600  # the sample's own density, about 53,000 lines for 15 people
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="amreview")
@@ -31,7 +33,12 @@ register(cli)
 @click.option("--seed", default=None, type=int, help="Random seed (same seed, same pack).")
 @click.option("--format", "file_format", default=None, type=click.Choice(["csv", "parquet", "xlsx"]),
               help="File format of the tables in a folder  [default: csv].")
-def sample(out: str, seed: int | None, file_format: str | None) -> None:
+@click.option("--account-managers", "n_ams", default=None, type=click.IntRange(min=1),
+              help="Scale the sample out to this many account managers (replicas of the sample's 15, "
+                   "each with its own managers, teams and accounts), for trying a large batch.")
+@click.option("--lines", "n_lines", default=None, type=click.IntRange(min=1),
+              help="With --account-managers: the number of sales lines  [default: 3,600 per account manager].")
+def sample(out: str, seed: int | None, file_format: str | None, n_ams: int | None, n_lines: int | None) -> None:
     """Write the built-in sample data pack (an IT distributor) to a folder or a database."""
     from amreview.datapack import is_database_url, write_pack
     from amreview.sample import SAMPLE_SEED, generate_sample
@@ -41,7 +48,16 @@ def sample(out: str, seed: int | None, file_format: str | None) -> None:
                                  param_hint="--format")
     if not is_database_url(out) and Path(out).is_file():
         raise click.BadParameter(f"{out!r} is a file; expected a folder or a database URL", param_hint="--out")
-    where = write_pack(generate_sample(SAMPLE_SEED if seed is None else seed), out, file_format or "csv")
+    if n_lines is not None and n_ams is None:
+        raise click.UsageError("--lines scales the sample out: give --account-managers too")
+    seed = SAMPLE_SEED if seed is None else seed
+    if n_ams is None:
+        tables = generate_sample(seed)
+    else:
+        from amreview.scaled_sample import scaled_sample
+
+        tables = scaled_sample(n_ams, n_lines or LINES_PER_ACCOUNT_MANAGER * n_ams, seed)
+    where = write_pack(tables, out, file_format or "csv")
     click.echo(f"sample data pack written to {where}")
 
 
@@ -92,7 +108,8 @@ def kpis(out: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--data", required=True, help="The data pack: a folder, or 'sample'.")
+@click.option("--data", required=True,
+              help="The data pack: a folder, a database URL (sqlite:///…, postgresql+psycopg://…), or 'sample'.")
 @click.option("--period", required=True, help="The quarter, e.g. 2026Q3.")
 @click.option("--out", "out", default=Path("reports"), show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Reports folder.")
@@ -100,21 +117,42 @@ def kpis(out: Path | None) -> None:
               help="Reviews run at once (default: the number of cores).")
 @click.option("--am", "am_ids", multiple=True,
               help="Only this account manager (repeatable); team overviews for their managers only.")
+@click.option("--manager", "managers", multiple=True,
+              help="Only this sales manager's direct reports, and their team overview (repeatable).")
+@click.option("--team", "teams", multiple=True, help="Only this team's account managers (repeatable).")
 @click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="Scorecard config (TOML); default: the packaged one, which mirrors the job description.")
 @click.option("--pdf", is_flag=True, help="Also write a PDF of every review and team overview.")
-@click.option("--timeout", default=600.0, show_default=True, type=float, help="Seconds allowed per notebook cell.")
+@click.option("--resume", is_flag=True,
+              help="Skip documents whose inputs (pack, notebook, config, parameters, amreview) are unchanged "
+                   "and whose files are all there; run the failed, the missing and the stale.")
+@click.option("--timeout", default=600.0, show_default=True, type=click.FloatRange(min=1),
+              help="Seconds allowed per document: its whole notebook, from kernel start to shutdown.")
 @click.option("--notebook", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A review notebook of your own (default: notebooks/am_quarterly_review.ipynb).")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
-def run(data: str, period: str, out: Path, jobs: int | None, am_ids: tuple[str, ...], config_path: Path | None,
-        pdf: bool, timeout: float, notebook: Path | None, quiet: bool) -> None:
-    """Produce one review per account manager, a team overview per manager, and an index page."""
+@click.option("--executor", default="local", show_default=True, type=click.Choice(["local", "dask"]),
+              help="Where the documents are made: worker processes on this machine, or a Dask cluster.")
+@click.option("--scheduler", default=None,
+              help="The Dask scheduler's address (with --executor dask), e.g. tcp://scheduler:8786.")
+@click.option("--team-overviews/--no-team-overviews", default=True, show_default=True,
+              help="Also make a team overview for each manager of the people reviewed.")
+@click.option("--quiet", is_flag=True, help="No progress bar (for cron); the summary is still printed.")
+def run(data: str, period: str, out: Path, jobs: int | None, am_ids: tuple[str, ...], managers: tuple[str, ...],
+        teams: tuple[str, ...], config_path: Path | None, pdf: bool, resume: bool, timeout: float,
+        notebook: Path | None, executor: str, scheduler: str | None, team_overviews: bool, quiet: bool) -> None:
+    """Produce one review per account manager, a team overview per manager, an index page and a
+    manifest of the run."""
     from amreview.runner import REVIEW_NOTEBOOK, run_quarterly_reviews
 
+    if executor == "dask" and not scheduler:
+        raise click.UsageError("--executor dask needs --scheduler tcp://HOST:PORT")
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler is only used with --executor dask")
     summary = run_quarterly_reviews(data, period, out, n_jobs=jobs, am_ids=list(am_ids) or None,
+                                    managers=list(managers) or None, teams=list(teams) or None,
                                     timeout=timeout, progress=not quiet, notebook=notebook or REVIEW_NOTEBOOK,
-                                    config=config_path, pdf=pdf)
+                                    config=config_path, pdf=pdf, resume=resume, executor=executor,
+                                    scheduler=scheduler, team_overviews=team_overviews)
     click.echo(summary.describe())
     if summary.failed:
         sys.exit(1)

@@ -8,6 +8,7 @@ can turn any of them into one clear message and an exit code, and never a traceb
 * :class:`ConfigError` — a bad configuration file.
 * :class:`ParameterError` — notebook parameters that do not match what the notebook declares.
 * :class:`ReviewExecutionError` — a review notebook failed for one account manager.
+* :class:`ClusterError` — a Dask cluster that cannot be used (not installed, unreachable, no worker).
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ class ConfigError(AmreviewError):
 
 class ParameterError(AmreviewError):
     """Parameters passed to a notebook that it does not declare, or required ones missing."""
+
+    exit_code = 2
+
+
+class ClusterError(AmreviewError):
+    """A Dask cluster that cannot run the reviews: ``distributed`` not installed, the scheduler
+    unreachable, or no worker. Nothing was submitted."""
 
     exit_code = 2
 

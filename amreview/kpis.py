@@ -198,17 +198,18 @@ class KpiContext:
         of the window's quarter targets over the quarters each person was in role. NaN where
         one of those quarters has no target (a missing quarter would make the year look easier);
         a new starter's year to date is the target of the quarters since they started."""
-        totals, complete = [], []
+        totals, in_role = [], []
         for quarter in self.window.quarters:
-            in_role = self.start_dates.isna() | (self.start_dates <= quarter.end)
-            frame = quarter_targets(self.pack.targets, quarter).reindex(self.am_ids)
-            totals.append(frame)
-            complete.append(frame.notna() | ~in_role.to_numpy()[:, None])
+            in_role.append((self.start_dates.isna() | (self.start_dates <= quarter.end)).to_numpy()[:, None])
+            totals.append(quarter_targets(self.pack.targets, quarter).reindex(self.am_ids))
         columns = sorted(set().union(*(f.columns for f in totals)))
         if not columns:
             return pd.DataFrame(index=self.am_ids)
         total = sum(f.reindex(columns=columns).fillna(0.0) for f in totals)
-        has_all = np.logical_and.reduce([c.reindex(columns=columns, fill_value=False).to_numpy() for c in complete])
+        # A quarter is complete for a person with a target in it, or not yet in role then (even
+        # when no one has a target row in that quarter, e.g. in one person's slice of the pack).
+        has_all = np.logical_and.reduce([f.reindex(columns=columns).notna().to_numpy() | ~role
+                                         for f, role in zip(totals, in_role)])
         any_target = np.logical_or.reduce([f.reindex(columns=columns).notna().to_numpy() for f in totals])
         return total.where(has_all & any_target)
 

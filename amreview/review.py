@@ -9,6 +9,12 @@ by :mod:`amreview.render`), charts (:class:`Chart`, drawn by :mod:`amreview.plot
 scorecard's explanation of the section's score. The section builders live in
 :mod:`amreview.sections`.
 
+Prepare once, render per person: :func:`open_review` (what the review notebook calls) opens a
+*review input* written by :func:`amreview.prepare.prepare_reviews` — this person's slice of the
+pack, their rows of both scorecards and their share of the figures that need the whole pack
+(:mod:`amreview.pack_views`) — or builds the review from a whole pack. Sections read the whole
+pack only through :attr:`Review.facts` and :attr:`Review.views`, so both give the same review.
+
 A section whose data the pack does not hold says so in one line (:class:`Text` of kind
 ``missing``): it never vanishes and never shows zeros. An empty ``sales`` table means the pack
 holds no margin data: the margin sections say so, the others still work.
@@ -33,6 +39,7 @@ from amreview.errors import DataError, PeriodError
 from amreview.kpis import ALL_MEASURES, WINDOWS, KpiContext, all_kpis, in_role
 from amreview.metrics.margin import lines_in_period, margin_by_month, margin_summary
 from amreview.metrics.targets import monthly_targets
+from amreview.pack_views import PackFacts, PersonViews, person_views
 from amreview.periods import Quarter
 from amreview.scorecard import KPI_COLUMNS, Scorecard, build_scorecard, core_scorecard
 
@@ -287,13 +294,15 @@ def headline_table(figures: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("measure")
 
 
-def monthly_margin_against_target(pack: DataPack, am_id: str, period: Quarter | str, quarters: int = 4) -> pd.DataFrame:
+def monthly_margin_against_target(pack: DataPack, am_id: str, period: Quarter | str, quarters: int = 4,
+                                  sales_start: pd.Timestamp | None = None) -> pd.DataFrame:
     """Revenue and gross margin per month over the ``quarters`` quarters ending with ``period``,
     beside the month targets (month rows, else a third of the quarter's; NaN = no target).
 
     One row per month (``YYYY-MM`` index), months without lines included as zeros — but only
     from the account manager's start month and from the pack's first sales month on (months
-    the pack does not cover are left out, not shown as zeros).
+    the pack does not cover are left out, not shown as zeros). ``sales_start``: the whole pack's
+    first invoice date, when ``pack`` is a slice of it (default: the earliest in ``pack.sales``).
     """
     quarter = Quarter.parse(period)
     span = quarter.last_n(quarters)
@@ -302,8 +311,10 @@ def monthly_margin_against_target(pack: DataPack, am_id: str, period: Quarter | 
     if header_start is not None and not pd.isna(header_start):
         months = [m for m in months if m >= f"{header_start:%Y-%m}"]
     sales = pack.sales
-    if len(sales):
-        first_month = f"{sales['invoice_date'].min():%Y-%m}"
+    if sales_start is None and len(sales):
+        sales_start = sales["invoice_date"].min()
+    if sales_start is not None:
+        first_month = f"{sales_start:%Y-%m}"
         months = [m for m in months if m >= first_month]
     mine = sales[(sales["am_id"] == str(am_id)) & (sales["invoice_date"] >= span[0].start)
                  & (sales["invoice_date"] <= quarter.end)]
@@ -376,6 +387,17 @@ def scored_kpis(config: ScorecardConfig, kpis: dict) -> dict:
     return {name: dataclasses.replace(kpi, windows=("quarter",)) for name, kpi in kpis.items() if name in names}
 
 
+def previous_scorecard(pack: DataPack, quarter: Quarter, config: ScorecardConfig, kpis: dict) -> Scorecard | None:
+    """The previous quarter's scorecard for trends (:func:`scored_kpis` of ``kpis`` only), or
+    None when the pack holds no sales or does not cover that quarter."""
+    if not len(pack.sales):
+        return None
+    try:
+        return build_scorecard(pack, quarter.previous(), config, kpis=scored_kpis(config, kpis))
+    except PeriodError:  # the pack does not cover the previous quarter: no trends
+        return None
+
+
 def config_fingerprint(config: ScorecardConfig) -> str:
     """SHA-256 of the config's settings (not its file name): same settings, same fingerprint."""
     return hashlib.sha256(config.model_dump_json(exclude={"source"}).encode()).hexdigest()
@@ -388,19 +410,30 @@ def config_fingerprint(config: ScorecardConfig) -> str:
 class Review:
     """One account manager's review of one quarter (see the module docstring).
 
-    Build it with :meth:`build`. ``scorecard`` is the quarter's (everyone in role; this review
-    reads its row ``am_id``), ``previous`` the previous quarter's (None when the pack does not
-    cover it). ``values``, ``targets``, ``scores``, ``measures`` and ``overall`` are this
-    person's rows of it.
+    Build it from a whole pack with :meth:`build`, or open a prepared review input (this
+    person's slice of the pack and their share of the whole-pack figures, see
+    :mod:`amreview.prepare`) with :meth:`from_input`; :func:`open_review` does either. Both give
+    the same sections.
+
+    ``pack`` is the whole pack, or in a review input this person's slice of it (an ordinary
+    data pack holding their rows and the accounts they touch). ``scorecard`` is the quarter's
+    (a review input holds only this person's row), ``previous`` the previous quarter's (None when
+    the pack does not cover it). ``values``, ``targets``, ``scores``, ``measures`` and ``overall``
+    are this person's rows of it. What needs the whole pack is read through :attr:`facts` (the
+    pack's own facts) and :attr:`views` (this person's share of whole-pack computations), never
+    from other people's rows.
     """
 
-    def __init__(self, pack: DataPack, am_id: str, scorecard: Scorecard, previous: Scorecard | None = None):
+    def __init__(self, pack: DataPack, am_id: str, scorecard: Scorecard, previous: Scorecard | None = None,
+                 facts: PackFacts | None = None, views: PersonViews | None = None):
         if am_id not in scorecard.values.index:
             raise _not_in_role(pack, am_id, scorecard.quarter)
         self.pack = pack
         self.am_id = am_id
         self.scorecard = scorecard
         self.previous = previous
+        self._facts = facts
+        self._views = views
         self._sections: dict[str, Section] = {}
         self._cache: dict = {}
 
@@ -415,13 +448,15 @@ class Review:
         if am_id not in set(in_role(pack.account_managers, quarter)["am_id"]):
             raise _not_in_role(pack, am_id, quarter)  # an unknown am_id: a DataError naming it
         card = review_scorecard(pack, quarter, config)
-        previous = None
-        if len(pack.sales):
-            try:
-                previous = build_scorecard(pack, quarter.previous(), config, kpis=scored_kpis(config, card.kpis))
-            except PeriodError:  # the pack does not cover the previous quarter: no trends
-                previous = None
-        return cls(pack, am_id, card, previous)
+        return cls(pack, am_id, card, previous_scorecard(pack, quarter, config, card.kpis))
+
+    @classmethod
+    def from_input(cls, folder: str | Path) -> "Review":
+        """The review held by the review input ``folder`` (written by
+        :func:`amreview.prepare.prepare_reviews`)."""
+        from amreview.prepare import read_review_input
+
+        return read_review_input(folder)
 
     # -- this person's figures ---------------------------------------------------------------
 
@@ -509,12 +544,33 @@ class Review:
     # -- the pack, for this person -------------------------------------------------------------
 
     @property
+    def facts(self) -> PackFacts:
+        """Facts about the whole pack: source, fingerprint, tables and row counts, sales dates."""
+        if self._facts is None:
+            self._facts = PackFacts.of(self.pack)
+        return self._facts
+
+    @property
+    def views(self) -> PersonViews:
+        """This person's share of the computations that need the whole pack (new accounts,
+        principal retention, the team benchmark, accounts of colleagues)."""
+        if self._views is None:
+            self._views = person_views(self.pack, self.quarter, [self.am_id])[self.am_id]
+        return self._views
+
+    @property
     def has_sales(self) -> bool:
-        """Whether the pack holds margin data (a non-empty ``sales`` table)."""
-        return len(self.pack.sales) > 0
+        """Whether the pack holds margin data (a non-empty ``sales`` table; an account manager
+        without lines in a pack that has them still has margin data: zero)."""
+        return self.facts.has_sales
+
+    def has_table(self, name: str) -> bool:
+        """Whether the pack holds table ``name`` (this person's share may be empty)."""
+        return self.facts.has(name)
 
     def table(self, name: str) -> pd.DataFrame | None:
-        """A pack table, or None when the pack does not hold it."""
+        """A table of :attr:`pack` (in a review input, this person's slice), or None when the
+        pack does not hold it."""
         return self.pack[name] if self.pack.has(name) else None
 
     def mine(self, name: str) -> pd.DataFrame | None:
@@ -600,3 +656,18 @@ class Review:
         from amreview.render import review_html
 
         return review_html(self)
+
+
+def open_review(data: str | Path, am_id: str, period: Quarter | str,
+                config: ScorecardConfig | str | Path | None = "") -> Review:
+    """The review a notebook shows. ``data`` is a review input (a folder holding
+    ``input.json``, written by :func:`amreview.prepare.prepare_reviews`: opened after checking
+    that it holds ``am_id``'s review of ``period`` under ``config`` when one is given), or else
+    a data pack (a folder, a database URL or ``"sample"``: :meth:`Review.build` on the whole
+    pack)."""
+    from amreview.datapack import load_pack
+    from amreview.prepare import is_review_input, read_review_input
+
+    if is_review_input(data):
+        return read_review_input(data, am_id=am_id, period=period, config=config)
+    return Review.build(load_pack(data), am_id, period, config)

@@ -130,6 +130,19 @@ class Scorecard:
             config=self.config,
         )
 
+    def restricted_to(self, am_ids) -> "Scorecard":
+        """The same scorecard holding only the rows of ``am_ids`` (in the scorecard's order; ids
+        not on it are left out): what one review or one team view may read, nothing about the
+        others. Percentiles stay as computed over everyone (they are columns of ``table``)."""
+        wanted = {str(a) for a in am_ids}
+        ids = self.values.index[self.values.index.isin(wanted)]
+        return Scorecard(
+            quarter=self.quarter, config=self.config, kpis=self.kpis, people=self.people.loc[ids],
+            values=self.values.loc[ids], scores=self.scores.loc[ids], measures=self.measures.loc[ids],
+            overall=self.overall.loc[ids], targets=self.targets.loc[ids],
+            table=self.table[self.table["am_id"].isin(ids)].reset_index(drop=True),
+        )
+
     def _repr_html_(self) -> str:
         from amreview.render import scorecard_html
 

@@ -193,8 +193,9 @@ def table_rows(document: str, uuid: str) -> list[dict[str, str]]:
 def test_the_run_writes_html_pdf_and_notebook_of_the_review_and_the_team(run, team_stem):
     names = sorted(p.name for p in run.folder.iterdir())
     expected = sorted([f"{AM_ID}{s}" for s in (".html", ".ipynb", ".pdf")]
-                      + [f"{team_stem}{s}" for s in (".html", ".ipynb", ".pdf")] + ["index.html"])
-    assert names == expected  # no temporary file left behind
+                      + [f"{team_stem}{s}" for s in (".html", ".ipynb", ".pdf")]
+                      + [f"{AM_ID}.json", "index.html", "manifest.json", "logs", ".lock"])
+    assert names == expected  # no temporary file nor prepared input left behind
     assert [r.pdf for r in run.results] == [run.folder / f"{AM_ID}.pdf"]
     assert [r.pdf for r in run.team_results] == [run.folder / f"{team_stem}.pdf"]
     assert "1 of 1 team overviews written" in run.describe()

@@ -34,6 +34,17 @@ def test_year_to_date_target_needs_every_quarter_in_role():
     assert math.isnan(ytd.target("visits")["AM1"])
 
 
+def test_a_new_starters_year_to_date_target_when_no_one_has_targets_before_they_started():
+    # Only the new starter's target rows (as in their own slice of the pack): the quarters
+    # before they started have no target rows at all, and must not count as missing.
+    pack = pack_with([("AM3", "2026Q3", "revenue", 50.0), ("AM1", "2026Q3", "gross_margin", 10.0)],
+                     start_dates=("2026-07-01", "2026-07-01", "2026-07-13"))
+    ytd = KpiContext.for_period(pack, "2026Q3").for_window("ytd")
+    assert ytd.target("revenue")["AM3"] == 50.0
+    assert ytd.target("gross_margin")["AM1"] == 10.0
+    assert math.isnan(ytd.target("revenue")["AM1"])
+
+
 def test_windows_and_working_weeks():
     pack = pack_with([], start_dates=(None, None, "2026-09-01"))
     ctx = KpiContext.for_period(pack, "2026Q3")

@@ -42,12 +42,10 @@ def accounts(review: Review) -> Section:
             ]
     else:
         no_sales(section, "Account growth, concentration and key accounts")
-    accounts_table = review.table("accounts")
-    if accounts_table is None:
+    if not review.has_table("accounts"):
         missing_table(section, "Key accounts", "accounts")
     elif review.has_sales:
-        all_lines = review.pack.sales[quarter.contains(review.pack.sales["invoice_date"])]
-        keys = key_accounts(all_lines, accounts_table, review.am_id).reset_index()
+        keys = key_accounts(review.lines, review.table("accounts"), review.am_id).reset_index()
         section.lines.append(say.key_accounts_line(len(keys), keys["margin_share"].sum() if len(keys) else np.nan))
         if len(keys):
             keys["owned"] = keys["owner"] == review.am_id

@@ -37,8 +37,8 @@ def appendix(review: Review) -> Section:
 def data_quality_notes(review: Review) -> list[str]:
     """What a reader should know about this person's data in the quarter (plain sentences)."""
     notes = []
-    quarter, pack = review.quarter, review.pack
-    absent = [t for t in OPTIONAL_TABLES if not pack.has(t)]
+    quarter = review.quarter
+    absent = [t for t in OPTIONAL_TABLES if not review.has_table(t)]
     if absent:
         notes.append(f"Not in this pack: {', '.join(absent)} (the sections that need them say so).")
     start = review.header.start_date
@@ -54,15 +54,14 @@ def data_quality_notes(review: Review) -> list[str]:
         if no_vendor:
             text += f"; {no_vendor:,} without a vendor"
         notes.append(text + ".")
-        accounts = review.table("accounts")
-        if accounts is not None and len(lines):
-            owner = lines["account_id"].map(accounts.set_index("account_id")["am_id"])
-            covered = int((owner.notna() & (owner != review.am_id)).sum())
+        if review.has_table("accounts") and len(lines):
+            covered = int(lines["account_id"].isin(review.views.colleague_accounts).sum())
             if covered:
                 notes.append(f"{covered:,} lines are on accounts assigned to colleagues (cover or shared accounts); "
                              "they count for this person, who is credited on the line.")
     measures = ("revenue", "gross_margin", "new_accounts", "visits", "activities")
-    missing_targets = [m for m in measures if np.isnan(quarter_target(pack.targets, review.am_id, quarter, m))]
+    targets = review.mine("targets")
+    missing_targets = [m for m in measures if np.isnan(quarter_target(targets, review.am_id, quarter, m))]
     if missing_targets:
         notes.append(f"No {quarter} target for: {', '.join(m.replace('_', ' ') for m in missing_targets)} "
                      "(attainment shows \"no target\").")
@@ -87,13 +86,13 @@ def data_quality_notes(review: Review) -> list[str]:
 
 def provenance(review: Review) -> pd.DataFrame:
     """Where the review's figures come from: pack, config, library version, run date."""
-    pack, config = review.pack, review.config
-    folder = pack.source.rstrip("/").split("/")[-1] or pack.source  # the folder's name, not a local path
-    source = "the built-in sample pack" if pack.source == "sample" else folder
-    fingerprint = pack.fingerprint or "none: the built-in sample is generated in memory, not read from files"
+    facts, config = review.facts, review.config  # the whole pack's, in a review input too
+    folder = facts.source.rstrip("/").split("/")[-1] or facts.source  # the folder's name, not a local path
+    source = "the built-in sample pack" if facts.source == "sample" else folder
+    fingerprint = facts.fingerprint or "none: the built-in sample is generated in memory, not read from files"
     default = config.source in ("", str(DEFAULT_CONFIG))
     config_name = "the packaged default (default_scorecard.toml)" if default else config.source.split("/")[-1]
-    tables = ", ".join(f"{name} ({len(frame):,} rows)" for name, frame in pack.tables.items())
+    tables = ", ".join(f"{name} ({rows:,} rows)" for name, rows in facts.tables.items())
     rows = [
         ("Review", f"{review.name} ({review.am_id}), {review.quarter.label}"),
         ("Data pack", source),

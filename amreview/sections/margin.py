@@ -11,6 +11,7 @@ from amreview import plots
 from amreview.metrics.margin import (annual_target_progress, deal_type_summary, fiscal_year_target, margin_by,
                                      margin_summary, vendor_programme_share)
 from amreview.periods import quarter_labels
+from amreview.scoring import MIN_PERCENTILE_GROUP
 from amreview.review import (Chart, Heading, Review, Section, Table, Text, monthly_margin_against_target,
                              top_accounts)
 from amreview.sections._common import (finish, new_section, no_sales, value_of, DEAL_TYPE_LABELS, TOP_N,
@@ -47,11 +48,14 @@ def margin(review: Review) -> Section:
     section.figures.update(gross_margin=value_of(values, "gross_margin"), revenue=value_of(values, "revenue"),
                            gm_pct=value_of(values, "gm_pct"),
                            vendor_programme_revenue_share=float(programme["revenue_share"]))
-    monthly = monthly_margin_against_target(review.pack, review.am_id, quarter, TREND_QUARTERS)
+    monthly = monthly_margin_against_target(review.pack, review.am_id, quarter, TREND_QUARTERS,
+                                            sales_start=review.facts.first_invoice)
+    views = review.views
     section.parts += [
         Chart("monthly_margin", plots.plot_monthly_margin, monthly),
         Chart("monthly_revenue", plots.plot_monthly_revenue, monthly),
         Chart("gm_pct_trend", plots.plot_gm_pct_trend, gm_pct_trend(review)),
+        Text(say.team_benchmark_note(views.team, views.team_size, views.team_shown, MIN_PERCENTILE_GROUP)),
     ]
     if lines.empty:
         section.parts += [Text(say.nothing_in_quarter("invoice lines for this person", str(quarter)), "missing"),
@@ -93,23 +97,24 @@ def margin(review: Review) -> Section:
 
 
 def gm_pct_trend(review: Review, quarters: int = TREND_QUARTERS) -> pd.DataFrame:
-    """GM % per quarter over the last ``quarters`` quarters the pack covers (and the person was in
-    role), with the team's GM % (all lines of the team's account managers) beside it.
+    """GM % per quarter over the last ``quarters`` quarters (at most
+    :data:`~amreview.pack_views.TREND_QUARTERS`) the pack covers and the person was in role,
+    with their team's GM % beside it: all lines of the team's account managers in role (the
+    organisation's for someone without a team), an anonymised aggregate — NaN throughout for a
+    group of fewer than three (:func:`amreview.pack_views.team_gm_pct`).
 
     Index quarter labels; columns ``gm_pct``, ``team_gm_pct`` (NaN where revenue ≤ 0).
     """
-    sales, quarter = review.pack.sales, review.quarter
-    span = [q for q in quarter.last_n(quarters) if q.end >= sales["invoice_date"].min()]
+    quarter = review.quarter
+    span = [q for q in quarter.last_n(quarters) if q.end >= review.facts.first_invoice]
     start = review.header.start_date
     span = [q for q in span if start is None or q.end >= start]
+    sales = review.mine("sales")
     window = sales[(sales["invoice_date"] >= span[0].start) & (sales["invoice_date"] <= quarter.end)]
     window = window.assign(quarter=quarter_labels(window["invoice_date"], quarter.start_month))
     labels = [str(q) for q in span]
-    mine = margin_summary(window[window["am_id"] == review.am_id], "quarter")["gm_pct"].reindex(labels)
-    people = review.pack.account_managers
-    team = review.header.team
-    members = people.loc[people["team"] == team, "am_id"] if team else people["am_id"]
-    team_pct = margin_summary(window[window["am_id"].isin(members)], "quarter")["gm_pct"].reindex(labels)
+    mine = margin_summary(window, "quarter")["gm_pct"].reindex(labels)
+    team_pct = review.views.team_gm_pct.reindex(labels)
     return pd.DataFrame({"gm_pct": mine.to_numpy(dtype="float64"), "team_gm_pct": team_pct.to_numpy(dtype="float64")},
                         index=pd.Index(labels, name="quarter"))
 
@@ -119,20 +124,20 @@ def projection_table(review: Review) -> tuple[Table, tuple]:
     narrative's inputs (year-to-date margin, annual target, share of the year gone, projection,
     projection attainment)."""
     values, quarter = review.values, review.quarter
-    ytd = review.context().for_window("ytd")
+    ytd_targets = review.views.ytd_targets
     year = quarter.fiscal_year()
     start = review.header.start_date
     first_day = max(year[0].start, start) if start is not None else year[0].start
     elapsed = (quarter.end - first_day).days + 1
     in_year = (year[-1].end - first_day).days + 1
-    annual = fiscal_year_target(review.pack.targets, quarter, "gross_margin",
+    annual = fiscal_year_target(review.mine("targets"), quarter, "gross_margin",
                                 review.context().start_dates).get(review.am_id, np.nan)
     progress = annual_target_progress(value_of(values, "gross_margin_ytd"), float(annual), float(elapsed),
                                       float(in_year))
     frame = pd.DataFrame({
         "": ["Revenue, year to date", "Gross margin, year to date", "Gross margin, full year (projection)"],
         "Actual": [values["revenue_ytd"], values["gross_margin_ytd"], progress["projection"]],
-        "Target": [ytd.target("revenue")[review.am_id], ytd.target("gross_margin")[review.am_id], annual],
+        "Target": [ytd_targets.get("revenue", np.nan), ytd_targets.get("gross_margin", np.nan), annual],
         "Attainment": [values["revenue_attainment_ytd"], values["gross_margin_attainment_ytd"],
                        progress["projection_attainment"]]})
     table = Table("year_to_date", "", frame, formats={"Actual": "money", "Target": "money", "Attainment": "attainment"},

@@ -7,8 +7,8 @@ import pandas as pd
 
 from amreview import narrative as say
 from amreview import plots
-from amreview.metrics.newbusiness import (closed_opportunities, new_accounts_table, open_opportunities,
-                                          pipeline_funnel, pipeline_value, win_rates)
+from amreview.metrics.newbusiness import (closed_opportunities, open_opportunities, pipeline_funnel, pipeline_value,
+                                          win_rates)
 from amreview.metrics.targets import quarter_target
 from amreview.review import Chart, Heading, Review, Section, Table
 from amreview.sections._common import finish, missing_table, new_section, no_sales, row_of, value_of
@@ -21,8 +21,7 @@ def new_business(review: Review) -> Section:
         section.lines.append(say.new_accounts_line(values["new_accounts"], review.targets.get("new_accounts", np.nan),
                                                    values["new_account_margin"]))
         section.figures.update(new_accounts=value_of(values, "new_accounts"))
-        new = new_accounts_table(review.pack.sales, quarter.start, quarter.end)
-        new = new[new["am_id"] == review.am_id]
+        new = review.views.new_accounts  # the whole pack's first lines decide what is new
         if len(new):
             shown = pd.DataFrame({"Account": review.account_name(new["account_id"]).to_numpy(),
                                   "First invoice": new["first_invoice_date"].to_numpy(),
@@ -58,7 +57,7 @@ def _pipeline(review: Review, section: Section, opportunities: pd.DataFrame) -> 
     new_rates = row_of(win_rates(closed[closed["new_business"].fillna(False).astype(bool)], "am_id"), review.am_id, columns)
     pipeline = float(pipeline_value(open_opportunities(opportunities, quarter.end), following.start, following.end,
                                     "am_id").get(review.am_id, 0.0))
-    next_target = quarter_target(review.pack.targets, review.am_id, following, "revenue")
+    next_target = quarter_target(review.mine("targets"), review.am_id, following, "revenue")
     won, lost = rates[["won", "lost"]].fillna(0)
     section.lines += [
         say.win_rate_line(won, lost, rates["win_rate_count"], rates["win_rate_value"]),

@@ -8,7 +8,7 @@ import pandas as pd
 from amreview import narrative as say
 from amreview import plots
 from amreview.metrics.relationships import (case_outcomes, case_sla_summary, cases_by_severity, csat_summary,
-                                            feedback_between, nps_breakdown, retention_by_account)
+                                            feedback_between, nps_breakdown)
 from amreview.review import Chart, Heading, Review, Section, Table
 from amreview.sections._common import finish, missing_table, new_section, no_sales, row_of, value_of, TOP_N
 
@@ -64,19 +64,16 @@ def relationships(review: Review) -> Section:
 
 def _retention(review: Review, section: Section) -> None:
     quarter = review.quarter
-    sales = review.pack.sales
-    first, last = quarter.shift(-4).start, quarter.shift(-1).end
-    previous = sales[(sales["invoice_date"] >= first) & (sales["invoice_date"] <= last)]
-    current = sales[quarter.contains(sales["invoice_date"])]
-    kept = retention_by_account(previous, current, principal_only=True)
-    kept = kept[kept["am_id"] == review.am_id]
+    kept = review.views.retention  # principal account managers are decided over the whole pack
     before, retained = len(kept), int(kept["retained"].sum())
     section.lines.append(say.retention_line(retained, before, value_of(review.values, "retention_rate"),
                                             str(quarter.previous())))
     section.figures.update(accounts_held=float(before), accounts_kept=float(retained))
     lost = kept[~kept["retained"]]
     if len(lost):
-        mine_before = previous[previous["am_id"] == review.am_id]
+        sales = review.mine("sales")
+        mine_before = sales[(sales["invoice_date"] >= quarter.shift(-4).start)
+                            & (sales["invoice_date"] <= quarter.shift(-1).end)]
         last_sale = mine_before.groupby("account_id")["invoice_date"].max()
         section.parts.append(Table("accounts_not_kept", "Accounts not kept this quarter", pd.DataFrame({
             "Account": review.account_name(lost["account_id"]).to_numpy(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from amreview import narrative as say
-from amreview.metrics.reporting import (CRM_REQUIRED_FIELDS, crm_completeness_by_field, crm_exported_fields,
+from amreview.metrics.reporting import (CRM_REQUIRED_FIELDS, crm_completeness_by_field,
                                         crm_records_in_scope, forecast_accuracy_table, forecast_actuals,
                                         latest_forecasts, report_status, report_timeliness,
                                         report_timeliness_by_type, reports_due_between)
@@ -83,13 +83,12 @@ def _forecasts(review: Review, section: Section) -> None:
 
 def _completeness(review: Review, section: Section) -> None:
     quarter = review.quarter
-    tables = {name: review.table(name) for name in CRM_REQUIRED_FIELDS}
-    if all(frame is None for frame in tables.values()):
+    if not any(review.has_table(name) for name in CRM_REQUIRED_FIELDS):
         missing_table(section, "CRM records (accounts, opportunities, activities)", "accounts, opportunities or activities")
         return
     mine = {name: review.mine(name) for name in CRM_REQUIRED_FIELDS}
     records = crm_records_in_scope(**mine, start=quarter.start, end=quarter.end, as_of=quarter.end)
-    by_field = crm_completeness_by_field(records, crm_exported_fields(tables))
+    by_field = crm_completeness_by_field(records, review.facts.crm_fields)  # fields the whole pack exports
     section.lines.append(say.completeness_line(value_of(review.values, "crm_record_completeness")))
     if len(by_field):
         section.parts += [Heading("Completeness of CRM records"), Table("crm_completeness", "", pd.DataFrame({

@@ -1,0 +1,263 @@
+"""What one review needs from the *whole* pack, beyond its own rows — computed once for everyone.
+
+Most of a review reads only its account manager's rows. A few figures need everyone's:
+
+* a *new* account's first line is its first in the whole pack (:func:`new_accounts_by_am`);
+* retention follows each account's *principal* account manager (:func:`principal_retention`);
+* the GM % chart compares the person with their team: an anonymised aggregate
+  (:func:`team_gm_pct`), hidden for groups of fewer than
+  :data:`~amreview.scoring.MIN_PERCENTILE_GROUP` people, like the percentiles;
+* the data-quality note counts lines on accounts a colleague owns (:func:`colleague_accounts`);
+* and facts about the pack itself (:class:`PackFacts`: source, fingerprint, row counts, first
+  and last invoice, which tables it holds, which CRM fields it exports).
+
+:func:`person_views` computes all of them in one pass per table for any set of people and
+splits the result per person (:class:`PersonViews`): :class:`~amreview.review.Review` uses it
+on a whole pack, :mod:`amreview.prepare` writes each person's share into their review input.
+A :class:`PersonViews` names no one else and holds no other person's figure: only this person's
+rows, and team aggregates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from amreview.datapack import DataPack
+from amreview.kpis import KpiContext, in_role
+from amreview.metrics.margin import margin_summary
+from amreview.metrics.newbusiness import new_accounts_table
+from amreview.metrics.relationships import retention_by_account
+from amreview.metrics.reporting import CRM_REQUIRED_FIELDS, crm_exported_fields
+from amreview.periods import Quarter, quarter_labels
+from amreview.scoring import MIN_PERCENTILE_GROUP
+
+TREND_QUARTERS = 8  # the margin charts look back two years where the pack allows
+ORGANISATION = ""  # the benchmark group of people without a team: everyone
+
+
+@dataclass(frozen=True)
+class PackFacts:
+    """What a review states about the whole pack (never about anyone in it).
+
+    ``tables``: every table the pack holds → its row count; ``first_invoice``/``last_invoice``:
+    the pack's sales date range (None without sales); ``crm_fields``: the CRM fields the pack
+    exports (:func:`~amreview.metrics.reporting.crm_exported_fields` of the whole tables).
+    """
+
+    source: str
+    fingerprint: str
+    tables: dict[str, int]
+    first_invoice: pd.Timestamp | None
+    last_invoice: pd.Timestamp | None
+    crm_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, pack: DataPack) -> "PackFacts":
+        sales = pack.sales
+        has_sales = len(sales) > 0
+        return cls(
+            source=pack.source, fingerprint=pack.fingerprint,
+            tables={name: len(frame) for name, frame in pack.tables.items()},
+            first_invoice=pd.Timestamp(sales["invoice_date"].min()) if has_sales else None,
+            last_invoice=pd.Timestamp(sales["invoice_date"].max()) if has_sales else None,
+            crm_fields=crm_exported_fields({t: pack[t] for t in CRM_REQUIRED_FIELDS if pack.has(t)}),
+        )
+
+    @property
+    def has_sales(self) -> bool:
+        """Whether the pack holds margin data (a non-empty ``sales`` table)."""
+        return self.tables.get("sales", 0) > 0
+
+    def has(self, table: str) -> bool:
+        """Whether the pack holds ``table`` (an account manager's empty share of it counts)."""
+        return table in self.tables
+
+    def to_json(self) -> dict:
+        day = lambda d: None if d is None else d.isoformat()  # noqa: E731
+        return {"source": self.source, "fingerprint": self.fingerprint, "tables": dict(self.tables),
+                "has_sales": self.has_sales, "first_invoice": day(self.first_invoice),
+                "last_invoice": day(self.last_invoice),
+                "crm_fields": {t: list(f) for t, f in self.crm_fields.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "PackFacts":
+        day = lambda d: None if d is None else pd.Timestamp(d)  # noqa: E731
+        return cls(source=data["source"], fingerprint=data["fingerprint"],
+                   tables={t: int(n) for t, n in data["tables"].items()},
+                   first_invoice=day(data["first_invoice"]), last_invoice=day(data["last_invoice"]),
+                   crm_fields={t: tuple(f) for t, f in data["crm_fields"].items()})
+
+
+@dataclass
+class PersonViews:
+    """One person's share of the whole-pack computations (module docstring).
+
+    * ``new_accounts`` — their rows of :func:`~amreview.metrics.newbusiness.new_accounts_table`
+      for the quarter (index reset);
+    * ``retention`` — their rows of ``retention_by_account(…, principal_only=True)`` (the four
+      quarters before the quarter against the quarter; index reset);
+    * ``team_gm_pct`` — their benchmark group's GM % per quarter label (the
+      :data:`TREND_QUARTERS` ending with the quarter), NaN throughout when the group is too small;
+    * ``team`` and ``team_size`` — the group (their team, or the organisation without one) and how
+      many account managers in role it has;
+    * ``colleague_accounts`` — the accounts of their sales lines that ``accounts`` assigns to
+      someone else (ids only);
+    * ``ytd_targets`` — their fiscal-year-to-date target per measure, as the scorecard computes
+      it (:attr:`amreview.kpis.KpiContext.targets` of the ``ytd`` window over the whole pack; on
+      a slice, a quarter in which the slice holds no target row at all would count as missing
+      even before the person started).
+    """
+
+    new_accounts: pd.DataFrame
+    retention: pd.DataFrame
+    team_gm_pct: pd.Series
+    team: str | None
+    team_size: int
+    colleague_accounts: pd.Index
+    ytd_targets: pd.Series
+
+    @property
+    def team_shown(self) -> bool:
+        return self.team_size >= MIN_PERCENTILE_GROUP
+
+
+def benchmark_groups(account_managers: pd.DataFrame, quarter: Quarter) -> pd.Series:
+    """``am_id`` → benchmark group of everyone in role in ``quarter``: their team, or
+    :data:`ORGANISATION` (everyone in role) for those without one."""
+    people = in_role(account_managers, quarter)
+    return pd.Series(people["team"].astype(object).where(people["team"].notna(), ORGANISATION).to_numpy(),
+                     index=pd.Index(people["am_id"], name="am_id"), dtype=object)
+
+
+def team_gm_pct(pack: DataPack, quarter: Quarter, quarters: int = TREND_QUARTERS) -> tuple[pd.DataFrame, pd.Series]:
+    """GM % per benchmark group and quarter over the ``quarters`` quarters ending with ``quarter``:
+    Σ (revenue − cost) / Σ revenue of every line of the group's account managers in role (NaN
+    where that revenue ≤ 0). Rows: groups (a team, or :data:`ORGANISATION` = everyone in role);
+    columns: quarter labels, oldest first. Groups of fewer than
+    :data:`~amreview.scoring.MIN_PERCENTILE_GROUP` people are NaN throughout: an aggregate of one
+    or two people would show a colleague's figure. Also returns each group's size.
+    """
+    groups = benchmark_groups(pack.account_managers, quarter)
+    sizes = groups.value_counts()
+    sizes[ORGANISATION] = len(groups)
+    labels = [str(q) for q in quarter.last_n(quarters)]
+    sales = pack.sales
+    window = sales[(sales["invoice_date"] >= quarter.last_n(quarters)[0].start) & (sales["invoice_date"] <= quarter.end)]
+    window = window[["am_id", "invoice_date", "revenue", "cost"]].assign(
+        quarter=quarter_labels(window["invoice_date"], quarter.start_month))
+    teams = margin_summary(window.assign(group=window["am_id"].map(groups)).dropna(subset=["group"]),
+                           ["group", "quarter"])["gm_pct"]
+    everyone = margin_summary(window[window["am_id"].isin(groups.index)], "quarter")["gm_pct"]
+    frame = teams.unstack("quarter").reindex(index=sizes.index, columns=labels) if len(teams) else \
+        pd.DataFrame(np.nan, index=sizes.index, columns=labels)
+    frame.loc[ORGANISATION] = everyone.reindex(labels).to_numpy(dtype="float64")
+    frame = frame.astype("float64")
+    frame.loc[sizes[sizes < MIN_PERCENTILE_GROUP].index] = np.nan
+    frame.index.name, frame.columns.name = "group", "quarter"
+    return frame, sizes.astype("int64")
+
+
+def new_accounts_by_am(pack: DataPack, quarter: Quarter) -> pd.DataFrame:
+    """The quarter's new accounts with each account manager's lines on them
+    (:func:`~amreview.metrics.newbusiness.new_accounts_table` of the whole pack)."""
+    return new_accounts_table(pack.sales, quarter.start, quarter.end)
+
+
+def principal_retention(pack: DataPack, quarter: Quarter) -> pd.DataFrame:
+    """Each account's principal account manager over the four quarters before ``quarter``, and
+    whether they sold to it again in ``quarter`` (``retention_by_account(principal_only=True)``)."""
+    sales = pack.sales
+    first, last = quarter.shift(-4).start, quarter.shift(-1).end
+    previous = sales[(sales["invoice_date"] >= first) & (sales["invoice_date"] <= last)]
+    current = sales[quarter.contains(sales["invoice_date"])]
+    return retention_by_account(previous, current, principal_only=True)
+
+
+def colleague_accounts(pack: DataPack) -> pd.DataFrame:
+    """(``am_id``, ``account_id``) pairs: accounts an account manager has sales lines on that the
+    ``accounts`` table assigns to someone else. Empty without an ``accounts`` table."""
+    if not pack.has("accounts"):
+        return pd.DataFrame({"am_id": pd.Series(dtype=object), "account_id": pd.Series(dtype=object)})
+    owner = pack["accounts"].set_index("account_id")["am_id"]
+    pairs = pack.sales[["am_id", "account_id"]].drop_duplicates()
+    owners = pairs["account_id"].map(owner)
+    return pairs[owners.notna() & (owners != pairs["am_id"])].reset_index(drop=True)
+
+
+def _positions(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``am_id`` → positions of their rows in ``frame`` (one groupby)."""
+    if not len(frame):
+        return {}
+    ids = frame["am_id"].to_numpy()
+    return dict(pd.Series(ids).groupby(ids, sort=False).indices)
+
+
+@dataclass
+class WholeViews:
+    """The whole-pack computations for everyone (:func:`whole_views`); :meth:`person` is one
+    person's share, and ``positions`` say where each person's rows of the per-person frames are."""
+
+    new_accounts: pd.DataFrame
+    retention: pd.DataFrame
+    colleague_accounts: pd.DataFrame
+    team_gm_pct: pd.DataFrame
+    team_sizes: pd.Series
+    groups: pd.Series
+    ytd_targets: pd.DataFrame
+    labels: list[str]
+    positions: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+
+    FRAMES = ("new_accounts", "retention", "colleague_accounts")
+
+    def __post_init__(self):
+        self.positions = {name: _positions(getattr(self, name)) for name in self.FRAMES}
+
+    def rows_of(self, name: str, am_id: str) -> np.ndarray:
+        """Positions of ``am_id``'s rows in frame ``name`` (in its order)."""
+        return self.positions[name].get(am_id, np.empty(0, dtype="int64"))
+
+    def person(self, am_id: str) -> PersonViews:
+        frames = {name: getattr(self, name).iloc[self.rows_of(name, am_id)].reset_index(drop=True)
+                  for name in self.FRAMES}
+        group = self.groups.get(am_id, ORGANISATION)
+        team = self.team_gm_pct.loc[group] if group in self.team_gm_pct.index else \
+            pd.Series(np.nan, index=self.labels)
+        targets = self.ytd_targets.loc[am_id] if am_id in self.ytd_targets.index else \
+            pd.Series(np.nan, index=self.ytd_targets.columns)
+        return PersonViews(
+            new_accounts=frames["new_accounts"], retention=frames["retention"],
+            team_gm_pct=team.astype("float64").rename("team_gm_pct").rename_axis("quarter"),
+            team=group or None, team_size=int(self.team_sizes.get(group, 0)),
+            colleague_accounts=pd.Index(frames["colleague_accounts"]["account_id"], dtype=object, name="account_id"),
+            ytd_targets=targets.astype("float64").rename("target").rename_axis("measure"),
+        )
+
+
+def whole_views(pack: DataPack, quarter: Quarter, quarters: int = TREND_QUARTERS) -> WholeViews:
+    """Every whole-pack computation of a review (module docstring), once for everyone."""
+    groups = benchmark_groups(pack.account_managers, quarter)
+    labels = [str(q) for q in quarter.last_n(quarters)]
+    if len(pack.sales):
+        trend, sizes = team_gm_pct(pack, quarter, quarters)
+        new, kept, colleagues = new_accounts_by_am(pack, quarter), principal_retention(pack, quarter), \
+            colleague_accounts(pack)
+    else:  # no margin data: the sections that would show these say so instead
+        sizes = groups.value_counts()
+        sizes[ORGANISATION] = len(groups)
+        trend = pd.DataFrame(np.nan, index=sizes.index, columns=labels)
+        new = kept = pd.DataFrame({"am_id": pd.Series(dtype=object)})
+        colleagues = colleague_accounts(pack).iloc[0:0]
+    return WholeViews(new_accounts=new, retention=kept, colleague_accounts=colleagues, team_gm_pct=trend,
+                      team_sizes=sizes.astype("int64"), groups=groups,
+                      ytd_targets=KpiContext.for_period(pack, quarter).for_window("ytd").targets, labels=labels)
+
+
+def person_views(pack: DataPack, quarter: Quarter, am_ids: Iterable[str],
+                 quarters: int = TREND_QUARTERS) -> dict[str, PersonViews]:
+    """Every whole-pack computation once, split per person of ``am_ids`` (module docstring)."""
+    whole = whole_views(pack, quarter, quarters)
+    return {str(am): whole.person(str(am)) for am in am_ids}

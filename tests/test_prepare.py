@@ -1,0 +1,394 @@
+"""Prepare once, render per person: a review from its prepared input equals the review from the
+whole pack, section by section; the input holds nobody else's rows; inputs are written atomically.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from amreview import team
+from amreview.config import load_config
+from amreview.datapack import load_pack, validate_tables, write_pack
+from amreview.errors import DataError, ParameterError
+from amreview.prepare import (INPUT_FILE, PackSplit, folder_name, prepare_reviews, read_frame, read_review_input,
+                              write_frame)
+from amreview.review import SECTIONS, Review, open_review
+from amreview.sample import PERSONAS, generate_sample
+from amreview.scorecard import build_scorecard
+
+PERIOD = "2026Q3"
+PERSONA_IDS = {p: next(a for a, q in PERSONAS.items() if q == p)
+               for p in ("star", "margin_misser", "crm_neglecter", "new_starter", "below_par")}
+MANAGERS = ("Claire Whitfield",)
+
+
+@pytest.fixture(scope="module")
+def sample_tables():
+    return generate_sample()
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory, sample_tables):
+    return load_pack(write_pack(sample_tables, tmp_path_factory.mktemp("prepare") / "pack", "parquet"))
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config()
+
+
+@pytest.fixture(scope="module")
+def card(pack, config):
+    return build_scorecard(pack, PERIOD, config)
+
+
+@pytest.fixture(scope="module")
+def prepared(pack, config, card, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("inputs")
+    managers = team.managers(card)
+    return prepare_reviews(pack, PERIOD, config, folder, list(card.values.index), managers, card=card)
+
+
+# --------------------------------------------------------------------------------------------
+# Comparing two reviews, part by part
+# --------------------------------------------------------------------------------------------
+
+def assert_same(left, right, where: str = "") -> None:
+    """Equal, recursively: frames and series with pandas.testing, NaN equal to NaN, dataclasses
+    field by field, callables by identity."""
+    if isinstance(left, pd.DataFrame):
+        pd.testing.assert_frame_equal(left, right, obj=where)
+    elif isinstance(left, pd.Series):
+        pd.testing.assert_series_equal(left, right, obj=where)
+    elif dataclasses.is_dataclass(left) and not isinstance(left, type):
+        assert type(left) is type(right), where
+        for f in dataclasses.fields(left):
+            assert_same(getattr(left, f.name), getattr(right, f.name), f"{where}.{f.name}")
+    elif isinstance(left, dict):
+        assert list(left) == list(right), where
+        for k in left:
+            assert_same(left[k], right[k], f"{where}[{k!r}]")
+    elif isinstance(left, (list, tuple)):
+        assert type(left) is type(right) and len(left) == len(right), where
+        for i, (a, b) in enumerate(zip(left, right)):
+            assert_same(a, b, f"{where}[{i}]")
+    elif isinstance(left, float) and math.isnan(left):
+        assert isinstance(right, float) and math.isnan(right), f"{where}: {left!r} != {right!r}"
+    else:
+        assert left == right, f"{where}: {left!r} != {right!r}"
+
+
+def assert_same_review(whole: Review, prepared: Review) -> None:
+    assert_same(whole.header, prepared.header, "header")
+    for name in ("values", "targets", "scores", "measures", "overall"):
+        assert_same(getattr(whole, name), getattr(prepared, name), name)
+    assert_same(whole.previous_row, prepared.previous_row, "previous_row")
+    assert (whole.previous is None) == (prepared.previous is None)
+    assert_same(whole.kpi_table(), prepared.kpi_table(), "kpi_table")
+    for key, _, _ in SECTIONS:
+        assert_same(whole.section(key), prepared.section(key), key)
+
+
+@pytest.mark.parametrize("persona", sorted(PERSONA_IDS))
+def test_a_review_from_its_input_equals_the_review_from_the_whole_pack(pack, config, prepared, persona):
+    am_id = PERSONA_IDS[persona]
+    whole = Review.build(pack, am_id, PERIOD, config)
+    from_input = Review.from_input(prepared.reviews[am_id])
+    assert_same_review(whole, from_input)
+    # the parts that read the whole pack really were exercised, and state the whole pack's facts
+    provenance = from_input.appendix().frame("provenance").set_index("Item")["Value"]
+    assert provenance["Data pack fingerprint (SHA-256)"] == pack.fingerprint
+    assert f"sales ({len(pack.sales):,} rows)" in provenance["Tables"]
+    assert from_input.has_sales and len(from_input.pack.sales) < len(pack.sales)
+
+
+def test_the_comparison_can_fail(pack, config, prepared):
+    star, other = PERSONA_IDS["star"], PERSONA_IDS["below_par"]
+    with pytest.raises(AssertionError):
+        assert_same_review(Review.build(pack, star, PERIOD, config), Review.from_input(prepared.reviews[other]))
+
+
+def test_the_whole_pack_figures_come_from_the_whole_pack(pack, config, prepared):
+    """New accounts, principal retention and the team line need other people's lines: the input
+    carries their result, not the lines."""
+    star = PERSONA_IDS["star"]
+    review = Review.from_input(prepared.reviews[star])
+    sales = pack.sales
+    q3 = sales[review.quarter.contains(sales["invoice_date"])]
+    first = sales.sort_values(["invoice_date", "line_id"], kind="mergesort").drop_duplicates("account_id")
+    won = set(first.loc[review.quarter.contains(first["invoice_date"]) & (first["am_id"] == star), "account_id"])
+    assert set(review.views.new_accounts.loc[review.views.new_accounts["credited_new"], "account_id"]) == won
+    team_name = pack.account_managers.set_index("am_id").at[star, "team"]
+    members = pack.account_managers.loc[pack.account_managers["team"] == team_name, "am_id"]
+    lines = q3[q3["am_id"].isin(members)]
+    expected = (lines["revenue"].sum() - lines["cost"].sum()) / lines["revenue"].sum()
+    assert review.margin().frame("gm_pct_trend").at[PERIOD, "team_gm_pct"] == pytest.approx(expected)
+    note = [p.text for p in review.margin().parts if type(p).__name__ == "Text" and p.text.startswith("Team:")]
+    assert note == [f"Team: the GM % of all invoice lines of the {len(members)} account managers of team "
+                    f"{team_name} (this person included); no one else's figure is shown."]
+
+
+# --------------------------------------------------------------------------------------------
+# Packs with less in them: the same sections either way
+# --------------------------------------------------------------------------------------------
+
+def _prepare_and_compare(tables, am_ids, tmp_path, source):
+    pack = validate_tables(tables, source=source)
+    config = load_config()
+    whole = {am_id: Review.build(pack, am_id, PERIOD, config) for am_id in am_ids}
+    inputs = prepare_reviews(pack, PERIOD, config, tmp_path, am_ids, card=whole[am_ids[0]].scorecard)
+    for am_id in am_ids:
+        assert_same_review(whole[am_id], Review.from_input(inputs.reviews[am_id]))
+    return pack, inputs
+
+
+def test_a_pack_without_optional_tables_says_so_from_the_input_too(sample_tables, tmp_path):
+    tables = {k: sample_tables[k] for k in ("account_managers", "sales", "targets")}
+    _, inputs = _prepare_and_compare(tables, [PERSONA_IDS["star"]], tmp_path, "minimal")
+    review = Review.from_input(inputs.reviews[PERSONA_IDS["star"]])
+    assert review.accounts().missing[0] == "Key accounts: not in this pack (no accounts table)."
+
+
+def test_a_pack_without_sales_lines_from_the_input(sample_tables, tmp_path):
+    tables = dict(sample_tables)
+    tables["sales"] = sample_tables["sales"].iloc[0:0]
+    _, inputs = _prepare_and_compare(tables, [PERSONA_IDS["star"]], tmp_path, "crm-only")
+    review = Review.from_input(inputs.reviews[PERSONA_IDS["star"]])
+    assert not review.has_sales and review.previous is None
+    assert review.margin().missing == ["Margin data is not in this pack: its sales table holds no invoice lines."]
+
+
+def test_an_account_manager_without_lines_in_a_pack_with_sales_has_margin_data(sample_tables, tmp_path):
+    """An empty slice of a table the pack holds is not "not in this pack"."""
+    star = PERSONA_IDS["star"]
+    tables = dict(sample_tables)
+    tables["sales"] = sample_tables["sales"][sample_tables["sales"]["am_id"] != star]
+    tables["back_orders"] = sample_tables["back_orders"][sample_tables["back_orders"]["am_id"] != star]
+    _, inputs = _prepare_and_compare(tables, [star], tmp_path, "no-lines")
+    review = Review.from_input(inputs.reviews[star])
+    assert review.has_sales and review.has_table("back_orders") and len(review.pack.sales) == 0
+    assert "not in this pack" not in " ".join(review.margin().missing + review.accounts().missing)
+
+
+def test_accounts_without_any_owner(sample_tables, tmp_path):
+    tables = dict(sample_tables)
+    tables["accounts"] = sample_tables["accounts"].assign(am_id=None)
+    _, inputs = _prepare_and_compare(tables, [PERSONA_IDS["crm_neglecter"]], tmp_path, "no-owners")
+    accounts = load_pack(inputs.reviews[PERSONA_IDS["crm_neglecter"]] / "pack")["accounts"]
+    assert len(accounts) and accounts["am_id"].isna().all()
+
+
+def test_a_team_under_three_shows_no_team_line_and_says_why(sample_tables, tmp_path):
+    people = sample_tables["account_managers"].copy()
+    star = PERSONA_IDS["star"]
+    pair = [star, people["am_id"].iloc[-1]]
+    people.loc[people["am_id"].isin(pair), "team"] = "Pair"
+    tables = {**sample_tables, "account_managers": people}
+    _, inputs = _prepare_and_compare(tables, [star], tmp_path, "pair")
+    margin = Review.from_input(inputs.reviews[star]).margin()
+    frame = margin.frame("gm_pct_trend")
+    assert frame["team_gm_pct"].isna().all() and frame["gm_pct"].notna().all()
+    assert ("No team line: team Pair has 2 account managers in role, fewer than 3; a team figure would show a "
+            "colleague's.") in [p.text for p in margin.parts if type(p).__name__ == "Text"]
+    data = json.loads((inputs.reviews[star] / INPUT_FILE).read_text())
+    assert data["team_benchmark"]["shown"] is False
+    assert all(v is None for v in data["team_benchmark"]["gm_pct"].values())
+
+
+# --------------------------------------------------------------------------------------------
+# What an input holds
+# --------------------------------------------------------------------------------------------
+
+def test_an_input_holds_no_row_of_anyone_else(pack, prepared):
+    """Every Parquet file of every input: only this person's am_id; only accounts they touch."""
+    touched_by = {}
+    for table in ("sales", "opportunities", "activities", "back_orders", "cases", "customer_feedback"):
+        frame = pack[table][["am_id", "account_id"]].dropna()
+        for am_id, ids in frame.groupby("am_id")["account_id"]:
+            touched_by.setdefault(am_id, set()).update(ids)
+    owned = pack["accounts"].dropna(subset=["am_id"]).groupby("am_id")["account_id"].agg(set)
+    everyone = set(pack.account_managers["am_id"])
+    all_accounts = set(pack["accounts"]["account_id"])
+    for am_id, folder in prepared.reviews.items():
+        mine = touched_by.get(am_id, set()) | owned.get(am_id, set())
+        files = sorted(folder.rglob("*.parquet"))
+        assert len(files) >= 14 + 2
+        for path in files:
+            frame = read_frame(path).reset_index()
+            for column in frame.columns:
+                values = set(frame[column].dropna().astype(str)) if frame[column].dtype == object or \
+                    pd.api.types.is_string_dtype(frame[column]) else set()
+                assert not (values & everyone) - {am_id}, (path, column)
+                assert not (values & all_accounts) - mine, (path, column)
+        pieces = load_pack(folder / "pack")
+        assert set(pieces.account_managers["am_id"]) == {am_id}
+        assert set(pieces["accounts"]["account_id"]) == mine
+        text = (folder / INPUT_FILE).read_text()
+        assert not [a for a in everyone - {am_id} if f'"{a}"' in text]
+
+
+def test_the_slice_is_the_datapack_slice_rule(pack, sample_tables):
+    """One groupby per table gives what :func:`load_pack(…, am_ids=[…])` reads for one person."""
+    from amreview.datapack import slice_tables
+
+    am_id = PERSONA_IDS["crm_neglecter"]
+    split = PackSplit(pack, [am_id]).tables_of(am_id)
+    expected, _ = slice_tables(pack.tables, [am_id])
+    for name, frame in expected.items():
+        as_text = lambda f: f.reset_index(drop=True).astype(object).where(lambda g: g.notna(), None)  # noqa: E731
+        pd.testing.assert_frame_equal(as_text(split[name]), as_text(frame), obj=name)
+
+
+def test_input_json_describes_the_review(pack, config, prepared):
+    data = json.loads((prepared.reviews[PERSONA_IDS["star"]] / INPUT_FILE).read_text())
+    from amreview.review import config_fingerprint
+    import amreview
+
+    assert data["format"] == 1 and data["amreview_version"] == amreview.__version__
+    assert (data["am_id"], data["period"]) == (PERSONA_IDS["star"], PERIOD)
+    assert data["config_fingerprint"] == config_fingerprint(config)
+    assert data["pack"]["fingerprint"] == pack.fingerprint and data["pack"]["has_sales"] is True
+    assert data["pack"]["tables"] == {name: len(frame) for name, frame in pack.tables.items()}
+    assert data["pack"]["first_invoice"] == f"{pack.sales['invoice_date'].min():%Y-%m-%d}T00:00:00"
+
+
+def test_scorecard_rows_round_trip_exactly(card, prepared):
+    am_id = PERSONA_IDS["new_starter"]
+    review = Review.from_input(prepared.reviews[am_id])
+    mine = card.restricted_to([am_id])
+    for name in ("values", "scores", "measures", "overall", "targets", "people", "table"):
+        pd.testing.assert_frame_equal(getattr(review.scorecard, name), getattr(mine, name), obj=name)
+    assert review.scorecard.config == card.config and list(review.scorecard.kpis) == list(card.kpis)
+    assert review.previous is not None and review.previous.values.empty  # not in role last quarter
+
+
+def test_frames_keep_none_and_nan_apart(tmp_path):
+    index = pd.Index(["p", "q", "r"], name="am_id")
+    frame = pd.DataFrame({"label": pd.Series(["a", None, np.nan], dtype=object, index=index),
+                          "x": [1.0, np.nan, 2.0]}, index=index)
+    assert frame["label"].iloc[1] is None
+    write_frame(frame, tmp_path / "f.parquet")
+    back = read_frame(tmp_path / "f.parquet")
+    pd.testing.assert_frame_equal(back, frame)
+    assert back["label"].iloc[1] is None and isinstance(back["label"].iloc[2], float)
+
+
+# --------------------------------------------------------------------------------------------
+# Opening: checks, and the notebook's entry point
+# --------------------------------------------------------------------------------------------
+
+def test_open_review_opens_an_input_or_builds_from_a_pack(prepared, tmp_path):
+    star = PERSONA_IDS["star"]
+    from_input = open_review(str(prepared.reviews[star]), star, PERIOD, "")
+    assert from_input.pack.account_managers["am_id"].tolist() == [star]
+    assert open_review("sample", star, PERIOD).pack.source == "sample"
+
+
+def test_an_input_for_someone_else_or_another_period_or_config_is_refused(prepared, tmp_path):
+    star = PERSONA_IDS["star"]
+    folder = str(prepared.reviews[star])
+    with pytest.raises(ParameterError, match="is for am_id 'AM001', not 'AM002'"):
+        open_review(folder, "AM002", PERIOD)
+    with pytest.raises(ParameterError, match="is for period 2026Q3, not 2026Q2"):
+        open_review(folder, star, "2026Q2")
+    other = tmp_path / "other.toml"
+    from amreview.config import DEFAULT_CONFIG
+    other.write_text(DEFAULT_CONFIG.read_text().replace("fiscal_year_start_month = 1", "fiscal_year_start_month = 4"))
+    with pytest.raises(ParameterError, match="another scorecard config"):
+        open_review(folder, star, PERIOD, str(other))
+    assert open_review(folder, star, PERIOD, str(DEFAULT_CONFIG)).am_id == star  # same settings, other path
+    with pytest.raises(ParameterError, match="not a review input"):
+        read_review_input(next(iter(prepared.teams.values())))
+
+
+def test_preparing_someone_not_in_role_or_a_manager_without_a_team_is_refused(pack, config, card, tmp_path):
+    with pytest.raises(DataError):
+        prepare_reviews(pack, PERIOD, config, tmp_path, ["NOBODY"], card=card)
+    with pytest.raises(DataError):
+        prepare_reviews(pack, "2026Q2", config, tmp_path, [PERSONA_IDS["new_starter"]])
+    with pytest.raises(ParameterError, match="reports to manager 'Nobody'"):
+        prepare_reviews(pack, PERIOD, config, tmp_path, [], ["Nobody"], card=card)
+    with pytest.raises(ParameterError, match="scorecard given"):
+        prepare_reviews(pack, "2026Q2", config, tmp_path, [PERSONA_IDS["star"]], card=card)
+    assert not list(tmp_path.iterdir())  # refused before anything was written
+
+
+# --------------------------------------------------------------------------------------------
+# Team inputs
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("manager", ["Claire Whitfield", "Gareth Lloyd", "Priya Raman"])
+def test_a_team_overview_from_its_input_equals_the_one_from_the_pack(pack, card, prepared, manager):
+    if manager not in prepared.teams:
+        pytest.skip(f"the sample has no manager {manager}")
+    view = team.open_team(str(prepared.teams[manager]), manager, PERIOD, "")
+    assert view.pack_fingerprint == pack.fingerprint
+    assert set(view.card.values.index) == set(team.direct_reports(card, manager))
+    for function in (team.team_scorecard, team.team_totals, team.rating_distribution, team.needs_attention,
+                     team.measure_score_matrix):
+        assert_same(function(card, manager), function(view.card, manager), function.__name__)
+    assert team.team_gm_pct(card, manager) == pytest.approx(team.team_gm_pct(view.card, manager))
+    assert_same(team.rating_boundaries(card), team.rating_boundaries(view.card), "boundaries")
+
+
+def test_every_manager_has_a_team_input(pack, card, prepared):
+    assert sorted(prepared.teams) == team.managers(card) and len(prepared.teams) == 3
+    manager = team.managers(card)[0]
+    from_pack = team.open_team(pack.source, manager, PERIOD)  # a pack: the scorecard computed from it
+    view = team.open_team(str(prepared.teams[manager]), manager, PERIOD)
+    assert from_pack.pack_fingerprint == view.pack_fingerprint == pack.fingerprint
+    assert_same(team.team_scorecard(from_pack.card, manager), team.team_scorecard(view.card, manager), "open_team")
+    with pytest.raises(ParameterError, match="is for manager"):
+        team.open_team(str(next(iter(prepared.teams.values()))), "Someone Else", PERIOD)
+
+
+# --------------------------------------------------------------------------------------------
+# Writing atomically
+# --------------------------------------------------------------------------------------------
+
+def test_an_existing_input_is_replaced_whole_and_no_temporary_folder_is_left(pack, config, card, tmp_path):
+    star = PERSONA_IDS["star"]
+    first = prepare_reviews(pack, PERIOD, config, tmp_path, [star], card=card).reviews[star]
+    (first / "pack" / "stale.parquet").write_bytes(b"left over")
+    (tmp_path / "reviews" / f".{star}.tmp-killed").mkdir()  # a killed run's leftover
+    again = prepare_reviews(pack, PERIOD, config, tmp_path, [star], card=card).reviews[star]
+    assert again == first and not (again / "pack" / "stale.parquet").exists()
+    assert sorted(p.name for p in (tmp_path / "reviews").iterdir()) == [star]
+    assert Review.from_input(again).am_id == star
+
+
+def test_a_failure_while_writing_leaves_the_previous_input(pack, config, card, tmp_path, monkeypatch):
+    star = PERSONA_IDS["star"]
+    folder = prepare_reviews(pack, PERIOD, config, tmp_path, [star], card=card).reviews[star]
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    import amreview.prepare as prepare
+
+    written = []
+    write_table = prepare.pq.write_table
+
+    def fills_the_disk(table, path, *args, **kwargs):  # the fifth file of the input fails
+        written.append(path)
+        if len(written) == 5:
+            raise OSError("disk full")
+        return write_table(table, path, *args, **kwargs)
+
+    monkeypatch.setattr(prepare.pq, "write_table", fills_the_disk)
+    with pytest.raises(OSError, match="disk full"):
+        prepare_reviews(pack, PERIOD, config, tmp_path, [star], card=card)
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before
+    assert sorted(p.name for p in (tmp_path / "reviews").iterdir()) == [star]
+
+
+def test_folder_names_are_safe():
+    assert folder_name("AM001") == "AM001"
+    assert folder_name("Claire Whitfield").startswith("claire-whitfield-")
+    assert "/" not in folder_name("../../etc") and not folder_name("../../etc").startswith(".")
+    assert folder_name("a b") != folder_name("a-b")
+    assert os.sep not in folder_name("x/y")

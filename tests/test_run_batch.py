@@ -1,0 +1,233 @@
+"""Batch runs for a whole organisation: selection, key figures, manifest, resume, a killed run.
+
+The unit tests need no kernel. The runs execute real notebooks through ``amreview run``: one
+small run checks the record it leaves and what ``--resume`` reruns; one 50-review run is killed
+with SIGKILL halfway and resumed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from amreview import manifest as record
+from amreview.datapack import load_pack, write_pack
+from amreview.errors import ParameterError
+from amreview.runner import TEMPORARY_FILE, remove_temporary_files, run_quarterly_reviews, select_account_managers
+from amreview.sample import generate_sample
+from amreview.scaled_sample import scaled_sample
+from amreview.scorecard import build_scorecard
+
+PERIOD = "2026Q3"
+
+
+@pytest.fixture(scope="module")
+def sample_dir(tmp_path_factory) -> Path:
+    return write_pack(generate_sample(), tmp_path_factory.mktemp("sample") / "pack")
+
+
+@pytest.fixture(scope="module")
+def card(sample_dir):
+    return build_scorecard(load_pack(sample_dir), PERIOD)
+
+
+# --------------------------------------------------------------------------------------------
+# Selection
+# --------------------------------------------------------------------------------------------
+
+def test_selection_by_manager_team_and_id_is_a_union(card):
+    table = card.table
+    by_manager = select_account_managers(table, managers=["Priya Raman"])
+    assert set(by_manager["am_id"]) == set(table.loc[table["manager"] == "Priya Raman", "am_id"])
+    by_team = select_account_managers(table, teams=["Midlands & North"])
+    assert set(by_team["am_id"]) == set(table.loc[table["team"] == "Midlands & North", "am_id"])
+    both = select_account_managers(table, am_ids=["AM001"], teams=["Midlands & North"])
+    assert set(both["am_id"]) == set(by_team["am_id"]) | {"AM001"}
+    assert len(select_account_managers(table)) == len(table) == 15
+
+
+def test_an_unknown_name_is_an_error_listing_the_known_ones(card):
+    with pytest.raises(ParameterError) as caught:
+        select_account_managers(card.table, managers=["Priya Ramen"], teams=["Nowhere"], am_ids=["AM999"])
+    message = str(caught.value)
+    assert "manager Priya Ramen (known: Claire Whitfield, Gareth Lloyd, Priya Raman)" in message
+    assert "team Nowhere (known: London & South East, Midlands & North, Public Sector)" in message
+    assert "am_id AM999" in message
+
+
+# --------------------------------------------------------------------------------------------
+# Fingerprints, key figures, manifest
+# --------------------------------------------------------------------------------------------
+
+def test_input_fingerprint_ignores_key_order_and_sees_every_value():
+    inputs = {"pack": "p", "config": "c", "parameters": {"am_id": "AM001", "period": PERIOD}}
+    same = {"parameters": {"period": PERIOD, "am_id": "AM001"}, "config": "c", "pack": "p"}
+    assert record.input_fingerprint(inputs) == record.input_fingerprint(same)
+    for changed in ({**inputs, "pack": "q"}, {**inputs, "parameters": {"am_id": "AM002", "period": PERIOD}}):
+        assert record.input_fingerprint(changed) != record.input_fingerprint(inputs)
+
+
+def test_key_figures_carry_the_persons_scorecard_row(card, tmp_path):
+    row = card.table.set_index("am_id").loc["AM003"].to_dict() | {"am_id": "AM003"}
+    figures = record.key_figures(row, list(card.config.measures), list(card.config.benchmark_kpis), "f" * 64,
+                                 {"html": "AM003.html"})
+    path = tmp_path / "AM003.json"
+    record.write_json_atomic(path, figures)
+    back = json.loads(path.read_text())
+    values = card.values.loc["AM003"]
+    assert back["am_id"] == "AM003" and back["period"] == PERIOD and back["name"] == row["name"]
+    assert back["figures"]["revenue"] == pytest.approx(values["revenue"])
+    assert back["figures"]["gross_margin"] == pytest.approx(values["revenue"] - values["cost"])
+    assert back["overall"]["score"] == pytest.approx(card.overall.at["AM003", "overall_score"])
+    assert back["overall"]["rating"] == card.overall.at["AM003", "overall_rating"]
+    for measure in card.config.measures:
+        expected = card.measures.at["AM003", measure]
+        assert back["measure_scores"][measure] == (None if pd.isna(expected) else pytest.approx(expected))
+    # one person only: no other account manager's id or name anywhere in the file
+    others = card.people.drop(index="AM003")
+    text = path.read_text()
+    assert not [x for x in list(others.index) + list(others["name"]) if x in text]
+
+
+def test_is_current_needs_the_same_fingerprint_and_every_document(tmp_path):
+    (tmp_path / "AM1.html").write_text("<html></html>")
+    path = tmp_path / "AM1.json"
+    record.write_json_atomic(path, {"input_fingerprint": "abc", "documents": {"html": "AM1.html", "pdf": "AM1.pdf"}})
+    assert not record.is_current(path, "abc")  # the PDF is missing
+    (tmp_path / "AM1.pdf").write_bytes(b"%PDF")
+    assert record.is_current(path, "abc")
+    assert not record.is_current(path, "abd")
+    path.write_text("{not json")
+    assert not record.is_current(path, "abc")
+
+
+def test_plain_turns_missing_values_into_null():
+    assert record.plain({"a": float("nan"), "b": pd.NA, "c": [pd.NaT, 1.5], "d": pd.Timestamp("2026-07-01")}) == {
+        "a": None, "b": None, "c": [None, 1.5], "d": "2026-07-01T00:00:00"}
+
+
+def test_only_temporary_files_of_atomic_writes_are_swept(tmp_path):
+    temporary = [".AM001.html.123-0123456789ab.tmp", ".AM001.ipynb.77-abcdefabcdef.partial.ipynb"]
+    kept = ["AM001.html", ".hidden", "AM001.json", ".AM001.html.tmp"]
+    for name in temporary + kept:
+        (tmp_path / name).write_text("x")
+    assert all(TEMPORARY_FILE.match(n) for n in temporary)
+    removed = remove_temporary_files(tmp_path)
+    assert sorted(p.name for p in removed) == sorted(temporary)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept)
+
+
+# --------------------------------------------------------------------------------------------
+# A real run: the record it leaves, and what --resume reruns
+# --------------------------------------------------------------------------------------------
+
+def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_changed(sample_dir, card, tmp_path):
+    out = tmp_path / "reports"
+    am_ids = ["AM001", "AM005"]
+    first = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False)
+    assert not first.failed, first.describe()
+    folder = out / PERIOD
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["format"] == record.MANIFEST_FORMAT and manifest["period"] == PERIOD
+    reviews = {e["key"]: e for e in manifest["reviews"]}
+    teams = sorted(k for k, e in reviews.items() if e["kind"] == "team_overview")
+    assert teams == ["team-claire-whitfield", "team-priya-raman"]  # AM001's and AM005's managers
+    assert manifest["totals"]["reviews"] == 2 and manifest["totals"]["reviews_ok"] == 2
+    assert manifest["totals"]["team_overviews_ok"] == 2 and manifest["finished"]
+    for am_id in am_ids:
+        entry = reviews[am_id]
+        assert entry["status"] == "ok" and entry["error"] is None and entry["seconds"] > 0
+        assert entry["started"] and entry["parameters"] == {"am_id": am_id, "period": PERIOD, "config": ""}
+        assert entry["outputs"] == {"html": f"{am_id}.html", "notebook": f"{am_id}.ipynb",
+                                    "key_figures": f"{am_id}.json", **({"log": entry["outputs"]["log"]}
+                                                                        if "log" in entry["outputs"] else {})}
+        figures = json.loads((folder / f"{am_id}.json").read_text())
+        assert figures["input_fingerprint"] == entry["input_fingerprint"]
+        assert figures["figures"]["revenue"] == pytest.approx(card.values.at[am_id, "revenue"])
+        assert figures["overall"]["rating"] == card.overall.at[am_id, "overall_rating"]
+    assert not (folder / ".inputs").exists()  # inputs of finished reviews are removed
+    index = (folder / "index.html").read_text()
+    assert "2 ok, 0 failed" in index and reviews["AM001"]["started"].replace("T", " ")[:19] in index
+
+    stamps = {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.is_file()}
+    second = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True)
+    assert {r.status for r in second.results + second.team_results} == {"unchanged"}
+    for name in ("AM001.html", "AM005.html", "AM001.json", "team-priya-raman.html"):
+        assert (folder / name).stat().st_mtime_ns == stamps[name]
+    assert "2 of 2 reviews written" in second.describe() and "(2 unchanged, not rerun)" in second.describe()
+    assert "unchanged since an earlier run" in (folder / "index.html").read_text()
+
+    (folder / "AM005.html").unlink()  # a lost document is rerun; the other stays
+    third = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True)
+    assert {r.key: r.status for r in third.results} == {"AM001": "unchanged", "AM005": "ok"}
+    assert (folder / "AM005.html").is_file()
+    config = tmp_path / "mine.toml"  # new inputs (another config) rerun everything
+    config.write_text((Path(__file__).resolve().parents[1] / "amreview" / "default_scorecard.toml").read_text()
+                      .replace("Outstanding", "Exceptional"))
+    fourth = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True,
+                                   config=config)
+    assert {r.status for r in fourth.results + fourth.team_results} == {"ok"}
+
+
+# --------------------------------------------------------------------------------------------
+# SIGKILL halfway, then --resume
+# --------------------------------------------------------------------------------------------
+
+def _complete(path: Path) -> bool:
+    if path.suffix == ".html":
+        return path.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    if path.suffix == ".json":
+        return record.read_json(path) is not None
+    if path.suffix == ".ipynb":
+        nbformat.read(path, as_version=4)
+        return True
+    return True
+
+
+def test_a_run_killed_halfway_is_completed_by_resume_without_partial_documents(tmp_path):
+    pack = write_pack(scaled_sample(50, 60_000), tmp_path / "pack", "parquet")
+    out = tmp_path / "reports"
+    folder = out / PERIOD
+    command = [sys.executable, "-m", "amreview", "run", "--data", str(pack), "--period", PERIOD, "--out", str(out),
+               "--jobs", "2", "--quiet"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 300
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            done = [p for p in folder.glob("*.json") if p.name != "manifest.json"] if folder.is_dir() else []
+            if len(done) >= 20:
+                break
+            time.sleep(0.2)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # the runner, its workers and their kernels, at once
+        process.communicate()
+    assert process.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    before = {p.stem for p in folder.glob("AM*.json")} | {p.stem for p in folder.glob("R*.json")}
+    assert 20 <= len(before) < 50
+    for path in folder.iterdir():  # every visible document is whole
+        if path.is_file() and not path.name.startswith("."):
+            assert _complete(path), path
+    stamps = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.html")}
+
+    resumed = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    manifest = json.loads((folder / "manifest.json").read_text())
+    statuses = {e["key"]: e["status"] for e in manifest["reviews"] if e["kind"] == "review"}
+    assert len(statuses) == 50
+    assert {k for k, s in statuses.items() if s == "unchanged"} == before  # finished ones are not rerun
+    assert {k for k, s in statuses.items() if s == "ok"} == set(statuses) - before
+    for key in before:
+        assert (folder / f"{key}.html").stat().st_mtime_ns == stamps[f"{key}.html"]
+    for key in statuses:
+        assert _complete(folder / f"{key}.html") and _complete(folder / f"{key}.json")
+    leftovers = [p.name for p in folder.rglob("*") if TEMPORARY_FILE.match(p.name)]
+    assert not leftovers and not (folder / ".inputs").exists()
