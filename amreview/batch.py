@@ -248,9 +248,11 @@ class _ExecutionProbe:
     injected: list[int] = field(default_factory=list)  # indices of papermill's injected cells
     kernel_manager: type | None = None  # papermill's kernel_manager_class (see amreview.kernels)
     logged: bool = False  # the kernel's output goes to a log file
+    notebook: Any = None  # the notebook being executed (its outputs so far)
 
-    def on_notebook_start(self, **_: Any) -> None:
+    def on_notebook_start(self, notebook: Any = None, **_: Any) -> None:
         self.kernel_ready = True
+        self.notebook = notebook
 
     def on_cell_start(self, cell: Any, cell_index: int, **_: Any) -> None:
         self.cell_index = cell_index
@@ -432,6 +434,7 @@ def _run_notebook(
             try:
                 nb = _papermill_execute(job, output, probe)
             except Exception as exc:
+                _keep_partial_notebook(probe, output)
                 if deadline.expired:
                     return None, _timeout_error(job, probe, timeout)
                 if probe.kernel_ready or attempt == KERNEL_START_ATTEMPTS:
@@ -444,6 +447,19 @@ def _run_notebook(
                 return None, _timeout_error(job, probe, timeout)
             return nb, None
     raise AssertionError("unreachable")
+
+
+def _keep_partial_notebook(probe: _ExecutionProbe, output: Path) -> None:
+    """Write the notebook as far as it ran when the run stopped without papermill writing it
+    (a dead or killed kernel; a failing cell papermill writes itself), for inspection."""
+    if probe.notebook is None or output.exists():
+        return
+    import nbformat
+
+    try:
+        nbformat.write(probe.notebook, str(output))
+    except Exception:  # noqa: BLE001 - the review failed already; its error is what matters
+        output.unlink(missing_ok=True)
 
 
 def _timeout_error(job: ReviewJob, probe: _ExecutionProbe, timeout: float | None) -> ReviewExecutionError:
@@ -469,6 +485,9 @@ def _papermill_execute(job: ReviewJob, output: Path, probe: _ExecutionProbe) -> 
         kernel_name=KERNEL_NAME,
         progress_bar=False,
         log_output=False,
+        # Written once at the end (papermill otherwise rewrites the whole notebook twice a cell:
+        # ~0.6 s a review); a run that stops early keeps what ran (_keep_partial_notebook).
+        request_save_on_cell_execute=False,
         cwd=Path(job.notebook).resolve().parent,
         start_timeout=KERNEL_START_TIMEOUT,
         execution_timeout=None,  # the review's deadline (_Deadline) limits every cell too

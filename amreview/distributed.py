@@ -14,9 +14,11 @@ What the cluster must share with the submitting machine
   the log folder are made absolute here, against this process's working directory (a worker
   has its own); paths inside ``parameters`` are passed as they are, so give them absolute
   (the runner does).
-* **The pack.** Each notebook loads the pack itself: a folder on the shared filesystem, a SQL
-  database every worker can reach (``postgresql+psycopg://...``; the password in
-  ``PGPASSWORD`` or ``~/.pgpass`` on the workers), or the built-in ``sample``.
+* **The pack.** With ``amreview run``, each notebook reads its *prepared input* (written by
+  the submitting machine under the output folder), not the pack: the pack itself is read on the
+  submitting machine only. Jobs of your own that name a pack in their parameters need it where
+  every worker can read it (a shared folder, or a SQL database; a password in ``PGPASSWORD`` or
+  ``~/.pgpass`` on the workers).
 * **The software.** Workers unpickle the job function by reference: they need amreview (the
   same version), papermill, nbconvert and a ``python3`` Jupyter kernel — e.g. the same virtual
   environment on the shared filesystem.

@@ -399,6 +399,12 @@ def _template_main(fd: int) -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a kernel that needs it will raise the error itself
             pass
+    try:
+        from amreview.schemas import build_schemas
+
+        build_schemas()  # library state only (pandera's schema objects); no person's data
+    except Exception:  # noqa: BLE001 - a kernel that validates will raise the error itself
+        pass
     channel = socket.socket(fileno=fd)
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)

@@ -213,6 +213,14 @@ OPTIONAL_TABLES: dict[str, type[_Table]] = {
 
 SCHEMAS: dict[str, type[_Table]] = {**REQUIRED_TABLES, **OPTIONAL_TABLES}
 
+
+def build_schemas() -> None:
+    """Build every table's pandera schema now. pandera builds a model's schema on first use and
+    imports its optional backends then (with dask installed, ~0.6 s): the kernel template calls
+    this once, so a review's kernel does not pay it."""
+    for model in SCHEMAS.values():
+        model.to_schema()
+
 # (table, column, referenced table, referenced column): every non-empty value of the column
 # must exist in the referenced column, when both tables are in the pack.
 REFERENCES: list[tuple[str, str, str, str]] = [

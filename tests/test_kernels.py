@@ -184,18 +184,19 @@ def test_the_deadline_covers_a_cell_that_sleeps_too_long(tmp_path):
                               "import time\nif who == 'AM1':\n    time.sleep(120)", "print('done', who)")
 
     warm, first, second = run_reviews([job(tmp_path, notebook, key) for key in ("AM0", "AM1", "AM2")], n_jobs=1,
-                                      timeout=4, progress=False, kernel_mode="fork")
+                                      timeout=8, progress=False, kernel_mode="fork")
 
     assert warm.status == "ok"
     assert first.status == "failed"
     assert (first.error.ename, first.error.cell_index) == ("TimeoutError", 2)
-    assert "longer than 4 s (whole notebook" in first.error.evalue
+    assert "longer than 8 s (whole notebook" in first.error.evalue
     assert "while this cell was running" in first.error.evalue
-    assert first.seconds < 10
+    assert first.seconds < 20
     assert second.status == "ok" and (4, "stream", "done AM2\n") in outputs(second)
 
 
 def test_the_deadline_covers_a_kernel_that_cannot_shut_down(tmp_path):
+    # (4 s: under jupyter_client's own 5 s wait for a shutdown, so only the deadline can end it.)
     # After its last cell the kernel ignores SIGTERM and waits for a thread that never ends:
     # only the deadline's SIGKILL (or jupyter_client's, 5 s after the shutdown request) ends it.
     notebook = write_notebook(
@@ -211,5 +212,5 @@ def test_the_deadline_covers_a_kernel_that_cannot_shut_down(tmp_path):
     assert first.status == "failed" and first.html is None
     assert (first.error.ename, first.error.cell_index) == ("TimeoutError", None)
     assert "after the last cell ran" in first.error.evalue
-    assert first.seconds < 8
+    assert first.seconds < 20
     assert second.status == "ok" and second.html.is_file()

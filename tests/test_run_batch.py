@@ -198,7 +198,7 @@ def test_a_run_killed_halfway_is_completed_by_resume_without_partial_documents(t
     out = tmp_path / "reports"
     folder = out / PERIOD
     command = [sys.executable, "-m", "amreview", "run", "--data", str(pack), "--period", PERIOD, "--out", str(out),
-               "--jobs", "2", "--quiet"]
+               "--jobs", "2", "--quiet", "--no-team-overviews"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 300
     try:
