@@ -558,7 +558,10 @@ def _number(value) -> float:
 
 
 def _short_time(stamp: str | None) -> str:
-    return "" if not stamp else str(stamp).replace("T", " ")[:19]
+    """``2026-11-27T08:10:43+00:00`` → ``27 Nov 08:10:43`` (UTC, as the manifest records it)."""
+    if not stamp:
+        return ""
+    return pd.Timestamp(stamp).strftime("%d %b %H:%M:%S")
 
 
 def team_overview_items(card: pd.DataFrame, stems: dict[str, str], results: list[ReviewResult],

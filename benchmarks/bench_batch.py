@@ -107,7 +107,9 @@ def review_memory(pack: Path, am_id: str, work: Path) -> dict:
         "from amreview.datapack import load_pack\nfrom amreview.prepare import prepare_reviews\n"
         "from amreview.config import load_config\nfrom pathlib import Path\n"
         f"prepare_reviews(load_pack({str(pack)!r}), {PERIOD!r}, load_config(), Path({str(work)!r}), [{am_id!r}])")
-    review = measured(ONE_REVIEW.format(input=str(work / am_id), am_id=am_id, period=PERIOD))
+    from amreview.prepare import folder_name
+
+    review = measured(ONE_REVIEW.format(input=str(work / "reviews" / folder_name(am_id)), am_id=am_id, period=PERIOD))
     return {"prepare": prepare, "review": review}
 
 
@@ -117,7 +119,15 @@ def main() -> None:
     parser.add_argument("--naive", type=int, default=200, help="reviews timed in the naive loop (the first N)")
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "bench-batch")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--skip-batch", action="store_true", help="only the memory of one review")
     args = parser.parse_args()
+    if not args.skip_batch:
+        batch(args)
+    if not args.skip_memory:
+        memory(args)
+
+
+def batch(args: argparse.Namespace) -> None:
 
     pack = make_pack(args.work / f"pack-{args.ams}", args.ams, LINES_PER_AM * args.ams)
     people = am_ids(pack, args.naive)
@@ -138,12 +148,15 @@ def main() -> None:
         print(f"| {label} | {n} | {seconds:.2f} | {ratio:.1f}× |")
     print(f"\n(amreview: {one['seconds']:.0f} s and {two['seconds']:.0f} s in all, of which each review's own "
           f"notebook and documents took {one['review_seconds']:.2f} s and {two['review_seconds']:.2f} s)")
-    if args.skip_memory:
-        return
+
+
+def memory(args: argparse.Namespace) -> None:
     print("\n| pack | peak memory of one review | preparing the inputs (once per run) |")
     print("|---|---|---|")
     for n_lines in (100_000, 10_000_000):
-        big = make_pack(args.work / f"pack-1000-{n_lines}", 1000, n_lines)
+        cached = ROOT / "build" / "bench-pack" / f"1000ams-{n_lines}lines"  # bench_scorecard.py's pack
+        big = cached if (cached / "sales.parquet").exists() else make_pack(args.work / f"pack-1000-{n_lines}", 1000,
+                                                                             n_lines)
         with tempfile.TemporaryDirectory(dir=args.work) as scratch:
             result = review_memory(big, am_ids(big, 1)[0], Path(scratch))
         print(f"| 1,000 AMs, {n_lines:,} lines | {result['review']['peak_mb']:.0f} MB "

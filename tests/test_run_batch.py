@@ -7,6 +7,7 @@ with SIGKILL halfway and resumed.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import signal
@@ -26,6 +27,7 @@ from amreview.runner import TEMPORARY_FILE, remove_temporary_files, run_quarterl
 from amreview.sample import generate_sample
 from amreview.scaled_sample import scaled_sample
 from amreview.scorecard import build_scorecard
+from tests.test_privacy import ACCOUNT_TABLES, leaks
 
 PERIOD = "2026Q3"
 
@@ -155,8 +157,13 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
         assert figures["figures"]["revenue"] == pytest.approx(card.values.at[am_id, "revenue"])
         assert figures["overall"]["rating"] == card.overall.at[am_id, "overall_rating"]
     assert not (folder / ".inputs").exists()  # inputs of finished reviews are removed
+    pack = load_pack(sample_dir)  # the documents the notebooks made name no one else
+    touched = _touched(pack)
+    for am_id in am_ids:
+        assert leaks(html.unescape((folder / f"{am_id}.html").read_text()), am_id, pack, touched) == {}
     index = (folder / "index.html").read_text()
-    assert "2 ok, 0 failed" in index and reviews["AM001"]["started"].replace("T", " ")[:19] in index
+    started = pd.Timestamp(reviews["AM001"]["started"])
+    assert "2 ok, 0 failed" in index and started.strftime("%d %b %H:%M:%S") in index
 
     stamps = {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.is_file()}
     second = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True)
@@ -181,6 +188,11 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
 # --------------------------------------------------------------------------------------------
 # SIGKILL halfway, then --resume
 # --------------------------------------------------------------------------------------------
+
+def _touched(pack) -> dict[str, set[str]]:
+    frames = [pack[t][["am_id", "account_id"]] for t in ACCOUNT_TABLES] + [pack["accounts"][["am_id", "account_id"]]]
+    return pd.concat(frames).dropna().drop_duplicates().groupby("am_id")["account_id"].agg(set).to_dict()
+
 
 def _complete(path: Path) -> bool:
     if path.suffix == ".html":
