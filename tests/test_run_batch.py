@@ -243,3 +243,99 @@ def test_a_run_killed_halfway_is_completed_by_resume_without_partial_documents(t
         assert _complete(folder / f"{key}.html") and _complete(folder / f"{key}.json")
     leftovers = [p.name for p in folder.rglob("*") if TEMPORARY_FILE.match(p.name)]
     assert not leftovers and not (folder / ".inputs").exists()
+
+
+def test_resume_reruns_the_failed_review_and_keeps_the_finished_one(sample_dir, tmp_path):
+    from amreview.runner import REVIEW_NOTEBOOK
+
+    marker = tmp_path / "export-is-corrupt"
+    marker.write_text("x")
+    notebook = nbformat.read(REVIEW_NOTEBOOK, as_version=4)
+    notebook.cells.insert(2, nbformat.v4.new_code_cell(
+        f'import os\nif am_id == "AM002" and os.path.exists({str(marker)!r}):\n'
+        '    raise RuntimeError("the CRM export for this person is corrupt")'))
+    broken = tmp_path / "review.ipynb"
+    nbformat.write(notebook, broken)
+    out = tmp_path / "reports"
+    folder = out / PERIOD
+    first = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=["AM001", "AM002"], progress=False,
+                                  notebook=broken, team_overviews=False)
+    assert {r.key: r.status for r in first.results} == {"AM001": "ok", "AM002": "failed"}
+    entry = {e["key"]: e for e in json.loads((folder / "manifest.json").read_text())["reviews"]}["AM002"]
+    assert entry["error"]["am_id"] == "AM002" and entry["error"]["cell"] == 2
+    assert entry["error"]["error"] == "RuntimeError" and "corrupt" in entry["error"]["message"]
+    assert not (folder / "AM002.json").exists() and (folder / "AM002.ipynb").is_file()  # kept for inspection
+    assert (folder / ".inputs" / "reviews" / "AM002").is_dir()  # and so is its input
+    index = (folder / "index.html").read_text()
+    assert "1 ok, 1 failed" in index and "the CRM export for this person is corrupt" in index
+
+    marker.unlink()  # the export is fixed: resume reruns the failed review only
+    stamp = (folder / "AM001.html").stat().st_mtime_ns
+    second = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=["AM001", "AM002"], progress=False,
+                                   notebook=broken, team_overviews=False, resume=True)
+    assert {r.key: r.status for r in second.results} == {"AM001": "unchanged", "AM002": "ok"}
+    assert (folder / "AM001.html").stat().st_mtime_ns == stamp
+    assert (folder / "AM002.html").is_file() and (folder / "AM002.json").is_file()
+    assert not (folder / ".inputs").exists()
+
+
+def test_a_second_run_on_the_same_folder_is_refused_while_one_is_writing(tmp_path):
+    from amreview.runner import _run_lock
+
+    folder = tmp_path / "reports" / PERIOD
+    folder.mkdir(parents=True)
+    with _run_lock(folder):
+        with pytest.raises(ParameterError, match="another amreview run is writing to"):
+            run_quarterly_reviews("sample", PERIOD, tmp_path / "reports", progress=False)
+    with _run_lock(folder):  # released: the next run may take it
+        pass
+
+
+def test_the_run_command_passes_selection_resume_and_executor(monkeypatch, tmp_path):
+    import amreview.runner
+    from amreview.cli import main
+
+    calls = []
+
+    class Summary:
+        failed = []
+
+        def describe(self):
+            return "described"
+
+    monkeypatch.setattr(amreview.runner, "run_quarterly_reviews", lambda *a, **k: calls.append(k) or Summary())
+    main(["run", "--data", "sample", "--period", PERIOD, "--out", str(tmp_path), "--manager", "Priya Raman",
+          "--team", "Public Sector", "--team", "Midlands & North", "--resume", "--no-team-overviews",
+          "--executor", "dask", "--scheduler", "tcp://127.0.0.1:8786", "--timeout", "90", "--quiet"])
+    [kwargs] = calls
+    assert kwargs["managers"] == ["Priya Raman"] and kwargs["teams"] == ["Public Sector", "Midlands & North"]
+    assert kwargs["resume"] is True and kwargs["team_overviews"] is False and kwargs["timeout"] == 90
+    assert kwargs["executor"] == "dask" and kwargs["scheduler"] == "tcp://127.0.0.1:8786"
+    assert kwargs["progress"] is False and kwargs["am_ids"] is None
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--executor", "dask"], "--executor dask needs --scheduler"),
+    (["--scheduler", "tcp://127.0.0.1:8786"], "--scheduler is only used with --executor dask"),
+])
+def test_the_run_command_refuses_a_half_given_cluster(arguments, message, tmp_path, capsys):
+    from amreview.cli import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["run", "--data", "sample", "--period", PERIOD, "--out", str(tmp_path), *arguments])
+    assert caught.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_the_scaled_sample_is_a_valid_pack_of_distinct_people(tmp_path):
+    from amreview.cli import main
+
+    main(["sample", "--out", str(tmp_path / "pack"), "--account-managers", "20", "--lines", "5000",
+          "--format", "parquet"])
+    pack = load_pack(tmp_path / "pack")  # validated: ids and references hold
+    people = pack.account_managers
+    assert len(people) == 20 and len(pack.sales) == 5000
+    assert people["am_id"].is_unique and people["name"].is_unique and people["email"].is_unique
+    assert pack["accounts"]["name"].is_unique
+    second = people[people["am_id"].str.startswith("R001-")]
+    assert len(second) == 5 and second["manager"].str.endswith(" #1").all()
+    assert set(pack.sales["am_id"]) <= set(people["am_id"])
