@@ -45,7 +45,7 @@ demo: reviews scorecard
 	@echo "Scorecard: $(abspath $(REPORTS))/$(PERIOD)/scorecard.xlsx"
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 # JupyterLab on notebooks/; the notebooks open on the built-in sample pack. Jupyter refuses
 # to run as root unless told (containers, CI).

@@ -413,7 +413,7 @@ def _normalise(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 
     Vectorised: packs of ten million lines pass through here.
     """
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # columns are replaced, never changed in place (copy-on-write)
     for column, kind in kinds_of(table).items():
         if column not in frame.columns:
             continue

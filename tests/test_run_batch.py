@@ -205,6 +205,7 @@ def _complete(path: Path) -> bool:
     return True
 
 
+@pytest.mark.xdist_group("heavy_batch")  # not beside the Dask tests: see tests/test_distributed.py
 def test_a_run_killed_halfway_is_completed_by_resume_without_partial_documents(tmp_path):
     pack = write_pack(scaled_sample(50, 60_000), tmp_path / "pack", "parquet")
     out = tmp_path / "reports"
