@@ -85,7 +85,6 @@ import sys
 import threading
 import time
 import urllib.parse
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -93,6 +92,7 @@ from pathlib import Path
 from typing import Any
 
 from amreview.errors import ParameterError, ReviewExecutionError
+from amreview.files import temporary_sibling, write_text_atomic
 from amreview.pdf import css_string
 
 STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style>", re.S)  # see without_repeated_styles
@@ -293,7 +293,7 @@ def _execute_checked(job: ReviewJob, timeout: float | None, log_dir: Path | None
     started = time.perf_counter()
     ipynb, html, pdf = _output_paths(job.output_stem)
     log = None if log_dir is None else Path(log_dir) / f"{job.key}.log"
-    partial = _temporary_sibling(ipynb, ".partial.ipynb")  # papermill wants an .ipynb name
+    partial = temporary_sibling(ipynb, ".partial.ipynb")  # papermill wants an .ipynb name
     try:
         ipynb.parent.mkdir(parents=True, exist_ok=True)
         if log is not None:
@@ -309,7 +309,7 @@ def _execute_checked(job: ReviewJob, timeout: float | None, log_dir: Path | None
                 from amreview.pdf import html_to_pdf
 
                 html_to_pdf(page, pdf, header=job.title)
-            _write_text_atomic(html, page)
+            write_text_atomic(html, page)
     except Exception as exc:  # nbconvert, WeasyPrint, a full disk, ...: still one job's failure
         error = _execution_error(job, exc, None)
     finally:
@@ -520,26 +520,6 @@ def _settle_notebook(partial: Path, ipynb: Path) -> None:
         os.replace(partial, ipynb)
     else:
         ipynb.unlink(missing_ok=True)
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temporary_sibling(path, ".tmp")
-    try:
-        with tmp.open("x", encoding="utf-8") as handle:  # not mkstemp: keep umask permissions
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _temporary_sibling(path: Path, suffix: str) -> Path:
-    """A hidden, unique name in ``path``'s folder: os.replace is atomic within one file system."""
-    return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}{suffix}")
 
 
 # --------------------------------------------------------------------------- many reviews
@@ -841,7 +821,7 @@ def write_index(
         overviews=listed,
         overviews_title=overviews_title,
     )
-    _write_text_atomic(path, html)
+    write_text_atomic(path, html)
 
 
 def _index_row(

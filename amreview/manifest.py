@@ -29,8 +29,6 @@ import hashlib
 import importlib.resources
 import json
 import math
-import os
-import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,6 +37,7 @@ from typing import Any
 import pandas as pd
 
 import amreview
+from amreview.files import atomic_file
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "amreview-manifest/1"
@@ -106,19 +105,9 @@ def plain(value: Any) -> Any:
 
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write ``data`` as JSON to ``path``: a temporary sibling, flushed to disk, then renamed."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        with tmp.open("x", encoding="utf-8") as handle:
-            json.dump(plain(data), handle, indent=1, ensure_ascii=False, allow_nan=False)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as handle:
+        json.dump(plain(data), handle, indent=1, ensure_ascii=False, allow_nan=False)
+        handle.write("\n")
 
 
 def read_json(path: Path) -> Any | None:

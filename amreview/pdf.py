@@ -17,9 +17,9 @@ anything outside itself is an error, never a silent network request or a missing
 from __future__ import annotations
 
 import logging
-import os
-import uuid
 from pathlib import Path
+
+from amreview.files import atomic_file
 
 ALLOWED_SCHEMES = frozenset({"data"})
 _SAFE_CSS_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")
@@ -48,17 +48,8 @@ def html_to_pdf(html: str, path: str | Path, header: str | None = None) -> Path:
     """
     path = Path(path)
     document = render_pages(html, header)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        with tmp.open("xb") as handle:
-            document.write_pdf(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_file(path, "xb") as handle:
+        document.write_pdf(handle)
     return path
 
 

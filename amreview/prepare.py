@@ -470,17 +470,24 @@ def _kpis(names: dict[str, list[str]]) -> dict[str, Kpi]:
             for n, w in names.items()}
 
 
+def _open_input(folder: Path, kind: str, key: str, given: str | None, period, config
+                ) -> tuple[dict, ScorecardConfig, Quarter, Scorecard]:
+    """An input's header (checked against what the caller expects), its config, quarter and
+    scorecard rows: what review and team inputs have in common."""
+    data = _read_header(folder, kind)
+    _check(data, folder, kind, key, given, period, config)
+    settings = _config(data)
+    quarter = Quarter.parse(data["period"], settings.fiscal_year_start_month)
+    return data, settings, quarter, read_scorecard(folder / SCORECARD_FILE, quarter, settings, _kpis(data["kpis"]))
+
+
 def read_review_input(folder: str | Path, am_id: str | None = None, period: Quarter | str | None = None,
                       config: ScorecardConfig | str | Path | None = None) -> Review:
     """The :class:`~amreview.review.Review` held by the review input ``folder``; with ``am_id``,
     ``period`` or ``config`` given, a :class:`~amreview.errors.ParameterError` unless the input
     is that review (the config compared by fingerprint)."""
     folder = Path(folder)
-    data = _read_header(folder, "review")
-    _check(data, folder, "review", "am_id", am_id, period, config)
-    settings = _config(data)
-    quarter = Quarter.parse(data["period"], settings.fiscal_year_start_month)
-    card = read_scorecard(folder / SCORECARD_FILE, quarter, settings, _kpis(data["kpis"]))
+    data, settings, quarter, card = _open_input(folder, "review", "am_id", am_id, period, config)
     previous = None
     if data["previous_kpis"] is not None:
         previous = read_scorecard(folder / PREVIOUS_FILE, quarter.previous(), settings, _kpis(data["previous_kpis"]))
@@ -506,10 +513,5 @@ def read_team_input(folder: str | Path, manager: str | None = None, period: Quar
                     config: ScorecardConfig | str | Path | None = None) -> TeamInput:
     """The :class:`TeamInput` held by the team input ``folder`` (checked like
     :func:`read_review_input`)."""
-    folder = Path(folder)
-    data = _read_header(folder, "team")
-    _check(data, folder, "team", "manager", manager, period, config)
-    settings = _config(data)
-    quarter = Quarter.parse(data["period"], settings.fiscal_year_start_month)
-    card = read_scorecard(folder / SCORECARD_FILE, quarter, settings, _kpis(data["kpis"]))
+    data, _, _, card = _open_input(Path(folder), "team", "manager", manager, period, config)
     return TeamInput(manager=data["manager"], card=card, pack_fingerprint=data["pack"]["fingerprint"])

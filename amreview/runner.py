@@ -51,6 +51,7 @@ from amreview.batch import ReviewJob, ReviewResult, run_reviews, write_index
 from amreview.config import ScorecardConfig, load_config
 from amreview.datapack import content_fingerprint, load_pack, resolve_source
 from amreview.errors import ParameterError
+from amreview.files import TEMPORARY_FILE
 from amreview.periods import Quarter
 from amreview.render import attainment_pct, money, pct, score_text
 from amreview.review import config_fingerprint
@@ -64,8 +65,6 @@ INPUTS_FOLDER = ".inputs"  # review inputs, under <out>/<period>/
 LOCK_FILE = ".lock"  # held by the run writing to <out>/<period>/
 LOGS_FOLDER = "logs"  # per-review kernel logs, under <out>/<period>/
 EXECUTORS = ("local", "dask")
-# Temporary files of amreview's atomic writes (see batch and manifest): ".<name>.<pid>-<hex>.<tmp|partial.ipynb>"
-TEMPORARY_FILE = re.compile(r"^\..+\.\d+-[0-9a-f]{12}(\.tmp|\.partial\.ipynb)$")
 
 
 @dataclass
@@ -192,12 +191,14 @@ class Planned:
             documents["pdf"] = f"{name}.pdf"
         return documents
 
-    def is_current(self) -> bool:
-        """Whether the documents of these exact inputs are all there (see ``resume``)."""
+    def is_current(self, previous: dict[str, dict]) -> bool:
+        """Whether the documents of these exact inputs are all there (see ``resume``): a
+        review's key-figures file says so; a team overview's entry in the ``previous`` run's
+        manifest does."""
         if self.kind == "review":
             return record.is_current(self.figures_path, self.fingerprint)
         folder = Path(self.job.output_stem).parent
-        entry = _previous_entries(folder).get(self.job.key)
+        entry = previous.get(self.job.key)
         return (entry is not None and entry.get("status") in ("ok", "unchanged")
                 and entry.get("input_fingerprint") == self.fingerprint
                 and all((folder / name).is_file() for name in self.documents().values()))
@@ -211,7 +212,8 @@ def _previous_entries(folder: Path) -> dict[str, dict]:
 
 
 def _plan(kind: str, subject: str, job: ReviewJob, shared_inputs: dict, parameters: dict) -> Planned:
-    inputs = {**shared_inputs, "notebook": record.file_sha256(job.notebook), "parameters": parameters,
+    """``shared_inputs``: the run's fingerprints, the notebook's included."""
+    inputs = {**shared_inputs, "parameters": parameters,
               "documents": ["html", "notebook"] + (["pdf"] if job.pdf else [])}
     return Planned(job=job, kind=kind, subject=subject, inputs=inputs, fingerprint=record.input_fingerprint(inputs))
 
@@ -311,12 +313,16 @@ def _run_locked(data_arg: str, quarter: Quarter, folder: Path, started: str, clo
         "config": config_fingerprint(scorecard_config),
         "amreview": {"version": amreview.__version__, "source": record.library_fingerprint()},
     }
-    plans = _review_plans(selected, quarter, notebook, folder, config_arg, pdf, shared_inputs)
+    plans = _review_plans(selected, quarter, notebook, folder, config_arg, pdf,
+                          {**shared_inputs, "notebook": record.file_sha256(notebook)})
     stems = team_file_stems(selected["manager"].dropna()) if team_overviews else {}
-    plans += _team_plans(stems, quarter, team_notebook, folder, config_arg, pdf, shared_inputs)
+    if stems:
+        plans += _team_plans(stems, quarter, team_notebook, folder, config_arg, pdf,
+                             {**shared_inputs, "notebook": record.file_sha256(team_notebook)})
+    previous = _previous_entries(folder)
     if resume:
         for plan in plans:
-            plan.run = not plan.is_current()
+            plan.run = not plan.is_current(previous)
     to_run = [p for p in plans if p.run]
 
     if executor == "dask" and to_run:  # an unreachable cluster is said before the inputs are prepared
@@ -344,7 +350,6 @@ def _run_locked(data_arg: str, quarter: Quarter, folder: Path, started: str, clo
                     "timeout": timeout, "am_ids": list(am_ids or ()), "managers": list(managers or ()),
                     "teams": list(teams or ())},
     }
-    previous = _previous_entries(folder)
     entries = {p.job.key: _entry(p, previous.get(p.job.key)) for p in plans}
     manifest_path = folder / record.MANIFEST_NAME
 
@@ -460,7 +465,7 @@ def _entry(plan: Planned, previous: dict | None, result: ReviewResult | None = N
             "error": None if error is None else {"am_id" if plan.kind == "review" else "manager": plan.subject,
                                                  "cell": error.cell_index, "error": error.ename,
                                                  "message": error.evalue, "text": str(error)},
-            "started": getattr(result, "started", None), "seconds": round(result.seconds, 2),
+            "started": result.started, "seconds": round(result.seconds, 2),
             "outputs": _outputs(plan, result)}
 
 
@@ -472,7 +477,7 @@ def _outputs(plan: Planned, result: ReviewResult | None) -> dict[str, str]:
         found.pop("html", None), found.pop("pdf", None)
     if plan.kind == "review" and plan.figures_path.is_file() and (result is None or result.ok):
         found["key_figures"] = plan.figures_path.name
-    log = getattr(result, "log", None) if result is not None else None
+    log = None if result is None else result.log
     if log:
         found["log"] = str(Path(log).resolve().relative_to(folder)) if Path(log).resolve().is_relative_to(folder) \
             else str(log)
@@ -482,12 +487,9 @@ def _outputs(plan: Planned, result: ReviewResult | None) -> dict[str, str]:
 def _unchanged_result(plan: Planned, entry: dict) -> ReviewResult:
     folder = Path(plan.job.output_stem).parent
     documents = plan.documents()
-    result = ReviewResult(key=plan.job.key, status="unchanged", html=folder / documents["html"],
-                          notebook=folder / documents["notebook"], error=None, seconds=float(entry.get("seconds") or 0),
-                          pdf=folder / documents["pdf"] if "pdf" in documents else None)
-    if hasattr(result, "started"):
-        result.started = entry.get("started")
-    return result
+    return ReviewResult(key=plan.job.key, status="unchanged", html=folder / documents["html"],
+                        notebook=folder / documents["notebook"], error=None, seconds=float(entry.get("seconds") or 0),
+                        pdf=folder / documents["pdf"] if "pdf" in documents else None, started=entry.get("started"))
 
 
 def _remove_input(plan: Planned) -> None:

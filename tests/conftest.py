@@ -48,6 +48,23 @@ def hand_tables() -> dict[str, pd.DataFrame]:
 
 
 @pytest.fixture
+def runner_calls(monkeypatch) -> list[tuple[tuple, dict]]:
+    """The calls of ``amreview run`` to the runner, recorded instead of run: (args, kwargs)."""
+    import amreview.runner
+
+    calls = []
+
+    class Summary:
+        failed = []
+
+        def describe(self):
+            return "described"
+
+    monkeypatch.setattr(amreview.runner, "run_quarterly_reviews", lambda *a, **k: calls.append((a, k)) or Summary())
+    return calls
+
+
+@pytest.fixture
 def hand_pack_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "hand_pack"
     folder.mkdir()

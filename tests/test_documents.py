@@ -478,23 +478,10 @@ def test_the_pdf_cuts_no_table_or_chart_and_leaves_no_heading_alone(document, re
 # --------------------------------------------------------------------------- no kernel
 
 
-def test_the_run_command_passes_config_and_pdf_to_the_runner(monkeypatch, tmp_path):
-    import amreview.runner
+def test_the_run_command_passes_config_and_pdf_to_the_runner(runner_calls, tmp_path):
     from amreview.cli import main
 
-    calls = []
-
-    class Summary:
-        failed = []
-
-        def describe(self):
-            return "described"
-
-    def fake_run(*args, **kwargs):
-        calls.append((args, kwargs))
-        return Summary()
-
-    monkeypatch.setattr(amreview.runner, "run_quarterly_reviews", fake_run)
+    calls = runner_calls
     config = tmp_path / "mine.toml"
     main(["run", "--data", "sample", "--period", PERIOD, "--out", str(tmp_path), "--config", str(config),
           "--pdf", "--am", "00123", "--quiet"])

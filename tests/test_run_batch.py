@@ -292,23 +292,13 @@ def test_a_second_run_on_the_same_folder_is_refused_while_one_is_writing(tmp_pat
         pass
 
 
-def test_the_run_command_passes_selection_resume_and_executor(monkeypatch, tmp_path):
-    import amreview.runner
+def test_the_run_command_passes_selection_resume_and_executor(runner_calls, tmp_path):
     from amreview.cli import main
 
-    calls = []
-
-    class Summary:
-        failed = []
-
-        def describe(self):
-            return "described"
-
-    monkeypatch.setattr(amreview.runner, "run_quarterly_reviews", lambda *a, **k: calls.append(k) or Summary())
     main(["run", "--data", "sample", "--period", PERIOD, "--out", str(tmp_path), "--manager", "Priya Raman",
           "--team", "Public Sector", "--team", "Midlands & North", "--resume", "--no-team-overviews",
           "--executor", "dask", "--scheduler", "tcp://127.0.0.1:8786", "--timeout", "90", "--quiet"])
-    [kwargs] = calls
+    [(_, kwargs)] = runner_calls
     assert kwargs["managers"] == ["Priya Raman"] and kwargs["teams"] == ["Public Sector", "Midlands & North"]
     assert kwargs["resume"] is True and kwargs["team_overviews"] is False and kwargs["timeout"] == 90
     assert kwargs["executor"] == "dask" and kwargs["scheduler"] == "tcp://127.0.0.1:8786"
