@@ -43,9 +43,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow
+import pyarrow.compute as pc
 import pandera.pandas as pa
 
 from amreview.errors import PROBLEM_COLUMNS, DataError
+from amreview.frames import in_order_of
 from amreview.periods import is_month_label, is_quarter_label, quarter_of_month
 from amreview.schemas import OPTIONAL_TABLES, REFERENCES, REQUIRED_TABLES, SCHEMAS, columns_of, kinds_of
 from amreview.vocabulary import DEFAULT_DEAL_TYPE
@@ -99,7 +102,12 @@ EXPECTED_BY_KIND = {
 
 @dataclass(frozen=True)
 class DataPack:
-    """Validated tables of one data pack, keyed by contract table name."""
+    """Validated tables of one data pack, keyed by contract table name.
+
+    Each table's index labels are the rows' positions in the frame that was validated (file
+    order); ``sales`` lines are in ``invoice_date`` order (stable: the lines of one day keep
+    their file order).
+    """
 
     tables: Mapping[str, pd.DataFrame]
     source: str = ""
@@ -393,7 +401,9 @@ def validate_tables(
         frame = _normalise(table, raw.reset_index(drop=True))
         del raw
         try:
-            validated = SCHEMAS[table].validate(frame, lazy=True)
+            # in place: ``frame`` is this function's own (shallow) copy, and a copy of ten
+            # million lines costs a second and a gigabyte
+            validated = SCHEMAS[table].validate(frame, lazy=True, inplace=True)
         except pa.errors.SchemaErrors as exc:
             problems.append(_schema_problems(table, exc.failure_cases, rows_of(table, frame)))
             continue
@@ -405,6 +415,8 @@ def validate_tables(
     problems = [p for p in problems if not p.empty]
     if problems:
         raise DataError(pd.concat(problems, ignore_index=True), source)
+    if "sales" in clean:  # once, here: every date window of the KPIs is then a slice
+        clean["sales"] = in_order_of(clean["sales"], "invoice_date", release=True)
     return DataPack(tables=clean, source=source, fingerprint=fingerprint)
 
 
@@ -439,15 +451,30 @@ def _as_text(values: pd.Series) -> pd.Series:
         # object: mixed values (Excel); non-text values become their text
         values = values.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v),
                             na_action="ignore").astype("str")
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return _stripped_arrow_text(values)
     stripped = values.str.strip()
     return stripped.where(stripped != "")
+
+
+def _stripped_arrow_text(values: pd.Series) -> pd.Series:
+    """:func:`_as_text` of a column already in pandas' Arrow-backed ``str`` dtype, in Arrow's
+    compute kernels. A clean column (the usual case: nothing to strip, no empty strings) is
+    returned as it is, so a ten-million-line table is not copied to find that out."""
+    array = pyarrow.array(values)
+    stripped = pc.utf8_trim_whitespace(array)
+    blank = pc.equal(stripped, "")
+    if stripped.equals(array) and not pc.any(blank).as_py():
+        return values
+    cleaned = pc.if_else(blank, pyarrow.scalar(None, type=stripped.type), stripped)
+    return pd.Series(pd.array(cleaned, dtype=values.dtype), index=values.index, name=values.name)
 
 
 def _as_bool(values: pd.Series) -> pd.Series:
     """Booleans from ``true/false``, ``yes/no``, ``y/n``, ``1/0`` (any case); other words are left
     for the schema to report."""
     if pd.api.types.is_bool_dtype(values):
-        return values.astype(object)
+        return values
     if pd.api.types.is_string_dtype(values) and not pd.api.types.is_object_dtype(values):
         words = values.str.strip().str.lower().astype(object)
     else:
@@ -600,14 +627,14 @@ def _target_consistency_problems(targets: pd.DataFrame, row_of: RowNamer) -> pd.
         quarter=lambda t: t["period"].map(quarter_of_month))
     month_sums = months.groupby(["am_id", "quarter", "measure"])["target"].sum()
     quarters = targets[targets["period"].map(is_quarter_label).astype(bool)]
-    rows = []
-    for i, q in quarters.iterrows():
-        key = (q["am_id"], q["period"], q["measure"])
-        if key in month_sums.index and abs(month_sums[key] - q["target"]) > 0.005:
-            rows.append(_problem_row(
+    keys = pd.MultiIndex.from_frame(quarters[["am_id", "period", "measure"]])
+    month_sum = pd.Series(month_sums.reindex(keys).to_numpy(), index=quarters.index)
+    differs = month_sum.notna() & ((month_sum - quarters["target"]).abs() > 0.005)
+    rows = [_problem_row(
                 "targets", row_of(int(i)), "target", "months_add_up",
-                f"the quarter's target to equal the sum of its month targets ({month_sums[key]:,.2f})",
-                f"{q['target']:,.2f}"))
+                f"the quarter's target to equal the sum of its month targets ({month_sum[i]:,.2f})",
+                f"{quarters.at[i, 'target']:,.2f}")
+            for i in quarters.index[differs]]
     return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from amreview.datapack import DataPack
+from amreview.frames import in_order_of
 from amreview.metrics.targets import quarter_targets
 from amreview.periods import Quarter
 
@@ -45,6 +46,13 @@ def in_role(account_managers: pd.DataFrame, quarter: Quarter | str) -> pd.DataFr
     quarter = Quarter.parse(quarter)
     start = account_managers["start_date"]
     return account_managers[start.isna() | (start <= quarter.end)]
+
+
+def sales_for_kpis(sales: pd.DataFrame) -> pd.DataFrame:
+    """The sales lines as the KPIs read them: ordered by ``invoice_date`` (a validated pack's
+    already are, see :func:`amreview.datapack.validate_tables`), without ``line_id`` (no KPI
+    reads a line by its id; first lines are found on the pack's own table)."""
+    return in_order_of(sales.drop(columns=["line_id"], errors="ignore"), "invoice_date")
 
 
 @dataclass(frozen=True)
@@ -112,7 +120,7 @@ class KpiContext:
         """Each account's first line in the whole pack (see :func:`amreview.metrics.accounts.first_lines`)."""
         from amreview.metrics.accounts import first_lines
 
-        return self.memo("first_lines", lambda: first_lines(self.sales))
+        return self.memo("first_lines", lambda: first_lines(self.pack.sales))
 
     @classmethod
     def for_period(cls, pack: DataPack, period: Quarter | str, start_month: int | None = None) -> "KpiContext":
@@ -166,14 +174,10 @@ class KpiContext:
 
     @property
     def sales(self) -> pd.DataFrame:
-        """All sales lines of the pack (history included), ordered by ``invoice_date`` (sorted
-        once per context family, so that every date window is a slice, not a scan)."""
-        def by_date():
-            sales = self.pack.sales
-            if sales["invoice_date"].is_monotonic_increasing:
-                return sales
-            return sales.iloc[np.argsort(sales["invoice_date"].to_numpy(), kind="stable")]
-        return self.memo("sales_by_date", by_date)
+        """The sales lines of the pack (history included) as the KPIs read them: ordered by
+        ``invoice_date``, sorted once per context family so that every date window is a slice,
+        not a scan (see :func:`sales_for_kpis`)."""
+        return self.memo("sales_by_date", lambda: sales_for_kpis(self.pack.sales))
 
     def lines_between(self, start, end) -> pd.DataFrame:
         """Sales lines invoiced from ``start`` to ``end``, both included."""

@@ -439,7 +439,11 @@ def check_tables(tables: dict[str, pd.DataFrame], source: str = "", first_rows: 
         if found.empty:
             continue
         def file_row(table, index):
-            return None if pd.isna(index) else int(positions[table][int(index)]) + first_rows.get(table, 1)
+            # ``index`` is a position in the pack's table; its label is the row's position in
+            # the frame validated (the pack re-orders sales lines by date)
+            if pd.isna(index):
+                return None
+            return int(positions[table][pack[table].index[int(index)]]) + first_rows.get(table, 1)
         rows = [file_row(t, i) for t, i in zip(found["table"], found["index"])]
         if "same_as" in found.columns:
             found = found.assign(found=[text.replace("{same_as}", str(file_row(t, other)))

@@ -10,7 +10,10 @@ lines with every optional table in proportion (benchmarks/bigpack.py), then in t
    its peak memory (max RSS);
 2. times an independent DuckDB query of the core margin aggregates (revenue, cost, gross margin,
    GM %, active accounts per account manager) over the same files, in a fresh process;
-3. checks that both give the same figures, and prints seconds, the ratio and peak memory.
+3. checks that both give the same figures, and prints seconds, the ratio and peak memory;
+4. times the scorecard's phases in one more fresh process — reading the files, validating
+   (and ordering the sales lines by date), computing the KPIs and scores — with the peak
+   memory reached by the end of each (``--skip-phases`` leaves this out).
 """
 
 from __future__ import annotations
@@ -39,6 +42,29 @@ GROUP BY am_id ORDER BY am_id
 
 # Peak memory is the process's VmHWM (its resident high-water mark), which exec resets; the
 # rusage max RSS would carry over the parent's own peak into a forked child.
+PHASES = """
+import re, time
+from pathlib import Path
+from amreview.datapack import read_folder, validate_tables
+from amreview.scorecard import build_scorecard
+
+def peak_mb():
+    return int(re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1)) / 1024
+
+phases = []
+started = time.perf_counter()
+tables, first_rows, _ = read_folder(Path({folder!r}))
+phases.append(("read the files", time.perf_counter() - started, peak_mb()))
+started = time.perf_counter()
+pack = validate_tables(tables, source={folder!r}, first_rows=first_rows, consume=True)
+phases.append(("validate every table, order sales by date", time.perf_counter() - started, peak_mb()))
+started = time.perf_counter()
+build_scorecard(pack, {period!r})
+phases.append(("KPIs, scores, ratings", time.perf_counter() - started, peak_mb()))
+for name, seconds, peak in phases:
+    print(f"| {{name}} | {{seconds:.1f}} s | {{peak:,.0f}} MB |")
+"""
+
 MEASURED = """
 import json, re, sys, time
 started = time.perf_counter()
@@ -66,6 +92,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=10_000_000)
     parser.add_argument("--pack", type=Path, default=Path("build/bench-pack"))
     parser.add_argument("--period", default="2026Q3")
+    parser.add_argument("--skip-phases", action="store_true", help="do not time the phases")
     args = parser.parse_args()
 
     folder = args.pack / f"{args.ams}ams-{args.lines}lines"
@@ -95,6 +122,13 @@ def main() -> None:
     print(f"| DuckDB core margin aggregates | {theirs['seconds']:.1f} s, peak {theirs['peak_mb']:,.0f} MB |")
     print(f"| ratio amreview / DuckDB | {ratio:.1f}× |")
     print(f"| figures agree | {len(sql)} account managers, {len(sql.columns)} columns |")
+    if not args.skip_phases:
+        done = subprocess.run([sys.executable, "-c", PHASES.format(folder=str(folder), period=args.period)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"phase timing failed:\n{done.stderr[-3000:]}")
+        print("\n| phase | seconds | peak memory by its end |\n|---|---|---|")
+        print(done.stdout.strip())
 
 
 if __name__ == "__main__":

@@ -117,7 +117,7 @@ def test_boolean_words_and_extra_columns_and_tables(hand_pack_dir):
     sales.to_csv(hand_pack_dir / "sales.csv", index=False)
     pd.DataFrame({"x": [1]}).to_csv(hand_pack_dir / "something_else.csv", index=False)
     pack = load_pack(hand_pack_dir)
-    assert pack.sales["vendor_programme"].tolist() == [True, False, True, False, False, True, False, True, False]
+    assert pack.sales.sort_index()["vendor_programme"].tolist() == [True, False, True, False, False, True, False, True, False]
     assert "warehouse" in pack.sales.columns
 
 
@@ -176,3 +176,42 @@ def test_empty_optional_table_with_a_dataframe_check_is_valid(hand_pack_dir):
     pd.DataFrame(columns=["account_id", "am_id", "feedback_date", "kind", "score"]).to_csv(
         hand_pack_dir / "customer_feedback.csv", index=False)
     assert load_pack(hand_pack_dir)["customer_feedback"].empty
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_text_is_stripped_and_blank_text_is_missing(dtype):
+    from amreview.datapack import _as_text
+
+    values = pd.Series([" A1", "A2 ", "", "   ", None, "A 3"], dtype=dtype, name="account_id")
+    text = _as_text(values)
+    assert text.tolist()[:2] == ["A1", "A2"] and text.tolist()[5] == "A 3"
+    assert text.isna().tolist() == [False, False, True, True, True, False]
+    assert text.dtype == "str" and text.name == "account_id"
+
+
+def test_clean_text_is_not_copied():
+    from amreview.datapack import _as_text
+
+    values = pd.Series(["A1", "A2", None], dtype="str")
+    assert _as_text(values) is values
+
+
+def test_padded_ids_in_a_parquet_pack_match_their_references(tmp_path):
+    tables = hand_tables()
+    tables["sales"]["am_id"] = " " + tables["sales"]["am_id"].astype(str) + "  "
+    folder = write_pack(tables, tmp_path / "pack", "parquet")
+    pack = load_pack(folder)
+    assert set(pack.sales["am_id"]) <= set(pack.account_managers["am_id"])
+
+
+def test_sales_lines_are_kept_in_date_order_with_their_file_positions(tmp_path):
+    tables = hand_tables()
+    sales = tables["sales"].iloc[::-1].reset_index(drop=True)  # the file lists the newest line first
+    tables["sales"] = sales
+    pack = load_pack(write_pack(tables, tmp_path / "pack", "csv"))
+    assert pack.sales["invoice_date"].is_monotonic_increasing
+    for position, line_id in enumerate(sales["line_id"].astype(str)):
+        assert pack.sales.loc[position, "line_id"] == line_id
+    same_day = pack.sales[pack.sales["invoice_date"].duplicated(keep=False)]
+    for _, day in same_day.groupby("invoice_date"):
+        assert day.index.is_monotonic_increasing  # stable: lines of one day keep the file's order

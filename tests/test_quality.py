@@ -351,3 +351,18 @@ def test_checking_raw_tables_leaves_them_as_they_were():
     assert [(e["table"], e["row"], e["column"]) for e in report.errors.to_dict("records")] == [("sales", 5, "cost")]
     for table, frame in tables.items():
         pd.testing.assert_frame_equal(frame, before[table])
+
+
+def test_rows_are_named_as_in_the_file_when_sales_lines_are_not_in_date_order(pack_dir):
+    """The pack keeps sales lines in invoice-date order; warnings still name the file's rows."""
+    def change(f):
+        f = f.iloc[::-1].reset_index(drop=True)  # newest line first
+        f.loc[3, ["quantity", "revenue", "cost"]] = ["2", "100", "250"]
+        return f
+    sales = edit(pack_dir, "sales", change)
+    report = check_pack(pack_dir)
+    (cost,) = found(report, "cost_exceeds_revenue")
+    assert where(cost) == ("sales", 5, "cost")
+    pack = load_pack(pack_dir)
+    assert pack.sales["invoice_date"].is_monotonic_increasing
+    assert pack.sales.loc[3, "line_id"] == sales.loc[3, "line_id"]  # index label = file position

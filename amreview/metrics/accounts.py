@@ -44,7 +44,7 @@ def active_accounts(lines: pd.DataFrame) -> pd.Series:
 
     ``lines`` are the lines of one period. AMs with lines but no positive line count 0.
     """
-    positive = lines[lines["revenue"] > 0]
+    positive = lines.loc[lines["revenue"] > 0, ["am_id", "account_id"]]
     counts = positive.groupby("am_id")["account_id"].nunique()
     return counts.reindex(sorted(lines["am_id"].unique()), fill_value=0).rename("active_accounts")
 

@@ -408,7 +408,7 @@ def _attainment_of(measure: str):
 
 def _deal_types_by_am(ctx: KpiContext, deal_type: str) -> pd.DataFrame:
     """Deals, revenue and gross margin of one deal type per AM in role (0 where none)."""
-    lines = ctx.lines[ctx.lines["deal_type"] == deal_type]
+    lines = ctx.lines.loc[ctx.lines["deal_type"] == deal_type, ["am_id", "revenue", "cost"]]
     sums = lines.assign(deals=lines["revenue"] > 0).groupby("am_id", sort=False, observed=True)[
         ["deals", "revenue", "cost"]].sum()
     sums = sums.reindex(ctx.am_ids, fill_value=0).astype("float64")

@@ -218,7 +218,7 @@ def _new_accounts_attainment(ctx: KpiContext) -> pd.Series:
 
 
 def _new_account_margin(ctx: KpiContext) -> pd.Series:
-    lines = ctx.lines[ctx.lines["account_id"].isin(_new_firsts(ctx).index)]
+    lines = ctx.lines.loc[ctx.lines["account_id"].isin(_new_firsts(ctx).index), ["am_id", "revenue", "cost"]]
     return ctx.per_am(margin_summary(lines, "am_id")["gross_margin"], fill=0.0)
 
 

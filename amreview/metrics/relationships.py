@@ -102,7 +102,7 @@ def _active_pairs(lines: pd.DataFrame) -> pd.DataFrame:
 def _principal_pairs(lines: pd.DataFrame) -> pd.DataFrame:
     """Each account with a revenue > 0 line, paired with its principal AM: the ``am_id`` with the
     largest Σ revenue of its positive lines (ties: the smaller am_id)."""
-    positive = lines[lines["revenue"] > 0]
+    positive = lines.loc[lines["revenue"] > 0, ["account_id", "am_id", "revenue"]]
     totals = positive.groupby(["account_id", "am_id"], sort=False)["revenue"].sum().reset_index()
     totals = totals.sort_values(["account_id", "revenue", "am_id"], ascending=[True, False, True], kind="mergesort")
     return totals.drop_duplicates("account_id")[["am_id", "account_id"]]

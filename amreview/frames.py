@@ -1,0 +1,67 @@
+"""Moving rows of large frames: the one place that knows how pandas' text columns are stored.
+
+pandas keeps text (the ``str`` dtype) in Arrow string arrays. Reordering ten million of them
+(``frame.iloc[order]``) copies every string through a random walk over a large buffer, about a
+second a column. A key column (account, product, vendor) holds few distinct values, so
+:func:`take_rows` reorders their dictionary codes instead and decodes them from the small
+dictionary: the same values and dtype, several times faster (``benchmarks/bench_scorecard.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# A text column is reordered through its dictionary when the distinct values of its first
+# SAMPLE_ROWS are at most this share of them; ids such as line_id, one value a row, are moved
+# directly (encoding them would only build a ten-million-entry dictionary).
+DICTIONARY_SHARE = 0.5
+SAMPLE_ROWS = 100_000
+
+
+def take_rows(frame: pd.DataFrame, positions, release: bool = False) -> pd.DataFrame:
+    """``frame.iloc[positions]``, index and dtypes included, moving text columns that hold few
+    distinct values through their dictionary (module docstring).
+
+    With ``release=True`` each column is removed from ``frame`` once it is moved, so a large
+    frame is never held twice (the caller's ``frame`` is left empty of columns)."""
+    positions = np.asarray(positions, dtype=np.int64)
+    if not frame.columns.is_unique:
+        return frame.iloc[positions]
+    columns = {}
+    for name in list(frame.columns):
+        values = frame[name]
+        columns[name] = _take_text(values, positions) if _is_arrow_text(values) else values.array.take(positions)
+        if release:
+            del values
+            del frame[name]
+    return pd.DataFrame(columns, index=frame.index.take(positions), copy=False)
+
+
+def in_order_of(frame: pd.DataFrame, column: str, release: bool = False) -> pd.DataFrame:
+    """``frame`` sorted by ``column`` (stable: rows with equal values keep their order; missing
+    values last), its index labels kept; ``frame`` itself when it already is in that order."""
+    values = frame[column]
+    if values.is_monotonic_increasing:
+        return frame
+    order = np.argsort(values.to_numpy(), kind="stable")
+    return take_rows(frame, order, release=release)
+
+
+def _is_arrow_text(values: pd.Series) -> bool:
+    dtype = values.dtype
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
+
+def _take_text(values: pd.Series, positions: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    array = pa.array(values)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    sample = array.slice(0, SAMPLE_ROWS)
+    if len(sample.unique()) > DICTIONARY_SHARE * max(len(sample), 1):  # an id: one value a row
+        return pd.array(array.take(pa.array(positions)), dtype=values.dtype)
+    encoded = array.dictionary_encode()
+    codes = encoded.indices.take(pa.array(positions))
+    return pd.array(pc.take(encoded.dictionary, codes), dtype=values.dtype)
