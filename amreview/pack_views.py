@@ -27,12 +27,13 @@ import numpy as np
 import pandas as pd
 
 from amreview.datapack import DataPack
+from amreview.frames import row_positions
 from amreview.kpis import KpiContext, in_role
 from amreview.metrics.margin import margin_summary
 from amreview.metrics.newbusiness import new_accounts_table
 from amreview.metrics.relationships import retention_by_account
 from amreview.metrics.reporting import CRM_REQUIRED_FIELDS, crm_exported_fields
-from amreview.periods import Quarter, quarter_labels
+from amreview.periods import Quarter
 from amreview.scoring import MIN_PERCENTILE_GROUP
 
 TREND_QUARTERS = 8  # the margin charts look back two years where the pack allows
@@ -145,13 +146,21 @@ def team_gm_pct(pack: DataPack, quarter: Quarter, quarters: int = TREND_QUARTERS
     sizes = groups.value_counts()
     sizes[ORGANISATION] = len(groups)
     labels = [str(q) for q in quarter.last_n(quarters)]
+    # Revenue and cost per account manager and quarter first (sums add up, so a group's totals
+    # are the sums of its people's), then per group: ten million lines are grouped once, by
+    # their quarter's position, and only the per-person totals are labelled and mapped.
+    periods = quarter.last_n(quarters)
     sales = pack.sales
-    window = sales[(sales["invoice_date"] >= quarter.last_n(quarters)[0].start) & (sales["invoice_date"] <= quarter.end)]
-    window = window[["am_id", "invoice_date", "revenue", "cost"]].assign(
-        quarter=quarter_labels(window["invoice_date"], quarter.start_month))
-    teams = margin_summary(window.assign(group=window["am_id"].map(groups)).dropna(subset=["group"]),
+    dates = sales["invoice_date"]
+    window = sales.loc[(dates >= periods[0].start) & (dates <= quarter.end), ["am_id", "invoice_date", "revenue", "cost"]]
+    starts = np.array([np.datetime64(q.start, "ns") for q in periods])
+    position = np.searchsorted(starts, window["invoice_date"].to_numpy(), side="right") - 1
+    per_am = window.groupby([window["am_id"].rename("am_id"), pd.Series(position, index=window.index, name="quarter")],
+                            sort=False, observed=True)[["revenue", "cost"]].sum().reset_index()
+    per_am["quarter"] = np.asarray(labels, dtype=object)[per_am["quarter"].to_numpy()]
+    teams = margin_summary(per_am.assign(group=per_am["am_id"].map(groups)).dropna(subset=["group"]),
                            ["group", "quarter"])["gm_pct"]
-    everyone = margin_summary(window[window["am_id"].isin(groups.index)], "quarter")["gm_pct"]
+    everyone = margin_summary(per_am[per_am["am_id"].isin(groups.index)], "quarter")["gm_pct"]
     frame = teams.unstack("quarter").reindex(index=sizes.index, columns=labels) if len(teams) else \
         pd.DataFrame(np.nan, index=sizes.index, columns=labels)
     frame.loc[ORGANISATION] = everyone.reindex(labels).to_numpy(dtype="float64")
@@ -170,7 +179,7 @@ def new_accounts_by_am(pack: DataPack, quarter: Quarter) -> pd.DataFrame:
 def principal_retention(pack: DataPack, quarter: Quarter) -> pd.DataFrame:
     """Each account's principal account manager over the four quarters before ``quarter``, and
     whether they sold to it again in ``quarter`` (``retention_by_account(principal_only=True)``)."""
-    sales = pack.sales
+    sales = pack.sales[["am_id", "account_id", "invoice_date", "revenue"]]
     first, last = quarter.shift(-4).start, quarter.shift(-1).end
     previous = sales[(sales["invoice_date"] >= first) & (sales["invoice_date"] <= last)]
     current = sales[quarter.contains(sales["invoice_date"])]
@@ -189,11 +198,8 @@ def colleague_accounts(pack: DataPack) -> pd.DataFrame:
 
 
 def _positions(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """``am_id`` → positions of their rows in ``frame`` (one groupby)."""
-    if not len(frame):
-        return {}
-    ids = frame["am_id"].to_numpy()
-    return dict(pd.Series(ids).groupby(ids, sort=False).indices)
+    """``am_id`` → positions of their rows in ``frame``."""
+    return row_positions(frame["am_id"])
 
 
 @dataclass

@@ -61,6 +61,7 @@ import amreview
 from amreview.config import DEFAULT_CONFIG, ScorecardConfig
 from amreview.datapack import OWNER_TABLE, DataPack, load_pack
 from amreview.errors import ParameterError
+from amreview.frames import row_positions
 from amreview.kpis import Kpi, all_kpis
 from amreview.pack_views import PackFacts, PersonViews, WholeViews, whole_views
 from amreview.periods import Quarter
@@ -245,7 +246,7 @@ class PackSplit:
 
     def __init__(self, pack: DataPack, am_ids: Iterable[str]):
         self.pack = pack
-        self.positions = {name: _positions(frame["am_id"]) for name, frame in pack.tables.items()
+        self.positions = {name: row_positions(frame["am_id"]) for name, frame in pack.tables.items()
                           if name != OWNER_TABLE and "am_id" in frame.columns}
         if pack.has(OWNER_TABLE):
             self.accounts = self._account_positions(pack[OWNER_TABLE])
@@ -260,7 +261,7 @@ class PackSplit:
     def _account_positions(self, accounts: pd.DataFrame) -> dict[str, np.ndarray]:
         """``am_id`` → positions in ``accounts`` of the accounts they own or appear on."""
         row_of = pd.Series(np.arange(len(accounts)), index=accounts["account_id"].to_numpy())
-        pairs = [self.pack[t][["am_id", "account_id"]] for t in ACCOUNT_TABLES if self.pack.has(t)]
+        pairs = [self.pack[t][["am_id", "account_id"]].drop_duplicates() for t in ACCOUNT_TABLES if self.pack.has(t)]
         pairs.append(accounts.loc[accounts["am_id"].notna(), ["am_id", "account_id"]])
         linked = pd.concat(pairs, ignore_index=True).dropna().drop_duplicates()
         linked = linked.assign(row=linked["account_id"].map(row_of)).dropna(subset=["row"])
@@ -307,10 +308,6 @@ def _without_foreign_owner(am_id: str) -> Callable[[pa.Table], pa.Table]:
         shown = pc.if_else(own, owner, pa.nulls(len(owner), owner.type))
         return accounts.set_column(accounts.schema.get_field_index("am_id"), accounts.schema.field("am_id"), shown)
     return transform
-
-
-def _positions(ids: pd.Series) -> dict[str, np.ndarray]:
-    return dict(pd.Series(ids.to_numpy()).groupby(ids.to_numpy(), sort=False).indices) if len(ids) else {}
 
 
 def folder_name(key: str) -> str:

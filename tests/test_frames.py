@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amreview.frames import take_rows
+from amreview.frames import row_positions, take_rows
 
 
 def _frame(keys, ids, numbers):
@@ -51,3 +51,15 @@ def test_take_rows_is_iloc(keys, rnd):
     frame = _frame(keys, [f"L{i}" for i in range(len(keys))], np.arange(len(keys), dtype=float))
     order = np.array([rnd.randrange(len(keys)) for _ in range(rnd.randrange(0, 2 * len(keys)))], dtype=int)
     pd.testing.assert_frame_equal(take_rows(frame, order), frame.iloc[order])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["AM1", "AM2", "AM3", "Ç"])), max_size=40))
+def test_row_positions_are_the_groupby_indices(keys):
+    values = pd.Series(keys, dtype="str")
+    expected = values.groupby(values.to_numpy(), sort=False).indices if len(values) else {}
+    found = row_positions(values)
+    assert set(found) == set(expected)
+    for key, positions in expected.items():
+        np.testing.assert_array_equal(found[key], positions)
+        assert isinstance(key, str)
