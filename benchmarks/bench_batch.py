@@ -106,6 +106,7 @@ def review_memory(pack: Path, am_id: str, work: Path) -> dict:
     prepare = measured(
         "from amreview.datapack import load_pack\nfrom amreview.prepare import prepare_reviews\n"
         "from amreview.config import load_config\nfrom pathlib import Path\n"
+        "from amreview.cli import use_returning_allocator\nuse_returning_allocator()  # as amreview run does\n"
         f"prepare_reviews(load_pack({str(pack)!r}), {PERIOD!r}, load_config(), Path({str(work)!r}), [{am_id!r}])")
     from amreview.prepare import folder_name
 

@@ -46,7 +46,11 @@ PHASES = """
 import re, time
 from pathlib import Path
 from amreview.datapack import read_folder, validate_tables
+from amreview.cli import use_returning_allocator
 from amreview.scorecard import build_scorecard
+
+use_returning_allocator()  # as the command does
+
 
 def peak_mb():
     return int(re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1)) / 1024
