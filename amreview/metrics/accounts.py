@@ -211,7 +211,9 @@ def _year_ago_lines(ctx: KpiContext) -> pd.DataFrame:
 
 def _trend_count(trend: str):
     def compute(ctx: KpiContext) -> pd.Series:
-        return account_trend_counts(ctx.lines, _year_ago_lines(ctx), "am_id")[trend]
+        counts = ctx.memo(("account_trend_counts", ctx.window), lambda: account_trend_counts(
+            ctx.lines[["am_id", "account_id", "revenue", "cost"]], _year_ago_lines(ctx), "am_id"))
+        return counts[trend]
     return compute
 
 

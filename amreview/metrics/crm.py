@@ -51,7 +51,7 @@ def activity_counts(activities: pd.DataFrame, by="am_id") -> pd.DataFrame:
     (``call``, ``visit``, ``meeting``, ``email``, ``other``; zeros included) and ``total``.
     One row per group with an activity, sorted."""
     kind = pd.Categorical(activities["type"], categories=list(ACTIVITY_TYPES))
-    groupers = [activities[k].to_numpy() for k in _keys(by)] + [kind]
+    groupers = [activities[k] for k in _keys(by)] + [kind]
     table = (pd.Series(1, index=activities.index, dtype="int64")
              .groupby(groupers, observed=False, sort=True).sum()
              .unstack(-1, fill_value=0))
@@ -216,7 +216,15 @@ def _counts(ctx: KpiContext) -> pd.DataFrame | None:
     if activities is None:
         return None
     return ctx.memo(("activity_counts", ctx.window), lambda: activity_counts(
-        activities_between(activities, ctx.start, ctx.end)).reindex(ctx.am_ids, fill_value=0))
+        _window_activities(ctx, activities)).reindex(ctx.am_ids, fill_value=0))
+
+
+def _window_activities(ctx: KpiContext, activities: pd.DataFrame) -> pd.DataFrame:
+    """The activities of the context's window, filtered once per window, with the columns the
+    activity and logging KPIs read."""
+    columns = ["am_id", "type", "activity_date", "logged_date"]
+    return ctx.memo(("activities", ctx.window),
+                    lambda: activities_between(activities[columns], ctx.start, ctx.end))
 
 
 def _rate_kpi(column: str):
@@ -238,7 +246,9 @@ def _logging_kpi(column: str):
         activities = ctx.table("activities")
         if activities is None:
             return _no_data()
-        return logging_summary(activities_between(activities, ctx.start, ctx.end))[column]
+        summary = ctx.memo(("logging_summary", ctx.window),
+                           lambda: logging_summary(_window_activities(ctx, activities)))
+        return summary[column]
     return compute
 
 

@@ -218,8 +218,12 @@ def _new_accounts_attainment(ctx: KpiContext) -> pd.Series:
 
 
 def _new_account_margin(ctx: KpiContext) -> pd.Series:
-    lines = ctx.lines.loc[ctx.lines["account_id"].isin(_new_firsts(ctx).index), ["am_id", "revenue", "cost"]]
-    return ctx.per_am(margin_summary(lines, "am_id")["gross_margin"], fill=0.0)
+    """Gross margin of the window's lines on accounts new in the window (once per window: the
+    margin KPI and its attainment both read it)."""
+    def compute():
+        lines = ctx.lines.loc[ctx.lines["account_id"].isin(_new_firsts(ctx).index), ["am_id", "revenue", "cost"]]
+        return ctx.per_am(margin_summary(lines, "am_id")["gross_margin"], fill=0.0)
+    return ctx.memo(("new_account_margin", ctx.window), compute)
 
 
 def _new_business_margin_attainment(ctx: KpiContext) -> pd.Series:
