@@ -1068,6 +1068,7 @@ def _back_orders_frame(rng, traits, cal: _Calendar, book: _AccountBook,
 
 _SEVERITIES = ("low", "medium", "high", "critical")
 SLA_DAYS = {"low": 10.0, "medium": 5.0, "high": 2.0, "critical": 1.0}
+STUCK_SHARE = 0.5  # of a person's late cases, those left open for weeks (8× the usual lateness)
 
 
 def _cases_frame(rng, traits, cal: _Calendar, book: _AccountBook, picker: _AccountPicker) -> pd.DataFrame:
@@ -1079,8 +1080,14 @@ def _cases_frame(rng, traits, cal: _Calendar, book: _AccountBook, picker: _Accou
         n = len(opened)
         severity = rng.choice(len(_SEVERITIES), size=n, p=[0.45, 0.35, 0.15, 0.05])
         sla = sla_by_severity[severity].astype(int)
-        within = rng.random(n) < t.sla_share
+        draw = rng.random(n)
+        within = draw < t.sla_share
         took = np.where(within, (rng.random(n) * (sla + 1)).astype(int), sla + rng.integers(1, 15, n))
+        # A few of the late cases are left with no owner for weeks (the top of the late draws,
+        # so the random stream, and every other table, stays as it was): more of them for an AM
+        # who misses the SLA more often, so "open cases past SLA" tells people apart.
+        stuck = draw > 1 - (1 - t.sla_share) * STUCK_SHARE
+        took = np.where(stuck, took * 8, took)
         parts.append((np.full(n, am), opened, opened + took, severity, picker.pick(rng, am, opened)))
     am, opened, resolved, severity, account = (np.concatenate(column) for column in zip(*parts))
     order = np.lexsort((severity, am, opened))

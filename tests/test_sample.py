@@ -656,3 +656,18 @@ def test_new_starter_targets_are_pro_rated(pack):
     for measure in ("revenue", "gross_margin", "activities", "visits"):
         assert review.loc[starter, measure] < following.loc[starter, measure], measure
     assert review.loc[starter, "activities"] < review.drop(starter)["activities"].min()
+
+
+def test_some_customer_problems_are_left_open_past_their_sla(pack):
+    """A few cases stay open for weeks, more for people who often miss the SLA, so the review's
+    "open cases past SLA" tells people apart (counted here by hand: open on the review's last
+    day, and open longer than the case's sla_days)."""
+    cases = pack["cases"]
+    as_of = REVIEW_END
+    opened, resolved = pd.to_datetime(cases["opened_date"]), pd.to_datetime(cases["resolved_date"])
+    open_then = (opened <= as_of) & (resolved.isna() | (resolved > as_of))
+    past_sla = open_then & ((as_of - opened).dt.days > cases["sla_days"])
+    per_am = past_sla.groupby(cases["am_id"]).sum()
+    assert per_am.sum() >= 5 and per_am.nunique() >= 2 and per_am.max() <= 4
+    long_open = (resolved - opened).dt.days > 40  # resolved, weeks after the SLA
+    assert 0.01 <= long_open.mean() <= 0.06
