@@ -25,7 +25,8 @@ Each account manager follows a persona (:data:`PERSONAS`) that shows in the 2026
 * ``margin_misser`` (AM003) — revenue up year on year and over target, but won on spot and
   large-volume pricing, so GM % falls and margin attainment is under 90 %.
 * ``crm_neglecter`` (AM004) — acceptable sales, but few logged activities, logged weeks late,
-  stale opportunities past their close dates, late or missing reports, poor forecasts.
+  stale opportunities past their close dates, required CRM fields left empty, late or missing
+  reports, poor forecasts.
 * ``new_starter`` (AM005) — started 2026-07-13, inside the review quarter: nothing is dated
   before then; took over a pool of accounts a leaver left (covered by teammates until then)
   and won a couple of new ones; 2026Q3 targets are pro-rated.
@@ -33,7 +34,9 @@ Each account manager follows a persona (:data:`PERSONAS`) that shows in the 2026
 * ``average`` (the rest) — around target, with noise.
 
 :func:`generate_sample` is pure and deterministic: it draws every random number from one
-``numpy.random.default_rng(seed)`` in a fixed order and writes no files.
+``numpy.random.default_rng(seed)`` in a fixed order (and the CRM fields people leave empty
+from a second generator of the same seed, so adding them changed no other value) and writes
+no files.
 """
 
 from __future__ import annotations
@@ -117,6 +120,7 @@ class _Traits:
     win_rate: float = 0.36
     stale_share: float = 0.05  # open opportunities left past their close date
     pipeline_update_days: int = 21  # open opportunities were last touched up to this long ago
+    record_gaps: float = 0.0  # share of required CRM fields the AM leaves empty (see _leave_record_gaps)
     pipeline_coverage: float = 2.0  # open next-quarter pipeline / next quarter revenue target
     report_late: float = 0.08
     report_missing: float = 0.02
@@ -159,7 +163,7 @@ _PERSONA_TRAITS = {
         line_rate=0.95, growth=0.02, revenue_attainment=(0.97, 0.97), margin_attainment=(0.96, 0.95),
         new_accounts_rate=0.8, new_accounts_review=1, prospects=1, activities_per_week=7, visit_share=0.15,
         logging_batch_days=25, opportunities_per_month=6, win_rate=0.3, stale_share=0.45,
-        pipeline_update_days=120,
+        pipeline_update_days=120, record_gaps=0.25,
         pipeline_coverage=0.5, report_late=0.35, report_missing=0.2, report_errors=1.0,
         forecast_bias=(-0.05, -0.04), forecast_sd=0.18, objective_success=0.3, competency_mean=2.9,
         weak_competency="Communications", nps_mean=7.0, csat_mean=3.8, sla_share=0.7, back_order_late=0.45),
@@ -172,7 +176,7 @@ _PERSONA_TRAITS = {
     "below_par": _Traits(
         line_rate=0.9, growth=-0.04, revenue_attainment=(0.93, 0.88), margin_attainment=(0.92, 0.86),
         new_accounts_rate=0.7, new_accounts_review=0, activities_per_week=26, win_rate=0.28,
-        stale_share=0.08, pipeline_coverage=1.3, report_late=0.15, report_missing=0.05,
+        stale_share=0.08, pipeline_coverage=1.3, report_late=0.15, report_missing=0.05, record_gaps=0.06,
         report_errors=0.5, forecast_bias=(0.08, 0.08), forecast_sd=0.1, objective_success=0.4,
         competency_mean=3.0, nps_mean=7.2, csat_mean=3.9, sla_share=0.82, back_order_late=0.3),
 }
@@ -1478,7 +1482,7 @@ def generate_sample(seed: int = SAMPLE_SEED) -> dict[str, pd.DataFrame]:
         "revenue": _money_targets(rng, traits, cal, actual["revenue"], "revenue_attainment", -3),
         "gross_margin": _money_targets(rng, traits, cal, actual["gross_margin"], "margin_attainment", -2),
     }
-    return {
+    tables = {
         "account_managers": _account_managers_frame(),
         "sales": sales,
         "targets": _targets_frame(traits, cal, money, _review_months(sales, cal)),
@@ -1494,3 +1498,23 @@ def generate_sample(seed: int = SAMPLE_SEED) -> dict[str, pd.DataFrame]:
         "customer_feedback": _customer_feedback_frame(rng, traits, cal, book, picker),
         "review_notes": _review_notes_frame(_attained(actual, money)),
     }
+    _leave_record_gaps(tables, traits, np.random.default_rng([seed, RECORD_GAPS_STREAM]))
+    return tables
+
+
+RECORD_GAPS_STREAM = 1  # the second generator's key: its draws leave the main stream untouched
+
+
+def _leave_record_gaps(tables: dict[str, pd.DataFrame], traits, rng) -> None:
+    """Required CRM fields (:data:`amreview.metrics.reporting.CRM_REQUIRED_FIELDS`) some people
+    leave empty: an opportunity's expected margin, and the account of an activity that should
+    name one (every type but ``other``), each with the AM's ``record_gaps`` probability."""
+    gaps = dict(zip(_AM_IDS, (t.record_gaps for t in traits)))
+    opportunities, activities = tables["opportunities"], tables["activities"]
+    share = opportunities["am_id"].map(gaps).to_numpy(dtype=float)
+    blank = rng.random(len(opportunities)) < share
+    opportunities["expected_margin"] = opportunities["expected_margin"].where(~blank)
+    share = activities["am_id"].map(gaps).to_numpy(dtype=float)
+    blank = (rng.random(len(activities)) < share) & (activities["type"] != "other").to_numpy()
+    activities["account_id"] = _text(activities["account_id"].to_numpy(dtype=object),
+                                     missing=blank | activities["account_id"].isna().to_numpy())
