@@ -162,7 +162,7 @@ def use_returning_allocator() -> None:
     """Let Arrow (which holds every text column of a pack) allocate with jemalloc, which hands
     freed memory back to the system, unless ``ARROW_DEFAULT_MEMORY_POOL`` chooses otherwise.
     On the 10-million-line benchmark pack the scorecard's peak falls from 3.8 GB (mimalloc,
-    pyarrow's default) to 3.3 GB, and it runs a little faster (``benchmarks/bench_scorecard.py``)."""
+    pyarrow's default) to about 3.4 GB, and it runs a little faster (``benchmarks/bench_scorecard.py``)."""
     import os
 
     import pyarrow
