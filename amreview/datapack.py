@@ -48,7 +48,7 @@ import pyarrow.compute as pc
 import pandera.pandas as pa
 
 from amreview.errors import PROBLEM_COLUMNS, DataError
-from amreview.frames import in_order_of
+from amreview.frames import in_order_of, is_arrow_text
 from amreview.periods import is_month_label, is_quarter_label, quarter_of_month
 from amreview.schemas import OPTIONAL_TABLES, REFERENCES, REQUIRED_TABLES, SCHEMAS, columns_of, kinds_of
 from amreview.vocabulary import DEFAULT_DEAL_TYPE
@@ -451,7 +451,7 @@ def _as_text(values: pd.Series) -> pd.Series:
         # object: mixed values (Excel); non-text values become their text
         values = values.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v),
                             na_action="ignore").astype("str")
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    if is_arrow_text(values):
         return _stripped_arrow_text(values)
     stripped = values.str.strip()
     return stripped.where(stripped != "")

@@ -33,7 +33,7 @@ def take_rows(frame: pd.DataFrame, positions, release: bool = False) -> pd.DataF
     columns = {}
     for name in list(frame.columns):
         values = frame[name]
-        columns[name] = _take_text(values, positions) if _is_arrow_text(values) else values.array.take(positions)
+        columns[name] = _take_text(values, positions) if is_arrow_text(values) else values.array.take(positions)
         if release:
             del values
             del frame[name]
@@ -50,7 +50,8 @@ def in_order_of(frame: pd.DataFrame, column: str, release: bool = False) -> pd.D
     return take_rows(frame, order, release=release)
 
 
-def _is_arrow_text(values: pd.Series) -> bool:
+def is_arrow_text(values: pd.Series) -> bool:
+    """Whether ``values`` are text in pandas' Arrow-backed ``str`` dtype."""
     dtype = values.dtype
     return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
 

@@ -136,12 +136,12 @@ def gm_pct_line(gm_pct, points=math.nan, against: str = "") -> str:
     return _sentence(f"GM % {pct(gm_pct)}", points_phrase(points, against))
 
 
-def team_benchmark_note(team: str | None, members: int, shown: bool, minimum: int = 3) -> str:
+def team_benchmark_note(team: str | None, members: int, minimum: int) -> str:
     """What the GM % chart's team line is, or why it is not drawn: ``"Team: the GM % of all
     invoice lines of the 5 account managers of team London (this person included); no one else's
     figure is shown."``; a group under ``minimum`` people shows none."""
     group = f"team {team}" if team else "the organisation"
-    if shown:
+    if members >= minimum:
         return (f"Team: the GM % of all invoice lines of the {members:,} account managers of {group} (this person "
                 "included); no one else's figure is shown.")
     return (f"No team line: {group} has {members:,} account manager{'s' if members != 1 else ''} in role, fewer "

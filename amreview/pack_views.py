@@ -134,6 +134,14 @@ def benchmark_groups(account_managers: pd.DataFrame, quarter: Quarter) -> pd.Ser
                      index=pd.Index(people["am_id"], name="am_id"), dtype=object)
 
 
+def group_sizes(groups: pd.Series) -> pd.Series:
+    """Account managers in role per benchmark group (:func:`benchmark_groups`); the
+    organisation (:data:`ORGANISATION`) counts everyone."""
+    sizes = groups.value_counts()
+    sizes[ORGANISATION] = len(groups)
+    return sizes
+
+
 def team_gm_pct(pack: DataPack, quarter: Quarter, quarters: int = TREND_QUARTERS) -> tuple[pd.DataFrame, pd.Series]:
     """GM % per benchmark group and quarter over the ``quarters`` quarters ending with ``quarter``:
     Σ (revenue − cost) / Σ revenue of every line of the group's account managers in role (NaN
@@ -143,19 +151,18 @@ def team_gm_pct(pack: DataPack, quarter: Quarter, quarters: int = TREND_QUARTERS
     or two people would show a colleague's figure. Also returns each group's size.
     """
     groups = benchmark_groups(pack.account_managers, quarter)
-    sizes = groups.value_counts()
-    sizes[ORGANISATION] = len(groups)
-    labels = [str(q) for q in quarter.last_n(quarters)]
+    sizes = group_sizes(groups)
+    periods = quarter.last_n(quarters)
+    labels = [str(q) for q in periods]
     # Revenue and cost per account manager and quarter first (sums add up, so a group's totals
     # are the sums of its people's), then per group: ten million lines are grouped once, by
     # their quarter's position, and only the per-person totals are labelled and mapped.
-    periods = quarter.last_n(quarters)
     sales = pack.sales
     dates = sales["invoice_date"]
     window = sales.loc[(dates >= periods[0].start) & (dates <= quarter.end), ["am_id", "invoice_date", "revenue", "cost"]]
     starts = np.array([np.datetime64(q.start, "ns") for q in periods])
     position = np.searchsorted(starts, window["invoice_date"].to_numpy(), side="right") - 1
-    per_am = window.groupby([window["am_id"].rename("am_id"), pd.Series(position, index=window.index, name="quarter")],
+    per_am = window.groupby([window["am_id"], pd.Series(position, index=window.index, name="quarter")],
                             sort=False, observed=True)[["revenue", "cost"]].sum().reset_index()
     per_am["quarter"] = np.asarray(labels, dtype=object)[per_am["quarter"].to_numpy()]
     teams = margin_summary(per_am.assign(group=per_am["am_id"].map(groups)).dropna(subset=["group"]),
@@ -197,11 +204,6 @@ def colleague_accounts(pack: DataPack) -> pd.DataFrame:
     return pairs[owners.notna() & (owners != pairs["am_id"])].reset_index(drop=True)
 
 
-def _positions(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """``am_id`` → positions of their rows in ``frame``."""
-    return row_positions(frame["am_id"])
-
-
 @dataclass
 class WholeViews:
     """The whole-pack computations for everyone (:func:`whole_views`); :meth:`person` is one
@@ -220,7 +222,7 @@ class WholeViews:
     FRAMES = ("new_accounts", "retention", "colleague_accounts")
 
     def __post_init__(self):
-        self.positions = {name: _positions(getattr(self, name)) for name in self.FRAMES}
+        self.positions = {name: row_positions(getattr(self, name)["am_id"]) for name in self.FRAMES}
 
     def rows_of(self, name: str, am_id: str) -> np.ndarray:
         """Positions of ``am_id``'s rows in frame ``name`` (in its order)."""
@@ -252,8 +254,7 @@ def whole_views(pack: DataPack, quarter: Quarter, quarters: int = TREND_QUARTERS
         new, kept, colleagues = new_accounts_by_am(pack, quarter), principal_retention(pack, quarter), \
             colleague_accounts(pack)
     else:  # no margin data: the sections that would show these say so instead
-        sizes = groups.value_counts()
-        sizes[ORGANISATION] = len(groups)
+        sizes = group_sizes(groups)
         trend = pd.DataFrame(np.nan, index=sizes.index, columns=labels)
         new = kept = pd.DataFrame({"am_id": pd.Series(dtype=object)})
         colleagues = colleague_accounts(pack).iloc[0:0]

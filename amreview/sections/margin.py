@@ -55,7 +55,7 @@ def margin(review: Review) -> Section:
         Chart("monthly_margin", plots.plot_monthly_margin, monthly),
         Chart("monthly_revenue", plots.plot_monthly_revenue, monthly),
         Chart("gm_pct_trend", plots.plot_gm_pct_trend, gm_pct_trend(review)),
-        Text(say.team_benchmark_note(views.team, views.team_size, views.team_shown, MIN_PERCENTILE_GROUP)),
+        Text(say.team_benchmark_note(views.team, views.team_size, MIN_PERCENTILE_GROUP)),
     ]
     if lines.empty:
         section.parts += [Text(say.nothing_in_quarter("invoice lines for this person", str(quarter)), "missing"),
