@@ -11,7 +11,11 @@ lines with every optional table in proportion (benchmarks/bigpack.py), then in t
 2. times an independent DuckDB query of the core margin aggregates (revenue, cost, gross margin,
    GM %, active accounts per account manager) over the same files, in a fresh process;
 3. checks that both give the same figures, and prints seconds, the ratio and peak memory;
-4. times the scorecard's phases in one more fresh process — reading the files, validating
+4. measures the floor under any scorecard that checks its input, each in a fresh process:
+   importing the command's libraries (no data touched), and DuckDB itself checking the sales
+   lines against the contract (unique line ids, by the cheapest sound test: distinct 64-bit
+   hashes; required values present; known deal types; known account managers and accounts);
+5. times the scorecard's phases in one more fresh process — reading the files, validating
    (and ordering the sales lines by date), computing the KPIs and scores — with the peak
    memory reached by the end of each (``--skip-phases`` leaves this out).
 """
@@ -38,6 +42,21 @@ SELECT am_id,
 FROM read_parquet('{sales}')
 WHERE invoice_date BETWEEN DATE '2026-07-01' AND DATE '2026-09-30'
 GROUP BY am_id ORDER BY am_id
+"""
+
+# The least a scorecard must check of the sales lines before it may rate anyone on them
+# (docs/data-contract: line_id unique, these columns required, deal types from the list, every
+# am_id and account_id known). Unique by hash: equal ids have equal hashes, so as many distinct
+# hashes as lines proves the ids distinct, and it is the cheapest exact test DuckDB offers.
+DUCKDB_CONTRACT_CHECK = """
+SELECT count(*) - count(DISTINCT hash(line_id)) AS repeated_or_colliding_ids,
+       count(*) FILTER (WHERE line_id IS NULL OR invoice_date IS NULL OR am_id IS NULL OR account_id IS NULL
+                        OR product IS NULL OR quantity IS NULL OR revenue IS NULL OR cost IS NULL) AS missing,
+       count(*) FILTER (WHERE deal_type NOT IN ('run_rate', 'spot', 'bespoke', 'large_volume')) AS unknown_deal_types,
+       count(*) FILTER (WHERE am_id NOT IN (SELECT am_id FROM read_parquet('{folder}/account_managers.parquet'))
+                        OR account_id NOT IN (SELECT account_id FROM read_parquet('{folder}/accounts.parquet')))
+           AS unknown_owners
+FROM read_parquet('{folder}/sales.parquet')
 """
 
 # Peak memory is the process's VmHWM (its resident high-water mark), which exec resets; the
@@ -120,12 +139,20 @@ def main() -> None:
         pd.testing.assert_series_equal(card.loc[sql.index, column].astype(float), sql[column].astype(float),
                                        check_names=False, rtol=1e-9, atol=1e-4)
     ratio = ours["seconds"] / theirs["seconds"]
+    starting = measured("import amreview.cli, amreview.scorecard")
+    checking = measured("import duckdb\n"
+                        f"problems = duckdb.sql({DUCKDB_CONTRACT_CHECK.format(folder=folder)!r}).fetchall()[0]\n"
+                        "assert problems == (0, 0, 0, 0), problems  # the pack the scorecard accepted")
     print(f"| pack | {args.ams:,} account managers, {args.lines:,} sales lines, Parquet |")
     print("|---|---|")
     print(f"| amreview scorecard (all KPIs, scores) | {ours['seconds']:.1f} s, peak {ours['peak_mb']:,.0f} MB |")
     print(f"| DuckDB core margin aggregates | {theirs['seconds']:.1f} s, peak {theirs['peak_mb']:,.0f} MB |")
     print(f"| ratio amreview / DuckDB | {ratio:.1f}× |")
     print(f"| figures agree | {len(sql)} account managers, {len(sql.columns)} columns |")
+    print("\n| the floor under a checked scorecard | seconds |\n|---|---|")
+    print(f"| the goal: 3× DuckDB's time | {3 * theirs['seconds']:.2f} s |")
+    print(f"| importing amreview's libraries, no data | {starting['seconds']:.2f} s |")
+    print(f"| DuckDB checking the sales lines against the contract | {checking['seconds']:.2f} s |")
     if not args.skip_phases:
         done = subprocess.run([sys.executable, "-c", PHASES.format(folder=str(folder), period=args.period)],
                               capture_output=True, text=True)

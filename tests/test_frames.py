@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amreview.frames import row_positions, take_rows
+from amreview.frames import in_order_of, row_positions, stable_order, take_rows
 
 
 def _frame(keys, ids, numbers):
@@ -63,3 +63,28 @@ def test_row_positions_are_the_groupby_indices(keys):
     for key, positions in expected.items():
         np.testing.assert_array_equal(found[key], positions)
         assert isinstance(key, str)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(0, 5)), max_size=40), st.sampled_from(["date", "float", "text"]))
+def test_stable_order_is_a_stable_sort_with_missing_values_last(days, kind):
+    base = pd.Series([np.nan if d is None else float(d) for d in days], dtype=float)
+    values = {"date": pd.Timestamp("2026-07-01") + pd.to_timedelta(base, unit="D"),
+              "float": base,
+              "text": pd.Series([None if d is None else f"k{d}" for d in days], dtype="str")}[kind]
+    expected = values.sort_values(kind="stable", na_position="last").index.to_numpy()
+    np.testing.assert_array_equal(stable_order(values), expected)
+
+
+def test_stable_order_with_more_distinct_values_than_sixteen_bits_hold():
+    values = pd.Series(np.random.default_rng(3).permutation(70_000) // 2, dtype="int64")
+    np.testing.assert_array_equal(stable_order(values), np.argsort(values.to_numpy(), kind="stable"))
+
+
+def test_in_order_of_sorts_by_date_keeping_labels_and_same_day_order():
+    frame = _frame(["A1", "A2", "A1", "A3"], ["L1", "L2", "L3", "L4"], [1.0, 2.0, 3.0, 4.0])
+    frame["invoice_date"] = pd.to_datetime(["2026-07-03", "2026-07-01", "2026-07-03", "2026-07-01"])
+    ordered = in_order_of(frame, "invoice_date")
+    assert ordered["line_id"].tolist() == ["L2", "L4", "L1", "L3"]
+    assert ordered.index.tolist() == [13, 33, 3, 23]
+    assert in_order_of(ordered, "invoice_date") is ordered  # already in order: not copied
