@@ -73,7 +73,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
-import datetime
 import functools
 import importlib.resources
 import logging
@@ -93,6 +92,7 @@ from typing import Any
 
 from amreview.errors import ParameterError, ReviewExecutionError
 from amreview.files import temporary_sibling, write_text_atomic
+from amreview.manifest import utc_now
 from amreview.pdf import css_string
 
 STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style>", re.S)  # see without_repeated_styles
@@ -171,6 +171,11 @@ class ReviewResult:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def failed(self) -> bool:
+        """Failed, as opposed to written now (``ok``) or kept from an earlier run (``unchanged``)."""
+        return self.status == "failed"
 
 
 # --------------------------------------------------------------------------- parameters
@@ -289,9 +294,9 @@ def execute_review(job: ReviewJob, timeout: float | None = 600, log_dir: Path | 
 
 def _execute_checked(job: ReviewJob, timeout: float | None, log_dir: Path | None = None,
                      kernel_mode: str = "spawn") -> ReviewResult:
-    started_at = _utc_now()
+    started_at = utc_now()
     started = time.perf_counter()
-    ipynb, html, pdf = _output_paths(job.output_stem)
+    ipynb, html, pdf = output_paths(job.output_stem)
     log = None if log_dir is None else Path(log_dir) / f"{job.key}.log"
     partial = temporary_sibling(ipynb, ".partial.ipynb")  # papermill wants an .ipynb name
     try:
@@ -333,10 +338,6 @@ def _execute_checked(job: ReviewJob, timeout: float | None, log_dir: Path | None
     )
 
 
-def _utc_now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-
-
 def _append_log(log: Path, text: str) -> None:
     try:
         with log.open("a", encoding="utf-8") as handle:
@@ -368,7 +369,8 @@ def _worker_log(log: Path | None):
         handler.close()
 
 
-def _output_paths(stem: Path) -> tuple[Path, Path, Path]:
+def output_paths(stem: Path) -> tuple[Path, Path, Path]:
+    """The notebook, HTML and PDF a job with this ``output_stem`` writes."""
     stem = Path(stem)  # not with_suffix: a stem may contain dots ("J.Smith")
     return tuple(stem.with_name(stem.name + suffix) for suffix in (".ipynb", ".html", ".pdf"))
 
@@ -665,7 +667,7 @@ def _collect(future: Future, job: ReviewJob) -> ReviewResult:
 
 
 def _advance(bar: Any, results: Sequence[ReviewResult | None]) -> None:
-    bar.set_postfix(failed=sum(r is not None and r.status == "failed" for r in results), refresh=False)
+    bar.set_postfix(failed=sum(r is not None and r.failed for r in results), refresh=False)
     bar.update(1)
 
 
@@ -818,6 +820,7 @@ def write_index(
         pdf_column=any(r["pdf"] for r in table),
         n_ok=sum(r["status"] == "ok" for r in table),
         n_failed=sum(r["status"] == "failed" for r in table),
+        n_unchanged=sum(r["status"] == "unchanged" for r in table),
         overviews=listed,
         overviews_title=overviews_title,
     )

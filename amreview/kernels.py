@@ -300,11 +300,17 @@ def kill_process_group(process: Any) -> None:
     """SIGKILL a kernel and its process group unless it has been reaped; safe from any thread."""
     if process is None or getattr(process, "returncode", None) is not None:
         return
+    _kill_group(process.pid)
+
+
+def _kill_group(pid: int) -> None:
+    """SIGKILL the process group ``pid`` leads (a kernel starts a new session), or the process
+    alone when it leads none; nothing when it is gone."""
     try:
-        os.killpg(process.pid, signal.SIGKILL)  # the kernel leads its own group (a new session)
+        os.killpg(pid, signal.SIGKILL)
     except OSError:
         try:
-            os.kill(process.pid, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
 
@@ -479,13 +485,7 @@ def _reap(children: dict[int, int]) -> None:
 
 def _kill_all(children: dict[int, int]) -> None:
     for pid in children:
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except OSError:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        _kill_group(pid)
 
 
 def _kernel_child(request: dict, log_fd: int | None, inherited: list[int]) -> int:

@@ -212,9 +212,9 @@ class KpiContext:
         total = sum(f.reindex(columns=columns).fillna(0.0) for f in totals)
         # A quarter is complete for a person with a target in it, or not yet in role then (even
         # when no one has a target row in that quarter, e.g. in one person's slice of the pack).
-        has_all = np.logical_and.reduce([f.reindex(columns=columns).notna().to_numpy() | ~role
-                                         for f, role in zip(totals, in_role)])
-        any_target = np.logical_or.reduce([f.reindex(columns=columns).notna().to_numpy() for f in totals])
+        present = [f.reindex(columns=columns).notna().to_numpy() for f in totals]
+        has_all = np.logical_and.reduce([p | ~role for p, role in zip(present, in_role)])
+        any_target = np.logical_or.reduce(present)
         return total.where(has_all & any_target)
 
     def target(self, measure: str) -> pd.Series:

@@ -56,11 +56,8 @@ HEADLINE_COLUMNS = ("revenue", "cost", "gross_margin", "gm_pct", "active_account
 
 def file_sha256(path: Path) -> str:
     """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
     with Path(path).open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def library_fingerprint() -> str:
@@ -135,7 +132,7 @@ def key_figures(row: Mapping[str, Any], measures: Sequence[str], benchmark_kpis:
     the KPIs with team and organisation percentiles; ``documents``: kind → file name.
     """
     without = row.get("measures_without_data")
-    return plain({
+    return {
         "format": KEY_FIGURES_FORMAT,
         "am_id": row["am_id"],
         "name": row["name"],
@@ -156,7 +153,7 @@ def key_figures(row: Mapping[str, Any], measures: Sequence[str], benchmark_kpis:
         "documents": dict(documents),
         "amreview_version": amreview.__version__,
         "written": utc_now(),
-    })
+    }
 
 
 def is_current(path: Path, fingerprint: str) -> bool:
@@ -189,4 +186,4 @@ def totals(entries: Sequence[Mapping[str, Any]]) -> dict[str, int]:
 
 def manifest(run: Mapping[str, Any], entries: Sequence[Mapping[str, Any]]) -> dict:
     """The manifest document: the run's description, its totals and one entry per review."""
-    return plain({"format": MANIFEST_FORMAT, **run, "totals": totals(entries), "reviews": list(entries)})
+    return {"format": MANIFEST_FORMAT, **run, "totals": totals(entries), "reviews": list(entries)}

@@ -47,7 +47,7 @@ import pandas as pd
 
 import amreview
 from amreview import manifest as record
-from amreview.batch import ReviewJob, ReviewResult, run_reviews, write_index
+from amreview.batch import ReviewJob, ReviewResult, output_paths, run_reviews, write_index
 from amreview.config import ScorecardConfig, load_config
 from amreview.datapack import content_fingerprint, load_pack, resolve_source
 from amreview.errors import ParameterError
@@ -85,11 +85,11 @@ class RunSummary:
 
     @property
     def failed(self) -> list[ReviewResult]:
-        return [r for r in self.results + self.team_results if r.status == "failed"]
+        return [r for r in self.results + self.team_results if r.failed]
 
     def describe(self) -> str:
         def counted(results: list[ReviewResult]) -> tuple[int, int]:
-            return (sum(r.status in ("ok", "unchanged") for r in results),
+            return (sum(not r.failed for r in results),
                     sum(r.status == "unchanged" for r in results))
 
         ok, unchanged = counted(self.results)
@@ -185,10 +185,10 @@ class Planned:
 
     def documents(self) -> dict[str, str]:
         """Kind → file name of the documents this job writes (relative to its folder)."""
-        name = Path(self.job.output_stem).name
-        documents = {"html": f"{name}.html", "notebook": f"{name}.ipynb"}
+        notebook, html, pdf = output_paths(self.job.output_stem)
+        documents = {"html": html.name, "notebook": notebook.name}
         if self.job.pdf:
-            documents["pdf"] = f"{name}.pdf"
+            documents["pdf"] = pdf.name
         return documents
 
     def is_current(self, previous: dict[str, dict]) -> bool:
@@ -485,11 +485,10 @@ def _outputs(plan: Planned, result: ReviewResult | None) -> dict[str, str]:
 
 
 def _unchanged_result(plan: Planned, entry: dict) -> ReviewResult:
-    folder = Path(plan.job.output_stem).parent
-    documents = plan.documents()
-    return ReviewResult(key=plan.job.key, status="unchanged", html=folder / documents["html"],
-                        notebook=folder / documents["notebook"], error=None, seconds=float(entry.get("seconds") or 0),
-                        pdf=folder / documents["pdf"] if "pdf" in documents else None, started=entry.get("started"))
+    notebook, html, pdf = output_paths(plan.job.output_stem)
+    return ReviewResult(key=plan.job.key, status="unchanged", html=html, notebook=notebook, error=None,
+                        seconds=float(entry.get("seconds") or 0), pdf=pdf if plan.job.pdf else None,
+                        started=entry.get("started"))
 
 
 def _remove_input(plan: Planned) -> None:
@@ -530,7 +529,7 @@ def index_rows(card: pd.DataFrame, results: list[ReviewResult], entries: dict[st
     for row in card.itertuples(index=False):
         result = by_key[row.am_id]
         figures = {}
-        if result.status != "failed" and folder is not None:
+        if not result.failed and folder is not None:
             figures = record.read_json(Path(folder) / f"{row.am_id}.json") or {}
         headline, overall = figures.get("figures", {}), figures.get("overall", {})
         entry = entries.get(row.am_id, {})
@@ -539,11 +538,11 @@ def index_rows(card: pd.DataFrame, results: list[ReviewResult], entries: dict[st
             "am_id": row.am_id,
             "Manager": row.manager,
             "Team": "" if pd.isna(row.team) else row.team,
-            "Revenue": money(_number(headline.get("revenue"))) if headline else "",
-            "Gross margin": money(_number(headline.get("gross_margin"))) if headline else "",
-            "GM %": pct(_number(headline.get("gm_pct"))) if headline else "",
-            "GM attainment": attainment_pct(_number(headline.get("gross_margin_attainment"))) if headline else "",
-            "Overall score": score_text(_number(overall.get("score"))) if overall else "",
+            "Revenue": money(headline.get("revenue")) if headline else "",
+            "Gross margin": money(headline.get("gross_margin")) if headline else "",
+            "GM %": pct(headline.get("gm_pct")) if headline else "",
+            "GM attainment": attainment_pct(headline.get("gross_margin_attainment")) if headline else "",
+            "Overall score": score_text(overall.get("score")) if overall else "",
             "Rating": (overall.get("rating") or "no rating") if overall else "",
             "status": result.status,
             "Started (UTC)": _short_time(entry.get("started")),
@@ -553,10 +552,6 @@ def index_rows(card: pd.DataFrame, results: list[ReviewResult], entries: dict[st
             "pdf": result.pdf,
         })
     return rows
-
-
-def _number(value) -> float:
-    return float("nan") if value is None else float(value)
 
 
 def _short_time(stamp: str | None) -> str:
