@@ -31,7 +31,7 @@ from amreview.frames import row_positions
 from amreview.kpis import KpiContext, in_role
 from amreview.metrics.margin import margin_summary
 from amreview.metrics.newbusiness import new_accounts_table
-from amreview.metrics.relationships import retention_by_account
+from amreview.metrics.relationships import retention_by_account, retention_windows
 from amreview.metrics.reporting import CRM_REQUIRED_FIELDS, crm_exported_fields
 from amreview.periods import Quarter
 from amreview.scoring import MIN_PERCENTILE_GROUP
@@ -106,11 +106,7 @@ class PersonViews:
     * ``team`` and ``team_size`` — the group (their team, or the organisation without one) and how
       many account managers in role it has;
     * ``colleague_accounts`` — the accounts of their sales lines that ``accounts`` assigns to
-      someone else (ids only);
-    * ``ytd_targets`` — their fiscal-year-to-date target per measure, as the scorecard computes
-      it (:attr:`amreview.kpis.KpiContext.targets` of the ``ytd`` window over the whole pack; on
-      a slice, a quarter in which the slice holds no target row at all would count as missing
-      even before the person started).
+      someone else (ids only).
     """
 
     new_accounts: pd.DataFrame
@@ -119,7 +115,6 @@ class PersonViews:
     team: str | None
     team_size: int
     colleague_accounts: pd.Index
-    ytd_targets: pd.Series
 
     @property
     def team_shown(self) -> bool:
@@ -142,24 +137,23 @@ def group_sizes(groups: pd.Series) -> pd.Series:
     return sizes
 
 
-def team_gm_pct(pack: DataPack, quarter: Quarter, quarters: int = TREND_QUARTERS) -> tuple[pd.DataFrame, pd.Series]:
-    """GM % per benchmark group and quarter over the ``quarters`` quarters ending with ``quarter``:
+def team_gm_pct(ctx: KpiContext, groups: pd.Series, quarters: int = TREND_QUARTERS) -> pd.DataFrame:
+    """GM % per benchmark group (``groups``: :func:`benchmark_groups`) and quarter over the
+    ``quarters`` quarters ending with the context's quarter:
     Σ (revenue − cost) / Σ revenue of every line of the group's account managers in role (NaN
     where that revenue ≤ 0). Rows: groups (a team, or :data:`ORGANISATION` = everyone in role);
     columns: quarter labels, oldest first. Groups of fewer than
     :data:`~amreview.scoring.MIN_PERCENTILE_GROUP` people are NaN throughout: an aggregate of one
-    or two people would show a colleague's figure. Also returns each group's size.
+    or two people would show a colleague's figure.
     """
-    groups = benchmark_groups(pack.account_managers, quarter)
+    quarter = ctx.quarter
     sizes = group_sizes(groups)
     periods = quarter.last_n(quarters)
     labels = [str(q) for q in periods]
     # Revenue and cost per account manager and quarter first (sums add up, so a group's totals
     # are the sums of its people's), then per group: ten million lines are grouped once, by
     # their quarter's position, and only the per-person totals are labelled and mapped.
-    sales = pack.sales
-    dates = sales["invoice_date"]
-    window = sales.loc[(dates >= periods[0].start) & (dates <= quarter.end), ["am_id", "invoice_date", "revenue", "cost"]]
+    window = ctx.lines_between(periods[0].start, quarter.end)[["am_id", "invoice_date", "revenue", "cost"]]
     starts = np.array([np.datetime64(q.start, "ns") for q in periods])
     position = np.searchsorted(starts, window["invoice_date"].to_numpy(), side="right") - 1
     per_am = window.groupby([window["am_id"], pd.Series(position, index=window.index, name="quarter")],
@@ -174,7 +168,7 @@ def team_gm_pct(pack: DataPack, quarter: Quarter, quarters: int = TREND_QUARTERS
     frame = frame.astype("float64")
     frame.loc[sizes[sizes < MIN_PERCENTILE_GROUP].index] = np.nan
     frame.index.name, frame.columns.name = "group", "quarter"
-    return frame, sizes.astype("int64")
+    return frame
 
 
 def new_accounts_by_am(pack: DataPack, quarter: Quarter) -> pd.DataFrame:
@@ -183,14 +177,11 @@ def new_accounts_by_am(pack: DataPack, quarter: Quarter) -> pd.DataFrame:
     return new_accounts_table(pack.sales, quarter.start, quarter.end)
 
 
-def principal_retention(pack: DataPack, quarter: Quarter) -> pd.DataFrame:
-    """Each account's principal account manager over the four quarters before ``quarter``, and
-    whether they sold to it again in ``quarter`` (``retention_by_account(principal_only=True)``)."""
-    sales = pack.sales[["am_id", "account_id", "invoice_date", "revenue"]]
-    first, last = quarter.shift(-4).start, quarter.shift(-1).end
-    previous = sales[(sales["invoice_date"] >= first) & (sales["invoice_date"] <= last)]
-    current = sales[quarter.contains(sales["invoice_date"])]
-    return retention_by_account(previous, current, principal_only=True)
+def principal_retention(ctx: KpiContext) -> pd.DataFrame:
+    """Each account's principal account manager over the four quarters before the context's
+    quarter, and whether they sold to it again in the quarter: the rows behind the retention KPI
+    (``retention_by_account(…, principal_only=True)`` of the same windows)."""
+    return retention_by_account(*retention_windows(ctx), principal_only=True)
 
 
 def colleague_accounts(pack: DataPack) -> pd.DataFrame:
@@ -215,7 +206,6 @@ class WholeViews:
     team_gm_pct: pd.DataFrame
     team_sizes: pd.Series
     groups: pd.Series
-    ytd_targets: pd.DataFrame
     labels: list[str]
     positions: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
@@ -234,33 +224,29 @@ class WholeViews:
         group = self.groups.get(am_id, ORGANISATION)
         team = self.team_gm_pct.loc[group] if group in self.team_gm_pct.index else \
             pd.Series(np.nan, index=self.labels)
-        targets = self.ytd_targets.loc[am_id] if am_id in self.ytd_targets.index else \
-            pd.Series(np.nan, index=self.ytd_targets.columns)
         return PersonViews(
             new_accounts=frames["new_accounts"], retention=frames["retention"],
             team_gm_pct=team.astype("float64").rename("team_gm_pct").rename_axis("quarter"),
             team=group or None, team_size=int(self.team_sizes.get(group, 0)),
             colleague_accounts=pd.Index(frames["colleague_accounts"]["account_id"], dtype=object, name="account_id"),
-            ytd_targets=targets.astype("float64").rename("target").rename_axis("measure"),
         )
 
 
 def whole_views(pack: DataPack, quarter: Quarter, quarters: int = TREND_QUARTERS) -> WholeViews:
     """Every whole-pack computation of a review (module docstring), once for everyone."""
     groups = benchmark_groups(pack.account_managers, quarter)
+    sizes = group_sizes(groups)
     labels = [str(q) for q in quarter.last_n(quarters)]
     if len(pack.sales):
-        trend, sizes = team_gm_pct(pack, quarter, quarters)
-        new, kept, colleagues = new_accounts_by_am(pack, quarter), principal_retention(pack, quarter), \
-            colleague_accounts(pack)
+        ctx = KpiContext.for_period(pack, quarter)
+        trend = team_gm_pct(ctx, groups, quarters)
+        new, kept, colleagues = new_accounts_by_am(pack, quarter), principal_retention(ctx), colleague_accounts(pack)
     else:  # no margin data: the sections that would show these say so instead
-        sizes = group_sizes(groups)
         trend = pd.DataFrame(np.nan, index=sizes.index, columns=labels)
         new = kept = pd.DataFrame({"am_id": pd.Series(dtype=object)})
         colleagues = colleague_accounts(pack).iloc[0:0]
     return WholeViews(new_accounts=new, retention=kept, colleague_accounts=colleagues, team_gm_pct=trend,
-                      team_sizes=sizes.astype("int64"), groups=groups,
-                      ytd_targets=KpiContext.for_period(pack, quarter).for_window("ytd").targets, labels=labels)
+                      team_sizes=sizes.astype("int64"), groups=groups, labels=labels)
 
 
 def person_views(pack: DataPack, quarter: Quarter, am_ids: Iterable[str],

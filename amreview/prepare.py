@@ -74,7 +74,6 @@ REVIEWS, TEAMS = "reviews", "teams"
 SCORECARD_FRAMES = ("values", "scores", "measures", "overall", "targets", "people", "table")
 SCORECARD_FILE, PREVIOUS_FILE = "scorecard.parquet", "previous.parquet"
 _SEP = "::"  # <frame>::<column> in a scorecard file
-ACCOUNT_TABLES = ("sales", "opportunities", "activities", "back_orders", "cases", "customer_feedback")
 _META_KEY = b"amreview"
 
 
@@ -128,17 +127,18 @@ def prepare_reviews(pack: DataPack, quarter: Quarter | str, config: ScorecardCon
         if am_id not in card.values.index:
             raise _not_in_role(pack, am_id, quarter)
     teams = {manager: direct_reports(card, manager) for manager in managers}
+    card_rows = _card_rows(card) if am_ids or teams else None
 
     if am_ids:
         facts = PackFacts.of(pack)
         previous = previous_scorecard(pack, quarter, config, card.kpis)
-        writer = _ReviewWriter(pack, quarter, config, card, previous, facts, whole_views(pack, quarter), am_ids)
+        writer = _ReviewWriter(pack, quarter, config, card, card_rows, previous, facts, whole_views(pack, quarter),
+                               am_ids)
         reviews = _in_parallel(writer.write, am_ids, lambda am_id: folder / REVIEWS / folder_name(am_id))
     else:
         reviews = {}
     if teams:
-        rows = RowFiles(scorecard_frame(card), keep_index=True)
-        position = pd.Series(np.arange(len(card.values)), index=card.values.index)
+        rows, position = card_rows
         header = {"kpis": _registry(card.kpis), "pack": {"source": pack.source, "fingerprint": pack.fingerprint}}
 
         def write_team(tmp: Path, manager: str) -> None:
@@ -195,6 +195,11 @@ class RowFiles:
         pq.write_table(part.replace_schema_metadata(meta), path, **SMALL_FILES)
 
 
+def _card_rows(card: Scorecard) -> tuple[RowFiles, pd.Series]:
+    """A scorecard's rows converted once (:func:`scorecard_frame`), and each ``am_id``'s position."""
+    return RowFiles(scorecard_frame(card), keep_index=True), pd.Series(np.arange(len(card.values)), index=card.values.index)
+
+
 # A person's rows are few: compression, dictionaries and statistics cost more than they save.
 SMALL_FILES = {"compression": "NONE", "use_dictionary": False, "write_statistics": False}
 
@@ -203,14 +208,14 @@ class _ReviewWriter:
     """Writes review inputs: every frame converted once, each person's rows taken from it."""
 
     def __init__(self, pack: DataPack, quarter: Quarter, config: ScorecardConfig, card: Scorecard,
-                 previous: Scorecard | None, facts: PackFacts, whole: WholeViews, am_ids: list[str]):
+                 card_rows: tuple[RowFiles, pd.Series], previous: Scorecard | None, facts: PackFacts,
+                 whole: WholeViews, am_ids: list[str]):
         self.quarter, self.config, self.facts, self.whole = quarter, config, facts, whole
         self.split = PackSplit(pack, am_ids)
         self.split.convert()
-        self.cards = {"scorecard": card, "previous": previous}
-        self.card_rows = {name: (RowFiles(scorecard_frame(c), keep_index=True),
-                                 pd.Series(np.arange(len(c.values)), index=c.values.index))
-                          for name, c in self.cards.items() if c is not None}
+        self.card_rows = {"scorecard": card_rows}
+        if previous is not None:
+            self.card_rows["previous"] = _card_rows(previous)
         self.derived = {name: RowFiles(getattr(whole, name), keep_index=False) for name in whole.FRAMES}
         self.header = {"kpis": _registry(card.kpis),
                        "previous_kpis": None if previous is None else _registry(previous.kpis),
@@ -227,7 +232,6 @@ class _ReviewWriter:
             rows.write(self.whole.rows_of(name, am_id), derived / f"{name}.parquet")
         views = self.whole.person(am_id)
         data = {**_header("review", self.quarter, self.config), "am_id": am_id, **self.header,
-                "ytd_targets": {m: None if pd.isna(v) else float(v) for m, v in views.ytd_targets.items()},
                 "team_benchmark": {
                     "team": views.team, "members": views.team_size, "shown": views.team_shown,
                     "gm_pct": {q: None if pd.isna(v) else float(v) for q, v in views.team_gm_pct.items()}}}
@@ -261,7 +265,8 @@ class PackSplit:
     def _account_positions(self, accounts: pd.DataFrame) -> dict[str, np.ndarray]:
         """``am_id`` → positions in ``accounts`` of the accounts they own or appear on."""
         row_of = pd.Series(np.arange(len(accounts)), index=accounts["account_id"].to_numpy())
-        pairs = [self.pack[t][["am_id", "account_id"]].drop_duplicates() for t in ACCOUNT_TABLES if self.pack.has(t)]
+        pairs = [frame[["am_id", "account_id"]].drop_duplicates() for name, frame in self.pack.tables.items()
+                 if name != OWNER_TABLE and {"am_id", "account_id"} <= set(frame.columns)]  # slice_tables' rule
         pairs.append(accounts.loc[accounts["am_id"].notna(), ["am_id", "account_id"]])
         linked = pd.concat(pairs, ignore_index=True).dropna().drop_duplicates()
         linked = linked.assign(row=linked["account_id"].map(row_of)).dropna(subset=["row"])
@@ -275,18 +280,6 @@ class PackSplit:
         if name in self.positions:
             return self.positions[name].get(am_id, np.empty(0, dtype="int64"))
         return None
-
-    def tables_of(self, am_id: str) -> dict[str, pd.DataFrame]:
-        """``am_id``'s slice of every table the pack holds, as frames (empty where they have no rows)."""
-        tables = {}
-        for name, frame in self.pack.tables.items():
-            rows = self.rows_of(name, am_id)
-            part = frame if rows is None else frame.iloc[rows]
-            if name == OWNER_TABLE:
-                foreign = part["am_id"].notna() & (part["am_id"] != am_id)
-                part = part.assign(am_id=part["am_id"].astype(object).where(~foreign, None)) if foreign.any() else part
-            tables[name] = part
-        return tables
 
     def write(self, am_id: str, folder: Path) -> None:
         """``am_id``'s slice as a pack folder of Parquet files."""
@@ -359,18 +352,8 @@ def _registry(kpis: dict[str, Kpi]) -> dict[str, list[str]]:
 # Frames that round-trip exactly
 # --------------------------------------------------------------------------------------------
 
-def write_frame(frame: pd.DataFrame, path: Path) -> None:
-    """``frame`` as Parquet, index and dtypes kept; object columns are restored as object with
-    ``None`` where the frame held ``None`` and NaN elsewhere (:func:`read_frame`)."""
-    table = pa.Table.from_pandas(frame)
-    nones = {str(c): [int(i) for i in np.flatnonzero([v is None for v in frame[c]])]
-             for c in frame.columns if frame[c].dtype == object}
-    meta = {**(table.schema.metadata or {}), _META_KEY: json.dumps({"object_columns": nones}).encode()}
-    pq.write_table(table.replace_schema_metadata(meta), path)
-
-
 def read_frame(path: Path) -> pd.DataFrame:
-    """A frame written by :func:`write_frame`, as it was."""
+    """Rows written by :meth:`RowFiles.write`, as they were in the frame."""
     table = pq.read_table(path)
     frame = table.to_pandas()
     info = json.loads((table.schema.metadata or {}).get(_META_KEY, b"{}"))
@@ -392,13 +375,8 @@ def scorecard_frame(card: Scorecard) -> pd.DataFrame:
     return pd.concat(named, axis=1)
 
 
-def write_scorecard(card: Scorecard, path: Path) -> None:
-    """The scorecard's rows in one Parquet file (its quarter, config and KPIs go in input.json)."""
-    write_frame(scorecard_frame(card), path)
-
-
 def read_scorecard(path: Path, quarter: Quarter, config: ScorecardConfig, kpis: dict[str, Kpi]) -> Scorecard:
-    """The scorecard :func:`write_scorecard` (or a :class:`RowFiles` of :func:`scorecard_frame`) wrote."""
+    """The scorecard rows a :class:`RowFiles` of :func:`scorecard_frame` wrote."""
     combined = read_frame(path)
     frames = {}
     for name in SCORECARD_FRAMES:
@@ -499,8 +477,6 @@ def read_review_input(folder: str | Path, am_id: str | None = None, period: Quar
         team=benchmark["team"], team_size=int(benchmark["members"]),
         colleague_accounts=pd.Index(read_frame(derived / "colleague_accounts.parquet")["account_id"].astype(object),
                                     dtype=object, name="account_id"),
-        ytd_targets=pd.Series({m: np.nan if v is None else v for m, v in data["ytd_targets"].items()},
-                              dtype="float64", name="target").rename_axis("measure"),
     )
     pack = load_pack(folder / "pack")
     return Review(pack, data["am_id"], card, previous, facts=PackFacts.from_json(data["pack"]), views=views)

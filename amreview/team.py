@@ -15,7 +15,7 @@ formatted or drawn here (see :mod:`amreview.team_render` and :mod:`amreview.team
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,9 @@ import pandas as pd
 from amreview.errors import ParameterError
 from amreview.kpis import ALL_MEASURES
 from amreview.scorecard import Scorecard
+
+if TYPE_CHECKING:
+    from amreview.prepare import TeamInput
 
 # The figures a manager scans first, beside the scores: scorecard columns (core or KPI values).
 HEADLINE_KPIS = (
@@ -197,29 +200,18 @@ def needs_attention(card: Scorecard, manager: str, below_rating: str | None = No
     return frame.set_index("am_id")
 
 
-@dataclass(frozen=True)
-class TeamView:
-    """What a team overview reads: the manager, the scorecard rows of their direct reports
-    (:meth:`~amreview.scorecard.Scorecard.restricted_to`) and the pack's fingerprint."""
-
-    manager: str
-    card: Scorecard
-    pack_fingerprint: str
-
-
-def open_team(data, manager: str, period, config="") -> TeamView:
+def open_team(data, manager: str, period, config="") -> TeamInput:
     """The team overview's inputs. ``data`` is a team input (a folder holding ``input.json``,
     written by :func:`amreview.prepare.prepare_reviews`: opened after checking it is
     ``manager``'s team of ``period`` under ``config`` when one is given), or else a data pack (a
     folder, a database URL or ``"sample"``: the quarter's scorecard computed from it)."""
     from amreview.datapack import load_pack
-    from amreview.prepare import is_review_input, read_team_input
+    from amreview.prepare import TeamInput, is_review_input, read_team_input
     from amreview.review import review_config
     from amreview.scorecard import build_scorecard
 
     if is_review_input(data):
-        prepared = read_team_input(data, manager=manager, period=period, config=config)
-        return TeamView(prepared.manager, prepared.card, prepared.pack_fingerprint)
+        return read_team_input(data, manager=manager, period=period, config=config)
     pack = load_pack(data)
     card = build_scorecard(pack, period, review_config(config))
-    return TeamView(str(manager), card.restricted_to(direct_reports(card, manager)), pack.fingerprint)
+    return TeamInput(str(manager), card.restricted_to(direct_reports(card, manager)), pack.fingerprint)

@@ -17,8 +17,8 @@ from amreview import team
 from amreview.config import load_config
 from amreview.datapack import load_pack, validate_tables, write_pack
 from amreview.errors import DataError, ParameterError
-from amreview.prepare import (INPUT_FILE, PackSplit, folder_name, prepare_reviews, read_frame, read_review_input,
-                              write_frame)
+from amreview.prepare import (INPUT_FILE, PackSplit, RowFiles, folder_name, prepare_reviews, read_frame,
+                              read_review_input)
 from amreview.review import SECTIONS, Review, open_review
 from amreview.sample import PERSONAS, generate_sample
 from amreview.scorecard import build_scorecard
@@ -234,12 +234,13 @@ def test_an_input_holds_no_row_of_anyone_else(pack, prepared):
         assert not [a for a in everyone - {am_id} if f'"{a}"' in text]
 
 
-def test_the_slice_is_the_datapack_slice_rule(pack, sample_tables):
-    """One groupby per table gives what :func:`load_pack(…, am_ids=[…])` reads for one person."""
+def test_the_slice_is_the_datapack_slice_rule(pack, sample_tables, tmp_path):
+    """One groupby per table writes what :func:`load_pack(…, am_ids=[…])` reads for one person."""
     from amreview.datapack import slice_tables
 
     am_id = PERSONA_IDS["crm_neglecter"]
-    split = PackSplit(pack, [am_id]).tables_of(am_id)
+    PackSplit(pack, [am_id]).write(am_id, tmp_path / "pack")
+    split = {name: pd.read_parquet(tmp_path / "pack" / f"{name}.parquet") for name in pack.tables}
     expected, _ = slice_tables(pack.tables, [am_id])
     for name, frame in expected.items():
         as_text = lambda f: f.reset_index(drop=True).astype(object).where(lambda g: g.notna(), None)  # noqa: E731
@@ -274,7 +275,7 @@ def test_frames_keep_none_and_nan_apart(tmp_path):
     frame = pd.DataFrame({"label": pd.Series(["a", None, np.nan], dtype=object, index=index),
                           "x": [1.0, np.nan, 2.0]}, index=index)
     assert frame["label"].iloc[1] is None
-    write_frame(frame, tmp_path / "f.parquet")
+    RowFiles(frame, keep_index=True).write(np.arange(len(frame)), tmp_path / "f.parquet")
     back = read_frame(tmp_path / "f.parquet")
     pd.testing.assert_frame_equal(back, frame)
     assert back["label"].iloc[1] is None and isinstance(back["label"].iloc[2], float)

@@ -253,9 +253,14 @@ def _csat(ctx: KpiContext) -> pd.Series:
     return _no_data() if feedback is None else csat_summary(feedback)["csat"]
 
 
+def retention_windows(ctx: KpiContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sales lines retention compares: those of the four quarters before the context's
+    quarter, and those of the quarter."""
+    return ctx.lines_between(ctx.quarter.shift(-4).start, ctx.quarter.shift(-1).end), ctx.lines_in(ctx.quarter)
+
+
 def _retention_rate(ctx: KpiContext) -> pd.Series:
-    previous = ctx.lines_between(ctx.quarter.shift(-4).start, ctx.quarter.shift(-1).end)
-    return retention(previous, ctx.lines_in(ctx.quarter), principal_only=True)["retention_rate"]
+    return retention(*retention_windows(ctx), principal_only=True)["retention_rate"]
 
 
 def _case_kpi(column: str, fill=np.nan):

@@ -124,7 +124,7 @@ def projection_table(review: Review) -> tuple[Table, tuple]:
     narrative's inputs (year-to-date margin, annual target, share of the year gone, projection,
     projection attainment)."""
     values, quarter = review.values, review.quarter
-    ytd_targets = review.views.ytd_targets
+    ytd = review.context().for_window("ytd")
     year = quarter.fiscal_year()
     start = review.header.start_date
     first_day = max(year[0].start, start) if start is not None else year[0].start
@@ -137,7 +137,8 @@ def projection_table(review: Review) -> tuple[Table, tuple]:
     frame = pd.DataFrame({
         "": ["Revenue, year to date", "Gross margin, year to date", "Gross margin, full year (projection)"],
         "Actual": [values["revenue_ytd"], values["gross_margin_ytd"], progress["projection"]],
-        "Target": [ytd_targets.get("revenue", np.nan), ytd_targets.get("gross_margin", np.nan), annual],
+        "Target": [ytd.target("revenue").get(review.am_id, np.nan), ytd.target("gross_margin").get(review.am_id, np.nan),
+                   annual],
         "Attainment": [values["revenue_attainment_ytd"], values["gross_margin_attainment_ytd"],
                        progress["projection_attainment"]]})
     table = Table("year_to_date", "", frame, formats={"Actual": "money", "Target": "money", "Attainment": "attainment"},
