@@ -516,3 +516,88 @@ def test_traffic_lights_have_a_shape_and_a_colour():
     assert render.display_frame(table)["Rating"].tolist() == ["\u25cf Exceeds", "\u25bc Below"]
     html = render.table_html(table)
     assert render.LIGHT_COLOURS["green"] in html and render.LIGHT_COLOURS["red"] in html and "_light" not in html
+
+
+# --------------------------------------------------------------------------------------------
+# Figures of the whole pack a review shows, each against plain pandas
+# --------------------------------------------------------------------------------------------
+
+def test_new_accounts_table_rows(reviews, raw):
+    """Each row: an account whose first line in the whole pack is in the quarter, with this
+    person's revenue, gross margin and GM % on it in the quarter."""
+    sales, names = raw["sales"], raw["accounts"].set_index("account_id")["name"]
+    first = sales.sort_values(["invoice_date", "line_id"]).drop_duplicates("account_id")
+    new_ids = in_q3(first, "invoice_date")["account_id"]
+    mine = in_q3(sales, "invoice_date").query("am_id == @STAR and account_id in @new_ids")
+    totals = mine.groupby("account_id")[["revenue", "cost"]].sum()
+    expected = pd.DataFrame({"Revenue": totals["revenue"], "Gross margin": totals["revenue"] - totals["cost"]})
+    expected["GM %"] = expected["Gross margin"] / expected["Revenue"]
+    expected.index = expected.index.map(names)
+    table = reviews[STAR].new_business().frame("new_accounts").set_index("Account")
+    assert len(table) == len(expected) > 0
+    pd.testing.assert_frame_equal(table[["Revenue", "Gross margin", "GM %"]].sort_index(), expected.sort_index(),
+                                  check_names=False, check_dtype=False)
+
+
+def test_accounts_not_kept_with_their_last_invoice(reviews, raw):
+    """Accounts the person was principal for in the four quarters before (largest revenue of
+    positive lines, ties to the smaller id) with no positive line now; the date of their last
+    line to it before; at most ten, by account id."""
+    sales, names = raw["sales"], raw["accounts"].set_index("account_id")["name"]
+    before = sales[(sales["invoice_date"] >= "2025-07-01") & (sales["invoice_date"] <= "2026-06-30")]
+    totals = before[before["revenue"] > 0].groupby(["account_id", "am_id"])["revenue"].sum().reset_index()
+    principal = totals.sort_values(["account_id", "revenue", "am_id"], ascending=[True, False, True]).drop_duplicates(
+        "account_id")
+    shown = 0
+    for am_id, review in reviews.items():
+        held = principal.loc[principal["am_id"] == am_id, "account_id"]
+        now = in_q3(sales, "invoice_date").query("am_id == @am_id and revenue > 0")["account_id"]
+        lost = sorted(set(held) - set(now))[:10]
+        last = before[before["am_id"] == am_id].groupby("account_id")["invoice_date"].max()
+        section = review.relationships()
+        if not lost:
+            assert "accounts_not_kept" not in section.tables
+            continue
+        table = section.frame("accounts_not_kept")
+        assert table["Account"].tolist() == [names[a] for a in lost]
+        assert pd.to_datetime(table["Last invoice before"]).tolist() == [last[a] for a in lost]
+        shown += 1
+    assert shown  # the sample has someone who lost an account
+
+
+def test_lines_on_colleagues_accounts_are_counted_in_the_appendix(reviews, raw):
+    from amreview.sections.appendix import data_quality_notes
+
+    owner = raw["accounts"].set_index("account_id")["am_id"]
+    counted = 0
+    for am_id, review in reviews.items():
+        lines = in_q3(raw["sales"], "invoice_date").query("am_id == @am_id")
+        owners = lines["account_id"].map(owner)
+        expected = int((owners.notna() & (owners != am_id)).sum())
+        notes = [n for n in data_quality_notes(review) if "assigned to colleagues" in n]
+        if expected:
+            assert notes == [f"{expected:,} lines are on accounts assigned to colleagues (cover or shared accounts); "
+                             "they count for this person, who is credited on the line."]
+            counted += 1
+        else:
+            assert notes == []
+    assert counted
+
+
+def test_someone_without_a_team_is_compared_with_the_organisation(sample_tables):
+    """The benchmark group of a person without a team is everyone in role: their GM % per
+    quarter over every line, and the note names the organisation."""
+    tables = {name: frame.copy() for name, frame in sample_tables.items()}
+    people = tables["account_managers"]
+    people["team"] = people["team"].astype(object).where(people["am_id"] != STAR, None)
+    review = Review.build(validate_tables(tables), STAR, "2026Q3")
+    frame = review.margin().frame("gm_pct_trend")
+    sales = sample_tables["sales"]
+    quarters = pd.to_datetime(sales["invoice_date"]).dt.to_period("Q").astype(str)
+    totals = sales.groupby(quarters)[["revenue", "cost"]].sum()
+    everyone = ((totals["revenue"] - totals["cost"]) / totals["revenue"]).reindex(frame.index)
+    assert frame["team_gm_pct"].tolist() == pytest.approx(everyone.tolist())
+    assert review.views.team is None and review.views.team_size == len(people)
+    notes = [p.text for p in review.margin().parts if type(p).__name__ == "Text" and "Team:" in p.text]
+    assert notes == [f"Team: the GM % of all invoice lines of the {len(people)} account managers of the organisation "
+                     "(this person included); no one else's figure is shown."]
