@@ -558,11 +558,8 @@ def run_reviews(
     _check_jobs(jobs)
     if not jobs:
         return []
-    from tqdm import tqdm
-
     settings = _Settings(timeout, None if log_dir is None else Path(log_dir).absolute(), mode)
-    with tqdm(total=len(jobs), desc="reviews", unit="review", file=sys.stderr, disable=not progress) as bar:
-        bar.set_postfix(failed=0)
+    with _progress_bar(len(jobs), progress) as bar:
         if workers == 1:
             return _run_sequential(jobs, settings, bar, on_result)
         return _run_parallel(jobs, min(workers, len(jobs)), settings, bar, on_result)
@@ -570,11 +567,21 @@ def run_reviews(
 
 @dataclass(frozen=True)
 class _Settings:
-    """How every review of a batch runs (picklable, for the workers)."""
+    """How every review of a batch runs (picklable, for the workers). ``kernel_mode`` None: the
+    worker's own default (:func:`amreview.kernels.resolve_mode`)."""
 
     timeout: float | None
     log_dir: Path | None
-    kernel_mode: str
+    kernel_mode: str | None
+
+
+def _progress_bar(total: int, progress: bool) -> Any:
+    """The batch's progress bar (on stderr, counting failures; silent unless ``progress``)."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc="reviews", unit="review", file=sys.stderr, disable=not progress)
+    bar.set_postfix(failed=0)
+    return bar
 
 
 def _check_jobs(jobs: Sequence[ReviewJob]) -> None:
@@ -611,22 +618,30 @@ def _run_sequential(jobs: Sequence[ReviewJob], settings: _Settings, bar: Any,
 
 def _run_parallel(jobs: Sequence[ReviewJob], workers: int, settings: _Settings, bar: Any,
                   on_result: Callable[[ReviewResult], None] | None) -> list[ReviewResult]:
-    results: list[ReviewResult | None] = [None] * len(jobs)
     context = multiprocessing.get_context("spawn")  # ZMQ is not fork-safe
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_import_engines,
                              initargs=(any(job.pdf for job in jobs), settings.kernel_mode)) as pool:
         futures = {pool.submit(_execute_in_worker, job, settings.timeout, settings.log_dir, settings.kernel_mode): i
                    for i, job in enumerate(jobs)}
         try:
-            for future in as_completed(futures):
-                i = futures[future]
-                results[i] = _collect(future, jobs[i])
-                if on_result is not None:
-                    on_result(results[i])
-                _advance(bar, results)
+            return _gather(as_completed(futures), futures.__getitem__, jobs, bar, on_result)
         except BaseException:  # Ctrl-C: do not start what is still queued
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+def _gather(completed: Iterable[Any], index_of: Callable[[Any], int], jobs: Sequence[ReviewJob], bar: Any,
+            on_result: Callable[[ReviewResult], None] | None) -> list[ReviewResult]:
+    """The results of futures as they complete (``index_of``: a future's job position), in job
+    order: each collected (a dead worker is a failed review), passed to ``on_result`` and
+    counted on ``bar``. Local processes and a Dask cluster gather alike."""
+    results: list[ReviewResult | None] = [None] * len(jobs)
+    for future in completed:
+        i = index_of(future)
+        results[i] = _collect(future, jobs[i])
+        if on_result is not None:
+            on_result(results[i])
+        _advance(bar, results)
     return [r for r in results if r is not None]
 
 

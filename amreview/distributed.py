@@ -52,14 +52,14 @@ Design decisions
 from __future__ import annotations
 
 import dataclasses
-import sys
 import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from amreview.batch import ReviewJob, ReviewResult, _advance, _check_jobs, _collect, _execute_in_worker
+from amreview.batch import (ReviewJob, ReviewResult, _check_jobs, _execute_in_worker, _gather, _progress_bar,
+                            _Settings)
 from amreview.errors import ClusterError
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler, and then to see at least one worker
@@ -102,15 +102,12 @@ def run_on_dask(
     if not jobs:
         return []
     distributed = _import_distributed()
-    settings = (timeout, None if log_dir is None else Path(log_dir).absolute(), kernel_mode)
+    settings = _Settings(timeout, None if log_dir is None else Path(log_dir).absolute(), kernel_mode)
     client = _connect(distributed, scheduler, connect_timeout)
     try:
         if bar is not None:
             return _run(client, distributed, jobs, settings, bar, on_result)
-        from tqdm import tqdm
-
-        with tqdm(total=len(jobs), desc="reviews", unit="review", file=sys.stderr, disable=not progress) as own_bar:
-            own_bar.set_postfix(failed=0)
+        with _progress_bar(len(jobs), progress) as own_bar:
             return _run(client, distributed, jobs, settings, own_bar, on_result)
     finally:
         client.close()
@@ -152,27 +149,20 @@ def _connect(distributed: Any, scheduler: str, connect_timeout: float) -> Any:
     return client
 
 
-def _run(client: Any, distributed: Any, jobs: list[ReviewJob], settings: tuple, bar: Any,
+def _run(client: Any, distributed: Any, jobs: list[ReviewJob], settings: _Settings, bar: Any,
          on_result: Callable[[ReviewResult], None] | None) -> list[ReviewResult]:
     futures = client.map(_review_on_worker, jobs, settings=settings, pure=False, retries=0,
                          key=[f"review-{job.key}-{uuid.uuid4().hex}" for job in jobs])
     position = {future.key: i for i, future in enumerate(futures)}
-    results: list[ReviewResult | None] = [None] * len(jobs)
     try:
-        for future in distributed.as_completed(futures, loop=client.loop):
-            i = position[future.key]
-            results[i] = _collect(future, jobs[i])
-            if on_result is not None:
-                on_result(results[i])
-            _advance(bar, results)
+        return _gather(distributed.as_completed(futures, loop=client.loop), lambda future: position[future.key],
+                       jobs, bar, on_result)
     except BaseException:  # Ctrl-C: take back what has not started
         client.cancel(futures)
         raise
-    return [r for r in results if r is not None]
 
 
-def _review_on_worker(job: ReviewJob, settings: tuple) -> tuple:
+def _review_on_worker(job: ReviewJob, settings: _Settings) -> tuple:
     """Runs on a Dask worker: batch's worker function, one review at a time per process."""
-    timeout, log_dir, kernel_mode = settings
     with _ONE_REVIEW_AT_A_TIME:
-        return _execute_in_worker(job, timeout, log_dir, kernel_mode)
+        return _execute_in_worker(job, settings.timeout, settings.log_dir, settings.kernel_mode)

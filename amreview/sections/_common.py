@@ -8,8 +8,6 @@ import pandas as pd
 from amreview import narrative as say
 from amreview.review import SECTIONS, Review, Section, Text
 
-
-from amreview.pack_views import TREND_QUARTERS  # noqa: F401  (the margin charts' look-back)
 TOP_N = 10
 DEAL_TYPE_LABELS = {"run_rate": "Run rate", "spot": "Spot", "bespoke": "Bespoke", "large_volume": "Large volume"}
 STATUS_LABELS = {"not_started": "not started", "in_progress": "in progress", "achieved": "achieved",

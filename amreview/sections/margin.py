@@ -14,8 +14,8 @@ from amreview.periods import quarter_labels
 from amreview.scoring import MIN_PERCENTILE_GROUP
 from amreview.review import (Chart, Heading, Review, Section, Table, Text, monthly_margin_against_target,
                              top_accounts)
-from amreview.sections._common import (finish, new_section, no_sales, value_of, DEAL_TYPE_LABELS, TOP_N,
-                                       TREND_QUARTERS)
+from amreview.pack_views import TREND_QUARTERS
+from amreview.sections._common import finish, new_section, no_sales, value_of, DEAL_TYPE_LABELS, TOP_N
 MARGIN_KPIS = ("revenue", "cost", "gross_margin", "gm_pct", "revenue_attainment", "gross_margin_attainment",
                "revenue_qoq", "gross_margin_qoq", "gm_pct_yoy_points", "vendor_programme_revenue_share",
                "vendor_programme_margin_share", "bespoke_revenue_share", "large_volume_revenue_share",

@@ -16,7 +16,7 @@ from amreview.sections._common import finish, missing_table, new_section, no_sal
 
 def new_business(review: Review) -> Section:
     section = new_section(review, "new_business")
-    quarter, values = review.quarter, review.values
+    values = review.values
     if review.has_sales:
         section.lines.append(say.new_accounts_line(values["new_accounts"], review.targets.get("new_accounts", np.nan),
                                                    values["new_account_margin"]))

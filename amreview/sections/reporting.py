@@ -15,7 +15,7 @@ from amreview.sections._common import finish, missing_table, new_section, no_sal
 
 def reporting(review: Review) -> Section:
     section = new_section(review, "reporting")
-    quarter, values = review.quarter, review.values
+    quarter = review.quarter
     reports = review.mine("report_submissions")
     if reports is None:
         missing_table(section, "Report submissions", "report_submissions")
