@@ -20,11 +20,22 @@ Design decisions
   and papermill exposes no notion of "required". A missing parameter therefore falls back
   to the notebook's default, *unless* the notebook declares it required with a help comment
   starting with ``required``: ``am_id = ""  # required: the account manager``.
-* **Spawn, not fork, for workers.** Each review runs in a worker process of a
-  ``ProcessPoolExecutor`` created with the *spawn* start method. jupyter_client talks to
-  kernels over ZMQ, whose contexts, sockets and background threads do not survive ``fork``;
-  a forked worker can hang or crash at random. Spawn starts a clean interpreter, at the cost
-  of importing papermill once per worker (not per job).
+* **Spawn, not fork, for workers.** Each review runs in a worker process started with the
+  *spawn* start method. jupyter_client talks to kernels over ZMQ, whose contexts, sockets and
+  background threads do not survive ``fork``; a forked worker can hang or crash at random.
+  Spawn starts a clean interpreter, at the cost of importing papermill once per worker (not
+  per job).
+* **A dead worker fails its own review only.** The workers are ours (:class:`_WorkerPool`),
+  not a ``ProcessPoolExecutor``'s, whose every pending job breaks when one worker dies: each
+  worker holds one job at a time, so a worker killed (by the out-of-memory killer, say) fails
+  the review it held (``WorkerDied``, "the worker process died") and a new worker takes the
+  next job. The review is not rerun by itself: what killed its worker would likely kill the
+  next one; ``--resume`` reruns it.
+* **Nothing outlives the run.** Each worker gets the parent-death signal (``PR_SET_PDEATHSIG``,
+  SIGKILL): when the batch's process dies, even by SIGKILL, its workers die, their kernel
+  templates see their socket close and kill their kernels, which have the same signal set
+  towards the template (:mod:`amreview.kernels`). No process of a killed run goes on writing
+  documents beside the ``--resume`` that follows it.
 * **A fresh kernel process per review, forked.** Every review gets its own kernel, never
   reused: one person's variables must not reach the next person's review. Starting one the
   ordinary way costs an interpreter start and the pandas/matplotlib imports (~1.5 s of a
@@ -39,7 +50,8 @@ Design decisions
   was running. A killed kernel is noticed by nbclient within seconds.
 * **Quiet logs.** With ``log_dir``, each review's kernel output (its stdout/stderr, its
   warnings) and the worker's messages about it (papermill, jupyter_client) go to
-  ``<log_dir>/<key>.log``, not to the terminal.
+  ``<log_dir>/<stem>.log`` (the name of the job's output stem: a key is never a file name),
+  not to the terminal.
 * **Atomic writes.** Every file is written to a temporary name in its final folder and then
   renamed with ``os.replace``, which is atomic on one file system: a reader (a person, the
   index, a resumed batch looking for finished reviews) sees the old file or the new one,
@@ -77,6 +89,7 @@ import functools
 import importlib.resources
 import logging
 import math
+import collections
 import multiprocessing
 import os
 import re
@@ -84,14 +97,16 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from amreview.errors import ParameterError, ReviewExecutionError
-from amreview.files import temporary_sibling, write_text_atomic
+from amreview.errors import OutputError, ParameterError, ReviewExecutionError, shown
+from amreview.files import (READ_ONLY, TEMPORARY_FILE, file_mode, is_output_failure, make_folder, open_private,
+                            output_error, sharing, temporary_sibling, write_text_atomic)
 from amreview.manifest import utc_now
 from amreview.pdf import css_string
 
@@ -114,6 +129,7 @@ ERROR_MARKER_TAG = "papermill-error-cell-tag"  # papermill's markers around a fa
 REMOVED_CELL_TAGS = frozenset({INJECTED_TAG, ERROR_MARKER_TAG, "remove-cell"})
 HIDDEN_OUTPUT_TAGS = frozenset({"remove-output"})
 STRIPPED_CELL_METADATA = ("papermill", "execution")  # paths, timings, status
+OUTPUT_FAILURE = "OutputError"  # a failed review's ``ename`` when its documents could not be written
 
 PARAMETER_TYPES = "str, int, float, bool, None, or a list or dict of those"
 
@@ -281,7 +297,7 @@ def execute_review(job: ReviewJob, timeout: float | None = 600, log_dir: Path | 
 
     ``timeout`` is the review's deadline in seconds, from kernel start to kernel shutdown
     (``None``: none); at the deadline the kernel is killed and the review fails. ``log_dir``:
-    the kernel's output goes to ``<log_dir>/<key>.log``. ``kernel_mode``: ``"fork"``,
+    the kernel's output goes to ``<log_dir>/<stem>.log``. ``kernel_mode``: ``"fork"``,
     ``"spawn"`` or ``"auto"`` (default: ``$AMREVIEW_KERNEL``, else auto; see
     :mod:`amreview.kernels`). Raises :class:`ParameterError` before starting a kernel; every
     other failure becomes a ``failed`` result (see :class:`ReviewResult`).
@@ -289,6 +305,7 @@ def execute_review(job: ReviewJob, timeout: float | None = 600, log_dir: Path | 
     from amreview.kernels import resolve_mode
 
     check_parameters(job.notebook, job.parameters)
+    _check_stems([job])
     return _execute_checked(job, timeout, log_dir, resolve_mode(kernel_mode))
 
 
@@ -297,14 +314,13 @@ def _execute_checked(job: ReviewJob, timeout: float | None, log_dir: Path | None
     started_at = utc_now()
     started = time.perf_counter()
     ipynb, html, pdf = output_paths(job.output_stem)
-    log = None if log_dir is None else Path(log_dir) / f"{job.key}.log"
+    log = None if log_dir is None else Path(log_dir) / f"{Path(job.output_stem).name}.log"
     partial = temporary_sibling(ipynb, ".partial.ipynb")  # papermill wants an .ipynb name
     try:
-        ipynb.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(ipynb.parent)
         if log is not None:
-            log.parent.mkdir(parents=True, exist_ok=True)
-            log.write_text(f"review {job.key}: {job.notebook}, started {started_at}, {kernel_mode} kernel\n",
-                           encoding="utf-8")
+            with open_private(log, "w") as handle:  # owner-only, as every output (amreview.files)
+                handle.write(f"review {job.key}: {job.notebook}, started {started_at}, {kernel_mode} kernel\n")
         with _worker_log(log):
             nb, error = _run_notebook(job, partial, timeout, kernel_mode, log)
         _settle_notebook(partial, ipynb)
@@ -316,15 +332,15 @@ def _execute_checked(job: ReviewJob, timeout: float | None, log_dir: Path | None
                 html_to_pdf(page, pdf, header=job.title)
             write_text_atomic(html, page)
     except Exception as exc:  # nbconvert, WeasyPrint, a full disk, ...: still one job's failure
-        error = _execution_error(job, exc, None)
+        error = _execution_error(job, exc, None, log)
     finally:
-        partial.unlink(missing_ok=True)
+        _remove(partial)
     if log is not None and error is not None:
         _append_log(log, f"failed: {error}\n")
     if error is not None:
-        html.unlink(missing_ok=True)  # an old success must not pass for this run's output
+        _remove(html)  # an old success must not pass for this run's output
     if error is not None or not job.pdf:
-        pdf.unlink(missing_ok=True)  # nor an old PDF for this run's document
+        _remove(pdf)  # nor an old PDF for this run's document
     return ReviewResult(
         key=job.key,
         status="ok" if error is None else "failed",
@@ -336,6 +352,13 @@ def _execute_checked(job: ReviewJob, timeout: float | None, log_dir: Path | None
         started=started_at,
         log=log if log is not None and log.exists() else None,
     )
+
+
+def _remove(path: Path) -> None:
+    """Remove ``path`` if it is there and can be; a folder that became read-only keeps it (the
+    review is failed in the manifest and the index whatever its folder holds)."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
 
 
 def _append_log(log: Path, text: str) -> None:
@@ -439,8 +462,8 @@ def _run_notebook(
                 _keep_partial_notebook(probe, output)
                 if deadline.expired:
                     return None, _timeout_error(job, probe, timeout)
-                if probe.kernel_ready or attempt == KERNEL_START_ATTEMPTS:
-                    return None, _execution_error(job, exc, probe)
+                if probe.kernel_ready or attempt == KERNEL_START_ATTEMPTS or _output_failure(job, exc, log):
+                    return None, _execution_error(job, exc, probe, log)
                 if log is not None:
                     _append_log(log, f"kernel start failed (attempt {attempt}): {type(exc).__name__}: {exc}\n")
                 time.sleep(RETRY_PAUSE * attempt)
@@ -506,9 +529,13 @@ def _literal_path(path: Path) -> str:
     return str(path).replace("{", "{{").replace("}", "}}")
 
 
-def _execution_error(job: ReviewJob, exc: Exception, probe: _ExecutionProbe | None) -> ReviewExecutionError:
+def _execution_error(job: ReviewJob, exc: Exception, probe: _ExecutionProbe | None,
+                     log: Path | None = None) -> ReviewExecutionError:
     from papermill.exceptions import PapermillExecutionError
 
+    failure = _output_failure(job, exc, log)
+    if failure is not None:  # not the review's fault: its folder cannot take its documents
+        return ReviewExecutionError(job.key, str(job.notebook), None, OUTPUT_FAILURE, str(failure))
     if isinstance(exc, PapermillExecutionError):
         cell = probe.template_index(exc.cell_index) if probe else exc.cell_index
         return ReviewExecutionError(job.key, str(job.notebook), cell, exc.ename, exc.evalue)
@@ -516,12 +543,33 @@ def _execution_error(job: ReviewJob, exc: Exception, probe: _ExecutionProbe | No
     return ReviewExecutionError(job.key, str(job.notebook), cell, type(exc).__name__, str(exc))
 
 
+def _output_failure(job: ReviewJob, exc: BaseException, log: Path | None) -> OutputError | None:
+    """The :class:`~amreview.errors.OutputError` of ``exc`` when it says that the job's own
+    outputs cannot be written: its folder or its log's folder is read-only, or a disk is full
+    (:func:`amreview.files.is_output_failure`); else ``None`` (a failure of the review itself)."""
+    if isinstance(exc, OutputError):
+        return exc
+    if not is_output_failure(exc):
+        return None
+    folders = [Path(job.output_stem).parent.absolute()] + ([Path(log).parent.absolute()] if log else [])
+    named = Path(exc.filename).absolute() if getattr(exc, "filename", None) else None
+    if exc.errno in READ_ONLY and not (named and any(named.is_relative_to(f) for f in folders)):
+        return None  # permission refused elsewhere (a kernel's runtime folder, say): the review's own failure
+    target = named if named is not None and not TEMPORARY_FILE.match(named.name) else output_paths(job.output_stem)[0]
+    return output_error(exc, target)
+
+
 def _settle_notebook(partial: Path, ipynb: Path) -> None:
-    """Publish this run's executed notebook, failed or not; never leave an older one."""
-    if partial.exists():
-        os.replace(partial, ipynb)
-    else:
-        ipynb.unlink(missing_ok=True)
+    """Publish this run's executed notebook, failed or not; never leave an older one. It gets
+    the mode of every output (papermill writes it with the umask's)."""
+    try:
+        if partial.exists():
+            os.chmod(partial, file_mode())
+            os.replace(partial, ipynb)
+        else:
+            ipynb.unlink(missing_ok=True)
+    except OSError as exc:
+        raise output_error(exc, ipynb) from exc
 
 
 # --------------------------------------------------------------------------- many reviews
@@ -543,7 +591,7 @@ def run_reviews(
     of CPUs); ``n_jobs=1`` runs them one after the other in this process. Each review has its
     own fresh kernel process (``kernel_mode``: see :func:`execute_review`). One failure never
     stops the others. ``timeout`` is each review's deadline in seconds, kernel start to
-    shutdown. ``log_dir`` gets one ``<key>.log`` per review (kernel output, warnings).
+    shutdown. ``log_dir`` gets one ``<stem>.log`` per review (kernel output, warnings).
     ``on_result(result)`` is called in this process as each review finishes (in the order
     they finish). ``progress`` shows one progress bar on stderr: reviews done, failed, rate
     and time left.
@@ -573,6 +621,7 @@ class _Settings:
     timeout: float | None
     log_dir: Path | None
     kernel_mode: str | None
+    sharing: str = field(default_factory=sharing)  # the outputs' modes (amreview.files), as this process has them
 
 
 def _progress_bar(total: int, progress: bool) -> Any:
@@ -584,9 +633,20 @@ def _progress_bar(total: int, progress: bool) -> Any:
     return bar
 
 
+def _check_stems(jobs: Sequence[ReviewJob]) -> None:
+    """Every output stem can name a file (a NUL cannot be in a path; the caller's ids are
+    turned into stems by :mod:`amreview.filenames`)."""
+    unusable = [shown(job.key) for job in jobs if "\0" in str(job.output_stem)]
+    if unusable:
+        raise ParameterError(f"the output stem of {', '.join(unusable)} holds a NUL character, which no file name "
+                             "can hold")
+
+
 def _check_jobs(jobs: Sequence[ReviewJob]) -> None:
+    _check_stems(jobs)
     stems = [Path(job.output_stem).resolve() for job in jobs]
-    shared = sorted({str(s) for s in stems if stems.count(s) > 1})
+    folded = Counter(str(s).casefold() for s in stems)  # one file where case is ignored (macOS, Windows)
+    shared = sorted({str(s) for s in stems if folded[str(s).casefold()] > 1})
     if shared:
         raise ValueError(f"jobs share output stems, they would overwrite each other: {', '.join(shared)}")
     declared: dict[Path, dict] = {}
@@ -618,23 +678,189 @@ def _run_sequential(jobs: Sequence[ReviewJob], settings: _Settings, bar: Any,
 
 def _run_parallel(jobs: Sequence[ReviewJob], workers: int, settings: _Settings, bar: Any,
                   on_result: Callable[[ReviewResult], None] | None) -> list[ReviewResult]:
-    context = multiprocessing.get_context("spawn")  # ZMQ is not fork-safe
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_import_engines,
-                             initargs=(any(job.pdf for job in jobs), settings.kernel_mode)) as pool:
-        futures = {pool.submit(_execute_in_worker, job, settings.timeout, settings.log_dir, settings.kernel_mode): i
-                   for i, job in enumerate(jobs)}
+    """Run ``jobs`` on ``workers`` worker processes, one job at a time each (see the module
+    docstring: a worker that dies fails the one review it held; the others go on, and a new
+    worker takes its place). When the batch stops early (Ctrl-C, or ``on_result`` raises, e.g.
+    because the manifest cannot be written) the workers are killed with the reviews they hold:
+    nothing more is written."""
+    pool = _WorkerPool(workers, any(job.pdf for job in jobs), settings)
+    results: list[ReviewResult | None] = [None] * len(jobs)
+    waiting = collections.deque(range(len(jobs)))
+    try:
+        while waiting or pool.busy():
+            while waiting and pool.can_take():
+                pool.give(waiting.popleft(), jobs)
+            for i, result in pool.finished(jobs):
+                results[i] = result
+                if on_result is not None:
+                    on_result(result)
+                _advance(bar, results)
+    finally:
+        pool.close()
+    return [r for r in results if r is not None]
+
+
+WORKER_DIED = "WorkerDied"  # a failed review's ``ename`` when its worker process died under it
+WORKER_STOP_TIMEOUT = 10.0  # seconds for an idle worker to close its kernel template and exit
+
+
+@dataclass
+class _Worker:
+    process: Any  # multiprocessing's Process (spawn)
+    connection: Any  # our end of a duplex pipe to it
+    job: int | None = None  # the position of the job it holds
+
+
+class _WorkerPool:
+    """Spawned worker processes that each run one job at a time, for :func:`_run_parallel`.
+
+    Unlike ``ProcessPoolExecutor``, whose every pending future breaks when one worker dies,
+    this pool knows which job each worker holds: a dead worker fails that job only
+    (:data:`WORKER_DIED`), and is replaced while jobs wait. Each worker dies with this process
+    (``PR_SET_PDEATHSIG``), and its kernel template and kernels with it
+    (:mod:`amreview.kernels`): a run killed outright leaves no process writing behind it.
+    """
+
+    def __init__(self, size: int, pdf: bool, settings: _Settings):
+        self.size, self.pdf, self.settings = size, pdf, settings
+        self.context = multiprocessing.get_context("spawn")  # ZMQ is not fork-safe
+        self.workers: list[_Worker] = []
+
+    def busy(self) -> bool:
+        return any(w.job is not None for w in self.workers)
+
+    def can_take(self) -> bool:
+        return len(self.workers) < self.size or any(w.job is None for w in self.workers)
+
+    def give(self, i: int, jobs: Sequence[ReviewJob]) -> None:
+        worker = next((w for w in self.workers if w.job is None), None) or self._start()
+        worker.job = i
         try:
-            return _gather(as_completed(futures), futures.__getitem__, jobs, bar, on_result)
-        except BaseException:  # Ctrl-C: do not start what is still queued
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+            worker.connection.send(jobs[i])
+        except OSError:  # it died before taking the job: finished() reports the job failed
+            pass
+
+    def finished(self, jobs: Sequence[ReviewJob]) -> list[tuple[int, ReviewResult]]:
+        """Wait until at least one busy worker finished its job or died; their results."""
+        from multiprocessing.connection import wait
+
+        busy = [w for w in self.workers if w.job is not None]
+        wait([w.connection for w in busy] + [w.process.sentinel for w in busy])
+        done = []
+        for worker in busy:
+            outcome = self._outcome(worker)
+            if outcome is None:
+                continue
+            i, worker.job = worker.job, None
+            if outcome == "died":
+                self._forget(worker)
+                done.append((i, _died(jobs[i], worker.process.exitcode)))
+            else:
+                done.append((i, _from_worker(outcome, jobs[i])))
+        return done
+
+    def close(self) -> None:
+        """Stop every worker: an idle one is asked to exit (it closes its kernel template), a
+        busy one is killed (its template and kernels go with it)."""
+        for worker in self.workers:
+            if worker.job is None:
+                with contextlib.suppress(OSError):
+                    worker.connection.send(None)
+            else:
+                worker.process.kill()
+        deadline = time.monotonic() + WORKER_STOP_TIMEOUT
+        for worker in self.workers:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.exitcode is None:
+                worker.process.kill()
+                worker.process.join()
+            worker.connection.close()
+        self.workers = []
+
+    def _start(self) -> _Worker:
+        ours, theirs = self.context.Pipe(duplex=True)
+        process = self.context.Process(target=_worker_main, name="amreview-worker",
+                                       args=(theirs, os.getpid(), self.pdf, self.settings))
+        process.start()  # from this thread, which outlives it (the parent-death signal is per thread)
+        theirs.close()
+        worker = _Worker(process, ours)
+        self.workers.append(worker)
+        return worker
+
+    def _outcome(self, worker: _Worker) -> Any:
+        """The worker's answer, ``"died"``, or ``None`` while it is still working."""
+        try:
+            if worker.connection.poll():
+                return worker.connection.recv()
+        except (EOFError, OSError):
+            return "died"
+        if worker.process.exitcode is not None:
+            return "died"
+        return None
+
+    def _forget(self, worker: _Worker) -> None:
+        worker.process.join()
+        worker.connection.close()
+        self.workers.remove(worker)
+
+
+def _worker_main(connection: Any, parent_pid: int, pdf: bool, settings: _Settings) -> None:
+    """A worker process: die with the batch's process, import the engines, then run each job
+    received and send back what :func:`_execute_in_worker` returns (``None``: exit)."""
+    import signal
+
+    from amreview.kernels import die_with_parent
+
+    die_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle: it stops us
+    with contextlib.suppress(Exception):  # a missing engine fails each review, with its own error
+        _import_engines(pdf, settings.kernel_mode)
+    while True:
+        try:
+            job = connection.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        try:
+            outcome = _execute_in_worker(job, settings.timeout, settings.log_dir, settings.kernel_mode)
+            connection.send(outcome)
+        except Exception as exc:  # noqa: BLE001 - sent back as the job's failure
+            connection.send((type(exc).__name__, str(exc)))
+
+
+def _from_worker(outcome: tuple, job: ReviewJob) -> ReviewResult:
+    """The result a worker sent: ``(result, error fields)``, or ``(error name, message)`` when
+    the job raised in the worker or its result could not be sent."""
+    first, second = outcome
+    if isinstance(first, ReviewResult):
+        return dataclasses.replace(first, error=None if second is None else ReviewExecutionError(*second))
+    error = ReviewExecutionError(job.key, str(job.notebook), None, first, second)
+    return ReviewResult(job.key, "failed", None, None, error, 0.0)
+
+
+def _died(job: ReviewJob, exitcode: int | None) -> ReviewResult:
+    """The failed result of a job whose worker process died under it; its documents of an
+    earlier run are removed, as a failed review's are (they must not pass for this run's)."""
+    import signal
+
+    for path in output_paths(job.output_stem):
+        _remove(path)
+
+    how = (f"killed by {signal.Signals(-exitcode).name}" if exitcode is not None and exitcode < 0
+           and -exitcode in signal.valid_signals() else f"exit code {exitcode}")
+    error = ReviewExecutionError(job.key, str(job.notebook), None, WORKER_DIED,
+                                 f"the worker process died ({how}) while it ran this review; the other "
+                                 "reviews went on. Run it again (--resume); if it dies again, look at "
+                                 "its log and at the machine's memory")
+    return ReviewResult(job.key, "failed", None, None, error, 0.0)
 
 
 def _gather(completed: Iterable[Any], index_of: Callable[[Any], int], jobs: Sequence[ReviewJob], bar: Any,
             on_result: Callable[[ReviewResult], None] | None) -> list[ReviewResult]:
-    """The results of futures as they complete (``index_of``: a future's job position), in job
-    order: each collected (a dead worker is a failed review), passed to ``on_result`` and
-    counted on ``bar``. Local processes and a Dask cluster gather alike."""
+    """The results of a Dask cluster's futures as they complete (``index_of``: a future's job
+    position), in job order: each collected (a lost task is a failed review), passed to
+    ``on_result`` and counted on ``bar`` (local workers: :func:`_run_parallel`)."""
     results: list[ReviewResult | None] = [None] * len(jobs)
     for future in completed:
         i = index_of(future)
@@ -675,7 +901,7 @@ def _execute_in_worker(job: ReviewJob, timeout: float | None, log_dir: Path | No
 def _collect(future: Future, job: ReviewJob) -> ReviewResult:
     try:
         result, fields = future.result()
-    except Exception as exc:  # the worker died (BrokenProcessPool) or could not send its result
+    except Exception as exc:  # a Dask task lost (KilledWorker), cancelled, or its result could not travel
         error = ReviewExecutionError(job.key, str(job.notebook), None, type(exc).__name__, str(exc))
         return ReviewResult(job.key, "failed", None, None, error, 0.0)
     return dataclasses.replace(result, error=None if fields is None else ReviewExecutionError(*fields))

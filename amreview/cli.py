@@ -22,7 +22,7 @@ def cli() -> None:
     """Quarterly performance reviews for account managers."""
 
 
-from amreview.cli_data import register  # noqa: E402  (the import and validate commands)
+from amreview.cli_data import group_readable_option, register  # noqa: E402  (import, validate)
 register(cli)
 
 
@@ -38,6 +38,7 @@ register(cli)
                    "each with its own managers, teams and accounts), for trying a large batch.")
 @click.option("--lines", "n_lines", default=None, type=click.IntRange(min=1),
               help="With --account-managers: the number of sales lines  [default: 3,600 per account manager].")
+@group_readable_option
 def sample(out: str, seed: int | None, file_format: str | None, n_ams: int | None, n_lines: int | None) -> None:
     """Write the built-in sample data pack (an IT distributor) to a folder or a database."""
     from amreview.datapack import is_database_url, write_pack
@@ -69,6 +70,7 @@ def sample(out: str, seed: int | None, file_format: str | None, n_ams: int | Non
 @click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="Scorecard config (TOML); default: the packaged one, which mirrors the job description.")
 @click.option("--explain", "explain_am", default=None, help="Print one account manager's breakdown.")
+@group_readable_option
 def scorecard(data: str, period: str, out: Path | None, config_path: Path | None, explain_am: str | None) -> None:
     """Compute every KPI, score and the overall rating per account manager for a quarter."""
     from amreview.config import load_config
@@ -102,8 +104,9 @@ def kpis(out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        from amreview.files import write_text_atomic
+
+        write_text_atomic(out, text)
         click.echo(f"KPI reference written to {out}")
 
 
@@ -137,6 +140,7 @@ def kpis(out: Path | None) -> None:
 @click.option("--team-overviews/--no-team-overviews", default=True, show_default=True,
               help="Also make a team overview for each manager of the people reviewed.")
 @click.option("--quiet", is_flag=True, help="No progress bar (for cron); the summary is still printed.")
+@group_readable_option
 def run(data: str, period: str, out: Path, jobs: int | None, am_ids: tuple[str, ...], managers: tuple[str, ...],
         teams: tuple[str, ...], config_path: Path | None, pdf: bool, resume: bool, timeout: float,
         notebook: Path | None, executor: str, scheduler: str | None, team_overviews: bool, quiet: bool) -> None:

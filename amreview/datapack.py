@@ -47,16 +47,21 @@ import pyarrow
 import pyarrow.compute as pc
 import pandera.pandas as pa
 
-from amreview.errors import PROBLEM_COLUMNS, DataError
+from amreview import redaction
+from amreview.errors import PROBLEM_COLUMNS, DataError, shown
 from amreview.frames import in_order_of, is_arrow_text
 from amreview.periods import is_month_label, is_quarter_label, quarter_of_month
-from amreview.schemas import OPTIONAL_TABLES, REFERENCES, REQUIRED_TABLES, SCHEMAS, columns_of, kinds_of
+from amreview.schemas import (ID_MAX_LENGTH, OPTIONAL_TABLES, REFERENCES, REQUIRED_TABLES, SCHEMAS, columns_of,
+                              kinds_of)
 from amreview.vocabulary import DEFAULT_DEAL_TYPE
 
 SAMPLE = "sample"
 FILE_FORMATS = (".csv", ".parquet", ".xlsx")
-DATABASE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\+[A-Za-z0-9_]+)?://")  # dialect[+driver]://…
+DATABASE_URL = redaction.DATABASE_URL  # dialect[+driver]://…
 CSV_CHUNK_ROWS = 500_000  # a sliced CSV is filtered this many rows at a time
+# CSV cells are text; only an empty cell is missing (after trimming, for text columns): a cell
+# holding "nan", "NA", "NULL" or "None" is that text, never a missing value (pandas' default).
+CSV_OPTIONS = dict(dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
 
 # The columns that identify a row of each table: a database row is named by their values in
 # errors, and database tables are read in their order. The unique id where the contract has one,
@@ -199,9 +204,7 @@ def is_database_url(source: object) -> bool:
 
 
 def _load_database(url: str, am_ids: tuple[str, ...] | None) -> DataPack:
-    from amreview.sql import display_url
-
-    shown = display_url(url)
+    shown = redaction.shown_source(url)
     tables, problems = read_database(url, am_ids)
     if problems:
         raise DataError(pd.DataFrame(problems, columns=PROBLEM_COLUMNS), shown)
@@ -216,17 +219,36 @@ def read_database(url: str, am_ids: Iterable[str] | None = None) -> tuple[dict[s
     ``validate_tables(tables, row_keys=ROW_KEYS)`` so problems name rows by their keys.
     A database that cannot be reached or read raises :class:`DataError`.
     """
-    from amreview.sql import display_url, read_tables
+    from amreview.sql import read_tables
 
     ids = None if am_ids is None else tuple(dict.fromkeys(str(a) for a in am_ids))
     tables = read_tables(url, SCHEMAS, order_by=ROW_KEYS, am_ids=ids, owner_table=OWNER_TABLE)
     if ids is not None:
-        _check_slice_ids(tables, ids, display_url(url))
+        _check_slice_ids(tables, ids, redaction.shown_source(url))
         if OWNER_TABLE in tables:
             tables[OWNER_TABLE] = _without_foreign_owners(tables[OWNER_TABLE], ids)
     problems = [_problem_row(t, None, "", "table_present", f"a table or view named {t}", "no such table or view")
                 for t in REQUIRED_TABLES if t not in tables]
+    problems += _database_column_problems(tables, sqlite=url.lower().startswith("sqlite"))
     return tables, problems
+
+
+def _database_column_problems(tables: Mapping[str, pd.DataFrame], sqlite: bool) -> list[dict]:
+    """Columns of a table or view that name the same column (:mod:`amreview.file_checks`): names
+    that differ only in case (PostgreSQL keeps ``"Revenue"`` beside ``revenue``), and a SQLite
+    view's renamed repeat (``SELECT revenue, revenue * 10 AS revenue`` gives ``revenue:1``)."""
+    from amreview.file_checks import (DUPLICATE_EXPECTED, describe_duplicates, duplicate_headings,
+                                      sqlite_renamed_duplicates)
+
+    problems = []
+    for table, frame in tables.items():
+        names = [str(c) for c in frame.columns]
+        for group in (sqlite_renamed_duplicates if sqlite else duplicate_headings)(names):
+            renamed = " (SQLite's name for a repeated column of a view's SELECT)" if len(
+                {names[i] for i in group}) > 1 and sqlite else ""
+            problems.append(_problem_row(table, None, names[group[0]], "header_unique", DUPLICATE_EXPECTED,
+                                         f"{describe_duplicates(names, group, letters=False)}{renamed}"))
+    return problems
 
 
 def _check_slice_ids(tables: Mapping[str, pd.DataFrame], am_ids: Iterable[str], source: str) -> None:
@@ -325,10 +347,16 @@ def read_folder(
                                              "no such file"))
             continue
         try:
+            unusable = file_problems(table, files[0])
+            if unusable:
+                problems += unusable
+                continue
             if ids is None or table == OWNER_TABLE:
                 tables[table], first_rows[table] = read_table_file(files[0])
             else:
                 tables[table], first_rows[table] = read_table_file(files[0], am_ids=ids)
+        except UnicodeDecodeError:
+            problems.append(_not_utf8_problem(table, files[0]))
         except Exception as exc:  # an unreadable file is a data problem, reported as one
             problems.append(_problem_row(table, None, "", "readable",
                                          f"a readable {files[0].suffix} file", f"{type(exc).__name__}: {exc}"))
@@ -346,16 +374,15 @@ def read_table_file(path: Path, am_ids: Iterable[str] | None = None) -> tuple[pd
     """
     ids = None if am_ids is None else {str(a) for a in am_ids}
     if path.suffix == ".csv" and ids is not None:
-        options = dict(dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
-        with pd.read_csv(path, chunksize=CSV_CHUNK_ROWS, **options) as chunks:
-            parts = [_rows_of(_strip_header(chunk), ids) for chunk in chunks]
-        frame = pd.concat(parts) if parts else _strip_header(pd.read_csv(path, **options))
+        with pd.read_csv(path, chunksize=CSV_CHUNK_ROWS, **CSV_OPTIONS) as chunks:
+            parts = [_rows_of(_csv_cells(chunk), ids) for chunk in chunks]
+        frame = pd.concat(parts) if parts else _csv_cells(pd.read_csv(path, **CSV_OPTIONS))
         return frame, 2
     if path.suffix == ".csv":
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+        frame = _csv_cells(pd.read_csv(path, **CSV_OPTIONS))
         first_row = 2
     elif path.suffix == ".xlsx":
-        frame = pd.read_excel(path, sheet_name=0, dtype=object)
+        frame = pd.read_excel(path, sheet_name=0, dtype=object, keep_default_na=False, na_values=[""])
         first_row = 2
     else:
         frame = pd.read_parquet(path)
@@ -367,6 +394,69 @@ def read_table_file(path: Path, am_ids: Iterable[str] | None = None) -> tuple[pd
 def _strip_header(frame: pd.DataFrame) -> pd.DataFrame:
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def _csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """A CSV file's cells as they were meant: text that a writer escaped against spreadsheet
+    formulas (``'=1+1``, :mod:`amreview.export`) restored, and the header trimmed."""
+    from amreview.export import formula_text_restored
+
+    return _strip_header(formula_text_restored(frame))
+
+
+def read_header(path: Path) -> list[str]:
+    """The column names of a table file as written (first row of a CSV file or of a workbook's
+    first sheet, a Parquet file's schema): pandas would rename a repeated name."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    if path.suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            first = next(book.worksheets[0].iter_rows(max_row=1, values_only=True), ())
+        finally:
+            book.close()
+        return ["" if v is None else str(v) for v in first]
+    from amreview.export import restore_formula_text
+
+    header = pd.read_csv(path, header=None, nrows=1, **CSV_OPTIONS)
+    return [] if header.empty else ["" if pd.isna(v) else restore_formula_text(str(v)) for v in header.iloc[0]]
+
+
+def file_problems(table: str, path: Path) -> list[dict]:
+    """What makes a table file unusable before its cells are read (:mod:`amreview.file_checks`):
+    a CSV file that is plainly not UTF-8 (a UTF-16 or UTF-32 byte-order mark, UTF-16 without
+    one, a workbook named ``.csv``), and a header that names a column twice (ignoring case and
+    surrounding spaces: the loader trims names, and pandas would silently rename the second
+    ``revenue`` to ``revenue.1`` and use the first)."""
+    from amreview.file_checks import SNIFF_BYTES, recognised_encoding
+
+    if path.suffix == ".csv":
+        with path.open("rb") as handle:
+            if recognised_encoding(handle.read(SNIFF_BYTES)) is not None:
+                return [_not_utf8_problem(table, path)]
+    return _duplicate_column_problems(table, path, read_header(path))
+
+
+def _duplicate_column_problems(table: str, path: Path, header: Sequence[str]) -> list[dict]:
+    from amreview.file_checks import DUPLICATE_EXPECTED, describe_duplicates, duplicate_headings
+
+    spreadsheet = path.suffix != ".parquet"
+    return [_problem_row(table, 1 if spreadsheet else None, str(header[group[0]]).strip(), "header_unique",
+                         DUPLICATE_EXPECTED,
+                         f"{describe_duplicates(header, group, letters=spreadsheet)} in {path.name}")
+            for group in duplicate_headings(header)]
+
+
+def _not_utf8_problem(table: str, path: Path) -> dict:
+    from amreview.file_checks import SAVE_AS_UTF8, not_text_in
+
+    found = not_text_in(path, "utf-8-sig") or f"{path.name} cannot be read as UTF-8"
+    return _problem_row(table, None, "", "encoding", f"a CSV file in UTF-8 (save it as CSV UTF-8, {SAVE_AS_UTF8})",
+                        found)
 
 
 def validate_tables(
@@ -400,13 +490,21 @@ def validate_tables(
         raw = tables.pop(table) if consume else tables[table]
         frame = _normalise(table, raw.reset_index(drop=True))
         del raw
+        nan_text = _nan_text_problems(table, frame, rows_of(table, frame))  # before coercion reads it as NaN
+        if len(nan_text):
+            problems.append(nan_text)
         try:
             # in place: ``frame`` is this function's own (shallow) copy, and a copy of ten
             # million lines costs a second and a gigabyte
             validated = SCHEMAS[table].validate(frame, lazy=True, inplace=True)
         except pa.errors.SchemaErrors as exc:
-            problems.append(_schema_problems(table, exc.failure_cases, rows_of(table, frame)))
+            reported = _other_cells(_schema_problems(table, exc.failure_cases, rows_of(table, frame)), nan_text)
+            problems += [p for p in (reported, _non_finite_problems(table, frame, rows_of(table, frame), reported))
+                         if len(p)]
             continue
+        infinite = _non_finite_problems(table, validated, rows_of(table, frame))
+        if len(infinite):
+            problems.append(infinite)
         clean[table] = _complete(table, validated)
     if not problems:
         problems += _reference_problems(clean, rows_of)
@@ -543,7 +641,10 @@ def _condition(column: str, value) -> str:
         value = value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat(sep=" ")
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         return f"{column} = {value}"
-    return f"{column} = '{str(value).replace(chr(39), chr(39) * 2)}'"
+    text = str(value)
+    if not text.isprintable() or len(text) > ID_MAX_LENGTH:  # a key that breaks the contract itself
+        return f"{column} = {shown(text)}"  # shown escaped and cut, never raw
+    return f"{column} = '{text.replace(chr(39), chr(39) * 2)}'"
 
 
 def _schema_problems(table: str, failures: pd.DataFrame, row_of: RowNamer) -> pd.DataFrame:
@@ -567,7 +668,11 @@ def _schema_problems(table: str, failures: pd.DataFrame, row_of: RowNamer) -> pd
 
 
 def _describe_failure(table: str, check: str, column: str, case, kinds: dict) -> tuple[str, str]:
-    found = "an empty cell" if _is_missing(case) else repr(case if not hasattr(case, "item") else case.item())
+    found = "an empty cell" if _is_missing(case) else shown(case if not hasattr(case, "item") else case.item())
+    if check == "id_length":
+        return f"an id of at most {ID_MAX_LENGTH} characters", found
+    if check == "id_characters":
+        return "an id without control characters (tab, newline, NUL, …)", found
     if check == "column_in_dataframe":
         return f"the required column {case!r}", "no such column"
     if check.startswith(("coerce_dtype", "dtype(")):
@@ -594,11 +699,75 @@ def _describe_failure(table: str, check: str, column: str, case, kinds: dict) ->
     return check, found
 
 
+# A number or date cell whose text a parser reads as "no value" — "nan", "NaN", "-nan" for a
+# number, "NaT" or "nan" for a date: the schema's coercion would make it a missing value and
+# report it, if at all, as "an empty cell".
+NAN_TEXT = r"^\s*[+-]?[nN][aA][nNtT]\s*$"
+
+
+def _nan_text_problems(table: str, frame: pd.DataFrame, row_of: RowNamer) -> pd.DataFrame:
+    """Every cell of a number or date column of ``table`` that holds the text ``nan`` or ``nat``
+    (any case, a sign, spaces): not a value, and not an empty cell either (only an empty cell is
+    missing; the contract has no word for "no value"). Columns already typed (Parquet, a
+    database) are not looked at: a NaN there is the file's missing value."""
+    rows = []
+    for column, kind in kinds_of(table).items():
+        if kind not in ("number", "date") or column not in frame.columns:
+            continue
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+            continue
+        if is_arrow_text(values):
+            spelled = pc.match_substring_regex(pyarrow.array(values), NAN_TEXT)
+            if not pc.any(spelled).as_py():
+                continue
+            positions = np.flatnonzero(spelled.to_numpy(zero_copy_only=False) == True)  # noqa: E712 (nulls)
+        else:
+            positions = np.flatnonzero(values.map(
+                lambda v: isinstance(v, str) and re.match(NAN_TEXT, v) is not None, na_action="ignore")
+                .fillna(False).to_numpy(dtype=bool))
+        expected = EXPECTED_BY_KIND[kind] + ("" if _required(table, column) else ", or an empty cell for none")
+        rows += [_problem_row(table, row_of(int(i)), column, kind, expected, repr(values.iloc[int(i)]))
+                 for i in positions]
+    return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
+
+
+def _required(table: str, column: str) -> bool:
+    return not SCHEMAS[table].to_schema().columns[column].nullable
+
+
+def _other_cells(problems: pd.DataFrame, reported: pd.DataFrame) -> pd.DataFrame:
+    """``problems`` without those about a cell ``reported`` already names."""
+    if reported.empty or problems.empty:
+        return problems
+    seen = set(zip(reported["row"], reported["column"]))
+    return problems[[cell not in seen for cell in zip(problems["row"], problems["column"])]]
+
+
 def _is_missing(value) -> bool:
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+def _non_finite_problems(table: str, frame: pd.DataFrame, row_of: RowNamer,
+                         reported: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every cell of a number column of ``table`` holding an infinite value (``inf``,
+    ``-inf``: a CSV's ``inf`` or ``Infinity`` text, a float overflow in a spreadsheet, an
+    ``'Infinity'`` of a database), one problem each: no figure can be computed from it, so it
+    is an error, not a warning. Cells ``reported`` already (by the schema) are left out."""
+    seen = set() if reported is None else set(zip(reported["row"], reported["column"]))
+    rows = []
+    for column, kind in kinds_of(table).items():
+        if kind != "number" or column not in frame.columns:
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        for i in np.flatnonzero(np.isinf(values)):
+            row = row_of(int(i))
+            if (row, column) not in seen:
+                rows.append(_problem_row(table, row, column, "finite", "a finite number", repr(float(values[i]))))
+    return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
 
 
 def _reference_problems(tables: Mapping[str, pd.DataFrame],
@@ -685,16 +854,16 @@ def write_pack(tables: Mapping[str, pd.DataFrame], out: str | Path, file_format:
         return write_tables(tables, str(out), {t: kinds_of(t) for t in tables if t in SCHEMAS})
     if file_format not in {"csv", "parquet", "xlsx"}:
         raise ValueError(f"file format {file_format!r}: expected csv, parquet or xlsx")
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    from amreview.export import write_csv, write_data_workbook
+    from amreview.files import atomic_path, make_folder
+
+    folder = make_folder(Path(out))  # owner-only files and folders (amreview.files); OutputError
     for table, frame in tables.items():
-        path = folder / f"{table}.{file_format}"
-        tmp = path.with_name(path.name + ".tmp")
-        if file_format == "csv":
-            frame.to_csv(tmp, index=False, date_format="%Y-%m-%d")
-        elif file_format == "parquet":
-            frame.to_parquet(tmp, index=False)
-        else:
-            frame.to_excel(tmp, index=False, engine="openpyxl")
-        tmp.replace(path)
+        with atomic_path(folder / f"{table}.{file_format}") as tmp:
+            if file_format == "csv":  # text that could start a formula escaped; read back as written
+                write_csv(frame, tmp, date_format="%Y-%m-%d")
+            elif file_format == "parquet":
+                frame.to_parquet(tmp, index=False)
+            else:
+                write_data_workbook(frame, tmp)
     return folder

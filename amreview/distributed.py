@@ -164,5 +164,7 @@ def _run(client: Any, distributed: Any, jobs: list[ReviewJob], settings: _Settin
 
 def _review_on_worker(job: ReviewJob, settings: _Settings) -> tuple:
     """Runs on a Dask worker: batch's worker function, one review at a time per process."""
-    with _ONE_REVIEW_AT_A_TIME:
+    from amreview.files import sharing_as
+
+    with _ONE_REVIEW_AT_A_TIME, sharing_as(settings.sharing):  # the run's file modes, not the worker's
         return _execute_in_worker(job, settings.timeout, settings.log_dir, settings.kernel_mode)

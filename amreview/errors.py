@@ -9,6 +9,8 @@ can turn any of them into one clear message and an exit code, and never a traceb
 * :class:`ParameterError` — notebook parameters that do not match what the notebook declares.
 * :class:`ReviewExecutionError` — a review notebook failed for one account manager.
 * :class:`ClusterError` — a Dask cluster that cannot be used (not installed, unreachable, no worker).
+* :class:`OutputError` — an output that cannot be written (a read-only folder, a full disk, a
+  name that would leave the output folder); nothing half-written is left behind.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+
+from amreview.redaction import shown_source
 
 PROBLEM_COLUMNS = ["table", "row", "column", "check", "expected", "found"]
 
@@ -51,6 +55,17 @@ class ClusterError(AmreviewError):
     exit_code = 2
 
 
+class OutputError(AmreviewError):
+    """An output that cannot be written: the folder is read-only or missing, the disk is full,
+    or a name would resolve outside the output folder. Carries the path, for the message."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, path: str | None = None):
+        self.path = path
+        super().__init__(message)
+
+
 class DataError(AmreviewError):
     """A data pack that breaks the contract.
 
@@ -65,7 +80,7 @@ class DataError(AmreviewError):
 
     def __init__(self, problems: pd.DataFrame, source: str = ""):
         self.problems = problems.reindex(columns=PROBLEM_COLUMNS).reset_index(drop=True)
-        self.source = source
+        self.source = shown_source(source)  # a database URL without its credentials
         super().__init__(self.render())
 
     def render(self, limit: int = 50) -> str:
@@ -85,6 +100,8 @@ def describe_problem(problem: dict) -> str:
     where = [f"table {problem['table']}"]
     row = problem.get("row")
     if row is not None and not (isinstance(row, float) and pd.isna(row)) and row != "":
+        if isinstance(row, float) and row.is_integer():
+            row = int(row)  # a row number in a column that also holds empty rows (float)
         where.append(f"row {row}")
     column = problem.get("column")
     if isinstance(column, str) and column:
@@ -121,3 +138,12 @@ class ReviewExecutionError(AmreviewError):
     def __str__(self) -> str:
         cell = f"cell {self.cell_index}" if self.cell_index is not None else "outside any cell"
         return f"review of {self.am_id} failed in {self.notebook} ({cell}): {self.ename}: {self.evalue}"
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A value from the data as a message shows it: ``repr`` (control characters escaped, so a
+    newline or a NUL cannot break a message or a file name), a long text cut after ``limit``
+    characters with its length said."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}… ({len(value)} characters)"
+    return repr(value)

@@ -148,12 +148,16 @@ def write_import(result: ImportResult, out: str | Path, report_path: str | Path 
         if out.is_dir():
             for table in SCHEMAS:
                 for suffix in FILE_FORMATS:
-                    (out / f"{table}{suffix}").unlink(missing_ok=True)
+                    try:
+                        (out / f"{table}{suffix}").unlink(missing_ok=True)
+                    except OSError as exc:  # a read-only pack folder: said before anything changes
+                        from amreview.files import output_error
+
+                        raise output_error(exc, out / f"{table}{suffix}") from exc
         written = write_pack({t: _for_csv(t, f) for t, f in result.tables.items()}, out, "csv")
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = report_path.with_name(report_path.name + ".tmp")
-    tmp.write_text(report_markdown(result, written), encoding="utf-8")
-    tmp.replace(report_path)
+    from amreview.files import write_text_atomic
+
+    write_text_atomic(report_path, report_markdown(result, written))
     return written, report_path
 
 

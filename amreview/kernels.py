@@ -210,7 +210,9 @@ class KernelTemplate:
             status_r, status_w = os.pipe()
             fds = [status_w]
             if log_file is not None:
-                fds.append(os.open(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
+                from amreview.files import file_mode
+
+                fds.append(os.open(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, file_mode()))
             request = {"arguments": list(arguments), "cwd": str(cwd), "env": dict(env)}
             try:
                 assert self._socket is not None
@@ -492,7 +494,7 @@ def _kernel_child(request: dict, log_fd: int | None, inherited: list[int]) -> in
     """In the forked child: become the kernel process a spawned kernel would have been."""
     template_pid = os.getppid()
     os.setsid()
-    _die_with_parent(template_pid)
+    die_with_parent(template_pid)
     for fd in inherited:
         try:
             os.close(fd)
@@ -538,7 +540,13 @@ def _kernel_child(request: dict, log_fd: int | None, inherited: list[int]) -> in
     return code
 
 
-def _die_with_parent(template_pid: int) -> None:
+def die_with_parent(parent_pid: int) -> None:
+    """Have Linux SIGKILL this process when its parent (``parent_pid``) dies
+    (``PR_SET_PDEATHSIG``), and exit now if it has died already; nothing where ``prctl`` is
+    missing. Strictly, the signal comes when the parent *thread* that started this process
+    ends: start such processes from a thread that outlives them (the batch's own)."""
+    if not sys.platform.startswith("linux"):
+        return
     try:
         import ctypes
 
@@ -546,7 +554,7 @@ def _die_with_parent(template_pid: int) -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):
         return
-    if os.getppid() != template_pid:  # it died before prctl
+    if os.getppid() != parent_pid:  # it died before prctl
         os._exit(1)
 
 
@@ -559,6 +567,7 @@ def _reseed() -> None:
 __all__ = [
     "ForkedKernel",
     "KernelTemplate",
+    "die_with_parent",
     "MODES",
     "PRELOAD",
     "fork_supported",

@@ -49,11 +49,11 @@ def _sentence(*parts: str) -> str:
 def change_phrase(change, against: str) -> str:
     """A relative change in words: ``0.08`` → ``"up 8 % on 2026Q2"``; ``−0.031`` → ``"down 3 %
     on 2026Q2"``; under half a percent → ``"level with 2026Q2"``; NaN → ``""``."""
-    if missing(change):
+    if missing(change) or not math.isfinite(change):
         return ""
     if abs(change) * 100 < LEVEL_PERCENT:
         return f"level with {against}"
-    return f"{'up' if change > 0 else 'down'} {abs(change) * 100:,.0f} % on {against}"
+    return f"{'up' if change > 0 else 'down'} {pct(abs(change), 0)} on {against}"
 
 
 def points_phrase(points, against: str) -> str:
@@ -90,10 +90,16 @@ def count_line(label: str, actual, target=math.nan) -> str:
 # Summary
 # --------------------------------------------------------------------------------------------
 
-def overall_line(score, rating: str | None, previous_score=math.nan, against: str = "") -> str:
-    """``"Overall score 3.92 of 5: Exceeds, up from 3.61 in 2026Q2."``; no score → says so."""
+def overall_line(score, rating: str | None, previous_score=math.nan, against: str = "",
+                 no_rating_reason: str = "") -> str:
+    """``"Overall score 3.92 of 5: Exceeds, up from 3.61 in 2026Q2."``; no score → says so;
+    no rating for a reason (the scorecard's ``no_rating_reason``) → says why."""
     if missing(score):
+        if no_rating_reason:
+            return f"No overall score and no rating: {no_rating_reason}."
         return "No overall score: no measure has data for this quarter."
+    if not rating and no_rating_reason:
+        rating = f"no rating, as {no_rating_reason}"
     text = f"Overall score {score:.2f} of 5: {rating or 'no rating'}"
     if not missing(previous_score) and against:
         delta = score - previous_score

@@ -7,7 +7,9 @@ Most of a review reads only its account manager's rows. A few figures need every
 * the GM % chart compares the person with their team: an anonymised aggregate
   (:func:`team_gm_pct`), hidden for groups of fewer than
   :data:`~amreview.scoring.MIN_PERCENTILE_GROUP` people, like the percentiles;
-* the data-quality note counts lines on accounts a colleague owns (:func:`colleague_accounts`);
+* the data-quality note counts lines on accounts a colleague owns (:func:`colleague_accounts`)
+  and lists the warnings on the person's own rows, whose dates are judged against the whole
+  pack's history (:func:`amreview.quality.person_warnings`);
 * and facts about the pack itself (:class:`PackFacts`: source, fingerprint, row counts, first
   and last invoice, which tables it holds, which CRM fields it exports).
 
@@ -34,6 +36,7 @@ from amreview.metrics.newbusiness import new_accounts_table
 from amreview.metrics.relationships import retention_by_account, retention_windows
 from amreview.metrics.reporting import CRM_REQUIRED_FIELDS, crm_exported_fields
 from amreview.periods import Quarter
+from amreview.quality import person_warnings
 from amreview.scoring import MIN_PERCENTILE_GROUP
 
 TREND_QUARTERS = 8  # the margin charts look back two years where the pack allows
@@ -106,7 +109,10 @@ class PersonViews:
     * ``team`` and ``team_size`` — the group (their team, or the organisation without one) and how
       many account managers in role it has;
     * ``colleague_accounts`` — the accounts of their sales lines that ``accounts`` assigns to
-      someone else (ids only).
+      someone else (ids only);
+    * ``data_warnings`` — the data-quality warnings on their own rows
+      (:func:`amreview.quality.person_warnings`: implausible amounts, negative costs, dates
+      outside the pack's history, which needs the whole pack to know).
     """
 
     new_accounts: pd.DataFrame
@@ -115,6 +121,7 @@ class PersonViews:
     team: str | None
     team_size: int
     colleague_accounts: pd.Index
+    data_warnings: pd.DataFrame = field(default_factory=lambda: _no_warnings())
 
     @property
     def team_shown(self) -> bool:
@@ -209,7 +216,9 @@ class WholeViews:
     labels: list[str]
     positions: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
-    FRAMES = ("new_accounts", "retention", "colleague_accounts")
+    data_warnings: pd.DataFrame = field(default_factory=lambda: _no_warnings())
+
+    FRAMES = ("new_accounts", "retention", "colleague_accounts", "data_warnings")
 
     def __post_init__(self):
         self.positions = {name: row_positions(getattr(self, name)["am_id"]) for name in self.FRAMES}
@@ -229,7 +238,14 @@ class WholeViews:
             team_gm_pct=team.astype("float64").rename("team_gm_pct").rename_axis("quarter"),
             team=group or None, team_size=int(self.team_sizes.get(group, 0)),
             colleague_accounts=pd.Index(frames["colleague_accounts"]["account_id"], dtype=object, name="account_id"),
+            data_warnings=frames["data_warnings"],
         )
+
+
+def _no_warnings() -> pd.DataFrame:
+    from amreview.quality import PERSON_WARNING_COLUMNS
+
+    return pd.DataFrame(columns=PERSON_WARNING_COLUMNS, dtype=object)
 
 
 def whole_views(pack: DataPack, quarter: Quarter, quarters: int = TREND_QUARTERS) -> WholeViews:
@@ -246,7 +262,8 @@ def whole_views(pack: DataPack, quarter: Quarter, quarters: int = TREND_QUARTERS
         new = kept = pd.DataFrame({"am_id": pd.Series(dtype=object)})
         colleagues = colleague_accounts(pack).iloc[0:0]
     return WholeViews(new_accounts=new, retention=kept, colleague_accounts=colleagues, team_gm_pct=trend,
-                      team_sizes=sizes.astype("int64"), groups=groups, labels=labels)
+                      team_sizes=sizes.astype("int64"), groups=groups, labels=labels,
+                      data_warnings=person_warnings(pack))
 
 
 def person_views(pack: DataPack, quarter: Quarter, am_ids: Iterable[str],

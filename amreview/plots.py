@@ -58,9 +58,12 @@ def styled(plot):
     included. When the first figure of a Jupyter kernel is drawn inside it, the inline backend
     is loaded there and switches interactive mode on; restoring it to off would stop every
     later figure of the notebook from showing. Interactive mode switched on inside is kept.
+    The data (the first argument) is drawn as :func:`plottable` gives it.
     """
     @functools.wraps(plot)
     def wrapper(*args, **kwargs):
+        if args:  # the data: no chart is handed a number it cannot place (see plottable)
+            args = (plottable(args[0]), *args[1:])
         with house_style():
             result = plot(*args, **kwargs)
             interactive = matplotlib.is_interactive()
@@ -68,6 +71,32 @@ def styled(plot):
             matplotlib.interactive(True)
         return result
     return wrapper
+
+
+LARGEST_PLOTTED = 1e15  # render.LARGEST_SPELLED_OUT: beyond it a figure is a slip the data-quality notes name
+
+
+def plottable(data):
+    """``data`` (a frame or a Series; anything else as it is) with every number a chart cannot
+    place as NaN — no bar, no point: an infinite value, or one of :data:`LARGEST_PLOTTED` or
+    more in size (only amounts the data-quality checks flag give such figures; the tables show
+    them and the notes say why). Axis limits then stay finite. Not modified in place."""
+    if isinstance(data, pd.Series):
+        if not pd.api.types.is_float_dtype(data):
+            return data
+        values = data.to_numpy(dtype="float64")
+        placeable = np.isfinite(values) & (np.abs(values) < LARGEST_PLOTTED) | np.isnan(values)
+        return data if placeable.all() else data.where(placeable)
+    if isinstance(data, pd.DataFrame):
+        columns = {c: plottable(data[c]) for c in data.columns[[pd.api.types.is_float_dtype(t) for t in data.dtypes]]}
+        changed = {c: v for c, v in columns.items() if v is not data[c]}
+        if not changed:
+            return data
+        data = data.copy()
+        for column, values in changed.items():
+            data[column] = values
+        return data
+    return data
 
 
 # --------------------------------------------------------------------------------------------

@@ -26,8 +26,9 @@ about anyone else —
 and, per sales manager, a *team input* (``<folder>/teams/<manager>/``: ``input.json`` and
 ``scorecard.parquet``, the scorecard rows of their direct reports) for the team overview.
 
-Folder names are the am_id, or a slug of the manager's name and a short hash
-(:func:`folder_name`); :class:`PreparedInputs` maps each to its folder.
+Folder names are file stems (:func:`amreview.filenames.file_stems`: the am_id or the manager
+where it is a plain name, else a slug and a digest of it); :class:`PreparedInputs` maps each to
+its folder.
 
 Each table is split in one pass (a groupby), never filtered once per person. Each input folder
 is written to a temporary sibling and renamed into place: a run killed at any moment leaves
@@ -39,10 +40,8 @@ whole inputs or none. :func:`read_review_input` / :func:`read_team_input` open t
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 import uuid
@@ -61,6 +60,8 @@ import amreview
 from amreview.config import DEFAULT_CONFIG, ScorecardConfig
 from amreview.datapack import OWNER_TABLE, DataPack, load_pack
 from amreview.errors import ParameterError
+from amreview.filenames import file_stems, path_inside
+from amreview.files import make_folder, output_error, restrict_tree
 from amreview.frames import row_positions
 from amreview.kpis import Kpi, all_kpis
 from amreview.pack_views import PackFacts, PersonViews, WholeViews, whole_views
@@ -134,7 +135,8 @@ def prepare_reviews(pack: DataPack, quarter: Quarter | str, config: ScorecardCon
         previous = previous_scorecard(pack, quarter, config, card.kpis)
         writer = _ReviewWriter(pack, quarter, config, card, card_rows, previous, facts, whole_views(pack, quarter),
                                am_ids)
-        reviews = _in_parallel(writer.write, am_ids, lambda am_id: folder / REVIEWS / folder_name(am_id))
+        stems = file_stems(am_ids)
+        reviews = _in_parallel(writer.write, am_ids, lambda am_id: path_inside(folder / REVIEWS, stems[am_id]))
     else:
         reviews = {}
     if teams:
@@ -146,7 +148,8 @@ def prepare_reviews(pack: DataPack, quarter: Quarter | str, config: ScorecardCon
             data = {**_header("team", quarter, config), "manager": manager, **header}
             (tmp / INPUT_FILE).write_text(json.dumps(data, indent=1))
 
-        written_teams = _in_parallel(write_team, list(teams), lambda m: folder / TEAMS / folder_name(m))
+        team_stems = file_stems(teams)
+        written_teams = _in_parallel(write_team, list(teams), lambda m: path_inside(folder / TEAMS, team_stems[m]))
     else:
         written_teams = {}
     return PreparedInputs(reviews=reviews, teams=written_teams)
@@ -163,7 +166,7 @@ def _in_parallel(write: Callable[[Path, str], None], keys: list[str], target_of:
         raise ParameterError("two inputs would share a folder: " + ", ".join(
             repr(k) for k, t in targets.items() if list(targets.values()).count(t) > 1))
     if targets:
-        next(iter(targets.values())).parent.mkdir(parents=True, exist_ok=True)
+        make_folder(next(iter(targets.values())).parent)
 
     def one(key: str) -> None:
         _write_atomically(targets[key], lambda tmp: write(tmp, key))
@@ -303,35 +306,34 @@ def _without_foreign_owner(am_id: str) -> Callable[[pa.Table], pa.Table]:
     return transform
 
 
-def folder_name(key: str) -> str:
-    """A file name for an am_id or a manager: the key itself when it is a plain name
-    (letters, digits, ``.``, ``_``, ``-``), else a slug and a short hash of the key."""
-    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", key):
-        return key
-    slug = re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")[:60]
-    digest = hashlib.sha256(key.encode()).hexdigest()[:10]
-    return f"{slug}-{digest}" if slug else digest
-
-
 def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
     """``write(tmp)`` into a temporary sibling of ``target``, then rename it into place
-    (replacing an existing ``target`` whole). Leftovers of a killed earlier run are removed."""
-    parent = target.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    for stale in parent.glob(f".{target.name}.*"):
+    (replacing an existing ``target`` whole). Leftovers of a killed earlier run are removed.
+    Files and folders get the modes of :mod:`amreview.files` (owner-only by default); an
+    ``OSError`` (a read-only folder, a full disk) is an :class:`~amreview.errors.OutputError`."""
+    parent = make_folder(target.parent)
+    # "~": no file stem has it after its own name, so one input's sweep never takes another's
+    # folder in the making ("J" and "J.Smith", with "." the old separator, did)
+    for stale in [*parent.glob(f".{target.name}~tmp-*"), *parent.glob(f".{target.name}~old-*")]:
         shutil.rmtree(stale, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}~tmp-", dir=parent))
+    except OSError as exc:
+        raise output_error(exc, target, folder=True) from exc
     try:
         write(tmp)
+        restrict_tree(tmp)
         if target.exists():
-            old = parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+            old = parent / f".{target.name}~old-{uuid.uuid4().hex[:8]}"
             os.rename(target, old)
             os.rename(tmp, target)
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.rename(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise output_error(exc, target, folder=True) from exc
         raise
 
 
@@ -477,6 +479,7 @@ def read_review_input(folder: str | Path, am_id: str | None = None, period: Quar
         team=benchmark["team"], team_size=int(benchmark["members"]),
         colleague_accounts=pd.Index(read_frame(derived / "colleague_accounts.parquet")["account_id"].astype(object),
                                     dtype=object, name="account_id"),
+        data_warnings=read_frame(derived / "data_warnings.parquet"),
     )
     pack = load_pack(folder / "pack")
     return Review(pack, data["am_id"], card, previous, facts=PackFacts.from_json(data["pack"]), views=views)

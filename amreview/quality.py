@@ -7,7 +7,8 @@
   months do not add up). A pack with errors produces no review.
 * **warnings** — the checks of :data:`CHECKS`, a registry of small pure functions of the validated
   tables: duplicates, dates outside the pack's history or in the wrong order, lines whose cost
-  exceeds revenue by an implausible factor, opportunities the pipeline KPIs cannot count, unknown
+  exceeds revenue by an implausible factor, amounts beyond what one row can hold and negative
+  costs on sales (:mod:`amreview.plausibility`), opportunities the pipeline KPIs cannot count, unknown
   accounts, one name under two ids, people without any data. Warnings never block a review.
 * **coverage** — per contract table: present, empty or missing, and for the latter two the
   measures and KPIs that then have no data (from the KPI registry's ``sources``, so it cannot
@@ -28,8 +29,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from amreview.datapack import SAMPLE, DataPack, load_pack, read_folder, validate_tables
+from amreview.datapack import ROW_KEYS, SAMPLE, DataPack, load_pack, read_folder, validate_tables
 from amreview.errors import DataError, describe_problem
+from amreview.plausibility import MAX_LINE_AMOUNT, MAX_PERIOD_MONEY, implausible_amounts, negative_costs
+from amreview.redaction import shown_source
 from amreview.schemas import REFERENCES, REQUIRED_TABLES, SCHEMAS, columns_of
 from amreview.vocabulary import OPEN_STAGES
 
@@ -212,6 +215,18 @@ def quantity_revenue_signs(pack: DataPack) -> pd.DataFrame:
                      [f"revenue {r:,.2f} with quantity {q:g}" for q, r in zip(sales.loc[bad, "quantity"], sales.loc[bad, "revenue"])])
 
 
+@check("implausible_amount", f"an amount beyond what one row can hold (a sales line's revenue or cost above "
+       f"{MAX_LINE_AMOUNT:,.0f} in size, a period's target above {MAX_PERIOD_MONEY:,.0f}, …): a unit mixed up or a "
+       "placeholder; the account manager whose sales line or target it is gets no rating")
+def implausible_amount(pack: DataPack) -> pd.DataFrame:
+    return implausible_amounts(pack)
+
+
+@check("negative_cost", "a sales line with a negative cost and a revenue of 0 or more: its margin exceeds its revenue")
+def negative_cost(pack: DataPack) -> pd.DataFrame:
+    return negative_costs(pack)
+
+
 @check("unknown_account", "an account_id the accounts table does not list (outside sales, where it is an error)")
 def unknown_accounts(pack: DataPack) -> pd.DataFrame:
     if not pack.has("accounts"):
@@ -290,19 +305,64 @@ def people_without_data(pack: DataPack) -> pd.DataFrame:
                      [f"{a!r}: none" for a in people[alone]])
 
 
+# The checks whose findings belong to one account manager's rows: a review's data-quality notes
+# list them (the others concern the pack as a whole, or need another person's rows to explain).
+PERSON_CHECKS = ("implausible_amount", "negative_cost", "date_outside_history")
+PERSON_WARNING_COLUMNS = ["am_id", "check", "table", "row", "column", "expected", "found"]
+
+
+def person_warnings(pack: DataPack) -> pd.DataFrame:
+    """The warnings of :data:`PERSON_CHECKS` on rows of a table with an ``am_id`` column, per
+    account manager: :data:`PERSON_WARNING_COLUMNS`, the row named by its key as the export
+    holds it (``line_id L000123``: a review input holds a slice of the pack, whose row numbers
+    are not the file's), in the order found."""
+    found = [pd.DataFrame(columns=PERSON_WARNING_COLUMNS)]
+    checks = {c.name: c for c in CHECKS}
+    for name in PERSON_CHECKS:
+        findings = checks[name].function(pack)
+        for table, group in findings.groupby("table", sort=False):
+            frame = pack[table]
+            if "am_id" not in frame.columns:
+                continue
+            rows = frame.iloc[group["index"].astype("int64").to_numpy()]
+            keys = [k for k in ROW_KEYS.get(table, ()) if k in rows.columns]
+            found.append(pd.DataFrame({
+                "am_id": rows["am_id"].astype(object).to_numpy(), "check": name, "table": table,
+                "row": [" and ".join(f"{k} {_key_text(v)}" for k, v in zip(keys, values))
+                        for values in rows[keys].itertuples(index=False, name=None)],
+                "column": group["column"].to_numpy(), "expected": group["expected"].to_numpy(),
+                "found": group["found"].astype(str).to_numpy()}, columns=PERSON_WARNING_COLUMNS))
+    return pd.concat(found, ignore_index=True).astype(object)
+
+
+def _key_text(value) -> str:
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d}"
+    return "(empty)" if pd.isna(value) else str(value)
+
+
 # --------------------------------------------------------------------------------------------
 # The pack's history and the coverage of the review
 # --------------------------------------------------------------------------------------------
 
 def history(pack: DataPack) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """The span of dates the pack covers: its sales lines' invoice dates; without sales lines,
-    the span of its event dates (activities, opportunities created, …) that are plausible."""
+    the span of its event dates (activities, opportunities created, …). Only plausible dates
+    count (:func:`plausible_dates`): a line dated 2200 or 1900 is a typo to report against the
+    history, not a history stretched to hold it."""
     if pack.has("sales") and not pack.sales.empty:
-        return pack.sales["invoice_date"].min(), pack.sales["invoice_date"].max()
+        dates = plausible_dates(pack.sales["invoice_date"])
+        if len(dates):
+            return dates.min(), dates.max()
     dates = [pack[t][c] for (t, c), window in DATE_WINDOWS.items() if window == EVENT and pack.has(t)]
-    dates = pd.concat(dates) if dates else pd.Series(dtype="datetime64[ns]")
-    dates = dates[(dates >= EARLIEST_PLAUSIBLE_DATE) & (dates <= pd.Timestamp.today() + pd.Timedelta(days=366))]
+    dates = plausible_dates(pd.concat(dates) if dates else pd.Series(dtype="datetime64[ns]"))
     return (dates.min(), dates.max()) if len(dates) else (None, None)
+
+
+def plausible_dates(dates: pd.Series) -> pd.Series:
+    """``dates`` on or after :data:`EARLIEST_PLAUSIBLE_DATE` and no later than a year after
+    today (no export holds events further ahead; plans are not read here)."""
+    return dates[(dates >= EARLIEST_PLAUSIBLE_DATE) & (dates <= pd.Timestamp.today() + pd.Timedelta(days=366))]
 
 
 def table_uses() -> dict[str, dict[str, list[str]]]:
@@ -457,6 +517,7 @@ def check_tables(tables: dict[str, pd.DataFrame], source: str = "", first_rows: 
 
 
 def _report(source: str, findings: pd.DataFrame, pack: DataPack | None) -> QualityReport:
+    source = shown_source(source)  # a database URL without its credentials, in the summary and the page
     findings = findings.reindex(columns=FINDING_COLUMNS).astype({"row": "object"})
     findings["row"] = findings["row"].map(_row_label)
     if pack is None:

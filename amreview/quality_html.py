@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from amreview.files import write_text_atomic
 from amreview.quality import CHECKS, COVERAGE_NOTE, QualityReport
 
 MAX_ROWS_PER_CHECK = 500
@@ -40,7 +41,7 @@ def render_quality(report: QualityReport, max_rows: int = MAX_ROWS_PER_CHECK) ->
         groups.append({
             "severity": severity, "check": name, "anchor": _anchor(severity, name),
             "description": descriptions.get(name, "the data contract"), "total": len(found),
-            "shown": [{"table": f["table"], "row": "" if f["row"] is None else str(f["row"]),
+            "shown": [{"table": f["table"], "row": _row_text(f["row"]),
                        "column": f["column"] or "", "expected": f["expected"], "found": "" if pd.isna(f["found"]) else f["found"]}
                       for f in found.head(max_rows).to_dict("records")],
         })
@@ -51,11 +52,16 @@ def render_quality(report: QualityReport, max_rows: int = MAX_ROWS_PER_CHECK) ->
 def write_quality_html(report: QualityReport, path: str | Path) -> Path:
     """Write :func:`render_quality` to ``path`` (atomically); return the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render_quality(report), encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, render_quality(report))  # owner-only; OutputError when it cannot be written
     return path
+
+
+def _row_text(row) -> str:
+    """A finding's row as a person reads it: ``7`` (never ``7.0``), a key condition as it is,
+    nothing for a finding about no one row."""
+    if row is None or (isinstance(row, float) and pd.isna(row)):
+        return ""
+    return str(int(row)) if isinstance(row, float) and row.is_integer() else str(row)
 
 
 def _anchor(severity: str, check: str) -> str:

@@ -84,14 +84,56 @@ def escape(value) -> str:
     return html.escape(str(value), quote=True)
 
 
+WARNINGS_LOGGER = "py.warnings"  # where logging.captureWarnings sends warnings
+
+
+def keep_warnings_out_of_documents() -> None:
+    """Send Python warnings — ours and any library's (a matplotlib ``UserWarning`` names a
+    file on the server) — to the process's own stderr instead of the notebook's output,
+    which becomes the document. In a kernel ``sys.stderr`` is the notebook's output stream;
+    ``sys.__stderr__`` is the kernel process's, which a batch run writes to the review's log
+    file (:mod:`amreview.batch`). Documents' notebooks call this first; calling it again
+    changes nothing."""
+    import logging
+    import sys
+
+    logging.captureWarnings(True)
+    logger = logging.getLogger(WARNINGS_LOGGER)
+    logger.propagate = False  # not to a root handler a notebook may have set up
+    if not any(getattr(h, "amreview_log", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.__stderr__) if sys.__stderr__ is not None else logging.NullHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.amreview_log = True
+        logger.addHandler(handler)
+
+
 # --------------------------------------------------------------------------------------------
 # Number formats
 # --------------------------------------------------------------------------------------------
+
+LARGEST_SPELLED_OUT = 1e15  # a figure this large is shown in powers of ten, not as 16 digits or more
+
+
+def out_of_range(value, scale: float = 1.0) -> str | None:
+    """The text of a number no document spells out, or ``None`` for an ordinary one: ``n/a``
+    for an infinite or undefined value, and powers of ten (``1.00e+308``, a true minus sign)
+    for ``value × scale`` of :data:`LARGEST_SPELLED_OUT` or more in size. Such figures come
+    only from amounts the data-quality checks flag (:mod:`amreview.plausibility`); a document
+    shows them short, never as a 309-digit number or ``−inf``."""
+    shown = float(value) * scale
+    if not math.isfinite(shown):
+        return NOT_MEANINGFUL
+    if abs(shown) >= LARGEST_SPELLED_OUT:
+        return f"{shown:.2e}".replace("-", MINUS)
+    return None
+
 
 def money(value, decimals: int = 0) -> str:
     """``1234567.8`` → ``1,234,568``; negatives with a true minus sign; ``n/a`` when missing."""
     if _missing(value):
         return NOT_MEANINGFUL
+    if (huge := out_of_range(value)) is not None:
+        return huge
     text = f"{abs(value):,.{decimals}f}"
     return f"{MINUS}{text}" if round(value, decimals) < 0 else text
 
@@ -100,6 +142,8 @@ def compact_money(value) -> str:
     """``412_345`` → ``412k``; ``1_234_567`` → ``1.23m`` (for narrative lines)."""
     if _missing(value):
         return NOT_MEANINGFUL
+    if (huge := out_of_range(value)) is not None:
+        return huge
     size = abs(value)
     if size >= 999_500:
         text = f"{size / 1e6:.2f}m"
@@ -114,6 +158,8 @@ def pct(value, decimals: int = 1, missing: str = NOT_MEANINGFUL) -> str:
     """A fraction as a percentage: ``0.1234`` → ``12.3 %``; ``missing`` when there is none."""
     if _missing(value):
         return missing
+    if (huge := out_of_range(value, 100)) is not None:
+        return huge if huge == NOT_MEANINGFUL else f"{huge} %"
     text = f"{abs(value) * 100:,.{decimals}f} %"
     return f"{MINUS}{text}" if round(value * 100, decimals) < 0 else text
 
@@ -127,6 +173,8 @@ def count(value) -> str:
     """A whole number with thousands separators."""
     if _missing(value):
         return NOT_MEANINGFUL
+    if (huge := out_of_range(value)) is not None:
+        return huge
     return f"{int(round(value)):,}"
 
 
@@ -147,6 +195,9 @@ def format_value(value, unit: str) -> str:
     if _missing(value):
         return {"attainment": NO_TARGET, "score": NO_DATA}.get(unit, NOT_MEANINGFUL)
     value = float(value)
+    scale = 100 if unit in PERCENT_UNITS else 1
+    if (huge := out_of_range(value, scale)) is not None:
+        return huge if huge == NOT_MEANINGFUL or scale == 1 else f"{huge} %"
     if unit == "money":
         return money(value)
     if unit == "pct":
@@ -182,6 +233,7 @@ def format_value(value, unit: str) -> str:
     return f"{value:,.2f}".replace("-", MINUS)
 
 
+PERCENT_UNITS = ("pct", "pct0", "attainment", "change", "points")  # fractions shown × 100
 UNITS = ("text", "bool", "date", "money", "pct", "pct0", "attainment", "count", "days", "rating", "score",
          "multiple", "change", "money_change", "points", "score_change", "gap", "signed0", "number")
 KPI_UNIT_FORMATS = {"money": "money", "fraction": "pct", "count": "count", "days": "days", "rating": "rating",
@@ -191,7 +243,10 @@ KPI_UNIT_FORMATS = {"money": "money", "fraction": "pct", "count": "count", "days
 def kpi_value(value, unit: str) -> str:
     """A KPI value in its unit's format."""
     if unit == "days":
-        return NOT_MEANINGFUL if _missing(value) else f"{value:,.1f} days"
+        if _missing(value):
+            return NOT_MEANINGFUL
+        huge = out_of_range(value)
+        return huge if huge is not None else f"{value:,.1f} days"
     if unit == "rating":
         return NOT_MEANINGFUL if _missing(value) else f"{value:.2f}"
     return format_value(value, KPI_UNIT_FORMATS.get(unit, "number"))
@@ -447,9 +502,8 @@ def explanation_text(explanation) -> str:
         f"{explanation.name} ({explanation.am_id}), {explanation.quarter}",
         f"Overall: {score_text(overall['overall_score'])} — {overall['overall_rating'] or 'no rating'}",
     ]
-    if overall["overall_rating"] is None and not _missing(overall["overall_score"]):
-        lines.append(f"No rating: the measures with data carry {overall['rated_weight']:.0%} of the weight; "
-                     f"the config asks for at least {explanation.config.min_rated_weight:.0%}.")
+    if no_rating_reason(overall):
+        lines.append(f"No rating: {no_rating_reason(overall)}.")
     if overall["measures_without_data"]:
         lines.append(f"Left out for lack of data (weight spread over the rest): {overall['measures_without_data']}")
     kpis_by_measure: dict[str, list] = {}
@@ -490,7 +544,16 @@ def explanation_html(explanation) -> str:
     head = (f"<p><b>{escape(explanation.name)}</b> ({escape(explanation.am_id)}), {explanation.quarter}: "
             f"overall {score_text(overall['overall_score'])} — "
             f"{escape(str(overall['overall_rating'] or 'no rating'))}</p>")
+    if no_rating_reason(overall):
+        head += f"<p>No rating: {escape(no_rating_reason(overall))}.</p>"
     return head + table
+
+
+def no_rating_reason(overall) -> str:
+    """Why a scorecard row (its ``overall`` part) has no rating, ``""`` when it has one or no
+    reason is recorded (a scorecard written before the reason was)."""
+    reason = overall.get("no_rating_reason", "")
+    return "" if _missing(reason) else str(reason)
 
 
 def scorecard_html(scorecard) -> str:
@@ -503,6 +566,8 @@ def scorecard_html(scorecard) -> str:
         frame[ALL_MEASURES[measure]] = scorecard.measures[measure].map(score_text)
     frame["Overall"] = scorecard.overall["overall_score"].map(score_text)
     frame["Rating"] = scorecard.overall["overall_rating"].fillna("no rating")
+    if "no_rating_reason" in scorecard.overall.columns:
+        frame["Why no rating"] = scorecard.overall["no_rating_reason"].fillna("")
     return (f"<p>Scorecard {scorecard.quarter}: {len(frame)} account managers</p>"
             + frame.style.format(escape="html").format_index(escape="html").format_index(escape="html", axis=1)
             .to_html())

@@ -8,9 +8,11 @@
 2. **Score once.** The quarter's scorecard is computed once for everyone in role; it says who is
    reviewed (``am_ids``, ``managers`` and ``teams`` select; unknown names are an error listing
    the known ones) and how each rates.
-3. **Plan.** Each review (``<am_id>``) and team overview (``team-<slug>``, one per manager of
-   the selected people) gets an *input fingerprint* (:mod:`amreview.manifest`): the pack's,
-   the notebook's, the config's, its parameters, the documents asked for and the library's.
+3. **Plan.** Each review (``<stem>``: the am_id where it is a plain name, else a slug and a
+   digest of it, :mod:`amreview.filenames`) and team overview (``team-<stem>`` of the manager,
+   one per manager of the selected people) gets an *input fingerprint*
+   (:mod:`amreview.manifest`): the pack's, the notebook's, the config's, its parameters, the
+   documents asked for and the library's.
    With ``resume``, a review whose key-figures file carries the same fingerprint and whose
    documents are all there is left as it is (``unchanged``); the others run.
 4. **Prepare once** (:func:`amreview.prepare.prepare_reviews`): for each review to run, a
@@ -20,7 +22,7 @@
    whole pack or recomputes the scorecard.
 5. **Render per person** (:mod:`amreview.batch`, or a Dask cluster with
    ``executor="dask"``): one fresh kernel per document, in parallel, each failure isolated.
-   As each review finishes, its key figures (``<am_id>.json``) and the manifest are written.
+   As each review finishes, its key figures (``<stem>.json``) and the manifest are written.
 6. **Publish.** ``index.html``: the team overviews above a table of the reviews with headline
    figures (from the key-figures files), rating, status, start and duration. The inputs of
    reviews that succeeded are removed; a failed review keeps its input and executed notebook
@@ -28,17 +30,27 @@
 
 Everything is written atomically; a run killed at any moment leaves complete documents or
 none, and ``resume`` completes it. Left-over temporary files of a killed run are removed at
-the start of the next.
+the start of the next. A killed run leaves no process behind either: its workers, their kernel
+templates and kernels die with it (:mod:`amreview.batch`).
+
+Outputs that cannot be written (:class:`~amreview.errors.OutputError`, exit code 4): the
+period's folder is checked first — made, and a file created in it and removed — so a read-only
+or missing output folder stops the run before the pack is read or any kernel starts. Later, a
+write of the run's own (inputs, manifest, key figures, index) that fails stops the run; a
+review whose own documents cannot be written (its folder became read-only, the disk is full)
+is failed with a message naming the file and why, recorded in the manifest, and the run stops
+there too, since the next review would meet the same folder: no new review starts and the
+workers are stopped. The documents finished so far are kept; ``resume`` completes the run once
+the folder is fixed. Every file and folder is owner-only unless group-readable is asked for
+(:mod:`amreview.files`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import re
+import os
 import shutil
 import time
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -47,12 +59,14 @@ import pandas as pd
 
 import amreview
 from amreview import manifest as record
-from amreview.batch import ReviewJob, ReviewResult, output_paths, run_reviews, write_index
+from amreview.batch import OUTPUT_FAILURE, ReviewJob, ReviewResult, output_paths, run_reviews, write_index
 from amreview.config import ScorecardConfig, load_config
 from amreview.datapack import content_fingerprint, load_pack, resolve_source
-from amreview.errors import ParameterError
-from amreview.files import TEMPORARY_FILE
+from amreview.errors import OutputError, ParameterError
+from amreview.filenames import TEAM_PREFIX, file_stems, path_inside
+from amreview.files import TEMPORARY_FILE, make_folder, open_private, writable_folder
 from amreview.periods import Quarter
+from amreview.redaction import shown_source
 from amreview.render import attainment_pct, money, pct, score_text
 from amreview.review import config_fingerprint
 from amreview.scorecard import build_scorecard
@@ -60,7 +74,6 @@ from amreview.scorecard import build_scorecard
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 REVIEW_NOTEBOOK = NOTEBOOKS / "am_quarterly_review.ipynb"
 TEAM_NOTEBOOK = NOTEBOOKS / "team_overview.ipynb"
-TEAM_PREFIX = "team-"
 INPUTS_FOLDER = ".inputs"  # review inputs, under <out>/<period>/
 LOCK_FILE = ".lock"  # held by the run writing to <out>/<period>/
 LOGS_FOLDER = "logs"  # per-review kernel logs, under <out>/<period>/
@@ -142,25 +155,11 @@ def select_account_managers(card: pd.DataFrame, am_ids: Iterable[str] | None = N
 
 
 def team_file_stems(managers: Iterable[str]) -> dict[str, str]:
-    """Manager → the file stem of their team overview: ``team-`` and the name as a slug
-    (``"Claire Whitfield"`` → ``team-claire-whitfield``). Where two names give the same slug
-    (or none), each gets a short hash of the name, so a manager's file never depends on who
-    else is in the run."""
-    managers = sorted(set(str(m) for m in managers))
-    slugs = {m: _slug(m) for m in managers}
-    counts = pd.Series(list(slugs.values()), dtype=object).value_counts() if slugs else pd.Series(dtype=int)
-    stems = {}
-    for manager, slug in slugs.items():
-        if not slug or counts[slug] > 1:
-            digest = hashlib.sha1(manager.encode("utf-8")).hexdigest()[:8]
-            slug = f"{slug}-{digest}" if slug else digest
-        stems[manager] = TEAM_PREFIX + slug
-    return stems
-
-
-def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    """Manager → the file stem of their team overview: ``team-`` and the manager's file stem
+    (:func:`amreview.filenames.file_stems`: ``"Claire Whitfield"`` →
+    ``team-claire-whitfield~<digest>``, ``"M07"`` → ``team-M07``)."""
+    stems = file_stems(sorted(set(str(m) for m in managers)))
+    return {manager: TEAM_PREFIX + stem for manager, stem in stems.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -273,8 +272,9 @@ def run_quarterly_reviews(
     scorecard_config = load_config(config_arg or None)
     quarter = Quarter.parse(period, scorecard_config.fiscal_year_start_month)  # before the pack is read
     folder = Path(out).resolve() / str(quarter)
-    folder.mkdir(parents=True, exist_ok=True)
-    with _run_lock(folder):
+    made = _missing_folders(folder)  # removed again if the run leaves them empty (a refused pack)
+    folder = writable_folder(folder)  # else OutputError, before any work
+    with _run_lock(folder, made):
         return _run_locked(resolve_source(data), quarter, folder, started, clock, config_arg, scorecard_config,
                            n_jobs=n_jobs, am_ids=am_ids, managers=managers, teams=teams, timeout=timeout,
                            progress=progress, notebook=notebook, pdf=pdf, team_notebook=team_notebook,
@@ -282,20 +282,82 @@ def run_quarterly_reviews(
 
 
 @contextlib.contextmanager
-def _run_lock(folder: Path):
+def _run_lock(folder: Path, made: Sequence[Path] = ()):
     """Hold ``<folder>/.lock`` for the run: a second run on the same period's folder is refused
-    (the two would overwrite each other's documents and manifest)."""
+    (the two would overwrite each other's documents and manifest).
+
+    The lock file lives as long as the run: when the run leaves, the file is removed (while
+    still held), and so are the folders ``made`` for the run (deepest first) that it leaves
+    empty, so a run refused before writing anything (a pack that breaks the contract, an
+    unknown name) leaves nothing behind. A run that opened the lock file just before it was
+    removed would hold a lock on a file no longer in the folder, and could run beside the next
+    run: a lock counts only while the file locked is still the one at ``<folder>/.lock``
+    (:func:`_take_lock`).
+    """
     import fcntl
 
-    with (folder / LOCK_FILE).open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ParameterError(f"another amreview run is writing to {folder}; wait for it to finish") from None
+    path = folder / LOCK_FILE
+    try:
+        handle = _take_lock(path)
         try:
             yield
         finally:
+            if _is_file_at(handle, path):  # removed before it is released: a later locker sees it gone
+                path.unlink(missing_ok=True)
             fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+    finally:
+        for made_folder in made:
+            with contextlib.suppress(OSError):  # not empty (or not ours any more): it stays
+                made_folder.rmdir()
+
+
+LOCK_ATTEMPTS = 5  # a lock file removed under us this many times in a row: another run is busy there
+
+
+def _take_lock(path: Path):
+    """The lock file ``path``, open and locked (exclusively, without waiting): the file at
+    ``path`` once locked, tried again when the run that held it removed it meanwhile. A
+    :class:`ParameterError` when another run holds it."""
+    import fcntl
+
+    refused = ParameterError(f"another amreview run is writing to {path.parent}; wait for it to finish")
+    for _ in range(LOCK_ATTEMPTS):
+        try:
+            handle = open_private(path, "a")
+        except OutputError as exc:
+            if isinstance(exc.__cause__, FileNotFoundError):  # the folder went with a refused run's lock
+                continue
+            raise
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise refused from None
+        if _is_file_at(handle, path):
+            return handle
+        handle.close()  # locked a removed file: its holder has finished; lock the one there now
+    raise refused
+
+
+def _is_file_at(handle, path: Path) -> bool:
+    """Whether the open file ``handle`` is the file at ``path`` (not removed or replaced)."""
+    try:
+        there = path.stat()
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(handle.fileno())
+    return (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and the folders above it that do not exist yet, the deepest first."""
+    missing = []
+    for path in (folder, *folder.parents):
+        if path.exists():
+            break
+        missing.append(path)
+    return missing
 
 
 def _run_locked(data_arg: str, quarter: Quarter, folder: Path, started: str, clock: float, config_arg: str,
@@ -313,9 +375,13 @@ def _run_locked(data_arg: str, quarter: Quarter, folder: Path, started: str, clo
         "config": config_fingerprint(scorecard_config),
         "amreview": {"version": amreview.__version__, "source": record.library_fingerprint()},
     }
-    plans = _review_plans(selected, quarter, notebook, folder, config_arg, pdf,
+    # file names from every id of the period, so that a person's never depends on the selection
+    review_stems = file_stems(card.table["am_id"])
+    plans = _review_plans(selected, review_stems, quarter, notebook, folder, config_arg, pdf,
                           {**shared_inputs, "notebook": record.file_sha256(notebook)})
-    stems = team_file_stems(selected["manager"].dropna()) if team_overviews else {}
+    chosen_managers = set(selected["manager"].dropna())
+    stems = {manager: stem for manager, stem in team_file_stems(card.table["manager"].dropna()).items()
+             if manager in chosen_managers} if team_overviews else {}
     if stems:
         plans += _team_plans(stems, quarter, team_notebook, folder, config_arg, pdf,
                              {**shared_inputs, "notebook": record.file_sha256(team_notebook)})
@@ -342,11 +408,12 @@ def _run_locked(data_arg: str, quarter: Quarter, folder: Path, started: str, clo
     run_info = {
         "period": str(quarter),
         "started": started,
-        "source": {"data": _shown_source(data_arg), "config": config_arg or "packaged default",
+        "source": {"data": shown_source(data_arg), "config": config_arg or "packaged default",
                    "review_notebook": str(Path(notebook).resolve()),
                    "team_notebook": str(Path(team_notebook).resolve())},
         "inputs": shared_inputs,
-        "options": {"jobs": n_jobs, "executor": executor, "scheduler": scheduler, "pdf": pdf, "resume": resume,
+        "options": {"jobs": n_jobs, "executor": executor, "scheduler": scheduler and shown_source(scheduler),
+                    "pdf": pdf, "resume": resume,
                     "timeout": timeout, "am_ids": list(am_ids or ()), "managers": list(managers or ()),
                     "teams": list(teams or ())},
     }
@@ -371,11 +438,16 @@ def _run_locked(data_arg: str, quarter: Quarter, folder: Path, started: str, clo
                     table.loc[plan.subject].to_dict() | {"am_id": plan.subject}, list(scorecard_config.measures),
                     list(scorecard_config.benchmark_kpis), plan.fingerprint, documents))
             else:  # an earlier run's figures must not pass for this run's
-                plan.figures_path.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # a folder that became read-only: the manifest says
+                    plan.figures_path.unlink(missing_ok=True)
         entries[result.key] = _entry(plan, None, result)
         write_manifest()
+        if result.failed and result.error.ename == OUTPUT_FAILURE:
+            raise OutputError(f"{result.error.evalue}; the run stopped there (the documents finished so far "
+                              "are kept: run again with --resume once it is fixed)")
 
     write_manifest()
+    make_folder(folder / LOGS_FOLDER)
     results = {}
     jobs = [p.job for p in to_run]
     for result in _execute(jobs, executor, scheduler, n_jobs, timeout, progress, folder / LOGS_FOLDER, on_result):
@@ -392,7 +464,7 @@ def _run_locked(data_arg: str, quarter: Quarter, folder: Path, started: str, clo
     team_results = [results[p.job.key] for p in plans if p.kind == "team_overview"]
     index = folder / "index.html"
     write_index(index, title=f"Quarterly reviews {quarter}", columns=INDEX_COLUMNS,
-                rows=index_rows(selected, reviews, entries, folder), numeric_columns=NUMERIC_COLUMNS,
+                rows=index_rows(selected, reviews, entries, folder, review_stems), numeric_columns=NUMERIC_COLUMNS,
                 overviews=team_overview_items(card.table, stems, team_results,
                                               [r.label for r in scorecard_config.ratings]),
                 overviews_title="Team overviews")
@@ -400,13 +472,15 @@ def _run_locked(data_arg: str, quarter: Quarter, folder: Path, started: str, clo
                       managers={stem: manager for manager, stem in stems.items()}, manifest=manifest_path)
 
 
-def _review_plans(selected: pd.DataFrame, quarter: Quarter, notebook: Path, folder: Path, config_arg: str,
-                  pdf: bool, shared_inputs: dict) -> list[Planned]:
+def _review_plans(selected: pd.DataFrame, stems: dict[str, str], quarter: Quarter, notebook: Path, folder: Path,
+                  config_arg: str, pdf: bool, shared_inputs: dict) -> list[Planned]:
+    """``stems``: am_id → file stem (:func:`amreview.filenames.file_stems`)."""
     plans = []
     for row in selected.itertuples(index=False):
         parameters = {"am_id": row.am_id, "period": str(quarter), "config": config_arg}
         job = ReviewJob(key=row.am_id, notebook=Path(notebook).resolve(), parameters=dict(parameters),
-                        output_stem=folder / row.am_id, title=f"{row.name} — quarterly review {quarter}", pdf=pdf)
+                        output_stem=path_inside(folder, stems[row.am_id]),
+                        title=f"{row.name} — quarterly review {quarter}", pdf=pdf)
         plans.append(_plan("review", row.am_id, job, shared_inputs, {"am_id": row.am_id, "period": str(quarter)}))
     return plans
 
@@ -417,7 +491,8 @@ def _team_plans(stems: dict[str, str], quarter: Quarter, notebook: Path, folder:
     for manager, stem in stems.items():
         job = ReviewJob(key=stem, notebook=Path(notebook).resolve(),
                         parameters={"manager": manager, "period": str(quarter), "config": config_arg},
-                        output_stem=folder / stem, title=f"{manager} — team overview {quarter}", pdf=pdf)
+                        output_stem=path_inside(folder, stem), title=f"{manager} — team overview {quarter}",
+                        pdf=pdf)
         plans.append(_plan("team_overview", manager, job, shared_inputs,
                            {"manager": manager, "period": str(quarter)}))
     return plans
@@ -430,17 +505,6 @@ def _execute(jobs: list[ReviewJob], executor: str, scheduler: str | None, n_jobs
 
         return run_on_dask(jobs, scheduler, timeout=timeout, progress=progress, log_dir=log_dir, on_result=on_result)
     return run_reviews(jobs, n_jobs=n_jobs, timeout=timeout, progress=progress, log_dir=log_dir, on_result=on_result)
-
-
-def _shown_source(data_arg: str) -> str:
-    """The data source as the manifest shows it: a database URL without its password."""
-    from amreview.datapack import is_database_url
-
-    if is_database_url(data_arg):
-        from amreview.sql import display_url
-
-        return display_url(data_arg)
-    return data_arg
 
 
 def _entry(plan: Planned, previous: dict | None, result: ReviewResult | None = None) -> dict:
@@ -519,18 +583,20 @@ NUMERIC_COLUMNS = ["Revenue", "Gross margin", "GM %", "GM attainment", "Overall 
 
 
 def index_rows(card: pd.DataFrame, results: list[ReviewResult], entries: dict[str, dict] | None = None,
-               folder: Path | None = None) -> list[dict]:
+               folder: Path | None = None, stems: dict[str, str] | None = None) -> list[dict]:
     """One index row per review: who, the headline figures and rating from the review's
     key-figures file (empty for a failed review), the status, start and duration (from the
-    manifest ``entries``) and the links (``card``: rows of the scorecard's table)."""
+    manifest ``entries``) and the links (``card``: rows of the scorecard's table; ``stems``:
+    am_id → file stem, by default :func:`amreview.filenames.file_stems` of ``card``'s ids)."""
     by_key = {r.key: r for r in results}
     entries = entries or {}
+    stems = stems if stems is not None else file_stems(card["am_id"])
     rows = []
     for row in card.itertuples(index=False):
         result = by_key[row.am_id]
         figures = {}
         if not result.failed and folder is not None:
-            figures = record.read_json(Path(folder) / f"{row.am_id}.json") or {}
+            figures = record.read_json(path_inside(Path(folder), f"{stems[row.am_id]}.json")) or {}
         headline, overall = figures.get("figures", {}), figures.get("overall", {})
         entry = entries.get(row.am_id, {})
         rows.append({

@@ -8,16 +8,27 @@ problem. Extra columns are kept and ignored (``strict = False``).
 Cross-table references (every ``am_id`` must be a known account manager, ...) are declared in
 :data:`REFERENCES` and checked by :mod:`amreview.datapack`, which is the only module that
 applies these schemas.
+
+Ids — every ``*_id`` column and ``manager`` (:data:`ID_COLUMNS`) — are text a person can read
+and a file can be named after (through :mod:`amreview.filenames`, never as they are): at most
+:data:`ID_MAX_LENGTH` characters, and none of :data:`CONTROL_CHARACTERS` (a tab, a newline or a
+NUL inside an id is an export gone wrong, never a name). Any other character is allowed: ``/``
+and ``.`` are legal in a CRM's ids.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
+import numpy as np
+import pandas as pd
 import pandera.pandas as pa
+import pyarrow
 from pandera.engines import pandas_engine
 from pandera.typing import Series
 
+from amreview.frames import is_arrow_text
 from amreview.periods import QUARTER_PATTERN
 from amreview.vocabulary import (
     ACTIVITY_TYPES,
@@ -36,11 +47,49 @@ Bool = pandas_engine.BOOL  # nullable boolean; text such as "yes"/"true"/"1" is 
 
 PERIOD_REGEX = r"^\d{4}(Q[1-4]|-(0[1-9]|1[0-2]))$"  # a quarter 2026Q3 or a month 2026-07
 
+ID_COLUMNS = r"^(?:.+_id|manager)$"  # the columns that hold ids (and the manager, a name or an id)
+ID_MAX_LENGTH = 100  # characters
+# No id holds these: C0 and C1 control characters (NUL, tab, newline, carriage return, escape,
+# DEL, ...), the line and paragraph separators, and the bidirectional controls, which make text
+# display other than it reads. A class of literal characters: the same for Python's re and for
+# RE2 (Arrow's string kernels), which spell escapes differently.
+CONTROL_CHARACTERS = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in (
+    (0x00, 0x1F), (0x7F, 0x9F), (0x2028, 0x2029), (0x202A, 0x202E), (0x2066, 0x2069), (0x200E, 0x200F),
+    (0x061C, 0x061C))) + "]")
+
 
 class _Table(pa.DataFrameModel):
     class Config:
         coerce = True
         strict = False
+
+    @pa.check(ID_COLUMNS, regex=True, name="id_length")
+    def id_length(cls, values: Series[str]) -> Series[bool]:
+        """An id is at most ID_MAX_LENGTH characters."""
+        return values.str.len() <= ID_MAX_LENGTH
+
+    @pa.check(ID_COLUMNS, regex=True, name="id_characters")
+    def id_characters(cls, values: Series[str]) -> Series[bool]:
+        """An id holds no control character (CONTROL_CHARACTERS)."""
+        if _printable_ascii(values):
+            return pd.Series(True, index=values.index)
+        return ~values.str.contains(CONTROL_CHARACTERS.pattern, regex=True)
+
+
+def _printable_ascii(values: pd.Series) -> bool:
+    """Whether every byte of an Arrow text column is printable ASCII (0x20–0x7E), which holds
+    no control character: two reductions over its bytes (~10 ms for 10 million ids) spare the
+    search of each value, which costs ~30 times more. False when it cannot tell."""
+    if not is_arrow_text(values):
+        return False
+    array = pyarrow.array(values)
+    for chunk in array.chunks if isinstance(array, pyarrow.ChunkedArray) else [array]:
+        data = chunk.buffers()[2]  # every value's bytes (and maybe more: that only says False)
+        if data is not None and data.size:
+            codes = np.frombuffer(data, dtype=np.uint8)
+            if codes.min() < 0x20 or codes.max() > 0x7E:
+                return False
+    return True
 
 
 class AccountManagers(_Table):

@@ -24,7 +24,8 @@ from amreview.metrics.accounts import active_accounts, new_accounts
 from amreview.metrics.margin import attainment, gm_pct, lines_in_period, margin_summary
 from amreview.metrics.targets import quarter_targets
 from amreview.periods import Quarter
-from amreview.scoring import explain, kpi_scores, measure_scores, overall_scores, percentiles
+from amreview.plausibility import ratings_withheld
+from amreview.scoring import explain, kpi_scores, measure_scores, overall_scores, percentiles, withhold_ratings
 from amreview.vocabulary import CORE_TARGET_MEASURES
 
 IDENTITY_COLUMNS = ["am_id", "name", "manager", "team", "period"]
@@ -89,7 +90,7 @@ def core_scorecard(pack: DataPack, period: Quarter | str) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 MEASURE_SCORE_SUFFIX = "_score"
-OVERALL_COLUMNS = ["overall_score", "overall_rating", "rated_weight", "measures_without_data"]
+OVERALL_COLUMNS = ["overall_score", "overall_rating", "rated_weight", "measures_without_data", "no_rating_reason"]
 
 
 @dataclass
@@ -224,7 +225,8 @@ def build_scorecard(pack: DataPack, period: Quarter | str, config: ScorecardConf
     values = kpi_values(ctx, kpis)
     scores = kpi_scores(values, config, kpis)
     measures = measure_scores(scores, config)
-    overall = overall_scores(measures, config)
+    overall = withhold_ratings(overall_scores(measures, config), ratings_withheld(pack, quarter, ctx.am_ids),
+                               keep_score=pack.sales.empty)  # see amreview.plausibility
     targets = kpi_targets(ctx, kpis)
     if set(KPI_COLUMNS) <= set(values.columns):
         core = core_columns(people, values, ctx, quarter)

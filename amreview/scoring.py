@@ -75,8 +75,9 @@ def measure_scores(scores: pd.DataFrame, config: ScorecardConfig) -> pd.DataFram
 
 
 def overall_scores(measures: pd.DataFrame, config: ScorecardConfig) -> pd.DataFrame:
-    """``overall_score``, ``overall_rating``, ``rated_weight`` and ``measures_without_data``
-    (``;``-separated) per row.
+    """``overall_score``, ``overall_rating``, ``rated_weight``, ``measures_without_data``
+    (``;``-separated) and ``no_rating_reason`` (why a row with a score has no rating; ``""``
+    when rated) per row.
 
     ``rated_weight`` is the share of the measures' weight that had data. Below the config's
     ``min_rated_weight`` the overall score is still given but no rating is: a rating from, say,
@@ -87,13 +88,36 @@ def overall_scores(measures: pd.DataFrame, config: ScorecardConfig) -> pd.DataFr
     rated_weight = (measures.notna() * pd.Series(weights)).sum(axis=1) / sum(weights.values())
     missing = measures.isna().apply(lambda row: "; ".join(row.index[row]), axis=1) if len(measures) else pd.Series(dtype=object)
     rating = overall.map(config.rating).astype(object)
-    rating[rated_weight < config.min_rated_weight - 1e-9] = None
+    too_little = rated_weight < config.min_rated_weight - 1e-9
+    rating[too_little] = None
+    reason = pd.Series("", index=measures.index, dtype=object)
+    reason[too_little & overall.notna()] = [
+        f"the measures with data carry {w:.0%} of the weight; the config asks for at least "
+        f"{config.min_rated_weight:.0%}" for w in rated_weight[too_little & overall.notna()]]
     return pd.DataFrame({
         "overall_score": overall,
         "overall_rating": rating,
         "rated_weight": rated_weight.astype("float64"),
         "measures_without_data": missing.reindex(measures.index).fillna(""),
+        "no_rating_reason": reason,
     }, index=measures.index)
+
+
+def withhold_ratings(overall: pd.DataFrame, reasons: pd.Series, keep_score: bool = False) -> pd.DataFrame:
+    """``overall`` (of :func:`overall_scores`) with no rating — and no overall score, unless
+    ``keep_score`` — where ``reasons`` gives one (see
+    :func:`amreview.plausibility.ratings_withheld`); ``no_rating_reason`` then says why.
+    The caller's frame is not modified."""
+    reasons = reasons.reindex(overall.index).fillna("").astype(object)
+    withheld = reasons != ""
+    if not withheld.any():
+        return overall
+    overall = overall.copy()
+    overall.loc[withheld, "overall_rating"] = None
+    if not keep_score:
+        overall.loc[withheld, "overall_score"] = np.nan
+    overall.loc[withheld, "no_rating_reason"] = reasons[withheld]
+    return overall
 
 
 def percentiles(values: pd.Series, groups: pd.Series, higher_is_better: bool | None = True) -> pd.Series:

@@ -22,6 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 from amreview.errors import PROBLEM_COLUMNS
+from amreview.file_checks import (DUPLICATE_EXPECTED, SAVE_AS_UTF8, SNIFF_BYTES, describe_duplicates,
+                                  duplicate_headings, guessed_codec, not_text_in, recognised_encoding)
 from amreview.mapping import ROW, SHEET, ExportError, SourceMap
 
 
@@ -49,9 +51,14 @@ def read_source(folder: Path, source: SourceMap) -> RawSource:
 def read_text_file(path: Path, label: str, header_row: int = 1, encoding: str = "utf-8",
                    delimiter: str = ",") -> RawSource:
     """A CSV file's cells as text (empty cells missing), ``@row`` counting the header as row
-    ``header_row``. Reports a byte-order mark and Windows (CRLF) line endings."""
+    ``header_row``. Reports a byte-order mark and Windows (CRLF) line endings. A file that is not
+    text in ``encoding`` is refused saying what it is (:mod:`amreview.file_checks`), as is a
+    header that names a column twice."""
     data = path.read_bytes()
     notes = []
+    known = recognised_encoding(data[:SNIFF_BYTES])
+    if known is not None and not_text_in(path, encoding) is not None:  # UTF-16 read as UTF-8 has no bad byte
+        _not_text(path, label, encoding, known.codec)
     if data.startswith(codecs.BOM_UTF8):
         notes.append("starts with a UTF-8 byte-order mark (Excel's 'CSV UTF-8'): ignored")
         encoding = "utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding
@@ -61,9 +68,8 @@ def read_text_file(path: Path, label: str, header_row: int = 1, encoding: str = 
     try:
         cells = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding=encoding,
                             sep=delimiter, skiprows=header_row - 1, skip_blank_lines=False, header=None)
-    except UnicodeDecodeError as exc:
-        _fail(label, None, "", "encoding", f"text in the encoding {encoding!r} (set encoding in the mapping, "
-              "e.g. 'cp1252' for files saved by older Excel)", f"{exc.reason} at byte {exc.start}")
+    except UnicodeDecodeError:
+        _not_text(path, label, encoding, guessed_codec(path))
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         _fail(label, header_row, "", "readable", "a CSV file with a header row", str(exc).strip())
     if cells.empty:
@@ -169,15 +175,25 @@ def read_lookup(folder: Path, file: str, column: str, sheet=None, header_row: in
     return {str(v).strip() for v in raw.frame[column].dropna()}
 
 
+def _not_text(path: Path, label: str, encoding: str, codec: str | None):
+    """Fail on a file that is not text in ``encoding``: what it is (:mod:`amreview.file_checks`)
+    and what to do — save it as CSV UTF-8, or name its encoding in the mapping."""
+    advice = f"save it as CSV UTF-8 ({SAVE_AS_UTF8})"
+    if codec is not None:
+        advice += f", or set encoding = {codec!r} for this source in the mapping"
+    _fail(label, None, "", "encoding", f"text in the encoding {encoding!r}: {advice}",
+          not_text_in(path, encoding) or f"{path.name} cannot be read as {encoding!r}")
+
+
 def _unique_header(header, label: str, header_row: int) -> None:
-    seen, twice = set(), []
-    for name in header:
-        if name in seen:
-            twice.append(name)
-        seen.add(name)
-    if twice:
-        _fail(label, header_row, twice[0], "header_unique", "one column per heading",
-              f"the heading {twice[0]!r} more than once")
+    """Each column named once, names compared ignoring case and surrounding spaces
+    (:func:`amreview.file_checks.duplicate_headings`); every repeated name is reported."""
+    groups = duplicate_headings(header)
+    if groups:
+        problems = [dict(zip(PROBLEM_COLUMNS, (label, header_row, str(header[g[0]]).strip(), "header_unique",
+                                               DUPLICATE_EXPECTED, describe_duplicates(header, g))))
+                    for g in groups]
+        raise ExportError(pd.DataFrame(problems, columns=PROBLEM_COLUMNS), label)
 
 
 def _letter(index: int) -> str:

@@ -33,18 +33,20 @@ Writing
     lets slice reads use it. Rows go in by COPY on PostgreSQL, by executemany elsewhere.
 
 Errors
-    A database that cannot be reached or read is a :class:`~amreview.errors.DataError` (like a
-    missing folder), naming the URL with its password hidden; a failed write is an
-    :class:`~amreview.errors.AmreviewError`. Neither carries a traceback to the user.
+    A database that cannot be reached or read, or a URL that cannot be read, is a
+    :class:`~amreview.errors.DataError` (like a missing folder); a failed write is an
+    :class:`~amreview.errors.AmreviewError`. Neither carries a traceback to the user. Both
+    name the URL as :func:`amreview.redaction.shown_source` shows it (no user, no password, no
+    credential-like query parameter), and the driver's message goes through
+    :func:`amreview.redaction.scrub`: a driver may quote a user, a host or a connection string.
 
-Passwords in URLs travel wherever the URL goes (logs, notebook parameters): prefer the
-driver's own credential stores (for PostgreSQL ``~/.pgpass`` or ``PGPASSWORD``) and a URL
-without a password.
+amreview writes a URL's password nowhere, but a URL given by hand to a notebook stays in that
+notebook's parameters: prefer the driver's own credential stores (for PostgreSQL ``~/.pgpass``
+or ``PGPASSWORD``) and a URL without a password.
 """
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -55,26 +57,23 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from amreview.errors import PROBLEM_COLUMNS, AmreviewError, DataError
+from amreview.redaction import scrub, shown_source
 
-__all__ = ["absolute_url", "display_url", "read_tables", "write_tables"]
+__all__ = ["absolute_url", "read_tables", "write_tables"]
 
 CONNECT_TIMEOUT_SECONDS = 10  # a server that does not answer is reported, not waited on for minutes
 READ_CHUNK_ROWS = 200_000  # rows fetched at a time (streamed from the server)
 INSERT_CHUNK_ROWS = 10_000  # rows per executemany when writing
 
 
-def display_url(url: str) -> str:
-    """``url`` with its password hidden, for messages and a pack's ``source``."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
-
-
 def absolute_url(url: str) -> str:
     """``url`` with a relative SQLite file path made absolute (other URLs unchanged), so that
-    the URL means the same database from any working directory (a notebook's, a worker's)."""
-    parsed = make_url(url)
+    the URL means the same database from any working directory (a notebook's, a worker's).
+    A URL SQLAlchemy cannot read is returned as it is (reading it reports it)."""
+    try:
+        parsed = make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        return url
     database = parsed.database
     if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" \
             or database.startswith("file:"):
@@ -237,10 +236,10 @@ def write_tables(tables: Mapping[str, pd.DataFrame], url: str,
                 table.create(connection)
                 _insert(connection, table, list(columns), list(zip(*(v for _, v in columns.values()))))
     except sa.exc.SQLAlchemyError as exc:
-        raise AmreviewError(f"cannot write the data pack to {display_url(url)}: {_reason(exc)}") from None
+        raise AmreviewError(f"cannot write the data pack to {shown_source(url)}: {_reason(exc, url)}") from None
     finally:
         engine.dispose()
-    return display_url(url)
+    return shown_source(url)
 
 
 def _table(metadata: sa.MetaData, name: str, columns: Mapping[str, tuple[sa.types.TypeEngine, list]]) -> sa.Table:
@@ -335,17 +334,17 @@ def _engine(url: str, read_only: bool) -> Engine:
                 path = Path(database)
                 if not path.is_file():
                     raise DataError(_pack_problem("a SQLite database file", f"no file {database!r}"),
-                                    display_url(url))
+                                    shown_source(url))
                 uri = path.resolve().as_uri() + "?mode=ro"
                 options["creator"] = lambda: sqlite3.connect(uri, uri=True)
         elif backend == "postgresql" and "connect_timeout" not in parsed.query:
             options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
         engine = sa.create_engine(parsed, **options)
-    except sa.exc.ArgumentError as exc:  # includes an unknown dialect
-        raise DataError(_pack_problem("a SQLAlchemy database URL", _reason(exc)), display_url(url)) from None
+    except (sa.exc.ArgumentError, ValueError) as exc:  # an unknown dialect, a port that is not a number
+        raise DataError(_pack_problem("a SQLAlchemy database URL", _reason(exc, url)), shown_source(url)) from None
     except ImportError as exc:
-        raise DataError(_pack_problem("an installed database driver", f"{type(exc).__name__}: {exc}"),
-                        display_url(url)) from None
+        raise DataError(_pack_problem("an installed database driver", scrub(f"{type(exc).__name__}: {exc}", url)),
+                        shown_source(url)) from None
     if engine.dialect.name == "sqlite":
         _sqlite_transactions(engine)
     return engine
@@ -365,7 +364,8 @@ def _sqlite_transactions(engine: Engine) -> None:
 
 
 def _unreadable(url: str, exc: Exception) -> DataError:
-    return DataError(_pack_problem("a database amreview can connect to and read", _reason(exc)), display_url(url))
+    return DataError(_pack_problem("a database amreview can connect to and read", _reason(exc, url)),
+                     shown_source(url))
 
 
 def _pack_problem(expected: str, found: str) -> pd.DataFrame:
@@ -373,11 +373,12 @@ def _pack_problem(expected: str, found: str) -> pd.DataFrame:
                         columns=PROBLEM_COLUMNS)
 
 
-def _reason(exc: Exception) -> str:
-    """The driver's own message on one line, without SQLAlchemy's statement dump and link."""
+def _reason(exc: Exception, url: str) -> str:
+    """The driver's own message on one line, without SQLAlchemy's statement dump and link, and
+    without any secret of ``url`` (a driver may quote a user, a host or a connection string)."""
     original = getattr(exc, "orig", None) or exc
     text = str(original).split("\n[SQL:")[0].split("(Background on this error")[0]
-    text = " ".join(text.split())
+    text = scrub(" ".join(text.split()), url)
     if len(text) > 300:
         text = text[:297] + "…"
     return f"{type(original).__name__}: {text}"

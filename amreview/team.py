@@ -67,8 +67,9 @@ def team_scorecard(card: Scorecard, manager: str) -> pd.DataFrame:
 
     Columns: ``name``, ``team``, one score per measure of the config (its name, 1–5; NaN = no
     data), ``overall_score``, ``overall_rating`` (NaN when there is no overall score),
-    ``measures_without_data``, then the :data:`HEADLINE_KPIS` and the quarter's ``*_target`` of
-    the :data:`TOTAL_MEASURES`, as the scorecard has them.
+    ``measures_without_data``, ``no_rating_reason`` (why there is no rating; ``""``), then the
+    :data:`HEADLINE_KPIS` and the quarter's ``*_target`` of the :data:`TOTAL_MEASURES`, as the
+    scorecard has them.
     """
     ids = direct_reports(card, manager)
     table = card.table.set_index("am_id").loc[ids]
@@ -77,8 +78,8 @@ def team_scorecard(card: Scorecard, manager: str) -> pd.DataFrame:
     frame["team"] = card.people.loc[ids, "team"]
     for measure in card.measures.columns:
         frame[measure] = card.measures.loc[ids, measure].astype("float64")
-    for column in ("overall_score", "overall_rating", "measures_without_data"):
-        frame[column] = card.overall.loc[ids, column]
+    for column in ("overall_score", "overall_rating", "measures_without_data", "no_rating_reason"):
+        frame[column] = card.overall.loc[ids, column] if column in card.overall.columns else ""
     for column in HEADLINE_KPIS + tuple(f"{m}_target" for m in TOTAL_MEASURES):
         if column in table.columns:
             frame[column] = table[column]
@@ -174,9 +175,10 @@ def needs_attention(card: Scorecard, manager: str, below_rating: str | None = No
     """The direct reports to talk to first, with the reasons (lowest overall score first).
 
     A member needs attention when their overall score is below the lowest score of the rating
-    :func:`attention_rating` (``below_rating``, by default Meets), or when any measure scores
-    ``low_score`` or less. A measure without data is no reason (the scorecard shows it as
-    "no data"). Index ``am_id``; columns ``name``, ``overall_score``, ``overall_rating``,
+    :func:`attention_rating` (``below_rating``, by default Meets), when any measure scores
+    ``low_score`` or less, or when the scorecard gives a reason for no rating (a figure resting
+    on an implausible amount, an empty sales table: see :mod:`amreview.plausibility`). A measure
+    without data is no reason (the scorecard shows it as "no data"). Index ``am_id``; columns ``name``, ``overall_score``, ``overall_rating``,
     ``reasons`` (one text, reasons separated by ``"; "``). Empty when nobody needs attention.
     """
     below_rating = attention_rating(card, below_rating)
@@ -186,7 +188,10 @@ def needs_attention(card: Scorecard, manager: str, below_rating: str | None = No
     for am_id, row in table.iterrows():
         reasons = []
         score = row["overall_score"]
-        if pd.notna(score) and score < threshold:
+        withheld = row["no_rating_reason"]
+        if isinstance(withheld, str) and withheld:
+            reasons.append(f"no rating: {withheld}")
+        elif pd.notna(score) and score < threshold:
             reasons.append(f"overall rating {row['overall_rating']} ({score:.2f}) is below {below_rating}")
         for measure in card.measures.columns:
             value = row[measure]

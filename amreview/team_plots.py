@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from amreview.plots import ACTUAL_COLOUR, SECOND_COLOUR, TARGET_COLOUR, styled
+from amreview.plots import ACTUAL_COLOUR, SECOND_COLOUR, TARGET_COLOUR, styled, wrap
 
 LOW_COLOUR = "#D55E00"  # vermilion, score 1
 MID_COLOUR = "#F2F2F2"  # score 3
@@ -27,6 +27,14 @@ NO_DATA_COLOUR = "#FFFFFF"
 SCORE_RANGE = (1.0, 5.0)
 SCORE_CMAP = LinearSegmentedColormap.from_list("amreview_scores", [LOW_COLOUR, MID_COLOUR, HIGH_COLOUR])
 NO_DATA = "no data"
+NAME_WIDTH = 24  # characters of a person's name on an axis per line (two lines at most)
+
+
+def person_label(name) -> str:
+    """A person's name as a chart's axis shows it: on up to two lines of :data:`NAME_WIDTH`
+    characters, the rest cut with an ellipsis, so a long name cannot squeeze the chart away
+    (the tables beside the charts show names in full)."""
+    return wrap(str(name), NAME_WIDTH, lines=2)
 
 
 def score_colour(score: float) -> str:
@@ -49,8 +57,8 @@ def text_colour(background: str) -> str:
 def plot_measure_heatmap(scores: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """A grid of measure scores: one row per person, one column per measure, the score in each cell.
 
-    ``scores``: index = people's names (top to bottom), columns = measure names, values 1–5
-    (NaN = no data: a white cell marked "no data").
+    ``scores``: index = people's names (top to bottom; long ones cut, see :func:`person_label`),
+    columns = measure names, values 1–5 (NaN = no data: a white cell marked "no data").
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 1.6 + 0.45 * max(len(scores), 1)))
@@ -62,7 +70,7 @@ def plot_measure_heatmap(scores: pd.DataFrame, ax: Axes | None = None) -> Axes:
         ax.text(j, i, NO_DATA if np.isnan(value) else f"{value:.1f}", ha="center", va="center",
                 fontsize=9 if np.isnan(value) else 10, color=text_colour(background) if not np.isnan(value) else "#59636e")
     ax.set_xticks(np.arange(values.shape[1]), [_wrap(str(c)) for c in scores.columns], fontsize=9)
-    ax.set_yticks(np.arange(values.shape[0]), [str(i) for i in scores.index])
+    ax.set_yticks(np.arange(values.shape[0]), [person_label(i) for i in scores.index])
     ax.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False, length=0)
     ax.tick_params(axis="y", length=0)
     ax.set_xticks(np.arange(values.shape[1] + 1) - 0.5, minor=True)
@@ -103,7 +111,8 @@ def plot_overall_scores(scores: pd.Series, boundaries: pd.Series, ax: Axes | Non
     """Each person's overall score as a bar on the 1–5 scale, over the rating bands, so who
     sits close to a boundary shows before ratings are calibrated.
 
-    ``scores``: index = people's names (top to bottom), values = overall score (NaN: no bar).
+    ``scores``: index = people's names (top to bottom; long ones cut, see :func:`person_label`),
+    values = overall score (NaN: no bar).
     ``boundaries``: rating label → its lowest score, lowest first.
     """
     if ax is None:
@@ -114,7 +123,7 @@ def plot_overall_scores(scores: pd.Series, boundaries: pd.Series, ax: Axes | Non
             color=[score_colour(v) for v in values], edgecolor="#59636e", linewidth=0.6, height=0.6)
     for yi, value in zip(y, values):
         ax.text(SCORE_RANGE[1] + 0.05, yi, "no score" if np.isnan(value) else f"{value:.2f}", va="center", fontsize=9)
-    ax.set_yticks(y, [str(name) for name in scores.index])
+    ax.set_yticks(y, [person_label(name) for name in scores.index])
     lows = list(boundaries.to_numpy(dtype="float64"))
     highs = lows[1:] + [SCORE_RANGE[1]]
     top = len(scores) - 0.45

@@ -40,15 +40,22 @@ def measure_label(measure: str, short: bool = False) -> str:
 
 
 def _styler(frame: pd.DataFrame, uuid: str):
-    """A Styler of ``frame``: text escaped, no index, a fixed id; a first column of names
-    does not wrap."""
+    """A Styler of ``frame``: text escaped, no index, a fixed id; a column of names does not
+    wrap (a name longer than :data:`NOWRAP_NAME_LENGTH` characters does)."""
     styler = (frame.style.format(escape="html", na_rep="")
               .format_index(escape="html", axis="columns")
               .hide(axis="index").set_uuid(uuid)
               .set_table_attributes('class="amr-table"'))
     if "Account manager" in frame.columns:
-        styler = styler.set_properties(subset=["Account manager"], **{"white-space": "nowrap"})
+        styler = styler.map(_name_cell_css, subset=["Account manager"])
     return styler
+
+
+NOWRAP_NAME_LENGTH = 40  # a longer name wraps: kept on one line it would push the table off the page
+
+
+def _name_cell_css(name) -> str:
+    return "white-space: nowrap;" if len(str(name)) <= NOWRAP_NAME_LENGTH else "min-width: 14em;"
 
 
 def team_header_html(manager: str, quarter: Quarter, table: pd.DataFrame) -> str:
@@ -184,8 +191,9 @@ def _lines(reasons: str) -> str:
 
 def attention_html(attention: pd.DataFrame, below_rating: str, low_score: float) -> str:
     """The rule, then the table; or one line saying nobody needs attention."""
-    rule = (f"Listed: an overall rating below {below_rating}, or any measure scored {low_score:g} or less. "
-            "A measure without data is not a reason (the scorecard shows it as no data).")
+    rule = (f"Listed: an overall rating below {below_rating}, any measure scored {low_score:g} or less, or no "
+            "rating for a reason the data gives. A measure without data is not a reason (the scorecard shows it as "
+            "no data).")
     if attention.empty:
         return f"<p>Nobody in the team needs attention this quarter. {html.escape(rule)}</p>"
     return f"<p>{html.escape(rule)}</p>" + attention_styler(attention).to_html()

@@ -108,9 +108,9 @@ def review_memory(pack: Path, am_id: str, work: Path) -> dict:
         "from amreview.config import load_config\nfrom pathlib import Path\n"
         "from amreview.cli import use_returning_allocator\nuse_returning_allocator()  # as amreview run does\n"
         f"prepare_reviews(load_pack({str(pack)!r}), {PERIOD!r}, load_config(), Path({str(work)!r}), [{am_id!r}])")
-    from amreview.prepare import folder_name
+    from amreview.filenames import file_stem
 
-    review = measured(ONE_REVIEW.format(input=str(work / "reviews" / folder_name(am_id)), am_id=am_id, period=PERIOD))
+    review = measured(ONE_REVIEW.format(input=str(work / "reviews" / file_stem(am_id)), am_id=am_id, period=PERIOD))
     return {"prepare": prepare, "review": review}
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 
 import numpy as np
 import pandas as pd
@@ -16,8 +15,8 @@ import pytest
 from amreview import team
 from amreview.config import load_config
 from amreview.datapack import load_pack, validate_tables, write_pack
-from amreview.errors import DataError, ParameterError
-from amreview.prepare import (INPUT_FILE, PackSplit, RowFiles, folder_name, prepare_reviews, read_frame,
+from amreview.errors import DataError, OutputError, ParameterError
+from amreview.prepare import (INPUT_FILE, PackSplit, RowFiles, _write_atomically, prepare_reviews, read_frame,
                               read_review_input)
 from amreview.review import SECTIONS, Review, open_review
 from amreview.sample import PERSONAS, generate_sample
@@ -358,7 +357,7 @@ def test_an_existing_input_is_replaced_whole_and_no_temporary_folder_is_left(pac
     star = PERSONA_IDS["star"]
     first = prepare_reviews(pack, PERIOD, config, tmp_path, [star], card=card).reviews[star]
     (first / "pack" / "stale.parquet").write_bytes(b"left over")
-    (tmp_path / "reviews" / f".{star}.tmp-killed").mkdir()  # a killed run's leftover
+    (tmp_path / "reviews" / f".{star}~tmp-killed").mkdir()  # a killed run's leftover
     again = prepare_reviews(pack, PERIOD, config, tmp_path, [star], card=card).reviews[star]
     assert again == first and not (again / "pack" / "stale.parquet").exists()
     assert sorted(p.name for p in (tmp_path / "reviews").iterdir()) == [star]
@@ -381,15 +380,19 @@ def test_a_failure_while_writing_leaves_the_previous_input(pack, config, card, t
         return write_table(table, path, *args, **kwargs)
 
     monkeypatch.setattr(prepare.pq, "write_table", fills_the_disk)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match=f"cannot create the folder {folder}: disk full"):
         prepare_reviews(pack, PERIOD, config, tmp_path, [star], card=card)
     assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before
     assert sorted(p.name for p in (tmp_path / "reviews").iterdir()) == [star]
 
 
-def test_folder_names_are_safe():
-    assert folder_name("AM001") == "AM001"
-    assert folder_name("Claire Whitfield").startswith("claire-whitfield-")
-    assert "/" not in folder_name("../../etc") and not folder_name("../../etc").startswith(".")
-    assert folder_name("a b") != folder_name("a-b")
-    assert os.sep not in folder_name("x/y")
+def test_writing_one_input_never_sweeps_away_another_being_written(tmp_path):
+    # "J" and "J.Smith" are both plain ids: J's sweep of its own leftovers must not take the
+    # folder J.Smith's thread is writing (it did while "." separated name and suffix)
+    others = [tmp_path / ".J.Smith.tmp-abc123", tmp_path / ".J.Smith~tmp-abc123"]
+    stale = tmp_path / ".J~tmp-0ld0ne"  # J's own, from a killed run
+    for folder in [*others, stale]:
+        folder.mkdir()
+    _write_atomically(tmp_path / "J", lambda tmp: (tmp / INPUT_FILE).write_text("{}"))
+    assert (tmp_path / "J" / INPUT_FILE).is_file()
+    assert all(folder.is_dir() for folder in others) and not stale.exists()

@@ -217,7 +217,8 @@ def test_opportunities_the_pipeline_cannot_count(pack_dir):
 def test_every_check_has_a_test_here():
     tested = {"empty_table", "duplicate_row", "date_outside_history", "date_order", "cost_exceeds_revenue",
               "sign_mismatch", "unknown_account", "same_name_two_ids", "opportunity_not_counted",
-              "person_without_data"}
+              "person_without_data",
+              "implausible_amount", "negative_cost"}  # these two: tests/test_plausibility.py
     assert {c.name for c in CHECKS} == tested
 
 

@@ -23,7 +23,8 @@ import pytest
 from amreview import manifest as record
 from amreview.datapack import load_pack, write_pack
 from amreview.errors import ParameterError
-from amreview.runner import TEMPORARY_FILE, remove_temporary_files, run_quarterly_reviews, select_account_managers
+from amreview.runner import (TEMPORARY_FILE, remove_temporary_files, run_quarterly_reviews, select_account_managers,
+                             team_file_stems)
 from amreview.sample import generate_sample
 from amreview.scaled_sample import scaled_sample
 from amreview.scorecard import build_scorecard
@@ -142,7 +143,8 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
     assert manifest["format"] == record.MANIFEST_FORMAT and manifest["period"] == PERIOD
     reviews = {e["key"]: e for e in manifest["reviews"]}
     teams = sorted(k for k, e in reviews.items() if e["kind"] == "team_overview")
-    assert teams == ["team-claire-whitfield", "team-priya-raman"]  # AM001's and AM005's managers
+    assert teams == [team_file_stems([m])[m] for m in ("Claire Whitfield", "Priya Raman")]  # AM001's and AM005's
+    assert teams[0].startswith("team-claire-whitfield~")
     assert manifest["totals"]["reviews"] == 2 and manifest["totals"]["reviews_ok"] == 2
     assert manifest["totals"]["team_overviews_ok"] == 2 and manifest["finished"]
     for am_id in am_ids:
@@ -168,7 +170,7 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
     stamps = {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.is_file()}
     second = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True)
     assert {r.status for r in second.results + second.team_results} == {"unchanged"}
-    for name in ("AM001.html", "AM005.html", "AM001.json", "team-priya-raman.html"):
+    for name in ("AM001.html", "AM005.html", "AM001.json", f"{teams[1]}.html"):
         assert (folder / name).stat().st_mtime_ns == stamps[name]
     assert "2 of 2 reviews written" in second.describe() and "(2 unchanged, not rerun)" in second.describe()
     assert "unchanged since an earlier run" in (folder / "index.html").read_text()
@@ -290,6 +292,68 @@ def test_a_second_run_on_the_same_folder_is_refused_while_one_is_writing(tmp_pat
             run_quarterly_reviews("sample", PERIOD, tmp_path / "reports", progress=False)
     with _run_lock(folder):  # released: the next run may take it
         pass
+
+
+def test_a_refused_run_leaves_no_lock_file_and_no_folder(hand_pack_dir, tmp_path):
+    from amreview.errors import DataError
+
+    sales = pd.read_csv(hand_pack_dir / "sales.csv", dtype=str)
+    sales.loc[0, "revenue"] = "abc"  # breaks the contract
+    sales.to_csv(hand_pack_dir / "sales.csv", index=False)
+    with pytest.raises(DataError):
+        run_quarterly_reviews(hand_pack_dir, PERIOD, tmp_path / "new" / "reports", progress=False)
+    assert not (tmp_path / "new").exists()  # neither the period's folder nor the ones above it
+
+    folder = tmp_path / "reports" / PERIOD  # an earlier run's folder: kept, with its documents
+    folder.mkdir(parents=True)
+    (folder / "AM1.html").write_text("an earlier review")
+    with pytest.raises(DataError):
+        run_quarterly_reviews(hand_pack_dir, PERIOD, tmp_path / "reports", progress=False)
+    assert sorted(p.name for p in folder.iterdir()) == ["AM1.html"]
+
+
+def test_a_run_refused_for_an_unknown_name_leaves_nothing(hand_pack_dir, tmp_path):
+    with pytest.raises(ParameterError, match="NOPE"):
+        run_quarterly_reviews(hand_pack_dir, PERIOD, tmp_path / "reports", am_ids=["NOPE"], progress=False)
+    assert list(tmp_path.iterdir()) == [hand_pack_dir]
+
+
+def test_a_run_in_another_process_still_refuses_the_second(hand_pack_dir, tmp_path):
+    folder = tmp_path / "reports" / PERIOD
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from pathlib import Path; from amreview.runner import _run_lock\n"
+         f"with _run_lock(Path({str(folder)!r}), [Path({str(folder)!r})]):\n"
+         "    print('held', flush=True); sys.stdin.readline()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(ParameterError, match="another amreview run is writing to"):
+            run_quarterly_reviews(hand_pack_dir, PERIOD, tmp_path / "reports", progress=False)
+        assert (folder / ".lock").is_file()  # the refused run left the holder's lock alone
+    finally:
+        holder.communicate("\n", timeout=60)
+    assert holder.returncode == 0
+    assert not (folder / ".lock").exists()  # the holder removed it on leaving
+
+
+def test_a_lock_file_removed_by_its_holder_locks_nothing(tmp_path, monkeypatch):
+    """A run that opened the lock file just before its holder left (and removed it) must not
+    count the lock it then takes on the removed file: a third run may hold the new one."""
+    import amreview.runner as runner
+
+    folder = tmp_path / "reports" / PERIOD
+    folder.mkdir(parents=True)
+    with runner._run_lock(folder):
+        stale = (folder / runner.LOCK_FILE).open("a")  # the second run's open, before the first leaves
+    assert not (folder / runner.LOCK_FILE).exists()
+    with runner._run_lock(folder):  # the third run
+        handles = iter([stale])
+        opened = runner.open_private
+        monkeypatch.setattr(runner, "open_private", lambda path, mode: next(handles, None) or opened(path, mode))
+        with pytest.raises(ParameterError, match="another amreview run is writing to"):
+            runner._take_lock(folder / runner.LOCK_FILE)  # locks the stale file, sees it gone, then is refused
+    assert stale.closed
 
 
 def test_the_run_command_passes_selection_resume_and_executor(runner_calls, tmp_path):

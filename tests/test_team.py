@@ -7,6 +7,7 @@ from the frames in ``hand_card``. The sample pack checks invariants across the o
 from __future__ import annotations
 
 import copy
+import html
 import math
 
 import matplotlib
@@ -307,3 +308,38 @@ def test_score_colours_run_from_vermilion_to_blue():
     assert team_plots.score_colour(5) == "#0072b2"
     assert team_plots.score_colour(NAN) == "#FFFFFF"
     assert team_plots.text_colour("#0072b2") == "#FFFFFF" and team_plots.text_colour("#f2f2f2") == "#000000"
+
+
+LONG_NAME = ("Maximiliana Alexandrina-Konstantinopoulou von Hohenzollern-Sigmaringen und Sachsen-Coburg "
+             "de la Tour d'Auvergne y Borbón-Dos Sicilias Fitzgerald-Smyth")  # 150 characters
+
+
+def test_a_long_name_is_cut_on_the_charts_and_the_calibration_layout_stays(hand_card):
+    """Drawn as the team notebook draws it: a 150-character name used to squeeze the axes to
+    nothing ("constrained_layout not applied because axes sizes collapsed to zero")."""
+    assert len(LONG_NAME) == 150
+    hand_card.people.loc["A1", "name"] = LONG_NAME
+    members = team.team_scorecard(hand_card, "Mia Major")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a layout warning fails the test
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 2 + 0.4 * len(members)), width_ratios=[1, 1.6],
+                                          layout="constrained")
+        team_plots.plot_rating_distribution(team.rating_distribution(hand_card, "Mia Major"), ax=left)
+        team_plots.plot_overall_scores(members.set_index("name")["overall_score"], team.rating_boundaries(hand_card),
+                                       ax=right)
+        fig.canvas.draw()
+        heatmap = team_plots.plot_measure_heatmap(team.measure_score_matrix(hand_card, "Mia Major"))
+        heatmap.figure.canvas.draw()
+    for ax in (right, heatmap):
+        label = [t.get_text() for t in ax.get_yticklabels() if t.get_text().startswith("Maximiliana")][0]
+        lines = label.split("\n")
+        assert len(lines) == 2 and all(len(line) <= team_plots.NAME_WIDTH for line in lines)
+        assert lines[-1].endswith("…")
+        assert ax.get_position().width > 0.25  # the chart keeps its room (a share of the figure)
+    assert right.get_position().width > 0.3
+    table = team_render.team_scorecard_styler(members, list(hand_card.measures.columns)).to_html()
+    assert html.escape(LONG_NAME).replace("&#x27;", "&#39;") in table  # the full name is in the table, may wrap
+    assert "min-width: 14em" in table
+    plt.close("all")

@@ -14,8 +14,10 @@ from amreview.kpis import ALL_MEASURES
 from amreview.metrics.crm import activities_between
 from amreview.metrics.newbusiness import open_opportunities
 from amreview.metrics.targets import quarter_target
+from amreview.redaction import shown_source
 from amreview.review import SECTIONS, Definitions, Heading, Review, Section, Table, Text, config_fingerprint
-from amreview.schemas import OPTIONAL_TABLES
+from amreview.render import no_rating_reason
+from amreview.schemas import OPTIONAL_TABLES, REQUIRED_TABLES
 from amreview.sections._common import new_section
 
 
@@ -81,13 +83,43 @@ def data_quality_notes(review: Review) -> list[str]:
     without = str(review.overall["measures_without_data"])
     if without:
         notes.append(f"Measures without data this quarter: {', '.join(ALL_MEASURES[m] for m in without.split('; '))}.")
+    notes += plausibility_notes(review)
     return notes or ["No data-quality issues found in this person's data."]
+
+
+MAX_WARNINGS_SHOWN = 10
+
+
+def plausibility_notes(review: Review) -> list[str]:
+    """Why there is no rating, required tables the pack holds empty, and the data-quality
+    warnings on this person's own rows (:func:`amreview.quality.person_warnings`), each naming
+    table, row and column; at most :data:`MAX_WARNINGS_SHOWN` of them (``amreview validate``
+    lists every one)."""
+    notes = []
+    reason = no_rating_reason(review.overall)
+    if reason:
+        notes.append(f"No rating: {reason}.")
+    # (an empty sales table is said above, and in the reason for no rating)
+    empty = [t for t in REQUIRED_TABLES
+             if t not in ("account_managers", "sales") and review.facts.tables.get(t, 0) == 0]
+    for table in empty:
+        notes.append(f"The pack's {table} table is empty: a required table holding only its header. The figures "
+                     "that read it show \"no data\" (the data is absent, not zero).")
+    warnings = review.views.data_warnings
+    for warning in warnings.head(MAX_WARNINGS_SHOWN).to_dict("records"):
+        notes.append(f"Data-quality warning: {warning['table']} {warning['row']}, column {warning['column']}: "
+                     f"expected {warning['expected']}, found {warning['found']}.")
+    if len(warnings) > MAX_WARNINGS_SHOWN:
+        notes.append(f"… and {len(warnings) - MAX_WARNINGS_SHOWN:,} more data-quality warnings on this person's rows "
+                     "(amreview validate lists every one).")
+    return notes
 
 
 def provenance(review: Review) -> pd.DataFrame:
     """Where the review's figures come from: pack, config, library version, run date."""
     facts, config = review.facts, review.config  # the whole pack's, in a review input too
-    folder = facts.source.rstrip("/").split("/")[-1] or facts.source  # the folder's name, not a local path
+    shown = shown_source(facts.source)  # a database URL without its credentials
+    folder = shown.rstrip("/").split("/")[-1] or shown  # the folder's (or database's) name, not a local path
     source = "the built-in sample pack" if facts.source == "sample" else folder
     fingerprint = facts.fingerprint or "none: the built-in sample is generated in memory, not read from files"
     default = config.source in ("", str(DEFAULT_CONFIG))

@@ -8,6 +8,7 @@ import pandas as pd
 from amreview import narrative as say
 from amreview import plots
 from amreview.kpis import ALL_MEASURES
+from amreview.render import no_rating_reason
 from amreview.review import Chart, Explanation, Review, Section, Table
 from amreview.sections._common import finish, light_of, new_section, no_sales, value_of
 
@@ -41,7 +42,8 @@ def summary(review: Review) -> Section:
     without = [ALL_MEASURES[m] for m in str(overall["measures_without_data"]).split("; ") if m]
     section.lines += [
         say.overall_line(overall["overall_score"], overall["overall_rating"],
-                         previous["overall"]["overall_score"] if previous else np.nan, before),
+                         previous["overall"]["overall_score"] if previous else np.nan, before,
+                         no_rating_reason(overall)),
         say.not_scored_line(without),
         say.strengths_line({labels[m]: measures[m] for m in labels}),
     ]
@@ -66,14 +68,17 @@ def summary(review: Review) -> Section:
                      "Attainment": actual / target if target > 0 else np.nan, "Score": score,
                      "Rating": review.config.rating(score) or "no data", "Trend": score - earlier,
                      "_unit": DISPLAY_UNITS.get(kpi_name, kpi.unit), "_light": light_of(score, review),
-                     "_no_target": "no target" if target_kpi else "—"})
+                     "_no_target": "no target" if target_kpi else "—",
+                     # a target without a figure to compare: the figure is missing, not the target
+                     "_no_attainment": "no data" if target > 0 and np.isnan(actual) else
+                                       ("no target" if target_kpi else "—")})
     frame = pd.DataFrame(rows)
     trend_missing = "new in role" if previous is None and review.previous is not None else "no earlier score"
     section.parts.append(Table(
         "measures", f"The {len(rows)} measures of the role", frame,
         formats={"Actual": "row", "Target": "row", "Attainment": "attainment", "Score": "score",
                  "Trend": "score_change"},
-        row_unit="_unit", missing={"Target": "_no_target", "Attainment": "_no_target", "Actual": "no data",
+        row_unit="_unit", missing={"Target": "_no_target", "Attainment": "_no_attainment", "Actual": "no data",
                                    "Trend": trend_missing},
         lights={"Rating": "_light"},
         note=f"Scores run from 1 to 5; the trend is the change of the score since {before}."))
