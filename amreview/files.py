@@ -49,21 +49,11 @@ def atomic_file(path: Path, mode: str = "x", encoding: str | None = "utf-8") -> 
     :func:`file_mode`; missing folders are made with :func:`make_folder`. On an error the
     temporary file is removed and ``path`` is left as it was; an ``OSError`` (read-only
     folder, full disk) is raised as :class:`~amreview.errors.OutputError`."""
-    path = Path(path)
-    make_folder(path.parent)
-    tmp = temporary_sibling(path)
-    try:
+    with _replacing(path) as tmp:
         with _open_new(tmp, "wb" if "b" in mode else "w", encoding) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise output_error(exc, path) from exc
-        raise
 
 
 @contextlib.contextmanager
@@ -71,14 +61,23 @@ def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary sibling of ``path`` for a writer that takes a file name (pandas, openpyxl):
     the writer writes it in the block; then it gets :func:`file_mode` and is renamed to
     ``path``. Errors as :func:`atomic_file`."""
-    path = Path(path)
-    make_folder(path.parent)
-    tmp = temporary_sibling(path)
-    try:
+    with _replacing(path) as tmp:
         with _open_new(tmp, "wb", None):  # created with the mode; the writer replaces its content
             pass
         yield tmp
         os.chmod(tmp, file_mode())  # a writer may have replaced the file rather than written into it
+
+
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """A temporary sibling of ``path`` (its folder made first), renamed over ``path`` when the
+    block ends; removed on an error, with an ``OSError`` raised as an
+    :class:`~amreview.errors.OutputError` naming ``path``."""
+    path = Path(path)
+    make_folder(path.parent)
+    tmp = temporary_sibling(path)
+    try:
+        yield tmp
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
