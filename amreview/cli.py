@@ -41,8 +41,8 @@ register(cli)
 @group_readable_option
 def sample(out: str, seed: int | None, file_format: str | None, n_ams: int | None, n_lines: int | None) -> None:
     """Write the built-in sample data pack (an IT distributor) to a folder or a database."""
-    from amreview.datapack import is_database_url, write_pack
-    from amreview.sample import SAMPLE_SEED, generate_sample
+    from amreview.data.datapack import is_database_url, write_pack
+    from amreview.data.sample import SAMPLE_SEED, generate_sample
 
     if is_database_url(out) and file_format is not None:
         raise click.BadParameter("a database has no file format; give --format only with a folder",
@@ -55,7 +55,7 @@ def sample(out: str, seed: int | None, file_format: str | None, n_ams: int | Non
     if n_ams is None:
         tables = generate_sample(seed)
     else:
-        from amreview.scaled_sample import scaled_sample
+        from amreview.data.scaled_sample import scaled_sample
 
         tables = scaled_sample(n_ams, n_lines or LINES_PER_ACCOUNT_MANAGER * n_ams, seed)
     where = write_pack(tables, out, file_format or "csv")
@@ -73,11 +73,11 @@ def sample(out: str, seed: int | None, file_format: str | None, n_ams: int | Non
 @group_readable_option
 def scorecard(data: str, period: str, out: Path | None, config_path: Path | None, explain_am: str | None) -> None:
     """Compute every KPI, score and the overall rating per account manager for a quarter."""
-    from amreview.config import load_config
-    from amreview.datapack import load_pack
-    from amreview.export import write_table
+    from amreview.scoring.config import load_config
+    from amreview.data.datapack import load_pack
+    from amreview.data.export import write_table
     from amreview.periods import Quarter
-    from amreview.scorecard import build_scorecard
+    from amreview.scoring.scorecard import build_scorecard
 
     Quarter.parse(period)
     if out is None and explain_am is None:
@@ -98,7 +98,7 @@ def scorecard(data: str, period: str, out: Path | None, config_path: Path | None
               help="Write the KPI reference (Markdown) here instead of printing it.")
 def kpis(out: Path | None) -> None:
     """The reference of every KPI: formula, sources, edge cases, default weight and bands."""
-    from amreview.kpi_docs import kpi_reference
+    from amreview.scoring.kpi_docs import kpi_reference
 
     text = kpi_reference()
     if out is None:
@@ -146,7 +146,7 @@ def run(data: str, period: str, out: Path, jobs: int | None, am_ids: tuple[str, 
         notebook: Path | None, executor: str, scheduler: str | None, team_overviews: bool, quiet: bool) -> None:
     """Produce one review per account manager, a team overview per manager, an index page and a
     manifest of the run."""
-    from amreview.runner import REVIEW_NOTEBOOK, run_quarterly_reviews
+    from amreview.batch.runner import REVIEW_NOTEBOOK, run_quarterly_reviews
 
     if executor == "dask" and not scheduler:
         raise click.UsageError("--executor dask needs --scheduler tcp://HOST:PORT")

@@ -50,7 +50,7 @@ def group_readable_option(command):
 def import_command(mapping_path: Path, source: Path, out: Path, report_path: Path | None, overwrite: bool) -> None:
     """Map CRM / ERP / HR exports onto the data contract and write a pack, with a report of
     what was mapped, defaulted, filtered and rejected."""
-    from amreview.importer import map_sources, summary_text, write_import
+    from amreview.importing.importer import map_sources, summary_text, write_import
 
     result = map_sources(mapping_path, source)
     pack, report = write_import(result, out, report_path, overwrite=overwrite)
@@ -69,8 +69,8 @@ def validate_command(pack: str, report_path: Path | None) -> None:
     """Check a data pack: contract errors, plausibility warnings, and which review sections its
     missing tables switch off. Exit code 3 when there are errors; warnings alone exit 0."""
     from amreview.errors import describe_problem
-    from amreview.quality import check_pack
-    from amreview.quality_html import write_quality_html
+    from amreview.quality.checks import check_pack
+    from amreview.quality.report import write_quality_html
     from amreview.redaction import shown_source
 
     report = check_pack(pack)

@@ -45,7 +45,7 @@ LINES_PER_AM = 3_600
 
 def make_pack(folder: Path, n_ams: int, n_lines: int) -> Path:
     if not (folder / "sales.parquet").exists():
-        made = measured("from amreview.scaled_sample import scaled_sample\nfrom amreview.datapack import write_pack\n"
+        made = measured("from amreview.data.scaled_sample import scaled_sample\nfrom amreview.data.datapack import write_pack\n"
                         "from pathlib import Path\n"
                         f"write_pack(scaled_sample({n_ams}, {n_lines}), Path({str(folder)!r}), 'parquet')")
         print(f"generated {folder} in {made['seconds']:.1f} s", file=sys.stderr)
@@ -93,8 +93,8 @@ def amreview_run(pack: Path, jobs: int, out: Path) -> dict:
 
 ONE_REVIEW = """
 from pathlib import Path
-from amreview.review import open_review
-from amreview.render import review_html
+from amreview.documents.review import open_review
+from amreview.documents.render import review_html
 review = open_review({input!r}, {am_id!r}, {period!r})
 html = review_html(review)
 """
@@ -104,8 +104,8 @@ def review_memory(pack: Path, am_id: str, work: Path) -> dict:
     """Peak memory of one review from its prepared input (the prepare step itself not counted)."""
     work.mkdir(parents=True, exist_ok=True)
     prepare = measured(
-        "from amreview.datapack import load_pack\nfrom amreview.prepare import prepare_reviews\n"
-        "from amreview.config import load_config\nfrom pathlib import Path\n"
+        "from amreview.data.datapack import load_pack\nfrom amreview.batch.prepare import prepare_reviews\n"
+        "from amreview.scoring.config import load_config\nfrom pathlib import Path\n"
         "from amreview.cli import use_returning_allocator\nuse_returning_allocator()  # as amreview run does\n"
         f"prepare_reviews(load_pack({str(pack)!r}), {PERIOD!r}, load_config(), Path({str(work)!r}), [{am_id!r}])")
     from amreview.filenames import file_stem

@@ -14,13 +14,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from amreview.config import load_config
-from amreview.datapack import load_pack, validate_tables
-from amreview.prepare import prepare_reviews
-from amreview.render import section_html
-from amreview.review import Review
-from amreview.scorecard import build_scorecard
-from amreview.team import managers
+from amreview.scoring.config import load_config
+from amreview.data.datapack import load_pack, validate_tables
+from amreview.batch.prepare import prepare_reviews
+from amreview.documents.render import section_html
+from amreview.documents.review import Review
+from amreview.scoring.scorecard import build_scorecard
+from amreview.documents.team import managers
 
 PERIOD = "2026Q3"
 

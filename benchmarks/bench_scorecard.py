@@ -64,9 +64,9 @@ FROM read_parquet('{folder}/sales.parquet')
 PHASES = """
 import re, time
 from pathlib import Path
-from amreview.datapack import read_folder, validate_tables
+from amreview.data.datapack import read_folder, validate_tables
 from amreview.cli import use_returning_allocator
-from amreview.scorecard import build_scorecard
+from amreview.scoring.scorecard import build_scorecard
 
 use_returning_allocator()  # as the command does
 
@@ -139,7 +139,7 @@ def main() -> None:
         pd.testing.assert_series_equal(card.loc[sql.index, column].astype(float), sql[column].astype(float),
                                        check_names=False, rtol=1e-9, atol=1e-4)
     ratio = ours["seconds"] / theirs["seconds"]
-    starting = measured("import amreview.cli, amreview.scorecard")
+    starting = measured("import amreview.cli, amreview.scoring.scorecard")
     checking = measured("import duckdb\n"
                         f"problems = duckdb.sql({DUCKDB_CONTRACT_CHECK.format(folder=folder)!r}).fetchall()[0]\n"
                         "assert problems == (0, 0, 0, 0), problems  # the pack the scorecard accepted")

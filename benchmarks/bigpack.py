@@ -1,4 +1,4 @@
-"""A large data pack for benchmarks: the sample pack scaled out (see amreview.scaled_sample)."""
+"""A large data pack for benchmarks: the sample pack scaled out (see amreview.data.scaled_sample)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from amreview.datapack import write_pack
-from amreview.scaled_sample import scaled_sample
+from amreview.data.datapack import write_pack
+from amreview.data.scaled_sample import scaled_sample
 
 
 def big_pack(n_ams: int = 1000, n_lines: int = 10_000_000, seed: int = 42) -> dict[str, pd.DataFrame]:

@@ -50,7 +50,7 @@ def hand_tables() -> dict[str, pd.DataFrame]:
 @pytest.fixture
 def runner_calls(monkeypatch) -> list[tuple[tuple, dict]]:
     """The calls of ``amreview run`` to the runner, recorded instead of run: (args, kwargs)."""
-    import amreview.runner
+    import amreview.batch.runner
 
     calls = []
 
@@ -60,7 +60,7 @@ def runner_calls(monkeypatch) -> list[tuple[tuple, dict]]:
         def describe(self):
             return "described"
 
-    monkeypatch.setattr(amreview.runner, "run_quarterly_reviews", lambda *a, **k: calls.append((a, k)) or Summary())
+    monkeypatch.setattr(amreview.batch.runner, "run_quarterly_reviews", lambda *a, **k: calls.append((a, k)) or Summary())
     return calls
 
 

@@ -1,4 +1,4 @@
-"""Tests of amreview.batch.
+"""Tests of amreview.batch.execution.
 
 Real kernels are slow (1–2 s each), so they are counted: one module-scoped successful run
 that several tests inspect, a batch of three (with PDFs), one failure over a stale HTML and
@@ -18,8 +18,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from papermill.exceptions import PapermillExecutionError
 
-from amreview import batch
-from amreview.batch import (
+from amreview.batch import execution as batch
+from amreview.batch.execution import (
     ReviewJob,
     ReviewResult,
     check_parameters,
@@ -280,14 +280,14 @@ def test_a_job_without_pdf_removes_an_earlier_runs_pdf(tmp_path, monkeypatch, no
 
 
 def test_a_pdf_that_cannot_be_made_fails_the_review_and_leaves_no_document(tmp_path, monkeypatch, no_pause):
-    import amreview.pdf
+    import amreview.documents.pdf
 
     def broken(html, path, header=None):
         raise OSError("no space left on device")
 
     execute, _ = fake_papermill(["ok"])
     monkeypatch.setattr(batch, "_papermill_execute", execute)
-    monkeypatch.setattr(amreview.pdf, "html_to_pdf", broken)
+    monkeypatch.setattr(amreview.documents.pdf, "html_to_pdf", broken)
     (tmp_path / "AM1.html").write_text("an earlier success")
 
     result = execute_review(make_job(tmp_path, "AM1", pdf=True))
@@ -397,7 +397,7 @@ def test_notebook_to_html_keeps_outputs_only_and_does_not_touch_its_input():
 
 
 def test_the_exporter_made_once_carries_nothing_from_one_document_into_the_next():
-    from amreview import batch
+    from amreview.batch import execution as batch
 
     first = notebook_to_html(executed_like_papermill(), "First person")
     other = executed_like_papermill()
@@ -494,7 +494,7 @@ def test_write_index_refuses_a_link_column_it_does_not_show(tmp_path):
 
 
 def test_repeated_style_blocks_are_kept_once():
-    from amreview.batch import without_repeated_styles
+    from amreview.batch.execution import without_repeated_styles
 
     html = "<style>a{}</style><p>1</p><style>a{}</style><p>2</p><style>b{}</style><style>a{}</style>"
     assert without_repeated_styles(html) == "<style>a{}</style><p>1</p><p>2</p><style>b{}</style>"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from amreview.datapack import load_pack, validate_tables, write_pack
+from amreview.data.datapack import load_pack, validate_tables, write_pack
 from amreview.errors import DataError
 from tests.conftest import hand_tables
 
@@ -180,7 +180,7 @@ def test_empty_optional_table_with_a_dataframe_check_is_valid(hand_pack_dir):
 
 @pytest.mark.parametrize("dtype", ["str", object])
 def test_text_is_stripped_and_blank_text_is_missing(dtype):
-    from amreview.datapack import _as_text
+    from amreview.data.datapack import _as_text
 
     values = pd.Series([" A1", "A2 ", "", "   ", None, "A 3"], dtype=dtype, name="account_id")
     text = _as_text(values)
@@ -190,7 +190,7 @@ def test_text_is_stripped_and_blank_text_is_missing(dtype):
 
 
 def test_clean_text_is_not_copied():
-    from amreview.datapack import _as_text
+    from amreview.data.datapack import _as_text
 
     values = pd.Series(["A1", "A2", None], dtype="str")
     assert _as_text(values) is values

@@ -1,4 +1,4 @@
-"""Tests of amreview.distributed: reviews on a Dask cluster give the documents of a local run.
+"""Tests of amreview.batch.distributed: reviews on a Dask cluster give the documents of a local run.
 
 One ``LocalCluster`` (two worker processes of one thread, loopback only, no dashboard) serves
 the module. Kernel runs are counted: the same four jobs (two of a small notebook written
@@ -23,13 +23,13 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from amreview.batch import ReviewJob, run_reviews
+from amreview.batch.execution import ReviewJob, run_reviews
 from amreview.errors import ClusterError, ParameterError
 
 distributed = pytest.importorskip("distributed", reason="the cluster extra (distributed) is not installed")
 dask = pytest.importorskip("dask")
 
-from amreview.distributed import run_on_dask  # noqa: E402
+from amreview.batch.distributed import run_on_dask  # noqa: E402
 
 # One xdist worker runs the heavy batch tests one after another (``--dist loadgroup``): a Dask
 # cluster starting while a 50-review batch holds both cores can miss distributed's 10 s start.

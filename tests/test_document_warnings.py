@@ -14,10 +14,10 @@ import nbformat
 import pytest
 
 import amreview
-from amreview.batch import ReviewJob, execute_review
-from amreview.datapack import write_pack
-from amreview.runner import NOTEBOOKS
-from amreview.sample import generate_sample
+from amreview.batch.execution import ReviewJob, execute_review
+from amreview.data.datapack import write_pack
+from amreview.batch.runner import NOTEBOOKS
+from amreview.data.sample import generate_sample
 
 pytestmark = pytest.mark.e2e
 
@@ -65,7 +65,7 @@ def test_no_warning_or_server_path_reaches_the_team_overview(team_overview):
 
 def test_the_layout_warning_goes_to_the_reviews_log_if_anywhere(team_overview):
     """The charts no longer collapse, so no layout warning is raised at all; a warning that is
-    raised goes to the log (see amreview.render.keep_warnings_out_of_documents)."""
+    raised goes to the log (see amreview.documents.render.keep_warnings_out_of_documents)."""
     _, log = team_overview
     assert "constrained_layout not applied" not in log.read_text(encoding="utf-8")
 
@@ -73,7 +73,7 @@ def test_the_layout_warning_goes_to_the_reviews_log_if_anywhere(team_overview):
 def test_a_warning_raised_in_a_documents_kernel_is_logged_not_shown(tmp_path):
     notebook = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("# parameters\nmessage = ''", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("import warnings\nfrom amreview.render import keep_warnings_out_of_documents\n"
+        nbformat.v4.new_code_cell("import warnings\nfrom amreview.documents.render import keep_warnings_out_of_documents\n"
                                   "keep_warnings_out_of_documents()\nwarnings.warn(message)\nprint('done')"),
     ])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

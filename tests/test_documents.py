@@ -31,14 +31,14 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from amreview import render
-from amreview.batch import ReviewJob, execute_review
-from amreview.config import DEFAULT_CONFIG, load_config
-from amreview.datapack import load_pack, write_pack
-from amreview.pdf import css_string, html_to_pdf, render_pages, running_header_css
-from amreview.runner import NOTEBOOKS, run_quarterly_reviews, team_file_stems
-from amreview.sample import PERSONAS, generate_sample
-from amreview.scorecard import build_scorecard
+from amreview.documents import render
+from amreview.batch.execution import ReviewJob, execute_review
+from amreview.scoring.config import DEFAULT_CONFIG, load_config
+from amreview.data.datapack import load_pack, write_pack
+from amreview.documents.pdf import css_string, html_to_pdf, render_pages, running_header_css
+from amreview.batch.runner import NOTEBOOKS, run_quarterly_reviews, team_file_stems
+from amreview.data.sample import PERSONAS, generate_sample
+from amreview.scoring.scorecard import build_scorecard
 
 pytestmark = pytest.mark.e2e
 
@@ -494,9 +494,9 @@ def test_the_run_command_passes_config_and_pdf_to_the_runner(runner_calls, tmp_p
 
 
 def test_the_summary_names_a_failed_team_overview_by_its_manager(tmp_path):
-    from amreview.batch import ReviewResult
+    from amreview.batch.execution import ReviewResult
     from amreview.errors import ReviewExecutionError
-    from amreview.runner import RunSummary
+    from amreview.batch.runner import RunSummary
 
     error = ReviewExecutionError("team-mia", "team_overview.ipynb", 3, "KeyError", "'x'")
     summary = RunSummary("2026Q3", tmp_path, [ReviewResult("AM1", "ok", tmp_path / "AM1.html", None, None, 1.0)],

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from amreview.cli import main
-from amreview.datapack import load_pack, write_pack
-from amreview.export import (could_be_formula, escape_formula, formula_safe, formula_text_restored,
+from amreview.data.datapack import load_pack, write_pack
+from amreview.data.export import (could_be_formula, escape_formula, formula_safe, formula_text_restored,
                              restore_formula_text, write_table)
-from amreview.importer import load_mapped_pack, map_sources, write_import
+from amreview.importing.importer import load_mapped_pack, map_sources, write_import
 from tests.conftest import hand_tables
 from tests.test_mapping import PEOPLE, mapping_of
 

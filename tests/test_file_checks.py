@@ -19,11 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-import amreview.file_checks as file_checks
-from amreview.datapack import load_pack, write_pack
+import amreview.data.file_checks as file_checks
+from amreview.data.datapack import load_pack, write_pack
 from amreview.errors import DataError
-from amreview.mapping import ExportError
-from amreview.sources import read_text_file, read_workbook
+from amreview.importing.mapping import ExportError
+from amreview.importing.sources import read_text_file, read_workbook
 from tests.conftest import hand_tables
 from tests.test_sql import empty_database, execute
 
@@ -264,8 +264,8 @@ def test_the_first_bad_byte_is_found_across_blocks(text, where, bad, block):
 
 def test_the_quality_report_shows_a_repeated_column_at_row_1(hand_pack_dir):
     from amreview.errors import describe_problem
-    from amreview.quality import check_pack
-    from amreview.quality_html import render_quality
+    from amreview.quality.checks import check_pack
+    from amreview.quality.report import render_quality
 
     sales_with_a_second_revenue("revenue").to_csv(hand_pack_dir / "sales.csv", index=False)
     report = check_pack(hand_pack_dir)

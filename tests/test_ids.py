@@ -22,14 +22,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amreview import manifest as record
-from amreview.datapack import load_pack, write_pack
+from amreview.batch import manifest as record
+from amreview.data.datapack import load_pack, write_pack
 from amreview.errors import DataError, OutputError
 from amreview.filenames import (DIGEST_LENGTH, ENCODED_MARK, TEAM_PREFIX, encoded_stem, file_stem, file_stems,
                                 is_plain, path_inside)
-from amreview.importer import map_sources
-from amreview.runner import run_quarterly_reviews, team_file_stems
-from amreview.schemas import ID_MAX_LENGTH
+from amreview.importing.importer import map_sources
+from amreview.batch.runner import run_quarterly_reviews, team_file_stems
+from amreview.data.schemas import ID_MAX_LENGTH
 from tests.conftest import hand_tables
 
 PERIOD = "2026Q3"
@@ -145,7 +145,7 @@ def test_a_symbolic_link_out_of_the_folder_is_refused(tmp_path):
 
 
 def test_a_batch_refuses_an_output_stem_no_file_can_have_before_any_kernel_starts(tmp_path):
-    from amreview.batch import ReviewJob, run_reviews
+    from amreview.batch.execution import ReviewJob, run_reviews
     from amreview.errors import ParameterError
     from tests.test_batch import REVIEW
 
@@ -158,7 +158,7 @@ def test_a_batch_refuses_an_output_stem_no_file_can_have_before_any_kernel_start
 
 
 def test_a_batch_refuses_stems_that_differ_only_in_case(tmp_path):
-    from amreview.batch import ReviewJob, run_reviews
+    from amreview.batch.execution import ReviewJob, run_reviews
     from tests.test_batch import REVIEW
 
     jobs = [ReviewJob(key, REVIEW, {"who": key}, tmp_path / key, key) for key in ("AM001", "am001")]

@@ -1,4 +1,4 @@
-"""Tests of amreview.kernels and the per-review kernel, deadline and log of amreview.batch.
+"""Tests of amreview.batch.kernels and the per-review kernel, deadline and log of amreview.batch.execution.
 
 Kernel runs are counted (tiny notebooks written in tmp_path, one review at a time in this
 process, so every fork-mode review forks from this process's one template): three for clean
@@ -19,9 +19,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from amreview import kernels
-from amreview.batch import ReviewJob, run_reviews
-from amreview.kernels import ipykernel_arguments, resolve_mode
+from amreview.batch import kernels
+from amreview.batch.execution import ReviewJob, run_reviews
+from amreview.batch.kernels import ipykernel_arguments, resolve_mode
 
 
 def write_notebook(folder: Path, name: str, *sources: str) -> Path:
@@ -89,7 +89,7 @@ def test_the_template_imports_create_no_thread_and_no_zmq_context():
     code = (
         "import os, sys, threading\n"
         "os.environ.setdefault('MPLBACKEND', 'module://matplotlib_inline.backend_inline')\n"
-        "import importlib, amreview.kernels as k\n"
+        "import importlib, amreview.batch.kernels as k\n"
         "for name in k.PRELOAD:\n"
         "    try: importlib.import_module(name)\n"
         "    except ImportError: pass\n"
@@ -104,7 +104,7 @@ def test_the_template_imports_create_no_thread_and_no_zmq_context():
 # --------------------------------------------------------------------------- real kernels
 
 STATE = (
-    "import json, os, numpy, amreview.render as shared\n"
+    "import json, os, numpy, amreview.documents.render as shared\n"
     "seen = {'module_attribute': getattr(shared, 'LEFT_BY_A_REVIEW', None),\n"
     "        'builtin': getattr(__builtins__, 'LEFT_BY_A_REVIEW', None) if not isinstance(__builtins__, dict)\n"
     "                   else __builtins__.get('LEFT_BY_A_REVIEW'),\n"

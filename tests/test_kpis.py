@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from amreview.datapack import validate_tables
-from amreview.kpis import KpiContext, Window, all_kpis
+from amreview.data.datapack import validate_tables
+from amreview.metrics.registry import KpiContext, Window, all_kpis
 from amreview.periods import Quarter
 from tests.conftest import hand_tables
 

@@ -15,12 +15,12 @@ import pytest
 from openpyxl import Workbook
 
 from amreview.cli import main
-from amreview.datapack import load_pack
+from amreview.data.datapack import load_pack
 from amreview.errors import ConfigError, DataError
-from amreview.importer import load_mapped_pack, map_sources, write_import
-from amreview.mapping import IdRule, load_mapping, parse_mapping
-from amreview.mapping_apply import apply_source
-from amreview.values import convert, derive_id, parse_period, slug
+from amreview.importing.importer import load_mapped_pack, map_sources, write_import
+from amreview.importing.mapping import IdRule, load_mapping, parse_mapping
+from amreview.importing.mapping_apply import apply_source
+from amreview.importing.values import convert, derive_id, parse_period, slug
 
 PEOPLE = {"file": "people.csv", "table": "account_managers",
           "columns": {"am_id": {"id_from": "Name"}, "name": "Name", "manager": "Boss"}}

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from amreview.datapack import load_pack
+from amreview.data.datapack import load_pack
 from tests.conftest import SHARED
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amreview.datapack import validate_tables
-from amreview.kpis import UNITS, KpiContext
+from amreview.data.datapack import validate_tables
+from amreview.metrics.registry import UNITS, KpiContext
 from amreview.metrics import accounts
 from amreview.metrics.accounts import (
     KPIS,
@@ -26,7 +26,7 @@ from amreview.metrics.accounts import (
     top_n_margin_share,
 )
 from amreview.metrics.margin import lines_in_period
-from amreview.schemas import columns_of
+from amreview.data.schemas import columns_of
 from tests.test_metrics_margin import review_tables, same
 
 NAN = math.nan

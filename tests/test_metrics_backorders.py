@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amreview.datapack import validate_tables
-from amreview.kpis import UNITS, KpiContext
+from amreview.data.datapack import validate_tables
+from amreview.metrics.registry import UNITS, KpiContext
 from amreview.metrics.backorders import (
     BUCKET_LABELS,
     KPIS,
@@ -25,7 +25,7 @@ from amreview.metrics.backorders import (
     open_back_orders,
     past_promised_share,
 )
-from amreview.schemas import columns_of
+from amreview.data.schemas import columns_of
 from tests.test_metrics_margin import review_tables, same
 
 NAN = math.nan

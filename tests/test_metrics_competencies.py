@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amreview.datapack import load_pack, validate_tables
-from amreview.kpis import KpiContext
+from amreview.data.datapack import load_pack, validate_tables
+from amreview.metrics.registry import KpiContext
 from amreview.metrics.competencies import (
     KPIS,
     TABLE_COLUMNS,
@@ -19,7 +19,7 @@ from amreview.metrics.competencies import (
     competency_ratings_table,
     ratings_in_period,
 )
-from amreview.sample import PERSONAS
+from amreview.data.sample import PERSONAS
 from amreview.vocabulary import COMPETENCIES
 from tests.conftest import hand_tables
 from tests.conftest import same

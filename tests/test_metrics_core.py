@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amreview.datapack import validate_tables
+from amreview.data.datapack import validate_tables
 from amreview.metrics.accounts import active_accounts, first_lines, new_accounts
 from amreview.metrics.margin import attainment, gm_pct, lines_in_period, margin_by_month, margin_summary
 from amreview.metrics.targets import monthly_targets, quarter_target, quarter_targets
-from amreview.scorecard import SCORECARD_COLUMNS, core_scorecard
+from amreview.scoring.scorecard import SCORECARD_COLUMNS, core_scorecard
 from tests.conftest import hand_tables
 
 

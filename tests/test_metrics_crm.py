@@ -7,10 +7,10 @@ import math
 import pandas as pd
 import pytest
 
-from amreview.datapack import load_pack, validate_tables
-from amreview.kpis import KpiContext
+from amreview.data.datapack import load_pack, validate_tables
+from amreview.metrics.registry import KpiContext
 from amreview.metrics import crm
-from amreview.sample import PERSONAS
+from amreview.data.sample import PERSONAS
 from tests.conftest import same
 
 Q3_START, Q3_END = pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30")

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amreview.datapack import load_pack, validate_tables
-from amreview.kpis import KpiContext
+from amreview.data.datapack import load_pack, validate_tables
+from amreview.metrics.registry import KpiContext
 from amreview.metrics.development import (
     KPIS,
     PLAN_COLUMNS,
@@ -22,7 +22,7 @@ from amreview.metrics.development import (
     plan_completion,
     plan_summary,
 )
-from amreview.sample import PERSONAS
+from amreview.data.sample import PERSONAS
 from tests.conftest import hand_tables
 from tests.conftest import same
 

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amreview.datapack import load_pack, validate_tables
-from amreview.kpis import UNITS, KpiContext
+from amreview.data.datapack import load_pack, validate_tables
+from amreview.metrics.registry import UNITS, KpiContext
 from amreview.metrics import margin
 from amreview.metrics.margin import (
     KPIS,
@@ -33,8 +33,8 @@ from amreview.metrics.margin import (
     vendor_programme_share,
 )
 from amreview.periods import Quarter
-from amreview.sample import PERSONAS
-from amreview.schemas import columns_of
+from amreview.data.sample import PERSONAS
+from amreview.data.schemas import columns_of
 from amreview.vocabulary import DEAL_TYPES
 from tests.conftest import same
 

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amreview.datapack import load_pack, validate_tables
-from amreview.kpis import KpiContext
+from amreview.data.datapack import load_pack, validate_tables
+from amreview.metrics.registry import KpiContext
 from amreview.metrics import newbusiness as nb
 from amreview.metrics.accounts import new_accounts
-from amreview.sample import PERSONAS
+from amreview.data.sample import PERSONAS
 from tests.conftest import same
 
 Q3_START, Q3_END = pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30")

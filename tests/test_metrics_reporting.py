@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amreview.datapack import load_pack, validate_tables
-from amreview.kpis import KpiContext
+from amreview.data.datapack import load_pack, validate_tables
+from amreview.metrics.registry import KpiContext
 from amreview.metrics import reporting
 from amreview.metrics.reporting import (
     CRM_REQUIRED_FIELDS,
@@ -29,7 +29,7 @@ from amreview.metrics.reporting import (
     report_timeliness_by_type,
     reports_due_between,
 )
-from amreview.sample import PERSONAS
+from amreview.data.sample import PERSONAS
 from tests.conftest import hand_tables
 from tests.conftest import same
 

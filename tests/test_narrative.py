@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from amreview import narrative as say
+from amreview.documents import narrative as say
 
 NAN = math.nan
 

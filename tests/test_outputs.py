@@ -32,12 +32,12 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from amreview import files
-from amreview.batch import WORKER_DIED
+from amreview.batch.execution import WORKER_DIED
 from amreview.cli import main
-from amreview.datapack import write_pack
+from amreview.data.datapack import write_pack
 from amreview.errors import ConfigError
 from amreview.files import TEMPORARY_FILE
-from amreview.sample import generate_sample
+from amreview.data.sample import generate_sample
 
 PERIOD = "2026Q3"
 PARAMETERS = 'am_id = ""\nperiod = ""\nconfig = ""\ndata = ""\nmanager = ""'
@@ -125,12 +125,12 @@ def private(monkeypatch):
 # --------------------------------------------------------------------------------------------
 
 def test_a_run_into_a_read_only_folder_stops_before_any_work_with_exit_4(pack, tmp_path, capsys, monkeypatch):
-    import amreview.runner
+    import amreview.batch.runner
 
     def must_not_read(*_, **__):
         raise AssertionError("the pack was read although the output folder cannot be written")
 
-    monkeypatch.setattr(amreview.runner, "load_pack", must_not_read)
+    monkeypatch.setattr(amreview.batch.runner, "load_pack", must_not_read)
     with read_only(tmp_path / "out") as out:
         code = cli(["run", "--data", str(pack), "--period", PERIOD, "--out", str(out), "--quiet"])
         assert code == 4

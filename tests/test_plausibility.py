@@ -16,17 +16,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amreview import plots, render, team, team_plots, team_render
-from amreview.datapack import load_pack, validate_tables
+from amreview.documents import plots, render, team, team_plots, team_render
+from amreview.data.datapack import load_pack, validate_tables
 from amreview.errors import DataError, describe_problem
-from amreview.plausibility import EMPTY_SALES_REASON, MAX_LINE_AMOUNT, MAX_PERIOD_COUNT, MAX_PERIOD_MONEY
-from amreview.prepare import prepare_reviews
-from amreview.quality import check_pack
-from amreview.review import Review
-from amreview.sample import generate_sample
-from amreview.schemas import columns_of
-from amreview.scorecard import build_scorecard
-from amreview.sections.appendix import data_quality_notes
+from amreview.data.plausibility import EMPTY_SALES_REASON, MAX_LINE_AMOUNT, MAX_PERIOD_COUNT, MAX_PERIOD_MONEY
+from amreview.batch.prepare import prepare_reviews
+from amreview.quality.checks import check_pack
+from amreview.documents.review import Review
+from amreview.data.sample import generate_sample
+from amreview.data.schemas import columns_of
+from amreview.scoring.scorecard import build_scorecard
+from amreview.documents.sections.appendix import data_quality_notes
 from tests.conftest import hand_tables
 
 PERIOD = "2026Q3"
@@ -85,7 +85,7 @@ def test_every_number_column_is_checked_in_parquet_too(tmp_path, table, column, 
 
 
 def test_an_infinite_number_in_a_database_names_the_row_by_its_key(tmp_path):
-    from amreview.datapack import write_pack
+    from amreview.data.datapack import write_pack
 
     tables = hand_tables()
     tables["sales"] = tables["sales"].astype({"revenue": "float64"})

@@ -15,7 +15,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
-from amreview import plots  # noqa: E402
+from amreview.documents import plots  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

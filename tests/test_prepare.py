@@ -12,15 +12,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amreview import team
-from amreview.config import load_config
-from amreview.datapack import load_pack, validate_tables, write_pack
+from amreview.documents import team
+from amreview.scoring.config import load_config
+from amreview.data.datapack import load_pack, validate_tables, write_pack
 from amreview.errors import DataError, OutputError, ParameterError
-from amreview.prepare import (INPUT_FILE, PackSplit, RowFiles, _write_atomically, prepare_reviews, read_frame,
+from amreview.batch.prepare import (INPUT_FILE, PackSplit, RowFiles, _write_atomically, prepare_reviews, read_frame,
                               read_review_input)
-from amreview.review import SECTIONS, Review, open_review
-from amreview.sample import PERSONAS, generate_sample
-from amreview.scorecard import build_scorecard
+from amreview.documents.review import SECTIONS, Review, open_review
+from amreview.data.sample import PERSONAS, generate_sample
+from amreview.scoring.scorecard import build_scorecard
 
 PERIOD = "2026Q3"
 PERSONA_IDS = {p: next(a for a, q in PERSONAS.items() if q == p)
@@ -235,7 +235,7 @@ def test_an_input_holds_no_row_of_anyone_else(pack, prepared):
 
 def test_the_slice_is_the_datapack_slice_rule(pack, sample_tables, tmp_path):
     """One groupby per table writes what :func:`load_pack(…, am_ids=[…])` reads for one person."""
-    from amreview.datapack import slice_tables
+    from amreview.data.datapack import slice_tables
 
     am_id = PERSONA_IDS["crm_neglecter"]
     PackSplit(pack, [am_id]).write(am_id, tmp_path / "pack")
@@ -248,7 +248,7 @@ def test_the_slice_is_the_datapack_slice_rule(pack, sample_tables, tmp_path):
 
 def test_input_json_describes_the_review(pack, config, prepared):
     data = json.loads((prepared.reviews[PERSONA_IDS["star"]] / INPUT_FILE).read_text())
-    from amreview.review import config_fingerprint
+    from amreview.documents.review import config_fingerprint
     import amreview
 
     assert data["format"] == 1 and data["amreview_version"] == amreview.__version__
@@ -299,7 +299,7 @@ def test_an_input_for_someone_else_or_another_period_or_config_is_refused(prepar
     with pytest.raises(ParameterError, match="is for period 2026Q3, not 2026Q2"):
         open_review(folder, star, "2026Q2")
     other = tmp_path / "other.toml"
-    from amreview.config import DEFAULT_CONFIG
+    from amreview.scoring.config import DEFAULT_CONFIG
     other.write_text(DEFAULT_CONFIG.read_text().replace("fiscal_year_start_month = 1", "fiscal_year_start_month = 4"))
     with pytest.raises(ParameterError, match="another scorecard config"):
         open_review(folder, star, PERIOD, str(other))
@@ -368,7 +368,7 @@ def test_a_failure_while_writing_leaves_the_previous_input(pack, config, card, t
     star = PERSONA_IDS["star"]
     folder = prepare_reviews(pack, PERIOD, config, tmp_path, [star], card=card).reviews[star]
     before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
-    import amreview.prepare as prepare
+    import amreview.batch.prepare as prepare
 
     written = []
     write_table = prepare.pq.write_table

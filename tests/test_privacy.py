@@ -20,12 +20,12 @@ import re
 import pandas as pd
 import pytest
 
-from amreview import render
-from amreview.config import load_config
-from amreview.datapack import load_pack
-from amreview.prepare import prepare_reviews
-from amreview.review import Review
-from amreview.sample import PERSONAS
+from amreview.documents import render
+from amreview.scoring.config import load_config
+from amreview.data.datapack import load_pack
+from amreview.batch.prepare import prepare_reviews
+from amreview.documents.review import Review
+from amreview.data.sample import PERSONAS
 
 PERIOD = "2026Q3"
 ACCOUNT_TABLES = ("sales", "opportunities", "activities", "back_orders", "cases", "customer_feedback")

@@ -14,14 +14,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amreview.datapack import load_pack, validate_tables, write_pack
+from amreview.data.datapack import load_pack, validate_tables, write_pack
 from amreview.errors import PeriodError, describe_problem
-from amreview.kpis import all_kpis
+from amreview.metrics.registry import all_kpis
 from amreview.periods import Quarter
-from amreview.quality import CHECKS, check_pack, table_uses
-from amreview.sample import generate_sample
-from amreview.schemas import OPTIONAL_TABLES, columns_of
-from amreview.scorecard import build_scorecard, check_period_covered
+from amreview.quality.checks import CHECKS, check_pack, table_uses
+from amreview.data.sample import generate_sample
+from amreview.data.schemas import OPTIONAL_TABLES, columns_of
+from amreview.scoring.scorecard import build_scorecard, check_period_covered
 
 
 @pytest.fixture(scope="module")
@@ -342,7 +342,7 @@ def test_run_refuses_a_pack_with_errors(pack_dir, tmp_path):
 
 
 def test_checking_raw_tables_leaves_them_as_they_were():
-    from amreview.quality import check_tables
+    from amreview.quality.checks import check_tables
 
     tables = generate_sample()
     tables["sales"] = tables["sales"].astype({"cost": object})

@@ -146,7 +146,7 @@ def test_a_data_error_shows_its_source_without_secrets(secret, name, where):
 def test_a_driver_message_quoting_the_url_is_scrubbed(tmp_path):
     """SQLAlchemy's own message about a SQLite URL with a user part quotes the URL, query values
     and user name included (it hides only the password): amreview's error shows neither."""
-    from amreview.datapack import write_pack
+    from amreview.data.datapack import write_pack
     from tests.conftest import hand_tables
 
     url = f"sqlite://me:Xq7pw@/{tmp_path / 'x.db'}?password=Xq7query&sslmode=disable"

@@ -1,7 +1,7 @@
 """One account manager's review: every section's figures against an independent route.
 
 The sample pack is written to CSV files and read back twice: by amreview (``load_pack`` →
-:class:`~amreview.review.Review`) and by plain pandas in these tests, which recompute each
+:class:`~amreview.documents.review.Review`) and by plain pandas in these tests, which recompute each
 figure from the files with the contract's definitions. Packs without optional tables, without
 sales lines and with hostile names check what a review says when data is missing or unsafe.
 """
@@ -16,14 +16,14 @@ import pandas as pd
 import pytest
 
 import amreview
-from amreview import render
-from amreview.config import DEFAULT_CONFIG, load_config
-from amreview.datapack import load_pack, validate_tables, write_pack
+from amreview.documents import render
+from amreview.scoring.config import DEFAULT_CONFIG, load_config
+from amreview.data.datapack import load_pack, validate_tables, write_pack
 from amreview.errors import DataError
-from amreview.kpis import MEASURES
-from amreview.review import SECTIONS, Review, Table, config_fingerprint, monthly_margin_against_target
-from amreview.sample import PERSONAS, generate_sample
-from amreview.scorecard import build_scorecard
+from amreview.metrics.registry import MEASURES
+from amreview.documents.review import SECTIONS, Review, Table, config_fingerprint, monthly_margin_against_target
+from amreview.data.sample import PERSONAS, generate_sample
+from amreview.scoring.scorecard import build_scorecard
 
 Q3 = ("2026-07-01", "2026-09-30")
 STAR, NEGLECTER, STARTER = (next(a for a, p in PERSONAS.items() if p == persona)
@@ -566,7 +566,7 @@ def test_accounts_not_kept_with_their_last_invoice(reviews, raw):
 
 
 def test_lines_on_colleagues_accounts_are_counted_in_the_appendix(reviews, raw):
-    from amreview.sections.appendix import data_quality_notes
+    from amreview.documents.sections.appendix import data_quality_notes
 
     owner = raw["accounts"].set_index("account_id")["am_id"]
     counted = 0

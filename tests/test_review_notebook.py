@@ -19,12 +19,12 @@ import nbformat
 import pandas as pd
 import pytest
 
-from amreview import render
-from amreview.batch import ReviewJob, execute_review
-from amreview.datapack import load_pack, write_pack
-from amreview.review import SECTIONS, Review, section_heading
-from amreview.runner import NOTEBOOKS, REVIEW_NOTEBOOK, run_quarterly_reviews
-from amreview.sample import PERSONAS, generate_sample
+from amreview.documents import render
+from amreview.batch.execution import ReviewJob, execute_review
+from amreview.data.datapack import load_pack, write_pack
+from amreview.documents.review import SECTIONS, Review, section_heading
+from amreview.batch.runner import NOTEBOOKS, REVIEW_NOTEBOOK, run_quarterly_reviews
+from amreview.data.sample import PERSONAS, generate_sample
 
 pytestmark = pytest.mark.e2e
 

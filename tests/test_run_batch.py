@@ -20,14 +20,14 @@ import nbformat
 import pandas as pd
 import pytest
 
-from amreview import manifest as record
-from amreview.datapack import load_pack, write_pack
+from amreview.batch import manifest as record
+from amreview.data.datapack import load_pack, write_pack
 from amreview.errors import ParameterError
-from amreview.runner import (TEMPORARY_FILE, remove_temporary_files, run_quarterly_reviews, select_account_managers,
+from amreview.batch.runner import (TEMPORARY_FILE, remove_temporary_files, run_quarterly_reviews, select_account_managers,
                              team_file_stems)
-from amreview.sample import generate_sample
-from amreview.scaled_sample import scaled_sample
-from amreview.scorecard import build_scorecard
+from amreview.data.sample import generate_sample
+from amreview.data.scaled_sample import scaled_sample
+from amreview.scoring.scorecard import build_scorecard
 from tests.test_privacy import ACCOUNT_TABLES, leaks
 
 PERIOD = "2026Q3"
@@ -180,7 +180,7 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
     assert {r.key: r.status for r in third.results} == {"AM001": "unchanged", "AM005": "ok"}
     assert (folder / "AM005.html").is_file()
     config = tmp_path / "mine.toml"  # new inputs (another config) rerun everything
-    config.write_text((Path(__file__).resolve().parents[1] / "amreview" / "default_scorecard.toml").read_text()
+    config.write_text((Path(__file__).resolve().parents[1] / "amreview" / "scoring" / "default_scorecard.toml").read_text()
                       .replace("Outstanding", "Exceptional"))
     fourth = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True,
                                    config=config)
@@ -249,7 +249,7 @@ def test_a_run_killed_halfway_is_completed_by_resume_without_partial_documents(t
 
 
 def test_resume_reruns_the_failed_review_and_keeps_the_finished_one(sample_dir, tmp_path):
-    from amreview.runner import REVIEW_NOTEBOOK
+    from amreview.batch.runner import REVIEW_NOTEBOOK
 
     marker = tmp_path / "export-is-corrupt"
     marker.write_text("x")
@@ -283,7 +283,7 @@ def test_resume_reruns_the_failed_review_and_keeps_the_finished_one(sample_dir, 
 
 
 def test_a_second_run_on_the_same_folder_is_refused_while_one_is_writing(tmp_path):
-    from amreview.runner import _run_lock
+    from amreview.batch.runner import _run_lock
 
     folder = tmp_path / "reports" / PERIOD
     folder.mkdir(parents=True)
@@ -321,7 +321,7 @@ def test_a_run_refused_for_an_unknown_name_leaves_nothing(hand_pack_dir, tmp_pat
 def test_a_run_in_another_process_still_refuses_the_second(hand_pack_dir, tmp_path):
     folder = tmp_path / "reports" / PERIOD
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from amreview.runner import _run_lock\n"
+        [sys.executable, "-c", "import sys; from pathlib import Path; from amreview.batch.runner import _run_lock\n"
          f"with _run_lock(Path({str(folder)!r}), [Path({str(folder)!r})]):\n"
          "    print('held', flush=True); sys.stdin.readline()"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -340,7 +340,7 @@ def test_a_run_in_another_process_still_refuses_the_second(hand_pack_dir, tmp_pa
 def test_a_lock_file_removed_by_its_holder_locks_nothing(tmp_path, monkeypatch):
     """A run that opened the lock file just before its holder left (and removed it) must not
     count the lock it then takes on the removed file: a third run may hold the new one."""
-    import amreview.runner as runner
+    import amreview.batch.runner as runner
 
     folder = tmp_path / "reports" / PERIOD
     folder.mkdir(parents=True)

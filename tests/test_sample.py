@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from amreview.sample import (
+from amreview.data.sample import (
     HISTORY_END,
     HISTORY_START,
     PERSONAS,
@@ -187,7 +187,7 @@ def test_writes_no_files(tmp_path, monkeypatch):
 _DIGEST = """
 import json, sys
 import pandas as pd
-from amreview.sample import generate_sample
+from amreview.data.sample import generate_sample
 pack = generate_sample(int(sys.argv[1]))
 print(json.dumps({name: int(pd.util.hash_pandas_object(frame).sum()) for name, frame in pack.items()}))
 """

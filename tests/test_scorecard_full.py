@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 
 from amreview.cli import main
-from amreview.config import load_config
-from amreview.datapack import load_pack
-from amreview.kpi_docs import kpi_reference
-from amreview.kpis import ALL_MEASURES, MEASURES, all_kpis
-from amreview.sample import PERSONAS
-from amreview.scorecard import SCORECARD_COLUMNS, build_scorecard
+from amreview.scoring.config import load_config
+from amreview.data.datapack import load_pack
+from amreview.scoring.kpi_docs import kpi_reference
+from amreview.metrics.registry import ALL_MEASURES, MEASURES, all_kpis
+from amreview.data.sample import PERSONAS
+from amreview.scoring.scorecard import SCORECARD_COLUMNS, build_scorecard
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -116,7 +116,7 @@ def test_cli_bad_config_is_a_clear_error(tmp_path):
     import sys
 
     config = tmp_path / "scorecard.toml"
-    config.write_text((ROOT / "amreview" / "default_scorecard.toml").read_text().replace(
+    config.write_text((ROOT / "amreview" / "scoring" / "default_scorecard.toml").read_text().replace(
         "weight = 0.30", "weight = 0.35", 1))
     done = subprocess.run([sys.executable, "-m", "amreview", "scorecard", "--data", "sample", "--period", "2026Q3",
                            "--explain", "AM001", "--config", str(config)], capture_output=True, text=True)
@@ -125,7 +125,7 @@ def test_cli_bad_config_is_a_clear_error(tmp_path):
 
 
 def test_full_scorecard_core_columns_equal_the_core_scorecard(card):
-    from amreview.scorecard import core_scorecard
+    from amreview.scoring.scorecard import core_scorecard
 
     core = core_scorecard(load_pack("sample"), "2026Q3")
     pd.testing.assert_frame_equal(card.table[SCORECARD_COLUMNS], core, check_dtype=False)

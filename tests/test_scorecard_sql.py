@@ -138,8 +138,8 @@ def test_scorecard_command_matches_sql_on_a_foreign_export(tmp_path):
 
 
 def test_scorecard_of_the_sample_matches_sql(tmp_path):
-    from amreview.datapack import write_pack
-    from amreview.sample import generate_sample
+    from amreview.data.datapack import write_pack
+    from amreview.data.sample import generate_sample
 
     pack = write_pack(generate_sample(), tmp_path / "sample")
     out = tmp_path / "card.csv"

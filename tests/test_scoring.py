@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amreview.config import load_config, parse_config
-from amreview.datapack import validate_tables
+from amreview.scoring.config import load_config, parse_config
+from amreview.data.datapack import validate_tables
 from amreview.errors import ConfigError
-from amreview.kpis import Kpi
-from amreview.scorecard import build_scorecard
-from amreview.scoring import band_score, effective_weights, percentiles, weighted_score
+from amreview.metrics.registry import Kpi
+from amreview.scoring.scorecard import build_scorecard
+from amreview.scoring.bands import band_score, effective_weights, percentiles, weighted_score
 from tests.conftest import hand_tables
 
 FAKE_KPIS = {

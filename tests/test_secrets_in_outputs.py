@@ -38,9 +38,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from amreview.cli import main
-from amreview.datapack import write_pack
+from amreview.data.datapack import write_pack
 from amreview.redaction import shown_source
-from amreview.sample import PERSONAS
+from amreview.data.sample import PERSONAS
 from tests.conftest import hand_tables
 
 pytestmark = [pytest.mark.e2e,  # SQLAlchemy names (never shows) the query parameters SQLite ignores:

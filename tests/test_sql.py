@@ -26,14 +26,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from amreview import review
+from amreview.documents import review
 from amreview.cli import main
-from amreview.datapack import ROW_KEYS, content_fingerprint, load_pack, resolve_source, write_pack
+from amreview.data.datapack import ROW_KEYS, content_fingerprint, load_pack, resolve_source, write_pack
 from amreview.errors import DataError
-from amreview.sample import PERSONAS, REVIEW_PERIOD, generate_sample
-from amreview.schemas import SCHEMAS, columns_of
-from amreview.scorecard import build_scorecard
-from amreview.sql import read_tables, write_tables
+from amreview.data.sample import PERSONAS, REVIEW_PERIOD, generate_sample
+from amreview.data.schemas import SCHEMAS, columns_of
+from amreview.scoring.scorecard import build_scorecard
+from amreview.data.sql import read_tables, write_tables
 from tests.conftest import hand_tables
 
 BACKENDS = ["sqlite", "postgres"]
@@ -320,7 +320,7 @@ def test_folder_and_sample_slices_match_the_database_slice(source, csv_folder, s
 
 
 def test_folder_slice_keeps_file_row_numbers(hand_pack_dir, monkeypatch):
-    import amreview.datapack as datapack
+    import amreview.data.datapack as datapack
 
     monkeypatch.setattr(datapack, "CSV_CHUNK_ROWS", 2)  # several chunks even for a small file
     sales = pd.read_csv(hand_pack_dir / "sales.csv", dtype=str)

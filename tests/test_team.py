@@ -1,4 +1,4 @@
-"""The team overview's library: amreview.team (figures by hand), team_render and team_plots.
+"""The team overview's library: amreview.documents.team (figures by hand), team_render and team_plots.
 
 A hand-made Scorecard of two managers' teams: every expected figure below is worked out by hand
 from the frames in ``hand_card``. The sample pack checks invariants across the organisation.
@@ -19,12 +19,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from amreview import team, team_plots, team_render  # noqa: E402
-from amreview.config import load_config  # noqa: E402
+from amreview.documents import team, team_plots, team_render  # noqa: E402
+from amreview.scoring.config import load_config  # noqa: E402
 from amreview.errors import ParameterError  # noqa: E402
-from amreview.kpis import ALL_MEASURES, MEASURES  # noqa: E402
+from amreview.metrics.registry import ALL_MEASURES, MEASURES  # noqa: E402
 from amreview.periods import Quarter  # noqa: E402
-from amreview.scorecard import Scorecard  # noqa: E402
+from amreview.scoring.scorecard import Scorecard  # noqa: E402
 
 NAN = float("nan")
 M = list(MEASURES)  # the seven measures, in the default config's order too
@@ -182,7 +182,7 @@ def test_attention_below_a_rating_the_config_lacks_is_an_error(hand_card):
 
 
 def test_a_config_without_meets_flags_below_its_middle_rating(hand_card):
-    from amreview.config import RatingBand
+    from amreview.scoring.config import RatingBand
 
     ratings = (RatingBand(label="Top", min_score=4.0), RatingBand(label="Good", min_score=3.0),
                RatingBand(label="Fair", min_score=2.6), RatingBand(label="Weak", min_score=1.0))
@@ -219,8 +219,8 @@ def test_team_functions_do_not_change_the_scorecard(hand_card):
 
 @pytest.fixture(scope="module")
 def sample_card():
-    from amreview.datapack import load_pack
-    from amreview.scorecard import build_scorecard
+    from amreview.data.datapack import load_pack
+    from amreview.scoring.scorecard import build_scorecard
 
     return build_scorecard(load_pack("sample"), "2026Q3")
 

@@ -6,7 +6,7 @@ and documented in each docstring (NaN means "not meaningful / no target", never 
 
 import importlib
 
-# The modules whose ``KPIS`` lists make up the registry (amreview.kpis.all_kpis).
+# The modules whose ``KPIS`` lists make up the registry (amreview.metrics.registry.all_kpis).
 KPI_MODULES = (
     "amreview.metrics.margin",
     "amreview.metrics.accounts",

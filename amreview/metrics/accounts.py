@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from amreview.kpis import Kpi, KpiContext, Window
+from amreview.metrics.registry import Kpi, KpiContext, Window
 from amreview.metrics.margin import margin_change, margin_summary, segment_share, share
 from amreview.periods import Quarter
 from amreview.metrics._frames import group_keys as _keys

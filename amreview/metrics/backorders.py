@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from amreview.kpis import Kpi, KpiContext
+from amreview.metrics.registry import Kpi, KpiContext
 from amreview.metrics.margin import share
 
 # label, first day, last day (inclusive; None = no upper bound)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from amreview.kpis import Kpi, KpiContext
+from amreview.metrics.registry import Kpi, KpiContext
 from amreview.periods import Quarter
 from amreview.vocabulary import COMPETENCIES, RATERS
 from amreview.metrics._frames import no_data as _no_data

@@ -2,7 +2,7 @@
 opportunity hygiene (issue 3, measure ``crm_utilisation``).
 
 * An activity belongs to a window by its ``activity_date``. Rates are per *working week* in
-  role (:meth:`~amreview.kpis.KpiContext.working_weeks`: Monday–Friday days from the later of the
+  role (:meth:`~amreview.metrics.registry.KpiContext.working_weeks`: Monday–Friday days from the later of the
   window's start and the AM's start date, / 5; no holiday calendar).
 * *Face-to-face visits* are activities of type ``visit``; *outbound calls* of type ``call``
   (the contract's activity types carry no direction, so every logged call counts).
@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from amreview.kpis import WINDOWS, Kpi, KpiContext
+from amreview.metrics.registry import WINDOWS, Kpi, KpiContext
 from amreview.metrics.margin import attainment
 from amreview.metrics.newbusiness import open_opportunities
 from amreview.vocabulary import ACTIVITY_TYPES

@@ -25,7 +25,7 @@ Decisions shared by the breakdowns below:
   sales and score as one.
 
 The module-level :data:`KPIS` registers the per-AM KPIs of the measure "Margin & KPI targets"
-for the scorecard; see :mod:`amreview.kpis`.
+for the scorecard; see :mod:`amreview.metrics.registry`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from amreview.kpis import Kpi, KpiContext, Window
+from amreview.metrics.registry import Kpi, KpiContext, Window
 from amreview.metrics.targets import quarter_targets
 from amreview.periods import Quarter, month_labels
 from amreview.vocabulary import DEAL_TYPES

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from amreview.kpis import WINDOWS, Kpi, KpiContext
+from amreview.metrics.registry import WINDOWS, Kpi, KpiContext
 from amreview.metrics.accounts import first_lines
 from amreview.metrics.margin import attainment, margin_summary
 from amreview.metrics.targets import quarter_targets

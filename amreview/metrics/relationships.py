@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from amreview.kpis import WINDOWS, Kpi, KpiContext
+from amreview.metrics.registry import WINDOWS, Kpi, KpiContext
 from amreview.metrics._frames import between as _between, group_keys as _keys, no_data as _no_data, ratio as _ratio
 
 MEASURE = "customer_relationships"

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from amreview.kpis import Kpi, KpiContext
+from amreview.metrics.registry import Kpi, KpiContext
 from amreview.metrics.margin import margin_summary
 from amreview.metrics.newbusiness import open_opportunities
 from amreview.periods import Quarter

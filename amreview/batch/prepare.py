@@ -1,0 +1,493 @@
+"""Prepare once, render per person: one pass over the pack writes every review's input.
+
+:func:`prepare_reviews` takes a validated pack and the quarter's scorecard and writes, for each
+account manager, a *review input*: a folder holding everything their review needs and nothing
+about anyone else —
+
+    <folder>/reviews/<am_id>/
+      input.json          format version, amreview version, am_id, period, the scorecard config
+                          (and its fingerprint), the KPIs scored, facts about the whole pack
+                          (source, fingerprint, row counts, sales dates, tables held, CRM fields
+                          exported) and the anonymised team benchmark (team GM % per quarter,
+                          hidden for groups of fewer than three)
+      pack/<table>.parquet   this person's slice: an ordinary data pack (``load_pack`` opens it):
+                          their rows of every table; ``account_managers`` their own row;
+                          ``accounts`` the accounts they own or appear on in any of their rows,
+                          with no owner shown where a colleague owns it
+      scorecard.parquet   their row of the quarter's scorecard (values, scores, measures,
+                          overall, targets, people, table — percentiles included), one file
+                          (:func:`scorecard_frame`)
+      previous.parquet    their row of the previous quarter's (absent when the pack does not
+                          cover it; no row when they were not in role then)
+      derived/*.parquet      their share of the computations that need the whole pack
+                          (:mod:`amreview.documents.pack_views`): new accounts, principal retention, the
+                          accounts of their lines that colleagues own
+
+and, per sales manager, a *team input* (``<folder>/teams/<manager>/``: ``input.json`` and
+``scorecard.parquet``, the scorecard rows of their direct reports) for the team overview.
+
+Folder names are file stems (:func:`amreview.filenames.file_stems`: the am_id or the manager
+where it is a plain name, else a slug and a digest of it); :class:`PreparedInputs` maps each to
+its folder.
+
+Each table is split in one pass (a groupby), never filtered once per person. Each input folder
+is written to a temporary sibling and renamed into place: a run killed at any moment leaves
+whole inputs or none. :func:`read_review_input` / :func:`read_team_input` open them again
+(:meth:`amreview.documents.review.Review.from_input`, :func:`amreview.documents.review.open_review`,
+:func:`amreview.documents.team.open_team`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+import amreview
+from amreview.scoring.config import DEFAULT_CONFIG, ScorecardConfig
+from amreview.data.datapack import OWNER_TABLE, DataPack, load_pack
+from amreview.errors import ParameterError
+from amreview.filenames import file_stems, path_inside
+from amreview.files import make_folder, output_error, restrict_tree
+from amreview.frames import row_positions
+from amreview.metrics.registry import Kpi, all_kpis
+from amreview.documents.pack_views import PackFacts, PersonViews, WholeViews, whole_views
+from amreview.periods import Quarter
+from amreview.documents.review import (Review, _not_in_role, config_fingerprint, previous_scorecard, review_config)
+from amreview.scoring.scorecard import Scorecard, build_scorecard
+
+FORMAT_VERSION = 1
+INPUT_FILE = "input.json"
+REVIEWS, TEAMS = "reviews", "teams"
+SCORECARD_FRAMES = ("values", "scores", "measures", "overall", "targets", "people", "table")
+SCORECARD_FILE, PREVIOUS_FILE = "scorecard.parquet", "previous.parquet"
+_SEP = "::"  # <frame>::<column> in a scorecard file
+_META_KEY = b"amreview"
+
+
+@dataclass(frozen=True)
+class PreparedInputs:
+    """Where :func:`prepare_reviews` wrote each input: ``am_id`` → review input folder and
+    manager → team input folder."""
+
+    reviews: dict[str, Path]
+    teams: dict[str, Path]
+
+
+@dataclass(frozen=True)
+class TeamInput:
+    """A team input, opened: the manager, the scorecard rows of their direct reports, and the
+    fingerprint of the pack they were computed from."""
+
+    manager: str
+    card: Scorecard
+    pack_fingerprint: str
+
+
+# --------------------------------------------------------------------------------------------
+# Preparing
+# --------------------------------------------------------------------------------------------
+
+def prepare_reviews(pack: DataPack, quarter: Quarter | str, config: ScorecardConfig, folder: Path,
+                    am_ids: Iterable[str], managers: Iterable[str] = (), card: Scorecard | None = None,
+                    ) -> PreparedInputs:
+    """Write a review input for each of ``am_ids`` and a team input for each of ``managers``
+    under ``folder`` (module docstring), from the validated ``pack``.
+
+    ``card`` is the quarter's scorecard when the caller already has it (computed otherwise);
+    it must be of ``quarter`` under ``config``. An ``am_id`` not in role in the quarter is a
+    :class:`~amreview.errors.DataError`, a manager without direct reports a
+    :class:`~amreview.errors.ParameterError`, both raised before anything is written.
+    """
+    from amreview.documents.team import direct_reports
+
+    config = review_config(config)
+    quarter = Quarter.parse(quarter, config.fiscal_year_start_month)
+    folder = Path(folder)
+    am_ids = list(dict.fromkeys(str(a) for a in am_ids))
+    managers = list(dict.fromkeys(str(m) for m in managers))
+    if card is None:
+        card = build_scorecard(pack, quarter, config)
+    elif card.quarter != quarter or config_fingerprint(card.config) != config_fingerprint(config):
+        raise ParameterError(f"the scorecard given is of {card.quarter} under another config; "
+                             f"expected the scorecard of {quarter} under the config given")
+    for am_id in am_ids:
+        if am_id not in card.values.index:
+            raise _not_in_role(pack, am_id, quarter)
+    teams = {manager: direct_reports(card, manager) for manager in managers}
+    card_rows = _card_rows(card) if am_ids or teams else None
+
+    if am_ids:
+        facts = PackFacts.of(pack)
+        previous = previous_scorecard(pack, quarter, config, card.kpis)
+        writer = _ReviewWriter(pack, quarter, config, card, card_rows, previous, facts, whole_views(pack, quarter),
+                               am_ids)
+        stems = file_stems(am_ids)
+        reviews = _in_parallel(writer.write, am_ids, lambda am_id: path_inside(folder / REVIEWS, stems[am_id]))
+    else:
+        reviews = {}
+    if teams:
+        rows, position = card_rows
+        header = {"kpis": _registry(card.kpis), "pack": {"source": pack.source, "fingerprint": pack.fingerprint}}
+
+        def write_team(tmp: Path, manager: str) -> None:
+            rows.write(position[teams[manager]].to_numpy(), tmp / SCORECARD_FILE)
+            data = {**_header("team", quarter, config), "manager": manager, **header}
+            (tmp / INPUT_FILE).write_text(json.dumps(data, indent=1))
+
+        team_stems = file_stems(teams)
+        written_teams = _in_parallel(write_team, list(teams), lambda m: path_inside(folder / TEAMS, team_stems[m]))
+    else:
+        written_teams = {}
+    return PreparedInputs(reviews=reviews, teams=written_teams)
+
+
+WORKERS = 4  # threads writing inputs: Parquet encoding and file I/O release the GIL
+
+
+def _in_parallel(write: Callable[[Path, str], None], keys: list[str], target_of: Callable[[str], Path]
+                 ) -> dict[str, Path]:
+    """``write(tmp, key)`` for every key, each into its own input folder written atomically."""
+    targets = {key: target_of(key) for key in keys}
+    if len(set(targets.values())) < len(targets):
+        raise ParameterError("two inputs would share a folder: " + ", ".join(
+            repr(k) for k, t in targets.items() if list(targets.values()).count(t) > 1))
+    if targets:
+        make_folder(next(iter(targets.values())).parent)
+
+    def one(key: str) -> None:
+        _write_atomically(targets[key], lambda tmp: write(tmp, key))
+
+    with ThreadPoolExecutor(max_workers=min(WORKERS, max(1, len(keys)))) as pool:
+        for future in [pool.submit(one, key) for key in keys]:
+            future.result()
+    return targets
+
+
+class RowFiles:
+    """A whole frame converted to Arrow once; then each person's rows written as their own
+    Parquet file (:func:`read_frame` reads it back as the frame's rows were, ``None`` in object
+    columns included). ``keep_index``: store the index (a named index, e.g. ``am_id``), else the
+    rows read back with a fresh ``RangeIndex``."""
+
+    def __init__(self, frame: pd.DataFrame, keep_index: bool, objects: bool = True):
+        self.table = pa.Table.from_pandas(frame, preserve_index=keep_index)
+        self.nones = {str(c): np.fromiter((v is None for v in frame[c]), bool, len(frame))
+                      for c in frame.columns if frame[c].dtype == object} if objects else {}
+
+    def write(self, rows: np.ndarray, path: Path, transform: Callable[[pa.Table], pa.Table] | None = None) -> None:
+        part = self.table.take(pa.array(rows, type=pa.int64()))
+        if transform is not None:
+            part = transform(part)
+        meta = dict(self.table.schema.metadata or {})
+        meta[_META_KEY] = json.dumps(
+            {"object_columns": {c: np.flatnonzero(mask[rows]).tolist() for c, mask in self.nones.items()}}).encode()
+        pq.write_table(part.replace_schema_metadata(meta), path, **SMALL_FILES)
+
+
+def _card_rows(card: Scorecard) -> tuple[RowFiles, pd.Series]:
+    """A scorecard's rows converted once (:func:`scorecard_frame`), and each ``am_id``'s position."""
+    return RowFiles(scorecard_frame(card), keep_index=True), pd.Series(np.arange(len(card.values)), index=card.values.index)
+
+
+# A person's rows are few: compression, dictionaries and statistics cost more than they save.
+SMALL_FILES = {"compression": "NONE", "use_dictionary": False, "write_statistics": False}
+
+
+class _ReviewWriter:
+    """Writes review inputs: every frame converted once, each person's rows taken from it."""
+
+    def __init__(self, pack: DataPack, quarter: Quarter, config: ScorecardConfig, card: Scorecard,
+                 card_rows: tuple[RowFiles, pd.Series], previous: Scorecard | None, facts: PackFacts,
+                 whole: WholeViews, am_ids: list[str]):
+        self.quarter, self.config, self.facts, self.whole = quarter, config, facts, whole
+        self.split = PackSplit(pack, am_ids)
+        self.split.convert()
+        self.card_rows = {"scorecard": card_rows}
+        if previous is not None:
+            self.card_rows["previous"] = _card_rows(previous)
+        self.derived = {name: RowFiles(getattr(whole, name), keep_index=False) for name in whole.FRAMES}
+        self.header = {"kpis": _registry(card.kpis),
+                       "previous_kpis": None if previous is None else _registry(previous.kpis),
+                       "pack": facts.to_json()}
+
+    def write(self, tmp: Path, am_id: str) -> None:
+        self.split.write(am_id, tmp / "pack")
+        for name, (rows, position) in self.card_rows.items():
+            mine = position.reindex([am_id]).dropna().astype("int64").to_numpy()
+            rows.write(mine, tmp / f"{name}.parquet")
+        derived = tmp / "derived"
+        derived.mkdir()
+        for name, rows in self.derived.items():
+            rows.write(self.whole.rows_of(name, am_id), derived / f"{name}.parquet")
+        views = self.whole.person(am_id)
+        data = {**_header("review", self.quarter, self.config), "am_id": am_id, **self.header,
+                "team_benchmark": {
+                    "team": views.team, "members": views.team_size, "shown": views.team_shown,
+                    "gm_pct": {q: None if pd.isna(v) else float(v) for q, v in views.team_gm_pct.items()}}}
+        (tmp / INPUT_FILE).write_text(json.dumps(data, indent=1))
+
+
+class PackSplit:
+    """Every account manager's slice of a pack, from one groupby per table, written as a data
+    pack of Parquet files (what :func:`amreview.data.datapack.write_pack` writes: one
+    ``<table>.parquet`` per table, no index; each table converted to Arrow once).
+
+    The rule is :func:`amreview.data.datapack.slice_tables`' (rows with the person's ``am_id``;
+    ``accounts``: the accounts they own or appear on in any of their rows, with no owner shown
+    where someone else owns it), computed for everyone at once.
+    """
+
+    def __init__(self, pack: DataPack, am_ids: Iterable[str]):
+        self.pack = pack
+        self.positions = {name: row_positions(frame["am_id"]) for name, frame in pack.tables.items()
+                          if name != OWNER_TABLE and "am_id" in frame.columns}
+        if pack.has(OWNER_TABLE):
+            self.accounts = self._account_positions(pack[OWNER_TABLE])
+        self._arrow: dict[str, RowFiles] | None = None
+
+    def convert(self) -> None:
+        """Convert every table to Arrow once (before :meth:`write` is called from threads)."""
+        if self._arrow is None:
+            self._arrow = {name: RowFiles(frame, keep_index=False, objects=False)
+                           for name, frame in self.pack.tables.items()}
+
+    def _account_positions(self, accounts: pd.DataFrame) -> dict[str, np.ndarray]:
+        """``am_id`` → positions in ``accounts`` of the accounts they own or appear on."""
+        row_of = pd.Series(np.arange(len(accounts)), index=accounts["account_id"].to_numpy())
+        pairs = [frame[["am_id", "account_id"]].drop_duplicates() for name, frame in self.pack.tables.items()
+                 if name != OWNER_TABLE and {"am_id", "account_id"} <= set(frame.columns)]  # slice_tables' rule
+        pairs.append(accounts.loc[accounts["am_id"].notna(), ["am_id", "account_id"]])
+        linked = pd.concat(pairs, ignore_index=True).dropna().drop_duplicates()
+        linked = linked.assign(row=linked["account_id"].map(row_of)).dropna(subset=["row"])
+        return {am: np.sort(rows.astype("int64").to_numpy())
+                for am, rows in linked.groupby("am_id", sort=False, observed=True)["row"]}
+
+    def rows_of(self, name: str, am_id: str) -> np.ndarray | None:
+        """Positions of ``am_id``'s rows of table ``name`` (None: a table kept whole)."""
+        if name == OWNER_TABLE:
+            return self.accounts.get(am_id, np.empty(0, dtype="int64"))
+        if name in self.positions:
+            return self.positions[name].get(am_id, np.empty(0, dtype="int64"))
+        return None
+
+    def write(self, am_id: str, folder: Path) -> None:
+        """``am_id``'s slice as a pack folder of Parquet files."""
+        self.convert()
+        folder.mkdir(parents=True)
+        for name, frame in self.pack.tables.items():
+            rows = self.rows_of(name, am_id)
+            rows = np.arange(len(frame)) if rows is None else rows
+            transform = _without_foreign_owner(am_id) if name == OWNER_TABLE else None
+            self._arrow[name].write(rows, folder / f"{name}.parquet", transform)
+
+
+def _without_foreign_owner(am_id: str) -> Callable[[pa.Table], pa.Table]:
+    def transform(accounts: pa.Table) -> pa.Table:
+        owner = accounts.column("am_id")
+        if pa.types.is_null(owner.type):  # no account has an owner: nothing to hide
+            return accounts
+        own = pc.fill_null(pc.equal(owner, pa.scalar(am_id, owner.type)), False)
+        shown = pc.if_else(own, owner, pa.nulls(len(owner), owner.type))
+        return accounts.set_column(accounts.schema.get_field_index("am_id"), accounts.schema.field("am_id"), shown)
+    return transform
+
+
+def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
+    """``write(tmp)`` into a temporary sibling of ``target``, then rename it into place
+    (replacing an existing ``target`` whole). Leftovers of a killed earlier run are removed.
+    Files and folders get the modes of :mod:`amreview.files` (owner-only by default); an
+    ``OSError`` (a read-only folder, a full disk) is an :class:`~amreview.errors.OutputError`."""
+    parent = make_folder(target.parent)
+    # "~": no file stem has it after its own name, so one input's sweep never takes another's
+    # folder in the making ("J" and "J.Smith", with "." the old separator, did)
+    for stale in [*parent.glob(f".{target.name}~tmp-*"), *parent.glob(f".{target.name}~old-*")]:
+        shutil.rmtree(stale, ignore_errors=True)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}~tmp-", dir=parent))
+    except OSError as exc:
+        raise output_error(exc, target, folder=True) from exc
+    try:
+        write(tmp)
+        restrict_tree(tmp)
+        if target.exists():
+            old = parent / f".{target.name}~old-{uuid.uuid4().hex[:8]}"
+            os.rename(target, old)
+            os.rename(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, target)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise output_error(exc, target, folder=True) from exc
+        raise
+
+
+def _header(kind: str, period: Quarter, config: ScorecardConfig) -> dict:
+    return {
+        "format": FORMAT_VERSION, "kind": kind, "amreview_version": amreview.__version__, "period": str(period),
+        "config_fingerprint": config_fingerprint(config),
+        "config_is_default": config.source in ("", str(DEFAULT_CONFIG)),
+        "config": config.model_dump(mode="json"),
+    }
+
+
+def _registry(kpis: dict[str, Kpi]) -> dict[str, list[str]]:
+    return {name: list(kpi.windows) for name, kpi in kpis.items()}
+
+
+# --------------------------------------------------------------------------------------------
+# Frames that round-trip exactly
+# --------------------------------------------------------------------------------------------
+
+def read_frame(path: Path) -> pd.DataFrame:
+    """Rows written by :meth:`RowFiles.write`, as they were in the frame."""
+    table = pq.read_table(path)
+    frame = table.to_pandas()
+    info = json.loads((table.schema.metadata or {}).get(_META_KEY, b"{}"))
+    for column, nones in info.get("object_columns", {}).items():
+        values = frame[column].to_numpy(dtype=object, copy=True)
+        values[pd.isna(values)] = np.nan
+        values[nones] = None
+        frame[column] = pd.Series(values, index=frame.index, dtype=object, name=column)
+    return frame
+
+
+def scorecard_frame(card: Scorecard) -> pd.DataFrame:
+    """A scorecard's frames side by side, one row per person (index ``am_id``), each column named
+    ``<frame>::<column>``: one file holds a person's whole row (:func:`read_scorecard` splits it)."""
+    parts = [getattr(card, name) for name in SCORECARD_FRAMES[:-1]]
+    parts.append(card.table.set_index(pd.Index(card.table["am_id"], name="am_id")))
+    named = [frame.set_axis([f"{name}{_SEP}{c}" for c in frame.columns], axis=1)
+             for name, frame in zip(SCORECARD_FRAMES, parts)]
+    return pd.concat(named, axis=1)
+
+
+def read_scorecard(path: Path, quarter: Quarter, config: ScorecardConfig, kpis: dict[str, Kpi]) -> Scorecard:
+    """The scorecard rows a :class:`RowFiles` of :func:`scorecard_frame` wrote."""
+    combined = read_frame(path)
+    frames = {}
+    for name in SCORECARD_FRAMES:
+        prefix = f"{name}{_SEP}"
+        columns = [c for c in combined.columns if c.startswith(prefix)]
+        frame = combined[columns].set_axis(pd.Index([c[len(prefix):] for c in columns]), axis=1)
+        frames[name] = frame.reset_index(drop=True) if name == "table" else frame
+    return Scorecard(quarter=quarter, config=config, kpis=kpis, **frames)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+def is_review_input(data) -> bool:
+    """Whether ``data`` names a prepared input folder (one holding ``input.json``)."""
+    if not isinstance(data, (str, Path)) or str(data) in ("", "sample") or "://" in str(data):
+        return False
+    return (Path(data) / INPUT_FILE).is_file()
+
+
+def _read_header(folder: Path, kind: str) -> dict:
+    path = Path(folder) / INPUT_FILE
+    if not path.is_file():
+        raise ParameterError(f"{folder} is not a prepared {kind} input: it holds no {INPUT_FILE}")
+    data = json.loads(path.read_text())
+    if data.get("format") != FORMAT_VERSION:
+        raise ParameterError(f"the {kind} input {folder} has format {data.get('format')!r}; this amreview "
+                             f"({amreview.__version__}) reads format {FORMAT_VERSION}: prepare it again")
+    if data.get("kind") != kind:
+        raise ParameterError(f"{folder} is a {data.get('kind')} input, not a {kind} input")
+    return data
+
+
+def _check(data: dict, folder: Path, kind: str, key: str, given: str | None, period, config) -> None:
+    """The input holds what the caller asked for: ``key`` (am_id or manager), period, config."""
+    if given is not None and str(given) != data[key]:
+        raise ParameterError(f"the {kind} input {folder} is for {key} {data[key]!r}, not {str(given)!r}")
+    if period is not None and str(Quarter.parse(period)) != data["period"]:
+        raise ParameterError(f"the {kind} input {folder} is for period {data['period']}, not {period}")
+    if config not in (None, ""):
+        fingerprint = config_fingerprint(review_config(config))
+        if fingerprint != data["config_fingerprint"]:
+            raise ParameterError(f"the {kind} input {folder} was prepared under another scorecard config "
+                                 f"(fingerprint {data['config_fingerprint'][:12]}…, the config given has "
+                                 f"{fingerprint[:12]}…): prepare it again with this config")
+
+
+def _config(data: dict) -> ScorecardConfig:
+    config = ScorecardConfig.model_validate(data["config"])
+    if data.get("config_is_default"):  # the packaged default of this installation
+        config = config.model_copy(update={"source": str(DEFAULT_CONFIG)})
+    if config_fingerprint(config) != data["config_fingerprint"]:
+        raise ParameterError("the scorecard config of the input does not match its fingerprint: prepare it again")
+    return config
+
+
+def _kpis(names: dict[str, list[str]]) -> dict[str, Kpi]:
+    """The registry an input was scored with, from this amreview's KPIs."""
+    known = all_kpis()
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ParameterError(f"the input was scored with KPIs this amreview ({amreview.__version__}) does not "
+                             f"have: {', '.join(unknown)}; prepare it again")
+    return {n: known[n] if tuple(w) == known[n].windows else dataclasses.replace(known[n], windows=tuple(w))
+            for n, w in names.items()}
+
+
+def _open_input(folder: Path, kind: str, key: str, given: str | None, period, config
+                ) -> tuple[dict, ScorecardConfig, Quarter, Scorecard]:
+    """An input's header (checked against what the caller expects), its config, quarter and
+    scorecard rows: what review and team inputs have in common."""
+    data = _read_header(folder, kind)
+    _check(data, folder, kind, key, given, period, config)
+    settings = _config(data)
+    quarter = Quarter.parse(data["period"], settings.fiscal_year_start_month)
+    return data, settings, quarter, read_scorecard(folder / SCORECARD_FILE, quarter, settings, _kpis(data["kpis"]))
+
+
+def read_review_input(folder: str | Path, am_id: str | None = None, period: Quarter | str | None = None,
+                      config: ScorecardConfig | str | Path | None = None) -> Review:
+    """The :class:`~amreview.documents.review.Review` held by the review input ``folder``; with ``am_id``,
+    ``period`` or ``config`` given, a :class:`~amreview.errors.ParameterError` unless the input
+    is that review (the config compared by fingerprint)."""
+    folder = Path(folder)
+    data, settings, quarter, card = _open_input(folder, "review", "am_id", am_id, period, config)
+    previous = None
+    if data["previous_kpis"] is not None:
+        previous = read_scorecard(folder / PREVIOUS_FILE, quarter.previous(), settings, _kpis(data["previous_kpis"]))
+    benchmark = data["team_benchmark"]
+    gm = benchmark["gm_pct"]
+    derived = folder / "derived"
+    views = PersonViews(
+        new_accounts=read_frame(derived / "new_accounts.parquet"),
+        retention=read_frame(derived / "retention.parquet"),
+        team_gm_pct=pd.Series([np.nan if v is None else v for v in gm.values()], index=pd.Index(list(gm), name="quarter"),
+                              dtype="float64", name="team_gm_pct"),
+        team=benchmark["team"], team_size=int(benchmark["members"]),
+        colleague_accounts=pd.Index(read_frame(derived / "colleague_accounts.parquet")["account_id"].astype(object),
+                                    dtype=object, name="account_id"),
+        data_warnings=read_frame(derived / "data_warnings.parquet"),
+    )
+    pack = load_pack(folder / "pack")
+    return Review(pack, data["am_id"], card, previous, facts=PackFacts.from_json(data["pack"]), views=views)
+
+
+def read_team_input(folder: str | Path, manager: str | None = None, period: Quarter | str | None = None,
+                    config: ScorecardConfig | str | Path | None = None) -> TeamInput:
+    """The :class:`TeamInput` held by the team input ``folder`` (checked like
+    :func:`read_review_input`)."""
+    data, _, _, card = _open_input(Path(folder), "team", "manager", manager, period, config)
+    return TeamInput(manager=data["manager"], card=card, pack_fingerprint=data["pack"]["fingerprint"])

@@ -1,0 +1,573 @@
+"""Rendering numbers for people: one place for money, percentage and count formats, and the
+HTML a review displays — formatted tables (pandas Styler), inline charts, sections, the
+scorecard and its explanations.
+
+Everything that comes from the data (names, accounts, comments, objectives, even column
+labels) is HTML-escaped: a name like ``<script>alert(1)</script>`` prints as text. Charts are
+PNG images inlined as ``data:`` URIs, so a document needs no other file and no other host.
+
+CSS classes (for the document's print and screen styles): ``amr-section`` (one per section),
+``amr-narrative`` (the sentences from the numbers), ``amr-missing`` (a "not in this pack" /
+"no data" line), ``amr-block`` (a table or chart with its heading: keep together on a page),
+``amr-table``, ``amr-chart``, ``amr-explain`` (the scorecard's explanation), ``amr-signoff``,
+``amr-defs`` (KPI definitions) and ``amr-light-green|amber|red`` (traffic lights).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:  # render is imported by review's display methods; no import cycle at run time
+    from amreview.documents.review import ReviewHeader
+
+MINUS = "\u2212"
+NO_TARGET = "no target"
+NOT_MEANINGFUL = "n/a"
+NO_DATA = "no data"
+DASH = "\u2014"
+LIGHT_SYMBOLS = {"green": "\u25cf", "amber": "\u25b2", "red": "\u25bc"}  # ● ▲ ▼: shape as well as colour
+LIGHT_COLOURS = {"green": "#007a5a", "amber": "#b26b00", "red": "#c0392b"}  # darker Okabe–Ito, for text
+CHART_DPI = 150
+SCREEN_DPI = 96
+
+BASE_CSS = """
+.amr-section { max-width: 60rem; }
+.amr-narrative p { margin: 0.2em 0; font-size: 1.05em; }
+.amr-missing { color: #555; font-style: italic; margin: 0.4em 0; }
+.amr-note { color: #555; font-size: 0.92em; }
+.amr-block { margin: 0.9em 0 1.1em; break-inside: avoid; page-break-inside: avoid; }
+.amr-block h4 { margin: 0.6em 0 0.3em; font-size: 1em; }
+.amr-table { border-collapse: collapse; font-size: 0.92em; font-variant-numeric: tabular-nums; }
+.amr-table th, .amr-table td { padding: 0.25em 0.6em; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
+.amr-table thead th { border-bottom: 1.5px solid #888; text-align: left; }
+.amr-table caption { text-align: left; font-weight: bold; padding: 0.2em 0; }
+.amr-chart { margin: 0.5em 0; break-inside: avoid; page-break-inside: avoid; }
+.amr-chart img { max-width: 100%; height: auto; }
+.amr-explain { margin-top: 0.8em; padding: 0.5em 0.8em; background: #f6f7f9; border-left: 3px solid #0072B2;
+  break-inside: avoid; page-break-inside: avoid; }
+.amr-explain p { margin: 0.2em 0; }
+.amr-explain .amr-table { font-size: 0.85em; }
+.amr-defs dt { font-weight: bold; margin-top: 0.5em; }
+.amr-defs dd { margin: 0.1em 0 0.3em 1.2em; }
+.amr-defs dd small { color: #555; }
+.amr-signoff { display: flex; flex-wrap: wrap; gap: 2em; margin-top: 1em; break-inside: avoid; page-break-inside: avoid; }
+.amr-signoff div { flex: 1 1 18em; border: 1px solid #bbb; padding: 0.6em 1em; }
+.amr-signoff p { margin: 0.9em 0 0.2em; }
+.amr-line { display: inline-block; min-width: 14em; border-bottom: 1px solid #333; }
+.amr-light-green { color: #007a5a; } .amr-light-amber { color: #b26b00; } .amr-light-red { color: #c0392b; }
+@media print {
+  .amr-defs { column-count: 2; column-gap: 7mm; font-size: 8pt; }
+  .amr-defs dt { break-after: avoid; page-break-after: avoid; }
+  .amr-defs dd { break-inside: avoid; page-break-inside: avoid; }
+  .amr-explain { padding: 4pt 7pt; }
+}
+"""
+
+
+def _missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return bool(isinstance(value, float) and math.isnan(value)) or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def escape(value) -> str:
+    """``value`` as HTML-safe text (quotes included)."""
+    return html.escape(str(value), quote=True)
+
+
+WARNINGS_LOGGER = "py.warnings"  # where logging.captureWarnings sends warnings
+
+
+def keep_warnings_out_of_documents() -> None:
+    """Send Python warnings — ours and any library's (a matplotlib ``UserWarning`` names a
+    file on the server) — to the process's own stderr instead of the notebook's output,
+    which becomes the document. In a kernel ``sys.stderr`` is the notebook's output stream;
+    ``sys.__stderr__`` is the kernel process's, which a batch run writes to the review's log
+    file (:mod:`amreview.batch.execution`). Documents' notebooks call this first; calling it again
+    changes nothing."""
+    import logging
+    import sys
+
+    logging.captureWarnings(True)
+    logger = logging.getLogger(WARNINGS_LOGGER)
+    logger.propagate = False  # not to a root handler a notebook may have set up
+    if not any(getattr(h, "amreview_log", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.__stderr__) if sys.__stderr__ is not None else logging.NullHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.amreview_log = True
+        logger.addHandler(handler)
+
+
+# --------------------------------------------------------------------------------------------
+# Number formats
+# --------------------------------------------------------------------------------------------
+
+LARGEST_SPELLED_OUT = 1e15  # a figure this large is shown in powers of ten, not as 16 digits or more
+
+
+def out_of_range(value, scale: float = 1.0) -> str | None:
+    """The text of a number no document spells out, or ``None`` for an ordinary one: ``n/a``
+    for an infinite or undefined value, and powers of ten (``1.00e+308``, a true minus sign)
+    for ``value × scale`` of :data:`LARGEST_SPELLED_OUT` or more in size. Such figures come
+    only from amounts the data-quality checks flag (:mod:`amreview.data.plausibility`); a document
+    shows them short, never as a 309-digit number or ``−inf``."""
+    shown = float(value) * scale
+    if not math.isfinite(shown):
+        return NOT_MEANINGFUL
+    if abs(shown) >= LARGEST_SPELLED_OUT:
+        return f"{shown:.2e}".replace("-", MINUS)
+    return None
+
+
+def money(value, decimals: int = 0) -> str:
+    """``1234567.8`` → ``1,234,568``; negatives with a true minus sign; ``n/a`` when missing."""
+    if _missing(value):
+        return NOT_MEANINGFUL
+    if (huge := out_of_range(value)) is not None:
+        return huge
+    text = f"{abs(value):,.{decimals}f}"
+    return f"{MINUS}{text}" if round(value, decimals) < 0 else text
+
+
+def compact_money(value) -> str:
+    """``412_345`` → ``412k``; ``1_234_567`` → ``1.23m`` (for narrative lines)."""
+    if _missing(value):
+        return NOT_MEANINGFUL
+    if (huge := out_of_range(value)) is not None:
+        return huge
+    size = abs(value)
+    if size >= 999_500:
+        text = f"{size / 1e6:.2f}m"
+    elif size >= 1e3:
+        text = f"{size / 1e3:.0f}k"
+    else:
+        text = f"{size:.0f}"
+    return f"{MINUS}{text}" if value < 0 and text != "0" else text
+
+
+def pct(value, decimals: int = 1, missing: str = NOT_MEANINGFUL) -> str:
+    """A fraction as a percentage: ``0.1234`` → ``12.3 %``; ``missing`` when there is none."""
+    if _missing(value):
+        return missing
+    if (huge := out_of_range(value, 100)) is not None:
+        return huge if huge == NOT_MEANINGFUL else f"{huge} %"
+    text = f"{abs(value) * 100:,.{decimals}f} %"
+    return f"{MINUS}{text}" if round(value * 100, decimals) < 0 else text
+
+
+def attainment_pct(value) -> str:
+    """Attainment as a percentage, ``no target`` where there is no target."""
+    return pct(value, decimals=0, missing=NO_TARGET)
+
+
+def count(value) -> str:
+    """A whole number with thousands separators."""
+    if _missing(value):
+        return NOT_MEANINGFUL
+    if (huge := out_of_range(value)) is not None:
+        return huge
+    return f"{int(round(value)):,}"
+
+
+def signed(value, text: str) -> str:
+    """``text`` with a + or a true minus sign for ``value``'s sign (nothing for zero)."""
+    return ("+" if value > 0 else MINUS if value < 0 else "") + text
+
+
+def format_value(value, unit: str) -> str:
+    """One value in a table's unit (see :data:`UNITS`); missing values as ``n/a`` (or ``""``
+    for text and ``—`` for dates)."""
+    if unit == "text":
+        return "" if _missing(value) else str(value)
+    if unit == "bool":
+        return "" if _missing(value) else ("yes" if bool(value) else "no")
+    if unit == "date":
+        return DASH if _missing(value) else pd.Timestamp(value).strftime("%d %b %Y")
+    if _missing(value):
+        return {"attainment": NO_TARGET, "score": NO_DATA}.get(unit, NOT_MEANINGFUL)
+    value = float(value)
+    scale = 100 if unit in PERCENT_UNITS else 1
+    if (huge := out_of_range(value, scale)) is not None:
+        return huge if huge == NOT_MEANINGFUL or scale == 1 else f"{huge} %"
+    if unit == "money":
+        return money(value)
+    if unit == "pct":
+        return pct(value)
+    if unit == "pct0":
+        return pct(value, 0)
+    if unit == "attainment":
+        return attainment_pct(value)
+    if unit == "count":
+        return count(value)
+    if unit == "days":
+        return f"{value:,.1f}"
+    if unit == "rating":
+        return f"{value:.1f}"
+    if unit == "score":
+        return f"{value:.2f}"
+    if unit == "multiple":
+        return f"{value:.1f}\u00d7"
+    if unit == "change":
+        return signed(round(value * 100), f"{abs(value) * 100:,.0f} %")
+    if unit == "money_change":
+        return signed(round(value), f"{abs(value):,.0f}")
+    if unit == "points":
+        return signed(round(value * 1000), f"{abs(value) * 100:.1f} pts")
+    if unit == "signed0":
+        return "0" if round(value) == 0 else signed(value, f"{abs(value):,.0f}")
+    if unit == "gap":
+        return "0.0" if abs(value) < 0.05 else signed(value, f"{abs(value):.1f}")
+    if unit == "score_change":
+        if abs(value) < 0.005:
+            return "= 0.00"
+        return ("\u25b2 +" if value > 0 else f"\u25bc {MINUS}") + f"{abs(value):.2f}"
+    return f"{value:,.2f}".replace("-", MINUS)
+
+
+PERCENT_UNITS = ("pct", "pct0", "attainment", "change", "points")  # fractions shown × 100
+UNITS = ("text", "bool", "date", "money", "pct", "pct0", "attainment", "count", "days", "rating", "score",
+         "multiple", "change", "money_change", "points", "score_change", "gap", "signed0", "number")
+KPI_UNIT_FORMATS = {"money": "money", "fraction": "pct", "count": "count", "days": "days", "rating": "rating",
+                    "number": "number"}  # a registry KPI's unit → the table unit that shows it
+
+
+def kpi_value(value, unit: str) -> str:
+    """A KPI value in its unit's format."""
+    if unit == "days":
+        if _missing(value):
+            return NOT_MEANINGFUL
+        huge = out_of_range(value)
+        return huge if huge is not None else f"{value:,.1f} days"
+    if unit == "rating":
+        return NOT_MEANINGFUL if _missing(value) else f"{value:.2f}"
+    return format_value(value, KPI_UNIT_FORMATS.get(unit, "number"))
+
+
+def score_text(value) -> str:
+    return NO_DATA if _missing(value) else f"{value:.2f}"
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------------
+
+NUMERIC_UNITS = frozenset(UNITS) - {"text", "bool", "date"}
+
+
+def display_frame(table) -> pd.DataFrame:
+    """The shown cells of a :class:`~amreview.documents.review.Table` as text: each column in its unit
+    (``row`` units from the table's ``row_unit`` column), hidden ``_`` columns dropped."""
+    frame = table.frame
+    shown = pd.DataFrame(index=range(len(frame)))
+    for column in frame.columns:
+        if str(column).startswith("_"):
+            continue
+        unit = table.formats.get(column, "text")
+        values = frame[column].tolist()
+        if unit == "row":
+            units = [KPI_UNIT_FORMATS.get(u, u) for u in frame[table.row_unit]]
+            cells = [format_value(v, u) for v, u in zip(values, units)]
+        else:
+            cells = [format_value(v, unit) for v in values]
+        override = table.missing.get(column)
+        if override is not None:  # one text for every missing cell, or each row's from a hidden column
+            texts = frame[override].tolist() if override.startswith("_") else [override] * len(values)
+            cells = [t if _missing(v) else c for v, c, t in zip(values, cells, texts)]
+        shown[column] = cells
+    for column, light_column in table.lights.items():
+        shown[column] = [f"{LIGHT_SYMBOLS.get(light, '')} {cell}".strip()
+                         for cell, light in zip(shown[column], frame[light_column])]
+    return shown
+
+
+def table_html(table, uid: str = "") -> str:
+    """A :class:`~amreview.documents.review.Table` as an escaped, formatted HTML table (pandas Styler)."""
+    shown = display_frame(table)
+    styler = shown.style.format(escape="html").format_index(escape="html", axis=1).hide(axis="index")
+    styler.set_uuid(_css_id(uid or table.key))
+    styler.set_table_attributes('class="amr-table"')
+    right = [c for c in shown.columns if table.formats.get(c, "text") in NUMERIC_UNITS | {"row"}]
+    keep = [c for c in shown.columns if c in right or c in table.lights or c in table.nowrap
+            or table.formats.get(c) in ("date", "bool")]
+    styles = {c: [{"selector": "td", "props": "white-space: nowrap"}] for c in keep}
+    for c in right:
+        styles[c] = styles[c] + [{"selector": "td, th", "props": "text-align: right"}]
+    if styles:
+        styler.set_table_styles(styles, overwrite=False)
+    for column, light_column in table.lights.items():
+        lights = list(table.frame[light_column])
+        styler.apply(lambda s, lights=lights: [f"color: {LIGHT_COLOURS[x]}; font-weight: bold"
+                                               if x in LIGHT_COLOURS else "" for x in lights],
+                     subset=[column])
+    note = f"<p class='amr-note'>{escape(table.note)}</p>" if table.note else ""
+    heading = f"<h4>{escape(table.title)}</h4>" if table.title else ""
+    return f"<div class='amr-block'>{heading}{styler.to_html()}{note}</div>"
+
+
+def _css_id(text: str) -> str:
+    return "amr_" + "".join(ch if ch.isalnum() else "_" for ch in str(text))
+
+
+# --------------------------------------------------------------------------------------------
+# Charts
+# --------------------------------------------------------------------------------------------
+
+def figure_png(figure) -> bytes:
+    """A matplotlib figure as PNG bytes at :data:`CHART_DPI`."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=CHART_DPI)
+    return buffer.getvalue()
+
+
+def chart_html(chart) -> str:
+    """A :class:`~amreview.documents.review.Chart` drawn in the house style and inlined as a PNG."""
+    import matplotlib.pyplot as plt
+
+    ax = chart.draw()
+    figure = ax.figure
+    try:
+        title = ax.get_title() or chart.key
+        png = figure_png(figure)
+        width = int(figure.get_size_inches()[0] * SCREEN_DPI)
+    finally:
+        plt.close(figure)
+    data = base64.b64encode(png).decode("ascii")
+    return (f"<figure class='amr-chart'><img src='data:image/png;base64,{data}' alt='{escape(title)}' "
+            f"style='width: {width}px'></figure>")
+
+
+# --------------------------------------------------------------------------------------------
+# Sections and the review
+# --------------------------------------------------------------------------------------------
+
+def part_html(part, uid: str) -> str:
+    """One part of a section (a heading, a line, a table, a chart, definitions, a sign-off block)."""
+    kind = type(part).__name__
+    if kind == "Heading":
+        return f"<h3>{escape(part.text)}</h3>"
+    if kind == "Text":
+        css = "amr-missing" if part.kind == "missing" else "amr-note"
+        return f"<p class='{css}'>{escape(part.text)}</p>"
+    if kind == "Table":
+        return table_html(part, uid)
+    if kind == "Chart":
+        return chart_html(part)
+    if kind == "Definitions":
+        items = "".join(f"<dt>{escape(term)}</dt><dd>{escape(text)}"
+                        + (f"<br><small>{escape(note)}</small>" if note else "") + "</dd>"
+                        for term, text, note in part.items)
+        return f"<dl class='amr-defs'>{items}</dl>"
+    if kind == "SignOff":
+        return signoff_html(part)
+    raise TypeError(f"cannot render a {kind} in a review section")
+
+
+def section_chunks(section, heading: bool = False) -> list[str]:
+    """A review section as HTML pieces, each of which a document keeps on one page: the
+    narrative (with the numbered heading when ``heading``), then each table or chart (a
+    sub-heading travels with the part after it), then the scorecard's explanation. The first
+    piece carries the stylesheet, so a section displayed on its own looks right."""
+    head = ""
+    if heading:
+        number = f"{section.number}. " if section.number else ""
+        head = f"<h2>{escape(number + section.title)}</h2>"
+    lines = "".join(f"<p>{escape(line)}</p>" for line in section.lines if line)
+    chunks = [f"<style>{BASE_CSS}</style>{head}" + (f"<div class='amr-narrative'>{lines}</div>" if lines else "")]
+    pending = ""
+    for i, part in enumerate(section.parts):
+        html_part = part_html(part, f"{section.key}_{i}")
+        if type(part).__name__ == "Heading":
+            pending += html_part
+            continue
+        chunks.append(pending + html_part)
+        pending = ""
+    if pending:
+        chunks.append(pending)
+    if section.explanation:
+        chunks.append(explanation_block_html(section.explanation, section.key))
+    return [f"<div class='amr-section' data-section='{escape(section.key)}'>{chunk}</div>" for chunk in chunks]
+
+
+def section_html(section, heading: bool = False) -> str:
+    """A review section as one HTML block (see :func:`section_chunks`)."""
+    return "".join(section_chunks(section, heading))
+
+
+def explanation_block_html(explanation, uid: str = "") -> str:
+    """The scorecard's explanation of a section's score(s): each measure's score and weight,
+    then each scored KPI's value, target, band, score and the weight it carried."""
+    heads = []
+    for label, score, weight in explanation.measures:
+        heads.append(f"<p><b>{escape(label)}</b>: score {score_text(score)} of 5"
+                     + (f", {weight:.0%} of the overall rating" if weight is not None else "") + "</p>")
+    rows = [{
+        "KPI": item.label,
+        "Value": NO_DATA if _missing(item.value) else kpi_value(item.value, item.unit),
+        "Target": "" if item.target is None else kpi_value(item.target, item.target_unit),
+        "Band": item.band_text,
+        "Score": score_text(item.score),
+        "Weight carried": f"{item.effective_weight:.0%}",
+    } for item in explanation.items]
+    table = ""
+    if rows:
+        styler = (pd.DataFrame(rows).style.format(escape="html").format_index(escape="html", axis=1)
+                  .hide(axis="index").set_uuid(_css_id(f"explain_{uid}")).set_table_attributes('class="amr-table"'))
+        table = styler.to_html()
+    note = f"<p class='amr-note'>{escape(explanation.note)}</p>" if explanation.note else ""
+    return (f"<div class='amr-explain'><p><b>How the score was reached</b></p>{''.join(heads)}"
+            f"{table}{note}</div>")
+
+
+def signoff_html(signoff) -> str:
+    """Boxes with name, date and signature lines for each person who signs the review."""
+    boxes = "".join(
+        f"<div><b>{escape(role)}</b><p>Name: {escape(name)}</p>"
+        f"<p>Date: <span class='amr-line'>&nbsp;</span></p>"
+        f"<p>Signature: <span class='amr-line'>&nbsp;</span></p></div>"
+        for role, name in signoff.people)
+    note = f"<p class='amr-note'>{escape(signoff.note)}</p>" if signoff.note else ""
+    return f"{note}<div class='amr-signoff'>{boxes}</div>"
+
+
+def header_html(header: "ReviewHeader") -> str:
+    """The review's title block: name, role line and the period's dates (escaped)."""
+    e = escape
+    team = f" · {e(header.team)}" if header.team else ""
+    started = ""
+    if header.start_date is not None and header.start_date >= header.quarter.start:
+        started = f"<p class='amr-note'>Started in role on {header.start_date:%d %b %Y}: a partial quarter.</p>"
+    return (
+        f"<style>{BASE_CSS}</style><div class='amr-header'>"
+        f"<h1>{e(header.name)}</h1>"
+        f"<p>Account manager {e(header.am_id)} · reports to {e(header.manager)}{team}</p>"
+        f"<p>Quarterly review {e(str(header.quarter))}: {e(header.period_label)}</p>"
+        f"{started}</div>"
+    )
+
+
+def review_html(review) -> str:
+    """A whole review: the header, then every section under its numbered heading."""
+    return header_html(review.header) + "".join(section_html(s, heading=True) for s in review.sections())
+
+
+# --------------------------------------------------------------------------------------------
+# Older pieces (the index, the CLI and the scorecard use them)
+# --------------------------------------------------------------------------------------------
+
+def headline_styler(table: pd.DataFrame, counts: tuple[str, ...] = ("New accounts",)):
+    """The headline table (measure rows; actual, target, attainment) as a formatted Styler."""
+    shown = pd.DataFrame(index=table.index)
+    shown["Actual"] = [count(v) if m in counts else money(v) for m, v in table["actual"].items()]
+    shown["Target"] = [(count(v) if m in counts else money(v)) if not _missing(v) else NO_TARGET
+                       for m, v in table["target"].items()]
+    shown["Attainment"] = [attainment_pct(v) for v in table["attainment"]]
+    shown.index.name = None
+    return shown.style.format(escape="html").format_index(escape="html")
+
+
+def figures_styler(rows: list[tuple[str, str]]):
+    """A two-column table of already formatted (label, value) pairs."""
+    frame = pd.DataFrame(rows, columns=["", "value"]).set_index("")
+    frame.index.name = None
+    return frame.style.format(escape="html").format_index(escape="html").hide(axis="columns")
+
+
+def accounts_styler(table: pd.DataFrame):
+    """Top accounts: name, revenue, gross margin, GM %, share of the AM's margin."""
+    shown = pd.DataFrame({
+        "Account": table["account"],
+        "Revenue": table["revenue"].map(money),
+        "Gross margin": table["gross_margin"].map(money),
+        "GM %": table["gm_pct"].map(pct),
+        "Share of margin": table["share_of_margin"].map(pct),
+    })
+    return shown.style.format(escape="html").format_index(escape="html", axis=1).hide(axis="index")
+
+
+def explanation_text(explanation) -> str:
+    """The plain-text breakdown printed by ``amreview scorecard --explain``."""
+    from amreview.metrics.registry import ALL_MEASURES
+
+    overall = explanation.overall
+    lines = [
+        f"{explanation.name} ({explanation.am_id}), {explanation.quarter}",
+        f"Overall: {score_text(overall['overall_score'])} — {overall['overall_rating'] or 'no rating'}",
+    ]
+    if no_rating_reason(overall):
+        lines.append(f"No rating: {no_rating_reason(overall)}.")
+    if overall["measures_without_data"]:
+        lines.append(f"Left out for lack of data (weight spread over the rest): {overall['measures_without_data']}")
+    kpis_by_measure: dict[str, list] = {}
+    for item in explanation.kpis:
+        kpis_by_measure.setdefault(item.measure, []).append(item)
+    for measure, items in kpis_by_measure.items():
+        weight = explanation.config.measures[measure].weight
+        lines.append("")
+        lines.append(f"{ALL_MEASURES[measure]}: score {score_text(explanation.measures[measure])} (weight {weight:.0%})")
+        for item in items:
+            target = f" (target {kpi_value(item.target, item.target_unit)})" if item.target is not None else ""
+            direction = "higher is better" if item.higher_is_better else "lower is better"
+            lines.append(
+                f"  - {item.label}: {kpi_value(item.value, item.unit)}{target}; {item.band_text} "
+                f"({direction}; weight {item.weight:.0%}, carried {item.effective_weight:.0%})"
+                if not _missing(item.value) else f"  - {item.label}: {item.band_text}"
+            )
+    return "\n".join(lines)
+
+
+def explanation_html(explanation) -> str:
+    """The breakdown as an HTML table (escaped), for JupyterLab and the review."""
+    from amreview.metrics.registry import ALL_MEASURES
+
+    rows = []
+    for item in explanation.kpis:
+        rows.append({
+            "Measure": ALL_MEASURES[item.measure],
+            "KPI": item.label,
+            "Value": NO_DATA if _missing(item.value) else kpi_value(item.value, item.unit),
+            "Target": "" if item.target is None else kpi_value(item.target, item.target_unit),
+            "Band": item.band_text,
+            "Score": score_text(item.score),
+            "Weight carried": f"{item.effective_weight:.0%}",
+        })
+    table = pd.DataFrame(rows).style.format(escape="html").hide(axis="index").to_html()
+    overall = explanation.overall
+    head = (f"<p><b>{escape(explanation.name)}</b> ({escape(explanation.am_id)}), {explanation.quarter}: "
+            f"overall {score_text(overall['overall_score'])} — "
+            f"{escape(str(overall['overall_rating'] or 'no rating'))}</p>")
+    if no_rating_reason(overall):
+        head += f"<p>No rating: {escape(no_rating_reason(overall))}.</p>"
+    return head + table
+
+
+def no_rating_reason(overall) -> str:
+    """Why a scorecard row (its ``overall`` part) has no rating, ``""`` when it has one or no
+    reason is recorded (a scorecard written before the reason was)."""
+    reason = overall.get("no_rating_reason", "")
+    return "" if _missing(reason) else str(reason)
+
+
+def scorecard_html(scorecard) -> str:
+    """A compact scorecard: one row per account manager, measure scores and the rating."""
+    from amreview.metrics.registry import ALL_MEASURES
+
+    frame = pd.DataFrame(index=scorecard.values.index)
+    frame["Name"] = scorecard.people["name"]
+    for measure in scorecard.measures.columns:
+        frame[ALL_MEASURES[measure]] = scorecard.measures[measure].map(score_text)
+    frame["Overall"] = scorecard.overall["overall_score"].map(score_text)
+    frame["Rating"] = scorecard.overall["overall_rating"].fillna("no rating")
+    if "no_rating_reason" in scorecard.overall.columns:
+        frame["Why no rating"] = scorecard.overall["no_rating_reason"].fillna("")
+    return (f"<p>Scorecard {scorecard.quarter}: {len(frame)} account managers</p>"
+            + frame.style.format(escape="html").format_index(escape="html").format_index(escape="html", axis=1)
+            .to_html())

@@ -1,0 +1,239 @@
+"""The team overview's tables and text: frames of :mod:`amreview.documents.team` formatted for people.
+
+Numbers are formatted here, with the review's formats (:mod:`amreview.documents.render`), and every text
+from the data (names, teams, ratings, the manager) is HTML-escaped. Tables are pandas Stylers
+with fixed ids, so the same data gives the same document.
+"""
+
+from __future__ import annotations
+
+import html
+from importlib import metadata
+
+import pandas as pd
+
+from amreview.metrics.registry import ALL_MEASURES
+from amreview.periods import Quarter
+from amreview.documents.render import attainment_pct, compact_money, count, money, pct, score_text
+from amreview.documents.team import NO_RATING
+from amreview.documents.team_plots import score_colour, text_colour
+
+# Column headings short enough for a table of seven measures on a page.
+SHORT_MEASURE_LABELS = {
+    "margin_kpi_targets": "Margin & targets",
+    "report_timeliness": "Report timeliness",
+    "information_accuracy": "Info accuracy",
+    "development_plan": "Development plan",
+    "customer_relationships": "Customer relations",
+    "new_business": "New business",
+    "crm_utilisation": "CRM use",
+}
+TOTAL_LABELS = {"revenue": "Revenue", "gross_margin": "Gross margin", "new_accounts": "New accounts"}
+COUNT_MEASURES = ("new_accounts",)
+
+
+def measure_label(measure: str, short: bool = False) -> str:
+    """A measure's display name (short for table headings)."""
+    if short and measure in SHORT_MEASURE_LABELS:
+        return SHORT_MEASURE_LABELS[measure]
+    return ALL_MEASURES.get(measure, measure)
+
+
+def _styler(frame: pd.DataFrame, uuid: str):
+    """A Styler of ``frame``: text escaped, no index, a fixed id; a column of names does not
+    wrap (a name longer than :data:`NOWRAP_NAME_LENGTH` characters does)."""
+    styler = (frame.style.format(escape="html", na_rep="")
+              .format_index(escape="html", axis="columns")
+              .hide(axis="index").set_uuid(uuid)
+              .set_table_attributes('class="amr-table"'))
+    if "Account manager" in frame.columns:
+        styler = styler.map(_name_cell_css, subset=["Account manager"])
+    return styler
+
+
+NOWRAP_NAME_LENGTH = 40  # a longer name wraps: kept on one line it would push the table off the page
+
+
+def _name_cell_css(name) -> str:
+    return "white-space: nowrap;" if len(str(name)) <= NOWRAP_NAME_LENGTH else "min-width: 14em;"
+
+
+def team_header_html(manager: str, quarter: Quarter, table: pd.DataFrame) -> str:
+    """The title block: the manager, the quarter and the team (escaped)."""
+    e = html.escape
+    teams = sorted({str(t) for t in table["team"].dropna()})
+    team_text = f" · {e(', '.join(teams))}" if teams else ""
+    n = len(table)
+    return (
+        "<div class='amr-header'>"
+        f"<h1>Team overview: {e(str(manager))}</h1>"
+        f"<p>Sales manager of {n} account manager{'s' if n != 1 else ''}{team_text}</p>"
+        f"<p>Quarterly reviews {e(str(quarter))}: {e(quarter.label)}</p>"
+        "<p class='amr-note'>For the sales manager: this overview names the team's members. "
+        "Ratings are provisional until they are calibrated.</p>"
+        "</div>"
+    )
+
+
+def team_summary_html(totals: pd.DataFrame, gm_pct: float, distribution: pd.Series,
+                      attention: pd.DataFrame, members: int) -> str:
+    """The overview in a few sentences, from the numbers."""
+    sentences = []
+    for measure in ("gross_margin", "revenue"):
+        row = totals.loc[measure]
+        against = (f", {attainment_pct(row['attainment'])} of the team target of {compact_money(row['target'])}"
+                   if pd.notna(row["attainment"]) else ", no team target")
+        sentences.append(f"Team {TOTAL_LABELS[measure].lower()} {compact_money(row['actual'])}{against}")
+    sentences.append(f"GM % {pct(gm_pct)}")
+    if "new_accounts" in totals.index:
+        row = totals.loc["new_accounts"]
+        won = count(row["actual"])
+        sentences.append(f"{won} new account{'s' if row['actual'] != 1 else ''} won"
+                         + (f" against a target of {count(row['target'])}" if pd.notna(row["target"]) else ""))
+    held = [f"{int(n)} {label}" for label, n in distribution[::-1].items() if n]
+    text = ". ".join(sentences) + "."
+    text += f" Ratings: {', '.join(held)}." if held else ""
+    if len(attention):
+        text += f" {len(attention)} of {members} need{'s' if len(attention) == 1 else ''} attention (below)."
+    else:
+        text += " Nobody needs attention."
+    return f"<p class='amr-narrative'>{html.escape(text)}</p>"
+
+
+def team_scorecard_styler(table: pd.DataFrame, measures: list[str]):
+    """Name, the score of each measure (coloured like the heatmap), overall score and rating."""
+    shown = pd.DataFrame({"Account manager": table["name"].to_numpy()})
+    labels = []
+    for measure in measures:
+        label = measure_label(measure, short=True)
+        labels.append(label)
+        shown[label] = table[measure].to_numpy(dtype="float64")
+    shown["Overall"] = table["overall_score"].to_numpy(dtype="float64")
+    shown["Rating"] = table["overall_rating"].fillna(NO_RATING).to_numpy()
+    styler = _styler(shown, "team-scorecard")
+    styler = styler.format(score_text, subset=labels + ["Overall"])
+    styler = styler.map(_score_cell_css, subset=labels)
+    return styler.set_properties(subset=labels + ["Overall"], **{"text-align": "right"})
+
+
+def _score_cell_css(value) -> str:
+    if pd.isna(value):
+        return "color: #59636e;"
+    background = score_colour(value)
+    return f"background-color: {background}; color: {text_colour(background)};"
+
+
+def team_kpis_styler(table: pd.DataFrame):
+    """Each member's headline figures: revenue, gross margin, GM %, new accounts, with attainment."""
+    shown = pd.DataFrame({
+        "Account manager": table["name"].to_numpy(),
+        "Revenue": table["revenue"].map(money).to_numpy(),
+        "Revenue attainment": table["revenue_attainment"].map(attainment_pct).to_numpy(),
+        "Gross margin": table["gross_margin"].map(money).to_numpy(),
+        "GM attainment": table["gross_margin_attainment"].map(attainment_pct).to_numpy(),
+        "GM %": table["gm_pct"].map(pct).to_numpy(),
+        "New accounts": [_count_of(a, t) for a, t in zip(table["new_accounts"], table["new_accounts_target"])],
+    })
+    numeric = [c for c in shown.columns if c != "Account manager"]
+    return _styler(shown, "team-kpis").set_properties(subset=numeric, **{"text-align": "right"})
+
+
+def _count_of(actual, target) -> str:
+    return count(actual) if pd.isna(target) or target <= 0 else f"{count(actual)} of {count(target)}"
+
+
+def team_totals_styler(totals: pd.DataFrame, gm_pct: float):
+    """The team's totals against its targets, and its GM %."""
+    rows = []
+    for measure, row in totals.iterrows():
+        fmt = count if measure in COUNT_MEASURES else money
+        rows.append({
+            "Measure": TOTAL_LABELS.get(measure, measure),
+            "Team actual": fmt(row["actual"]),
+            "Team target": fmt(row["target"]) if pd.notna(row["target"]) else "no target",
+            "Attainment": attainment_pct(row["attainment"]),
+            "Members with a target": f"{int(row['with_target'])} of {int(row['members'])}",
+        })
+    rows.append({"Measure": "GM %", "Team actual": pct(gm_pct), "Team target": "", "Attainment": "",
+                 "Members with a target": ""})
+    shown = pd.DataFrame(rows)
+    return _styler(shown, "team-totals").set_properties(subset=list(shown.columns[1:]), **{"text-align": "right"})
+
+
+def totals_chart_frame(totals: pd.DataFrame) -> pd.DataFrame:
+    """What :func:`amreview.documents.team_plots.plot_team_totals` draws: per measure (display name), the
+    attainment and a label "actual of target" in the measure's format (the actual of the
+    members with a target, the figure the attainment compares)."""
+    labels = []
+    for measure, row in totals.iterrows():
+        fmt = count if measure in COUNT_MEASURES else compact_money
+        labels.append(f"{fmt(row['actual_with_target'])} of {fmt(row['target'])}" if pd.notna(row["target"])
+                      else fmt(row["actual"]))
+    return pd.DataFrame({"attainment": totals["attainment"].to_numpy(dtype="float64"), "label": labels},
+                        index=[TOTAL_LABELS.get(m, m) for m in totals.index])
+
+
+def attention_styler(attention: pd.DataFrame):
+    """Who needs attention and why."""
+    shown = pd.DataFrame({
+        "Account manager": attention["name"].to_numpy(),
+        "Overall": attention["overall_score"].map(score_text).to_numpy(),
+        "Rating": attention["overall_rating"].fillna(NO_RATING).to_numpy(),
+        "Why": attention["reasons"].to_numpy(),
+    })
+    return _styler(shown, "team-attention").format(_lines, subset=["Why"])
+
+
+def _lines(reasons: str) -> str:
+    """``"; "``-separated reasons, one a line (escaped here: a callable formatter's output is not)."""
+    return "<br>".join(html.escape(reason) for reason in str(reasons).split("; "))
+
+
+def attention_html(attention: pd.DataFrame, below_rating: str, low_score: float) -> str:
+    """The rule, then the table; or one line saying nobody needs attention."""
+    rule = (f"Listed: an overall rating below {below_rating}, any measure scored {low_score:g} or less, or no "
+            "rating for a reason the data gives. A measure without data is not a reason (the scorecard shows it as "
+            "no data).")
+    if attention.empty:
+        return f"<p>Nobody in the team needs attention this quarter. {html.escape(rule)}</p>"
+    return f"<p>{html.escape(rule)}</p>" + attention_styler(attention).to_html()
+
+
+def config_html(card, pack_fingerprint: str = "", run_date: pd.Timestamp | None = None) -> str:
+    """How the scores were made (the measures' weights, the rating boundaries) and the provenance:
+    the scorecard config, the data pack's fingerprint, the library version and the run date."""
+    weights = pd.DataFrame({
+        "Measure": [measure_label(m) for m in card.config.measures],
+        "Weight": [pct(m.weight, decimals=0) for m in card.config.measures.values()],
+    })
+    ratings = sorted(card.config.ratings, key=lambda r: -r.min_score)
+    bands = ", ".join(f"{r.label} from {r.min_score:g}" for r in ratings)
+    provenance = [f"scorecard config: {_config_name(card.config.source)}",
+                  f"data pack fingerprint: {pack_fingerprint[:16] or 'none (built-in sample)'}",
+                  f"amreview {library_version()}"]
+    if run_date is not None:
+        provenance.append(f"run on {run_date:%d %b %Y}")
+    return (
+        "<p>Each measure scores 1–5 from its KPIs; the overall score is the weighted mean of the "
+        "measures with data (a measure without data is left out and its weight spread over the others). "
+        f"Ratings: {html.escape(bands)}.</p>"
+        + _styler(weights, "team-weights").set_properties(subset=["Weight"], **{"text-align": "right"}).to_html()
+        + f"<p class='amr-note'>{html.escape('; '.join(provenance))}.</p>"
+    )
+
+
+def library_version() -> str:
+    """The installed amreview's version."""
+    try:
+        return metadata.version("amreview")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+def _config_name(source: str) -> str:
+    """The config file's name; the packaged default is called so (no local paths in documents)."""
+    from amreview.scoring.config import DEFAULT_CONFIG
+
+    if not source or source == str(DEFAULT_CONFIG):
+        return "the packaged default"
+    return source.replace("\\", "/").rsplit("/", 1)[-1]

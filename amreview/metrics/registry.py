@@ -1,0 +1,300 @@
+"""The KPI registry: every KPI of the role as one row — name, measure, unit, formula, function.
+
+A :class:`Kpi` says what a number means and how it is computed; the scorecard is a loop over
+the registry, and a new KPI is one more row in a metrics module's ``KPIS`` list. Every KPI's
+``compute`` takes a :class:`KpiContext` (the validated pack, the period window, who is in role)
+and returns a Series indexed by ``am_id``: NaN means "no data" (the table is absent or holds
+nothing for that person), never a silent 0.
+
+The metrics modules hold the pure functions of DataFrames that do the arithmetic; a KPI row
+only wires the context's frames to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from amreview.data.datapack import DataPack
+from amreview.frames import in_order_of
+from amreview.metrics.targets import quarter_targets
+from amreview.periods import Quarter
+
+# The seven performance measures of the job description, in its order, and the competencies.
+MEASURES: dict[str, str] = {
+    "margin_kpi_targets": "Margin & KPI targets",
+    "report_timeliness": "Timeliness of reports",
+    "information_accuracy": "Accuracy of information",
+    "development_plan": "Development plan achieved",
+    "customer_relationships": "Enhance customer/company relationships",
+    "new_business": "Productive new business",
+    "crm_utilisation": "Demonstrate utilisation of CRM",
+}
+COMPETENCIES_MEASURE = "competencies"
+ALL_MEASURES = {**MEASURES, COMPETENCIES_MEASURE: "Competencies"}
+
+UNITS = ("money", "fraction", "count", "days", "number", "rating")
+WINDOWS = {"quarter": "", "ytd": "_ytd", "t4q": "_t4q"}  # window → column suffix
+
+
+def in_role(account_managers: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
+    """Account managers in role during ``quarter``: no start date, or started by its last day."""
+    quarter = Quarter.parse(quarter)
+    start = account_managers["start_date"]
+    return account_managers[start.isna() | (start <= quarter.end)]
+
+
+def sales_for_kpis(sales: pd.DataFrame) -> pd.DataFrame:
+    """The sales lines as the KPIs read them: ordered by ``invoice_date`` (a validated pack's
+    already are, see :func:`amreview.data.datapack.validate_tables`), without ``line_id`` (no KPI
+    reads a line by its id; first lines are found on the pack's own table)."""
+    return in_order_of(sales.drop(columns=["line_id"], errors="ignore"), "invoice_date")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The dates a KPI is computed over: a quarter, the fiscal year to date, or the trailing
+    four quarters, all ending with the review quarter."""
+
+    kind: str  # "quarter" | "ytd" | "t4q"
+    quarters: tuple[Quarter, ...]
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return self.quarters[0].start
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return self.quarters[-1].end
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @classmethod
+    def of(cls, quarter: Quarter, kind: str = "quarter") -> "Window":
+        if kind == "quarter":
+            return cls(kind, (quarter,))
+        if kind == "ytd":
+            return cls(kind, tuple(quarter.year_to_date()))
+        if kind == "t4q":
+            return cls(kind, tuple(quarter.last_n(4)))
+        raise ValueError(f"window {kind!r}: expected one of {', '.join(WINDOWS)}")
+
+    def contains(self, dates: pd.Series) -> pd.Series:
+        return (dates >= self.start) & (dates <= self.end)
+
+
+@dataclass
+class KpiContext:
+    """What a KPI is computed from: the pack, the review quarter, the window, who is in role.
+
+    Derived frames are computed once and cached (``lines``, ``targets`` …). Tables the pack
+    does not hold are ``None`` from :meth:`table`, so a KPI can return "no data".
+    """
+
+    pack: DataPack
+    quarter: Quarter
+    am_ids: pd.Index
+    window: Window = field(default=None)  # type: ignore[assignment]
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.window is None:
+            self.window = Window.of(self.quarter)
+
+    def memo(self, key, compute):
+        """``compute()`` once per ``key`` for this pack, quarter and set of people: KPIs that
+        share an intermediate table (window totals, first lines, activity counts) compute it
+        once. Keys that depend on the window must include it."""
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
+
+    @property
+    def first_lines(self) -> pd.DataFrame:
+        """Each account's first line in the whole pack (see :func:`amreview.metrics.accounts.first_lines`)."""
+        from amreview.metrics.accounts import first_lines
+
+        return self.memo("first_lines", lambda: first_lines(self.pack.sales))
+
+    @classmethod
+    def for_period(cls, pack: DataPack, period: Quarter | str, start_month: int | None = None) -> "KpiContext":
+        """The quarter's context: everyone in role in ``period`` (sorted ``am_id``)."""
+        quarter = Quarter.parse(period, start_month)
+        am_ids = pd.Index(sorted(in_role(pack.account_managers, quarter)["am_id"]), name="am_id")
+        return cls(pack, quarter, am_ids)
+
+    @cached_property
+    def start_dates(self) -> pd.Series:
+        """Each in-role account manager's ``start_date`` (NaT where not given)."""
+        people = self.pack.account_managers.set_index("am_id")["start_date"]
+        return people.reindex(self.am_ids)
+
+    def days_in_role(self) -> pd.Series:
+        """Days of the window each account manager was in role: from the later of the window's
+        start and their start date, to the window's end (a new starter's partial quarter)."""
+        first = self.start_dates.fillna(self.start).clip(lower=self.start)
+        return ((self.end - first).dt.days + 1).clip(lower=0).astype("float64")
+
+    def working_weeks(self) -> pd.Series:
+        """Working weeks each account manager was in role in the window: Monday–Friday days from
+        the later of the window's start and their start date to the window's end, divided by 5.
+        No holiday calendar is applied (the pack holds none), so a quarter is about 13 weeks."""
+        first = self.start_dates.fillna(self.start).clip(lower=self.start)
+        days = np.busday_count(first.to_numpy().astype("datetime64[D]"),
+                               np.datetime64((self.end + pd.Timedelta(days=1)).date(), "D"))
+        return pd.Series(np.clip(days, 0, None) / 5.0, index=self.am_ids, dtype="float64")
+
+    def for_window(self, kind: str) -> "KpiContext":
+        """The same context over another window (``quarter``, ``ytd`` or ``t4q``)."""
+        return KpiContext(self.pack, self.quarter, self.am_ids, Window.of(self.quarter, kind), self.cache)
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        """The day the review is taken: the last day of the review quarter. State-in-time KPIs
+        (open back orders, open cases, stale opportunities) are measured on this day."""
+        return self.quarter.end
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return self.window.start
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return self.window.end
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """A pack table, or ``None`` when the pack does not hold it."""
+        return self.pack[name] if self.pack.has(name) else None
+
+    @property
+    def sales(self) -> pd.DataFrame:
+        """The sales lines of the pack (history included) as the KPIs read them: ordered by
+        ``invoice_date``, sorted once per context family so that every date window is a slice,
+        not a scan (see :func:`sales_for_kpis`)."""
+        return self.memo("sales_by_date", lambda: sales_for_kpis(self.pack.sales))
+
+    def lines_between(self, start, end) -> pd.DataFrame:
+        """Sales lines invoiced from ``start`` to ``end``, both included."""
+        sales = self.sales
+        dates = sales["invoice_date"].to_numpy()
+        first = dates.searchsorted(np.datetime64(pd.Timestamp(start)), side="left")
+        last = dates.searchsorted(np.datetime64(pd.Timestamp(end)), side="right")
+        return sales.iloc[first:last]
+
+    @cached_property
+    def lines(self) -> pd.DataFrame:
+        """Sales lines invoiced in the window."""
+        return self.lines_between(self.start, self.end)
+
+    def lines_in(self, quarter: Quarter) -> pd.DataFrame:
+        """Sales lines invoiced in another quarter (e.g. the previous one, or a year ago)."""
+        return self.lines_between(quarter.start, quarter.end)
+
+    @cached_property
+    def targets(self) -> pd.DataFrame:
+        """Targets over the window: rows ``am_id`` (everyone in role), columns measures; the sum
+        of the window's quarter targets over the quarters each person was in role. NaN where
+        one of those quarters has no target (a missing quarter would make the year look easier);
+        a new starter's year to date is the target of the quarters since they started."""
+        totals, in_role = [], []
+        for quarter in self.window.quarters:
+            in_role.append((self.start_dates.isna() | (self.start_dates <= quarter.end)).to_numpy()[:, None])
+            totals.append(quarter_targets(self.pack.targets, quarter).reindex(self.am_ids))
+        columns = sorted(set().union(*(f.columns for f in totals)))
+        if not columns:
+            return pd.DataFrame(index=self.am_ids)
+        total = sum(f.reindex(columns=columns).fillna(0.0) for f in totals)
+        # A quarter is complete for a person with a target in it, or not yet in role then (even
+        # when no one has a target row in that quarter, e.g. in one person's slice of the pack).
+        present = [f.reindex(columns=columns).notna().to_numpy() for f in totals]
+        has_all = np.logical_and.reduce([p | ~role for p, role in zip(present, in_role)])
+        any_target = np.logical_or.reduce(present)
+        return total.where(has_all & any_target)
+
+    def target(self, measure: str) -> pd.Series:
+        """The window's target for ``measure`` per ``am_id``; NaN where there is none."""
+        if measure in self.targets.columns:
+            return self.targets[measure].reindex(self.am_ids).astype("float64")
+        return pd.Series(np.nan, index=self.am_ids, dtype="float64")
+
+    def per_am(self, values: pd.Series, fill=np.nan) -> pd.Series:
+        """``values`` indexed by everyone in role (``fill`` for those without a value)."""
+        return values.reindex(self.am_ids, fill_value=fill).astype("float64")
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI: how it is named, scored and computed.
+
+    * ``name`` — the scorecard column (snake_case, a business name: ``win_rate_count``).
+    * ``label`` — for people ("Win rate (count)").
+    * ``measure`` — a key of :data:`ALL_MEASURES`.
+    * ``unit`` — one of :data:`UNITS`; fractions are 0.12 for 12 %.
+    * ``higher_is_better`` — ``True``/``False``, or ``None`` for a figure shown but never scored
+      (e.g. revenue in money: its attainment is what is scored).
+    * ``formula`` — the definition in words and symbols, as docs/kpis.md shows it.
+    * ``sources`` — the ``table.column`` inputs.
+    * ``edge_cases`` — what a degenerate input gives (no data, zero denominators …).
+    * ``compute`` — ``KpiContext -> Series`` by ``am_id`` (NaN = no data).
+    * ``windows`` — the windows the scorecard computes it for (suffixes ``_ytd``, ``_t4q``).
+    * ``target_measure`` — the ``targets.measure`` the KPI is compared with, if any.
+    * ``target_quarters_ahead`` — which quarter's target that is, counted from the review
+      quarter (pipeline coverage is measured against next quarter's revenue target: 1).
+    """
+
+    name: str
+    label: str
+    measure: str
+    unit: str
+    higher_is_better: bool | None
+    formula: str
+    sources: tuple[str, ...]
+    compute: Callable[[KpiContext], pd.Series]
+    edge_cases: str = ""
+    windows: tuple[str, ...] = ("quarter",)
+    target_measure: str | None = None
+    target_quarters_ahead: int = 0
+
+    def __post_init__(self):
+        if self.measure not in ALL_MEASURES:
+            raise ValueError(f"KPI {self.name}: measure {self.measure!r} is not one of {', '.join(ALL_MEASURES)}")
+        if self.unit not in UNITS:
+            raise ValueError(f"KPI {self.name}: unit {self.unit!r} is not one of {', '.join(UNITS)}")
+        unknown = set(self.windows) - set(WINDOWS)
+        if unknown:
+            raise ValueError(f"KPI {self.name}: unknown windows {sorted(unknown)}")
+
+    @property
+    def reads_sales(self) -> bool:
+        return any(source.startswith("sales.") for source in self.sources)
+
+    def __call__(self, ctx: KpiContext) -> pd.Series:
+        """The KPI per ``am_id`` of ``ctx`` (everyone in role; NaN = no data), as float.
+
+        A KPI that reads the sales table is "no data" for everyone when that table is empty: a
+        pack without margin data (a CRM export) has no revenue, margin or accounts to count —
+        not zeros.
+        """
+        if self.reads_sales and ctx.pack.sales.empty:
+            return pd.Series(np.nan, index=ctx.am_ids, dtype="float64", name=self.name)
+        return ctx.per_am(self.compute(ctx)).rename(self.name)
+
+
+def all_kpis() -> dict[str, Kpi]:
+    """Every KPI of every metrics module, by name, in the job description's order of measures."""
+    from amreview.metrics import kpi_modules
+
+    kpis: dict[str, Kpi] = {}
+    for module in kpi_modules():
+        for kpi in module.KPIS:
+            if kpi.name in kpis:
+                raise ValueError(f"KPI {kpi.name} is registered twice")
+            kpis[kpi.name] = kpi
+    order = list(ALL_MEASURES)
+    return dict(sorted(kpis.items(), key=lambda item: order.index(item[1].measure)))

@@ -1,0 +1,2 @@
+"""Scoring: the scorecard config (config), bands, scores and ratings (bands), the scorecard
+(scorecard), its display (display) and the KPI reference (kpi_docs)."""

@@ -1,0 +1,168 @@
+"""The scorecard config: which KPIs score which of the role's measures, with what weight and
+bands, the overall rating labels and the fiscal-year start month.
+
+A config is a TOML file validated on load (pydantic): weights that do not add up to 1, unknown
+KPI or measure names, a KPI that is only shown (never scored), bands that are not four
+ascending boundaries, or rating labels that overlap are each a :class:`ConfigError` naming the
+file, the setting and what was expected. The default config ships in the package
+(``amreview/scoring/default_scorecard.toml``) and mirrors the job description; copy and edit it.
+
+Bands: four ascending boundaries split a KPI's values into scores 1–5. A value on a boundary
+belongs to the band above it. Where higher is better, values below the first boundary score
+1 and values from the fourth up score 5; where lower is better (``higher_is_better = false``
+in the registry) the order is reversed: below the first boundary scores 5.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from amreview.errors import ConfigError
+from amreview.metrics.registry import ALL_MEASURES, Kpi, all_kpis
+
+DEFAULT_CONFIG = Path(__file__).with_name("default_scorecard.toml")
+WEIGHT_TOLERANCE = 1e-6
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KpiScoring(_Strict):
+    """How one KPI scores: its weight within its measure and its four band boundaries."""
+
+    weight: Annotated[float, Field(gt=0, le=1)]
+    bands: tuple[float, float, float, float]
+
+    @field_validator("bands")
+    @classmethod
+    def _ascending(cls, bands):
+        if any(not math.isfinite(b) for b in bands) or any(not a < b for a, b in zip(bands, bands[1:])):
+            raise ValueError(f"four strictly ascending boundaries (bands must not overlap), found {list(bands)}")
+        return bands
+
+
+class MeasureScoring(_Strict):
+    """A measure of the role: its weight in the overall rating and the KPIs that score it."""
+
+    weight: Annotated[float, Field(gt=0, le=1)]
+    kpis: dict[str, KpiScoring]
+
+    @model_validator(mode="after")
+    def _kpi_weights_add_up(self):
+        if not self.kpis:
+            raise ValueError("at least one KPI")
+        total = sum(k.weight for k in self.kpis.values())
+        if abs(total - 1) > WEIGHT_TOLERANCE:
+            raise ValueError(f"KPI weights adding up to 1, found {total:g}")
+        return self
+
+
+class RatingBand(_Strict):
+    label: Annotated[str, Field(min_length=1)]
+    min_score: Annotated[float, Field(ge=1, le=5)]
+
+
+class ScorecardConfig(_Strict):
+    """A validated scorecard config (see the module docstring)."""
+
+    fiscal_year_start_month: Annotated[int, Field(ge=1, le=12)] = 1
+    ratings: tuple[RatingBand, ...]
+    measures: dict[str, MeasureScoring]
+    benchmark_kpis: tuple[str, ...] = ()
+    min_rated_weight: Annotated[float, Field(ge=0, le=1)] = 0.5
+    source: str = ""
+
+    @field_validator("ratings")
+    @classmethod
+    def _ratings_descend_and_cover(cls, ratings):
+        scores = [r.min_score for r in ratings]
+        if len(ratings) < 2 or any(b >= a for a, b in zip(scores, scores[1:])):
+            raise ValueError(f"rating bands from the highest min_score down, strictly descending, found {scores}")
+        if scores[-1] != 1:
+            raise ValueError(f"the lowest rating to start at min_score 1 so every score has a label, found {scores[-1]:g}")
+        return ratings
+
+    @model_validator(mode="after")
+    def _measures_known_and_weights_add_up(self):
+        unknown = sorted(set(self.measures) - set(ALL_MEASURES))
+        if unknown:
+            raise ValueError(f"measures among {', '.join(ALL_MEASURES)}, found {', '.join(unknown)}")
+        total = sum(m.weight for m in self.measures.values())
+        if abs(total - 1) > WEIGHT_TOLERANCE:
+            raise ValueError(f"measure weights adding up to 1, found {total:g}")
+        return self
+
+    def kpi_measure(self) -> dict[str, str]:
+        """KPI name → the measure it scores."""
+        return {kpi: measure for measure, m in self.measures.items() for kpi in m.kpis}
+
+    def rating(self, score: float) -> str | None:
+        """The rating label of an overall score (``None`` for no score)."""
+        if score is None or math.isnan(score):
+            return None
+        return next(r.label for r in self.ratings if score >= r.min_score)
+
+
+def load_config(path: str | Path | None = None, kpis: dict[str, Kpi] | None = None) -> ScorecardConfig:
+    """Read and validate a scorecard config (the packaged default when ``path`` is None)."""
+    path = Path(path) if path is not None else DEFAULT_CONFIG
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"scorecard config {path}: no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"scorecard config {path}: not valid TOML ({exc})") from None
+    return parse_config(raw, source=str(path), kpis=kpis)
+
+
+def parse_config(raw: dict, source: str = "<config>", kpis: dict[str, Kpi] | None = None) -> ScorecardConfig:
+    """Validate a config given as a dict (the parsed TOML)."""
+    try:
+        config = ScorecardConfig.model_validate({**raw, "source": source})
+    except ValidationError as exc:
+        raise ConfigError(f"scorecard config {source} is not valid:\n" + _describe(exc)) from None
+    problems = _registry_problems(config, all_kpis() if kpis is None else kpis)
+    if problems:
+        raise ConfigError(f"scorecard config {source} is not valid:\n" + "\n".join(f"  - {p}" for p in problems))
+    return config
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "an unknown setting (check its spelling)"
+        elif error["type"] == "missing":
+            message = "a required setting that is missing"
+        else:
+            message = f"expected {message}" if not message.startswith("expected") else message
+        lines.append(f"  - {where}: {message}")
+    return "\n".join(lines)
+
+
+def _registry_problems(config: ScorecardConfig, kpis: dict[str, Kpi]) -> list[str]:
+    problems = []
+    seen: dict[str, str] = {}
+    for measure, scoring in config.measures.items():
+        for name in scoring.kpis:
+            where = f"measures.{measure}.kpis.{name}"
+            if name not in kpis:
+                problems.append(f"{where}: expected a KPI of the registry (see docs/kpis.md), found unknown {name!r}")
+            elif kpis[name].higher_is_better is None:
+                problems.append(f"{where}: {name} is shown in reviews but not scored (it has no better direction); "
+                                "score its attainment or another KPI instead")
+            if name in seen:
+                problems.append(f"{where}: {name} already scores measure {seen[name]}; a KPI scores one measure")
+            seen[name] = measure
+    for name in config.benchmark_kpis:
+        if name not in kpis:
+            problems.append(f"benchmark_kpis: expected KPIs of the registry, found unknown {name!r}")
+    return problems
