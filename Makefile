@@ -9,11 +9,12 @@ JOBS   ?=
 LAB_FLAGS ?=
 PIP_FLAGS ?= -q --disable-pip-version-check
 
-.PHONY: help venv demo sample reviews scorecard test lab clean docs bench
+.PHONY: help venv demo sample reviews scorecard test lint lab clean docs bench
 
 help:
 	@echo "make demo   - install, build the sample data pack, produce the $(PERIOD) reviews under $(REPORTS)/"
 	@echo "make test   - install with the test extras and run the whole test suite"
+	@echo "make lint   - check the layers and import circles (import-linter, see [tool.importlinter])"
 	@echo "make lab    - open the notebooks in JupyterLab (headless: make lab LAB_FLAGS=--no-browser)"
 	@echo "make clean  - remove generated reports, the sample pack and the virtual environment"
 
@@ -46,6 +47,14 @@ demo: reviews scorecard
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n auto --dist loadgroup
+
+$(VENV)/.installed-lint: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install $(PIP_FLAGS) -e '.[lint]'
+	@touch $@
+
+# The import contract in pyproject.toml: layers, no circles, private modules kept private.
+lint: $(VENV)/.installed-lint
+	$(BIN)/lint-imports
 
 # JupyterLab on notebooks/; the notebooks open on the built-in sample pack. Jupyter refuses
 # to run as root unless told (containers, CI).

@@ -93,7 +93,7 @@ def amreview_run(pack: Path, jobs: int, out: Path) -> dict:
 
 ONE_REVIEW = """
 from pathlib import Path
-from amreview.documents.review import open_review
+from amreview.batch.inputs import open_review
 from amreview.documents.render import review_html
 review = open_review({input!r}, {am_id!r}, {period!r})
 html = review_html(review)

@@ -19,6 +19,7 @@ from amreview.data.datapack import load_pack, validate_tables
 from amreview.batch.prepare import prepare_reviews
 from amreview.documents.render import section_html
 from amreview.documents.review import Review
+from amreview.batch.prepare import read_review_input
 from amreview.scoring.scorecard import build_scorecard
 from amreview.documents.team import managers
 
@@ -60,7 +61,7 @@ def main() -> None:
     timed(f"one review ({am_id}) from the whole pack: build, every section's figures",
           lambda: Review.build(pack, am_id, PERIOD, config).sections())
     def from_input():
-        review = Review.from_input(inputs.reviews[am_id])
+        review = read_review_input(inputs.reviews[am_id])
         review.sections()
         return review
 

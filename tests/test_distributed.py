@@ -60,7 +60,7 @@ def crashing_notebook(folder: Path) -> Path:
     """A notebook whose kernel SIGKILLs the Dask worker process running it.
 
     The worker is the kernel's ancestor whose parent is ``nanny_pid`` (a LocalCluster's nannies
-    live in the test process), however many processes batch.py puts between them. With
+    live in the test process), however many processes amreview.batch puts between them. With
     ``always`` false it does so only while ``marker`` does not exist yet, i.e. on the first attempt.
     """
     nb = new_notebook(cells=[

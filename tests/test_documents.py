@@ -31,7 +31,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from amreview.documents import render
+from amreview import formats
 from amreview.batch.execution import ReviewJob, execute_review
 from amreview.scoring.config import DEFAULT_CONFIG, load_config
 from amreview.data.datapack import load_pack, write_pack
@@ -219,7 +219,7 @@ def test_the_index_lists_the_team_overview_above_the_reviews_with_their_ratings(
     [row] = soup.find("table").find("tbody").find_all("tr")
     cells = [td.get_text(" ", strip=True) for td in row.find_all("td")]
     overall = card.overall.loc[AM_ID]
-    assert render.score_text(overall["overall_score"]) in cells
+    assert formats.score_text(overall["overall_score"]) in cells
     assert overall["overall_rating"] == "Meets" and "Meets" in cells  # our config's Meets starts at 2.5
     assert {a["href"] for a in row.find_all("a")} == {f"{AM_ID}.html", f"{AM_ID}.pdf"}
 
@@ -300,12 +300,12 @@ def plain_pandas_totals(folder: Path, manager: str) -> dict[str, tuple[float, fl
 def test_the_team_totals_equal_plain_pandas_on_the_pack(team_html, pack_dir, manager):
     shown = {row["Measure"]: row for row in table_rows(team_html, "team-totals")}
     for measure, (actual, target) in plain_pandas_totals(pack_dir, manager).items():
-        fmt = render.count if measure == "New accounts" else render.money
+        fmt = formats.count if measure == "New accounts" else formats.money
         assert shown[measure]["Team actual"] == fmt(actual), measure
         assert shown[measure]["Team target"] == fmt(target), measure
-        assert shown[measure]["Attainment"] == render.attainment_pct(actual / target), measure
+        assert shown[measure]["Attainment"] == formats.attainment_pct(actual / target), measure
     revenue, margin = plain_pandas_totals(pack_dir, manager)["Revenue"][0], plain_pandas_totals(pack_dir, manager)["Gross margin"][0]
-    assert shown["GM %"]["Team actual"] == render.pct(margin / revenue)
+    assert shown["GM %"]["Team actual"] == formats.pct(margin / revenue)
 
 
 def test_the_team_scorecard_shows_the_librarys_scores_and_ratings(team_html, card, manager):
@@ -315,10 +315,10 @@ def test_the_team_scorecard_shows_the_librarys_scores_and_ratings(team_html, car
     by_name = {r["Account manager"]: r for r in rows}
     for am_id in members:
         row = by_name[card.people.at[am_id, "name"]]
-        assert row["Overall"] == render.score_text(card.overall.at[am_id, "overall_score"])
+        assert row["Overall"] == formats.score_text(card.overall.at[am_id, "overall_score"])
         assert row["Rating"] == card.overall.at[am_id, "overall_rating"]
         shown_scores = [row[c] for c in list(row)[1:8]]
-        assert shown_scores == [render.score_text(v) for v in card.measures.loc[am_id]]
+        assert shown_scores == [formats.score_text(v) for v in card.measures.loc[am_id]]
     overall = [float(r["Overall"]) for r in rows]
     assert overall == sorted(overall, reverse=True)  # highest first
 
@@ -440,8 +440,8 @@ def test_every_pdf_page_names_the_person_and_period_and_is_numbered(document, ru
 def test_the_pdf_holds_the_documents_figures(run, team_stem, pack_dir, manager):
     text = " ".join(pdf_pages(run.folder / f"{team_stem}.pdf"))
     for measure, (actual, target) in plain_pandas_totals(pack_dir, manager).items():
-        fmt = render.count if measure == "New accounts" else render.money
-        assert f"{measure} {fmt(actual)} {fmt(target)} {render.attainment_pct(actual / target)}" in text
+        fmt = formats.count if measure == "New accounts" else formats.money
+        assert f"{measure} {fmt(actual)} {fmt(target)} {formats.attainment_pct(actual / target)}" in text
 
 
 def _walk(box):

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from amreview.data.datapack import validate_tables
-from amreview.metrics.registry import KpiContext, Window, all_kpis
+from amreview.metrics.registry import KpiContext, Window
+from amreview.metrics.catalogue import all_kpis
 from amreview.periods import Quarter
 from tests.conftest import hand_tables
 

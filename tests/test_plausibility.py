@@ -17,12 +17,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amreview.documents import plots, render, team, team_plots, team_render
+from amreview import formats
 from amreview.data.datapack import load_pack, validate_tables
 from amreview.errors import DataError, describe_problem
 from amreview.data.plausibility import EMPTY_SALES_REASON, MAX_LINE_AMOUNT, MAX_PERIOD_COUNT, MAX_PERIOD_MONEY
 from amreview.batch.prepare import prepare_reviews
 from amreview.quality.checks import check_pack
 from amreview.documents.review import Review
+from amreview.batch.prepare import read_review_input
 from amreview.data.sample import generate_sample
 from amreview.data.schemas import columns_of
 from amreview.scoring.scorecard import build_scorecard
@@ -234,7 +236,7 @@ def test_the_review_names_the_lines_and_prints_no_absurd_figure(absurd_pack):
 def test_the_notes_come_through_a_prepared_review_input(absurd_pack, tmp_path):
     whole = Review.build(absurd_pack, "AM1", PERIOD)
     inputs = prepare_reviews(absurd_pack, PERIOD, whole.config, tmp_path, ["AM1"], card=whole.scorecard)
-    prepared = Review.from_input(inputs.reviews["AM1"])
+    prepared = read_review_input(inputs.reviews["AM1"])
     assert data_quality_notes(prepared) == data_quality_notes(whole)
     assert prepared.overall["no_rating_reason"] == whole.overall["no_rating_reason"]
 
@@ -260,25 +262,25 @@ def test_the_team_overview_says_why_and_prints_no_absurd_figure(absurd_pack):
 # Formats and charts
 # --------------------------------------------------------------------------------------------
 
-UNITS = [u for u in render.UNITS if u not in ("text", "bool", "date")]
+UNITS = [u for u in formats.UNITS if u not in ("text", "bool", "date")]
 ANY_FLOAT = st.floats(allow_nan=True, allow_infinity=True)
 
 
 @settings(max_examples=300, deadline=None)
 @given(value=ANY_FLOAT, unit=st.sampled_from(UNITS))
 def test_no_format_spells_out_an_absurd_figure(value, unit):
-    for text in (render.format_value(value, unit), render.money(value), render.compact_money(value),
-                 render.pct(value), render.count(value), render.kpi_value(value, "days")):
+    for text in (formats.format_value(value, unit), formats.money(value), formats.compact_money(value),
+                 formats.pct(value), formats.count(value), formats.kpi_value(value, "days")):
         assert sum(ch.isdigit() for ch in text) <= 17 and len(text) <= 32, text  # 10¹⁵ and more: powers of ten
         assert not INFINITE.search(text) and "nan" not in text.lower(), text
 
 
 def test_absurd_figures_are_short_and_ordinary_ones_unchanged():
-    assert render.money(1e308) == "1.00e+308"
-    assert render.money(-1e20) == "\u22121.00e+20"
-    assert render.money(float("-inf")) == render.pct(float("inf")) == render.count(float("nan")) == "n/a"
-    assert render.money(1234567.8) == "1,234,568" and render.pct(0.1234) == "12.3 %"
-    assert render.attainment_pct(4.7e301) == "4.70e+303 %"
+    assert formats.money(1e308) == "1.00e+308"
+    assert formats.money(-1e20) == "\u22121.00e+20"
+    assert formats.money(float("-inf")) == formats.pct(float("inf")) == formats.count(float("nan")) == "n/a"
+    assert formats.money(1234567.8) == "1,234,568" and formats.pct(0.1234) == "12.3 %"
+    assert formats.attainment_pct(4.7e301) == "4.70e+303 %"
 
 
 @pytest.mark.parametrize("values", [[1e308, 0.5], [np.inf, 1.2], [-np.inf, np.nan], [4.7e301, -4.7e301]])

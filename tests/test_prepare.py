@@ -18,7 +18,9 @@ from amreview.data.datapack import load_pack, validate_tables, write_pack
 from amreview.errors import DataError, OutputError, ParameterError
 from amreview.batch.prepare import (INPUT_FILE, PackSplit, RowFiles, _write_atomically, prepare_reviews, read_frame,
                               read_review_input)
-from amreview.documents.review import SECTIONS, Review, open_review
+from amreview.batch.inputs import open_review, open_team
+from amreview.documents.model import SECTIONS
+from amreview.documents.review import Review
 from amreview.data.sample import PERSONAS, generate_sample
 from amreview.scoring.scorecard import build_scorecard
 
@@ -99,7 +101,7 @@ def assert_same_review(whole: Review, prepared: Review) -> None:
 def test_a_review_from_its_input_equals_the_review_from_the_whole_pack(pack, config, prepared, persona):
     am_id = PERSONA_IDS[persona]
     whole = Review.build(pack, am_id, PERIOD, config)
-    from_input = Review.from_input(prepared.reviews[am_id])
+    from_input = read_review_input(prepared.reviews[am_id])
     assert_same_review(whole, from_input)
     # the parts that read the whole pack really were exercised, and state the whole pack's facts
     provenance = from_input.appendix().frame("provenance").set_index("Item")["Value"]
@@ -111,14 +113,14 @@ def test_a_review_from_its_input_equals_the_review_from_the_whole_pack(pack, con
 def test_the_comparison_can_fail(pack, config, prepared):
     star, other = PERSONA_IDS["star"], PERSONA_IDS["below_par"]
     with pytest.raises(AssertionError):
-        assert_same_review(Review.build(pack, star, PERIOD, config), Review.from_input(prepared.reviews[other]))
+        assert_same_review(Review.build(pack, star, PERIOD, config), read_review_input(prepared.reviews[other]))
 
 
 def test_the_whole_pack_figures_come_from_the_whole_pack(pack, config, prepared):
     """New accounts, principal retention and the team line need other people's lines: the input
     carries their result, not the lines."""
     star = PERSONA_IDS["star"]
-    review = Review.from_input(prepared.reviews[star])
+    review = read_review_input(prepared.reviews[star])
     sales = pack.sales
     q3 = sales[review.quarter.contains(sales["invoice_date"])]
     first = sales.sort_values(["invoice_date", "line_id"], kind="mergesort").drop_duplicates("account_id")
@@ -144,14 +146,14 @@ def _prepare_and_compare(tables, am_ids, tmp_path, source):
     whole = {am_id: Review.build(pack, am_id, PERIOD, config) for am_id in am_ids}
     inputs = prepare_reviews(pack, PERIOD, config, tmp_path, am_ids, card=whole[am_ids[0]].scorecard)
     for am_id in am_ids:
-        assert_same_review(whole[am_id], Review.from_input(inputs.reviews[am_id]))
+        assert_same_review(whole[am_id], read_review_input(inputs.reviews[am_id]))
     return pack, inputs
 
 
 def test_a_pack_without_optional_tables_says_so_from_the_input_too(sample_tables, tmp_path):
     tables = {k: sample_tables[k] for k in ("account_managers", "sales", "targets")}
     _, inputs = _prepare_and_compare(tables, [PERSONA_IDS["star"]], tmp_path, "minimal")
-    review = Review.from_input(inputs.reviews[PERSONA_IDS["star"]])
+    review = read_review_input(inputs.reviews[PERSONA_IDS["star"]])
     assert review.accounts().missing[0] == "Key accounts: not in this pack (no accounts table)."
 
 
@@ -159,7 +161,7 @@ def test_a_pack_without_sales_lines_from_the_input(sample_tables, tmp_path):
     tables = dict(sample_tables)
     tables["sales"] = sample_tables["sales"].iloc[0:0]
     _, inputs = _prepare_and_compare(tables, [PERSONA_IDS["star"]], tmp_path, "crm-only")
-    review = Review.from_input(inputs.reviews[PERSONA_IDS["star"]])
+    review = read_review_input(inputs.reviews[PERSONA_IDS["star"]])
     assert not review.has_sales and review.previous is None
     assert review.margin().missing == ["Margin data is not in this pack: its sales table holds no invoice lines."]
 
@@ -171,7 +173,7 @@ def test_an_account_manager_without_lines_in_a_pack_with_sales_has_margin_data(s
     tables["sales"] = sample_tables["sales"][sample_tables["sales"]["am_id"] != star]
     tables["back_orders"] = sample_tables["back_orders"][sample_tables["back_orders"]["am_id"] != star]
     _, inputs = _prepare_and_compare(tables, [star], tmp_path, "no-lines")
-    review = Review.from_input(inputs.reviews[star])
+    review = read_review_input(inputs.reviews[star])
     assert review.has_sales and review.has_table("back_orders") and len(review.pack.sales) == 0
     assert "not in this pack" not in " ".join(review.margin().missing + review.accounts().missing)
 
@@ -191,7 +193,7 @@ def test_a_team_under_three_shows_no_team_line_and_says_why(sample_tables, tmp_p
     people.loc[people["am_id"].isin(pair), "team"] = "Pair"
     tables = {**sample_tables, "account_managers": people}
     _, inputs = _prepare_and_compare(tables, [star], tmp_path, "pair")
-    margin = Review.from_input(inputs.reviews[star]).margin()
+    margin = read_review_input(inputs.reviews[star]).margin()
     frame = margin.frame("gm_pct_trend")
     assert frame["team_gm_pct"].isna().all() and frame["gm_pct"].notna().all()
     assert ("No team line: team Pair has 2 account managers in role, fewer than 3; a team figure would show a "
@@ -248,7 +250,7 @@ def test_the_slice_is_the_datapack_slice_rule(pack, sample_tables, tmp_path):
 
 def test_input_json_describes_the_review(pack, config, prepared):
     data = json.loads((prepared.reviews[PERSONA_IDS["star"]] / INPUT_FILE).read_text())
-    from amreview.documents.review import config_fingerprint
+    from amreview.scoring.config import config_fingerprint
     import amreview
 
     assert data["format"] == 1 and data["amreview_version"] == amreview.__version__
@@ -261,7 +263,7 @@ def test_input_json_describes_the_review(pack, config, prepared):
 
 def test_scorecard_rows_round_trip_exactly(card, prepared):
     am_id = PERSONA_IDS["new_starter"]
-    review = Review.from_input(prepared.reviews[am_id])
+    review = read_review_input(prepared.reviews[am_id])
     mine = card.restricted_to([am_id])
     for name in ("values", "scores", "measures", "overall", "targets", "people", "table"):
         pd.testing.assert_frame_equal(getattr(review.scorecard, name), getattr(mine, name), obj=name)
@@ -328,7 +330,7 @@ def test_preparing_someone_not_in_role_or_a_manager_without_a_team_is_refused(pa
 def test_a_team_overview_from_its_input_equals_the_one_from_the_pack(pack, card, prepared, manager):
     if manager not in prepared.teams:
         pytest.skip(f"the sample has no manager {manager}")
-    view = team.open_team(str(prepared.teams[manager]), manager, PERIOD, "")
+    view = open_team(str(prepared.teams[manager]), manager, PERIOD, "")
     assert view.pack_fingerprint == pack.fingerprint
     assert set(view.card.values.index) == set(team.direct_reports(card, manager))
     for function in (team.team_scorecard, team.team_totals, team.rating_distribution, team.needs_attention,
@@ -341,12 +343,12 @@ def test_a_team_overview_from_its_input_equals_the_one_from_the_pack(pack, card,
 def test_every_manager_has_a_team_input(pack, card, prepared):
     assert sorted(prepared.teams) == team.managers(card) and len(prepared.teams) == 3
     manager = team.managers(card)[0]
-    from_pack = team.open_team(pack.source, manager, PERIOD)  # a pack: the scorecard computed from it
-    view = team.open_team(str(prepared.teams[manager]), manager, PERIOD)
+    from_pack = open_team(pack.source, manager, PERIOD)  # a pack: the scorecard computed from it
+    view = open_team(str(prepared.teams[manager]), manager, PERIOD)
     assert from_pack.pack_fingerprint == view.pack_fingerprint == pack.fingerprint
     assert_same(team.team_scorecard(from_pack.card, manager), team.team_scorecard(view.card, manager), "open_team")
     with pytest.raises(ParameterError, match="is for manager"):
-        team.open_team(str(next(iter(prepared.teams.values()))), "Someone Else", PERIOD)
+        open_team(str(next(iter(prepared.teams.values()))), "Someone Else", PERIOD)
 
 
 # --------------------------------------------------------------------------------------------
@@ -361,7 +363,7 @@ def test_an_existing_input_is_replaced_whole_and_no_temporary_folder_is_left(pac
     again = prepare_reviews(pack, PERIOD, config, tmp_path, [star], card=card).reviews[star]
     assert again == first and not (again / "pack" / "stale.parquet").exists()
     assert sorted(p.name for p in (tmp_path / "reviews").iterdir()) == [star]
-    assert Review.from_input(again).am_id == star
+    assert read_review_input(again).am_id == star
 
 
 def test_a_failure_while_writing_leaves_the_previous_input(pack, config, card, tmp_path, monkeypatch):

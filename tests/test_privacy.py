@@ -21,10 +21,12 @@ import pandas as pd
 import pytest
 
 from amreview.documents import render
+from amreview import formats
 from amreview.scoring.config import load_config
 from amreview.data.datapack import load_pack
 from amreview.batch.prepare import prepare_reviews
 from amreview.documents.review import Review
+from amreview.batch.prepare import read_review_input
 from amreview.data.sample import PERSONAS
 
 PERIOD = "2026Q3"
@@ -51,7 +53,7 @@ def touched(pack) -> dict[str, set[str]]:
 
 def chart_text(chart) -> str:
     """What a chart draws, as text: its frame (labels and numbers) and its options."""
-    return f"<pre>{render.escape(chart.frame.to_string())} {render.escape(repr(chart.options))}</pre>"
+    return f"<pre>{formats.escape(chart.frame.to_string())} {formats.escape(repr(chart.options))}</pre>"
 
 
 def document(review: Review, monkeypatch) -> str:
@@ -80,7 +82,7 @@ def leaks(text: str, am_id: str, pack, touched: dict[str, set[str]]) -> dict[str
 
 @pytest.mark.parametrize("am_id", sorted(PERSONAS))
 def test_a_review_names_no_one_else_and_no_account_of_theirs(am_id, pack, inputs, touched, monkeypatch):
-    review = Review.from_input(inputs[am_id])
+    review = read_review_input(inputs[am_id])
     text = document(review, monkeypatch)
     assert review.name in text and am_id in text  # the scan reads the document it should
     own_accounts = pack["accounts"].set_index("account_id")["name"].reindex(sorted(touched[am_id]))
@@ -92,7 +94,7 @@ def test_the_scan_finds_another_persons_accounts_and_name(pack, inputs, touched,
     """Scanned as if it were someone else's, a review shows their accounts and name: the scan
     can fail."""
     star, other = "AM001", "AM010"
-    text = document(Review.from_input(inputs[star]), monkeypatch)
+    text = document(read_review_input(inputs[star]), monkeypatch)
     found = leaks(text, other, pack, touched)
     person = pack.account_managers.set_index("am_id").loc[star]
     assert found["names"] == [person["name"]] and found["ids"] == [star]

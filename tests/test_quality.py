@@ -16,7 +16,7 @@ import pytest
 
 from amreview.data.datapack import load_pack, validate_tables, write_pack
 from amreview.errors import PeriodError, describe_problem
-from amreview.metrics.registry import all_kpis
+from amreview.metrics.catalogue import all_kpis
 from amreview.periods import Quarter
 from amreview.quality.checks import CHECKS, check_pack, table_uses
 from amreview.data.sample import generate_sample

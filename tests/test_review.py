@@ -17,11 +17,15 @@ import pytest
 
 import amreview
 from amreview.documents import render
+from amreview import formats
 from amreview.scoring.config import DEFAULT_CONFIG, load_config
 from amreview.data.datapack import load_pack, validate_tables, write_pack
 from amreview.errors import DataError
 from amreview.metrics.registry import MEASURES
-from amreview.documents.review import SECTIONS, Review, Table, config_fingerprint, monthly_margin_against_target
+from amreview.documents.figures import monthly_margin_against_target
+from amreview.documents.model import SECTIONS, Table
+from amreview.scoring.config import config_fingerprint
+from amreview.documents.review import Review
 from amreview.data.sample import PERSONAS, generate_sample
 from amreview.scoring.scorecard import build_scorecard
 
@@ -395,7 +399,7 @@ def test_a_section_without_its_table_says_so_and_shows_no_zeros(minimal_review, 
     section = minimal_review.section(key)
     assert section.missing == EXPECTED_MISSING[key]
     html = render.section_html(section)
-    assert all(f"<p class='amr-missing'>{render.escape(line)}</p>" in html for line in section.missing)
+    assert all(f"<p class='amr-missing'>{formats.escape(line)}</p>" in html for line in section.missing)
     frames = {"crm": ["activities_by_type", "weekly_activities", "stale_opportunities"],
               "new_business": ["pipeline_funnel", "win_rates"], "relationships": ["nps", "cases"],
               "development": ["objectives"], "competencies": ["competency_ratings"]}.get(key, [])
@@ -480,7 +484,7 @@ def test_reprs_render_html(reviews, monkeypatch):
     review = reviews[STAR]
     html = review._repr_html_()
     for key, number, title in SECTIONS:
-        assert render.escape(f"{number}. {title}" if number else title) in html
+        assert formats.escape(f"{number}. {title}" if number else title) in html
     section = review.crm()
     assert repr(section).startswith("<Section crm:") and "activities" not in repr(section).split(":")[0]
     shown = []
@@ -507,7 +511,7 @@ def test_reprs_render_html(reviews, monkeypatch):
     (-1.5, "number", "\u22121.50"), ("<b>", "text", "<b>"),
 ])
 def test_table_formats(value, unit, expected):
-    assert render.format_value(value, unit) == expected
+    assert formats.format_value(value, unit) == expected
 
 
 def test_traffic_lights_have_a_shape_and_a_colour():

@@ -20,9 +20,11 @@ import pandas as pd
 import pytest
 
 from amreview.documents import render
+from amreview import formats
 from amreview.batch.execution import ReviewJob, execute_review
 from amreview.data.datapack import load_pack, write_pack
-from amreview.documents.review import SECTIONS, Review, section_heading
+from amreview.documents.model import SECTIONS, section_heading
+from amreview.documents.review import Review
 from amreview.batch.runner import NOTEBOOKS, REVIEW_NOTEBOOK, run_quarterly_reviews
 from amreview.data.sample import PERSONAS, generate_sample
 
@@ -75,12 +77,12 @@ def expected_figures(folder: Path, am_id: str) -> dict[str, str]:
                      & targets["period"].isin(["2026Q3", "2026-07", "2026-08", "2026-09"])]
     gm_target = mine_t["target"].sum()
     return {
-        "revenue": render.money(revenue),
-        "cost": render.money(cost),
-        "gross_margin": render.money(revenue - cost),
-        "gm_pct": render.pct((revenue - cost) / revenue),
-        "gm_attainment": render.attainment_pct((revenue - cost) / gm_target),
-        "active": render.count(mine.loc[mine["revenue"] > 0, "account_id"].nunique()),
+        "revenue": formats.money(revenue),
+        "cost": formats.money(cost),
+        "gross_margin": formats.money(revenue - cost),
+        "gm_pct": formats.pct((revenue - cost) / revenue),
+        "gm_attainment": formats.attainment_pct((revenue - cost) / gm_target),
+        "active": formats.count(mine.loc[mine["revenue"] > 0, "account_id"].nunique()),
     }
 
 
@@ -162,7 +164,7 @@ def test_a_pack_without_optional_tables_says_so_instead_of_zeros(minimal_documen
 
 def test_data_from_the_pack_is_escaped(minimal_document):
     assert HOSTILE not in minimal_document  # never markup
-    assert render.escape(HOSTILE) in minimal_document
+    assert formats.escape(HOSTILE) in minimal_document
     assert HOSTILE in visible_text(minimal_document)  # but shown as text
 
 

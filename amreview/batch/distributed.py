@@ -2,7 +2,7 @@
 
 :func:`run_on_dask` is the cluster counterpart of :func:`amreview.batch.execution.run_reviews`: the same
 jobs, checked the same way, each executed by the same worker function
-(:func:`amreview.batch.execution._execute_in_worker`: papermill, nbconvert, the atomic writes), but on the
+(:func:`amreview.batch.execution.execute_in_worker`: papermill, nbconvert, the atomic writes), but on the
 workers of a Dask scheduler instead of local processes. Only the per-review jobs run there;
 preparing the run (validating the pack, the scorecard, the index) stays on the submitting machine.
 
@@ -58,8 +58,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from amreview.batch.execution import (ReviewJob, ReviewResult, _check_jobs, _execute_in_worker, _gather, _progress_bar,
-                            _Settings)
+from amreview.batch.execution import (ReviewJob, ReviewResult, WorkerSettings, check_jobs, execute_in_worker,
+                                      gather_results, progress_bar)
 from amreview.errors import ClusterError
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler, and then to see at least one worker
@@ -98,16 +98,16 @@ def run_on_dask(
     scheduler cannot be reached or shows no worker within ``connect_timeout`` seconds.
     """
     jobs = [_absolute(job) for job in jobs]
-    _check_jobs(jobs)
+    check_jobs(jobs)
     if not jobs:
         return []
     distributed = _import_distributed()
-    settings = _Settings(timeout, None if log_dir is None else Path(log_dir).absolute(), kernel_mode)
+    settings = WorkerSettings(timeout, None if log_dir is None else Path(log_dir).absolute(), kernel_mode)
     client = _connect(distributed, scheduler, connect_timeout)
     try:
         if bar is not None:
             return _run(client, distributed, jobs, settings, bar, on_result)
-        with _progress_bar(len(jobs), progress) as own_bar:
+        with progress_bar(len(jobs), progress) as own_bar:
             return _run(client, distributed, jobs, settings, own_bar, on_result)
     finally:
         client.close()
@@ -149,22 +149,22 @@ def _connect(distributed: Any, scheduler: str, connect_timeout: float) -> Any:
     return client
 
 
-def _run(client: Any, distributed: Any, jobs: list[ReviewJob], settings: _Settings, bar: Any,
+def _run(client: Any, distributed: Any, jobs: list[ReviewJob], settings: WorkerSettings, bar: Any,
          on_result: Callable[[ReviewResult], None] | None) -> list[ReviewResult]:
     futures = client.map(_review_on_worker, jobs, settings=settings, pure=False, retries=0,
                          key=[f"review-{job.key}-{uuid.uuid4().hex}" for job in jobs])
     position = {future.key: i for i, future in enumerate(futures)}
     try:
-        return _gather(distributed.as_completed(futures, loop=client.loop), lambda future: position[future.key],
+        return gather_results(distributed.as_completed(futures, loop=client.loop), lambda future: position[future.key],
                        jobs, bar, on_result)
     except BaseException:  # Ctrl-C: take back what has not started
         client.cancel(futures)
         raise
 
 
-def _review_on_worker(job: ReviewJob, settings: _Settings) -> tuple:
+def _review_on_worker(job: ReviewJob, settings: WorkerSettings) -> tuple:
     """Runs on a Dask worker: batch's worker function, one review at a time per process."""
     from amreview.files import sharing_as
 
     with _ONE_REVIEW_AT_A_TIME, sharing_as(settings.sharing):  # the run's file modes, not the worker's
-        return _execute_in_worker(job, settings.timeout, settings.log_dir, settings.kernel_mode)
+        return execute_in_worker(job, settings.timeout, settings.log_dir, settings.kernel_mode)

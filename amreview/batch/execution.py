@@ -603,18 +603,18 @@ def run_reviews(
     if workers < 1:
         raise ValueError(f"n_jobs must be at least 1, got {n_jobs}")
     mode = resolve_mode(kernel_mode)
-    _check_jobs(jobs)
+    check_jobs(jobs)
     if not jobs:
         return []
-    settings = _Settings(timeout, None if log_dir is None else Path(log_dir).absolute(), mode)
-    with _progress_bar(len(jobs), progress) as bar:
+    settings = WorkerSettings(timeout, None if log_dir is None else Path(log_dir).absolute(), mode)
+    with progress_bar(len(jobs), progress) as bar:
         if workers == 1:
             return _run_sequential(jobs, settings, bar, on_result)
         return _run_parallel(jobs, min(workers, len(jobs)), settings, bar, on_result)
 
 
 @dataclass(frozen=True)
-class _Settings:
+class WorkerSettings:
     """How every review of a batch runs (picklable, for the workers). ``kernel_mode`` None: the
     worker's own default (:func:`amreview.batch.kernels.resolve_mode`)."""
 
@@ -624,7 +624,7 @@ class _Settings:
     sharing: str = field(default_factory=sharing)  # the outputs' modes (amreview.files), as this process has them
 
 
-def _progress_bar(total: int, progress: bool) -> Any:
+def progress_bar(total: int, progress: bool) -> Any:
     """The batch's progress bar (on stderr, counting failures; silent unless ``progress``)."""
     from tqdm import tqdm
 
@@ -642,7 +642,9 @@ def _check_stems(jobs: Sequence[ReviewJob]) -> None:
                              "can hold")
 
 
-def _check_jobs(jobs: Sequence[ReviewJob]) -> None:
+def check_jobs(jobs: Sequence[ReviewJob]) -> None:
+    """Refuse a batch before anything runs: output stems that would overwrite each other, and
+    parameters that do not fit their notebooks (both checked for every job, locally or on Dask)."""
     _check_stems(jobs)
     stems = [Path(job.output_stem).resolve() for job in jobs]
     folded = Counter(str(s).casefold() for s in stems)  # one file where case is ignored (macOS, Windows)
@@ -664,7 +666,7 @@ def _check_jobs(jobs: Sequence[ReviewJob]) -> None:
         raise ParameterError("parameters do not fit the notebooks:\n  " + "\n  ".join(problems))
 
 
-def _run_sequential(jobs: Sequence[ReviewJob], settings: _Settings, bar: Any,
+def _run_sequential(jobs: Sequence[ReviewJob], settings: WorkerSettings, bar: Any,
                     on_result: Callable[[ReviewResult], None] | None) -> list[ReviewResult]:
     results = []
     for job in jobs:
@@ -676,7 +678,7 @@ def _run_sequential(jobs: Sequence[ReviewJob], settings: _Settings, bar: Any,
     return results
 
 
-def _run_parallel(jobs: Sequence[ReviewJob], workers: int, settings: _Settings, bar: Any,
+def _run_parallel(jobs: Sequence[ReviewJob], workers: int, settings: WorkerSettings, bar: Any,
                   on_result: Callable[[ReviewResult], None] | None) -> list[ReviewResult]:
     """Run ``jobs`` on ``workers`` worker processes, one job at a time each (see the module
     docstring: a worker that dies fails the one review it held; the others go on, and a new
@@ -721,7 +723,7 @@ class _WorkerPool:
     (:mod:`amreview.batch.kernels`): a run killed outright leaves no process writing behind it.
     """
 
-    def __init__(self, size: int, pdf: bool, settings: _Settings):
+    def __init__(self, size: int, pdf: bool, settings: WorkerSettings):
         self.size, self.pdf, self.settings = size, pdf, settings
         self.context = multiprocessing.get_context("spawn")  # ZMQ is not fork-safe
         self.workers: list[_Worker] = []
@@ -804,9 +806,9 @@ class _WorkerPool:
         self.workers.remove(worker)
 
 
-def _worker_main(connection: Any, parent_pid: int, pdf: bool, settings: _Settings) -> None:
+def _worker_main(connection: Any, parent_pid: int, pdf: bool, settings: WorkerSettings) -> None:
     """A worker process: die with the batch's process, import the engines, then run each job
-    received and send back what :func:`_execute_in_worker` returns (``None``: exit)."""
+    received and send back what :func:`execute_in_worker` returns (``None``: exit)."""
     import signal
 
     from amreview.batch.kernels import die_with_parent
@@ -823,7 +825,7 @@ def _worker_main(connection: Any, parent_pid: int, pdf: bool, settings: _Setting
         if job is None:
             return
         try:
-            outcome = _execute_in_worker(job, settings.timeout, settings.log_dir, settings.kernel_mode)
+            outcome = execute_in_worker(job, settings.timeout, settings.log_dir, settings.kernel_mode)
             connection.send(outcome)
         except Exception as exc:  # noqa: BLE001 - sent back as the job's failure
             connection.send((type(exc).__name__, str(exc)))
@@ -856,8 +858,8 @@ def _died(job: ReviewJob, exitcode: int | None) -> ReviewResult:
     return ReviewResult(job.key, "failed", None, None, error, 0.0)
 
 
-def _gather(completed: Iterable[Any], index_of: Callable[[Any], int], jobs: Sequence[ReviewJob], bar: Any,
-            on_result: Callable[[ReviewResult], None] | None) -> list[ReviewResult]:
+def gather_results(completed: Iterable[Any], index_of: Callable[[Any], int], jobs: Sequence[ReviewJob], bar: Any,
+                   on_result: Callable[[ReviewResult], None] | None) -> list[ReviewResult]:
     """The results of a Dask cluster's futures as they complete (``index_of``: a future's job
     position), in job order: each collected (a lost task is a failed review), passed to
     ``on_result`` and counted on ``bar`` (local workers: :func:`_run_parallel`)."""
@@ -886,7 +888,7 @@ def _import_engines(pdf: bool = False, kernel_mode: str = "spawn") -> None:
         import weasyprint  # noqa: F401
 
 
-def _execute_in_worker(job: ReviewJob, timeout: float | None, log_dir: Path | None = None,
+def execute_in_worker(job: ReviewJob, timeout: float | None, log_dir: Path | None = None,
                        kernel_mode: str | None = None) -> tuple[ReviewResult, tuple | None]:
     """Runs in a worker (a local one or a Dask one). The error's fields travel apart from the
     result, which then unpickles whatever the error class."""

@@ -101,6 +101,7 @@ PRELOAD = (
     "amreview.documents.team_plots",
     "amreview.documents.team_render",
     "amreview.batch.prepare",
+    "amreview.batch.inputs",
 )
 # Variables that change while a process runs and that no preloaded module reads: a change of
 # these does not restart the template (pytest sets PYTEST_CURRENT_TEST for every test).

@@ -63,10 +63,12 @@ from amreview.errors import ParameterError
 from amreview.filenames import file_stems, path_inside
 from amreview.files import make_folder, output_error, restrict_tree
 from amreview.frames import row_positions
-from amreview.metrics.registry import Kpi, all_kpis
+from amreview.metrics.registry import Kpi
+from amreview.metrics.catalogue import all_kpis
 from amreview.documents.pack_views import PackFacts, PersonViews, WholeViews, whole_views
 from amreview.periods import Quarter
-from amreview.documents.review import (Review, _not_in_role, config_fingerprint, previous_scorecard, review_config)
+from amreview.scoring.config import config_fingerprint, review_config
+from amreview.documents.review import Review, not_in_role, previous_scorecard
 from amreview.scoring.scorecard import Scorecard, build_scorecard
 
 FORMAT_VERSION = 1
@@ -126,7 +128,7 @@ def prepare_reviews(pack: DataPack, quarter: Quarter | str, config: ScorecardCon
                              f"expected the scorecard of {quarter} under the config given")
     for am_id in am_ids:
         if am_id not in card.values.index:
-            raise _not_in_role(pack, am_id, quarter)
+            raise not_in_role(pack, am_id, quarter)
     teams = {manager: direct_reports(card, manager) for manager in managers}
     card_rows = _card_rows(card) if am_ids or teams else None
 

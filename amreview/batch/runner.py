@@ -67,8 +67,8 @@ from amreview.filenames import TEAM_PREFIX, file_stems, path_inside
 from amreview.files import TEMPORARY_FILE, make_folder, open_private, writable_folder
 from amreview.periods import Quarter
 from amreview.redaction import shown_source
-from amreview.documents.render import attainment_pct, money, pct, score_text
-from amreview.documents.review import config_fingerprint
+from amreview.formats import attainment_pct, money, pct, score_text
+from amreview.scoring.config import config_fingerprint
 from amreview.scoring.scorecard import build_scorecard
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from amreview.documents.render import MINUS, compact_money, count, pct
+from amreview.formats import MINUS, compact_money, count, pct
 
 LEVEL_PERCENT = 0.5  # a relative change under half a percent reads "level with"
 LEVEL_POINTS = 0.05  # a GM % change under 0.05 points reads "level with"

@@ -1,6 +1,6 @@
 """PDF documents from the HTML ones: offline, in-process, with WeasyPrint.
 
-A review's HTML carries its own print CSS (amreview/templates/document.css): A4 pages, no
+A review's HTML carries its own print CSS (amreview/batch/templates/document.css): A4 pages, no
 table or chart cut in half, headings kept with what follows, the page number and count at the
 foot of every page. :func:`html_to_pdf` renders that HTML and puts a running header — the
 person's name and the period — at the top of every page.

@@ -16,21 +16,18 @@ CSS classes (for the document's print and screen styles): ``amr-section`` (one p
 from __future__ import annotations
 
 import base64
-import html
 import io
-import math
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-if TYPE_CHECKING:  # render is imported by review's display methods; no import cycle at run time
-    from amreview.documents.review import ReviewHeader
+from amreview.formats import (KPI_UNIT_FORMATS, NO_DATA, NO_TARGET, UNITS, attainment_pct, count, escape, format_value,
+                              kpi_value, money, pct, score_text)
+from amreview.formats import is_missing as _missing
 
-MINUS = "\u2212"
-NO_TARGET = "no target"
-NOT_MEANINGFUL = "n/a"
-NO_DATA = "no data"
-DASH = "\u2014"
+if TYPE_CHECKING:  # render is imported by review's display methods; no import cycle at run time
+    from amreview.documents.model import ReviewHeader
+
 LIGHT_SYMBOLS = {"green": "\u25cf", "amber": "\u25b2", "red": "\u25bc"}  # ● ▲ ▼: shape as well as colour
 LIGHT_COLOURS = {"green": "#007a5a", "amber": "#b26b00", "red": "#c0392b"}  # darker Okabe–Ito, for text
 CHART_DPI = 150
@@ -70,20 +67,6 @@ BASE_CSS = """
 """
 
 
-def _missing(value) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    try:
-        return bool(isinstance(value, float) and math.isnan(value)) or bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def escape(value) -> str:
-    """``value`` as HTML-safe text (quotes included)."""
-    return html.escape(str(value), quote=True)
-
-
 WARNINGS_LOGGER = "py.warnings"  # where logging.captureWarnings sends warnings
 
 
@@ -105,155 +88,6 @@ def keep_warnings_out_of_documents() -> None:
         handler.setFormatter(logging.Formatter("%(message)s"))
         handler.amreview_log = True
         logger.addHandler(handler)
-
-
-# --------------------------------------------------------------------------------------------
-# Number formats
-# --------------------------------------------------------------------------------------------
-
-LARGEST_SPELLED_OUT = 1e15  # a figure this large is shown in powers of ten, not as 16 digits or more
-
-
-def out_of_range(value, scale: float = 1.0) -> str | None:
-    """The text of a number no document spells out, or ``None`` for an ordinary one: ``n/a``
-    for an infinite or undefined value, and powers of ten (``1.00e+308``, a true minus sign)
-    for ``value × scale`` of :data:`LARGEST_SPELLED_OUT` or more in size. Such figures come
-    only from amounts the data-quality checks flag (:mod:`amreview.data.plausibility`); a document
-    shows them short, never as a 309-digit number or ``−inf``."""
-    shown = float(value) * scale
-    if not math.isfinite(shown):
-        return NOT_MEANINGFUL
-    if abs(shown) >= LARGEST_SPELLED_OUT:
-        return f"{shown:.2e}".replace("-", MINUS)
-    return None
-
-
-def money(value, decimals: int = 0) -> str:
-    """``1234567.8`` → ``1,234,568``; negatives with a true minus sign; ``n/a`` when missing."""
-    if _missing(value):
-        return NOT_MEANINGFUL
-    if (huge := out_of_range(value)) is not None:
-        return huge
-    text = f"{abs(value):,.{decimals}f}"
-    return f"{MINUS}{text}" if round(value, decimals) < 0 else text
-
-
-def compact_money(value) -> str:
-    """``412_345`` → ``412k``; ``1_234_567`` → ``1.23m`` (for narrative lines)."""
-    if _missing(value):
-        return NOT_MEANINGFUL
-    if (huge := out_of_range(value)) is not None:
-        return huge
-    size = abs(value)
-    if size >= 999_500:
-        text = f"{size / 1e6:.2f}m"
-    elif size >= 1e3:
-        text = f"{size / 1e3:.0f}k"
-    else:
-        text = f"{size:.0f}"
-    return f"{MINUS}{text}" if value < 0 and text != "0" else text
-
-
-def pct(value, decimals: int = 1, missing: str = NOT_MEANINGFUL) -> str:
-    """A fraction as a percentage: ``0.1234`` → ``12.3 %``; ``missing`` when there is none."""
-    if _missing(value):
-        return missing
-    if (huge := out_of_range(value, 100)) is not None:
-        return huge if huge == NOT_MEANINGFUL else f"{huge} %"
-    text = f"{abs(value) * 100:,.{decimals}f} %"
-    return f"{MINUS}{text}" if round(value * 100, decimals) < 0 else text
-
-
-def attainment_pct(value) -> str:
-    """Attainment as a percentage, ``no target`` where there is no target."""
-    return pct(value, decimals=0, missing=NO_TARGET)
-
-
-def count(value) -> str:
-    """A whole number with thousands separators."""
-    if _missing(value):
-        return NOT_MEANINGFUL
-    if (huge := out_of_range(value)) is not None:
-        return huge
-    return f"{int(round(value)):,}"
-
-
-def signed(value, text: str) -> str:
-    """``text`` with a + or a true minus sign for ``value``'s sign (nothing for zero)."""
-    return ("+" if value > 0 else MINUS if value < 0 else "") + text
-
-
-def format_value(value, unit: str) -> str:
-    """One value in a table's unit (see :data:`UNITS`); missing values as ``n/a`` (or ``""``
-    for text and ``—`` for dates)."""
-    if unit == "text":
-        return "" if _missing(value) else str(value)
-    if unit == "bool":
-        return "" if _missing(value) else ("yes" if bool(value) else "no")
-    if unit == "date":
-        return DASH if _missing(value) else pd.Timestamp(value).strftime("%d %b %Y")
-    if _missing(value):
-        return {"attainment": NO_TARGET, "score": NO_DATA}.get(unit, NOT_MEANINGFUL)
-    value = float(value)
-    scale = 100 if unit in PERCENT_UNITS else 1
-    if (huge := out_of_range(value, scale)) is not None:
-        return huge if huge == NOT_MEANINGFUL or scale == 1 else f"{huge} %"
-    if unit == "money":
-        return money(value)
-    if unit == "pct":
-        return pct(value)
-    if unit == "pct0":
-        return pct(value, 0)
-    if unit == "attainment":
-        return attainment_pct(value)
-    if unit == "count":
-        return count(value)
-    if unit == "days":
-        return f"{value:,.1f}"
-    if unit == "rating":
-        return f"{value:.1f}"
-    if unit == "score":
-        return f"{value:.2f}"
-    if unit == "multiple":
-        return f"{value:.1f}\u00d7"
-    if unit == "change":
-        return signed(round(value * 100), f"{abs(value) * 100:,.0f} %")
-    if unit == "money_change":
-        return signed(round(value), f"{abs(value):,.0f}")
-    if unit == "points":
-        return signed(round(value * 1000), f"{abs(value) * 100:.1f} pts")
-    if unit == "signed0":
-        return "0" if round(value) == 0 else signed(value, f"{abs(value):,.0f}")
-    if unit == "gap":
-        return "0.0" if abs(value) < 0.05 else signed(value, f"{abs(value):.1f}")
-    if unit == "score_change":
-        if abs(value) < 0.005:
-            return "= 0.00"
-        return ("\u25b2 +" if value > 0 else f"\u25bc {MINUS}") + f"{abs(value):.2f}"
-    return f"{value:,.2f}".replace("-", MINUS)
-
-
-PERCENT_UNITS = ("pct", "pct0", "attainment", "change", "points")  # fractions shown × 100
-UNITS = ("text", "bool", "date", "money", "pct", "pct0", "attainment", "count", "days", "rating", "score",
-         "multiple", "change", "money_change", "points", "score_change", "gap", "signed0", "number")
-KPI_UNIT_FORMATS = {"money": "money", "fraction": "pct", "count": "count", "days": "days", "rating": "rating",
-                    "number": "number"}  # a registry KPI's unit → the table unit that shows it
-
-
-def kpi_value(value, unit: str) -> str:
-    """A KPI value in its unit's format."""
-    if unit == "days":
-        if _missing(value):
-            return NOT_MEANINGFUL
-        huge = out_of_range(value)
-        return huge if huge is not None else f"{value:,.1f} days"
-    if unit == "rating":
-        return NOT_MEANINGFUL if _missing(value) else f"{value:.2f}"
-    return format_value(value, KPI_UNIT_FORMATS.get(unit, "number"))
-
-
-def score_text(value) -> str:
-    return NO_DATA if _missing(value) else f"{value:.2f}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -491,83 +325,3 @@ def accounts_styler(table: pd.DataFrame):
         "Share of margin": table["share_of_margin"].map(pct),
     })
     return shown.style.format(escape="html").format_index(escape="html", axis=1).hide(axis="index")
-
-
-def explanation_text(explanation) -> str:
-    """The plain-text breakdown printed by ``amreview scorecard --explain``."""
-    from amreview.metrics.registry import ALL_MEASURES
-
-    overall = explanation.overall
-    lines = [
-        f"{explanation.name} ({explanation.am_id}), {explanation.quarter}",
-        f"Overall: {score_text(overall['overall_score'])} — {overall['overall_rating'] or 'no rating'}",
-    ]
-    if no_rating_reason(overall):
-        lines.append(f"No rating: {no_rating_reason(overall)}.")
-    if overall["measures_without_data"]:
-        lines.append(f"Left out for lack of data (weight spread over the rest): {overall['measures_without_data']}")
-    kpis_by_measure: dict[str, list] = {}
-    for item in explanation.kpis:
-        kpis_by_measure.setdefault(item.measure, []).append(item)
-    for measure, items in kpis_by_measure.items():
-        weight = explanation.config.measures[measure].weight
-        lines.append("")
-        lines.append(f"{ALL_MEASURES[measure]}: score {score_text(explanation.measures[measure])} (weight {weight:.0%})")
-        for item in items:
-            target = f" (target {kpi_value(item.target, item.target_unit)})" if item.target is not None else ""
-            direction = "higher is better" if item.higher_is_better else "lower is better"
-            lines.append(
-                f"  - {item.label}: {kpi_value(item.value, item.unit)}{target}; {item.band_text} "
-                f"({direction}; weight {item.weight:.0%}, carried {item.effective_weight:.0%})"
-                if not _missing(item.value) else f"  - {item.label}: {item.band_text}"
-            )
-    return "\n".join(lines)
-
-
-def explanation_html(explanation) -> str:
-    """The breakdown as an HTML table (escaped), for JupyterLab and the review."""
-    from amreview.metrics.registry import ALL_MEASURES
-
-    rows = []
-    for item in explanation.kpis:
-        rows.append({
-            "Measure": ALL_MEASURES[item.measure],
-            "KPI": item.label,
-            "Value": NO_DATA if _missing(item.value) else kpi_value(item.value, item.unit),
-            "Target": "" if item.target is None else kpi_value(item.target, item.target_unit),
-            "Band": item.band_text,
-            "Score": score_text(item.score),
-            "Weight carried": f"{item.effective_weight:.0%}",
-        })
-    table = pd.DataFrame(rows).style.format(escape="html").hide(axis="index").to_html()
-    overall = explanation.overall
-    head = (f"<p><b>{escape(explanation.name)}</b> ({escape(explanation.am_id)}), {explanation.quarter}: "
-            f"overall {score_text(overall['overall_score'])} — "
-            f"{escape(str(overall['overall_rating'] or 'no rating'))}</p>")
-    if no_rating_reason(overall):
-        head += f"<p>No rating: {escape(no_rating_reason(overall))}.</p>"
-    return head + table
-
-
-def no_rating_reason(overall) -> str:
-    """Why a scorecard row (its ``overall`` part) has no rating, ``""`` when it has one or no
-    reason is recorded (a scorecard written before the reason was)."""
-    reason = overall.get("no_rating_reason", "")
-    return "" if _missing(reason) else str(reason)
-
-
-def scorecard_html(scorecard) -> str:
-    """A compact scorecard: one row per account manager, measure scores and the rating."""
-    from amreview.metrics.registry import ALL_MEASURES
-
-    frame = pd.DataFrame(index=scorecard.values.index)
-    frame["Name"] = scorecard.people["name"]
-    for measure in scorecard.measures.columns:
-        frame[ALL_MEASURES[measure]] = scorecard.measures[measure].map(score_text)
-    frame["Overall"] = scorecard.overall["overall_score"].map(score_text)
-    frame["Rating"] = scorecard.overall["overall_rating"].fillna("no rating")
-    if "no_rating_reason" in scorecard.overall.columns:
-        frame["Why no rating"] = scorecard.overall["no_rating_reason"].fillna("")
-    return (f"<p>Scorecard {scorecard.quarter}: {len(frame)} account managers</p>"
-            + frame.style.format(escape="html").format_index(escape="html").format_index(escape="html", axis=1)
-            .to_html())

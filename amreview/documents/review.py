@@ -25,20 +25,17 @@ Displayed in JupyterLab, a :class:`Review` and each :class:`Section` render as H
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from amreview.scoring.config import ScorecardConfig, load_config
+from amreview.scoring.config import ScorecardConfig, review_config
 from amreview.data.datapack import DataPack
 from amreview.errors import DataError, PeriodError
-from amreview.metrics.registry import ALL_MEASURES, WINDOWS, KpiContext, all_kpis, in_role
-from amreview.metrics.margin import lines_in_period, margin_by_month, margin_summary
-from amreview.metrics.targets import monthly_targets
+from amreview.metrics.registry import ALL_MEASURES, WINDOWS, KpiContext, in_role
+from amreview.documents.figures import account_names, name_accounts
+from amreview.documents.model import SECTION_TITLES, SECTIONS, Explanation, ReviewHeader, Section
 from amreview.documents.pack_views import PackFacts, PersonViews, person_views
 from amreview.periods import Quarter
 from amreview.scoring.scorecard import KPI_COLUMNS, Scorecard, build_scorecard, core_scorecard
@@ -51,205 +48,9 @@ MEASURE_LABELS = {
     "new_accounts": "New accounts",
 }
 
-# key, number, title — in the job description's order; the notebook's headings are these.
-SECTIONS: tuple[tuple[str, int | None, str], ...] = (
-    ("summary", 1, "Summary"),
-    ("margin", 2, "Margin & KPI targets"),
-    ("accounts", 3, "Account management"),
-    ("new_business", 4, "Productive new business"),
-    ("relationships", 5, "Customer relationships"),
-    ("crm", 6, "Utilisation of the CRM"),
-    ("reporting", 7, "Reporting: timeliness and accuracy of information"),
-    ("development", 8, "Development plan"),
-    ("competencies", 9, "Competencies"),
-    ("comments", 10, "Manager's comments and sign-off"),
-    ("appendix", None, "Appendix: definitions, data quality and provenance"),
-)
-SECTION_TITLES = {key: title for key, _, title in SECTIONS}
-
-
-def section_heading(key: str) -> str:
-    """The heading a document shows for section ``key``: ``"2. Margin & KPI targets"``."""
-    number = dict((k, n) for k, n, _ in SECTIONS)[key]
-    return f"{number}. {SECTION_TITLES[key]}" if number else SECTION_TITLES[key]
-
-
-# --------------------------------------------------------------------------------------------
-# What a section is made of
-# --------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Text:
-    """A line of text. ``kind`` ``missing`` says data is absent ("not in this pack", "no data
-    in the quarter"); ``note`` is a remark."""
-
-    text: str
-    kind: str = "note"
-
-
-@dataclass(frozen=True)
-class Heading:
-    """A sub-heading inside a section."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table of numbers, formatted when rendered.
-
-    ``frame``: display column names, numbers as numbers; columns starting with ``_`` are not
-    shown (they carry units or lights). ``formats``: column → unit of :data:`amreview.documents.render.UNITS`
-    (``text`` by default), or ``row`` to take each row's KPI unit from the ``row_unit`` column.
-    ``missing``: column → text for missing cells (or the name of a hidden column holding each
-    row's text). ``lights``: column → the hidden column holding its traffic light
-    (``green``/``amber``/``red``). ``nowrap``: text columns kept on one line (numbers and dates
-    always are).
-    """
-
-    key: str
-    title: str
-    frame: pd.DataFrame
-    formats: dict[str, str] = field(default_factory=dict)
-    row_unit: str | None = None
-    missing: dict[str, str] = field(default_factory=dict)
-    lights: dict[str, str] = field(default_factory=dict)
-    note: str = ""
-    nowrap: tuple[str, ...] = ()
-
-    def _repr_html_(self) -> str:
-        from amreview.documents.render import table_html
-
-        return table_html(self)
-
-
-@dataclass(frozen=True)
-class Chart:
-    """A chart: ``plot(frame, ax=None, **options) -> Axes`` of :mod:`amreview.documents.plots`."""
-
-    key: str
-    plot: Callable
-    frame: pd.DataFrame
-    options: dict = field(default_factory=dict)
-
-    def draw(self, ax=None):
-        """Draw the chart (in the house style) and return its Axes."""
-        return self.plot(self.frame, ax=ax, **self.options)
-
-    def _repr_html_(self) -> str:
-        from amreview.documents.render import chart_html
-
-        return chart_html(self)
-
-
-@dataclass(frozen=True)
-class Definitions:
-    """Terms and their definitions: ``(term, definition, note)`` triples."""
-
-    items: tuple[tuple[str, str, str], ...]
-
-
-@dataclass(frozen=True)
-class SignOff:
-    """The sign-off block: ``(role, name)`` of each person who signs."""
-
-    people: tuple[tuple[str, str], ...]
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """The scorecard's explanation of a section's score: ``measures`` as ``(label, score,
-    weight)`` and the scored KPIs' :class:`~amreview.scoring.bands.KpiExplanation` items."""
-
-    measures: tuple[tuple[str, float, float | None], ...]
-    items: tuple
-    note: str = ""
-
-
-@dataclass
-class Section:
-    """One section of a review (see the module docstring).
-
-    ``figures`` holds the key numbers the narrative states, by name; ``kpis`` the registry
-    KPIs the section shows (the appendix defines them).
-    """
-
-    key: str
-    number: int | None
-    title: str
-    lines: list[str] = field(default_factory=list)
-    parts: list = field(default_factory=list)
-    explanation: Explanation | None = None
-    figures: dict[str, float] = field(default_factory=dict)
-    kpis: list[str] = field(default_factory=list)
-
-    @property
-    def tables(self) -> dict[str, Table]:
-        """The section's tables by key."""
-        return {p.key: p for p in self.parts if isinstance(p, Table)}
-
-    @property
-    def charts(self) -> dict[str, Chart]:
-        """The section's charts by key."""
-        return {p.key: p for p in self.parts if isinstance(p, Chart)}
-
-    @property
-    def missing(self) -> list[str]:
-        """The lines that say data is absent."""
-        return [p.text for p in self.parts if isinstance(p, Text) and p.kind == "missing"]
-
-    def frame(self, key: str) -> pd.DataFrame:
-        """The numbers of table or chart ``key``."""
-        found = {**self.charts, **self.tables}
-        if key not in found:
-            raise KeyError(f"section {self.key} has no table or chart {key!r}; it has {', '.join(found) or 'none'}")
-        return found[key].frame
-
-    def __repr__(self) -> str:
-        return (f"<Section {self.key}: {len(self.lines)} lines, {len(self.tables)} tables, "
-                f"{len(self.charts)} charts>")
-
-    def _repr_html_(self) -> str:
-        from amreview.documents.render import section_html
-
-        return section_html(self)
-
-    def _ipython_display_(self) -> None:
-        """Displayed as several outputs (narrative, each table or chart, the explanation), so
-        a document can keep each on one page without forcing the whole section onto one."""
-        from IPython.display import HTML, display
-
-        from amreview.documents.render import section_chunks
-
-        for chunk in section_chunks(self):
-            display(HTML(chunk))
-
-
 # --------------------------------------------------------------------------------------------
 # The header and the first issue's functions (kept: notebooks and tests use them)
 # --------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ReviewHeader:
-    """Who and when: the header of a review."""
-
-    am_id: str
-    name: str
-    manager: str
-    team: str | None
-    start_date: pd.Timestamp | None
-    quarter: Quarter
-
-    @property
-    def period_label(self) -> str:
-        return self.quarter.label
-
-    def _repr_html_(self) -> str:
-        from amreview.documents.render import header_html
-
-        return header_html(self)
-
 
 def review_header(pack: DataPack, am_id: str, period: Quarter | str) -> ReviewHeader:
     """The header of ``am_id``'s review of ``period``."""
@@ -266,7 +67,8 @@ def review_header(pack: DataPack, am_id: str, period: Quarter | str) -> ReviewHe
     )
 
 
-def _not_in_role(pack: DataPack, am_id: str, period) -> DataError:
+def not_in_role(pack: DataPack, am_id: str, period) -> DataError:
+    """The error for ``am_id`` not in role in ``period`` (an unknown ``am_id``: the error naming it)."""
     pack.account_manager(am_id)  # unknown am_id → a DataError naming it
     return DataError(pd.DataFrame([{
         "table": "account_managers", "row": None, "column": "start_date", "check": "in_role",
@@ -280,7 +82,7 @@ def headline_figures(pack: DataPack, am_id: str, period: Quarter | str) -> pd.Se
     card = core_scorecard(pack, period)
     row = card[card["am_id"] == str(am_id)]
     if row.empty:
-        raise _not_in_role(pack, am_id, period)
+        raise not_in_role(pack, am_id, period)
     return row.iloc[0]
 
 
@@ -294,90 +96,9 @@ def headline_table(figures: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("measure")
 
 
-def monthly_margin_against_target(pack: DataPack, am_id: str, period: Quarter | str, quarters: int = 4,
-                                  sales_start: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Revenue and gross margin per month over the ``quarters`` quarters ending with ``period``,
-    beside the month targets (month rows, else a third of the quarter's; NaN = no target).
-
-    One row per month (``YYYY-MM`` index), months without lines included as zeros — but only
-    from the account manager's start month and from the pack's first sales month on (months
-    the pack does not cover are left out, not shown as zeros). ``sales_start``: the whole pack's
-    first invoice date, when ``pack`` is a slice of it (default: the earliest in ``pack.sales``).
-    """
-    quarter = Quarter.parse(period)
-    span = quarter.last_n(quarters)
-    months = [m for q in span for m in q.months]
-    header_start = pack.account_manager(am_id).get("start_date")
-    if header_start is not None and not pd.isna(header_start):
-        months = [m for m in months if m >= f"{header_start:%Y-%m}"]
-    sales = pack.sales
-    if sales_start is None and len(sales):
-        sales_start = sales["invoice_date"].min()
-    if sales_start is not None:
-        first_month = f"{sales_start:%Y-%m}"
-        months = [m for m in months if m >= first_month]
-    mine = sales[(sales["am_id"] == str(am_id)) & (sales["invoice_date"] >= span[0].start)
-                 & (sales["invoice_date"] <= quarter.end)]
-    actual = margin_by_month(mine).reindex(months)
-    frame = pd.DataFrame(index=pd.Index(months, name="month"))
-    frame["revenue"] = actual["revenue"].fillna(0.0)
-    frame["gross_margin"] = actual["gross_margin"].fillna(0.0)
-    own_targets = pack.targets[pack.targets["am_id"] == str(am_id)]
-    for measure in ("revenue", "gross_margin"):
-        targets = pd.concat([monthly_targets(own_targets, q, measure) for q in span], axis=1)
-        series = targets.loc[str(am_id)] if str(am_id) in targets.index else pd.Series(dtype="float64")
-        frame[f"{measure}_target"] = series.reindex(months).astype("float64").to_numpy()
-    return frame
-
-
-def top_accounts(pack: DataPack, am_id: str, period: Quarter | str, n: int = 10) -> pd.DataFrame:
-    """The ``n`` accounts with the most gross margin for ``am_id`` in ``period``.
-
-    Columns ``account`` (the account's name where the pack has ``accounts``, else its id),
-    ``revenue``, ``cost``, ``gross_margin``, ``gm_pct``, ``share_of_margin`` (of the AM's
-    total gross margin; NaN when that total ≤ 0). Ties are ordered by account id.
-    """
-    lines = lines_in_period(pack.sales, period)
-    mine = lines[lines["am_id"] == str(am_id)]
-    table = margin_summary(mine, "account_id")
-    total = table["gross_margin"].sum()
-    table["share_of_margin"] = table["gross_margin"] / total if total > 0 else np.nan
-    table = table.reset_index().sort_values(["gross_margin", "account_id"], ascending=[False, True]).head(n)
-    table.insert(1, "account", name_accounts(table["account_id"], account_names(pack)))
-    return table.reset_index(drop=True)
-
-
-def name_accounts(account_ids: pd.Series, names: pd.Series) -> pd.Series:
-    """Each account's name from ``names`` (``account_id`` → name), its id where it has none."""
-    ids = account_ids.astype(object)
-    return ids.map(names.astype(object)).where(lambda found: found.notna(), ids).astype(object)
-
-
-def account_names(pack: DataPack) -> pd.Series:
-    """``account_id`` → display name (empty when the pack has no ``accounts`` table)."""
-    if not pack.has("accounts"):
-        return pd.Series(dtype=object)
-    return pack["accounts"].set_index("account_id")["name"]
-
-
 # --------------------------------------------------------------------------------------------
 # The scorecard a review reads
 # --------------------------------------------------------------------------------------------
-
-def review_config(config: ScorecardConfig | str | Path | None) -> ScorecardConfig:
-    """A scorecard config from what a notebook passes: a config, a TOML path, or ``None``/``""``
-    for the packaged default."""
-    if isinstance(config, ScorecardConfig):
-        return config
-    return load_config(config if config not in (None, "") else None)
-
-
-def review_scorecard(pack: DataPack, period: Quarter | str, config: ScorecardConfig) -> Scorecard:
-    """The quarter's scorecard (:func:`~amreview.scoring.scorecard.build_scorecard`). A pack whose
-    ``sales`` table is empty holds no margin data: every KPI computed from sales is "no data"
-    there (see :class:`amreview.metrics.registry.Kpi`), left out of the scores with its weight spread."""
-    return build_scorecard(pack, period, config)
-
 
 def scored_kpis(config: ScorecardConfig, kpis: dict) -> dict:
     """The KPIs a config scores or benchmarks, and the core scorecard's, for the review quarter
@@ -396,11 +117,6 @@ def previous_scorecard(pack: DataPack, quarter: Quarter, config: ScorecardConfig
         return build_scorecard(pack, quarter.previous(), config, kpis=scored_kpis(config, kpis))
     except PeriodError:  # the pack does not cover the previous quarter: no trends
         return None
-
-
-def config_fingerprint(config: ScorecardConfig) -> str:
-    """SHA-256 of the config's settings (not its file name): same settings, same fingerprint."""
-    return hashlib.sha256(config.model_dump_json(exclude={"source"}).encode()).hexdigest()
 
 
 # --------------------------------------------------------------------------------------------
@@ -427,7 +143,7 @@ class Review:
     def __init__(self, pack: DataPack, am_id: str, scorecard: Scorecard, previous: Scorecard | None = None,
                  facts: PackFacts | None = None, views: PersonViews | None = None):
         if am_id not in scorecard.values.index:
-            raise _not_in_role(pack, am_id, scorecard.quarter)
+            raise not_in_role(pack, am_id, scorecard.quarter)
         self.pack = pack
         self.am_id = am_id
         self.scorecard = scorecard
@@ -446,17 +162,9 @@ class Review:
         am_id = str(am_id)
         quarter = Quarter.parse(period, config.fiscal_year_start_month)
         if am_id not in set(in_role(pack.account_managers, quarter)["am_id"]):
-            raise _not_in_role(pack, am_id, quarter)  # an unknown am_id: a DataError naming it
-        card = review_scorecard(pack, quarter, config)
+            raise not_in_role(pack, am_id, quarter)  # an unknown am_id: a DataError naming it
+        card = build_scorecard(pack, quarter, config)
         return cls(pack, am_id, card, previous_scorecard(pack, quarter, config, card.kpis))
-
-    @classmethod
-    def from_input(cls, folder: str | Path) -> "Review":
-        """The review held by the review input ``folder`` (written by
-        :func:`amreview.batch.prepare.prepare_reviews`)."""
-        from amreview.batch.prepare import read_review_input
-
-        return read_review_input(folder)
 
     # -- this person's figures ---------------------------------------------------------------
 
@@ -657,17 +365,3 @@ class Review:
 
         return review_html(self)
 
-
-def open_review(data: str | Path, am_id: str, period: Quarter | str,
-                config: ScorecardConfig | str | Path | None = "") -> Review:
-    """The review a notebook shows. ``data`` is a review input (a folder holding
-    ``input.json``, written by :func:`amreview.batch.prepare.prepare_reviews`: opened after checking
-    that it holds ``am_id``'s review of ``period`` under ``config`` when one is given), or else
-    a data pack (a folder, a database URL or ``"sample"``: :meth:`Review.build` on the whole
-    pack)."""
-    from amreview.data.datapack import load_pack
-    from amreview.batch.prepare import is_review_input, read_review_input
-
-    if is_review_input(data):
-        return read_review_input(data, am_id=am_id, period=period, config=config)
-    return Review.build(load_pack(data), am_id, period, config)

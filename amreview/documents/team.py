@@ -15,7 +15,6 @@ formatted or drawn here (see :mod:`amreview.documents.team_render` and :mod:`amr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,9 +22,6 @@ import pandas as pd
 from amreview.errors import ParameterError
 from amreview.metrics.registry import ALL_MEASURES
 from amreview.scoring.scorecard import Scorecard
-
-if TYPE_CHECKING:
-    from amreview.batch.prepare import TeamInput
 
 # The figures a manager scans first, beside the scores: scorecard columns (core or KPI values).
 HEADLINE_KPIS = (
@@ -204,19 +200,3 @@ def needs_attention(card: Scorecard, manager: str, below_rating: str | None = No
     frame = frame.sort_values(["overall_score", "am_id"], na_position="last", kind="stable")
     return frame.set_index("am_id")
 
-
-def open_team(data, manager: str, period, config="") -> TeamInput:
-    """The team overview's inputs. ``data`` is a team input (a folder holding ``input.json``,
-    written by :func:`amreview.batch.prepare.prepare_reviews`: opened after checking it is
-    ``manager``'s team of ``period`` under ``config`` when one is given), or else a data pack (a
-    folder, a database URL or ``"sample"``: the quarter's scorecard computed from it)."""
-    from amreview.data.datapack import load_pack
-    from amreview.batch.prepare import TeamInput, is_review_input, read_team_input
-    from amreview.documents.review import review_config
-    from amreview.scoring.scorecard import build_scorecard
-
-    if is_review_input(data):
-        return read_team_input(data, manager=manager, period=period, config=config)
-    pack = load_pack(data)
-    card = build_scorecard(pack, period, review_config(config))
-    return TeamInput(str(manager), card.restricted_to(direct_reports(card, manager)), pack.fingerprint)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from amreview.metrics.registry import ALL_MEASURES
 from amreview.periods import Quarter
-from amreview.documents.render import attainment_pct, compact_money, count, money, pct, score_text
+from amreview.formats import attainment_pct, compact_money, count, money, pct, score_text
 from amreview.documents.team import NO_RATING
 from amreview.documents.team_plots import score_colour, text_colour
 

@@ -34,6 +34,7 @@ from amreview.metrics.registry import Kpi, KpiContext, Window
 from amreview.metrics.margin import margin_change, margin_summary, segment_share, share
 from amreview.periods import Quarter
 from amreview.metrics._frames import group_keys as _keys
+from amreview.metrics.sales_lines import first_lines
 
 TRENDS = ("growing", "declining", "flat", "new")
 TREND_COUNT_COLUMNS = ["accounts_before", "growing", "declining", "flat", "new"]
@@ -47,19 +48,6 @@ def active_accounts(lines: pd.DataFrame) -> pd.Series:
     positive = lines.loc[lines["revenue"] > 0, ["am_id", "account_id"]]
     counts = positive.groupby("am_id")["account_id"].nunique()
     return counts.reindex(sorted(lines["am_id"].unique()), fill_value=0).rename("active_accounts")
-
-
-def first_lines(sales: pd.DataFrame) -> pd.DataFrame:
-    """Each account's first line in the whole pack: ``account_id`` (index), ``invoice_date``,
-    ``line_id``, ``am_id`` — ordered by ``invoice_date`` then ``line_id``."""
-    # Only the lines on each account's earliest date can be first: pick those (a group-by, fast
-    # on ten million lines), then break ties by line_id among the few left.
-    dates = sales["invoice_date"]
-    earliest = dates.groupby(sales["account_id"], sort=False).transform("min")
-    candidates = sales.loc[dates == earliest, ["account_id", "invoice_date", "line_id", "am_id"]]
-    first = candidates.sort_values(["account_id", "line_id"], kind="mergesort").drop_duplicates("account_id")
-    first = first.sort_values(["invoice_date", "line_id"], kind="mergesort")
-    return first.set_index("account_id")[["invoice_date", "line_id", "am_id"]]
 
 
 def new_accounts_list(sales: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from amreview.data.datapack import DataPack
 from amreview.frames import in_order_of
+from amreview.metrics.sales_lines import first_lines
 from amreview.metrics.targets import quarter_targets
 from amreview.periods import Quarter
 
@@ -117,9 +118,7 @@ class KpiContext:
 
     @property
     def first_lines(self) -> pd.DataFrame:
-        """Each account's first line in the whole pack (see :func:`amreview.metrics.accounts.first_lines`)."""
-        from amreview.metrics.accounts import first_lines
-
+        """Each account's first line in the whole pack (see :func:`amreview.metrics.sales_lines.first_lines`)."""
         return self.memo("first_lines", lambda: first_lines(self.pack.sales))
 
     @classmethod
@@ -284,17 +283,3 @@ class Kpi:
         if self.reads_sales and ctx.pack.sales.empty:
             return pd.Series(np.nan, index=ctx.am_ids, dtype="float64", name=self.name)
         return ctx.per_am(self.compute(ctx)).rename(self.name)
-
-
-def all_kpis() -> dict[str, Kpi]:
-    """Every KPI of every metrics module, by name, in the job description's order of measures."""
-    from amreview.metrics import kpi_modules
-
-    kpis: dict[str, Kpi] = {}
-    for module in kpi_modules():
-        for kpi in module.KPIS:
-            if kpi.name in kpis:
-                raise ValueError(f"KPI {kpi.name} is registered twice")
-            kpis[kpi.name] = kpi
-    order = list(ALL_MEASURES)
-    return dict(sorted(kpis.items(), key=lambda item: order.index(item[1].measure)))

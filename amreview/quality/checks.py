@@ -367,7 +367,8 @@ def plausible_dates(dates: pd.Series) -> pd.Series:
 
 def table_uses() -> dict[str, dict[str, list[str]]]:
     """Per contract table, the KPIs (by measure) whose ``sources`` read it."""
-    from amreview.metrics.registry import ALL_MEASURES, all_kpis
+    from amreview.metrics.registry import ALL_MEASURES
+    from amreview.metrics.catalogue import all_kpis
 
     uses: dict[str, dict[str, list[str]]] = {t: {} for t in SCHEMAS}
     for kpi in all_kpis().values():

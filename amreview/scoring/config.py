@@ -15,6 +15,7 @@ in the registry) the order is reversed: below the first boundary scores 5.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import tomllib
 from pathlib import Path
@@ -23,7 +24,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from amreview.errors import ConfigError
-from amreview.metrics.registry import ALL_MEASURES, Kpi, all_kpis
+from amreview.metrics.registry import ALL_MEASURES, Kpi
+from amreview.metrics.catalogue import all_kpis
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_scorecard.toml")
 WEIGHT_TOLERANCE = 1e-6
@@ -166,3 +168,16 @@ def _registry_problems(config: ScorecardConfig, kpis: dict[str, Kpi]) -> list[st
         if name not in kpis:
             problems.append(f"benchmark_kpis: expected KPIs of the registry, found unknown {name!r}")
     return problems
+
+
+def review_config(config: ScorecardConfig | str | Path | None) -> ScorecardConfig:
+    """A scorecard config from what a notebook passes: a config, a TOML path, or ``None``/``""``
+    for the packaged default."""
+    if isinstance(config, ScorecardConfig):
+        return config
+    return load_config(config if config not in (None, "") else None)
+
+
+def config_fingerprint(config: ScorecardConfig) -> str:
+    """SHA-256 of the config's settings (not its file name): same settings, same fingerprint."""
+    return hashlib.sha256(config.model_dump_json(exclude={"source"}).encode()).hexdigest()

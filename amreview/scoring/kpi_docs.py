@@ -5,7 +5,8 @@ fails when the committed file differs from what the code says."""
 from __future__ import annotations
 
 from amreview.scoring.config import ScorecardConfig, load_config
-from amreview.metrics.registry import ALL_MEASURES, WINDOWS, Kpi, all_kpis
+from amreview.metrics.registry import ALL_MEASURES, WINDOWS, Kpi
+from amreview.metrics.catalogue import all_kpis
 
 UNIT_WORDS = {
     "money": "money (reporting currency, units)",

@@ -19,7 +19,8 @@ import pandas as pd
 from amreview.scoring.config import ScorecardConfig, load_config
 from amreview.data.datapack import DataPack
 from amreview.errors import ParameterError, PeriodError
-from amreview.metrics.registry import WINDOWS, Kpi, KpiContext, all_kpis, in_role
+from amreview.metrics.registry import WINDOWS, Kpi, KpiContext, in_role
+from amreview.metrics.catalogue import all_kpis
 from amreview.metrics.accounts import active_accounts, new_accounts
 from amreview.metrics.margin import attainment, gm_pct, lines_in_period, margin_summary
 from amreview.metrics.targets import quarter_targets
@@ -145,7 +146,7 @@ class Scorecard:
         )
 
     def _repr_html_(self) -> str:
-        from amreview.documents.render import scorecard_html
+        from amreview.scoring.display import scorecard_html
 
         return scorecard_html(self)
 
@@ -164,12 +165,12 @@ class ScoreExplanation:
     config: ScorecardConfig
 
     def __str__(self) -> str:
-        from amreview.documents.render import explanation_text
+        from amreview.scoring.display import explanation_text
 
         return explanation_text(self)
 
     def _repr_html_(self) -> str:
-        from amreview.documents.render import explanation_html
+        from amreview.scoring.display import explanation_html
 
         return explanation_html(self)
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from amreview.documents import narrative as say
-from amreview.documents.review import SECTIONS, Review, Section, Text
+from amreview.documents.model import SECTIONS, Section, Text
+
+if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
+    from amreview.documents.review import Review
+
 
 TOP_N = 10
 DEAL_TYPE_LABELS = {"run_rate": "Run rate", "spot": "Spot", "bespoke": "Bespoke", "large_volume": "Large volume"}

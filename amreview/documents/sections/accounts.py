@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -9,8 +11,11 @@ from amreview.documents import narrative as say
 from amreview.documents import plots
 from amreview.metrics.accounts import account_growth, key_accounts
 from amreview.metrics.backorders import back_order_ageing, back_order_summary, open_back_orders
-from amreview.documents.review import Chart, Heading, Review, Section, Table
+from amreview.documents.model import Chart, Heading, Section, Table
 from amreview.documents.sections._common import finish, missing_table, new_section, no_sales, value_of
+
+if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
+    from amreview.documents.review import Review
 
 
 def accounts(review: Review) -> Section:

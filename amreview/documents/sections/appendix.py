@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from datetime import date
 
 import numpy as np
@@ -15,10 +17,14 @@ from amreview.metrics.crm import activities_between
 from amreview.metrics.newbusiness import open_opportunities
 from amreview.metrics.targets import quarter_target
 from amreview.redaction import shown_source
-from amreview.documents.review import SECTIONS, Definitions, Heading, Review, Section, Table, Text, config_fingerprint
-from amreview.documents.render import no_rating_reason
+from amreview.documents.model import SECTIONS, Definitions, Heading, Section, Table, Text
+from amreview.scoring.config import config_fingerprint
+from amreview.scoring.display import no_rating_reason
 from amreview.data.schemas import OPTIONAL_TABLES, REQUIRED_TABLES
 from amreview.documents.sections._common import new_section
+
+if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
+    from amreview.documents.review import Review
 
 
 def appendix(review: Review) -> Section:

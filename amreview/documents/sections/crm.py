@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -9,8 +11,11 @@ from amreview.documents import narrative as say
 from amreview.documents import plots
 from amreview.metrics.crm import (activities_between, activity_counts, hygiene_summary, logging_lag_distribution,
                                   stale_opportunities, weekly_activity_counts)
-from amreview.documents.review import Chart, Heading, Review, Section, Table
+from amreview.documents.model import Chart, Heading, Section, Table
 from amreview.documents.sections._common import finish, missing_table, new_section, row_of, value_of, TOP_N
+
+if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
+    from amreview.documents.review import Review
 
 
 def crm(review: Review) -> Section:

@@ -3,6 +3,8 @@ vendors, top accounts, year to date and the full-year projection."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -12,10 +14,15 @@ from amreview.metrics.margin import (annual_target_progress, deal_type_summary, 
                                      margin_summary, vendor_programme_share)
 from amreview.periods import quarter_labels
 from amreview.scoring.bands import MIN_PERCENTILE_GROUP
-from amreview.documents.review import (Chart, Heading, Review, Section, Table, Text, monthly_margin_against_target,
-                             top_accounts)
+from amreview.documents.figures import monthly_margin_against_target, top_accounts
+from amreview.documents.model import Chart, Heading, Section, Table, Text
 from amreview.documents.pack_views import TREND_QUARTERS
 from amreview.documents.sections._common import finish, new_section, no_sales, value_of, DEAL_TYPE_LABELS, TOP_N
+
+if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
+    from amreview.documents.review import Review
+
+
 MARGIN_KPIS = ("revenue", "cost", "gross_margin", "gm_pct", "revenue_attainment", "gross_margin_attainment",
                "revenue_qoq", "gross_margin_qoq", "gm_pct_yoy_points", "vendor_programme_revenue_share",
                "vendor_programme_margin_share", "bespoke_revenue_share", "large_volume_revenue_share",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -10,8 +12,11 @@ from amreview.documents import plots
 from amreview.metrics.newbusiness import (closed_opportunities, open_opportunities, pipeline_funnel, pipeline_value,
                                           win_rates)
 from amreview.metrics.targets import quarter_target
-from amreview.documents.review import Chart, Heading, Review, Section, Table
+from amreview.documents.model import Chart, Heading, Section, Table
 from amreview.documents.sections._common import finish, missing_table, new_section, no_sales, row_of, value_of
+
+if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
+    from amreview.documents.review import Review
 
 
 def new_business(review: Review) -> Section:

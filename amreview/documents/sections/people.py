@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from amreview.documents import narrative as say
 from amreview.documents import plots
 from amreview.metrics.competencies import competency_ratings_table, ratings_in_period
 from amreview.metrics.development import development_plan, plan_summary
-from amreview.documents.review import Chart, Review, Section, SignOff, Table, Text
+from amreview.documents.model import Chart, Section, SignOff, Table, Text
 from amreview.documents.sections._common import finish, missing_table, new_section, value_of, NOTE_SECTIONS, STATUS_LABELS
+
+if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
+    from amreview.documents.review import Review
 
 
 def development(review: Review) -> Section:

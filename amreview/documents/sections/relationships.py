@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -9,8 +11,11 @@ from amreview.documents import narrative as say
 from amreview.documents import plots
 from amreview.metrics.relationships import (case_outcomes, case_sla_summary, cases_by_severity, csat_summary,
                                             feedback_between, nps_breakdown)
-from amreview.documents.review import Chart, Heading, Review, Section, Table
+from amreview.documents.model import Chart, Heading, Section, Table
 from amreview.documents.sections._common import finish, missing_table, new_section, no_sales, row_of, value_of, TOP_N
+
+if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
+    from amreview.documents.review import Review
 
 
 def relationships(review: Review) -> Section:

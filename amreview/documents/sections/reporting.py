@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from amreview.documents import narrative as say
@@ -9,8 +11,11 @@ from amreview.metrics.reporting import (CRM_REQUIRED_FIELDS, crm_completeness_by
                                         crm_records_in_scope, forecast_accuracy_table, forecast_actuals,
                                         latest_forecasts, report_status, report_timeliness,
                                         report_timeliness_by_type, reports_due_between)
-from amreview.documents.review import Heading, Review, Section, Table, Text
+from amreview.documents.model import Heading, Section, Table, Text
 from amreview.documents.sections._common import finish, missing_table, new_section, no_sales, row_of, value_of
+
+if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
+    from amreview.documents.review import Review
 
 
 def reporting(review: Review) -> Section:

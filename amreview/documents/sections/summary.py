@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from amreview.documents import narrative as say
 from amreview.documents import plots
 from amreview.metrics.registry import ALL_MEASURES
-from amreview.documents.render import no_rating_reason
-from amreview.documents.review import Chart, Explanation, Review, Section, Table
+from amreview.scoring.display import no_rating_reason
+from amreview.documents.model import Chart, Explanation, Section, Table
 from amreview.documents.sections._common import finish, light_of, new_section, no_sales, value_of
+
+if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
+    from amreview.documents.review import Review
 
 
 # measure → (the KPI the summary shows for it, the KPI whose target it is compared with)

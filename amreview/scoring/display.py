@@ -1,0 +1,84 @@
+"""The scorecard shown to people: the plain-text breakdown ``amreview scorecard --explain``
+prints, the same as an HTML table (for JupyterLab and the review), a compact HTML scorecard, and
+why a row has no rating. Everything from the data is HTML-escaped."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from amreview.formats import NO_DATA, escape, is_missing, kpi_value, score_text
+from amreview.metrics.registry import ALL_MEASURES
+
+
+def explanation_text(explanation) -> str:
+    """The plain-text breakdown printed by ``amreview scorecard --explain``."""
+    overall = explanation.overall
+    lines = [
+        f"{explanation.name} ({explanation.am_id}), {explanation.quarter}",
+        f"Overall: {score_text(overall['overall_score'])} — {overall['overall_rating'] or 'no rating'}",
+    ]
+    if no_rating_reason(overall):
+        lines.append(f"No rating: {no_rating_reason(overall)}.")
+    if overall["measures_without_data"]:
+        lines.append(f"Left out for lack of data (weight spread over the rest): {overall['measures_without_data']}")
+    kpis_by_measure: dict[str, list] = {}
+    for item in explanation.kpis:
+        kpis_by_measure.setdefault(item.measure, []).append(item)
+    for measure, items in kpis_by_measure.items():
+        weight = explanation.config.measures[measure].weight
+        lines.append("")
+        lines.append(f"{ALL_MEASURES[measure]}: score {score_text(explanation.measures[measure])} (weight {weight:.0%})")
+        for item in items:
+            target = f" (target {kpi_value(item.target, item.target_unit)})" if item.target is not None else ""
+            direction = "higher is better" if item.higher_is_better else "lower is better"
+            lines.append(
+                f"  - {item.label}: {kpi_value(item.value, item.unit)}{target}; {item.band_text} "
+                f"({direction}; weight {item.weight:.0%}, carried {item.effective_weight:.0%})"
+                if not is_missing(item.value) else f"  - {item.label}: {item.band_text}"
+            )
+    return "\n".join(lines)
+
+
+def explanation_html(explanation) -> str:
+    """The breakdown as an HTML table (escaped), for JupyterLab and the review."""
+    rows = []
+    for item in explanation.kpis:
+        rows.append({
+            "Measure": ALL_MEASURES[item.measure],
+            "KPI": item.label,
+            "Value": NO_DATA if is_missing(item.value) else kpi_value(item.value, item.unit),
+            "Target": "" if item.target is None else kpi_value(item.target, item.target_unit),
+            "Band": item.band_text,
+            "Score": score_text(item.score),
+            "Weight carried": f"{item.effective_weight:.0%}",
+        })
+    table = pd.DataFrame(rows).style.format(escape="html").hide(axis="index").to_html()
+    overall = explanation.overall
+    head = (f"<p><b>{escape(explanation.name)}</b> ({escape(explanation.am_id)}), {explanation.quarter}: "
+            f"overall {score_text(overall['overall_score'])} — "
+            f"{escape(str(overall['overall_rating'] or 'no rating'))}</p>")
+    if no_rating_reason(overall):
+        head += f"<p>No rating: {escape(no_rating_reason(overall))}.</p>"
+    return head + table
+
+
+def no_rating_reason(overall) -> str:
+    """Why a scorecard row (its ``overall`` part) has no rating, ``""`` when it has one or no
+    reason is recorded (a scorecard written before the reason was)."""
+    reason = overall.get("no_rating_reason", "")
+    return "" if is_missing(reason) else str(reason)
+
+
+def scorecard_html(scorecard) -> str:
+    """A compact scorecard: one row per account manager, measure scores and the rating."""
+    frame = pd.DataFrame(index=scorecard.values.index)
+    frame["Name"] = scorecard.people["name"]
+    for measure in scorecard.measures.columns:
+        frame[ALL_MEASURES[measure]] = scorecard.measures[measure].map(score_text)
+    frame["Overall"] = scorecard.overall["overall_score"].map(score_text)
+    frame["Rating"] = scorecard.overall["overall_rating"].fillna("no rating")
+    if "no_rating_reason" in scorecard.overall.columns:
+        frame["Why no rating"] = scorecard.overall["no_rating_reason"].fillna("")
+    return (f"<p>Scorecard {scorecard.quarter}: {len(frame)} account managers</p>"
+            + frame.style.format(escape="html").format_index(escape="html").format_index(escape="html", axis=1)
+            .to_html())

@@ -1,0 +1,68 @@
+"""The structure of the package: what the import contract (``make lint``, import-linter) cannot say.
+
+import-linter checks the layers and the circles (``[tool.importlinter]`` in pyproject.toml); these
+tests add that no module imports another module's private name (``from amreview.x import _y``),
+and that the contract lists no exceptions.
+"""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from pathlib import Path
+
+import amreview
+
+PACKAGE = Path(amreview.__file__).resolve().parent
+PYPROJECT = PACKAGE.parent / "pyproject.toml"
+
+
+def module_name(path: Path) -> str:
+    """``amreview/documents/review.py`` → ``amreview.documents.review`` (a package: its name)."""
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_names(source: str, module: str, is_package: bool) -> list[tuple[str, str]]:
+    """Every ``from <amreview module> import <name>`` in ``source``, at any depth (function-level
+    imports too), relative imports resolved: ``(module, name)`` pairs."""
+    pairs = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            base = module.split(".")[: len(module.split(".")) - node.level + (1 if is_package else 0)]
+            target = ".".join(base + ([node.module] if node.module else []))
+        else:
+            target = node.module or ""
+        if target == "amreview" or target.startswith("amreview."):
+            pairs += [(target, alias.name) for alias in node.names]
+    return pairs
+
+
+def private_imports(source: str, module: str, is_package: bool = False) -> list[str]:
+    """The private names ``source`` (module ``module``) imports from another amreview module."""
+    return [f"{module} imports {name} from {target}" for target, name in imported_names(source, module, is_package)
+            if name.startswith("_") and not name.startswith("__") and target != module]
+
+
+def test_no_module_imports_another_modules_private_name():
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        found += private_imports(path.read_text(encoding="utf-8"), module_name(path), path.name == "__init__.py")
+    assert found == []
+
+
+def test_a_private_import_across_modules_is_found():
+    source = "def f():\n    from amreview.batch.execution import _check_stems\n"
+    assert private_imports(source, "amreview.batch.distributed") == [
+        "amreview.batch.distributed imports _check_stems from amreview.batch.execution"]
+    assert private_imports("from .execution import _x\n", "amreview.batch.runner") == [
+        "amreview.batch.runner imports _x from amreview.batch.execution"]
+    assert private_imports("from amreview.formats import is_missing as _missing\n", "amreview.documents.render") == []
+
+
+def test_the_import_contract_lists_no_exceptions():
+    config = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["importlinter"]
+    assert {contract["type"] for contract in config["contracts"]} >= {"layers", "acyclic_siblings"}
+    assert all("ignore_imports" not in contract for contract in config["contracts"])
