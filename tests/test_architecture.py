@@ -66,3 +66,19 @@ def test_the_import_contract_lists_no_exceptions():
     config = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["importlinter"]
     assert {contract["type"] for contract in config["contracts"]} >= {"layers", "acyclic_siblings"}
     assert all("ignore_imports" not in contract for contract in config["contracts"])
+
+
+def test_the_package_exposes_its_main_names_without_importing_them_first():
+    import subprocess
+    import sys
+
+    code = ("import sys, amreview\n"
+            "assert 'pandas' not in sys.modules and 'amreview.data.datapack' not in sys.modules\n"
+            "from amreview import load_pack, build_scorecard, open_review, Review\n"
+            "assert load_pack.__module__ == 'amreview.data.datapack' and Review.__module__ == 'amreview.documents.review'\n"
+            "print(sorted(set(amreview.PUBLIC_NAMES) - set(dir(amreview))))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    for name, module in amreview.PUBLIC_NAMES.items():
+        assert getattr(amreview, name).__module__ == module, name

@@ -26,7 +26,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from amreview.documents import review
+from amreview.documents import figures, review
 from amreview.cli import main
 from amreview.data.datapack import ROW_KEYS, content_fingerprint, load_pack, resolve_source, write_pack
 from amreview.errors import DataError
@@ -199,10 +199,10 @@ def test_review_figures_are_identical_from_every_source(database_pack, csv_pack,
         review.review_header(csv_pack, am_id, REVIEW_PERIOD)
     pd.testing.assert_series_equal(review.headline_figures(database_pack, am_id, REVIEW_PERIOD),
                                    review.headline_figures(csv_pack, am_id, REVIEW_PERIOD))
-    pd.testing.assert_frame_equal(review.monthly_margin_against_target(database_pack, am_id, REVIEW_PERIOD),
-                                  review.monthly_margin_against_target(csv_pack, am_id, REVIEW_PERIOD))
-    pd.testing.assert_frame_equal(review.top_accounts(database_pack, am_id, REVIEW_PERIOD),
-                                  review.top_accounts(csv_pack, am_id, REVIEW_PERIOD))
+    pd.testing.assert_frame_equal(figures.monthly_margin_against_target(database_pack, am_id, REVIEW_PERIOD),
+                                  figures.monthly_margin_against_target(csv_pack, am_id, REVIEW_PERIOD))
+    pd.testing.assert_frame_equal(figures.top_accounts(database_pack, am_id, REVIEW_PERIOD),
+                                  figures.top_accounts(csv_pack, am_id, REVIEW_PERIOD))
 
 
 def test_fingerprint_is_the_content_whatever_the_database(database_pack, csv_pack, tmp_path):
@@ -295,10 +295,10 @@ def test_slice_serves_what_only_needs_ones_own_rows(database_url, database_pack)
     am_id = "AM001"
     part = load_pack(database_url, am_ids=[am_id])
     assert review.review_header(part, am_id, REVIEW_PERIOD) == review.review_header(database_pack, am_id, REVIEW_PERIOD)
-    pd.testing.assert_frame_equal(review.top_accounts(part, am_id, REVIEW_PERIOD),
-                                  review.top_accounts(database_pack, am_id, REVIEW_PERIOD))
-    pd.testing.assert_frame_equal(review.monthly_margin_against_target(part, am_id, REVIEW_PERIOD),
-                                  review.monthly_margin_against_target(database_pack, am_id, REVIEW_PERIOD))
+    pd.testing.assert_frame_equal(figures.top_accounts(part, am_id, REVIEW_PERIOD),
+                                  figures.top_accounts(database_pack, am_id, REVIEW_PERIOD))
+    pd.testing.assert_frame_equal(figures.monthly_margin_against_target(part, am_id, REVIEW_PERIOD),
+                                  figures.monthly_margin_against_target(database_pack, am_id, REVIEW_PERIOD))
 
 
 def test_several_account_managers_in_one_slice(sqlite_url, database_pack):

@@ -33,8 +33,8 @@ its folder.
 Each table is split in one pass (a groupby), never filtered once per person. Each input folder
 is written to a temporary sibling and renamed into place: a run killed at any moment leaves
 whole inputs or none. :func:`read_review_input` / :func:`read_team_input` open them again
-(:meth:`amreview.documents.review.Review.from_input`, :func:`amreview.documents.review.open_review`,
-:func:`amreview.documents.team.open_team`).
+(:func:`amreview.batch.inputs.open_review`,
+:func:`amreview.batch.inputs.open_team`).
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ class Table:
     """A table of numbers, formatted when rendered.
 
     ``frame``: display column names, numbers as numbers; columns starting with ``_`` are not
-    shown (they carry units or lights). ``formats``: column → unit of :data:`amreview.documents.render.UNITS`
+    shown (they carry units or lights). ``formats``: column → unit of :data:`amreview.formats.UNITS`
     (``text`` by default), or ``row`` to take each row's KPI unit from the ``row_unit`` column.
     ``missing``: column → text for missing cells (or the name of a hidden column holding each
     row's text). ``lights``: column → the hidden column holding its traffic light

@@ -73,7 +73,7 @@ def styled(plot):
     return wrapper
 
 
-LARGEST_PLOTTED = 1e15  # render.LARGEST_SPELLED_OUT: beyond it a figure is a slip the data-quality notes name
+LARGEST_PLOTTED = 1e15  # formats.LARGEST_SPELLED_OUT: beyond it a figure is a slip the data-quality notes name
 
 
 def plottable(data):

@@ -98,7 +98,7 @@ NUMERIC_UNITS = frozenset(UNITS) - {"text", "bool", "date"}
 
 
 def display_frame(table) -> pd.DataFrame:
-    """The shown cells of a :class:`~amreview.documents.review.Table` as text: each column in its unit
+    """The shown cells of a :class:`~amreview.documents.model.Table` as text: each column in its unit
     (``row`` units from the table's ``row_unit`` column), hidden ``_`` columns dropped."""
     frame = table.frame
     shown = pd.DataFrame(index=range(len(frame)))
@@ -124,7 +124,7 @@ def display_frame(table) -> pd.DataFrame:
 
 
 def table_html(table, uid: str = "") -> str:
-    """A :class:`~amreview.documents.review.Table` as an escaped, formatted HTML table (pandas Styler)."""
+    """A :class:`~amreview.documents.model.Table` as an escaped, formatted HTML table (pandas Styler)."""
     shown = display_frame(table)
     styler = shown.style.format(escape="html").format_index(escape="html", axis=1).hide(axis="index")
     styler.set_uuid(_css_id(uid or table.key))
@@ -163,7 +163,7 @@ def figure_png(figure) -> bytes:
 
 
 def chart_html(chart) -> str:
-    """A :class:`~amreview.documents.review.Chart` drawn in the house style and inlined as a PNG."""
+    """A :class:`~amreview.documents.model.Chart` drawn in the house style and inlined as a PNG."""
     import matplotlib.pyplot as plt
 
     ax = chart.draw()

@@ -9,7 +9,7 @@ by :mod:`amreview.documents.render`), charts (:class:`Chart`, drawn by :mod:`amr
 scorecard's explanation of the section's score. The section builders live in
 :mod:`amreview.documents.sections`.
 
-Prepare once, render per person: :func:`open_review` (what the review notebook calls) opens a
+Prepare once, render per person: :func:`amreview.batch.inputs.open_review` (what the review notebook calls) opens a
 *review input* written by :func:`amreview.batch.prepare.prepare_reviews` — this person's slice of the
 pack, their rows of both scorecards and their share of the figures that need the whole pack
 (:mod:`amreview.documents.pack_views`) — or builds the review from a whole pack. Sections read the whole
@@ -128,7 +128,8 @@ class Review:
 
     Build it from a whole pack with :meth:`build`, or open a prepared review input (this
     person's slice of the pack and their share of the whole-pack figures, see
-    :mod:`amreview.batch.prepare`) with :meth:`from_input`; :func:`open_review` does either. Both give
+    :mod:`amreview.batch.prepare`) with :func:`amreview.batch.prepare.read_review_input`;
+    :func:`amreview.batch.inputs.open_review` does either. Both give
     the same sections.
 
     ``pack`` is the whole pack, or in a review input this person's slice of it (an ordinary

@@ -25,7 +25,7 @@ NOTE_SECTIONS = {"summary": "Summary", "margin": "Margin & KPI targets", "accoun
 
 
 def new_section(review: Review, key: str) -> Section:
-    """An empty section ``key`` of :data:`~amreview.documents.review.SECTIONS`, with its number and title."""
+    """An empty section ``key`` of :data:`~amreview.documents.model.SECTIONS`, with its number and title."""
     number = next(n for k, n, _ in SECTIONS if k == key)
     title = next(t for k, _, t in SECTIONS if k == key)
     return Section(key=key, number=number, title=title)
