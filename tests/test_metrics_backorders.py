@@ -146,39 +146,21 @@ def test_a_past_quarter_sees_its_own_open_back_orders(pack):
     assert math.isnan(kpi("back_orders_past_promised_share")(q2)["AM1"])  # neither had a promise
 
 
-def test_every_kpi_is_no_data_without_the_table():
-    tables = review_tables()
-    del tables["back_orders"]
-    ctx = KpiContext.for_period(validate_tables(tables), "2026Q3")
-    for k in KPIS:
-        assert k(ctx).isna().all(), k.name
-
-
 def test_registry_rows_are_complete():
     assert [k.name for k in KPIS] == ["open_back_order_value", "back_orders_past_promised_share",
                                       "back_order_days_to_fulfil"]
-    for k in KPIS:
-        assert k.measure == "customer_relationships" and k.unit in UNITS
-        assert k.formula and k.edge_cases and k.sources
-        for source in k.sources:
-            table, column = source.split(".")
-            assert column in columns_of(table), source
     assert kpi("open_back_order_value").higher_is_better is None
     assert kpi("back_orders_past_promised_share").higher_is_better is False
     assert kpi("back_order_days_to_fulfil").higher_is_better is False
 
 
-def test_functions_do_not_mutate_their_inputs(pack, back_orders):
+def test_functions_do_not_mutate_their_inputs(back_orders):
     before = back_orders.copy(deep=True)
     open_back_orders(back_orders, AS_OF)
     back_order_ageing(back_orders, AS_OF, "am_id")
     past_promised_share(back_orders, AS_OF)
     days_to_fulfil(back_orders, *Q3)
     back_order_summary(back_orders, AS_OF, *Q3, by="am_id")
-    ctx = KpiContext.for_period(pack, "2026Q3")
-    for k in KPIS:
-        for window in k.windows:
-            k(ctx.for_window(window))
     pd.testing.assert_frame_equal(back_orders, before)
 
 

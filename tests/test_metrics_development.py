@@ -215,21 +215,12 @@ def test_a_quarter_without_a_plan_is_no_data(hand_pack):
         assert kpi(ctx).isna().all(), kpi.name
 
 
-def test_kpis_without_the_table_are_no_data():
-    ctx = KpiContext.for_period(validate_tables(hand_tables()), "2026Q3")
-    for kpi in KPIS:
-        result = kpi(ctx)
-        assert len(result) == 3 and result.isna().all(), kpi.name
-
-
-def test_kpi_rows_are_documented():
-    for kpi in KPIS:
-        assert kpi.measure == "development_plan" and kpi.formula and kpi.sources and kpi.edge_cases
+def test_kpi_directions():
     assert KPI["plan_completion"].higher_is_better is True
     assert KPI["objectives_missed"].higher_is_better is False and KPI["objectives_overdue"].higher_is_better is False
 
 
-def test_no_input_is_mutated(hand_pack):
+def test_no_input_is_mutated():
     frame = objectives_frame()
     before = frame.copy(deep=True)
     plan = development_plan(frame, "2026Q3", as_of=T("2026-09-01"))
@@ -240,10 +231,6 @@ def test_no_input_is_mutated(hand_pack):
     objective_overdue(frame, Q3_END)
     pd.testing.assert_frame_equal(frame, before)
     pd.testing.assert_frame_equal(plan, plan_before)
-    table_before = hand_pack["development_objectives"].copy(deep=True)
-    for kpi in KPIS:
-        kpi(KpiContext.for_period(hand_pack, "2026Q3"))
-    pd.testing.assert_frame_equal(hand_pack["development_objectives"], table_before)
 
 
 # --------------------------------------------------------------------------------------------

@@ -351,18 +351,7 @@ def test_kpis_end_to_end(hand_pack, kpi, window, expected):
         assert same(result[am_id], value), (am_id, result[am_id], value)
 
 
-def test_kpis_without_their_tables_are_no_data():
-    ctx = KpiContext.for_period(validate_tables(hand_tables()), "2026Q3")
-    for kpi in KPIS:
-        result = kpi(ctx)
-        assert len(result) == 3 and result.isna().all(), kpi.name
-
-
-def test_kpi_rows_are_documented():
-    for kpi in KPIS:
-        assert kpi.measure in ("report_timeliness", "information_accuracy")
-        assert kpi.formula and kpi.sources and kpi.edge_cases
-        assert all("." in source for source in kpi.sources)
+def test_only_the_forecast_biases_are_not_scored():
     assert {k.name for k in KPIS if k.higher_is_better is None} == {"forecast_bias_revenue",
                                                                      "forecast_bias_gross_margin"}
 
@@ -384,15 +373,9 @@ def test_no_input_is_mutated(hand_pack):
     forecast_accuracy_table(latest, forecast_actuals(lines))
     records = crm_records_in_scope(**crm, start=Q3_START, end=Q3_END, as_of=Q3_END)
     crm_record_completeness(crm_completeness_by_field(records, crm_exported_fields(crm)))
-    ctx = KpiContext.for_period(hand_pack, "2026Q3")
-    pack_copies = {name: frame.copy(deep=True) for name, frame in hand_pack.tables.items()}
-    for kpi in reporting.KPIS:
-        kpi(ctx)
 
     for before, after in zip(copies, (reports, forecasts, lines, *crm.values())):
         pd.testing.assert_frame_equal(before, after)
-    for name, frame in pack_copies.items():
-        pd.testing.assert_frame_equal(frame, hand_pack[name])
 
 
 # --------------------------------------------------------------------------------------------

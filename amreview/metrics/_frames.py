@@ -1,6 +1,9 @@
-"""Small shared pieces of the metric modules: grouping keys, date windows, safe ratios."""
+"""Small shared pieces of the metric modules: grouping keys, date windows, safe ratios, and
+what a KPI gives when the pack lacks its table."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -24,3 +27,16 @@ def ratio(numerator, denominator) -> pd.Series:
 def no_data() -> pd.Series:
     """A KPI result meaning "no data for anyone" (the pack lacks the table)."""
     return pd.Series(dtype="float64", index=pd.Index([], name="am_id"))
+
+
+def from_table(name: str, compute: Callable[..., pd.Series], *args) -> Callable[..., pd.Series]:
+    """A KPI's ``compute`` that reads the pack's optional table ``name``: ``compute(ctx, table,
+    *args)``, or "no data" for everyone (NaN, never 0) when the pack does not hold the table.
+
+    The one place where a missing table becomes "no data", so a KPI module writes only the
+    arithmetic: ``compute=from_table("cases", _case_column, "cases_within_sla_share")``.
+    """
+    def kpi(ctx) -> pd.Series:
+        table = ctx.table(name)
+        return no_data() if table is None else compute(ctx, table, *args)
+    return kpi

@@ -35,6 +35,7 @@ from amreview.metrics.margin import margin_change, margin_summary, segment_share
 from amreview.periods import Quarter
 from amreview.metrics._frames import group_keys as _keys
 from amreview.metrics.sales_lines import first_lines
+from amreview.metrics._frames import from_table as _from_table
 
 TRENDS = ("growing", "declining", "flat", "new")
 TREND_COUNT_COLUMNS = ["accounts_before", "growing", "declining", "flat", "new"]
@@ -205,10 +206,7 @@ def _trend_count(trend: str):
     return compute
 
 
-def _key_account_margin_share(ctx: KpiContext) -> pd.Series:
-    accounts = ctx.table("accounts")
-    if accounts is None:
-        return pd.Series(dtype="float64")
+def _key_account_margin_share(ctx: KpiContext, accounts: pd.DataFrame) -> pd.Series:
     return key_account_share(ctx.lines, accounts, "am_id")["margin_share"]
 
 
@@ -268,7 +266,7 @@ KPIS: list[Kpi] = [
                 "margin in the window.",
         sources=("sales.am_id", "sales.invoice_date", "sales.account_id", "sales.revenue", "sales.cost",
                  "accounts.account_id", "accounts.key_account"),
-        compute=_key_account_margin_share,
+        compute=_from_table("accounts", _key_account_margin_share),
         edge_cases="NaN for everyone when the pack has no accounts table; NaN where the AM's gross margin is "
                    "≤ 0. An account missing from accounts is not a key account; lines are credited by "
                    "sales.am_id, not accounts.am_id. Shown, not scored: it depends on which key accounts "

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from amreview.metrics.registry import Kpi, KpiContext
+from amreview.metrics._frames import from_table as _from_table
 from amreview.metrics.margin import share
 
 # label, first day, last day (inclusive; None = no upper bound)
@@ -175,24 +176,15 @@ def back_order_summary(back_orders: pd.DataFrame, as_of, start, end, by: str | l
 # KPIs per account manager (the registry rows)
 # --------------------------------------------------------------------------------------------
 
-def _open_value(ctx: KpiContext) -> pd.Series:
-    table = ctx.table("back_orders")
-    if table is None:
-        return pd.Series(dtype="float64")
+def _open_value(ctx: KpiContext, table: pd.DataFrame) -> pd.Series:
     return ctx.per_am(open_back_order_value(table, ctx.as_of, "am_id"), fill=0.0)
 
 
-def _past_promised(ctx: KpiContext) -> pd.Series:
-    table = ctx.table("back_orders")
-    if table is None:
-        return pd.Series(dtype="float64")
+def _past_promised(ctx: KpiContext, table: pd.DataFrame) -> pd.Series:
     return past_promised_share(table, ctx.as_of, "am_id")
 
 
-def _days_to_fulfil(ctx: KpiContext) -> pd.Series:
-    table = ctx.table("back_orders")
-    if table is None:
-        return pd.Series(dtype="float64")
+def _days_to_fulfil(ctx: KpiContext, table: pd.DataFrame) -> pd.Series:
     return days_to_fulfil(table, ctx.start, ctx.end, "am_id")
 
 
@@ -207,7 +199,7 @@ KPIS: list[Kpi] = [
         formula="Σ back_orders.value of the AM's lines open on the review quarter's last day.",
         sources=("back_orders.am_id", "back_orders.order_date", "back_orders.fulfilled_date",
                  "back_orders.value"),
-        compute=_open_value,
+        compute=_from_table("back_orders", _open_value),
         edge_cases=f"{OPEN_RULE} 0 when the AM has nothing open. {NO_TABLE} Shown, not scored: the size "
                    "of the back log depends on vendors' stock, not on the AM; how it is managed is scored "
                    "(past promised share, days to fulfil).",
@@ -219,7 +211,7 @@ KPIS: list[Kpi] = [
                 "back orders with a promised_date; as_of = the review quarter's last day.",
         sources=("back_orders.am_id", "back_orders.order_date", "back_orders.promised_date",
                  "back_orders.fulfilled_date", "back_orders.value"),
-        compute=_past_promised,
+        compute=_from_table("back_orders", _past_promised),
         edge_cases=f"{OPEN_RULE} On the promised day itself a line is not yet late. Lines without a "
                    "promised_date are left out of both sides. NaN (no data) where the AM has no open line "
                    f"with a promised date. {NO_TABLE}",
@@ -230,7 +222,7 @@ KPIS: list[Kpi] = [
         formula="mean of (fulfilled_date − order_date) in days over the AM's back-order lines fulfilled in "
                 "the window (by fulfilled_date); each line counts once, whatever its value.",
         sources=("back_orders.am_id", "back_orders.order_date", "back_orders.fulfilled_date"),
-        compute=_days_to_fulfil,
+        compute=_from_table("back_orders", _days_to_fulfil),
         edge_cases=f"NaN (no data) where the AM had no line fulfilled in the window. Open lines are not "
                    f"counted until fulfilled (their age shows in the ageing table). {NO_TABLE}",
         windows=("quarter", "ytd", "t4q"),

@@ -19,7 +19,7 @@ import pandas as pd
 from amreview.metrics.registry import Kpi, KpiContext
 from amreview.periods import Quarter
 from amreview.vocabulary import COMPETENCIES, RATERS
-from amreview.metrics._frames import no_data as _no_data
+from amreview.metrics._frames import from_table as _from_table
 
 COMMENT_SEPARATOR = "; "
 
@@ -98,13 +98,8 @@ def competency_means(table: pd.DataFrame) -> pd.DataFrame:
 # KPIs
 # --------------------------------------------------------------------------------------------
 
-def _means_kpi(column: str):
-    def compute(ctx: KpiContext) -> pd.Series:
-        ratings = ctx.table("competency_ratings")
-        if ratings is None:
-            return _no_data()
-        return competency_means(competency_ratings_by_rater(ratings_in_period(ratings, ctx.quarter)))[column]
-    return compute
+def _means(ctx: KpiContext, ratings: pd.DataFrame, column: str) -> pd.Series:
+    return competency_means(competency_ratings_by_rater(ratings_in_period(ratings, ctx.quarter)))[column]
 
 
 _SOURCES = ("competency_ratings.am_id", "competency_ratings.period", "competency_ratings.competency",
@@ -118,7 +113,7 @@ KPIS: list[Kpi] = [
         name="competency_manager_mean", label="Competencies: manager's rating", measure="competencies",
         unit="rating", higher_is_better=True,
         formula="mean over the five competencies of the manager's rating (1–5) for the review quarter",
-        sources=_SOURCES, compute=_means_kpi("competency_manager_mean"),
+        sources=_SOURCES, compute=_from_table("competency_ratings", _means, "competency_manager_mean"),
         edge_cases=_ONE_PER_COMPETENCY + "Competencies the manager did not rate are left out of the mean. "
                    + _NO_RATINGS),
     Kpi(
@@ -126,14 +121,14 @@ KPIS: list[Kpi] = [
         unit="rating", higher_is_better=None,
         formula="mean over the five competencies of the account manager's own rating (1–5) for the review "
                 "quarter",
-        sources=_SOURCES, compute=_means_kpi("competency_self_mean"),
+        sources=_SOURCES, compute=_from_table("competency_ratings", _means, "competency_self_mean"),
         edge_cases=_ONE_PER_COMPETENCY + "Unrated competencies are left out of the mean. " + _NO_RATINGS),
     Kpi(
         name="competency_peer_mean", label="Competencies: peer rating", measure="competencies",
         unit="rating", higher_is_better=None,
         formula="mean over the five competencies of the peers' rating (1–5; several peers averaged per "
                 "competency) for the review quarter",
-        sources=_SOURCES, compute=_means_kpi("competency_peer_mean"),
+        sources=_SOURCES, compute=_from_table("competency_ratings", _means, "competency_peer_mean"),
         edge_cases="Peers are optional: no peer rating is no data (NaN). Unrated competencies are left out "
                    "of the mean. " + _NO_RATINGS),
     Kpi(
@@ -141,7 +136,7 @@ KPIS: list[Kpi] = [
         measure="competencies", unit="number", higher_is_better=None,
         formula="mean over the competencies rated by both of (self rating − manager rating) for the review "
                 "quarter (> 0: rates themself higher than the manager does)",
-        sources=_SOURCES, compute=_means_kpi("competency_self_manager_gap_mean"),
+        sources=_SOURCES, compute=_from_table("competency_ratings", _means, "competency_self_manager_gap_mean"),
         edge_cases=_ONE_PER_COMPETENCY + "No competency rated by both self and manager: no data (NaN). "
                    + _NO_RATINGS),
 ]

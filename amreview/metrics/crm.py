@@ -26,7 +26,7 @@ from amreview.metrics.registry import WINDOWS, Kpi, KpiContext
 from amreview.metrics.margin import attainment
 from amreview.metrics.newbusiness import open_opportunities
 from amreview.vocabulary import ACTIVITY_TYPES
-from amreview.metrics._frames import between as _between, group_keys as _keys, no_data as _no_data, ratio as _ratio
+from amreview.metrics._frames import between as _between, from_table as _from_table, group_keys as _keys, ratio as _ratio
 
 MEASURE = "crm_utilisation"
 LOGGED_WITHIN_DAYS = 2  # "logged within 2 days": lag ≤ 2
@@ -210,11 +210,8 @@ def hygiene_summary(opportunities: pd.DataFrame, as_of, by="am_id") -> pd.DataFr
 # --------------------------------------------------------------------------------------------
 
 
-def _counts(ctx: KpiContext) -> pd.DataFrame | None:
+def _counts(ctx: KpiContext, activities: pd.DataFrame) -> pd.DataFrame:
     """Activity counts in the window for everyone in role (zeros for those with none)."""
-    activities = ctx.table("activities")
-    if activities is None:
-        return None
     return ctx.memo(("activity_counts", ctx.window), lambda: activity_counts(
         _window_activities(ctx, activities)).reindex(ctx.am_ids, fill_value=0))
 
@@ -227,38 +224,22 @@ def _window_activities(ctx: KpiContext, activities: pd.DataFrame) -> pd.DataFram
                     lambda: activities_between(activities[columns], ctx.start, ctx.end))
 
 
-def _rate_kpi(column: str):
-    def compute(ctx: KpiContext) -> pd.Series:
-        counts = _counts(ctx)
-        return _no_data() if counts is None else activities_per_week(counts[column], ctx.working_weeks())
-    return compute
+def _rate(ctx: KpiContext, activities: pd.DataFrame, column: str) -> pd.Series:
+    return activities_per_week(_counts(ctx, activities)[column], ctx.working_weeks())
 
 
-def _attainment_kpi(column: str, measure: str):
-    def compute(ctx: KpiContext) -> pd.Series:
-        counts = _counts(ctx)
-        return _no_data() if counts is None else attainment(counts[column], ctx.target(measure))
-    return compute
+def _attainment(ctx: KpiContext, activities: pd.DataFrame, column: str, measure: str) -> pd.Series:
+    return attainment(_counts(ctx, activities)[column], ctx.target(measure))
 
 
-def _logging_kpi(column: str):
-    def compute(ctx: KpiContext) -> pd.Series:
-        activities = ctx.table("activities")
-        if activities is None:
-            return _no_data()
-        summary = ctx.memo(("logging_summary", ctx.window),
-                           lambda: logging_summary(_window_activities(ctx, activities)))
-        return summary[column]
-    return compute
+def _logging(ctx: KpiContext, activities: pd.DataFrame, column: str) -> pd.Series:
+    summary = ctx.memo(("logging_summary", ctx.window),
+                       lambda: logging_summary(_window_activities(ctx, activities)))
+    return summary[column]
 
 
-def _hygiene_kpi(column: str, fill=np.nan):
-    def compute(ctx: KpiContext) -> pd.Series:
-        opportunities = ctx.table("opportunities")
-        if opportunities is None:
-            return _no_data()
-        return ctx.per_am(hygiene_summary(opportunities, ctx.as_of)[column], fill=fill)
-    return compute
+def _hygiene(ctx: KpiContext, opportunities: pd.DataFrame, column: str, fill=np.nan) -> pd.Series:
+    return ctx.per_am(hygiene_summary(opportunities, ctx.as_of)[column], fill=fill)
 
 
 ALL_WINDOWS = tuple(WINDOWS)  # quarter, year to date, trailing four quarters
@@ -278,27 +259,28 @@ KPIS: list[Kpi] = [
         higher_is_better=True,
         formula=f"Activities dated (activity_date) in the window / working weeks. {_WEEKS}",
         sources=("activities.activity_date", "activities.am_id", "account_managers.start_date"),
-        compute=_rate_kpi("total"), windows=ALL_WINDOWS, edge_cases=_RATE_EDGES,
+        compute=_from_table("activities", _rate, "total"), windows=ALL_WINDOWS, edge_cases=_RATE_EDGES,
     ),
     Kpi(
         name="calls_per_week", label="Calls per working week", measure=MEASURE, unit="number",
         higher_is_better=True,
         formula=f"Activities of type call dated in the window / working weeks. {_WEEKS}",
         sources=("activities.type", "activities.activity_date", "activities.am_id", "account_managers.start_date"),
-        compute=_rate_kpi("call"), windows=ALL_WINDOWS, edge_cases=_RATE_EDGES,
+        compute=_from_table("activities", _rate, "call"), windows=ALL_WINDOWS, edge_cases=_RATE_EDGES,
     ),
     Kpi(
         name="visits_per_week", label="Face-to-face visits per working week", measure=MEASURE, unit="number",
         higher_is_better=True,
         formula=f"Activities of type visit dated in the window / working weeks. {_WEEKS}",
         sources=("activities.type", "activities.activity_date", "activities.am_id", "account_managers.start_date"),
-        compute=_rate_kpi("visit"), windows=ALL_WINDOWS, edge_cases=_RATE_EDGES,
+        compute=_from_table("activities", _rate, "visit"), windows=ALL_WINDOWS, edge_cases=_RATE_EDGES,
     ),
     Kpi(
         name="visits_attainment", label="Visits vs target", measure=MEASURE, unit="fraction", higher_is_better=True,
         formula="Activities of type visit dated in the window / target(visits) (sum of the window's quarter targets).",
         sources=("activities.type", "activities.activity_date", "activities.am_id", "targets.target"),
-        compute=_attainment_kpi("visit", "visits"), windows=ALL_WINDOWS, target_measure="visits",
+        compute=_from_table("activities", _attainment, "visit", "visits"), windows=ALL_WINDOWS,
+        target_measure="visits",
         edge_cases=f"{_NO_ACTIVITIES} No visits target > 0: NaN (no target). Meetings are not visits.",
     ),
     Kpi(
@@ -307,7 +289,8 @@ KPIS: list[Kpi] = [
         formula="Activities of any type dated in the window / target(activities) (sum of the window's quarter "
                 "targets).",
         sources=("activities.activity_date", "activities.am_id", "targets.target"),
-        compute=_attainment_kpi("total", "activities"), windows=ALL_WINDOWS, target_measure="activities",
+        compute=_from_table("activities", _attainment, "total", "activities"), windows=ALL_WINDOWS,
+        target_measure="activities",
         edge_cases=f"{_NO_ACTIVITIES} No activities target > 0: NaN (no target).",
     ),
     Kpi(
@@ -316,7 +299,7 @@ KPIS: list[Kpi] = [
         formula="mean(logged_date − activity_date) in calendar days over the activities dated in the window "
                 "that have a logged_date.",
         sources=("activities.activity_date", "activities.logged_date", "activities.am_id"),
-        compute=_logging_kpi("logging_lag_days_mean"), windows=ALL_WINDOWS,
+        compute=_from_table("activities", _logging, "logging_lag_days_mean"), windows=ALL_WINDOWS,
         edge_cases=_LAG_EDGES + " The mean (not the median) so that batch-logging weeks late shows even when "
                                 "most activities are logged at once.",
     ),
@@ -326,7 +309,8 @@ KPIS: list[Kpi] = [
         formula="Share of the activities dated in the window (with a logged_date) whose "
                 "logged_date − activity_date ≤ 2 calendar days.",
         sources=("activities.activity_date", "activities.logged_date", "activities.am_id"),
-        compute=_logging_kpi("logged_within_2_days_share"), windows=ALL_WINDOWS, edge_cases=_LAG_EDGES,
+        compute=_from_table("activities", _logging, "logged_within_2_days_share"), windows=ALL_WINDOWS,
+        edge_cases=_LAG_EDGES,
     ),
     Kpi(
         name="open_opportunities_updated_30d_share", label="Open opportunities updated in the last 30 days",
@@ -336,7 +320,7 @@ KPIS: list[Kpi] = [
                 "as_of − last_updated ≤ 30.",
         sources=("opportunities.stage", "opportunities.created_date", "opportunities.last_updated",
                  "opportunities.am_id"),
-        compute=_hygiene_kpi("open_opportunities_updated_30d_share"),
+        compute=_from_table("opportunities", _hygiene, "open_opportunities_updated_30d_share"),
         edge_cases=f"{_NO_OPPORTUNITIES} No open opportunity (with a last_updated or created_date): NaN. "
                    f"An update after as_of counts as recent. {_SNAPSHOT}",
     ),
@@ -347,7 +331,7 @@ KPIS: list[Kpi] = [
                 "created_date ≤ as_of) whose close_date < as_of.",
         sources=("opportunities.stage", "opportunities.created_date", "opportunities.close_date",
                  "opportunities.am_id"),
-        compute=_hygiene_kpi("overdue_open_opportunities"),
+        compute=_from_table("opportunities", _hygiene, "overdue_open_opportunities"),
         edge_cases=f"{_NO_OPPORTUNITIES} No open opportunity as of the review date: NaN (nothing to keep "
                    f"tidy is no data, not a perfect 0). An open deal without a close_date is not overdue. "
                    f"{_SNAPSHOT}",

@@ -24,7 +24,7 @@ import pandas as pd
 
 from amreview.metrics.registry import Kpi, KpiContext
 from amreview.periods import Quarter
-from amreview.metrics._frames import no_data as _no_data
+from amreview.metrics._frames import from_table as _from_table
 
 OPEN_OBJECTIVE_STATUSES = ("not_started", "in_progress")  # can still become overdue
 
@@ -152,14 +152,8 @@ def plan_summary(plan: pd.DataFrame) -> pd.DataFrame:
 # KPIs
 # --------------------------------------------------------------------------------------------
 
-def _plan_kpi(column: str):
-    def compute(ctx: KpiContext) -> pd.Series:
-        objectives = ctx.table("development_objectives")
-        if objectives is None:
-            return _no_data()
-        summary = plan_summary(development_plan(objectives, ctx.quarter, ctx.as_of))
-        return summary[column].astype("float64")
-    return compute
+def _plan(ctx: KpiContext, objectives: pd.DataFrame, column: str) -> pd.Series:
+    return plan_summary(development_plan(objectives, ctx.quarter, ctx.as_of))[column].astype("float64")
 
 
 _SOURCES = ("development_objectives.am_id", "development_objectives.period", "development_objectives.status")
@@ -175,27 +169,28 @@ KPIS: list[Kpi] = [
                 "and the recorded progress otherwise (missed and deferred objectives count with the progress "
                 "they reached)",
         sources=_SOURCES + ("development_objectives.weight", "development_objectives.progress"),
-        compute=_plan_kpi("plan_completion"),
+        compute=_from_table("development_objectives", _plan, "plan_completion"),
         edge_cases="Empty weight: 1. Empty progress: 0 (not_started, or no evidence of progress), except "
                    "achieved: 1. All weights 0: NaN. " + _NO_PLAN),
     Kpi(
         name="objectives_achieved", label="Objectives achieved", measure="development_plan", unit="count",
         higher_is_better=True,
         formula="number of the review quarter's objectives with status achieved",
-        sources=_SOURCES, compute=_plan_kpi("objectives_achieved"),
+        sources=_SOURCES, compute=_from_table("development_objectives", _plan, "objectives_achieved"),
         edge_cases="A plan with none achieved: 0. " + _NO_PLAN),
     Kpi(
         name="objectives_missed", label="Objectives missed", measure="development_plan", unit="count",
         higher_is_better=False,
         formula="number of the review quarter's objectives with status missed (closed as not met)",
-        sources=_SOURCES, compute=_plan_kpi("objectives_missed"),
+        sources=_SOURCES, compute=_from_table("development_objectives", _plan, "objectives_missed"),
         edge_cases="A plan with none missed: 0. " + _NO_PLAN),
     Kpi(
         name="objectives_overdue", label="Objectives overdue", measure="development_plan", unit="count",
         higher_is_better=False,
         formula="number of the review quarter's objectives still open (not_started or in_progress) whose "
                 "due_date is before the review day (the quarter's last day)",
-        sources=_SOURCES + ("development_objectives.due_date",), compute=_plan_kpi("objectives_overdue"),
+        sources=_SOURCES + ("development_objectives.due_date",),
+        compute=_from_table("development_objectives", _plan, "objectives_overdue"),
         edge_cases="Disjoint from objectives_missed; deferred objectives are never overdue; one due on the "
                    "review day itself or with no due date is not overdue. " + _NO_PLAN),
 ]

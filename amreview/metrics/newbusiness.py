@@ -25,7 +25,8 @@ from amreview.metrics.accounts import first_lines
 from amreview.metrics.margin import attainment, margin_summary
 from amreview.metrics.targets import quarter_targets
 from amreview.vocabulary import OPEN_STAGES, OPPORTUNITY_STAGES
-from amreview.metrics._frames import between as _between, group_keys as _keys, no_data as _no_data, ratio as _ratio
+from amreview.metrics._frames import (between as _between, from_table as _from_table, group_keys as _keys,
+                                      no_data as _no_data, ratio as _ratio)
 
 WON, LOST = "won", "lost"
 MEASURE = "new_business"
@@ -230,25 +231,17 @@ def _new_business_margin_attainment(ctx: KpiContext) -> pd.Series:
     return attainment(_new_account_margin(ctx), ctx.target("new_business_margin"))
 
 
-def _closed(ctx: KpiContext, new_business_only: bool = False) -> pd.DataFrame | None:
-    opportunities = ctx.table("opportunities")
-    if opportunities is None:
-        return None
+def _closed(ctx: KpiContext, opportunities: pd.DataFrame, new_business_only: bool = False) -> pd.DataFrame:
     closed = closed_opportunities(opportunities, ctx.start, ctx.end)
     return closed[closed["new_business"].fillna(False).astype(bool)] if new_business_only else closed
 
 
-def _win_rate_kpi(column: str, new_business_only: bool = False):
-    def compute(ctx: KpiContext) -> pd.Series:
-        closed = _closed(ctx, new_business_only)
-        return _no_data() if closed is None else win_rates(closed, "am_id")[column]
-    return compute
+def _win_rate(ctx: KpiContext, opportunities: pd.DataFrame, column: str,
+              new_business_only: bool = False) -> pd.Series:
+    return win_rates(_closed(ctx, opportunities, new_business_only), "am_id")[column]
 
 
-def _pipeline_coverage(ctx: KpiContext) -> pd.Series:
-    opportunities = ctx.table("opportunities")
-    if opportunities is None:
-        return _no_data()
+def _pipeline_coverage(ctx: KpiContext, opportunities: pd.DataFrame) -> pd.Series:
     following = ctx.quarter.next()
     pipeline = pipeline_value(open_opportunities(opportunities, ctx.as_of), following.start, following.end)
     targets = quarter_targets(ctx.pack.targets, following)
@@ -256,19 +249,17 @@ def _pipeline_coverage(ctx: KpiContext) -> pd.Series:
     return pipeline_coverage(ctx.per_am(pipeline, fill=0.0), ctx.per_am(target))
 
 
-def _won(ctx: KpiContext) -> pd.DataFrame | None:
-    closed = _closed(ctx)
-    return None if closed is None else closed[closed["stage"] == WON]
+def _won(ctx: KpiContext, opportunities: pd.DataFrame) -> pd.DataFrame:
+    closed = _closed(ctx, opportunities)
+    return closed[closed["stage"] == WON]
 
 
-def _sales_cycle_days(ctx: KpiContext) -> pd.Series:
-    won = _won(ctx)
-    return _no_data() if won is None else sales_cycle_days(won)
+def _sales_cycle_days(ctx: KpiContext, opportunities: pd.DataFrame) -> pd.Series:
+    return sales_cycle_days(_won(ctx, opportunities))
 
 
-def _average_deal_size(ctx: KpiContext) -> pd.Series:
-    won = _won(ctx)
-    return _no_data() if won is None else average_deal_size(won)
+def _average_deal_size(ctx: KpiContext, opportunities: pd.DataFrame) -> pd.Series:
+    return average_deal_size(_won(ctx, opportunities))
 
 
 ALL_WINDOWS = tuple(WINDOWS)  # quarter, year to date, trailing four quarters
@@ -317,13 +308,14 @@ KPIS: list[Kpi] = [
         name="win_rate_count", label="Win rate (count)", measure=MEASURE, unit="fraction", higher_is_better=True,
         formula="won / (won + lost) among opportunities with stage won or lost and close_date in the window.",
         sources=("opportunities.stage", "opportunities.close_date", "opportunities.am_id"),
-        compute=_win_rate_kpi("win_rate_count"), windows=ALL_WINDOWS, edge_cases=_WIN_RATE_EDGES,
+        compute=_from_table("opportunities", _win_rate, "win_rate_count"), windows=ALL_WINDOWS,
+        edge_cases=_WIN_RATE_EDGES,
     ),
     Kpi(
         name="win_rate_value", label="Win rate (value)", measure=MEASURE, unit="fraction", higher_is_better=True,
         formula="Σ value won / (Σ value won + Σ value lost) among opportunities closed (close_date) in the window.",
         sources=("opportunities.stage", "opportunities.close_date", "opportunities.value", "opportunities.am_id"),
-        compute=_win_rate_kpi("win_rate_value"), windows=ALL_WINDOWS,
+        compute=_from_table("opportunities", _win_rate, "win_rate_value"), windows=ALL_WINDOWS,
         edge_cases=_WIN_RATE_EDGES + " Missing values add nothing; closed value of 0: NaN.",
     ),
     Kpi(
@@ -332,7 +324,7 @@ KPIS: list[Kpi] = [
         formula="won / (won + lost) among new_business opportunities closed (close_date) in the window.",
         sources=("opportunities.stage", "opportunities.close_date", "opportunities.new_business",
                  "opportunities.am_id"),
-        compute=_win_rate_kpi("win_rate_count", new_business_only=True), windows=ALL_WINDOWS,
+        compute=_from_table("opportunities", _win_rate, "win_rate_count", True), windows=ALL_WINDOWS,
         edge_cases=_WIN_RATE_EDGES + " A missing new_business flag means existing business (contract default).",
     ),
     Kpi(
@@ -342,7 +334,7 @@ KPIS: list[Kpi] = [
                 "(close_date) in the window.",
         sources=("opportunities.stage", "opportunities.close_date", "opportunities.value",
                  "opportunities.new_business", "opportunities.am_id"),
-        compute=_win_rate_kpi("win_rate_value", new_business_only=True), windows=ALL_WINDOWS,
+        compute=_from_table("opportunities", _win_rate, "win_rate_value", True), windows=ALL_WINDOWS,
         edge_cases=_WIN_RATE_EDGES + " Missing values add nothing; closed value of 0: NaN.",
     ),
     Kpi(
@@ -353,7 +345,8 @@ KPIS: list[Kpi] = [
                 "(a multiple: 2.0 = twice the target).",
         sources=("opportunities.stage", "opportunities.created_date", "opportunities.close_date",
                  "opportunities.value", "opportunities.am_id", "targets.target"),
-        compute=_pipeline_coverage, target_measure="revenue", target_quarters_ahead=1,
+        compute=_from_table("opportunities", _pipeline_coverage), target_measure="revenue",
+        target_quarters_ahead=1,
         edge_cases=f"{_NO_TABLE} No next-quarter revenue target > 0: NaN (no target). No open pipeline "
                    f"closing next quarter: 0. Missing values add nothing; open deals without a close_date "
                    f"are not counted. {_SNAPSHOT}",
@@ -363,7 +356,7 @@ KPIS: list[Kpi] = [
         formula="mean(close_date − created_date) in calendar days of the opportunities won in the window.",
         sources=("opportunities.stage", "opportunities.created_date", "opportunities.close_date",
                  "opportunities.am_id"),
-        compute=_sales_cycle_days, windows=ALL_WINDOWS,
+        compute=_from_table("opportunities", _sales_cycle_days), windows=ALL_WINDOWS,
         edge_cases=f"{_NO_TABLE} No deal won in the window (or none with both dates): NaN. A close dated before "
                    "creation counts as 0 days. Shown, not scored: a longer cycle is not worse in itself "
                    "(bespoke solutions take longer).",
@@ -372,7 +365,7 @@ KPIS: list[Kpi] = [
         name="average_deal_size", label="Average deal size", measure=MEASURE, unit="money", higher_is_better=None,
         formula="mean(value) of the opportunities won in the window.",
         sources=("opportunities.stage", "opportunities.close_date", "opportunities.value", "opportunities.am_id"),
-        compute=_average_deal_size, windows=ALL_WINDOWS,
+        compute=_from_table("opportunities", _average_deal_size), windows=ALL_WINDOWS,
         edge_cases=f"{_NO_TABLE} No deal won in the window (or none with a value): NaN. Shown, not scored: "
                    "larger is not better in itself (large-volume deals earn thin margins).",
     ),

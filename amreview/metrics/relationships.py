@@ -24,6 +24,7 @@ import pandas as pd
 
 from amreview.metrics.registry import WINDOWS, Kpi, KpiContext
 from amreview.metrics._frames import between as _between, group_keys as _keys, no_data as _no_data, ratio as _ratio
+from amreview.metrics._frames import from_table as _from_table
 
 MEASURE = "customer_relationships"
 PROMOTER_MIN = 9  # NPS scores 9–10 are promoters
@@ -238,19 +239,12 @@ def case_sla_summary(cases: pd.DataFrame, start, end, as_of, by="am_id") -> pd.D
 # --------------------------------------------------------------------------------------------
 
 
-def _feedback(ctx: KpiContext) -> pd.DataFrame | None:
-    feedback = ctx.table("customer_feedback")
-    return None if feedback is None else feedback_between(feedback, ctx.start, ctx.end)
+def _nps(ctx: KpiContext, feedback: pd.DataFrame) -> pd.Series:
+    return nps_breakdown(feedback_between(feedback, ctx.start, ctx.end))["nps"]
 
 
-def _nps(ctx: KpiContext) -> pd.Series:
-    feedback = _feedback(ctx)
-    return _no_data() if feedback is None else nps_breakdown(feedback)["nps"]
-
-
-def _csat(ctx: KpiContext) -> pd.Series:
-    feedback = _feedback(ctx)
-    return _no_data() if feedback is None else csat_summary(feedback)["csat"]
+def _csat(ctx: KpiContext, feedback: pd.DataFrame) -> pd.Series:
+    return csat_summary(feedback_between(feedback, ctx.start, ctx.end))["csat"]
 
 
 def retention_windows(ctx: KpiContext) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -263,13 +257,8 @@ def _retention_rate(ctx: KpiContext) -> pd.Series:
     return retention(*retention_windows(ctx), principal_only=True)["retention_rate"]
 
 
-def _case_kpi(column: str, fill=np.nan):
-    def compute(ctx: KpiContext) -> pd.Series:
-        cases = ctx.table("cases")
-        if cases is None:
-            return _no_data()
-        return ctx.per_am(case_sla_summary(cases, ctx.start, ctx.end, ctx.as_of)[column], fill=fill)
-    return compute
+def _case_column(ctx: KpiContext, cases: pd.DataFrame, column: str, fill=np.nan) -> pd.Series:
+    return ctx.per_am(case_sla_summary(cases, ctx.start, ctx.end, ctx.as_of)[column], fill=fill)
 
 
 ALL_WINDOWS = tuple(WINDOWS)  # quarter, year to date, trailing four quarters
@@ -283,7 +272,7 @@ KPIS: list[Kpi] = [
                 "promoter: score 9–10, detractor: 0–6 (passives 7–8 count only in responses). Scale −100..100.",
         sources=("customer_feedback.kind", "customer_feedback.score", "customer_feedback.feedback_date",
                  "customer_feedback.am_id"),
-        compute=_nps, windows=ALL_WINDOWS,
+        compute=_from_table("customer_feedback", _nps), windows=ALL_WINDOWS,
         edge_cases=f"{_NO_FEEDBACK} No nps response in the window: NaN. No minimum number of responses: "
                    "a single response gives −100, 0 or 100 (the breakdown shows how many there were).",
     ),
@@ -292,7 +281,7 @@ KPIS: list[Kpi] = [
         formula="mean(score) of the csat responses (1–5) dated in the window.",
         sources=("customer_feedback.kind", "customer_feedback.score", "customer_feedback.feedback_date",
                  "customer_feedback.am_id"),
-        compute=_csat, windows=ALL_WINDOWS,
+        compute=_from_table("customer_feedback", _csat), windows=ALL_WINDOWS,
         edge_cases=f"{_NO_FEEDBACK} No csat response in the window: NaN.",
     ),
     Kpi(
@@ -314,7 +303,7 @@ KPIS: list[Kpi] = [
         formula="Among the cases resolved (resolved_date) in the window that have sla_days, the share with "
                 "resolved_date − opened_date ≤ sla_days (calendar days).",
         sources=("cases.opened_date", "cases.resolved_date", "cases.sla_days", "cases.am_id"),
-        compute=_case_kpi("cases_within_sla_share"), windows=ALL_WINDOWS,
+        compute=_from_table("cases", _case_column, "cases_within_sla_share"), windows=ALL_WINDOWS,
         edge_cases=f"{_NO_CASES} No case with an SLA resolved in the window: NaN. Cases without sla_days are "
                    "left out (no SLA to meet).",
     ),
@@ -323,7 +312,7 @@ KPIS: list[Kpi] = [
         higher_is_better=False,
         formula="median(resolved_date − opened_date) in calendar days of the cases resolved in the window.",
         sources=("cases.opened_date", "cases.resolved_date", "cases.am_id"),
-        compute=_case_kpi("case_resolution_days_median"), windows=ALL_WINDOWS,
+        compute=_from_table("cases", _case_column, "case_resolution_days_median"), windows=ALL_WINDOWS,
         edge_cases=f"{_NO_CASES} No case resolved in the window: NaN. Cases without sla_days count here. "
                    "A resolution dated before opening counts as 0 days.",
     ),
@@ -333,7 +322,7 @@ KPIS: list[Kpi] = [
         formula="Cases open as of the review date (opened_date ≤ as_of, resolved_date empty or later) that have "
                 "been open longer than their sla_days: as_of − opened_date > sla_days.",
         sources=("cases.opened_date", "cases.resolved_date", "cases.sla_days", "cases.am_id"),
-        compute=_case_kpi("open_cases_past_sla", fill=0.0),
+        compute=_from_table("cases", _case_column, "open_cases_past_sla", 0.0),
         edge_cases=f"{_NO_CASES} No such case: 0 (a real zero once the pack has cases). Open cases without "
                    "sla_days are not counted.",
     ),

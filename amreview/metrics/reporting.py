@@ -31,7 +31,7 @@ from amreview.metrics.registry import Kpi, KpiContext
 from amreview.metrics.margin import margin_summary
 from amreview.metrics.newbusiness import open_opportunities
 from amreview.periods import Quarter
-from amreview.metrics._frames import group_keys as _keys, no_data as _no_data
+from amreview.metrics._frames import from_table as _from_table, group_keys as _keys, no_data as _no_data
 
 REPORT_STATUSES = ("on_time", "late", "missing", "not_due")
 FORECAST_MEASURES = ("revenue", "gross_margin")  # the forecast measures with an actual in sales
@@ -310,33 +310,17 @@ def crm_record_completeness(by_field: pd.DataFrame) -> pd.Series:
 # KPIs
 # --------------------------------------------------------------------------------------------
 
-def _timeliness(ctx: KpiContext) -> pd.DataFrame | None:
-    reports = ctx.table("report_submissions")
-    if reports is None:
-        return None
-    return report_timeliness(reports_due_between(reports, ctx.start, ctx.end), as_of=ctx.as_of)
+def _timeliness(ctx: KpiContext, reports: pd.DataFrame, column: str) -> pd.Series:
+    table = report_timeliness(reports_due_between(reports, ctx.start, ctx.end), as_of=ctx.as_of)
+    return table[column].where(table["reports_due"] > 0).astype("float64")
 
 
-def _timeliness_kpi(column: str):
-    def compute(ctx: KpiContext) -> pd.Series:
-        table = _timeliness(ctx)
-        if table is None:
-            return _no_data()
-        return table[column].where(table["reports_due"] > 0).astype("float64")
-    return compute
-
-
-def _forecast_kpi(measure: str, column: str):
-    def compute(ctx: KpiContext) -> pd.Series:
-        forecasts = ctx.table("forecasts")
-        if forecasts is None:
-            return _no_data()
-        latest = latest_forecasts(forecasts[forecasts["measure"] == measure], ctx.quarter, submitted_by=ctx.as_of)
-        # the quarter's lines: the context's cached window lines when the window is the quarter
-        lines = ctx.lines if ctx.window.quarters == (ctx.quarter,) else ctx.lines_in(ctx.quarter)
-        table = forecast_accuracy_table(latest, forecast_actuals(lines))
-        return table.set_index("am_id")[column].astype("float64")
-    return compute
+def _forecast(ctx: KpiContext, forecasts: pd.DataFrame, measure: str, column: str) -> pd.Series:
+    latest = latest_forecasts(forecasts[forecasts["measure"] == measure], ctx.quarter, submitted_by=ctx.as_of)
+    # the quarter's lines: the context's cached window lines when the window is the quarter
+    lines = ctx.lines if ctx.window.quarters == (ctx.quarter,) else ctx.lines_in(ctx.quarter)
+    table = forecast_accuracy_table(latest, forecast_actuals(lines))
+    return table.set_index("am_id")[column].astype("float64")
 
 
 def _crm_record_completeness(ctx: KpiContext) -> pd.Series:
@@ -358,21 +342,24 @@ KPIS: list[Kpi] = [
         higher_is_better=True,
         formula="reports submitted on or before their due date / reports due, over the reports whose "
                 "due_date falls in the window (a missing report counts as not on time)",
-        sources=_REPORT_SOURCES, compute=_timeliness_kpi("reports_on_time_share"), windows=_REPORT_WINDOWS,
+        sources=_REPORT_SOURCES, windows=_REPORT_WINDOWS,
+        compute=_from_table("report_submissions", _timeliness, "reports_on_time_share"),
         edge_cases=_AS_OF + "No report due in the window, or no report_submissions table: no data (NaN)."),
     Kpi(
         name="report_days_late_mean", label="Mean days late per report", measure="report_timeliness",
         unit="days", higher_is_better=False,
         formula="mean over the submitted reports due in the window of max(0, submitted_date − due_date) in "
                 "calendar days; on-time reports count 0, missing reports are left out (see reports_missing)",
-        sources=_REPORT_SOURCES, compute=_timeliness_kpi("report_days_late_mean"), windows=_REPORT_WINDOWS,
+        sources=_REPORT_SOURCES, windows=_REPORT_WINDOWS,
+        compute=_from_table("report_submissions", _timeliness, "report_days_late_mean"),
         edge_cases=_AS_OF + "Never late: 0. Reports due but none submitted, none due, or no "
                             "report_submissions table: no data (NaN)."),
     Kpi(
         name="reports_missing", label="Missing reports", measure="report_timeliness", unit="count",
         higher_is_better=False,
         formula="number of reports due in the window with no submitted_date on or before the review day",
-        sources=_REPORT_SOURCES, compute=_timeliness_kpi("reports_missing"), windows=_REPORT_WINDOWS,
+        sources=_REPORT_SOURCES, windows=_REPORT_WINDOWS,
+        compute=_from_table("report_submissions", _timeliness, "reports_missing"),
         edge_cases=_AS_OF + "Reports due, all submitted: 0. No report due in the window, or no "
                             "report_submissions table: no data (NaN), not 0."),
     Kpi(
@@ -383,7 +370,7 @@ KPIS: list[Kpi] = [
                 "day), actual = Σ revenue of the account manager's lines invoiced in the quarter",
         sources=("forecasts.period", "forecasts.measure", "forecasts.forecast", "forecasts.submitted_date",
                  "sales.invoice_date", "sales.am_id", "sales.revenue"),
-        compute=_forecast_kpi("revenue", "accuracy"),
+        compute=_from_table("forecasts", _forecast, "revenue", "accuracy"),
         edge_cases="No revenue forecast for the quarter, or no forecasts table: no data (NaN). Forecasts "
                    "submitted after the quarter's last day are ignored; an undated forecast counts but loses "
                    "to any dated one. Actual ≤ 0 (no lines, or net credits): NaN. A forecast off by the "
@@ -396,7 +383,7 @@ KPIS: list[Kpi] = [
                 "of the account manager's lines invoiced in the quarter",
         sources=("forecasts.period", "forecasts.measure", "forecasts.forecast", "forecasts.submitted_date",
                  "sales.invoice_date", "sales.am_id", "sales.revenue", "sales.cost"),
-        compute=_forecast_kpi("gross_margin", "accuracy"),
+        compute=_from_table("forecasts", _forecast, "gross_margin", "accuracy"),
         edge_cases="As forecast_accuracy_revenue: no forecast → NaN; actual gross margin ≤ 0 → NaN; "
                    "bounded below at 0."),
     Kpi(
@@ -406,7 +393,7 @@ KPIS: list[Kpi] = [
                 "same forecast and actual as forecast_accuracy_revenue",
         sources=("forecasts.period", "forecasts.measure", "forecasts.forecast", "forecasts.submitted_date",
                  "sales.invoice_date", "sales.am_id", "sales.revenue"),
-        compute=_forecast_kpi("revenue", "bias"),
+        compute=_from_table("forecasts", _forecast, "revenue", "bias"),
         edge_cases="No forecast: NaN. Actual ≤ 0: NaN. Unbounded."),
     Kpi(
         name="forecast_bias_gross_margin", label="Forecast bias (gross margin)", measure="information_accuracy",
@@ -415,14 +402,15 @@ KPIS: list[Kpi] = [
                 "over-forecast); same forecast and actual as forecast_accuracy_gross_margin",
         sources=("forecasts.period", "forecasts.measure", "forecasts.forecast", "forecasts.submitted_date",
                  "sales.invoice_date", "sales.am_id", "sales.revenue", "sales.cost"),
-        compute=_forecast_kpi("gross_margin", "bias"),
+        compute=_from_table("forecasts", _forecast, "gross_margin", "bias"),
         edge_cases="No forecast: NaN. Actual gross margin ≤ 0: NaN. Unbounded."),
     Kpi(
         name="report_errors_per_report", label="Errors per submitted report", measure="information_accuracy",
         unit="number", higher_is_better=False,
         formula="Σ errors / number of reports, over the reports due in the window that were submitted by the "
                 "review day and have errors recorded",
-        sources=_REPORT_SOURCES + ("report_submissions.errors",), compute=_timeliness_kpi("report_errors_per_report"),
+        sources=_REPORT_SOURCES + ("report_submissions.errors",),
+        compute=_from_table("report_submissions", _timeliness, "report_errors_per_report"),
         windows=_REPORT_WINDOWS,
         edge_cases="An empty errors cell means 'not checked': that report is left out of both sums. Errors on "
                    "missing reports are ignored. No checked submitted report in the window (or no "
