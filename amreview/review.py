@@ -40,7 +40,7 @@ from amreview.kpis import ALL_MEASURES, WINDOWS, KpiContext, all_kpis, in_role
 from amreview.metrics.margin import lines_in_period, margin_by_month, margin_summary
 from amreview.metrics.targets import monthly_targets
 from amreview.pack_views import PackFacts, PersonViews, person_views
-from amreview.periods import Quarter
+from amreview.periods import Quarter, require_quarter
 from amreview.scorecard import KPI_COLUMNS, Scorecard, build_scorecard, core_scorecard
 
 from amreview.vocabulary import CORE_TARGET_MEASURES
@@ -251,7 +251,7 @@ class ReviewHeader:
         return header_html(self)
 
 
-def review_header(pack: DataPack, am_id: str, period: Quarter | str) -> ReviewHeader:
+def review_header(pack: DataPack, am_id: str, period: Quarter) -> ReviewHeader:
     """The header of ``am_id``'s review of ``period``."""
     person = pack.account_manager(am_id)
     team = person.get("team")
@@ -262,7 +262,7 @@ def review_header(pack: DataPack, am_id: str, period: Quarter | str) -> ReviewHe
         manager=str(person["manager"]),
         team=None if pd.isna(team) else str(team),
         start_date=None if pd.isna(start) else pd.Timestamp(start),
-        quarter=Quarter.parse(period),
+        quarter=require_quarter(period),
     )
 
 
@@ -275,7 +275,7 @@ def _not_in_role(pack: DataPack, am_id: str, period) -> DataError:
     }]), pack.source)
 
 
-def headline_figures(pack: DataPack, am_id: str, period: Quarter | str) -> pd.Series:
+def headline_figures(pack: DataPack, am_id: str, period: Quarter) -> pd.Series:
     """``am_id``'s row of the core scorecard for ``period`` (see :mod:`amreview.scorecard`)."""
     card = core_scorecard(pack, period)
     row = card[card["am_id"] == str(am_id)]
@@ -294,7 +294,7 @@ def headline_table(figures: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("measure")
 
 
-def monthly_margin_against_target(pack: DataPack, am_id: str, period: Quarter | str, quarters: int = 4,
+def monthly_margin_against_target(pack: DataPack, am_id: str, period: Quarter, quarters: int = 4,
                                   sales_start: pd.Timestamp | None = None) -> pd.DataFrame:
     """Revenue and gross margin per month over the ``quarters`` quarters ending with ``period``,
     beside the month targets (month rows, else a third of the quarter's; NaN = no target).
@@ -304,7 +304,7 @@ def monthly_margin_against_target(pack: DataPack, am_id: str, period: Quarter | 
     the pack does not cover are left out, not shown as zeros). ``sales_start``: the whole pack's
     first invoice date, when ``pack`` is a slice of it (default: the earliest in ``pack.sales``).
     """
-    quarter = Quarter.parse(period)
+    quarter = require_quarter(period)
     span = quarter.last_n(quarters)
     months = [m for q in span for m in q.months]
     header_start = pack.account_manager(am_id).get("start_date")
@@ -330,7 +330,7 @@ def monthly_margin_against_target(pack: DataPack, am_id: str, period: Quarter | 
     return frame
 
 
-def top_accounts(pack: DataPack, am_id: str, period: Quarter | str, n: int = 10) -> pd.DataFrame:
+def top_accounts(pack: DataPack, am_id: str, period: Quarter, n: int = 10) -> pd.DataFrame:
     """The ``n`` accounts with the most gross margin for ``am_id`` in ``period``.
 
     Columns ``account`` (the account's name where the pack has ``accounts``, else its id),
@@ -372,11 +372,11 @@ def review_config(config: ScorecardConfig | str | Path | None) -> ScorecardConfi
     return load_config(config if config not in (None, "") else None)
 
 
-def review_scorecard(pack: DataPack, period: Quarter | str, config: ScorecardConfig) -> Scorecard:
+def review_scorecard(pack: DataPack, period: Quarter, config: ScorecardConfig) -> Scorecard:
     """The quarter's scorecard (:func:`~amreview.scorecard.build_scorecard`). A pack whose
     ``sales`` table is empty holds no margin data: every KPI computed from sales is "no data"
     there (see :class:`amreview.kpis.Kpi`), left out of the scores with its weight spread."""
-    return build_scorecard(pack, period, config)
+    return build_scorecard(pack, require_quarter(period), config)
 
 
 def scored_kpis(config: ScorecardConfig, kpis: dict) -> dict:
@@ -441,7 +441,8 @@ class Review:
     def build(cls, pack: DataPack, am_id: str, period: Quarter | str,
               config: ScorecardConfig | str | Path | None = None) -> "Review":
         """The review of ``am_id`` (an ``account_managers.am_id`` in role in ``period``) under
-        ``config`` (a :class:`ScorecardConfig`, a TOML path, or None/"" for the default)."""
+        ``config`` (a :class:`ScorecardConfig`, a TOML path, or None/"" for the default).
+        ``period`` as text is read on the config's fiscal year."""
         config = review_config(config)
         am_id = str(am_id)
         quarter = Quarter.parse(period, config.fiscal_year_start_month)

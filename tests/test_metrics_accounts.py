@@ -26,6 +26,7 @@ from amreview.metrics.accounts import (
     top_n_margin_share,
 )
 from amreview.metrics.margin import lines_in_period
+from amreview.periods import Quarter
 from amreview.schemas import columns_of
 from tests.test_metrics_margin import review_tables, same
 
@@ -51,7 +52,7 @@ def pack():
 
 @pytest.fixture(scope="module")
 def ctx(pack):
-    return KpiContext.for_period(pack, "2026Q3")
+    return KpiContext.for_period(pack, Quarter.parse("2026Q3"))
 
 
 def kpi(name: str):
@@ -113,7 +114,7 @@ def test_top_n_margin_share_edge_cases():
 
 
 def test_key_accounts(pack):
-    lines = lines_in_period(pack.sales, "2026Q3")
+    lines = lines_in_period(pack.sales, Quarter.parse("2026Q3"))
     assert sorted(key_account_ids(pack["accounts"])) == ["A", "E", "K"]  # C's missing flag is false
     shares = key_account_share(lines, pack["accounts"])
     assert same(shares.loc["AM1", "margin_share"], 150.0 / 268.0)  # A only
@@ -148,7 +149,7 @@ def test_kpi_values(ctx, name, am_id, expected):
 def test_key_account_share_is_no_data_without_an_accounts_table():
     tables = review_tables()
     del tables["accounts"]
-    ctx = KpiContext.for_period(validate_tables(tables), "2026Q3")
+    ctx = KpiContext.for_period(validate_tables(tables), Quarter.parse("2026Q3"))
     assert kpi("key_account_margin_share")(ctx).isna().all()
     assert same(kpi("active_accounts")(ctx)["AM1"], 3.0)
 
@@ -174,11 +175,11 @@ def test_functions_do_not_mutate_their_inputs(pack):
     account_trend_counts(NOW, BEFORE)
     declining_accounts(NOW, BEFORE)
     top_n_margin_share(NOW, 2)
-    lines = lines_in_period(pack.sales, "2026Q3")
+    lines = lines_in_period(pack.sales, Quarter.parse("2026Q3"))
     key_accounts(lines, pack["accounts"], "AM1")
     key_account_share(lines, pack["accounts"])
     accounts.active_accounts(lines)
-    ctx = KpiContext.for_period(pack, "2026Q3")
+    ctx = KpiContext.for_period(pack, Quarter.parse("2026Q3"))
     for k in KPIS:
         for window in k.windows:
             k(ctx.for_window(window))

@@ -25,6 +25,7 @@ from amreview.metrics.backorders import (
     open_back_orders,
     past_promised_share,
 )
+from amreview.periods import Quarter
 from amreview.schemas import columns_of
 from tests.test_metrics_margin import review_tables, same
 
@@ -45,7 +46,7 @@ def back_orders(pack):
 
 @pytest.fixture(scope="module")
 def ctx(pack):
-    return KpiContext.for_period(pack, "2026Q3")
+    return KpiContext.for_period(pack, Quarter.parse("2026Q3"))
 
 
 def kpi(name: str):
@@ -141,7 +142,7 @@ def test_days_to_fulfil_year_to_date(ctx):
 
 
 def test_a_past_quarter_sees_its_own_open_back_orders(pack):
-    q2 = KpiContext.for_period(pack, "2026Q2")  # 30 June: B3 (30 days) and B5 (10) open
+    q2 = KpiContext.for_period(pack, Quarter.parse("2026Q2"))  # 30 June: B3 (30 days) and B5 (10) open
     assert same(kpi("open_back_order_value")(q2)["AM1"], 60.0)
     assert math.isnan(kpi("back_orders_past_promised_share")(q2)["AM1"])  # neither had a promise
 
@@ -149,7 +150,7 @@ def test_a_past_quarter_sees_its_own_open_back_orders(pack):
 def test_every_kpi_is_no_data_without_the_table():
     tables = review_tables()
     del tables["back_orders"]
-    ctx = KpiContext.for_period(validate_tables(tables), "2026Q3")
+    ctx = KpiContext.for_period(validate_tables(tables), Quarter.parse("2026Q3"))
     for k in KPIS:
         assert k(ctx).isna().all(), k.name
 
@@ -175,7 +176,7 @@ def test_functions_do_not_mutate_their_inputs(pack, back_orders):
     past_promised_share(back_orders, AS_OF)
     days_to_fulfil(back_orders, *Q3)
     back_order_summary(back_orders, AS_OF, *Q3, by="am_id")
-    ctx = KpiContext.for_period(pack, "2026Q3")
+    ctx = KpiContext.for_period(pack, Quarter.parse("2026Q3"))
     for k in KPIS:
         for window in k.windows:
             k(ctx.for_window(window))

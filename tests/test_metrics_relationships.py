@@ -10,6 +10,7 @@ import pytest
 from amreview.datapack import load_pack, validate_tables
 from amreview.kpis import KpiContext
 from amreview.metrics import relationships as rel
+from amreview.periods import Quarter
 from amreview.sample import PERSONAS
 from tests.conftest import same
 
@@ -242,7 +243,7 @@ KPI = {kpi.name: kpi for kpi in rel.KPIS}
     ("open_cases_past_sla", {"AM1": 2.0, "AM2": 0.0, "AM3": 0.0}),
 ])
 def test_kpis_on_a_hand_made_pack(name, expected):
-    ctx = KpiContext.for_period(hand_pack(), "2026Q3")
+    ctx = KpiContext.for_period(hand_pack(), Quarter.parse("2026Q3"))
     result = KPI[name](ctx)
     assert result.index.tolist() == ["AM1", "AM2", "AM3"] and result.dtype == "float64"
     for am, value in expected.items():
@@ -250,7 +251,7 @@ def test_kpis_on_a_hand_made_pack(name, expected):
 
 
 def test_without_feedback_and_cases_tables_their_kpis_are_no_data():
-    ctx = KpiContext.for_period(hand_pack(optional=False), "2026Q3")
+    ctx = KpiContext.for_period(hand_pack(optional=False), Quarter.parse("2026Q3"))
     for kpi in rel.KPIS:
         result = kpi(ctx)
         if kpi.name == "retention_rate":
@@ -265,7 +266,7 @@ def test_kpi_rows_are_complete():
 
 
 def test_sample_pack_star_is_liked_more_than_the_crm_neglecter():
-    ctx = KpiContext.for_period(load_pack("sample"), "2026Q3")
+    ctx = KpiContext.for_period(load_pack("sample"), Quarter.parse("2026Q3"))
     star = next(am for am, persona in PERSONAS.items() if persona == "star")
     neglecter = next(am for am, persona in PERSONAS.items() if persona == "crm_neglecter")
     starter = next(am for am, persona in PERSONAS.items() if persona == "new_starter")

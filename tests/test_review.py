@@ -21,6 +21,7 @@ from amreview.config import DEFAULT_CONFIG, load_config
 from amreview.datapack import load_pack, validate_tables, write_pack
 from amreview.errors import DataError
 from amreview.kpis import MEASURES
+from amreview.periods import Quarter
 from amreview.review import SECTIONS, Review, Table, config_fingerprint, monthly_margin_against_target
 from amreview.sample import PERSONAS, generate_sample
 from amreview.scorecard import build_scorecard
@@ -147,10 +148,10 @@ def test_monthly_margin_and_targets_over_two_years(reviews, raw):
 
 def test_monthly_targets_from_month_rows_and_from_the_start_month(pack, raw):
     midlands = next(a for a, p in PERSONAS.items() if p == "margin_misser")
-    frame = monthly_margin_against_target(pack, midlands, "2026Q3", 1)
+    frame = monthly_margin_against_target(pack, midlands, Quarter.parse("2026Q3"), 1)
     rows = raw["targets"].query("am_id == @midlands and measure == 'revenue'").set_index("period")["target"]
     assert frame["revenue_target"].tolist() == pytest.approx([rows[m] for m in months_of("2026Q3")])
-    starter = monthly_margin_against_target(pack, STARTER, "2026Q3", 8)
+    starter = monthly_margin_against_target(pack, STARTER, Quarter.parse("2026Q3"), 8)
     assert list(starter.index) == months_of("2026Q3")  # nothing before the start month, not zeros
 
 

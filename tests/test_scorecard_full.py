@@ -14,6 +14,7 @@ from amreview.config import load_config
 from amreview.datapack import load_pack
 from amreview.kpi_docs import kpi_reference
 from amreview.kpis import ALL_MEASURES, MEASURES, all_kpis
+from amreview.periods import Quarter
 from amreview.sample import PERSONAS
 from amreview.scorecard import SCORECARD_COLUMNS, build_scorecard
 
@@ -127,5 +128,5 @@ def test_cli_bad_config_is_a_clear_error(tmp_path):
 def test_full_scorecard_core_columns_equal_the_core_scorecard(card):
     from amreview.scorecard import core_scorecard
 
-    core = core_scorecard(load_pack("sample"), "2026Q3")
+    core = core_scorecard(load_pack("sample"), Quarter.parse("2026Q3"))
     pd.testing.assert_frame_equal(card.table[SCORECARD_COLUMNS], core, check_dtype=False)

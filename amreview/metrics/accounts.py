@@ -32,7 +32,7 @@ import pandas as pd
 
 from amreview.kpis import Kpi, KpiContext, Window
 from amreview.metrics.margin import margin_change, margin_summary, segment_share, share
-from amreview.periods import Quarter
+from amreview.periods import Quarter, require_quarter
 from amreview.metrics._frames import group_keys as _keys
 
 TRENDS = ("growing", "declining", "flat", "new")
@@ -62,14 +62,14 @@ def first_lines(sales: pd.DataFrame) -> pd.DataFrame:
     return first.set_index("account_id")[["invoice_date", "line_id", "am_id"]]
 
 
-def new_accounts_list(sales: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
+def new_accounts_list(sales: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
     """The accounts new in ``quarter``: their first line (see :func:`first_lines`) falls in it."""
-    quarter = Quarter.parse(quarter)
+    quarter = require_quarter(quarter)
     first = first_lines(sales)
     return first[quarter.contains(first["invoice_date"])]
 
 
-def new_accounts(sales: pd.DataFrame, quarter: Quarter | str) -> pd.Series:
+def new_accounts(sales: pd.DataFrame, quarter: Quarter) -> pd.Series:
     """Number of accounts new in ``quarter``, per ``am_id`` credited with their first line.
 
     ``sales`` must be the whole pack's lines (newness depends on all history).

@@ -17,7 +17,7 @@ from __future__ import annotations
 import pandas as pd
 
 from amreview.kpis import Kpi, KpiContext
-from amreview.periods import Quarter
+from amreview.periods import Quarter, require_quarter
 from amreview.vocabulary import COMPETENCIES, RATERS
 from amreview.metrics._frames import no_data as _no_data
 
@@ -29,9 +29,9 @@ TABLE_COLUMNS = [
 ]
 
 
-def ratings_in_period(ratings: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
+def ratings_in_period(ratings: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
     """The ratings of ``quarter``: ``period == str(quarter)``."""
-    return ratings[ratings["period"] == str(Quarter.parse(quarter))]
+    return ratings[ratings["period"] == str(require_quarter(quarter))]
 
 
 def competency_ratings_by_rater(ratings: pd.DataFrame) -> pd.DataFrame:

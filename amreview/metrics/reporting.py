@@ -30,7 +30,7 @@ import pandas as pd
 from amreview.kpis import Kpi, KpiContext
 from amreview.metrics.margin import margin_summary
 from amreview.metrics.newbusiness import open_opportunities
-from amreview.periods import Quarter
+from amreview.periods import Quarter, require_quarter
 from amreview.metrics._frames import group_keys as _keys, no_data as _no_data
 
 REPORT_STATUSES = ("on_time", "late", "missing", "not_due")
@@ -173,7 +173,7 @@ def forecast_bias(forecast, actual):
     return ((pd.Series(forecast, dtype="float64") - actual) / actual.where(actual > 0)).astype("float64")
 
 
-def latest_forecasts(forecasts: pd.DataFrame, period: Quarter | str, submitted_by=None) -> pd.DataFrame:
+def latest_forecasts(forecasts: pd.DataFrame, period: Quarter, submitted_by=None) -> pd.DataFrame:
     """The forecast that counts for ``period``: one row per ``am_id`` and ``measure``.
 
     Rows with ``period == str(period)``; with ``submitted_by`` given, forecasts submitted after
@@ -182,7 +182,7 @@ def latest_forecasts(forecasts: pd.DataFrame, period: Quarter | str, submitted_b
     before every dated one, and on equal dates the row further down the table wins.
     Sorted by ``am_id``, ``measure``.
     """
-    rows = forecasts[forecasts["period"] == str(period)]
+    rows = forecasts[forecasts["period"] == str(require_quarter(period))]
     if submitted_by is not None:
         rows = rows[rows["submitted_date"].isna() | (rows["submitted_date"] <= pd.Timestamp(submitted_by))]
     ordered = rows.sort_values("submitted_date", kind="mergesort", na_position="first")
