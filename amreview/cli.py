@@ -79,13 +79,13 @@ def scorecard(data: str, period: str, out: Path | None, config_path: Path | None
     from amreview.periods import Quarter
     from amreview.scoring.scorecard import build_scorecard
 
-    Quarter.parse(period)
+    config = load_config(config_path)
+    quarter = Quarter.parse(period, config.fiscal_year_start_month)  # before the pack is read
     if out is None and explain_am is None:
         raise click.UsageError("give --out FILE, --explain AM_ID, or both")
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
         raise click.BadParameter("expected a file name ending in .csv or .xlsx", param_hint="--out")
-    config = load_config(config_path)
-    card = build_scorecard(load_pack(data), period, config)
+    card = build_scorecard(load_pack(data), quarter, config)
     if explain_am is not None:
         click.echo(str(card.explain(explain_am)))
     if out is not None:

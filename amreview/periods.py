@@ -133,6 +133,21 @@ class Quarter:
         return f"Q{self.q} {fy}{self.year} ({_day(self.start)} – {_day(self.end)})"
 
 
+def require_quarter(value: object) -> Quarter:
+    """``value`` when it is a :class:`Quarter`; a :class:`PeriodError` otherwise.
+
+    Text becomes a :class:`Quarter` once, at the boundary (the CLI, a notebook's parameters,
+    :func:`~amreview.scorecard.build_scorecard`, :meth:`~amreview.review.Review.build`, …), with
+    the scorecard config's fiscal-year start month. The functions inside take that quarter and
+    refuse text: parsed there, without the config, ``"2026Q3"`` would silently be a calendar
+    quarter under a fiscal config.
+    """
+    if isinstance(value, Quarter):
+        return value
+    raise PeriodError(f"expected a Quarter, found {type(value).__name__} {value!r}: parse the period once "
+                      f"with Quarter.parse(text, config.fiscal_year_start_month)")
+
+
 def _day(ts: pd.Timestamp) -> str:
     return f"{ts.day} {ts.strftime('%b %Y')}"
 

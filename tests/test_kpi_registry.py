@@ -22,8 +22,9 @@ from amreview.data.datapack import DataPack, load_pack
 from amreview.data.schemas import OPTIONAL_TABLES, REQUIRED_TABLES, columns_of
 from amreview.metrics.catalogue import all_kpis, kpi_modules
 from amreview.metrics.registry import ALL_MEASURES, UNITS, WINDOWS, Kpi, KpiContext
+from amreview.periods import Quarter
 
-QUARTER = "2026Q3"
+QUARTER = Quarter.parse("2026Q3")
 KPIS = all_kpis()
 
 # The measures each KPI module's rows belong to.

@@ -27,6 +27,7 @@ from amreview.metrics.accounts import (
 )
 from amreview.metrics.margin import lines_in_period
 from amreview.data.schemas import columns_of
+from amreview.periods import Quarter
 from tests.test_metrics_margin import review_tables, same
 
 NAN = math.nan
@@ -51,7 +52,7 @@ def pack():
 
 @pytest.fixture(scope="module")
 def ctx(pack):
-    return KpiContext.for_period(pack, "2026Q3")
+    return KpiContext.for_period(pack, Quarter.parse("2026Q3"))
 
 
 def kpi(name: str):
@@ -113,7 +114,7 @@ def test_top_n_margin_share_edge_cases():
 
 
 def test_key_accounts(pack):
-    lines = lines_in_period(pack.sales, "2026Q3")
+    lines = lines_in_period(pack.sales, Quarter.parse("2026Q3"))
     assert sorted(key_account_ids(pack["accounts"])) == ["A", "E", "K"]  # C's missing flag is false
     shares = key_account_share(lines, pack["accounts"])
     assert same(shares.loc["AM1", "margin_share"], 150.0 / 268.0)  # A only
@@ -160,7 +161,7 @@ def test_functions_do_not_mutate_their_inputs(pack):
     account_trend_counts(NOW, BEFORE)
     declining_accounts(NOW, BEFORE)
     top_n_margin_share(NOW, 2)
-    lines = lines_in_period(pack.sales, "2026Q3")
+    lines = lines_in_period(pack.sales, Quarter.parse("2026Q3"))
     key_accounts(lines, pack["accounts"], "AM1")
     key_account_share(lines, pack["accounts"])
     accounts.active_accounts(lines)

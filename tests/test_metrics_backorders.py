@@ -26,6 +26,7 @@ from amreview.metrics.backorders import (
     past_promised_share,
 )
 from amreview.data.schemas import columns_of
+from amreview.periods import Quarter
 from tests.test_metrics_margin import review_tables, same
 
 NAN = math.nan
@@ -45,7 +46,7 @@ def back_orders(pack):
 
 @pytest.fixture(scope="module")
 def ctx(pack):
-    return KpiContext.for_period(pack, "2026Q3")
+    return KpiContext.for_period(pack, Quarter.parse("2026Q3"))
 
 
 def kpi(name: str):
@@ -141,7 +142,7 @@ def test_days_to_fulfil_year_to_date(ctx):
 
 
 def test_a_past_quarter_sees_its_own_open_back_orders(pack):
-    q2 = KpiContext.for_period(pack, "2026Q2")  # 30 June: B3 (30 days) and B5 (10) open
+    q2 = KpiContext.for_period(pack, Quarter.parse("2026Q2"))  # 30 June: B3 (30 days) and B5 (10) open
     assert same(kpi("open_back_order_value")(q2)["AM1"], 60.0)
     assert math.isnan(kpi("back_orders_past_promised_share")(q2)["AM1"])  # neither had a promise
 

@@ -20,6 +20,7 @@ from amreview.metrics.competencies import (
     ratings_in_period,
 )
 from amreview.data.sample import PERSONAS
+from amreview.periods import Quarter
 from amreview.vocabulary import COMPETENCIES
 from tests.conftest import hand_tables
 from tests.conftest import same
@@ -49,7 +50,7 @@ def ratings_frame() -> pd.DataFrame:
 
 
 def q3_table() -> pd.DataFrame:
-    return competency_ratings_table(ratings_in_period(ratings_frame(), "2026Q3"))
+    return competency_ratings_table(ratings_in_period(ratings_frame(), Quarter.parse("2026Q3")))
 
 
 @pytest.mark.parametrize(
@@ -88,13 +89,13 @@ def test_competency_ratings_table_shape():
 
 
 def test_the_ratings_without_comments_are_the_same_numbers():
-    by_rater = competency_ratings_by_rater(ratings_in_period(ratings_frame(), "2026Q3"))
+    by_rater = competency_ratings_by_rater(ratings_in_period(ratings_frame(), Quarter.parse("2026Q3")))
     pd.testing.assert_frame_equal(by_rater, q3_table()[list(by_rater.columns)])
     pd.testing.assert_frame_equal(competency_means(by_rater), competency_means(q3_table()))
 
 
 def test_competency_comments_only_where_someone_commented():
-    comments = competency_comments(ratings_in_period(ratings_frame(), "2026Q3"))
+    comments = competency_comments(ratings_in_period(ratings_frame(), Quarter.parse("2026Q3")))
     assert comments.set_index(["am_id", "competency"]).index.tolist() == [("AM1", IE), ("AM1", COMM)]
     assert comments.loc[1, "manager_comment"] == "Reports are late." and comments.loc[1, "self_comment"] is None
 
@@ -140,7 +141,7 @@ KPI = {kpi.name: kpi for kpi in KPIS}
     ],
 )
 def test_kpis_end_to_end(hand_pack, kpi, quarter, expected):
-    result = KPI[kpi](KpiContext.for_period(hand_pack, quarter))
+    result = KPI[kpi](KpiContext.for_period(hand_pack, Quarter.parse(quarter)))
     assert list(result.index) == sorted(expected) and result.name == kpi
     for am_id, value in expected.items():
         assert same(result[am_id], value), (am_id, result[am_id], value)
@@ -156,7 +157,7 @@ def test_kpi_rows_units_and_directions():
 def test_no_input_is_mutated():
     frame = ratings_frame()
     before = frame.copy(deep=True)
-    table = competency_ratings_table(ratings_in_period(frame, "2026Q3"))
+    table = competency_ratings_table(ratings_in_period(frame, Quarter.parse("2026Q3")))
     table_before = table.copy(deep=True)
     competency_means(table)
     competency_comments(frame)
@@ -170,7 +171,7 @@ def test_no_input_is_mutated():
 # --------------------------------------------------------------------------------------------
 
 def test_sample_competencies():
-    ctx = KpiContext.for_period(load_pack("sample"), "2026Q3")
+    ctx = KpiContext.for_period(load_pack("sample"), Quarter.parse("2026Q3"))
     manager = KPI["competency_manager_mean"](ctx)
     star = next(am for am, persona in PERSONAS.items() if persona == "star")
     assert manager.notna().all() and manager.between(1, 5).all()

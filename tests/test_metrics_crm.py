@@ -11,6 +11,7 @@ from amreview.data.datapack import load_pack, validate_tables
 from amreview.metrics.registry import KpiContext
 from amreview.metrics import crm
 from amreview.data.sample import PERSONAS
+from amreview.periods import Quarter
 from tests.conftest import same
 
 Q3_START, Q3_END = pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30")
@@ -226,7 +227,7 @@ KPI = {kpi.name: kpi for kpi in crm.KPIS}
     ("overdue_open_opportunities", {"AM1": 1.0, "AM2": 1.0, "AM3": math.nan}),  # AM3: no open deal
 ])
 def test_kpis_on_a_hand_made_pack(name, expected):
-    ctx = KpiContext.for_period(hand_pack(), "2026Q3")
+    ctx = KpiContext.for_period(hand_pack(), Quarter.parse("2026Q3"))
     result = KPI[name](ctx)
     assert result.index.tolist() == ["AM1", "AM2", "AM3"] and result.dtype == "float64"
     for am, value in expected.items():
@@ -239,7 +240,7 @@ def test_a_new_starters_rate_is_over_their_weeks_in_role():
                                      "account_id": ["A"], "product": ["Laptop"], "quantity": [1],
                                      "revenue": [100.0], "cost": [90.0]}),
               "activities": activities().assign(am_id="AM3")}
-    ctx = KpiContext.for_period(validate_tables(tables), "2026Q3")
+    ctx = KpiContext.for_period(validate_tables(tables), Quarter.parse("2026Q3"))
     assert same(ctx.working_weeks()["AM3"], STARTER_WEEKS)
     assert same(KPI["activities_per_week"](ctx)["AM3"], 6 / STARTER_WEEKS)  # A1..A5 and B1
     assert same(KPI["activities_attainment"](ctx)["AM3"], 6 / 5)
@@ -250,7 +251,7 @@ def test_a_new_starters_rate_is_over_their_weeks_in_role():
 # --------------------------------------------------------------------------------------------
 
 def test_sample_crm_neglecter_is_worst_at_crm():
-    ctx = KpiContext.for_period(load_pack("sample"), "2026Q3")
+    ctx = KpiContext.for_period(load_pack("sample"), Quarter.parse("2026Q3"))
     neglecter = next(am for am, persona in PERSONAS.items() if persona == "crm_neglecter")
     assert KPI["activities_per_week"](ctx).idxmin() == neglecter
     assert KPI["logging_lag_days_mean"](ctx).idxmax() == neglecter

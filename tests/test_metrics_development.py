@@ -23,6 +23,7 @@ from amreview.metrics.development import (
     plan_summary,
 )
 from amreview.data.sample import PERSONAS
+from amreview.periods import Quarter
 from tests.conftest import hand_tables
 from tests.conftest import same
 
@@ -50,7 +51,7 @@ def objectives_frame() -> pd.DataFrame:
 
 
 def q3_plan() -> pd.DataFrame:
-    return development_plan(objectives_frame(), "2026Q3")
+    return development_plan(objectives_frame(), Quarter.parse("2026Q3"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -97,26 +98,26 @@ def test_objective_overdue(status, due, overdue):
     ],
 )
 def test_plan_completion_known_values(am_id, expected):
-    completion = plan_completion(objectives_in_period(objectives_frame(), "2026Q3"))
+    completion = plan_completion(objectives_in_period(objectives_frame(), Quarter.parse("2026Q3")))
     assert same(completion[am_id], expected)
     assert same(plan_summary(q3_plan()).loc[am_id, "plan_completion"], expected)
 
 
 def test_plan_completion_with_zero_total_weight_is_nan():
     frame = objectives_frame().assign(weight=0.0)
-    assert plan_completion(objectives_in_period(frame, "2026Q3")).isna().all()
-    assert plan_summary(development_plan(frame, "2026Q3"))["plan_completion"].isna().all()
+    assert plan_completion(objectives_in_period(frame, Quarter.parse("2026Q3"))).isna().all()
+    assert plan_summary(development_plan(frame, Quarter.parse("2026Q3")))["plan_completion"].isna().all()
 
 
 def test_plan_completion_of_nothing_is_empty():
     assert plan_completion(objectives_frame().iloc[:0]).empty
-    assert plan_summary(development_plan(objectives_frame(), "2027Q1")).empty
+    assert plan_summary(development_plan(objectives_frame(), Quarter.parse("2027Q1"))).empty
 
 
 def test_contributions_add_up_to_completion():
     plan = q3_plan()
     sums = plan.groupby("am_id")["contribution"].sum()
-    pd.testing.assert_series_equal(sums, plan_completion(objectives_in_period(objectives_frame(), "2026Q3")),
+    pd.testing.assert_series_equal(sums, plan_completion(objectives_in_period(objectives_frame(), Quarter.parse("2026Q3"))),
                                    check_names=False, atol=1e-12)
     assert np.allclose(plan.groupby("am_id")["weight_share"].sum(), 1.0)
 
@@ -148,12 +149,12 @@ def test_development_plan_shape():
     assert list(plan.columns) == PLAN_COLUMNS
     assert list(plan.index) == list(range(len(plan)))
     assert plan["objective_id"].tolist() == ["O-1", "O-3", "O-4", "P-0", "P-2", "S-1", "S-2"]
-    one = development_plan(objectives_frame()[lambda f: f["am_id"] == "AM1"], "2026Q3")
+    one = development_plan(objectives_frame()[lambda f: f["am_id"] == "AM1"], Quarter.parse("2026Q3"))
     assert one["objective_id"].tolist() == ["O-1", "O-3", "O-4"]
 
 
 def test_objectives_carrying_forward():
-    carrying = objectives_carrying_forward(objectives_frame(), "2026Q3")
+    carrying = objectives_carrying_forward(objectives_frame(), Quarter.parse("2026Q3"))
     assert carrying["objective_id"].tolist() == ["O-1", "O-4", "P-0", "P-2", "S-2"]
     assert carrying["carries_forward"].all()
 
@@ -174,7 +175,7 @@ def test_plan_summary_counts(am_id, column, expected):
 
 
 def test_the_previous_quarter_plan_sees_nothing_carried_in():
-    plan = development_plan(objectives_frame(), "2026Q2")
+    plan = development_plan(objectives_frame(), Quarter.parse("2026Q2"))
     assert plan["objective_id"].tolist() == ["O-1", "O-2"] and not plan["carried_over"].any()
     assert plan.set_index("objective_id").loc["O-1", "carries_forward"]
 
@@ -203,14 +204,14 @@ KPI = {kpi.name: kpi for kpi in KPIS}
     ],
 )
 def test_kpis_end_to_end(hand_pack, kpi, expected):
-    result = KPI[kpi](KpiContext.for_period(hand_pack, "2026Q3"))
+    result = KPI[kpi](KpiContext.for_period(hand_pack, Quarter.parse("2026Q3")))
     assert list(result.index) == ["AM1", "AM2", "AM3"] and result.name == kpi
     for am_id, value in expected.items():
         assert same(result[am_id], value), (am_id, result[am_id], value)
 
 
 def test_a_quarter_without_a_plan_is_no_data(hand_pack):
-    ctx = KpiContext.for_period(hand_pack, "2026Q4")
+    ctx = KpiContext.for_period(hand_pack, Quarter.parse("2026Q4"))
     for kpi in KPIS:
         assert kpi(ctx).isna().all(), kpi.name
 
@@ -223,11 +224,11 @@ def test_kpi_directions():
 def test_no_input_is_mutated():
     frame = objectives_frame()
     before = frame.copy(deep=True)
-    plan = development_plan(frame, "2026Q3", as_of=T("2026-09-01"))
+    plan = development_plan(frame, Quarter.parse("2026Q3"), as_of=T("2026-09-01"))
     plan_before = plan.copy(deep=True)
     plan_summary(plan)
-    objectives_carrying_forward(frame, "2026Q3")
-    plan_completion(objectives_in_period(frame, "2026Q3"))
+    objectives_carrying_forward(frame, Quarter.parse("2026Q3"))
+    plan_completion(objectives_in_period(frame, Quarter.parse("2026Q3")))
     objective_overdue(frame, Q3_END)
     pd.testing.assert_frame_equal(frame, before)
     pd.testing.assert_frame_equal(plan, plan_before)
@@ -238,7 +239,7 @@ def test_no_input_is_mutated():
 # --------------------------------------------------------------------------------------------
 
 def test_sample_star_has_the_best_plan_completion():
-    ctx = KpiContext.for_period(load_pack("sample"), "2026Q3")
+    ctx = KpiContext.for_period(load_pack("sample"), Quarter.parse("2026Q3"))
     completion = KPI["plan_completion"](ctx)
     star = next(am for am, persona in PERSONAS.items() if persona == "star")
     assert completion[star] == completion.max() == 1.0

@@ -118,12 +118,12 @@ def pack():
 
 @pytest.fixture(scope="module")
 def ctx(pack):
-    return KpiContext.for_period(pack, "2026Q3")
+    return KpiContext.for_period(pack, Quarter.parse("2026Q3"))
 
 
 @pytest.fixture
 def lines(pack):
-    return margin.lines_in_period(pack.sales, "2026Q3")
+    return margin.lines_in_period(pack.sales, Quarter.parse("2026Q3"))
 
 
 def kpi(name: str):
@@ -268,7 +268,7 @@ def test_deal_type_share_rejects_unknown_types(lines):
 
 
 def test_margin_change_by_am(pack, lines):
-    before = margin.lines_in_period(pack.sales, "2025Q3")
+    before = margin.lines_in_period(pack.sales, Quarter.parse("2025Q3"))
     table = margin_change(lines, before, "am_id")
     am1 = table.loc["AM1"]
     assert same(am1["revenue_change"], (3900.0 - 1500.0) / 1500.0)
@@ -286,16 +286,16 @@ def test_margin_change_by_am(pack, lines):
 
 def test_fiscal_year_target_sums_the_quarters_in_role(pack):
     starts = pack.account_managers.set_index("am_id")["start_date"]
-    annual = fiscal_year_target(pack.targets, "2026Q3", "gross_margin", starts)
+    annual = fiscal_year_target(pack.targets, Quarter.parse("2026Q3"), "gross_margin", starts)
     assert same(annual["AM1"], 100.0 + 100.0 + 300.0 + 200.0)  # Q3 from its month rows
     assert same(annual["AM2"], 50.0 + 100.0)  # from Q3, the quarter they started in
     assert math.isnan(annual["AM3"])  # no target
-    revenue = fiscal_year_target(pack.targets, "2026Q3", "revenue", starts)
+    revenue = fiscal_year_target(pack.targets, Quarter.parse("2026Q3"), "revenue", starts)
     assert math.isnan(revenue["AM1"])  # Q4 has no revenue target: the year is incomplete
 
 
 def test_fiscal_year_target_without_start_dates_needs_all_four_quarters(pack):
-    annual = fiscal_year_target(pack.targets, "2026Q3", "gross_margin")
+    annual = fiscal_year_target(pack.targets, Quarter.parse("2026Q3"), "gross_margin")
     assert same(annual["AM1"], 700.0) and math.isnan(annual["AM2"])
 
 
@@ -371,7 +371,7 @@ def test_kpi_year_to_date_values(ctx, name, am_id, expected):
 
 def test_kpis_on_fiscal_quarters(pack):
     # FY2027 from April: 2027Q2 = July–September 2026; the year to date starts on 1 April 2026.
-    fiscal = KpiContext.for_period(pack, "2027Q2", start_month=4)
+    fiscal = KpiContext.for_period(pack, Quarter.parse("2027Q2", 4))
     assert same(kpi("revenue")(fiscal)["AM1"], 3900.0)
     projection = kpi("gross_margin_projection")(fiscal)
     assert same(projection["AM1"], (120.0 + 268.0) * 365 / 183)  # 1 Apr–30 Sep = 183 days of 365
@@ -381,7 +381,7 @@ def test_kpis_on_fiscal_quarters(pack):
 
 
 def test_a_quarter_without_targets_gives_no_target_not_zero(pack):
-    ctx = KpiContext.for_period(pack, "2025Q3")
+    ctx = KpiContext.for_period(pack, Quarter.parse("2025Q3"))
     assert kpi("revenue_attainment")(ctx).isna().all()
     assert same(kpi("revenue")(ctx)["AM1"], 1500.0)
 
@@ -398,7 +398,7 @@ def test_registry_rows_are_complete():
 
 def test_functions_do_not_mutate_their_inputs(pack):
     tables = {name: pack[name].copy(deep=True) for name in ("sales", "targets", "account_managers")}
-    lines = margin.lines_in_period(pack.sales, "2026Q3")
+    lines = margin.lines_in_period(pack.sales, Quarter.parse("2026Q3"))
     lines_before = lines.copy(deep=True)
     margin_by(lines, "vendor")
     margin_by(lines, ["am_id", "deal_type"])
@@ -407,7 +407,7 @@ def test_functions_do_not_mutate_their_inputs(pack):
     deal_type_share(lines, ("bespoke", "spot"), "am_id")
     margin_change(lines, pack.sales, "am_id")
     starts = pack.account_managers.set_index("am_id")["start_date"]
-    fiscal_year_target(pack.targets, "2026Q3", "gross_margin", starts)
+    fiscal_year_target(pack.targets, Quarter.parse("2026Q3"), "gross_margin", starts)
     pd.testing.assert_frame_equal(lines, lines_before)
     for name, before in tables.items():
         pd.testing.assert_frame_equal(pack[name], before)
@@ -419,7 +419,7 @@ def test_functions_do_not_mutate_their_inputs(pack):
 
 @pytest.fixture(scope="module")
 def sample_ctx():
-    return KpiContext.for_period(load_pack("sample"), "2026Q3")
+    return KpiContext.for_period(load_pack("sample"), Quarter.parse("2026Q3"))
 
 
 def _persona(name: str) -> str:

@@ -15,6 +15,7 @@ from amreview.metrics.registry import KpiContext
 from amreview.metrics import newbusiness as nb
 from amreview.metrics.accounts import new_accounts
 from amreview.data.sample import PERSONAS
+from amreview.periods import Quarter
 from tests.conftest import same
 
 Q3_START, Q3_END = pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30")
@@ -99,7 +100,7 @@ def hand_pack(with_opportunities: bool = True):
 def test_new_accounts_between_matches_the_contract_definition():
     counts = nb.new_accounts_between(sales(), Q3_START, Q3_END)
     assert counts.to_dict() == {"AM1": 2, "AM2": 1}  # AM1: N1, N3 (T1 < T2); AM2: N2
-    assert counts.to_dict() == new_accounts(sales(), "2026Q3").to_dict()
+    assert counts.to_dict() == new_accounts(sales(), Quarter.parse("2026Q3")).to_dict()
     assert nb.new_accounts_between(sales(), "2026-04-01", Q3_END).to_dict() == {"AM1": 3, "AM2": 1}
 
 
@@ -123,9 +124,9 @@ def test_new_accounts_between_agrees_with_accounts_new_accounts(lines):
     for quarter in ("2026Q1", "2026Q2", "2026Q3", "2026Q4", "2027Q1"):
         q = pd.Period(quarter, "Q")
         ours = nb.new_accounts_between(lines, q.start_time, q.end_time.normalize())
-        assert ours.to_dict() == new_accounts(lines, quarter).to_dict()
+        assert ours.to_dict() == new_accounts(lines, Quarter.parse(quarter)).to_dict()
     year = nb.new_accounts_between(lines, "2026-01-01", "2026-12-31")
-    per_quarter = pd.concat([new_accounts(lines, f"2026Q{k}") for k in range(1, 5)])
+    per_quarter = pd.concat([new_accounts(lines, Quarter(2026, k)) for k in range(1, 5)])
     assert year.to_dict() == per_quarter.groupby(level=0).sum().to_dict()  # an account is new only once
 
 
@@ -269,7 +270,7 @@ KPI = {kpi.name: kpi for kpi in nb.KPIS}
     ("average_deal_size", {"AM1": 2000.0, "AM2": math.nan, "AM3": math.nan}),
 ])
 def test_kpis_on_a_hand_made_pack(name, expected):
-    ctx = KpiContext.for_period(hand_pack(), "2026Q3")
+    ctx = KpiContext.for_period(hand_pack(), Quarter.parse("2026Q3"))
     result = KPI[name](ctx)
     assert result.index.tolist() == ["AM1", "AM2", "AM3"]  # AM4 starts after the quarter
     assert result.name == name and result.dtype == "float64"
@@ -283,7 +284,7 @@ def test_kpis_on_a_hand_made_pack(name, expected):
     ("new_account_margin", {"AM1": 430.0, "AM2": 300.0, "AM3": 10.0}),
 ])
 def test_kpis_year_to_date(name, expected):
-    ctx = KpiContext.for_period(hand_pack(), "2026Q3").for_window("ytd")
+    ctx = KpiContext.for_period(hand_pack(), Quarter.parse("2026Q3")).for_window("ytd")
     result = KPI[name](ctx)
     for am, value in expected.items():
         assert same(result[am], value), (name, am, result[am], value)
@@ -295,7 +296,7 @@ def test_kpis_year_to_date(name, expected):
 
 @pytest.fixture(scope="module")
 def sample_ctx():
-    return KpiContext.for_period(load_pack("sample"), "2026Q3")
+    return KpiContext.for_period(load_pack("sample"), Quarter.parse("2026Q3"))
 
 
 def test_sample_star_wins_and_has_the_best_coverage(sample_ctx):

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from amreview.metrics.accounts import active_accounts, new_accounts
 from amreview.metrics.margin import attainment, gm_pct, margin_summary, margin_totals
+from amreview.periods import Quarter
 
 money = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False).map(lambda x: round(x, 2))
 
@@ -61,7 +62,7 @@ def test_gm_pct_is_empty_exactly_when_revenue_is_not_positive(margin, revenue):
 @settings(max_examples=60, deadline=None)
 @given(sales_lines())
 def test_new_accounts_over_all_quarters_count_each_account_once(lines):
-    quarters = ["2026Q3", "2026Q4", "2027Q1"]
+    quarters = [Quarter(2026, 3), Quarter(2026, 4), Quarter(2027, 1)]
     total = sum(new_accounts(lines, q).sum() for q in quarters)
     assert total == lines["account_id"].nunique()
 

@@ -11,6 +11,7 @@ from amreview.data.datapack import load_pack, validate_tables
 from amreview.metrics.registry import KpiContext
 from amreview.metrics import relationships as rel
 from amreview.data.sample import PERSONAS
+from amreview.periods import Quarter
 from tests.conftest import same
 
 Q3_START, Q3_END = pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30")
@@ -242,7 +243,7 @@ KPI = {kpi.name: kpi for kpi in rel.KPIS}
     ("open_cases_past_sla", {"AM1": 2.0, "AM2": 0.0, "AM3": 0.0}),
 ])
 def test_kpis_on_a_hand_made_pack(name, expected):
-    ctx = KpiContext.for_period(hand_pack(), "2026Q3")
+    ctx = KpiContext.for_period(hand_pack(), Quarter.parse("2026Q3"))
     result = KPI[name](ctx)
     assert result.index.tolist() == ["AM1", "AM2", "AM3"] and result.dtype == "float64"
     for am, value in expected.items():
@@ -250,7 +251,7 @@ def test_kpis_on_a_hand_made_pack(name, expected):
 
 
 def test_sample_pack_star_is_liked_more_than_the_crm_neglecter():
-    ctx = KpiContext.for_period(load_pack("sample"), "2026Q3")
+    ctx = KpiContext.for_period(load_pack("sample"), Quarter.parse("2026Q3"))
     star = next(am for am, persona in PERSONAS.items() if persona == "star")
     neglecter = next(am for am, persona in PERSONAS.items() if persona == "crm_neglecter")
     starter = next(am for am, persona in PERSONAS.items() if persona == "new_starter")

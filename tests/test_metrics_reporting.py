@@ -30,6 +30,7 @@ from amreview.metrics.reporting import (
     reports_due_between,
 )
 from amreview.data.sample import PERSONAS
+from amreview.periods import Quarter
 from tests.conftest import hand_tables
 from tests.conftest import same
 
@@ -192,11 +193,11 @@ def forecasts_frame() -> pd.DataFrame:
 
 
 def test_latest_forecasts_picks_the_latest_submitted_by_the_review_day():
-    latest = latest_forecasts(forecasts_frame(), "2026Q3", submitted_by=Q3_END)
+    latest = latest_forecasts(forecasts_frame(), Quarter.parse("2026Q3"), submitted_by=Q3_END)
     assert latest.set_index(["am_id", "measure"])["forecast"].to_dict() == {
         ("AM1", "gross_margin"): 148.0, ("AM1", "revenue"): 1452.0, ("AM2", "gross_margin"): 66.0,
         ("AM2", "new_accounts"): 2.0, ("AM2", "revenue"): 390.0, ("AM3", "revenue"): 100.0}
-    unbounded = latest_forecasts(forecasts_frame(), "2026Q3")
+    unbounded = latest_forecasts(forecasts_frame(), Quarter.parse("2026Q3"))
     assert unbounded.set_index(["am_id", "measure"]).loc[("AM1", "revenue"), "forecast"] == 1320.0
 
 
@@ -204,7 +205,7 @@ def test_latest_forecasts_undated_loses_to_dated_and_ties_go_to_the_later_row():
     frame = pd.DataFrame({"am_id": ["AM1"] * 3, "period": ["2026Q3"] * 3, "measure": ["revenue"] * 3,
                           "forecast": [1.0, 2.0, 3.0],
                           "submitted_date": pd.to_datetime(["2026-06-01", "2026-06-01", None])})
-    assert latest_forecasts(frame, "2026Q3")["forecast"].tolist() == [2.0]
+    assert latest_forecasts(frame, Quarter.parse("2026Q3"))["forecast"].tolist() == [2.0]
 
 
 @pytest.mark.parametrize(
@@ -220,7 +221,7 @@ def test_latest_forecasts_undated_loses_to_dated_and_ties_go_to_the_later_row():
 )
 def test_forecast_accuracy_table_known_values(hand_pack, am_id, measure, actual, accuracy, bias):
     actuals = forecast_actuals(hand_pack.sales[hand_pack.sales["invoice_date"].between(Q3_START, Q3_END)])
-    latest = latest_forecasts(forecasts_frame(), "2026Q3", submitted_by=Q3_END)
+    latest = latest_forecasts(forecasts_frame(), Quarter.parse("2026Q3"), submitted_by=Q3_END)
     row = forecast_accuracy_table(latest, actuals).set_index(["am_id", "measure"]).loc[(am_id, measure)]
     assert same(row["actual"], actual) and same(row["accuracy"], accuracy) and same(row["bias"], bias)
 
@@ -344,7 +345,7 @@ KPI = {kpi.name: kpi for kpi in KPIS}
     ],
 )
 def test_kpis_end_to_end(hand_pack, kpi, window, expected):
-    ctx = KpiContext.for_period(hand_pack, "2026Q3").for_window(window)
+    ctx = KpiContext.for_period(hand_pack, Quarter.parse("2026Q3")).for_window(window)
     result = KPI[kpi](ctx)
     assert list(result.index) == ["AM1", "AM2", "AM3"] and result.name == kpi
     for am_id, value in expected.items():
@@ -369,7 +370,7 @@ def test_no_input_is_mutated(hand_pack):
     report_timeliness(reports_due_between(reports, Q3_START, Q3_END), as_of=Q3_END)
     report_timeliness_by_type(reports, as_of=Q3_END)
     report_status(reports, Q3_END)
-    latest = latest_forecasts(forecasts, "2026Q3", submitted_by=Q3_END)
+    latest = latest_forecasts(forecasts, Quarter.parse("2026Q3"), submitted_by=Q3_END)
     forecast_accuracy_table(latest, forecast_actuals(lines))
     records = crm_records_in_scope(**crm, start=Q3_START, end=Q3_END, as_of=Q3_END)
     crm_record_completeness(crm_completeness_by_field(records, crm_exported_fields(crm)))
@@ -384,7 +385,7 @@ def test_no_input_is_mutated(hand_pack):
 
 @pytest.fixture(scope="module")
 def sample_ctx():
-    return KpiContext.for_period(load_pack("sample"), "2026Q3")
+    return KpiContext.for_period(load_pack("sample"), Quarter.parse("2026Q3"))
 
 
 def test_sample_crm_neglecter_has_the_worst_on_time_share(sample_ctx):

@@ -28,6 +28,7 @@ from amreview.scoring.config import config_fingerprint
 from amreview.documents.review import Review
 from amreview.data.sample import PERSONAS, generate_sample
 from amreview.scoring.scorecard import build_scorecard
+from amreview.periods import Quarter
 
 Q3 = ("2026-07-01", "2026-09-30")
 STAR, NEGLECTER, STARTER = (next(a for a, p in PERSONAS.items() if p == persona)
@@ -151,10 +152,10 @@ def test_monthly_margin_and_targets_over_two_years(reviews, raw):
 
 def test_monthly_targets_from_month_rows_and_from_the_start_month(pack, raw):
     midlands = next(a for a, p in PERSONAS.items() if p == "margin_misser")
-    frame = monthly_margin_against_target(pack, midlands, "2026Q3", 1)
+    frame = monthly_margin_against_target(pack, midlands, Quarter.parse("2026Q3"), 1)
     rows = raw["targets"].query("am_id == @midlands and measure == 'revenue'").set_index("period")["target"]
     assert frame["revenue_target"].tolist() == pytest.approx([rows[m] for m in months_of("2026Q3")])
-    starter = monthly_margin_against_target(pack, STARTER, "2026Q3", 8)
+    starter = monthly_margin_against_target(pack, STARTER, Quarter.parse("2026Q3"), 8)
     assert list(starter.index) == months_of("2026Q3")  # nothing before the start month, not zeros
 
 

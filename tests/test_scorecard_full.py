@@ -17,6 +17,7 @@ from amreview.metrics.registry import ALL_MEASURES, MEASURES
 from amreview.metrics.catalogue import all_kpis
 from amreview.data.sample import PERSONAS
 from amreview.scoring.scorecard import SCORECARD_COLUMNS, build_scorecard
+from amreview.periods import Quarter
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -122,5 +123,5 @@ def test_cli_bad_config_is_a_clear_error(tmp_path):
 def test_full_scorecard_core_columns_equal_the_core_scorecard(card):
     from amreview.scoring.scorecard import core_scorecard
 
-    core = core_scorecard(load_pack("sample"), "2026Q3")
+    core = core_scorecard(load_pack("sample"), Quarter.parse("2026Q3"))
     pd.testing.assert_frame_equal(card.table[SCORECARD_COLUMNS], core, check_dtype=False)

@@ -34,10 +34,12 @@ from amreview.data.sample import PERSONAS, REVIEW_PERIOD, generate_sample
 from amreview.data.schemas import SCHEMAS, columns_of
 from amreview.scoring.scorecard import build_scorecard
 from amreview.data.sql import read_tables, write_tables
+from amreview.periods import Quarter
 from tests.conftest import hand_tables
 
 BACKENDS = ["sqlite", "postgres"]
 REVIEWED = ["AM001", "AM003", "AM004", "AM005"]  # star, margin misser, CRM neglecter, new starter
+REVIEW_QUARTER = Quarter.parse(REVIEW_PERIOD)  # the inner functions take a parsed quarter
 
 
 # ------------------------------------------------------------------------------------------
@@ -195,14 +197,14 @@ def test_scorecards_are_identical_from_every_source(database_pack, csv_scorecard
 @pytest.mark.parametrize("am_id", REVIEWED)
 def test_review_figures_are_identical_from_every_source(database_pack, csv_pack, am_id):
     # what the review notebook shows: header, headline figures, monthly margin, top accounts
-    assert review.review_header(database_pack, am_id, REVIEW_PERIOD) == \
-        review.review_header(csv_pack, am_id, REVIEW_PERIOD)
-    pd.testing.assert_series_equal(review.headline_figures(database_pack, am_id, REVIEW_PERIOD),
-                                   review.headline_figures(csv_pack, am_id, REVIEW_PERIOD))
-    pd.testing.assert_frame_equal(figures.monthly_margin_against_target(database_pack, am_id, REVIEW_PERIOD),
-                                  figures.monthly_margin_against_target(csv_pack, am_id, REVIEW_PERIOD))
-    pd.testing.assert_frame_equal(figures.top_accounts(database_pack, am_id, REVIEW_PERIOD),
-                                  figures.top_accounts(csv_pack, am_id, REVIEW_PERIOD))
+    assert review.review_header(database_pack, am_id, REVIEW_QUARTER) == \
+        review.review_header(csv_pack, am_id, REVIEW_QUARTER)
+    pd.testing.assert_series_equal(review.headline_figures(database_pack, am_id, REVIEW_QUARTER),
+                                   review.headline_figures(csv_pack, am_id, REVIEW_QUARTER))
+    pd.testing.assert_frame_equal(figures.monthly_margin_against_target(database_pack, am_id, REVIEW_QUARTER),
+                                  figures.monthly_margin_against_target(csv_pack, am_id, REVIEW_QUARTER))
+    pd.testing.assert_frame_equal(figures.top_accounts(database_pack, am_id, REVIEW_QUARTER),
+                                  figures.top_accounts(csv_pack, am_id, REVIEW_QUARTER))
 
 
 def test_fingerprint_is_the_content_whatever_the_database(database_pack, csv_pack, tmp_path):
@@ -294,11 +296,11 @@ def test_slice_of_an_unknown_account_manager_is_refused(source, csv_folder):
 def test_slice_serves_what_only_needs_ones_own_rows(database_url, database_pack):
     am_id = "AM001"
     part = load_pack(database_url, am_ids=[am_id])
-    assert review.review_header(part, am_id, REVIEW_PERIOD) == review.review_header(database_pack, am_id, REVIEW_PERIOD)
-    pd.testing.assert_frame_equal(figures.top_accounts(part, am_id, REVIEW_PERIOD),
-                                  figures.top_accounts(database_pack, am_id, REVIEW_PERIOD))
-    pd.testing.assert_frame_equal(figures.monthly_margin_against_target(part, am_id, REVIEW_PERIOD),
-                                  figures.monthly_margin_against_target(database_pack, am_id, REVIEW_PERIOD))
+    assert review.review_header(part, am_id, REVIEW_QUARTER) == review.review_header(database_pack, am_id, REVIEW_QUARTER)
+    pd.testing.assert_frame_equal(figures.top_accounts(part, am_id, REVIEW_QUARTER),
+                                  figures.top_accounts(database_pack, am_id, REVIEW_QUARTER))
+    pd.testing.assert_frame_equal(figures.monthly_margin_against_target(part, am_id, REVIEW_QUARTER),
+                                  figures.monthly_margin_against_target(database_pack, am_id, REVIEW_QUARTER))
 
 
 def test_several_account_managers_in_one_slice(sqlite_url, database_pack):

@@ -419,8 +419,12 @@ def _check(data: dict, folder: Path, kind: str, key: str, given: str | None, per
     """The input holds what the caller asked for: ``key`` (am_id or manager), period, config."""
     if given is not None and str(given) != data[key]:
         raise ParameterError(f"the {kind} input {folder} is for {key} {data[key]!r}, not {str(given)!r}")
-    if period is not None and str(Quarter.parse(period)) != data["period"]:
-        raise ParameterError(f"the {kind} input {folder} is for period {data['period']}, not {period}")
+    if period is not None:
+        held = Quarter.parse(data["period"], data["config"].get("fiscal_year_start_month", 1))
+        asked = period if isinstance(period, Quarter) else Quarter.parse(period, held.start_month)
+        if asked != held:
+            shown = str if str(asked) != str(held) else (lambda q: q.label)  # one label, two fiscal years: the dates
+            raise ParameterError(f"the {kind} input {folder} is for period {shown(held)}, not {shown(asked)}")
     if config not in (None, ""):
         fingerprint = config_fingerprint(review_config(config))
         if fingerprint != data["config_fingerprint"]:
@@ -464,7 +468,8 @@ def read_review_input(folder: str | Path, am_id: str | None = None, period: Quar
                       config: ScorecardConfig | str | Path | None = None) -> Review:
     """The :class:`~amreview.documents.review.Review` held by the review input ``folder``; with ``am_id``,
     ``period`` or ``config`` given, a :class:`~amreview.errors.ParameterError` unless the input
-    is that review (the config compared by fingerprint)."""
+    is that review (the config compared by fingerprint; ``period`` as text read on the input's
+    fiscal year, a :class:`Quarter` compared with its fiscal-year start month)."""
     folder = Path(folder)
     data, settings, quarter, card = _open_input(folder, "review", "am_id", am_id, period, config)
     previous = None

@@ -9,10 +9,10 @@ import pandas as pd
 from amreview.data.datapack import DataPack
 from amreview.metrics.margin import lines_in_period, margin_by_month, margin_summary
 from amreview.metrics.targets import monthly_targets
-from amreview.periods import Quarter
+from amreview.periods import Quarter, require_quarter
 
 
-def monthly_margin_against_target(pack: DataPack, am_id: str, period: Quarter | str, quarters: int = 4,
+def monthly_margin_against_target(pack: DataPack, am_id: str, period: Quarter, quarters: int = 4,
                                   sales_start: pd.Timestamp | None = None) -> pd.DataFrame:
     """Revenue and gross margin per month over the ``quarters`` quarters ending with ``period``,
     beside the month targets (month rows, else a third of the quarter's; NaN = no target).
@@ -22,7 +22,7 @@ def monthly_margin_against_target(pack: DataPack, am_id: str, period: Quarter | 
     the pack does not cover are left out, not shown as zeros). ``sales_start``: the whole pack's
     first invoice date, when ``pack`` is a slice of it (default: the earliest in ``pack.sales``).
     """
-    quarter = Quarter.parse(period)
+    quarter = require_quarter(period)
     span = quarter.last_n(quarters)
     months = [m for q in span for m in q.months]
     header_start = pack.account_manager(am_id).get("start_date")
@@ -48,7 +48,7 @@ def monthly_margin_against_target(pack: DataPack, am_id: str, period: Quarter | 
     return frame
 
 
-def top_accounts(pack: DataPack, am_id: str, period: Quarter | str, n: int = 10) -> pd.DataFrame:
+def top_accounts(pack: DataPack, am_id: str, period: Quarter, n: int = 10) -> pd.DataFrame:
     """The ``n`` accounts with the most gross margin for ``am_id`` in ``period``.
 
     Columns ``account`` (the account's name where the pack has ``accounts``, else its id),

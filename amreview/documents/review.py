@@ -37,7 +37,7 @@ from amreview.metrics.registry import ALL_MEASURES, WINDOWS, KpiContext, in_role
 from amreview.documents.figures import account_names, name_accounts
 from amreview.documents.model import SECTION_TITLES, SECTIONS, Explanation, ReviewHeader, Section
 from amreview.documents.pack_views import PackFacts, PersonViews, person_views
-from amreview.periods import Quarter
+from amreview.periods import Quarter, require_quarter
 from amreview.scoring.scorecard import KPI_COLUMNS, Scorecard, build_scorecard, core_scorecard
 
 from amreview.vocabulary import CORE_TARGET_MEASURES
@@ -52,7 +52,7 @@ MEASURE_LABELS = {
 # The header and the first issue's functions (kept: notebooks and tests use them)
 # --------------------------------------------------------------------------------------------
 
-def review_header(pack: DataPack, am_id: str, period: Quarter | str) -> ReviewHeader:
+def review_header(pack: DataPack, am_id: str, period: Quarter) -> ReviewHeader:
     """The header of ``am_id``'s review of ``period``."""
     person = pack.account_manager(am_id)
     team = person.get("team")
@@ -63,7 +63,7 @@ def review_header(pack: DataPack, am_id: str, period: Quarter | str) -> ReviewHe
         manager=str(person["manager"]),
         team=None if pd.isna(team) else str(team),
         start_date=None if pd.isna(start) else pd.Timestamp(start),
-        quarter=Quarter.parse(period),
+        quarter=require_quarter(period),
     )
 
 
@@ -77,7 +77,7 @@ def not_in_role(pack: DataPack, am_id: str, period) -> DataError:
     }]), pack.source)
 
 
-def headline_figures(pack: DataPack, am_id: str, period: Quarter | str) -> pd.Series:
+def headline_figures(pack: DataPack, am_id: str, period: Quarter) -> pd.Series:
     """``am_id``'s row of the core scorecard for ``period`` (see :mod:`amreview.scoring.scorecard`)."""
     card = core_scorecard(pack, period)
     row = card[card["am_id"] == str(am_id)]
@@ -158,7 +158,8 @@ class Review:
     def build(cls, pack: DataPack, am_id: str, period: Quarter | str,
               config: ScorecardConfig | str | Path | None = None) -> "Review":
         """The review of ``am_id`` (an ``account_managers.am_id`` in role in ``period``) under
-        ``config`` (a :class:`ScorecardConfig`, a TOML path, or None/"" for the default)."""
+        ``config`` (a :class:`ScorecardConfig`, a TOML path, or None/"" for the default).
+        ``period`` as text is read on the config's fiscal year."""
         config = review_config(config)
         am_id = str(am_id)
         quarter = Quarter.parse(period, config.fiscal_year_start_month)

@@ -32,7 +32,7 @@ import pandas as pd
 
 from amreview.metrics.registry import Kpi, KpiContext, Window
 from amreview.metrics.margin import margin_change, margin_summary, segment_share, share
-from amreview.periods import Quarter
+from amreview.periods import Quarter, require_quarter
 from amreview.metrics._frames import group_keys as _keys
 from amreview.metrics.sales_lines import first_lines
 from amreview.metrics._frames import from_table as _from_table
@@ -51,14 +51,14 @@ def active_accounts(lines: pd.DataFrame) -> pd.Series:
     return counts.reindex(sorted(lines["am_id"].unique()), fill_value=0).rename("active_accounts")
 
 
-def new_accounts_list(sales: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
+def new_accounts_list(sales: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
     """The accounts new in ``quarter``: their first line (see :func:`first_lines`) falls in it."""
-    quarter = Quarter.parse(quarter)
+    quarter = require_quarter(quarter)
     first = first_lines(sales)
     return first[quarter.contains(first["invoice_date"])]
 
 
-def new_accounts(sales: pd.DataFrame, quarter: Quarter | str) -> pd.Series:
+def new_accounts(sales: pd.DataFrame, quarter: Quarter) -> pd.Series:
     """Number of accounts new in ``quarter``, per ``am_id`` credited with their first line.
 
     ``sales`` must be the whole pack's lines (newness depends on all history).

@@ -18,6 +18,7 @@ import pandas as pd
 
 from amreview.metrics.registry import Kpi, KpiContext
 from amreview.periods import Quarter
+from amreview.periods import require_quarter
 from amreview.vocabulary import COMPETENCIES, RATERS
 from amreview.metrics._frames import from_table as _from_table
 
@@ -29,9 +30,9 @@ TABLE_COLUMNS = [
 ]
 
 
-def ratings_in_period(ratings: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
+def ratings_in_period(ratings: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
     """The ratings of ``quarter``: ``period == str(quarter)``."""
-    return ratings[ratings["period"] == str(Quarter.parse(quarter))]
+    return ratings[ratings["period"] == str(require_quarter(quarter))]
 
 
 def competency_ratings_by_rater(ratings: pd.DataFrame) -> pd.DataFrame:

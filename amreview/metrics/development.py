@@ -25,6 +25,7 @@ import pandas as pd
 from amreview.metrics.registry import Kpi, KpiContext
 from amreview.periods import Quarter
 from amreview.metrics._frames import from_table as _from_table
+from amreview.periods import require_quarter
 
 OPEN_OBJECTIVE_STATUSES = ("not_started", "in_progress")  # can still become overdue
 
@@ -35,9 +36,9 @@ PLAN_COLUMNS = [
 ]
 
 
-def objectives_in_period(objectives: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
+def objectives_in_period(objectives: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
     """The objectives of ``quarter``'s plan: ``period == str(quarter)``."""
-    return objectives[objectives["period"] == str(Quarter.parse(quarter))]
+    return objectives[objectives["period"] == str(require_quarter(quarter))]
 
 
 def objective_weight(objectives: pd.DataFrame) -> pd.Series:
@@ -77,7 +78,7 @@ def plan_completion(objectives: pd.DataFrame) -> pd.Series:
     return (sums["wp"] / sums["w"].where(sums["w"] > 0)).astype("float64").rename("plan_completion")
 
 
-def development_plan(objectives: pd.DataFrame, quarter: Quarter | str, as_of=None) -> pd.DataFrame:
+def development_plan(objectives: pd.DataFrame, quarter: Quarter, as_of=None) -> pd.DataFrame:
     """``quarter``'s plan, one row per objective, with what the review shows about each.
 
     ``objectives`` is the whole ``development_objectives`` table (earlier quarters are needed to
@@ -97,7 +98,7 @@ def development_plan(objectives: pd.DataFrame, quarter: Quarter | str, as_of=Non
 
     Sorted by ``am_id`` and ``objective_id``; index 0..n−1. The input is not modified.
     """
-    quarter = Quarter.parse(quarter)
+    quarter = require_quarter(quarter)
     as_of = quarter.end if as_of is None else pd.Timestamp(as_of)
     plan = objectives_in_period(objectives, quarter)
     keys = ["am_id", "objective_id"]
@@ -118,7 +119,7 @@ def development_plan(objectives: pd.DataFrame, quarter: Quarter | str, as_of=Non
     return table[PLAN_COLUMNS]
 
 
-def objectives_carrying_forward(objectives: pd.DataFrame, quarter: Quarter | str, as_of=None) -> pd.DataFrame:
+def objectives_carrying_forward(objectives: pd.DataFrame, quarter: Quarter, as_of=None) -> pd.DataFrame:
     """The objectives of ``quarter``'s plan that will carry into the next quarter's plan (not
     achieved at the review): the ``carries_forward`` rows of :func:`development_plan`."""
     plan = development_plan(objectives, quarter, as_of)

@@ -37,7 +37,7 @@ import pandas as pd
 
 from amreview.metrics.registry import Kpi, KpiContext, Window
 from amreview.metrics.targets import quarter_targets
-from amreview.periods import Quarter, month_labels
+from amreview.periods import Quarter, month_labels, require_quarter
 from amreview.vocabulary import DEAL_TYPES
 
 MARGIN_COLUMNS = ["revenue", "cost", "gross_margin", "gm_pct"]
@@ -50,9 +50,9 @@ CHANGE_COLUMNS = ["revenue", "revenue_before", "revenue_change", "gross_margin",
 # Pure functions of DataFrames
 # --------------------------------------------------------------------------------------------
 
-def lines_in_period(sales: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
+def lines_in_period(sales: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
     """The sales lines whose ``invoice_date`` falls in ``quarter`` (inclusive of both ends)."""
-    quarter = Quarter.parse(quarter)
+    quarter = require_quarter(quarter)
     return sales[quarter.contains(sales["invoice_date"])]
 
 
@@ -313,7 +313,7 @@ def full_year_projection(ytd_actual, days_elapsed, days_in_year):
     return (ytd_actual * days_in_year / days_elapsed.where(days_elapsed > 0)).astype("float64")
 
 
-def fiscal_year_target(targets: pd.DataFrame, quarter: Quarter | str, measure: str,
+def fiscal_year_target(targets: pd.DataFrame, quarter: Quarter, measure: str,
                        start_dates: pd.Series | None = None) -> pd.Series:
     """The annual target of ``measure`` per ``am_id``: the sum of the quarter targets (see
     :func:`amreview.metrics.targets.quarter_targets`) of ``quarter``'s fiscal year.
@@ -325,7 +325,7 @@ def fiscal_year_target(targets: pd.DataFrame, quarter: Quarter | str, measure: s
     look easier than it is. Without ``start_dates``, every AM with a target row in the year and
     all four quarters count.
     """
-    quarter = Quarter.parse(quarter)
+    quarter = require_quarter(quarter)
     year = quarter.fiscal_year()
     columns = {}
     for q in year:

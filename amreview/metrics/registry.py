@@ -23,7 +23,7 @@ from amreview.data.datapack import DataPack
 from amreview.frames import in_order_of
 from amreview.metrics.sales_lines import first_lines
 from amreview.metrics.targets import quarter_targets
-from amreview.periods import Quarter
+from amreview.periods import Quarter, require_quarter
 
 # The seven performance measures of the job description, in its order, and the competencies.
 MEASURES: dict[str, str] = {
@@ -42,9 +42,9 @@ UNITS = ("money", "fraction", "count", "days", "number", "rating")
 WINDOWS = {"quarter": "", "ytd": "_ytd", "t4q": "_t4q"}  # window → column suffix
 
 
-def in_role(account_managers: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
+def in_role(account_managers: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
     """Account managers in role during ``quarter``: no start date, or started by its last day."""
-    quarter = Quarter.parse(quarter)
+    quarter = require_quarter(quarter)
     start = account_managers["start_date"]
     return account_managers[start.isna() | (start <= quarter.end)]
 
@@ -122,9 +122,9 @@ class KpiContext:
         return self.memo("first_lines", lambda: first_lines(self.pack.sales))
 
     @classmethod
-    def for_period(cls, pack: DataPack, period: Quarter | str, start_month: int | None = None) -> "KpiContext":
+    def for_period(cls, pack: DataPack, period: Quarter) -> "KpiContext":
         """The quarter's context: everyone in role in ``period`` (sorted ``am_id``)."""
-        quarter = Quarter.parse(period, start_month)
+        quarter = require_quarter(period)
         am_ids = pd.Index(sorted(in_role(pack.account_managers, quarter)["am_id"]), name="am_id")
         return cls(pack, quarter, am_ids)
 

@@ -32,6 +32,7 @@ from amreview.metrics.margin import margin_summary
 from amreview.metrics.newbusiness import open_opportunities
 from amreview.periods import Quarter
 from amreview.metrics._frames import from_table as _from_table, group_keys as _keys, no_data as _no_data
+from amreview.periods import require_quarter
 
 REPORT_STATUSES = ("on_time", "late", "missing", "not_due")
 FORECAST_MEASURES = ("revenue", "gross_margin")  # the forecast measures with an actual in sales
@@ -173,7 +174,7 @@ def forecast_bias(forecast, actual):
     return ((pd.Series(forecast, dtype="float64") - actual) / actual.where(actual > 0)).astype("float64")
 
 
-def latest_forecasts(forecasts: pd.DataFrame, period: Quarter | str, submitted_by=None) -> pd.DataFrame:
+def latest_forecasts(forecasts: pd.DataFrame, period: Quarter, submitted_by=None) -> pd.DataFrame:
     """The forecast that counts for ``period``: one row per ``am_id`` and ``measure``.
 
     Rows with ``period == str(period)``; with ``submitted_by`` given, forecasts submitted after
@@ -182,7 +183,7 @@ def latest_forecasts(forecasts: pd.DataFrame, period: Quarter | str, submitted_b
     before every dated one, and on equal dates the row further down the table wins.
     Sorted by ``am_id``, ``measure``.
     """
-    rows = forecasts[forecasts["period"] == str(period)]
+    rows = forecasts[forecasts["period"] == str(require_quarter(period))]
     if submitted_by is not None:
         rows = rows[rows["submitted_date"].isna() | (rows["submitted_date"] <= pd.Timestamp(submitted_by))]
     ordered = rows.sort_values("submitted_date", kind="mergesort", na_position="first")

@@ -13,12 +13,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from amreview.periods import Quarter, is_month_label, quarter_of_month
+from amreview.periods import Quarter, is_month_label, quarter_of_month, require_quarter
 
 
-def quarter_targets(targets: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
+def quarter_targets(targets: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
     """Targets for ``quarter``: one row per ``am_id``, one column per measure; NaN = no target."""
-    quarter = Quarter.parse(quarter)
+    quarter = require_quarter(quarter)
     label = str(quarter)
     quarter_rows = targets[targets["period"] == label]
     month_rows = targets[targets["period"].isin(quarter.months)]
@@ -29,7 +29,7 @@ def quarter_targets(targets: pd.DataFrame, quarter: Quarter | str) -> pd.DataFra
     return combined
 
 
-def quarter_target(targets: pd.DataFrame, am_id: str, quarter: Quarter | str, measure: str) -> float:
+def quarter_target(targets: pd.DataFrame, am_id: str, quarter: Quarter, measure: str) -> float:
     """One account manager's quarter target for ``measure``; NaN when there is none."""
     table = quarter_targets(targets[targets["am_id"] == am_id], quarter)
     if am_id in table.index and measure in table.columns:
@@ -37,12 +37,12 @@ def quarter_target(targets: pd.DataFrame, am_id: str, quarter: Quarter | str, me
     return np.nan
 
 
-def monthly_targets(targets: pd.DataFrame, quarter: Quarter | str, measure: str) -> pd.DataFrame:
+def monthly_targets(targets: pd.DataFrame, quarter: Quarter, measure: str) -> pd.DataFrame:
     """Month targets of ``measure`` in ``quarter``: rows ``am_id``, columns the three months.
 
     A month row where given; otherwise a third of the quarter row; NaN where neither exists.
     """
-    quarter = Quarter.parse(quarter)
+    quarter = require_quarter(quarter)
     rows = targets[targets["measure"] == measure]
     months = rows[rows["period"].isin(quarter.months)].pivot_table(
         index="am_id", columns="period", values="target", aggfunc="sum")

@@ -27,6 +27,7 @@ from amreview.metrics.targets import quarter_targets
 from amreview.periods import Quarter
 from amreview.data.plausibility import ratings_withheld
 from amreview.scoring.bands import explain, kpi_scores, measure_scores, overall_scores, percentiles, withhold_ratings
+from amreview.periods import require_quarter
 from amreview.vocabulary import CORE_TARGET_MEASURES
 
 IDENTITY_COLUMNS = ["am_id", "name", "manager", "team", "period"]
@@ -52,12 +53,12 @@ def check_period_covered(sales: pd.DataFrame, quarter: Quarter) -> None:
         )
 
 
-def core_scorecard(pack: DataPack, period: Quarter | str) -> pd.DataFrame:
+def core_scorecard(pack: DataPack, period: Quarter) -> pd.DataFrame:
     """One row per account manager in role in ``period`` with the core KPIs (module docstring).
 
     Sorted by ``am_id``. Figures are numbers (formatting happens when rendered).
     """
-    quarter = Quarter.parse(period)
+    quarter = require_quarter(period)
     sales = pack.sales
     check_period_covered(sales, quarter)
     people = in_role(pack.account_managers, quarter).set_index("am_id").sort_index()
@@ -216,7 +217,11 @@ def core_columns(people: pd.DataFrame, values: pd.DataFrame, ctx: KpiContext, qu
 
 def build_scorecard(pack: DataPack, period: Quarter | str, config: ScorecardConfig | None = None,
                     kpis: dict[str, Kpi] | None = None) -> Scorecard:
-    """Compute, score and rate every KPI for everyone in role in ``period`` (module docstring)."""
+    """Compute, score and rate every KPI for everyone in role in ``period`` (module docstring).
+
+    A boundary: ``period`` as text is read on the config's fiscal year (see
+    :func:`amreview.periods.require_quarter`); a :class:`Quarter` must be on it.
+    """
     kpis = all_kpis() if kpis is None else kpis
     config = load_config(kpis=kpis) if config is None else config
     quarter = Quarter.parse(period, config.fiscal_year_start_month)
