@@ -35,7 +35,7 @@ import pandas as pd
 
 from amreview.config import ScorecardConfig, load_config
 from amreview.datapack import DataPack
-from amreview.errors import DataError, PeriodError
+from amreview.errors import DataError, PeriodError, UnknownNameError
 from amreview.kpis import ALL_MEASURES, WINDOWS, KpiContext, all_kpis, in_role
 from amreview.metrics.margin import lines_in_period, margin_by_month, margin_summary
 from amreview.metrics.targets import monthly_targets
@@ -203,7 +203,8 @@ class Section:
         """The numbers of table or chart ``key``."""
         found = {**self.charts, **self.tables}
         if key not in found:
-            raise KeyError(f"section {self.key} has no table or chart {key!r}; it has {', '.join(found) or 'none'}")
+            raise UnknownNameError(f"section {self.key} has no table or chart {key!r}; "
+                                   f"it has {', '.join(found) or 'none'}")
         return found[key].frame
 
     def __repr__(self) -> str:
@@ -607,7 +608,7 @@ class Review:
         from amreview import sections
 
         if key not in SECTION_TITLES:
-            raise KeyError(f"no section {key!r}: expected one of {', '.join(SECTION_TITLES)}")
+            raise UnknownNameError(f"no section {key!r}: expected one of {', '.join(SECTION_TITLES)}")
         if key not in self._sections:
             self._sections[key] = sections.BUILDERS[key](self)
         return self._sections[key]
