@@ -6,11 +6,20 @@ can turn any of them into one clear message and an exit code, and never a traceb
 * :class:`DataError` — a data pack breaks the contract; carries a table of problems.
 * :class:`PeriodError` — a period label that is not a quarter ``YYYYQn``.
 * :class:`ConfigError` — a bad configuration file.
+* :class:`ArgumentError` — a value a function or an option cannot take (an unknown window, kernel
+  mode, deal type or file format; a number out of range); also a ``ValueError``.
+* :class:`UnknownNameError` — a name looked up that is not there (a section, a table of a pack);
+  also a ``KeyError``.
 * :class:`ParameterError` — notebook parameters that do not match what the notebook declares.
 * :class:`ReviewExecutionError` — a review notebook failed for one account manager.
 * :class:`ClusterError` — a Dask cluster that cannot be used (not installed, unreachable, no worker).
 * :class:`OutputError` — an output that cannot be written (a read-only folder, a full disk, a
   name that would leave the output folder); nothing half-written is left behind.
+* :class:`DocumentError` — a document that cannot be made as asked (a page that refers to
+  resources outside itself cannot become an offline PDF); also a ``ValueError``.
+
+The few errors raised on purpose outside this family (a broken internal invariant, a protocol
+of another library) are listed with their reason in ``tests/test_errors.py``.
 """
 
 from __future__ import annotations
@@ -42,6 +51,25 @@ class ConfigError(AmreviewError):
     exit_code = 2
 
 
+class ArgumentError(AmreviewError, ValueError):
+    """A value that a function, an option or a setting cannot take: an unknown window, kernel
+    mode, deal type or file format, a number out of range, jobs that would overwrite each
+    other. A ``ValueError`` too, as callers caught before the family existed."""
+
+    exit_code = 2
+
+
+class UnknownNameError(AmreviewError, KeyError):
+    """A name looked up that is not there: a section of a review, a table or chart of a
+    section, a table of a pack. A ``KeyError`` too (a lookup by name); its message is shown as
+    written, not quoted as a ``KeyError``'s key is."""
+
+    exit_code = 2
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class ParameterError(AmreviewError):
     """Parameters passed to a notebook that it does not declare, or required ones missing."""
 
@@ -64,6 +92,11 @@ class OutputError(AmreviewError):
     def __init__(self, message: str, path: str | None = None):
         self.path = path
         super().__init__(message)
+
+
+class DocumentError(AmreviewError, ValueError):
+    """A document that cannot be made as asked: a page that refers to resources outside itself
+    (an image on the web) cannot become a PDF rendered offline. A ``ValueError`` too, as before."""
 
 
 class DataError(AmreviewError):

@@ -162,7 +162,7 @@ def make_folder(path: Path) -> Path:
             with contextlib.suppress(FileExistsError):
                 folder.mkdir(mode=folder_mode())
                 os.chmod(folder, folder_mode())  # mkdir's mode is masked by the umask
-        if not path.is_dir():
+        if not path.is_dir():  # turned into an OutputError just below, as any other OSError here
             raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(path))
     except OSError as exc:
         raise output_error(exc, path, folder=True) from exc

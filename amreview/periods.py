@@ -137,7 +137,7 @@ def require_quarter(value: object) -> Quarter:
     """``value`` when it is a :class:`Quarter`; a :class:`PeriodError` otherwise.
 
     Text becomes a :class:`Quarter` once, at the boundary (the CLI, a notebook's parameters,
-    :func:`~amreview.scorecard.build_scorecard`, :meth:`~amreview.review.Review.build`, …), with
+    :func:`~amreview.scoring.scorecard.build_scorecard`, :meth:`~amreview.documents.review.Review.build`, …), with
     the scorecard config's fiscal-year start month. The functions inside take that quarter and
     refuse text: parsed there, without the config, ``"2026Q3"`` would silently be a calendar
     quarter under a fiscal config.

@@ -104,7 +104,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from amreview.errors import OutputError, ParameterError, ReviewExecutionError, shown
+from amreview.errors import ArgumentError, OutputError, ParameterError, ReviewExecutionError, shown
 from amreview.files import (READ_ONLY, TEMPORARY_FILE, file_mode, is_output_failure, make_folder, open_private,
                             output_error, sharing, temporary_sibling, write_text_atomic)
 from amreview.batch.manifest import utc_now
@@ -235,7 +235,11 @@ def _declared_parameters(notebook: Path) -> dict[str, dict]:
 
     if not notebook.is_file():
         raise ParameterError(f"no notebook {notebook}")
-    return papermill.inspect_notebook(_literal_path(notebook))
+    try:
+        return papermill.inspect_notebook(_literal_path(notebook))
+    except Exception as exc:  # not JSON, not a notebook, no kernel named: the file given is the mistake
+        raise ParameterError(f"{notebook} is not a notebook papermill can run: {type(exc).__name__}: "
+                             f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
 
 
 def _is_required(spec: Mapping[str, Any]) -> bool:
@@ -471,7 +475,7 @@ def _run_notebook(
             if deadline.expired:  # finished, but only because its kernel was killed at the deadline
                 return None, _timeout_error(job, probe, timeout)
             return nb, None
-    raise AssertionError("unreachable")
+    raise AssertionError("unreachable")  # the loop always returns: a bug if reached
 
 
 def _keep_partial_notebook(probe: _ExecutionProbe, output: Path) -> None:
@@ -601,7 +605,7 @@ def run_reviews(
     jobs = list(jobs)
     workers = (os.cpu_count() or 1) if n_jobs is None else n_jobs
     if workers < 1:
-        raise ValueError(f"n_jobs must be at least 1, got {n_jobs}")
+        raise ArgumentError(f"n_jobs must be at least 1, got {n_jobs}")
     mode = resolve_mode(kernel_mode)
     check_jobs(jobs)
     if not jobs:
@@ -650,7 +654,7 @@ def check_jobs(jobs: Sequence[ReviewJob]) -> None:
     folded = Counter(str(s).casefold() for s in stems)  # one file where case is ignored (macOS, Windows)
     shared = sorted({str(s) for s in stems if folded[str(s).casefold()] > 1})
     if shared:
-        raise ValueError(f"jobs share output stems, they would overwrite each other: {', '.join(shared)}")
+        raise ArgumentError(f"jobs share output stems, they would overwrite each other: {', '.join(shared)}")
     declared: dict[Path, dict] = {}
     problems = []
     for job in jobs:
@@ -1046,7 +1050,7 @@ def write_index(
     path = Path(path)
     link_column = link_column or (columns[0] if columns else None)
     if link_column is not None and link_column not in columns:
-        raise ValueError(f"link_column {link_column!r} is not one of the columns {list(columns)}")
+        raise ArgumentError(f"link_column {link_column!r} is not one of the columns {list(columns)}")
     rows = list(rows)
     table = [_index_row(row, columns, link_column, set(numeric_columns), path.parent) for row in rows]
     listed = [_overview(item, path.parent) for item in overviews]

@@ -119,15 +119,19 @@ def fork_supported() -> bool:
 def resolve_mode(requested: str | None = None) -> str:
     """``"fork"`` or ``"spawn"``: ``requested``, else ``$AMREVIEW_KERNEL``, else ``auto``.
 
-    ``auto`` forks where :func:`fork_supported`; asking for ``fork`` where it is not is an error.
+    ``auto`` forks where :func:`fork_supported`; asking for ``fork`` where it is not is an error
+    (an :class:`~amreview.errors.ArgumentError` naming ``$AMREVIEW_KERNEL`` when it came from there).
     """
+    from amreview.errors import ArgumentError
+
     mode = (requested or os.environ.get(MODE_VARIABLE) or "auto").strip().lower()
     if mode == "auto":
         return "fork" if fork_supported() else "spawn"
+    where = "" if requested else f"{MODE_VARIABLE}: "
     if mode not in MODES:
-        raise ValueError(f"kernel mode must be one of fork, spawn, auto; got {mode!r}")
+        raise ArgumentError(f"{where}kernel mode must be one of fork, spawn, auto; got {mode!r}")
     if mode == "fork" and not fork_supported():
-        raise ValueError(f"kernel mode 'fork' needs Linux; this is {sys.platform} (use spawn or auto)")
+        raise ArgumentError(f"{where}kernel mode 'fork' needs Linux; this is {sys.platform} (use spawn or auto)")
     return mode
 
 
@@ -154,7 +158,7 @@ class ForkedKernel:
 
     def wait(self, timeout: float | None = None) -> int:
         self._read_status(timeout)
-        if self.returncode is None:
+        if self.returncode is None:  # Popen's own error: jupyter_client waits on this as on a Popen
             raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
         return self.returncode
 
@@ -215,6 +219,8 @@ class KernelTemplate:
 
                 fds.append(os.open(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, file_mode()))
             request = {"arguments": list(arguments), "cwd": str(cwd), "env": dict(env)}
+            # The RuntimeErrors below are no caller's mistake but a kernel that did not start: the
+            # batch retries the start, then fails that one review with the error (outside the family).
             try:
                 assert self._socket is not None
                 socket.send_fds(self._socket, [json.dumps(request).encode()], fds)
@@ -375,7 +381,9 @@ def review_kernel_manager(mode: str, log_file: str | Path | None = None,
     from jupyter_client.manager import AsyncKernelManager
 
     if mode not in MODES:
-        raise ValueError(f"kernel mode must be one of {MODES}, got {mode!r}")
+        from amreview.errors import ArgumentError
+
+        raise ArgumentError(f"kernel mode must be one of {MODES}, got {mode!r}")
     provisioner_class = _provisioner_class()
     settings = {"launch_mode": mode, "log_file": None if log_file is None else str(log_file),
                 "on_launch": None if on_launch is None else staticmethod(on_launch)}

@@ -2,9 +2,10 @@
 
 :func:`run_quarterly_reviews` is what ``amreview run`` does:
 
-1. **Check and read.** The period, the scorecard config and the pack are read and the pack is
-   validated whole (a bad config or a broken pack stops the run before any kernel starts:
-   reviews rate people, so none is produced from broken data).
+1. **Check and read.** The options, the kernel mode (``$AMREVIEW_KERNEL``), the period, the
+   scorecard config and the notebooks' parameters are checked before anything is read or
+   written; then the pack is read and validated whole (a bad config or a broken pack stops the
+   run before any kernel starts: reviews rate people, so none is produced from broken data).
 2. **Score once.** The quarter's scorecard is computed once for everyone in role; it says who is
    reviewed (``am_ids``, ``managers`` and ``teams`` select; unknown names are an error listing
    the known ones) and how each rates.
@@ -59,12 +60,14 @@ import pandas as pd
 
 import amreview
 from amreview.batch import manifest as record
-from amreview.batch.execution import OUTPUT_FAILURE, ReviewJob, ReviewResult, output_paths, run_reviews, write_index
+from amreview.batch.execution import (OUTPUT_FAILURE, ReviewJob, ReviewResult, check_parameters, output_paths,
+                                      run_reviews, write_index)
 from amreview.scoring.config import ScorecardConfig, load_config
 from amreview.data.datapack import content_fingerprint, load_pack, resolve_source
-from amreview.errors import OutputError, ParameterError
+from amreview.errors import ArgumentError, OutputError, ParameterError
 from amreview.filenames import TEAM_PREFIX, file_stems, path_inside
 from amreview.files import TEMPORARY_FILE, make_folder, open_private, writable_folder
+from amreview.batch.kernels import resolve_mode
 from amreview.periods import Quarter
 from amreview.redaction import shown_source
 from amreview.formats import attainment_pct, money, pct, score_text
@@ -267,10 +270,15 @@ def run_quarterly_reviews(
         raise ParameterError("the dask executor needs a scheduler address, e.g. tcp://scheduler:8786")
     if executor != "dask" and scheduler:
         raise ParameterError("a scheduler address is only used with the dask executor")
+    if n_jobs is not None and n_jobs < 1:
+        raise ArgumentError(f"n_jobs must be at least 1, got {n_jobs}")
+    if executor == "local":
+        resolve_mode()  # a bad $AMREVIEW_KERNEL is refused here, not once the inputs are prepared
     started, clock = record.utc_now(), time.perf_counter()
     config_arg = str(Path(config).resolve()) if config else ""
     scorecard_config = load_config(config_arg or None)
     quarter = Quarter.parse(period, scorecard_config.fiscal_year_start_month)  # before the pack is read
+    check_notebooks(notebook, team_notebook if team_overviews else None, quarter, config_arg)
     folder = Path(out).resolve() / str(quarter)
     made = _missing_folders(folder)  # removed again if the run leaves them empty (a refused pack)
     folder = writable_folder(folder)  # else OutputError, before any work
@@ -279,6 +287,17 @@ def run_quarterly_reviews(
                            n_jobs=n_jobs, am_ids=am_ids, managers=managers, teams=teams, timeout=timeout,
                            progress=progress, notebook=notebook, pdf=pdf, team_notebook=team_notebook,
                            team_overviews=team_overviews, resume=resume, executor=executor, scheduler=scheduler)
+
+
+def check_notebooks(notebook: Path, team_notebook: Path | None, quarter: Quarter, config_arg: str) -> None:
+    """A :class:`ParameterError` unless the review notebook (and the team notebook, when given)
+    declare the parameters the run passes them (:func:`_review_plans`, :func:`_team_plans`, and
+    the ``data`` folder of the prepared input): checked before anything is read or written, since
+    a notebook of one's own that does not fit would otherwise fail once the inputs are prepared."""
+    common = {"period": str(quarter), "config": config_arg, "data": ""}
+    check_parameters(Path(notebook), {"am_id": "", **common})
+    if team_notebook is not None:
+        check_parameters(Path(team_notebook), {"manager": "", **common})
 
 
 @contextlib.contextmanager

@@ -48,7 +48,7 @@ import pyarrow.compute as pc
 import pandera.pandas as pa
 
 from amreview import redaction
-from amreview.errors import PROBLEM_COLUMNS, DataError, shown
+from amreview.errors import PROBLEM_COLUMNS, ArgumentError, DataError, UnknownNameError, shown
 from amreview.frames import in_order_of, is_arrow_text
 from amreview.periods import is_month_label, is_quarter_label, quarter_of_month
 from amreview.data.schemas import (ID_MAX_LENGTH, OPTIONAL_TABLES, REFERENCES, REQUIRED_TABLES, SCHEMAS, columns_of,
@@ -127,7 +127,7 @@ class DataPack:
         try:
             return self.tables[table]
         except KeyError:
-            raise KeyError(f"the data pack {self.source!r} has no table {table!r}") from None
+            raise UnknownNameError(f"the data pack {self.source!r} has no table {table!r}") from None
 
     @property
     def account_managers(self) -> pd.DataFrame:
@@ -853,7 +853,7 @@ def write_pack(tables: Mapping[str, pd.DataFrame], out: str | Path, file_format:
 
         return write_tables(tables, str(out), {t: kinds_of(t) for t in tables if t in SCHEMAS})
     if file_format not in {"csv", "parquet", "xlsx"}:
-        raise ValueError(f"file format {file_format!r}: expected csv, parquet or xlsx")
+        raise ArgumentError(f"file format {file_format!r}: expected csv, parquet or xlsx")
     from amreview.data.export import write_csv, write_data_workbook
     from amreview.files import atomic_path, make_folder
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from amreview.data.sample import SAMPLE_SEED, generate_sample
+from amreview.errors import ArgumentError
 
 ID_COLUMNS = ("am_id", "account_id", "line_id", "opportunity_id", "activity_id", "order_line_id", "case_id",
               "objective_id")
@@ -47,7 +48,7 @@ def _replica(frame: pd.DataFrame, table: str, r: int) -> pd.DataFrame:
 def scaled_sample(n_ams: int = 1000, n_lines: int = 10_000_000, seed: int = SAMPLE_SEED) -> dict[str, pd.DataFrame]:
     """The sample pack with ``n_ams`` account managers and ``n_lines`` sales lines (module docstring)."""
     if n_ams < 1 or n_lines < 1:
-        raise ValueError(f"expected at least one account manager and one line, got {n_ams} and {n_lines}")
+        raise ArgumentError(f"expected at least one account manager and one line, got {n_ams} and {n_lines}")
     sample = generate_sample(seed)
     per_replica = len(sample["account_managers"])
     replicas = math.ceil(n_ams / per_replica)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from amreview.errors import UnknownNameError
 from amreview.periods import Quarter
 
 # key, number, title — in the job description's order; the notebook's headings are these.
@@ -169,7 +170,8 @@ class Section:
         """The numbers of table or chart ``key``."""
         found = {**self.charts, **self.tables}
         if key not in found:
-            raise KeyError(f"section {self.key} has no table or chart {key!r}; it has {', '.join(found) or 'none'}")
+            raise UnknownNameError(f"section {self.key} has no table or chart {key!r}; "
+                                   f"it has {', '.join(found) or 'none'}")
         return found[key].frame
 
     def __repr__(self) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from amreview.errors import DocumentError
 from amreview.files import atomic_file
 
 ALLOWED_SCHEMES = frozenset({"data"})
@@ -44,7 +45,8 @@ def html_to_pdf(html: str, path: str | Path, header: str | None = None) -> Path:
     ``header``, when given, is printed at the top of every page (it replaces the document's
     own running header). The file is written under a temporary name in ``path``'s folder
     and renamed: a reader sees the previous PDF or the new one, never half of one. Raises
-    ``ValueError`` when the document refers to a resource that is not inside it.
+    :class:`~amreview.errors.DocumentError` (a ``ValueError``) when the document refers to a
+    resource that is not inside it.
     """
     path = Path(path)
     document = render_pages(html, header)
@@ -63,7 +65,7 @@ def render_pages(html: str, header: str | None = None):
     with _quiet_weasyprint():
         document = weasyprint.HTML(string=html, url_fetcher=fetcher).render(stylesheets=stylesheets)
     if fetcher.refused:
-        raise ValueError(
+        raise DocumentError(
             "the document refers to resources outside itself, which a PDF rendered offline cannot "
             f"include: {', '.join(sorted(set(fetcher.refused))[:5])}"
         )
@@ -83,6 +85,8 @@ def _offline_fetcher():
             scheme = url.split(":", 1)[0].lower() if ":" in url else ""
             if scheme not in ALLOWED_SCHEMES:
                 self.refused.append(url)
+                # WeasyPrint's protocol: it catches this and leaves the resource out; render_pages
+                # then reports every refused URL as one DocumentError
                 raise ValueError(f"refused {url!r}: documents are rendered offline")
             return super().fetch(url, headers)
 

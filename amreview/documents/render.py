@@ -202,7 +202,7 @@ def part_html(part, uid: str) -> str:
         return f"<dl class='amr-defs'>{items}</dl>"
     if kind == "SignOff":
         return signoff_html(part)
-    raise TypeError(f"cannot render a {kind} in a review section")
+    raise TypeError(f"cannot render a {kind} in a review section")  # a part amreview does not make: a bug
 
 
 def section_chunks(section, heading: bool = False) -> list[str]:

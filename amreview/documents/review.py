@@ -32,7 +32,7 @@ import pandas as pd
 
 from amreview.scoring.config import ScorecardConfig, review_config
 from amreview.data.datapack import DataPack
-from amreview.errors import DataError, PeriodError
+from amreview.errors import DataError, PeriodError, UnknownNameError
 from amreview.metrics.registry import ALL_MEASURES, WINDOWS, KpiContext, in_role
 from amreview.documents.figures import account_names, name_accounts
 from amreview.documents.model import SECTION_TITLES, SECTIONS, Explanation, ReviewHeader, Section
@@ -317,7 +317,7 @@ class Review:
         from amreview.documents import sections
 
         if key not in SECTION_TITLES:
-            raise KeyError(f"no section {key!r}: expected one of {', '.join(SECTION_TITLES)}")
+            raise UnknownNameError(f"no section {key!r}: expected one of {', '.join(SECTION_TITLES)}")
         if key not in self._sections:
             self._sections[key] = sections.BUILDERS[key](self)
         return self._sections[key]

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from amreview.data.datapack import FALSE_WORDS, TRUE_WORDS
+from amreview.errors import ArgumentError
 
 EXPECTED = {"text": "text", "number": "a number", "date": "a date YYYY-MM-DD", "bool": "true or false"}
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (its 1900 leap-year bug included)
@@ -95,7 +96,7 @@ def convert(values: pd.Series, kind: str, *, date_format: str | None = None, dec
     elif kind == "bool":
         result = _bools(values)
     else:
-        raise ValueError(f"unknown kind {kind!r}")
+        raise ArgumentError(f"unknown kind {kind!r}: expected one of text, number, date, bool")
     invalid = result.isna() & ~empty
     return result, invalid
 

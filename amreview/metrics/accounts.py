@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from amreview.metrics.registry import Kpi, KpiContext, Window
+from amreview.errors import ArgumentError
 from amreview.metrics.margin import margin_change, margin_summary, segment_share, share
 from amreview.periods import Quarter, require_quarter
 from amreview.metrics._frames import group_keys as _keys
@@ -115,7 +116,7 @@ def account_trend_counts(lines_now: pd.DataFrame, lines_before: pd.DataFrame, by
     to compare), not 0. One row per group with lines in either period."""
     keys = _keys(by)
     if not keys:
-        raise ValueError("account_trend_counts needs a grouping such as 'am_id'")
+        raise ArgumentError("account_trend_counts needs a grouping such as 'am_id'")
     growth = account_growth(lines_now, lines_before, keys)
     trend = growth["trend"]
     counts = pd.DataFrame({t: (trend == t).groupby(level=keys, sort=True).sum() for t in TRENDS},
@@ -135,7 +136,7 @@ def top_n_margin_share(lines: pd.DataFrame, n: int = 5, by: str | list[str] | No
     money (their negative margin shrinks the total, not the top ``n``).
     """
     if n < 1:
-        raise ValueError(f"n = {n}: expected a number of accounts ≥ 1")
+        raise ArgumentError(f"n = {n}: expected a number of accounts ≥ 1")
     keys = _keys(by)
     per_account = margin_summary(lines, keys + ["account_id"])["gross_margin"]
     if not keys:

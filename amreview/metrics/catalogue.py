@@ -35,7 +35,7 @@ def all_kpis() -> dict[str, Kpi]:
     kpis: dict[str, Kpi] = {}
     for module in kpi_modules():
         for kpi in module.KPIS:
-            if kpi.name in kpis:
+            if kpi.name in kpis:  # a bug in the metrics modules, not a caller's mistake
                 raise ValueError(f"KPI {kpi.name} is registered twice")
             kpis[kpi.name] = kpi
     order = list(ALL_MEASURES)

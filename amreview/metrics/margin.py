@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from amreview.metrics.registry import Kpi, KpiContext, Window
+from amreview.errors import ArgumentError
 from amreview.metrics.targets import quarter_targets
 from amreview.periods import Quarter, month_labels, require_quarter
 from amreview.vocabulary import DEAL_TYPES
@@ -257,7 +258,7 @@ def deal_type_share(lines: pd.DataFrame, deal_types: str | tuple[str, ...], by: 
     wanted = (deal_types,) if isinstance(deal_types, str) else tuple(deal_types)
     unknown = set(wanted) - set(DEAL_TYPES)
     if unknown:
-        raise ValueError(f"deal types {sorted(unknown)}: expected some of {', '.join(DEAL_TYPES)}")
+        raise ArgumentError(f"deal types {sorted(unknown)}: expected some of {', '.join(DEAL_TYPES)}")
     return segment_share(lines, lines["deal_type"].isin(wanted), by)
 
 

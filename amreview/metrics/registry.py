@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from amreview.data.datapack import DataPack
+from amreview.errors import ArgumentError
 from amreview.frames import in_order_of
 from amreview.metrics.sales_lines import first_lines
 from amreview.metrics.targets import quarter_targets
@@ -84,7 +85,7 @@ class Window:
             return cls(kind, tuple(quarter.year_to_date()))
         if kind == "t4q":
             return cls(kind, tuple(quarter.last_n(4)))
-        raise ValueError(f"window {kind!r}: expected one of {', '.join(WINDOWS)}")
+        raise ArgumentError(f"window {kind!r}: expected one of {', '.join(WINDOWS)}")
 
     def contains(self, dates: pd.Series) -> pd.Series:
         return (dates >= self.start) & (dates <= self.end)
@@ -262,12 +263,12 @@ class Kpi:
 
     def __post_init__(self):
         if self.measure not in ALL_MEASURES:
-            raise ValueError(f"KPI {self.name}: measure {self.measure!r} is not one of {', '.join(ALL_MEASURES)}")
+            raise ArgumentError(f"KPI {self.name}: measure {self.measure!r} is not one of {', '.join(ALL_MEASURES)}")
         if self.unit not in UNITS:
-            raise ValueError(f"KPI {self.name}: unit {self.unit!r} is not one of {', '.join(UNITS)}")
+            raise ArgumentError(f"KPI {self.name}: unit {self.unit!r} is not one of {', '.join(UNITS)}")
         unknown = set(self.windows) - set(WINDOWS)
         if unknown:
-            raise ValueError(f"KPI {self.name}: unknown windows {sorted(unknown)}")
+            raise ArgumentError(f"KPI {self.name}: unknown windows {sorted(unknown)}")
 
     @property
     def reads_sales(self) -> bool:

@@ -579,7 +579,7 @@ def _validate_lazily(tables, source, first_rows, rounds: int = 6):
             keep = np.setdiff1d(np.arange(len(current[table])), bad)
             current[table] = current[table].iloc[keep].reset_index(drop=True)
             positions[table] = positions[table][keep]
-    raise RuntimeError("validation did not settle")  # pragma: no cover - each round removes rows
+    raise RuntimeError("validation did not settle")  # pragma: no cover - each round removes rows: a bug if reached
 
 
 def _keys(table: str, frame: pd.DataFrame) -> set:
