@@ -14,7 +14,7 @@ PIP_FLAGS ?= -q --disable-pip-version-check
 help:
 	@echo "make demo   - install, build the sample data pack, produce the $(PERIOD) reviews under $(REPORTS)/"
 	@echo "make test   - install with the test extras and run the whole test suite"
-	@echo "make lint   - check the layers and import circles (import-linter, see [tool.importlinter])"
+	@echo "make lint   - check the layers and import circles (import-linter), then the code (ruff, see [tool.ruff])"
 	@echo "make lab    - open the notebooks in JupyterLab (headless: make lab LAB_FLAGS=--no-browser)"
 	@echo "make clean  - remove generated reports, the sample pack and the virtual environment"
 
@@ -52,9 +52,11 @@ $(VENV)/.installed-lint: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install $(PIP_FLAGS) -e '.[lint]'
 	@touch $@
 
-# The import contract in pyproject.toml: layers, no circles, private modules kept private.
+# The import contract in pyproject.toml: layers, no circles, private modules kept private; then
+# ruff's rules ([tool.ruff] in pyproject.toml) over the code, the tests, the benchmarks and the notebooks.
 lint: $(VENV)/.installed-lint
 	$(BIN)/lint-imports
+	$(BIN)/ruff check amreview tests benchmarks notebooks
 
 # JupyterLab on notebooks/; the notebooks open on the built-in sample pack. Jupyter refuses
 # to run as root unless told (containers, CI).

@@ -6,6 +6,7 @@ as one clear message on stderr with a non-zero exit code, never as a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -22,7 +23,8 @@ def cli() -> None:
     """Quarterly performance reviews for account managers."""
 
 
-from amreview.cli_data import group_readable_option, register  # noqa: E402  (import, validate)
+# Imported below the group (E402): cli_data adds its commands (import, validate) to it.
+from amreview.cli_data import group_readable_option, register  # noqa: E402
 register(cli)
 
 
@@ -173,10 +175,8 @@ def use_returning_allocator() -> None:
 
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return
-    try:
+    with contextlib.suppress(NotImplementedError):  # a pyarrow built without jemalloc keeps its default
         pyarrow.set_memory_pool(pyarrow.jemalloc_memory_pool())
-    except NotImplementedError:  # a pyarrow built without jemalloc keeps its default
-        pass
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -49,11 +49,10 @@ def atomic_file(path: Path, mode: str = "x", encoding: str | None = "utf-8") -> 
     :func:`file_mode`; missing folders are made with :func:`make_folder`. On an error the
     temporary file is removed and ``path`` is left as it was; an ``OSError`` (read-only
     folder, full disk) is raised as :class:`~amreview.errors.OutputError`."""
-    with _replacing(path) as tmp:
-        with _open_new(tmp, "wb" if "b" in mode else "w", encoding) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
+    with _replacing(path) as tmp, _open_new(tmp, "wb" if "b" in mode else "w", encoding) as handle:
+        yield handle
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 @contextlib.contextmanager

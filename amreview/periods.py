@@ -40,7 +40,7 @@ class Quarter:
             raise PeriodError(f"fiscal year start month {self.start_month}: expected 1 to 12")
 
     @classmethod
-    def parse(cls, text: "str | Quarter", start_month: int | None = None) -> "Quarter":
+    def parse(cls, text: str | Quarter, start_month: int | None = None) -> Quarter:
         """Parse ``YYYYQn``; raise :class:`PeriodError` saying what was expected otherwise.
 
         A :class:`Quarter` passes through (re-based on ``start_month`` only if one is given
@@ -58,7 +58,7 @@ class Quarter:
         return cls(int(match["year"]), int(match["q"]), start_month or 1)
 
     @classmethod
-    def of(cls, date, start_month: int = 1) -> "Quarter":
+    def of(cls, date, start_month: int = 1) -> Quarter:
         """The quarter a date falls in."""
         ts = pd.Timestamp(date)
         months_into = ts.year * 12 + ts.month - 1 - (start_month - 1)
@@ -96,29 +96,29 @@ class Quarter:
         """Number of days in the quarter."""
         return (self.end - self.start).days + 1
 
-    def shift(self, quarters: int) -> "Quarter":
+    def shift(self, quarters: int) -> Quarter:
         """The quarter ``quarters`` later (negative: earlier)."""
         index = self.year * 4 + (self.q - 1) + quarters
         return Quarter(index // 4, index % 4 + 1, self.start_month)
 
-    def previous(self) -> "Quarter":
+    def previous(self) -> Quarter:
         return self.shift(-1)
 
-    def next(self) -> "Quarter":
+    def next(self) -> Quarter:
         return self.shift(1)
 
-    def year_ago(self) -> "Quarter":
+    def year_ago(self) -> Quarter:
         return self.shift(-4)
 
-    def last_n(self, n: int) -> list["Quarter"]:
+    def last_n(self, n: int) -> list[Quarter]:
         """The ``n`` quarters ending with this one, oldest first."""
         return [self.shift(k) for k in range(-(n - 1), 1)]
 
-    def year_to_date(self) -> list["Quarter"]:
+    def year_to_date(self) -> list[Quarter]:
         """The quarters of this fiscal year up to and including this one."""
         return [Quarter(self.year, k, self.start_month) for k in range(1, self.q + 1)]
 
-    def fiscal_year(self) -> list["Quarter"]:
+    def fiscal_year(self) -> list[Quarter]:
         """The four quarters of this fiscal year."""
         return [Quarter(self.year, k, self.start_month) for k in range(1, 5)]
 

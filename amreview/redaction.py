@@ -160,7 +160,7 @@ def _sqlalchemy_credentials(url: str) -> list[str]:
         from sqlalchemy.engine import make_url
 
         parsed = make_url(url)
-    except Exception:  # noqa: BLE001 — any URL SQLAlchemy cannot read has no parts of its own
+    except Exception:  # noqa: BLE001 - any URL SQLAlchemy cannot read has no parts of its own
         return []
     found = [parsed.username or "", parsed.password or ""]
     strict = _URL_PARTS.fullmatch(url.split("://", 1)[1])

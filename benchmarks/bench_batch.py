@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from bench_scorecard import measured  # noqa: E402
+from bench_scorecard import measured  # noqa: E402 - found through the sys.path entry above
 
 PERIOD = "2026Q3"
 NOTEBOOK = ROOT / "notebooks" / "am_quarterly_review.ipynb"
@@ -45,7 +45,8 @@ LINES_PER_AM = 3_600
 
 def make_pack(folder: Path, n_ams: int, n_lines: int) -> Path:
     if not (folder / "sales.parquet").exists():
-        made = measured("from amreview.data.scaled_sample import scaled_sample\nfrom amreview.data.datapack import write_pack\n"
+        made = measured("from amreview.data.scaled_sample import scaled_sample\n"
+                        "from amreview.data.datapack import write_pack\n"
                         "from pathlib import Path\n"
                         f"write_pack(scaled_sample({n_ams}, {n_lines}), Path({str(folder)!r}), 'parquet')")
         print(f"generated {folder} in {made['seconds']:.1f} s", file=sys.stderr)

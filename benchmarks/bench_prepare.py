@@ -49,7 +49,8 @@ def main() -> None:
         sys.path.insert(0, str(Path(__file__).parent))
         from bigpack import big_pack
 
-        tables = timed(f"generate a pack of {args.ams:,} AMs, {args.lines:,} lines", lambda: big_pack(args.ams, args.lines))
+        tables = timed(f"generate a pack of {args.ams:,} AMs, {args.lines:,} lines",
+                       lambda: big_pack(args.ams, args.lines))
         pack = timed("validate it", lambda: validate_tables(tables, source="bigpack"))
     config = load_config()
     card = timed("the quarter's scorecard (every KPI, everyone)", lambda: build_scorecard(pack, PERIOD, config))

@@ -131,7 +131,8 @@ def main() -> None:
     sql_out = folder / "duckdb.csv"
     theirs = measured(
         "import duckdb\n"
-        f"duckdb.sql({DUCKDB_QUERY.format(sales=folder / 'sales.parquet')!r}).df().to_csv({str(sql_out)!r}, index=False)"
+        f"duckdb.sql({DUCKDB_QUERY.format(sales=folder / 'sales.parquet')!r}).df()"
+        f".to_csv({str(sql_out)!r}, index=False)"
     )
     card = pd.read_csv(out, dtype={"am_id": str}).set_index("am_id")
     sql = pd.read_csv(sql_out, dtype={"am_id": str}).set_index("am_id")

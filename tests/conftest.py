@@ -60,7 +60,8 @@ def runner_calls(monkeypatch) -> list[tuple[tuple, dict]]:
         def describe(self):
             return "described"
 
-    monkeypatch.setattr(amreview.batch.runner, "run_quarterly_reviews", lambda *a, **k: calls.append((a, k)) or Summary())
+    monkeypatch.setattr(amreview.batch.runner, "run_quarterly_reviews",
+                        lambda *a, **k: calls.append((a, k)) or Summary())
     return calls
 
 

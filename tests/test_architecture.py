@@ -75,7 +75,8 @@ def test_the_package_exposes_its_main_names_without_importing_them_first():
     code = ("import sys, amreview\n"
             "assert 'pandas' not in sys.modules and 'amreview.data.datapack' not in sys.modules\n"
             "from amreview import load_pack, build_scorecard, open_review, Review\n"
-            "assert load_pack.__module__ == 'amreview.data.datapack' and Review.__module__ == 'amreview.documents.review'\n"
+            "assert load_pack.__module__ == 'amreview.data.datapack'\n"
+            "assert Review.__module__ == 'amreview.documents.review'\n"
             "print(sorted(set(amreview.PUBLIC_NAMES) - set(dir(amreview))))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

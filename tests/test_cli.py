@@ -54,13 +54,13 @@ def test_scorecard_xlsx_is_formatted_and_holds_the_figures(hand_pack_dir, tmp_pa
     main(["scorecard", "--data", str(hand_pack_dir), "--period", "2026Q3", "--out", str(out)])
     sheet = load_workbook(out).active
     header = [c.value for c in sheet[1]]
-    row = {h: c for h, c in zip(header, sheet[2])}
+    row = dict(zip(header, sheet[2]))
     assert row["am_id"].value == "AM1"
     assert row["gross_margin"].value == pytest.approx(185.0)
     assert row["gm_pct"].number_format == "0.0%"
     assert row["revenue_attainment"].value == pytest.approx(1.32)
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
-    am2 = {h: c for h, c in zip(header, sheet[3])}
+    am2 = dict(zip(header, sheet[3]))
     assert am2["revenue_attainment"].value is None  # a zero target is "no target", not 0 %
 
 

@@ -29,7 +29,7 @@ from amreview.errors import ClusterError, ParameterError
 distributed = pytest.importorskip("distributed", reason="the cluster extra (distributed) is not installed")
 dask = pytest.importorskip("dask")
 
-from amreview.batch.distributed import run_on_dask  # noqa: E402
+from amreview.batch.distributed import run_on_dask  # noqa: E402 - only once importorskip has found distributed
 
 # One xdist worker runs the heavy batch tests one after another (``--dist loadgroup``): a Dask
 # cluster starting while a 50-review batch holds both cores can miss distributed's 10 s start.
@@ -43,7 +43,8 @@ FAILING_CELL = 2  # of the small notebook: raises when ``fail`` is true
 def small_notebook(folder: Path) -> Path:
     """A parameterised notebook with markdown, a table, printed text and a cell that can fail."""
     nb = new_notebook(cells=[
-        new_code_cell('who = ""  # required: whose document\nfail = False\nweight = 1.5', metadata={"tags": ["parameters"]}),
+        new_code_cell('who = ""  # required: whose document\nfail = False\nweight = 1.5',
+                      metadata={"tags": ["parameters"]}),
         new_markdown_cell("# A small document\n\nOne table and one line per person."),
         new_code_cell('if fail:\n    raise RuntimeError(f"{who} asked to fail")'),
         new_code_cell("import pandas as pd\n"
@@ -92,7 +93,7 @@ def jobs_in(out: Path, small: Path) -> list[ReviewJob]:
     ]
 
 
-def local_cluster(n_workers: int) -> "distributed.LocalCluster":
+def local_cluster(n_workers: int) -> distributed.LocalCluster:
     """Worker processes of one thread, everything on 127.0.0.1, no dashboard; the scheduler's
     HTTP endpoints (health, metrics: always on) on a free port, so clusters of parallel test
     processes do not compete for 8787."""
@@ -110,9 +111,8 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def cluster():
     # allowed-failures 1: a task is rerun once after its worker dies, then KilledWorker.
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        with local_cluster(n_workers=2) as cluster_of_two:
-            yield cluster_of_two
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), local_cluster(n_workers=2) as cluster_of_two:
+        yield cluster_of_two
 
 
 @pytest.mark.e2e
@@ -186,9 +186,8 @@ def test_an_unreachable_scheduler_is_a_clear_error_quickly(tmp_path):
 
 def test_a_scheduler_without_workers_is_a_clear_error(tmp_path):
     small = small_notebook(tmp_path)
-    with local_cluster(n_workers=0) as empty:
-        with pytest.raises(ClusterError, match="has no worker after 3 s"):
-            run_on_dask(jobs_in(tmp_path, small)[1:2], empty.scheduler_address, timeout=60, connect_timeout=3)
+    with local_cluster(n_workers=0) as empty, pytest.raises(ClusterError, match="has no worker after 3 s"):
+        run_on_dask(jobs_in(tmp_path, small)[1:2], empty.scheduler_address, timeout=60, connect_timeout=3)
 
 
 def test_parameters_are_checked_before_connecting(tmp_path):

@@ -73,7 +73,8 @@ def test_the_layout_warning_goes_to_the_reviews_log_if_anywhere(team_overview):
 def test_a_warning_raised_in_a_documents_kernel_is_logged_not_shown(tmp_path):
     notebook = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("# parameters\nmessage = ''", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("import warnings\nfrom amreview.documents.render import keep_warnings_out_of_documents\n"
+        nbformat.v4.new_code_cell("import warnings\n"
+                                  "from amreview.documents.render import keep_warnings_out_of_documents\n"
                                   "keep_warnings_out_of_documents()\nwarnings.warn(message)\nprint('done')"),
     ])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import importlib
 import json
 import os
@@ -53,11 +54,9 @@ def _namespace(module_name: str, tree: ast.Module) -> dict:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             for alias in node.names:
-                try:
+                with contextlib.suppress(ImportError, AttributeError):  # an optional dependency (distributed, ...)
                     names.setdefault(alias.asname or alias.name, getattr(importlib.import_module(node.module),
                                                                          alias.name))
-                except (ImportError, AttributeError):  # an optional dependency (distributed, ...)
-                    pass
     return names
 
 

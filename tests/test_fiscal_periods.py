@@ -164,7 +164,8 @@ INSIDE = {  # a call of each function inside the boundary that takes a quarter
     "new_accounts": lambda pack, q, config: new_accounts(pack.sales, q),
     "objectives_in_period": lambda pack, q, config: objectives_in_period(pack["development_objectives"], q),
     "development_plan": lambda pack, q, config: development_plan(pack["development_objectives"], q),
-    "objectives_carrying_forward": lambda pack, q, config: objectives_carrying_forward(pack["development_objectives"], q),
+    "objectives_carrying_forward":
+        lambda pack, q, config: objectives_carrying_forward(pack["development_objectives"], q),
     "quarter_targets": lambda pack, q, config: quarter_targets(pack.targets, q),
     "quarter_target": lambda pack, q, config: quarter_target(pack.targets, AM, q, "revenue"),
     "monthly_targets": lambda pack, q, config: monthly_targets(pack.targets, q, "revenue"),

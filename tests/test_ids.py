@@ -296,7 +296,7 @@ def test_hostile_ids_get_encoded_names_that_the_index_and_the_manifest_use(hosti
             "log": f"logs/{stem}.log"}
         assert json.loads((folder / f"{stem}.json").read_text())["am_id"] == entry["am_id"]
     index = (folder / "index.html").read_text()
-    for am_id, stem in stems.items():
+    for stem in stems.values():
         assert f'href="{stem}.html"' in index
     assert "3 ok, 0 failed" in index
 

@@ -9,7 +9,6 @@ import pytest
 
 from amreview.data.datapack import validate_tables
 from amreview.metrics.registry import KpiContext, Window
-from amreview.metrics.catalogue import all_kpis
 from amreview.periods import Quarter
 from tests.conftest import hand_tables
 

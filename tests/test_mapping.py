@@ -282,7 +282,8 @@ def test_lookup_against_another_file_is_reported():
     mapped = apply_source(raw, mapping.source[0], mapping, "export.csv",
                           lookups={("products.csv", "product"): {"GTX Pro", "MG Special"}})
     assert mapped.frame["product"].tolist() == ["GTX Pro", "GTX Pro", "Widget"]
-    details = {e["detail"].split(";")[1].strip(): e["rows"] for e in entries(mapped, "finding") if "products.csv" in e["detail"]}
+    details = {e["detail"].split(";")[1].strip(): e["rows"]
+               for e in entries(mapped, "finding") if "products.csv" in e["detail"]}
     assert details == {"the value map makes it 'GTX Pro', which products.csv lists": 1,
                        "kept as it is: check the spelling or add it to the value map": 1}
 
@@ -401,7 +402,8 @@ def test_unreadable_mapping_files(tmp_path):
 # --------------------------------------------------------------------------------------------
 
 def people_csv(folder: Path, names=("Ada Lovelace", "Brian Kernighan")) -> None:
-    pd.DataFrame({"Name": list(names), "Boss": ["Grace Hopper"] * len(names)}).to_csv(folder / "people.csv", index=False)
+    pd.DataFrame({"Name": list(names),
+                  "Boss": ["Grace Hopper"] * len(names)}).to_csv(folder / "people.csv", index=False)
 
 
 def quarter_sheet(book, title: str, rows, merge_rep=False):
@@ -448,7 +450,8 @@ def test_targets_kept_one_sheet_per_quarter_under_title_rows(tmp_path):
         ["brian-kernighan", "2026Q4", "revenue", 900_000.0],
     ]
     findings = [e["detail"] for e in result.report.entries if e["action"] == "finding"]
-    assert "sheet 'Q3 2026': 1 merged cell range below the header: every cell of a range takes the range's value" in findings
+    assert ("sheet 'Q3 2026': 1 merged cell range below the header: "
+            "every cell of a range takes the range's value") in findings
     pack = result.pack
     assert pack.targets["target"].sum() == pytest.approx(4_296_500.0)
 
@@ -512,7 +515,8 @@ def test_header_row_pointing_at_data_names_what_it_found(tmp_path):
     ws.append(["Account manager", "Measure", "Target"])
     ws.append(["Ada Lovelace", "Revenue", 5])
     book.save(tmp_path / "targets.xlsx")
-    source = {**TARGETS_SOURCE, "header_row": 3, "columns": {**TARGETS_SOURCE["columns"], "period": {"value": "2026Q3"}}}
+    source = {**TARGETS_SOURCE, "header_row": 3,
+              "columns": {**TARGETS_SOURCE["columns"], "period": {"value": "2026Q3"}}}
     with pytest.raises(DataError) as info:
         map_sources(mapping_of(PEOPLE, source, empty=("sales",)), tmp_path)
     assert ("table targets.xlsx, sheet 'T', row 3, column Account manager: expected a column 'Account manager' in "

@@ -40,7 +40,8 @@ def export() -> Path:
 
 @pytest.fixture(scope="module")
 def raw(export) -> dict[str, pd.DataFrame]:
-    return {name: pd.read_csv(export / f"{name}.csv") for name in ("sales_teams", "accounts", "sales_pipeline", "products")}
+    return {name: pd.read_csv(export / f"{name}.csv")
+            for name in ("sales_teams", "accounts", "sales_pipeline", "products")}
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +109,8 @@ def test_validate_lists_the_warnings_and_passes(imported, raw):
     done = amreview("validate", str(out))
     assert done.returncode == 0, done.stderr
     pipeline = raw["sales_pipeline"]
-    open_without_close = (pipeline["deal_stage"].isin(["Prospecting", "Engaging"]) & pipeline["close_date"].isna()).sum()
+    open_without_close = (pipeline["deal_stage"].isin(["Prospecting", "Engaging"])
+                          & pipeline["close_date"].isna()).sum()
     lost_without_value = ((pipeline["deal_stage"] == "Lost") & (pipeline["close_value"].fillna(0) == 0)).sum()
     assert re.search(rf"warning +opportunity_not_counted +{open_without_close + lost_without_value:,} +opportunities",
                      done.stdout)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amreview.data.datapack import validate_tables
-from amreview.metrics.registry import UNITS, KpiContext
+from amreview.metrics.registry import KpiContext
 from amreview.metrics import accounts
 from amreview.metrics.accounts import (
     KPIS,
@@ -26,7 +26,6 @@ from amreview.metrics.accounts import (
     top_n_margin_share,
 )
 from amreview.metrics.margin import lines_in_period
-from amreview.data.schemas import columns_of
 from amreview.periods import Quarter
 from tests.test_metrics_margin import review_tables, same
 
@@ -175,7 +174,10 @@ def test_functions_do_not_mutate_their_inputs(pack):
 def two_periods(draw):
     def lines():
         n = draw(st.integers(min_value=0, max_value=20))
-        pick = lambda values: draw(st.lists(st.sampled_from(values), min_size=n, max_size=n))  # noqa: E731
+
+        def pick(values):
+            return draw(st.lists(st.sampled_from(values), min_size=n, max_size=n))
+
         amounts = st.lists(st.integers(-500, 1000).map(float), min_size=n, max_size=n)
         return pd.DataFrame({"am_id": pick(["a", "b"]), "account_id": pick(list("stuvwxyz")),
                              "revenue": draw(amounts), "cost": draw(amounts)})

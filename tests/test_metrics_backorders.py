@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amreview.data.datapack import validate_tables
-from amreview.metrics.registry import UNITS, KpiContext
+from amreview.metrics.registry import KpiContext
 from amreview.metrics.backorders import (
     BUCKET_LABELS,
     KPIS,
@@ -25,7 +25,6 @@ from amreview.metrics.backorders import (
     open_back_orders,
     past_promised_share,
 )
-from amreview.data.schemas import columns_of
 from amreview.periods import Quarter
 from tests.test_metrics_margin import review_tables, same
 
@@ -168,7 +167,10 @@ def test_functions_do_not_mutate_their_inputs(back_orders):
 @st.composite
 def back_order_rows(draw):
     n = draw(st.integers(min_value=0, max_value=25))
-    days = lambda lo, hi: draw(st.lists(st.integers(lo, hi), min_size=n, max_size=n))  # noqa: E731
+
+    def days(lo, hi):
+        return draw(st.lists(st.integers(lo, hi), min_size=n, max_size=n))
+
     ordered = AS_OF - pd.to_timedelta(days(-10, 200), unit="D")
     fulfilled = pd.Series(ordered + pd.to_timedelta(days(0, 120), unit="D"))
     fulfilled[np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)] = pd.NaT

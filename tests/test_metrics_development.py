@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pandas as pd
@@ -117,7 +116,8 @@ def test_plan_completion_of_nothing_is_empty():
 def test_contributions_add_up_to_completion():
     plan = q3_plan()
     sums = plan.groupby("am_id")["contribution"].sum()
-    pd.testing.assert_series_equal(sums, plan_completion(objectives_in_period(objectives_frame(), Quarter.parse("2026Q3"))),
+    pd.testing.assert_series_equal(sums,
+                                   plan_completion(objectives_in_period(objectives_frame(), Quarter.parse("2026Q3"))),
                                    check_names=False, atol=1e-12)
     assert np.allclose(plan.groupby("am_id")["weight_share"].sum(), 1.0)
 

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amreview.data.datapack import load_pack, validate_tables
-from amreview.metrics.registry import UNITS, KpiContext
+from amreview.metrics.registry import KpiContext
 from amreview.metrics import margin
 from amreview.metrics.margin import (
     KPIS,
@@ -34,7 +34,6 @@ from amreview.metrics.margin import (
 )
 from amreview.periods import Quarter
 from amreview.data.sample import PERSONAS
-from amreview.data.schemas import columns_of
 from amreview.vocabulary import DEAL_TYPES
 from tests.conftest import same
 
@@ -461,7 +460,10 @@ money = st.floats(min_value=-1e5, max_value=1e5, allow_nan=False, allow_infinity
 @st.composite
 def typed_lines(draw):
     n = draw(st.integers(min_value=1, max_value=30))
-    pick = lambda values: draw(st.lists(st.sampled_from(values), min_size=n, max_size=n))  # noqa: E731
+
+    def pick(values):
+        return draw(st.lists(st.sampled_from(values), min_size=n, max_size=n))
+
     return pd.DataFrame({
         "am_id": pick(["a", "b"]), "account_id": pick(["x", "y", "z"]), "vendor": pick(["HP", "Dell", None]),
         "deal_type": pick(list(DEAL_TYPES)), "vendor_programme": pick([True, False]),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 import pandas as pd
@@ -11,7 +10,6 @@ import pytest
 
 from amreview.data.datapack import load_pack, validate_tables
 from amreview.metrics.registry import KpiContext
-from amreview.metrics import reporting
 from amreview.metrics.reporting import (
     CRM_REQUIRED_FIELDS,
     KPIS,

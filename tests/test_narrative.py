@@ -46,7 +46,8 @@ def test_money_line(actual, target, change, expected):
 
 
 def test_overall_line_with_and_without_a_previous_score():
-    assert say.overall_line(3.92, "Exceeds", 3.61, "2026Q2") == "Overall score 3.92 of 5: Exceeds, up from 3.61 in 2026Q2."
+    assert (say.overall_line(3.92, "Exceeds", 3.61, "2026Q2")
+            == "Overall score 3.92 of 5: Exceeds, up from 3.61 in 2026Q2.")
     assert say.overall_line(2.5, "Partially meets", 2.9, "2026Q2").endswith("down from 2.90 in 2026Q2.")
     assert say.overall_line(3.0, "Meets", 3.0, "2026Q2").endswith("the same as in 2026Q2.")
     assert say.overall_line(3.0, "Meets") == "Overall score 3.00 of 5: Meets."
@@ -55,7 +56,8 @@ def test_overall_line_with_and_without_a_previous_score():
 
 def test_not_scored_and_strengths():
     assert say.not_scored_line([]) == ""
-    assert say.not_scored_line(["CRM"]) == "Not scored for lack of data: CRM; its weight is spread over the other measures."
+    assert (say.not_scored_line(["CRM"])
+            == "Not scored for lack of data: CRM; its weight is spread over the other measures.")
     assert "their weight" in say.not_scored_line(["A", "B"])
     assert say.strengths_line({"Margin": 4.6, "CRM": 2.1, "Reports": NAN}) == \
         "Strongest: Margin (4.60); weakest: CRM (2.10)."

@@ -7,15 +7,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.colors import to_hex
+from matplotlib.patches import Rectangle
 
-from amreview.documents import plots  # noqa: E402
+from amreview.documents import plots
 
 
 @pytest.fixture(autouse=True)
@@ -75,7 +75,7 @@ def test_attainment_marks_100_percent_and_no_target():
     frame = pd.DataFrame({"attainment": [1.27, 0.5, np.nan]}, index=["Gross margin", "New accounts", "Visits"])
     ax = plots.plot_attainment(frame)
     assert [b.get_width() for b in bars(ax)] == pytest.approx([1.27, 0.5, 0.0])
-    assert ["127 %", "50 %", "no target"] == texts(ax)
+    assert texts(ax) == ["127 %", "50 %", "no target"]
     assert any(np.allclose(line.get_xdata(), [1.0, 1.0]) for line in ax.lines)  # the 100 % line
     assert ax.get_xlim()[1] > 1.27
 
@@ -127,7 +127,8 @@ def test_margin_bars_label_money_and_gm_pct():
     assert to_hex(bars(ax)[1].get_facecolor()) == plots.SECOND_COLOUR.lower()  # a loss
     top = plots.plot_top_accounts(pd.DataFrame({"account": ["A" * 60], "gross_margin": [1.0]}))
     assert top.get_yticklabels()[0].get_text().endswith("…")  # long names are shortened
-    deal = plots.plot_margin_by_deal_type(pd.DataFrame({"deal_type": ["Spot"], "gross_margin": [9.0], "gm_pct": [0.04]}))
+    deal = plots.plot_margin_by_deal_type(pd.DataFrame({"deal_type": ["Spot"], "gross_margin": [9.0],
+                                                        "gm_pct": [0.04]}))
     assert deal.get_title("left") == "Gross margin by deal type"
 
 

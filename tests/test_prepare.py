@@ -243,8 +243,11 @@ def test_the_slice_is_the_datapack_slice_rule(pack, sample_tables, tmp_path):
     PackSplit(pack, [am_id]).write(am_id, tmp_path / "pack")
     split = {name: pd.read_parquet(tmp_path / "pack" / f"{name}.parquet") for name in pack.tables}
     expected, _ = slice_tables(pack.tables, [am_id])
+
+    def as_text(f):
+        return f.reset_index(drop=True).astype(object).where(lambda g: g.notna(), None)
+
     for name, frame in expected.items():
-        as_text = lambda f: f.reset_index(drop=True).astype(object).where(lambda g: g.notna(), None)  # noqa: E731
         pd.testing.assert_frame_equal(as_text(split[name]), as_text(frame), obj=name)
 
 

@@ -81,7 +81,8 @@ def test_schema_a_required_column_missing(pack_dir):
     report = check_pack(pack_dir)
     (error,) = found(report, "column_in_dataframe")
     assert error["severity"] == "error"
-    assert describe_problem(error) == "table sales, column cost: expected the required column 'cost', found no such column"
+    assert (describe_problem(error)
+            == "table sales, column cost: expected the required column 'cost', found no such column")
 
 
 def test_types_a_word_where_a_number_belongs(pack_dir):
@@ -112,8 +113,10 @@ def test_references_unknown_am_and_account(pack_dir):
     edit(pack_dir, "opportunities", lambda f: setcell(f, 4, "am_id", "AM999"))
     edit(pack_dir, "sales", lambda f: setcell(f, 7, "account_id", "ACC-NOPE"))
     messages = [describe_problem(e) for e in found(check_pack(pack_dir), "reference")]
-    assert "table opportunities, row 6, column am_id: expected a am_id listed in account_managers, found 'AM999'" in messages
-    assert "table sales, row 9, column account_id: expected a account_id listed in accounts, found 'ACC-NOPE'" in messages
+    assert ("table opportunities, row 6, column am_id: "
+            "expected a am_id listed in account_managers, found 'AM999'") in messages
+    assert ("table sales, row 9, column account_id: "
+            "expected a account_id listed in accounts, found 'ACC-NOPE'") in messages
 
 
 def test_a_missing_required_table(pack_dir):
@@ -157,7 +160,8 @@ def test_dates_outside_the_history(pack_dir):
     assert describe_problem(warnings[("activities", 2, "activity_date")]) == (
         "table activities, row 2, column activity_date: expected a date between 2024-03-31 and 2026-12-31 "
         "(the pack's history runs 2024-07-01 to 2026-09-30), found 2062-07-01")
-    assert warnings[("account_managers", 3, "start_date")]["expected"].startswith("a date between 1980-01-01 and 2026-12-31")
+    assert (warnings[("account_managers", 3, "start_date")]["expected"]
+            .startswith("a date between 1980-01-01 and 2026-12-31"))
 
 
 def test_dates_in_the_wrong_order(pack_dir):
@@ -173,7 +177,8 @@ def test_duplicate_lines_under_another_id(pack_dir):
     warnings = found(check_pack(pack_dir), "duplicate_row")
     n = len(sales)
     assert [(where(w), w["found"]) for w in warnings] == [
-        (("sales", n, "line_id"), "the same values as row 12"), (("sales", n + 1, "line_id"), "the same values as row 22")]
+        (("sales", n, "line_id"), "the same values as row 12"),
+        (("sales", n + 1, "line_id"), "the same values as row 22")]
 
 
 def test_cost_beyond_revenue_and_signs(pack_dir):
@@ -348,7 +353,7 @@ def test_checking_raw_tables_leaves_them_as_they_were():
     tables["sales"] = tables["sales"].astype({"cost": object})
     tables["sales"].loc[3, "cost"] = "lots"
     before = {t: f.copy() for t, f in tables.items()}
-    report = check_tables(tables, source="in memory", first_rows={t: 2 for t in tables})
+    report = check_tables(tables, source="in memory", first_rows=dict.fromkeys(tables, 2))
     assert [(e["table"], e["row"], e["column"]) for e in report.errors.to_dict("records")] == [("sales", 5, "cost")]
     for table, frame in tables.items():
         pd.testing.assert_frame_equal(frame, before[table])

@@ -40,8 +40,8 @@ DATES = {
     "report_submissions": ["due_date", "submitted_date"], "customer_feedback": ["feedback_date"],
     "development_objectives": ["due_date"],
 }
-IDS = {c: str for c in ("am_id", "account_id", "line_id", "opportunity_id", "activity_id", "order_line_id",
-                        "objective_id", "case_id")}
+IDS = dict.fromkeys(("am_id", "account_id", "line_id", "opportunity_id", "activity_id", "order_line_id", "objective_id",
+                     "case_id"), str)
 
 
 @pytest.fixture(scope="module")
@@ -163,8 +163,9 @@ def test_gm_pct_trend_against_the_team(reviews, raw):
     frame = reviews[STAR].margin().frame("gm_pct_trend")
     assert list(frame.index) == ["2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3"]
     sales = raw["sales"]
-    team = raw["account_managers"].query("am_id == @STAR")["team"].iloc[0]
-    members = raw["account_managers"].query("team == @team")["am_id"]
+    people = raw["account_managers"]
+    team = people.loc[people["am_id"] == STAR, "team"].iloc[0]
+    members = people.loc[people["team"] == team, "am_id"]
     quarters = sales["invoice_date"].dt.to_period("Q").astype(str)
 
     def gm(lines):
@@ -205,7 +206,8 @@ def test_year_to_date_and_projection(reviews, raw):
     targets = raw["targets"]
     target = {m: sum(quarter_target(targets, STAR, f"2026Q{q}", months_of(f"2026Q{q}"), m) for q in (1, 2, 3))
               for m in ("revenue", "gross_margin")}
-    annual = sum(quarter_target(targets, STAR, f"2026Q{q}", months_of(f"2026Q{q}"), "gross_margin") for q in range(1, 5))
+    annual = sum(quarter_target(targets, STAR, f"2026Q{q}", months_of(f"2026Q{q}"), "gross_margin")
+                 for q in range(1, 5))
     margin = ytd["revenue"].sum() - ytd["cost"].sum()
     assert table.loc["Revenue, year to date", ["Actual", "Target"]].tolist() == pytest.approx(
         [ytd["revenue"].sum(), target["revenue"]])
@@ -258,10 +260,12 @@ def test_new_accounts_and_pipeline(reviews, raw):
     assert new_table["Won by this AM"].sum() == len(won) == section.figures["new_accounts"]
     opportunities = raw["opportunities"].query("am_id == @STAR")
     end = pd.Timestamp(Q3[1])
-    open_ = opportunities[opportunities["stage"].isin(["prospecting", "engaging"]) & (opportunities["created_date"] <= end)]
+    open_ = opportunities[opportunities["stage"].isin(["prospecting", "engaging"])
+                          & (opportunities["created_date"] <= end)]
     closed = in_q3(opportunities[opportunities["stage"].isin(["won", "lost"])], "close_date")
     funnel = section.frame("pipeline_funnel")
-    expected = {"prospecting": (open_["stage"] == "prospecting").sum(), "engaging": (open_["stage"] == "engaging").sum(),
+    expected = {"prospecting": (open_["stage"] == "prospecting").sum(),
+                "engaging": (open_["stage"] == "engaging").sum(),
                 "won": (closed["stage"] == "won").sum(), "lost": (closed["stage"] == "lost").sum()}
     assert funnel["opportunities"].to_dict() == expected
     assert section.figures["won"] == expected["won"] and section.figures["lost"] == expected["lost"]
@@ -303,7 +307,8 @@ def test_crm_activities_and_stale_opportunities(reviews, raw):
     assert table.at["All activities", "Activities"] == len(activities)
     end = pd.Timestamp(Q3[1])
     opportunities = raw["opportunities"].query("am_id == @NEGLECTER")
-    open_ = opportunities[opportunities["stage"].isin(["prospecting", "engaging"]) & (opportunities["created_date"] <= end)]
+    open_ = opportunities[opportunities["stage"].isin(["prospecting", "engaging"])
+                          & (opportunities["created_date"] <= end)]
     touch = open_["last_updated"].fillna(open_["created_date"])
     stale = (open_["close_date"] < end) | ((end - touch).dt.days > 30)
     assert section.figures["stale_opportunities"] == stale.sum()
@@ -382,7 +387,8 @@ def minimal_review(sample_tables):
 
 EXPECTED_MISSING = {
     "accounts": ["Back orders: not in this pack (no back_orders table)."],
-    "new_business": ["Opportunities (pipeline, win rate, coverage, sales cycle): not in this pack (no opportunities table)."],
+    "new_business": ["Opportunities (pipeline, win rate, coverage, sales cycle): "
+                     "not in this pack (no opportunities table)."],
     "relationships": ["Customer feedback (NPS, CSAT): not in this pack (no customer_feedback table).",
                       "Customer cases: not in this pack (no cases table)."],
     "crm": ["CRM activities: not in this pack (no activities table).",
@@ -484,7 +490,7 @@ def test_a_config_file_rates_the_review(pack, reviews, tmp_path):
 def test_reprs_render_html(reviews, monkeypatch):
     review = reviews[STAR]
     html = review._repr_html_()
-    for key, number, title in SECTIONS:
+    for _key, number, title in SECTIONS:
         assert formats.escape(f"{number}. {title}" if number else title) in html
     section = review.crm()
     assert repr(section).startswith("<Section crm:") and "activities" not in repr(section).split(":")[0]
@@ -506,7 +512,8 @@ def test_reprs_render_html(reviews, monkeypatch):
     (1234567.8, "money", "1,234,568"), (-5.0, "money", "\u22125"), (0.1234, "pct", "12.3 %"),
     (1.034, "attainment", "103 %"), (np.nan, "attainment", "no target"), (np.nan, "score", "no data"),
     (np.nan, "money", "n/a"), (None, "date", "\u2014"), (pd.Timestamp("2026-09-30"), "date", "30 Sep 2026"),
-    (0.4, "score_change", "\u25b2 +0.40"), (-0.2, "score_change", "\u25bc \u22120.20"), (0.001, "score_change", "= 0.00"),
+    (0.4, "score_change", "\u25b2 +0.40"), (-0.2, "score_change", "\u25bc \u22120.20"),
+    (0.001, "score_change", "= 0.00"),
     (0.08, "change", "+8 %"), (-1.0, "change", "\u2212100 %"), (19187.0, "money_change", "+19,187"),
     (3.63, "multiple", "3.6\u00d7"), (-80.0, "signed0", "\u221280"), (0.8, "gap", "+0.8"), (True, "bool", "yes"),
     (-1.5, "number", "\u22121.50"), ("<b>", "text", "<b>"),
@@ -533,7 +540,8 @@ def test_new_accounts_table_rows(reviews, raw):
     sales, names = raw["sales"], raw["accounts"].set_index("account_id")["name"]
     first = sales.sort_values(["invoice_date", "line_id"]).drop_duplicates("account_id")
     new_ids = in_q3(first, "invoice_date")["account_id"]
-    mine = in_q3(sales, "invoice_date").query("am_id == @STAR and account_id in @new_ids")
+    q3 = in_q3(sales, "invoice_date")
+    mine = q3[(q3["am_id"] == STAR) & q3["account_id"].isin(new_ids)]
     totals = mine.groupby("account_id")[["revenue", "cost"]].sum()
     expected = pd.DataFrame({"Revenue": totals["revenue"], "Gross margin": totals["revenue"] - totals["cost"]})
     expected["GM %"] = expected["Gross margin"] / expected["Revenue"]

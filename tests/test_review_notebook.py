@@ -25,7 +25,8 @@ from amreview.batch.execution import ReviewJob, execute_review
 from amreview.data.datapack import load_pack, write_pack
 from amreview.documents.model import SECTIONS, section_heading
 from amreview.documents.review import Review
-from amreview.batch.runner import NOTEBOOKS, REVIEW_NOTEBOOK, run_quarterly_reviews
+from amreview.documents.team_overview import SECTIONS as TEAM_SECTIONS
+from amreview.batch.runner import NOTEBOOKS, REVIEW_NOTEBOOK, TEAM_NOTEBOOK, run_quarterly_reviews
 from amreview.data.sample import PERSONAS, generate_sample
 
 pytestmark = pytest.mark.e2e
@@ -181,7 +182,7 @@ def test_notebooks_declare_their_parameters_with_help():
         assert spec["help"] and spec["inferred_type_name"] == "str"
 
 
-@pytest.mark.parametrize("notebook", [REVIEW_NOTEBOOK, EXPLORE_NOTEBOOK], ids=lambda p: p.name)
+@pytest.mark.parametrize("notebook", [REVIEW_NOTEBOOK, EXPLORE_NOTEBOOK, TEAM_NOTEBOOK], ids=lambda p: p.name)
 def test_notebooks_are_committed_clean_and_thin(notebook):
     nb = nbformat.read(notebook, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -194,6 +195,15 @@ def test_the_review_notebook_has_a_heading_and_one_call_per_section():
     nb = nbformat.read(REVIEW_NOTEBOOK, as_version=4)
     pairs = [(a.source, b.source) for a, b in zip(nb.cells, nb.cells[1:]) if a.cell_type == "markdown"]
     assert pairs == [(f"## {section_heading(key)}", f"review.{key}()") for key, _, _ in SECTIONS]
+
+
+def test_the_team_notebook_opens_one_overview_and_shows_one_section_per_cell():
+    nb = nbformat.read(TEAM_NOTEBOOK, as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"][1:]
+    statements = [line for line in code[0].splitlines() if line and not line.startswith("from ")]
+    assert statements == ["keep_warnings_out_of_documents()",
+                          "overview = open_team_overview(data, manager, period, config)"]
+    assert code[1:] == ["overview.header"] + [f"overview.{key}()" for key in TEAM_SECTIONS[1:]]
 
 
 def test_explore_runs_as_is_on_the_sample(tmp_path):

@@ -23,8 +23,8 @@ import pytest
 from amreview.batch import manifest as record
 from amreview.data.datapack import load_pack, write_pack
 from amreview.errors import ParameterError
-from amreview.batch.runner import (TEMPORARY_FILE, remove_temporary_files, run_quarterly_reviews, select_account_managers,
-                             team_file_stems)
+from amreview.batch.runner import (TEMPORARY_FILE, remove_temporary_files, run_quarterly_reviews,
+                                   select_account_managers, team_file_stems)
 from amreview.data.sample import generate_sample
 from amreview.data.scaled_sample import scaled_sample
 from amreview.scoring.scorecard import build_scorecard
@@ -180,8 +180,8 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
     assert {r.key: r.status for r in third.results} == {"AM001": "unchanged", "AM005": "ok"}
     assert (folder / "AM005.html").is_file()
     config = tmp_path / "mine.toml"  # new inputs (another config) rerun everything
-    config.write_text((Path(__file__).resolve().parents[1] / "amreview" / "scoring" / "default_scorecard.toml").read_text()
-                      .replace("Outstanding", "Exceptional"))
+    default = Path(__file__).resolve().parents[1] / "amreview" / "scoring" / "default_scorecard.toml"
+    config.write_text(default.read_text().replace("Outstanding", "Exceptional"))
     fourth = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True,
                                    config=config)
     assert {r.status for r in fourth.results + fourth.team_results} == {"ok"}
@@ -287,9 +287,8 @@ def test_a_second_run_on_the_same_folder_is_refused_while_one_is_writing(tmp_pat
 
     folder = tmp_path / "reports" / PERIOD
     folder.mkdir(parents=True)
-    with _run_lock(folder):
-        with pytest.raises(ParameterError, match="another amreview run is writing to"):
-            run_quarterly_reviews("sample", PERIOD, tmp_path / "reports", progress=False)
+    with _run_lock(folder), pytest.raises(ParameterError, match="another amreview run is writing to"):
+        run_quarterly_reviews("sample", PERIOD, tmp_path / "reports", progress=False)
     with _run_lock(folder):  # released: the next run may take it
         pass
 

@@ -13,8 +13,7 @@ from amreview.cli import main
 from amreview.scoring.config import load_config
 from amreview.data.datapack import load_pack
 from amreview.scoring.kpi_docs import kpi_reference
-from amreview.metrics.registry import ALL_MEASURES, MEASURES
-from amreview.metrics.catalogue import all_kpis
+from amreview.metrics.registry import MEASURES
 from amreview.data.sample import PERSONAS
 from amreview.scoring.scorecard import SCORECARD_COLUMNS, build_scorecard
 from amreview.periods import Quarter

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from amreview.cli import main
 
@@ -111,7 +110,8 @@ def foreign_export(folder: Path, seed: int = 7) -> Path:
 def sql_scorecard(folder: Path, quarter: str, start: str, end: str, months: list[str]) -> pd.DataFrame:
     with sqlite3.connect(":memory:") as db:
         for table in ("account_managers", "sales", "targets"):
-            pd.read_csv(folder / f"{table}.csv", dtype={"am_id": str, "line_id": str, "account_id": str}).to_sql(table, db)
+            pd.read_csv(folder / f"{table}.csv",
+                        dtype={"am_id": str, "line_id": str, "account_id": str}).to_sql(table, db)
         params = {"start": start, "end": end, "quarter": quarter, "m1": months[0], "m2": months[1], "m3": months[2]}
         return pd.read_sql_query(SCORECARD_SQL, db, params=params)
 

@@ -111,7 +111,8 @@ def test_scores_stay_within_the_bands(values):
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.lists(st.one_of(st.just(float("nan")), st.floats(1, 5)), min_size=3, max_size=3), min_size=1, max_size=8),
+@given(st.lists(st.lists(st.one_of(st.just(float("nan")), st.floats(1, 5)), min_size=3, max_size=3), min_size=1,
+                max_size=8),
        st.lists(st.floats(0.01, 1), min_size=3, max_size=3))
 def test_weights_renormalise_to_one(rows, raw_weights):
     scores = pd.DataFrame(rows, columns=list("abc"))
@@ -126,19 +127,26 @@ def test_weights_renormalise_to_one(rows, raw_weights):
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"measures": {**RAW["measures"], "crm_utilisation": {"weight": 0.3, "kpis": {"visits": {"weight": 1.0, "bands": [5, 10, 15, 20]}}}}},
+        ({"measures": {**RAW["measures"], "crm_utilisation": {
+            "weight": 0.3, "kpis": {"visits": {"weight": 1.0, "bands": [5, 10, 15, 20]}}}}},
          "measure weights adding up to 1, found 0.9"),
-        ({"measures": {**RAW["measures"], "crm_utilisation": {"weight": 0.4, "kpis": {"visits": {"weight": 1.0, "bands": [5, 10, 10, 20]}}}}},
-         r"measures.crm_utilisation.kpis.visits.bands: expected four strictly ascending boundaries \(bands must not overlap\), found \[5.0, 10.0, 10.0, 20.0\]"),
-        ({"measures": {**RAW["measures"], "crm_utilisation": {"weight": 0.4, "kpis": {"vists": {"weight": 1.0, "bands": [5, 10, 15, 20]}}}}},
+        ({"measures": {**RAW["measures"], "crm_utilisation": {
+            "weight": 0.4, "kpis": {"visits": {"weight": 1.0, "bands": [5, 10, 10, 20]}}}}},
+         r"measures.crm_utilisation.kpis.visits.bands: expected four strictly ascending boundaries "
+         r"\(bands must not overlap\), found \[5.0, 10.0, 10.0, 20.0\]"),
+        ({"measures": {**RAW["measures"], "crm_utilisation": {
+            "weight": 0.4, "kpis": {"vists": {"weight": 1.0, "bands": [5, 10, 15, 20]}}}}},
          "measures.crm_utilisation.kpis.vists: expected a KPI of the registry"),
-        ({"measures": {**RAW["measures"], "crm_utilisation": {"weight": 0.4, "kpis": {"revenue_shown": {"weight": 1.0, "bands": [5, 10, 15, 20]}}}}},
+        ({"measures": {**RAW["measures"], "crm_utilisation": {
+            "weight": 0.4, "kpis": {"revenue_shown": {"weight": 1.0, "bands": [5, 10, 15, 20]}}}}},
          "revenue_shown is shown in reviews but not scored"),
-        ({"measures": {**RAW["measures"], "margin_kpi_targets": {"weight": 0.6, "kpis": {"gm_att": {"weight": 0.5, "bands": [0.8, 0.9, 1.0, 1.1]}}}}},
+        ({"measures": {**RAW["measures"], "margin_kpi_targets": {
+            "weight": 0.6, "kpis": {"gm_att": {"weight": 0.5, "bands": [0.8, 0.9, 1.0, 1.1]}}}}},
          "measures.margin_kpi_targets: expected KPI weights adding up to 1, found 0.5"),
         ({"measures": {**RAW["measures"], "sales_wizardry": RAW["measures"]["crm_utilisation"]}},
          "expected measures among margin_kpi_targets"),
-        ({"ratings": [{"label": "Good", "min_score": 3}, {"label": "Bad", "min_score": 3.5}, {"label": "Worse", "min_score": 1}]},
+        ({"ratings": [{"label": "Good", "min_score": 3}, {"label": "Bad", "min_score": 3.5},
+                      {"label": "Worse", "min_score": 1}]},
          "rating bands from the highest min_score down, strictly descending"),
         ({"ratings": [{"label": "Good", "min_score": 3}, {"label": "Bad", "min_score": 2}]},
          "the lowest rating to start at min_score 1"),

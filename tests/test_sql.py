@@ -269,9 +269,9 @@ def test_slice_read_returns_exactly_that_account_managers_rows(database_url, dat
     selects = [(sql, params) for sql, params in statements if sql.lstrip().upper().startswith("SELECT")
                and "am_id IN" in sql.replace('"', "")]
     assert len(selects) == len(SCHEMAS)
-    for sql, params in statements:
+    for sql, _params in statements:
         assert am_id not in sql
-    for sql, params in selects:
+    for _sql, params in selects:
         assert am_id in parameter_values(params)
 
 
@@ -296,7 +296,8 @@ def test_slice_of_an_unknown_account_manager_is_refused(source, csv_folder):
 def test_slice_serves_what_only_needs_ones_own_rows(database_url, database_pack):
     am_id = "AM001"
     part = load_pack(database_url, am_ids=[am_id])
-    assert review.review_header(part, am_id, REVIEW_QUARTER) == review.review_header(database_pack, am_id, REVIEW_QUARTER)
+    assert (review.review_header(part, am_id, REVIEW_QUARTER)
+            == review.review_header(database_pack, am_id, REVIEW_QUARTER))
     pd.testing.assert_frame_equal(figures.top_accounts(part, am_id, REVIEW_QUARTER),
                                   figures.top_accounts(database_pack, am_id, REVIEW_QUARTER))
     pd.testing.assert_frame_equal(figures.monthly_margin_against_target(part, am_id, REVIEW_QUARTER),

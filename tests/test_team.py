@@ -14,17 +14,17 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-from amreview.documents import team, team_plots, team_render  # noqa: E402
-from amreview.scoring.config import load_config  # noqa: E402
-from amreview.errors import ParameterError  # noqa: E402
-from amreview.metrics.registry import ALL_MEASURES, MEASURES  # noqa: E402
-from amreview.periods import Quarter  # noqa: E402
-from amreview.scoring.scorecard import Scorecard  # noqa: E402
+from amreview.documents import team, team_plots, team_render
+from amreview.scoring.config import load_config
+from amreview.errors import ParameterError
+from amreview.metrics.registry import ALL_MEASURES, MEASURES
+from amreview.periods import Quarter
+from amreview.scoring.scorecard import Scorecard
 
 NAN = float("nan")
 M = list(MEASURES)  # the seven measures, in the default config's order too
@@ -84,7 +84,8 @@ def test_managers_and_direct_reports_in_team_order(hand_card):
 
 
 def test_an_unknown_manager_names_the_managers(hand_card):
-    with pytest.raises(ParameterError, match=r"reports to manager 'Mia' \(the managers are: 'Mia Major', 'Ned North'\)"):
+    with pytest.raises(ParameterError,
+                       match=r"reports to manager 'Mia' \(the managers are: 'Mia Major', 'Ned North'\)"):
         team.direct_reports(hand_card, "Mia")
 
 
@@ -234,7 +235,8 @@ def test_teams_partition_the_organisation_and_their_totals_add_up(sample_card):
         total = sum(team.team_totals(sample_card, m).loc[measure, "actual"] for m in managers)
         assert total == pytest.approx(sample_card.table[measure].sum())
     counts = sum(team.rating_distribution(sample_card, m) for m in managers)
-    assert counts.to_dict() == sample_card.overall["overall_rating"].value_counts().reindex(counts.index, fill_value=0).to_dict()
+    expected = sample_card.overall["overall_rating"].value_counts().reindex(counts.index, fill_value=0)
+    assert counts.to_dict() == expected.to_dict()
 
 
 def test_the_personas_who_need_attention_in_the_sample(sample_card):
@@ -287,7 +289,7 @@ def test_the_rating_and_score_charts_draw_the_counts_and_scores(hand_card):
     table = team.team_scorecard(hand_card, "Mia Major")
     ax = team_plots.plot_overall_scores(table.set_index("name")["overall_score"], team.rating_boundaries(hand_card))
     labels = [t.get_text() for t in ax.texts]
-    assert ["4.00", "2.90", "2.75", "2.55", "no score"] == labels[:5]
+    assert labels[:5] == ["4.00", "2.90", "2.75", "2.55", "no score"]
     plt.close("all")
 
 

@@ -237,7 +237,7 @@ def _declared_parameters(notebook: Path) -> dict[str, dict]:
         raise ParameterError(f"no notebook {notebook}")
     try:
         return papermill.inspect_notebook(_literal_path(notebook))
-    except Exception as exc:  # not JSON, not a notebook, no kernel named: the file given is the mistake
+    except Exception as exc:  # noqa: BLE001 - not JSON, not a notebook, no kernel named: the file is the mistake
         raise ParameterError(f"{notebook} is not a notebook papermill can run: {type(exc).__name__}: "
                              f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
 
@@ -335,7 +335,7 @@ def _execute_checked(job: ReviewJob, timeout: float | None, log_dir: Path | None
 
                 html_to_pdf(page, pdf, header=job.title)
             write_text_atomic(html, page)
-    except Exception as exc:  # nbconvert, WeasyPrint, a full disk, ...: still one job's failure
+    except Exception as exc:  # noqa: BLE001 - nbconvert, WeasyPrint, a full disk, ...: still one job's failure
         error = _execution_error(job, exc, None, log)
     finally:
         _remove(partial)
@@ -462,7 +462,7 @@ def _run_notebook(
                                     logged=log is not None)
             try:
                 nb = _papermill_execute(job, output, probe)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - a kernel start or a cell: retried or made the job's error
                 _keep_partial_notebook(probe, output)
                 if deadline.expired:
                     return None, _timeout_error(job, probe, timeout)
@@ -741,10 +741,8 @@ class _WorkerPool:
     def give(self, i: int, jobs: Sequence[ReviewJob]) -> None:
         worker = next((w for w in self.workers if w.job is None), None) or self._start()
         worker.job = i
-        try:
+        with contextlib.suppress(OSError):  # it died before taking the job: finished() reports the job failed
             worker.connection.send(jobs[i])
-        except OSError:  # it died before taking the job: finished() reports the job failed
-            pass
 
     def finished(self, jobs: Sequence[ReviewJob]) -> list[tuple[int, ReviewResult]]:
         """Wait until at least one busy worker finished its job or died; their results."""
@@ -885,6 +883,7 @@ def _import_engines(pdf: bool = False, kernel_mode: str = "spawn") -> None:
         from amreview.batch.kernels import template
 
         template().ensure_running()
+    # Imported for the time they take, not for a name (F401), as the docstring says.
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
@@ -907,7 +906,7 @@ def execute_in_worker(job: ReviewJob, timeout: float | None, log_dir: Path | Non
 def _collect(future: Future, job: ReviewJob) -> ReviewResult:
     try:
         result, fields = future.result()
-    except Exception as exc:  # a Dask task lost (KilledWorker), cancelled, or its result could not travel
+    except Exception as exc:  # noqa: BLE001 - a Dask task lost (KilledWorker), cancelled, or its result lost
         error = ReviewExecutionError(job.key, str(job.notebook), None, type(exc).__name__, str(exc))
         return ReviewResult(job.key, "failed", None, None, error, 0.0)
     return dataclasses.replace(result, error=None if fields is None else ReviewExecutionError(*fields))
@@ -943,7 +942,7 @@ def notebook_to_html(nb: Any, title: str, base_dir: Path | None = None) -> str:
     return without_repeated_styles(body)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _html_exporter(embed_images: bool) -> Any:
     """The document exporter, made once per process: building it compiles the Jinja templates
     (~0.1 s), and it keeps no state between notebooks."""
@@ -984,7 +983,7 @@ def without_repeated_styles(html: str) -> str:
     return STYLE_BLOCK.sub(keep_first, html)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _template_text(name: str) -> str:
     return (importlib.resources.files("amreview.batch") / "templates" / name).read_text(encoding="utf-8")
 

@@ -4,7 +4,9 @@ A *review input* (or *team input*) is a folder holding ``input.json``, written b
 :func:`amreview.batch.prepare.prepare_reviews`: one person's slice of the pack and their rows of
 the scorecards (one manager's team). :func:`open_review` and :func:`open_team` open one after
 checking it is what the notebook asks for, or compute the same from a whole data pack (a
-folder, a database URL or ``"sample"``). The format itself is :mod:`amreview.batch.prepare`'s.
+folder, a database URL or ``"sample"``); :func:`open_team_overview` makes the team's a
+:class:`~amreview.documents.team_overview.TeamOverview`.
+The format itself is :mod:`amreview.batch.prepare`'s.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from amreview.batch.prepare import TeamInput, is_review_input, read_review_input
 from amreview.data.datapack import load_pack
 from amreview.documents.review import Review
 from amreview.documents.team import direct_reports
+from amreview.documents.team_overview import TeamOverview
 from amreview.periods import Quarter
 from amreview.scoring.config import ScorecardConfig, review_config
 from amreview.scoring.scorecard import build_scorecard
@@ -42,3 +45,9 @@ def open_team(data, manager: str, period, config="") -> TeamInput:
     pack = load_pack(data)
     card = build_scorecard(pack, period, review_config(config))
     return TeamInput(str(manager), card.restricted_to(direct_reports(card, manager)), pack.fingerprint)
+
+
+def open_team_overview(data, manager: str, period, config="") -> TeamOverview:
+    """The team overview a notebook shows: :func:`open_team`'s inputs as a :class:`TeamOverview`."""
+    team = open_team(data, manager, period, config)
+    return TeamOverview(team.manager, team.card, team.pack_fingerprint)

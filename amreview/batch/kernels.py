@@ -61,6 +61,7 @@ Design decisions
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib.util
 import json
 import os
@@ -75,7 +76,8 @@ import threading
 import traceback
 import uuid
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 MODES = ("fork", "spawn")
 MODE_VARIABLE = "AMREVIEW_KERNEL"  # fork | spawn | auto (default)
@@ -318,10 +320,8 @@ def _kill_group(pid: int) -> None:
     try:
         os.killpg(pid, signal.SIGKILL)
     except OSError:
-        try:
+        with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
 
 
 # --------------------------------------------------------------------------- jupyter_client
@@ -412,10 +412,8 @@ def _template_main(fd: int) -> None:
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]  # as ipykernel_launcher does; IPython adds "" (the kernel's folder) back
     for name in PRELOAD:
-        try:
+        with contextlib.suppress(Exception):  # a kernel that needs it will raise the error itself
             importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a kernel that needs it will raise the error itself
-            pass
     try:
         from amreview.data.schemas import build_schemas
 
@@ -459,7 +457,7 @@ def _template_main(fd: int) -> None:
                         selector.close()
                         code = _kernel_child(json.loads(message), log_fd,
                                              [channel.detach(), wake_r, wake_w, status_w, *children.values()])
-                    except BaseException:
+                    except BaseException:  # noqa: BLE001 - a forked child: report, then _exit below, never unwind
                         traceback.print_exc()
                     finally:
                         os._exit(code)
@@ -487,10 +485,8 @@ def _reap(children: dict[int, int]) -> None:
             return
         status_w = children.pop(pid, None)
         if status_w is not None:
-            try:
+            with contextlib.suppress(OSError):  # the worker closed its end
                 os.write(status_w, struct.pack("!i", os.waitstatus_to_exitcode(status)))
-            except OSError:  # the worker closed its end
-                pass
             os.close(status_w)
 
 
@@ -505,10 +501,8 @@ def _kernel_child(request: dict, log_fd: int | None, inherited: list[int]) -> in
     os.setsid()
     die_with_parent(template_pid)
     for fd in inherited:
-        try:
+        with contextlib.suppress(OSError):
             os.close(fd)
-        except OSError:
-            pass
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -542,10 +536,8 @@ def _kernel_child(request: dict, log_fd: int | None, inherited: list[int]) -> in
             thread.join()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(Exception):  # closed or replaced by the kernel
             stream.flush()
-        except Exception:  # noqa: BLE001 - closed or replaced by the kernel
-            pass
     return code
 
 

@@ -202,7 +202,8 @@ class RowFiles:
 
 def _card_rows(card: Scorecard) -> tuple[RowFiles, pd.Series]:
     """A scorecard's rows converted once (:func:`scorecard_frame`), and each ``am_id``'s position."""
-    return RowFiles(scorecard_frame(card), keep_index=True), pd.Series(np.arange(len(card.values)), index=card.values.index)
+    positions = pd.Series(np.arange(len(card.values)), index=card.values.index)
+    return RowFiles(scorecard_frame(card), keep_index=True), positions
 
 
 # A person's rows are few: compression, dictionaries and statistics cost more than they save.
@@ -481,7 +482,8 @@ def read_review_input(folder: str | Path, am_id: str | None = None, period: Quar
     views = PersonViews(
         new_accounts=read_frame(derived / "new_accounts.parquet"),
         retention=read_frame(derived / "retention.parquet"),
-        team_gm_pct=pd.Series([np.nan if v is None else v for v in gm.values()], index=pd.Index(list(gm), name="quarter"),
+        team_gm_pct=pd.Series([np.nan if v is None else v for v in gm.values()],
+                              index=pd.Index(list(gm), name="quarter"),
                               dtype="float64", name="team_gm_pct"),
         team=benchmark["team"], team_size=int(benchmark["members"]),
         colleague_accounts=pd.Index(read_frame(derived / "colleague_accounts.parquet")["account_id"].astype(object),

@@ -161,7 +161,7 @@ def team_file_stems(managers: Iterable[str]) -> dict[str, str]:
     """Manager → the file stem of their team overview: ``team-`` and the manager's file stem
     (:func:`amreview.filenames.file_stems`: ``"Claire Whitfield"`` →
     ``team-claire-whitfield~<digest>``, ``"M07"`` → ``team-M07``)."""
-    stems = file_stems(sorted(set(str(m) for m in managers)))
+    stems = file_stems(sorted({str(m) for m in managers}))
     return {manager: TEAM_PREFIX + stem for manager, stem in stems.items()}
 
 

@@ -51,7 +51,7 @@ from amreview import redaction
 from amreview.errors import PROBLEM_COLUMNS, ArgumentError, DataError, UnknownNameError, shown
 from amreview.frames import in_order_of, is_arrow_text
 from amreview.periods import is_month_label, is_quarter_label, quarter_of_month
-from amreview.data.schemas import (ID_MAX_LENGTH, OPTIONAL_TABLES, REFERENCES, REQUIRED_TABLES, SCHEMAS, columns_of,
+from amreview.data.schemas import (ID_MAX_LENGTH, REFERENCES, REQUIRED_TABLES, SCHEMAS, columns_of,
                               kinds_of)
 from amreview.vocabulary import DEFAULT_DEAL_TYPE
 
@@ -61,7 +61,7 @@ DATABASE_URL = redaction.DATABASE_URL  # dialect[+driver]://…
 CSV_CHUNK_ROWS = 500_000  # a sliced CSV is filtered this many rows at a time
 # CSV cells are text; only an empty cell is missing (after trimming, for text columns): a cell
 # holding "nan", "NA", "NULL" or "None" is that text, never a missing value (pandas' default).
-CSV_OPTIONS = dict(dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+CSV_OPTIONS = {"dtype": str, "keep_default_na": False, "na_values": [""], "encoding": "utf-8-sig"}
 
 # The columns that identify a row of each table: a database row is named by their values in
 # errors, and database tables are read in their order. The unique id where the contract has one,
@@ -357,7 +357,7 @@ def read_folder(
                 tables[table], first_rows[table] = read_table_file(files[0], am_ids=ids)
         except UnicodeDecodeError:
             problems.append(_not_utf8_problem(table, files[0]))
-        except Exception as exc:  # an unreadable file is a data problem, reported as one
+        except Exception as exc:  # noqa: BLE001 - an unreadable file is a data problem, reported as one
             problems.append(_problem_row(table, None, "", "readable",
                                          f"a readable {files[0].suffix} file", f"{type(exc).__name__}: {exc}"))
     if ids is not None and OWNER_TABLE in tables:
@@ -577,7 +577,7 @@ def _as_bool(values: pd.Series) -> pd.Series:
         words = values.str.strip().str.lower().astype(object)
     else:
         words = values.astype(object).map(lambda v: str(v).strip().lower(), na_action="ignore")
-    known = {**{w: True for w in TRUE_WORDS}, **{w: False for w in FALSE_WORDS}}
+    known = {**dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}
     mapped = words.map(known)
     return mapped.where(words.isna() | mapped.notna(), values.astype(object)).astype(object)
 
@@ -721,7 +721,8 @@ def _nan_text_problems(table: str, frame: pd.DataFrame, row_of: RowNamer) -> pd.
             spelled = pc.match_substring_regex(pyarrow.array(values), NAN_TEXT)
             if not pc.any(spelled).as_py():
                 continue
-            positions = np.flatnonzero(spelled.to_numpy(zero_copy_only=False) == True)  # noqa: E712 (nulls)
+            # `== True` (E712) on purpose: element-wise on an object array holding nulls, true only where matched
+            positions = np.flatnonzero(spelled.to_numpy(zero_copy_only=False) == True)  # noqa: E712
         else:
             positions = np.flatnonzero(values.map(
                 lambda v: isinstance(v, str) and re.match(NAN_TEXT, v) is not None, na_action="ignore")

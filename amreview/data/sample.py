@@ -615,7 +615,7 @@ def _credited_am(rng, book: _AccountBook, account: np.ndarray, day: np.ndarray) 
     covered = (rng.random(len(day)) < _COVER_SHARE) & (day != book.first_day[account])
     teammate = rng.random(len(day))
     for me in range(len(_ROSTER)):
-        mates = np.flatnonzero((_TEAMS == _TEAMS[me]) & (np.arange(len(_ROSTER)) != me)
+        mates = np.flatnonzero((_TEAMS[me] == _TEAMS) & (np.arange(len(_ROSTER)) != me)
                                & (np.arange(len(_ROSTER)) != _NEW_STARTER))
         mine = covered & (am == me)
         am[mine] = mates[(teammate[mine] * len(mates)).astype(int)]
@@ -681,8 +681,8 @@ def _sales_lines(rng, book: _AccountBook, traits: list[_Traits], cal: _Calendar)
     deal = _deal_types(rng, traits, am, day)
     product = _products(rng, deal, book.public[account])
     quantity, revenue, cost, vip = _priced_lines(rng, traits, am, deal, product)
-    lines = dict(account=account, day=day, am=am, deal=deal, product=product, quantity=quantity,
-                 revenue=revenue, cost=cost, vip=vip, credit=np.zeros(len(day), dtype=bool))
+    lines = {"account": account, "day": day, "am": am, "deal": deal, "product": product, "quantity": quantity,
+             "revenue": revenue, "cost": cost, "vip": vip, "credit": np.zeros(len(day), dtype=bool)}
     credits = _returns(rng, cal, lines)
     return {key: np.concatenate([lines[key], credits[key]]) for key in lines}
 
@@ -903,9 +903,9 @@ def _customer_opportunities(rng, traits, cal: _Calendar, am: int, picker: _Accou
     open_touch = _open_last_updated(rng, traits, np.full(n, am), created)
     last_updated = np.where(resolved, close, np.where(stale, stale_touch, open_touch))
     value, margin = _opportunity_values(rng, n, deal_size / 4)
-    return dict(am=np.full(n, am), account=picker.pick(rng, am, created), stage=stage, created=created,
-                close=close, value=value, margin=margin, new_business=np.zeros(n, dtype=bool),
-                last_updated=last_updated)
+    return {"am": np.full(n, am), "account": picker.pick(rng, am, created), "stage": stage, "created": created,
+            "close": close, "value": value, "margin": margin, "new_business": np.zeros(n, dtype=bool),
+            "last_updated": last_updated}
 
 
 def _new_logo_wins(rng, cal: _Calendar, book: _AccountBook) -> dict:
@@ -916,8 +916,8 @@ def _new_logo_wins(rng, cal: _Calendar, book: _AccountBook) -> dict:
     created = np.maximum(cal.next_bday(book.first_day[account] - rng.integers(20, 80, n)), _ACTIVE_FROM[am])
     close = np.maximum(cal.previous_bday(book.first_day[account] - rng.integers(0, 6, n)), created)
     value, margin = _opportunity_values(rng, n, 12000)
-    return dict(am=am, account=account, stage=np.full(n, _WON), created=created, close=close, value=value,
-                margin=margin, new_business=np.ones(n, dtype=bool), last_updated=close)
+    return {"am": am, "account": account, "stage": np.full(n, _WON), "created": created, "close": close, "value": value,
+            "margin": margin, "new_business": np.ones(n, dtype=bool), "last_updated": close}
 
 
 def _prospect_opportunities(rng, traits, cal: _Calendar, book: _AccountBook) -> dict:
@@ -934,8 +934,8 @@ def _prospect_opportunities(rng, traits, cal: _Calendar, book: _AccountBook) -> 
     open_touch = _open_last_updated(rng, traits, am, created)
     last_updated = np.where(lost, close, np.where(due, np.minimum(created + 10, _END), open_touch))
     value, margin = _opportunity_values(rng, n, 25000)
-    return dict(am=am, account=account, stage=stage, created=created, close=close, value=value,
-                margin=margin, new_business=np.ones(n, dtype=bool), last_updated=last_updated)
+    return {"am": am, "account": account, "stage": stage, "created": created, "close": close, "value": value,
+            "margin": margin, "new_business": np.ones(n, dtype=bool), "last_updated": last_updated}
 
 
 def _next_quarter_pipeline(rng, traits, cal: _Calendar, book: _AccountBook, am: int, picker: _AccountPicker,
@@ -953,8 +953,8 @@ def _next_quarter_pipeline(rng, traits, cal: _Calendar, book: _AccountBook, am: 
     new_business = (prospect >= 0) & (rng.random(n) < 0.2)
     account = np.where(new_business, prospect, picker.pick(rng, am, created))
     last_updated = _open_last_updated(rng, traits, np.full(n, am), created)
-    return dict(am=np.full(n, am), account=account, stage=stage, created=created, close=close, value=value,
-                margin=margin, new_business=new_business, last_updated=last_updated)
+    return {"am": np.full(n, am), "account": account, "stage": stage, "created": created, "close": close,
+            "value": value, "margin": margin, "new_business": new_business, "last_updated": last_updated}
 
 
 def _opportunities_frame(rng, traits, cal: _Calendar, book: _AccountBook, picker: _AccountPicker,

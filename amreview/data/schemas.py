@@ -19,7 +19,6 @@ and ``.`` are legal in a CRM's ids.
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -96,9 +95,9 @@ class AccountManagers(_Table):
     am_id: Series[str] = pa.Field(unique=True)
     name: Series[str]
     manager: Series[str]
-    team: Optional[Series[str]] = pa.Field(nullable=True)
-    start_date: Optional[Series[Date]] = pa.Field(nullable=True)
-    email: Optional[Series[str]] = pa.Field(nullable=True)
+    team: Series[str] | None = pa.Field(nullable=True)
+    start_date: Series[Date] | None = pa.Field(nullable=True)
+    email: Series[str] | None = pa.Field(nullable=True)
 
 
 class Sales(_Table):
@@ -107,12 +106,12 @@ class Sales(_Table):
     am_id: Series[str]
     account_id: Series[str]
     product: Series[str]
-    vendor: Optional[Series[str]] = pa.Field(nullable=True)
+    vendor: Series[str] | None = pa.Field(nullable=True)
     quantity: Series[float]
     revenue: Series[float]
     cost: Series[float]
-    deal_type: Optional[Series[str]] = pa.Field(nullable=True, isin=list(DEAL_TYPES))
-    vendor_programme: Optional[Series[Bool]] = pa.Field(nullable=True)
+    deal_type: Series[str] | None = pa.Field(nullable=True, isin=list(DEAL_TYPES))
+    vendor_programme: Series[Bool] | None = pa.Field(nullable=True)
 
 
 class Targets(_Table):
@@ -128,60 +127,60 @@ class Targets(_Table):
 class Accounts(_Table):
     account_id: Series[str] = pa.Field(unique=True)
     name: Series[str]
-    am_id: Optional[Series[str]] = pa.Field(nullable=True)
-    sector: Optional[Series[str]] = pa.Field(nullable=True)
-    key_account: Optional[Series[Bool]] = pa.Field(nullable=True)
-    created_date: Optional[Series[Date]] = pa.Field(nullable=True)
+    am_id: Series[str] | None = pa.Field(nullable=True)
+    sector: Series[str] | None = pa.Field(nullable=True)
+    key_account: Series[Bool] | None = pa.Field(nullable=True)
+    created_date: Series[Date] | None = pa.Field(nullable=True)
 
 
 class Opportunities(_Table):
     opportunity_id: Series[str] = pa.Field(unique=True)
     am_id: Series[str]
-    account_id: Optional[Series[str]] = pa.Field(nullable=True)
+    account_id: Series[str] | None = pa.Field(nullable=True)
     stage: Series[str] = pa.Field(isin=list(OPPORTUNITY_STAGES))
-    created_date: Optional[Series[Date]] = pa.Field(nullable=True)
-    close_date: Optional[Series[Date]] = pa.Field(nullable=True)
-    value: Optional[Series[float]] = pa.Field(nullable=True, ge=0)
-    expected_margin: Optional[Series[float]] = pa.Field(nullable=True)
-    new_business: Optional[Series[Bool]] = pa.Field(nullable=True)
-    last_updated: Optional[Series[Date]] = pa.Field(nullable=True)
+    created_date: Series[Date] | None = pa.Field(nullable=True)
+    close_date: Series[Date] | None = pa.Field(nullable=True)
+    value: Series[float] | None = pa.Field(nullable=True, ge=0)
+    expected_margin: Series[float] | None = pa.Field(nullable=True)
+    new_business: Series[Bool] | None = pa.Field(nullable=True)
+    last_updated: Series[Date] | None = pa.Field(nullable=True)
 
 
 class Activities(_Table):
     activity_id: Series[str] = pa.Field(unique=True)
     am_id: Series[str]
-    account_id: Optional[Series[str]] = pa.Field(nullable=True)
+    account_id: Series[str] | None = pa.Field(nullable=True)
     type: Series[str] = pa.Field(isin=list(ACTIVITY_TYPES))
     activity_date: Series[Date]
-    logged_date: Optional[Series[Date]] = pa.Field(nullable=True)
+    logged_date: Series[Date] | None = pa.Field(nullable=True)
 
 
 class BackOrders(_Table):
     order_line_id: Series[str] = pa.Field(unique=True)
     am_id: Series[str]
-    account_id: Optional[Series[str]] = pa.Field(nullable=True)
+    account_id: Series[str] | None = pa.Field(nullable=True)
     order_date: Series[Date]
-    promised_date: Optional[Series[Date]] = pa.Field(nullable=True)
-    fulfilled_date: Optional[Series[Date]] = pa.Field(nullable=True)
+    promised_date: Series[Date] | None = pa.Field(nullable=True)
+    fulfilled_date: Series[Date] | None = pa.Field(nullable=True)
     value: Series[float] = pa.Field(ge=0)
 
 
 class Cases(_Table):
     case_id: Series[str] = pa.Field(unique=True)
     am_id: Series[str]
-    account_id: Optional[Series[str]] = pa.Field(nullable=True)
+    account_id: Series[str] | None = pa.Field(nullable=True)
     opened_date: Series[Date]
-    resolved_date: Optional[Series[Date]] = pa.Field(nullable=True)
-    severity: Optional[Series[str]] = pa.Field(nullable=True)
-    sla_days: Optional[Series[float]] = pa.Field(nullable=True, ge=0)
+    resolved_date: Series[Date] | None = pa.Field(nullable=True)
+    severity: Series[str] | None = pa.Field(nullable=True)
+    sla_days: Series[float] | None = pa.Field(nullable=True, ge=0)
 
 
 class ReportSubmissions(_Table):
     am_id: Series[str]
     report: Series[str]
     due_date: Series[Date]
-    submitted_date: Optional[Series[Date]] = pa.Field(nullable=True)
-    errors: Optional[Series[float]] = pa.Field(nullable=True, ge=0)
+    submitted_date: Series[Date] | None = pa.Field(nullable=True)
+    errors: Series[float] | None = pa.Field(nullable=True, ge=0)
 
 
 class Forecasts(_Table):
@@ -189,7 +188,7 @@ class Forecasts(_Table):
     period: Series[str] = pa.Field(str_matches=QUARTER_PATTERN.pattern)
     measure: Series[str]
     forecast: Series[float]
-    submitted_date: Optional[Series[Date]] = pa.Field(nullable=True)
+    submitted_date: Series[Date] | None = pa.Field(nullable=True)
 
 
 class DevelopmentObjectives(_Table):
@@ -197,12 +196,12 @@ class DevelopmentObjectives(_Table):
     objective_id: Series[str]
     period: Series[str] = pa.Field(str_matches=QUARTER_PATTERN.pattern)
     objective: Series[str]
-    competency: Optional[Series[str]] = pa.Field(nullable=True, isin=list(COMPETENCIES))
-    weight: Optional[Series[float]] = pa.Field(nullable=True, ge=0)
-    due_date: Optional[Series[Date]] = pa.Field(nullable=True)
+    competency: Series[str] | None = pa.Field(nullable=True, isin=list(COMPETENCIES))
+    weight: Series[float] | None = pa.Field(nullable=True, ge=0)
+    due_date: Series[Date] | None = pa.Field(nullable=True)
     status: Series[str] = pa.Field(isin=list(OBJECTIVE_STATUSES))
-    progress: Optional[Series[float]] = pa.Field(nullable=True, ge=0, le=1)
-    evidence: Optional[Series[str]] = pa.Field(nullable=True)
+    progress: Series[float] | None = pa.Field(nullable=True, ge=0, le=1)
+    evidence: Series[str] | None = pa.Field(nullable=True)
 
 
 class CompetencyRatings(_Table):
@@ -211,16 +210,16 @@ class CompetencyRatings(_Table):
     competency: Series[str] = pa.Field(isin=list(COMPETENCIES))
     rater: Series[str] = pa.Field(isin=list(RATERS))
     rating: Series[float] = pa.Field(isin=[1, 2, 3, 4, 5])
-    comment: Optional[Series[str]] = pa.Field(nullable=True)
+    comment: Series[str] | None = pa.Field(nullable=True)
 
 
 class CustomerFeedback(_Table):
-    account_id: Optional[Series[str]] = pa.Field(nullable=True)
+    account_id: Series[str] | None = pa.Field(nullable=True)
     am_id: Series[str]
     feedback_date: Series[Date]
     kind: Series[str] = pa.Field(isin=list(FEEDBACK_KINDS))
     score: Series[float]
-    comment: Optional[Series[str]] = pa.Field(nullable=True)
+    comment: Series[str] | None = pa.Field(nullable=True)
 
     @pa.dataframe_check(
         error=f"score within its kind's scale: nps {FEEDBACK_SCORE_RANGES['nps']}, "
@@ -236,7 +235,7 @@ class ReviewNotes(_Table):
     am_id: Series[str]
     period: Series[str] = pa.Field(str_matches=QUARTER_PATTERN.pattern)
     section: Series[str]
-    author: Optional[Series[str]] = pa.Field(nullable=True)
+    author: Series[str] | None = pa.Field(nullable=True)
     text: Series[str]
 
 

@@ -47,6 +47,7 @@ or ``PGPASSWORD``) and a URL without a password.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -110,7 +111,7 @@ def read_tables(
             with connection.begin():
                 tables = _reflect(connection, names)
                 frames = {}
-                for name, table in tables.items():
+                for name in tables:
                     frames[name] = _read(connection, _select(name, tables, order_by or {}, am_ids, owner_table))
                 return frames
     except sa.exc.SQLAlchemyError as exc:
@@ -130,10 +131,8 @@ def _reflect(connection: Connection, names: list[str]) -> dict[str, sa.TableClau
     inspector = sa.inspect(connection)
     present = set(inspector.get_table_names()) | set(inspector.get_view_names())
     if hasattr(inspector, "get_materialized_view_names"):
-        try:
+        with contextlib.suppress(NotImplementedError):
             present |= set(inspector.get_materialized_view_names())
-        except NotImplementedError:
-            pass
     tables = {}
     for name in names:
         if name in present:

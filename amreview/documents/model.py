@@ -37,7 +37,7 @@ SECTION_TITLES = {key: title for key, _, title in SECTIONS}
 
 def section_heading(key: str) -> str:
     """The heading a document shows for section ``key``: ``"2. Margin & KPI targets"``."""
-    number = dict((k, n) for k, n, _ in SECTIONS)[key]
+    number = {k: n for k, n, _ in SECTIONS}[key]
     return f"{number}. {SECTION_TITLES[key]}" if number else SECTION_TITLES[key]
 
 

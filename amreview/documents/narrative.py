@@ -366,7 +366,9 @@ def forecast_line(label: str, forecast, actual, accuracy, bias) -> str:
     text = f"{label} forecast {compact_money(forecast)} against {compact_money(actual)} actual"
     if missing(accuracy):
         return text + " (accuracy not meaningful)."
-    direction = "" if missing(bias) or abs(bias) < 0.005 else f", {_percent(abs(bias))} {'over' if bias > 0 else 'under'}"
+    direction = ""
+    if not (missing(bias) or abs(bias) < 0.005):
+        direction = f", {_percent(abs(bias))} {'over' if bias > 0 else 'under'}"
     return f"{text}: {_percent(accuracy)} accurate{direction}."
 
 

@@ -60,7 +60,7 @@ class PackFacts:
     crm_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, pack: DataPack) -> "PackFacts":
+    def of(cls, pack: DataPack) -> PackFacts:
         sales = pack.sales
         has_sales = len(sales) > 0
         return cls(
@@ -81,15 +81,19 @@ class PackFacts:
         return table in self.tables
 
     def to_json(self) -> dict:
-        day = lambda d: None if d is None else d.isoformat()  # noqa: E731
+        def day(d):
+            return None if d is None else d.isoformat()
+
         return {"source": self.source, "fingerprint": self.fingerprint, "tables": dict(self.tables),
                 "has_sales": self.has_sales, "first_invoice": day(self.first_invoice),
                 "last_invoice": day(self.last_invoice),
                 "crm_fields": {t: list(f) for t, f in self.crm_fields.items()}}
 
     @classmethod
-    def from_json(cls, data: dict) -> "PackFacts":
-        day = lambda d: None if d is None else pd.Timestamp(d)  # noqa: E731
+    def from_json(cls, data: dict) -> PackFacts:
+        def day(d):
+            return None if d is None else pd.Timestamp(d)
+
         return cls(source=data["source"], fingerprint=data["fingerprint"],
                    tables={t: int(n) for t, n in data["tables"].items()},
                    first_invoice=day(data["first_invoice"]), last_invoice=day(data["last_invoice"]),

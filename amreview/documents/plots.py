@@ -522,7 +522,7 @@ def plot_logging_lag(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
     late = [i >= 3 for i in range(len(frame))]  # beyond "2 days"
     colours = [SECOND_COLOUR if is_late else ACTUAL_COLOUR for is_late in late]
     ax.bar(x, frame["share"], color=colours, width=0.65)
-    for xi, share, n in zip(x, frame["share"], frame["activities"]):
+    for xi, share in zip(x, frame["share"]):
         ax.text(xi, share, f"{share * 100:.0f} %", ha="center", va="bottom", fontsize=8.5)
     ax.set_xticks(x, [str(b) for b in frame.index])
     ax.yaxis.set_major_formatter(FuncFormatter(percent_axis))
@@ -560,7 +560,8 @@ def plot_competencies(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """
     ax = _axes(ax)
     title = "Competencies: self and manager ratings"
-    raters = [r for r in ("self", "manager", "peer") if r in frame and frame[r].notna().any()] if frame is not None else []
+    raters = ([r for r in ("self", "manager", "peer") if r in frame and frame[r].notna().any()]
+              if frame is not None else [])
     if not raters:
         return _no_data(ax, title, "no ratings")
     n = len(frame)

@@ -156,7 +156,7 @@ class Review:
 
     @classmethod
     def build(cls, pack: DataPack, am_id: str, period: Quarter | str,
-              config: ScorecardConfig | str | Path | None = None) -> "Review":
+              config: ScorecardConfig | str | Path | None = None) -> Review:
         """The review of ``am_id`` (an ``account_managers.am_id`` in role in ``period``) under
         ``config`` (a :class:`ScorecardConfig`, a TOML path, or None/"" for the default).
         ``period`` as text is read on the config's fiscal year."""

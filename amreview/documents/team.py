@@ -173,9 +173,10 @@ def needs_attention(card: Scorecard, manager: str, below_rating: str | None = No
     A member needs attention when their overall score is below the lowest score of the rating
     :func:`attention_rating` (``below_rating``, by default Meets), when any measure scores
     ``low_score`` or less, or when the scorecard gives a reason for no rating (a figure resting
-    on an implausible amount, an empty sales table: see :mod:`amreview.data.plausibility`). A measure
-    without data is no reason (the scorecard shows it as "no data"). Index ``am_id``; columns ``name``, ``overall_score``, ``overall_rating``,
-    ``reasons`` (one text, reasons separated by ``"; "``). Empty when nobody needs attention.
+    on an implausible amount, an empty sales table: see :mod:`amreview.data.plausibility`). A
+    measure without data is no reason (the scorecard shows it as "no data"). Index ``am_id``;
+    columns ``name``, ``overall_score``, ``overall_rating``, ``reasons`` (one text, reasons
+    separated by ``"; "``). Empty when nobody needs attention.
     """
     below_rating = attention_rating(card, below_rating)
     threshold = rating_boundaries(card)[below_rating]

@@ -10,7 +10,6 @@ score is also written in each cell, so nothing depends on colour alone.
 from __future__ import annotations
 
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -43,7 +42,7 @@ def score_colour(score: float) -> str:
         return NO_DATA_COLOUR
     lo, hi = SCORE_RANGE
     r, g, b, _ = SCORE_CMAP((min(max(float(score), lo), hi) - lo) / (hi - lo))
-    return "#{:02x}{:02x}{:02x}".format(round(r * 255), round(g * 255), round(b * 255))
+    return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
 
 
 def text_colour(background: str) -> str:
@@ -68,7 +67,8 @@ def plot_measure_heatmap(scores: pd.DataFrame, ax: Axes | None = None) -> Axes:
     for (i, j), value in np.ndenumerate(values):
         background = score_colour(value)
         ax.text(j, i, NO_DATA if np.isnan(value) else f"{value:.1f}", ha="center", va="center",
-                fontsize=9 if np.isnan(value) else 10, color=text_colour(background) if not np.isnan(value) else "#59636e")
+                fontsize=9 if np.isnan(value) else 10,
+                color=text_colour(background) if not np.isnan(value) else "#59636e")
     ax.set_xticks(np.arange(values.shape[1]), [_wrap(str(c)) for c in scores.columns], fontsize=9)
     ax.set_yticks(np.arange(values.shape[0]), [person_label(i) for i in scores.index])
     ax.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False, length=0)

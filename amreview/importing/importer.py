@@ -57,8 +57,9 @@ def map_sources(mapping: Mapping | str | Path, folder: str | Path) -> ImportResu
     mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     folder = Path(folder)
     if not folder.is_dir():
-        raise ExportError(pd.DataFrame([dict(zip(PROBLEM_COLUMNS, ("(exports)", None, "", "folder",
-                          "a folder holding the exports the mapping names", f"no folder {str(folder)!r}")))]), str(folder))
+        problem = ("(exports)", None, "", "folder", "a folder holding the exports the mapping names",
+                   f"no folder {str(folder)!r}")
+        raise ExportError(pd.DataFrame([dict(zip(PROBLEM_COLUMNS, problem))]), str(folder))
     report = MappingReport()
     lookups = _lookups(mapping, folder)
     parts: dict[str, list[pd.DataFrame]] = {}
@@ -102,7 +103,7 @@ def _check(tables: dict[str, pd.DataFrame], source: str) -> tuple[pd.DataFrame, 
     """Validate the mapped tables; problems name the source file and row, not the pack's."""
     bare = {t: f.drop(columns=[c for c in (ROW, SHEET, ORIGIN) if c in f.columns]) for t, f in tables.items()}
     try:
-        pack = validate_tables(bare, source=source, first_rows={t: 0 for t in bare})
+        pack = validate_tables(bare, source=source, first_rows=dict.fromkeys(bare, 0))
         return pd.DataFrame(columns=PROBLEM_COLUMNS), pack
     except DataError as exc:
         problems = exc.problems.copy()
@@ -261,7 +262,8 @@ def report_markdown(result: ImportResult, pack: Path | None) -> str:
         switched = coverage(result.pack)
         switched = switched[switched["status"] != "present"]
         out += ["## Tables without rows, and what they switch off", "", COVERAGE_NOTE, ""]
-        out += [_md_table(switched[["table", "status", "measures", "kpis_without_data"]]) if len(switched) else "None.", ""]
+        out += [_md_table(switched[["table", "status", "measures", "kpis_without_data"]]) if len(switched) else "None.",
+                ""]
     return "\n".join(out)
 
 

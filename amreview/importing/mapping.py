@@ -160,7 +160,8 @@ class RowFilter(_Strict):
 
     @model_validator(mode="after")
     def _one_condition(self):
-        given = [k for k in ("equals", "not_equals", "in_", "not_in", "empty", "matches") if getattr(self, k) is not None]
+        given = [k for k in ("equals", "not_equals", "in_", "not_in", "empty", "matches")
+                 if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("exactly one of equals, not_equals, in, not_in, empty or matches")
         if self.matches is not None:
@@ -345,9 +346,8 @@ def _real_path(loc: list, raw) -> list:
     that exist in the file as written, plus the last part (a missing or unknown setting)."""
     path, node = [], raw
     for i, part in enumerate(loc):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, dict) and part in node
+                or isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
             node = node[part]
         elif i == len(loc) - 1 and isinstance(node, dict) and isinstance(part, str) and "[" not in part \
                 and part not in {"str", "int", "float", "bool"}:
@@ -406,7 +406,7 @@ def contract_problems(mapping: Mapping) -> list[str]:
         if not source.is_excel and source.sheet is not None:
             problems.append(f"{where}, sheet: expected only for .xlsx files, found sheet = {source.sheet!r}")
         problems += _column_problems(where, source)
-    for i, table in enumerate(mapping.empty_tables):
+    for table in mapping.empty_tables:
         if table not in SCHEMAS:
             problems.append(f"empty_tables: expected contract tables ({', '.join(tables)}), found {table!r}")
         elif any(s.table == table for s in mapping.source):
@@ -438,7 +438,8 @@ def _column_problems(where: str, source: SourceMap) -> list[str]:
                             "[source.columns]")
     missing = [c for c in required_columns(table) if c not in source.columns]
     if missing:
-        problems.append(f"{where}, columns: expected the columns {table} requires ({', '.join(required_columns(table))}), "
+        problems.append(f"{where}, columns: expected the columns {table} requires "
+                        f"({', '.join(required_columns(table))}), "
                         f"missing {', '.join(missing)} (a constant is {{ value = ... }})")
     for column, spec in source.specs.items():
         kind = kinds.get(column, "text")
@@ -455,7 +456,8 @@ def _column_problems(where: str, source: SourceMap) -> list[str]:
         if allowed is not None:
             for key, target in (spec.map or {}).items():
                 if target not in allowed:
-                    problems.append(f"{at}.map: {key!r} maps to {target!r}; expected one of {', '.join(map(str, allowed))}")
+                    problems.append(f"{at}.map: {key!r} maps to {target!r}; "
+                                    f"expected one of {', '.join(map(str, allowed))}")
             for name in ("value", "default"):
                 constant = getattr(spec, name)
                 if constant is not None and constant not in allowed:

@@ -46,7 +46,7 @@ class MappingReport:
             shown += ", …"
         self.entries.append(dict(zip(REPORT_COLUMNS, (source, table, column, action, detail, int(rows), shown))))
 
-    def extend(self, other: "MappingReport") -> None:
+    def extend(self, other: MappingReport) -> None:
         self.entries.extend(other.entries)
 
     def frame(self) -> pd.DataFrame:
@@ -160,7 +160,8 @@ def missing_columns_error(frame: pd.DataFrame, source: SourceMap, label: str) ->
         rows = [{"table": label, "row": source.header_row, "column": c, "check": "column_in_file",
                  "expected": f"a column {c!r} in the header ({wanted.get(c, 'unpivot reads them')})",
                  "found": f"the columns {', '.join(map(repr, present)) or 'none'} in {header}"
-                          + ("" if source.header_row > 1 or not source.is_excel else "; set header_row if titles sit above it")}
+                          + ("" if source.header_row > 1 or not source.is_excel
+                             else "; set header_row if titles sit above it")}
                 for c in missing]
         raise ExportError(pd.DataFrame(rows, columns=PROBLEM_COLUMNS), label)
 

@@ -96,7 +96,7 @@ def read_workbook(path: Path, label: str, sheet=None, header_row: int = 1) -> Ra
 
     try:
         book = load_workbook(path, data_only=True)
-    except Exception as exc:  # a damaged or mislabelled file is a data problem, reported as one
+    except Exception as exc:  # noqa: BLE001 - a damaged or mislabelled file is a data problem, reported as one
         _fail(label, None, "", "readable", "an .xlsx workbook", f"{type(exc).__name__}: {exc}")
     names = book.sheetnames
     if sheet is None:
@@ -206,7 +206,9 @@ def _near(folder: Path, name: str) -> str:
     if not Path(folder).is_dir():
         return f" (no folder {str(folder)!r})"
     files = sorted(p.name for p in Path(folder).iterdir() if p.is_file())
-    return f" (the folder holds {', '.join(files[:12])}{', …' if len(files) > 12 else ''})" if files else " (the folder is empty)"
+    if not files:
+        return " (the folder is empty)"
+    return f" (the folder holds {', '.join(files[:12])}{', …' if len(files) > 12 else ''})"
 
 
 def _fail(table: str, row, column: str, check: str, expected: str, found: str):

@@ -123,7 +123,8 @@ def _dates(values: pd.Series, date_format: str | None, excel: bool) -> pd.Series
     is_stamp = values.map(lambda v: hasattr(v, "year") and hasattr(v, "month") and not isinstance(v, str))
     if is_stamp.any():
         result[is_stamp] = pd.to_datetime(values[is_stamp].map(pd.Timestamp)).astype("datetime64[ns]")
-    is_number = values.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool)) & values.notna()
+    is_number = (values.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool))
+                 & values.notna())
     if excel and is_number.any():
         days = values[is_number].astype("float64")
         plausible = (days > 0) & (days < 2_958_466)

@@ -67,7 +67,8 @@ def new_accounts(sales: pd.DataFrame, quarter: Quarter) -> pd.Series:
     return new_accounts_list(sales, quarter).groupby("am_id").size().rename("new_accounts")
 
 
-def account_growth(lines_now: pd.DataFrame, lines_before: pd.DataFrame, by: str | list[str] | None = "am_id") -> pd.DataFrame:
+def account_growth(lines_now: pd.DataFrame, lines_before: pd.DataFrame,
+                   by: str | list[str] | None = "am_id") -> pd.DataFrame:
     """Growth of each account between an earlier period and now (QoQ or YoY, by what is passed).
 
     One row per (``by`` keys, ``account_id``) with lines in either period; the columns of
@@ -94,13 +95,15 @@ def account_growth(lines_now: pd.DataFrame, lines_before: pd.DataFrame, by: str 
     return table.iloc[order.index.to_numpy()]
 
 
-def growing_accounts(lines_now: pd.DataFrame, lines_before: pd.DataFrame, by: str | list[str] | None = "am_id") -> pd.DataFrame:
+def growing_accounts(lines_now: pd.DataFrame, lines_before: pd.DataFrame,
+                     by: str | list[str] | None = "am_id") -> pd.DataFrame:
     """The rows of :func:`account_growth` whose trend is ``growing`` (largest gain first)."""
     growth = account_growth(lines_now, lines_before, by)
     return growth[growth["trend"] == "growing"]
 
 
-def declining_accounts(lines_now: pd.DataFrame, lines_before: pd.DataFrame, by: str | list[str] | None = "am_id") -> pd.DataFrame:
+def declining_accounts(lines_now: pd.DataFrame, lines_before: pd.DataFrame,
+                       by: str | list[str] | None = "am_id") -> pd.DataFrame:
     """The rows of :func:`account_growth` whose trend is ``declining`` (largest loss first)."""
     growth = account_growth(lines_now, lines_before, by)
     declining = growth[growth["trend"] == "declining"]
@@ -109,7 +112,8 @@ def declining_accounts(lines_now: pd.DataFrame, lines_before: pd.DataFrame, by: 
     return declining.iloc[order.index.to_numpy()]
 
 
-def account_trend_counts(lines_now: pd.DataFrame, lines_before: pd.DataFrame, by: str | list[str] = "am_id") -> pd.DataFrame:
+def account_trend_counts(lines_now: pd.DataFrame, lines_before: pd.DataFrame,
+                         by: str | list[str] = "am_id") -> pd.DataFrame:
     """Per ``by`` group: ``accounts_before`` (the base: accounts with a line in the earlier
     period) and the number of ``growing``, ``declining``, ``flat`` and ``new`` accounts (see
     :func:`account_growth`). Where the base is empty, growing / declining / flat are NaN (nothing

@@ -85,8 +85,8 @@ def competency_ratings_table(ratings: pd.DataFrame) -> pd.DataFrame:
 
 
 def competency_means(table: pd.DataFrame) -> pd.DataFrame:
-    """Per ``am_id`` of a :func:`competency_ratings_by_rater` (or :func:`competency_ratings_table`): ``competency_self_mean``,
-    ``competency_manager_mean``, ``competency_peer_mean`` (mean over the competencies that
+    """Per ``am_id`` of a :func:`competency_ratings_by_rater` (or :func:`competency_ratings_table`):
+    ``competency_self_mean``, ``competency_manager_mean``, ``competency_peer_mean`` (mean over the competencies that
     rater kind rated; NaN if it rated none) and ``competency_self_manager_gap_mean`` (mean of
     ``self_manager_gap`` over the competencies both rated; NaN if none). Sorted by ``am_id``."""
     means = table.groupby("am_id", sort=True)[["self", "manager", "peer", "self_manager_gap"]].mean()

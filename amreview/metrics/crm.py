@@ -26,7 +26,8 @@ from amreview.metrics.registry import WINDOWS, Kpi, KpiContext
 from amreview.metrics.margin import attainment
 from amreview.metrics.newbusiness import open_opportunities
 from amreview.vocabulary import ACTIVITY_TYPES
-from amreview.metrics._frames import between as _between, from_table as _from_table, group_keys as _keys, ratio as _ratio
+from amreview.metrics._frames import (between as _between, from_table as _from_table, group_keys as _keys,
+                                      ratio as _ratio)
 
 MEASURE = "crm_utilisation"
 LOGGED_WITHIN_DAYS = 2  # "logged within 2 days": lag ≤ 2

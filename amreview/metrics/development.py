@@ -19,7 +19,6 @@ and those that will carry into the next one.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from amreview.metrics.registry import Kpi, KpiContext

@@ -30,7 +30,6 @@ for the scorecard; see :mod:`amreview.metrics.registry`.
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd

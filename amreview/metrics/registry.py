@@ -78,7 +78,7 @@ class Window:
         return (self.end - self.start).days + 1
 
     @classmethod
-    def of(cls, quarter: Quarter, kind: str = "quarter") -> "Window":
+    def of(cls, quarter: Quarter, kind: str = "quarter") -> Window:
         if kind == "quarter":
             return cls(kind, (quarter,))
         if kind == "ytd":
@@ -123,7 +123,7 @@ class KpiContext:
         return self.memo("first_lines", lambda: first_lines(self.pack.sales))
 
     @classmethod
-    def for_period(cls, pack: DataPack, period: Quarter) -> "KpiContext":
+    def for_period(cls, pack: DataPack, period: Quarter) -> KpiContext:
         """The quarter's context: everyone in role in ``period`` (sorted ``am_id``)."""
         quarter = require_quarter(period)
         am_ids = pd.Index(sorted(in_role(pack.account_managers, quarter)["am_id"]), name="am_id")
@@ -150,7 +150,7 @@ class KpiContext:
                                np.datetime64((self.end + pd.Timedelta(days=1)).date(), "D"))
         return pd.Series(np.clip(days, 0, None) / 5.0, index=self.am_ids, dtype="float64")
 
-    def for_window(self, kind: str) -> "KpiContext":
+    def for_window(self, kind: str) -> KpiContext:
         """The same context over another window (``quarter``, ``ytd`` or ``t4q``)."""
         return KpiContext(self.pack, self.quarter, self.am_ids, Window.of(self.quarter, kind), self.cache)
 

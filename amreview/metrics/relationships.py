@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from amreview.metrics.registry import WINDOWS, Kpi, KpiContext
-from amreview.metrics._frames import between as _between, group_keys as _keys, no_data as _no_data, ratio as _ratio
+from amreview.metrics._frames import between as _between, group_keys as _keys, ratio as _ratio
 from amreview.metrics._frames import from_table as _from_table
 
 MEASURE = "customer_relationships"

@@ -162,8 +162,8 @@ def dates_outside_history(pack: DataPack) -> pd.DataFrame:
         if not pack.has(table) or column not in pack[table].columns:
             continue
         dates = pack[table][column]
-        low = max(EARLIEST_PLAUSIBLE_DATE, start - pd.Timedelta(days=before)) if before is not None and start is not None \
-            else EARLIEST_PLAUSIBLE_DATE
+        low = max(EARLIEST_PLAUSIBLE_DATE, start - pd.Timedelta(days=before)) \
+            if before is not None and start is not None else EARLIEST_PLAUSIBLE_DATE
         high = end + pd.Timedelta(days=after) if end is not None and after is not None else None
         outside = dates.notna() & ((dates < low) | ((dates > high) if high is not None else False))
         if not outside.any():
@@ -190,7 +190,8 @@ def dates_in_wrong_order(pack: DataPack) -> pd.DataFrame:
     return pd.concat(found, ignore_index=True)
 
 
-@check("cost_exceeds_revenue", f"a sales line whose cost exceeds its revenue more than {IMPLAUSIBLE_COST_FACTOR:g}-fold "
+@check("cost_exceeds_revenue",
+       f"a sales line whose cost exceeds its revenue more than {IMPLAUSIBLE_COST_FACTOR:g}-fold "
        "(units mixed with thousands, or swapped columns)")
 def implausible_cost(pack: DataPack) -> pd.DataFrame:
     if not pack.has("sales") or pack.sales.empty:
@@ -212,7 +213,8 @@ def quantity_revenue_signs(pack: DataPack) -> pd.DataFrame:
     bad = ((sales["quantity"] < 0) & (sales["revenue"] > 0)) | ((sales["quantity"] > 0) & (sales["revenue"] < 0))
     return _findings("sales", np.flatnonzero(bad.to_numpy()), "revenue",
                      "the sign of the quantity (negative on returns)",
-                     [f"revenue {r:,.2f} with quantity {q:g}" for q, r in zip(sales.loc[bad, "quantity"], sales.loc[bad, "revenue"])])
+                     [f"revenue {r:,.2f} with quantity {q:g}"
+                      for q, r in zip(sales.loc[bad, "quantity"], sales.loc[bad, "revenue"])])
 
 
 @check("implausible_amount", f"an amount beyond what one row can hold (a sales line's revenue or cost above "
@@ -258,7 +260,8 @@ def names_under_two_ids(pack: DataPack) -> pd.DataFrame:
         if twice.any():
             others = frame.groupby(names.to_numpy())[id_column].agg(lambda s: ", ".join(sorted(s)))
             found.append(_findings(table, np.flatnonzero(twice), "name", f"one {id_column} per name",
-                                   [f"{n!r} under {others[k]}" for n, k in zip(frame.loc[twice, "name"], names[twice])]))
+                                   [f"{n!r} under {others[k]}"
+                                    for n, k in zip(frame.loc[twice, "name"], names[twice])]))
     return pd.concat(found, ignore_index=True)
 
 
@@ -509,7 +512,8 @@ def check_tables(tables: dict[str, pd.DataFrame], source: str = "", first_rows: 
         if "same_as" in found.columns:
             found = found.assign(found=[text.replace("{same_as}", str(file_row(t, other)))
                                         for t, text, other in zip(found["table"], found["found"], found["same_as"])])
-        warnings.append(pd.DataFrame({"table": found["table"].to_numpy(), "row": rows, "column": found["column"].to_numpy(),
+        warnings.append(pd.DataFrame({"table": found["table"].to_numpy(), "row": rows,
+                                      "column": found["column"].to_numpy(),
                                       "severity": "warning", "check": item.name,
                                       "expected": found["expected"].to_numpy(), "found": found["found"].to_numpy()},
                                      columns=FINDING_COLUMNS))
@@ -554,7 +558,7 @@ def _validate_lazily(tables, source, first_rows, rounds: int = 6):
     errors: list[pd.DataFrame] = []
     for _ in range(rounds):
         try:
-            pack = validate_tables(dict(current), source=source, first_rows={t: 0 for t in current})
+            pack = validate_tables(dict(current), source=source, first_rows=dict.fromkeys(current, 0))
             return errors, pack, positions
         except DataError as exc:
             problems = exc.problems.copy()

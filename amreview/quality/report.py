@@ -42,7 +42,8 @@ def render_quality(report: QualityReport, max_rows: int = MAX_ROWS_PER_CHECK) ->
             "severity": severity, "check": name, "anchor": _anchor(severity, name),
             "description": descriptions.get(name, "the data contract"), "total": len(found),
             "shown": [{"table": f["table"], "row": _row_text(f["row"]),
-                       "column": f["column"] or "", "expected": f["expected"], "found": "" if pd.isna(f["found"]) else f["found"]}
+                       "column": f["column"] or "", "expected": f["expected"],
+                       "found": "" if pd.isna(f["found"]) else f["found"]}
                       for f in found.head(max_rows).to_dict("records")],
         })
     return env.get_template("quality.html.j2").render(summary=summary, coverage=coverage, checks=checks, groups=groups,

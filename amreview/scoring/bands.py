@@ -86,7 +86,8 @@ def overall_scores(measures: pd.DataFrame, config: ScorecardConfig) -> pd.DataFr
     weights = {name: m.weight for name, m in config.measures.items()}
     overall = weighted_score(measures, weights)
     rated_weight = (measures.notna() * pd.Series(weights)).sum(axis=1) / sum(weights.values())
-    missing = measures.isna().apply(lambda row: "; ".join(row.index[row]), axis=1) if len(measures) else pd.Series(dtype=object)
+    missing = (measures.isna().apply(lambda row: "; ".join(row.index[row]), axis=1) if len(measures)
+               else pd.Series(dtype=object))
     rating = overall.map(config.rating).astype(object)
     too_little = rated_weight < config.min_rated_weight - 1e-9
     rating[too_little] = None

@@ -87,7 +87,8 @@ class ScorecardConfig(_Strict):
         if len(ratings) < 2 or any(b >= a for a, b in zip(scores, scores[1:])):
             raise ValueError(f"rating bands from the highest min_score down, strictly descending, found {scores}")
         if scores[-1] != 1:
-            raise ValueError(f"the lowest rating to start at min_score 1 so every score has a label, found {scores[-1]:g}")
+            raise ValueError("the lowest rating to start at min_score 1 so every score has a label, "
+                             f"found {scores[-1]:g}")
         return ratings
 
     @model_validator(mode="after")

@@ -27,7 +27,8 @@ def explanation_text(explanation) -> str:
     for measure, items in kpis_by_measure.items():
         weight = explanation.config.measures[measure].weight
         lines.append("")
-        lines.append(f"{ALL_MEASURES[measure]}: score {score_text(explanation.measures[measure])} (weight {weight:.0%})")
+        score = score_text(explanation.measures[measure])
+        lines.append(f"{ALL_MEASURES[measure]}: score {score} (weight {weight:.0%})")
         for item in items:
             target = f" (target {kpi_value(item.target, item.target_unit)})" if item.target is not None else ""
             direction = "higher is better" if item.higher_is_better else "lower is better"

@@ -75,7 +75,8 @@ def _kpi_section(kpi: Kpi, scored) -> str:
              f"- **Sources:** {', '.join(f'`{s}`' for s in kpi.sources)}",
              f"- **Columns:** {windows}"]
     if kpi.target_measure:
-        ahead = {0: "", 1: " (next quarter's)"}.get(kpi.target_quarters_ahead, f" ({kpi.target_quarters_ahead} quarters ahead)")
+        ahead = {0: "", 1: " (next quarter's)"}.get(kpi.target_quarters_ahead,
+                                                    f" ({kpi.target_quarters_ahead} quarters ahead)")
         lines.append(f"- **Target:** `targets.measure = {kpi.target_measure}`{ahead}")
     if kpi.edge_cases:
         lines.append(f"- **Edge cases:** {kpi.edge_cases}")

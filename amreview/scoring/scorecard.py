@@ -119,7 +119,7 @@ class Scorecard:
     targets: pd.DataFrame
     table: pd.DataFrame
 
-    def explain(self, am_id: str) -> "ScoreExplanation":
+    def explain(self, am_id: str) -> ScoreExplanation:
         """Why ``am_id`` got each score: see :class:`ScoreExplanation`."""
         if am_id not in self.values.index:
             raise ParameterError(f"no account manager in role in {self.quarter} with am_id {am_id}")
@@ -133,7 +133,7 @@ class Scorecard:
             config=self.config,
         )
 
-    def restricted_to(self, am_ids) -> "Scorecard":
+    def restricted_to(self, am_ids) -> Scorecard:
         """The same scorecard holding only the rows of ``am_ids`` (in the scorecard's order; ids
         not on it are left out): what one review or one team view may read, nothing about the
         others. Percentiles stay as computed over everyone (they are columns of ``table``)."""
@@ -242,7 +242,8 @@ def build_scorecard(pack: DataPack, period: Quarter | str, config: ScorecardConf
     for name in config.benchmark_kpis:
         direction = kpis[name].higher_is_better
         benchmarks[f"{name}_team_percentile"] = percentiles(values[name], people["team"].fillna(""), direction)
-        benchmarks[f"{name}_org_percentile"] = percentiles(values[name], pd.Series("org", index=values.index), direction)
+        benchmarks[f"{name}_org_percentile"] = percentiles(values[name], pd.Series("org", index=values.index),
+                                                           direction)
     extra_values = values.drop(columns=[c for c in values.columns if c in core.columns])
     table = pd.concat(
         [core, extra_values, scores.add_suffix("_score"), measures.add_suffix(MEASURE_SCORE_SUFFIX), overall,

@@ -43,7 +43,8 @@ def accounts(review: Review) -> Section:
             section.parts += [
                 Heading(f"Accounts against {year_ago}"),
                 Table("growing_accounts", "Largest growth", growing[list(columns)].rename(columns=columns), formats),
-                Table("declining_accounts", "Largest declines", declining[list(columns)].rename(columns=columns), formats),
+                Table("declining_accounts", "Largest declines", declining[list(columns)].rename(columns=columns),
+                      formats),
             ]
     else:
         no_sales(section, "Account growth, concentration and key accounts")
@@ -89,7 +90,8 @@ def _back_orders(review: Review, section: Section) -> None:
     if len(oldest):
         shown = pd.DataFrame({"Order line": oldest["order_line_id"].to_numpy(),
                               "Account": review.account_name(oldest["account_id"]).to_numpy(),
-                              "Ordered": oldest["order_date"].to_numpy(), "Promised": oldest["promised_date"].to_numpy(),
+                              "Ordered": oldest["order_date"].to_numpy(),
+                              "Promised": oldest["promised_date"].to_numpy(),
                               "Days open": oldest["days_open"].to_numpy(), "Value": oldest["value"].to_numpy(),
                               "Past promised date": oldest["past_promised"].to_numpy()})
         section.parts.append(Table("oldest_back_orders", "Oldest open back orders", shown,

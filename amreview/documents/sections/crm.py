@@ -34,10 +34,11 @@ def crm(review: Review) -> Section:
                               value_of(values, "visits_per_week"), value_of(values, "visits_attainment")),
             say.logging_line(value_of(values, "logged_within_2_days_share"), value_of(values, "logging_lag_days_mean")),
         ]
-        section.figures.update(activities=float(row["total"]), activities_per_week=value_of(values, "activities_per_week"))
+        section.figures.update(activities=float(row["total"]),
+                               activities_per_week=value_of(values, "activities_per_week"))
         targets = {"visit": review.targets.get("visits_attainment", np.nan),
                    "total": review.targets.get("activities_attainment", np.nan)}
-        kinds = [c for c in counts.columns]
+        kinds = list(counts.columns)
         by_type = pd.DataFrame({
             "Type": [k.capitalize() if k != "total" else "All activities" for k in kinds],
             "Activities": [row[k] for k in kinds],
@@ -67,7 +68,8 @@ def crm(review: Review) -> Section:
         section.figures.update(stale_opportunities=float(len(stale)))
         if len(stale):
             shown = stale.head(TOP_N)
-            section.parts += [Heading("Opportunities needing attention"), Table("stale_opportunities", "", pd.DataFrame({
+            section.parts += [Heading("Opportunities needing attention"),
+                              Table("stale_opportunities", "", pd.DataFrame({
                 "Opportunity": shown["opportunity_id"].to_numpy(),
                 "Account": review.account_name(shown["account_id"]).to_numpy(),
                 "Stage": shown["stage"].to_numpy(), "Value": shown["value"].to_numpy(),

@@ -84,8 +84,9 @@ def margin(review: Review) -> Section:
         Heading("By vendor"),
         Chart("vendor_margin", plots.plot_margin_by_vendor, vendors.head(TOP_N)[["vendor", "gross_margin", "gm_pct"]]),
         Table("vendors", "", vendors.rename(columns={
-            "vendor": "Vendor", "lines": "Lines", "revenue": "Revenue", "gross_margin": "Gross margin", "gm_pct": "GM %",
-            "revenue_share": "Share of revenue", "margin_share": "Share of margin"}).drop(columns="cost"),
+            "vendor": "Vendor", "lines": "Lines", "revenue": "Revenue", "gross_margin": "Gross margin",
+            "gm_pct": "GM %", "revenue_share": "Share of revenue", "margin_share": "Share of margin",
+        }).drop(columns="cost"),
             formats={"Lines": "count", "Revenue": "money", "Gross margin": "money", "GM %": "pct",
                      "Share of revenue": "pct0", "Share of margin": "pct0"}),
     ]
@@ -144,7 +145,8 @@ def projection_table(review: Review) -> tuple[Table, tuple]:
     frame = pd.DataFrame({
         "": ["Revenue, year to date", "Gross margin, year to date", "Gross margin, full year (projection)"],
         "Actual": [values["revenue_ytd"], values["gross_margin_ytd"], progress["projection"]],
-        "Target": [ytd.target("revenue").get(review.am_id, np.nan), ytd.target("gross_margin").get(review.am_id, np.nan),
+        "Target": [ytd.target("revenue").get(review.am_id, np.nan),
+                   ytd.target("gross_margin").get(review.am_id, np.nan),
                    annual],
         "Attainment": [values["revenue_attainment_ytd"], values["gross_margin_attainment_ytd"],
                        progress["projection_attainment"]]})

@@ -59,7 +59,8 @@ def _pipeline(review: Review, section: Section, opportunities: pd.DataFrame) -> 
     closed = closed_opportunities(opportunities, quarter.start, quarter.end)
     columns = ["won", "lost", "won_value", "lost_value", "win_rate_count", "win_rate_value"]
     rates = row_of(win_rates(closed, "am_id"), review.am_id, columns)
-    new_rates = row_of(win_rates(closed[closed["new_business"].fillna(False).astype(bool)], "am_id"), review.am_id, columns)
+    new_rates = row_of(win_rates(closed[closed["new_business"].fillna(False).astype(bool)], "am_id"), review.am_id,
+                       columns)
     pipeline = float(pipeline_value(open_opportunities(opportunities, quarter.end), following.start, following.end,
                                     "am_id").get(review.am_id, 0.0))
     next_target = quarter_target(review.mine("targets"), review.am_id, following, "revenue")

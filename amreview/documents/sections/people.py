@@ -11,7 +11,8 @@ from amreview.documents import plots
 from amreview.metrics.competencies import competency_ratings_table, ratings_in_period
 from amreview.metrics.development import development_plan, plan_summary
 from amreview.documents.model import Chart, Section, SignOff, Table, Text
-from amreview.documents.sections._common import finish, missing_table, new_section, value_of, NOTE_SECTIONS, STATUS_LABELS
+from amreview.documents.sections._common import (finish, missing_table, new_section, value_of, NOTE_SECTIONS,
+                                                 STATUS_LABELS)
 
 if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
     from amreview.documents.review import Review
@@ -51,7 +52,8 @@ def development(review: Review) -> Section:
             forward = plan[plan["carries_forward"]]
             if len(forward):
                 section.parts.append(Table("carrying_forward", f"Carrying into {quarter.next()}", pd.DataFrame({
-                    "Objective": forward["objective"].to_numpy(), "Status": forward["status"].map(STATUS_LABELS).to_numpy(),
+                    "Objective": forward["objective"].to_numpy(),
+                    "Status": forward["status"].map(STATUS_LABELS).to_numpy(),
                     "Progress": forward["progress_used"].to_numpy(), "Due": forward["due_date"].to_numpy()}),
                     formats={"Progress": "pct0", "Due": "date"}))
     section.explanation = review.explanation_for(("development_plan",))

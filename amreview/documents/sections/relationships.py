@@ -61,7 +61,7 @@ def relationships(review: Review) -> Section:
             severity.columns = ["Severity", "Resolved within SLA", "Resolved past SLA", "Resolved, no SLA",
                                 "Open within SLA", "Open past SLA", "Open, no SLA", "Cases"]
             section.parts += [Heading("Customer cases handled in the quarter"), Table(
-                "cases", "", severity, formats={c: "count" for c in severity.columns[1:]})]
+                "cases", "", severity, formats=dict.fromkeys(severity.columns[1:], "count"))]
     section.explanation = review.explanation_for(("customer_relationships",))
     return finish(section, ("nps", "csat", "retention_rate", "cases_within_sla_share", "case_resolution_days_median",
                              "open_cases_past_sla"))

@@ -30,7 +30,8 @@ def reporting(review: Review) -> Section:
                         ["reports_due", "reports_on_time", "reports_late", "reports_missing"], 0.0)
         section.lines.append(say.reports_line(totals["reports_due"], totals["reports_on_time"], totals["reports_late"],
                                               totals["reports_missing"]))
-        section.figures.update(reports_due=float(totals["reports_due"]), reports_on_time=float(totals["reports_on_time"]))
+        section.figures.update(reports_due=float(totals["reports_due"]),
+                               reports_on_time=float(totals["reports_on_time"]))
         by_type = report_timeliness_by_type(due, quarter.end).reset_index()
         if len(by_type):
             section.parts += [Heading("Reports due in the quarter"), Table("reports", "", by_type.rename(columns={
@@ -89,7 +90,8 @@ def _forecasts(review: Review, section: Section) -> None:
 def _completeness(review: Review, section: Section) -> None:
     quarter = review.quarter
     if not any(review.has_table(name) for name in CRM_REQUIRED_FIELDS):
-        missing_table(section, "CRM records (accounts, opportunities, activities)", "accounts, opportunities or activities")
+        missing_table(section, "CRM records (accounts, opportunities, activities)",
+                      "accounts, opportunities or activities")
         return
     mine = {name: review.mine(name) for name in CRM_REQUIRED_FIELDS}
     records = crm_records_in_scope(**mine, start=quarter.start, end=quarter.end, as_of=quarter.end)

@@ -1,0 +1,201 @@
+"""One sales manager's team overview of one quarter: the sections a notebook displays.
+
+:class:`TeamOverview` is to ``notebooks/team_overview.ipynb`` what
+:class:`~amreview.documents.review.Review` is to the review notebook: the notebook opens one
+(:func:`amreview.batch.inputs.open_team_overview`) and shows one section per cell. The team's
+frames (:mod:`amreview.documents.team`) are computed once, when a section first needs them;
+a section formats them (:mod:`amreview.documents.team_render`) or draws them
+(:mod:`amreview.documents.team_plots`) only when displayed.
+
+A :class:`TeamSection` is a list of parts, shown in order as separate outputs: HTML text, a
+table (a pandas Styler) or a chart (a function drawing a matplotlib figure). In a notebook
+(``_ipython_display_``) HTML and tables are displayed and charts drawn onto the notebook's
+figures, exactly as a cell calling the same functions would: the document is the same.
+Elsewhere (``_repr_html_``) a section is one piece of HTML, its charts inlined as PNGs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import pandas as pd
+
+from amreview.documents import team, team_plots, team_render
+from amreview.scoring.scorecard import Scorecard
+
+
+# The sections in the notebook's order: ``overview.header``, then ``overview.<key>()``.
+SECTIONS = ("header", "scorecard", "measure_scores", "calibration", "headline_figures", "team_totals",
+            "needs_attention", "about")
+
+
+@dataclass(frozen=True)
+class TeamChart:
+    """A chart of the overview: ``draw()`` draws it on a new matplotlib figure (and returns
+    anything: the caller takes the current figure)."""
+
+    key: str
+    draw: Callable[[], object]
+
+
+@dataclass
+class TeamSection:
+    """One section of the team overview: ``parts`` (HTML text, Stylers, :class:`TeamChart`)
+    shown in order, each as one output."""
+
+    key: str
+    parts: list = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"<TeamSection {self.key}: {len(self.parts)} parts>"
+
+    def _ipython_display_(self) -> None:
+        """Each part as one output; charts are drawn in the house style (for the process, as a
+        notebook drawing its own charts does) and shown by the notebook's figure backend."""
+        from IPython.display import HTML, display
+
+        from amreview.documents.plots import use_house_style
+
+        for part in self.parts:
+            if isinstance(part, TeamChart):
+                use_house_style()
+                part.draw()
+            elif isinstance(part, str):
+                display(HTML(part))
+            else:
+                display(part)
+
+    def _repr_html_(self) -> str:
+        return "\n".join(_part_html(part) for part in self.parts)
+
+
+def _part_html(part) -> str:
+    if isinstance(part, str):
+        return part
+    if isinstance(part, TeamChart):
+        import base64
+
+        import matplotlib.pyplot as plt
+
+        from amreview.documents.plots import house_style
+        from amreview.documents.render import figure_png
+
+        with house_style():
+            part.draw()
+            figure = plt.gcf()
+        try:
+            data = base64.b64encode(figure_png(figure)).decode("ascii")
+        finally:
+            plt.close(figure)
+        return f"<figure class='amr-chart'><img src='data:image/png;base64,{data}' alt='{part.key}'></figure>"
+    return part._repr_html_()
+
+
+class TeamOverview:
+    """The overview of ``manager``'s team: ``card`` holds the scorecard rows of their direct
+    reports (or the whole scorecard: only the team's rows are shown), ``pack_fingerprint``
+    names the data they were computed from (shown in *About this overview*)."""
+
+    def __init__(self, manager: str, card: Scorecard, pack_fingerprint: str = ""):
+        self.manager = str(manager)
+        self.card = card
+        self.pack_fingerprint = pack_fingerprint
+
+    @property
+    def quarter(self):
+        return self.card.quarter
+
+    # -- the team's frames, computed once ------------------------------------------------------
+
+    @cached_property
+    def members(self) -> pd.DataFrame:
+        return team.team_scorecard(self.card, self.manager)
+
+    @cached_property
+    def totals(self) -> pd.DataFrame:
+        return team.team_totals(self.card, self.manager)
+
+    @cached_property
+    def gm_pct(self) -> float:
+        return team.team_gm_pct(self.card, self.manager)
+
+    @cached_property
+    def ratings(self) -> pd.Series:
+        return team.rating_distribution(self.card, self.manager)
+
+    @cached_property
+    def attention_rating(self) -> str:
+        return team.attention_rating(self.card)
+
+    @cached_property
+    def attention(self) -> pd.DataFrame:
+        return team.needs_attention(self.card, self.manager, self.attention_rating)
+
+    # -- the sections, in the notebook's order ---------------------------------------------------
+
+    @property
+    def header(self) -> TeamSection:
+        """Who and when, and the team at a glance."""
+        return TeamSection("header", [
+            team_render.team_header_html(self.manager, self.quarter, self.members),
+            team_render.team_summary_html(self.totals, self.gm_pct, self.ratings, self.attention,
+                                          len(self.members)),
+        ])
+
+    def scorecard(self) -> TeamSection:
+        """Each member's measure scores, overall score and rating."""
+        measures = list(self.card.measures.columns)
+        return TeamSection("scorecard", [team_render.team_scorecard_styler(self.members, measures)])
+
+    def measure_scores(self) -> TeamSection:
+        """The measure scores as a grid of colours."""
+        matrix = team.measure_score_matrix(self.card, self.manager, team_render.SHORT_MEASURE_LABELS)
+        chart = TeamChart("measure_scores", lambda: team_plots.plot_measure_heatmap(matrix))
+        return TeamSection("measure_scores", [chart])
+
+    def calibration(self) -> TeamSection:
+        """The spread of ratings beside each overall score against the rating boundaries."""
+        return TeamSection("calibration", [TeamChart("calibration", self._draw_calibration)])
+
+    def _draw_calibration(self):
+        import matplotlib.pyplot as plt
+
+        _, (left, right) = plt.subplots(1, 2, figsize=(9, 2 + 0.4 * len(self.members)), width_ratios=[1, 1.6])
+        team_plots.plot_rating_distribution(self.ratings, ax=left)
+        team_plots.plot_overall_scores(self.members.set_index("name")["overall_score"],
+                                       team.rating_boundaries(self.card), ax=right)
+
+    def headline_figures(self) -> TeamSection:
+        """Each member's headline figures against target."""
+        return TeamSection("headline_figures", [team_render.team_kpis_styler(self.members)])
+
+    def team_totals(self) -> TeamSection:
+        """The team's totals against the sum of its members' targets, as a table and a chart."""
+        chart = team_render.totals_chart_frame(self.totals)
+        return TeamSection("team_totals", [
+            team_render.team_totals_styler(self.totals, self.gm_pct),
+            TeamChart("team_totals", lambda: team_plots.plot_team_totals(chart)),
+        ])
+
+    def needs_attention(self) -> TeamSection:
+        """Who needs attention, and why."""
+        return TeamSection("needs_attention", [
+            team_render.attention_html(self.attention, self.attention_rating, team.ATTENTION_LOW_SCORE)])
+
+    def about(self, run_date: pd.Timestamp | None = None) -> TeamSection:
+        """The config, the data's fingerprint, the library's version and the run date (now
+        unless given)."""
+        when = pd.Timestamp.now() if run_date is None else run_date
+        return TeamSection("about", [team_render.config_html(self.card, self.pack_fingerprint, when)])
+
+    def sections(self) -> list[TeamSection]:
+        """Every section, in order (:data:`SECTIONS`)."""
+        return [self.header] + [getattr(self, key)() for key in SECTIONS[1:]]
+
+    def __repr__(self) -> str:
+        return f"<TeamOverview of {self.manager}'s team, {self.quarter}>"
+
+    def _repr_html_(self) -> str:
+        return "\n".join(section._repr_html_() for section in self.sections())
