@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from amreview.formats import (KPI_UNIT_FORMATS, NO_DATA, NO_TARGET, UNITS, attainment_pct, count, escape, format_value,
-                              kpi_value, money, pct, score_text)
+from amreview.formats import (KPI_UNIT_FORMATS, NO_TARGET, UNITS, attainment_pct, count, escape, format_value,
+                              money, pct, score_text)
 from amreview.formats import is_missing as _missing
+from amreview.scoring.display import kpi_explanation_row
 
 if TYPE_CHECKING:  # render is imported by review's display methods; no import cycle at run time
     from amreview.documents.model import ReviewHeader
@@ -243,14 +244,7 @@ def explanation_block_html(explanation, uid: str = "") -> str:
     for label, score, weight in explanation.measures:
         heads.append(f"<p><b>{escape(label)}</b>: score {score_text(score)} of 5"
                      + (f", {weight:.0%} of the overall rating" if weight is not None else "") + "</p>")
-    rows = [{
-        "KPI": item.label,
-        "Value": NO_DATA if _missing(item.value) else kpi_value(item.value, item.unit),
-        "Target": "" if item.target is None else kpi_value(item.target, item.target_unit),
-        "Band": item.band_text,
-        "Score": score_text(item.score),
-        "Weight carried": f"{item.effective_weight:.0%}",
-    } for item in explanation.items]
+    rows = [kpi_explanation_row(item) for item in explanation.items]
     table = ""
     if rows:
         styler = (pd.DataFrame(rows).style.format(escape="html").format_index(escape="html", axis=1)

@@ -40,19 +40,22 @@ def explanation_text(explanation) -> str:
     return "\n".join(lines)
 
 
+def kpi_explanation_row(item) -> dict[str, str]:
+    """One scored KPI of an explanation as the text a table shows: its label, value, target,
+    band, score and the weight it carried."""
+    return {
+        "KPI": item.label,
+        "Value": NO_DATA if is_missing(item.value) else kpi_value(item.value, item.unit),
+        "Target": "" if item.target is None else kpi_value(item.target, item.target_unit),
+        "Band": item.band_text,
+        "Score": score_text(item.score),
+        "Weight carried": f"{item.effective_weight:.0%}",
+    }
+
+
 def explanation_html(explanation) -> str:
     """The breakdown as an HTML table (escaped), for JupyterLab and the review."""
-    rows = []
-    for item in explanation.kpis:
-        rows.append({
-            "Measure": ALL_MEASURES[item.measure],
-            "KPI": item.label,
-            "Value": NO_DATA if is_missing(item.value) else kpi_value(item.value, item.unit),
-            "Target": "" if item.target is None else kpi_value(item.target, item.target_unit),
-            "Band": item.band_text,
-            "Score": score_text(item.score),
-            "Weight carried": f"{item.effective_weight:.0%}",
-        })
+    rows = [{"Measure": ALL_MEASURES[item.measure], **kpi_explanation_row(item)} for item in explanation.kpis]
     table = pd.DataFrame(rows).style.format(escape="html").hide(axis="index").to_html()
     overall = explanation.overall
     head = (f"<p><b>{escape(explanation.name)}</b> ({escape(explanation.am_id)}), {explanation.quarter}: "
