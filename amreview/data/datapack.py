@@ -81,6 +81,7 @@ ROW_KEYS: dict[str, tuple[str, ...]] = {
     "competency_ratings": ("am_id", "period", "competency", "rater"),
     "customer_feedback": ("am_id", "feedback_date", "kind", "account_id"),
     "review_notes": ("am_id", "period", "section"),
+    "review_outcomes": ("am_id", "period"),
 }
 # The table whose am_id is an owner, not a credit: a slice keeps the accounts its account
 # managers own or appear on (so every account of their rows keeps its name).

@@ -239,6 +239,34 @@ class ReviewNotes(_Table):
     text: Series[str]
 
 
+class ReviewOutcomes(_Table):
+    """The outcome of the review meeting (one row per account manager and quarter): the rating
+    agreed, the reason for a change, who signed and when. That ``agreed_rating`` is a rating label
+    of the scorecard config is checked against the config where one is at hand (the pack does not
+    know it)."""
+
+    am_id: Series[str]
+    period: Series[str] = pa.Field(str_matches=QUARTER_PATTERN.pattern)
+    agreed_rating: Series[str]
+    computed_rating: Series[str] | None = pa.Field(nullable=True)
+    change_reason: Series[str] | None = pa.Field(nullable=True)
+    manager_signed_by: Series[str] | None = pa.Field(nullable=True)
+    manager_signed_on: Series[Date] | None = pa.Field(nullable=True)
+    am_signed_on: Series[Date] | None = pa.Field(nullable=True)
+    source: Series[str] | None = pa.Field(nullable=True)
+
+    class Config:
+        unique = ["am_id", "period"]
+
+    @pa.dataframe_check(error="a change_reason where agreed_rating differs from computed_rating")
+    def change_has_reason(cls, df):
+        if "computed_rating" not in df or "change_reason" not in df:
+            return pd.Series(True, index=df.index) if "computed_rating" not in df else (
+                df["computed_rating"].isna() | (df["agreed_rating"] == df["computed_rating"]))
+        changed = df["computed_rating"].notna() & (df["agreed_rating"] != df["computed_rating"])
+        return ~changed | (df["change_reason"].fillna("").astype(str).str.strip() != "")
+
+
 REQUIRED_TABLES: dict[str, type[_Table]] = {
     "account_managers": AccountManagers,
     "sales": Sales,
@@ -257,6 +285,7 @@ OPTIONAL_TABLES: dict[str, type[_Table]] = {
     "competency_ratings": CompetencyRatings,
     "customer_feedback": CustomerFeedback,
     "review_notes": ReviewNotes,
+    "review_outcomes": ReviewOutcomes,
 }
 
 SCHEMAS: dict[str, type[_Table]] = {**REQUIRED_TABLES, **OPTIONAL_TABLES}
