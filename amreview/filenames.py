@@ -96,7 +96,7 @@ def path_inside(folder: Path, name: str) -> Path:
     NUL) and the path resolves inside ``folder`` (a symbolic link out of it does not); an
     :class:`OutputError` otherwise."""
     folder = Path(folder)
-    separators = {"/", os.sep, os.altsep} - {None}
+    separators = {s for s in ("/", os.sep, os.altsep) if s is not None}
     if name in ("", ".", "..") or "\0" in name or any(s in name for s in separators):
         raise OutputError(f"{shown(name)} is not a file name: nothing was written for it in {folder}", str(folder))
     path = folder / name

@@ -129,7 +129,7 @@ def source_secrets(source: str | Path | None) -> list[str]:
         if pair and not _harmless_parameter(pair):
             found.add(pair.partition("=")[2] or pair)
     found.update(_sqlalchemy_credentials(text))
-    variants = set()
+    variants: set[str] = set()
     for secret in found:
         for plain in {secret, unquote(secret), unquote_plus(secret)}:
             variants.update((plain, quote(plain), quote(plain, safe=""), quote_plus(plain, safe="")))

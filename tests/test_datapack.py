@@ -222,3 +222,26 @@ def test_sales_lines_are_kept_in_date_order_with_their_file_positions(tmp_path):
     same_day = pack.sales[pack.sales["invoice_date"].duplicated(keep=False)]
     for _, day in same_day.groupby("invoice_date"):
         assert day.index.is_monotonic_increasing  # stable: lines of one day keep the file's order
+
+
+def test_dates_with_and_without_a_time_part_are_read():
+    """Exports write "2026-07-05 00:00:00" beside "2026-07-05": both are ISO 8601 dates."""
+    tables = hand_tables()
+    dates = tables["sales"]["invoice_date"].astype(str)
+    tables["sales"]["invoice_date"] = [d + " 00:00:00" if i % 2 else d for i, d in enumerate(dates)]
+    pack = validate_tables(tables)
+    assert sorted(pack.sales["invoice_date"]) == sorted(pd.to_datetime(dates))
+
+
+def test_every_date_column_of_the_contract_is_read_as_iso_8601():
+    """Each date column is declared with schemas.date_field; one without it would guess its
+    format from its first value (and refuse the dates with a time part after one without)."""
+    from pandera.engines import pandas_engine
+
+    from amreview.data.schemas import SCHEMAS
+
+    parsing = {(table, column.name): column.dtype.to_datetime_kwargs
+               for table, model in SCHEMAS.items() for column in model.to_schema().columns.values()
+               if isinstance(column.dtype, pandas_engine.DateTime)}
+    assert ("sales", "invoice_date") in parsing
+    assert {key: kwargs for key, kwargs in parsing.items() if kwargs != {"format": "ISO8601"}} == {}

@@ -19,6 +19,7 @@ and ``.`` are legal in a CRM's ids.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,8 +41,12 @@ from amreview.vocabulary import (
     RATERS,
 )
 
-# ISO dates, with or without a time part (exports often write "2026-07-01 00:00:00").
-Date = pandas_engine.DateTime(to_datetime_kwargs={"format": "ISO8601"})
+# ISO dates, with or without a time part (exports often write "2026-07-01 00:00:00"). A date
+# column is ``Series[Date] = date_field(...)``: the field carries the parsing (pandera's
+# ``dtype_kwargs``), because a parametrised instance, DateTime(to_datetime_kwargs=...), is not
+# a type that ``Series[...]`` may hold for a type checker.
+Date = pandas_engine.DateTime
+DATE_PARSING = {"to_datetime_kwargs": {"format": "ISO8601"}}
 Bool = pandas_engine.BOOL  # nullable boolean; text such as "yes"/"true"/"1" is normalised on load
 
 PERIOD_REGEX = r"^\d{4}(Q[1-4]|-(0[1-9]|1[0-2]))$"  # a quarter 2026Q3 or a month 2026-07
@@ -55,6 +60,12 @@ ID_MAX_LENGTH = 100  # characters
 CONTROL_CHARACTERS = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in (
     (0x00, 0x1F), (0x7F, 0x9F), (0x2028, 0x2029), (0x202A, 0x202E), (0x2066, 0x2069), (0x200E, 0x200F),
     (0x061C, 0x061C))) + "]")
+
+
+def date_field(**options: Any) -> Any:
+    """A pandera ``Field`` (``options`` as ``pa.Field``'s) of a date column, ``Series[Date]``:
+    its text parsed as ISO 8601 dates (:data:`DATE_PARSING`)."""
+    return pa.Field(dtype_kwargs=DATE_PARSING, **options)
 
 
 class _Table(pa.DataFrameModel):
@@ -96,13 +107,13 @@ class AccountManagers(_Table):
     name: Series[str]
     manager: Series[str]
     team: Series[str] | None = pa.Field(nullable=True)
-    start_date: Series[Date] | None = pa.Field(nullable=True)
+    start_date: Series[Date] | None = date_field(nullable=True)
     email: Series[str] | None = pa.Field(nullable=True)
 
 
 class Sales(_Table):
     line_id: Series[str] = pa.Field(unique=True)
-    invoice_date: Series[Date]
+    invoice_date: Series[Date] = date_field()
     am_id: Series[str]
     account_id: Series[str]
     product: Series[str]
@@ -130,7 +141,7 @@ class Accounts(_Table):
     am_id: Series[str] | None = pa.Field(nullable=True)
     sector: Series[str] | None = pa.Field(nullable=True)
     key_account: Series[Bool] | None = pa.Field(nullable=True)
-    created_date: Series[Date] | None = pa.Field(nullable=True)
+    created_date: Series[Date] | None = date_field(nullable=True)
 
 
 class Opportunities(_Table):
@@ -138,12 +149,12 @@ class Opportunities(_Table):
     am_id: Series[str]
     account_id: Series[str] | None = pa.Field(nullable=True)
     stage: Series[str] = pa.Field(isin=list(OPPORTUNITY_STAGES))
-    created_date: Series[Date] | None = pa.Field(nullable=True)
-    close_date: Series[Date] | None = pa.Field(nullable=True)
+    created_date: Series[Date] | None = date_field(nullable=True)
+    close_date: Series[Date] | None = date_field(nullable=True)
     value: Series[float] | None = pa.Field(nullable=True, ge=0)
     expected_margin: Series[float] | None = pa.Field(nullable=True)
     new_business: Series[Bool] | None = pa.Field(nullable=True)
-    last_updated: Series[Date] | None = pa.Field(nullable=True)
+    last_updated: Series[Date] | None = date_field(nullable=True)
 
 
 class Activities(_Table):
@@ -151,17 +162,17 @@ class Activities(_Table):
     am_id: Series[str]
     account_id: Series[str] | None = pa.Field(nullable=True)
     type: Series[str] = pa.Field(isin=list(ACTIVITY_TYPES))
-    activity_date: Series[Date]
-    logged_date: Series[Date] | None = pa.Field(nullable=True)
+    activity_date: Series[Date] = date_field()
+    logged_date: Series[Date] | None = date_field(nullable=True)
 
 
 class BackOrders(_Table):
     order_line_id: Series[str] = pa.Field(unique=True)
     am_id: Series[str]
     account_id: Series[str] | None = pa.Field(nullable=True)
-    order_date: Series[Date]
-    promised_date: Series[Date] | None = pa.Field(nullable=True)
-    fulfilled_date: Series[Date] | None = pa.Field(nullable=True)
+    order_date: Series[Date] = date_field()
+    promised_date: Series[Date] | None = date_field(nullable=True)
+    fulfilled_date: Series[Date] | None = date_field(nullable=True)
     value: Series[float] = pa.Field(ge=0)
 
 
@@ -169,8 +180,8 @@ class Cases(_Table):
     case_id: Series[str] = pa.Field(unique=True)
     am_id: Series[str]
     account_id: Series[str] | None = pa.Field(nullable=True)
-    opened_date: Series[Date]
-    resolved_date: Series[Date] | None = pa.Field(nullable=True)
+    opened_date: Series[Date] = date_field()
+    resolved_date: Series[Date] | None = date_field(nullable=True)
     severity: Series[str] | None = pa.Field(nullable=True)
     sla_days: Series[float] | None = pa.Field(nullable=True, ge=0)
 
@@ -178,8 +189,8 @@ class Cases(_Table):
 class ReportSubmissions(_Table):
     am_id: Series[str]
     report: Series[str]
-    due_date: Series[Date]
-    submitted_date: Series[Date] | None = pa.Field(nullable=True)
+    due_date: Series[Date] = date_field()
+    submitted_date: Series[Date] | None = date_field(nullable=True)
     errors: Series[float] | None = pa.Field(nullable=True, ge=0)
 
 
@@ -188,7 +199,7 @@ class Forecasts(_Table):
     period: Series[str] = pa.Field(str_matches=QUARTER_PATTERN.pattern)
     measure: Series[str]
     forecast: Series[float]
-    submitted_date: Series[Date] | None = pa.Field(nullable=True)
+    submitted_date: Series[Date] | None = date_field(nullable=True)
 
 
 class DevelopmentObjectives(_Table):
@@ -198,7 +209,7 @@ class DevelopmentObjectives(_Table):
     objective: Series[str]
     competency: Series[str] | None = pa.Field(nullable=True, isin=list(COMPETENCIES))
     weight: Series[float] | None = pa.Field(nullable=True, ge=0)
-    due_date: Series[Date] | None = pa.Field(nullable=True)
+    due_date: Series[Date] | None = date_field(nullable=True)
     status: Series[str] = pa.Field(isin=list(OBJECTIVE_STATUSES))
     progress: Series[float] | None = pa.Field(nullable=True, ge=0, le=1)
     evidence: Series[str] | None = pa.Field(nullable=True)
@@ -216,7 +227,7 @@ class CompetencyRatings(_Table):
 class CustomerFeedback(_Table):
     account_id: Series[str] | None = pa.Field(nullable=True)
     am_id: Series[str]
-    feedback_date: Series[Date]
+    feedback_date: Series[Date] = date_field()
     kind: Series[str] = pa.Field(isin=list(FEEDBACK_KINDS))
     score: Series[float]
     comment: Series[str] | None = pa.Field(nullable=True)
@@ -251,8 +262,8 @@ class ReviewOutcomes(_Table):
     computed_rating: Series[str] | None = pa.Field(nullable=True)
     change_reason: Series[str] | None = pa.Field(nullable=True)
     manager_signed_by: Series[str] | None = pa.Field(nullable=True)
-    manager_signed_on: Series[Date] | None = pa.Field(nullable=True)
-    am_signed_on: Series[Date] | None = pa.Field(nullable=True)
+    manager_signed_on: Series[Date] | None = date_field(nullable=True)
+    am_signed_on: Series[Date] | None = date_field(nullable=True)
     source: Series[str] | None = pa.Field(nullable=True)
 
     class Config:

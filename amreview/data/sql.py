@@ -279,7 +279,7 @@ def _column(values: pd.Series, kind: str | None, dates_as_text: bool = False) ->
     elif kind == "number" or (kind is None and pd.api.types.is_numeric_dtype(values)):
         numbers = values if pd.api.types.is_numeric_dtype(values) else _parsed(values, pd.to_numeric)
         if numbers is not None:
-            sql_type = sa.BigInteger() if pd.api.types.is_integer_dtype(numbers) else sa.Double()
+            sql_type: sa.types.TypeEngine = sa.BigInteger() if pd.api.types.is_integer_dtype(numbers) else sa.Double()
             return sql_type, _plain(numbers, present)
     return sa.Text(), _plain(values, present)
 
@@ -305,7 +305,9 @@ def _insert(connection: Connection, table: sa.Table, names: list[str], rows: lis
 
         statement = pg.SQL("COPY {} ({}) FROM STDIN").format(
             pg.Identifier(table.name), pg.SQL(", ").join(pg.Identifier(n) for n in names))
-        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        driver_connection = connection.connection.driver_connection
+        assert driver_connection is not None  # None only once the connection is closed; this one is in use
+        with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
         return

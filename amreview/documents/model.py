@@ -168,7 +168,7 @@ class Section:
 
     def frame(self, key: str) -> pd.DataFrame:
         """The numbers of table or chart ``key``."""
-        found = {**self.charts, **self.tables}
+        found: dict[str, Chart | Table] = {**self.charts, **self.tables}
         if key not in found:
             raise UnknownNameError(f"section {self.key} has no table or chart {key!r}; "
                                    f"it has {', '.join(found) or 'none'}")

@@ -124,8 +124,8 @@ def strengths_line(scores: Mapping[str, float]) -> str:
     scored = {name: s for name, s in scores.items() if not missing(s)}
     if len(scored) < 2:
         return ""
-    best = max(scored, key=scored.get)
-    worst = min(scored, key=scored.get)
+    best = max(scored, key=scored.__getitem__)
+    worst = min(scored, key=scored.__getitem__)
     if scored[best] == scored[worst]:
         return f"Every measure scored {scored[best]:.2f}."
     return f"Strongest: {best} ({scored[best]:.2f}); weakest: {worst} ({scored[worst]:.2f})."

@@ -20,7 +20,9 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 STYLE = Path(__file__).with_name("amreview.mplstyle")
@@ -152,6 +154,12 @@ def _axes(ax: Axes | None, size: tuple[float, float] | None = None) -> Axes:
     return ax
 
 
+def _own_figure(ax: Axes) -> Figure | None:
+    """The figure of ``ax`` when a plot function created it (:data:`OWN_FIGURE`), else None."""
+    fig = ax.figure
+    return fig if isinstance(fig, Figure) and getattr(fig, OWN_FIGURE, False) else None
+
+
 def _no_data(ax: Axes, title: str, message: str = NO_DATA) -> Axes:
     """An empty chart that says so: the title, and ``message`` in the middle."""
     ax.set_title(title)
@@ -200,8 +208,8 @@ def _hbars(ax: Axes, labels, values, colours, title: str, formatter, texts, labe
 def _bar_height(ax: Axes, rows: int, lines: int = 1) -> None:
     """Make a figure this function created tall enough for ``rows`` horizontal bars (labels of
     ``lines`` lines)."""
-    fig = ax.figure
-    if getattr(fig, OWN_FIGURE, False):
+    fig = _own_figure(ax)
+    if fig is not None:
         width = fig.get_size_inches()[0]
         fig.set_size_inches(width, max(1.8, 0.9 + 0.36 * rows * (1 + 0.6 * (lines - 1))))
 
@@ -268,7 +276,8 @@ def _month_ticks(months) -> tuple[np.ndarray, list[str]]:
     first month of each quarter (and a year under January and the first tick)."""
     months = list(months)
     step = 1 if len(months) <= 12 else 3
-    ticks, labels = [], []
+    ticks: list[int] = []
+    labels: list[str] = []
     for i, month in enumerate(months):
         period = pd.Period(month, "M")
         if step == 3 and (period.month - 1) % 3 and i:
@@ -305,7 +314,8 @@ def plot_monthly_vs_target(frame: pd.DataFrame, ax: Axes | None = None, measure:
     ax.yaxis.set_major_formatter(FuncFormatter(money_axis))
     ax.axhline(0, color="#888888", linewidth=0.8)
     ax.set_title(title)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=ACTUAL_COLOUR), plt.Rectangle((0, 0), 1, 1, color=SECOND_COLOUR)]
+    handles: list[Artist] = [plt.Rectangle((0, 0), 1, 1, color=ACTUAL_COLOUR),
+                             plt.Rectangle((0, 0), 1, 1, color=SECOND_COLOUR)]
     legend_labels = ["at or over target", "under target"]
     if target.notna().any():
         handles.append(ax.lines[-1])
@@ -417,7 +427,7 @@ def plot_back_order_ageing(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ages = [str(a) for a in frame.index]
     colours = [SECOND_COLOUR if a in (">90", "61-90") else ACTUAL_COLOUR for a in ages]
     ax.bar(x, frame["value"], color=colours, width=0.65)
-    for xi, value, orders in zip(x, frame["value"], frame["orders"]):
+    for xi, (value, orders) in enumerate(zip(frame["value"], frame["orders"])):
         ax.text(xi, value, f"{money_axis(value)}\n{int(orders)} order{'s' if orders != 1 else ''}",
                 ha="center", va="bottom", fontsize=8.5)
     ax.set_xticks(x, ages)
@@ -522,7 +532,7 @@ def plot_logging_lag(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
     late = [i >= 3 for i in range(len(frame))]  # beyond "2 days"
     colours = [SECOND_COLOUR if is_late else ACTUAL_COLOUR for is_late in late]
     ax.bar(x, frame["share"], color=colours, width=0.65)
-    for xi, share in zip(x, frame["share"]):
+    for xi, share in enumerate(frame["share"]):
         ax.text(xi, share, f"{share * 100:.0f} %", ha="center", va="bottom", fontsize=8.5)
     ax.set_xticks(x, [str(b) for b in frame.index])
     ax.yaxis.set_major_formatter(FuncFormatter(percent_axis))
@@ -582,6 +592,7 @@ def plot_competencies(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax.grid(axis="y", visible=False)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title(title)
-    if getattr(ax.figure, OWN_FIGURE, False):
-        ax.figure.set_size_inches(ax.figure.get_size_inches()[0], 1.0 + 0.28 * n * len(raters))
+    fig = _own_figure(ax)
+    if fig is not None:
+        fig.set_size_inches(fig.get_size_inches()[0], 1.0 + 0.28 * n * len(raters))
     return ax

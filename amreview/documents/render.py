@@ -69,6 +69,7 @@ BASE_CSS = """
 
 
 WARNINGS_LOGGER = "py.warnings"  # where logging.captureWarnings sends warnings
+WARNINGS_HANDLER = "amreview.warnings"  # the name of the handler keep_warnings_out_of_documents adds
 
 
 def keep_warnings_out_of_documents() -> None:
@@ -84,10 +85,11 @@ def keep_warnings_out_of_documents() -> None:
     logging.captureWarnings(True)
     logger = logging.getLogger(WARNINGS_LOGGER)
     logger.propagate = False  # not to a root handler a notebook may have set up
-    if not any(getattr(h, "amreview_log", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.__stderr__) if sys.__stderr__ is not None else logging.NullHandler()
+    if not any(h.get_name() == WARNINGS_HANDLER for h in logger.handlers):
+        handler: logging.Handler = (logging.StreamHandler(sys.__stderr__) if sys.__stderr__ is not None
+                                    else logging.NullHandler())
         handler.setFormatter(logging.Formatter("%(message)s"))
-        handler.amreview_log = True
+        handler.set_name(WARNINGS_HANDLER)
         logger.addHandler(handler)
 
 

@@ -296,6 +296,7 @@ class Review:
         key = ("lines", str(quarter))
         if key not in self._cache:
             sales = self.mine("sales")
+            assert sales is not None  # a required table: every pack holds it
             self._cache[key] = sales[quarter.contains(sales["invoice_date"])]
         return self._cache[key]
 

@@ -122,7 +122,7 @@ def load_mapped_pack(mapping: Mapping | str | Path, folder: str | Path) -> DataP
     """A validated pack straight from the exports in ``folder`` (nothing written); a
     :class:`DataError` naming source files and rows when the mapped tables break the contract."""
     result = map_sources(mapping, folder)
-    if not result.ok:
+    if result.pack is None:  # not result.ok
         raise DataError(result.problems, f"{result.folder} mapped by {result.mapping.path}")
     return result.pack
 
@@ -144,7 +144,7 @@ def write_import(result: ImportResult, out: str | Path, report_path: str | Path 
     if report_path is None:
         report_path = out / REPORT_NAME if result.ok else out.with_name(out.name + "-" + REPORT_NAME)
     report_path = Path(report_path)
-    written = None
+    written: Path | None = None
     if result.ok:
         if out.is_dir():
             for table in SCHEMAS:
@@ -155,7 +155,9 @@ def write_import(result: ImportResult, out: str | Path, report_path: str | Path 
                         from amreview.files import output_error
 
                         raise output_error(exc, out / f"{table}{suffix}") from exc
-        written = write_pack({t: _for_csv(t, f) for t, f in result.tables.items()}, out, "csv")
+        folder = write_pack({t: _for_csv(t, f) for t, f in result.tables.items()}, out, "csv")
+        assert isinstance(folder, Path)  # out is a Path, never a database URL: write_pack returns the folder
+        written = folder
     from amreview.files import write_text_atomic
 
     write_text_atomic(report_path, report_markdown(result, written))

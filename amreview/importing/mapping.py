@@ -218,6 +218,7 @@ class Unpivot(_Strict):
     def wide_columns(self, columns) -> list[str]:
         if self.columns is not None:
             return list(self.columns)
+        assert self.pattern is not None  # _columns_or_pattern: exactly one of the two is given
         return [c for c in columns if re.fullmatch(self.pattern, str(c))]
 
     def group_names(self) -> list[str]:

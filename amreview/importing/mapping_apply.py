@@ -232,6 +232,7 @@ def column_values(frame: pd.DataFrame, column: str, spec: ColumnSpec, kind: str,
     elif spec.id_from is not None:
         values = _derived_ids(frame, column, spec, mapping.id_rule(column), report, label, table)
     else:
+        assert spec.format is not None  # ColumnSpec._one_origin: exactly one origin is given
         values = _formatted(frame, spec.format)
         report.add(label, table, column, "mapped", f"{column} ← {spec.format!r}", len(frame))
 

@@ -1,10 +1,12 @@
-"""Small shared pieces of the metric modules: grouping keys, date windows, safe ratios, and
-what a KPI gives when the pack lacks its table."""
+"""Small shared pieces of the metric modules: grouping keys, date windows, safe ratios, one
+value or many, and what a KPI gives when the pack lacks its table."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeGuard
 
+import numpy as np
 import pandas as pd
 
 
@@ -22,6 +24,13 @@ def ratio(numerator, denominator) -> pd.Series:
     """numerator / denominator, NaN where the denominator is 0 (or missing)."""
     denominator = pd.Series(denominator, dtype="float64")
     return (pd.Series(numerator, dtype="float64") / denominator.where(denominator != 0)).astype("float64")
+
+
+def is_scalar(value: object) -> TypeGuard[float]:
+    """Whether an argument of a function that takes scalars or Series is one value (numpy's
+    ``isscalar``). Such functions are handed numbers, so a type checker may take the value for a
+    float (numpy's own annotation admits text and bytes too, which no arithmetic accepts)."""
+    return np.isscalar(value)
 
 
 def no_data() -> pd.Series:

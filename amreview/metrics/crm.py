@@ -27,7 +27,7 @@ from amreview.metrics.margin import attainment
 from amreview.metrics.newbusiness import open_opportunities
 from amreview.vocabulary import ACTIVITY_TYPES
 from amreview.metrics._frames import (between as _between, from_table as _from_table, group_keys as _keys,
-                                      ratio as _ratio)
+                                      is_scalar as _is_scalar, ratio as _ratio)
 
 MEASURE = "crm_utilisation"
 LOGGED_WITHIN_DAYS = 2  # "logged within 2 days": lag ≤ 2
@@ -68,9 +68,9 @@ def activities_per_week(counts, weeks):
     """Activities per working week = count / working weeks, for a scalar or the frame of
     :func:`activity_counts` (``weeks`` a scalar or a Series aligned on its index). NaN where the
     working weeks are 0 or missing (nobody in role: no rate, not 0)."""
-    if np.isscalar(weeks):
+    if _is_scalar(weeks):
         weeks = float(weeks)
-        if np.isscalar(counts):
+        if _is_scalar(counts):
             return counts / weeks if weeks > 0 else np.nan
         return counts.astype("float64") / (weeks if weeks > 0 else np.nan)
     weeks = pd.Series(weeks, dtype="float64")

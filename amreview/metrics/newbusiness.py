@@ -26,7 +26,7 @@ from amreview.metrics.margin import attainment, margin_summary
 from amreview.metrics.targets import quarter_targets
 from amreview.vocabulary import OPEN_STAGES, OPPORTUNITY_STAGES
 from amreview.metrics._frames import (between as _between, from_table as _from_table, group_keys as _keys,
-                                      no_data as _no_data, ratio as _ratio)
+                                      is_scalar as _is_scalar, no_data as _no_data, ratio as _ratio)
 
 WON, LOST = "won", "lost"
 MEASURE = "new_business"
@@ -117,7 +117,7 @@ def win_rate(won, lost):
 
     ``won`` and ``lost`` are counts or values, scalars or aligned Series.
     """
-    if np.isscalar(won) and np.isscalar(lost):
+    if _is_scalar(won) and _is_scalar(lost):
         return won / (won + lost) if won + lost != 0 else np.nan
     return _ratio(won, pd.Series(won, dtype="float64") + pd.Series(lost, dtype="float64"))
 

@@ -102,7 +102,9 @@ class KpiContext:
     pack: DataPack
     quarter: Quarter
     am_ids: pd.Index
-    window: Window = field(default=None)  # type: ignore[assignment]
+    # None stands for the quarter's own window, which __post_init__ puts in its place: a default
+    # that depends on another field, which a dataclass cannot declare. Never None after __init__.
+    window: Window = field(default=None)  # type: ignore[assignment]  # None until __post_init__ (above)
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self):

@@ -31,7 +31,8 @@ from amreview.metrics.registry import Kpi, KpiContext
 from amreview.metrics.margin import margin_summary
 from amreview.metrics.newbusiness import open_opportunities
 from amreview.periods import Quarter
-from amreview.metrics._frames import from_table as _from_table, group_keys as _keys, no_data as _no_data
+from amreview.metrics._frames import (from_table as _from_table, group_keys as _keys, is_scalar as _is_scalar,
+                                      no_data as _no_data)
 from amreview.periods import require_quarter
 
 REPORT_STATUSES = ("on_time", "late", "missing", "not_due")
@@ -156,7 +157,7 @@ def forecast_accuracy(forecast, actual):
     1 is a perfect forecast; a forecast off by the whole actual or more scores 0. Works on
     scalars and on aligned Series alike.
     """
-    if np.isscalar(actual):
+    if _is_scalar(actual):
         return max(0.0, 1.0 - abs(forecast - actual) / actual) if actual > 0 else np.nan
     actual = pd.Series(actual, dtype="float64")
     error = (pd.Series(forecast, dtype="float64") - actual).abs()
@@ -168,7 +169,7 @@ def forecast_bias(forecast, actual):
 
     Works on scalars and on aligned Series alike.
     """
-    if np.isscalar(actual):
+    if _is_scalar(actual):
         return (forecast - actual) / actual if actual > 0 else np.nan
     actual = pd.Series(actual, dtype="float64")
     return ((pd.Series(forecast, dtype="float64") - actual) / actual.where(actual > 0)).astype("float64")
@@ -271,7 +272,7 @@ def crm_completeness_by_field(records: Mapping[str, pd.DataFrame],
     """
     fields = CRM_REQUIRED_FIELDS if fields is None else fields
     columns = ["am_id", "table", "field", "records", "filled", "share"]
-    parts = []
+    parts: list[pd.DataFrame] = []
     for table, names in fields.items():
         frame = records.get(table)
         if frame is None:

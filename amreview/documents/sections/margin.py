@@ -118,6 +118,7 @@ def gm_pct_trend(review: Review, quarters: int = TREND_QUARTERS) -> pd.DataFrame
     start = review.header.start_date
     span = [q for q in span if start is None or q.end >= start]
     sales = review.mine("sales")
+    assert sales is not None  # a required table: every pack holds it
     window = sales[(sales["invoice_date"] >= span[0].start) & (sales["invoice_date"] <= quarter.end)]
     window = window.assign(quarter=quarter_labels(window["invoice_date"], quarter.start_month))
     labels = [str(q) for q in span]

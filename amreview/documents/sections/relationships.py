@@ -77,6 +77,7 @@ def _retention(review: Review, section: Section) -> None:
     lost = kept[~kept["retained"]]
     if len(lost):
         sales = review.mine("sales")
+        assert sales is not None  # a required table: every pack holds it
         mine_before = sales[(sales["invoice_date"] >= quarter.shift(-4).start)
                             & (sales["invoice_date"] <= quarter.shift(-1).end)]
         last_sale = mine_before.groupby("account_id")["invoice_date"].max()
