@@ -187,20 +187,20 @@ def test_empty_optional_table_with_a_dataframe_check_is_valid(hand_pack_dir):
 
 @pytest.mark.parametrize("dtype", ["str", object])
 def test_text_is_stripped_and_blank_text_is_missing(dtype):
-    from amreview.data.datapack import _as_text
+    from amreview.data.cells import as_text
 
     values = pd.Series([" A1", "A2 ", "", "   ", None, "A 3"], dtype=dtype, name="account_id")
-    text = _as_text(values)
+    text = as_text(values)
     assert text.tolist()[:2] == ["A1", "A2"] and text.tolist()[5] == "A 3"
     assert text.isna().tolist() == [False, False, True, True, True, False]
     assert text.dtype == "str" and text.name == "account_id"
 
 
 def test_clean_text_is_not_copied():
-    from amreview.data.datapack import _as_text
+    from amreview.data.cells import as_text
 
     values = pd.Series(["A1", "A2", None], dtype="str")
-    assert _as_text(values) is values
+    assert as_text(values) is values
 
 
 def test_padded_ids_in_a_parquet_pack_match_their_references(tmp_path):

@@ -29,7 +29,7 @@ PACKAGE = Path(amreview.__file__).resolve().parent
 OUTSIDE_THE_FAMILY = {
     ("all_kpis", "ValueError"): "two metrics modules register one KPI name: a bug in amreview",
     ("_run_notebook", "AssertionError"): "after a loop that always returns: a bug if reached",
-    ("_validate_lazily", "RuntimeError"): "validation that does not settle (each round removes rows): a bug",
+    ("validate_lazily", "RuntimeError"): "validation that does not settle (each round removes rows): a bug",
     ("part_html", "TypeError"): "a section part that amreview does not make: a bug",
     ("launch", "RuntimeError"): "a kernel that did not start: retried, then that one review's failure",
     ("wait", "TimeoutExpired"): "Popen's protocol, which jupyter_client expects of a forked kernel",

@@ -29,7 +29,8 @@ from amreview.metrics.registry import KpiContext, in_role
 from amreview.metrics.accounts import new_accounts, new_accounts_list
 from amreview.metrics.competencies import ratings_in_period
 from amreview.metrics.development import development_plan, objectives_carrying_forward, objectives_in_period
-from amreview.metrics.margin import fiscal_year_target, lines_in_period
+from amreview.metrics.margin import lines_in_period
+from amreview.metrics.margin_trend import fiscal_year_target
 from amreview.metrics.reporting import latest_forecasts
 from amreview.metrics.targets import monthly_targets, quarter_target, quarter_targets
 from amreview.periods import Quarter, is_quarter_label

@@ -30,6 +30,8 @@ KPIS = all_kpis()
 # The measures each KPI module's rows belong to.
 MODULE_MEASURES = {
     "margin": {"margin_kpi_targets"},
+    "margin_mix": {"margin_kpi_targets"},
+    "margin_trend": {"margin_kpi_targets"},
     "accounts": {"customer_relationships"},
     "backorders": {"customer_relationships"},
     "newbusiness": {"new_business"},
@@ -45,7 +47,7 @@ MODULE_MEASURES = {
 OVER_THE_TABLES_HELD = {"crm_record_completeness"}
 
 # Tables a KPI reads but whose values do not change it: the projection is computed in one frame
-# with its attainment (amreview.metrics.margin._projection_frame), which reads the targets.
+# with its attainment (amreview.metrics.margin_trend._projection_frame), which reads the targets.
 READ_BUT_NOT_USED = {"gross_margin_projection": {"targets"}}
 
 # Tables a KPI can be run without: every optional table, and the required sales and targets

@@ -1,4 +1,5 @@
-"""Margin & KPI targets: the table functions and the KPI rows of amreview.metrics.margin.
+"""Margin & KPI targets: the table functions and the KPI rows of amreview.metrics.margin,
+margin_mix and margin_trend.
 
 Expected figures are computed by hand in the comments next to them. ``review_tables()`` is a
 small pack (three AMs, one a new starter, one who sold nothing) that the account and back-order
@@ -17,26 +18,19 @@ from hypothesis import strategies as st
 
 from amreview.data.datapack import load_pack, validate_tables
 from amreview.metrics.registry import KpiContext
-from amreview.metrics import margin
-from amreview.metrics.margin import (
-    KPIS,
-    annual_target_progress,
-    change,
-    deal_type_share,
-    deal_type_summary,
-    fiscal_year_target,
-    full_year_projection,
-    margin_by,
-    margin_change,
-    segment_share,
-    share,
-    vendor_programme_share,
-)
+from amreview.metrics import margin, margin_mix, margin_trend
+from amreview.metrics.margin import change, margin_by, share
+from amreview.metrics.margin_mix import (SEGMENT_COLUMNS, deal_type_share, deal_type_summary, segment_share,
+                                         vendor_programme_share)
+from amreview.metrics.margin_trend import (annual_target_progress, fiscal_year_target, full_year_projection,
+                                           margin_change)
 from amreview.periods import Quarter
 from amreview.data.sample import PERSONAS
 from amreview.vocabulary import DEAL_TYPES
 from tests.conftest import same
 
+# The rows of the measure "Margin & KPI targets", in the scorecard's order.
+KPIS = [*margin.KPIS, *margin_mix.KPIS, *margin_trend.KPIS]
 TOL = 1e-9
 NAN = math.nan
 
@@ -243,7 +237,7 @@ def test_vendor_programme_share(lines):
     assert same(row["revenue_share"], 1200.0 / 3900.0)
     assert same(row["margin_share"], 150.0 / 268.0)
     by_am = vendor_programme_share(lines, "am_id")
-    assert list(by_am.columns) == margin.SEGMENT_COLUMNS
+    assert list(by_am.columns) == SEGMENT_COLUMNS
     assert by_am.loc["AM2", "revenue_share"] == 0.0
 
 

@@ -18,7 +18,8 @@ from amreview.data.datapack import load_pack, validate_tables, write_pack
 from amreview.errors import PeriodError, describe_problem
 from amreview.metrics.catalogue import all_kpis
 from amreview.periods import Quarter
-from amreview.quality.checks import CHECKS, check_pack, table_uses
+from amreview.quality.checks import CHECKS, check_pack
+from amreview.quality.table_coverage import table_uses
 from amreview.data.sample import generate_sample
 from amreview.data.schemas import OPTIONAL_TABLES, columns_of
 from amreview.scoring.scorecard import build_scorecard, check_period_covered

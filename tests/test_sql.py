@@ -323,9 +323,9 @@ def test_folder_and_sample_slices_match_the_database_slice(source, csv_folder, s
 
 
 def test_folder_slice_keeps_file_row_numbers(hand_pack_dir, monkeypatch):
-    import amreview.data.datapack as datapack
+    import amreview.data.pack_files as pack_files
 
-    monkeypatch.setattr(datapack, "CSV_CHUNK_ROWS", 2)  # several chunks even for a small file
+    monkeypatch.setattr(pack_files, "CSV_CHUNK_ROWS", 2)  # several chunks even for a small file
     sales = pd.read_csv(hand_pack_dir / "sales.csv", dtype=str)
     sales.loc[6, "revenue"] = "lots"  # L7, AM2's, file row 8
     sales.loc[0, "cost"] = "abc"  # L1, AM1's, file row 2: outside AM2's slice

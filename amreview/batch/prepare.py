@@ -249,7 +249,7 @@ class PackSplit:
     pack of Parquet files (what :func:`amreview.data.datapack.write_pack` writes: one
     ``<table>.parquet`` per table, no index; each table converted to Arrow once).
 
-    The rule is :func:`amreview.data.datapack.slice_tables`' (rows with the person's ``am_id``;
+    The rule is :func:`amreview.data.slicing.slice_tables`' (rows with the person's ``am_id``;
     ``accounts``: the accounts they own or appear on in any of their rows, with no owner shown
     where someone else owns it), computed for everyone at once.
     """

@@ -31,37 +31,37 @@ SHA-256 over the content read (:func:`content_fingerprint`: per table its name, 
 columns and the multiset of its rows' hashes after validation), so the same content gives the
 same fingerprint whichever database holds it and in whatever physical order. A slice's, from
 any source, is the content fingerprint of the slice.
+
+This module is the entry (:func:`load_pack`, :func:`validate_tables`, :func:`write_pack`, the
+:class:`DataPack`); its siblings do the parts: :mod:`~amreview.data.pack_files` reads a folder's
+files, :mod:`~amreview.data.sql` a database's tables, :mod:`~amreview.data.slicing` holds the
+slice rule, :mod:`~amreview.data.cells` turns raw cells into typed ones, and
+:mod:`~amreview.data.problems` finds and words the problems.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow
-import pyarrow.compute as pc
 import pandera.pandas as pa
 
 from amreview import redaction
-from amreview.errors import PROBLEM_COLUMNS, ArgumentError, DataError, UnknownNameError, shown
-from amreview.frames import in_order_of, is_arrow_text
-from amreview.periods import is_month_label, is_quarter_label, quarter_of_month
-from amreview.data.schemas import (ID_MAX_LENGTH, REFERENCES, REQUIRED_TABLES, SCHEMAS, columns_of,
-                              kinds_of)
-from amreview.vocabulary import DEFAULT_DEAL_TYPE
+from amreview.data.cells import complete, normalise
+from amreview.data.pack_files import FILE_FORMATS, read_folder
+from amreview.data.problems import (nan_text_problems, non_finite_problems, other_cells, problem_row, problem_table,
+                                    reference_problems, row_namers, schema_problems, target_consistency_problems)
+from amreview.data.schemas import REQUIRED_TABLES, SCHEMAS, columns_of, kinds_of
+from amreview.data.slicing import OWNER_TABLE, check_slice_ids, slice_tables, without_foreign_owners
+from amreview.errors import PROBLEM_COLUMNS, ArgumentError, DataError, UnknownNameError
+from amreview.frames import in_order_of
 
 SAMPLE = "sample"
-FILE_FORMATS = (".csv", ".parquet", ".xlsx")
 DATABASE_URL = redaction.DATABASE_URL  # dialect[+driver]://…
-CSV_CHUNK_ROWS = 500_000  # a sliced CSV is filtered this many rows at a time
-# CSV cells are text; only an empty cell is missing (after trimming, for text columns): a cell
-# holding "nan", "NA", "NULL" or "None" is that text, never a missing value (pandas' default).
-CSV_OPTIONS = {"dtype": str, "keep_default_na": False, "na_values": [""], "encoding": "utf-8-sig"}
 
 # The columns that identify a row of each table: a database row is named by their values in
 # errors, and database tables are read in their order. The unique id where the contract has one,
@@ -82,27 +82,6 @@ ROW_KEYS: dict[str, tuple[str, ...]] = {
     "customer_feedback": ("am_id", "feedback_date", "kind", "account_id"),
     "review_notes": ("am_id", "period", "section"),
     "review_outcomes": ("am_id", "period"),
-}
-# The table whose am_id is an owner, not a credit: a slice keeps the accounts its account
-# managers own or appear on (so every account of their rows keeps its name).
-OWNER_TABLE = "accounts"
-
-# Defaults for optional columns a table may leave out or leave empty (the contract's own).
-COLUMN_DEFAULTS = {
-    ("sales", "deal_type"): DEFAULT_DEAL_TYPE,
-    ("sales", "vendor_programme"): False,
-    ("accounts", "key_account"): False,
-    ("opportunities", "new_business"): False,
-}
-
-TRUE_WORDS = {"true", "t", "yes", "y", "1", "1.0"}
-FALSE_WORDS = {"false", "f", "no", "n", "0", "0.0"}
-
-EXPECTED_BY_KIND = {
-    "date": "a date YYYY-MM-DD",
-    "number": "a number",
-    "bool": "true or false",
-    "text": "text",
 }
 
 
@@ -147,8 +126,8 @@ class DataPack:
         rows = self.account_managers[self.account_managers["am_id"] == str(am_id)]
         if rows.empty:
             raise DataError(
-                _problem("account_managers", None, "am_id", "known_am_id",
-                         "the am_id of an account manager in the pack", repr(str(am_id))),
+                problem_table("account_managers", None, "am_id", "known_am_id",
+                              "the am_id of an account manager in the pack", repr(str(am_id))),
                 self.source,
             )
         return rows.iloc[0]
@@ -168,7 +147,7 @@ def load_pack(source: str | Path, am_ids: Iterable[str] | None = None) -> DataPa
         if ids is None:
             return validate_tables(generate_sample(), source=SAMPLE)
         tables, row_numbers = slice_tables(generate_sample(), ids)
-        _check_slice_ids(tables, ids, SAMPLE)
+        check_slice_ids(tables, ids, SAMPLE)
         return _as_slice(validate_tables(tables, source=SAMPLE, row_numbers=row_numbers, consume=True), ids)
     folder = Path(source)
     tables, first_rows, problems = read_folder(folder, am_ids=ids)
@@ -177,7 +156,7 @@ def load_pack(source: str | Path, am_ids: Iterable[str] | None = None) -> DataPa
     if ids is None:
         return validate_tables(tables, source=str(folder), first_rows=first_rows,
                                fingerprint=folder_fingerprint(folder), consume=True)
-    _check_slice_ids(tables, ids, str(folder))
+    check_slice_ids(tables, ids, str(folder))
     row_numbers = {t: frame.index.to_numpy() + first_rows[t] for t, frame in tables.items()}
     return _as_slice(validate_tables(tables, source=str(folder), row_numbers=row_numbers, consume=True), ids)
 
@@ -225,10 +204,10 @@ def read_database(url: str, am_ids: Iterable[str] | None = None) -> tuple[dict[s
     ids = None if am_ids is None else tuple(dict.fromkeys(str(a) for a in am_ids))
     tables = read_tables(url, SCHEMAS, order_by=ROW_KEYS, am_ids=ids, owner_table=OWNER_TABLE)
     if ids is not None:
-        _check_slice_ids(tables, ids, redaction.shown_source(url))
+        check_slice_ids(tables, ids, redaction.shown_source(url))
         if OWNER_TABLE in tables:
-            tables[OWNER_TABLE] = _without_foreign_owners(tables[OWNER_TABLE], ids)
-    problems = [_problem_row(t, None, "", "table_present", f"a table or view named {t}", "no such table or view")
+            tables[OWNER_TABLE] = without_foreign_owners(tables[OWNER_TABLE], ids)
+    problems = [problem_row(t, None, "", "table_present", f"a table or view named {t}", "no such table or view")
                 for t in REQUIRED_TABLES if t not in tables]
     problems += _database_column_problems(tables, sqlite=url.lower().startswith("sqlite"))
     return tables, problems
@@ -239,7 +218,7 @@ def _database_column_problems(tables: Mapping[str, pd.DataFrame], sqlite: bool) 
     that differ only in case (PostgreSQL keeps ``"Revenue"`` beside ``revenue``), and a SQLite
     view's renamed repeat (``SELECT revenue, revenue * 10 AS revenue`` gives ``revenue:1``)."""
     from amreview.data.file_checks import (DUPLICATE_EXPECTED, describe_duplicates, duplicate_headings,
-                                      sqlite_renamed_duplicates)
+                                           sqlite_renamed_duplicates)
 
     problems = []
     for table, frame in tables.items():
@@ -247,217 +226,9 @@ def _database_column_problems(tables: Mapping[str, pd.DataFrame], sqlite: bool) 
         for group in (sqlite_renamed_duplicates if sqlite else duplicate_headings)(names):
             renamed = " (SQLite's name for a repeated column of a view's SELECT)" if len(
                 {names[i] for i in group}) > 1 and sqlite else ""
-            problems.append(_problem_row(table, None, names[group[0]], "header_unique", DUPLICATE_EXPECTED,
-                                         f"{describe_duplicates(names, group, letters=False)}{renamed}"))
+            problems.append(problem_row(table, None, names[group[0]], "header_unique", DUPLICATE_EXPECTED,
+                                        f"{describe_duplicates(names, group, letters=False)}{renamed}"))
     return problems
-
-
-def _check_slice_ids(tables: Mapping[str, pd.DataFrame], am_ids: Iterable[str], source: str) -> None:
-    """A slice asked for an account manager the pack does not list is a :class:`DataError`."""
-    if "account_managers" not in tables or "am_id" not in tables["account_managers"].columns:
-        return  # validation reports the missing table or column
-    known = set(_as_text(tables["account_managers"]["am_id"]).dropna())
-    unknown = [a for a in am_ids if a not in known]
-    if unknown:
-        raise DataError(pd.DataFrame(
-            [_problem_row("account_managers", None, "am_id", "known_am_id",
-                          "the am_id of an account manager in the pack", repr(a)) for a in unknown],
-            columns=PROBLEM_COLUMNS), source)
-
-
-def slice_tables(
-    tables: Mapping[str, pd.DataFrame], am_ids: Iterable[str],
-) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray]]:
-    """Only the rows of ``am_ids``, and the row number (1-based position) of each kept row.
-
-    The rule, for every kind of source: a table with an ``am_id`` column keeps the rows whose
-    ``am_id`` is one of ``am_ids``; the owner table (``accounts``) keeps the accounts those
-    account managers own *or* that appear in any kept row of another table, and shows no owner
-    (an empty ``am_id``) on an account owned by someone outside the slice — a slice knows only its
-    own account managers, so it names no one else; a table without an ``am_id`` column is kept
-    whole. Frames are raw: ids are compared as text, stripped.
-    """
-    ids = {str(a) for a in am_ids}
-    kept: dict[str, pd.DataFrame] = {}
-    for name, frame in tables.items():
-        if name != OWNER_TABLE:
-            kept[name] = _rows_of(frame, ids)
-    if OWNER_TABLE in tables:
-        kept[OWNER_TABLE] = _owned_or_linked(tables[OWNER_TABLE], ids, kept)
-    ordered = {name: kept[name] for name in tables}
-    numbers = {name: frame.index.to_numpy() + 1 for name, frame in ordered.items()}
-    return ordered, numbers
-
-
-def _rows_of(frame: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
-    return frame[_as_text(frame["am_id"]).isin(ids)] if "am_id" in frame.columns else frame
-
-
-def _owned_or_linked(accounts: pd.DataFrame, ids: set[str], kept: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    linked: set[str] = set()
-    for name, frame in kept.items():
-        if name != OWNER_TABLE and "am_id" in frame.columns and "account_id" in frame.columns:
-            linked |= set(_as_text(frame["account_id"]).dropna())
-    keep = pd.Series(False, index=accounts.index)
-    if "am_id" in accounts.columns:
-        keep |= _as_text(accounts["am_id"]).isin(ids)
-    if "account_id" in accounts.columns:
-        keep |= _as_text(accounts["account_id"]).isin(linked)
-    return _without_foreign_owners(accounts[keep], ids)
-
-
-def _without_foreign_owners(accounts: pd.DataFrame, ids: Iterable[str]) -> pd.DataFrame:
-    """Accounts of a slice with the owner emptied where it is not one of ``ids``."""
-    if "am_id" not in accounts.columns:
-        return accounts
-    foreign = accounts["am_id"].notna() & ~_as_text(accounts["am_id"]).isin(set(ids))
-    if not foreign.any():
-        return accounts
-    accounts = accounts.copy()
-    accounts["am_id"] = accounts["am_id"].astype(object).where(~foreign, None)
-    return accounts
-
-
-def read_folder(
-    folder: Path, am_ids: Iterable[str] | None = None,
-) -> tuple[dict[str, pd.DataFrame], dict[str, int], list[dict]]:
-    """Read every contract table found in ``folder``, as raw frames.
-
-    Returns the frames, the file row number of each table's first data row, and the problems
-    found with the files themselves (a missing required table, two files for one table).
-    With ``am_ids``, only those account managers' rows are kept (:func:`slice_tables`); each
-    frame's index is then the kept rows' positions in the file (row number = index + first row).
-    """
-    ids = None if am_ids is None else {str(a) for a in am_ids}
-    problems: list[dict] = []
-    if not folder.is_dir():
-        return {}, {}, [_problem_row("(pack)", None, "", "folder",
-                                     "a folder holding account_managers, sales and targets files",
-                                     f"no folder {str(folder)!r}")]
-    tables, first_rows = {}, {}
-    for table in SCHEMAS:
-        files = [folder / f"{table}{suffix}" for suffix in FILE_FORMATS if (folder / f"{table}{suffix}").exists()]
-        if len(files) > 1:
-            problems.append(_problem_row(table, None, "", "one_file",
-                                         "one file per table", " and ".join(f.name for f in files)))
-            continue
-        if not files:
-            if table in REQUIRED_TABLES:
-                problems.append(_problem_row(table, None, "", "table_present",
-                                             f"a file {table}.csv, {table}.parquet or {table}.xlsx",
-                                             "no such file"))
-            continue
-        try:
-            unusable = file_problems(table, files[0])
-            if unusable:
-                problems += unusable
-                continue
-            if ids is None or table == OWNER_TABLE:
-                tables[table], first_rows[table] = read_table_file(files[0])
-            else:
-                tables[table], first_rows[table] = read_table_file(files[0], am_ids=ids)
-        except UnicodeDecodeError:
-            problems.append(_not_utf8_problem(table, files[0]))
-        except Exception as exc:  # noqa: BLE001 - an unreadable file is a data problem, reported as one
-            problems.append(_problem_row(table, None, "", "readable",
-                                         f"a readable {files[0].suffix} file", f"{type(exc).__name__}: {exc}"))
-    if ids is not None and OWNER_TABLE in tables:
-        tables[OWNER_TABLE] = _owned_or_linked(tables[OWNER_TABLE], ids, tables)
-    return tables, first_rows, problems
-
-
-def read_table_file(path: Path, am_ids: Iterable[str] | None = None) -> tuple[pd.DataFrame, int]:
-    """One table file as a raw frame, and the file row number of its first data row.
-
-    With ``am_ids``, only the rows of those account managers (when the table has an ``am_id``
-    column), indexed by their position in the file; a CSV file is filtered chunk by chunk, so
-    a slice of a large file never holds the whole file in memory.
-    """
-    ids = None if am_ids is None else {str(a) for a in am_ids}
-    if path.suffix == ".csv" and ids is not None:
-        with pd.read_csv(path, chunksize=CSV_CHUNK_ROWS, **CSV_OPTIONS) as chunks:
-            parts = [_rows_of(_csv_cells(chunk), ids) for chunk in chunks]
-        frame = pd.concat(parts) if parts else _csv_cells(pd.read_csv(path, **CSV_OPTIONS))
-        return frame, 2
-    if path.suffix == ".csv":
-        frame = _csv_cells(pd.read_csv(path, **CSV_OPTIONS))
-        first_row = 2
-    elif path.suffix == ".xlsx":
-        frame = pd.read_excel(path, sheet_name=0, dtype=object, keep_default_na=False, na_values=[""])
-        first_row = 2
-    else:
-        frame = pd.read_parquet(path)
-        first_row = 1
-    frame = _strip_header(frame)
-    return (frame if ids is None else _rows_of(frame, ids)), first_row
-
-
-def _strip_header(frame: pd.DataFrame) -> pd.DataFrame:
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
-
-
-def _csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """A CSV file's cells as they were meant: text that a writer escaped against spreadsheet
-    formulas (``'=1+1``, :mod:`amreview.data.export`) restored, and the header trimmed."""
-    from amreview.data.export import formula_text_restored
-
-    return _strip_header(formula_text_restored(frame))
-
-
-def read_header(path: Path) -> list[str]:
-    """The column names of a table file as written (first row of a CSV file or of a workbook's
-    first sheet, a Parquet file's schema): pandas would rename a repeated name."""
-    if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        return list(pq.read_schema(path).names)
-    if path.suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        book = load_workbook(path, read_only=True, data_only=True)
-        try:
-            first = next(book.worksheets[0].iter_rows(max_row=1, values_only=True), ())
-        finally:
-            book.close()
-        return ["" if v is None else str(v) for v in first]
-    from amreview.data.export import restore_formula_text
-
-    header = pd.read_csv(path, header=None, nrows=1, **CSV_OPTIONS)
-    return [] if header.empty else ["" if pd.isna(v) else restore_formula_text(str(v)) for v in header.iloc[0]]
-
-
-def file_problems(table: str, path: Path) -> list[dict]:
-    """What makes a table file unusable before its cells are read (:mod:`amreview.data.file_checks`):
-    a CSV file that is plainly not UTF-8 (a UTF-16 or UTF-32 byte-order mark, UTF-16 without
-    one, a workbook named ``.csv``), and a header that names a column twice (ignoring case and
-    surrounding spaces: the loader trims names, and pandas would silently rename the second
-    ``revenue`` to ``revenue.1`` and use the first)."""
-    from amreview.data.file_checks import SNIFF_BYTES, recognised_encoding
-
-    if path.suffix == ".csv":
-        with path.open("rb") as handle:
-            if recognised_encoding(handle.read(SNIFF_BYTES)) is not None:
-                return [_not_utf8_problem(table, path)]
-    return _duplicate_column_problems(table, path, read_header(path))
-
-
-def _duplicate_column_problems(table: str, path: Path, header: Sequence[str]) -> list[dict]:
-    from amreview.data.file_checks import DUPLICATE_EXPECTED, describe_duplicates, duplicate_headings
-
-    spreadsheet = path.suffix != ".parquet"
-    return [_problem_row(table, 1 if spreadsheet else None, str(header[group[0]]).strip(), "header_unique",
-                         DUPLICATE_EXPECTED,
-                         f"{describe_duplicates(header, group, letters=spreadsheet)} in {path.name}")
-            for group in duplicate_headings(header)]
-
-
-def _not_utf8_problem(table: str, path: Path) -> dict:
-    from amreview.data.file_checks import SAVE_AS_UTF8, not_text_in
-
-    found = not_text_in(path, "utf-8-sig") or f"{path.name} cannot be read as UTF-8"
-    return _problem_row(table, None, "", "encoding", f"a CSV file in UTF-8 (save it as CSV UTF-8, {SAVE_AS_UTF8})",
-                        found)
 
 
 def validate_tables(
@@ -466,7 +237,7 @@ def validate_tables(
     first_rows: Mapping[str, int] | None = None,
     fingerprint: str = "",
     consume: bool = False,
-    row_numbers: Mapping[str, Sequence[int]] | None = None,
+    row_numbers: Mapping[str, Sequence[int] | np.ndarray] | None = None,
     row_keys: Mapping[str, Sequence[str]] | None = None,
 ) -> DataPack:
     """Validate raw frames against the contract; return a :class:`DataPack` or raise :class:`DataError`.
@@ -479,19 +250,19 @@ def validate_tables(
     frames are not modified; with ``consume=True`` each raw frame is dropped from ``tables``
     once normalised, so a large pack is not held twice in memory.
     """
-    rows_of = _row_namers(tables, first_rows or {}, row_numbers or {}, row_keys or {})
+    rows_of = row_namers(tables, first_rows or {}, row_numbers or {}, row_keys or {})
     problems: list[pd.DataFrame] = []
     clean: dict[str, pd.DataFrame] = {}
     missing = [t for t in REQUIRED_TABLES if t not in tables]
     for table in missing:
-        problems.append(_problem(table, None, "", "table_present", f"the required table {table}", "no such table"))
+        problems.append(problem_table(table, None, "", "table_present", f"the required table {table}", "no such table"))
     for table in list(tables):
         if table not in SCHEMAS:
             continue
         raw = tables.pop(table) if consume else tables[table]
-        frame = _normalise(table, raw.reset_index(drop=True))
+        frame = normalise(table, raw.reset_index(drop=True))
         del raw
-        nan_text = _nan_text_problems(table, frame, rows_of(table, frame))  # before coercion reads it as NaN
+        nan_text = nan_text_problems(table, frame, rows_of(table, frame))  # before coercion reads it as NaN
         if len(nan_text):
             problems.append(nan_text)
         try:
@@ -499,322 +270,24 @@ def validate_tables(
             # million lines costs a second and a gigabyte
             validated = SCHEMAS[table].validate(frame, lazy=True, inplace=True)
         except pa.errors.SchemaErrors as exc:
-            reported = _other_cells(_schema_problems(table, exc.failure_cases, rows_of(table, frame)), nan_text)
-            problems += [p for p in (reported, _non_finite_problems(table, frame, rows_of(table, frame), reported))
+            reported = other_cells(schema_problems(table, exc.failure_cases, rows_of(table, frame)), nan_text)
+            problems += [p for p in (reported, non_finite_problems(table, frame, rows_of(table, frame), reported))
                          if len(p)]
             continue
-        infinite = _non_finite_problems(table, validated, rows_of(table, frame))
+        infinite = non_finite_problems(table, validated, rows_of(table, frame))
         if len(infinite):
             problems.append(infinite)
-        clean[table] = _complete(table, validated)
+        clean[table] = complete(table, validated)
     if not problems:
-        problems += _reference_problems(clean, rows_of)
+        problems += reference_problems(clean, rows_of)
         if "targets" in clean:
-            problems.append(_target_consistency_problems(clean["targets"], rows_of("targets", clean["targets"])))
+            problems.append(target_consistency_problems(clean["targets"], rows_of("targets", clean["targets"])))
     problems = [p for p in problems if not p.empty]
     if problems:
         raise DataError(pd.concat(problems, ignore_index=True), source)
     if "sales" in clean:  # once, here: every date window of the KPIs is then a slice
         clean["sales"] = in_order_of(clean["sales"], "invoice_date", release=True)
     return DataPack(tables=clean, source=source, fingerprint=fingerprint)
-
-
-def _normalise(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Bring raw values to what the schema coerces: ids as text, booleans from words.
-
-    Vectorised: packs of ten million lines pass through here.
-    """
-    frame = frame.copy(deep=False)  # columns are replaced, never changed in place (copy-on-write)
-    for column, kind in kinds_of(table).items():
-        if column not in frame.columns:
-            continue
-        if kind == "text":
-            frame[column] = _as_text(frame[column])
-        elif kind == "bool":
-            frame[column] = _as_bool(frame[column])
-        elif kind == "date" and not pd.api.types.is_datetime64_any_dtype(frame[column]):
-            frame[column] = _as_text(frame[column])
-    return frame
-
-
-def _as_text(values: pd.Series) -> pd.Series:
-    """Text (pandas' string dtype), stripped, empty as missing; integral numbers without a
-    trailing ``.0`` (ids read from Excel or Parquet as numbers)."""
-    if pd.api.types.is_float_dtype(values):
-        integral = values.notna() & (values == values.round())
-        as_int = values.where(integral).astype("Int64").astype("str")
-        return as_int.where(integral, values.astype("str")).where(values.notna()).astype("str")
-    if pd.api.types.is_integer_dtype(values) or pd.api.types.is_bool_dtype(values):
-        return values.astype("str")
-    if not pd.api.types.is_string_dtype(values) or pd.api.types.is_object_dtype(values):
-        # object: mixed values (Excel); non-text values become their text
-        values = values.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v),
-                            na_action="ignore").astype("str")
-    if is_arrow_text(values):
-        return _stripped_arrow_text(values)
-    stripped = values.str.strip()
-    return stripped.where(stripped != "")
-
-
-def _stripped_arrow_text(values: pd.Series) -> pd.Series:
-    """:func:`_as_text` of a column already in pandas' Arrow-backed ``str`` dtype, in Arrow's
-    compute kernels. A clean column (the usual case: nothing to strip, no empty strings) is
-    returned as it is, so a ten-million-line table is not copied to find that out."""
-    array = pyarrow.array(values)
-    stripped = pc.utf8_trim_whitespace(array)
-    blank = pc.equal(stripped, "")
-    if stripped.equals(array) and not pc.any(blank).as_py():
-        return values
-    cleaned = pc.if_else(blank, pyarrow.scalar(None, type=stripped.type), stripped)
-    return pd.Series(pd.array(cleaned, dtype=values.dtype), index=values.index, name=values.name)
-
-
-def _as_bool(values: pd.Series) -> pd.Series:
-    """Booleans from ``true/false``, ``yes/no``, ``y/n``, ``1/0`` (any case); other words are left
-    for the schema to report."""
-    if pd.api.types.is_bool_dtype(values):
-        return values
-    if pd.api.types.is_string_dtype(values) and not pd.api.types.is_object_dtype(values):
-        words = values.str.strip().str.lower().astype(object)
-    else:
-        words = values.astype(object).map(lambda v: str(v).strip().lower(), na_action="ignore")
-    known = {**dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}
-    mapped = words.map(known)
-    return mapped.where(words.isna() | mapped.notna(), values.astype(object)).astype(object)
-
-
-def _complete(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Every contract column present, defaults filled, dates at midnight."""
-    kinds = kinds_of(table)
-    for column in columns_of(table):
-        default = COLUMN_DEFAULTS.get((table, column))
-        if column not in frame.columns:
-            frame[column] = default if default is not None else _empty(kinds[column], len(frame))
-        elif default is not None:
-            frame[column] = frame[column].fillna(default)
-        if kinds[column] == "date":
-            frame[column] = pd.to_datetime(frame[column]).dt.normalize()
-        elif kinds[column] == "bool" and default is not None:
-            frame[column] = frame[column].astype(bool)
-    return frame
-
-
-def _empty(kind: str, n: int) -> pd.Series:
-    dtype = {"date": "datetime64[ns]", "number": "float64", "bool": "boolean"}.get(kind, object)
-    return pd.Series([None] * n, dtype=dtype)
-
-
-RowNamer = Callable[[int], object]  # a frame position → the row as a person finds it
-
-
-def _row_namers(tables, first_rows, row_numbers, row_keys) -> Callable[[str, pd.DataFrame], RowNamer]:
-    """``rows_of(table, frame)``: how problems in ``frame`` (0-based positions) name their rows."""
-    numbers = {t: np.asarray(row_numbers[t]) for t in row_numbers if t in tables}
-
-    def rows_of(table: str, frame: pd.DataFrame) -> RowNamer:
-        if table in numbers:
-            return lambda i: int(numbers[table][i])
-        if table in row_keys:
-            return _key_namer(frame, row_keys[table])
-        first_row = first_rows.get(table, 1)
-        return lambda i: int(i) + first_row
-
-    return rows_of
-
-
-def _key_namer(frame: pd.DataFrame, keys: Sequence[str]) -> RowNamer:
-    """Rows named by their key values as a condition, ``am_id = 'AM1' and period = '2026Q3'``;
-    by their 1-based position when the frame has none of the key columns."""
-    present = [k for k in keys if k in frame.columns]
-    if not present:
-        return lambda i: int(i) + 1
-
-    def name(i: int) -> str:
-        return " and ".join(_condition(k, frame[k].iloc[int(i)]) for k in present)
-
-    return name
-
-
-def _condition(column: str, value) -> str:
-    if _is_missing(value):
-        return f"{column} IS NULL"
-    if isinstance(value, pd.Timestamp):
-        value = value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat(sep=" ")
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        return f"{column} = {value}"
-    text = str(value)
-    if not text.isprintable() or len(text) > ID_MAX_LENGTH:  # a key that breaks the contract itself
-        return f"{column} = {shown(text)}"  # shown escaped and cut, never raw
-    return f"{column} = '{text.replace(chr(39), chr(39) * 2)}'"
-
-
-def _schema_problems(table: str, failures: pd.DataFrame, row_of: RowNamer) -> pd.DataFrame:
-    """pandera's failure cases as contract problems (one row per failing cell)."""
-    failures = failures.copy()
-    kinds = kinds_of(table)
-    coerced = set(zip(failures.loc[failures["check"].astype(str).str.startswith("coerce_dtype"), "column"],
-                      failures.loc[failures["check"].astype(str).str.startswith("coerce_dtype"), "index"]))
-    rows = []
-    for failure in failures.itertuples(index=False):
-        check = str(failure.check)
-        column = failure.column if isinstance(failure.column, str) else ""
-        if check == "column_in_dataframe":
-            column = str(failure.failure_case)  # pandera names the schema here, not the column
-        if check.startswith("dtype(") and (column, failure.index) in coerced:
-            continue  # the coercion failure already says it
-        row = None if pd.isna(failure.index) else row_of(int(failure.index))
-        expected, found = _describe_failure(table, check, column, failure.failure_case, kinds)
-        rows.append(_problem_row(table, row, column, check, expected, found))
-    return pd.DataFrame(rows, columns=PROBLEM_COLUMNS).drop_duplicates()
-
-
-def _describe_failure(table: str, check: str, column: str, case, kinds: dict) -> tuple[str, str]:
-    found = "an empty cell" if _is_missing(case) else shown(case if not hasattr(case, "item") else case.item())
-    if check == "id_length":
-        return f"an id of at most {ID_MAX_LENGTH} characters", found
-    if check == "id_characters":
-        return "an id without control characters (tab, newline, NUL, …)", found
-    if check == "column_in_dataframe":
-        return f"the required column {case!r}", "no such column"
-    if check.startswith(("coerce_dtype", "dtype(")):
-        return EXPECTED_BY_KIND.get(kinds.get(column, "text"), "a value of the column's type"), found
-    if check == "not_nullable":
-        return "a value (the column is required)", "an empty cell"
-    if check == "field_uniqueness":
-        return "unique values", f"{found} more than once"
-    if check == "multiple_fields_uniqueness":
-        keys = ", ".join(SCHEMAS[table].Config.unique)
-        return f"one row per {keys}", f"a repeated {keys}"
-    if check.startswith("isin("):
-        allowed = check[len("isin("):-1]
-        return f"one of {allowed}", found
-    if check.startswith("greater_than_or_equal_to("):
-        return f"a value ≥ {check[len('greater_than_or_equal_to('):-1]}", found
-    if check.startswith("less_than_or_equal_to("):
-        return f"a value ≤ {check[len('less_than_or_equal_to('):-1]}", found
-    if check.startswith("str_matches("):
-        if column == "period":
-            return ("a quarter YYYYQn (e.g. 2026Q3) or a month YYYY-MM" if table == "targets"
-                    else "a quarter YYYYQn (e.g. 2026Q3)"), found
-        return f"text matching {check[len('str_matches('):-1]}", found
-    return check, found
-
-
-# A number or date cell whose text a parser reads as "no value" — "nan", "NaN", "-nan" for a
-# number, "NaT" or "nan" for a date: the schema's coercion would make it a missing value and
-# report it, if at all, as "an empty cell".
-NAN_TEXT = r"^\s*[+-]?[nN][aA][nNtT]\s*$"
-
-
-def _nan_text_problems(table: str, frame: pd.DataFrame, row_of: RowNamer) -> pd.DataFrame:
-    """Every cell of a number or date column of ``table`` that holds the text ``nan`` or ``nat``
-    (any case, a sign, spaces): not a value, and not an empty cell either (only an empty cell is
-    missing; the contract has no word for "no value"). Columns already typed (Parquet, a
-    database) are not looked at: a NaN there is the file's missing value."""
-    rows = []
-    for column, kind in kinds_of(table).items():
-        if kind not in ("number", "date") or column not in frame.columns:
-            continue
-        values = frame[column]
-        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
-            continue
-        if is_arrow_text(values):
-            spelled = pc.match_substring_regex(pyarrow.array(values), NAN_TEXT)
-            if not pc.any(spelled).as_py():
-                continue
-            # `== True` (E712) on purpose: element-wise on an object array holding nulls, true only where matched
-            positions = np.flatnonzero(spelled.to_numpy(zero_copy_only=False) == True)  # noqa: E712
-        else:
-            positions = np.flatnonzero(values.map(
-                lambda v: isinstance(v, str) and re.match(NAN_TEXT, v) is not None, na_action="ignore")
-                .fillna(False).to_numpy(dtype=bool))
-        expected = EXPECTED_BY_KIND[kind] + ("" if _required(table, column) else ", or an empty cell for none")
-        rows += [_problem_row(table, row_of(int(i)), column, kind, expected, repr(values.iloc[int(i)]))
-                 for i in positions]
-    return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
-
-
-def _required(table: str, column: str) -> bool:
-    return not SCHEMAS[table].to_schema().columns[column].nullable
-
-
-def _other_cells(problems: pd.DataFrame, reported: pd.DataFrame) -> pd.DataFrame:
-    """``problems`` without those about a cell ``reported`` already names."""
-    if reported.empty or problems.empty:
-        return problems
-    seen = set(zip(reported["row"], reported["column"]))
-    return problems[[cell not in seen for cell in zip(problems["row"], problems["column"])]]
-
-
-def _is_missing(value) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _non_finite_problems(table: str, frame: pd.DataFrame, row_of: RowNamer,
-                         reported: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every cell of a number column of ``table`` holding an infinite value (``inf``,
-    ``-inf``: a CSV's ``inf`` or ``Infinity`` text, a float overflow in a spreadsheet, an
-    ``'Infinity'`` of a database), one problem each: no figure can be computed from it, so it
-    is an error, not a warning. Cells ``reported`` already (by the schema) are left out."""
-    seen = set() if reported is None else set(zip(reported["row"], reported["column"]))
-    rows = []
-    for column, kind in kinds_of(table).items():
-        if kind != "number" or column not in frame.columns:
-            continue
-        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        for i in np.flatnonzero(np.isinf(values)):
-            row = row_of(int(i))
-            if (row, column) not in seen:
-                rows.append(_problem_row(table, row, column, "finite", "a finite number", repr(float(values[i]))))
-    return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
-
-
-def _reference_problems(tables: Mapping[str, pd.DataFrame],
-                        rows_of: Callable[[str, pd.DataFrame], RowNamer]) -> list[pd.DataFrame]:
-    problems = []
-    for table, column, ref_table, ref_column in REFERENCES:
-        if table not in tables or ref_table not in tables:
-            continue
-        values = tables[table][column]
-        unknown = values.notna() & ~values.isin(set(tables[ref_table][ref_column]))
-        if unknown.any():
-            row_of = rows_of(table, tables[table])
-            problems.append(pd.DataFrame(
-                [_problem_row(table, row_of(int(i)), column, "reference",
-                              f"a {ref_column} listed in {ref_table}", repr(values[i]))
-                 for i in values.index[unknown]],
-                columns=PROBLEM_COLUMNS,
-            ))
-    return problems
-
-
-def _target_consistency_problems(targets: pd.DataFrame, row_of: RowNamer) -> pd.DataFrame:
-    """A quarter target given both as a quarter row and as month rows must agree (months add up)."""
-    is_month = targets["period"].map(is_month_label).astype(bool)
-    months = targets[is_month].assign(
-        quarter=lambda t: t["period"].map(quarter_of_month))
-    month_sums = months.groupby(["am_id", "quarter", "measure"])["target"].sum()
-    quarters = targets[targets["period"].map(is_quarter_label).astype(bool)]
-    keys = pd.MultiIndex.from_frame(quarters[["am_id", "period", "measure"]])
-    month_sum = pd.Series(month_sums.reindex(keys).to_numpy(), index=quarters.index)
-    differs = month_sum.notna() & ((month_sum - quarters["target"]).abs() > 0.005)
-    rows = [_problem_row(
-                "targets", row_of(int(i)), "target", "months_add_up",
-                f"the quarter's target to equal the sum of its month targets ({month_sum[i]:,.2f})",
-                f"{quarters.at[i, 'target']:,.2f}")
-            for i in quarters.index[differs]]
-    return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
-
-
-def _problem_row(table, row, column, check, expected, found) -> dict:
-    return dict(zip(PROBLEM_COLUMNS, (table, row, column, check, expected, found)))
-
-
-def _problem(table, row, column, check, expected, found) -> pd.DataFrame:
-    return pd.DataFrame([_problem_row(table, row, column, check, expected, found)], columns=PROBLEM_COLUMNS)
 
 
 def folder_fingerprint(folder: Path) -> str:

@@ -229,7 +229,7 @@ def summary_text(result: ImportResult, pack: Path | None, report: Path, limit: i
 def report_markdown(result: ImportResult, pack: Path | None) -> str:
     """The import report: what was read, mapped, defaulted, filtered and rejected, the findings,
     the empty tables and the review sections they switch off."""
-    from amreview.quality.checks import COVERAGE_NOTE, coverage
+    from amreview.quality.table_coverage import COVERAGE_NOTE, coverage
 
     entries = result.report.frame()
     name = result.mapping.name or Path(result.mapping.path).name

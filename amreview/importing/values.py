@@ -6,7 +6,7 @@ vectorised where it matters (:mod:`amreview.importing.mapping` applies them).
   with the thousands and decimal separators the mapping gives;
 * dates: datetime cells, ISO text, text in a ``date_format``, and Excel serial day numbers
   (from workbooks only: a number in a CSV file is no date);
-* booleans: the words :mod:`amreview.data.datapack` accepts (``yes/no``, ``true/false``, ``1/0`` …);
+* booleans: the words a data pack accepts (:mod:`amreview.data.cells`: ``yes/no``, ``true/false``, ``1/0`` …);
 * periods: a quarter ``2026Q3`` or a month ``2026-07`` from common spellings;
 * ids from names: a slug or a hash of the normalised name (stable: same name, same id).
 """
@@ -20,7 +20,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from amreview.data.datapack import FALSE_WORDS, TRUE_WORDS
+from amreview.data.cells import FALSE_WORDS, TRUE_WORDS
 from amreview.errors import ArgumentError
 
 EXPECTED = {"text": "text", "number": "a number", "date": "a date YYYY-MM-DD", "bool": "true or false"}

@@ -32,7 +32,9 @@ import pandas as pd
 
 from amreview.metrics.registry import Kpi, KpiContext, Window
 from amreview.errors import ArgumentError
-from amreview.metrics.margin import margin_change, margin_summary, segment_share, share
+from amreview.metrics.margin import margin_summary, share
+from amreview.metrics.margin_mix import segment_share
+from amreview.metrics.margin_trend import margin_change
 from amreview.periods import Quarter, require_quarter
 from amreview.metrics._frames import group_keys as _keys
 from amreview.metrics.sales_lines import first_lines
@@ -72,7 +74,7 @@ def account_growth(lines_now: pd.DataFrame, lines_before: pd.DataFrame,
     """Growth of each account between an earlier period and now (QoQ or YoY, by what is passed).
 
     One row per (``by`` keys, ``account_id``) with lines in either period; the columns of
-    :func:`amreview.metrics.margin.margin_change` (revenue, gross margin and GM % now and before,
+    :func:`amreview.metrics.margin_trend.margin_change` (revenue, gross margin and GM % now and before,
     relative changes — NaN where the earlier figure is 0), plus
     ``gross_margin_delta = gross_margin − gross_margin_before`` (money) and ``trend``:
 
@@ -160,7 +162,7 @@ def key_account_ids(accounts: pd.DataFrame) -> pd.Index:
 
 def key_account_share(lines: pd.DataFrame, accounts: pd.DataFrame, by: str | list[str] | None = "am_id"):
     """Share of revenue and of gross margin from key accounts (``accounts.key_account`` true):
-    :func:`amreview.metrics.margin.segment_share` of the lines to those accounts.
+    :func:`amreview.metrics.margin_mix.segment_share` of the lines to those accounts.
 
     An account missing from ``accounts`` is not a key account. ``margin_share`` is NaN where the
     total gross margin is ≤ 0, ``revenue_share`` where the total revenue is.

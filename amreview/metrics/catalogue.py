@@ -11,9 +11,12 @@ import importlib
 
 from amreview.metrics.registry import ALL_MEASURES, Kpi
 
-# The modules whose ``KPIS`` lists make up the registry (:func:`all_kpis`).
+# The modules whose ``KPIS`` lists make up the registry (:func:`all_kpis`). Within a measure,
+# their order here, then each list's, is the order of the scorecard's columns.
 KPI_MODULES = (
     "amreview.metrics.margin",
+    "amreview.metrics.margin_mix",
+    "amreview.metrics.margin_trend",
     "amreview.metrics.accounts",
     "amreview.metrics.backorders",
     "amreview.metrics.newbusiness",

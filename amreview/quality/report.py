@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from amreview.files import write_text_atomic
-from amreview.quality.checks import CHECKS, COVERAGE_NOTE, QualityReport
+from amreview.quality.checks import CHECKS, QualityReport
+from amreview.quality.table_coverage import COVERAGE_NOTE
 
 MAX_ROWS_PER_CHECK = 500
 

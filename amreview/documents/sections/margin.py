@@ -10,8 +10,9 @@ import pandas as pd
 
 from amreview.documents import narrative as say
 from amreview.documents import plots
-from amreview.metrics.margin import (annual_target_progress, deal_type_summary, fiscal_year_target, margin_by,
-                                     margin_summary, vendor_programme_share)
+from amreview.metrics.margin import margin_by, margin_summary
+from amreview.metrics.margin_mix import deal_type_summary, vendor_programme_share
+from amreview.metrics.margin_trend import annual_target_progress, fiscal_year_target
 from amreview.periods import quarter_labels
 from amreview.scoring.bands import MIN_PERCENTILE_GROUP
 from amreview.documents.figures import monthly_margin_against_target, top_accounts
