@@ -38,6 +38,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from amreview.metrics._frames import is_scalar
 from amreview.metrics.registry import Kpi, KpiContext, Window
 from amreview.periods import Quarter, month_labels, require_quarter
 
@@ -59,7 +60,7 @@ def gm_pct(gross_margin, revenue):
 
     Works on scalars and on aligned Series alike.
     """
-    if np.isscalar(revenue):
+    if is_scalar(revenue):
         return gross_margin / revenue if revenue > 0 else np.nan
     revenue = pd.Series(revenue, dtype="float64")
     return (pd.Series(gross_margin, dtype="float64") / revenue.where(revenue > 0)).astype("float64")
@@ -70,7 +71,7 @@ def attainment(actual, target):
 
     Works on scalars and on aligned Series alike.
     """
-    if np.isscalar(target) or target is None:
+    if is_scalar(target) or target is None:
         return actual / target if target is not None and not pd.isna(target) and target > 0 else np.nan
     target = pd.Series(target, dtype="float64")
     return (pd.Series(actual, dtype="float64") / target.where(target > 0)).astype("float64")
@@ -82,7 +83,7 @@ def share(part, whole):
     Not clipped to [0, 1]: a part exceeds its whole (or is negative) when the rest lost money.
     Works on scalars and on aligned Series alike.
     """
-    if np.isscalar(whole) or whole is None:
+    if is_scalar(whole) or whole is None:
         return part / whole if whole is not None and not pd.isna(whole) and whole > 0 else np.nan
     whole = pd.Series(whole, dtype="float64")
     return (part / whole.where(whole > 0)).astype("float64")
@@ -95,7 +96,7 @@ def change(current, previous):
     (a margin going from −100 to −50 is +0.5, an improvement). NaN where ``previous`` is 0 or
     NaN: growth from nothing has no size. Works on scalars and on aligned Series alike.
     """
-    if np.isscalar(previous) or previous is None:
+    if is_scalar(previous) or previous is None:
         if previous is None or pd.isna(previous) or previous == 0:
             return np.nan
         return (current - previous) / abs(previous)

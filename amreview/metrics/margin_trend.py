@@ -18,6 +18,7 @@ import pandas as pd
 
 from amreview.metrics.margin import (SALES, attainment, change, gm_pct, margin_summary, margin_totals,
                                      margin_totals_by_am, share)
+from amreview.metrics._frames import is_scalar
 from amreview.metrics.registry import Kpi, KpiContext, Window
 from amreview.metrics.targets import quarter_targets
 from amreview.periods import Quarter, require_quarter
@@ -74,7 +75,7 @@ def full_year_projection(ytd_actual, days_elapsed, days_in_year):
     seasonality is assumed. NaN where ``days_elapsed`` ≤ 0 or missing. At the year's end
     (``days_elapsed == days_in_year``) it is the actual. Works on scalars and aligned Series.
     """
-    if np.isscalar(days_elapsed) or days_elapsed is None:
+    if is_scalar(days_elapsed) or days_elapsed is None:
         if days_elapsed is None or pd.isna(days_elapsed) or days_elapsed <= 0:
             return np.nan
         return ytd_actual * days_in_year / days_elapsed
