@@ -14,7 +14,7 @@ PIP_FLAGS ?= -q --disable-pip-version-check
 help:
 	@echo "make demo   - install, build the sample data pack, produce the $(PERIOD) reviews under $(REPORTS)/"
 	@echo "make test   - install with the test extras and run the whole test suite"
-	@echo "make lint   - check the layers and import circles (import-linter), the code (ruff) and its types (mypy)"
+	@echo "make lint   - check the layers and import circles (import-linter), the code and its layout (ruff) and its types (mypy)"
 	@echo "make lab    - open the notebooks in JupyterLab (headless: make lab LAB_FLAGS=--no-browser)"
 	@echo "make clean  - remove generated reports, the sample pack and the virtual environment"
 
@@ -53,11 +53,12 @@ $(VENV)/.installed-lint: pyproject.toml $(VENV)/.installed
 	@touch $@
 
 # The import contract in pyproject.toml: layers, no circles, private modules kept private; then
-# ruff's rules ([tool.ruff] in pyproject.toml) over the code, the tests, the benchmarks and the notebooks;
-# then mypy's type check of the library ([tool.mypy] in pyproject.toml: which files, which options).
+# ruff's rules ([tool.ruff] in pyproject.toml) over the code, the tests, the benchmarks and the notebooks,
+# and ruff's layout (`ruff format amreview tests benchmarks` applies it); then mypy's type check of the library ([tool.mypy] in pyproject.toml: which files, which options).
 lint: $(VENV)/.installed-lint
 	$(BIN)/lint-imports
 	$(BIN)/ruff check amreview tests benchmarks notebooks
+	$(BIN)/ruff format --check amreview tests benchmarks
 	$(BIN)/mypy
 
 # JupyterLab on notebooks/; the notebooks open on the built-in sample pack. Jupyter refuses

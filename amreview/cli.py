@@ -25,21 +25,41 @@ def cli() -> None:
 
 # Imported below the group (E402): cli_data adds its commands (import, validate) to it.
 from amreview.cli_data import group_readable_option, register  # noqa: E402
+
 register(cli)
 
 
 @cli.command()
-@click.option("--out", "out", required=True,
-              help="Folder to write the sample pack to, or a database URL (sqlite:///pack.db, "
-                   "postgresql+psycopg://user@host/db) whose tables of the same names are replaced.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    help="Folder to write the sample pack to, or a database URL (sqlite:///pack.db, "
+    "postgresql+psycopg://user@host/db) whose tables of the same names are replaced.",
+)
 @click.option("--seed", default=None, type=int, help="Random seed (same seed, same pack).")
-@click.option("--format", "file_format", default=None, type=click.Choice(["csv", "parquet", "xlsx"]),
-              help="File format of the tables in a folder  [default: csv].")
-@click.option("--account-managers", "n_ams", default=None, type=click.IntRange(min=1),
-              help="Scale the sample out to this many account managers (replicas of the sample's 15, "
-                   "each with its own managers, teams and accounts), for trying a large batch.")
-@click.option("--lines", "n_lines", default=None, type=click.IntRange(min=1),
-              help="With --account-managers: the number of sales lines  [default: 3,600 per account manager].")
+@click.option(
+    "--format",
+    "file_format",
+    default=None,
+    type=click.Choice(["csv", "parquet", "xlsx"]),
+    help="File format of the tables in a folder  [default: csv].",
+)
+@click.option(
+    "--account-managers",
+    "n_ams",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Scale the sample out to this many account managers (replicas of the sample's 15, "
+    "each with its own managers, teams and accounts), for trying a large batch.",
+)
+@click.option(
+    "--lines",
+    "n_lines",
+    default=None,
+    type=click.IntRange(min=1),
+    help="With --account-managers: the number of sales lines  [default: 3,600 per account manager].",
+)
 @group_readable_option
 def sample(out: str, seed: int | None, file_format: str | None, n_ams: int | None, n_lines: int | None) -> None:
     """Write the built-in sample data pack (an IT distributor) to a folder or a database."""
@@ -47,8 +67,9 @@ def sample(out: str, seed: int | None, file_format: str | None, n_ams: int | Non
     from amreview.data.sample import SAMPLE_SEED, generate_sample
 
     if is_database_url(out) and file_format is not None:
-        raise click.BadParameter("a database has no file format; give --format only with a folder",
-                                 param_hint="--format")
+        raise click.BadParameter(
+            "a database has no file format; give --format only with a folder", param_hint="--format"
+        )
     if not is_database_url(out) and Path(out).is_file():
         raise click.BadParameter(f"{out!r} is a file; expected a folder or a database URL", param_hint="--out")
     if n_lines is not None and n_ams is None:
@@ -67,18 +88,28 @@ def sample(out: str, seed: int | None, file_format: str | None, n_ams: int | Non
 @cli.command()
 @click.option("--data", required=True, help="The data pack: a folder, or 'sample'.")
 @click.option("--period", required=True, help="The quarter, e.g. 2026Q3.")
-@click.option("--out", "out", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file: .csv or .xlsx (every KPI, score and rating per account manager).")
-@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="Scorecard config (TOML); default: the packaged one, which mirrors the job description.")
+@click.option(
+    "--out",
+    "out",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file: .csv or .xlsx (every KPI, score and rating per account manager).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Scorecard config (TOML); default: the packaged one, which mirrors the job description.",
+)
 @click.option("--explain", "explain_am", default=None, help="Print one account manager's breakdown.")
 @group_readable_option
 def scorecard(data: str, period: str, out: Path | None, config_path: Path | None, explain_am: str | None) -> None:
     """Compute every KPI, score and the overall rating per account manager for a quarter."""
-    from amreview.scoring.config import load_config
     from amreview.data.datapack import load_pack
     from amreview.data.export import write_table
     from amreview.periods import Quarter
+    from amreview.scoring.config import load_config
     from amreview.scoring.scorecard import build_scorecard
 
     config = load_config(config_path)
@@ -96,8 +127,13 @@ def scorecard(data: str, period: str, out: Path | None, config_path: Path | None
 
 
 @cli.command()
-@click.option("--out", "out", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the KPI reference (Markdown) here instead of printing it.")
+@click.option(
+    "--out",
+    "out",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the KPI reference (Markdown) here instead of printing it.",
+)
 def kpis(out: Path | None) -> None:
     """The reference of every KPI: formula, sources, edge cases, default weight and bands."""
     from amreview.scoring.kpi_docs import kpi_reference
@@ -113,39 +149,99 @@ def kpis(out: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--data", required=True,
-              help="The data pack: a folder, a database URL (sqlite:///…, postgresql+psycopg://…), or 'sample'.")
+@click.option(
+    "--data",
+    required=True,
+    help="The data pack: a folder, a database URL (sqlite:///…, postgresql+psycopg://…), or 'sample'.",
+)
 @click.option("--period", required=True, help="The quarter, e.g. 2026Q3.")
-@click.option("--out", "out", default=Path("reports"), show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Reports folder.")
-@click.option("--jobs", default=None, type=click.IntRange(min=1),
-              help="Reviews run at once (default: the number of cores).")
-@click.option("--am", "am_ids", multiple=True,
-              help="Only this account manager (repeatable); team overviews for their managers only.")
-@click.option("--manager", "managers", multiple=True,
-              help="Only this sales manager's direct reports, and their team overview (repeatable).")
+@click.option(
+    "--out",
+    "out",
+    default=Path("reports"),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Reports folder.",
+)
+@click.option(
+    "--jobs", default=None, type=click.IntRange(min=1), help="Reviews run at once (default: the number of cores)."
+)
+@click.option(
+    "--am",
+    "am_ids",
+    multiple=True,
+    help="Only this account manager (repeatable); team overviews for their managers only.",
+)
+@click.option(
+    "--manager",
+    "managers",
+    multiple=True,
+    help="Only this sales manager's direct reports, and their team overview (repeatable).",
+)
 @click.option("--team", "teams", multiple=True, help="Only this team's account managers (repeatable).")
-@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="Scorecard config (TOML); default: the packaged one, which mirrors the job description.")
+@click.option(
+    "--config",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Scorecard config (TOML); default: the packaged one, which mirrors the job description.",
+)
 @click.option("--pdf", is_flag=True, help="Also write a PDF of every review and team overview.")
-@click.option("--resume", is_flag=True,
-              help="Skip documents whose inputs (pack, notebook, config, parameters, amreview) are unchanged "
-                   "and whose files are all there; run the failed, the missing and the stale.")
-@click.option("--timeout", default=600.0, show_default=True, type=click.FloatRange(min=1),
-              help="Seconds allowed per document: its whole notebook, from kernel start to shutdown.")
-@click.option("--notebook", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A review notebook of your own (default: notebooks/am_quarterly_review.ipynb).")
-@click.option("--executor", default="local", show_default=True, type=click.Choice(["local", "dask"]),
-              help="Where the documents are made: worker processes on this machine, or a Dask cluster.")
-@click.option("--scheduler", default=None,
-              help="The Dask scheduler's address (with --executor dask), e.g. tcp://scheduler:8786.")
-@click.option("--team-overviews/--no-team-overviews", default=True, show_default=True,
-              help="Also make a team overview for each manager of the people reviewed.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Skip documents whose inputs (pack, notebook, config, parameters, amreview) are unchanged "
+    "and whose files are all there; run the failed, the missing and the stale.",
+)
+@click.option(
+    "--timeout",
+    default=600.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="Seconds allowed per document: its whole notebook, from kernel start to shutdown.",
+)
+@click.option(
+    "--notebook",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A review notebook of your own (default: notebooks/am_quarterly_review.ipynb).",
+)
+@click.option(
+    "--executor",
+    default="local",
+    show_default=True,
+    type=click.Choice(["local", "dask"]),
+    help="Where the documents are made: worker processes on this machine, or a Dask cluster.",
+)
+@click.option(
+    "--scheduler", default=None, help="The Dask scheduler's address (with --executor dask), e.g. tcp://scheduler:8786."
+)
+@click.option(
+    "--team-overviews/--no-team-overviews",
+    default=True,
+    show_default=True,
+    help="Also make a team overview for each manager of the people reviewed.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar (for cron); the summary is still printed.")
 @group_readable_option
-def run(data: str, period: str, out: Path, jobs: int | None, am_ids: tuple[str, ...], managers: tuple[str, ...],
-        teams: tuple[str, ...], config_path: Path | None, pdf: bool, resume: bool, timeout: float,
-        notebook: Path | None, executor: str, scheduler: str | None, team_overviews: bool, quiet: bool) -> None:
+def run(
+    data: str,
+    period: str,
+    out: Path,
+    jobs: int | None,
+    am_ids: tuple[str, ...],
+    managers: tuple[str, ...],
+    teams: tuple[str, ...],
+    config_path: Path | None,
+    pdf: bool,
+    resume: bool,
+    timeout: float,
+    notebook: Path | None,
+    executor: str,
+    scheduler: str | None,
+    team_overviews: bool,
+    quiet: bool,
+) -> None:
     """Produce one review per account manager, a team overview per manager, an index page and a
     manifest of the run."""
     from amreview.batch.runner import REVIEW_NOTEBOOK, run_quarterly_reviews
@@ -154,11 +250,24 @@ def run(data: str, period: str, out: Path, jobs: int | None, am_ids: tuple[str, 
         raise click.UsageError("--executor dask needs --scheduler tcp://HOST:PORT")
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler is only used with --executor dask")
-    summary = run_quarterly_reviews(data, period, out, n_jobs=jobs, am_ids=list(am_ids) or None,
-                                    managers=list(managers) or None, teams=list(teams) or None,
-                                    timeout=timeout, progress=not quiet, notebook=notebook or REVIEW_NOTEBOOK,
-                                    config=config_path, pdf=pdf, resume=resume, executor=executor,
-                                    scheduler=scheduler, team_overviews=team_overviews)
+    summary = run_quarterly_reviews(
+        data,
+        period,
+        out,
+        n_jobs=jobs,
+        am_ids=list(am_ids) or None,
+        managers=list(managers) or None,
+        teams=list(teams) or None,
+        timeout=timeout,
+        progress=not quiet,
+        notebook=notebook or REVIEW_NOTEBOOK,
+        config=config_path,
+        pdf=pdf,
+        resume=resume,
+        executor=executor,
+        scheduler=scheduler,
+        team_overviews=team_overviews,
+    )
     click.echo(summary.describe())
     if summary.failed:
         sys.exit(1)

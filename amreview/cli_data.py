@@ -23,28 +23,54 @@ DATA_ERROR_EXIT = DataError.exit_code
 def group_readable_option(command):
     """``--group-readable``: the outputs of the command may be read by their group (see
     :mod:`amreview.files`); without it they are the owner's only."""
+
     def share(ctx: click.Context, param: click.Parameter, value: bool) -> None:
         if value:
             from amreview.files import share_with_group
 
             share_with_group()
 
-    return click.option("--group-readable", is_flag=True, expose_value=False, callback=share,
-                        help="Let the group of the files read what this writes (files 0640, folders 0750). "
-                             "Default: the owner only (0600, 0700), whatever the umask, since reviews, "
-                             "scorecards, logs and reports hold personal data; AMREVIEW_FILE_MODE=group "
-                             "does the same.")(command)
+    return click.option(
+        "--group-readable",
+        is_flag=True,
+        expose_value=False,
+        callback=share,
+        help="Let the group of the files read what this writes (files 0640, folders 0750). "
+        "Default: the owner only (0600, 0700), whatever the umask, since reviews, "
+        "scorecards, logs and reports hold personal data; AMREVIEW_FILE_MODE=group "
+        "does the same.",
+    )(command)
 
 
 @click.command("import")
-@click.option("--mapping", "mapping_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The mapping file (TOML): which export feeds which contract table, and how.")
-@click.option("--source", "source", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="The folder holding the exports the mapping names.")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="The pack folder to write (CSV files, one per contract table).")
-@click.option("--report", "report_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the import report (Markdown); default: import-report.md in the pack.")
+@click.option(
+    "--mapping",
+    "mapping_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The mapping file (TOML): which export feeds which contract table, and how.",
+)
+@click.option(
+    "--source",
+    "source",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder holding the exports the mapping names.",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The pack folder to write (CSV files, one per contract table).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the import report (Markdown); default: import-report.md in the pack.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace the table files of an existing pack folder.")
 @group_readable_option
 def import_command(mapping_path: Path, source: Path, out: Path, report_path: Path | None, overwrite: bool) -> None:
@@ -61,9 +87,14 @@ def import_command(mapping_path: Path, source: Path, out: Path, report_path: Pat
 
 @click.command("validate")
 @click.argument("pack", type=str)
-@click.option("--report", "report_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the HTML report; default: <pack>-quality.html beside the pack folder "
-                   "(in the current folder for 'sample', or when that is not writable).")
+@click.option(
+    "--report",
+    "report_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the HTML report; default: <pack>-quality.html beside the pack folder "
+    "(in the current folder for 'sample', or when that is not writable).",
+)
 @group_readable_option
 def validate_command(pack: str, report_path: Path | None) -> None:
     """Check a data pack: contract errors, plausibility warnings, and which review sections its
@@ -78,8 +109,10 @@ def validate_command(pack: str, report_path: Path | None) -> None:
     click.echo(report.summary(path, limit=0))
     if not report.ok:
         n = len(report.errors)
-        lines = [f"error: the data pack {shown_source(pack)!r} breaks the data contract "
-                 f"({n:,} problem{'s' if n != 1 else ''}):"]
+        lines = [
+            f"error: the data pack {shown_source(pack)!r} breaks the data contract "
+            f"({n:,} problem{'s' if n != 1 else ''}):"
+        ]
         lines += ["  - " + describe_problem(p) for p in report.errors.head(50).to_dict("records")]
         if len(report.errors) > 50:
             lines.append(f"  … and {len(report.errors) - 50:,} more in {path}")

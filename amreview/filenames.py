@@ -51,8 +51,9 @@ ENCODED_MARK = "~"  # between slug and digest: never in a plain id
 PLAIN_ID = re.compile(rf"[A-Za-z0-9_](?:[A-Za-z0-9._-]{{0,{PLAIN_LENGTH - 2}}}[A-Za-z0-9_-])?")
 TEAM_PREFIX = "team-"  # team overviews: team-<the manager's stem>
 RESERVED_STEMS = frozenset({"index", "manifest"})  # index.html and manifest.json of a period's folder
-WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
-                             *(f"lpt{i}" for i in range(10))})
+WINDOWS_DEVICES = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+)
 
 
 def is_plain(key: str) -> bool:
@@ -60,8 +61,11 @@ def is_plain(key: str) -> bool:
     if not PLAIN_ID.fullmatch(key):
         return False
     lowered = key.lower()
-    return (lowered.split(".")[0] not in WINDOWS_DEVICES and lowered not in RESERVED_STEMS
-            and not lowered.startswith(TEAM_PREFIX))
+    return (
+        lowered.split(".")[0] not in WINDOWS_DEVICES
+        and lowered not in RESERVED_STEMS
+        and not lowered.startswith(TEAM_PREFIX)
+    )
 
 
 def encoded_stem(key: str) -> str:
@@ -103,6 +107,5 @@ def path_inside(folder: Path, name: str) -> Path:
     inside = folder.resolve()
     resolved = path.resolve()
     if resolved == inside or not resolved.is_relative_to(inside):
-        raise OutputError(f"{path} resolves to {resolved}, outside {inside}: nothing was written there",
-                          str(path))
+        raise OutputError(f"{path} resolves to {resolved}, outside {inside}: nothing was written there", str(path))
     return path

@@ -250,8 +250,7 @@ def output_error(exc: OSError, path: Path, folder: bool = False, what: str | Non
     what = what or f"cannot {'create the folder' if folder else 'write'} {path}"
     if exc.errno in READ_ONLY:
         nearest = next((p for p in (where, *where.parents) if p.exists()), where)
-        reason = (f"the folder {nearest} is read-only ({exc.strerror}): choose another output folder "
-                  "or make it writable")
+        reason = f"the folder {nearest} is read-only ({exc.strerror}): choose another output folder or make it writable"
     elif exc.errno in FULL:
         reason = f"the disk holding {where} is full: free some space or choose another output folder"
     elif exc.errno == errno.ENOTDIR or isinstance(exc, NotADirectoryError):

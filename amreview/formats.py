@@ -162,10 +162,35 @@ def format_value(value, unit: str) -> str:
 
 
 PERCENT_UNITS = ("pct", "pct0", "attainment", "change", "points")  # fractions shown × 100
-UNITS = ("text", "bool", "date", "money", "pct", "pct0", "attainment", "count", "days", "rating", "score",
-         "multiple", "change", "money_change", "points", "score_change", "gap", "signed0", "number")
-KPI_UNIT_FORMATS = {"money": "money", "fraction": "pct", "count": "count", "days": "days", "rating": "rating",
-                    "number": "number"}  # a registry KPI's unit → the table unit that shows it
+UNITS = (
+    "text",
+    "bool",
+    "date",
+    "money",
+    "pct",
+    "pct0",
+    "attainment",
+    "count",
+    "days",
+    "rating",
+    "score",
+    "multiple",
+    "change",
+    "money_change",
+    "points",
+    "score_change",
+    "gap",
+    "signed0",
+    "number",
+)
+KPI_UNIT_FORMATS = {
+    "money": "money",
+    "fraction": "pct",
+    "count": "count",
+    "days": "days",
+    "rating": "rating",
+    "number": "number",
+}  # a registry KPI's unit → the table unit that shows it
 
 
 def kpi_value(value, unit: str) -> str:

@@ -83,7 +83,7 @@ def row_positions(keys: pd.Series) -> dict:
     codes, uniques = pd.factorize(keys, sort=False)
     order = _stable_argsort(codes + 1)
     bounds = np.cumsum(np.bincount(codes + 1, minlength=len(uniques) + 1))  # slot 0: missing keys
-    return {uniques[i]: order[bounds[i]:bounds[i + 1]] for i in range(len(uniques))}
+    return {uniques[i]: order[bounds[i] : bounds[i + 1]] for i in range(len(uniques))}
 
 
 def _stable_argsort(ranks: np.ndarray) -> np.ndarray:

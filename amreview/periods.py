@@ -49,8 +49,8 @@ class Quarter:
         if isinstance(text, Quarter):
             if start_month is not None and start_month != text.start_month:
                 raise PeriodError(
-                    f"quarter {text} is on a fiscal year starting in month {text.start_month}, "
-                    f"not {start_month}")
+                    f"quarter {text} is on a fiscal year starting in month {text.start_month}, not {start_month}"
+                )
             return text
         match = QUARTER_PATTERN.match(str(text).strip())
         if not match:
@@ -144,8 +144,10 @@ def require_quarter(value: object) -> Quarter:
     """
     if isinstance(value, Quarter):
         return value
-    raise PeriodError(f"expected a Quarter, found {type(value).__name__} {value!r}: parse the period once "
-                      f"with Quarter.parse(text, config.fiscal_year_start_month)")
+    raise PeriodError(
+        f"expected a Quarter, found {type(value).__name__} {value!r}: parse the period once "
+        f"with Quarter.parse(text, config.fiscal_year_start_month)"
+    )
 
 
 def _day(ts: pd.Timestamp) -> str:

@@ -34,26 +34,54 @@ import re
 from pathlib import Path
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
-__all__ = ["DATABASE_URL", "HIDDEN", "is_database_url", "is_secret_name", "scrub", "shown_source",
-           "source_secrets"]
+__all__ = ["DATABASE_URL", "HIDDEN", "is_database_url", "is_secret_name", "scrub", "shown_source", "source_secrets"]
 
 DATABASE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\+[A-Za-z0-9_]+)?://")  # dialect[+driver]://…
 HIDDEN = "***"
 
 # Parts of a URL after ``dialect://``, read strictly: the user part holds no ``@``, ``/`` or ``?``
 # (so the query can never be taken for it), the host no ``@``, the port only digits.
-_URL_PARTS = re.compile(r"""
+_URL_PARTS = re.compile(
+    r"""
     (?:(?P<userinfo>[^@/?]*)@)?
     (?P<host>\[[^\]/?@]*\]|[^:/?@\[\]]*)
     (?::(?P<port>[0-9]*))?
     (?P<database>/[^?]*)?
     (?:\?(?P<query>.*))?
-""", re.VERBOSE | re.DOTALL)
+""",
+    re.VERBOSE | re.DOTALL,
+)
 
-_SECRET_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "cred", "private", "signature", "cookie",
-                 "session_id", "sessionid")
-_SECRET_NAMES = frozenset({"user", "username", "login", "uid", "sig", "sas", "dsn", "odbc_connect",
-                           "connection_string", "conn_str", "connstr", "url"})
+_SECRET_WORDS = (
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "key",
+    "auth",
+    "cred",
+    "private",
+    "signature",
+    "cookie",
+    "session_id",
+    "sessionid",
+)
+_SECRET_NAMES = frozenset(
+    {
+        "user",
+        "username",
+        "login",
+        "uid",
+        "sig",
+        "sas",
+        "dsn",
+        "odbc_connect",
+        "connection_string",
+        "conn_str",
+        "connstr",
+        "url",
+    }
+)
 # ``password=…``-like text inside a value (``options=-c password=…``, an ODBC string's ``PWD=…``)
 _SECRET_ASSIGNMENT = re.compile(r"(?:pass|pwd|secret|token|key|auth|cred)\w*\s*[=:]", re.IGNORECASE)
 # ``name=value`` anywhere in a text, for finding secret values however a URL is read
@@ -164,8 +192,11 @@ def _sqlalchemy_credentials(url: str) -> list[str]:
         return []
     found = [parsed.username or "", parsed.password or ""]
     strict = _URL_PARTS.fullmatch(url.split("://", 1)[1])
-    if strict is None or unquote(strict["host"].strip("[]")) != (parsed.host or "") \
-            or unquote(strict["userinfo"] or "").partition(":")[2] != (parsed.password or ""):
+    if (
+        strict is None
+        or unquote(strict["host"].strip("[]")) != (parsed.host or "")
+        or unquote(strict["userinfo"] or "").partition(":")[2] != (parsed.password or "")
+    ):
         # read otherwise than strictly: what SQLAlchemy takes for the host or the database may be
         # a password's tail (``host:5432/db?password=p@ss`` connects to the host ``ss``)
         found += [parsed.host or "", parsed.database or ""]

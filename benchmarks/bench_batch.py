@@ -45,10 +45,12 @@ LINES_PER_AM = 3_600
 
 def make_pack(folder: Path, n_ams: int, n_lines: int) -> Path:
     if not (folder / "sales.parquet").exists():
-        made = measured("from amreview.data.scaled_sample import scaled_sample\n"
-                        "from amreview.data.datapack import write_pack\n"
-                        "from pathlib import Path\n"
-                        f"write_pack(scaled_sample({n_ams}, {n_lines}), Path({str(folder)!r}), 'parquet')")
+        made = measured(
+            "from amreview.data.scaled_sample import scaled_sample\n"
+            "from amreview.data.datapack import write_pack\n"
+            "from pathlib import Path\n"
+            f"write_pack(scaled_sample({n_ams}, {n_lines}), Path({str(folder)!r}), 'parquet')"
+        )
         print(f"generated {folder} in {made['seconds']:.1f} s", file=sys.stderr)
     return folder
 
@@ -68,28 +70,54 @@ def naive_loop(pack: Path, people: list[str], out: Path) -> float:
     started = time.perf_counter()
     for am_id in people:
         executed = out / f"{am_id}.ipynb"
-        papermill.execute_notebook(str(NOTEBOOK), str(executed), parameters={"am_id": am_id, "period": PERIOD,
-                                                                              "data": str(pack)},
-                                   kernel_name="python3", cwd=str(NOTEBOOK.parent), progress_bar=False)
-        subprocess.run([str(jupyter), "nbconvert", "--to", "html", "--no-input", str(executed)], check=True,
-                       capture_output=True)
+        papermill.execute_notebook(
+            str(NOTEBOOK),
+            str(executed),
+            parameters={"am_id": am_id, "period": PERIOD, "data": str(pack)},
+            kernel_name="python3",
+            cwd=str(NOTEBOOK.parent),
+            progress_bar=False,
+        )
+        subprocess.run(
+            [str(jupyter), "nbconvert", "--to", "html", "--no-input", str(executed)], check=True, capture_output=True
+        )
     return (time.perf_counter() - started) / len(people)
 
 
 def amreview_run(pack: Path, jobs: int, out: Path) -> dict:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "amreview", "run", "--data", str(pack), "--period", PERIOD,
-                           "--out", str(out), "--jobs", str(jobs), "--quiet", "--no-team-overviews"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "amreview",
+            "run",
+            "--data",
+            str(pack),
+            "--period",
+            PERIOD,
+            "--out",
+            str(out),
+            "--jobs",
+            str(jobs),
+            "--quiet",
+            "--no-team-overviews",
+        ],
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"amreview run failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
     manifest = json.loads((out / PERIOD / "manifest.json").read_text())
     reviews = [e for e in manifest["reviews"] if e["kind"] == "review"]
     assert all(e["status"] == "ok" for e in reviews), "a review failed"
-    return {"seconds": seconds, "reviews": len(reviews),
-            "per_review": seconds / len(reviews),
-            "review_seconds": sum(e["seconds"] for e in reviews) / len(reviews)}
+    return {
+        "seconds": seconds,
+        "reviews": len(reviews),
+        "per_review": seconds / len(reviews),
+        "review_seconds": sum(e["seconds"] for e in reviews) / len(reviews),
+    }
 
 
 ONE_REVIEW = """
@@ -108,7 +136,8 @@ def review_memory(pack: Path, am_id: str, work: Path) -> dict:
         "from amreview.data.datapack import load_pack\nfrom amreview.batch.prepare import prepare_reviews\n"
         "from amreview.scoring.config import load_config\nfrom pathlib import Path\n"
         "from amreview.cli import use_returning_allocator\nuse_returning_allocator()  # as amreview run does\n"
-        f"prepare_reviews(load_pack({str(pack)!r}), {PERIOD!r}, load_config(), Path({str(work)!r}), [{am_id!r}])")
+        f"prepare_reviews(load_pack({str(pack)!r}), {PERIOD!r}, load_config(), Path({str(work)!r}), [{am_id!r}])"
+    )
     from amreview.filenames import file_stem
 
     review = measured(ONE_REVIEW.format(input=str(work / "reviews" / file_stem(am_id)), am_id=am_id, period=PERIOD))
@@ -148,8 +177,10 @@ def batch(args: argparse.Namespace) -> None:
     print("|---|---|---|---|")
     for label, n, seconds, ratio in rows:
         print(f"| {label} | {n} | {seconds:.2f} | {ratio:.1f}× |")
-    print(f"\n(amreview: {one['seconds']:.0f} s and {two['seconds']:.0f} s in all, of which each review's own "
-          f"notebook and documents took {one['review_seconds']:.2f} s and {two['review_seconds']:.2f} s)")
+    print(
+        f"\n(amreview: {one['seconds']:.0f} s and {two['seconds']:.0f} s in all, of which each review's own "
+        f"notebook and documents took {one['review_seconds']:.2f} s and {two['review_seconds']:.2f} s)"
+    )
 
 
 def memory(args: argparse.Namespace) -> None:
@@ -157,13 +188,18 @@ def memory(args: argparse.Namespace) -> None:
     print("|---|---|---|")
     for n_lines in (100_000, 10_000_000):
         cached = ROOT / "build" / "bench-pack" / f"1000ams-{n_lines}lines"  # bench_scorecard.py's pack
-        big = cached if (cached / "sales.parquet").exists() else make_pack(args.work / f"pack-1000-{n_lines}", 1000,
-                                                                             n_lines)
+        big = (
+            cached
+            if (cached / "sales.parquet").exists()
+            else make_pack(args.work / f"pack-1000-{n_lines}", 1000, n_lines)
+        )
         with tempfile.TemporaryDirectory(dir=args.work) as scratch:
             result = review_memory(big, am_ids(big, 1)[0], Path(scratch))
-        print(f"| 1,000 AMs, {n_lines:,} lines | {result['review']['peak_mb']:.0f} MB "
-              f"({result['review']['seconds']:.1f} s) | {result['prepare']['peak_mb']:.0f} MB, "
-              f"{result['prepare']['seconds']:.1f} s |")
+        print(
+            f"| 1,000 AMs, {n_lines:,} lines | {result['review']['peak_mb']:.0f} MB "
+            f"({result['review']['seconds']:.1f} s) | {result['prepare']['peak_mb']:.0f} MB, "
+            f"{result['prepare']['seconds']:.1f} s |"
+        )
 
 
 if __name__ == "__main__":

@@ -14,14 +14,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from amreview.scoring.config import load_config
+from amreview.batch.prepare import prepare_reviews, read_review_input
 from amreview.data.datapack import load_pack, validate_tables
-from amreview.batch.prepare import prepare_reviews
 from amreview.documents.render import section_html
 from amreview.documents.review import Review
-from amreview.batch.prepare import read_review_input
-from amreview.scoring.scorecard import build_scorecard
 from amreview.documents.team import managers
+from amreview.scoring.config import load_config
+from amreview.scoring.scorecard import build_scorecard
 
 PERIOD = "2026Q3"
 
@@ -49,26 +48,34 @@ def main() -> None:
         sys.path.insert(0, str(Path(__file__).parent))
         from bigpack import big_pack
 
-        tables = timed(f"generate a pack of {args.ams:,} AMs, {args.lines:,} lines",
-                       lambda: big_pack(args.ams, args.lines))
+        tables = timed(
+            f"generate a pack of {args.ams:,} AMs, {args.lines:,} lines", lambda: big_pack(args.ams, args.lines)
+        )
         pack = timed("validate it", lambda: validate_tables(tables, source="bigpack"))
     config = load_config()
     card = timed("the quarter's scorecard (every KPI, everyone)", lambda: build_scorecard(pack, PERIOD, config))
     am_ids = list(card.values.index)
     bosses = managers(card)
-    inputs = timed(f"prepare {len(am_ids):,} review inputs and {len(bosses)} team inputs",
-                   lambda: prepare_reviews(pack, PERIOD, config, out, am_ids, bosses, card=card))
+    inputs = timed(
+        f"prepare {len(am_ids):,} review inputs and {len(bosses)} team inputs",
+        lambda: prepare_reviews(pack, PERIOD, config, out, am_ids, bosses, card=card),
+    )
     am_id = am_ids[0]
-    timed(f"one review ({am_id}) from the whole pack: build, every section's figures",
-          lambda: Review.build(pack, am_id, PERIOD, config).sections())
+    timed(
+        f"one review ({am_id}) from the whole pack: build, every section's figures",
+        lambda: Review.build(pack, am_id, PERIOD, config).sections(),
+    )
+
     def from_input():
         review = read_review_input(inputs.reviews[am_id])
         review.sections()
         return review
 
     review = timed(f"one review ({am_id}) from its input: open, every section's figures", from_input)
-    timed("  … of which drawing and rendering every section (either way)",
-          lambda: [section_html(s) for s in review.sections()])
+    timed(
+        "  … of which drawing and rendering every section (either way)",
+        lambda: [section_html(s) for s in review.sections()],
+    )
     print(f"inputs under {out}")
 
 

@@ -120,8 +120,10 @@ def main() -> None:
 
     folder = args.pack / f"{args.ams}ams-{args.lines}lines"
     if not (folder / "sales.parquet").exists():
-        made = measured(f"sys.path.insert(0, {str(HERE)!r})\nfrom bigpack import write_big_pack\n"
-                        f"from pathlib import Path\nwrite_big_pack(Path({str(folder)!r}), {args.ams}, {args.lines})")
+        made = measured(
+            f"sys.path.insert(0, {str(HERE)!r})\nfrom bigpack import write_big_pack\n"
+            f"from pathlib import Path\nwrite_big_pack(Path({str(folder)!r}), {args.ams}, {args.lines})"
+        )
         print(f"generated {folder} in {made['seconds']:.1f} s", file=sys.stderr)
     out = folder / "scorecard.csv"
     ours = measured(
@@ -137,13 +139,20 @@ def main() -> None:
     card = pd.read_csv(out, dtype={"am_id": str}).set_index("am_id")
     sql = pd.read_csv(sql_out, dtype={"am_id": str}).set_index("am_id")
     for column in sql.columns:
-        pd.testing.assert_series_equal(card.loc[sql.index, column].astype(float), sql[column].astype(float),
-                                       check_names=False, rtol=1e-9, atol=1e-4)
+        pd.testing.assert_series_equal(
+            card.loc[sql.index, column].astype(float),
+            sql[column].astype(float),
+            check_names=False,
+            rtol=1e-9,
+            atol=1e-4,
+        )
     ratio = ours["seconds"] / theirs["seconds"]
     starting = measured("import amreview.cli, amreview.scoring.scorecard")
-    checking = measured("import duckdb\n"
-                        f"problems = duckdb.sql({DUCKDB_CONTRACT_CHECK.format(folder=folder)!r}).fetchall()[0]\n"
-                        "assert problems == (0, 0, 0, 0), problems  # the pack the scorecard accepted")
+    checking = measured(
+        "import duckdb\n"
+        f"problems = duckdb.sql({DUCKDB_CONTRACT_CHECK.format(folder=folder)!r}).fetchall()[0]\n"
+        "assert problems == (0, 0, 0, 0), problems  # the pack the scorecard accepted"
+    )
     print(f"| pack | {args.ams:,} account managers, {args.lines:,} sales lines, Parquet |")
     print("|---|---|")
     print(f"| amreview scorecard (all KPIs, scores) | {ours['seconds']:.1f} s, peak {ours['peak_mb']:,.0f} MB |")
@@ -155,8 +164,11 @@ def main() -> None:
     print(f"| importing amreview's libraries, no data | {starting['seconds']:.2f} s |")
     print(f"| DuckDB checking the sales lines against the contract | {checking['seconds']:.2f} s |")
     if not args.skip_phases:
-        done = subprocess.run([sys.executable, "-c", PHASES.format(folder=str(folder), period=args.period)],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-c", PHASES.format(folder=str(folder), period=args.period)],
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             raise SystemExit(f"phase timing failed:\n{done.stderr[-3000:]}")
         print("\n| phase | seconds | peak memory by its end |\n|---|---|---|")

@@ -13,11 +13,13 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 def hand_tables() -> dict[str, pd.DataFrame]:
     """A pack with only the contract's required columns, small enough to compute by hand."""
-    account_managers = pd.DataFrame({
-        "am_id": ["AM1", "AM2", "AM3"],
-        "name": ["Ada Lovelace", "Brian Kernighan", "Cleo Starter"],
-        "manager": ["Grace Hopper", "Grace Hopper", "Grace Hopper"],
-    })
+    account_managers = pd.DataFrame(
+        {
+            "am_id": ["AM1", "AM2", "AM3"],
+            "name": ["Ada Lovelace", "Brian Kernighan", "Cleo Starter"],
+            "manager": ["Grace Hopper", "Grace Hopper", "Grace Hopper"],
+        }
+    )
     sales = pd.DataFrame(
         [
             # line_id, invoice_date, am_id, account_id, product, quantity, revenue, cost
@@ -60,8 +62,9 @@ def runner_calls(monkeypatch) -> list[tuple[tuple, dict]]:
         def describe(self):
             return "described"
 
-    monkeypatch.setattr(amreview.batch.runner, "run_quarterly_reviews",
-                        lambda *a, **k: calls.append((a, k)) or Summary())
+    monkeypatch.setattr(
+        amreview.batch.runner, "run_quarterly_reviews", lambda *a, **k: calls.append((a, k)) or Summary()
+    )
     return calls
 
 

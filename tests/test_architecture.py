@@ -42,8 +42,11 @@ def imported_names(source: str, module: str, is_package: bool) -> list[tuple[str
 
 def private_imports(source: str, module: str, is_package: bool = False) -> list[str]:
     """The private names ``source`` (module ``module``) imports from another amreview module."""
-    return [f"{module} imports {name} from {target}" for target, name in imported_names(source, module, is_package)
-            if name.startswith("_") and not name.startswith("__") and target != module]
+    return [
+        f"{module} imports {name} from {target}"
+        for target, name in imported_names(source, module, is_package)
+        if name.startswith("_") and not name.startswith("__") and target != module
+    ]
 
 
 def test_no_module_imports_another_modules_private_name():
@@ -56,9 +59,11 @@ def test_no_module_imports_another_modules_private_name():
 def test_a_private_import_across_modules_is_found():
     source = "def f():\n    from amreview.batch.execution import _check_stems\n"
     assert private_imports(source, "amreview.batch.distributed") == [
-        "amreview.batch.distributed imports _check_stems from amreview.batch.execution"]
+        "amreview.batch.distributed imports _check_stems from amreview.batch.execution"
+    ]
     assert private_imports("from .execution import _x\n", "amreview.batch.runner") == [
-        "amreview.batch.runner imports _x from amreview.batch.execution"]
+        "amreview.batch.runner imports _x from amreview.batch.execution"
+    ]
     assert private_imports("from amreview.formats import is_missing as _missing\n", "amreview.documents.render") == []
 
 
@@ -72,12 +77,14 @@ def test_the_package_exposes_its_main_names_without_importing_them_first():
     import subprocess
     import sys
 
-    code = ("import sys, amreview\n"
-            "assert 'pandas' not in sys.modules and 'amreview.data.datapack' not in sys.modules\n"
-            "from amreview import load_pack, build_scorecard, open_review, Review\n"
-            "assert load_pack.__module__ == 'amreview.data.datapack'\n"
-            "assert Review.__module__ == 'amreview.documents.review'\n"
-            "print(sorted(set(amreview.PUBLIC_NAMES) - set(dir(amreview))))\n")
+    code = (
+        "import sys, amreview\n"
+        "assert 'pandas' not in sys.modules and 'amreview.data.datapack' not in sys.modules\n"
+        "from amreview import load_pack, build_scorecard, open_review, Review\n"
+        "assert load_pack.__module__ == 'amreview.data.datapack'\n"
+        "assert Review.__module__ == 'amreview.documents.review'\n"
+        "print(sorted(set(amreview.PUBLIC_NAMES) - set(dir(amreview))))\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"

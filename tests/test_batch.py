@@ -138,8 +138,9 @@ def test_a_batch_runs_in_parallel_and_one_failure_stops_nothing(tmp_path, capsys
     jobs = [make_job(tmp_path, key, pdf=True, fail=key == "AM2") for key in ("AM1", "AM2", "AM3")]
 
     finished = []
-    results = run_reviews(jobs, n_jobs=2, timeout=60, progress=True, log_dir=tmp_path / "logs",
-                          on_result=finished.append)
+    results = run_reviews(
+        jobs, n_jobs=2, timeout=60, progress=True, log_dir=tmp_path / "logs", on_result=finished.append
+    )
 
     assert [r.key for r in results] == ["AM1", "AM2", "AM3"]
     assert sorted(r.key for r in finished) == ["AM1", "AM2", "AM3"]  # reported as they finished
@@ -413,13 +414,13 @@ def test_the_exporter_made_once_carries_nothing_from_one_document_into_the_next(
 def test_notebook_to_html_is_a_document_styled_for_screen_phone_and_print():
     page = notebook_to_html(executed_like_papermill(), 'Zoë "</style>" — 2026Q3')
 
-    assert '<body class="amr-document">' in page and "<main class=\"amr-page\">" in page
+    assert '<body class="amr-document">' in page and '<main class="amr-page">' in page
     assert 'name="viewport"' in page
     assert "@media print" in page and "break-inside: avoid" in page and "counter(pages)" in page
     assert "@media (max-width: 640px)" in page
     assert "--jp-" not in page and 'class="jp-Notebook"' not in page  # no JupyterLab stylesheet or theme
     assert page.count("</style>") == 1  # the title cannot close the style element
-    assert "content: \"Zo\\eb  \\22 \\3c \\2f style\\3e \\22  \\2014  2026Q3\"" in page
+    assert 'content: "Zo\\eb  \\22 \\3c \\2f style\\3e \\22  \\2014  2026Q3"' in page
 
 
 # --------------------------------------------------------------------------- index (no kernel)
@@ -442,27 +443,41 @@ def test_write_index_links_reviews_and_shows_failures(tmp_path):
     assert page.count('<tr class="failed">') == 1
     assert "no &lt;data&gt;" in page and "cell 3" in page
     assert 'class="status status-ok"' in page and 'class="status status-failed"' in page
-    assert "<td class=\"num\">2.0</td>" in page
+    assert '<td class="num">2.0</td>' in page
     assert EXTERNAL_SOURCE.findall(page) == []
     assert [p.name for p in reports.iterdir()] == ["index.html"]
 
 
 def test_write_index_lists_overviews_above_the_table_and_links_pdfs(tmp_path):
     folder = tmp_path / "2026Q3"
-    rows = [{"name": "Ann", "gm": "1,000", "status": "ok", "link": folder / "AM1.html", "pdf": folder / "AM1.pdf"},
-            {"name": "Bo", "gm": "2,000", "status": "ok", "link": folder / "AM2.html", "pdf": None}]
+    rows = [
+        {"name": "Ann", "gm": "1,000", "status": "ok", "link": folder / "AM1.html", "pdf": folder / "AM1.pdf"},
+        {"name": "Bo", "gm": "2,000", "status": "ok", "link": folder / "AM2.html", "pdf": None},
+    ]
     error = ReviewExecutionError("team-b", "team.ipynb", 2, "KeyError", "'<b>'")
     overviews = [
-        {"text": "Mia <Major>", "detail": "2 direct reports", "status": "ok", "link": folder / "team-mia.html",
-         "pdf": folder / "team-mia.pdf"},
+        {
+            "text": "Mia <Major>",
+            "detail": "2 direct reports",
+            "status": "ok",
+            "link": folder / "team-mia.html",
+            "pdf": folder / "team-mia.pdf",
+        },
         {"text": "Ned", "detail": "", "status": "failed", "error": str(error), "link": None, "pdf": None},
     ]
 
-    write_index(folder / "index.html", "Q3", ["name", "gm", "status"], rows, numeric_columns=["gm"],
-                overviews=overviews, overviews_title="Team overviews")
+    write_index(
+        folder / "index.html",
+        "Q3",
+        ["name", "gm", "status"],
+        rows,
+        numeric_columns=["gm"],
+        overviews=overviews,
+        overviews_title="Team overviews",
+    )
 
     page = (folder / "index.html").read_text(encoding="utf-8")
-    assert page.index("<h2 id=\"overviews\">Team overviews</h2>") < page.index("<table>")
+    assert page.index('<h2 id="overviews">Team overviews</h2>') < page.index("<table>")
     assert '<a href="team-mia.html">Mia &lt;Major&gt;</a>' in page and '<a href="team-mia.pdf">PDF</a>' in page
     assert '<li class="failed">' in page and "cell 2" in page and "&#39;&lt;b&gt;&#39;" in page
     assert '<th scope="col">PDF</th>' in page

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pandas as pd
 import pytest
 
@@ -66,8 +65,9 @@ def test_bad_cells_are_all_reported_with_file_row_numbers(hand_pack_dir):
 def test_missing_required_column(hand_pack_dir):
     sales = pd.read_csv(hand_pack_dir / "sales.csv").drop(columns=["cost"])
     sales.to_csv(hand_pack_dir / "sales.csv", index=False)
-    with pytest.raises(DataError,
-                       match="table sales, column cost: expected the required column 'cost', found no such column"):
+    with pytest.raises(
+        DataError, match="table sales, column cost: expected the required column 'cost', found no such column"
+    ):
         load_pack(hand_pack_dir)
 
 
@@ -75,8 +75,9 @@ def test_unknown_am_id_is_a_reference_error(hand_pack_dir):
     sales = pd.read_csv(hand_pack_dir / "sales.csv")
     sales.loc[1, "am_id"] = "AM9"
     sales.to_csv(hand_pack_dir / "sales.csv", index=False)
-    with pytest.raises(DataError, match="table sales, row 3, column am_id: "
-                                        "expected a am_id listed in account_managers, found 'AM9'"):
+    with pytest.raises(
+        DataError, match="table sales, row 3, column am_id: expected a am_id listed in account_managers, found 'AM9'"
+    ):
         load_pack(hand_pack_dir)
 
 
@@ -91,18 +92,25 @@ def test_coded_values_and_periods_are_checked(hand_pack_dir):
     with pytest.raises(DataError) as info:
         load_pack(hand_pack_dir)
     message = str(info.value)
-    assert ("table sales, row 2, column deal_type: "
-            "expected one of ['run_rate', 'spot', 'bespoke', 'large_volume'], found 'fire_sale'") in message
-    assert ("table targets, row 2, column period: "
-            "expected a quarter YYYYQn (e.g. 2026Q3) or a month YYYY-MM, found '2026-Q3'") in message
+    assert (
+        "table sales, row 2, column deal_type: "
+        "expected one of ['run_rate', 'spot', 'bespoke', 'large_volume'], found 'fire_sale'"
+    ) in message
+    assert (
+        "table targets, row 2, column period: "
+        "expected a quarter YYYYQn (e.g. 2026Q3) or a month YYYY-MM, found '2026-Q3'"
+    ) in message
 
 
 def test_quarter_target_must_equal_its_months(hand_pack_dir):
     targets = pd.read_csv(hand_pack_dir / "targets.csv")
     targets.loc[len(targets)] = ["AM1", "2026Q3", "gross_margin", 999.0]
     targets.to_csv(hand_pack_dir / "targets.csv", index=False)
-    with pytest.raises(DataError, match=r"row 8, column target: expected the quarter's target to equal "
-                                        r"the sum of its month targets \(200.00\), found 999.00"):
+    with pytest.raises(
+        DataError,
+        match=r"row 8, column target: expected the quarter's target to equal "
+        r"the sum of its month targets \(200.00\), found 999.00",
+    ):
         load_pack(hand_pack_dir)
 
 
@@ -141,16 +149,25 @@ def test_two_files_for_one_table(hand_pack_dir):
 
 
 def test_optional_table_bad_rows_are_reported(hand_pack_dir):
-    pd.DataFrame({
-        "am_id": ["AM1", "AM1"], "period": ["2026Q3", "2026Q3"], "competency": ["Communications", "Juggling"],
-        "rater": ["self", "boss"], "rating": [3, 7],
-    }).to_csv(hand_pack_dir / "competency_ratings.csv", index=False)
+    pd.DataFrame(
+        {
+            "am_id": ["AM1", "AM1"],
+            "period": ["2026Q3", "2026Q3"],
+            "competency": ["Communications", "Juggling"],
+            "rater": ["self", "boss"],
+            "rating": [3, 7],
+        }
+    ).to_csv(hand_pack_dir / "competency_ratings.csv", index=False)
     with pytest.raises(DataError) as info:
         load_pack(hand_pack_dir)
     found = _problems(info.value)
-    assert ("competency_ratings", 3, "competency",
-            "isin(['Interpersonal Effectiveness', 'Working with Others', 'Communications', 'Problem Solving', "
-            "'Decision Making & Influencing'])") in found
+    assert (
+        "competency_ratings",
+        3,
+        "competency",
+        "isin(['Interpersonal Effectiveness', 'Working with Others', 'Communications', 'Problem Solving', "
+        "'Decision Making & Influencing'])",
+    ) in found
     assert any(p[:3] == ("competency_ratings", 3, "rater") for p in found)
     assert any(p[:3] == ("competency_ratings", 3, "rating") for p in found)
 
@@ -181,7 +198,8 @@ def test_empty_targets_table_is_valid(hand_pack_dir):
 
 def test_empty_optional_table_with_a_dataframe_check_is_valid(hand_pack_dir):
     pd.DataFrame(columns=["account_id", "am_id", "feedback_date", "kind", "score"]).to_csv(
-        hand_pack_dir / "customer_feedback.csv", index=False)
+        hand_pack_dir / "customer_feedback.csv", index=False
+    )
     assert load_pack(hand_pack_dir)["customer_feedback"].empty
 
 
@@ -240,8 +258,11 @@ def test_every_date_column_of_the_contract_is_read_as_iso_8601():
 
     from amreview.data.schemas import SCHEMAS
 
-    parsing = {(table, column.name): column.dtype.to_datetime_kwargs
-               for table, model in SCHEMAS.items() for column in model.to_schema().columns.values()
-               if isinstance(column.dtype, pandas_engine.DateTime)}
+    parsing = {
+        (table, column.name): column.dtype.to_datetime_kwargs
+        for table, model in SCHEMAS.items()
+        for column in model.to_schema().columns.values()
+        if isinstance(column.dtype, pandas_engine.DateTime)
+    }
     assert ("sales", "invoice_date") in parsing
     assert {key: kwargs for key, kwargs in parsing.items() if kwargs != {"format": "ISO8601"}} == {}

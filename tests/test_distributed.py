@@ -42,15 +42,19 @@ FAILING_CELL = 2  # of the small notebook: raises when ``fail`` is true
 
 def small_notebook(folder: Path) -> Path:
     """A parameterised notebook with markdown, a table, printed text and a cell that can fail."""
-    nb = new_notebook(cells=[
-        new_code_cell('who = ""  # required: whose document\nfail = False\nweight = 1.5',
-                      metadata={"tags": ["parameters"]}),
-        new_markdown_cell("# A small document\n\nOne table and one line per person."),
-        new_code_cell('if fail:\n    raise RuntimeError(f"{who} asked to fail")'),
-        new_code_cell("import pandas as pd\n"
-                      "pd.DataFrame({'who': [who] * 3, 'value': [weight * i for i in range(3)]})"),
-        new_code_cell('print(f"done for {who}: {sum(ord(c) for c in who) * weight:.2f}")'),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                'who = ""  # required: whose document\nfail = False\nweight = 1.5', metadata={"tags": ["parameters"]}
+            ),
+            new_markdown_cell("# A small document\n\nOne table and one line per person."),
+            new_code_cell('if fail:\n    raise RuntimeError(f"{who} asked to fail")'),
+            new_code_cell(
+                "import pandas as pd\npd.DataFrame({'who': [who] * 3, 'value': [weight * i for i in range(3)]})"
+            ),
+            new_code_cell('print(f"done for {who}: {sum(ord(c) for c in who) * weight:.2f}")'),
+        ]
+    )
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = folder / "small.ipynb"
     nbformat.write(nb, path)
@@ -64,19 +68,21 @@ def crashing_notebook(folder: Path) -> Path:
     live in the test process), however many processes amreview.batch puts between them. With
     ``always`` false it does so only while ``marker`` does not exist yet, i.e. on the first attempt.
     """
-    nb = new_notebook(cells=[
-        new_code_cell('marker = ""\nnanny_pid = 0\nalways = False', metadata={"tags": ["parameters"]}),
-        new_code_cell(
-            "import os, signal, time, psutil\n"
-            "from pathlib import Path\n"
-            "if always or not Path(marker).exists():\n"
-            "    Path(marker).touch()\n"
-            "    worker = next(p for p in psutil.Process().parents() if p.ppid() == nanny_pid)\n"
-            "    os.kill(worker.pid, signal.SIGKILL)\n"
-            "    time.sleep(60)  # the kernel goes with its worker"
-        ),
-        new_markdown_cell("Survived."),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_code_cell('marker = ""\nnanny_pid = 0\nalways = False', metadata={"tags": ["parameters"]}),
+            new_code_cell(
+                "import os, signal, time, psutil\n"
+                "from pathlib import Path\n"
+                "if always or not Path(marker).exists():\n"
+                "    Path(marker).touch()\n"
+                "    worker = next(p for p in psutil.Process().parents() if p.ppid() == nanny_pid)\n"
+                "    os.kill(worker.pid, signal.SIGKILL)\n"
+                "    time.sleep(60)  # the kernel goes with its worker"
+            ),
+            new_markdown_cell("Survived."),
+        ]
+    )
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = folder / "crash.ipynb"
     nbformat.write(nb, path)
@@ -85,8 +91,13 @@ def crashing_notebook(folder: Path) -> Path:
 
 def jobs_in(out: Path, small: Path) -> list[ReviewJob]:
     return [  # the long one first: on two workers it runs beside the three short ones
-        ReviewJob("AM001", REVIEW_NOTEBOOK, {"am_id": "AM001", "period": "2026Q3", "data": "sample"},
-                  out / "AM001", "AM001 — quarterly review 2026Q3"),
+        ReviewJob(
+            "AM001",
+            REVIEW_NOTEBOOK,
+            {"am_id": "AM001", "period": "2026Q3", "data": "sample"},
+            out / "AM001",
+            "AM001 — quarterly review 2026Q3",
+        ),
         ReviewJob("00123", small, {"who": "00123"}, out / "00123", "Document of 00123"),
         ReviewJob("B", small, {"who": "B", "weight": 2.0}, out / "B", "Document of B"),
         ReviewJob("F", small, {"who": "F", "fail": True}, out / "F", "Document of F"),
@@ -97,9 +108,14 @@ def local_cluster(n_workers: int) -> distributed.LocalCluster:
     """Worker processes of one thread, everything on 127.0.0.1, no dashboard; the scheduler's
     HTTP endpoints (health, metrics: always on) on a free port, so clusters of parallel test
     processes do not compete for 8787."""
-    return distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                    dashboard_address=None,
-                                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0", "dashboard": False})
+    return distributed.LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0", "dashboard": False},
+    )
 
 
 def free_port() -> int:
@@ -125,8 +141,9 @@ def test_cluster_run_gives_the_documents_of_a_local_run(cluster, tmp_path, monke
 
     finished = []
     with tqdm(total=len(dask_jobs), file=io.StringIO()) as bar:
-        on_cluster = run_on_dask(dask_jobs, cluster.scheduler_address, timeout=120, log_dir=Path("logs"),
-                                 on_result=finished.append, bar=bar)
+        on_cluster = run_on_dask(
+            dask_jobs, cluster.scheduler_address, timeout=120, log_dir=Path("logs"), on_result=finished.append, bar=bar
+        )
         assert bar.n == len(dask_jobs) and bar.postfix == "failed=1"
     assert sorted(r.key for r in finished) == sorted(job.key for job in dask_jobs)
     assert sorted(p.name for p in (tmp_path / "logs").iterdir()) == sorted(f"{job.key}.log" for job in dask_jobs)
@@ -155,8 +172,13 @@ def test_a_review_whose_worker_dies_is_rerun_then_failed(cluster, tmp_path):
     nanny = os.getpid()  # the LocalCluster's nannies run in this process
 
     def job(key: str, always: bool) -> ReviewJob:
-        return ReviewJob(key, crash, {"marker": str(tmp_path / f"{key}.attempted"), "nanny_pid": nanny,
-                                      "always": always}, tmp_path / "out" / key, key)
+        return ReviewJob(
+            key,
+            crash,
+            {"marker": str(tmp_path / f"{key}.attempted"), "nanny_pid": nanny, "always": always},
+            tmp_path / "out" / key,
+            key,
+        )
 
     # One at a time: the scheduler may hand both tasks to one worker process, and a task
     # waiting on a worker that dies counts that death too.

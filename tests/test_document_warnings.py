@@ -15,15 +15,17 @@ import pytest
 
 import amreview
 from amreview.batch.execution import ReviewJob, execute_review
-from amreview.data.datapack import write_pack
 from amreview.batch.runner import NOTEBOOKS
+from amreview.data.datapack import write_pack
 from amreview.data.sample import generate_sample
 
 pytestmark = pytest.mark.e2e
 
 PERIOD = "2026Q3"
-LONG_NAME = ("Maximiliana Alexandrina-Konstantinopoulou von Hohenzollern-Sigmaringen und Sachsen-Coburg "
-             "de la Tour d'Auvergne y Borbón-Dos Sicilias Fitzgerald-Smyth")
+LONG_NAME = (
+    "Maximiliana Alexandrina-Konstantinopoulou von Hohenzollern-Sigmaringen und Sachsen-Coburg "
+    "de la Tour d'Auvergne y Borbón-Dos Sicilias Fitzgerald-Smyth"
+)
 PYTHON_WARNING = re.compile(r"\b[A-Z]\w*Warning\b")  # UserWarning, RuntimeWarning, FutureWarning …
 
 
@@ -35,9 +37,14 @@ def team_overview(tmp_path_factory):
     folder = tmp_path_factory.mktemp("long-name")
     pack = write_pack(tables, folder / "pack")
     manager = str(people.loc[0, "manager"])
-    job = ReviewJob(key="team", notebook=NOTEBOOKS / "team_overview.ipynb",
-                    parameters={"data": str(pack), "manager": manager, "period": PERIOD},
-                    output_stem=folder / "out" / "team", title=f"Team {manager}, {PERIOD}", pdf=True)
+    job = ReviewJob(
+        key="team",
+        notebook=NOTEBOOKS / "team_overview.ipynb",
+        parameters={"data": str(pack), "manager": manager, "period": PERIOD},
+        output_stem=folder / "out" / "team",
+        title=f"Team {manager}, {PERIOD}",
+        pdf=True,
+    )
     result = execute_review(job, timeout=300, log_dir=folder / "logs")
     assert result.ok, result.error
     return result, folder / "logs" / "team.log"
@@ -71,17 +78,26 @@ def test_the_layout_warning_goes_to_the_reviews_log_if_anywhere(team_overview):
 
 
 def test_a_warning_raised_in_a_documents_kernel_is_logged_not_shown(tmp_path):
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("# parameters\nmessage = ''", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("import warnings\n"
-                                  "from amreview.documents.render import keep_warnings_out_of_documents\n"
-                                  "keep_warnings_out_of_documents()\nwarnings.warn(message)\nprint('done')"),
-    ])
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("# parameters\nmessage = ''", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell(
+                "import warnings\n"
+                "from amreview.documents.render import keep_warnings_out_of_documents\n"
+                "keep_warnings_out_of_documents()\nwarnings.warn(message)\nprint('done')"
+            ),
+        ]
+    )
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = tmp_path / "warns.ipynb"
     nbformat.write(notebook, path)
-    job = ReviewJob(key="warns", notebook=path, parameters={"message": "a planted UserWarning"},
-                    output_stem=tmp_path / "out" / "warns", title="warns")
+    job = ReviewJob(
+        key="warns",
+        notebook=path,
+        parameters={"message": "a planted UserWarning"},
+        output_stem=tmp_path / "out" / "warns",
+        title="warns",
+    )
     result = execute_review(job, timeout=120, log_dir=tmp_path / "logs")
     assert result.ok, result.error
     document = result.html.read_text(encoding="utf-8")

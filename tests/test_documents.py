@@ -33,11 +33,11 @@ from bs4 import BeautifulSoup
 
 from amreview import formats
 from amreview.batch.execution import ReviewJob, execute_review
-from amreview.scoring.config import DEFAULT_CONFIG, load_config
-from amreview.data.datapack import load_pack, write_pack
-from amreview.documents.pdf import css_string, html_to_pdf, render_pages, running_header_css
 from amreview.batch.runner import NOTEBOOKS, run_quarterly_reviews, team_file_stems
+from amreview.data.datapack import load_pack, write_pack
 from amreview.data.sample import PERSONAS, generate_sample
+from amreview.documents.pdf import css_string, html_to_pdf, render_pages, running_header_css
+from amreview.scoring.config import DEFAULT_CONFIG, load_config
 from amreview.scoring.scorecard import build_scorecard
 
 pytestmark = pytest.mark.e2e
@@ -46,15 +46,39 @@ PERIOD = "2026Q3"
 AM_ID = next(a for a, p in PERSONAS.items() if p == "crm_neglecter")  # Partially meets by default
 EXPLORE_NOTEBOOK = NOTEBOOKS / "explore.ipynb"
 CHROMIUM = Path(os.environ.get("AMREVIEW_CHROMIUM", "/usr/bin/chromium"))  # Debian's; elsewhere set the path
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PHONE = {"width": 390, "height": 844}
 # The sections of the review, in the order of the job description (issue 4).
-REVIEW_SECTIONS = ["Summary", "Margin & KPI targets", "Account management", "Productive new business",
-                   "Customer relationships", "Utilisation of the CRM", "Reporting", "Development plan",
-                   "Competencies", "Manager's comments", "Appendix"]
-TEAM_SECTIONS = ["Team scorecard", "Measure scores at a glance", "Ratings for calibration", "Headline figures",
-                 "Team totals against team targets", "Who needs attention", "About this overview"]
+REVIEW_SECTIONS = [
+    "Summary",
+    "Margin & KPI targets",
+    "Account management",
+    "Productive new business",
+    "Customer relationships",
+    "Utilisation of the CRM",
+    "Reporting",
+    "Development plan",
+    "Competencies",
+    "Manager's comments",
+    "Appendix",
+]
+TEAM_SECTIONS = [
+    "Team scorecard",
+    "Measure scores at a glance",
+    "Ratings for calibration",
+    "Headline figures",
+    "Team totals against team targets",
+    "Who needs attention",
+    "About this overview",
+]
 MEETS_FROM = 2.5  # our config's lower Meets boundary (the default's is 2.75)
 
 
@@ -106,6 +130,7 @@ def pack_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def config_path(tmp_path_factory) -> Path:
     """The packaged config with Meets from 2.5: it must reach every notebook and the index."""
+
     def produce(folder: Path) -> Path:
         text = DEFAULT_CONFIG.read_text(encoding="utf-8")
         changed, n = re.subn(r'(label = "Meets",\s*min_score = )2\.75', rf"\g<1>{MEETS_FROM}", text)
@@ -130,8 +155,9 @@ def manager(card) -> str:
 @pytest.fixture(scope="module")
 def run(pack_dir, config_path, tmp_path_factory):
     def produce(folder: Path):
-        return run_quarterly_reviews(pack_dir, PERIOD, folder, n_jobs=2, am_ids=[AM_ID], progress=False,
-                                     config=config_path, pdf=True)
+        return run_quarterly_reviews(
+            pack_dir, PERIOD, folder, n_jobs=2, am_ids=[AM_ID], progress=False, config=config_path, pdf=True
+        )
 
     summary = once(tmp_path_factory, "run", produce)
     assert not summary.failed, summary.describe()
@@ -156,9 +182,13 @@ def team_html(run, team_stem) -> str:
 @pytest.fixture(scope="module")
 def explore(pack_dir, tmp_path_factory):
     def produce(folder: Path):
-        job = ReviewJob(key="explore", notebook=EXPLORE_NOTEBOOK,
-                        parameters={"data": str(pack_dir), "am_id": AM_ID, "period": PERIOD},
-                        output_stem=folder / "explore", title="Explore")
+        job = ReviewJob(
+            key="explore",
+            notebook=EXPLORE_NOTEBOOK,
+            parameters={"data": str(pack_dir), "am_id": AM_ID, "period": PERIOD},
+            output_stem=folder / "explore",
+            title="Explore",
+        )
         return execute_review(job, timeout=300)
 
     result = once(tmp_path_factory, "explore", produce)
@@ -183,8 +213,10 @@ def table_rows(document: str, uuid: str) -> list[dict[str, str]]:
     table = BeautifulSoup(document, "html.parser").find("table", id=f"T_{uuid}")
     assert table is not None, f"no table {uuid}"
     columns = [th.get_text(" ", strip=True) for th in table.find("thead").find_all("th")]
-    return [dict(zip(columns, (td.get_text(" ", strip=True) for td in tr.find_all(["td", "th"]))))
-            for tr in table.find("tbody").find_all("tr")]
+    return [
+        dict(zip(columns, (td.get_text(" ", strip=True) for td in tr.find_all(["td", "th"]))))
+        for tr in table.find("tbody").find_all("tr")
+    ]
 
 
 # --------------------------------------------------------------------------- the run's files
@@ -192,9 +224,11 @@ def table_rows(document: str, uuid: str) -> list[dict[str, str]]:
 
 def test_the_run_writes_html_pdf_and_notebook_of_the_review_and_the_team(run, team_stem):
     names = sorted(p.name for p in run.folder.iterdir())
-    expected = sorted([f"{AM_ID}{s}" for s in (".html", ".ipynb", ".pdf")]
-                      + [f"{team_stem}{s}" for s in (".html", ".ipynb", ".pdf")]
-                      + [f"{AM_ID}.json", "index.html", "manifest.json", "logs"])
+    expected = sorted(
+        [f"{AM_ID}{s}" for s in (".html", ".ipynb", ".pdf")]
+        + [f"{team_stem}{s}" for s in (".html", ".ipynb", ".pdf")]
+        + [f"{AM_ID}.json", "index.html", "manifest.json", "logs"]
+    )
     assert names == expected  # no temporary file, prepared input nor lock file left behind
     assert [r.pdf for r in run.results] == [run.folder / f"{AM_ID}.pdf"]
     assert [r.pdf for r in run.team_results] == [run.folder / f"{team_stem}.pdf"]
@@ -275,8 +309,9 @@ def plain_pandas_totals(folder: Path, manager: str) -> dict[str, tuple[float, fl
     q3 = sales[(sales["invoice_date"] >= "2026-07-01") & (sales["invoice_date"] <= "2026-09-30")]
     mine = q3[q3["am_id"].isin(team)]
     first = sales.sort_values(["invoice_date", "line_id"]).drop_duplicates("account_id")
-    new = first[(first["invoice_date"] >= "2026-07-01") & (first["invoice_date"] <= "2026-09-30")
-                & first["am_id"].isin(team)]
+    new = first[
+        (first["invoice_date"] >= "2026-07-01") & (first["invoice_date"] <= "2026-09-30") & first["am_id"].isin(team)
+    ]
     targets = pd.read_csv(folder / "targets.csv", dtype={"am_id": str})
     targets = targets[targets["am_id"].isin(team)]
 
@@ -293,8 +328,11 @@ def plain_pandas_totals(folder: Path, manager: str) -> dict[str, tuple[float, fl
         return total
 
     revenue, cost = mine["revenue"].sum(), mine["cost"].sum()
-    return {"Revenue": (revenue, target("revenue")), "Gross margin": (revenue - cost, target("gross_margin")),
-            "New accounts": (float(len(new)), target("new_accounts"))}
+    return {
+        "Revenue": (revenue, target("revenue")),
+        "Gross margin": (revenue - cost, target("gross_margin")),
+        "New accounts": (float(len(new)), target("new_accounts")),
+    }
 
 
 def test_the_team_totals_equal_plain_pandas_on_the_pack(team_html, pack_dir, manager):
@@ -332,8 +370,11 @@ def test_names_from_the_data_are_text_not_html(team_html):
 
 def test_the_attention_list_follows_the_rule(team_html, card, manager):
     members = card.people.index[card.people["manager"] == manager]
-    expected = {card.people.at[a, "name"] for a in members
-                if card.overall.at[a, "overall_score"] < MEETS_FROM or (card.measures.loc[a] <= 2).any()}
+    expected = {
+        card.people.at[a, "name"]
+        for a in members
+        if card.overall.at[a, "overall_score"] < MEETS_FROM or (card.measures.loc[a] <= 2).any()
+    }
     shown = {r["Account manager"] for r in table_rows(team_html, "team-attention")}
     assert shown == expected and card.people.at[AM_ID, "name"] in shown
 
@@ -344,8 +385,13 @@ def test_the_attention_list_follows_the_rule(team_html, card, manager):
 def test_the_explore_notebook_shows_its_sections(explore):
     document = explore.html.read_text(encoding="utf-8")
     notebook = nbformat.read(EXPLORE_NOTEBOOK, as_version=4)
-    wanted = [line.lstrip("#").strip() for cell in notebook.cells if cell.cell_type == "markdown"
-              for line in cell.source.splitlines() if line.startswith("## ")]
+    wanted = [
+        line.lstrip("#").strip()
+        for cell in notebook.cells
+        if cell.cell_type == "markdown"
+        for line in cell.source.splitlines()
+        if line.startswith("## ")
+    ]
     assert len(wanted) >= 5
     assert headings(document) == wanted
     executed = nbformat.read(explore.notebook, as_version=4)
@@ -397,15 +443,20 @@ def open_page(browser, path: Path, viewport: dict) -> dict:
     page.wait_for_timeout(200)  # late scripts, lazy images
     found["width"] = page.evaluate("document.documentElement.scrollWidth")
     found["images"] = page.evaluate(
-        "[...document.images].map(i => [i.naturalWidth > 0, i.getBoundingClientRect().right])")
+        "[...document.images].map(i => [i.naturalWidth > 0, i.getBoundingClientRect().right])"
+    )
     context.close()
     return found
 
 
 @pytest.mark.parametrize("document", ["review", "team", "explore", "index"])
 def test_documents_open_in_chromium_cleanly_and_fit_a_phone(browser, document, run, team_stem, explore):
-    path = {"review": run.folder / f"{AM_ID}.html", "team": run.folder / f"{team_stem}.html",
-            "explore": explore.html, "index": run.folder / "index.html"}[document]
+    path = {
+        "review": run.folder / f"{AM_ID}.html",
+        "team": run.folder / f"{team_stem}.html",
+        "explore": explore.html,
+        "index": run.folder / "index.html",
+    }[document]
     for viewport in ({"width": 1280, "height": 900}, PHONE):
         found = open_page(browser, path, viewport)
         assert found["errors"] == [], found["errors"]
@@ -486,8 +537,23 @@ def test_the_run_command_passes_config_and_pdf_to_the_runner(runner_calls, tmp_p
 
     calls = runner_calls
     config = tmp_path / "mine.toml"
-    main(["run", "--data", "sample", "--period", PERIOD, "--out", str(tmp_path), "--config", str(config),
-          "--pdf", "--am", "00123", "--quiet"])
+    main(
+        [
+            "run",
+            "--data",
+            "sample",
+            "--period",
+            PERIOD,
+            "--out",
+            str(tmp_path),
+            "--config",
+            str(config),
+            "--pdf",
+            "--am",
+            "00123",
+            "--quiet",
+        ]
+    )
     [(args, kwargs)] = calls
     assert args == ("sample", PERIOD, tmp_path)
     assert kwargs["config"] == config and kwargs["pdf"] is True and kwargs["am_ids"] == ["00123"]
@@ -495,20 +561,27 @@ def test_the_run_command_passes_config_and_pdf_to_the_runner(runner_calls, tmp_p
     assert calls[1][1]["config"] is None and calls[1][1]["pdf"] is False
 
 
-
 def test_the_summary_names_a_failed_team_overview_by_its_manager(tmp_path):
     from amreview.batch.execution import ReviewResult
-    from amreview.errors import ReviewExecutionError
     from amreview.batch.runner import RunSummary
+    from amreview.errors import ReviewExecutionError
 
     error = ReviewExecutionError("team-mia", "team_overview.ipynb", 3, "KeyError", "'x'")
-    summary = RunSummary("2026Q3", tmp_path, [ReviewResult("AM1", "ok", tmp_path / "AM1.html", None, None, 1.0)],
-                         tmp_path / "index.html", [ReviewResult("team-mia", "failed", None, None, error, 1.0)],
-                         {"team-mia": "Mia Major"})
+    summary = RunSummary(
+        "2026Q3",
+        tmp_path,
+        [ReviewResult("AM1", "ok", tmp_path / "AM1.html", None, None, 1.0)],
+        tmp_path / "index.html",
+        [ReviewResult("team-mia", "failed", None, None, error, 1.0)],
+        {"team-mia": "Mia Major"},
+    )
     assert [r.key for r in summary.failed] == ["team-mia"]
     assert summary.describe().splitlines() == [
-        f"2026Q3: 1 of 1 reviews written to {tmp_path}", "0 of 1 team overviews written",
-        f"index: {tmp_path / 'index.html'}", f"FAILED team overview of Mia Major: {error}"]
+        f"2026Q3: 1 of 1 reviews written to {tmp_path}",
+        "0 of 1 team overviews written",
+        f"index: {tmp_path / 'index.html'}",
+        f"FAILED team overview of Mia Major: {error}",
+    ]
 
 
 def test_team_file_stems_are_slugs_that_never_collide():
@@ -529,10 +602,10 @@ def test_a_pdf_never_fetches_anything(tmp_path):
 
 
 def test_the_running_header_is_escaped_css(tmp_path):
-    hostile = 'Zoë "</style><script>alert(1)</script> \\ O\'Brien'
+    hostile = "Zoë \"</style><script>alert(1)</script> \\ O'Brien"
     assert css_string("a b") == '"a b"'
     css = running_header_css(hostile)
-    assert "</style>" not in css and "<script>" not in css and '"' not in css[css.index('"') + 1:css.rindex('"')]
+    assert "</style>" not in css and "<script>" not in css and '"' not in css[css.index('"') + 1 : css.rindex('"')]
     path = html_to_pdf("<html><body><p>body</p></body></html>", tmp_path / "x.pdf", header=hostile)
     assert hostile in pdf_pages(path)[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.pdf"]

@@ -43,8 +43,11 @@ PYDANTIC_VALIDATORS = {"field_validator", "model_validator"}
 
 
 def _modules() -> list[tuple[str, Path]]:
-    return [(".".join(("amreview", *path.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(".__init__"), path)
-            for path in sorted(PACKAGE.rglob("*.py")) if path.name != "__main__.py"]  # it runs the CLI
+    return [
+        (".".join(("amreview", *path.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(".__init__"), path)
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "__main__.py"
+    ]  # it runs the CLI
 
 
 def _namespace(module_name: str, tree: ast.Module) -> dict:
@@ -55,8 +58,9 @@ def _namespace(module_name: str, tree: ast.Module) -> dict:
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             for alias in node.names:
                 with contextlib.suppress(ImportError, AttributeError):  # an optional dependency (distributed, ...)
-                    names.setdefault(alias.asname or alias.name, getattr(importlib.import_module(node.module),
-                                                                         alias.name))
+                    names.setdefault(
+                        alias.asname or alias.name, getattr(importlib.import_module(node.module), alias.name)
+                    )
     return names
 
 
@@ -81,11 +85,13 @@ def _raised_class(expression: ast.expr, names: dict):
 
 def _raises(tree: ast.Module):
     """(raise node, enclosing function, its decorators' names, names bound by enclosing handlers)."""
+
     def visit(node, function, decorators, handled):
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                names = {ast.unparse(d.func if isinstance(d, ast.Call) else d).split(".")[-1]
-                         for d in child.decorator_list}
+                names = {
+                    ast.unparse(d.func if isinstance(d, ast.Call) else d).split(".")[-1] for d in child.decorator_list
+                }
                 yield from visit(child, child, names, set())
                 continue
             if isinstance(child, ast.ExceptHandler) and child.name:
@@ -101,8 +107,11 @@ def _raises(tree: ast.Module):
 def _assigned_call(function, name: str):
     """What ``name = <call>`` assigns in ``function`` (``refused = ParameterError(...)``)."""
     for node in ast.walk(function) if function is not None else ():
-        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
-                and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+        ):
             return node.value.func
     return None
 
@@ -157,7 +166,7 @@ def test_the_check_finds_a_plain_error(monkeypatch, tmp_path):
     module.write_text("def pick(kind):\n    raise ValueError(f'unknown {kind}')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     tree = ast.parse(module.read_text())
-    (node, function, _, _), = _raises(tree)
+    ((node, function, _, _),) = _raises(tree)
     assert _raised_class(node.exc.func, _namespace("amreview_probe", tree)) is ValueError
     assert (function.name, "ValueError") not in OUTSIDE_THE_FAMILY
 
@@ -166,12 +175,14 @@ def test_the_check_finds_a_plain_error(monkeypatch, tmp_path):
 # The errors of the family keep the types callers caught before
 # --------------------------------------------------------------------------------------------
 
+
 def test_a_bad_kernel_mode_names_the_variable(monkeypatch):
     from amreview.batch.kernels import resolve_mode
 
     monkeypatch.setenv("AMREVIEW_KERNEL", "forkk")
-    with pytest.raises(ArgumentError, match="AMREVIEW_KERNEL: kernel mode must be one of fork, spawn, auto; "
-                                            "got 'forkk'"):
+    with pytest.raises(
+        ArgumentError, match="AMREVIEW_KERNEL: kernel mode must be one of fork, spawn, auto; got 'forkk'"
+    ):
         resolve_mode()
     with pytest.raises(ValueError, match="^kernel mode must be one of"):  # given, not from the variable
         resolve_mode("thread")
@@ -193,8 +204,10 @@ def test_a_missing_table_of_a_pack_is_an_unknown_name(hand_pack_dir):
 def test_jobs_that_share_a_stem_are_an_argument_error(tmp_path):
     from amreview.batch.execution import ReviewJob, run_reviews
 
-    jobs = [ReviewJob(key=k, notebook=tmp_path / "n.ipynb", parameters={}, output_stem=tmp_path / "same",
-                      title=k) for k in ("a", "b")]
+    jobs = [
+        ReviewJob(key=k, notebook=tmp_path / "n.ipynb", parameters={}, output_stem=tmp_path / "same", title=k)
+        for k in ("a", "b")
+    ]
     with pytest.raises(ArgumentError, match="would overwrite each other"):
         run_reviews(jobs, n_jobs=1, progress=False)
 
@@ -203,11 +216,28 @@ def test_jobs_that_share_a_stem_are_an_argument_error(tmp_path):
 # The command line: one message, an exit code, nothing written
 # --------------------------------------------------------------------------------------------
 
+
 def _notebook(path: Path, source: str, kernel: bool = True) -> Path:
     metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}} if kernel else {}
-    path.write_text(json.dumps({"cells": [{"cell_type": "code", "id": "p", "metadata": {"tags": ["parameters"]},
-                                           "source": source, "outputs": [], "execution_count": None}],
-                                "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}))
+    path.write_text(
+        json.dumps(
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "id": "p",
+                        "metadata": {"tags": ["parameters"]},
+                        "source": source,
+                        "outputs": [],
+                        "execution_count": None,
+                    }
+                ],
+                "metadata": metadata,
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
     return path
 
 
@@ -223,26 +253,49 @@ def _config_with_unknown_kpi(path: Path) -> Path:
 RUN = ("run", "--period", "2026Q3", "--quiet", "--no-team-overviews")
 MISTAKES = {
     # id: (arguments after the pack, environment, exit code, what the message says)
-    "bad AMREVIEW_KERNEL": (RUN, {"AMREVIEW_KERNEL": "forkk"}, 2,
-                            "AMREVIEW_KERNEL: kernel mode must be one of fork, spawn, auto; got 'forkk'"),
+    "bad AMREVIEW_KERNEL": (
+        RUN,
+        {"AMREVIEW_KERNEL": "forkk"},
+        2,
+        "AMREVIEW_KERNEL: kernel mode must be one of fork, spawn, auto; got 'forkk'",
+    ),
     "bad AMREVIEW_FILE_MODE": (RUN, {"AMREVIEW_FILE_MODE": "wide"}, 2, "AMREVIEW_FILE_MODE='wide'"),
     "unknown am_id": (RUN + ("--am", "AM9"), {}, 2, "no account manager in role in 2026Q3 with am_id AM9"),
     "unknown manager": (RUN + ("--manager", "Nobody"), {}, 2, "with manager Nobody (known: Grace Hopper)"),
     "bad period": (("run", "--period", "2026Q5"), {}, 2, "period '2026Q5' is not a quarter"),
-    "unknown KPI in the config": (RUN + ("--config", "{unknown_kpi}"), {}, 2,
-                                  "found unknown 'gross_margin_attainmnet'"),
-    "notebook of other parameters": (RUN + ("--notebook", "{other_parameters}"), {}, 2,
-                                     "unknown names 'am_id', 'config', 'data', 'period'"),
-    "notebook without a kernel": (RUN + ("--notebook", "{no_kernel}"), {}, 2,
-                                  "is not a notebook papermill can run"),
+    "unknown KPI in the config": (
+        RUN + ("--config", "{unknown_kpi}"),
+        {},
+        2,
+        "found unknown 'gross_margin_attainmnet'",
+    ),
+    "notebook of other parameters": (
+        RUN + ("--notebook", "{other_parameters}"),
+        {},
+        2,
+        "unknown names 'am_id', 'config', 'data', 'period'",
+    ),
+    "notebook without a kernel": (RUN + ("--notebook", "{no_kernel}"), {}, 2, "is not a notebook papermill can run"),
     "dask without a scheduler": (RUN + ("--executor", "dask"), {}, 2, "--executor dask needs --scheduler"),
     "no jobs": (RUN + ("--jobs", "0"), {}, 2, "0 is not in the range x>=1"),
-    "explain an unknown am_id": (("scorecard", "--period", "2026Q3", "--explain", "AM9", "--out", "{out}/c.csv"),
-                                 {}, 2, "no account manager in role in 2026Q3 with am_id AM9"),
-    "scorecard to a .txt": (("scorecard", "--period", "2026Q3", "--out", "{out}/c.txt"), {}, 2,
-                            "expected a file name ending in .csv or .xlsx"),
-    "scorecard with an unknown KPI": (("scorecard", "--period", "2026Q3", "--out", "{out}/c.csv",
-                                       "--config", "{unknown_kpi}"), {}, 2, "found unknown 'gross_margin_attainmnet'"),
+    "explain an unknown am_id": (
+        ("scorecard", "--period", "2026Q3", "--explain", "AM9", "--out", "{out}/c.csv"),
+        {},
+        2,
+        "no account manager in role in 2026Q3 with am_id AM9",
+    ),
+    "scorecard to a .txt": (
+        ("scorecard", "--period", "2026Q3", "--out", "{out}/c.txt"),
+        {},
+        2,
+        "expected a file name ending in .csv or .xlsx",
+    ),
+    "scorecard with an unknown KPI": (
+        ("scorecard", "--period", "2026Q3", "--out", "{out}/c.csv", "--config", "{unknown_kpi}"),
+        {},
+        2,
+        "found unknown 'gross_margin_attainmnet'",
+    ),
 }
 
 
@@ -256,8 +309,7 @@ def _arguments(arguments: tuple[str, ...], pack: Path, out: Path, files: dict[st
 
 def _message_lines(stderr: str) -> list[str]:
     """The lines of stderr that are not click's usage hint, nor a problem listed under the message."""
-    return [line for line in stderr.splitlines()
-            if line.strip() and not line.startswith(("Usage:", "Try ", " "))]
+    return [line for line in stderr.splitlines() if line.strip() and not line.startswith(("Usage:", "Try ", " "))]
 
 
 @pytest.mark.parametrize("mistake", list(MISTAKES))
@@ -265,9 +317,11 @@ def test_a_known_mistake_is_one_message_and_an_exit_code(mistake, hand_pack_dir,
     arguments, environment, exit_code, message = MISTAKES[mistake]
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    files = {"unknown_kpi": _config_with_unknown_kpi(tmp_path / "unknown_kpi.toml"),
-             "other_parameters": _notebook(tmp_path / "other.ipynb", "x = 1"),
-             "no_kernel": _notebook(tmp_path / "no_kernel.ipynb", "am_id = ''", kernel=False)}
+    files = {
+        "unknown_kpi": _config_with_unknown_kpi(tmp_path / "unknown_kpi.toml"),
+        "other_parameters": _notebook(tmp_path / "other.ipynb", "x = 1"),
+        "no_kernel": _notebook(tmp_path / "no_kernel.ipynb", "am_id = ''", kernel=False),
+    }
     out = tmp_path / "out"
     with pytest.raises(SystemExit) as exited:
         main(_arguments(arguments, hand_pack_dir, out, files))
@@ -281,9 +335,24 @@ def test_a_known_mistake_is_one_message_and_an_exit_code(mistake, hand_pack_dir,
 
 def test_a_bad_kernel_variable_prints_no_traceback_and_writes_nothing(hand_pack_dir, tmp_path):
     out = tmp_path / "out"
-    done = subprocess.run([sys.executable, "-m", "amreview", "run", "--data", str(hand_pack_dir), "--period",
-                           "2026Q3", "--out", str(out), "--quiet"], capture_output=True, text=True,
-                          env={**os.environ, "AMREVIEW_KERNEL": "forkk"})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "amreview",
+            "run",
+            "--data",
+            str(hand_pack_dir),
+            "--period",
+            "2026Q3",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AMREVIEW_KERNEL": "forkk"},
+    )
     assert done.returncode == 2
     assert done.stderr == "error: AMREVIEW_KERNEL: kernel mode must be one of fork, spawn, auto; got 'forkk'\n"
     assert not out.exists()

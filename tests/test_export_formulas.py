@@ -16,8 +16,14 @@ from openpyxl import load_workbook
 
 from amreview.cli import main
 from amreview.data.datapack import load_pack, write_pack
-from amreview.data.export import (could_be_formula, escape_formula, formula_safe, formula_text_restored,
-                             restore_formula_text, write_table)
+from amreview.data.export import (
+    could_be_formula,
+    escape_formula,
+    formula_safe,
+    formula_text_restored,
+    restore_formula_text,
+    write_table,
+)
 from amreview.importing.importer import load_mapped_pack, map_sources, write_import
 from tests.conftest import hand_tables
 from tests.test_mapping import PEOPLE, mapping_of
@@ -29,8 +35,7 @@ PLAIN_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
 def a_spreadsheet_could_run(cell: str) -> bool:
     """The OWASP rule, written out independently of amreview's: a cell a spreadsheet may take
     for a formula starts with = + - @ tab or CR (also after spaces) and is not just a number."""
-    return (cell[:1] in ("\t", "\r") or cell.lstrip()[:1] in ("=", "+", "-", "@")) \
-        and not PLAIN_NUMBER.fullmatch(cell)
+    return (cell[:1] in ("\t", "\r") or cell.lstrip()[:1] in ("=", "+", "-", "@")) and not PLAIN_NUMBER.fullmatch(cell)
 
 
 def csv_cells(path: Path) -> list[list[str]]:
@@ -86,8 +91,9 @@ def test_scorecard_workbook_holds_no_formula_cell(trapped_pack, tmp_path):
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_a_pack_with_formulas_is_written_safely_and_read_back_as_written(tmp_path, file_format):
     tables = booby_trapped_tables()
-    tables["accounts"] = pd.DataFrame({"account_id": ["A", "B", "C", "D", "E"],
-                                       "name": ["#N/A", "'t Hooft", "'=already", "@home", "Initech"]})
+    tables["accounts"] = pd.DataFrame(
+        {"account_id": ["A", "B", "C", "D", "E"], "name": ["#N/A", "'t Hooft", "'=already", "@home", "Initech"]}
+    )
     folder = write_pack(tables, tmp_path / "pack", file_format)
     if file_format == "csv":
         cells = [c for name in tables for row in csv_cells(folder / f"{name}.csv") for c in row]
@@ -105,7 +111,8 @@ def test_a_pack_with_formulas_is_written_safely_and_read_back_as_written(tmp_pat
 
 def test_an_imported_pack_is_escaped_and_loads_as_mapped(tmp_path):
     pd.DataFrame({"Name": ["=1+1", "Brian Kernighan"], "Boss": ["@SUM(A1)", "-2+3"]}).to_csv(
-        tmp_path / "people.csv", index=False)
+        tmp_path / "people.csv", index=False
+    )
     mapping = mapping_of(PEOPLE)
     pack, _ = write_import(map_sources(mapping, tmp_path), tmp_path / "pack")
     cells = [c for row in csv_cells(pack / "account_managers.csv") for c in row]
@@ -124,8 +131,10 @@ def test_escaping_is_safe_and_undone_exactly(text):
     assert written == text or written == "'" + text
 
 
-@given(st.lists(st.one_of(st.text(max_size=12), st.floats(allow_nan=False), st.none()), min_size=1, max_size=20),
-       st.sampled_from(["str", "object"]))
+@given(
+    st.lists(st.one_of(st.text(max_size=12), st.floats(allow_nan=False), st.none()), min_size=1, max_size=20),
+    st.sampled_from(["str", "object"]),
+)
 @settings(max_examples=150, deadline=None)
 def test_a_frame_is_escaped_cell_by_cell_and_the_callers_frame_is_left_alone(values, dtype):
     texts = [v for v in values if isinstance(v, str)]
@@ -138,17 +147,33 @@ def test_a_frame_is_escaped_cell_by_cell_and_the_callers_frame_is_left_alone(val
     pd.testing.assert_frame_equal(formula_text_restored(safe), before)
 
 
-@pytest.mark.parametrize("text, escaped", [
-    ("=1+1", True), ("+1+1", True), ("-1+1", True), ("@SUM(A1)", True), ("\t=1+1", True), ("\rx", True),
-    ("  =1+1", True), ("'=1+1", True), ("-200.5", False), ("+3", False), ("-1e5", False), ("Ada", False),
-    ("a=b", False), ("'t Hooft", False), ("", False),
-])
+@pytest.mark.parametrize(
+    "text, escaped",
+    [
+        ("=1+1", True),
+        ("+1+1", True),
+        ("-1+1", True),
+        ("@SUM(A1)", True),
+        ("\t=1+1", True),
+        ("\rx", True),
+        ("  =1+1", True),
+        ("'=1+1", True),
+        ("-200.5", False),
+        ("+3", False),
+        ("-1e5", False),
+        ("Ada", False),
+        ("a=b", False),
+        ("'t Hooft", False),
+        ("", False),
+    ],
+)
 def test_what_counts_as_a_formula(text, escaped):
     assert could_be_formula(text) is escaped
 
 
 def test_write_table_csv_of_a_frame(tmp_path):
-    frame = pd.DataFrame({"name": ["=1+1", "Ada"], "value": [-1.0, 2.0],
-                          "rating": pd.Categorical(["@Meets", "Exceeds"])})
+    frame = pd.DataFrame(
+        {"name": ["=1+1", "Ada"], "value": [-1.0, 2.0], "rating": pd.Categorical(["@Meets", "Exceeds"])}
+    )
     out = write_table(frame, tmp_path / "t.csv")
     assert csv_cells(out) == [["name", "value", "rating"], ["'=1+1", "-1.0", "'@Meets"], ["Ada", "2.0", "Exceeds"]]

@@ -36,6 +36,7 @@ def problems(exc: pytest.ExceptionInfo) -> list[dict]:
 # Item 5: a header names each column once
 # --------------------------------------------------------------------------------------------
 
+
 def sales_with_a_second_revenue(heading: str) -> pd.DataFrame:
     """The hand pack's sales with a ×10 copy of revenue as the FIRST column, headed ``heading``."""
     sales = hand_tables()["sales"]
@@ -43,19 +44,26 @@ def sales_with_a_second_revenue(heading: str) -> pd.DataFrame:
     return sales.rename(columns={"copy": heading})
 
 
-@pytest.mark.parametrize("heading, found", [
-    ("revenue", "'revenue' in columns A and H"),
-    (" revenue ", "' revenue ' (column A) and 'revenue' (column H)"),
-    ("Revenue", "'Revenue' (column A) and 'revenue' (column H)"),
-])
+@pytest.mark.parametrize(
+    "heading, found",
+    [
+        ("revenue", "'revenue' in columns A and H"),
+        (" revenue ", "' revenue ' (column A) and 'revenue' (column H)"),
+        ("Revenue", "'Revenue' (column A) and 'revenue' (column H)"),
+    ],
+)
 def test_a_csv_header_naming_a_column_twice_is_refused(hand_pack_dir, heading, found):
     sales_with_a_second_revenue(heading).to_csv(hand_pack_dir / "sales.csv", index=False)
     for am_ids in (None, ["AM1"]):  # a whole read and a slice read
         with pytest.raises(DataError) as exc:
             load_pack(hand_pack_dir, am_ids=am_ids)
         [problem] = problems(exc)
-        assert (problem["table"], problem["row"], problem["column"], problem["check"]) == \
-            ("sales", 1, heading.strip(), "header_unique")
+        assert (problem["table"], problem["row"], problem["column"], problem["check"]) == (
+            "sales",
+            1,
+            heading.strip(),
+            "header_unique",
+        )
         assert problem["found"] == f"{found} in sales.csv"
         assert "each column named once" in problem["expected"]
 
@@ -70,16 +78,18 @@ def test_a_workbook_header_naming_a_column_twice_is_refused(tmp_path):
     for row in frame.itertuples(index=False):
         sheet.append(list(row))
     book.save(folder / "sales.xlsx")
-    with pytest.raises(DataError, match=r"table sales, row 1, column revenue: expected each column named once .*"
-                                        r"found 'revenue' in columns A and H in sales.xlsx"):
+    with pytest.raises(
+        DataError,
+        match=r"table sales, row 1, column revenue: expected each column named once .*"
+        r"found 'revenue' in columns A and H in sales.xlsx",
+    ):
         load_pack(folder)
 
 
 def test_a_parquet_schema_naming_a_column_twice_is_refused(tmp_path):
     folder = write_pack(hand_tables(), tmp_path / "pack", "parquet")
     frame = sales_with_a_second_revenue("x")
-    table = pa.Table.from_pandas(frame, preserve_index=False).rename_columns(
-        ["revenue", *frame.columns[1:]])
+    table = pa.Table.from_pandas(frame, preserve_index=False).rename_columns(["revenue", *frame.columns[1:]])
     pq.write_table(table, folder / "sales.parquet")
     with pytest.raises(DataError) as exc:
         load_pack(folder)
@@ -91,8 +101,11 @@ def test_a_parquet_schema_naming_a_column_twice_is_refused(tmp_path):
 def test_a_sqlite_view_naming_a_column_twice_is_refused(tmp_path):
     url = f"sqlite:///{tmp_path / 'pack.db'}"
     write_pack(hand_tables(), url)
-    execute(url, "ALTER TABLE sales RENAME TO sales_lines",
-            "CREATE VIEW sales AS SELECT revenue * 10 AS revenue, * FROM sales_lines")
+    execute(
+        url,
+        "ALTER TABLE sales RENAME TO sales_lines",
+        "CREATE VIEW sales AS SELECT revenue * 10 AS revenue, * FROM sales_lines",
+    )
     with pytest.raises(DataError) as exc:
         load_pack(url)
     [problem] = problems(exc)
@@ -103,8 +116,9 @@ def test_a_sqlite_view_naming_a_column_twice_is_refused(tmp_path):
 def test_a_postgres_table_with_two_spellings_of_a_column_is_refused(tmp_path):
     with empty_database("postgresql", tmp_path) as url:
         write_pack(hand_tables(), url)
-        execute(url, 'ALTER TABLE sales ADD COLUMN "Revenue" DOUBLE PRECISION',
-                'UPDATE sales SET "Revenue" = revenue * 10')
+        execute(
+            url, 'ALTER TABLE sales ADD COLUMN "Revenue" DOUBLE PRECISION', 'UPDATE sales SET "Revenue" = revenue * 10'
+        )
         with pytest.raises(DataError) as exc:
             load_pack(url)
     [problem] = problems(exc)
@@ -137,6 +151,7 @@ def test_distinct_headings_and_blank_ones_are_not_duplicates():
 # Item 9: "nan" is text, not an empty cell
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("spelling", ["nan", "NaN", "-nan", " NAN "])
 def test_nan_in_a_number_column_is_reported_as_found(hand_pack_dir, spelling):
     sales = pd.read_csv(hand_pack_dir / "sales.csv", dtype=str)
@@ -145,16 +160,19 @@ def test_nan_in_a_number_column_is_reported_as_found(hand_pack_dir, spelling):
     with pytest.raises(DataError) as exc:
         load_pack(hand_pack_dir)
     assert [(p["row"], p["column"], p["expected"], p["found"]) for p in problems(exc)] == [
-        (3, "revenue", "a number", repr(spelling))]
+        (3, "revenue", "a number", repr(spelling))
+    ]
 
 
 def test_nan_in_an_optional_number_column_is_not_a_missing_value(hand_pack_dir):
-    pd.DataFrame({"opportunity_id": ["O1", "O2"], "am_id": ["AM1", "AM2"], "stage": ["won", "lost"],
-                  "value": ["1200", "NaN"]}).to_csv(hand_pack_dir / "opportunities.csv", index=False)
+    pd.DataFrame(
+        {"opportunity_id": ["O1", "O2"], "am_id": ["AM1", "AM2"], "stage": ["won", "lost"], "value": ["1200", "NaN"]}
+    ).to_csv(hand_pack_dir / "opportunities.csv", index=False)
     with pytest.raises(DataError) as exc:
         load_pack(hand_pack_dir)
     assert [(p["table"], p["row"], p["column"], p["expected"], p["found"]) for p in problems(exc)] == [
-        ("opportunities", 3, "value", "a number, or an empty cell for none", "'NaN'")]
+        ("opportunities", 3, "value", "a number, or an empty cell for none", "'NaN'")
+    ]
 
 
 def test_nan_or_nat_in_a_date_column_is_not_a_missing_date(hand_pack_dir):
@@ -165,7 +183,8 @@ def test_nan_or_nat_in_a_date_column_is_not_a_missing_date(hand_pack_dir):
         load_pack(hand_pack_dir)
     assert [(p["row"], p["column"], p["expected"], p["found"]) for p in problems(exc)] == [
         (3, "start_date", "a date YYYY-MM-DD, or an empty cell for none", "'NaT'"),
-        (4, "start_date", "a date YYYY-MM-DD, or an empty cell for none", "'nan'")]
+        (4, "start_date", "a date YYYY-MM-DD, or an empty cell for none", "'nan'"),
+    ]
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
@@ -182,20 +201,31 @@ def test_words_pandas_takes_for_missing_are_text(tmp_path, file_format):
 # Item 9: a file that is not UTF-8
 # --------------------------------------------------------------------------------------------
 
-PEOPLE_TEXT = ("am_id,name,manager\nAM1,Zoë Ångström,Grace Hopper\nAM2,Brian Kernighan,Grace Hopper\n"
-               "AM3,Cleo,Grace Hopper\n")
+PEOPLE_TEXT = (
+    "am_id,name,manager\nAM1,Zoë Ångström,Grace Hopper\nAM2,Brian Kernighan,Grace Hopper\nAM3,Cleo,Grace Hopper\n"
+)
 
 
-@pytest.mark.parametrize("encoding, found", [
-    ("utf-16", "account_managers.csv is UTF-16 LE text (the file starts with a UTF-16 byte-order mark), not UTF-8"),
-    ("utf-16-be", "account_managers.csv is UTF-16 BE text without a byte-order mark (every other byte is zero), "
-                  "not UTF-8"),
-    ("utf-32", "account_managers.csv is UTF-32 LE text (the file starts with a UTF-32 byte-order mark), not UTF-8"),
-    ("cp1252", "account_managers.csv is not UTF-8: the byte 0xEB at byte offset 25 (line 2) cannot be read as "
-               "UTF-8; perhaps it is Windows-1252 (Western European)"),
-    ("xlsx", "account_managers.csv is a ZIP archive — an Excel workbook (.xlsx) or another packed file — not CSV "
-             "text"),
-])
+@pytest.mark.parametrize(
+    "encoding, found",
+    [
+        ("utf-16", "account_managers.csv is UTF-16 LE text (the file starts with a UTF-16 byte-order mark), not UTF-8"),
+        (
+            "utf-16-be",
+            "account_managers.csv is UTF-16 BE text without a byte-order mark (every other byte is zero), not UTF-8",
+        ),
+        ("utf-32", "account_managers.csv is UTF-32 LE text (the file starts with a UTF-32 byte-order mark), not UTF-8"),
+        (
+            "cp1252",
+            "account_managers.csv is not UTF-8: the byte 0xEB at byte offset 25 (line 2) cannot be read as "
+            "UTF-8; perhaps it is Windows-1252 (Western European)",
+        ),
+        (
+            "xlsx",
+            "account_managers.csv is a ZIP archive — an Excel workbook (.xlsx) or another packed file — not CSV text",
+        ),
+    ],
+)
 def test_a_pack_file_that_is_not_utf8_says_what_it_is(hand_pack_dir, encoding, found):
     data = PEOPLE_TEXT.encode(encoding) if encoding != "xlsx" else _workbook_bytes(hand_pack_dir)
     if encoding == "utf-16-be":
@@ -207,7 +237,7 @@ def test_a_pack_file_that_is_not_utf8_says_what_it_is(hand_pack_dir, encoding, f
         [problem] = problems(exc)
         assert (problem["table"], problem["check"]) == ("account_managers", "encoding")
         assert problem["found"].startswith(found)
-        assert 'CSV UTF-8 (Comma delimited)' in problem["expected"]
+        assert "CSV UTF-8 (Comma delimited)" in problem["expected"]
         assert "UnicodeDecodeError" not in str(exc.value)
 
 
@@ -219,17 +249,31 @@ def _workbook_bytes(folder: Path) -> bytes:
 
 def test_validate_names_a_utf16_file_without_a_traceback(hand_pack_dir):
     (hand_pack_dir / "sales.csv").write_bytes((hand_pack_dir / "sales.csv").read_text().encode("utf-16"))
-    done = subprocess.run([sys.executable, "-m", "amreview", "validate", str(hand_pack_dir),
-                           "--report", str(hand_pack_dir.parent / "q.html")], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "amreview",
+            "validate",
+            str(hand_pack_dir),
+            "--report",
+            str(hand_pack_dir.parent / "q.html"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 3
     assert "sales.csv is UTF-16 LE text" in done.stderr and "CSV UTF-8" in done.stderr
     assert "Traceback" not in done.stderr and "UnicodeDecodeError" not in done.stderr
 
 
-@pytest.mark.parametrize("encoding, codec, found", [
-    ("utf-16", "utf-16", "people.csv is UTF-16 LE text (the file starts with a UTF-16 byte-order mark), not UTF-8"),
-    ("cp1252", "cp1252", "people.csv is not UTF-8: the byte 0xEB at byte offset 25 (line 2)"),
-])
+@pytest.mark.parametrize(
+    "encoding, codec, found",
+    [
+        ("utf-16", "utf-16", "people.csv is UTF-16 LE text (the file starts with a UTF-16 byte-order mark), not UTF-8"),
+        ("cp1252", "cp1252", "people.csv is not UTF-8: the byte 0xEB at byte offset 25 (line 2)"),
+    ],
+)
 def test_an_export_that_is_not_utf8_says_what_it_is_and_how_to_read_it(tmp_path, encoding, codec, found):
     path = tmp_path / "people.csv"
     path.write_bytes(PEOPLE_TEXT.encode(encoding))
@@ -241,8 +285,12 @@ def test_an_export_that_is_not_utf8_says_what_it_is_and_how_to_read_it(tmp_path,
     assert read_text_file(path, "people.csv", encoding=codec).frame["name"].tolist()[0] == "Zoë Ångström"
 
 
-@given(st.text(min_size=0, max_size=60), st.integers(min_value=0), st.sampled_from([b"\xff", b"\xe9", b"\xc3"]),
-       st.sampled_from([1, 2, 3, 7, 64]))
+@given(
+    st.text(min_size=0, max_size=60),
+    st.integers(min_value=0),
+    st.sampled_from([b"\xff", b"\xe9", b"\xc3"]),
+    st.sampled_from([1, 2, 3, 7, 64]),
+)
 @settings(max_examples=200, deadline=None)
 def test_the_first_bad_byte_is_found_across_blocks(text, where, bad, block):
     data = text.encode("utf-8")
@@ -254,7 +302,7 @@ def test_the_first_bad_byte_is_found_across_blocks(text, where, bad, block):
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        expected = (exc.start, data[:exc.start].count(b"\n") + 1)
+        expected = (exc.start, data[: exc.start].count(b"\n") + 1)
     with tempfile.TemporaryDirectory() as folder, mock.patch.object(file_checks, "BLOCK", block):
         path = Path(folder) / "export.csv"
         path.write_bytes(data)

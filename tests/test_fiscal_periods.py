@@ -17,20 +17,20 @@ import re
 import pandas as pd
 import pytest
 
-from amreview.cli import main
 from amreview.batch.inputs import open_review
 from amreview.batch.prepare import prepare_reviews
+from amreview.cli import main
 from amreview.data.datapack import load_pack
 from amreview.documents.figures import monthly_margin_against_target, top_accounts
 from amreview.documents.model import Chart, Table
 from amreview.documents.review import Review, headline_figures, review_header
 from amreview.errors import ParameterError, PeriodError
-from amreview.metrics.registry import KpiContext, in_role
 from amreview.metrics.accounts import new_accounts, new_accounts_list
 from amreview.metrics.competencies import ratings_in_period
 from amreview.metrics.development import development_plan, objectives_carrying_forward, objectives_in_period
 from amreview.metrics.margin import lines_in_period
 from amreview.metrics.margin_trend import fiscal_year_target
+from amreview.metrics.registry import KpiContext, in_role
 from amreview.metrics.reporting import latest_forecasts
 from amreview.metrics.targets import monthly_targets, quarter_target, quarter_targets
 from amreview.periods import Quarter, is_quarter_label
@@ -69,8 +69,10 @@ def calendar_pack():
 def fiscal_pack(calendar_pack):
     # The validated sample with its quarter labels renamed, not a pack validated anew: the pack's
     # check that month targets add up to their quarter's reads months as calendar quarters.
-    tables = {name: frame.assign(period=frame["period"].map(fiscal_label)) if "period" in frame.columns else frame
-              for name, frame in calendar_pack.tables.items()}
+    tables = {
+        name: frame.assign(period=frame["period"].map(fiscal_label)) if "period" in frame.columns else frame
+        for name, frame in calendar_pack.tables.items()
+    }
     return dataclasses.replace(calendar_pack, tables=tables)
 
 
@@ -82,8 +84,9 @@ def calendar_config():
 @pytest.fixture(scope="module")
 def fiscal_config_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("fiscal") / "fiscal.toml"
-    path.write_text(DEFAULT_CONFIG.read_text().replace("fiscal_year_start_month = 1",
-                                                       f"fiscal_year_start_month = {FISCAL_START}"))
+    path.write_text(
+        DEFAULT_CONFIG.read_text().replace("fiscal_year_start_month = 1", f"fiscal_year_start_month = {FISCAL_START}")
+    )
     return path
 
 
@@ -94,8 +97,9 @@ def fiscal_config(fiscal_config_file):
     return config
 
 
-def test_the_fiscal_scorecard_is_the_calendar_one_of_the_same_dates(fiscal_pack, calendar_pack, fiscal_config,
-                                                                    calendar_config):
+def test_the_fiscal_scorecard_is_the_calendar_one_of_the_same_dates(
+    fiscal_pack, calendar_pack, fiscal_config, calendar_config
+):
     fiscal = build_scorecard(fiscal_pack, FISCAL_PERIOD, fiscal_config)
     calendar = build_scorecard(calendar_pack, CALENDAR_PERIOD, calendar_config)
     assert (fiscal.quarter.start, fiscal.quarter.end) == (pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30"))
@@ -126,8 +130,9 @@ def same_part(fiscal, calendar, where: str) -> None:
     assert calendar_text(repr(fiscal)) == repr(calendar), where
 
 
-def test_the_review_of_a_fiscal_period_shows_the_fiscal_window_in_every_section(fiscal_pack, calendar_pack,
-                                                                                 fiscal_config, calendar_config):
+def test_the_review_of_a_fiscal_period_shows_the_fiscal_window_in_every_section(
+    fiscal_pack, calendar_pack, fiscal_config, calendar_config
+):
     fiscal = Review.build(fiscal_pack, AM, FISCAL_PERIOD, fiscal_config)  # the period as text
     calendar = Review.build(calendar_pack, AM, CALENDAR_PERIOD, calendar_config)
     assert fiscal.quarter == Quarter(2027, 2, FISCAL_START)
@@ -137,8 +142,9 @@ def test_the_review_of_a_fiscal_period_shows_the_fiscal_window_in_every_section(
     compared = 0
     for f, c in zip(fiscal_sections, calendar_sections):
         year_to_date = [i for i, line in enumerate(c.lines) if line.startswith("Year to date")]
-        assert [calendar_text(x) for i, x in enumerate(f.lines) if i not in year_to_date] == \
-            [x for i, x in enumerate(c.lines) if i not in year_to_date], f.key
+        assert [calendar_text(x) for i, x in enumerate(f.lines) if i not in year_to_date] == [
+            x for i, x in enumerate(c.lines) if i not in year_to_date
+        ], f.key
         assert len(f.parts) == len(c.parts), f.key
         for fp, cp in zip(f.parts, c.parts):
             key = getattr(cp, "key", "")
@@ -146,8 +152,11 @@ def test_the_review_of_a_fiscal_period_shows_the_fiscal_window_in_every_section(
                 assert fiscal.section("margin").tables["year_to_date"].frame.shape == cp.frame.shape
             elif (f.key, key) == ("summary", "attainment"):  # every bar but the full-year projection
                 quarter_bars = [i for i in cp.frame.index if "projection" not in i]
-                same_part(dataclasses.replace(fp, frame=fp.frame.loc[quarter_bars]),
-                          dataclasses.replace(cp, frame=cp.frame.loc[quarter_bars]), f"{f.key}.{key}")
+                same_part(
+                    dataclasses.replace(fp, frame=fp.frame.loc[quarter_bars]),
+                    dataclasses.replace(cp, frame=cp.frame.loc[quarter_bars]),
+                    f"{f.key}.{key}",
+                )
             elif (f.key, key) == ("appendix", "provenance"):  # names the config and the fiscal quarter
                 items = dict(zip(fp.frame["Item"], fp.frame["Value"]))
                 assert items["Fiscal year starts in month"] == str(FISCAL_START)
@@ -165,8 +174,9 @@ INSIDE = {  # a call of each function inside the boundary that takes a quarter
     "new_accounts": lambda pack, q, config: new_accounts(pack.sales, q),
     "objectives_in_period": lambda pack, q, config: objectives_in_period(pack["development_objectives"], q),
     "development_plan": lambda pack, q, config: development_plan(pack["development_objectives"], q),
-    "objectives_carrying_forward":
-        lambda pack, q, config: objectives_carrying_forward(pack["development_objectives"], q),
+    "objectives_carrying_forward": lambda pack, q, config: objectives_carrying_forward(
+        pack["development_objectives"], q
+    ),
     "quarter_targets": lambda pack, q, config: quarter_targets(pack.targets, q),
     "quarter_target": lambda pack, q, config: quarter_target(pack.targets, AM, q, "revenue"),
     "monthly_targets": lambda pack, q, config: monthly_targets(pack.targets, q, "revenue"),
@@ -189,21 +199,37 @@ def test_functions_inside_the_boundary_refuse_text(inner, fiscal_pack, fiscal_co
     inner(fiscal_pack, Quarter.parse(FISCAL_PERIOD, FISCAL_START), fiscal_config)  # the parsed quarter is taken
 
 
-def test_a_prepared_input_reads_text_on_its_fiscal_year_and_refuses_a_calendar_quarter(fiscal_pack, fiscal_config,
-                                                                                       tmp_path):
+def test_a_prepared_input_reads_text_on_its_fiscal_year_and_refuses_a_calendar_quarter(
+    fiscal_pack, fiscal_config, tmp_path
+):
     folder = prepare_reviews(fiscal_pack, FISCAL_PERIOD, fiscal_config, tmp_path, [AM]).reviews[AM]
     review = open_review(str(folder), AM, FISCAL_PERIOD)  # the notebook's parameters: text
     assert review.quarter == Quarter(2027, 2, FISCAL_START)
-    with pytest.raises(ParameterError, match=r"is for period Q2 FY2027 \(1 Jul 2026 – 30 Sep 2026\), "
-                                             r"not Q2 2027 \(1 Apr 2027 – 30 Jun 2027\)"):
+    with pytest.raises(
+        ParameterError,
+        match=r"is for period Q2 FY2027 \(1 Jul 2026 – 30 Sep 2026\), "
+        r"not Q2 2027 \(1 Apr 2027 – 30 Jun 2027\)",
+    ):
         open_review(str(folder), AM, Quarter(2027, 2))
 
 
-def test_the_cli_reads_the_period_on_the_configs_fiscal_year(fiscal_config_file, calendar_pack, calendar_config,
-                                                             tmp_path):
+def test_the_cli_reads_the_period_on_the_configs_fiscal_year(
+    fiscal_config_file, calendar_pack, calendar_config, tmp_path
+):
     out = tmp_path / "card.csv"
-    main(["scorecard", "--data", "sample", "--period", FISCAL_PERIOD, "--config", str(fiscal_config_file),
-          "--out", str(out)])
+    main(
+        [
+            "scorecard",
+            "--data",
+            "sample",
+            "--period",
+            FISCAL_PERIOD,
+            "--config",
+            str(fiscal_config_file),
+            "--out",
+            str(out),
+        ]
+    )
     written = pd.read_csv(out, dtype={"am_id": str}).set_index("am_id")
     calendar = build_scorecard(calendar_pack, CALENDAR_PERIOD, calendar_config).values
     assert set(written["period"]) == {FISCAL_PERIOD}

@@ -11,17 +11,21 @@ from amreview.frames import in_order_of, row_positions, stable_order, take_rows
 
 
 def _frame(keys, ids, numbers):
-    return pd.DataFrame({
-        "account_id": pd.array(keys, dtype="str"),  # few distinct values: through the dictionary
-        "line_id": pd.array(ids, dtype="str"),  # one a row: taken directly
-        "revenue": numbers,
-        "invoice_date": pd.to_datetime("2026-07-01") + pd.to_timedelta(np.arange(len(keys)), unit="D"),
-    }, index=pd.Index(np.arange(len(keys)) * 10 + 3, name="row"))
+    return pd.DataFrame(
+        {
+            "account_id": pd.array(keys, dtype="str"),  # few distinct values: through the dictionary
+            "line_id": pd.array(ids, dtype="str"),  # one a row: taken directly
+            "revenue": numbers,
+            "invoice_date": pd.to_datetime("2026-07-01") + pd.to_timedelta(np.arange(len(keys)), unit="D"),
+        },
+        index=pd.Index(np.arange(len(keys)) * 10 + 3, name="row"),
+    )
 
 
 def test_take_rows_equals_iloc_with_missing_values_and_index():
-    frame = _frame(["A1", None, "A2", "A1", "A2", "A1"], ["L1", "L2", "L3", None, "L5", "L6"],
-                   [1.0, 2.0, np.nan, 4.0, 5.0, 6.0])
+    frame = _frame(
+        ["A1", None, "A2", "A1", "A2", "A1"], ["L1", "L2", "L3", None, "L5", "L6"], [1.0, 2.0, np.nan, 4.0, 5.0, 6.0]
+    )
     order = np.array([5, 3, 1, 0, 4, 2])
     taken = take_rows(frame, order)
     pd.testing.assert_frame_equal(taken, frame.iloc[order])
@@ -31,8 +35,9 @@ def test_take_rows_equals_iloc_with_missing_values_and_index():
 
 
 def test_take_rows_of_chunked_columns_and_a_subset():
-    frame = pd.concat([_frame(["A1", "A2"] * 50, [f"L{i}" for i in range(100)], np.arange(100.0))] * 3,
-                      ignore_index=True)  # concatenated: several Arrow chunks per column
+    frame = pd.concat(
+        [_frame(["A1", "A2"] * 50, [f"L{i}" for i in range(100)], np.arange(100.0))] * 3, ignore_index=True
+    )  # concatenated: several Arrow chunks per column
     order = np.random.default_rng(7).permutation(len(frame))[:120]
     pd.testing.assert_frame_equal(take_rows(frame, order), frame.iloc[order])
 
@@ -45,8 +50,10 @@ def test_take_rows_of_an_empty_frame_and_no_rows():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.sampled_from(["A", "B", "Ç", " x "])), min_size=1, max_size=40),
-       st.randoms(use_true_random=False))
+@given(
+    st.lists(st.one_of(st.none(), st.sampled_from(["A", "B", "Ç", " x "])), min_size=1, max_size=40),
+    st.randoms(use_true_random=False),
+)
 def test_take_rows_is_iloc(keys, rnd):
     frame = _frame(keys, [f"L{i}" for i in range(len(keys))], np.arange(len(keys), dtype=float))
     order = np.array([rnd.randrange(len(keys)) for _ in range(rnd.randrange(0, 2 * len(keys)))], dtype=int)
@@ -69,9 +76,11 @@ def test_row_positions_are_the_groupby_indices(keys):
 @given(st.lists(st.one_of(st.none(), st.integers(0, 5)), max_size=40), st.sampled_from(["date", "float", "text"]))
 def test_stable_order_is_a_stable_sort_with_missing_values_last(days, kind):
     base = pd.Series([np.nan if d is None else float(d) for d in days], dtype=float)
-    values = {"date": pd.Timestamp("2026-07-01") + pd.to_timedelta(base, unit="D"),
-              "float": base,
-              "text": pd.Series([None if d is None else f"k{d}" for d in days], dtype="str")}[kind]
+    values = {
+        "date": pd.Timestamp("2026-07-01") + pd.to_timedelta(base, unit="D"),
+        "float": base,
+        "text": pd.Series([None if d is None else f"k{d}" for d in days], dtype="str"),
+    }[kind]
     expected = values.sort_values(kind="stable", na_position="last").index.to_numpy()
     np.testing.assert_array_equal(stable_order(values), expected)
 

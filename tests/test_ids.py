@@ -23,20 +23,51 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amreview.batch import manifest as record
-from amreview.data.datapack import load_pack, write_pack
-from amreview.errors import DataError, OutputError
-from amreview.filenames import (DIGEST_LENGTH, ENCODED_MARK, TEAM_PREFIX, encoded_stem, file_stem, file_stems,
-                                is_plain, path_inside)
-from amreview.importing.importer import map_sources
 from amreview.batch.runner import run_quarterly_reviews, team_file_stems
+from amreview.data.datapack import load_pack, write_pack
 from amreview.data.schemas import ID_MAX_LENGTH
+from amreview.errors import DataError, OutputError
+from amreview.filenames import (
+    DIGEST_LENGTH,
+    ENCODED_MARK,
+    TEAM_PREFIX,
+    encoded_stem,
+    file_stem,
+    file_stems,
+    is_plain,
+    path_inside,
+)
+from amreview.importing.importer import map_sources
 from tests.conftest import hand_tables
 
 PERIOD = "2026Q3"
 SUFFIXES = (".html", ".pdf", ".ipynb", ".json", ".log")
-HOSTILE = ["../../evil", "../../etc/evil", "/x/abs", "a/b", ".", "..", "", "a\nb", "a\x00b", "x" * 300,
-           "C:\\Windows\\evil", "CON", "nul.txt", "index", "MANIFEST", "team-x", "-rf", "a.", "~", ".hidden",
-           "Zoë d'Arcy", "李雷", "\u202eexe.pdf", "a b"]
+HOSTILE = [
+    "../../evil",
+    "../../etc/evil",
+    "/x/abs",
+    "a/b",
+    ".",
+    "..",
+    "",
+    "a\nb",
+    "a\x00b",
+    "x" * 300,
+    "C:\\Windows\\evil",
+    "CON",
+    "nul.txt",
+    "index",
+    "MANIFEST",
+    "team-x",
+    "-rf",
+    "a.",
+    "~",
+    ".hidden",
+    "Zoë d'Arcy",
+    "李雷",
+    "\u202eexe.pdf",
+    "a b",
+]
 
 # arbitrary text: any code point (control characters, separators, surrogates), and long runs of
 # the characters that matter to paths
@@ -52,6 +83,7 @@ ids = st.one_of(
 # --------------------------------------------------------------------------------------------
 # The names
 # --------------------------------------------------------------------------------------------
+
 
 @settings(max_examples=300, deadline=None)
 @given(key=ids)
@@ -94,21 +126,24 @@ def test_a_plain_name_is_never_an_encoded_one(key):
     assert len(stem.rsplit(ENCODED_MARK, 1)[1]) == DIGEST_LENGTH
 
 
-@pytest.mark.parametrize("key, stem", [
-    ("AM001", "AM001"),
-    ("J.Smith", "J.Smith"),
-    ("R001-AM001", "R001-AM001"),
-    ("../../evil", "evil~"),
-    ("/x/abs", "x-abs~"),
-    ("a/b", "a-b~"),
-    (".", "id~"),
-    ("CON", "con~"),  # a Windows device
-    ("index", "index~"),  # the period's index.html
-    ("manifest", "manifest~"),  # and its manifest.json
-    ("team-x", "team-x~"),  # the team overviews' names
-    ("Zoë d'Arcy", "zoe-d-arcy~"),
-    ("x" * 65, "x" * 40 + "~"),
-])
+@pytest.mark.parametrize(
+    "key, stem",
+    [
+        ("AM001", "AM001"),
+        ("J.Smith", "J.Smith"),
+        ("R001-AM001", "R001-AM001"),
+        ("../../evil", "evil~"),
+        ("/x/abs", "x-abs~"),
+        ("a/b", "a-b~"),
+        (".", "id~"),
+        ("CON", "con~"),  # a Windows device
+        ("index", "index~"),  # the period's index.html
+        ("manifest", "manifest~"),  # and its manifest.json
+        ("team-x", "team-x~"),  # the team overviews' names
+        ("Zoë d'Arcy", "zoe-d-arcy~"),
+        ("x" * 65, "x" * 40 + "~"),
+    ],
+)
 def test_plain_ids_are_their_own_names_and_others_a_slug_and_digest(key, stem):
     if stem.endswith(ENCODED_MARK):
         assert file_stem(key) == stem + encoded_stem(key).rsplit(ENCODED_MARK, 1)[1]
@@ -149,8 +184,10 @@ def test_a_batch_refuses_an_output_stem_no_file_can_have_before_any_kernel_start
     from amreview.errors import ParameterError
     from tests.test_batch import REVIEW
 
-    jobs = [ReviewJob("a\x00b", REVIEW, {"who": "x"}, tmp_path / "a\x00b", "x"),
-            ReviewJob("ok", REVIEW, {"who": "y"}, tmp_path / "ok", "y")]
+    jobs = [
+        ReviewJob("a\x00b", REVIEW, {"who": "x"}, tmp_path / "a\x00b", "x"),
+        ReviewJob("ok", REVIEW, {"who": "y"}, tmp_path / "ok", "y"),
+    ]
     # it was a ValueError from Path.resolve, and the whole batch was lost
     with pytest.raises(ParameterError, match=r"output stem of 'a\\x00b' holds a NUL character"):
         run_reviews(jobs, n_jobs=1, progress=False)
@@ -170,6 +207,7 @@ def test_a_batch_refuses_stems_that_differ_only_in_case(tmp_path):
 # The contract: no control character, at most 100 characters
 # --------------------------------------------------------------------------------------------
 
+
 def write_hand_pack(folder: Path, **changes) -> Path:
     """The hand pack with cells changed, ``table=[(position, column, value), ...]``, as Parquet
     (which holds any text, a NUL included; row numbers count its rows from 1)."""
@@ -180,30 +218,41 @@ def write_hand_pack(folder: Path, **changes) -> Path:
     return write_pack(tables, folder, "parquet")
 
 
-@pytest.mark.parametrize("table, column, value, found", [
-    ("account_managers", "am_id", "AM\x001", r"'AM\x001'"),
-    ("account_managers", "am_id", "AM\n1", r"'AM\n1'"),
-    ("account_managers", "manager", "Grace\tHopper", r"'Grace\tHopper'"),
-    ("sales", "account_id", "A\rB", r"'A\rB'"),
-    ("sales", "line_id", "L\u202e1", r"'L\u202e1'"),
-])
+@pytest.mark.parametrize(
+    "table, column, value, found",
+    [
+        ("account_managers", "am_id", "AM\x001", r"'AM\x001'"),
+        ("account_managers", "am_id", "AM\n1", r"'AM\n1'"),
+        ("account_managers", "manager", "Grace\tHopper", r"'Grace\tHopper'"),
+        ("sales", "account_id", "A\rB", r"'A\rB'"),
+        ("sales", "line_id", "L\u202e1", r"'L\u202e1'"),
+    ],
+)
 def test_an_id_with_a_control_character_breaks_the_contract(tmp_path, table, column, value, found):
     pack = write_hand_pack(tmp_path / "pack", **{table: [(1, column, value)]})
     with pytest.raises(DataError) as caught:
         load_pack(pack)
-    assert (f"table {table}, row 2, column {column}: expected an id without control characters (tab, newline, "
-            f"NUL, …), found {found}") in str(caught.value)
+    assert (
+        f"table {table}, row 2, column {column}: expected an id without control characters (tab, newline, "
+        f"NUL, …), found {found}"
+    ) in str(caught.value)
 
 
 def test_an_id_longer_than_the_limit_breaks_the_contract(tmp_path):
     long = "A" * 300
-    pack = write_hand_pack(tmp_path / "pack", account_managers=[(0, "am_id", long)],
-                           sales=[(2, "am_id", "B" * (ID_MAX_LENGTH + 1))], targets=[(0, "am_id", "C" * ID_MAX_LENGTH)])
+    pack = write_hand_pack(
+        tmp_path / "pack",
+        account_managers=[(0, "am_id", long)],
+        sales=[(2, "am_id", "B" * (ID_MAX_LENGTH + 1))],
+        targets=[(0, "am_id", "C" * ID_MAX_LENGTH)],
+    )
     with pytest.raises(DataError) as caught:
         load_pack(pack)
     problems = caught.value.problems
     assert list(zip(problems["table"], problems["row"], problems["column"], problems["check"])) == [
-        ("account_managers", 1, "am_id", "id_length"), ("sales", 3, "am_id", "id_length")]  # 100 is allowed
+        ("account_managers", 1, "am_id", "id_length"),
+        ("sales", 3, "am_id", "id_length"),
+    ]  # 100 is allowed
     message = str(caught.value)
     assert f"expected an id of at most {ID_MAX_LENGTH} characters, found {'A' * 60!r}… (300 characters)" in message
     assert long not in message  # shown cut
@@ -222,7 +271,8 @@ def test_a_database_row_named_by_a_bad_key_is_shown_escaped_and_cut(tmp_path):
 def test_an_id_derived_by_a_mapping_is_checked_like_any_other(tmp_path):
     long_name = "Ada " + "Lovelace" * 16  # the slug of the name is longer than an id may be
     pd.DataFrame({"Name": ["Brian Kernighan", long_name], "Boss": ["Grace\tHopper", "Grace Hopper"]}).to_csv(
-        tmp_path / "people.csv", index=False)
+        tmp_path / "people.csv", index=False
+    )
     from tests.test_mapping import PEOPLE, mapping_of
 
     result = map_sources(mapping_of(PEOPLE), tmp_path)
@@ -230,7 +280,8 @@ def test_an_id_derived_by_a_mapping_is_checked_like_any_other(tmp_path):
     problems = result.problems
     assert list(zip(problems["table"], problems["row"], problems["column"], problems["check"])) == [
         ("account_managers (from people.csv)", 3, "am_id", "id_length"),
-        ("account_managers (from people.csv)", 2, "manager", "id_characters")]
+        ("account_managers (from people.csv)", 2, "manager", "id_characters"),
+    ]
 
 
 def test_a_run_on_a_pack_with_an_unusable_id_is_refused_and_writes_nothing_elsewhere(tmp_path, capsys):
@@ -254,6 +305,7 @@ def test_a_run_on_a_pack_with_an_unusable_id_is_refused_and_writes_nothing_elsew
 # --------------------------------------------------------------------------------------------
 # A run with hostile ids the contract allows
 # --------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory):
@@ -292,8 +344,11 @@ def test_hostile_ids_get_encoded_names_that_the_index_and_the_manifest_use(hosti
     for entry in manifest["reviews"]:
         stem = stems[entry["am_id"]]  # the real id is recorded
         assert entry["key"] == entry["am_id"] and entry["outputs"] == {
-            "html": f"{stem}.html", "notebook": f"{stem}.ipynb", "key_figures": f"{stem}.json",
-            "log": f"logs/{stem}.log"}
+            "html": f"{stem}.html",
+            "notebook": f"{stem}.ipynb",
+            "key_figures": f"{stem}.json",
+            "log": f"logs/{stem}.log",
+        }
         assert json.loads((folder / f"{stem}.json").read_text())["am_id"] == entry["am_id"]
     index = (folder / "index.html").read_text()
     for stem in stems.values():
@@ -304,6 +359,7 @@ def test_hostile_ids_get_encoded_names_that_the_index_and_the_manifest_use(hosti
 def test_resume_finds_the_documents_under_their_encoded_names(hostile_run, monkeypatch):
     root, _, out, _, _ = hostile_run
     monkeypatch.setattr(record, "library_fingerprint", lambda: "this checkout")
-    resumed = run_quarterly_reviews(root / "pack", PERIOD, out, n_jobs=2, progress=False, team_overviews=False,
-                                    resume=True)
+    resumed = run_quarterly_reviews(
+        root / "pack", PERIOD, out, n_jobs=2, progress=False, team_overviews=False, resume=True
+    )
     assert {r.status for r in resumed.results} == {"unchanged"}

@@ -26,8 +26,12 @@ from amreview.batch.kernels import ipykernel_arguments, resolve_mode
 
 def write_notebook(folder: Path, name: str, *sources: str) -> Path:
     """A notebook of a ``who`` parameters cell followed by one code cell per source."""
-    nb = new_notebook(cells=[new_code_cell('who = "nobody"', metadata={"tags": ["parameters"]}),
-                             *(new_code_cell(source) for source in sources)])
+    nb = new_notebook(
+        cells=[
+            new_code_cell('who = "nobody"', metadata={"tags": ["parameters"]}),
+            *(new_code_cell(source) for source in sources),
+        ]
+    )
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = folder / name
     nbformat.write(nb, path)
@@ -120,13 +124,19 @@ STATE = (
 def test_every_fork_mode_review_has_a_fresh_kernel_process(tmp_path):
     notebook = write_notebook(tmp_path, "state.ipynb", STATE)
 
-    results = run_reviews([job(tmp_path, notebook, key) for key in ("A", "B", "C")], n_jobs=1, timeout=60,
-                          progress=False, kernel_mode="fork")
+    results = run_reviews(
+        [job(tmp_path, notebook, key) for key in ("A", "B", "C")],
+        n_jobs=1,
+        timeout=60,
+        progress=False,
+        kernel_mode="fork",
+    )
 
     assert [r.status for r in results] == ["ok", "ok", "ok"]
     reports = [printed_json(r) for r in results]
-    assert all(report["seen"] == {"module_attribute": None, "builtin": None, "environment": None}
-               for report in reports)  # B and C see nothing A and B left
+    assert all(
+        report["seen"] == {"module_attribute": None, "builtin": None, "environment": None} for report in reports
+    )  # B and C see nothing A and B left
     assert len({report["pid"] for report in reports}) == 3  # a process per review
     assert {report["parent"] for report in reports} == {kernels.template().pid}  # forked from one template
     assert len({report["random"] for report in reports}) == 3  # numpy reseeded in each
@@ -137,23 +147,27 @@ SAME_EITHER_WAY = (
     "print(who, os.getcwd(), os.path.basename(sys.argv[0]), matplotlib.get_backend())\nprint(sys.path)",
     "import pandas as pd\npd.DataFrame({'a': [1, 2], 'b': [0.5, 0.25]})",
     "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(2, 1))\nax.plot([1, 3, 2]);",
-    "import sys, warnings\nwarnings.warn('careful')\nprint('to stderr', file=sys.stderr)\n"
-    "print('done')",
+    "import sys, warnings\nwarnings.warn('careful')\nprint('to stderr', file=sys.stderr)\nprint('done')",
 )
 
 
 def test_fork_and_spawn_kernels_give_the_same_outputs(tmp_path):
     notebook = write_notebook(tmp_path, "same.ipynb", *SAME_EITHER_WAY)
 
-    [forked] = run_reviews([job(tmp_path / "fork", notebook, "AM1")], n_jobs=1, timeout=60, progress=False,
-                           kernel_mode="fork")
-    [spawned] = run_reviews([job(tmp_path / "spawn", notebook, "AM1")], n_jobs=1, timeout=60, progress=False,
-                            kernel_mode="spawn")
+    [forked] = run_reviews(
+        [job(tmp_path / "fork", notebook, "AM1")], n_jobs=1, timeout=60, progress=False, kernel_mode="fork"
+    )
+    [spawned] = run_reviews(
+        [job(tmp_path / "spawn", notebook, "AM1")], n_jobs=1, timeout=60, progress=False, kernel_mode="spawn"
+    )
 
     assert (forked.status, spawned.status) == ("ok", "ok")
+
     def without_pids(found):  # ipykernel names its cell files after the kernel's pid
-        return [(i, kind, re.sub(r"ipykernel_\d+", "ipykernel_PID", data) if isinstance(data, str) else data)
-                for i, kind, data in found]
+        return [
+            (i, kind, re.sub(r"ipykernel_\d+", "ipykernel_PID", data) if isinstance(data, str) else data)
+            for i, kind, data in found
+        ]
 
     assert without_pids(outputs(forked)) == without_pids(outputs(spawned))
     got = outputs(forked)
@@ -165,11 +179,18 @@ def test_fork_and_spawn_kernels_give_the_same_outputs(tmp_path):
 
 
 def test_a_killed_kernel_fails_its_review_and_the_next_review_works(tmp_path):
-    notebook = write_notebook(tmp_path, "dies.ipynb", "import os\nif who == 'AM1':\n    os._exit(3)",
-                              "print('alive', who)")
+    notebook = write_notebook(
+        tmp_path, "dies.ipynb", "import os\nif who == 'AM1':\n    os._exit(3)", "print('alive', who)"
+    )
 
-    first, second = run_reviews([job(tmp_path, notebook, "AM1"), job(tmp_path, notebook, "AM2")], n_jobs=1,
-                                timeout=60, progress=False, log_dir=tmp_path / "logs", kernel_mode="fork")
+    first, second = run_reviews(
+        [job(tmp_path, notebook, "AM1"), job(tmp_path, notebook, "AM2")],
+        n_jobs=1,
+        timeout=60,
+        progress=False,
+        log_dir=tmp_path / "logs",
+        kernel_mode="fork",
+    )
 
     assert first.status == "failed" and first.html is None
     assert (first.error.ename, first.error.cell_index) == ("DeadKernelError", 1)
@@ -180,11 +201,21 @@ def test_a_killed_kernel_fails_its_review_and_the_next_review_works(tmp_path):
 
 
 def test_the_deadline_covers_a_cell_that_sleeps_too_long(tmp_path):
-    notebook = write_notebook(tmp_path, "sleeps.ipynb", "print('started')",
-                              "import time\nif who == 'AM1':\n    time.sleep(120)", "print('done', who)")
+    notebook = write_notebook(
+        tmp_path,
+        "sleeps.ipynb",
+        "print('started')",
+        "import time\nif who == 'AM1':\n    time.sleep(120)",
+        "print('done', who)",
+    )
 
-    warm, first, second = run_reviews([job(tmp_path, notebook, key) for key in ("AM0", "AM1", "AM2")], n_jobs=1,
-                                      timeout=8, progress=False, kernel_mode="fork")
+    warm, first, second = run_reviews(
+        [job(tmp_path, notebook, key) for key in ("AM0", "AM1", "AM2")],
+        n_jobs=1,
+        timeout=8,
+        progress=False,
+        kernel_mode="fork",
+    )
 
     assert warm.status == "ok"
     assert first.status == "failed"
@@ -200,13 +231,21 @@ def test_the_deadline_covers_a_kernel_that_cannot_shut_down(tmp_path):
     # After its last cell the kernel ignores SIGTERM and waits for a thread that never ends:
     # only the deadline's SIGKILL (or jupyter_client's, 5 s after the shutdown request) ends it.
     notebook = write_notebook(
-        tmp_path, "hangs.ipynb", "print('all cells ran')",
+        tmp_path,
+        "hangs.ipynb",
+        "print('all cells ran')",
         "import signal, threading, time\nif who == 'AM1':\n"
         "    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-        "    threading.Thread(target=lambda: time.sleep(3600), daemon=False).start()")
+        "    threading.Thread(target=lambda: time.sleep(3600), daemon=False).start()",
+    )
 
-    warm, first, second = run_reviews([job(tmp_path, notebook, key) for key in ("AM0", "AM1", "AM2")], n_jobs=1,
-                                      timeout=4, progress=False, kernel_mode="fork")
+    warm, first, second = run_reviews(
+        [job(tmp_path, notebook, key) for key in ("AM0", "AM1", "AM2")],
+        n_jobs=1,
+        timeout=4,
+        progress=False,
+        kernel_mode="fork",
+    )
 
     assert warm.status == "ok"
     assert first.status == "failed" and first.html is None

@@ -76,8 +76,12 @@ def in_every_window(kpi: Kpi, pack: DataPack) -> dict[str, pd.Series]:
 
 def unchanged(frame: pd.DataFrame, before: pd.DataFrame) -> bool:
     """Same values, columns, dtypes and index (fast; ``assert_frame_equal`` says what differs)."""
-    return (frame.equals(before) and frame.columns.equals(before.columns)
-            and frame.dtypes.equals(before.dtypes) and frame.index.equals(before.index))
+    return (
+        frame.equals(before)
+        and frame.columns.equals(before.columns)
+        and frame.dtypes.equals(before.dtypes)
+        and frame.index.equals(before.index)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +98,7 @@ def pack() -> DataPack:
 # --------------------------------------------------------------------------------------------
 # Every row is documented
 # --------------------------------------------------------------------------------------------
+
 
 def test_every_module_row_is_in_the_registry_once():
     rows = [kpi.name for module in kpi_modules() for kpi in module.KPIS]
@@ -117,6 +122,7 @@ def test_every_kpi_row_is_documented(name):
 # No input is mutated
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", KPIS)
 def test_no_kpi_mutates_the_pack(pack, name):
     before = {table: frame.copy(deep=True) for table, frame in pack.tables.items()}
@@ -132,6 +138,7 @@ def test_no_kpi_mutates_the_pack(pack, name):
 # A KPI without its table is no data
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", KPIS)
 def test_every_kpi_has_data_on_the_sample(pack, name):
     """What makes the "no data" checks below mean something."""
@@ -139,9 +146,15 @@ def test_every_kpi_has_data_on_the_sample(pack, name):
         assert result.notna().any(), f"{name} ({window}) is no data for everyone on the whole sample"
 
 
-@pytest.mark.parametrize(("name", "table"), [
-    pytest.param(name, table, id=f"{name}-without-{table}")
-    for name, kpi in KPIS.items() for table in tables_of(kpi) if table in DROPPABLE])
+@pytest.mark.parametrize(
+    ("name", "table"),
+    [
+        pytest.param(name, table, id=f"{name}-without-{table}")
+        for name, kpi in KPIS.items()
+        for table in tables_of(kpi)
+        if table in DROPPABLE
+    ],
+)
 def test_a_kpi_without_one_of_its_tables_is_no_data(pack, name, table):
     ctx = KpiContext.for_period(pack, QUARTER)
     for window, result in in_every_window(KPIS[name], without(pack, table)).items():

@@ -21,11 +21,17 @@ def pack_with(targets: list[tuple], start_dates=(None, None, None)):
 
 
 def test_year_to_date_target_needs_every_quarter_in_role():
-    pack = pack_with([
-        ("AM1", "2026Q1", "revenue", 100.0), ("AM1", "2026Q2", "revenue", 200.0), ("AM1", "2026Q3", "revenue", 300.0),
-        ("AM2", "2026Q1", "revenue", 100.0), ("AM2", "2026Q3", "revenue", 300.0),  # Q2 missing
-        ("AM3", "2026Q3", "revenue", 50.0),  # AM3 started in Q3
-    ], start_dates=(None, None, "2026-07-13"))
+    pack = pack_with(
+        [
+            ("AM1", "2026Q1", "revenue", 100.0),
+            ("AM1", "2026Q2", "revenue", 200.0),
+            ("AM1", "2026Q3", "revenue", 300.0),
+            ("AM2", "2026Q1", "revenue", 100.0),
+            ("AM2", "2026Q3", "revenue", 300.0),  # Q2 missing
+            ("AM3", "2026Q3", "revenue", 50.0),  # AM3 started in Q3
+        ],
+        start_dates=(None, None, "2026-07-13"),
+    )
     ytd = KpiContext.for_period(pack, Quarter.parse("2026Q3")).for_window("ytd")
     target = ytd.target("revenue")
     assert target["AM1"] == 600.0
@@ -37,8 +43,10 @@ def test_year_to_date_target_needs_every_quarter_in_role():
 def test_a_new_starters_year_to_date_target_when_no_one_has_targets_before_they_started():
     # Only the new starter's target rows (as in their own slice of the pack): the quarters
     # before they started have no target rows at all, and must not count as missing.
-    pack = pack_with([("AM3", "2026Q3", "revenue", 50.0), ("AM1", "2026Q3", "gross_margin", 10.0)],
-                     start_dates=("2026-07-01", "2026-07-01", "2026-07-13"))
+    pack = pack_with(
+        [("AM3", "2026Q3", "revenue", 50.0), ("AM1", "2026Q3", "gross_margin", 10.0)],
+        start_dates=("2026-07-01", "2026-07-01", "2026-07-13"),
+    )
     ytd = KpiContext.for_period(pack, Quarter.parse("2026Q3")).for_window("ytd")
     assert ytd.target("revenue")["AM3"] == 50.0
     assert ytd.target("gross_margin")["AM1"] == 10.0

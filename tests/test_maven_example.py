@@ -40,8 +40,9 @@ def export() -> Path:
 
 @pytest.fixture(scope="module")
 def raw(export) -> dict[str, pd.DataFrame]:
-    return {name: pd.read_csv(export / f"{name}.csv")
-            for name in ("sales_teams", "accounts", "sales_pipeline", "products")}
+    return {
+        name: pd.read_csv(export / f"{name}.csv") for name in ("sales_teams", "accounts", "sales_pipeline", "products")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -63,18 +64,21 @@ def test_import_maps_every_agent_accounts_and_the_pipeline(imported, raw):
     assert len(people) == 35 == len(teams)
     assert sorted(people.index) == sorted(agent_id(n) for n in teams["sales_agent"])
     for row in teams.itertuples(index=False):
-        assert (people.at[agent_id(row.sales_agent), "manager"], people.at[agent_id(row.sales_agent), "team"]) == \
-            (row.manager, row.regional_office)
+        assert (people.at[agent_id(row.sales_agent), "manager"], people.at[agent_id(row.sales_agent), "team"]) == (
+            row.manager,
+            row.regional_office,
+        )
 
     pipeline, opportunities = raw["sales_pipeline"], pack["opportunities"]
     assert len(opportunities) == len(pipeline)
-    assert opportunities["stage"].value_counts().to_dict() == \
-        pipeline["deal_stage"].str.lower().value_counts().to_dict()
+    assert (
+        opportunities["stage"].value_counts().to_dict() == pipeline["deal_stage"].str.lower().value_counts().to_dict()
+    )
     won = pipeline["deal_stage"] == "Won"
     assert opportunities.loc[opportunities["stage"] == "won", "value"].sum() == pipeline.loc[won, "close_value"].sum()
     assert opportunities["created_date"].isna().sum() == pipeline["engage_date"].isna().sum()
     assert opportunities["account_id"].isna().sum() == pipeline["account"].isna().sum()
-    assert set(opportunities["product"]) <= set(raw["products"]["product"])     # GTXPro is GTX Pro
+    assert set(opportunities["product"]) <= set(raw["products"]["product"])  # GTXPro is GTX Pro
     assert not opportunities["new_business"].any()
 
     accounts = pack["accounts"]
@@ -109,11 +113,13 @@ def test_validate_lists_the_warnings_and_passes(imported, raw):
     done = amreview("validate", str(out))
     assert done.returncode == 0, done.stderr
     pipeline = raw["sales_pipeline"]
-    open_without_close = (pipeline["deal_stage"].isin(["Prospecting", "Engaging"])
-                          & pipeline["close_date"].isna()).sum()
+    open_without_close = (
+        pipeline["deal_stage"].isin(["Prospecting", "Engaging"]) & pipeline["close_date"].isna()
+    ).sum()
     lost_without_value = ((pipeline["deal_stage"] == "Lost") & (pipeline["close_value"].fillna(0) == 0)).sum()
-    assert re.search(rf"warning +opportunity_not_counted +{open_without_close + lost_without_value:,} +opportunities",
-                     done.stdout)
+    assert re.search(
+        rf"warning +opportunity_not_counted +{open_without_close + lost_without_value:,} +opportunities", done.stdout
+    )
     idle = set(raw["sales_teams"]["sales_agent"]) - set(pipeline["sales_agent"])
     assert re.search(rf"warning +person_without_data +{len(idle)} +account_managers", done.stdout)
     html = (out.parent / "pack-quality.html").read_text()
@@ -132,22 +138,31 @@ def test_scorecard_for_a_quarter_with_pipeline_activity(imported, raw, tmp_path)
     assert card["revenue"].isna().all() and card["gross_margin_attainment"].isna().all()
     # win rate by count, from the raw export: won / (won + lost) closed in the quarter
     pipeline = raw["sales_pipeline"]
-    closed = pipeline[pipeline["deal_stage"].isin(["Won", "Lost"])
-                      & pd.to_datetime(pipeline["close_date"]).between("2017-04-01", "2017-06-30")]
+    closed = pipeline[
+        pipeline["deal_stage"].isin(["Won", "Lost"])
+        & pd.to_datetime(pipeline["close_date"]).between("2017-04-01", "2017-06-30")
+    ]
     counts = closed.groupby("sales_agent")["deal_stage"].value_counts().unstack(fill_value=0)
     expected = (counts["Won"] / (counts["Won"] + counts["Lost"])).rename(index=agent_id)
     assert len(expected) == 30
     pd.testing.assert_series_equal(card.loc[expected.index, "win_rate_count"], expected, check_names=False)
-    assert card.loc[[agent_id(n) for n in set(raw["sales_teams"]["sales_agent"]) - set(pipeline["sales_agent"])],
-                    "win_rate_count"].isna().all()
+    assert (
+        card.loc[
+            [agent_id(n) for n in set(raw["sales_teams"]["sales_agent"]) - set(pipeline["sales_agent"])],
+            "win_rate_count",
+        ]
+        .isna()
+        .all()
+    )
 
 
 def test_a_review_runs_from_the_pipeline_alone(imported, tmp_path):
     out, _ = imported
     reports = tmp_path / "reports"
-    done = amreview("run", "--data", str(out), "--period", PERIOD, "--out", str(reports), "--quiet",
-                    "--am", "darcel-schlecht")
-    assert done.returncode == 0, done.stdout + done.stderr   # validation warnings do not block a run
+    done = amreview(
+        "run", "--data", str(out), "--period", PERIOD, "--out", str(reports), "--quiet", "--am", "darcel-schlecht"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr  # validation warnings do not block a run
     assert "1 of 1 reviews written" in done.stdout
     html = (reports / PERIOD / "darcel-schlecht.html").read_text()
     assert "Darcel Schlecht" in html and "Traceback" not in html

@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amreview.data.datapack import validate_tables
-from amreview.metrics.registry import KpiContext
 from amreview.metrics import accounts
 from amreview.metrics.accounts import (
     KPIS,
@@ -26,6 +25,7 @@ from amreview.metrics.accounts import (
     top_n_margin_share,
 )
 from amreview.metrics.margin import lines_in_period
+from amreview.metrics.registry import KpiContext
 from amreview.periods import Quarter
 from tests.test_metrics_margin import review_tables, same
 
@@ -38,10 +38,24 @@ def frame(rows) -> pd.DataFrame:
 
 
 # Before: a: x 100, y 50, z 30, w −10;  b: v 20.   Now: a: x 150, y 20, z 30, u 40;  c: t 5.
-BEFORE = frame([("a", "x", 1000.0, 900.0), ("a", "y", 500.0, 450.0), ("a", "z", 300.0, 270.0),
-                ("a", "w", 100.0, 110.0), ("b", "v", 200.0, 180.0)])
-NOW = frame([("a", "x", 1000.0, 850.0), ("a", "y", 500.0, 480.0), ("a", "z", 300.0, 270.0),
-             ("a", "u", 400.0, 360.0), ("c", "t", 50.0, 45.0)])
+BEFORE = frame(
+    [
+        ("a", "x", 1000.0, 900.0),
+        ("a", "y", 500.0, 450.0),
+        ("a", "z", 300.0, 270.0),
+        ("a", "w", 100.0, 110.0),
+        ("b", "v", 200.0, 180.0),
+    ]
+)
+NOW = frame(
+    [
+        ("a", "x", 1000.0, 850.0),
+        ("a", "y", 500.0, 480.0),
+        ("a", "z", 300.0, 270.0),
+        ("a", "u", 400.0, 360.0),
+        ("c", "t", 50.0, 45.0),
+    ]
+)
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +75,15 @@ def kpi(name: str):
 def test_account_growth_trends_and_changes():
     table = account_growth(NOW, BEFORE)
     trend = table["trend"].astype(str).to_dict()
-    assert trend == {("a", "x"): "growing", ("a", "u"): "new", ("a", "z"): "flat", ("a", "w"): "growing",
-                     ("a", "y"): "declining", ("b", "v"): "declining", ("c", "t"): "new"}
+    assert trend == {
+        ("a", "x"): "growing",
+        ("a", "u"): "new",
+        ("a", "z"): "flat",
+        ("a", "w"): "growing",
+        ("a", "y"): "declining",
+        ("b", "v"): "declining",
+        ("c", "t"): "new",
+    }
     # w went from −10 to nothing (0): a rise; v stopped buying (20 → 0): a decline.
     assert same(table.loc[("a", "x"), "gross_margin_change"], (150.0 - 100.0) / 100.0)
     assert same(table.loc[("a", "w"), "gross_margin_change"], (0.0 + 10.0) / 10.0)
@@ -93,17 +114,27 @@ def test_account_trend_counts_are_nan_without_a_base():
         account_trend_counts(NOW, BEFORE, by=None)
 
 
-@pytest.mark.parametrize("n, expected", [
-    (1, 150.0 / 240.0), (2, 190.0 / 240.0), (3, 220.0 / 240.0), (4, 1.0), (5, 1.0), (10, 1.0),
-])
+@pytest.mark.parametrize(
+    "n, expected",
+    [
+        (1, 150.0 / 240.0),
+        (2, 190.0 / 240.0),
+        (3, 220.0 / 240.0),
+        (4, 1.0),
+        (5, 1.0),
+        (10, 1.0),
+    ],
+)
 def test_top_n_margin_share(n, expected):
     # a now: x 150, y 20, z 30, u 40 → total 240
     assert same(top_n_margin_share(NOW, n)["a"], expected)
 
 
 def test_top_n_margin_share_edge_cases():
-    lines = frame([("a", f"k{i}", 100.0, 100.0 - m) for i, m in enumerate([50, 40, 30, 20, 10, 5, -60])]
-                  + [("b", "x", 100.0, 150.0), ("b", "y", 100.0, 90.0)])
+    lines = frame(
+        [("a", f"k{i}", 100.0, 100.0 - m) for i, m in enumerate([50, 40, 30, 20, 10, 5, -60])]
+        + [("b", "x", 100.0, 150.0), ("b", "y", 100.0, 90.0)]
+    )
     shares = top_n_margin_share(lines, 5)
     assert same(shares["a"], 150.0 / 95.0)  # above 1: the seventh account lost 60
     assert math.isnan(shares["b"])  # total margin −40
@@ -126,19 +157,22 @@ def test_key_accounts(pack):
     assert list(am2.index) == ["E", "A"] and same(am2.loc["A", "gross_margin"], 10.0)  # AM2's line to A
 
 
-@pytest.mark.parametrize("name, am_id, expected", [
-    ("active_accounts", "AM1", 3.0),  # A, C, D
-    ("active_accounts", "AM2", 2.0),
-    ("active_accounts", "AM3", 0.0),
-    ("growing_accounts", "AM1", 1.0),  # base A, B (2025Q3): A 100 → 150
-    ("declining_accounts", "AM1", 1.0),  # B 20 → nothing
-    ("growing_accounts", "AM2", NAN),  # no base a year ago
-    ("declining_accounts", "AM3", NAN),
-    ("top5_margin_share", "AM1", 1.0),  # three accounts
-    ("top5_margin_share", "AM3", NAN),
-    ("key_account_margin_share", "AM1", 150.0 / 268.0),
-    ("key_account_margin_share", "AM3", NAN),
-])
+@pytest.mark.parametrize(
+    "name, am_id, expected",
+    [
+        ("active_accounts", "AM1", 3.0),  # A, C, D
+        ("active_accounts", "AM2", 2.0),
+        ("active_accounts", "AM3", 0.0),
+        ("growing_accounts", "AM1", 1.0),  # base A, B (2025Q3): A 100 → 150
+        ("declining_accounts", "AM1", 1.0),  # B 20 → nothing
+        ("growing_accounts", "AM2", NAN),  # no base a year ago
+        ("declining_accounts", "AM3", NAN),
+        ("top5_margin_share", "AM1", 1.0),  # three accounts
+        ("top5_margin_share", "AM3", NAN),
+        ("key_account_margin_share", "AM1", 150.0 / 268.0),
+        ("key_account_margin_share", "AM3", NAN),
+    ],
+)
 def test_kpi_values(ctx, name, am_id, expected):
     values = kpi(name)(ctx)
     assert list(values.index) == ["AM1", "AM2", "AM3"]
@@ -147,8 +181,13 @@ def test_kpi_values(ctx, name, am_id, expected):
 
 def test_registry_rows_are_complete():
     names = [k.name for k in KPIS]
-    assert {"active_accounts", "growing_accounts", "declining_accounts", "top5_margin_share",
-            "key_account_margin_share"} <= set(names)
+    assert {
+        "active_accounts",
+        "growing_accounts",
+        "declining_accounts",
+        "top5_margin_share",
+        "key_account_margin_share",
+    } <= set(names)
     assert kpi("top5_margin_share").higher_is_better is None
     assert kpi("declining_accounts").higher_is_better is False
 
@@ -179,8 +218,15 @@ def two_periods(draw):
             return draw(st.lists(st.sampled_from(values), min_size=n, max_size=n))
 
         amounts = st.lists(st.integers(-500, 1000).map(float), min_size=n, max_size=n)
-        return pd.DataFrame({"am_id": pick(["a", "b"]), "account_id": pick(list("stuvwxyz")),
-                             "revenue": draw(amounts), "cost": draw(amounts)})
+        return pd.DataFrame(
+            {
+                "am_id": pick(["a", "b"]),
+                "account_id": pick(list("stuvwxyz")),
+                "revenue": draw(amounts),
+                "cost": draw(amounts),
+            }
+        )
+
     return lines(), lines()
 
 

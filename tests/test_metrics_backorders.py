@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amreview.data.datapack import validate_tables
-from amreview.metrics.registry import KpiContext
 from amreview.metrics.backorders import (
     BUCKET_LABELS,
     KPIS,
@@ -25,6 +24,7 @@ from amreview.metrics.backorders import (
     open_back_orders,
     past_promised_share,
 )
+from amreview.metrics.registry import KpiContext
 from amreview.periods import Quarter
 from tests.test_metrics_margin import review_tables, same
 
@@ -58,7 +58,11 @@ def test_open_on_a_day_reads_the_history(back_orders):
     assert sorted(rows["order_line_id"]) == ["B1", "B2", "B3", "B6"]
     assert rows.set_index("order_line_id")["days_open"].to_dict() == {"B1": 2, "B2": 60, "B3": 121, "B6": 0}
     assert rows.set_index("order_line_id")["past_promised"].to_dict() == {
-        "B1": False, "B2": True, "B3": False, "B6": False}  # B6 promised today: not late yet
+        "B1": False,
+        "B2": True,
+        "B3": False,
+        "B6": False,
+    }  # B6 promised today: not late yet
     earlier = open_back_orders(back_orders, "2026-07-05")
     assert sorted(earlier["order_line_id"]) == ["B3", "B4"]  # B5 fulfilled 1 Jul, B2 not yet ordered
 
@@ -69,13 +73,32 @@ def test_open_back_order_value(back_orders):
     assert open_back_order_value(back_orders, "2020-01-01", by=None) == 0.0
 
 
-@pytest.mark.parametrize("age, bucket", [
-    (0, "0-7"), (7, "0-7"), (8, "8-30"), (30, "8-30"), (31, "31-60"), (60, "31-60"), (61, "61-90"),
-    (90, "61-90"), (91, ">90"), (400, ">90"),
-])
+@pytest.mark.parametrize(
+    "age, bucket",
+    [
+        (0, "0-7"),
+        (7, "0-7"),
+        (8, "8-30"),
+        (30, "8-30"),
+        (31, "31-60"),
+        (60, "31-60"),
+        (61, "61-90"),
+        (90, "61-90"),
+        (91, ">90"),
+        (400, ">90"),
+    ],
+)
 def test_ageing_bucket_edges(age, bucket):
-    one = pd.DataFrame({"order_line_id": ["x"], "am_id": ["a"], "order_date": [AS_OF - pd.Timedelta(days=age)],
-                        "promised_date": [pd.NaT], "fulfilled_date": [pd.NaT], "value": [10.0]})
+    one = pd.DataFrame(
+        {
+            "order_line_id": ["x"],
+            "am_id": ["a"],
+            "order_date": [AS_OF - pd.Timedelta(days=age)],
+            "promised_date": [pd.NaT],
+            "fulfilled_date": [pd.NaT],
+            "value": [10.0],
+        }
+    )
     table = back_order_ageing(one, AS_OF)
     assert list(table.index) == list(BUCKET_LABELS)
     assert table.loc[bucket, "orders"] == 1 and table.loc[bucket, "value_share"] == 1.0
@@ -105,7 +128,9 @@ def test_past_promised_share_leaves_out_lines_without_a_promise(back_orders):
 
 def test_days_to_fulfil(back_orders):
     assert fulfilled_back_orders(back_orders, *Q3).set_index("order_line_id")["days_to_fulfil"].to_dict() == {
-        "B4": 20.0, "B5": 11.0}
+        "B4": 20.0,
+        "B5": 11.0,
+    }
     assert days_to_fulfil(back_orders, *Q3).to_dict() == {"AM1": 15.5}
     assert same(days_to_fulfil(back_orders, "2026-01-01", "2026-09-30", by=None), (20.0 + 11.0 + 19.0) / 3)
     assert math.isnan(days_to_fulfil(back_orders, "2020-01-01", "2020-03-31", by=None))
@@ -120,16 +145,19 @@ def test_back_order_summary(back_orders):
     assert am2["open_orders"] == 1 and am2["fulfilled_orders"] == 0 and math.isnan(am2["mean_days_to_fulfil"])
 
 
-@pytest.mark.parametrize("name, am_id, expected", [
-    ("open_back_order_value", "AM1", 450.0),
-    ("open_back_order_value", "AM2", 200.0),
-    ("open_back_order_value", "AM3", 0.0),  # the table is there; nothing open
-    ("back_orders_past_promised_share", "AM1", 0.75),
-    ("back_orders_past_promised_share", "AM2", 0.0),
-    ("back_orders_past_promised_share", "AM3", NAN),
-    ("back_order_days_to_fulfil", "AM1", 15.5),
-    ("back_order_days_to_fulfil", "AM2", NAN),
-])
+@pytest.mark.parametrize(
+    "name, am_id, expected",
+    [
+        ("open_back_order_value", "AM1", 450.0),
+        ("open_back_order_value", "AM2", 200.0),
+        ("open_back_order_value", "AM3", 0.0),  # the table is there; nothing open
+        ("back_orders_past_promised_share", "AM1", 0.75),
+        ("back_orders_past_promised_share", "AM2", 0.0),
+        ("back_orders_past_promised_share", "AM3", NAN),
+        ("back_order_days_to_fulfil", "AM1", 15.5),
+        ("back_order_days_to_fulfil", "AM2", NAN),
+    ],
+)
 def test_kpi_values(ctx, name, am_id, expected):
     values = kpi(name)(ctx)
     assert list(values.index) == ["AM1", "AM2", "AM3"]
@@ -147,8 +175,11 @@ def test_a_past_quarter_sees_its_own_open_back_orders(pack):
 
 
 def test_registry_rows_are_complete():
-    assert [k.name for k in KPIS] == ["open_back_order_value", "back_orders_past_promised_share",
-                                      "back_order_days_to_fulfil"]
+    assert [k.name for k in KPIS] == [
+        "open_back_order_value",
+        "back_orders_past_promised_share",
+        "back_order_days_to_fulfil",
+    ]
     assert kpi("open_back_order_value").higher_is_better is None
     assert kpi("back_orders_past_promised_share").higher_is_better is False
     assert kpi("back_order_days_to_fulfil").higher_is_better is False
@@ -174,11 +205,16 @@ def back_order_rows(draw):
     ordered = AS_OF - pd.to_timedelta(days(-10, 200), unit="D")
     fulfilled = pd.Series(ordered + pd.to_timedelta(days(0, 120), unit="D"))
     fulfilled[np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)] = pd.NaT
-    return pd.DataFrame({"order_line_id": [f"o{i}" for i in range(n)],
-                         "am_id": draw(st.lists(st.sampled_from(["a", "b"]), min_size=n, max_size=n)),
-                         "order_date": ordered, "promised_date": ordered + pd.Timedelta(days=10),
-                         "fulfilled_date": fulfilled.to_numpy(),
-                         "value": draw(st.lists(st.integers(1, 1000).map(float), min_size=n, max_size=n))})
+    return pd.DataFrame(
+        {
+            "order_line_id": [f"o{i}" for i in range(n)],
+            "am_id": draw(st.lists(st.sampled_from(["a", "b"]), min_size=n, max_size=n)),
+            "order_date": ordered,
+            "promised_date": ordered + pd.Timedelta(days=10),
+            "fulfilled_date": fulfilled.to_numpy(),
+            "value": draw(st.lists(st.integers(1, 1000).map(float), min_size=n, max_size=n)),
+        }
+    )
 
 
 @settings(max_examples=25, deadline=None)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from amreview.data.datapack import load_pack, validate_tables
-from amreview.metrics.registry import KpiContext
+from amreview.data.sample import PERSONAS
 from amreview.metrics.competencies import (
     KPIS,
     TABLE_COLUMNS,
@@ -18,11 +17,10 @@ from amreview.metrics.competencies import (
     competency_ratings_table,
     ratings_in_period,
 )
-from amreview.data.sample import PERSONAS
+from amreview.metrics.registry import KpiContext
 from amreview.periods import Quarter
 from amreview.vocabulary import COMPETENCIES
-from tests.conftest import hand_tables
-from tests.conftest import same
+from tests.conftest import hand_tables, same
 
 IE, WWO, COMM, PS, DMI = COMPETENCIES
 
@@ -55,12 +53,19 @@ def q3_table() -> pd.DataFrame:
 @pytest.mark.parametrize(
     "am_id, competency, column, expected",
     [
-        ("AM1", IE, "self", 5.0), ("AM1", IE, "manager", 4.0), ("AM1", IE, "peer", 4.5),
-        ("AM1", IE, "peer_raters", 2), ("AM1", IE, "self_manager_gap", 1.0),
-        ("AM1", COMM, "self_manager_gap", 1.0), ("AM1", PS, "self_manager_gap", -1.0),
+        ("AM1", IE, "self", 5.0),
+        ("AM1", IE, "manager", 4.0),
+        ("AM1", IE, "peer", 4.5),
+        ("AM1", IE, "peer_raters", 2),
+        ("AM1", IE, "self_manager_gap", 1.0),
+        ("AM1", COMM, "self_manager_gap", 1.0),
+        ("AM1", PS, "self_manager_gap", -1.0),
         ("AM1", WWO, "self_manager_gap", 0.0),
-        ("AM1", DMI, "self", np.nan), ("AM1", DMI, "self_manager_gap", np.nan), ("AM1", DMI, "peer_raters", 0),
-        ("AM2", IE, "manager", np.nan), ("AM2", WWO, "self", np.nan),
+        ("AM1", DMI, "self", np.nan),
+        ("AM1", DMI, "self_manager_gap", np.nan),
+        ("AM1", DMI, "peer_raters", 0),
+        ("AM2", IE, "manager", np.nan),
+        ("AM2", WWO, "self", np.nan),
     ],
 )
 def test_competency_ratings_table_known_values(am_id, competency, column, expected):
@@ -119,6 +124,7 @@ def test_competency_means(am_id, column, expected):
 # KPIs end to end
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def hand_pack():
     tables = hand_tables()
@@ -168,6 +174,7 @@ def test_no_input_is_mutated():
 # --------------------------------------------------------------------------------------------
 # The sample pack
 # --------------------------------------------------------------------------------------------
+
 
 def test_sample_competencies():
     ctx = KpiContext.for_period(load_pack("sample"), Quarter.parse("2026Q3"))

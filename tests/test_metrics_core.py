@@ -12,8 +12,8 @@ from amreview.data.datapack import validate_tables
 from amreview.metrics.accounts import active_accounts, first_lines, new_accounts
 from amreview.metrics.margin import attainment, gm_pct, lines_in_period, margin_by_month, margin_summary
 from amreview.metrics.targets import monthly_targets, quarter_target, quarter_targets
-from amreview.scoring.scorecard import SCORECARD_COLUMNS, core_scorecard
 from amreview.periods import Quarter
+from amreview.scoring.scorecard import SCORECARD_COLUMNS, core_scorecard
 from tests.conftest import hand_tables
 
 
@@ -50,8 +50,14 @@ def test_gm_pct_scalar(margin, revenue, expected):
 
 @pytest.mark.parametrize(
     "actual, target, expected",
-    [(103.0, 100.0, 1.03), (0.0, 100.0, 0.0), (50.0, 0.0, math.nan), (50.0, None, math.nan),
-     (50.0, math.nan, math.nan), (50.0, -10.0, math.nan)],
+    [
+        (103.0, 100.0, 1.03),
+        (0.0, 100.0, 0.0),
+        (50.0, 0.0, math.nan),
+        (50.0, None, math.nan),
+        (50.0, math.nan, math.nan),
+        (50.0, -10.0, math.nan),
+    ],
 )
 def test_attainment_scalar_no_target_is_nan_not_zero(actual, target, expected):
     result = attainment(actual, target)

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from amreview.data.datapack import load_pack, validate_tables
-from amreview.metrics.registry import KpiContext
-from amreview.metrics import crm
 from amreview.data.sample import PERSONAS
+from amreview.metrics import crm
+from amreview.metrics.registry import KpiContext
 from amreview.periods import Quarter
 from tests.conftest import same
 
@@ -20,12 +20,14 @@ STARTER_WEEKS = 8.6  # 43 weekdays from Mon 3 August
 
 
 def account_managers() -> pd.DataFrame:
-    return pd.DataFrame({
-        "am_id": ["AM1", "AM2", "AM3"],
-        "name": ["Ada", "Brian", "Cleo Starter"],
-        "manager": ["Grace"] * 3,
-        "start_date": [None, None, "2026-08-03"],
-    })
+    return pd.DataFrame(
+        {
+            "am_id": ["AM1", "AM2", "AM3"],
+            "name": ["Ada", "Brian", "Cleo Starter"],
+            "manager": ["Grace"] * 3,
+            "start_date": [None, None, "2026-08-03"],
+        }
+    )
 
 
 def activities() -> pd.DataFrame:
@@ -40,8 +42,9 @@ def activities() -> pd.DataFrame:
         ("B1", "AM2", "other", "2026-07-15", None),
     ]
     frame = pd.DataFrame(rows, columns=["activity_id", "am_id", "type", "activity_date", "logged_date"])
-    return frame.assign(activity_date=pd.to_datetime(frame["activity_date"]),
-                        logged_date=pd.to_datetime(frame["logged_date"]))
+    return frame.assign(
+        activity_date=pd.to_datetime(frame["activity_date"]), logged_date=pd.to_datetime(frame["logged_date"])
+    )
 
 
 def opportunities() -> pd.DataFrame:
@@ -56,24 +59,39 @@ def opportunities() -> pd.DataFrame:
         ("H7", "AM2", "engaging", None, "2026-09-29", None),  # no date to judge; 1 day overdue
         ("H8", "AM2", "engaging", "2026-09-01", "2026-10-31", "2026-10-10"),  # updated after as_of: fresh
     ]
-    frame = pd.DataFrame(rows, columns=["opportunity_id", "am_id", "stage", "created_date", "close_date",
-                                        "last_updated"])
-    return frame.assign(**{c: pd.to_datetime(frame[c]) for c in ("created_date", "close_date", "last_updated")},
-                        value=1000.0)
+    frame = pd.DataFrame(
+        rows, columns=["opportunity_id", "am_id", "stage", "created_date", "close_date", "last_updated"]
+    )
+    return frame.assign(
+        **{c: pd.to_datetime(frame[c]) for c in ("created_date", "close_date", "last_updated")}, value=1000.0
+    )
 
 
 def targets() -> pd.DataFrame:
-    return pd.DataFrame([
-        ("AM1", "2026Q3", "visits", 4.0), ("AM1", "2026Q3", "activities", 10.0),
-        ("AM2", "2026Q3", "visits", 0.0),  # a zero target is no target
-        ("AM3", "2026Q3", "activities", 5.0),
-    ], columns=["am_id", "period", "measure", "target"])
+    return pd.DataFrame(
+        [
+            ("AM1", "2026Q3", "visits", 4.0),
+            ("AM1", "2026Q3", "activities", 10.0),
+            ("AM2", "2026Q3", "visits", 0.0),  # a zero target is no target
+            ("AM3", "2026Q3", "activities", 5.0),
+        ],
+        columns=["am_id", "period", "measure", "target"],
+    )
 
 
 def hand_pack(optional: bool = True):
-    sales = pd.DataFrame({"line_id": ["L1"], "invoice_date": ["2026-07-01"], "am_id": ["AM1"],
-                          "account_id": ["A"], "product": ["Laptop"], "quantity": [1], "revenue": [100.0],
-                          "cost": [90.0]})
+    sales = pd.DataFrame(
+        {
+            "line_id": ["L1"],
+            "invoice_date": ["2026-07-01"],
+            "am_id": ["AM1"],
+            "account_id": ["A"],
+            "product": ["Laptop"],
+            "quantity": [1],
+            "revenue": [100.0],
+            "cost": [90.0],
+        }
+    )
     tables = {"account_managers": account_managers(), "sales": sales, "targets": targets()}
     if optional:
         tables["activities"] = activities()
@@ -89,6 +107,7 @@ def q3_activities() -> pd.DataFrame:
 # Activities
 # --------------------------------------------------------------------------------------------
 
+
 def test_activity_counts_by_type():
     counts = crm.activity_counts(q3_activities())
     assert counts.columns.tolist() == ["call", "visit", "meeting", "email", "other", "total"]
@@ -96,8 +115,9 @@ def test_activity_counts_by_type():
     assert counts.loc["AM2"].tolist() == [0, 0, 0, 0, 1, 1]
 
 
-@pytest.mark.parametrize("count, weeks, expected", [(5, 13.2, 5 / 13.2), (0, 13.2, 0.0), (3, 0.0, math.nan),
-                                                    (3, math.nan, math.nan)])
+@pytest.mark.parametrize(
+    "count, weeks, expected", [(5, 13.2, 5 / 13.2), (0, 13.2, 0.0), (3, 0.0, math.nan), (3, math.nan, math.nan)]
+)
 def test_activities_per_week_scalar(count, weeks, expected):
     assert same(crm.activities_per_week(count, weeks), expected)
 
@@ -123,20 +143,24 @@ def test_weekly_activity_counts_cover_every_week_of_the_window():
 # Logging lag
 # --------------------------------------------------------------------------------------------
 
+
 def test_logging_lag_days_per_activity():
     lag = crm.logging_lag_days(q3_activities())
     assert lag.iloc[:3].tolist() == [0.0, 2.0, 10.0]
     assert math.isnan(lag.iloc[3]) and lag.iloc[4] == 0.0  # no logged date; logged ahead
 
 
-@pytest.mark.parametrize("column, expected", [
-    ("activities", {"AM1": 5, "AM2": 1}),
-    ("with_logged_date", {"AM1": 4, "AM2": 0}),
-    ("logging_lag_days_mean", {"AM1": 3.0, "AM2": math.nan}),  # (0 + 2 + 10 + 0) / 4
-    ("logging_lag_days_median", {"AM1": 1.0, "AM2": math.nan}),
-    ("logged_within_2_days", {"AM1": 3, "AM2": 0}),
-    ("logged_within_2_days_share", {"AM1": 0.75, "AM2": math.nan}),
-])
+@pytest.mark.parametrize(
+    "column, expected",
+    [
+        ("activities", {"AM1": 5, "AM2": 1}),
+        ("with_logged_date", {"AM1": 4, "AM2": 0}),
+        ("logging_lag_days_mean", {"AM1": 3.0, "AM2": math.nan}),  # (0 + 2 + 10 + 0) / 4
+        ("logging_lag_days_median", {"AM1": 1.0, "AM2": math.nan}),
+        ("logged_within_2_days", {"AM1": 3, "AM2": 0}),
+        ("logged_within_2_days_share", {"AM1": 0.75, "AM2": math.nan}),
+    ],
+)
 def test_logging_summary(column, expected):
     table = crm.logging_summary(q3_activities())
     for am, value in expected.items():
@@ -146,8 +170,15 @@ def test_logging_summary(column, expected):
 def test_logging_lag_distribution_for_one_am():
     rows = q3_activities()
     table = crm.logging_lag_distribution(rows[rows["am_id"] == "AM1"])
-    assert table.index.tolist() == ["same day", "1 day", "2 days", "3–7 days", "8–30 days", "over 30 days",
-                                    "no logged date"]
+    assert table.index.tolist() == [
+        "same day",
+        "1 day",
+        "2 days",
+        "3–7 days",
+        "8–30 days",
+        "over 30 days",
+        "no logged date",
+    ]
     assert table["activities"].tolist() == [2, 0, 1, 0, 1, 0, 1]
     assert table["share"].tolist() == pytest.approx([0.4, 0.0, 0.2, 0.0, 0.2, 0.0, 0.2], abs=1e-12)
     by_am = crm.logging_lag_distribution(rows, by="am_id")
@@ -159,6 +190,7 @@ def test_logging_lag_distribution_for_one_am():
 # Opportunity hygiene
 # --------------------------------------------------------------------------------------------
 
+
 def test_opportunity_hygiene_on_as_of():
     hygiene = crm.opportunity_hygiene(opportunities(), Q3_END).set_index("opportunity_id")
     assert hygiene.index.tolist() == ["H1", "H2", "H3", "H4", "H7", "H8"]
@@ -169,12 +201,15 @@ def test_opportunity_hygiene_on_as_of():
     assert hygiene.loc["H2", "days_overdue"] == 29 and hygiene.loc["H7", "days_overdue"] == 1
 
 
-@pytest.mark.parametrize("column, expected", [
-    ("open_opportunities", {"AM1": 4, "AM2": 2}),
-    ("with_known_update", {"AM1": 4, "AM2": 1}),
-    ("open_opportunities_updated_30d_share", {"AM1": 0.5, "AM2": 1.0}),
-    ("overdue_open_opportunities", {"AM1": 1, "AM2": 1}),
-])
+@pytest.mark.parametrize(
+    "column, expected",
+    [
+        ("open_opportunities", {"AM1": 4, "AM2": 2}),
+        ("with_known_update", {"AM1": 4, "AM2": 1}),
+        ("open_opportunities_updated_30d_share", {"AM1": 0.5, "AM2": 1.0}),
+        ("overdue_open_opportunities", {"AM1": 1, "AM2": 1}),
+    ],
+)
 def test_hygiene_summary(column, expected):
     table = crm.hygiene_summary(opportunities(), Q3_END)
     for am, value in expected.items():
@@ -215,17 +250,20 @@ def test_table_functions_do_not_mutate_their_inputs():
 KPI = {kpi.name: kpi for kpi in crm.KPIS}
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("activities_per_week", {"AM1": 5 / Q3_WEEKS, "AM2": 1 / Q3_WEEKS, "AM3": 0.0}),
-    ("calls_per_week", {"AM1": 2 / Q3_WEEKS, "AM2": 0.0, "AM3": 0.0}),
-    ("visits_per_week", {"AM1": 2 / Q3_WEEKS, "AM2": 0.0, "AM3": 0.0}),
-    ("visits_attainment", {"AM1": 0.5, "AM2": math.nan, "AM3": math.nan}),
-    ("activities_attainment", {"AM1": 0.5, "AM2": math.nan, "AM3": 0.0}),
-    ("logging_lag_days_mean", {"AM1": 3.0, "AM2": math.nan, "AM3": math.nan}),
-    ("logged_within_2_days_share", {"AM1": 0.75, "AM2": math.nan, "AM3": math.nan}),
-    ("open_opportunities_updated_30d_share", {"AM1": 0.5, "AM2": 1.0, "AM3": math.nan}),
-    ("overdue_open_opportunities", {"AM1": 1.0, "AM2": 1.0, "AM3": math.nan}),  # AM3: no open deal
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("activities_per_week", {"AM1": 5 / Q3_WEEKS, "AM2": 1 / Q3_WEEKS, "AM3": 0.0}),
+        ("calls_per_week", {"AM1": 2 / Q3_WEEKS, "AM2": 0.0, "AM3": 0.0}),
+        ("visits_per_week", {"AM1": 2 / Q3_WEEKS, "AM2": 0.0, "AM3": 0.0}),
+        ("visits_attainment", {"AM1": 0.5, "AM2": math.nan, "AM3": math.nan}),
+        ("activities_attainment", {"AM1": 0.5, "AM2": math.nan, "AM3": 0.0}),
+        ("logging_lag_days_mean", {"AM1": 3.0, "AM2": math.nan, "AM3": math.nan}),
+        ("logged_within_2_days_share", {"AM1": 0.75, "AM2": math.nan, "AM3": math.nan}),
+        ("open_opportunities_updated_30d_share", {"AM1": 0.5, "AM2": 1.0, "AM3": math.nan}),
+        ("overdue_open_opportunities", {"AM1": 1.0, "AM2": 1.0, "AM3": math.nan}),  # AM3: no open deal
+    ],
+)
 def test_kpis_on_a_hand_made_pack(name, expected):
     ctx = KpiContext.for_period(hand_pack(), Quarter.parse("2026Q3"))
     result = KPI[name](ctx)
@@ -235,11 +273,23 @@ def test_kpis_on_a_hand_made_pack(name, expected):
 
 
 def test_a_new_starters_rate_is_over_their_weeks_in_role():
-    tables = {"account_managers": account_managers(), "targets": targets(),
-              "sales": pd.DataFrame({"line_id": ["L1"], "invoice_date": ["2026-08-04"], "am_id": ["AM3"],
-                                     "account_id": ["A"], "product": ["Laptop"], "quantity": [1],
-                                     "revenue": [100.0], "cost": [90.0]}),
-              "activities": activities().assign(am_id="AM3")}
+    tables = {
+        "account_managers": account_managers(),
+        "targets": targets(),
+        "sales": pd.DataFrame(
+            {
+                "line_id": ["L1"],
+                "invoice_date": ["2026-08-04"],
+                "am_id": ["AM3"],
+                "account_id": ["A"],
+                "product": ["Laptop"],
+                "quantity": [1],
+                "revenue": [100.0],
+                "cost": [90.0],
+            }
+        ),
+        "activities": activities().assign(am_id="AM3"),
+    }
     ctx = KpiContext.for_period(validate_tables(tables), Quarter.parse("2026Q3"))
     assert same(ctx.working_weeks()["AM3"], STARTER_WEEKS)
     assert same(KPI["activities_per_week"](ctx)["AM3"], 6 / STARTER_WEEKS)  # A1..A5 and B1
@@ -249,6 +299,7 @@ def test_a_new_starters_rate_is_over_their_weeks_in_role():
 # --------------------------------------------------------------------------------------------
 # The sample pack
 # --------------------------------------------------------------------------------------------
+
 
 def test_sample_crm_neglecter_is_worst_at_crm():
     ctx = KpiContext.for_period(load_pack("sample"), Quarter.parse("2026Q3"))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from amreview.data.datapack import load_pack, validate_tables
-from amreview.metrics.registry import KpiContext
+from amreview.data.sample import PERSONAS
 from amreview.metrics.development import (
     KPIS,
     PLAN_COLUMNS,
@@ -21,10 +20,9 @@ from amreview.metrics.development import (
     plan_completion,
     plan_summary,
 )
-from amreview.data.sample import PERSONAS
+from amreview.metrics.registry import KpiContext
 from amreview.periods import Quarter
-from tests.conftest import hand_tables
-from tests.conftest import same
+from tests.conftest import hand_tables, same
 
 T = pd.Timestamp
 Q3_END = T("2026-09-30")
@@ -57,10 +55,19 @@ def q3_plan() -> pd.DataFrame:
 # Objectives one by one
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "status, progress, expected",
-    [("achieved", np.nan, 1.0), ("achieved", 0.4, 1.0), ("in_progress", 0.4, 0.4), ("in_progress", np.nan, 0.0),
-     ("not_started", np.nan, 0.0), ("missed", 0.7, 0.7), ("deferred", 0.6, 0.6), ("deferred", np.nan, 0.0)],
+    [
+        ("achieved", np.nan, 1.0),
+        ("achieved", 0.4, 1.0),
+        ("in_progress", 0.4, 0.4),
+        ("in_progress", np.nan, 0.0),
+        ("not_started", np.nan, 0.0),
+        ("missed", 0.7, 0.7),
+        ("deferred", 0.6, 0.6),
+        ("deferred", np.nan, 0.0),
+    ],
 )
 def test_objective_progress(status, progress, expected):
     frame = pd.DataFrame({"status": [status], "progress": [progress]})
@@ -74,10 +81,16 @@ def test_objective_weight(weight, expected):
 
 @pytest.mark.parametrize(
     "status, due, overdue",
-    [("in_progress", "2026-09-29", True), ("not_started", "2026-07-01", True),
-     ("in_progress", "2026-09-30", False),  # due on the review day itself
-     ("in_progress", None, False), ("missed", "2026-08-01", False), ("deferred", "2026-08-01", False),
-     ("achieved", "2026-08-01", False), ("in_progress", "2026-10-15", False)],
+    [
+        ("in_progress", "2026-09-29", True),
+        ("not_started", "2026-07-01", True),
+        ("in_progress", "2026-09-30", False),  # due on the review day itself
+        ("in_progress", None, False),
+        ("missed", "2026-08-01", False),
+        ("deferred", "2026-08-01", False),
+        ("achieved", "2026-08-01", False),
+        ("in_progress", "2026-10-15", False),
+    ],
 )
 def test_objective_overdue(status, due, overdue):
     frame = pd.DataFrame({"status": [status], "due_date": pd.to_datetime([due])})
@@ -87,6 +100,7 @@ def test_objective_overdue(status, due, overdue):
 # --------------------------------------------------------------------------------------------
 # Plan completion
 # --------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "am_id, expected",
@@ -116,15 +130,19 @@ def test_plan_completion_of_nothing_is_empty():
 def test_contributions_add_up_to_completion():
     plan = q3_plan()
     sums = plan.groupby("am_id")["contribution"].sum()
-    pd.testing.assert_series_equal(sums,
-                                   plan_completion(objectives_in_period(objectives_frame(), Quarter.parse("2026Q3"))),
-                                   check_names=False, atol=1e-12)
+    pd.testing.assert_series_equal(
+        sums,
+        plan_completion(objectives_in_period(objectives_frame(), Quarter.parse("2026Q3"))),
+        check_names=False,
+        atol=1e-12,
+    )
     assert np.allclose(plan.groupby("am_id")["weight_share"].sum(), 1.0)
 
 
 # --------------------------------------------------------------------------------------------
 # The plan table and carry-over
 # --------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "objective_id, carried_over, times_carried, overdue, carries_forward",
@@ -140,8 +158,12 @@ def test_contributions_add_up_to_completion():
 )
 def test_development_plan_flags(objective_id, carried_over, times_carried, overdue, carries_forward):
     row = q3_plan().set_index("objective_id").loc[objective_id]
-    assert (bool(row["carried_over"]), int(row["times_carried"]), bool(row["overdue"]),
-            bool(row["carries_forward"])) == (carried_over, times_carried, overdue, carries_forward)
+    assert (
+        bool(row["carried_over"]),
+        int(row["times_carried"]),
+        bool(row["overdue"]),
+        bool(row["carries_forward"]),
+    ) == (carried_over, times_carried, overdue, carries_forward)
 
 
 def test_development_plan_shape():
@@ -162,12 +184,19 @@ def test_objectives_carrying_forward():
 @pytest.mark.parametrize(
     "am_id, column, expected",
     [
-        ("AM1", "objectives", 3), ("AM1", "objectives_achieved", 1), ("AM1", "objectives_missed", 0),
-        ("AM1", "objectives_overdue", 1), ("AM1", "objectives_carried_over", 1),
+        ("AM1", "objectives", 3),
+        ("AM1", "objectives_achieved", 1),
+        ("AM1", "objectives_missed", 0),
+        ("AM1", "objectives_overdue", 1),
+        ("AM1", "objectives_carried_over", 1),
         ("AM1", "objectives_carrying_forward", 2),
-        ("AM2", "objectives_achieved", 0), ("AM2", "objectives_missed", 1), ("AM2", "objectives_deferred", 1),
-        ("AM2", "objectives_overdue", 0), ("AM2", "objectives_carried_over", 0),
-        ("AM3", "objectives_achieved", 1), ("AM3", "objectives_overdue", 0),
+        ("AM2", "objectives_achieved", 0),
+        ("AM2", "objectives_missed", 1),
+        ("AM2", "objectives_deferred", 1),
+        ("AM2", "objectives_overdue", 0),
+        ("AM2", "objectives_carried_over", 0),
+        ("AM3", "objectives_achieved", 1),
+        ("AM3", "objectives_overdue", 0),
     ],
 )
 def test_plan_summary_counts(am_id, column, expected):
@@ -183,6 +212,7 @@ def test_the_previous_quarter_plan_sees_nothing_carried_in():
 # --------------------------------------------------------------------------------------------
 # KPIs end to end
 # --------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def hand_pack():
@@ -237,6 +267,7 @@ def test_no_input_is_mutated():
 # --------------------------------------------------------------------------------------------
 # The sample pack
 # --------------------------------------------------------------------------------------------
+
 
 def test_sample_star_has_the_best_plan_completion():
     ctx = KpiContext.for_period(load_pack("sample"), Quarter.parse("2026Q3"))

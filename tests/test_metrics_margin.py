@@ -17,15 +17,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amreview.data.datapack import load_pack, validate_tables
-from amreview.metrics.registry import KpiContext
+from amreview.data.sample import PERSONAS
 from amreview.metrics import margin, margin_mix, margin_trend
 from amreview.metrics.margin import change, margin_by, share
-from amreview.metrics.margin_mix import (SEGMENT_COLUMNS, deal_type_share, deal_type_summary, segment_share,
-                                         vendor_programme_share)
-from amreview.metrics.margin_trend import (annual_target_progress, fiscal_year_target, full_year_projection,
-                                           margin_change)
+from amreview.metrics.margin_mix import (
+    SEGMENT_COLUMNS,
+    deal_type_share,
+    deal_type_summary,
+    segment_share,
+    vendor_programme_share,
+)
+from amreview.metrics.margin_trend import (
+    annual_target_progress,
+    fiscal_year_target,
+    full_year_projection,
+    margin_change,
+)
+from amreview.metrics.registry import KpiContext
 from amreview.periods import Quarter
-from amreview.data.sample import PERSONAS
 from amreview.vocabulary import DEAL_TYPES
 from tests.conftest import same
 
@@ -41,12 +50,14 @@ def review_tables() -> dict[str, pd.DataFrame]:
     AM1 (no start date) sells in 2025Q3, 2026Q1, Q2 and Q3; AM2 starts on 2026-08-01; AM3 is in
     role and sold nothing.
     """
-    account_managers = pd.DataFrame({
-        "am_id": ["AM1", "AM2", "AM3"],
-        "name": ["Ada", "Bo", "Cy"],
-        "manager": ["M", "M", "M"],
-        "start_date": [None, "2026-08-01", None],
-    })
+    account_managers = pd.DataFrame(
+        {
+            "am_id": ["AM1", "AM2", "AM3"],
+            "name": ["Ada", "Bo", "Cy"],
+            "manager": ["M", "M", "M"],
+            "start_date": [None, "2026-08-01", None],
+        }
+    )
     sales = pd.DataFrame(
         [
             # line_id, date, am, account, vendor, deal_type, programme, quantity, revenue, cost
@@ -61,8 +72,18 @@ def review_tables() -> dict[str, pd.DataFrame]:
             ("T1", "2026-08-05", "AM2", "E", "HP", None, False, 1, 300.0, 270.0),  # deal_type → run_rate
             ("T2", "2026-09-10", "AM2", "A", "HP", "run_rate", False, 1, 100.0, 90.0),  # covers AM1's A
         ],
-        columns=["line_id", "invoice_date", "am_id", "account_id", "vendor", "deal_type", "vendor_programme",
-                 "quantity", "revenue", "cost"],
+        columns=[
+            "line_id",
+            "invoice_date",
+            "am_id",
+            "account_id",
+            "vendor",
+            "deal_type",
+            "vendor_programme",
+            "quantity",
+            "revenue",
+            "cost",
+        ],
     ).assign(product="P")
     targets = pd.DataFrame(
         [
@@ -80,12 +101,14 @@ def review_tables() -> dict[str, pd.DataFrame]:
         ],
         columns=["am_id", "period", "measure", "target"],
     )
-    accounts = pd.DataFrame({
-        "account_id": ["A", "B", "C", "D", "E", "K"],
-        "name": ["Acme", "Bravo", "Charlie", "Delta", "Echo", "Kilo"],
-        "am_id": ["AM1", "AM1", "AM1", "AM1", "AM2", "AM1"],
-        "key_account": [True, False, None, False, True, True],  # K: AM1's key account, no lines
-    })
+    accounts = pd.DataFrame(
+        {
+            "account_id": ["A", "B", "C", "D", "E", "K"],
+            "name": ["Acme", "Bravo", "Charlie", "Delta", "Echo", "Kilo"],
+            "am_id": ["AM1", "AM1", "AM1", "AM1", "AM2", "AM1"],
+            "key_account": [True, False, None, False, True, True],  # K: AM1's key account, no lines
+        }
+    )
     back_orders = pd.DataFrame(
         [
             # id, am, account, order, promised, fulfilled, value
@@ -100,8 +123,13 @@ def review_tables() -> dict[str, pd.DataFrame]:
         ],
         columns=["order_line_id", "am_id", "account_id", "order_date", "promised_date", "fulfilled_date", "value"],
     )
-    return {"account_managers": account_managers, "sales": sales, "targets": targets,
-            "accounts": accounts, "back_orders": back_orders}
+    return {
+        "account_managers": account_managers,
+        "sales": sales,
+        "targets": targets,
+        "accounts": accounts,
+        "back_orders": back_orders,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -127,10 +155,21 @@ def kpi(name: str):
 # Scalar helpers
 # --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("current, previous, expected", [
-    (110.0, 100.0, 0.1), (90.0, 100.0, -0.1), (0.0, 100.0, -1.0), (-50.0, -100.0, 0.5),
-    (-150.0, -100.0, -0.5), (50.0, -100.0, 1.5), (5.0, 0.0, NAN), (5.0, NAN, NAN), (5.0, None, NAN),
-])
+
+@pytest.mark.parametrize(
+    "current, previous, expected",
+    [
+        (110.0, 100.0, 0.1),
+        (90.0, 100.0, -0.1),
+        (0.0, 100.0, -1.0),
+        (-50.0, -100.0, 0.5),
+        (-150.0, -100.0, -0.5),
+        (50.0, -100.0, 1.5),
+        (5.0, 0.0, NAN),
+        (5.0, NAN, NAN),
+        (5.0, None, NAN),
+    ],
+)
 def test_change_is_relative_to_the_size_of_the_earlier_figure(current, previous, expected):
     assert same(change(current, previous), expected)
 
@@ -140,22 +179,34 @@ def test_change_of_series_is_nan_where_previous_is_zero_or_missing():
     assert same(result.iloc[0], 0.1) and result.iloc[1:3].isna().all() and same(result.iloc[3], 0.5)
 
 
-@pytest.mark.parametrize("part, whole, expected", [
-    (25.0, 100.0, 0.25), (0.0, 100.0, 0.0), (150.0, 100.0, 1.5), (-10.0, 100.0, -0.1),
-    (5.0, 0.0, NAN), (5.0, -10.0, NAN), (5.0, NAN, NAN),
-])
+@pytest.mark.parametrize(
+    "part, whole, expected",
+    [
+        (25.0, 100.0, 0.25),
+        (0.0, 100.0, 0.0),
+        (150.0, 100.0, 1.5),
+        (-10.0, 100.0, -0.1),
+        (5.0, 0.0, NAN),
+        (5.0, -10.0, NAN),
+        (5.0, NAN, NAN),
+    ],
+)
 def test_share_needs_a_positive_whole(part, whole, expected):
     assert same(share(part, whole), expected)
 
 
-@pytest.mark.parametrize("ytd, elapsed, days, expected", [
-    (100.0, 91, 365, 100.0 * 365 / 91),
-    (428.0, 273, 365, 428.0 * 365 / 273),
-    (40.0, 61, 153, 40.0 * 153 / 61),  # a new starter: days from their start
-    (500.0, 365, 365, 500.0),  # year end: the actual
-    (-30.0, 100, 200, -60.0),
-    (100.0, 0, 365, NAN), (100.0, NAN, 365, NAN),
-])
+@pytest.mark.parametrize(
+    "ytd, elapsed, days, expected",
+    [
+        (100.0, 91, 365, 100.0 * 365 / 91),
+        (428.0, 273, 365, 428.0 * 365 / 273),
+        (40.0, 61, 153, 40.0 * 153 / 61),  # a new starter: days from their start
+        (500.0, 365, 365, 500.0),  # year end: the actual
+        (-30.0, 100, 200, -60.0),
+        (100.0, 0, 365, NAN),
+        (100.0, NAN, 365, NAN),
+    ],
+)
 def test_full_year_projection_is_the_run_rate(ytd, elapsed, days, expected):
     assert same(full_year_projection(ytd, elapsed, days), expected)
 
@@ -178,6 +229,7 @@ def test_annual_target_progress_scalars():
 # --------------------------------------------------------------------------------------------
 # Breakdowns
 # --------------------------------------------------------------------------------------------
+
 
 def test_margin_by_vendor_keeps_lines_without_a_vendor_and_sorts_by_margin(lines):
     am1 = lines[lines["am_id"] == "AM1"]
@@ -242,9 +294,13 @@ def test_vendor_programme_share(lines):
 
 
 def test_segment_share_is_nan_without_revenue_or_margin():
-    lines = pd.DataFrame({"am_id": ["a", "a", "b", "c", "c"],
-                          "revenue": [100.0, 50.0, 100.0, 100.0, -100.0],
-                          "cost": [50.0, 40.0, 120.0, 90.0, -95.0]})
+    lines = pd.DataFrame(
+        {
+            "am_id": ["a", "a", "b", "c", "c"],
+            "revenue": [100.0, 50.0, 100.0, 100.0, -100.0],
+            "cost": [50.0, 40.0, 120.0, 90.0, -95.0],
+        }
+    )
     table = segment_share(lines, pd.Series([True, False, True, True, False]), "am_id")
     assert same(table.loc["a", "revenue_share"], 100.0 / 150.0)
     assert same(table.loc["a", "margin_share"], 50.0 / 60.0)
@@ -277,6 +333,7 @@ def test_margin_change_by_am(pack, lines):
 # Targets over the fiscal year
 # --------------------------------------------------------------------------------------------
 
+
 def test_fiscal_year_target_sums_the_quarters_in_role(pack):
     starts = pack.account_managers.set_index("am_id")["start_date"]
     annual = fiscal_year_target(pack.targets, Quarter.parse("2026Q3"), "gross_margin", starts)
@@ -296,8 +353,14 @@ def test_fiscal_year_target_with_a_fiscal_start_month(pack):
     # FY2027 starting in April: 2027Q2 is July–September 2026, whose month rows give 300.
     annual = fiscal_year_target(pack.targets, Quarter.parse("2027Q2", 4), "gross_margin")
     assert annual.isna().all()  # FY2027Q1, Q3, Q4 have no rows under fiscal labels
-    table = pd.DataFrame({"am_id": ["X"] * 4, "period": ["2027Q1", "2027Q2", "2027Q3", "2027Q4"],
-                          "measure": "gross_margin", "target": [1.0, 2.0, 3.0, 4.0]})
+    table = pd.DataFrame(
+        {
+            "am_id": ["X"] * 4,
+            "period": ["2027Q1", "2027Q2", "2027Q3", "2027Q4"],
+            "measure": "gross_margin",
+            "target": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
     assert same(fiscal_year_target(table, Quarter.parse("2027Q2", 4), "gross_margin")["X"], 10.0)
 
 
@@ -305,59 +368,66 @@ def test_fiscal_year_target_with_a_fiscal_start_month(pack):
 # KPIs, end to end on the hand-made pack
 # --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, am_id, expected", [
-    ("revenue", "AM1", 3900.0),
-    ("revenue", "AM2", 400.0),
-    ("revenue", "AM3", 0.0),  # in role, sold nothing
-    ("cost", "AM1", 3632.0),
-    ("gross_margin", "AM1", 268.0),
-    ("gm_pct", "AM1", 268.0 / 3900.0),
-    ("gm_pct", "AM3", NAN),
-    ("revenue_attainment", "AM1", 3900.0 / 3000.0),
-    ("revenue_attainment", "AM2", NAN),  # no target
-    ("gross_margin_attainment", "AM1", 268.0 / 300.0),  # month rows add up to the quarter
-    ("gross_margin_attainment", "AM2", 40.0 / 50.0),
-    ("gross_margin_attainment", "AM3", NAN),
-    ("spot_deals", "AM1", 1.0),  # the spot return is not a deal
-    ("spot_deals", "AM3", 0.0),
-    ("spot_revenue", "AM1", 700.0),
-    ("spot_gm_pct", "AM1", 18.0 / 700.0),
-    ("spot_gm_pct", "AM2", NAN),
-    ("large_volume_revenue_share", "AM1", 2000.0 / 3900.0),
-    ("bespoke_revenue_share", "AM1", 0.0),
-    ("bespoke_revenue_share", "AM3", NAN),
-    ("vendor_programme_revenue_share", "AM1", 1200.0 / 3900.0),
-    ("vendor_programme_margin_share", "AM1", 150.0 / 268.0),
-    ("revenue_qoq", "AM1", (3900.0 - 600.0) / 600.0),
-    ("gross_margin_qoq", "AM1", (268.0 - 120.0) / 120.0),
-    ("revenue_qoq", "AM2", NAN),  # not in role last quarter
-    ("revenue_yoy", "AM1", (3900.0 - 1500.0) / 1500.0),
-    ("gross_margin_yoy", "AM1", (268.0 - 120.0) / 120.0),
-    ("gm_pct_yoy_points", "AM1", 268.0 / 3900.0 - 0.08),
-    ("revenue_yoy", "AM2", NAN),
-    ("revenue_yoy", "AM3", NAN),  # nothing a year ago: growth from nothing
-    ("gross_margin_ytd_of_annual_target", "AM1", 428.0 / 700.0),
-    ("gross_margin_projection", "AM1", 428.0 * 365 / 273),  # 1 Jan–30 Sep = 273 days
-    ("gross_margin_projection", "AM2", 40.0 * 153 / 61),  # 1 Aug–30 Sep = 61, 1 Aug–31 Dec = 153
-    ("gross_margin_projection", "AM3", 0.0),
-    ("gross_margin_projection_attainment", "AM1", 428.0 * 365 / 273 / 700.0),
-    ("gross_margin_projection_attainment", "AM2", 40.0 * 153 / 61 / 150.0),
-    ("gross_margin_projection_attainment", "AM3", NAN),
-])
+
+@pytest.mark.parametrize(
+    "name, am_id, expected",
+    [
+        ("revenue", "AM1", 3900.0),
+        ("revenue", "AM2", 400.0),
+        ("revenue", "AM3", 0.0),  # in role, sold nothing
+        ("cost", "AM1", 3632.0),
+        ("gross_margin", "AM1", 268.0),
+        ("gm_pct", "AM1", 268.0 / 3900.0),
+        ("gm_pct", "AM3", NAN),
+        ("revenue_attainment", "AM1", 3900.0 / 3000.0),
+        ("revenue_attainment", "AM2", NAN),  # no target
+        ("gross_margin_attainment", "AM1", 268.0 / 300.0),  # month rows add up to the quarter
+        ("gross_margin_attainment", "AM2", 40.0 / 50.0),
+        ("gross_margin_attainment", "AM3", NAN),
+        ("spot_deals", "AM1", 1.0),  # the spot return is not a deal
+        ("spot_deals", "AM3", 0.0),
+        ("spot_revenue", "AM1", 700.0),
+        ("spot_gm_pct", "AM1", 18.0 / 700.0),
+        ("spot_gm_pct", "AM2", NAN),
+        ("large_volume_revenue_share", "AM1", 2000.0 / 3900.0),
+        ("bespoke_revenue_share", "AM1", 0.0),
+        ("bespoke_revenue_share", "AM3", NAN),
+        ("vendor_programme_revenue_share", "AM1", 1200.0 / 3900.0),
+        ("vendor_programme_margin_share", "AM1", 150.0 / 268.0),
+        ("revenue_qoq", "AM1", (3900.0 - 600.0) / 600.0),
+        ("gross_margin_qoq", "AM1", (268.0 - 120.0) / 120.0),
+        ("revenue_qoq", "AM2", NAN),  # not in role last quarter
+        ("revenue_yoy", "AM1", (3900.0 - 1500.0) / 1500.0),
+        ("gross_margin_yoy", "AM1", (268.0 - 120.0) / 120.0),
+        ("gm_pct_yoy_points", "AM1", 268.0 / 3900.0 - 0.08),
+        ("revenue_yoy", "AM2", NAN),
+        ("revenue_yoy", "AM3", NAN),  # nothing a year ago: growth from nothing
+        ("gross_margin_ytd_of_annual_target", "AM1", 428.0 / 700.0),
+        ("gross_margin_projection", "AM1", 428.0 * 365 / 273),  # 1 Jan–30 Sep = 273 days
+        ("gross_margin_projection", "AM2", 40.0 * 153 / 61),  # 1 Aug–30 Sep = 61, 1 Aug–31 Dec = 153
+        ("gross_margin_projection", "AM3", 0.0),
+        ("gross_margin_projection_attainment", "AM1", 428.0 * 365 / 273 / 700.0),
+        ("gross_margin_projection_attainment", "AM2", 40.0 * 153 / 61 / 150.0),
+        ("gross_margin_projection_attainment", "AM3", NAN),
+    ],
+)
 def test_kpi_quarter_values(ctx, name, am_id, expected):
     values = kpi(name)(ctx)
     assert list(values.index) == ["AM1", "AM2", "AM3"] and values.name == name
     assert same(values[am_id], expected)
 
 
-@pytest.mark.parametrize("name, am_id, expected", [
-    ("revenue", "AM1", 4900.0),
-    ("gross_margin", "AM1", 428.0),
-    ("revenue_attainment", "AM1", 4900.0 / 3500.0),  # 500 + 0 + 3000: the zero target adds nothing
-    ("gross_margin_attainment", "AM1", 428.0 / 500.0),
-    ("gross_margin_attainment", "AM2", 40.0 / 50.0),  # a new starter's YTD: their quarters' targets
-    ("revenue_yoy", "AM1", (4900.0 - 1500.0) / 1500.0),  # 2025Q1–Q3 held S1 and S2 only
-])
+@pytest.mark.parametrize(
+    "name, am_id, expected",
+    [
+        ("revenue", "AM1", 4900.0),
+        ("gross_margin", "AM1", 428.0),
+        ("revenue_attainment", "AM1", 4900.0 / 3500.0),  # 500 + 0 + 3000: the zero target adds nothing
+        ("gross_margin_attainment", "AM1", 428.0 / 500.0),
+        ("gross_margin_attainment", "AM2", 40.0 / 50.0),  # a new starter's YTD: their quarters' targets
+        ("revenue_yoy", "AM1", (4900.0 - 1500.0) / 1500.0),  # 2025Q1–Q3 held S1 and S2 only
+    ],
+)
 def test_kpi_year_to_date_values(ctx, name, am_id, expected):
     assert same(kpi(name)(ctx.for_window("ytd"))[am_id], expected)
 
@@ -410,6 +480,7 @@ def test_functions_do_not_mutate_their_inputs(pack):
 # The sample pack's personas
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def sample_ctx():
     return KpiContext.for_period(load_pack("sample"), Quarter.parse("2026Q3"))
@@ -458,11 +529,17 @@ def typed_lines(draw):
     def pick(values):
         return draw(st.lists(st.sampled_from(values), min_size=n, max_size=n))
 
-    return pd.DataFrame({
-        "am_id": pick(["a", "b"]), "account_id": pick(["x", "y", "z"]), "vendor": pick(["HP", "Dell", None]),
-        "deal_type": pick(list(DEAL_TYPES)), "vendor_programme": pick([True, False]),
-        "revenue": draw(st.lists(money, min_size=n, max_size=n)), "cost": draw(st.lists(money, min_size=n, max_size=n)),
-    })
+    return pd.DataFrame(
+        {
+            "am_id": pick(["a", "b"]),
+            "account_id": pick(["x", "y", "z"]),
+            "vendor": pick(["HP", "Dell", None]),
+            "deal_type": pick(list(DEAL_TYPES)),
+            "vendor_programme": pick([True, False]),
+            "revenue": draw(st.lists(money, min_size=n, max_size=n)),
+            "cost": draw(st.lists(money, min_size=n, max_size=n)),
+        }
+    )
 
 
 @settings(max_examples=25, deadline=None)

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amreview.data.datapack import load_pack, validate_tables
-from amreview.metrics.registry import KpiContext
+from amreview.data.sample import PERSONAS
 from amreview.metrics import newbusiness as nb
 from amreview.metrics.accounts import new_accounts
-from amreview.data.sample import PERSONAS
+from amreview.metrics.registry import KpiContext
 from amreview.periods import Quarter
 from tests.conftest import same
 
@@ -23,12 +23,14 @@ Q4_START, Q4_END = pd.Timestamp("2026-10-01"), pd.Timestamp("2026-12-31")
 
 
 def account_managers() -> pd.DataFrame:
-    return pd.DataFrame({
-        "am_id": ["AM1", "AM2", "AM3", "AM4"],
-        "name": ["Ada", "Brian", "Cleo Starter", "Dan Later"],
-        "manager": ["Grace"] * 4,
-        "start_date": [None, None, "2026-08-03", "2026-10-05"],  # AM4 is not in role in 2026Q3
-    })
+    return pd.DataFrame(
+        {
+            "am_id": ["AM1", "AM2", "AM3", "AM4"],
+            "name": ["Ada", "Brian", "Cleo Starter", "Dan Later"],
+            "manager": ["Grace"] * 4,
+            "start_date": [None, None, "2026-08-03", "2026-10-05"],  # AM4 is not in role in 2026Q3
+        }
+    )
 
 
 def sales() -> pd.DataFrame:
@@ -65,25 +67,31 @@ def opportunities() -> pd.DataFrame:
         ("O11", "AM2", "won", "2026-07-01", None, 100.0, False),  # no close date: never closed
         ("O12", "AM2", "engaging", None, "2026-10-01", 1500.0, False),  # creation unknown: open
     ]
-    frame = pd.DataFrame(rows, columns=["opportunity_id", "am_id", "stage", "created_date", "close_date",
-                                        "value", "new_business"])
-    return frame.assign(created_date=pd.to_datetime(frame["created_date"]),
-                        close_date=pd.to_datetime(frame["close_date"]),
-                        value=frame["value"].astype("float64"),
-                        expected_margin=frame["value"].astype("float64") / 10)
+    frame = pd.DataFrame(
+        rows, columns=["opportunity_id", "am_id", "stage", "created_date", "close_date", "value", "new_business"]
+    )
+    return frame.assign(
+        created_date=pd.to_datetime(frame["created_date"]),
+        close_date=pd.to_datetime(frame["close_date"]),
+        value=frame["value"].astype("float64"),
+        expected_margin=frame["value"].astype("float64") / 10,
+    )
 
 
 def targets() -> pd.DataFrame:
-    return pd.DataFrame([
-        ("AM1", "2026Q1", "new_accounts", 0.0),  # given (as 0), so the year to date has every quarter
-        ("AM1", "2026Q2", "new_accounts", 1.0),
-        ("AM1", "2026Q3", "new_accounts", 4.0),
-        ("AM2", "2026Q3", "new_accounts", 0.0),  # a zero target is no target
-        ("AM1", "2026Q3", "new_business_margin", 560.0),
-        ("AM1", "2026Q4", "revenue", 10000.0),
-        ("AM2", "2026Q4", "revenue", 0.0),
-        ("AM3", "2026Q4", "revenue", 2000.0),
-    ], columns=["am_id", "period", "measure", "target"])
+    return pd.DataFrame(
+        [
+            ("AM1", "2026Q1", "new_accounts", 0.0),  # given (as 0), so the year to date has every quarter
+            ("AM1", "2026Q2", "new_accounts", 1.0),
+            ("AM1", "2026Q3", "new_accounts", 4.0),
+            ("AM2", "2026Q3", "new_accounts", 0.0),  # a zero target is no target
+            ("AM1", "2026Q3", "new_business_margin", 560.0),
+            ("AM1", "2026Q4", "revenue", 10000.0),
+            ("AM2", "2026Q4", "revenue", 0.0),
+            ("AM3", "2026Q4", "revenue", 2000.0),
+        ],
+        columns=["am_id", "period", "measure", "target"],
+    )
 
 
 def hand_pack(with_opportunities: bool = True):
@@ -97,6 +105,7 @@ def hand_pack(with_opportunities: bool = True):
 # New accounts and their margin
 # --------------------------------------------------------------------------------------------
 
+
 def test_new_accounts_between_matches_the_contract_definition():
     counts = nb.new_accounts_between(sales(), Q3_START, Q3_END)
     assert counts.to_dict() == {"AM1": 2, "AM2": 1}  # AM1: N1, N3 (T1 < T2); AM2: N2
@@ -108,14 +117,16 @@ def test_new_accounts_between_matches_the_contract_definition():
 def random_lines(draw):
     n = draw(st.integers(min_value=1, max_value=30))
     day = draw(st.lists(st.integers(0, 400), min_size=n, max_size=n))
-    return pd.DataFrame({
-        "line_id": draw(st.permutations([f"L{i:02d}" for i in range(n)])),
-        "invoice_date": pd.Timestamp("2026-01-01") + pd.to_timedelta(day, unit="D"),
-        "am_id": draw(st.lists(st.sampled_from(["A", "B"]), min_size=n, max_size=n)),
-        "account_id": draw(st.lists(st.sampled_from(["w", "x", "y", "z"]), min_size=n, max_size=n)),
-        "revenue": draw(st.lists(st.sampled_from([-10.0, 5.0, 20.0]), min_size=n, max_size=n)),
-        "cost": 1.0,
-    })
+    return pd.DataFrame(
+        {
+            "line_id": draw(st.permutations([f"L{i:02d}" for i in range(n)])),
+            "invoice_date": pd.Timestamp("2026-01-01") + pd.to_timedelta(day, unit="D"),
+            "am_id": draw(st.lists(st.sampled_from(["A", "B"]), min_size=n, max_size=n)),
+            "account_id": draw(st.lists(st.sampled_from(["w", "x", "y", "z"]), min_size=n, max_size=n)),
+            "revenue": draw(st.lists(st.sampled_from([-10.0, 5.0, 20.0]), min_size=n, max_size=n)),
+            "cost": 1.0,
+        }
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -134,10 +145,13 @@ def test_new_accounts_between_on_an_empty_window_is_empty():
     assert nb.new_accounts_between(sales(), "2025-01-01", "2025-03-31").empty
 
 
-@pytest.mark.parametrize("start, expected", [
-    (Q3_START, {"AM1": 280.0, "AM2": 300.0}),  # AM1: N1 300 − 30 + N3 10; AM2: N1 100 + N2 100 + N3 100
-    ("2026-04-01", {"AM1": 430.0, "AM2": 300.0, "AM3": 10.0}),  # + OLD: S1 100, S2 50 (AM1), S8 10 (AM3)
-])
+@pytest.mark.parametrize(
+    "start, expected",
+    [
+        (Q3_START, {"AM1": 280.0, "AM2": 300.0}),  # AM1: N1 300 − 30 + N3 10; AM2: N1 100 + N2 100 + N3 100
+        ("2026-04-01", {"AM1": 430.0, "AM2": 300.0, "AM3": 10.0}),  # + OLD: S1 100, S2 50 (AM1), S8 10 (AM3)
+    ],
+)
 def test_new_account_margin_is_credited_by_line(start, expected):
     result = nb.new_account_margin(sales(), start, Q3_END)
     assert result.keys().tolist() == sorted(expected)
@@ -157,6 +171,7 @@ def test_new_accounts_table_lists_each_am_and_new_account():
 # Opportunities
 # --------------------------------------------------------------------------------------------
 
+
 def test_closed_opportunities_keep_both_ends_and_need_a_close_date():
     closed = nb.closed_opportunities(opportunities(), Q3_START, Q3_END)
     assert closed["opportunity_id"].tolist() == ["O1", "O2", "O3", "O9", "O10"]
@@ -167,19 +182,24 @@ def test_open_opportunities_existed_by_as_of():
     assert open_["opportunity_id"].tolist() == ["O5", "O6", "O8", "O12"]  # not O7 (created later)
 
 
-@pytest.mark.parametrize("won, lost, expected", [(2, 1, 2 / 3), (0, 3, 0.0), (3, 0, 1.0), (0, 0, math.nan),
-                                                 (3000.0, 4000.0, 3 / 7), (0.0, 0.0, math.nan)])
+@pytest.mark.parametrize(
+    "won, lost, expected",
+    [(2, 1, 2 / 3), (0, 3, 0.0), (3, 0, 1.0), (0, 0, math.nan), (3000.0, 4000.0, 3 / 7), (0.0, 0.0, math.nan)],
+)
 def test_win_rate_scalar(won, lost, expected):
     assert same(nb.win_rate(won, lost), expected)
 
 
-@pytest.mark.parametrize("column, expected", [
-    ("won", {"AM1": 2, "AM2": 1}),
-    ("lost", {"AM1": 1, "AM2": 1}),
-    ("won_value", {"AM1": 4000.0, "AM2": 0.0}),  # O9 has no value: adds nothing
-    ("win_rate_count", {"AM1": 2 / 3, "AM2": 0.5}),
-    ("win_rate_value", {"AM1": 0.5, "AM2": math.nan}),  # AM2 closed only zero value
-])
+@pytest.mark.parametrize(
+    "column, expected",
+    [
+        ("won", {"AM1": 2, "AM2": 1}),
+        ("lost", {"AM1": 1, "AM2": 1}),
+        ("won_value", {"AM1": 4000.0, "AM2": 0.0}),  # O9 has no value: adds nothing
+        ("win_rate_count", {"AM1": 2 / 3, "AM2": 0.5}),
+        ("win_rate_value", {"AM1": 0.5, "AM2": math.nan}),  # AM2 closed only zero value
+    ],
+)
 def test_win_rates_by_am(column, expected):
     table = nb.win_rates(nb.closed_opportunities(opportunities(), Q3_START, Q3_END))
     assert table.index.tolist() == ["AM1", "AM2"]
@@ -216,8 +236,10 @@ def test_pipeline_value_closing_next_quarter():
     assert pipeline.to_dict() == {"AM1": 8000.0, "AM2": 1500.0}  # O5 + O6; O12
 
 
-@pytest.mark.parametrize("pipeline, target, expected", [(8000.0, 10000.0, 0.8), (0.0, 2000.0, 0.0),
-                                                        (1500.0, 0.0, math.nan), (1500.0, math.nan, math.nan)])
+@pytest.mark.parametrize(
+    "pipeline, target, expected",
+    [(8000.0, 10000.0, 0.8), (0.0, 2000.0, 0.0), (1500.0, 0.0, math.nan), (1500.0, math.nan, math.nan)],
+)
 def test_pipeline_coverage_needs_a_target(pipeline, target, expected):
     assert same(nb.pipeline_coverage(pipeline, target), expected)
 
@@ -256,19 +278,22 @@ def test_table_functions_do_not_mutate_their_inputs():
 KPI = {kpi.name: kpi for kpi in nb.KPIS}
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("new_accounts", {"AM1": 2.0, "AM2": 1.0, "AM3": 0.0}),
-    ("new_accounts_attainment", {"AM1": 0.5, "AM2": math.nan, "AM3": math.nan}),
-    ("new_account_margin", {"AM1": 280.0, "AM2": 300.0, "AM3": 0.0}),
-    ("new_business_margin_attainment", {"AM1": 0.5, "AM2": math.nan, "AM3": math.nan}),
-    ("win_rate_count", {"AM1": 2 / 3, "AM2": 0.5, "AM3": math.nan}),
-    ("win_rate_value", {"AM1": 0.5, "AM2": math.nan, "AM3": math.nan}),
-    ("new_business_win_rate_count", {"AM1": 0.5, "AM2": math.nan, "AM3": math.nan}),
-    ("new_business_win_rate_value", {"AM1": 3 / 7, "AM2": math.nan, "AM3": math.nan}),
-    ("pipeline_coverage", {"AM1": 0.8, "AM2": math.nan, "AM3": 0.0}),
-    ("sales_cycle_days", {"AM1": 60.5, "AM2": 0.0, "AM3": math.nan}),
-    ("average_deal_size", {"AM1": 2000.0, "AM2": math.nan, "AM3": math.nan}),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("new_accounts", {"AM1": 2.0, "AM2": 1.0, "AM3": 0.0}),
+        ("new_accounts_attainment", {"AM1": 0.5, "AM2": math.nan, "AM3": math.nan}),
+        ("new_account_margin", {"AM1": 280.0, "AM2": 300.0, "AM3": 0.0}),
+        ("new_business_margin_attainment", {"AM1": 0.5, "AM2": math.nan, "AM3": math.nan}),
+        ("win_rate_count", {"AM1": 2 / 3, "AM2": 0.5, "AM3": math.nan}),
+        ("win_rate_value", {"AM1": 0.5, "AM2": math.nan, "AM3": math.nan}),
+        ("new_business_win_rate_count", {"AM1": 0.5, "AM2": math.nan, "AM3": math.nan}),
+        ("new_business_win_rate_value", {"AM1": 3 / 7, "AM2": math.nan, "AM3": math.nan}),
+        ("pipeline_coverage", {"AM1": 0.8, "AM2": math.nan, "AM3": 0.0}),
+        ("sales_cycle_days", {"AM1": 60.5, "AM2": 0.0, "AM3": math.nan}),
+        ("average_deal_size", {"AM1": 2000.0, "AM2": math.nan, "AM3": math.nan}),
+    ],
+)
 def test_kpis_on_a_hand_made_pack(name, expected):
     ctx = KpiContext.for_period(hand_pack(), Quarter.parse("2026Q3"))
     result = KPI[name](ctx)
@@ -278,11 +303,14 @@ def test_kpis_on_a_hand_made_pack(name, expected):
         assert same(result[am], value), (name, am, result[am], value)
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("new_accounts", {"AM1": 3.0, "AM2": 1.0, "AM3": 0.0}),
-    ("new_accounts_attainment", {"AM1": 3 / 5, "AM2": math.nan, "AM3": math.nan}),  # targets 1 + 4
-    ("new_account_margin", {"AM1": 430.0, "AM2": 300.0, "AM3": 10.0}),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("new_accounts", {"AM1": 3.0, "AM2": 1.0, "AM3": 0.0}),
+        ("new_accounts_attainment", {"AM1": 3 / 5, "AM2": math.nan, "AM3": math.nan}),  # targets 1 + 4
+        ("new_account_margin", {"AM1": 430.0, "AM2": 300.0, "AM3": 10.0}),
+    ],
+)
 def test_kpis_year_to_date(name, expected):
     ctx = KpiContext.for_period(hand_pack(), Quarter.parse("2026Q3")).for_window("ytd")
     result = KPI[name](ctx)
@@ -293,6 +321,7 @@ def test_kpis_year_to_date(name, expected):
 # --------------------------------------------------------------------------------------------
 # The sample pack
 # --------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def sample_ctx():

@@ -22,11 +22,16 @@ def sales_lines(draw, min_size=1):
     am = draw(st.lists(st.sampled_from(["A", "B", "C"]), min_size=n, max_size=n))
     account = draw(st.lists(st.sampled_from(["x", "y", "z", "w"]), min_size=n, max_size=n))
     day = draw(st.lists(st.integers(0, 180), min_size=n, max_size=n))
-    return pd.DataFrame({
-        "line_id": [f"L{i:03d}" for i in range(n)],
-        "invoice_date": pd.Timestamp("2026-07-01") + pd.to_timedelta(day, unit="D"),
-        "am_id": am, "account_id": account, "revenue": revenue, "cost": cost,
-    })
+    return pd.DataFrame(
+        {
+            "line_id": [f"L{i:03d}" for i in range(n)],
+            "invoice_date": pd.Timestamp("2026-07-01") + pd.to_timedelta(day, unit="D"),
+            "am_id": am,
+            "account_id": account,
+            "revenue": revenue,
+            "cost": cost,
+        }
+    )
 
 
 @settings(max_examples=60, deadline=None)

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from amreview.data.datapack import load_pack, validate_tables
-from amreview.metrics.registry import KpiContext
-from amreview.metrics import relationships as rel
 from amreview.data.sample import PERSONAS
+from amreview.metrics import relationships as rel
+from amreview.metrics.registry import KpiContext
 from amreview.periods import Quarter
 from tests.conftest import same
 
@@ -18,12 +18,14 @@ Q3_START, Q3_END = pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30")
 
 
 def account_managers() -> pd.DataFrame:
-    return pd.DataFrame({
-        "am_id": ["AM1", "AM2", "AM3"],
-        "name": ["Ada", "Brian", "Cleo Starter"],
-        "manager": ["Grace"] * 3,
-        "start_date": [None, None, "2026-08-03"],
-    })
+    return pd.DataFrame(
+        {
+            "am_id": ["AM1", "AM2", "AM3"],
+            "name": ["Ada", "Brian", "Cleo Starter"],
+            "manager": ["Grace"] * 3,
+            "start_date": [None, None, "2026-08-03"],
+        }
+    )
 
 
 def sales() -> pd.DataFrame:
@@ -44,16 +46,22 @@ def sales() -> pd.DataFrame:
         ("C6", "2026-08-15", "AM2", "A", 30.0),  # AM2 covers A again
     ]
     frame = pd.DataFrame(rows, columns=["line_id", "invoice_date", "am_id", "account_id", "revenue"])
-    return frame.assign(invoice_date=pd.to_datetime(frame["invoice_date"]), cost=frame["revenue"] * 0.9,
-                        product="Laptop", quantity=1.0)
+    return frame.assign(
+        invoice_date=pd.to_datetime(frame["invoice_date"]), cost=frame["revenue"] * 0.9, product="Laptop", quantity=1.0
+    )
 
 
 def feedback() -> pd.DataFrame:
     rows = [
-        ("AM1", "2026-07-02", "nps", 10.0), ("AM1", "2026-07-03", "nps", 9.0), ("AM1", "2026-09-30", "nps", 9.0),
-        ("AM1", "2026-08-01", "nps", 8.0), ("AM1", "2026-08-02", "nps", 3.0),
+        ("AM1", "2026-07-02", "nps", 10.0),
+        ("AM1", "2026-07-03", "nps", 9.0),
+        ("AM1", "2026-09-30", "nps", 9.0),
+        ("AM1", "2026-08-01", "nps", 8.0),
+        ("AM1", "2026-08-02", "nps", 3.0),
         ("AM1", "2026-06-30", "nps", 0.0),  # 2026Q2: outside
-        ("AM1", "2026-07-05", "csat", 5.0), ("AM1", "2026-07-06", "csat", 4.0), ("AM1", "2026-07-07", "csat", 2.0),
+        ("AM1", "2026-07-05", "csat", 5.0),
+        ("AM1", "2026-07-06", "csat", 4.0),
+        ("AM1", "2026-07-07", "csat", 2.0),
         ("AM2", "2026-08-08", "nps", 6.0),
     ]
     frame = pd.DataFrame(rows, columns=["am_id", "feedback_date", "kind", "score"])
@@ -76,15 +84,19 @@ def cases() -> pd.DataFrame:
         ("K11", "AM2", "2026-09-30", "2026-09-30", "low", 0.0),  # 0 days ≤ 0: within
     ]
     frame = pd.DataFrame(rows, columns=["case_id", "am_id", "opened_date", "resolved_date", "severity", "sla_days"])
-    return frame.assign(opened_date=pd.to_datetime(frame["opened_date"]),
-                        resolved_date=pd.to_datetime(frame["resolved_date"]),
-                        sla_days=frame["sla_days"].astype("float64"))
+    return frame.assign(
+        opened_date=pd.to_datetime(frame["opened_date"]),
+        resolved_date=pd.to_datetime(frame["resolved_date"]),
+        sla_days=frame["sla_days"].astype("float64"),
+    )
 
 
 def hand_pack(optional: bool = True):
-    tables = {"account_managers": account_managers(), "sales": sales(),
-              "targets": pd.DataFrame({"am_id": ["AM1"], "period": ["2026Q3"], "measure": ["revenue"],
-                                       "target": [1000.0]})}
+    tables = {
+        "account_managers": account_managers(),
+        "sales": sales(),
+        "targets": pd.DataFrame({"am_id": ["AM1"], "period": ["2026Q3"], "measure": ["revenue"], "target": [1000.0]}),
+    }
     if optional:
         tables["customer_feedback"] = feedback()
         tables["cases"] = cases()
@@ -101,14 +113,17 @@ def previous_and_current() -> tuple[pd.DataFrame, pd.DataFrame]:
 # NPS and CSAT
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("score, expected", [(0, -100.0), (6, -100.0), (7, 0.0), (8, 0.0), (9, 100.0), (10, 100.0)])
 def test_nps_of_a_single_response_by_band(score, expected):
     frame = pd.DataFrame({"am_id": ["X"], "kind": ["nps"], "score": [float(score)]})
     assert same(rel.nps_breakdown(frame).loc["X", "nps"], expected)
 
 
-@pytest.mark.parametrize("promoters, detractors, responses, expected",
-                         [(3, 1, 5, 40.0), (0, 0, 4, 0.0), (0, 2, 2, -100.0), (0, 0, 0, math.nan)])
+@pytest.mark.parametrize(
+    "promoters, detractors, responses, expected",
+    [(3, 1, 5, 40.0), (0, 0, 4, 0.0), (0, 2, 2, -100.0), (0, 0, 0, math.nan)],
+)
 def test_nps_score(promoters, detractors, responses, expected):
     assert same(rel.nps_score(promoters, detractors, responses), expected)
 
@@ -132,16 +147,24 @@ def test_csat_summary_ignores_nps_rows():
 # Retention
 # --------------------------------------------------------------------------------------------
 
+
 def test_retention_by_account_pairs_accounts_with_the_am_on_the_lines():
     table = rel.retention_by_account(*previous_and_current())
     assert list(table.itertuples(index=False, name=None)) == [
-        ("AM1", "A", True), ("AM1", "B", False), ("AM2", "A", True), ("AM2", "E", False)]
+        ("AM1", "A", True),
+        ("AM1", "B", False),
+        ("AM2", "A", True),
+        ("AM2", "E", False),
+    ]
 
 
-@pytest.mark.parametrize("principal_only, expected", [
-    (False, {"AM1": (2, 1, 0.5), "AM2": (2, 1, 0.5)}),
-    (True, {"AM1": (2, 1, 0.5), "AM2": (1, 0, 0.0)}),  # A's principal is AM1 (1000 vs 20)
-])
+@pytest.mark.parametrize(
+    "principal_only, expected",
+    [
+        (False, {"AM1": (2, 1, 0.5), "AM2": (2, 1, 0.5)}),
+        (True, {"AM1": (2, 1, 0.5), "AM2": (1, 0, 0.0)}),  # A's principal is AM1 (1000 vs 20)
+    ],
+)
 def test_retention(principal_only, expected):
     table = rel.retention(*previous_and_current(), principal_only=principal_only)
     assert table.index.tolist() == sorted(expected)  # AM3 had nothing before: no row, NaN once reindexed
@@ -160,13 +183,22 @@ def test_retention_of_an_am_who_lost_everything_is_zero():
 # Cases
 # --------------------------------------------------------------------------------------------
 
+
 def test_case_outcomes_on_as_of():
     outcomes = rel.case_outcomes(cases(), Q3_END).set_index("case_id")
     assert "K7" not in outcomes.index  # opened after as_of
     assert outcomes["sla_status"].to_dict() == {
-        "K1": "resolved_within_sla", "K2": "resolved_past_sla", "K3": "resolved_no_sla",
-        "K4": "open_past_sla", "K5": "open_within_sla", "K6": "open_past_sla", "K8": "resolved_within_sla",
-        "K9": "open_no_sla", "K10": "resolved_past_sla", "K11": "resolved_within_sla"}
+        "K1": "resolved_within_sla",
+        "K2": "resolved_past_sla",
+        "K3": "resolved_no_sla",
+        "K4": "open_past_sla",
+        "K5": "open_within_sla",
+        "K6": "open_past_sla",
+        "K8": "resolved_within_sla",
+        "K9": "open_no_sla",
+        "K10": "resolved_past_sla",
+        "K11": "resolved_within_sla",
+    }
     assert same(outcomes.loc["K6", "age_days"], 20.0) and math.isnan(outcomes.loc["K6", "resolution_days"])
     assert same(outcomes.loc["K10", "resolution_days"], 12.0)
 
@@ -176,14 +208,17 @@ def test_a_resolution_dated_before_opening_counts_as_zero_days():
     assert rel.case_outcomes(frame, Q3_END)["resolution_days"].tolist() == [0.0]
 
 
-@pytest.mark.parametrize("column, expected", [
-    ("resolved", {"AM1": 3, "AM2": 2}),
-    ("resolved_with_sla", {"AM1": 2, "AM2": 2}),
-    ("cases_within_sla_share", {"AM1": 0.5, "AM2": 0.5}),
-    ("case_resolution_days_median", {"AM1": 3.0, "AM2": 6.0}),  # [3, 10, 2]; [12, 0]
-    ("open_cases", {"AM1": 4, "AM2": 0}),
-    ("open_cases_past_sla", {"AM1": 2, "AM2": 0}),
-])
+@pytest.mark.parametrize(
+    "column, expected",
+    [
+        ("resolved", {"AM1": 3, "AM2": 2}),
+        ("resolved_with_sla", {"AM1": 2, "AM2": 2}),
+        ("cases_within_sla_share", {"AM1": 0.5, "AM2": 0.5}),
+        ("case_resolution_days_median", {"AM1": 3.0, "AM2": 6.0}),  # [3, 10, 2]; [12, 0]
+        ("open_cases", {"AM1": 4, "AM2": 0}),
+        ("open_cases_past_sla", {"AM1": 2, "AM2": 0}),
+    ],
+)
 def test_case_sla_summary(column, expected):
     table = rel.case_sla_summary(cases(), Q3_START, Q3_END, Q3_END)
     assert table.index.tolist() == ["AM1", "AM2"]
@@ -233,15 +268,18 @@ def test_table_functions_do_not_mutate_their_inputs():
 KPI = {kpi.name: kpi for kpi in rel.KPIS}
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("nps", {"AM1": 40.0, "AM2": -100.0, "AM3": math.nan}),
-    ("csat", {"AM1": 11 / 3, "AM2": math.nan, "AM3": math.nan}),
-    # principal accounts only: AM2 was principal for E alone (A is AM1's), and E went to AM1
-    ("retention_rate", {"AM1": 0.5, "AM2": 0.0, "AM3": math.nan}),  # AM3 is a new starter
-    ("cases_within_sla_share", {"AM1": 0.5, "AM2": 0.5, "AM3": math.nan}),
-    ("case_resolution_days_median", {"AM1": 3.0, "AM2": 6.0, "AM3": math.nan}),
-    ("open_cases_past_sla", {"AM1": 2.0, "AM2": 0.0, "AM3": 0.0}),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("nps", {"AM1": 40.0, "AM2": -100.0, "AM3": math.nan}),
+        ("csat", {"AM1": 11 / 3, "AM2": math.nan, "AM3": math.nan}),
+        # principal accounts only: AM2 was principal for E alone (A is AM1's), and E went to AM1
+        ("retention_rate", {"AM1": 0.5, "AM2": 0.0, "AM3": math.nan}),  # AM3 is a new starter
+        ("cases_within_sla_share", {"AM1": 0.5, "AM2": 0.5, "AM3": math.nan}),
+        ("case_resolution_days_median", {"AM1": 3.0, "AM2": 6.0, "AM3": math.nan}),
+        ("open_cases_past_sla", {"AM1": 2.0, "AM2": 0.0, "AM3": 0.0}),
+    ],
+)
 def test_kpis_on_a_hand_made_pack(name, expected):
     ctx = KpiContext.for_period(hand_pack(), Quarter.parse("2026Q3"))
     result = KPI[name](ctx)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from amreview.data.datapack import load_pack, validate_tables
+from amreview.data.sample import PERSONAS
 from amreview.metrics.registry import KpiContext
 from amreview.metrics.reporting import (
     CRM_REQUIRED_FIELDS,
@@ -27,10 +28,8 @@ from amreview.metrics.reporting import (
     report_timeliness_by_type,
     reports_due_between,
 )
-from amreview.data.sample import PERSONAS
 from amreview.periods import Quarter
-from tests.conftest import hand_tables
-from tests.conftest import same
+from tests.conftest import hand_tables, same
 
 T = pd.Timestamp
 NaT = pd.NaT
@@ -52,13 +51,15 @@ def reports_frame() -> pd.DataFrame:
         ("AM3", "weekly", "2026-07-24", None, np.nan),
     ]
     frame = pd.DataFrame(rows, columns=["am_id", "report", "due_date", "submitted_date", "errors"])
-    return frame.assign(due_date=pd.to_datetime(frame["due_date"]),
-                        submitted_date=pd.to_datetime(frame["submitted_date"]))
+    return frame.assign(
+        due_date=pd.to_datetime(frame["due_date"]), submitted_date=pd.to_datetime(frame["submitted_date"])
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Timeliness
 # --------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "due, submitted, as_of, status, days_late",
@@ -75,8 +76,15 @@ def reports_frame() -> pd.DataFrame:
     ],
 )
 def test_report_status(due, submitted, as_of, status, days_late):
-    reports = pd.DataFrame({"am_id": ["AM1"], "report": ["weekly"], "due_date": [T(due)],
-                            "submitted_date": pd.to_datetime([submitted]), "errors": [np.nan]})
+    reports = pd.DataFrame(
+        {
+            "am_id": ["AM1"],
+            "report": ["weekly"],
+            "due_date": [T(due)],
+            "submitted_date": pd.to_datetime([submitted]),
+            "errors": [np.nan],
+        }
+    )
     result = report_status(reports, as_of)
     assert result["status"].iloc[0] == status
     assert same(result["days_late"].iloc[0], days_late)
@@ -152,6 +160,7 @@ def test_report_timeliness_of_nothing_is_an_empty_frame():
 # Forecast accuracy
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "forecast, actual, accuracy, bias",
     [
@@ -193,16 +202,27 @@ def forecasts_frame() -> pd.DataFrame:
 def test_latest_forecasts_picks_the_latest_submitted_by_the_review_day():
     latest = latest_forecasts(forecasts_frame(), Quarter.parse("2026Q3"), submitted_by=Q3_END)
     assert latest.set_index(["am_id", "measure"])["forecast"].to_dict() == {
-        ("AM1", "gross_margin"): 148.0, ("AM1", "revenue"): 1452.0, ("AM2", "gross_margin"): 66.0,
-        ("AM2", "new_accounts"): 2.0, ("AM2", "revenue"): 390.0, ("AM3", "revenue"): 100.0}
+        ("AM1", "gross_margin"): 148.0,
+        ("AM1", "revenue"): 1452.0,
+        ("AM2", "gross_margin"): 66.0,
+        ("AM2", "new_accounts"): 2.0,
+        ("AM2", "revenue"): 390.0,
+        ("AM3", "revenue"): 100.0,
+    }
     unbounded = latest_forecasts(forecasts_frame(), Quarter.parse("2026Q3"))
     assert unbounded.set_index(["am_id", "measure"]).loc[("AM1", "revenue"), "forecast"] == 1320.0
 
 
 def test_latest_forecasts_undated_loses_to_dated_and_ties_go_to_the_later_row():
-    frame = pd.DataFrame({"am_id": ["AM1"] * 3, "period": ["2026Q3"] * 3, "measure": ["revenue"] * 3,
-                          "forecast": [1.0, 2.0, 3.0],
-                          "submitted_date": pd.to_datetime(["2026-06-01", "2026-06-01", None])})
+    frame = pd.DataFrame(
+        {
+            "am_id": ["AM1"] * 3,
+            "period": ["2026Q3"] * 3,
+            "measure": ["revenue"] * 3,
+            "forecast": [1.0, 2.0, 3.0],
+            "submitted_date": pd.to_datetime(["2026-06-01", "2026-06-01", None]),
+        }
+    )
     assert latest_forecasts(frame, Quarter.parse("2026Q3"))["forecast"].tolist() == [2.0]
 
 
@@ -228,26 +248,46 @@ def test_forecast_accuracy_table_known_values(hand_pack, am_id, measure, actual,
 # CRM completeness
 # --------------------------------------------------------------------------------------------
 
+
 def crm_tables() -> dict[str, pd.DataFrame]:
     accounts = pd.DataFrame(
-        [("A", "Acme", "AM1", "Retail", "2020-01-01"), ("B", "Beta", "AM1", None, None),
-         ("C", "Cobalt", "AM2", "Education", "2021-01-01"), ("D", "Delta", "AM2", "Health", "2021-01-01"),
-         ("E", "Echo", "AM1", None, "2026-10-15")],  # created after the review day: out of scope
-        columns=["account_id", "name", "am_id", "sector", "created_date"])
+        [
+            ("A", "Acme", "AM1", "Retail", "2020-01-01"),
+            ("B", "Beta", "AM1", None, None),
+            ("C", "Cobalt", "AM2", "Education", "2021-01-01"),
+            ("D", "Delta", "AM2", "Health", "2021-01-01"),
+            ("E", "Echo", "AM1", None, "2026-10-15"),
+        ],  # created after the review day: out of scope
+        columns=["account_id", "name", "am_id", "sector", "created_date"],
+    )
     opportunities = pd.DataFrame(
-        [("O1", "AM1", "A", "engaging", "2026-07-01", "2026-10-31", 1000.0, 100.0),
-         ("O2", "AM1", None, "prospecting", "2026-08-01", None, 500.0, None),
-         ("O3", "AM1", None, "won", "2026-07-01", None, None, None),  # closed: out of scope
-         ("O4", "AM2", None, "engaging", "2026-10-02", None, None, None)],  # created after the review day
-        columns=["opportunity_id", "am_id", "account_id", "stage", "created_date", "close_date", "value",
-                 "expected_margin"])
+        [
+            ("O1", "AM1", "A", "engaging", "2026-07-01", "2026-10-31", 1000.0, 100.0),
+            ("O2", "AM1", None, "prospecting", "2026-08-01", None, 500.0, None),
+            ("O3", "AM1", None, "won", "2026-07-01", None, None, None),  # closed: out of scope
+            ("O4", "AM2", None, "engaging", "2026-10-02", None, None, None),
+        ],  # created after the review day
+        columns=[
+            "opportunity_id",
+            "am_id",
+            "account_id",
+            "stage",
+            "created_date",
+            "close_date",
+            "value",
+            "expected_margin",
+        ],
+    )
     activities = pd.DataFrame(
-        [("AC1", "AM1", "A", "call", "2026-07-01", "2026-07-01"),
-         ("AC2", "AM1", None, "other", "2026-08-01", "2026-08-03"),  # internal: no account needed
-         ("AC3", "AM1", None, "visit", "2026-09-01", None),  # no logged_date: not the AM's to fill
-         ("AC4", "AM1", None, "call", "2026-06-30", None),  # before the window: out of scope
-         ("AC5", "AM2", "C", "email", "2026-07-05", "2026-07-06")],
-        columns=["activity_id", "am_id", "account_id", "type", "activity_date", "logged_date"])
+        [
+            ("AC1", "AM1", "A", "call", "2026-07-01", "2026-07-01"),
+            ("AC2", "AM1", None, "other", "2026-08-01", "2026-08-03"),  # internal: no account needed
+            ("AC3", "AM1", None, "visit", "2026-09-01", None),  # no logged_date: not the AM's to fill
+            ("AC4", "AM1", None, "call", "2026-06-30", None),  # before the window: out of scope
+            ("AC5", "AM2", "C", "email", "2026-07-05", "2026-07-06"),
+        ],
+        columns=["activity_id", "am_id", "account_id", "type", "activity_date", "logged_date"],
+    )
     return {"accounts": accounts, "opportunities": opportunities, "activities": activities}
 
 
@@ -313,14 +353,16 @@ def test_crm_completeness_without_records_is_no_data():
 # KPIs end to end on a hand-made pack
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def hand_pack():
     tables = hand_tables()
     tables["account_managers"] = tables["account_managers"].assign(start_date=[None, None, "2026-07-13"])
     reports = reports_frame()
     forecasts = forecasts_frame()
-    return validate_tables({**tables, **crm_tables(), "report_submissions": reports, "forecasts": forecasts},
-                           source="hand")
+    return validate_tables(
+        {**tables, **crm_tables(), "report_submissions": reports, "forecasts": forecasts}, source="hand"
+    )
 
 
 KPI = {kpi.name: kpi for kpi in KPIS}
@@ -351,13 +393,16 @@ def test_kpis_end_to_end(hand_pack, kpi, window, expected):
 
 
 def test_only_the_forecast_biases_are_not_scored():
-    assert {k.name for k in KPIS if k.higher_is_better is None} == {"forecast_bias_revenue",
-                                                                     "forecast_bias_gross_margin"}
+    assert {k.name for k in KPIS if k.higher_is_better is None} == {
+        "forecast_bias_revenue",
+        "forecast_bias_gross_margin",
+    }
 
 
 # --------------------------------------------------------------------------------------------
 # Inputs are never modified
 # --------------------------------------------------------------------------------------------
+
 
 def test_no_input_is_mutated(hand_pack):
     reports, forecasts = reports_frame(), forecasts_frame()
@@ -381,6 +426,7 @@ def test_no_input_is_mutated(hand_pack):
 # The sample pack
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def sample_ctx():
     return KpiContext.for_period(load_pack("sample"), Quarter.parse("2026Q3"))
@@ -394,8 +440,12 @@ def test_sample_crm_neglecter_has_the_worst_on_time_share(sample_ctx):
 
 
 def test_sample_kpis_are_in_range(sample_ctx):
-    for name in ("reports_on_time_share", "forecast_accuracy_revenue", "forecast_accuracy_gross_margin",
-                 "crm_record_completeness"):
+    for name in (
+        "reports_on_time_share",
+        "forecast_accuracy_revenue",
+        "forecast_accuracy_gross_margin",
+        "crm_record_completeness",
+    ):
         values = KPI[name](sample_ctx).dropna()
         assert not values.empty and values.between(0, 1).all(), name
     new_starter = next(am for am, persona in PERSONAS.items() if persona == "new_starter")

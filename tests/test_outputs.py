@@ -35,9 +35,9 @@ from amreview import files
 from amreview.batch.execution import WORKER_DIED
 from amreview.cli import main
 from amreview.data.datapack import write_pack
+from amreview.data.sample import generate_sample
 from amreview.errors import ConfigError
 from amreview.files import TEMPORARY_FILE
-from amreview.data.sample import generate_sample
 
 PERIOD = "2026Q3"
 PARAMETERS = 'am_id = ""\nperiod = ""\nconfig = ""\ndata = ""\nmanager = ""'
@@ -50,12 +50,14 @@ def pack(tmp_path_factory) -> Path:
 
 def review_notebook(folder: Path, body: str = "", name: str = "review.ipynb") -> Path:
     """A notebook with the review notebook's parameters; ``body`` runs after them."""
-    nb = new_notebook(cells=[
-        new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
-        new_code_cell(body or "pass"),
-        new_markdown_cell("A review."),
-        new_code_cell('print(f"review of {am_id} for {period}")'),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
+            new_code_cell(body or "pass"),
+            new_markdown_cell("A review."),
+            new_code_cell('print(f"review of {am_id} for {period}")'),
+        ]
+    )
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = folder / name
     nbformat.write(nb, path)
@@ -66,13 +68,17 @@ def killing_notebook(folder: Path, victim: str, runner_pid: int) -> Path:
     """A review notebook whose kernel SIGKILLs the worker process running it, for ``victim``
     only. The worker is the kernel's ancestor whose parent is ``runner_pid`` (the process that
     runs the batch), however many processes lie between them."""
-    return review_notebook(folder, (
-        "import os, signal, time, psutil\n"
-        f"if am_id == {victim!r}:\n"
-        f"    worker = next(p for p in psutil.Process().parents() if p.ppid() == {runner_pid})\n"
-        "    os.kill(worker.pid, signal.SIGKILL)\n"
-        "    time.sleep(60)  # the kernel goes with its worker"
-    ), name="killing.ipynb")
+    return review_notebook(
+        folder,
+        (
+            "import os, signal, time, psutil\n"
+            f"if am_id == {victim!r}:\n"
+            f"    worker = next(p for p in psutil.Process().parents() if p.ppid() == {runner_pid})\n"
+            "    os.kill(worker.pid, signal.SIGKILL)\n"
+            "    time.sleep(60)  # the kernel goes with its worker"
+        ),
+        name="killing.ipynb",
+    )
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -124,6 +130,7 @@ def private(monkeypatch):
 # A read-only output folder: exit 4, a message naming it, no traceback, nothing left
 # --------------------------------------------------------------------------------------------
 
+
 def test_a_run_into_a_read_only_folder_stops_before_any_work_with_exit_4(pack, tmp_path, capsys, monkeypatch):
     import amreview.batch.runner
 
@@ -151,8 +158,27 @@ def test_a_review_whose_documents_cannot_be_written_stops_the_run_with_exit_4(pa
     notebook = review_notebook(tmp_path)
     out = tmp_path / "out"
     with read_only(out / PERIOD / "logs") as logs:
-        code = cli(["run", "--data", str(pack), "--period", PERIOD, "--out", str(out), "--quiet", "--jobs", "1",
-                    "--am", "AM001", "--am", "AM002", "--no-team-overviews", "--notebook", str(notebook)])
+        code = cli(
+            [
+                "run",
+                "--data",
+                str(pack),
+                "--period",
+                PERIOD,
+                "--out",
+                str(out),
+                "--quiet",
+                "--jobs",
+                "1",
+                "--am",
+                "AM001",
+                "--am",
+                "AM002",
+                "--no-team-overviews",
+                "--notebook",
+                str(notebook),
+            ]
+        )
     err = capsys.readouterr().err
     assert code == 4, err
     assert f"cannot write {logs}" in err and "read-only" in err and "--resume" in err
@@ -190,6 +216,7 @@ def test_a_quality_report_into_a_read_only_folder_is_exit_4_naming_it(pack, tmp_
 # --------------------------------------------------------------------------------------------
 # A full disk
 # --------------------------------------------------------------------------------------------
+
 
 def full_disk_for(monkeypatch, suffix: str) -> None:
     """Writing a file whose name ends in ``suffix`` fails as on a full disk (ENOSPC), after part
@@ -229,12 +256,32 @@ def full_disk_for(monkeypatch, suffix: str) -> None:
 
 
 def test_a_full_disk_mid_run_fails_that_review_stops_the_run_and_leaves_nothing_half_written(
-        pack, tmp_path, capsys, monkeypatch):
+    pack, tmp_path, capsys, monkeypatch
+):
     notebook = review_notebook(tmp_path)
     out = tmp_path / "out"
     full_disk_for(monkeypatch, ".html")  # the reviews' HTML (in this process: --jobs 1)
-    code = cli(["run", "--data", str(pack), "--period", PERIOD, "--out", str(out), "--quiet", "--jobs", "1",
-                "--am", "AM001", "--am", "AM002", "--no-team-overviews", "--notebook", str(notebook)])
+    code = cli(
+        [
+            "run",
+            "--data",
+            str(pack),
+            "--period",
+            PERIOD,
+            "--out",
+            str(out),
+            "--quiet",
+            "--jobs",
+            "1",
+            "--am",
+            "AM001",
+            "--am",
+            "AM002",
+            "--no-team-overviews",
+            "--notebook",
+            str(notebook),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 4, err
     assert f"cannot write {out / PERIOD / 'AM001.html'}" in err and "is full" in err and "Traceback" not in err
@@ -265,8 +312,10 @@ def test_a_real_full_disk_is_exit_4_and_leaves_nothing(pack, tmp_path, capsys):
         with contextlib.suppress(OSError), (disk / "filler").open("wb") as filler:
             while True:
                 filler.write(b"\0" * 4096)
-        for argv in (["scorecard", "--data", str(pack), "--period", PERIOD, "--out", str(disk / "q3.xlsx")],
-                     ["validate", str(pack), "--report", str(disk / "quality.html")]):
+        for argv in (
+            ["scorecard", "--data", str(pack), "--period", PERIOD, "--out", str(disk / "q3.xlsx")],
+            ["validate", str(pack), "--report", str(disk / "quality.html")],
+        ):
             assert cli(argv) == 4
         err = capsys.readouterr().err
         assert err.count("is full") == 2 and "Traceback" not in err
@@ -279,6 +328,7 @@ def test_a_real_full_disk_is_exit_4_and_leaves_nothing(pack, tmp_path, capsys):
 # A killed worker
 # --------------------------------------------------------------------------------------------
 
+
 def test_a_worker_killed_under_a_review_fails_that_review_only_and_the_run_exits_1(pack, tmp_path, capsys):
     """AM001 kills its worker while AM002 runs on the other one and AM003 waits: only AM001
     fails (a ProcessPoolExecutor would fail all three), and the run says so with exit code 1."""
@@ -287,9 +337,29 @@ def test_a_worker_killed_under_a_review_fails_that_review_only_and_the_run_exits
     folder.mkdir(parents=True)
     (folder / "AM001.html").write_text("an earlier run's")
 
-    code = cli(["run", "--data", str(pack), "--period", PERIOD, "--out", str(tmp_path / "out"), "--quiet",
-                "--jobs", "2", "--am", "AM001", "--am", "AM002", "--am", "AM003", "--no-team-overviews",
-                "--notebook", str(notebook)])
+    code = cli(
+        [
+            "run",
+            "--data",
+            str(pack),
+            "--period",
+            PERIOD,
+            "--out",
+            str(tmp_path / "out"),
+            "--quiet",
+            "--jobs",
+            "2",
+            "--am",
+            "AM001",
+            "--am",
+            "AM002",
+            "--am",
+            "AM003",
+            "--no-team-overviews",
+            "--notebook",
+            str(notebook),
+        ]
+    )
 
     captured = capsys.readouterr()
     assert code == 1, captured.out + captured.err
@@ -307,13 +377,32 @@ def test_a_worker_killed_under_a_review_fails_that_review_only_and_the_run_exits
 # A run killed outright leaves no process behind
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.xdist_group("heavy_batch")  # many processes, and a deadline for them to go
 def test_a_killed_run_leaves_no_process_and_resume_runs_alone(pack, tmp_path):
     notebook = review_notebook(tmp_path, "import time\ntime.sleep(30)")
     out = tmp_path / "out"
     folder = out / PERIOD
-    command = [sys.executable, "-m", "amreview", "run", "--data", str(pack), "--period", PERIOD, "--out", str(out),
-               "--jobs", "2", "--quiet", "--no-team-overviews", "--notebook", str(notebook), "--timeout", "120"]
+    command = [
+        sys.executable,
+        "-m",
+        "amreview",
+        "run",
+        "--data",
+        str(pack),
+        "--period",
+        PERIOD,
+        "--out",
+        str(out),
+        "--jobs",
+        "2",
+        "--quiet",
+        "--no-team-overviews",
+        "--notebook",
+        str(notebook),
+        "--timeout",
+        "120",
+    ]
     command += ["--am", "AM001", "--am", "AM002"]
     with (tmp_path / "run.out").open("wb") as output:  # not a pipe: survivors would hold it open
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
@@ -340,9 +429,18 @@ def test_a_killed_run_leaves_no_process_and_resume_runs_alone(pack, tmp_path):
         assert late == [], "written after the run was killed"
 
         fast = review_notebook(tmp_path, "", name="fast.ipynb")
-        resumed = subprocess.run([*command[:command.index("--notebook")], "--notebook", str(fast),
-                                  *command[command.index("--notebook") + 2:], "--resume"],
-                                 capture_output=True, text=True, timeout=120)
+        resumed = subprocess.run(
+            [
+                *command[: command.index("--notebook")],
+                "--notebook",
+                str(fast),
+                *command[command.index("--notebook") + 2 :],
+                "--resume",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert resumed.returncode == 0, resumed.stdout + resumed.stderr
         assert "2 of 2 reviews written" in resumed.stdout
     finally:
@@ -372,11 +470,11 @@ def _name(process: psutil.Process) -> str:
 # File modes
 # --------------------------------------------------------------------------------------------
 
+
 def modes(root: Path) -> dict[str, str]:
     """Path (relative to ``root``) → its permission bits in octal, for ``root`` and everything
     under it."""
-    return {str(p.relative_to(root)) or ".": oct(stat.S_IMODE(p.lstat().st_mode))
-            for p in [root, *root.rglob("*")]}
+    return {str(p.relative_to(root)) or ".": oct(stat.S_IMODE(p.lstat().st_mode)) for p in [root, *root.rglob("*")]}
 
 
 @contextlib.contextmanager
@@ -392,37 +490,89 @@ def test_every_output_is_owner_only_whatever_the_umask(pack, tmp_path, private):
     notebook = review_notebook(tmp_path, 'if am_id == "AM002":\n    raise RuntimeError("this one fails")')
     out = tmp_path / "written"
     with umask(0):
-        assert cli(["run", "--data", str(pack), "--period", PERIOD, "--out", str(out / "reports"), "--quiet",
-                    "--jobs", "2", "--am", "AM001", "--am", "AM002", "--no-team-overviews", "--pdf",
-                    "--notebook", str(notebook)]) == 1  # AM002 failed: its notebook, log and input are kept
+        assert (
+            cli(
+                [
+                    "run",
+                    "--data",
+                    str(pack),
+                    "--period",
+                    PERIOD,
+                    "--out",
+                    str(out / "reports"),
+                    "--quiet",
+                    "--jobs",
+                    "2",
+                    "--am",
+                    "AM001",
+                    "--am",
+                    "AM002",
+                    "--no-team-overviews",
+                    "--pdf",
+                    "--notebook",
+                    str(notebook),
+                ]
+            )
+            == 1
+        )  # AM002 failed: its notebook, log and input are kept
         assert cli(["scorecard", "--data", str(pack), "--period", PERIOD, "--out", str(out / "cards" / "q3.csv")]) == 0
         assert cli(["scorecard", "--data", str(pack), "--period", PERIOD, "--out", str(out / "cards" / "q3.xlsx")]) == 0
         assert cli(["validate", str(pack), "--report", str(out / "quality" / "pack.html")]) == 0
         assert cli(["sample", "--out", str(out / "sample"), "--format", "parquet"]) == 0
     written = modes(out)
     folder = out / "reports" / PERIOD
-    for expected in ("reports/2026Q3/AM001.html", "reports/2026Q3/AM001.pdf", "reports/2026Q3/AM001.ipynb",
-                     "reports/2026Q3/AM001.json", "reports/2026Q3/AM002.ipynb", "reports/2026Q3/manifest.json",
-                     "reports/2026Q3/index.html", "reports/2026Q3/logs/AM002.log",
-                     "cards/q3.csv", "cards/q3.xlsx", "quality/pack.html", "sample/sales.parquet"):
+    for expected in (
+        "reports/2026Q3/AM001.html",
+        "reports/2026Q3/AM001.pdf",
+        "reports/2026Q3/AM001.ipynb",
+        "reports/2026Q3/AM001.json",
+        "reports/2026Q3/AM002.ipynb",
+        "reports/2026Q3/manifest.json",
+        "reports/2026Q3/index.html",
+        "reports/2026Q3/logs/AM002.log",
+        "cards/q3.csv",
+        "cards/q3.xlsx",
+        "quality/pack.html",
+        "sample/sales.parquet",
+    ):
         assert expected in written, expected
     assert any(path.startswith("reports/2026Q3/.inputs/reviews/") and path.endswith(".parquet") for path in written)
     assert (folder / ".inputs").is_dir()
-    wrong = {path: mode for path, mode in written.items() if path != "."
-             and mode != (oct(0o700) if (out / path).is_dir() else oct(0o600))}
+    wrong = {
+        path: mode
+        for path, mode in written.items()
+        if path != "." and mode != (oct(0o700) if (out / path).is_dir() else oct(0o600))
+    }
     assert wrong == {}
 
 
 def test_group_readable_outputs_with_the_option(pack, tmp_path, private):
     out = tmp_path / "written"
     with umask(0o077):
-        assert cli(["scorecard", "--data", str(pack), "--period", PERIOD, "--group-readable",
-                    "--out", str(out / "cards" / "q3.xlsx")]) == 0
+        assert (
+            cli(
+                [
+                    "scorecard",
+                    "--data",
+                    str(pack),
+                    "--period",
+                    PERIOD,
+                    "--group-readable",
+                    "--out",
+                    str(out / "cards" / "q3.xlsx"),
+                ]
+            )
+            == 0
+        )
         assert cli(["validate", str(pack), "--group-readable", "--report", str(out / "quality" / "pack.html")]) == 0
     written = modes(out)
     assert set(written) == {".", "cards", "cards/q3.xlsx", "quality", "quality/pack.html"}
     assert {p: m for p, m in written.items() if p != "."} == {
-        "cards": oct(0o750), "cards/q3.xlsx": oct(0o640), "quality": oct(0o750), "quality/pack.html": oct(0o640)}
+        "cards": oct(0o750),
+        "cards/q3.xlsx": oct(0o640),
+        "quality": oct(0o750),
+        "quality/pack.html": oct(0o640),
+    }
 
 
 def test_an_unknown_file_mode_is_an_error_not_a_silent_default(monkeypatch):

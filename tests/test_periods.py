@@ -42,8 +42,10 @@ def test_shift_previous_year_ago_and_windows():
     assert Quarter.parse("2026Q3").days == 92
 
 
-@given(st.dates(min_value=pd.Timestamp("1990-01-01").date(), max_value=pd.Timestamp("2060-12-31").date()),
-       st.integers(1, 12))
+@given(
+    st.dates(min_value=pd.Timestamp("1990-01-01").date(), max_value=pd.Timestamp("2060-12-31").date()),
+    st.integers(1, 12),
+)
 def test_every_date_falls_in_the_quarter_that_of_returns(date, start_month):
     quarter = Quarter.of(date, start_month)
     assert quarter.start <= pd.Timestamp(date) <= quarter.end

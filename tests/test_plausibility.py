@@ -16,19 +16,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amreview.documents import plots, render, team, team_plots, team_render
 from amreview import formats
+from amreview.batch.prepare import prepare_reviews, read_review_input
 from amreview.data.datapack import load_pack, validate_tables
-from amreview.errors import DataError, describe_problem
 from amreview.data.plausibility import EMPTY_SALES_REASON, MAX_LINE_AMOUNT, MAX_PERIOD_COUNT, MAX_PERIOD_MONEY
-from amreview.batch.prepare import prepare_reviews
-from amreview.quality.checks import check_pack
-from amreview.documents.review import Review
-from amreview.batch.prepare import read_review_input
 from amreview.data.sample import generate_sample
 from amreview.data.schemas import columns_of
-from amreview.scoring.scorecard import build_scorecard
+from amreview.documents import plots, render, team, team_plots, team_render
+from amreview.documents.review import Review
 from amreview.documents.sections.appendix import data_quality_notes
+from amreview.errors import DataError, describe_problem
+from amreview.quality.checks import check_pack
+from amreview.scoring.scorecard import build_scorecard
 from tests.conftest import hand_tables
 
 PERIOD = "2026Q3"
@@ -60,20 +59,23 @@ def found(report, check: str) -> list[dict]:
 # Infinite numbers: errors
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("text, shown", [("inf", "inf"), ("-inf", "-inf"), ("Infinity", "inf"), ("1e400", "inf")])
 def test_an_infinite_number_in_a_csv_is_an_error_naming_table_row_and_column(tmp_path, text, shown):
     folder = write(tmp_path / "pack", with_cell("sales", 4, "revenue", text))
     with pytest.raises(DataError) as caught:
         load_pack(folder)
-    assert (f"table sales, row 6, column revenue: expected a finite number, found {shown}"
-            in [describe_problem(p) for p in caught.value.problems.to_dict("records")])
+    assert f"table sales, row 6, column revenue: expected a finite number, found {shown}" in [
+        describe_problem(p) for p in caught.value.problems.to_dict("records")
+    ]
     report = check_pack(folder)  # validate: the same error, and the other lines still checked
     (error,) = found(report, "finite")
     assert (error["severity"], error["table"], error["row"], error["column"]) == ("error", "sales", 6, "revenue")
 
 
-@pytest.mark.parametrize("table, column, row", [("sales", "cost", 1), ("sales", "quantity", 0),
-                                                ("targets", "target", 2)])
+@pytest.mark.parametrize(
+    "table, column, row", [("sales", "cost", 1), ("sales", "quantity", 0), ("targets", "target", 2)]
+)
 def test_every_number_column_is_checked_in_parquet_too(tmp_path, table, column, row):
     tables = hand_tables()
     tables[table] = tables[table].astype({column: "float64"})
@@ -93,8 +95,11 @@ def test_an_infinite_number_in_a_database_names_the_row_by_its_key(tmp_path):
     tables["sales"] = tables["sales"].astype({"revenue": "float64"})
     tables["sales"].loc[1, "revenue"] = -np.inf
     url = write_pack(tables, f"sqlite:///{tmp_path / 'pack.db'}")
-    with pytest.raises(DataError, match=r"table sales, row line_id = 'L2', column revenue: expected a finite number, "
-                                        r"found -inf"):
+    with pytest.raises(
+        DataError,
+        match=r"table sales, row line_id = 'L2', column revenue: expected a finite number, "
+        r"found -inf",
+    ):
         load_pack(url)
 
 
@@ -110,19 +115,21 @@ def test_a_negative_infinite_target_is_reported_once():
 # Implausible figures: warnings naming table, row and column
 # --------------------------------------------------------------------------------------------
 
+
 def test_amounts_beyond_a_row_negative_costs_and_far_dates_are_warnings(tmp_path):
-    tables = with_cell("sales", 1, "revenue", 1e308)                      # L2, file row 3
-    tables["sales"].loc[4, "cost"] = -270.0                                # L5: a sale with a negative cost
-    tables["sales"].loc[5, "invoice_date"] = "2200-01-01"                  # L6
-    tables["targets"].loc[0, "target"] = MAX_PERIOD_MONEY * 10             # AM1 2026Q3 revenue
-    tables["targets"].loc[5, "target"] = MAX_PERIOD_COUNT * 10             # AM1 2026Q3 new_accounts
+    tables = with_cell("sales", 1, "revenue", 1e308)  # L2, file row 3
+    tables["sales"].loc[4, "cost"] = -270.0  # L5: a sale with a negative cost
+    tables["sales"].loc[5, "invoice_date"] = "2200-01-01"  # L6
+    tables["targets"].loc[0, "target"] = MAX_PERIOD_MONEY * 10  # AM1 2026Q3 revenue
+    tables["targets"].loc[5, "target"] = MAX_PERIOD_COUNT * 10  # AM1 2026Q3 new_accounts
     report = check_pack(write(tmp_path / "pack", tables))
     assert report.ok  # warnings never block
     amounts = {(w["table"], w["row"], w["column"]): w for w in found(report, "implausible_amount")}
     assert set(amounts) == {("sales", 3, "revenue"), ("targets", 2, "target"), ("targets", 7, "target")}
     assert describe_problem(amounts[("sales", 3, "revenue")]) == (
         f"table sales, row 3, column revenue: expected at most {MAX_LINE_AMOUNT:,.0f} in size (one invoice line), "
-        "found 1e+308")
+        "found 1e+308"
+    )
     (cost,) = found(report, "negative_cost")
     assert (cost["table"], cost["row"], cost["column"]) == ("sales", 6, "cost")
     assert cost["found"] == "-270.00 against revenue 300.00"
@@ -137,13 +144,17 @@ def test_ordinary_figures_raise_no_warning(tmp_path):
     tables["sales"].loc[0, ["revenue", "cost"]] = [MAX_LINE_AMOUNT, MAX_LINE_AMOUNT * 0.9]
     tables["sales"].loc[1, "cost"] = 0.0
     report = check_pack(write(tmp_path / "pack", tables))
-    assert not report.findings["check"].isin(["finite", "implausible_amount", "negative_cost",
-                                              "date_outside_history"]).any()
+    assert (
+        not report.findings["check"]
+        .isin(["finite", "implausible_amount", "negative_cost", "date_outside_history"])
+        .any()
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Who is rated
 # --------------------------------------------------------------------------------------------
+
 
 def test_a_person_with_an_absurd_line_is_not_rated_and_the_others_are_unchanged():
     before = build_scorecard(validate_tables(hand_tables()), PERIOD)
@@ -151,8 +162,9 @@ def test_a_person_with_an_absurd_line_is_not_rated_and_the_others_are_unchanged(
     card = build_scorecard(validate_tables(with_cell("sales", 1, "revenue", 1e308)), PERIOD)
     overall = card.overall.loc["AM1"]
     assert overall["overall_rating"] is None and math.isnan(overall["overall_score"])
-    assert overall["no_rating_reason"] == (f"a sales line with an amount beyond {MAX_LINE_AMOUNT:,.0f} "
-                                           "(sales line L2: revenue 1e+308)")
+    assert overall["no_rating_reason"] == (
+        f"a sales line with an amount beyond {MAX_LINE_AMOUNT:,.0f} (sales line L2: revenue 1e+308)"
+    )
     assert card.table.set_index("am_id").at["AM1", "no_rating_reason"] == overall["no_rating_reason"]
     pd.testing.assert_series_equal(card.overall.loc["AM2"], before.overall.loc["AM2"])
     assert "No rating: a sales line with an amount beyond" in str(card.explain("AM1"))
@@ -169,8 +181,9 @@ def test_a_line_after_the_quarter_or_a_target_of_another_year_withholds_nothing(
 def test_an_absurd_target_withholds_the_rating():
     card = build_scorecard(validate_tables(with_cell("targets", 0, "target", 1e13)), PERIOD)
     assert card.overall.at["AM1", "overall_rating"] is None
-    assert card.overall.at["AM1", "no_rating_reason"].startswith("a target beyond what one period can hold "
-                                                                  "(2026Q3 revenue:")
+    assert card.overall.at["AM1", "no_rating_reason"].startswith(
+        "a target beyond what one period can hold (2026Q3 revenue:"
+    )
 
 
 def empty_sales_tables() -> dict[str, pd.DataFrame]:
@@ -213,10 +226,11 @@ def test_an_empty_targets_table_is_a_note_in_the_review():
 # The review and the team overview with an absurd line
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def absurd_pack():
-    tables = with_cell("sales", 1, "revenue", 1e308)   # L2 of AM1, in 2026Q3
-    tables["sales"].loc[0, "cost"] = -50.0             # L1 of AM1: a negative cost on a sale
+    tables = with_cell("sales", 1, "revenue", 1e308)  # L2 of AM1, in 2026Q3
+    tables["sales"].loc[0, "cost"] = -50.0  # L1 of AM1: a negative cost on a sale
     return validate_tables(tables, source="absurd")
 
 
@@ -224,10 +238,13 @@ def test_the_review_names_the_lines_and_prints_no_absurd_figure(absurd_pack):
     review = Review.build(absurd_pack, "AM1", PERIOD)
     notes = data_quality_notes(review)
     assert f"No rating: {review.overall['no_rating_reason']}." in notes
-    assert (f"Data-quality warning: sales line_id L2, column revenue: expected at most {MAX_LINE_AMOUNT:,.0f} in size "
-            "(one invoice line), found 1e+308.") in notes
-    assert any(n.startswith("Data-quality warning: sales line_id L1, column cost: expected a cost of 0 or more")
-               for n in notes)
+    assert (
+        f"Data-quality warning: sales line_id L2, column revenue: expected at most {MAX_LINE_AMOUNT:,.0f} in size "
+        "(one invoice line), found 1e+308."
+    ) in notes
+    assert any(
+        n.startswith("Data-quality warning: sales line_id L1, column cost: expected a cost of 0 or more") for n in notes
+    )
     document = render.review_html(review)  # the old code failed here: "Axis limits cannot be NaN or Inf"
     assert not LONG_DIGITS.search(document) and not INFINITE.search(document)
     assert "No overall score and no rating: a sales line with an amount beyond" in document
@@ -247,10 +264,12 @@ def test_the_team_overview_says_why_and_prints_no_absurd_figure(absurd_pack):
     members = team.team_scorecard(card, manager)
     attention = team.needs_attention(card, manager)
     assert attention.at["AM1", "reasons"].startswith("no rating: a sales line with an amount beyond")
-    pages = [team_render.team_kpis_styler(members).to_html(),
-             team_render.team_scorecard_styler(members, list(card.measures.columns)).to_html(),
-             team_render.team_totals_styler(team.team_totals(card, manager), team.team_gm_pct(card, manager)).to_html(),
-             team_render.attention_html(attention, "Meets", team.ATTENTION_LOW_SCORE)]
+    pages = [
+        team_render.team_kpis_styler(members).to_html(),
+        team_render.team_scorecard_styler(members, list(card.measures.columns)).to_html(),
+        team_render.team_totals_styler(team.team_totals(card, manager), team.team_gm_pct(card, manager)).to_html(),
+        team_render.attention_html(attention, "Meets", team.ATTENTION_LOW_SCORE),
+    ]
     for page in pages:
         assert not LONG_DIGITS.search(page) and not INFINITE.search(page)
     ax = team_plots.plot_team_totals(team_render.totals_chart_frame(team.team_totals(card, manager)))
@@ -269,8 +288,14 @@ ANY_FLOAT = st.floats(allow_nan=True, allow_infinity=True)
 @settings(max_examples=300, deadline=None)
 @given(value=ANY_FLOAT, unit=st.sampled_from(UNITS))
 def test_no_format_spells_out_an_absurd_figure(value, unit):
-    for text in (formats.format_value(value, unit), formats.money(value), formats.compact_money(value),
-                 formats.pct(value), formats.count(value), formats.kpi_value(value, "days")):
+    for text in (
+        formats.format_value(value, unit),
+        formats.money(value),
+        formats.compact_money(value),
+        formats.pct(value),
+        formats.count(value),
+        formats.kpi_value(value, "days"),
+    ):
         assert sum(ch.isdigit() for ch in text) <= 17 and len(text) <= 32, text  # 10¹⁵ and more: powers of ten
         assert not INFINITE.search(text) and "nan" not in text.lower(), text
 

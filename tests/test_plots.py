@@ -46,8 +46,10 @@ def test_money_and_percent_axes():
     assert plots.money_axis(-900) == "\u2212900"
     assert plots.money_axis(0) == "0"
     assert plots.percent_axis(0.25) == "25 %"
-    assert plots.wrap("Run a joint account plan with the HP channel manager for the top five accounts", 28, 2) == \
-        "Run a joint account plan\nwith the HP channel manager…"
+    assert (
+        plots.wrap("Run a joint account plan with the HP channel manager for the top five accounts", 28, 2)
+        == "Run a joint account plan\nwith the HP channel manager…"
+    )
 
 
 def test_house_style_is_applied_whatever_the_callers_defaults():
@@ -58,8 +60,9 @@ def test_house_style_is_applied_whatever_the_callers_defaults():
 
 
 def test_measure_scores():
-    frame = pd.DataFrame({"score": [4.55, 1.4, np.nan], "light": ["green", "red", None]},
-                         index=["Margin", "Reports", "CRM"])
+    frame = pd.DataFrame(
+        {"score": [4.55, 1.4, np.nan], "light": ["green", "red", None]}, index=["Margin", "Reports", "CRM"]
+    )
     ax = plots.plot_measure_scores(frame, reference=2.75, reference_label="Meets")
     assert_house_style(ax)
     widths = [b.get_width() for b in bars(ax)]
@@ -81,14 +84,19 @@ def test_attainment_marks_100_percent_and_no_target():
 
 
 def test_monthly_against_target():
-    frame = pd.DataFrame({"gross_margin": [50.0, 80.0, 30.0], "gross_margin_target": [60.0, 60.0, np.nan]},
-                         index=["2026-07", "2026-08", "2026-09"])
+    frame = pd.DataFrame(
+        {"gross_margin": [50.0, 80.0, 30.0], "gross_margin_target": [60.0, 60.0, np.nan]},
+        index=["2026-07", "2026-08", "2026-09"],
+    )
     ax = plots.plot_monthly_margin(frame)
     assert_house_style(ax)
     assert [b.get_height() for b in bars(ax)] == pytest.approx([50, 80, 30])
     # under target: orange; at or over (or no target): blue
-    assert [to_hex(b.get_facecolor()) for b in bars(ax)] == [plots.SECOND_COLOUR.lower(), plots.ACTUAL_COLOUR.lower(),
-                                                             plots.ACTUAL_COLOUR.lower()]
+    assert [to_hex(b.get_facecolor()) for b in bars(ax)] == [
+        plots.SECOND_COLOUR.lower(),
+        plots.ACTUAL_COLOUR.lower(),
+        plots.ACTUAL_COLOUR.lower(),
+    ]
     target = [line for line in ax.lines if line.get_marker() == "_"][0]
     assert np.allclose(target.get_ydata(), [60, 60, np.nan], equal_nan=True)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Jul\n2026", "Aug", "Sep"]  # the year under the first month
@@ -106,8 +114,9 @@ def test_monthly_ticks_show_quarters_over_two_years():
 
 
 def test_gm_pct_trend():
-    frame = pd.DataFrame({"gm_pct": [0.08, np.nan, 0.092], "team_gm_pct": [0.07, 0.075, 0.08]},
-                         index=["2026Q1", "2026Q2", "2026Q3"])
+    frame = pd.DataFrame(
+        {"gm_pct": [0.08, np.nan, 0.092], "team_gm_pct": [0.07, 0.075, 0.08]}, index=["2026Q1", "2026Q2", "2026Q3"]
+    )
     ax = plots.plot_gm_pct_trend(frame)
     mine = [line for line in ax.lines if line.get_label() == "GM %"][0]
     team = [line for line in ax.lines if line.get_label() == "Team"][0]
@@ -118,8 +127,13 @@ def test_gm_pct_trend():
 
 
 def test_margin_bars_label_money_and_gm_pct():
-    frame = pd.DataFrame({"vendor": ["HP", "Cisco", "<Acme>"], "gross_margin": [40_000.0, -2_000.0, 500.0],
-                          "gm_pct": [0.095, np.nan, 0.1]})
+    frame = pd.DataFrame(
+        {
+            "vendor": ["HP", "Cisco", "<Acme>"],
+            "gross_margin": [40_000.0, -2_000.0, 500.0],
+            "gm_pct": [0.095, np.nan, 0.1],
+        }
+    )
     ax = plots.plot_margin_by_vendor(frame)
     assert [b.get_width() for b in bars(ax)] == pytest.approx([40_000, -2_000, 500])
     assert texts(ax) == ["40k · 9.5 %", "\u22122k", "500 · 10.0 %"]
@@ -127,19 +141,24 @@ def test_margin_bars_label_money_and_gm_pct():
     assert to_hex(bars(ax)[1].get_facecolor()) == plots.SECOND_COLOUR.lower()  # a loss
     top = plots.plot_top_accounts(pd.DataFrame({"account": ["A" * 60], "gross_margin": [1.0]}))
     assert top.get_yticklabels()[0].get_text().endswith("…")  # long names are shortened
-    deal = plots.plot_margin_by_deal_type(pd.DataFrame({"deal_type": ["Spot"], "gross_margin": [9.0],
-                                                        "gm_pct": [0.04]}))
+    deal = plots.plot_margin_by_deal_type(
+        pd.DataFrame({"deal_type": ["Spot"], "gross_margin": [9.0], "gm_pct": [0.04]})
+    )
     assert deal.get_title("left") == "Gross margin by deal type"
 
 
 def test_back_order_ageing_and_pipeline():
-    ageing = pd.DataFrame({"orders": [1, 6, 0, 0, 0], "value": [1_000.0, 16_000.0, 0, 0, 0]},
-                          index=pd.Index(["0-7", "8-30", "31-60", "61-90", ">90"], name="age_bucket"))
+    ageing = pd.DataFrame(
+        {"orders": [1, 6, 0, 0, 0], "value": [1_000.0, 16_000.0, 0, 0, 0]},
+        index=pd.Index(["0-7", "8-30", "31-60", "61-90", ">90"], name="age_bucket"),
+    )
     ax = plots.plot_back_order_ageing(ageing)
     assert [b.get_height() for b in bars(ax)] == pytest.approx([1_000, 16_000, 0, 0, 0])
     assert "16k\n6 orders" in texts(ax) and "1k\n1 order" in texts(ax)
-    funnel = pd.DataFrame({"opportunities": [28, 47, 22, 15], "value": [2.7e6, 5.1e6, 8.2e5, 4.4e5]},
-                          index=["prospecting", "engaging", "won", "lost"])
+    funnel = pd.DataFrame(
+        {"opportunities": [28, 47, 22, 15], "value": [2.7e6, 5.1e6, 8.2e5, 4.4e5]},
+        index=["prospecting", "engaging", "won", "lost"],
+    )
     ax = plots.plot_pipeline_funnel(funnel)
     assert [b.get_width() for b in bars(ax)] == pytest.approx(list(funnel["value"]))
     assert texts(ax)[2] == "820k · 22 deals"
@@ -168,13 +187,20 @@ def test_logging_lag_objectives_and_competencies():
     lag = pd.DataFrame({"activities": [8, 2], "share": [0.8, 0.2]}, index=["same day", "1 day"])
     ax = plots.plot_logging_lag(lag)
     assert [b.get_height() for b in bars(ax)] == pytest.approx([0.8, 0.2])
-    objectives = pd.DataFrame({"objective": ["Learn", "Sell"], "progress_used": [1.0, 0.4],
-                               "status": ["achieved", "in_progress"]})
+    objectives = pd.DataFrame(
+        {"objective": ["Learn", "Sell"], "progress_used": [1.0, 0.4], "status": ["achieved", "in_progress"]}
+    )
     ax = plots.plot_objective_progress(objectives)
     assert [b.get_width() for b in bars(ax)] == pytest.approx([1.0, 0.4])
     assert texts(ax) == ["100 % · achieved", "40 % · in progress"]
-    ratings = pd.DataFrame({"competency": ["Communications", "Problem Solving"], "self": [5.0, 4.0],
-                            "manager": [4.0, np.nan], "peer": [np.nan, np.nan]})
+    ratings = pd.DataFrame(
+        {
+            "competency": ["Communications", "Problem Solving"],
+            "self": [5.0, 4.0],
+            "manager": [4.0, np.nan],
+            "peer": [np.nan, np.nan],
+        }
+    )
     ax = plots.plot_competencies(ratings)
     assert [b.get_width() for b in bars(ax)] == pytest.approx([5.0, 4.0, 4.0, 0.0])  # no peer bars at all
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Self", "Manager"]

@@ -12,21 +12,30 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amreview.documents import team
-from amreview.scoring.config import load_config
-from amreview.data.datapack import load_pack, validate_tables, write_pack
-from amreview.errors import DataError, OutputError, ParameterError
-from amreview.batch.prepare import (INPUT_FILE, PackSplit, RowFiles, _write_atomically, prepare_reviews, read_frame,
-                              read_review_input)
 from amreview.batch.inputs import open_review, open_team
+from amreview.batch.prepare import (
+    INPUT_FILE,
+    PackSplit,
+    RowFiles,
+    _write_atomically,
+    prepare_reviews,
+    read_frame,
+    read_review_input,
+)
+from amreview.data.datapack import load_pack, validate_tables, write_pack
+from amreview.data.sample import PERSONAS, generate_sample
+from amreview.documents import team
 from amreview.documents.model import SECTIONS
 from amreview.documents.review import Review
-from amreview.data.sample import PERSONAS, generate_sample
+from amreview.errors import DataError, OutputError, ParameterError
+from amreview.scoring.config import load_config
 from amreview.scoring.scorecard import build_scorecard
 
 PERIOD = "2026Q3"
-PERSONA_IDS = {p: next(a for a, q in PERSONAS.items() if q == p)
-               for p in ("star", "margin_misser", "crm_neglecter", "new_starter", "below_par")}
+PERSONA_IDS = {
+    p: next(a for a, q in PERSONAS.items() if q == p)
+    for p in ("star", "margin_misser", "crm_neglecter", "new_starter", "below_par")
+}
 MANAGERS = ("Claire Whitfield",)
 
 
@@ -60,6 +69,7 @@ def prepared(pack, config, card, tmp_path_factory):
 # --------------------------------------------------------------------------------------------
 # Comparing two reviews, part by part
 # --------------------------------------------------------------------------------------------
+
 
 def assert_same(left, right, where: str = "") -> None:
     """Equal, recursively: frames and series with pandas.testing, NaN equal to NaN, dataclasses
@@ -132,13 +142,16 @@ def test_the_whole_pack_figures_come_from_the_whole_pack(pack, config, prepared)
     expected = (lines["revenue"].sum() - lines["cost"].sum()) / lines["revenue"].sum()
     assert review.margin().frame("gm_pct_trend").at[PERIOD, "team_gm_pct"] == pytest.approx(expected)
     note = [p.text for p in review.margin().parts if type(p).__name__ == "Text" and p.text.startswith("Team:")]
-    assert note == [f"Team: the GM % of all invoice lines of the {len(members)} account managers of team "
-                    f"{team_name} (this person included); no one else's figure is shown."]
+    assert note == [
+        f"Team: the GM % of all invoice lines of the {len(members)} account managers of team "
+        f"{team_name} (this person included); no one else's figure is shown."
+    ]
 
 
 # --------------------------------------------------------------------------------------------
 # Packs with less in them: the same sections either way
 # --------------------------------------------------------------------------------------------
+
 
 def _prepare_and_compare(tables, am_ids, tmp_path, source):
     pack = validate_tables(tables, source=source)
@@ -196,8 +209,9 @@ def test_a_team_under_three_shows_no_team_line_and_says_why(sample_tables, tmp_p
     margin = read_review_input(inputs.reviews[star]).margin()
     frame = margin.frame("gm_pct_trend")
     assert frame["team_gm_pct"].isna().all() and frame["gm_pct"].notna().all()
-    assert ("No team line: team Pair has 2 account managers in role, fewer than 3; a team figure would show a "
-            "colleague's.") in [p.text for p in margin.parts if type(p).__name__ == "Text"]
+    assert (
+        "No team line: team Pair has 2 account managers in role, fewer than 3; a team figure would show a colleague's."
+    ) in [p.text for p in margin.parts if type(p).__name__ == "Text"]
     data = json.loads((inputs.reviews[star] / INPUT_FILE).read_text())
     assert data["team_benchmark"]["shown"] is False
     assert all(v is None for v in data["team_benchmark"]["gm_pct"].values())
@@ -206,6 +220,7 @@ def test_a_team_under_three_shows_no_team_line_and_says_why(sample_tables, tmp_p
 # --------------------------------------------------------------------------------------------
 # What an input holds
 # --------------------------------------------------------------------------------------------
+
 
 def test_an_input_holds_no_row_of_anyone_else(pack, prepared):
     """Every Parquet file of every input: only this person's am_id; only accounts they touch."""
@@ -224,8 +239,11 @@ def test_an_input_holds_no_row_of_anyone_else(pack, prepared):
         for path in files:
             frame = read_frame(path).reset_index()
             for column in frame.columns:
-                values = set(frame[column].dropna().astype(str)) if frame[column].dtype == object or \
-                    pd.api.types.is_string_dtype(frame[column]) else set()
+                values = (
+                    set(frame[column].dropna().astype(str))
+                    if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column])
+                    else set()
+                )
                 assert not (values & everyone) - {am_id}, (path, column)
                 assert not (values & all_accounts) - mine, (path, column)
         pieces = load_pack(folder / "pack")
@@ -253,8 +271,8 @@ def test_the_slice_is_the_datapack_slice_rule(pack, sample_tables, tmp_path):
 
 def test_input_json_describes_the_review(pack, config, prepared):
     data = json.loads((prepared.reviews[PERSONA_IDS["star"]] / INPUT_FILE).read_text())
-    from amreview.scoring.config import config_fingerprint
     import amreview
+    from amreview.scoring.config import config_fingerprint
 
     assert data["format"] == 1 and data["amreview_version"] == amreview.__version__
     assert (data["am_id"], data["period"]) == (PERSONA_IDS["star"], PERIOD)
@@ -276,8 +294,9 @@ def test_scorecard_rows_round_trip_exactly(card, prepared):
 
 def test_frames_keep_none_and_nan_apart(tmp_path):
     index = pd.Index(["p", "q", "r"], name="am_id")
-    frame = pd.DataFrame({"label": pd.Series(["a", None, np.nan], dtype=object, index=index),
-                          "x": [1.0, np.nan, 2.0]}, index=index)
+    frame = pd.DataFrame(
+        {"label": pd.Series(["a", None, np.nan], dtype=object, index=index), "x": [1.0, np.nan, 2.0]}, index=index
+    )
     assert frame["label"].iloc[1] is None
     RowFiles(frame, keep_index=True).write(np.arange(len(frame)), tmp_path / "f.parquet")
     back = read_frame(tmp_path / "f.parquet")
@@ -288,6 +307,7 @@ def test_frames_keep_none_and_nan_apart(tmp_path):
 # --------------------------------------------------------------------------------------------
 # Opening: checks, and the notebook's entry point
 # --------------------------------------------------------------------------------------------
+
 
 def test_open_review_opens_an_input_or_builds_from_a_pack(prepared, tmp_path):
     star = PERSONA_IDS["star"]
@@ -305,6 +325,7 @@ def test_an_input_for_someone_else_or_another_period_or_config_is_refused(prepar
         open_review(folder, star, "2026Q2")
     other = tmp_path / "other.toml"
     from amreview.scoring.config import DEFAULT_CONFIG
+
     other.write_text(DEFAULT_CONFIG.read_text().replace("fiscal_year_start_month = 1", "fiscal_year_start_month = 4"))
     with pytest.raises(ParameterError, match="another scorecard config"):
         open_review(folder, star, PERIOD, str(other))
@@ -329,6 +350,7 @@ def test_preparing_someone_not_in_role_or_a_manager_without_a_team_is_refused(pa
 # Team inputs
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("manager", ["Claire Whitfield", "Gareth Lloyd", "Priya Raman"])
 def test_a_team_overview_from_its_input_equals_the_one_from_the_pack(pack, card, prepared, manager):
     if manager not in prepared.teams:
@@ -336,8 +358,13 @@ def test_a_team_overview_from_its_input_equals_the_one_from_the_pack(pack, card,
     view = open_team(str(prepared.teams[manager]), manager, PERIOD, "")
     assert view.pack_fingerprint == pack.fingerprint
     assert set(view.card.values.index) == set(team.direct_reports(card, manager))
-    for function in (team.team_scorecard, team.team_totals, team.rating_distribution, team.needs_attention,
-                     team.measure_score_matrix):
+    for function in (
+        team.team_scorecard,
+        team.team_totals,
+        team.rating_distribution,
+        team.needs_attention,
+        team.measure_score_matrix,
+    ):
         assert_same(function(card, manager), function(view.card, manager), function.__name__)
     assert team.team_gm_pct(card, manager) == pytest.approx(team.team_gm_pct(view.card, manager))
     assert_same(team.rating_boundaries(card), team.rating_boundaries(view.card), "boundaries")
@@ -357,6 +384,7 @@ def test_every_manager_has_a_team_input(pack, card, prepared):
 # --------------------------------------------------------------------------------------------
 # Writing atomically
 # --------------------------------------------------------------------------------------------
+
 
 def test_an_existing_input_is_replaced_whole_and_no_temporary_folder_is_left(pack, config, card, tmp_path):
     star = PERSONA_IDS["star"]

@@ -20,14 +20,13 @@ import re
 import pandas as pd
 import pytest
 
-from amreview.documents import render
 from amreview import formats
-from amreview.scoring.config import load_config
+from amreview.batch.prepare import prepare_reviews, read_review_input
 from amreview.data.datapack import load_pack
-from amreview.batch.prepare import prepare_reviews
-from amreview.documents.review import Review
-from amreview.batch.prepare import read_review_input
 from amreview.data.sample import PERSONAS
+from amreview.documents import render
+from amreview.documents.review import Review
+from amreview.scoring.config import load_config
 
 PERIOD = "2026Q3"
 ACCOUNT_TABLES = ("sales", "opportunities", "activities", "back_orders", "cases", "customer_feedback")
@@ -99,4 +98,3 @@ def test_the_scan_finds_another_persons_accounts_and_name(pack, inputs, touched,
     person = pack.account_managers.set_index("am_id").loc[star]
     assert found["names"] == [person["name"]] and found["ids"] == [star]
     assert len(found["accounts"]) >= 5
-

@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 
 from amreview.data.datapack import load_pack, validate_tables, write_pack
+from amreview.data.sample import generate_sample
+from amreview.data.schemas import OPTIONAL_TABLES, columns_of
 from amreview.errors import PeriodError, describe_problem
 from amreview.metrics.catalogue import all_kpis
 from amreview.periods import Quarter
 from amreview.quality.checks import CHECKS, check_pack
 from amreview.quality.table_coverage import table_uses
-from amreview.data.sample import generate_sample
-from amreview.data.schemas import OPTIONAL_TABLES, columns_of
 from amreview.scoring.scorecard import build_scorecard, check_period_covered
 
 
@@ -77,21 +77,24 @@ def test_the_sample_pack_is_clean(sample_dir):
 # Errors: the contract
 # --------------------------------------------------------------------------------------------
 
+
 def test_schema_a_required_column_missing(pack_dir):
     edit(pack_dir, "sales", lambda f: f.drop(columns=["cost"]))
     report = check_pack(pack_dir)
     (error,) = found(report, "column_in_dataframe")
     assert error["severity"] == "error"
-    assert (describe_problem(error)
-            == "table sales, column cost: expected the required column 'cost', found no such column")
+    assert (
+        describe_problem(error) == "table sales, column cost: expected the required column 'cost', found no such column"
+    )
 
 
 def test_types_a_word_where_a_number_belongs(pack_dir):
     edit(pack_dir, "sales", lambda f: setcell(f, 6, "cost", "lots"))
     report = check_pack(pack_dir)
     assert not report.ok
-    assert "table sales, row 8, column cost: expected a number, found 'lots'" in [describe_problem(e) for e in
-                                                                                 report.errors.to_dict("records")]
+    assert "table sales, row 8, column cost: expected a number, found 'lots'" in [
+        describe_problem(e) for e in report.errors.to_dict("records")
+    ]
 
 
 def test_ranges_a_negative_target_and_an_unknown_stage(pack_dir):
@@ -99,8 +102,10 @@ def test_ranges_a_negative_target_and_an_unknown_stage(pack_dir):
     edit(pack_dir, "opportunities", lambda f: setcell(f, 10, "stage", "closed"))
     messages = [describe_problem(e) for e in check_pack(pack_dir).errors.to_dict("records")]
     assert "table targets, row 5, column target: expected a value ≥ 0, found -5.0" in messages
-    assert ("table opportunities, row 12, column stage: expected one of ['prospecting', 'engaging', 'won', 'lost'], "
-            "found 'closed'") in messages
+    assert (
+        "table opportunities, row 12, column stage: expected one of ['prospecting', 'engaging', 'won', 'lost'], "
+        "found 'closed'"
+    ) in messages
 
 
 def test_unique_ids(pack_dir):
@@ -114,10 +119,12 @@ def test_references_unknown_am_and_account(pack_dir):
     edit(pack_dir, "opportunities", lambda f: setcell(f, 4, "am_id", "AM999"))
     edit(pack_dir, "sales", lambda f: setcell(f, 7, "account_id", "ACC-NOPE"))
     messages = [describe_problem(e) for e in found(check_pack(pack_dir), "reference")]
-    assert ("table opportunities, row 6, column am_id: "
-            "expected a am_id listed in account_managers, found 'AM999'") in messages
-    assert ("table sales, row 9, column account_id: "
-            "expected a account_id listed in accounts, found 'ACC-NOPE'") in messages
+    assert (
+        "table opportunities, row 6, column am_id: expected a am_id listed in account_managers, found 'AM999'"
+    ) in messages
+    assert (
+        "table sales, row 9, column account_id: expected a account_id listed in accounts, found 'ACC-NOPE'"
+    ) in messages
 
 
 def test_a_missing_required_table(pack_dir):
@@ -128,7 +135,7 @@ def test_a_missing_required_table(pack_dir):
 
 
 def test_every_error_and_the_warnings_of_the_valid_rows_in_one_run(pack_dir):
-    people = edit(pack_dir, "account_managers", lambda f: setcell(f, 2, "name", ""))   # AM003's row, file row 4
+    people = edit(pack_dir, "account_managers", lambda f: setcell(f, 2, "name", ""))  # AM003's row, file row 4
     edit(pack_dir, "sales", lambda f: pd.concat([f, f.iloc[[5]].assign(line_id="DUP-1")], ignore_index=True))
     edit(pack_dir, "cases", lambda f: setcell(f, 0, "opened_date", "someday"))
     report = check_pack(pack_dir)
@@ -144,13 +151,15 @@ def test_every_error_and_the_warnings_of_the_valid_rows_in_one_run(pack_dir):
 # Warnings: plausibility
 # --------------------------------------------------------------------------------------------
 
+
 def test_unknown_account_outside_sales_is_a_warning(pack_dir):
     edit(pack_dir, "activities", lambda f: setcell(f, 3, "account_id", "ACC-GHOST"))
     report = check_pack(pack_dir)
     assert report.ok
     (warning,) = found(report, "unknown_account", "warning")
-    assert describe_problem(warning) == ("table activities, row 5, column account_id: expected an account_id listed "
-                                         "in accounts, found 'ACC-GHOST'")
+    assert describe_problem(warning) == (
+        "table activities, row 5, column account_id: expected an account_id listed in accounts, found 'ACC-GHOST'"
+    )
 
 
 def test_dates_outside_the_history(pack_dir):
@@ -160,9 +169,11 @@ def test_dates_outside_the_history(pack_dir):
     assert set(warnings) == {("activities", 2, "activity_date"), ("account_managers", 3, "start_date")}
     assert describe_problem(warnings[("activities", 2, "activity_date")]) == (
         "table activities, row 2, column activity_date: expected a date between 2024-03-31 and 2026-12-31 "
-        "(the pack's history runs 2024-07-01 to 2026-09-30), found 2062-07-01")
-    assert (warnings[("account_managers", 3, "start_date")]["expected"]
-            .startswith("a date between 1980-01-01 and 2026-12-31"))
+        "(the pack's history runs 2024-07-01 to 2026-09-30), found 2062-07-01"
+    )
+    assert warnings[("account_managers", 3, "start_date")]["expected"].startswith(
+        "a date between 1980-01-01 and 2026-12-31"
+    )
 
 
 def test_dates_in_the_wrong_order(pack_dir):
@@ -173,35 +184,42 @@ def test_dates_in_the_wrong_order(pack_dir):
 
 
 def test_duplicate_lines_under_another_id(pack_dir):
-    sales = edit(pack_dir, "sales", lambda f: pd.concat([f, f.iloc[[10, 20]].assign(line_id=["D1", "D2"])],
-                                                        ignore_index=True))
+    sales = edit(
+        pack_dir, "sales", lambda f: pd.concat([f, f.iloc[[10, 20]].assign(line_id=["D1", "D2"])], ignore_index=True)
+    )
     warnings = found(check_pack(pack_dir), "duplicate_row")
     n = len(sales)
     assert [(where(w), w["found"]) for w in warnings] == [
         (("sales", n, "line_id"), "the same values as row 12"),
-        (("sales", n + 1, "line_id"), "the same values as row 22")]
+        (("sales", n + 1, "line_id"), "the same values as row 22"),
+    ]
 
 
 def test_cost_beyond_revenue_and_signs(pack_dir):
     def change(f):
-        f.loc[8, ["quantity", "revenue", "cost"]] = ["2", "100", "250"]     # cost 2.5 × revenue
-        f.loc[9, ["quantity", "revenue", "cost"]] = ["-1", "-100", "-201"]   # a credit, 2.01 ×
-        f.loc[11, ["quantity", "revenue", "cost"]] = ["-1", "100", "90"]     # a return with positive revenue
+        f.loc[8, ["quantity", "revenue", "cost"]] = ["2", "100", "250"]  # cost 2.5 × revenue
+        f.loc[9, ["quantity", "revenue", "cost"]] = ["-1", "-100", "-201"]  # a credit, 2.01 ×
+        f.loc[11, ["quantity", "revenue", "cost"]] = ["-1", "100", "90"]  # a return with positive revenue
         return f
+
     edit(pack_dir, "sales", change)
     report = check_pack(pack_dir)
     assert report.ok
     costs = found(report, "cost_exceeds_revenue")
     assert [(where(w), w["found"]) for w in costs] == [
         (("sales", 10, "cost"), "250.00 against revenue 100.00 (2.5 ×)"),
-        (("sales", 11, "cost"), "-201.00 against revenue -100.00 (2.0 ×)")]
+        (("sales", 11, "cost"), "-201.00 against revenue -100.00 (2.0 ×)"),
+    ]
     (sign,) = found(report, "sign_mismatch")
     assert (where(sign), sign["found"]) == (("sales", 13, "revenue"), "revenue 100.00 with quantity -1")
 
 
 def test_one_name_under_two_ids_and_a_person_without_data(pack_dir):
-    people = edit(pack_dir, "account_managers",
-                  lambda f: pd.concat([f, f.iloc[[0]].assign(am_id="AM016", email="")], ignore_index=True))
+    people = edit(
+        pack_dir,
+        "account_managers",
+        lambda f: pd.concat([f, f.iloc[[0]].assign(am_id="AM016", email="")], ignore_index=True),
+    )
     report = check_pack(pack_dir)
     twice = found(report, "same_name_two_ids")
     assert [where(w) for w in twice] == [("account_managers", 2, "name"), ("account_managers", 17, "name")]
@@ -221,16 +239,27 @@ def test_opportunities_the_pipeline_cannot_count(pack_dir):
 
 
 def test_every_check_has_a_test_here():
-    tested = {"empty_table", "duplicate_row", "date_outside_history", "date_order", "cost_exceeds_revenue",
-              "sign_mismatch", "unknown_account", "same_name_two_ids", "opportunity_not_counted",
-              "person_without_data",
-              "implausible_amount", "negative_cost"}  # these two: tests/test_plausibility.py
+    tested = {
+        "empty_table",
+        "duplicate_row",
+        "date_outside_history",
+        "date_order",
+        "cost_exceeds_revenue",
+        "sign_mismatch",
+        "unknown_account",
+        "same_name_two_ids",
+        "opportunity_not_counted",
+        "person_without_data",
+        "implausible_amount",
+        "negative_cost",
+    }  # these two: tests/test_plausibility.py
     assert {c.name for c in CHECKS} == tested
 
 
 # --------------------------------------------------------------------------------------------
 # Coverage: what missing or empty tables switch off
 # --------------------------------------------------------------------------------------------
+
 
 def test_a_missing_optional_table_switches_off_the_kpis_that_read_it(pack_dir):
     (pack_dir / "activities.csv").unlink()
@@ -250,8 +279,15 @@ def test_a_missing_optional_table_switches_off_the_kpis_that_read_it(pack_dir):
 
 
 def test_coverage_claims_for_other_optional_tables():
-    missing = ["back_orders", "cases", "forecasts", "competency_ratings", "development_objectives",
-               "customer_feedback", "report_submissions"]
+    missing = [
+        "back_orders",
+        "cases",
+        "forecasts",
+        "competency_ratings",
+        "development_objectives",
+        "customer_feedback",
+        "report_submissions",
+    ]
     tables = {t: f for t, f in generate_sample().items() if t not in missing}
     values = build_scorecard(validate_tables(tables), "2026Q3").values
     claimed = [k for table in missing for names in table_uses()[table].values() for k in names]
@@ -265,8 +301,9 @@ def test_an_empty_sales_table_is_a_warning_and_reviews_go_on(pack_dir):
     report = check_pack(pack_dir)
     assert report.ok
     (empty,) = found(report, "empty_table")
-    assert describe_problem(empty) == ("table sales: expected rows (the KPIs that read it show no data without "
-                                       "them), found no rows")
+    assert describe_problem(empty) == (
+        "table sales: expected rows (the KPIs that read it show no data without them), found no rows"
+    )
     sales = report.coverage.set_index("table").loc["sales"]
     assert sales["status"] == "empty" and "gross_margin_attainment" in sales["kpis_without_data"]
     assert not found(report, "cost_exceeds_revenue")
@@ -277,6 +314,7 @@ def test_an_empty_sales_table_is_a_warning_and_reviews_go_on(pack_dir):
 # --------------------------------------------------------------------------------------------
 # An empty sales table in the scorecard (check_period_covered, margin KPIs)
 # --------------------------------------------------------------------------------------------
+
 
 def empty_sales_pack():
     tables = generate_sample()
@@ -310,6 +348,7 @@ def test_margin_kpis_are_no_data_not_zero_without_sales():
 # The command
 # --------------------------------------------------------------------------------------------
 
+
 def amreview(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "amreview", *args], capture_output=True, text=True, cwd=cwd)
 
@@ -340,8 +379,18 @@ def test_validate_command_with_warnings_only(pack_dir):
 
 def test_run_refuses_a_pack_with_errors(pack_dir, tmp_path):
     edit(pack_dir, "account_managers", lambda f: setcell(f, 0, "am_id", f.loc[1, "am_id"]))
-    done = amreview("run", "--data", str(pack_dir), "--period", "2026Q3", "--out", str(tmp_path / "reports"),
-                    "--quiet", "--am", "AM002")
+    done = amreview(
+        "run",
+        "--data",
+        str(pack_dir),
+        "--period",
+        "2026Q3",
+        "--out",
+        str(tmp_path / "reports"),
+        "--quiet",
+        "--am",
+        "AM002",
+    )
     assert done.returncode == 3
     assert "table account_managers, row 2, column am_id: expected unique values" in done.stderr
     assert not list(tmp_path.rglob("*.html")) and not list(tmp_path.rglob("*.ipynb"))
@@ -362,10 +411,12 @@ def test_checking_raw_tables_leaves_them_as_they_were():
 
 def test_rows_are_named_as_in_the_file_when_sales_lines_are_not_in_date_order(pack_dir):
     """The pack keeps sales lines in invoice-date order; warnings still name the file's rows."""
+
     def change(f):
         f = f.iloc[::-1].reset_index(drop=True)  # newest line first
         f.loc[3, ["quantity", "revenue", "cost"]] = ["2", "100", "250"]
         return f
+
     sales = edit(pack_dir, "sales", change)
     report = check_pack(pack_dir)
     (cost,) = found(report, "cost_exceeds_revenue")

@@ -17,36 +17,62 @@ from hypothesis import strategies as st
 from amreview.errors import DataError
 from amreview.redaction import is_secret_name, scrub, shown_source, source_secrets
 
-SECRET_NAMES = ["password", "PASSWORD", "Passwd", "pwd", "pass", "secret", "client_secret", "token",
-                "access_token", "key", "api_key", "api-key", "apikey", "sslpassword", "sslkey", "auth",
-                "authorization", "user", "username", "odbc_connect", "%70assword", "pass%77ord"]
+SECRET_NAMES = [
+    "password",
+    "PASSWORD",
+    "Passwd",
+    "pwd",
+    "pass",
+    "secret",
+    "client_secret",
+    "token",
+    "access_token",
+    "key",
+    "api_key",
+    "api-key",
+    "apikey",
+    "sslpassword",
+    "sslkey",
+    "auth",
+    "authorization",
+    "user",
+    "username",
+    "odbc_connect",
+    "%70assword",
+    "pass%77ord",
+]
 HARMLESS = ["sslmode=require", "connect_timeout=10", "options=-csearch_path%3Dsales", "application_name=amreview"]
 
 
-@pytest.mark.parametrize("source, shown", [
-    ("/srv/packs/2026Q3", "/srv/packs/2026Q3"),
-    ("sample", "sample"),
-    ("pack", "pack"),
-    ("postgresql+psycopg://user:secret@host/db", "postgresql+psycopg://host/db"),
-    ("postgresql+psycopg://user@db.example:5432/sales", "postgresql+psycopg://db.example:5432/sales"),
-    ("postgresql+psycopg://host/db?password=qsecret", "postgresql+psycopg://host/db"),
-    ("postgresql+psycopg://u:p@host/db?sslmode=require&password=q&options=-csearch_path%3Dx",
-     "postgresql+psycopg://host/db?sslmode=require&options=-csearch_path%3Dx"),
-    ("sqlite:////srv/pack.db?password=qsecret", "sqlite:////srv/pack.db"),
-    ("sqlite:///pack.db?%70assword=q&timeout=5", "sqlite:///pack.db?timeout=5"),
-    ("sqlite:////srv/a@b/pack.db", "sqlite:////srv/a@b/pack.db"),  # an @ in a file name is no user part
-    ("sqlite://u:p@//srv/pack.db", "sqlite:////srv/pack.db"),
-    ("postgresql://[::1]:5432/db", "postgresql://[::1]:5432/db"),
-    ("postgresql://host/db?s3cr3t", "postgresql://host/db"),  # a bare word may be anything
-    ("postgresql://host/db?options=-c%20password%3Dx", "postgresql://host/db"),  # a password inside a value
-    ("mssql+pyodbc://h/db?odbc_connect=DRIVER%3Dx%3BPWD%3Dq", "mssql+pyodbc://h/db"),
-    # read otherwise by SQLAlchemy (host 'ss@host'; password 'pa?ss'; port 'abc'): nothing but the dialect
-    ("postgresql+psycopg://u:p@ss@host/db", "postgresql+psycopg://…"),
-    ("postgresql+psycopg://u:pa?ss@host/db", "postgresql+psycopg://…"),
-    ("postgresql+psycopg://u:pa/ss@host/db", "postgresql+psycopg://…"),
-    ("postgresql+psycopg://u:secret@host:abc/db", "postgresql+psycopg://…"),
-    ("postgresql+psycopg://u:sec%2Fret@[::1/db", "postgresql+psycopg://…"),
-])
+@pytest.mark.parametrize(
+    "source, shown",
+    [
+        ("/srv/packs/2026Q3", "/srv/packs/2026Q3"),
+        ("sample", "sample"),
+        ("pack", "pack"),
+        ("postgresql+psycopg://user:secret@host/db", "postgresql+psycopg://host/db"),
+        ("postgresql+psycopg://user@db.example:5432/sales", "postgresql+psycopg://db.example:5432/sales"),
+        ("postgresql+psycopg://host/db?password=qsecret", "postgresql+psycopg://host/db"),
+        (
+            "postgresql+psycopg://u:p@host/db?sslmode=require&password=q&options=-csearch_path%3Dx",
+            "postgresql+psycopg://host/db?sslmode=require&options=-csearch_path%3Dx",
+        ),
+        ("sqlite:////srv/pack.db?password=qsecret", "sqlite:////srv/pack.db"),
+        ("sqlite:///pack.db?%70assword=q&timeout=5", "sqlite:///pack.db?timeout=5"),
+        ("sqlite:////srv/a@b/pack.db", "sqlite:////srv/a@b/pack.db"),  # an @ in a file name is no user part
+        ("sqlite://u:p@//srv/pack.db", "sqlite:////srv/pack.db"),
+        ("postgresql://[::1]:5432/db", "postgresql://[::1]:5432/db"),
+        ("postgresql://host/db?s3cr3t", "postgresql://host/db"),  # a bare word may be anything
+        ("postgresql://host/db?options=-c%20password%3Dx", "postgresql://host/db"),  # a password inside a value
+        ("mssql+pyodbc://h/db?odbc_connect=DRIVER%3Dx%3BPWD%3Dq", "mssql+pyodbc://h/db"),
+        # read otherwise by SQLAlchemy (host 'ss@host'; password 'pa?ss'; port 'abc'): nothing but the dialect
+        ("postgresql+psycopg://u:p@ss@host/db", "postgresql+psycopg://…"),
+        ("postgresql+psycopg://u:pa?ss@host/db", "postgresql+psycopg://…"),
+        ("postgresql+psycopg://u:pa/ss@host/db", "postgresql+psycopg://…"),
+        ("postgresql+psycopg://u:secret@host:abc/db", "postgresql+psycopg://…"),
+        ("postgresql+psycopg://u:sec%2Fret@[::1/db", "postgresql+psycopg://…"),
+    ],
+)
 def test_shown_source(source, shown):
     assert shown_source(source) == shown
 
@@ -63,14 +89,29 @@ def test_every_credential_like_parameter_name_is_secret(name):
     assert is_secret_name(name)
 
 
-@pytest.mark.parametrize("name", ["sslmode", "connect_timeout", "options", "application_name", "timeout",
-                                  "uri", "mode", "target_session_attrs", "charset", "host", "port"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sslmode",
+        "connect_timeout",
+        "options",
+        "application_name",
+        "timeout",
+        "uri",
+        "mode",
+        "target_session_attrs",
+        "charset",
+        "host",
+        "port",
+    ],
+)
 def test_harmless_parameter_names_are_not_secret(name):
     assert not is_secret_name(name)
 
 
 SECRET = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=6, max_size=24).map(
-    lambda text: "Xq7" + text)  # a prefix no URL part here holds, so a leak of it is found
+    lambda text: "Xq7" + text
+)  # a prefix no URL part here holds, so a leak of it is found
 ENCODE = st.sampled_from([lambda s: quote(s, safe=""), lambda s: quote(s, safe="!$'()*+,;=~")])
 HOSTS = st.sampled_from(["db.example", "127.0.0.1", "[::1]", ""])
 SCHEMES = st.sampled_from(["postgresql+psycopg", "postgresql", "sqlite", "mysql+pymysql", "mssql+pyodbc"])
@@ -137,8 +178,11 @@ def test_any_text_is_shown_whole_or_without_its_secrets(text):
 def test_a_data_error_shows_its_source_without_secrets(secret, name, where):
     import pandas as pd
 
-    url = (f"postgresql+psycopg://{quote(secret, safe='')}@h/db" if where == "user"
-           else f"sqlite:////srv/pack.db?{name}={quote(secret, safe='')}")
+    url = (
+        f"postgresql+psycopg://{quote(secret, safe='')}@h/db"
+        if where == "user"
+        else f"sqlite:////srv/pack.db?{name}={quote(secret, safe='')}"
+    )
     error = DataError(pd.DataFrame([{"table": "(pack)", "check": "database", "expected": "x", "found": "y"}]), url)
     assert "Xq7" not in error.source and "Xq7" not in str(error)
 

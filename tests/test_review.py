@@ -16,32 +16,36 @@ import pandas as pd
 import pytest
 
 import amreview
-from amreview.documents import render
 from amreview import formats
-from amreview.scoring.config import DEFAULT_CONFIG, load_config
 from amreview.data.datapack import load_pack, validate_tables, write_pack
-from amreview.errors import DataError
-from amreview.metrics.registry import MEASURES
+from amreview.data.sample import PERSONAS, generate_sample
+from amreview.documents import render
 from amreview.documents.figures import monthly_margin_against_target
 from amreview.documents.model import SECTIONS, Table
-from amreview.scoring.config import config_fingerprint
 from amreview.documents.review import Review
-from amreview.data.sample import PERSONAS, generate_sample
-from amreview.scoring.scorecard import build_scorecard
+from amreview.errors import DataError
+from amreview.metrics.registry import MEASURES
 from amreview.periods import Quarter
+from amreview.scoring.config import DEFAULT_CONFIG, config_fingerprint, load_config
+from amreview.scoring.scorecard import build_scorecard
 
 Q3 = ("2026-07-01", "2026-09-30")
-STAR, NEGLECTER, STARTER = (next(a for a, p in PERSONAS.items() if p == persona)
-                            for persona in ("star", "crm_neglecter", "new_starter"))
+STAR, NEGLECTER, STARTER = (
+    next(a for a, p in PERSONAS.items() if p == persona) for persona in ("star", "crm_neglecter", "new_starter")
+)
 DATES = {
-    "sales": ["invoice_date"], "account_managers": ["start_date"], "opportunities": ["created_date", "close_date",
-                                                                                     "last_updated"],
-    "activities": ["activity_date", "logged_date"], "back_orders": ["order_date", "promised_date", "fulfilled_date"],
-    "report_submissions": ["due_date", "submitted_date"], "customer_feedback": ["feedback_date"],
+    "sales": ["invoice_date"],
+    "account_managers": ["start_date"],
+    "opportunities": ["created_date", "close_date", "last_updated"],
+    "activities": ["activity_date", "logged_date"],
+    "back_orders": ["order_date", "promised_date", "fulfilled_date"],
+    "report_submissions": ["due_date", "submitted_date"],
+    "customer_feedback": ["feedback_date"],
     "development_objectives": ["due_date"],
 }
-IDS = dict.fromkeys(("am_id", "account_id", "line_id", "opportunity_id", "activity_id", "order_line_id", "objective_id",
-                     "case_id"), str)
+IDS = dict.fromkeys(
+    ("am_id", "account_id", "line_id", "opportunity_id", "activity_id", "order_line_id", "objective_id", "case_id"), str
+)
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +96,7 @@ def months_of(quarter: str) -> list[str]:
 # 1. Summary
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("am_id", [STAR, NEGLECTER, STARTER])
 def test_headline_figures_equal_plain_pandas(reviews, raw, am_id):
     sales = raw["sales"]
@@ -99,11 +104,23 @@ def test_headline_figures_equal_plain_pandas(reviews, raw, am_id):
     first = sales.sort_values(["invoice_date", "line_id"]).drop_duplicates("account_id")
     new = in_q3(first, "invoice_date").query("am_id == @am_id")
     revenue, cost = mine["revenue"].sum(), mine["cost"].sum()
-    expected = [revenue, cost, revenue - cost, (revenue - cost) / revenue,
-                mine.loc[mine["revenue"] > 0, "account_id"].nunique(), len(new)]
+    expected = [
+        revenue,
+        cost,
+        revenue - cost,
+        (revenue - cost) / revenue,
+        mine.loc[mine["revenue"] > 0, "account_id"].nunique(),
+        len(new),
+    ]
     table = reviews[am_id].summary().frame("headline_figures")
-    assert list(table["Figure"]) == ["Revenue", "Cost of goods", "Gross margin", "GM %", "Active accounts",
-                                     "New accounts won"]
+    assert list(table["Figure"]) == [
+        "Revenue",
+        "Cost of goods",
+        "Gross margin",
+        "GM %",
+        "Active accounts",
+        "New accounts won",
+    ]
     assert table["Value"].astype(float).tolist() == pytest.approx(expected, rel=1e-9)
 
 
@@ -113,8 +130,9 @@ def test_summary_measures_are_the_scorecards_with_trends(pack, reviews, raw):
     table = review.summary().frame("measures").set_index("Measure")
     for measure, label in MEASURES.items():
         assert table.at[label, "Score"] == pytest.approx(card.measures.at[STAR, measure])
-        assert table.at[label, "Trend"] == pytest.approx(card.measures.at[STAR, measure]
-                                                         - before.measures.at[STAR, measure])
+        assert table.at[label, "Trend"] == pytest.approx(
+            card.measures.at[STAR, measure] - before.measures.at[STAR, measure]
+        )
     mine = in_q3(raw["sales"], "invoice_date").query("am_id == @STAR")
     target = quarter_target(raw["targets"], STAR, "2026Q3", months_of("2026Q3"), "gross_margin")
     margin_row = table.loc[MEASURES["margin_kpi_targets"]]
@@ -136,6 +154,7 @@ def test_a_new_starter_has_no_trend_but_says_why(reviews):
 # 2. Margin & KPI targets
 # --------------------------------------------------------------------------------------------
 
+
 def test_monthly_margin_and_targets_over_two_years(reviews, raw):
     frame = reviews[STAR].margin().frame("monthly_margin")
     months = [str(p) for p in pd.period_range("2024-10", "2026-09", freq="M")]
@@ -145,8 +164,10 @@ def test_monthly_margin_and_targets_over_two_years(reviews, raw):
     margin = (by_month["revenue"].sum() - by_month["cost"].sum()).reindex(months)
     assert frame["gross_margin"].tolist() == pytest.approx(margin.tolist())
     # London has quarter targets only: a month's target is a third of its quarter's
-    expected = [quarter_target(raw["targets"], STAR, f"{m[:4]}Q{(int(m[5:]) - 1) // 3 + 1}",
-                               [], "gross_margin") / 3 for m in months]
+    expected = [
+        quarter_target(raw["targets"], STAR, f"{m[:4]}Q{(int(m[5:]) - 1) // 3 + 1}", [], "gross_margin") / 3
+        for m in months
+    ]
     assert frame["gross_margin_target"].tolist() == pytest.approx(expected)
 
 
@@ -178,8 +199,7 @@ def test_gm_pct_trend_against_the_team(reviews, raw):
 
 def test_deal_types_vendors_and_top_accounts(reviews, raw):
     section = reviews[STAR].margin()
-    mine = in_q3(raw["sales"], "invoice_date").query("am_id == @STAR").assign(
-        margin=lambda f: f["revenue"] - f["cost"])
+    mine = in_q3(raw["sales"], "invoice_date").query("am_id == @STAR").assign(margin=lambda f: f["revenue"] - f["cost"])
     deal = section.frame("deal_types").set_index("Deal type")
     labels = {"run_rate": "Run rate", "spot": "Spot", "bespoke": "Bespoke", "large_volume": "Large volume"}
     for code, label in labels.items():
@@ -192,8 +212,13 @@ def test_deal_types_vendors_and_top_accounts(reviews, raw):
     assert list(vendors.index) == list(by_vendor.index)
     assert vendors["Gross margin"].tolist() == pytest.approx(by_vendor.tolist())
     names = raw["accounts"].set_index("account_id")["name"]
-    by_account = mine.groupby("account_id")["margin"].sum().reset_index().sort_values(
-        ["margin", "account_id"], ascending=[False, True]).head(10)
+    by_account = (
+        mine.groupby("account_id")["margin"]
+        .sum()
+        .reset_index()
+        .sort_values(["margin", "account_id"], ascending=[False, True])
+        .head(10)
+    )
     top = section.frame("top_accounts")
     assert top["Account"].tolist() == by_account["account_id"].map(names).tolist()
     assert top["Gross margin"].tolist() == pytest.approx(by_account["margin"].tolist())
@@ -204,23 +229,30 @@ def test_year_to_date_and_projection(reviews, raw):
     sales = raw["sales"].query("am_id == @STAR")
     ytd = sales[(sales["invoice_date"] >= "2026-01-01") & (sales["invoice_date"] <= "2026-09-30")]
     targets = raw["targets"]
-    target = {m: sum(quarter_target(targets, STAR, f"2026Q{q}", months_of(f"2026Q{q}"), m) for q in (1, 2, 3))
-              for m in ("revenue", "gross_margin")}
-    annual = sum(quarter_target(targets, STAR, f"2026Q{q}", months_of(f"2026Q{q}"), "gross_margin")
-                 for q in range(1, 5))
+    target = {
+        m: sum(quarter_target(targets, STAR, f"2026Q{q}", months_of(f"2026Q{q}"), m) for q in (1, 2, 3))
+        for m in ("revenue", "gross_margin")
+    }
+    annual = sum(
+        quarter_target(targets, STAR, f"2026Q{q}", months_of(f"2026Q{q}"), "gross_margin") for q in range(1, 5)
+    )
     margin = ytd["revenue"].sum() - ytd["cost"].sum()
     assert table.loc["Revenue, year to date", ["Actual", "Target"]].tolist() == pytest.approx(
-        [ytd["revenue"].sum(), target["revenue"]])
+        [ytd["revenue"].sum(), target["revenue"]]
+    )
     assert table.loc["Gross margin, year to date", ["Actual", "Target", "Attainment"]].tolist() == pytest.approx(
-        [margin, target["gross_margin"], margin / target["gross_margin"]])
+        [margin, target["gross_margin"], margin / target["gross_margin"]]
+    )
     projection = margin * 365 / 273  # 1 Jan to 30 Sep 2026: 273 of 365 days
-    assert table.loc["Gross margin, full year (projection)", ["Actual", "Target", "Attainment"]].tolist() == \
-        pytest.approx([projection, annual, projection / annual])
+    assert table.loc[
+        "Gross margin, full year (projection)", ["Actual", "Target", "Attainment"]
+    ].tolist() == pytest.approx([projection, annual, projection / annual])
 
 
 # --------------------------------------------------------------------------------------------
 # 3–4. Account management, new business
 # --------------------------------------------------------------------------------------------
+
 
 def test_account_growth_against_a_year_ago(reviews, raw):
     section = reviews[STAR].accounts()
@@ -260,13 +292,17 @@ def test_new_accounts_and_pipeline(reviews, raw):
     assert new_table["Won by this AM"].sum() == len(won) == section.figures["new_accounts"]
     opportunities = raw["opportunities"].query("am_id == @STAR")
     end = pd.Timestamp(Q3[1])
-    open_ = opportunities[opportunities["stage"].isin(["prospecting", "engaging"])
-                          & (opportunities["created_date"] <= end)]
+    open_ = opportunities[
+        opportunities["stage"].isin(["prospecting", "engaging"]) & (opportunities["created_date"] <= end)
+    ]
     closed = in_q3(opportunities[opportunities["stage"].isin(["won", "lost"])], "close_date")
     funnel = section.frame("pipeline_funnel")
-    expected = {"prospecting": (open_["stage"] == "prospecting").sum(),
-                "engaging": (open_["stage"] == "engaging").sum(),
-                "won": (closed["stage"] == "won").sum(), "lost": (closed["stage"] == "lost").sum()}
+    expected = {
+        "prospecting": (open_["stage"] == "prospecting").sum(),
+        "engaging": (open_["stage"] == "engaging").sum(),
+        "won": (closed["stage"] == "won").sum(),
+        "lost": (closed["stage"] == "lost").sum(),
+    }
     assert funnel["opportunities"].to_dict() == expected
     assert section.figures["won"] == expected["won"] and section.figures["lost"] == expected["lost"]
     next_quarter = open_[(open_["close_date"] >= "2026-10-01") & (open_["close_date"] <= "2026-12-31")]
@@ -280,6 +316,7 @@ def test_new_accounts_and_pipeline(reviews, raw):
 # 5–10. Relationships, CRM, reporting, development, competencies, comments
 # --------------------------------------------------------------------------------------------
 
+
 def test_nps_and_retention(reviews, raw):
     section = reviews[STAR].relationships()
     feedback = in_q3(raw["customer_feedback"], "feedback_date").query("am_id == @STAR and kind == 'nps'")
@@ -287,11 +324,13 @@ def test_nps_and_retention(reviews, raw):
     assert section.figures["nps"] == pytest.approx(nps)
     assert section.figures["nps_responses"] == len(feedback)
     sales = raw["sales"]
-    previous = sales[(sales["invoice_date"] >= "2025-07-01") & (sales["invoice_date"] <= "2026-06-30")
-                     & (sales["revenue"] > 0)]
+    previous = sales[
+        (sales["invoice_date"] >= "2025-07-01") & (sales["invoice_date"] <= "2026-06-30") & (sales["revenue"] > 0)
+    ]
     totals = previous.groupby(["account_id", "am_id"])["revenue"].sum().reset_index()
     principal = totals.sort_values(["account_id", "revenue", "am_id"], ascending=[True, False, True]).drop_duplicates(
-        "account_id")
+        "account_id"
+    )
     held = principal.loc[principal["am_id"] == STAR, "account_id"]
     now = in_q3(sales, "invoice_date").query("am_id == @STAR and revenue > 0")["account_id"]
     assert section.figures["accounts_held"] == len(held)
@@ -307,8 +346,9 @@ def test_crm_activities_and_stale_opportunities(reviews, raw):
     assert table.at["All activities", "Activities"] == len(activities)
     end = pd.Timestamp(Q3[1])
     opportunities = raw["opportunities"].query("am_id == @NEGLECTER")
-    open_ = opportunities[opportunities["stage"].isin(["prospecting", "engaging"])
-                          & (opportunities["created_date"] <= end)]
+    open_ = opportunities[
+        opportunities["stage"].isin(["prospecting", "engaging"]) & (opportunities["created_date"] <= end)
+    ]
     touch = open_["last_updated"].fillna(open_["created_date"])
     stale = (open_["close_date"] < end) | ((end - touch).dt.days > 30)
     assert section.figures["stale_opportunities"] == stale.sum()
@@ -362,8 +402,9 @@ def test_appendix_defines_every_kpi_shown_and_names_its_sources(pack, reviews):
     assert shown and set(appendix.kpis) == shown
     definitions = next(p for p in appendix.parts if type(p).__name__ == "Definitions")
     kpis = review.scorecard.kpis
-    assert [(term, text) for term, text, _ in definitions.items] == \
-        [(f"{kpis[k].label} ({k})", kpis[k].formula) for k in appendix.kpis]
+    assert [(term, text) for term, text, _ in definitions.items] == [
+        (f"{kpis[k].label} ({k})", kpis[k].formula) for k in appendix.kpis
+    ]
     provenance = appendix.frame("provenance").set_index("Item")["Value"]
     assert provenance["Data pack fingerprint (SHA-256)"] == pack.fingerprint and len(pack.fingerprint) == 64
     assert provenance["Scorecard config fingerprint (SHA-256)"] == config_fingerprint(load_config())
@@ -375,26 +416,40 @@ def test_appendix_defines_every_kpi_shown_and_names_its_sources(pack, reviews):
 # Missing data, hostile data, config, reprs
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def minimal_review(sample_tables):
     """Only the required tables and accounts; an account renamed to a script."""
     tables = {k: sample_tables[k].copy() for k in ("account_managers", "sales", "targets", "accounts")}
-    top = in_q3(tables["sales"], "invoice_date").query("am_id == @STAR").assign(
-        margin=lambda f: f["revenue"] - f["cost"]).groupby("account_id")["margin"].sum().idxmax()
+    top = (
+        in_q3(tables["sales"], "invoice_date")
+        .query("am_id == @STAR")
+        .assign(margin=lambda f: f["revenue"] - f["cost"])
+        .groupby("account_id")["margin"]
+        .sum()
+        .idxmax()
+    )
     tables["accounts"].loc[tables["accounts"]["account_id"] == top, "name"] = "<script>alert(1)</script>"
     return Review.build(validate_tables(tables, source="minimal"), STAR, "2026Q3")
 
 
 EXPECTED_MISSING = {
     "accounts": ["Back orders: not in this pack (no back_orders table)."],
-    "new_business": ["Opportunities (pipeline, win rate, coverage, sales cycle): "
-                     "not in this pack (no opportunities table)."],
-    "relationships": ["Customer feedback (NPS, CSAT): not in this pack (no customer_feedback table).",
-                      "Customer cases: not in this pack (no cases table)."],
-    "crm": ["CRM activities: not in this pack (no activities table).",
-            "Opportunity hygiene: not in this pack (no opportunities table)."],
-    "reporting": ["Report submissions: not in this pack (no report_submissions table).",
-                  "Forecasts: not in this pack (no forecasts table)."],
+    "new_business": [
+        "Opportunities (pipeline, win rate, coverage, sales cycle): not in this pack (no opportunities table)."
+    ],
+    "relationships": [
+        "Customer feedback (NPS, CSAT): not in this pack (no customer_feedback table).",
+        "Customer cases: not in this pack (no cases table).",
+    ],
+    "crm": [
+        "CRM activities: not in this pack (no activities table).",
+        "Opportunity hygiene: not in this pack (no opportunities table).",
+    ],
+    "reporting": [
+        "Report submissions: not in this pack (no report_submissions table).",
+        "Forecasts: not in this pack (no forecasts table).",
+    ],
     "development": ["Development objectives: not in this pack (no development_objectives table)."],
     "competencies": ["Competency ratings: not in this pack (no competency_ratings table)."],
     "comments": ["Manager's comments: not in this pack (no review_notes table)."],
@@ -407,9 +462,13 @@ def test_a_section_without_its_table_says_so_and_shows_no_zeros(minimal_review, 
     assert section.missing == EXPECTED_MISSING[key]
     html = render.section_html(section)
     assert all(f"<p class='amr-missing'>{formats.escape(line)}</p>" in html for line in section.missing)
-    frames = {"crm": ["activities_by_type", "weekly_activities", "stale_opportunities"],
-              "new_business": ["pipeline_funnel", "win_rates"], "relationships": ["nps", "cases"],
-              "development": ["objectives"], "competencies": ["competency_ratings"]}.get(key, [])
+    frames = {
+        "crm": ["activities_by_type", "weekly_activities", "stale_opportunities"],
+        "new_business": ["pipeline_funnel", "win_rates"],
+        "relationships": ["nps", "cases"],
+        "development": ["objectives"],
+        "competencies": ["competency_ratings"],
+    }.get(key, [])
     for name in frames:
         with pytest.raises(KeyError):
             section.frame(name)
@@ -418,8 +477,9 @@ def test_a_section_without_its_table_says_so_and_shows_no_zeros(minimal_review, 
 def test_measures_without_data_are_left_out_not_scored_zero(minimal_review):
     summary = minimal_review.summary()
     without = [MEASURES[m] for m in ("report_timeliness", "development_plan", "crm_utilisation")]
-    assert summary.lines[1] == ("Not scored for lack of data: " + ", ".join(without)
-                                + "; their weight is spread over the other measures.")
+    assert summary.lines[1] == (
+        "Not scored for lack of data: " + ", ".join(without) + "; their weight is spread over the other measures."
+    )
     scores = summary.frame("measures").set_index("Measure")["Score"]
     assert scores[without].isna().all()
     assert "no data" in render.display_frame(summary.tables["measures"])["Rating"].tolist()
@@ -429,8 +489,9 @@ def test_hostile_names_are_escaped(minimal_review):
     html = minimal_review.margin()._repr_html_()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)" not in html and "<script" not in minimal_review._repr_html_()
-    table = Table("t", "<b>title</b>", pd.DataFrame({"<i>col</i>": ["<img src=x onerror=alert(1)>"]}),
-                  note="<u>note</u>")
+    table = Table(
+        "t", "<b>title</b>", pd.DataFrame({"<i>col</i>": ["<img src=x onerror=alert(1)>"]}), note="<u>note</u>"
+    )
     cell = render.table_html(table)
     assert "<img" not in cell and "<b>" not in cell and "<i>" not in cell and "<u>" not in cell
     assert "&lt;img src=x onerror=alert(1)&gt;" in cell
@@ -443,8 +504,16 @@ def test_a_pack_without_sales_lines_says_so_and_reviews_the_rest(sample_tables):
     no_margin = "Margin data is not in this pack: its sales table holds no invoice lines."
     assert review.margin().missing == [no_margin] and not review.margin().tables and not review.margin().charts
     assert no_margin in review.summary().missing
-    for kpi in ("revenue", "gross_margin", "gross_margin_attainment", "new_accounts", "new_accounts_attainment",
-                "retention_rate", "forecast_accuracy_gross_margin", "active_accounts"):
+    for kpi in (
+        "revenue",
+        "gross_margin",
+        "gross_margin_attainment",
+        "new_accounts",
+        "new_accounts_attainment",
+        "retention_rate",
+        "forecast_accuracy_gross_margin",
+        "active_accounts",
+    ):
         assert math.isnan(review.values[kpi]), kpi  # no data, never 0
     assert math.isnan(review.measures["margin_kpi_targets"])
     assert not math.isnan(review.measures["new_business"])  # win rate and coverage still score it
@@ -474,9 +543,11 @@ def test_unknown_or_not_yet_started_account_managers_are_refused(pack):
 
 
 def test_a_config_file_rates_the_review(pack, reviews, tmp_path):
-    text = DEFAULT_CONFIG.read_text().replace("[measures.margin_kpi_targets]\nweight = 0.30",
-                                              "[measures.margin_kpi_targets]\nweight = 0.20").replace(
-        "[measures.report_timeliness]\nweight = 0.10", "[measures.report_timeliness]\nweight = 0.20")
+    text = (
+        DEFAULT_CONFIG.read_text()
+        .replace("[measures.margin_kpi_targets]\nweight = 0.30", "[measures.margin_kpi_targets]\nweight = 0.20")
+        .replace("[measures.report_timeliness]\nweight = 0.10", "[measures.report_timeliness]\nweight = 0.20")
+    )
     path = tmp_path / "scorecard.toml"
     path.write_text(text)
     review = Review.build(pack, NEGLECTER, "2026Q3", str(path))
@@ -508,23 +579,40 @@ def test_reprs_render_html(reviews, monkeypatch):
     assert "Hannah Price" in review.header._repr_html_()
 
 
-@pytest.mark.parametrize("value, unit, expected", [
-    (1234567.8, "money", "1,234,568"), (-5.0, "money", "\u22125"), (0.1234, "pct", "12.3 %"),
-    (1.034, "attainment", "103 %"), (np.nan, "attainment", "no target"), (np.nan, "score", "no data"),
-    (np.nan, "money", "n/a"), (None, "date", "\u2014"), (pd.Timestamp("2026-09-30"), "date", "30 Sep 2026"),
-    (0.4, "score_change", "\u25b2 +0.40"), (-0.2, "score_change", "\u25bc \u22120.20"),
-    (0.001, "score_change", "= 0.00"),
-    (0.08, "change", "+8 %"), (-1.0, "change", "\u2212100 %"), (19187.0, "money_change", "+19,187"),
-    (3.63, "multiple", "3.6\u00d7"), (-80.0, "signed0", "\u221280"), (0.8, "gap", "+0.8"), (True, "bool", "yes"),
-    (-1.5, "number", "\u22121.50"), ("<b>", "text", "<b>"),
-])
+@pytest.mark.parametrize(
+    "value, unit, expected",
+    [
+        (1234567.8, "money", "1,234,568"),
+        (-5.0, "money", "\u22125"),
+        (0.1234, "pct", "12.3 %"),
+        (1.034, "attainment", "103 %"),
+        (np.nan, "attainment", "no target"),
+        (np.nan, "score", "no data"),
+        (np.nan, "money", "n/a"),
+        (None, "date", "\u2014"),
+        (pd.Timestamp("2026-09-30"), "date", "30 Sep 2026"),
+        (0.4, "score_change", "\u25b2 +0.40"),
+        (-0.2, "score_change", "\u25bc \u22120.20"),
+        (0.001, "score_change", "= 0.00"),
+        (0.08, "change", "+8 %"),
+        (-1.0, "change", "\u2212100 %"),
+        (19187.0, "money_change", "+19,187"),
+        (3.63, "multiple", "3.6\u00d7"),
+        (-80.0, "signed0", "\u221280"),
+        (0.8, "gap", "+0.8"),
+        (True, "bool", "yes"),
+        (-1.5, "number", "\u22121.50"),
+        ("<b>", "text", "<b>"),
+    ],
+)
 def test_table_formats(value, unit, expected):
     assert formats.format_value(value, unit) == expected
 
 
 def test_traffic_lights_have_a_shape_and_a_colour():
-    table = Table("m", "", pd.DataFrame({"Rating": ["Exceeds", "Below"], "_light": ["green", "red"]}),
-                  lights={"Rating": "_light"})
+    table = Table(
+        "m", "", pd.DataFrame({"Rating": ["Exceeds", "Below"], "_light": ["green", "red"]}), lights={"Rating": "_light"}
+    )
     assert render.display_frame(table)["Rating"].tolist() == ["\u25cf Exceeds", "\u25bc Below"]
     html = render.table_html(table)
     assert render.LIGHT_COLOURS["green"] in html and render.LIGHT_COLOURS["red"] in html and "_light" not in html
@@ -533,6 +621,7 @@ def test_traffic_lights_have_a_shape_and_a_colour():
 # --------------------------------------------------------------------------------------------
 # Figures of the whole pack a review shows, each against plain pandas
 # --------------------------------------------------------------------------------------------
+
 
 def test_new_accounts_table_rows(reviews, raw):
     """Each row: an account whose first line in the whole pack is in the quarter, with this
@@ -548,8 +637,12 @@ def test_new_accounts_table_rows(reviews, raw):
     expected.index = expected.index.map(names)
     table = reviews[STAR].new_business().frame("new_accounts").set_index("Account")
     assert len(table) == len(expected) > 0
-    pd.testing.assert_frame_equal(table[["Revenue", "Gross margin", "GM %"]].sort_index(), expected.sort_index(),
-                                  check_names=False, check_dtype=False)
+    pd.testing.assert_frame_equal(
+        table[["Revenue", "Gross margin", "GM %"]].sort_index(),
+        expected.sort_index(),
+        check_names=False,
+        check_dtype=False,
+    )
 
 
 def test_accounts_not_kept_with_their_last_invoice(reviews, raw):
@@ -560,7 +653,8 @@ def test_accounts_not_kept_with_their_last_invoice(reviews, raw):
     before = sales[(sales["invoice_date"] >= "2025-07-01") & (sales["invoice_date"] <= "2026-06-30")]
     totals = before[before["revenue"] > 0].groupby(["account_id", "am_id"])["revenue"].sum().reset_index()
     principal = totals.sort_values(["account_id", "revenue", "am_id"], ascending=[True, False, True]).drop_duplicates(
-        "account_id")
+        "account_id"
+    )
     shown = 0
     for am_id, review in reviews.items():
         held = principal.loc[principal["am_id"] == am_id, "account_id"]
@@ -589,8 +683,10 @@ def test_lines_on_colleagues_accounts_are_counted_in_the_appendix(reviews, raw):
         expected = int((owners.notna() & (owners != am_id)).sum())
         notes = [n for n in data_quality_notes(review) if "assigned to colleagues" in n]
         if expected:
-            assert notes == [f"{expected:,} lines are on accounts assigned to colleagues (cover or shared accounts); "
-                             "they count for this person, who is credited on the line."]
+            assert notes == [
+                f"{expected:,} lines are on accounts assigned to colleagues (cover or shared accounts); "
+                "they count for this person, who is credited on the line."
+            ]
             counted += 1
         else:
             assert notes == []
@@ -612,5 +708,7 @@ def test_someone_without_a_team_is_compared_with_the_organisation(sample_tables)
     assert frame["team_gm_pct"].tolist() == pytest.approx(everyone.tolist())
     assert review.views.team is None and review.views.team_size == len(people)
     notes = [p.text for p in review.margin().parts if type(p).__name__ == "Text" and "Team:" in p.text]
-    assert notes == [f"Team: the GM % of all invoice lines of the {len(people)} account managers of the organisation "
-                     "(this person included); no one else's figure is shown."]
+    assert notes == [
+        f"Team: the GM % of all invoice lines of the {len(people)} account managers of the organisation "
+        "(this person included); no one else's figure is shown."
+    ]

@@ -19,15 +19,15 @@ import nbformat
 import pandas as pd
 import pytest
 
-from amreview.documents import render
 from amreview import formats
 from amreview.batch.execution import ReviewJob, execute_review
+from amreview.batch.runner import NOTEBOOKS, REVIEW_NOTEBOOK, TEAM_NOTEBOOK, run_quarterly_reviews
 from amreview.data.datapack import load_pack, write_pack
+from amreview.data.sample import PERSONAS, generate_sample
+from amreview.documents import render
 from amreview.documents.model import SECTIONS, section_heading
 from amreview.documents.review import Review
 from amreview.documents.team_overview import SECTIONS as TEAM_SECTIONS
-from amreview.batch.runner import NOTEBOOKS, REVIEW_NOTEBOOK, TEAM_NOTEBOOK, run_quarterly_reviews
-from amreview.data.sample import PERSONAS, generate_sample
 
 pytestmark = pytest.mark.e2e
 
@@ -47,16 +47,20 @@ def sample_dir(tmp_path_factory, sample_tables) -> Path:
 
 
 def visible_text(document: str) -> str:
-    body = document[document.find("<body"):]
+    body = document[document.find("<body") :]
     body = re.sub(r"<(style|script)\b.*?</\1>", " ", body, flags=re.S)
     body = re.sub(r"<[^>]+>", " ", body)
     return re.sub(r"\s+", " ", html.unescape(body))
 
 
 def run_review(folder: Path, am_id: str, out: Path) -> str:
-    job = ReviewJob(key=am_id, notebook=REVIEW_NOTEBOOK,
-                    parameters={"am_id": am_id, "period": "2026Q3", "data": str(folder)},
-                    output_stem=out / am_id, title="review")
+    job = ReviewJob(
+        key=am_id,
+        notebook=REVIEW_NOTEBOOK,
+        parameters={"am_id": am_id, "period": "2026Q3", "data": str(folder)},
+        output_stem=out / am_id,
+        title="review",
+    )
     result = execute_review(job, timeout=300)
     assert result.status == "ok", result.error
     return result.html.read_text()
@@ -74,8 +78,11 @@ def expected_figures(folder: Path, am_id: str) -> dict[str, str]:
     mine = q3[q3["am_id"] == am_id]
     revenue, cost = mine["revenue"].sum(), mine["cost"].sum()
     targets = pd.read_csv(folder / "targets.csv", dtype={"am_id": str})
-    mine_t = targets[(targets["am_id"] == am_id) & (targets["measure"] == "gross_margin")
-                     & targets["period"].isin(["2026Q3", "2026-07", "2026-08", "2026-09"])]
+    mine_t = targets[
+        (targets["am_id"] == am_id)
+        & (targets["measure"] == "gross_margin")
+        & targets["period"].isin(["2026Q3", "2026-07", "2026-08", "2026-09"])
+    ]
     gm_target = mine_t["target"].sum()
     return {
         "revenue": formats.money(revenue),
@@ -108,8 +115,10 @@ def test_review_document_shows_the_persons_name_and_figures(sample_dir, star_doc
 
 
 def test_every_section_is_in_the_document_in_order(star_document):
-    headings = [html.unescape(re.sub(r"<[^>]+>", "", h)).strip().rstrip("¶").strip()
-                for h in re.findall(r"<h2\b.*?</h2>", star_document, flags=re.S)]
+    headings = [
+        html.unescape(re.sub(r"<[^>]+>", "", h)).strip().rstrip("¶").strip()
+        for h in re.findall(r"<h2\b.*?</h2>", star_document, flags=re.S)
+    ]
     assert headings == [section_heading(key) for key, _, _ in SECTIONS]
 
 
@@ -145,13 +154,19 @@ def minimal_document(sample_tables, tmp_path_factory):
 
 def test_a_pack_without_optional_tables_says_so_instead_of_zeros(minimal_document):
     text = visible_text(minimal_document)
-    for what, table in [("Back orders", "back_orders"),
-                        ("Opportunities (pipeline, win rate, coverage, sales cycle)", "opportunities"),
-                        ("Customer feedback (NPS, CSAT)", "customer_feedback"), ("Customer cases", "cases"),
-                        ("CRM activities", "activities"), ("Opportunity hygiene", "opportunities"),
-                        ("Report submissions", "report_submissions"), ("Forecasts", "forecasts"),
-                        ("Development objectives", "development_objectives"),
-                        ("Competency ratings", "competency_ratings"), ("Manager's comments", "review_notes")]:
+    for what, table in [
+        ("Back orders", "back_orders"),
+        ("Opportunities (pipeline, win rate, coverage, sales cycle)", "opportunities"),
+        ("Customer feedback (NPS, CSAT)", "customer_feedback"),
+        ("Customer cases", "cases"),
+        ("CRM activities", "activities"),
+        ("Opportunity hygiene", "opportunities"),
+        ("Report submissions", "report_submissions"),
+        ("Forecasts", "forecasts"),
+        ("Development objectives", "development_objectives"),
+        ("Competency ratings", "competency_ratings"),
+        ("Manager's comments", "review_notes"),
+    ]:
         assert f"{what}: not in this pack (no {table} table)." in text
     # no zero figures for what was not measured: no activity rates, no NPS, no funnel, no reports
     sections = text.split("Appendix: definitions")[0]
@@ -201,8 +216,10 @@ def test_the_team_notebook_opens_one_overview_and_shows_one_section_per_cell():
     nb = nbformat.read(TEAM_NOTEBOOK, as_version=4)
     code = [c.source for c in nb.cells if c.cell_type == "code"][1:]
     statements = [line for line in code[0].splitlines() if line and not line.startswith("from ")]
-    assert statements == ["keep_warnings_out_of_documents()",
-                          "overview = open_team_overview(data, manager, period, config)"]
+    assert statements == [
+        "keep_warnings_out_of_documents()",
+        "overview = open_team_overview(data, manager, period, config)",
+    ]
     assert code[1:] == ["overview.header"] + [f"overview.{key}()" for key in TEAM_SECTIONS[1:]]
 
 
@@ -210,8 +227,9 @@ def test_explore_runs_as_is_on_the_sample(tmp_path):
     import papermill
 
     out = tmp_path / "explore.ipynb"
-    papermill.execute_notebook(str(EXPLORE_NOTEBOOK), str(out), kernel_name="python3", cwd=str(NOTEBOOKS),
-                               progress_bar=False, log_output=False)
+    papermill.execute_notebook(
+        str(EXPLORE_NOTEBOOK), str(out), kernel_name="python3", cwd=str(NOTEBOOKS), progress_bar=False, log_output=False
+    )
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
@@ -224,8 +242,7 @@ def test_explore_runs_as_is_on_the_sample(tmp_path):
 
 def test_batch_of_selected_reviews_with_index(sample_dir, tmp_path):
     am_ids = sorted(PERSONAS)[:3]
-    summary = run_quarterly_reviews(sample_dir, "2026Q3", tmp_path / "reports", n_jobs=2, am_ids=am_ids,
-                                    progress=False)
+    summary = run_quarterly_reviews(sample_dir, "2026Q3", tmp_path / "reports", n_jobs=2, am_ids=am_ids, progress=False)
     assert not summary.failed, summary.describe()
     folder = tmp_path / "reports" / "2026Q3"
     for am_id in am_ids:
@@ -245,15 +262,40 @@ def test_unknown_am_is_refused_before_any_kernel(sample_dir, tmp_path):
 
 def test_one_failing_review_does_not_stop_the_others(sample_dir, tmp_path):
     notebook = nbformat.read(REVIEW_NOTEBOOK, as_version=4)
-    notebook.cells.insert(2, nbformat.v4.new_code_cell(
-        'if am_id == "AM002":\n    raise RuntimeError("the CRM export for this person is corrupt")'))
+    notebook.cells.insert(
+        2,
+        nbformat.v4.new_code_cell(
+            'if am_id == "AM002":\n    raise RuntimeError("the CRM export for this person is corrupt")'
+        ),
+    )
     broken = tmp_path / "broken_review.ipynb"
     nbformat.write(notebook, broken)
     out = tmp_path / "reports"
     done = subprocess.run(
-        [sys.executable, "-m", "amreview", "run", "--data", str(sample_dir), "--period", "2026Q3",
-         "--out", str(out), "--am", "AM001", "--am", "AM002", "--jobs", "2", "--quiet", "--notebook", str(broken)],
-        capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "amreview",
+            "run",
+            "--data",
+            str(sample_dir),
+            "--period",
+            "2026Q3",
+            "--out",
+            str(out),
+            "--am",
+            "AM001",
+            "--am",
+            "AM002",
+            "--jobs",
+            "2",
+            "--quiet",
+            "--notebook",
+            str(broken),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 1
     assert "1 of 2 reviews written" in done.stdout
     assert "FAILED AM002" in done.stdout and "the CRM export for this person is corrupt" in done.stdout

@@ -21,12 +21,17 @@ import pandas as pd
 import pytest
 
 from amreview.batch import manifest as record
+from amreview.batch.runner import (
+    TEMPORARY_FILE,
+    remove_temporary_files,
+    run_quarterly_reviews,
+    select_account_managers,
+    team_file_stems,
+)
 from amreview.data.datapack import load_pack, write_pack
-from amreview.errors import ParameterError
-from amreview.batch.runner import (TEMPORARY_FILE, remove_temporary_files, run_quarterly_reviews,
-                                   select_account_managers, team_file_stems)
 from amreview.data.sample import generate_sample
 from amreview.data.scaled_sample import scaled_sample
+from amreview.errors import ParameterError
 from amreview.scoring.scorecard import build_scorecard
 from tests.test_privacy import ACCOUNT_TABLES, leaks
 
@@ -46,6 +51,7 @@ def card(sample_dir):
 # --------------------------------------------------------------------------------------------
 # Selection
 # --------------------------------------------------------------------------------------------
+
 
 def test_selection_by_manager_team_and_id_is_a_union(card):
     table = card.table
@@ -71,6 +77,7 @@ def test_an_unknown_name_is_an_error_listing_the_known_ones(card):
 # Fingerprints, key figures, manifest
 # --------------------------------------------------------------------------------------------
 
+
 def test_input_fingerprint_ignores_key_order_and_sees_every_value():
     inputs = {"pack": "p", "config": "c", "parameters": {"am_id": "AM001", "period": PERIOD}}
     same = {"parameters": {"period": PERIOD, "am_id": "AM001"}, "config": "c", "pack": "p"}
@@ -81,8 +88,9 @@ def test_input_fingerprint_ignores_key_order_and_sees_every_value():
 
 def test_key_figures_carry_the_persons_scorecard_row(card, tmp_path):
     row = card.table.set_index("am_id").loc["AM003"].to_dict() | {"am_id": "AM003"}
-    figures = record.key_figures(row, list(card.config.measures), list(card.config.benchmark_kpis), "f" * 64,
-                                 {"html": "AM003.html"})
+    figures = record.key_figures(
+        row, list(card.config.measures), list(card.config.benchmark_kpis), "f" * 64, {"html": "AM003.html"}
+    )
     path = tmp_path / "AM003.json"
     record.write_json_atomic(path, figures)
     back = json.loads(path.read_text())
@@ -115,7 +123,11 @@ def test_is_current_needs_the_same_fingerprint_and_every_document(tmp_path):
 
 def test_plain_turns_missing_values_into_null():
     assert record.plain({"a": float("nan"), "b": pd.NA, "c": [pd.NaT, 1.5], "d": pd.Timestamp("2026-07-01")}) == {
-        "a": None, "b": None, "c": [None, 1.5], "d": "2026-07-01T00:00:00"}
+        "a": None,
+        "b": None,
+        "c": [None, 1.5],
+        "d": "2026-07-01T00:00:00",
+    }
 
 
 def test_only_temporary_files_of_atomic_writes_are_swept(tmp_path):
@@ -132,6 +144,7 @@ def test_only_temporary_files_of_atomic_writes_are_swept(tmp_path):
 # --------------------------------------------------------------------------------------------
 # A real run: the record it leaves, and what --resume reruns
 # --------------------------------------------------------------------------------------------
+
 
 def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_changed(sample_dir, card, tmp_path):
     out = tmp_path / "reports"
@@ -151,9 +164,12 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
         entry = reviews[am_id]
         assert entry["status"] == "ok" and entry["error"] is None and entry["seconds"] > 0
         assert entry["started"] and entry["parameters"] == {"am_id": am_id, "period": PERIOD, "config": ""}
-        assert entry["outputs"] == {"html": f"{am_id}.html", "notebook": f"{am_id}.ipynb",
-                                    "key_figures": f"{am_id}.json", **({"log": entry["outputs"]["log"]}
-                                                                        if "log" in entry["outputs"] else {})}
+        assert entry["outputs"] == {
+            "html": f"{am_id}.html",
+            "notebook": f"{am_id}.ipynb",
+            "key_figures": f"{am_id}.json",
+            **({"log": entry["outputs"]["log"]} if "log" in entry["outputs"] else {}),
+        }
         figures = json.loads((folder / f"{am_id}.json").read_text())
         assert figures["input_fingerprint"] == entry["input_fingerprint"]
         assert figures["figures"]["revenue"] == pytest.approx(card.values.at[am_id, "revenue"])
@@ -182,14 +198,16 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
     config = tmp_path / "mine.toml"  # new inputs (another config) rerun everything
     default = Path(__file__).resolve().parents[1] / "amreview" / "scoring" / "default_scorecard.toml"
     config.write_text(default.read_text().replace("Outstanding", "Exceptional"))
-    fourth = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True,
-                                   config=config)
+    fourth = run_quarterly_reviews(
+        sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True, config=config
+    )
     assert {r.status for r in fourth.results + fourth.team_results} == {"ok"}
 
 
 # --------------------------------------------------------------------------------------------
 # SIGKILL halfway, then --resume
 # --------------------------------------------------------------------------------------------
+
 
 def _touched(pack) -> dict[str, set[str]]:
     frames = [pack[t][["am_id", "account_id"]] for t in ACCOUNT_TABLES] + [pack["accounts"][["am_id", "account_id"]]]
@@ -212,8 +230,22 @@ def test_a_run_killed_halfway_is_completed_by_resume_without_partial_documents(t
     pack = write_pack(scaled_sample(50, 60_000), tmp_path / "pack", "parquet")
     out = tmp_path / "reports"
     folder = out / PERIOD
-    command = [sys.executable, "-m", "amreview", "run", "--data", str(pack), "--period", PERIOD, "--out", str(out),
-               "--jobs", "2", "--quiet", "--no-team-overviews"]
+    command = [
+        sys.executable,
+        "-m",
+        "amreview",
+        "run",
+        "--data",
+        str(pack),
+        "--period",
+        PERIOD,
+        "--out",
+        str(out),
+        "--jobs",
+        "2",
+        "--quiet",
+        "--no-team-overviews",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 300
     try:
@@ -254,15 +286,27 @@ def test_resume_reruns_the_failed_review_and_keeps_the_finished_one(sample_dir, 
     marker = tmp_path / "export-is-corrupt"
     marker.write_text("x")
     notebook = nbformat.read(REVIEW_NOTEBOOK, as_version=4)
-    notebook.cells.insert(2, nbformat.v4.new_code_cell(
-        f'import os\nif am_id == "AM002" and os.path.exists({str(marker)!r}):\n'
-        '    raise RuntimeError("the CRM export for this person is corrupt")'))
+    notebook.cells.insert(
+        2,
+        nbformat.v4.new_code_cell(
+            f'import os\nif am_id == "AM002" and os.path.exists({str(marker)!r}):\n'
+            '    raise RuntimeError("the CRM export for this person is corrupt")'
+        ),
+    )
     broken = tmp_path / "review.ipynb"
     nbformat.write(notebook, broken)
     out = tmp_path / "reports"
     folder = out / PERIOD
-    first = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=["AM001", "AM002"], progress=False,
-                                  notebook=broken, team_overviews=False)
+    first = run_quarterly_reviews(
+        sample_dir,
+        PERIOD,
+        out,
+        n_jobs=2,
+        am_ids=["AM001", "AM002"],
+        progress=False,
+        notebook=broken,
+        team_overviews=False,
+    )
     assert {r.key: r.status for r in first.results} == {"AM001": "ok", "AM002": "failed"}
     entry = {e["key"]: e for e in json.loads((folder / "manifest.json").read_text())["reviews"]}["AM002"]
     assert entry["error"]["am_id"] == "AM002" and entry["error"]["cell"] == 2
@@ -274,8 +318,17 @@ def test_resume_reruns_the_failed_review_and_keeps_the_finished_one(sample_dir, 
 
     marker.unlink()  # the export is fixed: resume reruns the failed review only
     stamp = (folder / "AM001.html").stat().st_mtime_ns
-    second = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=["AM001", "AM002"], progress=False,
-                                   notebook=broken, team_overviews=False, resume=True)
+    second = run_quarterly_reviews(
+        sample_dir,
+        PERIOD,
+        out,
+        n_jobs=2,
+        am_ids=["AM001", "AM002"],
+        progress=False,
+        notebook=broken,
+        team_overviews=False,
+        resume=True,
+    )
     assert {r.key: r.status for r in second.results} == {"AM001": "unchanged", "AM002": "ok"}
     assert (folder / "AM001.html").stat().st_mtime_ns == stamp
     assert (folder / "AM002.html").is_file() and (folder / "AM002.json").is_file()
@@ -320,10 +373,17 @@ def test_a_run_refused_for_an_unknown_name_leaves_nothing(hand_pack_dir, tmp_pat
 def test_a_run_in_another_process_still_refuses_the_second(hand_pack_dir, tmp_path):
     folder = tmp_path / "reports" / PERIOD
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from amreview.batch.runner import _run_lock\n"
-         f"with _run_lock(Path({str(folder)!r}), [Path({str(folder)!r})]):\n"
-         "    print('held', flush=True); sys.stdin.readline()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from amreview.batch.runner import _run_lock\n"
+            f"with _run_lock(Path({str(folder)!r}), [Path({str(folder)!r})]):\n"
+            "    print('held', flush=True); sys.stdin.readline()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         folder.mkdir(parents=True, exist_ok=True)
         assert holder.stdout.readline().strip() == "held"
@@ -358,9 +418,32 @@ def test_a_lock_file_removed_by_its_holder_locks_nothing(tmp_path, monkeypatch):
 def test_the_run_command_passes_selection_resume_and_executor(runner_calls, tmp_path):
     from amreview.cli import main
 
-    main(["run", "--data", "sample", "--period", PERIOD, "--out", str(tmp_path), "--manager", "Priya Raman",
-          "--team", "Public Sector", "--team", "Midlands & North", "--resume", "--no-team-overviews",
-          "--executor", "dask", "--scheduler", "tcp://127.0.0.1:8786", "--timeout", "90", "--quiet"])
+    main(
+        [
+            "run",
+            "--data",
+            "sample",
+            "--period",
+            PERIOD,
+            "--out",
+            str(tmp_path),
+            "--manager",
+            "Priya Raman",
+            "--team",
+            "Public Sector",
+            "--team",
+            "Midlands & North",
+            "--resume",
+            "--no-team-overviews",
+            "--executor",
+            "dask",
+            "--scheduler",
+            "tcp://127.0.0.1:8786",
+            "--timeout",
+            "90",
+            "--quiet",
+        ]
+    )
     [(_, kwargs)] = runner_calls
     assert kwargs["managers"] == ["Priya Raman"] and kwargs["teams"] == ["Public Sector", "Midlands & North"]
     assert kwargs["resume"] is True and kwargs["team_overviews"] is False and kwargs["timeout"] == 90
@@ -368,10 +451,13 @@ def test_the_run_command_passes_selection_resume_and_executor(runner_calls, tmp_
     assert kwargs["progress"] is False and kwargs["am_ids"] is None
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (["--executor", "dask"], "--executor dask needs --scheduler"),
-    (["--scheduler", "tcp://127.0.0.1:8786"], "--scheduler is only used with --executor dask"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--executor", "dask"], "--executor dask needs --scheduler"),
+        (["--scheduler", "tcp://127.0.0.1:8786"], "--scheduler is only used with --executor dask"),
+    ],
+)
 def test_the_run_command_refuses_a_half_given_cluster(arguments, message, tmp_path, capsys):
     from amreview.cli import main
 
@@ -383,8 +469,19 @@ def test_the_run_command_refuses_a_half_given_cluster(arguments, message, tmp_pa
 def test_the_scaled_sample_is_a_valid_pack_of_distinct_people(tmp_path):
     from amreview.cli import main
 
-    main(["sample", "--out", str(tmp_path / "pack"), "--account-managers", "20", "--lines", "5000",
-          "--format", "parquet"])
+    main(
+        [
+            "sample",
+            "--out",
+            str(tmp_path / "pack"),
+            "--account-managers",
+            "20",
+            "--lines",
+            "5000",
+            "--format",
+            "parquet",
+        ]
+    )
     pack = load_pack(tmp_path / "pack")  # validated: ids and references hold
     people = pack.account_managers
     assert len(people) == 20 and len(pack.sales) == 5000

@@ -29,20 +29,50 @@ from amreview.data.sample import (
 # The contract's columns, in contract order (copied from the data contract by hand).
 CONTRACT_COLUMNS = {
     "account_managers": ["am_id", "name", "manager", "team", "start_date", "email"],
-    "sales": ["line_id", "invoice_date", "am_id", "account_id", "product", "vendor", "quantity", "revenue",
-              "cost", "deal_type", "vendor_programme"],
+    "sales": [
+        "line_id",
+        "invoice_date",
+        "am_id",
+        "account_id",
+        "product",
+        "vendor",
+        "quantity",
+        "revenue",
+        "cost",
+        "deal_type",
+        "vendor_programme",
+    ],
     "targets": ["am_id", "period", "measure", "target"],
     "accounts": ["account_id", "name", "am_id", "sector", "key_account", "created_date"],
-    "opportunities": ["opportunity_id", "am_id", "account_id", "stage", "created_date", "close_date", "value",
-                      "expected_margin", "new_business", "last_updated"],
+    "opportunities": [
+        "opportunity_id",
+        "am_id",
+        "account_id",
+        "stage",
+        "created_date",
+        "close_date",
+        "value",
+        "expected_margin",
+        "new_business",
+        "last_updated",
+    ],
     "activities": ["activity_id", "am_id", "account_id", "type", "activity_date", "logged_date"],
-    "back_orders": ["order_line_id", "am_id", "account_id", "order_date", "promised_date", "fulfilled_date",
-                    "value"],
+    "back_orders": ["order_line_id", "am_id", "account_id", "order_date", "promised_date", "fulfilled_date", "value"],
     "cases": ["case_id", "am_id", "account_id", "opened_date", "resolved_date", "severity", "sla_days"],
     "report_submissions": ["am_id", "report", "due_date", "submitted_date", "errors"],
     "forecasts": ["am_id", "period", "measure", "forecast", "submitted_date"],
-    "development_objectives": ["am_id", "objective_id", "period", "objective", "competency", "weight",
-                               "due_date", "status", "progress", "evidence"],
+    "development_objectives": [
+        "am_id",
+        "objective_id",
+        "period",
+        "objective",
+        "competency",
+        "weight",
+        "due_date",
+        "status",
+        "progress",
+        "evidence",
+    ],
     "competency_ratings": ["am_id", "period", "competency", "rater", "rating", "comment"],
     "customer_feedback": ["account_id", "am_id", "feedback_date", "kind", "score", "comment"],
     "review_notes": ["am_id", "period", "section", "author", "text"],
@@ -73,9 +103,15 @@ NUMBER_COLUMNS = {
     "competency_ratings": ["rating"],
     "customer_feedback": ["score"],
 }
-UNIQUE_IDS = [("sales", "line_id"), ("accounts", "account_id"), ("opportunities", "opportunity_id"),
-              ("activities", "activity_id"), ("back_orders", "order_line_id"), ("cases", "case_id"),
-              ("account_managers", "am_id")]
+UNIQUE_IDS = [
+    ("sales", "line_id"),
+    ("accounts", "account_id"),
+    ("opportunities", "opportunity_id"),
+    ("activities", "activity_id"),
+    ("back_orders", "order_line_id"),
+    ("cases", "case_id"),
+    ("account_managers", "am_id"),
+]
 CODED_VALUES = [
     ("sales", "deal_type", {"run_rate", "spot", "bespoke", "large_volume"}),
     ("opportunities", "stage", {"prospecting", "engaging", "won", "lost"}),
@@ -84,8 +120,13 @@ CODED_VALUES = [
     ("development_objectives", "status", {"not_started", "in_progress", "achieved", "missed", "deferred"}),
     ("competency_ratings", "rater", {"self", "manager", "peer"}),
 ]
-COMPETENCIES = {"Interpersonal Effectiveness", "Working with Others", "Communications", "Problem Solving",
-                "Decision Making & Influencing"}
+COMPETENCIES = {
+    "Interpersonal Effectiveness",
+    "Working with Others",
+    "Communications",
+    "Problem Solving",
+    "Decision Making & Influencing",
+}
 START, END = pd.Timestamp(HISTORY_START), pd.Timestamp(HISTORY_END)
 REVIEW_START, REVIEW_END = pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30")
 OPEN_STAGES = ["prospecting", "engaging"]
@@ -103,6 +144,7 @@ def pack() -> dict[str, pd.DataFrame]:
 # ---------------------------------------------------------------------------------------------
 # Figures computed with plain pandas, as the contract defines them
 # ---------------------------------------------------------------------------------------------
+
 
 def quarter_labels(dates: pd.Series) -> pd.Series:
     return dates.dt.year.astype(str) + "Q" + dates.dt.quarter.astype(str)
@@ -154,12 +196,12 @@ def median_logging_lag(pack: dict[str, pd.DataFrame]) -> pd.Series:
 # Determinism and purity
 # ---------------------------------------------------------------------------------------------
 
+
 def test_public_constants():
     assert (SAMPLE_SEED, HISTORY_START, HISTORY_END) == (42, "2024-07-01", "2026-09-30")
     assert REVIEW_PERIOD == "2026Q3"
     assert set(PERSONAS) == {f"AM{i:03d}" for i in range(1, 16)}
-    assert set(PERSONAS.values()) >= {"star", "steady", "margin_misser", "crm_neglecter", "new_starter",
-                                      "average"}
+    assert set(PERSONAS.values()) >= {"star", "steady", "margin_misser", "crm_neglecter", "new_starter", "average"}
 
 
 def test_same_seed_gives_identical_tables(pack):
@@ -199,8 +241,9 @@ def test_tables_do_not_depend_on_hash_randomisation():
     digests = []
     for hash_seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        run = subprocess.run([sys.executable, "-c", _DIGEST, "5"], cwd=root, env=env, capture_output=True,
-                             text=True, check=True)
+        run = subprocess.run(
+            [sys.executable, "-c", _DIGEST, "5"], cwd=root, env=env, capture_output=True, text=True, check=True
+        )
         digests.append(json.loads(run.stdout))
     assert digests[0] == digests[1]
 
@@ -208,6 +251,7 @@ def test_tables_do_not_depend_on_hash_randomisation():
 # ---------------------------------------------------------------------------------------------
 # The contract's shape
 # ---------------------------------------------------------------------------------------------
+
 
 def test_every_contract_table_is_present(pack):
     assert list(pack) == list(CONTRACT_COLUMNS)
@@ -274,8 +318,12 @@ def test_every_referenced_account_exists(pack):
 
 def test_event_dates_fall_within_the_history(pack):
     # Start and creation dates may be years old; expected close and promised dates may lie ahead.
-    excepted = {("account_managers", "start_date"), ("accounts", "created_date"),
-                ("opportunities", "close_date"), ("back_orders", "promised_date")}
+    excepted = {
+        ("account_managers", "start_date"),
+        ("accounts", "created_date"),
+        ("opportunities", "close_date"),
+        ("back_orders", "promised_date"),
+    }
     for table, columns in DATE_COLUMNS.items():
         for column in columns:
             if (table, column) in excepted:
@@ -330,8 +378,12 @@ def test_scores_are_on_their_scales(pack):
 
 
 def test_money_is_rounded_to_pence(pack):
-    for table, columns in (("sales", ["revenue", "cost"]), ("opportunities", ["value", "expected_margin"]),
-                           ("back_orders", ["value"]), ("targets", ["target"])):
+    for table, columns in (
+        ("sales", ["revenue", "cost"]),
+        ("opportunities", ["value", "expected_margin"]),
+        ("back_orders", ["value"]),
+        ("targets", ["target"]),
+    ):
         for column in columns:
             values = pack[table][column].dropna()
             assert np.allclose(values, values.round(2), atol=1e-9), f"{table}.{column}"
@@ -347,6 +399,7 @@ def test_targets_are_one_row_per_am_period_and_measure(pack):
 # ---------------------------------------------------------------------------------------------
 # A believable distributor
 # ---------------------------------------------------------------------------------------------
+
 
 def test_organisation(pack):
     ams = pack["account_managers"]
@@ -382,8 +435,7 @@ def test_margins_are_thin_like_distribution(pack):
     sales = pack["sales"]
     by_deal = sales.groupby("deal_type")[["revenue", "cost"]].sum()
     gm_pct = (by_deal["revenue"] - by_deal["cost"]) / by_deal["revenue"]
-    bands = {"run_rate": (0.06, 0.10), "spot": (0.02, 0.05), "large_volume": (0.03, 0.06),
-             "bespoke": (0.12, 0.20)}
+    bands = {"run_rate": (0.06, 0.10), "spot": (0.02, 0.05), "large_volume": (0.03, 0.06), "bespoke": (0.12, 0.20)}
     for deal, (low, high) in bands.items():
         assert low <= gm_pct[deal] <= high, deal
     overall = 1 - sales["cost"].sum() / sales["revenue"].sum()
@@ -427,8 +479,12 @@ def test_new_accounts_keep_arriving(pack):
     assert 0.5 <= share_at_start <= 0.75
     later = by_quarter.drop("2024Q3")
     assert len(later) == 8 and (later >= 5).all()
-    per_am = first[first["invoice_date"] >= pd.Timestamp("2024-10-01")].assign(
-        quarter=quarter_labels(first["invoice_date"])).groupby(["am_id", "quarter"]).size()
+    per_am = (
+        first[first["invoice_date"] >= pd.Timestamp("2024-10-01")]
+        .assign(quarter=quarter_labels(first["invoice_date"]))
+        .groupby(["am_id", "quarter"])
+        .size()
+    )
     assert per_am.max() <= 6
 
 
@@ -471,8 +527,18 @@ def test_attainment_is_mostly_near_target(pack):
 
 
 def test_every_am_uses_the_crm_and_the_reports(pack):
-    for table in ("opportunities", "activities", "back_orders", "cases", "report_submissions", "forecasts",
-                  "development_objectives", "competency_ratings", "customer_feedback", "review_notes"):
+    for table in (
+        "opportunities",
+        "activities",
+        "back_orders",
+        "cases",
+        "report_submissions",
+        "forecasts",
+        "development_objectives",
+        "competency_ratings",
+        "customer_feedback",
+        "review_notes",
+    ):
         assert set(pack[table]["am_id"]) == set(PERSONAS), table
 
 
@@ -565,6 +631,7 @@ def test_customer_feedback_has_both_kinds_and_some_silent_responses(pack):
 # The personas, visible in the review quarter
 # ---------------------------------------------------------------------------------------------
 
+
 def test_star_has_the_highest_attainment_well_over_target(pack):
     star = persona("star")
     result = attainment(pack)
@@ -580,8 +647,9 @@ def test_star_wins_the_most_new_accounts_and_has_the_best_coverage(pack):
     new = first[first["invoice_date"] >= REVIEW_START].groupby("am_id").size()
     assert new[star] >= 3 and new[star] == new.max()
     opportunities = pack["opportunities"]
-    next_quarter = opportunities[opportunities["stage"].isin(OPEN_STAGES)
-                                 & opportunities["close_date"].between("2026-10-01", "2026-12-31")]
+    next_quarter = opportunities[
+        opportunities["stage"].isin(OPEN_STAGES) & opportunities["close_date"].between("2026-10-01", "2026-12-31")
+    ]
     next_target = quarter_targets(pack["targets"], "2026Q4")["revenue"]
     coverage = next_quarter.groupby("am_id")["value"].sum() / next_target
     assert coverage.idxmax() == star and coverage[star] > 2

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 
 from amreview.cli import main
-from amreview.scoring.config import load_config
 from amreview.data.datapack import load_pack
-from amreview.scoring.kpi_docs import kpi_reference
-from amreview.metrics.registry import MEASURES
 from amreview.data.sample import PERSONAS
-from amreview.scoring.scorecard import SCORECARD_COLUMNS, build_scorecard
+from amreview.metrics.registry import MEASURES
 from amreview.periods import Quarter
+from amreview.scoring.config import load_config
+from amreview.scoring.kpi_docs import kpi_reference
+from amreview.scoring.scorecard import SCORECARD_COLUMNS, build_scorecard
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,8 +43,15 @@ def test_docs_kpis_md_is_generated_from_the_code():
 
 def test_core_columns_come_first_with_their_names(card):
     assert list(card.table.columns[: len(SCORECARD_COLUMNS)]) == SCORECARD_COLUMNS
-    for column in ("overall_score", "overall_rating", "measures_without_data", "gross_margin_ytd",
-                   "gross_margin_attainment_score", "margin_kpi_targets_score", "nps_team_percentile"):
+    for column in (
+        "overall_score",
+        "overall_rating",
+        "measures_without_data",
+        "gross_margin_ytd",
+        "gross_margin_attainment_score",
+        "margin_kpi_targets_score",
+        "nps_team_percentile",
+    ):
         assert column in card.table.columns
 
 
@@ -111,10 +118,29 @@ def test_cli_bad_config_is_a_clear_error(tmp_path):
     import sys
 
     config = tmp_path / "scorecard.toml"
-    config.write_text((ROOT / "amreview" / "scoring" / "default_scorecard.toml").read_text().replace(
-        "weight = 0.30", "weight = 0.35", 1))
-    done = subprocess.run([sys.executable, "-m", "amreview", "scorecard", "--data", "sample", "--period", "2026Q3",
-                           "--explain", "AM001", "--config", str(config)], capture_output=True, text=True)
+    config.write_text(
+        (ROOT / "amreview" / "scoring" / "default_scorecard.toml")
+        .read_text()
+        .replace("weight = 0.30", "weight = 0.35", 1)
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "amreview",
+            "scorecard",
+            "--data",
+            "sample",
+            "--period",
+            "2026Q3",
+            "--explain",
+            "AM001",
+            "--config",
+            str(config),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2
     assert "measure weights adding up to 1, found 1.05" in done.stderr and "Traceback" not in done.stderr
 

@@ -71,28 +71,32 @@ def foreign_export(folder: Path, seed: int = 7) -> Path:
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True)
     am_ids = [f"E{n:03d}" for n in range(1, 8)]
-    pd.DataFrame({
-        "am_id": am_ids,
-        "name": [f"Person {n}" for n in range(1, 8)],
-        "manager": ["Boss A"] * 4 + ["Boss B"] * 3,
-        "start_date": ["2020-01-01"] * 6 + ["2026-10-15"],  # the last starts after the quarter
-    }).to_csv(folder / "account_managers.csv", index=False)
+    pd.DataFrame(
+        {
+            "am_id": am_ids,
+            "name": [f"Person {n}" for n in range(1, 8)],
+            "manager": ["Boss A"] * 4 + ["Boss B"] * 3,
+            "start_date": ["2020-01-01"] * 6 + ["2026-10-15"],  # the last starts after the quarter
+        }
+    ).to_csv(folder / "account_managers.csv", index=False)
     n = 3000
     dates = pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
     revenue = rng.gamma(2.0, 800.0, n).round(2)
     is_return = rng.random(n) < 0.04
     revenue[is_return] *= -1
     cost = (revenue * rng.uniform(0.8, 1.02, n)).round(2)
-    pd.DataFrame({
-        "line_id": [f"INV{rng.integers(1e6):07d}-{i}" for i in range(n)],
-        "invoice_date": dates.strftime("%Y-%m-%d"),
-        "am_id": rng.choice(am_ids[:6], n),
-        "account_id": [f"C{a:04d}" for a in rng.integers(0, 400, n)],
-        "product": rng.choice(["Laptop", "Switch", "Licence", "Monitor"], n),
-        "quantity": np.where(is_return, -1, rng.integers(1, 20, n)),
-        "revenue": revenue,
-        "cost": cost,
-    }).to_csv(folder / "sales.csv", index=False)
+    pd.DataFrame(
+        {
+            "line_id": [f"INV{rng.integers(1e6):07d}-{i}" for i in range(n)],
+            "invoice_date": dates.strftime("%Y-%m-%d"),
+            "am_id": rng.choice(am_ids[:6], n),
+            "account_id": [f"C{a:04d}" for a in rng.integers(0, 400, n)],
+            "product": rng.choice(["Laptop", "Switch", "Licence", "Monitor"], n),
+            "quantity": np.where(is_return, -1, rng.integers(1, 20, n)),
+            "revenue": revenue,
+            "cost": cost,
+        }
+    ).to_csv(folder / "sales.csv", index=False)
     rows = []
     for i, am in enumerate(am_ids[:6]):
         if i < 3:
@@ -110,8 +114,9 @@ def foreign_export(folder: Path, seed: int = 7) -> Path:
 def sql_scorecard(folder: Path, quarter: str, start: str, end: str, months: list[str]) -> pd.DataFrame:
     with sqlite3.connect(":memory:") as db:
         for table in ("account_managers", "sales", "targets"):
-            pd.read_csv(folder / f"{table}.csv",
-                        dtype={"am_id": str, "line_id": str, "account_id": str}).to_sql(table, db)
+            pd.read_csv(folder / f"{table}.csv", dtype={"am_id": str, "line_id": str, "account_id": str}).to_sql(
+                table, db
+            )
         params = {"start": start, "end": end, "quarter": quarter, "m1": months[0], "m2": months[1], "m3": months[2]}
         return pd.read_sql_query(SCORECARD_SQL, db, params=params)
 
@@ -122,7 +127,10 @@ def _compare(ours: pd.DataFrame, theirs: pd.DataFrame) -> None:
         pd.testing.assert_series_equal(
             ours[column].astype("float64").reset_index(drop=True),
             theirs[column].astype("float64").reset_index(drop=True),
-            check_names=False, rtol=1e-9, atol=1e-6, obj=column,
+            check_names=False,
+            rtol=1e-9,
+            atol=1e-6,
+            obj=column,
         )
 
 

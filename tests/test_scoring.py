@@ -10,33 +10,75 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amreview.scoring.config import load_config, parse_config
 from amreview.data.datapack import validate_tables
 from amreview.errors import ConfigError
 from amreview.metrics.registry import Kpi
-from amreview.scoring.scorecard import build_scorecard
 from amreview.scoring.bands import band_score, effective_weights, percentiles, weighted_score
+from amreview.scoring.config import load_config, parse_config
+from amreview.scoring.scorecard import build_scorecard
 from tests.conftest import hand_tables
 
 FAKE_KPIS = {
-    "gm_att": Kpi("gm_att", "GM attainment", "margin_kpi_targets", "fraction", True, "gm / target", ("sales",),
-                  lambda ctx: (ctx.lines.groupby("am_id")["revenue"].sum() - ctx.lines.groupby("am_id")["cost"].sum())
-                  / ctx.target("gross_margin")),
-    "returns": Kpi("returns", "Returned lines", "margin_kpi_targets", "count", False, "count of negative lines",
-                   ("sales",), lambda ctx: ctx.lines[ctx.lines["revenue"] < 0].groupby("am_id").size()),
-    "visits": Kpi("visits", "Visits", "crm_utilisation", "count", True, "visits", ("activities",),
-                  lambda ctx: pd.Series(dtype="float64")),  # no activities table: no data
-    "revenue_shown": Kpi("revenue_shown", "Revenue", "margin_kpi_targets", "money", None, "Σ revenue", ("sales",),
-                         lambda ctx: ctx.lines.groupby("am_id")["revenue"].sum()),
+    "gm_att": Kpi(
+        "gm_att",
+        "GM attainment",
+        "margin_kpi_targets",
+        "fraction",
+        True,
+        "gm / target",
+        ("sales",),
+        lambda ctx: (
+            (ctx.lines.groupby("am_id")["revenue"].sum() - ctx.lines.groupby("am_id")["cost"].sum())
+            / ctx.target("gross_margin")
+        ),
+    ),
+    "returns": Kpi(
+        "returns",
+        "Returned lines",
+        "margin_kpi_targets",
+        "count",
+        False,
+        "count of negative lines",
+        ("sales",),
+        lambda ctx: ctx.lines[ctx.lines["revenue"] < 0].groupby("am_id").size(),
+    ),
+    "visits": Kpi(
+        "visits",
+        "Visits",
+        "crm_utilisation",
+        "count",
+        True,
+        "visits",
+        ("activities",),
+        lambda ctx: pd.Series(dtype="float64"),
+    ),  # no activities table: no data
+    "revenue_shown": Kpi(
+        "revenue_shown",
+        "Revenue",
+        "margin_kpi_targets",
+        "money",
+        None,
+        "Σ revenue",
+        ("sales",),
+        lambda ctx: ctx.lines.groupby("am_id")["revenue"].sum(),
+    ),
 }
 
 RAW = {
     "fiscal_year_start_month": 1,
-    "ratings": [{"label": "Outstanding", "min_score": 4.5}, {"label": "Meets", "min_score": 2.5},
-                {"label": "Below", "min_score": 1}],
+    "ratings": [
+        {"label": "Outstanding", "min_score": 4.5},
+        {"label": "Meets", "min_score": 2.5},
+        {"label": "Below", "min_score": 1},
+    ],
     "measures": {
-        "margin_kpi_targets": {"weight": 0.6, "kpis": {"gm_att": {"weight": 0.75, "bands": [0.8, 0.9, 1.0, 1.1]},
-                                                       "returns": {"weight": 0.25, "bands": [0.5, 1.5, 2.5, 3.5]}}},
+        "margin_kpi_targets": {
+            "weight": 0.6,
+            "kpis": {
+                "gm_att": {"weight": 0.75, "bands": [0.8, 0.9, 1.0, 1.1]},
+                "returns": {"weight": 0.25, "bands": [0.5, 1.5, 2.5, 3.5]},
+            },
+        },
         "crm_utilisation": {"weight": 0.4, "kpis": {"visits": {"weight": 1.0, "bands": [5, 10, 15, 20]}}},
     },
     "benchmark_kpis": ["revenue_shown"],
@@ -50,8 +92,19 @@ def config(**changes):
 
 @pytest.mark.parametrize(
     "value, higher, expected",
-    [(0.79, True, 1), (0.8, True, 2), (0.95, True, 3), (1.0, True, 4), (1.1, True, 5), (9.0, True, 5),
-     (0.79, False, 5), (0.8, False, 4), (1.05, False, 2), (1.1, False, 1), (math.nan, True, math.nan)],
+    [
+        (0.79, True, 1),
+        (0.8, True, 2),
+        (0.95, True, 3),
+        (1.0, True, 4),
+        (1.1, True, 5),
+        (9.0, True, 5),
+        (0.79, False, 5),
+        (0.8, False, 4),
+        (1.05, False, 2),
+        (1.1, False, 1),
+        (math.nan, True, math.nan),
+    ],
 )
 def test_band_score_boundaries_belong_to_the_band_above(value, higher, expected):
     score = band_score(pd.Series([value]), (0.8, 0.9, 1.0, 1.1), higher).iloc[0]
@@ -111,9 +164,12 @@ def test_scores_stay_within_the_bands(values):
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.lists(st.one_of(st.just(float("nan")), st.floats(1, 5)), min_size=3, max_size=3), min_size=1,
-                max_size=8),
-       st.lists(st.floats(0.01, 1), min_size=3, max_size=3))
+@given(
+    st.lists(
+        st.lists(st.one_of(st.just(float("nan")), st.floats(1, 5)), min_size=3, max_size=3), min_size=1, max_size=8
+    ),
+    st.lists(st.floats(0.01, 1), min_size=3, max_size=3),
+)
 def test_weights_renormalise_to_one(rows, raw_weights):
     scores = pd.DataFrame(rows, columns=list("abc"))
     weights = dict(zip("abc", raw_weights))
@@ -127,29 +183,76 @@ def test_weights_renormalise_to_one(rows, raw_weights):
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"measures": {**RAW["measures"], "crm_utilisation": {
-            "weight": 0.3, "kpis": {"visits": {"weight": 1.0, "bands": [5, 10, 15, 20]}}}}},
-         "measure weights adding up to 1, found 0.9"),
-        ({"measures": {**RAW["measures"], "crm_utilisation": {
-            "weight": 0.4, "kpis": {"visits": {"weight": 1.0, "bands": [5, 10, 10, 20]}}}}},
-         r"measures.crm_utilisation.kpis.visits.bands: expected four strictly ascending boundaries "
-         r"\(bands must not overlap\), found \[5.0, 10.0, 10.0, 20.0\]"),
-        ({"measures": {**RAW["measures"], "crm_utilisation": {
-            "weight": 0.4, "kpis": {"vists": {"weight": 1.0, "bands": [5, 10, 15, 20]}}}}},
-         "measures.crm_utilisation.kpis.vists: expected a KPI of the registry"),
-        ({"measures": {**RAW["measures"], "crm_utilisation": {
-            "weight": 0.4, "kpis": {"revenue_shown": {"weight": 1.0, "bands": [5, 10, 15, 20]}}}}},
-         "revenue_shown is shown in reviews but not scored"),
-        ({"measures": {**RAW["measures"], "margin_kpi_targets": {
-            "weight": 0.6, "kpis": {"gm_att": {"weight": 0.5, "bands": [0.8, 0.9, 1.0, 1.1]}}}}},
-         "measures.margin_kpi_targets: expected KPI weights adding up to 1, found 0.5"),
-        ({"measures": {**RAW["measures"], "sales_wizardry": RAW["measures"]["crm_utilisation"]}},
-         "expected measures among margin_kpi_targets"),
-        ({"ratings": [{"label": "Good", "min_score": 3}, {"label": "Bad", "min_score": 3.5},
-                      {"label": "Worse", "min_score": 1}]},
-         "rating bands from the highest min_score down, strictly descending"),
-        ({"ratings": [{"label": "Good", "min_score": 3}, {"label": "Bad", "min_score": 2}]},
-         "the lowest rating to start at min_score 1"),
+        (
+            {
+                "measures": {
+                    **RAW["measures"],
+                    "crm_utilisation": {"weight": 0.3, "kpis": {"visits": {"weight": 1.0, "bands": [5, 10, 15, 20]}}},
+                }
+            },
+            "measure weights adding up to 1, found 0.9",
+        ),
+        (
+            {
+                "measures": {
+                    **RAW["measures"],
+                    "crm_utilisation": {"weight": 0.4, "kpis": {"visits": {"weight": 1.0, "bands": [5, 10, 10, 20]}}},
+                }
+            },
+            r"measures.crm_utilisation.kpis.visits.bands: expected four strictly ascending boundaries "
+            r"\(bands must not overlap\), found \[5.0, 10.0, 10.0, 20.0\]",
+        ),
+        (
+            {
+                "measures": {
+                    **RAW["measures"],
+                    "crm_utilisation": {"weight": 0.4, "kpis": {"vists": {"weight": 1.0, "bands": [5, 10, 15, 20]}}},
+                }
+            },
+            "measures.crm_utilisation.kpis.vists: expected a KPI of the registry",
+        ),
+        (
+            {
+                "measures": {
+                    **RAW["measures"],
+                    "crm_utilisation": {
+                        "weight": 0.4,
+                        "kpis": {"revenue_shown": {"weight": 1.0, "bands": [5, 10, 15, 20]}},
+                    },
+                }
+            },
+            "revenue_shown is shown in reviews but not scored",
+        ),
+        (
+            {
+                "measures": {
+                    **RAW["measures"],
+                    "margin_kpi_targets": {
+                        "weight": 0.6,
+                        "kpis": {"gm_att": {"weight": 0.5, "bands": [0.8, 0.9, 1.0, 1.1]}},
+                    },
+                }
+            },
+            "measures.margin_kpi_targets: expected KPI weights adding up to 1, found 0.5",
+        ),
+        (
+            {"measures": {**RAW["measures"], "sales_wizardry": RAW["measures"]["crm_utilisation"]}},
+            "expected measures among margin_kpi_targets",
+        ),
+        (
+            {
+                "ratings": [
+                    {"label": "Good", "min_score": 3},
+                    {"label": "Bad", "min_score": 3.5},
+                    {"label": "Worse", "min_score": 1},
+                ]
+            },
+            "rating bands from the highest min_score down, strictly descending",
+        ),
+        (
+            {"ratings": [{"label": "Good", "min_score": 3}, {"label": "Bad", "min_score": 2}]},
+            "the lowest rating to start at min_score 1",
+        ),
         ({"fiscal_year_start_month": 13}, "fiscal_year_start_month: expected"),
         ({"weigths": 1}, "weigths: an unknown setting"),
     ],

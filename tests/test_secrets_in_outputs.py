@@ -39,18 +39,19 @@ from sqlalchemy.engine import make_url
 
 from amreview.cli import main
 from amreview.data.datapack import write_pack
-from amreview.redaction import shown_source
 from amreview.data.sample import PERSONAS
+from amreview.redaction import shown_source
 from tests.conftest import hand_tables
 
-pytestmark = [pytest.mark.e2e,  # SQLAlchemy names (never shows) the query parameters SQLite ignores:
-              pytest.mark.filterwarnings("ignore:Query string argument")]
+pytestmark = [
+    pytest.mark.e2e,  # SQLAlchemy names (never shows) the query parameters SQLite ignores:
+    pytest.mark.filterwarnings("ignore:Query string argument"),
+]
 
 PERIOD = "2026Q3"
 AM_ID = next(a for a, p in PERSONAS.items() if p == "star")
 MARK = "xq7planted"  # in every planted secret; searched case-insensitively
-SECRET_QUERY = ("password=Xq7PLANTEDqpw&Token=Xq7PLANTEDtok&%70wd=Xq7PLANTED%21pwd%2F&sslkey=Xq7PLANTEDkey"
-                "&timeout=5")
+SECRET_QUERY = "password=Xq7PLANTEDqpw&Token=Xq7PLANTEDtok&%70wd=Xq7PLANTED%21pwd%2F&sslkey=Xq7PLANTEDkey&timeout=5"
 USER_PART = "Xq7PLANTEDuser:Xq7PLANTED%2Fpw%40rd"
 
 
@@ -67,7 +68,8 @@ def planted_postgres(url: str) -> str:
     parsed = make_url(url)
     real = parsed.password or os.environ.get("PGPASSWORD", "")
     planted = parsed.set(password="Xq7PLANTEDpgpw").update_query_dict(
-        {"password": real, "sslpassword": "Xq7PLANTEDssl"})
+        {"password": real, "sslpassword": "Xq7PLANTEDssl"}
+    )
     return planted.render_as_string(hide_password=False)
 
 
@@ -96,27 +98,59 @@ def exercise(root: Path, url: str, broken_url: str, printed: list, notebooks: bo
     codes = {
         "sample": cli(printed, "sample", "--out", url),
         "validate": cli(printed, "validate", url, "--report", str(root / "reports" / "quality.html")),
-        "scorecard csv": cli(printed, "scorecard", "--data", url, "--period", PERIOD,
-                             "--out", str(root / "reports" / "card.csv")),
-        "scorecard xlsx": cli(printed, "scorecard", "--data", url, "--period", PERIOD,
-                              "--out", str(root / "reports" / "card.xlsx"), "--explain", AM_ID),
+        "scorecard csv": cli(
+            printed, "scorecard", "--data", url, "--period", PERIOD, "--out", str(root / "reports" / "card.csv")
+        ),
+        "scorecard xlsx": cli(
+            printed,
+            "scorecard",
+            "--data",
+            url,
+            "--period",
+            PERIOD,
+            "--out",
+            str(root / "reports" / "card.xlsx"),
+            "--explain",
+            AM_ID,
+        ),
     }
     if notebooks:
-        codes["run"] = cli(printed, "run", "--data", url, "--period", PERIOD, "--out", str(root / "runs"),
-                           "--am", AM_ID, "--pdf", "--quiet", "--jobs", "2",
-                           *(() if team else ("--no-team-overviews",)))
+        codes["run"] = cli(
+            printed,
+            "run",
+            "--data",
+            url,
+            "--period",
+            PERIOD,
+            "--out",
+            str(root / "runs"),
+            "--am",
+            AM_ID,
+            "--pdf",
+            "--quiet",
+            "--jobs",
+            "2",
+            *(() if team else ("--no-team-overviews",)),
+        )
     write_pack(broken_tables(), broken_url)
     missing = planted_sqlite(root / "no-such.db")
     unreachable = f"postgresql+psycopg://{USER_PART}@127.0.0.1:1/sales?{SECRET_QUERY}"
     unreadable = f"postgresql+psycopg://{USER_PART}@127.0.0.1:abc/sales?{SECRET_QUERY}"
-    for name, bad in (("broken", broken_url), ("missing", missing), ("unreachable", unreachable),
-                      ("unreadable", unreadable)):
-        codes[f"validate {name}"] = cli(printed, "validate", bad, "--report",
-                                        str(root / "reports" / f"quality-{name}.html"))
-        codes[f"scorecard {name}"] = cli(printed, "scorecard", "--data", bad, "--period", PERIOD,
-                                         "--out", str(root / "reports" / f"card-{name}.csv"))
-        codes[f"run {name}"] = cli(printed, "run", "--data", bad, "--period", PERIOD,
-                                   "--out", str(root / f"runs-{name}"), "--quiet")
+    for name, bad in (
+        ("broken", broken_url),
+        ("missing", missing),
+        ("unreachable", unreachable),
+        ("unreadable", unreadable),
+    ):
+        codes[f"validate {name}"] = cli(
+            printed, "validate", bad, "--report", str(root / "reports" / f"quality-{name}.html")
+        )
+        codes[f"scorecard {name}"] = cli(
+            printed, "scorecard", "--data", bad, "--period", PERIOD, "--out", str(root / "reports" / f"card-{name}.csv")
+        )
+        codes[f"run {name}"] = cli(
+            printed, "run", "--data", bad, "--period", PERIOD, "--out", str(root / f"runs-{name}"), "--quiet"
+        )
     return codes
 
 
@@ -151,6 +185,7 @@ def outputs(request):
 # ------------------------------------------------------------------------------------------
 # What is searched
 # ------------------------------------------------------------------------------------------
+
 
 def texts_of(path: Path) -> Iterator[str]:
     """The name of ``path`` and every text it holds, as written and as decoded."""
@@ -196,14 +231,16 @@ def leaks(texts: Iterator[str], secrets: list[str]) -> list[str]:
 # Tests
 # ------------------------------------------------------------------------------------------
 
+
 def test_every_command_ran_and_wrote_what_is_searched(outputs):
     """The search below is not vacuous: the good pack gave its documents, every bad source its
     exit code 3, and each output names the source as shown."""
     root, url, printed, codes, _ = outputs
     good = ("sample", "validate", "scorecard csv", "scorecard xlsx", "run")
     assert {name: codes[name] for name in good} == dict.fromkeys(good, 0), printed
-    assert {name: code for name, code in codes.items() if name not in good} \
-        == {name: 3 for name in codes if name not in good}, printed  # a source that cannot be used
+    assert {name: code for name, code in codes.items() if name not in good} == {
+        name: 3 for name in codes if name not in good
+    }, printed  # a source that cannot be used
     folder = root / "runs" / PERIOD
     assert (folder / f"{AM_ID}.html").is_file() and (folder / f"{AM_ID}.pdf").is_file()
     assert (folder / f"{AM_ID}.ipynb").is_file() and (folder / f"{AM_ID}.json").is_file()
@@ -221,7 +258,6 @@ def test_every_command_ran_and_wrote_what_is_searched(outputs):
 def test_no_planted_secret_in_any_output(outputs):
     root, url, printed, codes, also = outputs
     secrets = [MARK, *also]
-    found = {str(path.relative_to(root)): hits for path in every_file(root)
-             if (hits := leaks(texts_of(path), secrets))}
+    found = {str(path.relative_to(root)): hits for path in every_file(root) if (hits := leaks(texts_of(path), secrets))}
     found |= {where: hits for where, text in printed if (hits := leaks(iter([text]), secrets))}
     assert not found, found

@@ -26,15 +26,15 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from amreview.documents import figures, review
 from amreview.cli import main
 from amreview.data.datapack import ROW_KEYS, content_fingerprint, load_pack, resolve_source, write_pack
-from amreview.errors import DataError
 from amreview.data.sample import PERSONAS, REVIEW_PERIOD, generate_sample
 from amreview.data.schemas import SCHEMAS, columns_of
-from amreview.scoring.scorecard import build_scorecard
 from amreview.data.sql import read_tables, write_tables
+from amreview.documents import figures, review
+from amreview.errors import DataError
 from amreview.periods import Quarter
+from amreview.scoring.scorecard import build_scorecard
 from tests.conftest import hand_tables
 
 BACKENDS = ["sqlite", "postgres"]
@@ -45,6 +45,7 @@ REVIEW_QUARTER = Quarter.parse(REVIEW_PERIOD)  # the inner functions take a pars
 # ------------------------------------------------------------------------------------------
 # Databases
 # ------------------------------------------------------------------------------------------
+
 
 def postgres_server_url() -> str:
     url = os.environ.get("AMREVIEW_TEST_POSTGRES_URL", "")
@@ -161,11 +162,11 @@ def parameter_values(parameters) -> list:
 # The same pack from every source
 # ------------------------------------------------------------------------------------------
 
+
 def test_database_pack_holds_the_sample_exactly(database_pack, csv_pack):
     assert set(database_pack.tables) == set(csv_pack.tables) == set(SCHEMAS)
     for table in csv_pack.tables:
-        pd.testing.assert_frame_equal(by_key(database_pack[table], table), by_key(csv_pack[table], table),
-                                      obj=table)
+        pd.testing.assert_frame_equal(by_key(database_pack[table], table), by_key(csv_pack[table], table), obj=table)
 
 
 def test_database_types_are_the_contract_types(database_url):
@@ -197,14 +198,21 @@ def test_scorecards_are_identical_from_every_source(database_pack, csv_scorecard
 @pytest.mark.parametrize("am_id", REVIEWED)
 def test_review_figures_are_identical_from_every_source(database_pack, csv_pack, am_id):
     # what the review notebook shows: header, headline figures, monthly margin, top accounts
-    assert review.review_header(database_pack, am_id, REVIEW_QUARTER) == \
-        review.review_header(csv_pack, am_id, REVIEW_QUARTER)
-    pd.testing.assert_series_equal(review.headline_figures(database_pack, am_id, REVIEW_QUARTER),
-                                   review.headline_figures(csv_pack, am_id, REVIEW_QUARTER))
-    pd.testing.assert_frame_equal(figures.monthly_margin_against_target(database_pack, am_id, REVIEW_QUARTER),
-                                  figures.monthly_margin_against_target(csv_pack, am_id, REVIEW_QUARTER))
-    pd.testing.assert_frame_equal(figures.top_accounts(database_pack, am_id, REVIEW_QUARTER),
-                                  figures.top_accounts(csv_pack, am_id, REVIEW_QUARTER))
+    assert review.review_header(database_pack, am_id, REVIEW_QUARTER) == review.review_header(
+        csv_pack, am_id, REVIEW_QUARTER
+    )
+    pd.testing.assert_series_equal(
+        review.headline_figures(database_pack, am_id, REVIEW_QUARTER),
+        review.headline_figures(csv_pack, am_id, REVIEW_QUARTER),
+    )
+    pd.testing.assert_frame_equal(
+        figures.monthly_margin_against_target(database_pack, am_id, REVIEW_QUARTER),
+        figures.monthly_margin_against_target(csv_pack, am_id, REVIEW_QUARTER),
+    )
+    pd.testing.assert_frame_equal(
+        figures.top_accounts(database_pack, am_id, REVIEW_QUARTER),
+        figures.top_accounts(csv_pack, am_id, REVIEW_QUARTER),
+    )
 
 
 def test_fingerprint_is_the_content_whatever_the_database(database_pack, csv_pack, tmp_path):
@@ -234,6 +242,7 @@ def test_user_and_password_are_not_in_the_source(postgres_url):
 # Slice reads
 # ------------------------------------------------------------------------------------------
 
+
 def expected_slice(whole, am_id: str) -> dict[str, pd.DataFrame]:
     """The slice computed independently from the whole pack: the AM's rows; accounts they own or
     appear on, with any other owner blanked."""
@@ -248,8 +257,9 @@ def expected_slice(whole, am_id: str) -> dict[str, pd.DataFrame]:
 
 def assert_same_rows(actual: pd.DataFrame, expected: pd.DataFrame, table: str) -> None:
     actual, expected = by_key(actual, table), by_key(expected, table)
-    assert list(actual[list(ROW_KEYS[table])].astype(str).itertuples(index=False)) == \
-        list(expected[list(ROW_KEYS[table])].astype(str).itertuples(index=False)), table
+    assert list(actual[list(ROW_KEYS[table])].astype(str).itertuples(index=False)) == list(
+        expected[list(ROW_KEYS[table])].astype(str).itertuples(index=False)
+    ), table
     pd.testing.assert_frame_equal(actual, expected, check_dtype=False, obj=table)
 
 
@@ -266,8 +276,11 @@ def test_slice_read_returns_exactly_that_account_managers_rows(database_url, dat
     assert part["accounts"]["am_id"].dropna().eq(am_id).all()  # names no other account manager
 
     # the filter is in SQL, with the id as a bound parameter, never in the statement's text
-    selects = [(sql, params) for sql, params in statements if sql.lstrip().upper().startswith("SELECT")
-               and "am_id IN" in sql.replace('"', "")]
+    selects = [
+        (sql, params)
+        for sql, params in statements
+        if sql.lstrip().upper().startswith("SELECT") and "am_id IN" in sql.replace('"', "")
+    ]
     assert len(selects) == len(SCHEMAS)
     for sql, _params in statements:
         assert am_id not in sql
@@ -282,26 +295,34 @@ def test_slice_ids_are_never_sql(database_url):
     assert all(len(frame) == 0 for frame in frames.values())
     with pytest.raises(DataError) as info:
         load_pack(database_url, am_ids=["AM003", hostile])
-    assert list(info.value.problems[["table", "column", "check", "found"]].itertuples(index=False, name=None)) == \
-        [("account_managers", "am_id", "known_am_id", repr(hostile))]
+    assert list(info.value.problems[["table", "column", "check", "found"]].itertuples(index=False, name=None)) == [
+        ("account_managers", "am_id", "known_am_id", repr(hostile))
+    ]
 
 
 @pytest.mark.parametrize("source", ["folder", "sample"])
 def test_slice_of_an_unknown_account_manager_is_refused(source, csv_folder):
-    with pytest.raises(DataError, match="table account_managers, column am_id: expected the am_id of an "
-                                        "account manager in the pack, found 'AM999'"):
+    with pytest.raises(
+        DataError,
+        match="table account_managers, column am_id: expected the am_id of an "
+        "account manager in the pack, found 'AM999'",
+    ):
         load_pack(csv_folder if source == "folder" else "sample", am_ids=["AM999"])
 
 
 def test_slice_serves_what_only_needs_ones_own_rows(database_url, database_pack):
     am_id = "AM001"
     part = load_pack(database_url, am_ids=[am_id])
-    assert (review.review_header(part, am_id, REVIEW_QUARTER)
-            == review.review_header(database_pack, am_id, REVIEW_QUARTER))
-    pd.testing.assert_frame_equal(figures.top_accounts(part, am_id, REVIEW_QUARTER),
-                                  figures.top_accounts(database_pack, am_id, REVIEW_QUARTER))
-    pd.testing.assert_frame_equal(figures.monthly_margin_against_target(part, am_id, REVIEW_QUARTER),
-                                  figures.monthly_margin_against_target(database_pack, am_id, REVIEW_QUARTER))
+    assert review.review_header(part, am_id, REVIEW_QUARTER) == review.review_header(
+        database_pack, am_id, REVIEW_QUARTER
+    )
+    pd.testing.assert_frame_equal(
+        figures.top_accounts(part, am_id, REVIEW_QUARTER), figures.top_accounts(database_pack, am_id, REVIEW_QUARTER)
+    )
+    pd.testing.assert_frame_equal(
+        figures.monthly_margin_against_target(part, am_id, REVIEW_QUARTER),
+        figures.monthly_margin_against_target(database_pack, am_id, REVIEW_QUARTER),
+    )
 
 
 def test_several_account_managers_in_one_slice(sqlite_url, database_pack):
@@ -343,16 +364,24 @@ def test_folder_slice_keeps_file_row_numbers(hand_pack_dir, monkeypatch):
 # Missing tables and bad rows
 # ------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_missing_required_table_and_a_view_in_its_place(backend, tmp_path):
     tables = hand_tables()
     with empty_database(backend, tmp_path) as url:
-        write_pack({"account_managers": tables["account_managers"], "sales": tables["sales"],
-                    "targets_2026": tables["targets"]}, url)
+        write_pack(
+            {
+                "account_managers": tables["account_managers"],
+                "sales": tables["sales"],
+                "targets_2026": tables["targets"],
+            },
+            url,
+        )
         with pytest.raises(DataError) as info:
             load_pack(url)
-        assert list(info.value.problems[["table", "row", "check"]].itertuples(index=False, name=None)) == \
-            [("targets", None, "table_present")]
+        assert list(info.value.problems[["table", "row", "check"]].itertuples(index=False, name=None)) == [
+            ("targets", None, "table_present")
+        ]
         assert "table targets: expected a table or view named targets, found no such table or view" in str(info.value)
         execute(url, "CREATE VIEW targets AS SELECT * FROM targets_2026")
         pack = load_pack(url)
@@ -381,8 +410,9 @@ def test_bad_rows_are_named_by_table_key_and_column(backend, tmp_path):
     }
     message = str(info.value)
     assert "table sales, row line_id = 'L3', column revenue: expected a number, found 'abc'" in message
-    assert ("table sales, row line_id = 'L5', column invoice_date: expected a date YYYY-MM-DD, "
-            "found '31/12/2026'") in message
+    assert (
+        "table sales, row line_id = 'L5', column invoice_date: expected a date YYYY-MM-DD, found '31/12/2026'"
+    ) in message
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -391,8 +421,11 @@ def test_unknown_am_id_in_a_database_is_a_reference_error(backend, tmp_path):
     tables["sales"].loc[tables["sales"]["line_id"] == "L6", "am_id"] = "AM9"
     with empty_database(backend, tmp_path) as url:
         write_pack(tables, url)
-        with pytest.raises(DataError, match="table sales, row line_id = 'L6', column am_id: "
-                                            "expected a am_id listed in account_managers, found 'AM9'"):
+        with pytest.raises(
+            DataError,
+            match="table sales, row line_id = 'L6', column am_id: "
+            "expected a am_id listed in account_managers, found 'AM9'",
+        ):
             load_pack(url)
 
 
@@ -421,11 +454,26 @@ def test_every_row_key_is_a_contract_column():
 # Sources that cannot be read, and writing
 # ------------------------------------------------------------------------------------------
 
+
 def test_unreachable_database_is_one_clear_message(tmp_path):
     out = tmp_path / "card.csv"
     done = subprocess.run(
-        [sys.executable, "-m", "amreview", "scorecard", "--data", "postgresql+psycopg://nobody:s3cret@127.0.0.1:1/none",
-         "--period", "2026Q3", "--out", str(out)], capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "amreview",
+            "scorecard",
+            "--data",
+            "postgresql+psycopg://nobody:s3cret@127.0.0.1:1/none",
+            "--period",
+            "2026Q3",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 3
     assert done.stderr.startswith("error: the data pack 'postgresql+psycopg://127.0.0.1:1/none'")
     assert "expected a database amreview can connect to and read, found OperationalError" in done.stderr

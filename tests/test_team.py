@@ -20,10 +20,10 @@ import pandas as pd
 import pytest
 
 from amreview.documents import team, team_plots, team_render
-from amreview.scoring.config import load_config
 from amreview.errors import ParameterError
 from amreview.metrics.registry import ALL_MEASURES, MEASURES
 from amreview.periods import Quarter
+from amreview.scoring.config import load_config
 from amreview.scoring.scorecard import Scorecard
 
 NAN = float("nan")
@@ -37,40 +37,64 @@ SCORES = {
     "A5": [NAN] * 7,  # no data at all: no score, no rating
     "B1": [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],  # the other team
 }
-OVERALL = {"A1": (4.0, "Exceeds"), "A2": (2.9, "Meets"), "A3": (2.55, "Partially meets"), "A4": (2.75, "Meets"),
-           "A5": (NAN, None), "B1": (1.0, "Below")}
+OVERALL = {
+    "A1": (4.0, "Exceeds"),
+    "A2": (2.9, "Meets"),
+    "A3": (2.55, "Partially meets"),
+    "A4": (2.75, "Meets"),
+    "A5": (NAN, None),
+    "B1": (1.0, "Below"),
+}
 
 
 @pytest.fixture
 def hand_card() -> Scorecard:
     ids = list(SCORES)
-    people = pd.DataFrame({
-        "name": ["Ann <b>Able</b>", "Bo Best", "Cy Cole", "Di Dean", "Ed Eve", "Flo Frey"],
-        "manager": ["Mia Major"] * 5 + ["Ned North"],
-        "team": ["North", "North", "North", "North", None, "South"],
-    }, index=pd.Index(ids, name="am_id"))
+    people = pd.DataFrame(
+        {
+            "name": ["Ann <b>Able</b>", "Bo Best", "Cy Cole", "Di Dean", "Ed Eve", "Flo Frey"],
+            "manager": ["Mia Major"] * 5 + ["Ned North"],
+            "team": ["North", "North", "North", "North", None, "South"],
+        },
+        index=pd.Index(ids, name="am_id"),
+    )
     measures = pd.DataFrame([SCORES[a] for a in ids], index=people.index, columns=M)
-    overall = pd.DataFrame({
-        "overall_score": [OVERALL[a][0] for a in ids],
-        "overall_rating": [OVERALL[a][1] for a in ids],
-        "measures_without_data": ["", "development_plan", "", "", "; ".join(M), ""],
-    }, index=people.index)
-    table = pd.DataFrame({
-        "am_id": ids,
-        "revenue": [1000.0, 2000.0, 500.0, 0.0, 300.0, 9999.0],
-        "revenue_target": [800.0, 2500.0, NAN, 0.0, 100.0, 1.0],  # A3 none, A4 zero: no target
-        "revenue_attainment": [1.25, 0.8, NAN, NAN, 3.0, 9999.0],
-        "gross_margin": [100.0, 150.0, -20.0, 0.0, 30.0, 999.0],
-        "gross_margin_target": [80.0, 200.0, 50.0, 10.0, NAN, 1.0],
-        "gross_margin_attainment": [1.25, 0.75, -0.4, 0.0, NAN, 999.0],
-        "gm_pct": [0.1, 0.075, -0.04, NAN, 0.1, 0.0999],
-        "new_accounts": [2, 0, 1, 0, 0, 7],
-        "new_accounts_target": [2.0, 2.0, NAN, NAN, NAN, 1.0],
-        "new_accounts_attainment": [1.0, 0.0, NAN, NAN, NAN, 7.0],
-    })
+    overall = pd.DataFrame(
+        {
+            "overall_score": [OVERALL[a][0] for a in ids],
+            "overall_rating": [OVERALL[a][1] for a in ids],
+            "measures_without_data": ["", "development_plan", "", "", "; ".join(M), ""],
+        },
+        index=people.index,
+    )
+    table = pd.DataFrame(
+        {
+            "am_id": ids,
+            "revenue": [1000.0, 2000.0, 500.0, 0.0, 300.0, 9999.0],
+            "revenue_target": [800.0, 2500.0, NAN, 0.0, 100.0, 1.0],  # A3 none, A4 zero: no target
+            "revenue_attainment": [1.25, 0.8, NAN, NAN, 3.0, 9999.0],
+            "gross_margin": [100.0, 150.0, -20.0, 0.0, 30.0, 999.0],
+            "gross_margin_target": [80.0, 200.0, 50.0, 10.0, NAN, 1.0],
+            "gross_margin_attainment": [1.25, 0.75, -0.4, 0.0, NAN, 999.0],
+            "gm_pct": [0.1, 0.075, -0.04, NAN, 0.1, 0.0999],
+            "new_accounts": [2, 0, 1, 0, 0, 7],
+            "new_accounts_target": [2.0, 2.0, NAN, NAN, NAN, 1.0],
+            "new_accounts_attainment": [1.0, 0.0, NAN, NAN, NAN, 7.0],
+        }
+    )
     empty = pd.DataFrame(index=people.index)
-    return Scorecard(quarter=Quarter.parse("2026Q3"), config=load_config(), kpis={}, people=people, values=empty,
-                     scores=empty, measures=measures, overall=overall, targets=empty, table=table)
+    return Scorecard(
+        quarter=Quarter.parse("2026Q3"),
+        config=load_config(),
+        kpis={},
+        people=people,
+        values=empty,
+        scores=empty,
+        measures=measures,
+        overall=overall,
+        targets=empty,
+        table=table,
+    )
 
 
 # --------------------------------------------------------------------------- who is in the team
@@ -84,8 +108,9 @@ def test_managers_and_direct_reports_in_team_order(hand_card):
 
 
 def test_an_unknown_manager_names_the_managers(hand_card):
-    with pytest.raises(ParameterError,
-                       match=r"reports to manager 'Mia' \(the managers are: 'Mia Major', 'Ned North'\)"):
+    with pytest.raises(
+        ParameterError, match=r"reports to manager 'Mia' \(the managers are: 'Mia Major', 'Ned North'\)"
+    ):
         team.direct_reports(hand_card, "Mia")
 
 
@@ -112,14 +137,25 @@ def test_measure_score_matrix_is_named_for_people(hand_card):
 
 def test_rating_distribution_lists_every_rating_lowest_first_and_no_rating(hand_card):
     counts = team.rating_distribution(hand_card, "Mia Major")
-    assert counts.to_dict() == {"Below": 0, "Partially meets": 1, "Meets": 2, "Exceeds": 1, "Outstanding": 0,
-                                "no rating": 1}
+    assert counts.to_dict() == {
+        "Below": 0,
+        "Partially meets": 1,
+        "Meets": 2,
+        "Exceeds": 1,
+        "Outstanding": 0,
+        "no rating": 1,
+    }
     assert list(team.rating_distribution(hand_card, "Ned North").index)[-1] == "Outstanding"  # no "no rating"
 
 
 def test_rating_boundaries_come_from_the_config(hand_card):
     assert team.rating_boundaries(hand_card).to_dict() == {
-        "Below": 1.0, "Partially meets": 2.0, "Meets": 2.75, "Exceeds": 3.75, "Outstanding": 4.5}
+        "Below": 1.0,
+        "Partially meets": 2.0,
+        "Meets": 2.75,
+        "Exceeds": 3.75,
+        "Outstanding": 4.5,
+    }
 
 
 # --------------------------------------------------------------------------- totals
@@ -159,8 +195,7 @@ def test_team_gm_pct_is_the_ratio_of_the_sums(hand_card):
 def test_who_needs_attention_and_why(hand_card):
     attention = team.needs_attention(hand_card, "Mia Major")
     assert list(attention.index) == ["A3", "A2"]  # lowest overall first
-    assert attention.loc["A3", "reasons"] == (
-        "overall rating Partially meets (2.55) is below Meets")
+    assert attention.loc["A3", "reasons"] == ("overall rating Partially meets (2.55) is below Meets")
     assert attention.loc["A2", "reasons"] == "Timeliness of reports scored 2.00 (≤ 2)"  # no data is no reason
     assert attention.loc["A2", "name"] == "Bo Best"
     # A4: exactly on the Meets boundary, a measure at 2.01: nothing to flag; A5: no data at all
@@ -170,11 +205,13 @@ def test_who_needs_attention_and_why(hand_card):
 def test_attention_lists_every_reason_and_takes_other_thresholds(hand_card):
     attention = team.needs_attention(hand_card, "Ned North")
     assert attention.loc["B1", "reasons"].split("; ") == (
-        ["overall rating Below (1.00) is below Meets"] + [f"{ALL_MEASURES[m]} scored 1.00 (≤ 2)" for m in M])
+        ["overall rating Below (1.00) is below Meets"] + [f"{ALL_MEASURES[m]} scored 1.00 (≤ 2)" for m in M]
+    )
     stricter = team.needs_attention(hand_card, "Mia Major", below_rating="Exceeds", low_score=2.5)
     assert list(stricter.index) == ["A3", "A4", "A2"]
     assert stricter.loc["A4", "reasons"] == (
-        "overall rating Meets (2.75) is below Exceeds; Timeliness of reports scored 2.01 (≤ 2.5)")
+        "overall rating Meets (2.75) is below Exceeds; Timeliness of reports scored 2.01 (≤ 2.5)"
+    )
 
 
 def test_attention_below_a_rating_the_config_lacks_is_an_error(hand_card):
@@ -185,8 +222,12 @@ def test_attention_below_a_rating_the_config_lacks_is_an_error(hand_card):
 def test_a_config_without_meets_flags_below_its_middle_rating(hand_card):
     from amreview.scoring.config import RatingBand
 
-    ratings = (RatingBand(label="Top", min_score=4.0), RatingBand(label="Good", min_score=3.0),
-               RatingBand(label="Fair", min_score=2.6), RatingBand(label="Weak", min_score=1.0))
+    ratings = (
+        RatingBand(label="Top", min_score=4.0),
+        RatingBand(label="Good", min_score=3.0),
+        RatingBand(label="Fair", min_score=2.6),
+        RatingBand(label="Weak", min_score=1.0),
+    )
     hand_card.config = hand_card.config.model_copy(update={"ratings": ratings})
     assert team.attention_rating(hand_card) == "Good"  # labels lowest first: Weak, Fair, Good, Top
     assert team.attention_rating(hand_card, "Fair") == "Fair"
@@ -266,9 +307,13 @@ def test_the_header_and_summary_escape_the_manager(hand_card):
     table = team.team_scorecard(hand_card, "Mia Major")
     header = team_render.team_header_html("<script>x</script>", hand_card.quarter, table)
     assert "<script>" not in header and "&lt;script&gt;" in header and "5 account managers" in header
-    summary = team_render.team_summary_html(team.team_totals(hand_card, "Mia Major"), 0.08,
-                                            team.rating_distribution(hand_card, "Mia Major"),
-                                            team.needs_attention(hand_card, "Mia Major"), 5)
+    summary = team_render.team_summary_html(
+        team.team_totals(hand_card, "Mia Major"),
+        0.08,
+        team.rating_distribution(hand_card, "Mia Major"),
+        team.needs_attention(hand_card, "Mia Major"),
+        5,
+    )
     assert "2 of 5 need attention" in summary and "1 Exceeds, 2 Meets, 1 Partially meets" in summary
 
 
@@ -312,8 +357,10 @@ def test_score_colours_run_from_vermilion_to_blue():
     assert team_plots.text_colour("#0072b2") == "#FFFFFF" and team_plots.text_colour("#f2f2f2") == "#000000"
 
 
-LONG_NAME = ("Maximiliana Alexandrina-Konstantinopoulou von Hohenzollern-Sigmaringen und Sachsen-Coburg "
-             "de la Tour d'Auvergne y Borbón-Dos Sicilias Fitzgerald-Smyth")  # 150 characters
+LONG_NAME = (
+    "Maximiliana Alexandrina-Konstantinopoulou von Hohenzollern-Sigmaringen und Sachsen-Coburg "
+    "de la Tour d'Auvergne y Borbón-Dos Sicilias Fitzgerald-Smyth"
+)  # 150 characters
 
 
 def test_a_long_name_is_cut_on_the_charts_and_the_calibration_layout_stays(hand_card):
@@ -326,11 +373,13 @@ def test_a_long_name_is_cut_on_the_charts_and_the_calibration_layout_stays(hand_
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a layout warning fails the test
-        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 2 + 0.4 * len(members)), width_ratios=[1, 1.6],
-                                          layout="constrained")
+        fig, (left, right) = plt.subplots(
+            1, 2, figsize=(9, 2 + 0.4 * len(members)), width_ratios=[1, 1.6], layout="constrained"
+        )
         team_plots.plot_rating_distribution(team.rating_distribution(hand_card, "Mia Major"), ax=left)
-        team_plots.plot_overall_scores(members.set_index("name")["overall_score"], team.rating_boundaries(hand_card),
-                                       ax=right)
+        team_plots.plot_overall_scores(
+            members.set_index("name")["overall_score"], team.rating_boundaries(hand_card), ax=right
+        )
         fig.canvas.draw()
         heatmap = team_plots.plot_measure_heatmap(team.measure_score_matrix(hand_card, "Mia Major"))
         heatmap.figure.canvas.draw()

@@ -52,8 +52,9 @@ def notebook_cells_of_before(data, manager, period, config=""):
     def calibration():
         fig, (left, right) = plt.subplots(1, 2, figsize=(9, 2 + 0.4 * len(members)), width_ratios=[1, 1.6])
         team_plots.plot_rating_distribution(ratings, ax=left)
-        team_plots.plot_overall_scores(members.set_index("name")["overall_score"], team.rating_boundaries(card),
-                                       ax=right)
+        team_plots.plot_overall_scores(
+            members.set_index("name")["overall_score"], team.rating_boundaries(card), ax=right
+        )
 
     def totals_cell():
         display(team_render.team_totals_styler(totals, gm_pct))
@@ -63,12 +64,14 @@ def notebook_cells_of_before(data, manager, period, config=""):
         "header": header,
         "scorecard": lambda: display(team_render.team_scorecard_styler(members, list(card.measures.columns))),
         "measure_scores": lambda: team_plots.plot_measure_heatmap(
-            team.measure_score_matrix(card, manager, team_render.SHORT_MEASURE_LABELS)),
+            team.measure_score_matrix(card, manager, team_render.SHORT_MEASURE_LABELS)
+        ),
         "calibration": calibration,
         "headline_figures": lambda: display(team_render.team_kpis_styler(members)),
         "team_totals": totals_cell,
-        "needs_attention": lambda: display(HTML(team_render.attention_html(attention, attention_rating,
-                                                                            team.ATTENTION_LOW_SCORE))),
+        "needs_attention": lambda: display(
+            HTML(team_render.attention_html(attention, attention_rating, team.ATTENTION_LOW_SCORE))
+        ),
         "about": lambda: display(HTML(team_render.config_html(card, view.pack_fingerprint, RUN_DATE))),
     }
 
@@ -77,8 +80,11 @@ def shown(cell, monkeypatch) -> list:
     """What ``cell()`` shows in a notebook, in order: each displayed object's HTML, then the
     PNG of each figure it left open (the notebook's backend shows those after the cell)."""
     displayed = []
-    monkeypatch.setattr(IPython.display, "display", lambda obj: displayed.append(obj._repr_html_()
-                                                                              if hasattr(obj, "_repr_html_") else obj))
+    monkeypatch.setattr(
+        IPython.display,
+        "display",
+        lambda obj: displayed.append(obj._repr_html_() if hasattr(obj, "_repr_html_") else obj),
+    )
     plt.close("all")
     use_house_style()
     cell()
@@ -92,9 +98,20 @@ def shown(cell, monkeypatch) -> list:
 
 def test_the_overview_has_every_section_of_the_notebook(overview):
     sections = overview.sections()
-    assert [s.key for s in sections] == list(SECTIONS) == [
-        "header", "scorecard", "measure_scores", "calibration", "headline_figures", "team_totals",
-        "needs_attention", "about"]
+    assert (
+        [s.key for s in sections]
+        == list(SECTIONS)
+        == [
+            "header",
+            "scorecard",
+            "measure_scores",
+            "calibration",
+            "headline_figures",
+            "team_totals",
+            "needs_attention",
+            "about",
+        ]
+    )
     assert all(isinstance(s, TeamSection) and s.parts for s in sections)
     assert overview.header.key == "header" and overview.calibration().key == "calibration"
     assert repr(overview) == "<TeamOverview of Claire Whitfield's team, 2026Q3>"
@@ -111,7 +128,10 @@ def test_sections_display_as_html(overview):
 @pytest.mark.parametrize("key", SECTIONS)
 def test_each_section_shows_what_the_notebook_showed_before(overview, key, monkeypatch):
     before = notebook_cells_of_before("sample", MANAGER, "2026Q3")[key]
-    section = overview.about(RUN_DATE) if key == "about" else (
-        overview.header if key == "header" else getattr(overview, key)())
+    section = (
+        overview.about(RUN_DATE)
+        if key == "about"
+        else (overview.header if key == "header" else getattr(overview, key)())
+    )
     now = shown(section._ipython_display_, monkeypatch)
     assert now and now == shown(before, monkeypatch)

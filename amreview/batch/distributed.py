@@ -58,8 +58,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from amreview.batch.execution import (ReviewJob, ReviewResult, WorkerSettings, check_jobs, execute_in_worker,
-                                      gather_results, progress_bar)
+from amreview.batch.execution import (
+    ReviewJob,
+    ReviewResult,
+    WorkerSettings,
+    check_jobs,
+    execute_in_worker,
+    gather_results,
+    progress_bar,
+)
 from amreview.errors import ClusterError
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler, and then to see at least one worker
@@ -120,16 +127,18 @@ def check_scheduler(scheduler: str, connect_timeout: float = CONNECT_TIMEOUT) ->
 
 
 def _absolute(job: ReviewJob) -> ReviewJob:
-    return dataclasses.replace(job, notebook=Path(job.notebook).absolute(),
-                               output_stem=Path(job.output_stem).absolute())
+    return dataclasses.replace(
+        job, notebook=Path(job.notebook).absolute(), output_stem=Path(job.output_stem).absolute()
+    )
 
 
 def _import_distributed() -> Any:
     try:
         import distributed
     except ImportError as exc:
-        raise ClusterError(f"running on a Dask cluster needs the 'distributed' package ({exc}); "
-                           f"install it with: {INSTALL_HINT}") from None
+        raise ClusterError(
+            f"running on a Dask cluster needs the 'distributed' package ({exc}); install it with: {INSTALL_HINT}"
+        ) from None
     return distributed
 
 
@@ -137,26 +146,47 @@ def _connect(distributed: Any, scheduler: str, connect_timeout: float) -> Any:
     try:
         client = distributed.Client(scheduler, timeout=connect_timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
-        raise ClusterError(f"cannot reach the Dask scheduler at {scheduler!r} within {connect_timeout:g} s: "
-                           f"{exc} (start one with `dask scheduler`, and workers with "
-                           f"`dask worker {scheduler} --nthreads 1`)") from None
+        raise ClusterError(
+            f"cannot reach the Dask scheduler at {scheduler!r} within {connect_timeout:g} s: "
+            f"{exc} (start one with `dask scheduler`, and workers with "
+            f"`dask worker {scheduler} --nthreads 1`)"
+        ) from None
     try:
         client.wait_for_workers(1, timeout=connect_timeout)
     except (OSError, TimeoutError) as exc:
         client.close()
-        raise ClusterError(f"the Dask scheduler at {scheduler!r} has no worker after {connect_timeout:g} s "
-                           f"({exc}); start some with `dask worker {scheduler} --nthreads 1`") from None
+        raise ClusterError(
+            f"the Dask scheduler at {scheduler!r} has no worker after {connect_timeout:g} s "
+            f"({exc}); start some with `dask worker {scheduler} --nthreads 1`"
+        ) from None
     return client
 
 
-def _run(client: Any, distributed: Any, jobs: list[ReviewJob], settings: WorkerSettings, bar: Any,
-         on_result: Callable[[ReviewResult], None] | None) -> list[ReviewResult]:
-    futures = client.map(_review_on_worker, jobs, settings=settings, pure=False, retries=0,
-                         key=[f"review-{job.key}-{uuid.uuid4().hex}" for job in jobs])
+def _run(
+    client: Any,
+    distributed: Any,
+    jobs: list[ReviewJob],
+    settings: WorkerSettings,
+    bar: Any,
+    on_result: Callable[[ReviewResult], None] | None,
+) -> list[ReviewResult]:
+    futures = client.map(
+        _review_on_worker,
+        jobs,
+        settings=settings,
+        pure=False,
+        retries=0,
+        key=[f"review-{job.key}-{uuid.uuid4().hex}" for job in jobs],
+    )
     position = {future.key: i for i, future in enumerate(futures)}
     try:
-        return gather_results(distributed.as_completed(futures, loop=client.loop), lambda future: position[future.key],
-                       jobs, bar, on_result)
+        return gather_results(
+            distributed.as_completed(futures, loop=client.loop),
+            lambda future: position[future.key],
+            jobs,
+            bar,
+            on_result,
+        )
     except BaseException:  # Ctrl-C: take back what has not started
         client.cancel(futures)
         raise

@@ -82,6 +82,7 @@ Design decisions
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import copy
 import dataclasses
@@ -89,7 +90,6 @@ import functools
 import importlib.resources
 import logging
 import math
-import collections
 import multiprocessing
 import os
 import re
@@ -104,11 +104,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from amreview.errors import ArgumentError, OutputError, ParameterError, ReviewExecutionError, shown
-from amreview.files import (READ_ONLY, TEMPORARY_FILE, file_mode, is_output_failure, make_folder, open_private,
-                            output_error, sharing, temporary_sibling, write_text_atomic)
 from amreview.batch.manifest import utc_now
 from amreview.documents.pdf import css_string
+from amreview.errors import ArgumentError, OutputError, ParameterError, ReviewExecutionError, shown
+from amreview.files import (
+    READ_ONLY,
+    TEMPORARY_FILE,
+    file_mode,
+    is_output_failure,
+    make_folder,
+    open_private,
+    output_error,
+    sharing,
+    temporary_sibling,
+    write_text_atomic,
+)
 
 STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style>", re.S)  # see without_repeated_styles
 KERNEL_NAME = "python3"
@@ -238,8 +248,10 @@ def _declared_parameters(notebook: Path) -> dict[str, dict]:
     try:
         return papermill.inspect_notebook(_literal_path(notebook))
     except Exception as exc:  # noqa: BLE001 - not JSON, not a notebook, no kernel named: the file is the mistake
-        raise ParameterError(f"{notebook} is not a notebook papermill can run: {type(exc).__name__}: "
-                             f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
+        raise ParameterError(
+            f"{notebook} is not a notebook papermill can run: {type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}"
+        ) from None
 
 
 def _is_required(spec: Mapping[str, Any]) -> bool:
@@ -295,8 +307,9 @@ class _ExecutionProbe:
         return executed_index - sum(1 for i in self.injected if i < executed_index)
 
 
-def execute_review(job: ReviewJob, timeout: float | None = 600, log_dir: Path | None = None,
-                   kernel_mode: str | None = None) -> ReviewResult:
+def execute_review(
+    job: ReviewJob, timeout: float | None = 600, log_dir: Path | None = None, kernel_mode: str | None = None
+) -> ReviewResult:
     """Check the job's parameters, run its notebook in this process and publish it.
 
     ``timeout`` is the review's deadline in seconds, from kernel start to kernel shutdown
@@ -313,8 +326,9 @@ def execute_review(job: ReviewJob, timeout: float | None = 600, log_dir: Path | 
     return _execute_checked(job, timeout, log_dir, resolve_mode(kernel_mode))
 
 
-def _execute_checked(job: ReviewJob, timeout: float | None, log_dir: Path | None = None,
-                     kernel_mode: str = "spawn") -> ReviewResult:
+def _execute_checked(
+    job: ReviewJob, timeout: float | None, log_dir: Path | None = None, kernel_mode: str = "spawn"
+) -> ReviewResult:
     started_at = utc_now()
     started = time.perf_counter()
     ipynb, html, pdf = output_paths(job.output_stem)
@@ -458,8 +472,9 @@ def _run_notebook(
 
     with _Deadline(timeout) as deadline:
         for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
-            probe = _ExecutionProbe(kernel_manager=review_kernel_manager(kernel_mode, log, deadline.watch),
-                                    logged=log is not None)
+            probe = _ExecutionProbe(
+                kernel_manager=review_kernel_manager(kernel_mode, log, deadline.watch), logged=log is not None
+            )
             try:
                 nb = _papermill_execute(job, output, probe)
             except Exception as exc:  # noqa: BLE001 - a kernel start or a cell: retried or made the job's error
@@ -499,9 +514,14 @@ def _timeout_error(job: ReviewJob, probe: _ExecutionProbe, timeout: float | None
         where = "while this cell was running"
     else:
         cell, where = None, "after the last cell ran, while the kernel was shutting down"
-    return ReviewExecutionError(job.key, str(job.notebook), cell, "TimeoutError",
-                                f"the review took longer than {timeout:g} s (whole notebook, kernel start to "
-                                f"shutdown) and its kernel was killed {where}")
+    return ReviewExecutionError(
+        job.key,
+        str(job.notebook),
+        cell,
+        "TimeoutError",
+        f"the review took longer than {timeout:g} s (whole notebook, kernel start to "
+        f"shutdown) and its kernel was killed {where}",
+    )
 
 
 def _papermill_execute(job: ReviewJob, output: Path, probe: _ExecutionProbe) -> Any:
@@ -533,8 +553,9 @@ def _literal_path(path: Path) -> str:
     return str(path).replace("{", "{{").replace("}", "}}")
 
 
-def _execution_error(job: ReviewJob, exc: Exception, probe: _ExecutionProbe | None,
-                     log: Path | None = None) -> ReviewExecutionError:
+def _execution_error(
+    job: ReviewJob, exc: Exception, probe: _ExecutionProbe | None, log: Path | None = None
+) -> ReviewExecutionError:
     from papermill.exceptions import PapermillExecutionError
 
     failure = _output_failure(job, exc, log)
@@ -642,8 +663,9 @@ def _check_stems(jobs: Sequence[ReviewJob]) -> None:
     turned into stems by :mod:`amreview.filenames`)."""
     unusable = [shown(job.key) for job in jobs if "\0" in str(job.output_stem)]
     if unusable:
-        raise ParameterError(f"the output stem of {', '.join(unusable)} holds a NUL character, which no file name "
-                             "can hold")
+        raise ParameterError(
+            f"the output stem of {', '.join(unusable)} holds a NUL character, which no file name can hold"
+        )
 
 
 def check_jobs(jobs: Sequence[ReviewJob]) -> None:
@@ -670,8 +692,9 @@ def check_jobs(jobs: Sequence[ReviewJob]) -> None:
         raise ParameterError("parameters do not fit the notebooks:\n  " + "\n  ".join(problems))
 
 
-def _run_sequential(jobs: Sequence[ReviewJob], settings: WorkerSettings, bar: Any,
-                    on_result: Callable[[ReviewResult], None] | None) -> list[ReviewResult]:
+def _run_sequential(
+    jobs: Sequence[ReviewJob], settings: WorkerSettings, bar: Any, on_result: Callable[[ReviewResult], None] | None
+) -> list[ReviewResult]:
     results = []
     for job in jobs:
         result = _execute_checked(job, settings.timeout, settings.log_dir, settings.kernel_mode)
@@ -682,8 +705,13 @@ def _run_sequential(jobs: Sequence[ReviewJob], settings: WorkerSettings, bar: An
     return results
 
 
-def _run_parallel(jobs: Sequence[ReviewJob], workers: int, settings: WorkerSettings, bar: Any,
-                  on_result: Callable[[ReviewResult], None] | None) -> list[ReviewResult]:
+def _run_parallel(
+    jobs: Sequence[ReviewJob],
+    workers: int,
+    settings: WorkerSettings,
+    bar: Any,
+    on_result: Callable[[ReviewResult], None] | None,
+) -> list[ReviewResult]:
     """Run ``jobs`` on ``workers`` worker processes, one job at a time each (see the module
     docstring: a worker that dies fails the one review it held; the others go on, and a new
     worker takes its place). When the batch stops early (Ctrl-C, or ``on_result`` raises, e.g.
@@ -783,8 +811,9 @@ class _WorkerPool:
 
     def _start(self) -> _Worker:
         ours, theirs = self.context.Pipe(duplex=True)
-        process = self.context.Process(target=_worker_main, name="amreview-worker",
-                                       args=(theirs, os.getpid(), self.pdf, self.settings))
+        process = self.context.Process(
+            target=_worker_main, name="amreview-worker", args=(theirs, os.getpid(), self.pdf, self.settings)
+        )
         process.start()  # from this thread, which outlives it (the parent-death signal is per thread)
         theirs.close()
         worker = _Worker(process, ours)
@@ -851,17 +880,30 @@ def _died(job: ReviewJob, exitcode: int | None) -> ReviewResult:
     for path in output_paths(job.output_stem):
         _remove(path)
 
-    how = (f"killed by {signal.Signals(-exitcode).name}" if exitcode is not None and exitcode < 0
-           and -exitcode in signal.valid_signals() else f"exit code {exitcode}")
-    error = ReviewExecutionError(job.key, str(job.notebook), None, WORKER_DIED,
-                                 f"the worker process died ({how}) while it ran this review; the other "
-                                 "reviews went on. Run it again (--resume); if it dies again, look at "
-                                 "its log and at the machine's memory")
+    how = (
+        f"killed by {signal.Signals(-exitcode).name}"
+        if exitcode is not None and exitcode < 0 and -exitcode in signal.valid_signals()
+        else f"exit code {exitcode}"
+    )
+    error = ReviewExecutionError(
+        job.key,
+        str(job.notebook),
+        None,
+        WORKER_DIED,
+        f"the worker process died ({how}) while it ran this review; the other "
+        "reviews went on. Run it again (--resume); if it dies again, look at "
+        "its log and at the machine's memory",
+    )
     return ReviewResult(job.key, "failed", None, None, error, 0.0)
 
 
-def gather_results(completed: Iterable[Any], index_of: Callable[[Any], int], jobs: Sequence[ReviewJob], bar: Any,
-                   on_result: Callable[[ReviewResult], None] | None) -> list[ReviewResult]:
+def gather_results(
+    completed: Iterable[Any],
+    index_of: Callable[[Any], int],
+    jobs: Sequence[ReviewJob],
+    bar: Any,
+    on_result: Callable[[ReviewResult], None] | None,
+) -> list[ReviewResult]:
     """The results of a Dask cluster's futures as they complete (``index_of``: a future's job
     position), in job order: each collected (a lost task is a failed review), passed to
     ``on_result`` and counted on ``bar`` (local workers: :func:`_run_parallel`)."""
@@ -891,8 +933,9 @@ def _import_engines(pdf: bool = False, kernel_mode: str = "spawn") -> None:
         import weasyprint  # noqa: F401
 
 
-def execute_in_worker(job: ReviewJob, timeout: float | None, log_dir: Path | None = None,
-                       kernel_mode: str | None = None) -> tuple[ReviewResult, tuple | None]:
+def execute_in_worker(
+    job: ReviewJob, timeout: float | None, log_dir: Path | None = None, kernel_mode: str | None = None
+) -> tuple[ReviewResult, tuple | None]:
     """Runs in a worker (a local one or a Dask one). The error's fields travel apart from the
     result, which then unpickles whatever the error class."""
     from amreview.batch.kernels import resolve_mode
@@ -1074,7 +1117,10 @@ def write_index(
 
 
 def _index_row(
-    row: Mapping[str, object], columns: Sequence[str], link_column: str | None, numeric_columns: set[str],
+    row: Mapping[str, object],
+    columns: Sequence[str],
+    link_column: str | None,
+    numeric_columns: set[str],
     index_dir: Path,
 ) -> dict:
     href = _href(row.get("link"), index_dir)
@@ -1088,8 +1134,12 @@ def _index_row(
         }
         for column in columns
     ]
-    return {"cells": cells, "status": str(row.get("status", "")), "error": str(row.get("error") or ""),
-            "pdf": _href(row.get("pdf"), index_dir)}
+    return {
+        "cells": cells,
+        "status": str(row.get("status", "")),
+        "error": str(row.get("error") or ""),
+        "pdf": _href(row.get("pdf"), index_dir),
+    }
 
 
 def _overview(item: Mapping[str, object], index_dir: Path) -> dict:

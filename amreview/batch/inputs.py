@@ -23,8 +23,9 @@ from amreview.scoring.config import ScorecardConfig, review_config
 from amreview.scoring.scorecard import build_scorecard
 
 
-def open_review(data: str | Path, am_id: str, period: Quarter | str,
-                config: ScorecardConfig | str | Path | None = "") -> Review:
+def open_review(
+    data: str | Path, am_id: str, period: Quarter | str, config: ScorecardConfig | str | Path | None = ""
+) -> Review:
     """The review a notebook shows. ``data`` is a review input (a folder holding
     ``input.json``, written by :func:`amreview.batch.prepare.prepare_reviews`: opened after checking
     that it holds ``am_id``'s review of ``period`` under ``config`` when one is given), or else

@@ -75,9 +75,9 @@ import sys
 import threading
 import traceback
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
 
 MODES = ("fork", "spawn")
 MODE_VARIABLE = "AMREVIEW_KERNEL"  # fork | spawn | auto (default)
@@ -260,8 +260,13 @@ class KernelTemplate:
         # Not ``-P`` (IPython would then leave the notebook's folder off the kernel's sys.path);
         # started in "/" so that no folder of the worker's shadows a module, and "" is removed.
         try:
-            self._process = subprocess.Popen([sys.executable, "-c", code], pass_fds=[theirs.fileno()],
-                                             stdin=subprocess.DEVNULL, env=template_env, cwd=os.sep)
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", code],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                env=template_env,
+                cwd=os.sep,
+            )
         except BaseException:
             ours.close()
             raise
@@ -370,8 +375,9 @@ def _provisioner_class():
     return ReviewProvisioner
 
 
-def review_kernel_manager(mode: str, log_file: str | Path | None = None,
-                          on_launch: Callable[[Any], None] | None = None) -> type:
+def review_kernel_manager(
+    mode: str, log_file: str | Path | None = None, on_launch: Callable[[Any], None] | None = None
+) -> type:
     """An ``AsyncKernelManager`` class for papermill's ``kernel_manager_class``.
 
     Its kernels are forked (``mode="fork"``) or spawned (``"spawn"``); their stdout/stderr go
@@ -385,8 +391,11 @@ def review_kernel_manager(mode: str, log_file: str | Path | None = None,
 
         raise ArgumentError(f"kernel mode must be one of {MODES}, got {mode!r}")
     provisioner_class = _provisioner_class()
-    settings = {"launch_mode": mode, "log_file": None if log_file is None else str(log_file),
-                "on_launch": None if on_launch is None else staticmethod(on_launch)}
+    settings = {
+        "launch_mode": mode,
+        "log_file": None if log_file is None else str(log_file),
+        "on_launch": None if on_launch is None else staticmethod(on_launch),
+    }
 
     class ReviewKernelManager(AsyncKernelManager):
         launch_mode = settings["launch_mode"]
@@ -396,8 +405,9 @@ def review_kernel_manager(mode: str, log_file: str | Path | None = None,
         async def _async_pre_start_kernel(self, **kw: Any):
             if self.provisioner is None:  # else a restart: keep it
                 self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
-                self.provisioner = provisioner_class(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
-                                                     parent=self)
+                self.provisioner = provisioner_class(
+                    kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+                )
             return await super()._async_pre_start_kernel(**kw)
 
     return ReviewKernelManager
@@ -455,8 +465,11 @@ def _template_main(fd: int) -> None:
                     code = 1
                     try:
                         selector.close()
-                        code = _kernel_child(json.loads(message), log_fd,
-                                             [channel.detach(), wake_r, wake_w, status_w, *children.values()])
+                        code = _kernel_child(
+                            json.loads(message),
+                            log_fd,
+                            [channel.detach(), wake_r, wake_w, status_w, *children.values()],
+                        )
                     except BaseException:  # noqa: BLE001 - a forked child: report, then _exit below, never unwind
                         traceback.print_exc()
                     finally:

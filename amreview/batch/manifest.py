@@ -30,7 +30,7 @@ import importlib.resources
 import json
 import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,14 +45,26 @@ KEY_FIGURES_FORMAT = "amreview-key-figures/1"
 LIBRARY_FILES = ("**/*.py", "**/*.toml", "**/*.mplstyle", "**/templates/*")  # the package and its subpackages
 
 # The headline figures a key-figures file carries (the scorecard's column names).
-HEADLINE_COLUMNS = ("revenue", "cost", "gross_margin", "gm_pct", "active_accounts", "new_accounts",
-                    "revenue_target", "revenue_attainment", "gross_margin_target", "gross_margin_attainment",
-                    "new_accounts_target", "new_accounts_attainment")
+HEADLINE_COLUMNS = (
+    "revenue",
+    "cost",
+    "gross_margin",
+    "gm_pct",
+    "active_accounts",
+    "new_accounts",
+    "revenue_target",
+    "revenue_attainment",
+    "gross_margin_target",
+    "gross_margin_attainment",
+    "new_accounts_target",
+    "new_accounts_attainment",
+)
 
 
 # --------------------------------------------------------------------------------------------
 # Fingerprints
 # --------------------------------------------------------------------------------------------
+
 
 def file_sha256(path: Path) -> str:
     """SHA-256 of a file's bytes."""
@@ -79,6 +91,7 @@ def input_fingerprint(inputs: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------------------------
 # JSON files
 # --------------------------------------------------------------------------------------------
+
 
 def plain(value: Any) -> Any:
     """``value`` as JSON can hold it: NaN/NA/NaT → None, numpy numbers → Python numbers,
@@ -124,8 +137,14 @@ def utc_now() -> str:
 # Key figures
 # --------------------------------------------------------------------------------------------
 
-def key_figures(row: Mapping[str, Any], measures: Sequence[str], benchmark_kpis: Sequence[str],
-                fingerprint: str, documents: Mapping[str, str | None]) -> dict:
+
+def key_figures(
+    row: Mapping[str, Any],
+    measures: Sequence[str],
+    benchmark_kpis: Sequence[str],
+    fingerprint: str,
+    documents: Mapping[str, str | None],
+) -> dict:
     """One review's key figures (module docstring) from its row of the scorecard's table.
 
     ``measures``: the config's measures (their ``<measure>_score`` columns); ``benchmark_kpis``:
@@ -147,8 +166,10 @@ def key_figures(row: Mapping[str, Any], measures: Sequence[str], benchmark_kpis:
             "rated_weight": row.get("rated_weight"),
             "measures_without_data": [m for m in str(without or "").split("; ") if m],
         },
-        "percentiles": {k: {"team": row.get(f"{k}_team_percentile"), "organisation": row.get(f"{k}_org_percentile")}
-                        for k in benchmark_kpis},
+        "percentiles": {
+            k: {"team": row.get(f"{k}_team_percentile"), "organisation": row.get(f"{k}_org_percentile")}
+            for k in benchmark_kpis
+        },
         "input_fingerprint": fingerprint,
         "documents": dict(documents),
         "amreview_version": amreview.__version__,

@@ -57,18 +57,17 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 import amreview
-from amreview.scoring.config import DEFAULT_CONFIG, ScorecardConfig
 from amreview.data.datapack import OWNER_TABLE, DataPack, load_pack
+from amreview.documents.pack_views import PackFacts, PersonViews, WholeViews, whole_views
+from amreview.documents.review import Review, not_in_role, previous_scorecard
 from amreview.errors import ParameterError
 from amreview.filenames import file_stems, path_inside
 from amreview.files import make_folder, output_error, restrict_tree
 from amreview.frames import row_positions
-from amreview.metrics.registry import Kpi
 from amreview.metrics.catalogue import all_kpis
-from amreview.documents.pack_views import PackFacts, PersonViews, WholeViews, whole_views
+from amreview.metrics.registry import Kpi
 from amreview.periods import Quarter
-from amreview.scoring.config import config_fingerprint, review_config
-from amreview.documents.review import Review, not_in_role, previous_scorecard
+from amreview.scoring.config import DEFAULT_CONFIG, ScorecardConfig, config_fingerprint, review_config
 from amreview.scoring.scorecard import Scorecard, build_scorecard
 
 FORMAT_VERSION = 1
@@ -103,9 +102,16 @@ class TeamInput:
 # Preparing
 # --------------------------------------------------------------------------------------------
 
-def prepare_reviews(pack: DataPack, quarter: Quarter | str, config: ScorecardConfig, folder: Path,
-                    am_ids: Iterable[str], managers: Iterable[str] = (), card: Scorecard | None = None,
-                    ) -> PreparedInputs:
+
+def prepare_reviews(
+    pack: DataPack,
+    quarter: Quarter | str,
+    config: ScorecardConfig,
+    folder: Path,
+    am_ids: Iterable[str],
+    managers: Iterable[str] = (),
+    card: Scorecard | None = None,
+) -> PreparedInputs:
     """Write a review input for each of ``am_ids`` and a team input for each of ``managers``
     under ``folder`` (module docstring), from the validated ``pack``.
 
@@ -124,8 +130,10 @@ def prepare_reviews(pack: DataPack, quarter: Quarter | str, config: ScorecardCon
     if card is None:
         card = build_scorecard(pack, quarter, config)
     elif card.quarter != quarter or config_fingerprint(card.config) != config_fingerprint(config):
-        raise ParameterError(f"the scorecard given is of {card.quarter} under another config; "
-                             f"expected the scorecard of {quarter} under the config given")
+        raise ParameterError(
+            f"the scorecard given is of {card.quarter} under another config; "
+            f"expected the scorecard of {quarter} under the config given"
+        )
     for am_id in am_ids:
         if am_id not in card.values.index:
             raise not_in_role(pack, am_id, quarter)
@@ -135,8 +143,9 @@ def prepare_reviews(pack: DataPack, quarter: Quarter | str, config: ScorecardCon
     if am_ids:
         facts = PackFacts.of(pack)
         previous = previous_scorecard(pack, quarter, config, card.kpis)
-        writer = _ReviewWriter(pack, quarter, config, card, card_rows, previous, facts, whole_views(pack, quarter),
-                               am_ids)
+        writer = _ReviewWriter(
+            pack, quarter, config, card, card_rows, previous, facts, whole_views(pack, quarter), am_ids
+        )
         stems = file_stems(am_ids)
         reviews = _in_parallel(writer.write, am_ids, lambda am_id: path_inside(folder / REVIEWS, stems[am_id]))
     else:
@@ -160,13 +169,16 @@ def prepare_reviews(pack: DataPack, quarter: Quarter | str, config: ScorecardCon
 WORKERS = 4  # threads writing inputs: Parquet encoding and file I/O release the GIL
 
 
-def _in_parallel(write: Callable[[Path, str], None], keys: list[str], target_of: Callable[[str], Path]
-                 ) -> dict[str, Path]:
+def _in_parallel(
+    write: Callable[[Path, str], None], keys: list[str], target_of: Callable[[str], Path]
+) -> dict[str, Path]:
     """``write(tmp, key)`` for every key, each into its own input folder written atomically."""
     targets = {key: target_of(key) for key in keys}
     if len(set(targets.values())) < len(targets):
-        raise ParameterError("two inputs would share a folder: " + ", ".join(
-            repr(k) for k, t in targets.items() if list(targets.values()).count(t) > 1))
+        raise ParameterError(
+            "two inputs would share a folder: "
+            + ", ".join(repr(k) for k, t in targets.items() if list(targets.values()).count(t) > 1)
+        )
     if targets:
         make_folder(next(iter(targets.values())).parent)
 
@@ -187,8 +199,15 @@ class RowFiles:
 
     def __init__(self, frame: pd.DataFrame, keep_index: bool, objects: bool = True):
         self.table = pa.Table.from_pandas(frame, preserve_index=keep_index)
-        self.nones = {str(c): np.fromiter((v is None for v in frame[c]), bool, len(frame))
-                      for c in frame.columns if frame[c].dtype == object} if objects else {}
+        self.nones = (
+            {
+                str(c): np.fromiter((v is None for v in frame[c]), bool, len(frame))
+                for c in frame.columns
+                if frame[c].dtype == object
+            }
+            if objects
+            else {}
+        )
 
     def write(self, rows: np.ndarray, path: Path, transform: Callable[[pa.Table], pa.Table] | None = None) -> None:
         part = self.table.take(pa.array(rows, type=pa.int64()))
@@ -196,7 +215,8 @@ class RowFiles:
             part = transform(part)
         meta = dict(self.table.schema.metadata or {})
         meta[_META_KEY] = json.dumps(
-            {"object_columns": {c: np.flatnonzero(mask[rows]).tolist() for c, mask in self.nones.items()}}).encode()
+            {"object_columns": {c: np.flatnonzero(mask[rows]).tolist() for c, mask in self.nones.items()}}
+        ).encode()
         pq.write_table(part.replace_schema_metadata(meta), path, **SMALL_FILES)
 
 
@@ -213,9 +233,18 @@ SMALL_FILES = {"compression": "NONE", "use_dictionary": False, "write_statistics
 class _ReviewWriter:
     """Writes review inputs: every frame converted once, each person's rows taken from it."""
 
-    def __init__(self, pack: DataPack, quarter: Quarter, config: ScorecardConfig, card: Scorecard,
-                 card_rows: tuple[RowFiles, pd.Series], previous: Scorecard | None, facts: PackFacts,
-                 whole: WholeViews, am_ids: list[str]):
+    def __init__(
+        self,
+        pack: DataPack,
+        quarter: Quarter,
+        config: ScorecardConfig,
+        card: Scorecard,
+        card_rows: tuple[RowFiles, pd.Series],
+        previous: Scorecard | None,
+        facts: PackFacts,
+        whole: WholeViews,
+        am_ids: list[str],
+    ):
         self.quarter, self.config, self.facts, self.whole = quarter, config, facts, whole
         self.split = PackSplit(pack, am_ids)
         self.split.convert()
@@ -223,9 +252,11 @@ class _ReviewWriter:
         if previous is not None:
             self.card_rows["previous"] = _card_rows(previous)
         self.derived = {name: RowFiles(getattr(whole, name), keep_index=False) for name in whole.FRAMES}
-        self.header = {"kpis": _registry(card.kpis),
-                       "previous_kpis": None if previous is None else _registry(previous.kpis),
-                       "pack": facts.to_json()}
+        self.header = {
+            "kpis": _registry(card.kpis),
+            "previous_kpis": None if previous is None else _registry(previous.kpis),
+            "pack": facts.to_json(),
+        }
 
     def write(self, tmp: Path, am_id: str) -> None:
         self.split.write(am_id, tmp / "pack")
@@ -237,10 +268,17 @@ class _ReviewWriter:
         for name, rows in self.derived.items():
             rows.write(self.whole.rows_of(name, am_id), derived / f"{name}.parquet")
         views = self.whole.person(am_id)
-        data = {**_header("review", self.quarter, self.config), "am_id": am_id, **self.header,
-                "team_benchmark": {
-                    "team": views.team, "members": views.team_size, "shown": views.team_shown,
-                    "gm_pct": {q: None if pd.isna(v) else float(v) for q, v in views.team_gm_pct.items()}}}
+        data = {
+            **_header("review", self.quarter, self.config),
+            "am_id": am_id,
+            **self.header,
+            "team_benchmark": {
+                "team": views.team,
+                "members": views.team_size,
+                "shown": views.team_shown,
+                "gm_pct": {q: None if pd.isna(v) else float(v) for q, v in views.team_gm_pct.items()},
+            },
+        }
         (tmp / INPUT_FILE).write_text(json.dumps(data, indent=1))
 
 
@@ -256,8 +294,11 @@ class PackSplit:
 
     def __init__(self, pack: DataPack, am_ids: Iterable[str]):
         self.pack = pack
-        self.positions = {name: row_positions(frame["am_id"]) for name, frame in pack.tables.items()
-                          if name != OWNER_TABLE and "am_id" in frame.columns}
+        self.positions = {
+            name: row_positions(frame["am_id"])
+            for name, frame in pack.tables.items()
+            if name != OWNER_TABLE and "am_id" in frame.columns
+        }
         if pack.has(OWNER_TABLE):
             self.accounts = self._account_positions(pack[OWNER_TABLE])
         self._arrow: dict[str, RowFiles] | None = None
@@ -265,19 +306,25 @@ class PackSplit:
     def convert(self) -> None:
         """Convert every table to Arrow once (before :meth:`write` is called from threads)."""
         if self._arrow is None:
-            self._arrow = {name: RowFiles(frame, keep_index=False, objects=False)
-                           for name, frame in self.pack.tables.items()}
+            self._arrow = {
+                name: RowFiles(frame, keep_index=False, objects=False) for name, frame in self.pack.tables.items()
+            }
 
     def _account_positions(self, accounts: pd.DataFrame) -> dict[str, np.ndarray]:
         """``am_id`` → positions in ``accounts`` of the accounts they own or appear on."""
         row_of = pd.Series(np.arange(len(accounts)), index=accounts["account_id"].to_numpy())
-        pairs = [frame[["am_id", "account_id"]].drop_duplicates() for name, frame in self.pack.tables.items()
-                 if name != OWNER_TABLE and {"am_id", "account_id"} <= set(frame.columns)]  # slice_tables' rule
+        pairs = [
+            frame[["am_id", "account_id"]].drop_duplicates()
+            for name, frame in self.pack.tables.items()
+            if name != OWNER_TABLE and {"am_id", "account_id"} <= set(frame.columns)
+        ]  # slice_tables' rule
         pairs.append(accounts.loc[accounts["am_id"].notna(), ["am_id", "account_id"]])
         linked = pd.concat(pairs, ignore_index=True).dropna().drop_duplicates()
         linked = linked.assign(row=linked["account_id"].map(row_of)).dropna(subset=["row"])
-        return {am: np.sort(rows.astype("int64").to_numpy())
-                for am, rows in linked.groupby("am_id", sort=False, observed=True)["row"]}
+        return {
+            am: np.sort(rows.astype("int64").to_numpy())
+            for am, rows in linked.groupby("am_id", sort=False, observed=True)["row"]
+        }
 
     def rows_of(self, name: str, am_id: str) -> np.ndarray | None:
         """Positions of ``am_id``'s rows of table ``name`` (None: a table kept whole)."""
@@ -306,6 +353,7 @@ def _without_foreign_owner(am_id: str) -> Callable[[pa.Table], pa.Table]:
         own = pc.fill_null(pc.equal(owner, pa.scalar(am_id, owner.type)), False)
         shown = pc.if_else(own, owner, pa.nulls(len(owner), owner.type))
         return accounts.set_column(accounts.schema.get_field_index("am_id"), accounts.schema.field("am_id"), shown)
+
     return transform
 
 
@@ -342,7 +390,10 @@ def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
 
 def _header(kind: str, period: Quarter, config: ScorecardConfig) -> dict:
     return {
-        "format": FORMAT_VERSION, "kind": kind, "amreview_version": amreview.__version__, "period": str(period),
+        "format": FORMAT_VERSION,
+        "kind": kind,
+        "amreview_version": amreview.__version__,
+        "period": str(period),
         "config_fingerprint": config_fingerprint(config),
         "config_is_default": config.source in ("", str(DEFAULT_CONFIG)),
         "config": config.model_dump(mode="json"),
@@ -356,6 +407,7 @@ def _registry(kpis: dict[str, Kpi]) -> dict[str, list[str]]:
 # --------------------------------------------------------------------------------------------
 # Frames that round-trip exactly
 # --------------------------------------------------------------------------------------------
+
 
 def read_frame(path: Path) -> pd.DataFrame:
     """Rows written by :meth:`RowFiles.write`, as they were in the frame."""
@@ -375,8 +427,10 @@ def scorecard_frame(card: Scorecard) -> pd.DataFrame:
     ``<frame>::<column>``: one file holds a person's whole row (:func:`read_scorecard` splits it)."""
     parts = [getattr(card, name) for name in SCORECARD_FRAMES[:-1]]
     parts.append(card.table.set_index(pd.Index(card.table["am_id"], name="am_id")))
-    named = [frame.set_axis([f"{name}{_SEP}{c}" for c in frame.columns], axis=1)
-             for name, frame in zip(SCORECARD_FRAMES, parts)]
+    named = [
+        frame.set_axis([f"{name}{_SEP}{c}" for c in frame.columns], axis=1)
+        for name, frame in zip(SCORECARD_FRAMES, parts)
+    ]
     return pd.concat(named, axis=1)
 
 
@@ -387,7 +441,7 @@ def read_scorecard(path: Path, quarter: Quarter, config: ScorecardConfig, kpis: 
     for name in SCORECARD_FRAMES:
         prefix = f"{name}{_SEP}"
         columns = [c for c in combined.columns if c.startswith(prefix)]
-        frame = combined[columns].set_axis(pd.Index([c[len(prefix):] for c in columns]), axis=1)
+        frame = combined[columns].set_axis(pd.Index([c[len(prefix) :] for c in columns]), axis=1)
         frames[name] = frame.reset_index(drop=True) if name == "table" else frame
     return Scorecard(quarter=quarter, config=config, kpis=kpis, **frames)
 
@@ -395,6 +449,7 @@ def read_scorecard(path: Path, quarter: Quarter, config: ScorecardConfig, kpis: 
 # --------------------------------------------------------------------------------------------
 # Reading
 # --------------------------------------------------------------------------------------------
+
 
 def is_review_input(data) -> bool:
     """Whether ``data`` names a prepared input folder (one holding ``input.json``)."""
@@ -409,8 +464,10 @@ def _read_header(folder: Path, kind: str) -> dict:
         raise ParameterError(f"{folder} is not a prepared {kind} input: it holds no {INPUT_FILE}")
     data = json.loads(path.read_text())
     if data.get("format") != FORMAT_VERSION:
-        raise ParameterError(f"the {kind} input {folder} has format {data.get('format')!r}; this amreview "
-                             f"({amreview.__version__}) reads format {FORMAT_VERSION}: prepare it again")
+        raise ParameterError(
+            f"the {kind} input {folder} has format {data.get('format')!r}; this amreview "
+            f"({amreview.__version__}) reads format {FORMAT_VERSION}: prepare it again"
+        )
     if data.get("kind") != kind:
         raise ParameterError(f"{folder} is a {data.get('kind')} input, not a {kind} input")
     return data
@@ -429,9 +486,11 @@ def _check(data: dict, folder: Path, kind: str, key: str, given: str | None, per
     if config not in (None, ""):
         fingerprint = config_fingerprint(review_config(config))
         if fingerprint != data["config_fingerprint"]:
-            raise ParameterError(f"the {kind} input {folder} was prepared under another scorecard config "
-                                 f"(fingerprint {data['config_fingerprint'][:12]}…, the config given has "
-                                 f"{fingerprint[:12]}…): prepare it again with this config")
+            raise ParameterError(
+                f"the {kind} input {folder} was prepared under another scorecard config "
+                f"(fingerprint {data['config_fingerprint'][:12]}…, the config given has "
+                f"{fingerprint[:12]}…): prepare it again with this config"
+            )
 
 
 def _config(data: dict) -> ScorecardConfig:
@@ -448,14 +507,19 @@ def _kpis(names: dict[str, list[str]]) -> dict[str, Kpi]:
     known = all_kpis()
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise ParameterError(f"the input was scored with KPIs this amreview ({amreview.__version__}) does not "
-                             f"have: {', '.join(unknown)}; prepare it again")
-    return {n: known[n] if tuple(w) == known[n].windows else dataclasses.replace(known[n], windows=tuple(w))
-            for n, w in names.items()}
+        raise ParameterError(
+            f"the input was scored with KPIs this amreview ({amreview.__version__}) does not "
+            f"have: {', '.join(unknown)}; prepare it again"
+        )
+    return {
+        n: known[n] if tuple(w) == known[n].windows else dataclasses.replace(known[n], windows=tuple(w))
+        for n, w in names.items()
+    }
 
 
-def _open_input(folder: Path, kind: str, key: str, given: str | None, period, config
-                ) -> tuple[dict, ScorecardConfig, Quarter, Scorecard]:
+def _open_input(
+    folder: Path, kind: str, key: str, given: str | None, period, config
+) -> tuple[dict, ScorecardConfig, Quarter, Scorecard]:
     """An input's header (checked against what the caller expects), its config, quarter and
     scorecard rows: what review and team inputs have in common."""
     data = _read_header(folder, kind)
@@ -465,8 +529,12 @@ def _open_input(folder: Path, kind: str, key: str, given: str | None, period, co
     return data, settings, quarter, read_scorecard(folder / SCORECARD_FILE, quarter, settings, _kpis(data["kpis"]))
 
 
-def read_review_input(folder: str | Path, am_id: str | None = None, period: Quarter | str | None = None,
-                      config: ScorecardConfig | str | Path | None = None) -> Review:
+def read_review_input(
+    folder: str | Path,
+    am_id: str | None = None,
+    period: Quarter | str | None = None,
+    config: ScorecardConfig | str | Path | None = None,
+) -> Review:
     """The :class:`~amreview.documents.review.Review` held by the review input ``folder``; with ``am_id``,
     ``period`` or ``config`` given, a :class:`~amreview.errors.ParameterError` unless the input
     is that review (the config compared by fingerprint; ``period`` as text read on the input's
@@ -482,20 +550,31 @@ def read_review_input(folder: str | Path, am_id: str | None = None, period: Quar
     views = PersonViews(
         new_accounts=read_frame(derived / "new_accounts.parquet"),
         retention=read_frame(derived / "retention.parquet"),
-        team_gm_pct=pd.Series([np.nan if v is None else v for v in gm.values()],
-                              index=pd.Index(list(gm), name="quarter"),
-                              dtype="float64", name="team_gm_pct"),
-        team=benchmark["team"], team_size=int(benchmark["members"]),
-        colleague_accounts=pd.Index(read_frame(derived / "colleague_accounts.parquet")["account_id"].astype(object),
-                                    dtype=object, name="account_id"),
+        team_gm_pct=pd.Series(
+            [np.nan if v is None else v for v in gm.values()],
+            index=pd.Index(list(gm), name="quarter"),
+            dtype="float64",
+            name="team_gm_pct",
+        ),
+        team=benchmark["team"],
+        team_size=int(benchmark["members"]),
+        colleague_accounts=pd.Index(
+            read_frame(derived / "colleague_accounts.parquet")["account_id"].astype(object),
+            dtype=object,
+            name="account_id",
+        ),
         data_warnings=read_frame(derived / "data_warnings.parquet"),
     )
     pack = load_pack(folder / "pack")
     return Review(pack, data["am_id"], card, previous, facts=PackFacts.from_json(data["pack"]), views=views)
 
 
-def read_team_input(folder: str | Path, manager: str | None = None, period: Quarter | str | None = None,
-                    config: ScorecardConfig | str | Path | None = None) -> TeamInput:
+def read_team_input(
+    folder: str | Path,
+    manager: str | None = None,
+    period: Quarter | str | None = None,
+    config: ScorecardConfig | str | Path | None = None,
+) -> TeamInput:
     """The :class:`TeamInput` held by the team input ``folder`` (checked like
     :func:`read_review_input`)."""
     data, _, _, card = _open_input(Path(folder), "team", "manager", manager, period, config)

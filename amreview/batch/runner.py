@@ -60,18 +60,24 @@ import pandas as pd
 
 import amreview
 from amreview.batch import manifest as record
-from amreview.batch.execution import (OUTPUT_FAILURE, ReviewJob, ReviewResult, check_parameters, output_paths,
-                                      run_reviews, write_index)
-from amreview.scoring.config import ScorecardConfig, load_config
+from amreview.batch.execution import (
+    OUTPUT_FAILURE,
+    ReviewJob,
+    ReviewResult,
+    check_parameters,
+    output_paths,
+    run_reviews,
+    write_index,
+)
+from amreview.batch.kernels import resolve_mode
 from amreview.data.datapack import content_fingerprint, load_pack, resolve_source
 from amreview.errors import ArgumentError, OutputError, ParameterError
 from amreview.filenames import TEAM_PREFIX, file_stems, path_inside
 from amreview.files import TEMPORARY_FILE, make_folder, open_private, writable_folder
-from amreview.batch.kernels import resolve_mode
+from amreview.formats import attainment_pct, money, pct, score_text
 from amreview.periods import Quarter
 from amreview.redaction import shown_source
-from amreview.formats import attainment_pct, money, pct, score_text
-from amreview.scoring.config import config_fingerprint
+from amreview.scoring.config import ScorecardConfig, config_fingerprint, load_config
 from amreview.scoring.scorecard import build_scorecard
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -105,8 +111,7 @@ class RunSummary:
 
     def describe(self) -> str:
         def counted(results: list[ReviewResult]) -> tuple[int, int]:
-            return (sum(not r.failed for r in results),
-                    sum(r.status == "unchanged" for r in results))
+            return (sum(not r.failed for r in results), sum(r.status == "unchanged" for r in results))
 
         ok, unchanged = counted(self.results)
         line = f"{self.period}: {ok} of {len(self.results)} reviews written to {self.folder}"
@@ -119,8 +124,7 @@ class RunSummary:
         if self.manifest is not None:
             lines.append(f"manifest: {self.manifest}")
         for result in self.failed:
-            what = (f"team overview of {self.managers[result.key]}" if result.key in self.managers
-                    else result.key)
+            what = f"team overview of {self.managers[result.key]}" if result.key in self.managers else result.key
             lines.append(f"FAILED {what}: {result.error}")
         return "\n".join(lines)
 
@@ -129,9 +133,13 @@ class RunSummary:
 # Who is reviewed
 # --------------------------------------------------------------------------------------------
 
-def select_account_managers(card: pd.DataFrame, am_ids: Iterable[str] | None = None,
-                            managers: Iterable[str] | None = None,
-                            teams: Iterable[str] | None = None) -> pd.DataFrame:
+
+def select_account_managers(
+    card: pd.DataFrame,
+    am_ids: Iterable[str] | None = None,
+    managers: Iterable[str] | None = None,
+    teams: Iterable[str] | None = None,
+) -> pd.DataFrame:
     """The scorecard rows (``card``: the scorecard's table) of the people selected.
 
     ``am_ids``, ``managers`` (``account_managers.manager``) and ``teams`` each select people;
@@ -143,14 +151,15 @@ def select_account_managers(card: pd.DataFrame, am_ids: Iterable[str] | None = N
         return card
     period = card["period"].iloc[0] if len(card) else "the period"
     problems = []
-    for wanted, column, what in ((am_ids, "am_id", "am_id"), (managers, "manager", "manager"),
-                                 (teams, "team", "team")):
+    for wanted, column, what in ((am_ids, "am_id", "am_id"), (managers, "manager", "manager"), (teams, "team", "team")):
         known = set(card[column].dropna().astype(str))
         unknown = [w for w in wanted if w not in known]
         if unknown:
             listed = ", ".join(sorted(known)) if column != "am_id" else ""
-            problems.append(f"no account manager in role in {period} with {what} {', '.join(unknown)}"
-                            + (f" (known: {listed})" if listed else ""))
+            problems.append(
+                f"no account manager in role in {period} with {what} {', '.join(unknown)}"
+                + (f" (known: {listed})" if listed else "")
+            )
     if problems:
         raise ParameterError("; ".join(problems))
     chosen = card["am_id"].isin(am_ids) | card["manager"].isin(managers) | card["team"].isin(teams)
@@ -168,6 +177,7 @@ def team_file_stems(managers: Iterable[str]) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 # The plan: one entry per document, with its inputs' fingerprint
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Planned:
@@ -201,9 +211,12 @@ class Planned:
             return record.is_current(self.figures_path, self.fingerprint)
         folder = Path(self.job.output_stem).parent
         entry = previous.get(self.job.key)
-        return (entry is not None and entry.get("status") in ("ok", "unchanged")
-                and entry.get("input_fingerprint") == self.fingerprint
-                and all((folder / name).is_file() for name in self.documents().values()))
+        return (
+            entry is not None
+            and entry.get("status") in ("ok", "unchanged")
+            and entry.get("input_fingerprint") == self.fingerprint
+            and all((folder / name).is_file() for name in self.documents().values())
+        )
 
 
 def _previous_entries(folder: Path) -> dict[str, dict]:
@@ -215,8 +228,11 @@ def _previous_entries(folder: Path) -> dict[str, dict]:
 
 def _plan(kind: str, subject: str, job: ReviewJob, shared_inputs: dict, parameters: dict) -> Planned:
     """``shared_inputs``: the run's fingerprints, the notebook's included."""
-    inputs = {**shared_inputs, "parameters": parameters,
-              "documents": ["html", "notebook"] + (["pdf"] if job.pdf else [])}
+    inputs = {
+        **shared_inputs,
+        "parameters": parameters,
+        "documents": ["html", "notebook"] + (["pdf"] if job.pdf else []),
+    }
     return Planned(job=job, kind=kind, subject=subject, inputs=inputs, fingerprint=record.input_fingerprint(inputs))
 
 
@@ -234,6 +250,7 @@ def remove_temporary_files(folder: Path) -> list[Path]:
 # --------------------------------------------------------------------------------------------
 # The run
 # --------------------------------------------------------------------------------------------
+
 
 def run_quarterly_reviews(
     data: str | Path,
@@ -283,10 +300,28 @@ def run_quarterly_reviews(
     made = _missing_folders(folder)  # removed again if the run leaves them empty (a refused pack)
     folder = writable_folder(folder)  # else OutputError, before any work
     with _run_lock(folder, made):
-        return _run_locked(resolve_source(data), quarter, folder, started, clock, config_arg, scorecard_config,
-                           n_jobs=n_jobs, am_ids=am_ids, managers=managers, teams=teams, timeout=timeout,
-                           progress=progress, notebook=notebook, pdf=pdf, team_notebook=team_notebook,
-                           team_overviews=team_overviews, resume=resume, executor=executor, scheduler=scheduler)
+        return _run_locked(
+            resolve_source(data),
+            quarter,
+            folder,
+            started,
+            clock,
+            config_arg,
+            scorecard_config,
+            n_jobs=n_jobs,
+            am_ids=am_ids,
+            managers=managers,
+            teams=teams,
+            timeout=timeout,
+            progress=progress,
+            notebook=notebook,
+            pdf=pdf,
+            team_notebook=team_notebook,
+            team_overviews=team_overviews,
+            resume=resume,
+            executor=executor,
+            scheduler=scheduler,
+        )
 
 
 def check_notebooks(notebook: Path, team_notebook: Path | None, quarter: Quarter, config_arg: str) -> None:
@@ -379,9 +414,29 @@ def _missing_folders(folder: Path) -> list[Path]:
     return missing
 
 
-def _run_locked(data_arg: str, quarter: Quarter, folder: Path, started: str, clock: float, config_arg: str,
-                scorecard_config: ScorecardConfig, *, n_jobs, am_ids, managers, teams, timeout, progress, notebook,
-                pdf, team_notebook, team_overviews, resume, executor, scheduler) -> RunSummary:
+def _run_locked(
+    data_arg: str,
+    quarter: Quarter,
+    folder: Path,
+    started: str,
+    clock: float,
+    config_arg: str,
+    scorecard_config: ScorecardConfig,
+    *,
+    n_jobs,
+    am_ids,
+    managers,
+    teams,
+    timeout,
+    progress,
+    notebook,
+    pdf,
+    team_notebook,
+    team_overviews,
+    resume,
+    executor,
+    scheduler,
+) -> RunSummary:
     pack = load_pack(data_arg)  # validated whole: a broken pack stops the run here
     card = build_scorecard(pack, quarter, scorecard_config)
     selected = select_account_managers(card.table, am_ids, managers, teams)
@@ -396,14 +451,36 @@ def _run_locked(data_arg: str, quarter: Quarter, folder: Path, started: str, clo
     }
     # file names from every id of the period, so that a person's never depends on the selection
     review_stems = file_stems(card.table["am_id"])
-    plans = _review_plans(selected, review_stems, quarter, notebook, folder, config_arg, pdf,
-                          {**shared_inputs, "notebook": record.file_sha256(notebook)})
+    plans = _review_plans(
+        selected,
+        review_stems,
+        quarter,
+        notebook,
+        folder,
+        config_arg,
+        pdf,
+        {**shared_inputs, "notebook": record.file_sha256(notebook)},
+    )
     chosen_managers = set(selected["manager"].dropna())
-    stems = {manager: stem for manager, stem in team_file_stems(card.table["manager"].dropna()).items()
-             if manager in chosen_managers} if team_overviews else {}
+    stems = (
+        {
+            manager: stem
+            for manager, stem in team_file_stems(card.table["manager"].dropna()).items()
+            if manager in chosen_managers
+        }
+        if team_overviews
+        else {}
+    )
     if stems:
-        plans += _team_plans(stems, quarter, team_notebook, folder, config_arg, pdf,
-                             {**shared_inputs, "notebook": record.file_sha256(team_notebook)})
+        plans += _team_plans(
+            stems,
+            quarter,
+            team_notebook,
+            folder,
+            config_arg,
+            pdf,
+            {**shared_inputs, "notebook": record.file_sha256(team_notebook)},
+        )
     previous = _previous_entries(folder)
     if resume:
         for plan in plans:
@@ -416,9 +493,15 @@ def _run_locked(data_arg: str, quarter: Quarter, folder: Path, started: str, clo
         check_scheduler(scheduler)
     from amreview.batch.prepare import prepare_reviews
 
-    prepared = prepare_reviews(pack, quarter, scorecard_config, inputs_folder,
-                               am_ids=[p.subject for p in to_run if p.kind == "review"],
-                               managers=[p.subject for p in to_run if p.kind == "team_overview"], card=card)
+    prepared = prepare_reviews(
+        pack,
+        quarter,
+        scorecard_config,
+        inputs_folder,
+        am_ids=[p.subject for p in to_run if p.kind == "review"],
+        managers=[p.subject for p in to_run if p.kind == "team_overview"],
+        card=card,
+    )
     del pack  # the kernels read their inputs; the whole pack is not needed any more
     for plan in to_run:
         where = prepared.reviews[plan.subject] if plan.kind == "review" else prepared.teams[plan.subject]
@@ -427,14 +510,24 @@ def _run_locked(data_arg: str, quarter: Quarter, folder: Path, started: str, clo
     run_info = {
         "period": str(quarter),
         "started": started,
-        "source": {"data": shown_source(data_arg), "config": config_arg or "packaged default",
-                   "review_notebook": str(Path(notebook).resolve()),
-                   "team_notebook": str(Path(team_notebook).resolve())},
+        "source": {
+            "data": shown_source(data_arg),
+            "config": config_arg or "packaged default",
+            "review_notebook": str(Path(notebook).resolve()),
+            "team_notebook": str(Path(team_notebook).resolve()),
+        },
         "inputs": shared_inputs,
-        "options": {"jobs": n_jobs, "executor": executor, "scheduler": scheduler and shown_source(scheduler),
-                    "pdf": pdf, "resume": resume,
-                    "timeout": timeout, "am_ids": list(am_ids or ()), "managers": list(managers or ()),
-                    "teams": list(teams or ())},
+        "options": {
+            "jobs": n_jobs,
+            "executor": executor,
+            "scheduler": scheduler and shown_source(scheduler),
+            "pdf": pdf,
+            "resume": resume,
+            "timeout": timeout,
+            "am_ids": list(am_ids or ()),
+            "managers": list(managers or ()),
+            "teams": list(teams or ()),
+        },
     }
     entries = {p.job.key: _entry(p, previous.get(p.job.key)) for p in plans}
     manifest_path = folder / record.MANIFEST_NAME
@@ -453,17 +546,26 @@ def _run_locked(data_arg: str, quarter: Quarter, folder: Path, started: str, clo
         if plan.kind == "review":
             if result.ok:
                 documents = plan.documents()
-                record.write_json_atomic(plan.figures_path, record.key_figures(
-                    table.loc[plan.subject].to_dict() | {"am_id": plan.subject}, list(scorecard_config.measures),
-                    list(scorecard_config.benchmark_kpis), plan.fingerprint, documents))
+                record.write_json_atomic(
+                    plan.figures_path,
+                    record.key_figures(
+                        table.loc[plan.subject].to_dict() | {"am_id": plan.subject},
+                        list(scorecard_config.measures),
+                        list(scorecard_config.benchmark_kpis),
+                        plan.fingerprint,
+                        documents,
+                    ),
+                )
             else:  # an earlier run's figures must not pass for this run's
                 with contextlib.suppress(OSError):  # a folder that became read-only: the manifest says
                     plan.figures_path.unlink(missing_ok=True)
         entries[result.key] = _entry(plan, None, result)
         write_manifest()
         if result.failed and result.error.ename == OUTPUT_FAILURE:
-            raise OutputError(f"{result.error.evalue}; the run stopped there (the documents finished so far "
-                              "are kept: run again with --resume once it is fixed)")
+            raise OutputError(
+                f"{result.error.evalue}; the run stopped there (the documents finished so far "
+                "are kept: run again with --resume once it is fixed)"
+            )
 
     write_manifest()
     make_folder(folder / LOGS_FOLDER)
@@ -482,43 +584,85 @@ def _run_locked(data_arg: str, quarter: Quarter, folder: Path, started: str, clo
     reviews = [results[p.job.key] for p in plans if p.kind == "review"]
     team_results = [results[p.job.key] for p in plans if p.kind == "team_overview"]
     index = folder / "index.html"
-    write_index(index, title=f"Quarterly reviews {quarter}", columns=INDEX_COLUMNS,
-                rows=index_rows(selected, reviews, entries, folder, review_stems), numeric_columns=NUMERIC_COLUMNS,
-                overviews=team_overview_items(card.table, stems, team_results,
-                                              [r.label for r in scorecard_config.ratings]),
-                overviews_title="Team overviews")
-    return RunSummary(period=str(quarter), folder=folder, results=reviews, index=index, team_results=team_results,
-                      managers={stem: manager for manager, stem in stems.items()}, manifest=manifest_path)
+    write_index(
+        index,
+        title=f"Quarterly reviews {quarter}",
+        columns=INDEX_COLUMNS,
+        rows=index_rows(selected, reviews, entries, folder, review_stems),
+        numeric_columns=NUMERIC_COLUMNS,
+        overviews=team_overview_items(card.table, stems, team_results, [r.label for r in scorecard_config.ratings]),
+        overviews_title="Team overviews",
+    )
+    return RunSummary(
+        period=str(quarter),
+        folder=folder,
+        results=reviews,
+        index=index,
+        team_results=team_results,
+        managers={stem: manager for manager, stem in stems.items()},
+        manifest=manifest_path,
+    )
 
 
-def _review_plans(selected: pd.DataFrame, stems: dict[str, str], quarter: Quarter, notebook: Path, folder: Path,
-                  config_arg: str, pdf: bool, shared_inputs: dict) -> list[Planned]:
+def _review_plans(
+    selected: pd.DataFrame,
+    stems: dict[str, str],
+    quarter: Quarter,
+    notebook: Path,
+    folder: Path,
+    config_arg: str,
+    pdf: bool,
+    shared_inputs: dict,
+) -> list[Planned]:
     """``stems``: am_id → file stem (:func:`amreview.filenames.file_stems`)."""
     plans = []
     for row in selected.itertuples(index=False):
         parameters = {"am_id": row.am_id, "period": str(quarter), "config": config_arg}
-        job = ReviewJob(key=row.am_id, notebook=Path(notebook).resolve(), parameters=dict(parameters),
-                        output_stem=path_inside(folder, stems[row.am_id]),
-                        title=f"{row.name} — quarterly review {quarter}", pdf=pdf)
+        job = ReviewJob(
+            key=row.am_id,
+            notebook=Path(notebook).resolve(),
+            parameters=dict(parameters),
+            output_stem=path_inside(folder, stems[row.am_id]),
+            title=f"{row.name} — quarterly review {quarter}",
+            pdf=pdf,
+        )
         plans.append(_plan("review", row.am_id, job, shared_inputs, {"am_id": row.am_id, "period": str(quarter)}))
     return plans
 
 
-def _team_plans(stems: dict[str, str], quarter: Quarter, notebook: Path, folder: Path, config_arg: str, pdf: bool,
-                shared_inputs: dict) -> list[Planned]:
+def _team_plans(
+    stems: dict[str, str],
+    quarter: Quarter,
+    notebook: Path,
+    folder: Path,
+    config_arg: str,
+    pdf: bool,
+    shared_inputs: dict,
+) -> list[Planned]:
     plans = []
     for manager, stem in stems.items():
-        job = ReviewJob(key=stem, notebook=Path(notebook).resolve(),
-                        parameters={"manager": manager, "period": str(quarter), "config": config_arg},
-                        output_stem=path_inside(folder, stem), title=f"{manager} — team overview {quarter}",
-                        pdf=pdf)
-        plans.append(_plan("team_overview", manager, job, shared_inputs,
-                           {"manager": manager, "period": str(quarter)}))
+        job = ReviewJob(
+            key=stem,
+            notebook=Path(notebook).resolve(),
+            parameters={"manager": manager, "period": str(quarter), "config": config_arg},
+            output_stem=path_inside(folder, stem),
+            title=f"{manager} — team overview {quarter}",
+            pdf=pdf,
+        )
+        plans.append(_plan("team_overview", manager, job, shared_inputs, {"manager": manager, "period": str(quarter)}))
     return plans
 
 
-def _execute(jobs: list[ReviewJob], executor: str, scheduler: str | None, n_jobs: int | None,
-             timeout: float | None, progress: bool, log_dir: Path, on_result) -> list[ReviewResult]:
+def _execute(
+    jobs: list[ReviewJob],
+    executor: str,
+    scheduler: str | None,
+    n_jobs: int | None,
+    timeout: float | None,
+    progress: bool,
+    log_dir: Path,
+    on_result,
+) -> list[ReviewResult]:
     if executor == "dask":
         from amreview.batch.distributed import run_on_dask
 
@@ -539,17 +683,33 @@ def _entry(plan: Planned, previous: dict | None, result: ReviewResult | None = N
     }
     if not plan.run:
         previous = previous or {}
-        return {**entry, "status": "unchanged", "error": None, "started": previous.get("started"),
-                "seconds": previous.get("seconds"), "outputs": previous.get("outputs") or _outputs(plan, None)}
+        return {
+            **entry,
+            "status": "unchanged",
+            "error": None,
+            "started": previous.get("started"),
+            "seconds": previous.get("seconds"),
+            "outputs": previous.get("outputs") or _outputs(plan, None),
+        }
     if result is None:
         return {**entry, "status": "running", "error": None, "started": None, "seconds": None, "outputs": {}}
     error = result.error
-    return {**entry, "status": result.status,
-            "error": None if error is None else {"am_id" if plan.kind == "review" else "manager": plan.subject,
-                                                 "cell": error.cell_index, "error": error.ename,
-                                                 "message": error.evalue, "text": str(error)},
-            "started": result.started, "seconds": round(result.seconds, 2),
-            "outputs": _outputs(plan, result)}
+    return {
+        **entry,
+        "status": result.status,
+        "error": None
+        if error is None
+        else {
+            "am_id" if plan.kind == "review" else "manager": plan.subject,
+            "cell": error.cell_index,
+            "error": error.ename,
+            "message": error.evalue,
+            "text": str(error),
+        },
+        "started": result.started,
+        "seconds": round(result.seconds, 2),
+        "outputs": _outputs(plan, result),
+    }
 
 
 def _outputs(plan: Planned, result: ReviewResult | None) -> dict[str, str]:
@@ -562,16 +722,24 @@ def _outputs(plan: Planned, result: ReviewResult | None) -> dict[str, str]:
         found["key_figures"] = plan.figures_path.name
     log = None if result is None else result.log
     if log:
-        found["log"] = str(Path(log).resolve().relative_to(folder)) if Path(log).resolve().is_relative_to(folder) \
-            else str(log)
+        found["log"] = (
+            str(Path(log).resolve().relative_to(folder)) if Path(log).resolve().is_relative_to(folder) else str(log)
+        )
     return found
 
 
 def _unchanged_result(plan: Planned, entry: dict) -> ReviewResult:
     notebook, html, pdf = output_paths(plan.job.output_stem)
-    return ReviewResult(key=plan.job.key, status="unchanged", html=html, notebook=notebook, error=None,
-                        seconds=float(entry.get("seconds") or 0), pdf=pdf if plan.job.pdf else None,
-                        started=entry.get("started"))
+    return ReviewResult(
+        key=plan.job.key,
+        status="unchanged",
+        html=html,
+        notebook=notebook,
+        error=None,
+        seconds=float(entry.get("seconds") or 0),
+        pdf=pdf if plan.job.pdf else None,
+        started=entry.get("started"),
+    )
 
 
 def _remove_input(plan: Planned) -> None:
@@ -596,13 +764,31 @@ def _remove_if_empty(folder: Path) -> None:
 # The index
 # --------------------------------------------------------------------------------------------
 
-INDEX_COLUMNS = ["Account manager", "am_id", "Manager", "Team", "Revenue", "Gross margin", "GM %",
-                 "GM attainment", "Overall score", "Rating", "status", "Started (UTC)", "Seconds"]
+INDEX_COLUMNS = [
+    "Account manager",
+    "am_id",
+    "Manager",
+    "Team",
+    "Revenue",
+    "Gross margin",
+    "GM %",
+    "GM attainment",
+    "Overall score",
+    "Rating",
+    "status",
+    "Started (UTC)",
+    "Seconds",
+]
 NUMERIC_COLUMNS = ["Revenue", "Gross margin", "GM %", "GM attainment", "Overall score", "Seconds"]
 
 
-def index_rows(card: pd.DataFrame, results: list[ReviewResult], entries: dict[str, dict] | None = None,
-               folder: Path | None = None, stems: dict[str, str] | None = None) -> list[dict]:
+def index_rows(
+    card: pd.DataFrame,
+    results: list[ReviewResult],
+    entries: dict[str, dict] | None = None,
+    folder: Path | None = None,
+    stems: dict[str, str] | None = None,
+) -> list[dict]:
     """One index row per review: who, the headline figures and rating from the review's
     key-figures file (empty for a failed review), the status, start and duration (from the
     manifest ``entries``) and the links (``card``: rows of the scorecard's table; ``stems``:
@@ -618,24 +804,26 @@ def index_rows(card: pd.DataFrame, results: list[ReviewResult], entries: dict[st
             figures = record.read_json(path_inside(Path(folder), f"{stems[row.am_id]}.json")) or {}
         headline, overall = figures.get("figures", {}), figures.get("overall", {})
         entry = entries.get(row.am_id, {})
-        rows.append({
-            "Account manager": row.name,
-            "am_id": row.am_id,
-            "Manager": row.manager,
-            "Team": "" if pd.isna(row.team) else row.team,
-            "Revenue": money(headline.get("revenue")) if headline else "",
-            "Gross margin": money(headline.get("gross_margin")) if headline else "",
-            "GM %": pct(headline.get("gm_pct")) if headline else "",
-            "GM attainment": attainment_pct(headline.get("gross_margin_attainment")) if headline else "",
-            "Overall score": score_text(overall.get("score")) if overall else "",
-            "Rating": (overall.get("rating") or "no rating") if overall else "",
-            "status": result.status,
-            "Started (UTC)": _short_time(entry.get("started")),
-            "Seconds": "" if entry.get("seconds") is None else f"{entry['seconds']:.1f}",
-            "error": "" if result.error is None else str(result.error),
-            "link": result.html,
-            "pdf": result.pdf,
-        })
+        rows.append(
+            {
+                "Account manager": row.name,
+                "am_id": row.am_id,
+                "Manager": row.manager,
+                "Team": "" if pd.isna(row.team) else row.team,
+                "Revenue": money(headline.get("revenue")) if headline else "",
+                "Gross margin": money(headline.get("gross_margin")) if headline else "",
+                "GM %": pct(headline.get("gm_pct")) if headline else "",
+                "GM attainment": attainment_pct(headline.get("gross_margin_attainment")) if headline else "",
+                "Overall score": score_text(overall.get("score")) if overall else "",
+                "Rating": (overall.get("rating") or "no rating") if overall else "",
+                "status": result.status,
+                "Started (UTC)": _short_time(entry.get("started")),
+                "Seconds": "" if entry.get("seconds") is None else f"{entry['seconds']:.1f}",
+                "error": "" if result.error is None else str(result.error),
+                "link": result.html,
+                "pdf": result.pdf,
+            }
+        )
     return rows
 
 
@@ -646,8 +834,9 @@ def _short_time(stamp: str | None) -> str:
     return pd.Timestamp(stamp).strftime("%d %b %H:%M:%S")
 
 
-def team_overview_items(card: pd.DataFrame, stems: dict[str, str], results: list[ReviewResult],
-                        rating_labels: list[str]) -> list[dict]:
+def team_overview_items(
+    card: pd.DataFrame, stems: dict[str, str], results: list[ReviewResult], rating_labels: list[str]
+) -> list[dict]:
     """One index entry per team overview: the manager, the team's size and ratings (in the
     order of ``rating_labels``), the links (``card``: the scorecard's table)."""
     by_key = {r.key: r for r in results}
@@ -661,12 +850,14 @@ def team_overview_items(card: pd.DataFrame, stems: dict[str, str], results: list
         detail = f"{len(members)} direct report{'s' if len(members) != 1 else ''}"
         detail += f" · {teams}" if teams else ""
         detail += f" · {spread}" if spread else ""
-        items.append({
-            "text": manager,
-            "detail": detail,
-            "status": result.status,
-            "error": "" if result.error is None else str(result.error),
-            "link": result.html,
-            "pdf": result.pdf,
-        })
+        items.append(
+            {
+                "text": manager,
+                "detail": detail,
+                "status": result.status,
+                "error": "" if result.error is None else str(result.error),
+                "link": result.html,
+                "pdf": result.pdf,
+            }
+        )
     return items

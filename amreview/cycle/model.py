@@ -144,8 +144,12 @@ class ReturnedForm:
     @property
     def is_empty(self) -> bool:
         """Nothing typed at all (a form sent back untouched)."""
-        return not (any(c.rating is not None or c.comment for c in self.competencies) or self.notes
-                    or self.objectives or (self.outcome is not None and self.outcome != _blank(self.outcome)))
+        return not (
+            any(c.rating is not None or c.comment for c in self.competencies)
+            or self.notes
+            or self.objectives
+            or (self.outcome is not None and self.outcome != _blank(self.outcome))
+        )
 
 
 def _blank(outcome: OutcomeInput) -> OutcomeInput:

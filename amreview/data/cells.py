@@ -59,8 +59,9 @@ def as_text(values: pd.Series) -> pd.Series:
         return values.astype("str")
     if not pd.api.types.is_string_dtype(values) or pd.api.types.is_object_dtype(values):
         # object: mixed values (Excel); non-text values become their text
-        values = values.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v),
-                            na_action="ignore").astype("str")
+        values = values.map(
+            lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v), na_action="ignore"
+        ).astype("str")
     if is_arrow_text(values):
         return _stripped_arrow_text(values)
     stripped = values.str.strip()
@@ -114,4 +115,3 @@ def complete(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 def _empty(kind: str, n: int) -> pd.Series:
     dtype = {"date": "datetime64[ns]", "number": "float64", "bool": "boolean"}.get(kind, object)
     return pd.Series([None] * n, dtype=dtype)
-

@@ -53,8 +53,17 @@ import pandera.pandas as pa
 from amreview import redaction
 from amreview.data.cells import complete, normalise
 from amreview.data.pack_files import FILE_FORMATS, read_folder
-from amreview.data.problems import (nan_text_problems, non_finite_problems, other_cells, problem_row, problem_table,
-                                    reference_problems, row_namers, schema_problems, target_consistency_problems)
+from amreview.data.problems import (
+    nan_text_problems,
+    non_finite_problems,
+    other_cells,
+    problem_row,
+    problem_table,
+    reference_problems,
+    row_namers,
+    schema_problems,
+    target_consistency_problems,
+)
 from amreview.data.schemas import REQUIRED_TABLES, SCHEMAS, columns_of, kinds_of
 from amreview.data.slicing import OWNER_TABLE, check_slice_ids, slice_tables, without_foreign_owners
 from amreview.errors import PROBLEM_COLUMNS, ArgumentError, DataError, UnknownNameError
@@ -126,8 +135,14 @@ class DataPack:
         rows = self.account_managers[self.account_managers["am_id"] == str(am_id)]
         if rows.empty:
             raise DataError(
-                problem_table("account_managers", None, "am_id", "known_am_id",
-                              "the am_id of an account manager in the pack", repr(str(am_id))),
+                problem_table(
+                    "account_managers",
+                    None,
+                    "am_id",
+                    "known_am_id",
+                    "the am_id of an account manager in the pack",
+                    repr(str(am_id)),
+                ),
                 self.source,
             )
         return rows.iloc[0]
@@ -154,8 +169,9 @@ def load_pack(source: str | Path, am_ids: Iterable[str] | None = None) -> DataPa
     if problems:
         raise DataError(pd.DataFrame(problems, columns=PROBLEM_COLUMNS), str(folder))
     if ids is None:
-        return validate_tables(tables, source=str(folder), first_rows=first_rows,
-                               fingerprint=folder_fingerprint(folder), consume=True)
+        return validate_tables(
+            tables, source=str(folder), first_rows=first_rows, fingerprint=folder_fingerprint(folder), consume=True
+        )
     check_slice_ids(tables, ids, str(folder))
     row_numbers = {t: frame.index.to_numpy() + first_rows[t] for t, frame in tables.items()}
     return _as_slice(validate_tables(tables, source=str(folder), row_numbers=row_numbers, consume=True), ids)
@@ -207,8 +223,11 @@ def read_database(url: str, am_ids: Iterable[str] | None = None) -> tuple[dict[s
         check_slice_ids(tables, ids, redaction.shown_source(url))
         if OWNER_TABLE in tables:
             tables[OWNER_TABLE] = without_foreign_owners(tables[OWNER_TABLE], ids)
-    problems = [problem_row(t, None, "", "table_present", f"a table or view named {t}", "no such table or view")
-                for t in REQUIRED_TABLES if t not in tables]
+    problems = [
+        problem_row(t, None, "", "table_present", f"a table or view named {t}", "no such table or view")
+        for t in REQUIRED_TABLES
+        if t not in tables
+    ]
     problems += _database_column_problems(tables, sqlite=url.lower().startswith("sqlite"))
     return tables, problems
 
@@ -217,17 +236,32 @@ def _database_column_problems(tables: Mapping[str, pd.DataFrame], sqlite: bool) 
     """Columns of a table or view that name the same column (:mod:`amreview.data.file_checks`): names
     that differ only in case (PostgreSQL keeps ``"Revenue"`` beside ``revenue``), and a SQLite
     view's renamed repeat (``SELECT revenue, revenue * 10 AS revenue`` gives ``revenue:1``)."""
-    from amreview.data.file_checks import (DUPLICATE_EXPECTED, describe_duplicates, duplicate_headings,
-                                           sqlite_renamed_duplicates)
+    from amreview.data.file_checks import (
+        DUPLICATE_EXPECTED,
+        describe_duplicates,
+        duplicate_headings,
+        sqlite_renamed_duplicates,
+    )
 
     problems = []
     for table, frame in tables.items():
         names = [str(c) for c in frame.columns]
         for group in (sqlite_renamed_duplicates if sqlite else duplicate_headings)(names):
-            renamed = " (SQLite's name for a repeated column of a view's SELECT)" if len(
-                {names[i] for i in group}) > 1 and sqlite else ""
-            problems.append(problem_row(table, None, names[group[0]], "header_unique", DUPLICATE_EXPECTED,
-                                        f"{describe_duplicates(names, group, letters=False)}{renamed}"))
+            renamed = (
+                " (SQLite's name for a repeated column of a view's SELECT)"
+                if len({names[i] for i in group}) > 1 and sqlite
+                else ""
+            )
+            problems.append(
+                problem_row(
+                    table,
+                    None,
+                    names[group[0]],
+                    "header_unique",
+                    DUPLICATE_EXPECTED,
+                    f"{describe_duplicates(names, group, letters=False)}{renamed}",
+                )
+            )
     return problems
 
 
@@ -271,8 +305,9 @@ def validate_tables(
             validated = SCHEMAS[table].validate(frame, lazy=True, inplace=True)
         except pa.errors.SchemaErrors as exc:
             reported = other_cells(schema_problems(table, exc.failure_cases, rows_of(table, frame)), nan_text)
-            problems += [p for p in (reported, non_finite_problems(table, frame, rows_of(table, frame), reported))
-                         if len(p)]
+            problems += [
+                p for p in (reported, non_finite_problems(table, frame, rows_of(table, frame), reported)) if len(p)
+            ]
             continue
         infinite = non_finite_problems(table, validated, rows_of(table, frame))
         if len(infinite):
@@ -310,8 +345,11 @@ def content_fingerprint(tables: Mapping[str, pd.DataFrame]) -> str:
     content gives the same fingerprint from any database."""
     digest = hashlib.sha256()
     for table in sorted(tables):
-        columns = [c for c in columns_of(table) if c in tables[table].columns] if table in SCHEMAS \
+        columns = (
+            [c for c in columns_of(table) if c in tables[table].columns]
+            if table in SCHEMAS
             else list(tables[table].columns)
+        )
         digest.update("\x1f".join([table, *columns]).encode() + b"\x1e")
         row_hashes = pd.util.hash_pandas_object(tables[table][columns], index=False).to_numpy()
         digest.update(np.sort(row_hashes).tobytes())

@@ -93,9 +93,10 @@ def first_bad_byte(path: Path, encoding: str = "utf-8") -> BadByte | None:
             except UnicodeDecodeError as exc:
                 # exc.object is the block behind the bytes the decoder held back from the last one
                 held = len(exc.object) - len(block)
-                before = exc.object[:exc.start]
-                return BadByte(offset - held + exc.start, lines + before.count(b"\n") + 1,
-                               exc.object[exc.start:exc.end])
+                before = exc.object[: exc.start]
+                return BadByte(
+                    offset - held + exc.start, lines + before.count(b"\n") + 1, exc.object[exc.start : exc.end]
+                )
             except UnicodeError:  # e.g. "utf-16" without a byte-order mark: the stream as a whole
                 return BadByte(offset, lines + 1, block[:2])
             if not block:
@@ -141,8 +142,9 @@ def guessed_codec(path: Path) -> str | None:
 
 def _guess(path: Path, encoding: str) -> str:
     if _codec(encoding) != "cp1252" and _reads_as(path, "cp1252"):
-        return ("perhaps it is Windows-1252 (Western European), the encoding older Excel saves "
-                "\"CSV (Comma delimited)\" in")
+        return (
+            'perhaps it is Windows-1252 (Western European), the encoding older Excel saves "CSV (Comma delimited)" in'
+        )
     return "its encoding is not recognised (perhaps Latin-1 or another single-byte encoding)"
 
 
@@ -230,5 +232,7 @@ def _and(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-DUPLICATE_EXPECTED = ("each column named once (names that differ only in case or surrounding spaces are "
-                      "the same name): rename or remove the extra column")
+DUPLICATE_EXPECTED = (
+    "each column named once (names that differ only in case or surrounding spaces are "
+    "the same name): rename or remove the extra column"
+)

@@ -27,7 +27,8 @@ CSV_OPTIONS = {"dtype": str, "keep_default_na": False, "na_values": [""], "encod
 
 
 def read_folder(
-    folder: Path, am_ids: Iterable[str] | None = None,
+    folder: Path,
+    am_ids: Iterable[str] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, int], list[dict]]:
     """Read every contract table found in ``folder``, as raw frames.
 
@@ -40,21 +41,40 @@ def read_folder(
     ids = None if am_ids is None else {str(a) for a in am_ids}
     problems: list[dict] = []
     if not folder.is_dir():
-        return {}, {}, [problem_row("(pack)", None, "", "folder",
-                                    "a folder holding account_managers, sales and targets files",
-                                    f"no folder {str(folder)!r}")]
+        return (
+            {},
+            {},
+            [
+                problem_row(
+                    "(pack)",
+                    None,
+                    "",
+                    "folder",
+                    "a folder holding account_managers, sales and targets files",
+                    f"no folder {str(folder)!r}",
+                )
+            ],
+        )
     tables, first_rows = {}, {}
     for table in SCHEMAS:
         files = [folder / f"{table}{suffix}" for suffix in FILE_FORMATS if (folder / f"{table}{suffix}").exists()]
         if len(files) > 1:
-            problems.append(problem_row(table, None, "", "one_file",
-                                        "one file per table", " and ".join(f.name for f in files)))
+            problems.append(
+                problem_row(table, None, "", "one_file", "one file per table", " and ".join(f.name for f in files))
+            )
             continue
         if not files:
             if table in REQUIRED_TABLES:
-                problems.append(problem_row(table, None, "", "table_present",
-                                            f"a file {table}.csv, {table}.parquet or {table}.xlsx",
-                                            "no such file"))
+                problems.append(
+                    problem_row(
+                        table,
+                        None,
+                        "",
+                        "table_present",
+                        f"a file {table}.csv, {table}.parquet or {table}.xlsx",
+                        "no such file",
+                    )
+                )
             continue
         try:
             unusable = file_problems(table, files[0])
@@ -68,8 +88,11 @@ def read_folder(
         except UnicodeDecodeError:
             problems.append(_not_utf8_problem(table, files[0]))
         except Exception as exc:  # noqa: BLE001 - an unreadable file is a data problem, reported as one
-            problems.append(problem_row(table, None, "", "readable",
-                                        f"a readable {files[0].suffix} file", f"{type(exc).__name__}: {exc}"))
+            problems.append(
+                problem_row(
+                    table, None, "", "readable", f"a readable {files[0].suffix} file", f"{type(exc).__name__}: {exc}"
+                )
+            )
     if ids is not None and OWNER_TABLE in tables:
         tables[OWNER_TABLE] = owned_or_linked_accounts(tables[OWNER_TABLE], ids, tables)
     return tables, first_rows, problems
@@ -155,16 +178,23 @@ def _duplicate_column_problems(table: str, path: Path, header: Sequence[str]) ->
     from amreview.data.file_checks import DUPLICATE_EXPECTED, describe_duplicates, duplicate_headings
 
     spreadsheet = path.suffix != ".parquet"
-    return [problem_row(table, 1 if spreadsheet else None, str(header[group[0]]).strip(), "header_unique",
-                        DUPLICATE_EXPECTED,
-                        f"{describe_duplicates(header, group, letters=spreadsheet)} in {path.name}")
-            for group in duplicate_headings(header)]
+    return [
+        problem_row(
+            table,
+            1 if spreadsheet else None,
+            str(header[group[0]]).strip(),
+            "header_unique",
+            DUPLICATE_EXPECTED,
+            f"{describe_duplicates(header, group, letters=spreadsheet)} in {path.name}",
+        )
+        for group in duplicate_headings(header)
+    ]
 
 
 def _not_utf8_problem(table: str, path: Path) -> dict:
     from amreview.data.file_checks import SAVE_AS_UTF8, not_text_in
 
     found = not_text_in(path, "utf-8-sig") or f"{path.name} cannot be read as UTF-8"
-    return problem_row(table, None, "", "encoding", f"a CSV file in UTF-8 (save it as CSV UTF-8, {SAVE_AS_UTF8})",
-                       found)
-
+    return problem_row(
+        table, None, "", "encoding", f"a CSV file in UTF-8 (save it as CSV UTF-8, {SAVE_AS_UTF8})", found
+    )

@@ -47,9 +47,9 @@ from amreview.data.datapack import DataPack
 from amreview.periods import Quarter
 from amreview.vocabulary import TARGET_MEASURE_UNITS
 
-MAX_LINE_AMOUNT = 1e9    # one sales line, back-order line or opportunity
+MAX_LINE_AMOUNT = 1e9  # one sales line, back-order line or opportunity
 MAX_PERIOD_MONEY = 1e10  # one person's money target or forecast for one quarter or month
-MAX_PERIOD_COUNT = 1e5   # one person's count target for one quarter or month
+MAX_PERIOD_COUNT = 1e5  # one person's count target for one quarter or month
 
 # (table, column): the bound of one row's value, and what it is, for messages. Targets and
 # forecasts depend on their measure (:func:`period_bound`).
@@ -112,11 +112,18 @@ def implausible_amounts(pack: DataPack) -> pd.DataFrame:
         if not bad.any():
             continue
         bounds = np.broadcast_to(_bounds(table, column, frame[bad]), int(bad.sum()))
-        found.append(pd.DataFrame({
-            "table": table, "index": np.flatnonzero(bad.to_numpy()), "column": column,
-            "expected": [f"at most {b:,.0f} in size ({what})" for b in bounds],
-            "found": [amount_text(v) for v in frame.loc[bad, column]],
-        }, columns=WARNING_COLUMNS))
+        found.append(
+            pd.DataFrame(
+                {
+                    "table": table,
+                    "index": np.flatnonzero(bad.to_numpy()),
+                    "column": column,
+                    "expected": [f"at most {b:,.0f} in size ({what})" for b in bounds],
+                    "found": [amount_text(v) for v in frame.loc[bad, column]],
+                },
+                columns=WARNING_COLUMNS,
+            )
+        )
     return pd.concat(found, ignore_index=True)
 
 
@@ -126,20 +133,29 @@ def negative_costs(pack: DataPack) -> pd.DataFrame:
         return pd.DataFrame(columns=WARNING_COLUMNS)
     sales = pack.sales
     bad = (sales["cost"] < 0) & (sales["revenue"] >= 0)
-    return pd.DataFrame({
-        "table": "sales", "index": np.flatnonzero(bad.to_numpy()), "column": "cost",
-        "expected": "a cost of 0 or more on a sale (a credit note is negative in revenue and cost)",
-        "found": [f"{amount_text(c)} against revenue {amount_text(r)}"
-                  for c, r in zip(sales.loc[bad, "cost"], sales.loc[bad, "revenue"])],
-    }, columns=WARNING_COLUMNS)
+    return pd.DataFrame(
+        {
+            "table": "sales",
+            "index": np.flatnonzero(bad.to_numpy()),
+            "column": "cost",
+            "expected": "a cost of 0 or more on a sale (a credit note is negative in revenue and cost)",
+            "found": [
+                f"{amount_text(c)} against revenue {amount_text(r)}"
+                for c, r in zip(sales.loc[bad, "cost"], sales.loc[bad, "revenue"])
+            ],
+        },
+        columns=WARNING_COLUMNS,
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Who is not rated
 # --------------------------------------------------------------------------------------------
 
-EMPTY_SALES_REASON = ("the pack's sales table is empty (a required table: margin data absent, not zero), "
-                      "so the margin measure cannot be rated")
+EMPTY_SALES_REASON = (
+    "the pack's sales table is empty (a required table: margin data absent, not zero), "
+    "so the margin measure cannot be rated"
+)
 
 
 def rated_quarters(quarter: Quarter) -> set[str]:
@@ -160,15 +176,19 @@ def ratings_withheld(pack: DataPack, quarter: Quarter, am_ids: pd.Index) -> pd.S
     for am_id, lines in bad.groupby("am_id", sort=False):
         first = lines.iloc[0]
         column = "revenue" if abs(first["revenue"]) > MAX_LINE_AMOUNT else "cost"
-        reasons[am_id] = (f"{_lines(len(lines))} with an amount beyond {MAX_LINE_AMOUNT:,.0f} "
-                          f"(sales line {first['line_id']}: {column} {amount_text(first[column])})")
+        reasons[am_id] = (
+            f"{_lines(len(lines))} with an amount beyond {MAX_LINE_AMOUNT:,.0f} "
+            f"(sales line {first['line_id']}: {column} {amount_text(first[column])})"
+        )
     targets = pack.targets
     mine = targets[targets["am_id"].isin(am_ids) & targets["period"].isin(rated_quarters(quarter))]
     wrong = mine[beyond_bound("targets", "target", mine)]
     for am_id, rows in wrong.groupby("am_id", sort=False):
         first = rows.iloc[0]
-        text = (f"a target beyond what one period can hold ({first['period']} {first['measure']}: "
-                f"{amount_text(first['target'])})")
+        text = (
+            f"a target beyond what one period can hold ({first['period']} {first['measure']}: "
+            f"{amount_text(first['target'])})"
+        )
         reasons[am_id] = f"{reasons[am_id]}; {text}" if reasons[am_id] else text
     return reasons
 

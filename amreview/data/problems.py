@@ -58,6 +58,7 @@ def problem_table(table: str, row: object, column: str, check: str, expected: st
 # How a problem names its row
 # --------------------------------------------------------------------------------------------
 
+
 def row_namers(
     tables: Mapping[str, pd.DataFrame],
     first_rows: Mapping[str, int],
@@ -116,12 +117,17 @@ def _is_missing(value) -> bool:
 # The problems of one table: pandera's failures described, and the cells the schemas let through
 # --------------------------------------------------------------------------------------------
 
+
 def schema_problems(table: str, failures: pd.DataFrame, row_of: RowNamer) -> pd.DataFrame:
     """pandera's failure cases as contract problems (one row per failing cell)."""
     failures = failures.copy()
     kinds = kinds_of(table)
-    coerced = set(zip(failures.loc[failures["check"].astype(str).str.startswith("coerce_dtype"), "column"],
-                      failures.loc[failures["check"].astype(str).str.startswith("coerce_dtype"), "index"]))
+    coerced = set(
+        zip(
+            failures.loc[failures["check"].astype(str).str.startswith("coerce_dtype"), "column"],
+            failures.loc[failures["check"].astype(str).str.startswith("coerce_dtype"), "index"],
+        )
+    )
     rows = []
     for failure in failures.itertuples(index=False):
         check = str(failure.check)
@@ -154,17 +160,20 @@ def _describe_failure(table: str, check: str, column: str, case, kinds: dict) ->
         keys = ", ".join(SCHEMAS[table].to_schema().unique or [])  # the check of a schema's unique columns
         return f"one row per {keys}", f"a repeated {keys}"
     if check.startswith("isin("):
-        allowed = check[len("isin("):-1]
+        allowed = check[len("isin(") : -1]
         return f"one of {allowed}", found
     if check.startswith("greater_than_or_equal_to("):
-        return f"a value ≥ {check[len('greater_than_or_equal_to('):-1]}", found
+        return f"a value ≥ {check[len('greater_than_or_equal_to(') : -1]}", found
     if check.startswith("less_than_or_equal_to("):
-        return f"a value ≤ {check[len('less_than_or_equal_to('):-1]}", found
+        return f"a value ≤ {check[len('less_than_or_equal_to(') : -1]}", found
     if check.startswith("str_matches("):
         if column == "period":
-            return ("a quarter YYYYQn (e.g. 2026Q3) or a month YYYY-MM" if table == "targets"
-                    else "a quarter YYYYQn (e.g. 2026Q3)"), found
-        return f"text matching {check[len('str_matches('):-1]}", found
+            return (
+                "a quarter YYYYQn (e.g. 2026Q3) or a month YYYY-MM"
+                if table == "targets"
+                else "a quarter YYYYQn (e.g. 2026Q3)"
+            ), found
+        return f"text matching {check[len('str_matches(') : -1]}", found
     return check, found
 
 
@@ -187,12 +196,15 @@ def nan_text_problems(table: str, frame: pd.DataFrame, row_of: RowNamer) -> pd.D
             # `== True` (E712) on purpose: element-wise on an object array holding nulls, true only where matched
             positions = np.flatnonzero(spelled.to_numpy(zero_copy_only=False) == True)  # noqa: E712
         else:
-            positions = np.flatnonzero(values.map(
-                lambda v: isinstance(v, str) and re.match(NAN_TEXT, v) is not None, na_action="ignore")
-                .fillna(False).to_numpy(dtype=bool))
+            positions = np.flatnonzero(
+                values.map(lambda v: isinstance(v, str) and re.match(NAN_TEXT, v) is not None, na_action="ignore")
+                .fillna(False)
+                .to_numpy(dtype=bool)
+            )
         expected = EXPECTED_BY_KIND[kind] + ("" if _required(table, column) else ", or an empty cell for none")
-        rows += [problem_row(table, row_of(int(i)), column, kind, expected, repr(values.iloc[int(i)]))
-                 for i in positions]
+        rows += [
+            problem_row(table, row_of(int(i)), column, kind, expected, repr(values.iloc[int(i)])) for i in positions
+        ]
     return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
 
 
@@ -208,8 +220,9 @@ def other_cells(problems: pd.DataFrame, reported: pd.DataFrame) -> pd.DataFrame:
     return problems[[cell not in seen for cell in zip(problems["row"], problems["column"])]]
 
 
-def non_finite_problems(table: str, frame: pd.DataFrame, row_of: RowNamer,
-                        reported: pd.DataFrame | None = None) -> pd.DataFrame:
+def non_finite_problems(
+    table: str, frame: pd.DataFrame, row_of: RowNamer, reported: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Every cell of a number column of ``table`` holding an infinite value (``inf``,
     ``-inf``: a CSV's ``inf`` or ``Infinity`` text, a float overflow in a spreadsheet, an
     ``'Infinity'`` of a database), one problem each: no figure can be computed from it, so it
@@ -231,8 +244,10 @@ def non_finite_problems(table: str, frame: pd.DataFrame, row_of: RowNamer,
 # Across tables (run once every table is valid)
 # --------------------------------------------------------------------------------------------
 
-def reference_problems(tables: Mapping[str, pd.DataFrame],
-                       rows_of: Callable[[str, pd.DataFrame], RowNamer]) -> list[pd.DataFrame]:
+
+def reference_problems(
+    tables: Mapping[str, pd.DataFrame], rows_of: Callable[[str, pd.DataFrame], RowNamer]
+) -> list[pd.DataFrame]:
     """Every value of a referencing column (:data:`~amreview.data.schemas.REFERENCES`) that its
     referenced table does not list, one problem each."""
     problems = []
@@ -243,29 +258,43 @@ def reference_problems(tables: Mapping[str, pd.DataFrame],
         unknown = values.notna() & ~values.isin(set(tables[ref_table][ref_column]))
         if unknown.any():
             row_of = rows_of(table, tables[table])
-            problems.append(pd.DataFrame(
-                [problem_row(table, row_of(int(i)), column, "reference",
-                             f"a {ref_column} listed in {ref_table}", repr(values[i]))
-                 for i in values.index[unknown]],
-                columns=PROBLEM_COLUMNS,
-            ))
+            problems.append(
+                pd.DataFrame(
+                    [
+                        problem_row(
+                            table,
+                            row_of(int(i)),
+                            column,
+                            "reference",
+                            f"a {ref_column} listed in {ref_table}",
+                            repr(values[i]),
+                        )
+                        for i in values.index[unknown]
+                    ],
+                    columns=PROBLEM_COLUMNS,
+                )
+            )
     return problems
 
 
 def target_consistency_problems(targets: pd.DataFrame, row_of: RowNamer) -> pd.DataFrame:
     """A quarter target given both as a quarter row and as month rows must agree (months add up)."""
     is_month = targets["period"].map(is_month_label).astype(bool)
-    months = targets[is_month].assign(
-        quarter=lambda t: t["period"].map(quarter_of_month))
+    months = targets[is_month].assign(quarter=lambda t: t["period"].map(quarter_of_month))
     month_sums = months.groupby(["am_id", "quarter", "measure"])["target"].sum()
     quarters = targets[targets["period"].map(is_quarter_label).astype(bool)]
     keys = pd.MultiIndex.from_frame(quarters[["am_id", "period", "measure"]])
     month_sum = pd.Series(month_sums.reindex(keys).to_numpy(), index=quarters.index)
     differs = month_sum.notna() & ((month_sum - quarters["target"]).abs() > 0.005)
-    rows = [problem_row(
-                "targets", row_of(int(i)), "target", "months_add_up",
-                f"the quarter's target to equal the sum of its month targets ({month_sum[i]:,.2f})",
-                f"{quarters.at[i, 'target']:,.2f}")
-            for i in quarters.index[differs]]
+    rows = [
+        problem_row(
+            "targets",
+            row_of(int(i)),
+            "target",
+            "months_add_up",
+            f"the quarter's target to equal the sum of its month targets ({month_sum[i]:,.2f})",
+            f"{quarters.at[i, 'target']:,.2f}",
+        )
+        for i in quarters.index[differs]
+    ]
     return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
-

@@ -21,8 +21,16 @@ import pandas as pd
 from amreview.data.sample import SAMPLE_SEED, generate_sample
 from amreview.errors import ArgumentError
 
-ID_COLUMNS = ("am_id", "account_id", "line_id", "opportunity_id", "activity_id", "order_line_id", "case_id",
-              "objective_id")
+ID_COLUMNS = (
+    "am_id",
+    "account_id",
+    "line_id",
+    "opportunity_id",
+    "activity_id",
+    "order_line_id",
+    "case_id",
+    "objective_id",
+)
 NAME_COLUMNS = {"account_managers": ("name", "manager", "team"), "accounts": ("name",)}
 
 
@@ -40,8 +48,9 @@ def _replica(frame: pd.DataFrame, table: str, r: int) -> pd.DataFrame:
             frame[column] = (values + f" #{r}").astype(object).where(values.notna(), None)
         if table == "account_managers" and "email" in frame.columns:
             emails = frame["email"].astype("string")
-            frame["email"] = emails.str.replace("@", f"+{r}@", n=1, regex=False).astype(object).where(
-                emails.notna(), None)
+            frame["email"] = (
+                emails.str.replace("@", f"+{r}@", n=1, regex=False).astype(object).where(emails.notna(), None)
+            )
     return frame
 
 

@@ -57,9 +57,22 @@ ID_MAX_LENGTH = 100  # characters
 # DEL, ...), the line and paragraph separators, and the bidirectional controls, which make text
 # display other than it reads. A class of literal characters: the same for Python's re and for
 # RE2 (Arrow's string kernels), which spell escapes differently.
-CONTROL_CHARACTERS = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in (
-    (0x00, 0x1F), (0x7F, 0x9F), (0x2028, 0x2029), (0x202A, 0x202E), (0x2066, 0x2069), (0x200E, 0x200F),
-    (0x061C, 0x061C))) + "]")
+CONTROL_CHARACTERS = re.compile(
+    "["
+    + "".join(
+        f"{chr(a)}-{chr(b)}"
+        for a, b in (
+            (0x00, 0x1F),
+            (0x7F, 0x9F),
+            (0x2028, 0x2029),
+            (0x202A, 0x202E),
+            (0x2066, 0x2069),
+            (0x200E, 0x200F),
+            (0x061C, 0x061C),
+        )
+    )
+    + "]"
+)
 
 
 def date_field(**options: Any) -> Any:
@@ -233,8 +246,7 @@ class CustomerFeedback(_Table):
     comment: Series[str] | None = pa.Field(nullable=True)
 
     @pa.dataframe_check(
-        error=f"score within its kind's scale: nps {FEEDBACK_SCORE_RANGES['nps']}, "
-        f"csat {FEEDBACK_SCORE_RANGES['csat']}"
+        error=f"score within its kind's scale: nps {FEEDBACK_SCORE_RANGES['nps']}, csat {FEEDBACK_SCORE_RANGES['csat']}"
     )
     def score_on_scale(cls, df):
         low = df["kind"].map({k: r[0] for k, r in FEEDBACK_SCORE_RANGES.items()}).astype("float64")
@@ -272,8 +284,11 @@ class ReviewOutcomes(_Table):
     @pa.dataframe_check(error="a change_reason where agreed_rating differs from computed_rating")
     def change_has_reason(cls, df):
         if "computed_rating" not in df or "change_reason" not in df:
-            return pd.Series(True, index=df.index) if "computed_rating" not in df else (
-                df["computed_rating"].isna() | (df["agreed_rating"] == df["computed_rating"]))
+            return (
+                pd.Series(True, index=df.index)
+                if "computed_rating" not in df
+                else (df["computed_rating"].isna() | (df["agreed_rating"] == df["computed_rating"]))
+            )
         changed = df["computed_rating"].notna() & (df["agreed_rating"] != df["computed_rating"])
         return ~changed | (df["change_reason"].fillna("").astype(str).str.strip() != "")
 
@@ -308,6 +323,7 @@ def build_schemas() -> None:
     this once, so a review's kernel does not pay it."""
     for model in SCHEMAS.values():
         model.to_schema()
+
 
 # (table, column, referenced table, referenced column): every non-empty value of the column
 # must exist in the referenced column, when both tables are in the pack.

@@ -28,14 +28,28 @@ def check_slice_ids(tables: Mapping[str, pd.DataFrame], am_ids: Iterable[str], s
     known = set(as_text(tables["account_managers"]["am_id"]).dropna())
     unknown = [a for a in am_ids if a not in known]
     if unknown:
-        raise DataError(pd.DataFrame(
-            [problem_row("account_managers", None, "am_id", "known_am_id",
-                         "the am_id of an account manager in the pack", repr(a)) for a in unknown],
-            columns=PROBLEM_COLUMNS), source)
+        raise DataError(
+            pd.DataFrame(
+                [
+                    problem_row(
+                        "account_managers",
+                        None,
+                        "am_id",
+                        "known_am_id",
+                        "the am_id of an account manager in the pack",
+                        repr(a),
+                    )
+                    for a in unknown
+                ],
+                columns=PROBLEM_COLUMNS,
+            ),
+            source,
+        )
 
 
 def slice_tables(
-    tables: Mapping[str, pd.DataFrame], am_ids: Iterable[str],
+    tables: Mapping[str, pd.DataFrame],
+    am_ids: Iterable[str],
 ) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray]]:
     """Only the rows of ``am_ids``, and the row number (1-based position) of each kept row.
 
@@ -89,4 +103,3 @@ def without_foreign_owners(accounts: pd.DataFrame, ids: Iterable[str]) -> pd.Dat
     accounts = accounts.copy()
     accounts["am_id"] = accounts["am_id"].astype(object).where(~foreign, None)
     return accounts
-

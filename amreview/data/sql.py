@@ -76,8 +76,7 @@ def absolute_url(url: str) -> str:
     except (sa.exc.ArgumentError, ValueError):
         return url
     database = parsed.database
-    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" \
-            or database.startswith("file:"):
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
         return url
     return parsed.set(database=str(Path(database).resolve())).render_as_string(hide_password=False)
 
@@ -85,6 +84,7 @@ def absolute_url(url: str) -> str:
 # ------------------------------------------------------------------------------------------
 # Reading
 # ------------------------------------------------------------------------------------------
+
 
 def read_tables(
     url: str,
@@ -106,8 +106,7 @@ def read_tables(
     try:
         with engine.connect() as connection:
             if engine.dialect.name == "postgresql":  # one snapshot of every table, and no writes
-                connection = connection.execution_options(isolation_level="REPEATABLE READ",
-                                                          postgresql_readonly=True)
+                connection = connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             with connection.begin():
                 tables = _reflect(connection, names)
                 frames = {}
@@ -137,13 +136,19 @@ def _reflect(connection: Connection, names: list[str]) -> dict[str, sa.TableClau
     for name in names:
         if name in present:
             columns = inspector.get_columns(name)
-            tables[name] = sa.table(name, *(
-                sa.column(c["name"], sa.Text() if isinstance(c["type"], sa.String) else None) for c in columns))
+            tables[name] = sa.table(
+                name, *(sa.column(c["name"], sa.Text() if isinstance(c["type"], sa.String) else None) for c in columns)
+            )
     return tables
 
 
-def _select(name: str, tables: Mapping[str, sa.TableClause], order_by: Mapping[str, Sequence[str]],
-            am_ids: list[str] | None, owner_table: str | None) -> sa.Select:
+def _select(
+    name: str,
+    tables: Mapping[str, sa.TableClause],
+    order_by: Mapping[str, Sequence[str]],
+    am_ids: list[str] | None,
+    owner_table: str | None,
+) -> sa.Select:
     table = tables[name]
     statement = sa.select(table)
     if am_ids is not None:
@@ -154,8 +159,7 @@ def _select(name: str, tables: Mapping[str, sa.TableClause], order_by: Mapping[s
     return statement.order_by(*keys) if keys else statement
 
 
-def _slice_condition(name: str, tables: Mapping[str, sa.TableClause], am_ids: list[str],
-                     owner_table: str | None):
+def _slice_condition(name: str, tables: Mapping[str, sa.TableClause], am_ids: list[str], owner_table: str | None):
     """``am_id IN (:ids)``; for the owner table, owned by them OR on an account of their rows."""
     table = tables[name]
     if name != owner_table:
@@ -164,9 +168,11 @@ def _slice_condition(name: str, tables: Mapping[str, sa.TableClause], am_ids: li
     if "am_id" in table.c:
         conditions.append(_as_text(table.c.am_id).in_(am_ids))
     if "account_id" in table.c:
-        linked = [sa.select(_as_text(other.c.account_id)).where(_as_text(other.c.am_id).in_(am_ids))
-                  for other_name, other in tables.items()
-                  if other_name != owner_table and "am_id" in other.c and "account_id" in other.c]
+        linked = [
+            sa.select(_as_text(other.c.account_id)).where(_as_text(other.c.am_id).in_(am_ids))
+            for other_name, other in tables.items()
+            if other_name != owner_table and "am_id" in other.c and "account_id" in other.c
+        ]
         if linked:
             conditions.append(_as_text(table.c.account_id).in_(linked[0] if len(linked) == 1 else sa.union(*linked)))
     return sa.or_(*conditions) if conditions else None
@@ -183,8 +189,10 @@ def _read(connection: Connection, statement: sa.Select) -> pd.DataFrame:
     result = connection.execute(statement.execution_options(yield_per=READ_CHUNK_ROWS))
     names = list(result.keys())
     # plain tuples: pandas probes non-tuple rows attribute by attribute, which costs more than the read
-    chunks = [pd.DataFrame.from_records([tuple(row) for row in rows], columns=names, coerce_float=True)
-              for rows in result.partitions()]
+    chunks = [
+        pd.DataFrame.from_records([tuple(row) for row in rows], columns=names, coerce_float=True)
+        for rows in result.partitions()
+    ]
     if not chunks:
         return pd.DataFrame({name: pd.Series(dtype=object) for name in names})
     frame = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
@@ -217,8 +225,10 @@ def _typed(values: pd.Series) -> pd.Series:
 # Writing
 # ------------------------------------------------------------------------------------------
 
-def write_tables(tables: Mapping[str, pd.DataFrame], url: str,
-                 kinds: Mapping[str, Mapping[str, str]] | None = None) -> str:
+
+def write_tables(
+    tables: Mapping[str, pd.DataFrame], url: str, kinds: Mapping[str, Mapping[str, str]] | None = None
+) -> str:
     """Write ``tables`` to the database at ``url``, replacing tables of the same names, in one
     transaction. ``kinds`` gives per table the contract kind (``date``, ``bool``, ``number``,
     ``text``) of its columns; other columns are typed from their pandas dtype. Returns the URL
@@ -248,8 +258,9 @@ def _table(metadata: sa.MetaData, name: str, columns: Mapping[str, tuple[sa.type
     return table
 
 
-def _columns(frame: pd.DataFrame, kinds: Mapping[str, str],
-             dialect: str = "") -> dict[str, tuple[sa.types.TypeEngine, list]]:
+def _columns(
+    frame: pd.DataFrame, kinds: Mapping[str, str], dialect: str = ""
+) -> dict[str, tuple[sa.types.TypeEngine, list]]:
     """Per column its SQL type and its values as plain Python values (None for missing).
 
     A contract column gets its contract type (dates DATE, booleans BOOLEAN, numbers DOUBLE or
@@ -265,14 +276,20 @@ def _columns(frame: pd.DataFrame, kinds: Mapping[str, str],
 def _column(values: pd.Series, kind: str | None, dates_as_text: bool = False) -> tuple[sa.types.TypeEngine, list]:
     present = values.notna()
     if kind == "date" or (kind is None and pd.api.types.is_datetime64_any_dtype(values)):
-        dates = (values if pd.api.types.is_datetime64_any_dtype(values)
-                 else _parsed(values, pd.to_datetime, format="ISO8601"))
+        dates = (
+            values
+            if pd.api.types.is_datetime64_any_dtype(values)
+            else _parsed(values, pd.to_datetime, format="ISO8601")
+        )
         if dates is not None:
             if kind == "date":
                 return sa.Date(), _plain(dates.dt.strftime("%Y-%m-%d") if dates_as_text else dates.dt.date, present)
             return sa.DateTime(), _plain(
-                dates.dt.strftime("%Y-%m-%d %H:%M:%S.%f") if dates_as_text
-                else pd.Series(dates.dt.to_pydatetime(), index=values.index, dtype=object), present)
+                dates.dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+                if dates_as_text
+                else pd.Series(dates.dt.to_pydatetime(), index=values.index, dtype=object),
+                present,
+            )
     elif kind == "bool" or (kind is None and pd.api.types.is_bool_dtype(values)):
         if values[present].map(lambda v: isinstance(v, (bool, np.bool_))).all():
             return sa.Boolean(), _plain(values.astype(object).map(bool, na_action="ignore"), present)
@@ -304,7 +321,8 @@ def _insert(connection: Connection, table: sa.Table, names: list[str], rows: lis
         from psycopg import sql as pg
 
         statement = pg.SQL("COPY {} ({}) FROM STDIN").format(
-            pg.Identifier(table.name), pg.SQL(", ").join(pg.Identifier(n) for n in names))
+            pg.Identifier(table.name), pg.SQL(", ").join(pg.Identifier(n) for n in names)
+        )
         driver_connection = connection.connection.driver_connection
         assert driver_connection is not None  # None only once the connection is closed; this one is in use
         with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
@@ -315,12 +333,13 @@ def _insert(connection: Connection, table: sa.Table, names: list[str], rows: lis
         connection.exec_driver_sql(str(table.insert().compile(dialect=connection.dialect)), rows)
         return
     for start in range(0, len(rows), INSERT_CHUNK_ROWS):
-        connection.execute(table.insert(), [dict(zip(names, row)) for row in rows[start:start + INSERT_CHUNK_ROWS]])
+        connection.execute(table.insert(), [dict(zip(names, row)) for row in rows[start : start + INSERT_CHUNK_ROWS]])
 
 
 # ------------------------------------------------------------------------------------------
 # Connections and their errors
 # ------------------------------------------------------------------------------------------
+
 
 def _engine(url: str, read_only: bool) -> Engine:
     """An engine for ``url``: SQLite files read-only when reading and with real transactions;
@@ -334,8 +353,7 @@ def _engine(url: str, read_only: bool) -> Engine:
             if read_only and database and database != ":memory:" and not database.startswith("file:"):
                 path = Path(database)
                 if not path.is_file():
-                    raise DataError(_pack_problem("a SQLite database file", f"no file {database!r}"),
-                                    shown_source(url))
+                    raise DataError(_pack_problem("a SQLite database file", f"no file {database!r}"), shown_source(url))
                 uri = path.resolve().as_uri() + "?mode=ro"
                 options["creator"] = lambda: sqlite3.connect(uri, uri=True)
         elif backend == "postgresql" and "connect_timeout" not in parsed.query:
@@ -344,8 +362,9 @@ def _engine(url: str, read_only: bool) -> Engine:
     except (sa.exc.ArgumentError, ValueError) as exc:  # an unknown dialect, a port that is not a number
         raise DataError(_pack_problem("a SQLAlchemy database URL", _reason(exc, url)), shown_source(url)) from None
     except ImportError as exc:
-        raise DataError(_pack_problem("an installed database driver", scrub(f"{type(exc).__name__}: {exc}", url)),
-                        shown_source(url)) from None
+        raise DataError(
+            _pack_problem("an installed database driver", scrub(f"{type(exc).__name__}: {exc}", url)), shown_source(url)
+        ) from None
     if engine.dialect.name == "sqlite":
         _sqlite_transactions(engine)
     return engine
@@ -365,13 +384,13 @@ def _sqlite_transactions(engine: Engine) -> None:
 
 
 def _unreadable(url: str, exc: Exception) -> DataError:
-    return DataError(_pack_problem("a database amreview can connect to and read", _reason(exc, url)),
-                     shown_source(url))
+    return DataError(_pack_problem("a database amreview can connect to and read", _reason(exc, url)), shown_source(url))
 
 
 def _pack_problem(expected: str, found: str) -> pd.DataFrame:
-    return pd.DataFrame([dict(zip(PROBLEM_COLUMNS, ("(pack)", None, "", "database", expected, found)))],
-                        columns=PROBLEM_COLUMNS)
+    return pd.DataFrame(
+        [dict(zip(PROBLEM_COLUMNS, ("(pack)", None, "", "database", expected, found)))], columns=PROBLEM_COLUMNS
+    )
 
 
 def _reason(exc: Exception, url: str) -> str:

@@ -12,8 +12,9 @@ from amreview.metrics.targets import monthly_targets
 from amreview.periods import Quarter, require_quarter
 
 
-def monthly_margin_against_target(pack: DataPack, am_id: str, period: Quarter, quarters: int = 4,
-                                  sales_start: pd.Timestamp | None = None) -> pd.DataFrame:
+def monthly_margin_against_target(
+    pack: DataPack, am_id: str, period: Quarter, quarters: int = 4, sales_start: pd.Timestamp | None = None
+) -> pd.DataFrame:
     """Revenue and gross margin per month over the ``quarters`` quarters ending with ``period``,
     beside the month targets (month rows, else a third of the quarter's; NaN = no target).
 
@@ -34,8 +35,11 @@ def monthly_margin_against_target(pack: DataPack, am_id: str, period: Quarter, q
     if sales_start is not None:
         first_month = f"{sales_start:%Y-%m}"
         months = [m for m in months if m >= first_month]
-    mine = sales[(sales["am_id"] == str(am_id)) & (sales["invoice_date"] >= span[0].start)
-                 & (sales["invoice_date"] <= quarter.end)]
+    mine = sales[
+        (sales["am_id"] == str(am_id))
+        & (sales["invoice_date"] >= span[0].start)
+        & (sales["invoice_date"] <= quarter.end)
+    ]
     actual = margin_by_month(mine).reindex(months)
     frame = pd.DataFrame(index=pd.Index(months, name="month"))
     frame["revenue"] = actual["revenue"].fillna(0.0)

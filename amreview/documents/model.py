@@ -45,6 +45,7 @@ def section_heading(key: str) -> str:
 # What a section is made of
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Text:
     """A line of text. ``kind`` ``missing`` says data is absent ("not in this pack", "no data
@@ -170,13 +171,13 @@ class Section:
         """The numbers of table or chart ``key``."""
         found: dict[str, Chart | Table] = {**self.charts, **self.tables}
         if key not in found:
-            raise UnknownNameError(f"section {self.key} has no table or chart {key!r}; "
-                                   f"it has {', '.join(found) or 'none'}")
+            raise UnknownNameError(
+                f"section {self.key} has no table or chart {key!r}; it has {', '.join(found) or 'none'}"
+            )
         return found[key].frame
 
     def __repr__(self) -> str:
-        return (f"<Section {self.key}: {len(self.lines)} lines, {len(self.tables)} tables, "
-                f"{len(self.charts)} charts>")
+        return f"<Section {self.key}: {len(self.lines)} lines, {len(self.tables)} tables, {len(self.charts)} charts>"
 
     def _repr_html_(self) -> str:
         from amreview.documents.render import section_html

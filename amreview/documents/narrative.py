@@ -46,6 +46,7 @@ def _sentence(*parts: str) -> str:
 # Changes and targets
 # --------------------------------------------------------------------------------------------
 
+
 def change_phrase(change, against: str) -> str:
     """A relative change in words: ``0.08`` → ``"up 8 % on 2026Q2"``; ``−0.031`` → ``"down 3 %
     on 2026Q2"``; under half a percent → ``"level with 2026Q2"``; NaN → ``""``."""
@@ -90,8 +91,10 @@ def count_line(label: str, actual, target=math.nan) -> str:
 # Summary
 # --------------------------------------------------------------------------------------------
 
-def overall_line(score, rating: str | None, previous_score=math.nan, against: str = "",
-                 no_rating_reason: str = "") -> str:
+
+def overall_line(
+    score, rating: str | None, previous_score=math.nan, against: str = "", no_rating_reason: str = ""
+) -> str:
     """``"Overall score 3.92 of 5: Exceeds, up from 3.61 in 2026Q2."``; no score → says so;
     no rating for a reason (the scorecard's ``no_rating_reason``) → says why."""
     if missing(score):
@@ -115,8 +118,10 @@ def not_scored_line(measures: Sequence[str]) -> str:
     if not measures:
         return ""
     names = ", ".join(measures)
-    return (f"Not scored for lack of data: {names}; "
-            f"{'its' if len(measures) == 1 else 'their'} weight is spread over the other measures.")
+    return (
+        f"Not scored for lack of data: {names}; "
+        f"{'its' if len(measures) == 1 else 'their'} weight is spread over the other measures."
+    )
 
 
 def strengths_line(scores: Mapping[str, float]) -> str:
@@ -135,6 +140,7 @@ def strengths_line(scores: Mapping[str, float]) -> str:
 # Margin & KPI targets
 # --------------------------------------------------------------------------------------------
 
+
 def gm_pct_line(gm_pct, points=math.nan, against: str = "") -> str:
     """``"GM % 7.9 %, down 0.4 points on 2025Q3."``; no revenue → "not meaningful"."""
     if missing(gm_pct):
@@ -148,10 +154,14 @@ def team_benchmark_note(team: str | None, members: int, minimum: int) -> str:
     figure is shown."``; a group under ``minimum`` people shows none."""
     group = f"team {team}" if team else "the organisation"
     if members >= minimum:
-        return (f"Team: the GM % of all invoice lines of the {members:,} account managers of {group} (this person "
-                "included); no one else's figure is shown.")
-    return (f"No team line: {group} has {members:,} account manager{'s' if members != 1 else ''} in role, fewer "
-            f"than {minimum}; a team figure would show a colleague's.")
+        return (
+            f"Team: the GM % of all invoice lines of the {members:,} account managers of {group} (this person "
+            "included); no one else's figure is shown."
+        )
+    return (
+        f"No team line: {group} has {members:,} account manager{'s' if members != 1 else ''} in role, fewer "
+        f"than {minimum}; a team figure would show a colleague's."
+    )
 
 
 def programme_line(revenue_share, margin_share) -> str:
@@ -188,21 +198,27 @@ def projection_line(ytd, annual_target, year_elapsed, projection, projection_att
             first += f" with {_percent(year_elapsed)} of the year gone"
     if missing(projection):
         return first + "."
-    return (f"{first}; on this run rate the year ends at {compact_money(projection)}, "
-            f"{target_phrase(projection_attainment)}.")
+    return (
+        f"{first}; on this run rate the year ends at {compact_money(projection)}, "
+        f"{target_phrase(projection_attainment)}."
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Account management
 # --------------------------------------------------------------------------------------------
 
+
 def growth_line(accounts_before, growing, declining, new, against: str) -> str:
     """``"Of the 42 accounts sold to in 2025Q3, 25 grew margin and 15 declined; 6 are new."``"""
     if missing(accounts_before) or accounts_before == 0:
         return f"No accounts sold to in {against} to compare with." + (
-            f" {_plural(new, 'account')} with sales now." if not missing(new) and new else "")
-    text = (f"Of the {_plural(accounts_before, 'account')} sold to in {against}, {count(growing)} grew margin "
-            f"and {count(declining)} declined")
+            f" {_plural(new, 'account')} with sales now." if not missing(new) and new else ""
+        )
+    text = (
+        f"Of the {_plural(accounts_before, 'account')} sold to in {against}, {count(growing)} grew margin "
+        f"and {count(declining)} declined"
+    )
     if not missing(new) and new:
         text += f"; {count(new)} {'is' if new == 1 else 'are'} new to the comparison"
     return text + "."
@@ -239,6 +255,7 @@ def back_order_line(open_orders, open_value, past_promised_share, over_60_value=
 # --------------------------------------------------------------------------------------------
 # New business
 # --------------------------------------------------------------------------------------------
+
 
 def new_accounts_line(won, target, margin) -> str:
     """``"5 new accounts won against a target of 3 (167 %), earning a margin of 24k this quarter."``"""
@@ -285,14 +302,17 @@ def cycle_line(days, deal_size) -> str:
 # Customer relationships
 # --------------------------------------------------------------------------------------------
 
+
 def nps_line(nps, responses, promoters, detractors) -> str:
     """``"NPS +45 from 20 responses (11 promoters, 2 detractors)."``"""
     if missing(responses) or responses == 0:
         return "No NPS responses in the quarter."
     sign = "+" if nps > 0 else (MINUS if nps < 0 else "")
-    return (f"NPS {sign}{abs(nps):.0f} from {_plural(responses, 'response')} "
-            f"({count(promoters)} promoter{'s' if promoters != 1 else ''}, "
-            f"{count(detractors)} detractor{'s' if detractors != 1 else ''}).")
+    return (
+        f"NPS {sign}{abs(nps):.0f} from {_plural(responses, 'response')} "
+        f"({count(promoters)} promoter{'s' if promoters != 1 else ''}, "
+        f"{count(detractors)} detractor{'s' if detractors != 1 else ''})."
+    )
 
 
 def csat_line(csat, responses) -> str:
@@ -326,6 +346,7 @@ def cases_line(resolved, within_share, open_past_sla) -> str:
 # CRM, reporting
 # --------------------------------------------------------------------------------------------
 
+
 def activity_line(per_week, calls_per_week, visits_per_week, visits_attainment=math.nan) -> str:
     """``"44 activities a week: 19.6 calls and 3.8 visits; visits 139 % of target."``"""
     if missing(per_week):
@@ -347,16 +368,20 @@ def hygiene_line(open_opportunities, stale, overdue) -> str:
     """``"75 open opportunities: 2 past their close date, 4 needing attention."``"""
     if missing(open_opportunities) or open_opportunities == 0:
         return "No open opportunities at the quarter's end."
-    return (f"{_plural(open_opportunities, 'open opportunity', 'open opportunities')}: {count(overdue)} past "
-            f"the close date, {count(stale)} overdue or not updated in 30 days.")
+    return (
+        f"{_plural(open_opportunities, 'open opportunity', 'open opportunities')}: {count(overdue)} past "
+        f"the close date, {count(stale)} overdue or not updated in 30 days."
+    )
 
 
 def reports_line(due, on_time, late, missing_reports) -> str:
     """``"17 reports due: 16 on time, 1 late, none missing."``"""
     if missing(due) or due == 0:
         return "No reports due in the quarter."
-    return (f"{_plural(due, 'report')} due: {count(on_time)} on time, {count(late)} late, "
-            f"{'none' if not missing_reports else count(missing_reports)} missing.")
+    return (
+        f"{_plural(due, 'report')} due: {count(on_time)} on time, {count(late)} late, "
+        f"{'none' if not missing_reports else count(missing_reports)} missing."
+    )
 
 
 def forecast_line(label: str, forecast, actual, accuracy, bias) -> str:
@@ -380,6 +405,7 @@ def completeness_line(share) -> str:
 # --------------------------------------------------------------------------------------------
 # Development and competencies
 # --------------------------------------------------------------------------------------------
+
 
 def plan_line(objectives, achieved, completion, carrying, next_quarter: str) -> str:
     """``"3 of 4 objectives achieved; plan 85 % complete; 1 carries into 2026Q4."``"""
@@ -409,6 +435,7 @@ def competency_line(self_mean, manager_mean, gap) -> str:
 # --------------------------------------------------------------------------------------------
 # Missing data
 # --------------------------------------------------------------------------------------------
+
 
 def not_in_pack(what: str, table: str) -> str:
     """``"Customer feedback: not in this pack (no customer_feedback table)."``"""

@@ -30,9 +30,9 @@ import pandas as pd
 
 from amreview.data.datapack import DataPack
 from amreview.frames import row_positions
-from amreview.metrics.registry import KpiContext, in_role
 from amreview.metrics.margin import margin_summary
 from amreview.metrics.newbusiness import new_accounts_table
+from amreview.metrics.registry import KpiContext, in_role
 from amreview.metrics.relationships import retention_by_account, retention_windows
 from amreview.metrics.reporting import CRM_REQUIRED_FIELDS, crm_exported_fields
 from amreview.periods import Quarter
@@ -64,7 +64,8 @@ class PackFacts:
         sales = pack.sales
         has_sales = len(sales) > 0
         return cls(
-            source=pack.source, fingerprint=pack.fingerprint,
+            source=pack.source,
+            fingerprint=pack.fingerprint,
             tables={name: len(frame) for name, frame in pack.tables.items()},
             first_invoice=pd.Timestamp(sales["invoice_date"].min()) if has_sales else None,
             last_invoice=pd.Timestamp(sales["invoice_date"].max()) if has_sales else None,
@@ -84,20 +85,29 @@ class PackFacts:
         def day(d):
             return None if d is None else d.isoformat()
 
-        return {"source": self.source, "fingerprint": self.fingerprint, "tables": dict(self.tables),
-                "has_sales": self.has_sales, "first_invoice": day(self.first_invoice),
-                "last_invoice": day(self.last_invoice),
-                "crm_fields": {t: list(f) for t, f in self.crm_fields.items()}}
+        return {
+            "source": self.source,
+            "fingerprint": self.fingerprint,
+            "tables": dict(self.tables),
+            "has_sales": self.has_sales,
+            "first_invoice": day(self.first_invoice),
+            "last_invoice": day(self.last_invoice),
+            "crm_fields": {t: list(f) for t, f in self.crm_fields.items()},
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> PackFacts:
         def day(d):
             return None if d is None else pd.Timestamp(d)
 
-        return cls(source=data["source"], fingerprint=data["fingerprint"],
-                   tables={t: int(n) for t, n in data["tables"].items()},
-                   first_invoice=day(data["first_invoice"]), last_invoice=day(data["last_invoice"]),
-                   crm_fields={t: tuple(f) for t, f in data["crm_fields"].items()})
+        return cls(
+            source=data["source"],
+            fingerprint=data["fingerprint"],
+            tables={t: int(n) for t, n in data["tables"].items()},
+            first_invoice=day(data["first_invoice"]),
+            last_invoice=day(data["last_invoice"]),
+            crm_fields={t: tuple(f) for t, f in data["crm_fields"].items()},
+        )
 
 
 @dataclass
@@ -136,8 +146,11 @@ def benchmark_groups(account_managers: pd.DataFrame, quarter: Quarter) -> pd.Ser
     """``am_id`` → benchmark group of everyone in role in ``quarter``: their team, or
     :data:`ORGANISATION` (everyone in role) for those without one."""
     people = in_role(account_managers, quarter)
-    return pd.Series(people["team"].astype(object).where(people["team"].notna(), ORGANISATION).to_numpy(),
-                     index=pd.Index(people["am_id"], name="am_id"), dtype=object)
+    return pd.Series(
+        people["team"].astype(object).where(people["team"].notna(), ORGANISATION).to_numpy(),
+        index=pd.Index(people["am_id"], name="am_id"),
+        dtype=object,
+    )
 
 
 def group_sizes(groups: pd.Series) -> pd.Series:
@@ -167,14 +180,23 @@ def team_gm_pct(ctx: KpiContext, groups: pd.Series, quarters: int = TREND_QUARTE
     window = ctx.lines_between(periods[0].start, quarter.end)[["am_id", "invoice_date", "revenue", "cost"]]
     starts = np.array([np.datetime64(q.start, "ns") for q in periods])
     position = np.searchsorted(starts, window["invoice_date"].to_numpy(), side="right") - 1
-    per_am = window.groupby([window["am_id"], pd.Series(position, index=window.index, name="quarter")],
-                            sort=False, observed=True)[["revenue", "cost"]].sum().reset_index()
+    per_am = (
+        window.groupby(
+            [window["am_id"], pd.Series(position, index=window.index, name="quarter")], sort=False, observed=True
+        )[["revenue", "cost"]]
+        .sum()
+        .reset_index()
+    )
     per_am["quarter"] = np.asarray(labels, dtype=object)[per_am["quarter"].to_numpy()]
-    teams = margin_summary(per_am.assign(group=per_am["am_id"].map(groups)).dropna(subset=["group"]),
-                           ["group", "quarter"])["gm_pct"]
+    teams = margin_summary(
+        per_am.assign(group=per_am["am_id"].map(groups)).dropna(subset=["group"]), ["group", "quarter"]
+    )["gm_pct"]
     everyone = margin_summary(per_am[per_am["am_id"].isin(groups.index)], "quarter")["gm_pct"]
-    frame = teams.unstack("quarter").reindex(index=sizes.index, columns=labels) if len(teams) else \
-        pd.DataFrame(np.nan, index=sizes.index, columns=labels)
+    frame = (
+        teams.unstack("quarter").reindex(index=sizes.index, columns=labels)
+        if len(teams)
+        else pd.DataFrame(np.nan, index=sizes.index, columns=labels)
+    )
     frame.loc[ORGANISATION] = everyone.reindex(labels).to_numpy(dtype="float64")
     frame = frame.astype("float64")
     frame.loc[sizes[sizes < MIN_PERCENTILE_GROUP].index] = np.nan
@@ -232,15 +254,17 @@ class WholeViews:
         return self.positions[name].get(am_id, np.empty(0, dtype="int64"))
 
     def person(self, am_id: str) -> PersonViews:
-        frames = {name: getattr(self, name).iloc[self.rows_of(name, am_id)].reset_index(drop=True)
-                  for name in self.FRAMES}
+        frames = {
+            name: getattr(self, name).iloc[self.rows_of(name, am_id)].reset_index(drop=True) for name in self.FRAMES
+        }
         group = self.groups.get(am_id, ORGANISATION)
-        team = self.team_gm_pct.loc[group] if group in self.team_gm_pct.index else \
-            pd.Series(np.nan, index=self.labels)
+        team = self.team_gm_pct.loc[group] if group in self.team_gm_pct.index else pd.Series(np.nan, index=self.labels)
         return PersonViews(
-            new_accounts=frames["new_accounts"], retention=frames["retention"],
+            new_accounts=frames["new_accounts"],
+            retention=frames["retention"],
             team_gm_pct=team.astype("float64").rename("team_gm_pct").rename_axis("quarter"),
-            team=group or None, team_size=int(self.team_sizes.get(group, 0)),
+            team=group or None,
+            team_size=int(self.team_sizes.get(group, 0)),
             colleague_accounts=pd.Index(frames["colleague_accounts"]["account_id"], dtype=object, name="account_id"),
             data_warnings=frames["data_warnings"],
         )
@@ -265,13 +289,21 @@ def whole_views(pack: DataPack, quarter: Quarter, quarters: int = TREND_QUARTERS
         trend = pd.DataFrame(np.nan, index=sizes.index, columns=labels)
         new = kept = pd.DataFrame({"am_id": pd.Series(dtype=object)})
         colleagues = colleague_accounts(pack).iloc[0:0]
-    return WholeViews(new_accounts=new, retention=kept, colleague_accounts=colleagues, team_gm_pct=trend,
-                      team_sizes=sizes.astype("int64"), groups=groups, labels=labels,
-                      data_warnings=person_warnings(pack))
+    return WholeViews(
+        new_accounts=new,
+        retention=kept,
+        colleague_accounts=colleagues,
+        team_gm_pct=trend,
+        team_sizes=sizes.astype("int64"),
+        groups=groups,
+        labels=labels,
+        data_warnings=person_warnings(pack),
+    )
 
 
-def person_views(pack: DataPack, quarter: Quarter, am_ids: Iterable[str],
-                 quarters: int = TREND_QUARTERS) -> dict[str, PersonViews]:
+def person_views(
+    pack: DataPack, quarter: Quarter, am_ids: Iterable[str], quarters: int = TREND_QUARTERS
+) -> dict[str, PersonViews]:
     """Every whole-pack computation once, split per person of ``am_ids`` (module docstring)."""
     whole = whole_views(pack, quarter, quarters)
     return {str(am): whole.person(str(am)) for am in am_ids}

@@ -33,8 +33,13 @@ TARGET_COLOUR = "#000000"
 MUTED_COLOUR = "#999999"
 LIGHT_COLOURS = {"green": PALETTE[2], "amber": PALETTE[1], "red": PALETTE[5]}
 STAGE_COLOURS = {"prospecting": PALETTE[4], "engaging": PALETTE[0], "won": PALETTE[2], "lost": PALETTE[5]}
-STATUS_COLOURS = {"achieved": PALETTE[2], "in_progress": PALETTE[0], "not_started": MUTED_COLOUR,
-                  "missed": PALETTE[5], "deferred": PALETTE[3]}
+STATUS_COLOURS = {
+    "achieved": PALETTE[2],
+    "in_progress": PALETTE[0],
+    "not_started": MUTED_COLOUR,
+    "missed": PALETTE[5],
+    "deferred": PALETTE[3],
+}
 RATER_COLOURS = {"self": PALETTE[1], "manager": PALETTE[0], "peer": PALETTE[2]}
 NO_DATA = "no data"
 LABEL_WIDTH = 34  # characters of a bar label before it is shortened
@@ -62,6 +67,7 @@ def styled(plot):
     later figure of the notebook from showing. Interactive mode switched on inside is kept.
     The data (the first argument) is drawn as :func:`plottable` gives it.
     """
+
     @functools.wraps(plot)
     def wrapper(*args, **kwargs):
         if args:  # the data: no chart is handed a number it cannot place (see plottable)
@@ -72,6 +78,7 @@ def styled(plot):
         if interactive and not matplotlib.is_interactive():
             matplotlib.interactive(True)
         return result
+
     return wrapper
 
 
@@ -104,6 +111,7 @@ def plottable(data):
 # --------------------------------------------------------------------------------------------
 # Formats and small helpers
 # --------------------------------------------------------------------------------------------
+
 
 def money_axis(value, _pos=None) -> str:
     """Axis ticks in compact money: 1.2m, 450k, 900 (a true minus sign for negatives)."""
@@ -140,7 +148,7 @@ def wrap(text: str, width: int = LABEL_WIDTH, lines: int = 2) -> str:
     """``text`` on up to ``lines`` lines of ``width`` characters, the last one shortened."""
     parts = textwrap.wrap(str(text), width) or [""]
     if len(parts) > lines:
-        parts = parts[: lines - 1] + [shorten(" ".join(parts[lines - 1:]), width)]
+        parts = parts[: lines - 1] + [shorten(" ".join(parts[lines - 1 :]), width)]
     return "\n".join(parts)
 
 
@@ -163,8 +171,7 @@ def _own_figure(ax: Axes) -> Figure | None:
 def _no_data(ax: Axes, title: str, message: str = NO_DATA) -> Axes:
     """An empty chart that says so: the title, and ``message`` in the middle."""
     ax.set_title(title)
-    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", color=MUTED_COLOUR,
-            fontsize=12)
+    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", color=MUTED_COLOUR, fontsize=12)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.grid(False)
@@ -197,8 +204,15 @@ def _hbars(ax: Axes, labels, values, colours, title: str, formatter, texts, labe
         if text:
             value = 0.0 if _missing(value) else value
             pad = 0.01 * span
-            ax.text(value + pad if value >= 0 else value - pad, yi, text, va="center",
-                    ha="left" if value >= 0 else "right", fontsize=9, color="#333333")
+            ax.text(
+                value + pad if value >= 0 else value - pad,
+                yi,
+                text,
+                va="center",
+                ha="left" if value >= 0 else "right",
+                fontsize=9,
+                color="#333333",
+            )
     lo, hi = np.nanmin(np.append(values, 0.0)), np.nanmax(np.append(values, 0.0))
     ax.set_xlim(lo - 0.18 * span * (lo < 0), hi + 0.18 * span)
     ax.set_title(title)
@@ -218,9 +232,11 @@ def _bar_height(ax: Axes, rows: int, lines: int = 1) -> None:
 # Summary
 # --------------------------------------------------------------------------------------------
 
+
 @styled
-def plot_measure_scores(frame: pd.DataFrame, ax: Axes | None = None, reference: float | None = None,
-                        reference_label: str = "Meets") -> Axes:
+def plot_measure_scores(
+    frame: pd.DataFrame, ax: Axes | None = None, reference: float | None = None, reference_label: str = "Meets"
+) -> Axes:
     """Horizontal bars of each measure's score on the 1–5 scale, coloured by traffic light.
 
     ``frame``: index the measure names (in display order); columns ``score`` (NaN = no data:
@@ -233,14 +249,28 @@ def plot_measure_scores(frame: pd.DataFrame, ax: Axes | None = None, reference: 
         return _no_data(ax, title)
     lights = frame["light"] if "light" in frame else pd.Series("", index=frame.index)
     colours = [LIGHT_COLOURS.get(str(light), ACTUAL_COLOUR) for light in lights]
-    _hbars(ax, frame.index, frame["score"], colours, title, lambda v, _p=None: f"{v:g}",
-           [NO_DATA if _missing(v) else f"{v:.2f}" for v in frame["score"]])
+    _hbars(
+        ax,
+        frame.index,
+        frame["score"],
+        colours,
+        title,
+        lambda v, _p=None: f"{v:g}",
+        [NO_DATA if _missing(v) else f"{v:.2f}" for v in frame["score"]],
+    )
     ax.set_xlim(0, 5.6)
     ax.set_xticks([0, 1, 2, 3, 4, 5])
     if reference is not None:
         ax.axvline(reference, color=TARGET_COLOUR, linestyle="--", linewidth=1)
-        ax.text(reference, 1.0, f" {reference_label} ({reference:g})", transform=ax.get_xaxis_transform(),
-                va="bottom", ha="left", fontsize=8.5)
+        ax.text(
+            reference,
+            1.0,
+            f" {reference_label} ({reference:g})",
+            transform=ax.get_xaxis_transform(),
+            va="bottom",
+            ha="left",
+            fontsize=8.5,
+        )
     _bar_height(ax, len(frame))
     return ax
 
@@ -258,8 +288,15 @@ def plot_attainment(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
         return _no_data(ax, title, "no targets")
     values = frame["attainment"].astype("float64")
     colours = [ACTUAL_COLOUR if v >= 1 else SECOND_COLOUR for v in values.fillna(0)]
-    _hbars(ax, frame.index, values, colours, title, percent_axis,
-           ["no target" if _missing(v) else _percent_label(v) for v in values])
+    _hbars(
+        ax,
+        frame.index,
+        values,
+        colours,
+        title,
+        percent_axis,
+        ["no target" if _missing(v) else _percent_label(v) for v in values],
+    )
     ax.axvline(1.0, color=TARGET_COLOUR, linestyle="--", linewidth=1)
     right = max(float(np.nanmax(values.to_numpy())), 1.0)
     ax.set_xlim(min(0.0, float(np.nanmin(values.to_numpy())) * 1.2), right * 1.2)
@@ -270,6 +307,7 @@ def plot_attainment(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
 # --------------------------------------------------------------------------------------------
 # Margin
 # --------------------------------------------------------------------------------------------
+
 
 def _month_ticks(months) -> tuple[np.ndarray, list[str]]:
     """Tick positions and labels for ``YYYY-MM`` months: every month up to a year, else the
@@ -288,8 +326,9 @@ def _month_ticks(months) -> tuple[np.ndarray, list[str]]:
 
 
 @styled
-def plot_monthly_vs_target(frame: pd.DataFrame, ax: Axes | None = None, measure: str = "gross_margin",
-                           title: str | None = None) -> Axes:
+def plot_monthly_vs_target(
+    frame: pd.DataFrame, ax: Axes | None = None, measure: str = "gross_margin", title: str | None = None
+) -> Axes:
     """Bars of a monthly figure against black ticks of the month targets.
 
     ``frame``: index ``YYYY-MM``; columns ``<measure>`` and ``<measure>_target`` (NaN = no target:
@@ -306,16 +345,26 @@ def plot_monthly_vs_target(frame: pd.DataFrame, ax: Axes | None = None, measure:
     colours = [SECOND_COLOUR if (not _missing(t) and a < t) else ACTUAL_COLOUR for a, t in zip(actual, target)]
     ax.bar(x, actual.fillna(0), color=colours, width=0.72, label=name)
     if target.notna().any():
-        ax.plot(x, target, color=TARGET_COLOUR, marker="_", markersize=max(6, 200 / max(len(x), 1)),
-                linestyle="none", markeredgewidth=2.2, label="Target")
+        ax.plot(
+            x,
+            target,
+            color=TARGET_COLOUR,
+            marker="_",
+            markersize=max(6, 200 / max(len(x), 1)),
+            linestyle="none",
+            markeredgewidth=2.2,
+            label="Target",
+        )
     ticks, labels = _month_ticks(frame.index)
     ax.set_xticks(ticks, labels)
     ax.set_xlim(-0.6, len(x) - 0.4)
     ax.yaxis.set_major_formatter(FuncFormatter(money_axis))
     ax.axhline(0, color="#888888", linewidth=0.8)
     ax.set_title(title)
-    handles: list[Artist] = [plt.Rectangle((0, 0), 1, 1, color=ACTUAL_COLOUR),
-                             plt.Rectangle((0, 0), 1, 1, color=SECOND_COLOUR)]
+    handles: list[Artist] = [
+        plt.Rectangle((0, 0), 1, 1, color=ACTUAL_COLOUR),
+        plt.Rectangle((0, 0), 1, 1, color=SECOND_COLOUR),
+    ]
     legend_labels = ["at or over target", "under target"]
     if target.notna().any():
         handles.append(ax.lines[-1])
@@ -355,8 +404,15 @@ def plot_gm_pct_trend(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
     last = frame["gm_pct"].last_valid_index()
     if last is not None:
         i = list(frame.index).index(last)
-        ax.annotate(_percent_label_1(frame["gm_pct"].iloc[i]), (x[i], frame["gm_pct"].iloc[i]),
-                    textcoords="offset points", xytext=(0, 8), ha="center", fontsize=9, color=ACTUAL_COLOUR)
+        ax.annotate(
+            _percent_label_1(frame["gm_pct"].iloc[i]),
+            (x[i], frame["gm_pct"].iloc[i]),
+            textcoords="offset points",
+            xytext=(0, 8),
+            ha="center",
+            fontsize=9,
+            color=ACTUAL_COLOUR,
+        )
     ax.set_xticks(x, [str(q) for q in frame.index])
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p=None: f"{v * 100:.1f} %"))
     ax.yaxis.set_major_locator(MaxNLocator(5))
@@ -374,8 +430,9 @@ def _percent_label_1(value: float) -> str:
 
 
 @styled
-def plot_margin_bars(frame: pd.DataFrame, ax: Axes | None = None, label: str = "label",
-                     title: str = "Gross margin") -> Axes:
+def plot_margin_bars(
+    frame: pd.DataFrame, ax: Axes | None = None, label: str = "label", title: str = "Gross margin"
+) -> Axes:
     """Horizontal bars of ``gross_margin`` per row, labelled with money and (if given) GM %.
 
     ``frame``: column ``label`` (or the one named) and ``gross_margin``, optionally ``gm_pct``;
@@ -387,8 +444,10 @@ def plot_margin_bars(frame: pd.DataFrame, ax: Axes | None = None, label: str = "
     values = frame["gross_margin"].astype("float64")
     colours = [ACTUAL_COLOUR if v >= 0 else SECOND_COLOUR for v in values.fillna(0)]
     gm = frame["gm_pct"] if "gm_pct" in frame else pd.Series(np.nan, index=frame.index)
-    texts = ["" if _missing(v) else money_axis(v) + ("" if _missing(g) else f" · {_percent_label_1(g)}")
-             for v, g in zip(values, gm)]
+    texts = [
+        "" if _missing(v) else money_axis(v) + ("" if _missing(g) else f" · {_percent_label_1(g)}")
+        for v, g in zip(values, gm)
+    ]
     _hbars(ax, frame[label], values, colours, title, money_axis, texts)
     _bar_height(ax, len(frame))
     return ax
@@ -413,6 +472,7 @@ def plot_top_accounts(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
 # Account management, new business, relationships
 # --------------------------------------------------------------------------------------------
 
+
 @styled
 def plot_back_order_ageing(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Open back-order value per age bucket, each bar labelled with its number of orders.
@@ -428,8 +488,14 @@ def plot_back_order_ageing(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
     colours = [SECOND_COLOUR if a in (">90", "61-90") else ACTUAL_COLOUR for a in ages]
     ax.bar(x, frame["value"], color=colours, width=0.65)
     for xi, (value, orders) in enumerate(zip(frame["value"], frame["orders"])):
-        ax.text(xi, value, f"{money_axis(value)}\n{int(orders)} order{'s' if orders != 1 else ''}",
-                ha="center", va="bottom", fontsize=8.5)
+        ax.text(
+            xi,
+            value,
+            f"{money_axis(value)}\n{int(orders)} order{'s' if orders != 1 else ''}",
+            ha="center",
+            va="bottom",
+            fontsize=8.5,
+        )
     ax.set_xticks(x, ages)
     ax.yaxis.set_major_formatter(FuncFormatter(money_axis))
     ax.set_ylim(0, float(frame["value"].max()) * 1.35 or 1)
@@ -450,8 +516,10 @@ def plot_pipeline_funnel(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
         return _no_data(ax, title, "no opportunities")
     stages = [str(s) for s in frame.index]
     colours = [STAGE_COLOURS.get(s, ACTUAL_COLOUR) for s in stages]
-    texts = [f"{money_axis(v)} · {int(n)} deal{'s' if n != 1 else ''}"
-             for v, n in zip(frame["value"].fillna(0.0), frame["opportunities"])]
+    texts = [
+        f"{money_axis(v)} · {int(n)} deal{'s' if n != 1 else ''}"
+        for v, n in zip(frame["value"].fillna(0.0), frame["opportunities"])
+    ]
     _hbars(ax, [s.capitalize() for s in stages], frame["value"], colours, title, money_axis, texts)
     return ax
 
@@ -469,13 +537,24 @@ def plot_nps_breakdown(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
     row = frame.iloc[0]
     total = float(row["promoters"] + row["passives"] + row["detractors"])
     left = 0.0
-    for key, colour, name in (("detractors", PALETTE[5], "Detractors 0–6"), ("passives", MUTED_COLOUR, "Passives 7–8"),
-                              ("promoters", PALETTE[2], "Promoters 9–10")):
+    for key, colour, name in (
+        ("detractors", PALETTE[5], "Detractors 0–6"),
+        ("passives", MUTED_COLOUR, "Passives 7–8"),
+        ("promoters", PALETTE[2], "Promoters 9–10"),
+    ):
         share = float(row[key]) / total
         ax.barh(0, share, left=left, color=colour, height=0.6, label=name)
         if share >= 0.08:
-            ax.text(left + share / 2, 0, f"{share * 100:.0f} % ({int(row[key])})", ha="center", va="center",
-                    color="white" if key != "passives" else "black", fontsize=9, fontweight="bold")
+            ax.text(
+                left + share / 2,
+                0,
+                f"{share * 100:.0f} % ({int(row[key])})",
+                ha="center",
+                va="center",
+                color="white" if key != "passives" else "black",
+                fontsize=9,
+                fontweight="bold",
+            )
         left += share
     ax.set_xlim(0, 1)
     ax.set_yticks([])
@@ -490,6 +569,7 @@ def plot_nps_breakdown(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
 # --------------------------------------------------------------------------------------------
 # CRM, development, competencies
 # --------------------------------------------------------------------------------------------
+
 
 @styled
 def plot_weekly_activities(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
@@ -570,8 +650,9 @@ def plot_competencies(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """
     ax = _axes(ax)
     title = "Competencies: self and manager ratings"
-    raters = ([r for r in ("self", "manager", "peer") if r in frame and frame[r].notna().any()]
-              if frame is not None else [])
+    raters = (
+        [r for r in ("self", "manager", "peer") if r in frame and frame[r].notna().any()] if frame is not None else []
+    )
     if not raters:
         return _no_data(ax, title, "no ratings")
     n = len(frame)
@@ -580,8 +661,9 @@ def plot_competencies(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
     for i, rater in enumerate(raters):
         offset = (len(raters) - 1) / 2 * height - i * height
         values = frame[rater].astype("float64")
-        ax.barh(y + offset, values.fillna(0), height=height * 0.92, color=RATER_COLOURS[rater],
-                label=rater.capitalize())
+        ax.barh(
+            y + offset, values.fillna(0), height=height * 0.92, color=RATER_COLOURS[rater], label=rater.capitalize()
+        )
         for yi, v in zip(y + offset, values):
             if not _missing(v):
                 ax.text(v + 0.05, yi, f"{v:.1f}".rstrip("0").rstrip("."), va="center", fontsize=8)

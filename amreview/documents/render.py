@@ -21,8 +21,18 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from amreview.formats import (KPI_UNIT_FORMATS, NO_TARGET, UNITS, attainment_pct, count, escape, format_value,
-                              money, pct, score_text)
+from amreview.formats import (
+    KPI_UNIT_FORMATS,
+    NO_TARGET,
+    UNITS,
+    attainment_pct,
+    count,
+    escape,
+    format_value,
+    money,
+    pct,
+    score_text,
+)
 from amreview.formats import is_missing as _missing
 from amreview.scoring.display import kpi_explanation_row
 
@@ -86,8 +96,9 @@ def keep_warnings_out_of_documents() -> None:
     logger = logging.getLogger(WARNINGS_LOGGER)
     logger.propagate = False  # not to a root handler a notebook may have set up
     if not any(h.get_name() == WARNINGS_HANDLER for h in logger.handlers):
-        handler: logging.Handler = (logging.StreamHandler(sys.__stderr__) if sys.__stderr__ is not None
-                                    else logging.NullHandler())
+        handler: logging.Handler = (
+            logging.StreamHandler(sys.__stderr__) if sys.__stderr__ is not None else logging.NullHandler()
+        )
         handler.setFormatter(logging.Formatter("%(message)s"))
         handler.set_name(WARNINGS_HANDLER)
         logger.addHandler(handler)
@@ -121,8 +132,9 @@ def display_frame(table) -> pd.DataFrame:
             cells = [t if _missing(v) else c for v, c, t in zip(values, cells, texts)]
         shown[column] = cells
     for column, light_column in table.lights.items():
-        shown[column] = [f"{LIGHT_SYMBOLS.get(light, '')} {cell}".strip()
-                         for cell, light in zip(shown[column], frame[light_column])]
+        shown[column] = [
+            f"{LIGHT_SYMBOLS.get(light, '')} {cell}".strip() for cell, light in zip(shown[column], frame[light_column])
+        ]
     return shown
 
 
@@ -133,8 +145,11 @@ def table_html(table, uid: str = "") -> str:
     styler.set_uuid(_css_id(uid or table.key))
     styler.set_table_attributes('class="amr-table"')
     right = [c for c in shown.columns if table.formats.get(c, "text") in NUMERIC_UNITS | {"row"}]
-    keep = [c for c in shown.columns if c in right or c in table.lights or c in table.nowrap
-            or table.formats.get(c) in ("date", "bool")]
+    keep = [
+        c
+        for c in shown.columns
+        if c in right or c in table.lights or c in table.nowrap or table.formats.get(c) in ("date", "bool")
+    ]
     styles = {c: [{"selector": "td", "props": "white-space: nowrap"}] for c in keep}
     for c in right:
         styles[c] = styles[c] + [{"selector": "td, th", "props": "text-align: right"}]
@@ -142,9 +157,12 @@ def table_html(table, uid: str = "") -> str:
         styler.set_table_styles(styles, overwrite=False)
     for column, light_column in table.lights.items():
         lights = list(table.frame[light_column])
-        styler.apply(lambda s, lights=lights: [f"color: {LIGHT_COLOURS[x]}; font-weight: bold"
-                                               if x in LIGHT_COLOURS else "" for x in lights],
-                     subset=[column])
+        styler.apply(
+            lambda s, lights=lights: [
+                f"color: {LIGHT_COLOURS[x]}; font-weight: bold" if x in LIGHT_COLOURS else "" for x in lights
+            ],
+            subset=[column],
+        )
     note = f"<p class='amr-note'>{escape(table.note)}</p>" if table.note else ""
     heading = f"<h4>{escape(table.title)}</h4>" if table.title else ""
     return f"<div class='amr-block'>{heading}{styler.to_html()}{note}</div>"
@@ -157,6 +175,7 @@ def _css_id(text: str) -> str:
 # --------------------------------------------------------------------------------------------
 # Charts
 # --------------------------------------------------------------------------------------------
+
 
 def figure_png(figure) -> bytes:
     """A matplotlib figure as PNG bytes at :data:`CHART_DPI`."""
@@ -178,13 +197,16 @@ def chart_html(chart) -> str:
     finally:
         plt.close(figure)
     data = base64.b64encode(png).decode("ascii")
-    return (f"<figure class='amr-chart'><img src='data:image/png;base64,{data}' alt='{escape(title)}' "
-            f"style='width: {width}px'></figure>")
+    return (
+        f"<figure class='amr-chart'><img src='data:image/png;base64,{data}' alt='{escape(title)}' "
+        f"style='width: {width}px'></figure>"
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Sections and the review
 # --------------------------------------------------------------------------------------------
+
 
 def part_html(part, uid: str) -> str:
     """One part of a section (a heading, a line, a table, a chart, definitions, a sign-off block)."""
@@ -199,9 +221,12 @@ def part_html(part, uid: str) -> str:
     if kind == "Chart":
         return chart_html(part)
     if kind == "Definitions":
-        items = "".join(f"<dt>{escape(term)}</dt><dd>{escape(text)}"
-                        + (f"<br><small>{escape(note)}</small>" if note else "") + "</dd>"
-                        for term, text, note in part.items)
+        items = "".join(
+            f"<dt>{escape(term)}</dt><dd>{escape(text)}"
+            + (f"<br><small>{escape(note)}</small>" if note else "")
+            + "</dd>"
+            for term, text, note in part.items
+        )
         return f"<dl class='amr-defs'>{items}</dl>"
     if kind == "SignOff":
         return signoff_html(part)
@@ -244,17 +269,25 @@ def explanation_block_html(explanation, uid: str = "") -> str:
     then each scored KPI's value, target, band, score and the weight it carried."""
     heads = []
     for label, score, weight in explanation.measures:
-        heads.append(f"<p><b>{escape(label)}</b>: score {score_text(score)} of 5"
-                     + (f", {weight:.0%} of the overall rating" if weight is not None else "") + "</p>")
+        heads.append(
+            f"<p><b>{escape(label)}</b>: score {score_text(score)} of 5"
+            + (f", {weight:.0%} of the overall rating" if weight is not None else "")
+            + "</p>"
+        )
     rows = [kpi_explanation_row(item) for item in explanation.items]
     table = ""
     if rows:
-        styler = (pd.DataFrame(rows).style.format(escape="html").format_index(escape="html", axis=1)
-                  .hide(axis="index").set_uuid(_css_id(f"explain_{uid}")).set_table_attributes('class="amr-table"'))
+        styler = (
+            pd.DataFrame(rows)
+            .style.format(escape="html")
+            .format_index(escape="html", axis=1)
+            .hide(axis="index")
+            .set_uuid(_css_id(f"explain_{uid}"))
+            .set_table_attributes('class="amr-table"')
+        )
         table = styler.to_html()
     note = f"<p class='amr-note'>{escape(explanation.note)}</p>" if explanation.note else ""
-    return (f"<div class='amr-explain'><p><b>How the score was reached</b></p>{''.join(heads)}"
-            f"{table}{note}</div>")
+    return f"<div class='amr-explain'><p><b>How the score was reached</b></p>{''.join(heads)}{table}{note}</div>"
 
 
 def signoff_html(signoff) -> str:
@@ -263,7 +296,8 @@ def signoff_html(signoff) -> str:
         f"<div><b>{escape(role)}</b><p>Name: {escape(name)}</p>"
         f"<p>Date: <span class='amr-line'>&nbsp;</span></p>"
         f"<p>Signature: <span class='amr-line'>&nbsp;</span></p></div>"
-        for role, name in signoff.people)
+        for role, name in signoff.people
+    )
     note = f"<p class='amr-note'>{escape(signoff.note)}</p>" if signoff.note else ""
     return f"{note}<div class='amr-signoff'>{boxes}</div>"
 
@@ -293,12 +327,14 @@ def review_html(review) -> str:
 # Older pieces (the index, the CLI and the scorecard use them)
 # --------------------------------------------------------------------------------------------
 
+
 def headline_styler(table: pd.DataFrame, counts: tuple[str, ...] = ("New accounts",)):
     """The headline table (measure rows; actual, target, attainment) as a formatted Styler."""
     shown = pd.DataFrame(index=table.index)
     shown["Actual"] = [count(v) if m in counts else money(v) for m, v in table["actual"].items()]
-    shown["Target"] = [(count(v) if m in counts else money(v)) if not _missing(v) else NO_TARGET
-                       for m, v in table["target"].items()]
+    shown["Target"] = [
+        (count(v) if m in counts else money(v)) if not _missing(v) else NO_TARGET for m, v in table["target"].items()
+    ]
     shown["Attainment"] = [attainment_pct(v) for v in table["attainment"]]
     shown.index.name = None
     return shown.style.format(escape="html").format_index(escape="html")
@@ -313,11 +349,13 @@ def figures_styler(rows: list[tuple[str, str]]):
 
 def accounts_styler(table: pd.DataFrame):
     """Top accounts: name, revenue, gross margin, GM %, share of the AM's margin."""
-    shown = pd.DataFrame({
-        "Account": table["account"],
-        "Revenue": table["revenue"].map(money),
-        "Gross margin": table["gross_margin"].map(money),
-        "GM %": table["gm_pct"].map(pct),
-        "Share of margin": table["share_of_margin"].map(pct),
-    })
+    shown = pd.DataFrame(
+        {
+            "Account": table["account"],
+            "Revenue": table["revenue"].map(money),
+            "Gross margin": table["gross_margin"].map(money),
+            "GM %": table["gm_pct"].map(pct),
+            "Share of margin": table["share_of_margin"].map(pct),
+        }
+    )
     return shown.style.format(escape="html").format_index(escape="html", axis=1).hide(axis="index")

@@ -30,16 +30,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from amreview.scoring.config import ScorecardConfig, review_config
 from amreview.data.datapack import DataPack
-from amreview.errors import DataError, PeriodError, UnknownNameError
-from amreview.metrics.registry import ALL_MEASURES, WINDOWS, KpiContext, in_role
 from amreview.documents.figures import account_names, name_accounts
 from amreview.documents.model import SECTION_TITLES, SECTIONS, Explanation, ReviewHeader, Section
 from amreview.documents.pack_views import PackFacts, PersonViews, person_views
+from amreview.errors import DataError, PeriodError, UnknownNameError
+from amreview.metrics.registry import ALL_MEASURES, WINDOWS, KpiContext, in_role
 from amreview.periods import Quarter, require_quarter
+from amreview.scoring.config import ScorecardConfig, review_config
 from amreview.scoring.scorecard import KPI_COLUMNS, Scorecard, build_scorecard, core_scorecard
-
 from amreview.vocabulary import CORE_TARGET_MEASURES
 
 MEASURE_LABELS = {
@@ -51,6 +50,7 @@ MEASURE_LABELS = {
 # --------------------------------------------------------------------------------------------
 # The header and the first issue's functions (kept: notebooks and tests use them)
 # --------------------------------------------------------------------------------------------
+
 
 def review_header(pack: DataPack, am_id: str, period: Quarter) -> ReviewHeader:
     """The header of ``am_id``'s review of ``period``."""
@@ -70,11 +70,21 @@ def review_header(pack: DataPack, am_id: str, period: Quarter) -> ReviewHeader:
 def not_in_role(pack: DataPack, am_id: str, period) -> DataError:
     """The error for ``am_id`` not in role in ``period`` (an unknown ``am_id``: the error naming it)."""
     pack.account_manager(am_id)  # unknown am_id → a DataError naming it
-    return DataError(pd.DataFrame([{
-        "table": "account_managers", "row": None, "column": "start_date", "check": "in_role",
-        "expected": f"{am_id} in role during {period}",
-        "found": "a start date after the quarter's end",
-    }]), pack.source)
+    return DataError(
+        pd.DataFrame(
+            [
+                {
+                    "table": "account_managers",
+                    "row": None,
+                    "column": "start_date",
+                    "check": "in_role",
+                    "expected": f"{am_id} in role during {period}",
+                    "found": "a start date after the quarter's end",
+                }
+            ]
+        ),
+        pack.source,
+    )
 
 
 def headline_figures(pack: DataPack, am_id: str, period: Quarter) -> pd.Series:
@@ -89,8 +99,12 @@ def headline_figures(pack: DataPack, am_id: str, period: Quarter) -> pd.Series:
 def headline_table(figures: pd.Series) -> pd.DataFrame:
     """The target measures as rows: ``actual``, ``target``, ``attainment`` (NaN = no target)."""
     rows = [
-        {"measure": MEASURE_LABELS[m], "actual": figures[m], "target": figures[f"{m}_target"],
-         "attainment": figures[f"{m}_attainment"]}
+        {
+            "measure": MEASURE_LABELS[m],
+            "actual": figures[m],
+            "target": figures[f"{m}_target"],
+            "attainment": figures[f"{m}_attainment"],
+        }
         for m in CORE_TARGET_MEASURES
     ]
     return pd.DataFrame(rows).set_index("measure")
@@ -99,6 +113,7 @@ def headline_table(figures: pd.Series) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # The scorecard a review reads
 # --------------------------------------------------------------------------------------------
+
 
 def scored_kpis(config: ScorecardConfig, kpis: dict) -> dict:
     """The KPIs a config scores or benchmarks, and the core scorecard's, for the review quarter
@@ -123,6 +138,7 @@ def previous_scorecard(pack: DataPack, quarter: Quarter, config: ScorecardConfig
 # The review
 # --------------------------------------------------------------------------------------------
 
+
 class Review:
     """One account manager's review of one quarter (see the module docstring).
 
@@ -141,8 +157,15 @@ class Review:
     from other people's rows.
     """
 
-    def __init__(self, pack: DataPack, am_id: str, scorecard: Scorecard, previous: Scorecard | None = None,
-                 facts: PackFacts | None = None, views: PersonViews | None = None):
+    def __init__(
+        self,
+        pack: DataPack,
+        am_id: str,
+        scorecard: Scorecard,
+        previous: Scorecard | None = None,
+        facts: PackFacts | None = None,
+        views: PersonViews | None = None,
+    ):
         if am_id not in scorecard.values.index:
             raise not_in_role(pack, am_id, scorecard.quarter)
         self.pack = pack
@@ -155,8 +178,9 @@ class Review:
         self._cache: dict = {}
 
     @classmethod
-    def build(cls, pack: DataPack, am_id: str, period: Quarter | str,
-              config: ScorecardConfig | str | Path | None = None) -> Review:
+    def build(
+        cls, pack: DataPack, am_id: str, period: Quarter | str, config: ScorecardConfig | str | Path | None = None
+    ) -> Review:
         """The review of ``am_id`` (an ``account_managers.am_id`` in role in ``period``) under
         ``config`` (a :class:`ScorecardConfig`, a TOML path, or None/"" for the default).
         ``period`` as text is read on the config's fiscal year."""
@@ -232,8 +256,14 @@ class Review:
         ``kpis`` (or of every scored KPI of those measures when ``kpis`` is empty)."""
         items = self.explain().kpis
         chosen = [i for i in items if i.kpi in kpis] if kpis else [i for i in items if i.measure in measures]
-        rows = tuple((ALL_MEASURES[m], float(self.measures.get(m, np.nan)),
-                      self.config.measures[m].weight if m in self.config.measures else None) for m in measures)
+        rows = tuple(
+            (
+                ALL_MEASURES[m],
+                float(self.measures.get(m, np.nan)),
+                self.config.measures[m].weight if m in self.config.measures else None,
+            )
+            for m in measures
+        )
         return Explanation(measures=rows, items=tuple(chosen), note=note)
 
     def kpi_table(self) -> pd.DataFrame:
@@ -241,14 +271,19 @@ class Review:
         variants, ``target``, ``score`` (NaN = no data / no target / not scored)."""
         rows = []
         for name, kpi in self.scorecard.kpis.items():
-            rows.append({
-                "kpi": name, "label": kpi.label, "measure": ALL_MEASURES[kpi.measure], "unit": kpi.unit,
-                "value": self.values.get(name, np.nan),
-                "ytd": self.values.get(name + WINDOWS["ytd"], np.nan),
-                "t4q": self.values.get(name + WINDOWS["t4q"], np.nan),
-                "target": self.targets.get(name, np.nan),
-                "score": self.scores.get(name, np.nan),
-            })
+            rows.append(
+                {
+                    "kpi": name,
+                    "label": kpi.label,
+                    "measure": ALL_MEASURES[kpi.measure],
+                    "unit": kpi.unit,
+                    "value": self.values.get(name, np.nan),
+                    "ytd": self.values.get(name + WINDOWS["ytd"], np.nan),
+                    "t4q": self.values.get(name + WINDOWS["t4q"], np.nan),
+                    "target": self.targets.get(name, np.nan),
+                    "score": self.scores.get(name, np.nan),
+                }
+            )
         return pd.DataFrame(rows).set_index("kpi")
 
     # -- the pack, for this person -------------------------------------------------------------
@@ -367,4 +402,3 @@ class Review:
         from amreview.documents.render import review_html
 
         return review_html(self)
-

@@ -25,8 +25,13 @@ from amreview.scoring.scorecard import Scorecard
 
 # The figures a manager scans first, beside the scores: scorecard columns (core or KPI values).
 HEADLINE_KPIS = (
-    "revenue", "revenue_attainment", "gross_margin", "gross_margin_attainment", "gm_pct",
-    "new_accounts", "new_accounts_attainment",
+    "revenue",
+    "revenue_attainment",
+    "gross_margin",
+    "gross_margin_attainment",
+    "gm_pct",
+    "new_accounts",
+    "new_accounts_attainment",
 )
 # Measures whose team total is compared with the sum of the members' targets.
 TOTAL_MEASURES = ("revenue", "gross_margin", "new_accounts")
@@ -49,8 +54,7 @@ def direct_reports(card: Scorecard, manager: str) -> pd.Index:
     if len(mine) == 0:
         known = ", ".join(repr(m) for m in managers(card)) or "none"
         raise ParameterError(
-            f"no account manager in role in {card.quarter} reports to manager {manager!r} "
-            f"(the managers are: {known})"
+            f"no account manager in role in {card.quarter} reports to manager {manager!r} (the managers are: {known})"
         )
     overall = card.overall.loc[mine, "overall_score"]
     order = pd.DataFrame({"score": overall.to_numpy(), "am_id": mine.to_numpy()})
@@ -166,8 +170,9 @@ def attention_rating(card: Scorecard, below_rating: str | None = None) -> str:
     return below_rating
 
 
-def needs_attention(card: Scorecard, manager: str, below_rating: str | None = None,
-                    low_score: float = ATTENTION_LOW_SCORE) -> pd.DataFrame:
+def needs_attention(
+    card: Scorecard, manager: str, below_rating: str | None = None, low_score: float = ATTENTION_LOW_SCORE
+) -> pd.DataFrame:
     """The direct reports to talk to first, with the reasons (lowest overall score first).
 
     A member needs attention when their overall score is below the lowest score of the rating
@@ -195,9 +200,15 @@ def needs_attention(card: Scorecard, manager: str, below_rating: str | None = No
             if pd.notna(value) and value <= low_score:
                 reasons.append(f"{ALL_MEASURES.get(measure, measure)} scored {value:.2f} (≤ {low_score:g})")
         if reasons:
-            rows.append({"am_id": am_id, "name": row["name"], "overall_score": score,
-                         "overall_rating": row["overall_rating"], "reasons": "; ".join(reasons)})
+            rows.append(
+                {
+                    "am_id": am_id,
+                    "name": row["name"],
+                    "overall_score": score,
+                    "overall_rating": row["overall_rating"],
+                    "reasons": "; ".join(reasons),
+                }
+            )
     frame = pd.DataFrame(rows, columns=["am_id", "name", "overall_score", "overall_rating", "reasons"])
     frame = frame.sort_values(["overall_score", "am_id"], na_position="last", kind="stable")
     return frame.set_index("am_id")
-

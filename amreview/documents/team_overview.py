@@ -25,10 +25,17 @@ import pandas as pd
 from amreview.documents import team, team_plots, team_render
 from amreview.scoring.scorecard import Scorecard
 
-
 # The sections in the notebook's order: ``overview.header``, then ``overview.<key>()``.
-SECTIONS = ("header", "scorecard", "measure_scores", "calibration", "headline_figures", "team_totals",
-            "needs_attention", "about")
+SECTIONS = (
+    "header",
+    "scorecard",
+    "measure_scores",
+    "calibration",
+    "headline_figures",
+    "team_totals",
+    "needs_attention",
+    "about",
+)
 
 
 @dataclass(frozen=True)
@@ -138,11 +145,15 @@ class TeamOverview:
     @property
     def header(self) -> TeamSection:
         """Who and when, and the team at a glance."""
-        return TeamSection("header", [
-            team_render.team_header_html(self.manager, self.quarter, self.members),
-            team_render.team_summary_html(self.totals, self.gm_pct, self.ratings, self.attention,
-                                          len(self.members)),
-        ])
+        return TeamSection(
+            "header",
+            [
+                team_render.team_header_html(self.manager, self.quarter, self.members),
+                team_render.team_summary_html(
+                    self.totals, self.gm_pct, self.ratings, self.attention, len(self.members)
+                ),
+            ],
+        )
 
     def scorecard(self) -> TeamSection:
         """Each member's measure scores, overall score and rating."""
@@ -164,8 +175,9 @@ class TeamOverview:
 
         _, (left, right) = plt.subplots(1, 2, figsize=(9, 2 + 0.4 * len(self.members)), width_ratios=[1, 1.6])
         team_plots.plot_rating_distribution(self.ratings, ax=left)
-        team_plots.plot_overall_scores(self.members.set_index("name")["overall_score"],
-                                       team.rating_boundaries(self.card), ax=right)
+        team_plots.plot_overall_scores(
+            self.members.set_index("name")["overall_score"], team.rating_boundaries(self.card), ax=right
+        )
 
     def headline_figures(self) -> TeamSection:
         """Each member's headline figures against target."""
@@ -174,15 +186,20 @@ class TeamOverview:
     def team_totals(self) -> TeamSection:
         """The team's totals against the sum of its members' targets, as a table and a chart."""
         chart = team_render.totals_chart_frame(self.totals)
-        return TeamSection("team_totals", [
-            team_render.team_totals_styler(self.totals, self.gm_pct),
-            TeamChart("team_totals", lambda: team_plots.plot_team_totals(chart)),
-        ])
+        return TeamSection(
+            "team_totals",
+            [
+                team_render.team_totals_styler(self.totals, self.gm_pct),
+                TeamChart("team_totals", lambda: team_plots.plot_team_totals(chart)),
+            ],
+        )
 
     def needs_attention(self) -> TeamSection:
         """Who needs attention, and why."""
-        return TeamSection("needs_attention", [
-            team_render.attention_html(self.attention, self.attention_rating, team.ATTENTION_LOW_SCORE)])
+        return TeamSection(
+            "needs_attention",
+            [team_render.attention_html(self.attention, self.attention_rating, team.ATTENTION_LOW_SCORE)],
+        )
 
     def about(self, run_date: pd.Timestamp | None = None) -> TeamSection:
         """The config, the data's fingerprint, the library's version and the run date (now

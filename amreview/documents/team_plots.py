@@ -9,7 +9,6 @@ score is also written in each cell, so nothing depends on colour alone.
 
 from __future__ import annotations
 
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -62,13 +61,25 @@ def plot_measure_heatmap(scores: pd.DataFrame, ax: Axes | None = None) -> Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 1.6 + 0.45 * max(len(scores), 1)))
     values = scores.to_numpy(dtype="float64")
-    ax.imshow(np.ma.masked_invalid(values), cmap=SCORE_CMAP, vmin=SCORE_RANGE[0], vmax=SCORE_RANGE[1],
-              aspect="auto", interpolation="nearest")
+    ax.imshow(
+        np.ma.masked_invalid(values),
+        cmap=SCORE_CMAP,
+        vmin=SCORE_RANGE[0],
+        vmax=SCORE_RANGE[1],
+        aspect="auto",
+        interpolation="nearest",
+    )
     for (i, j), value in np.ndenumerate(values):
         background = score_colour(value)
-        ax.text(j, i, NO_DATA if np.isnan(value) else f"{value:.1f}", ha="center", va="center",
-                fontsize=9 if np.isnan(value) else 10,
-                color=text_colour(background) if not np.isnan(value) else "#59636e")
+        ax.text(
+            j,
+            i,
+            NO_DATA if np.isnan(value) else f"{value:.1f}",
+            ha="center",
+            va="center",
+            fontsize=9 if np.isnan(value) else 10,
+            color=text_colour(background) if not np.isnan(value) else "#59636e",
+        )
     ax.set_xticks(np.arange(values.shape[1]), [_wrap(str(c)) for c in scores.columns], fontsize=9)
     ax.set_yticks(np.arange(values.shape[0]), [person_label(i) for i in scores.index])
     ax.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False, length=0)
@@ -119,8 +130,15 @@ def plot_overall_scores(scores: pd.Series, boundaries: pd.Series, ax: Axes | Non
         _, ax = plt.subplots(figsize=(6, 1.4 + 0.4 * max(len(scores), 1)))
     y = np.arange(len(scores))[::-1]
     values = scores.to_numpy(dtype="float64")
-    ax.barh(y, np.nan_to_num(values - SCORE_RANGE[0], nan=0.0), left=SCORE_RANGE[0],
-            color=[score_colour(v) for v in values], edgecolor="#59636e", linewidth=0.6, height=0.6)
+    ax.barh(
+        y,
+        np.nan_to_num(values - SCORE_RANGE[0], nan=0.0),
+        left=SCORE_RANGE[0],
+        color=[score_colour(v) for v in values],
+        edgecolor="#59636e",
+        linewidth=0.6,
+        height=0.6,
+    )
     for yi, value in zip(y, values):
         ax.text(SCORE_RANGE[1] + 0.05, yi, "no score" if np.isnan(value) else f"{value:.2f}", va="center", fontsize=9)
     ax.set_yticks(y, [person_label(name) for name in scores.index])
@@ -131,8 +149,16 @@ def plot_overall_scores(scores: pd.Series, boundaries: pd.Series, ax: Axes | Non
         if low > SCORE_RANGE[0]:
             ax.axvline(low, color=TARGET_COLOUR, linestyle=(0, (3, 3)), linewidth=0.9)
         # labels alternate between two rows: narrow bands sit side by side
-        ax.text((low + high) / 2, top + 0.45 * (i % 2), str(label), ha="center", va="bottom", fontsize=8,
-                color="#333333", bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6})
+        ax.text(
+            (low + high) / 2,
+            top + 0.45 * (i % 2),
+            str(label),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color="#333333",
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6},
+        )
     ax.set_ylim(-0.6, top + 1.1)
     ax.set_xlim(SCORE_RANGE[0], SCORE_RANGE[1] + 0.45)
     ax.set_xticks(lows + [SCORE_RANGE[1]])

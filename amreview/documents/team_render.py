@@ -12,11 +12,11 @@ from importlib import metadata
 
 import pandas as pd
 
-from amreview.metrics.registry import ALL_MEASURES
-from amreview.periods import Quarter
-from amreview.formats import attainment_pct, compact_money, count, money, pct, score_text
 from amreview.documents.team import NO_RATING
 from amreview.documents.team_plots import score_colour, text_colour
+from amreview.formats import attainment_pct, compact_money, count, money, pct, score_text
+from amreview.metrics.registry import ALL_MEASURES
+from amreview.periods import Quarter
 
 # Column headings short enough for a table of seven measures on a page.
 SHORT_MEASURE_LABELS = {
@@ -42,10 +42,13 @@ def measure_label(measure: str, short: bool = False) -> str:
 def _styler(frame: pd.DataFrame, uuid: str):
     """A Styler of ``frame``: text escaped, no index, a fixed id; a column of names does not
     wrap (a name longer than :data:`NOWRAP_NAME_LENGTH` characters does)."""
-    styler = (frame.style.format(escape="html", na_rep="")
-              .format_index(escape="html", axis="columns")
-              .hide(axis="index").set_uuid(uuid)
-              .set_table_attributes('class="amr-table"'))
+    styler = (
+        frame.style.format(escape="html", na_rep="")
+        .format_index(escape="html", axis="columns")
+        .hide(axis="index")
+        .set_uuid(uuid)
+        .set_table_attributes('class="amr-table"')
+    )
     if "Account manager" in frame.columns:
         styler = styler.map(_name_cell_css, subset=["Account manager"])
     return styler
@@ -75,21 +78,27 @@ def team_header_html(manager: str, quarter: Quarter, table: pd.DataFrame) -> str
     )
 
 
-def team_summary_html(totals: pd.DataFrame, gm_pct: float, distribution: pd.Series,
-                      attention: pd.DataFrame, members: int) -> str:
+def team_summary_html(
+    totals: pd.DataFrame, gm_pct: float, distribution: pd.Series, attention: pd.DataFrame, members: int
+) -> str:
     """The overview in a few sentences, from the numbers."""
     sentences = []
     for measure in ("gross_margin", "revenue"):
         row = totals.loc[measure]
-        against = (f", {attainment_pct(row['attainment'])} of the team target of {compact_money(row['target'])}"
-                   if pd.notna(row["attainment"]) else ", no team target")
+        against = (
+            f", {attainment_pct(row['attainment'])} of the team target of {compact_money(row['target'])}"
+            if pd.notna(row["attainment"])
+            else ", no team target"
+        )
         sentences.append(f"Team {TOTAL_LABELS[measure].lower()} {compact_money(row['actual'])}{against}")
     sentences.append(f"GM % {pct(gm_pct)}")
     if "new_accounts" in totals.index:
         row = totals.loc["new_accounts"]
         won = count(row["actual"])
-        sentences.append(f"{won} new account{'s' if row['actual'] != 1 else ''} won"
-                         + (f" against a target of {count(row['target'])}" if pd.notna(row["target"]) else ""))
+        sentences.append(
+            f"{won} new account{'s' if row['actual'] != 1 else ''} won"
+            + (f" against a target of {count(row['target'])}" if pd.notna(row["target"]) else "")
+        )
     held = [f"{int(n)} {label}" for label, n in distribution[::-1].items() if n]
     text = ". ".join(sentences) + "."
     text += f" Ratings: {', '.join(held)}." if held else ""
@@ -125,15 +134,17 @@ def _score_cell_css(value) -> str:
 
 def team_kpis_styler(table: pd.DataFrame):
     """Each member's headline figures: revenue, gross margin, GM %, new accounts, with attainment."""
-    shown = pd.DataFrame({
-        "Account manager": table["name"].to_numpy(),
-        "Revenue": table["revenue"].map(money).to_numpy(),
-        "Revenue attainment": table["revenue_attainment"].map(attainment_pct).to_numpy(),
-        "Gross margin": table["gross_margin"].map(money).to_numpy(),
-        "GM attainment": table["gross_margin_attainment"].map(attainment_pct).to_numpy(),
-        "GM %": table["gm_pct"].map(pct).to_numpy(),
-        "New accounts": [_count_of(a, t) for a, t in zip(table["new_accounts"], table["new_accounts_target"])],
-    })
+    shown = pd.DataFrame(
+        {
+            "Account manager": table["name"].to_numpy(),
+            "Revenue": table["revenue"].map(money).to_numpy(),
+            "Revenue attainment": table["revenue_attainment"].map(attainment_pct).to_numpy(),
+            "Gross margin": table["gross_margin"].map(money).to_numpy(),
+            "GM attainment": table["gross_margin_attainment"].map(attainment_pct).to_numpy(),
+            "GM %": table["gm_pct"].map(pct).to_numpy(),
+            "New accounts": [_count_of(a, t) for a, t in zip(table["new_accounts"], table["new_accounts_target"])],
+        }
+    )
     numeric = [c for c in shown.columns if c != "Account manager"]
     return _styler(shown, "team-kpis").set_properties(subset=numeric, **{"text-align": "right"})
 
@@ -147,15 +158,24 @@ def team_totals_styler(totals: pd.DataFrame, gm_pct: float):
     rows = []
     for measure, row in totals.iterrows():
         fmt = count if measure in COUNT_MEASURES else money
-        rows.append({
-            "Measure": TOTAL_LABELS.get(measure, measure),
-            "Team actual": fmt(row["actual"]),
-            "Team target": fmt(row["target"]) if pd.notna(row["target"]) else "no target",
-            "Attainment": attainment_pct(row["attainment"]),
-            "Members with a target": f"{int(row['with_target'])} of {int(row['members'])}",
-        })
-    rows.append({"Measure": "GM %", "Team actual": pct(gm_pct), "Team target": "", "Attainment": "",
-                 "Members with a target": ""})
+        rows.append(
+            {
+                "Measure": TOTAL_LABELS.get(measure, measure),
+                "Team actual": fmt(row["actual"]),
+                "Team target": fmt(row["target"]) if pd.notna(row["target"]) else "no target",
+                "Attainment": attainment_pct(row["attainment"]),
+                "Members with a target": f"{int(row['with_target'])} of {int(row['members'])}",
+            }
+        )
+    rows.append(
+        {
+            "Measure": "GM %",
+            "Team actual": pct(gm_pct),
+            "Team target": "",
+            "Attainment": "",
+            "Members with a target": "",
+        }
+    )
     shown = pd.DataFrame(rows)
     return _styler(shown, "team-totals").set_properties(subset=list(shown.columns[1:]), **{"text-align": "right"})
 
@@ -167,20 +187,27 @@ def totals_chart_frame(totals: pd.DataFrame) -> pd.DataFrame:
     labels = []
     for measure, row in totals.iterrows():
         fmt = count if measure in COUNT_MEASURES else compact_money
-        labels.append(f"{fmt(row['actual_with_target'])} of {fmt(row['target'])}" if pd.notna(row["target"])
-                      else fmt(row["actual"]))
-    return pd.DataFrame({"attainment": totals["attainment"].to_numpy(dtype="float64"), "label": labels},
-                        index=[TOTAL_LABELS.get(m, m) for m in totals.index])
+        labels.append(
+            f"{fmt(row['actual_with_target'])} of {fmt(row['target'])}"
+            if pd.notna(row["target"])
+            else fmt(row["actual"])
+        )
+    return pd.DataFrame(
+        {"attainment": totals["attainment"].to_numpy(dtype="float64"), "label": labels},
+        index=[TOTAL_LABELS.get(m, m) for m in totals.index],
+    )
 
 
 def attention_styler(attention: pd.DataFrame):
     """Who needs attention and why."""
-    shown = pd.DataFrame({
-        "Account manager": attention["name"].to_numpy(),
-        "Overall": attention["overall_score"].map(score_text).to_numpy(),
-        "Rating": attention["overall_rating"].fillna(NO_RATING).to_numpy(),
-        "Why": attention["reasons"].to_numpy(),
-    })
+    shown = pd.DataFrame(
+        {
+            "Account manager": attention["name"].to_numpy(),
+            "Overall": attention["overall_score"].map(score_text).to_numpy(),
+            "Rating": attention["overall_rating"].fillna(NO_RATING).to_numpy(),
+            "Why": attention["reasons"].to_numpy(),
+        }
+    )
     return _styler(shown, "team-attention").format(_lines, subset=["Why"])
 
 
@@ -191,9 +218,11 @@ def _lines(reasons: str) -> str:
 
 def attention_html(attention: pd.DataFrame, below_rating: str, low_score: float) -> str:
     """The rule, then the table; or one line saying nobody needs attention."""
-    rule = (f"Listed: an overall rating below {below_rating}, any measure scored {low_score:g} or less, or no "
-            "rating for a reason the data gives. A measure without data is not a reason (the scorecard shows it as "
-            "no data).")
+    rule = (
+        f"Listed: an overall rating below {below_rating}, any measure scored {low_score:g} or less, or no "
+        "rating for a reason the data gives. A measure without data is not a reason (the scorecard shows it as "
+        "no data)."
+    )
     if attention.empty:
         return f"<p>Nobody in the team needs attention this quarter. {html.escape(rule)}</p>"
     return f"<p>{html.escape(rule)}</p>" + attention_styler(attention).to_html()
@@ -202,15 +231,19 @@ def attention_html(attention: pd.DataFrame, below_rating: str, low_score: float)
 def config_html(card, pack_fingerprint: str = "", run_date: pd.Timestamp | None = None) -> str:
     """How the scores were made (the measures' weights, the rating boundaries) and the provenance:
     the scorecard config, the data pack's fingerprint, the library version and the run date."""
-    weights = pd.DataFrame({
-        "Measure": [measure_label(m) for m in card.config.measures],
-        "Weight": [pct(m.weight, decimals=0) for m in card.config.measures.values()],
-    })
+    weights = pd.DataFrame(
+        {
+            "Measure": [measure_label(m) for m in card.config.measures],
+            "Weight": [pct(m.weight, decimals=0) for m in card.config.measures.values()],
+        }
+    )
     ratings = sorted(card.config.ratings, key=lambda r: -r.min_score)
     bands = ", ".join(f"{r.label} from {r.min_score:g}" for r in ratings)
-    provenance = [f"scorecard config: {_config_name(card.config.source)}",
-                  f"data pack fingerprint: {pack_fingerprint[:16] or 'none (built-in sample)'}",
-                  f"amreview {library_version()}"]
+    provenance = [
+        f"scorecard config: {_config_name(card.config.source)}",
+        f"data pack fingerprint: {pack_fingerprint[:16] or 'none (built-in sample)'}",
+        f"amreview {library_version()}",
+    ]
     if run_date is not None:
         provenance.append(f"run on {run_date:%d %b %Y}")
     return (

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from amreview.data.datapack import DataPack, FILE_FORMATS, validate_tables, write_pack
+from amreview.data.datapack import FILE_FORMATS, DataPack, validate_tables, write_pack
+from amreview.data.schemas import SCHEMAS, kinds_of
 from amreview.errors import PROBLEM_COLUMNS, AmreviewError, DataError, describe_problem
 from amreview.importing.mapping import ROW, SHEET, ExportError, Mapping, load_mapping
 from amreview.importing.mapping_apply import MappingReport, apply_source, missing_columns_error
-from amreview.data.schemas import SCHEMAS, kinds_of
 from amreview.importing.sources import read_lookup, read_source
 
 REPORT_NAME = "import-report.md"
@@ -57,8 +57,14 @@ def map_sources(mapping: Mapping | str | Path, folder: str | Path) -> ImportResu
     mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     folder = Path(folder)
     if not folder.is_dir():
-        problem = ("(exports)", None, "", "folder", "a folder holding the exports the mapping names",
-                   f"no folder {str(folder)!r}")
+        problem = (
+            "(exports)",
+            None,
+            "",
+            "folder",
+            "a folder holding the exports the mapping names",
+            f"no folder {str(folder)!r}",
+        )
         raise ExportError(pd.DataFrame([dict(zip(PROBLEM_COLUMNS, problem))]), str(folder))
     report = MappingReport()
     lookups = _lookups(mapping, folder)
@@ -80,8 +86,13 @@ def map_sources(mapping: Mapping | str | Path, folder: str | Path) -> ImportResu
             tables[table] = pd.concat(parts[table], ignore_index=True) if len(parts[table]) > 1 else parts[table][0]
         else:
             tables[table] = empty_table(table)
-            report.add("(none)", table, "", "empty_table",
-                       f"no source feeds {table}: written with the contract's columns and no rows")
+            report.add(
+                "(none)",
+                table,
+                "",
+                "empty_table",
+                f"no source feeds {table}: written with the contract's columns and no rows",
+            )
     problems, pack = _check(tables, str(folder))
     clean = {t: f.drop(columns=[c for c in (ROW, SHEET, ORIGIN) if c in f.columns]) for t, f in tables.items()}
     return ImportResult(mapping, folder, clean, report, problems, pack)
@@ -94,8 +105,9 @@ def _lookups(mapping: Mapping, folder: Path) -> dict[tuple[str, str], set]:
             if spec.lookup is not None:
                 key = (spec.lookup.file, spec.lookup.column)
                 if key not in lookups:
-                    lookups[key] = read_lookup(folder, spec.lookup.file, spec.lookup.column, spec.lookup.sheet,
-                                               spec.lookup.header_row)
+                    lookups[key] = read_lookup(
+                        folder, spec.lookup.file, spec.lookup.column, spec.lookup.sheet, spec.lookup.header_row
+                    )
     return lookups
 
 
@@ -127,8 +139,9 @@ def load_mapped_pack(mapping: Mapping | str | Path, folder: str | Path) -> DataP
     return result.pack
 
 
-def write_import(result: ImportResult, out: str | Path, report_path: str | Path | None = None,
-                 overwrite: bool = False) -> tuple[Path | None, Path]:
+def write_import(
+    result: ImportResult, out: str | Path, report_path: str | Path | None = None, overwrite: bool = False
+) -> tuple[Path | None, Path]:
     """Write the pack (CSV files, only when the result is valid) and the Markdown report.
 
     Returns the pack folder (``None`` when not written) and the report's path (default:
@@ -139,8 +152,9 @@ def write_import(result: ImportResult, out: str | Path, report_path: str | Path 
     if out.exists() and not out.is_dir():
         raise AmreviewError(f"cannot write the pack to {out}: it is a file, expected a folder")
     if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise AmreviewError(f"the folder {out} is not empty: choose another --out, or pass --overwrite "
-                            "to replace its table files")
+        raise AmreviewError(
+            f"the folder {out} is not empty: choose another --out, or pass --overwrite to replace its table files"
+        )
     if report_path is None:
         report_path = out / REPORT_NAME if result.ok else out.with_name(out.name + "-" + REPORT_NAME)
     report_path = Path(report_path)
@@ -177,6 +191,7 @@ def _for_csv(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 # The report
 # --------------------------------------------------------------------------------------------
 
+
 def table_summary(result: ImportResult) -> pd.DataFrame:
     """Per contract table: rows read, filtered, skipped, rejected and written, and the sources."""
     entries = result.report.frame()
@@ -185,10 +200,17 @@ def table_summary(result: ImportResult) -> pd.DataFrame:
         mine = entries[entries["table"] == table]
         sums = mine.groupby("action")["rows"].sum()
         sources = [s for s in dict.fromkeys(mine["source"]) if s != "(none)"]
-        rows.append({"table": table, "sources": ", ".join(sources) or "(none: empty)",
-                     "read": int(sums.get("read", 0)), "filtered": int(sums.get("filtered", 0)),
-                     "skipped": int(sums.get("skipped", 0)), "rejected": int(sums.get("rejected", 0)),
-                     "written": len(result.tables[table])})
+        rows.append(
+            {
+                "table": table,
+                "sources": ", ".join(sources) or "(none: empty)",
+                "read": int(sums.get("read", 0)),
+                "filtered": int(sums.get("filtered", 0)),
+                "skipped": int(sums.get("skipped", 0)),
+                "rejected": int(sums.get("rejected", 0)),
+                "written": len(result.tables[table]),
+            }
+        )
     return pd.DataFrame(rows, columns=["table", "sources", "read", "filtered", "skipped", "rejected", "written"])
 
 
@@ -233,24 +255,45 @@ def report_markdown(result: ImportResult, pack: Path | None) -> str:
 
     entries = result.report.frame()
     name = result.mapping.name or Path(result.mapping.path).name
-    out = [f"# Import report: {_md(name)}", "",
-           f"- mapping: `{result.mapping.path}`",
-           f"- exports: `{result.folder}`",
-           f"- pack: `{pack}`" if pack else "- pack: **not written** — the mapped tables break the data contract "
-                                               "(see *Contract problems*)",
-           "", "## Tables", "", _md_table(table_summary(result)), ""]
+    out = [
+        f"# Import report: {_md(name)}",
+        "",
+        f"- mapping: `{result.mapping.path}`",
+        f"- exports: `{result.folder}`",
+        f"- pack: `{pack}`"
+        if pack
+        else "- pack: **not written** — the mapped tables break the data contract (see *Contract problems*)",
+        "",
+        "## Tables",
+        "",
+        _md_table(table_summary(result)),
+        "",
+    ]
     if not result.ok:
-        out += ["## Contract problems", "",
-                "The mapped tables break the data contract; each problem names the source file and row.", ""]
+        out += [
+            "## Contract problems",
+            "",
+            "The mapped tables break the data contract; each problem names the source file and row.",
+            "",
+        ]
         out += [f"- {_md(describe_problem(p))}" for p in result.problems.to_dict("records")] + [""]
     sections = [
-        ("Data-quality findings", ["finding"], "Facts about the exports worth knowing; each names the rule "
-         "applied. Nothing here was dropped."),
+        (
+            "Data-quality findings",
+            ["finding"],
+            "Facts about the exports worth knowing; each names the rule applied. Nothing here was dropped.",
+        ),
         ("Rejected rows", ["rejected"], "Rows left out of the pack, with the reason and the source rows."),
-        ("Filtered and skipped", ["filtered", "skipped"], "Rows the mapping's filters leave out, and empty cells of "
-         "wide tables."),
-        ("Values mapped", ["mapped", "unmapped"], "Renamed columns and value maps (with how many rows each value "
-         "had)."),
+        (
+            "Filtered and skipped",
+            ["filtered", "skipped"],
+            "Rows the mapping's filters leave out, and empty cells of wide tables.",
+        ),
+        (
+            "Values mapped",
+            ["mapped", "unmapped"],
+            "Renamed columns and value maps (with how many rows each value had).",
+        ),
         ("Derived, constant, converted and defaulted", ["derived", "constant", "converted", "defaulted"], ""),
     ]
     for title, actions, intro in sections:
@@ -264,8 +307,10 @@ def report_markdown(result: ImportResult, pack: Path | None) -> str:
         switched = coverage(result.pack)
         switched = switched[switched["status"] != "present"]
         out += ["## Tables without rows, and what they switch off", "", COVERAGE_NOTE, ""]
-        out += [_md_table(switched[["table", "status", "measures", "kpis_without_data"]]) if len(switched) else "None.",
-                ""]
+        out += [
+            _md_table(switched[["table", "status", "measures", "kpis_without_data"]]) if len(switched) else "None.",
+            "",
+        ]
     return "\n".join(out)
 
 

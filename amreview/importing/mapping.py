@@ -45,8 +45,8 @@ from typing import Annotated, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from amreview.errors import ConfigError, DataError, describe_problem
 from amreview.data.schemas import REQUIRED_TABLES, SCHEMAS, columns_of, kinds_of
+from amreview.errors import ConfigError, DataError, describe_problem
 from amreview.importing.values import EXPECTED, convert, fold, text_form, text_form_of
 
 Scalar = bool | int | float | str
@@ -74,6 +74,7 @@ class ExportError(DataError):
 # --------------------------------------------------------------------------------------------
 # The mapping file's model
 # --------------------------------------------------------------------------------------------
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -116,19 +117,31 @@ class ColumnSpec(_Strict):
 
     @model_validator(mode="after")
     def _one_origin(self):
-        given = [k for k, v in (("from", self.from_), ("value", self.value), ("id_from", self.id_from),
-                                ("format", self.format)) if v is not None]
+        given = [
+            k
+            for k, v in (
+                ("from", self.from_),
+                ("value", self.value),
+                ("id_from", self.id_from),
+                ("format", self.format),
+            )
+            if v is not None
+        ]
         if len(given) != 1:
-            raise ValueError("exactly one of from, value, id_from or format"
-                             + (f", found {' and '.join(given)}" if given else ", found none"))
+            raise ValueError(
+                "exactly one of from, value, id_from or format"
+                + (f", found {' and '.join(given)}" if given else ", found none")
+            )
         if self.unmapped is not None and self.map is None:
             raise ValueError("unmapped only together with map")
         if self.map is not None and not self.case_sensitive:
             keys = [fold(k) for k in self.map]
             twice = sorted({k for k in keys if keys.count(k) > 1})
             if twice:
-                raise ValueError(f"map keys that differ by more than case (case_sensitive = false), "
-                                 f"found {', '.join(map(repr, twice))} more than once")
+                raise ValueError(
+                    f"map keys that differ by more than case (case_sensitive = false), "
+                    f"found {', '.join(map(repr, twice))} more than once"
+                )
         if self.date_format is not None and "%" not in self.date_format:
             raise ValueError(f"date_format as strptime directives such as '%d/%m/%Y', found {self.date_format!r}")
         if self.format is not None and not PLACEHOLDER.search(self.format):
@@ -160,8 +173,9 @@ class RowFilter(_Strict):
 
     @model_validator(mode="after")
     def _one_condition(self):
-        given = [k for k in ("equals", "not_equals", "in_", "not_in", "empty", "matches")
-                 if getattr(self, k) is not None]
+        given = [
+            k for k in ("equals", "not_equals", "in_", "not_in", "empty", "matches") if getattr(self, k) is not None
+        ]
         if len(given) != 1:
             raise ValueError("exactly one of equals, not_equals, in, not_in, empty or matches")
         if self.matches is not None:
@@ -172,8 +186,13 @@ class RowFilter(_Strict):
         return self
 
     def describe(self) -> str:
-        for key, word in (("equals", "="), ("not_equals", "≠"), ("in_", "in"), ("not_in", "not in"),
-                          ("matches", "matches")):
+        for key, word in (
+            ("equals", "="),
+            ("not_equals", "≠"),
+            ("in_", "in"),
+            ("not_in", "not in"),
+            ("matches", "matches"),
+        ):
             value = getattr(self, key)
             if value is not None:
                 return f"{self.column} {word} {value!r}"
@@ -325,7 +344,7 @@ def _describe(exc: ValidationError, raw: dict) -> str:
         elif error["type"] == "missing":
             message = "a required setting that is missing"
         elif error["type"] == "model_type":
-            message = "a source column's name, or a table of settings such as { from = \"column\" }"
+            message = 'a source column\'s name, or a table of settings such as { from = "column" }'
         else:
             message = message.removeprefix("Input should be ").removeprefix("expected ")
         entry = merged.setdefault(where, {"messages": [], "input": error.get("input"), "type": error["type"]})
@@ -347,11 +366,21 @@ def _real_path(loc: list, raw) -> list:
     that exist in the file as written, plus the last part (a missing or unknown setting)."""
     path, node = [], raw
     for i, part in enumerate(loc):
-        if (isinstance(node, dict) and part in node
-                or isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+        if (
+            isinstance(node, dict)
+            and part in node
+            or isinstance(node, list)
+            and isinstance(part, int)
+            and 0 <= part < len(node)
+        ):
             node = node[part]
-        elif i == len(loc) - 1 and isinstance(node, dict) and isinstance(part, str) and "[" not in part \
-                and part not in {"str", "int", "float", "bool"}:
+        elif (
+            i == len(loc) - 1
+            and isinstance(node, dict)
+            and isinstance(part, str)
+            and "[" not in part
+            and part not in {"str", "int", "float", "bool"}
+        ):
             pass  # a missing setting: name it
         else:
             continue
@@ -361,8 +390,10 @@ def _real_path(loc: list, raw) -> list:
 
 def _where(loc: list, raw: dict) -> str:
     """``source 2 (sales_pipeline.csv → opportunities), columns.stage`` from a location."""
+
     def dotted(parts):
         return ".".join(f"#{p + 1}" if isinstance(p, int) else str(p) for p in parts)
+
     if len(loc) >= 2 and loc[0] == "source" and isinstance(loc[1], int):
         entry = raw.get("source", [])[loc[1]]
         name = f"{entry.get('file', '?')} → {entry.get('table', '?')}" if isinstance(entry, dict) else "?"
@@ -374,6 +405,7 @@ def _where(loc: list, raw: dict) -> str:
 # --------------------------------------------------------------------------------------------
 # Checks of a mapping against the contract
 # --------------------------------------------------------------------------------------------
+
 
 def allowed_values(table: str, column: str) -> list | None:
     """The coded values the contract allows in ``table.column`` (``None``: any value)."""
@@ -416,8 +448,10 @@ def contract_problems(mapping: Mapping) -> list[str]:
         problems.append("empty_tables: account_managers cannot be empty (nobody would be reviewed)")
     for table in REQUIRED_TABLES:
         if table not in mapping.empty_tables and not any(s.table == table for s in mapping.source):
-            problems.append(f"{table}: expected a [[source]] with table = {table!r}, or {table!r} in empty_tables "
-                            "(the contract requires it; an empty table has its columns and no rows)")
+            problems.append(
+                f"{table}: expected a [[source]] with table = {table!r}, or {table!r} in empty_tables "
+                "(the contract requires it; an empty table has its columns and no rows)"
+            )
     for column in mapping.ids:
         if not any(column in s.specs for s in mapping.source):
             problems.append(f"ids.{column}: expected a column that some source derives with id_from, found none")
@@ -431,17 +465,22 @@ def _column_problems(where: str, source: SourceMap) -> list[str]:
     contract = columns_of(table)
     for column in source.columns:
         if column not in contract:
-            problems.append(f"{where}, columns.{column}: expected a column of {table} ({', '.join(contract)}); "
-                            "put extra columns under [source.keep]")
+            problems.append(
+                f"{where}, columns.{column}: expected a column of {table} ({', '.join(contract)}); "
+                "put extra columns under [source.keep]"
+            )
     for column in source.keep:
         if column in contract:
-            problems.append(f"{where}, keep.{column}: {column} is a contract column of {table}; map it under "
-                            "[source.columns]")
+            problems.append(
+                f"{where}, keep.{column}: {column} is a contract column of {table}; map it under [source.columns]"
+            )
     missing = [c for c in required_columns(table) if c not in source.columns]
     if missing:
-        problems.append(f"{where}, columns: expected the columns {table} requires "
-                        f"({', '.join(required_columns(table))}), "
-                        f"missing {', '.join(missing)} (a constant is {{ value = ... }})")
+        problems.append(
+            f"{where}, columns: expected the columns {table} requires "
+            f"({', '.join(required_columns(table))}), "
+            f"missing {', '.join(missing)} (a constant is {{ value = ... }})"
+        )
     for column, spec in source.specs.items():
         kind = kinds.get(column, "text")
         at = f"{where}, {'columns' if column in source.columns else 'keep'}.{column}"
@@ -457,8 +496,9 @@ def _column_problems(where: str, source: SourceMap) -> list[str]:
         if allowed is not None:
             for key, target in (spec.map or {}).items():
                 if target not in allowed:
-                    problems.append(f"{at}.map: {key!r} maps to {target!r}; "
-                                    f"expected one of {', '.join(map(str, allowed))}")
+                    problems.append(
+                        f"{at}.map: {key!r} maps to {target!r}; expected one of {', '.join(map(str, allowed))}"
+                    )
             for name in ("value", "default"):
                 constant = getattr(spec, name)
                 if constant is not None and constant not in allowed:

@@ -15,12 +15,31 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from amreview.errors import PROBLEM_COLUMNS
-from amreview.importing.mapping import (PSEUDO_COLUMNS, ROW, SHEET, ColumnSpec, ExportError, Mapping, SourceMap,
-                              Unpivot, PLACEHOLDER, allowed_values, required_columns)
 from amreview.data.schemas import columns_of, kinds_of
-from amreview.importing.values import (EXPECTED, convert, derive_id, fold, normalise_name, parse_period, text_form,
-                             text_form_of)
+from amreview.errors import PROBLEM_COLUMNS
+from amreview.importing.mapping import (
+    PLACEHOLDER,
+    PSEUDO_COLUMNS,
+    ROW,
+    SHEET,
+    ColumnSpec,
+    ExportError,
+    Mapping,
+    SourceMap,
+    Unpivot,
+    allowed_values,
+    required_columns,
+)
+from amreview.importing.values import (
+    EXPECTED,
+    convert,
+    derive_id,
+    fold,
+    normalise_name,
+    parse_period,
+    text_form,
+    text_form_of,
+)
 
 REPORT_COLUMNS = ["source", "table", "column", "action", "detail", "rows", "examples"]
 MAX_EXAMPLES = 5
@@ -28,6 +47,7 @@ MAX_EXAMPLES = 5
 # --------------------------------------------------------------------------------------------
 # The report of an import
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class MappingReport:
@@ -39,8 +59,7 @@ class MappingReport:
 
     entries: list[dict] = field(default_factory=list)
 
-    def add(self, source: str, table: str, column: str, action: str, detail: str, rows: int = 0,
-            examples=()) -> None:
+    def add(self, source: str, table: str, column: str, action: str, detail: str, rows: int = 0, examples=()) -> None:
         shown = ", ".join(str(e) for e in list(examples)[:MAX_EXAMPLES])
         if len(examples) > MAX_EXAMPLES:
             shown += ", …"
@@ -69,8 +88,15 @@ class MappedSource:
 # Applying a mapping to raw frames (pure)
 # --------------------------------------------------------------------------------------------
 
-def apply_source(raw: pd.DataFrame, source: SourceMap, mapping: Mapping, label: str | None = None,
-                 lookups: dict[tuple[str, str], set] | None = None, excel: bool | None = None) -> MappedSource:
+
+def apply_source(
+    raw: pd.DataFrame,
+    source: SourceMap,
+    mapping: Mapping,
+    label: str | None = None,
+    lookups: dict[tuple[str, str], set] | None = None,
+    excel: bool | None = None,
+) -> MappedSource:
     """The contract frame of ``source`` from ``raw``, its cells as read (object dtype).
 
     ``raw`` may carry ``@row`` (the row number a person sees in the file; default: position + 2)
@@ -97,20 +123,23 @@ def apply_source(raw: pd.DataFrame, source: SourceMap, mapping: Mapping, label: 
     for column, spec in source.specs.items():
         kind = kinds.get(column, "text") if column in source.columns else "text"
         allowed = allowed_values(source.table, column) if column in source.columns else None
-        values, why = column_values(frame, column, spec, kind, allowed, mapping, source, report, label,
-                                    lookups or {}, excel)
+        values, why = column_values(
+            frame, column, spec, kind, allowed, mapping, source, report, label, lookups or {}, excel
+        )
         reasons = reasons.where(reasons.notna(), why)
         columns[column] = values
     for column in required_columns(source.table):
         empty = columns[column].isna()
         origin = ", ".join(source.columns[column].origin_columns) or "a constant"
-        reasons = reasons.where(reasons.notna() | ~empty,
-                                f"{column} is empty (the contract requires it; from {origin})")
+        reasons = reasons.where(
+            reasons.notna() | ~empty, f"{column} is empty (the contract requires it; from {origin})"
+        )
     rejected = reasons.notna()
     _report_empty_cells(frame, columns, source, rejected, report, label)
     for reason, rows in frame.loc[rejected, ROW].groupby(reasons[rejected], sort=False):
-        report.add(label, source.table, reason.split(" ", 1)[0].rstrip(":"), "rejected", reason, len(rows),
-                   rows.tolist())
+        report.add(
+            label, source.table, reason.split(" ", 1)[0].rstrip(":"), "rejected", reason, len(rows), rows.tolist()
+        )
     order = [c for c in columns_of(source.table) if c in columns] + list(source.keep)
     result = pd.DataFrame({c: columns[c] for c in order}, index=frame.index)
     result[ROW] = frame[ROW]
@@ -131,9 +160,16 @@ def _report_empty_cells(frame, columns, source, rejected, report, label) -> None
         empty = columns[column].isna() & ~rejected
         if empty.any():
             origin = ", ".join(spec.origin_columns)
-            report.add(label, source.table, column, "finding",
-                       f"{column} is empty in {int(empty.sum()):,} of {int((~rejected).sum()):,} rows "
-                       f"(from {origin}): kept, with the cell empty", int(empty.sum()), frame.loc[empty, ROW].tolist())
+            report.add(
+                label,
+                source.table,
+                column,
+                "finding",
+                f"{column} is empty in {int(empty.sum()):,} of {int((~rejected).sum()):,} rows "
+                f"(from {origin}): kept, with the cell empty",
+                int(empty.sum()),
+                frame.loc[empty, ROW].tolist(),
+            )
 
 
 def missing_columns_error(frame: pd.DataFrame, source: SourceMap, label: str) -> None:
@@ -149,20 +185,29 @@ def missing_columns_error(frame: pd.DataFrame, source: SourceMap, label: str) ->
     if source.unpivot is not None and source.unpivot.columns:
         for column in source.unpivot.columns:
             wanted.setdefault(column, "unpivot.columns names it")
-    made = set(PSEUDO_COLUMNS) | set(source.unpivot.group_names() if source.unpivot else []) \
+    made = (
+        set(PSEUDO_COLUMNS)
+        | set(source.unpivot.group_names() if source.unpivot else [])
         | ({source.unpivot.name, source.unpivot.value} if source.unpivot else set())
+    )
     present = [c for c in frame.columns if not str(c).startswith("@")]
     missing = [c for c in wanted if c not in frame.columns and c not in made]
     if source.unpivot is not None and source.unpivot.pattern and not source.unpivot.wide_columns(present):
         missing.append(f"columns matching {source.unpivot.pattern!r}")
     if missing:
         header = f"row {source.header_row}" if source.header_row else "the header row"
-        rows = [{"table": label, "row": source.header_row, "column": c, "check": "column_in_file",
-                 "expected": f"a column {c!r} in the header ({wanted.get(c, 'unpivot reads them')})",
-                 "found": f"the columns {', '.join(map(repr, present)) or 'none'} in {header}"
-                          + ("" if source.header_row > 1 or not source.is_excel
-                             else "; set header_row if titles sit above it")}
-                for c in missing]
+        rows = [
+            {
+                "table": label,
+                "row": source.header_row,
+                "column": c,
+                "check": "column_in_file",
+                "expected": f"a column {c!r} in the header ({wanted.get(c, 'unpivot reads them')})",
+                "found": f"the columns {', '.join(map(repr, present)) or 'none'} in {header}"
+                + ("" if source.header_row > 1 or not source.is_excel else "; set header_row if titles sit above it"),
+            }
+            for c in missing
+        ]
         raise ExportError(pd.DataFrame(rows, columns=PROBLEM_COLUMNS), label)
 
 
@@ -173,8 +218,14 @@ def _fill_down(frame, columns, report, label, table):
         n = int((text.isna() & filled.notna()).sum())
         frame[column] = filled
         if n:
-            report.add(label, table, column, "defaulted", f"{n:,} empty cells of {column!r} take the value above "
-                       "(fill_down)", n)
+            report.add(
+                label,
+                table,
+                column,
+                "defaulted",
+                f"{n:,} empty cells of {column!r} take the value above (fill_down)",
+                n,
+            )
     return frame
 
 
@@ -183,14 +234,22 @@ def _filter(frame, conditions, report, label, table):
         keep = condition.keeps(frame[condition.column]).fillna(False).astype(bool)
         dropped = frame.loc[~keep, ROW]
         if len(dropped):
-            report.add(label, table, condition.column, "filtered",
-                       f"rows left out by the filter: keep {condition.describe()}", len(dropped), dropped.tolist())
+            report.add(
+                label,
+                table,
+                condition.column,
+                "filtered",
+                f"rows left out by the filter: keep {condition.describe()}",
+                len(dropped),
+                dropped.tolist(),
+            )
         frame = frame[keep]
     return frame
 
 
-def unpivot(frame: pd.DataFrame, spec: Unpivot, report: MappingReport | None = None, label: str = "",
-            table: str = "") -> pd.DataFrame:
+def unpivot(
+    frame: pd.DataFrame, spec: Unpivot, report: MappingReport | None = None, label: str = "", table: str = ""
+) -> pd.DataFrame:
     """Wide to long (see :class:`Unpivot`): one row per non-empty cell of the wide columns, in
     source order, the other columns repeated; ``@row`` stays the source row."""
     wide = spec.wide_columns(frame.columns)
@@ -205,8 +264,15 @@ def unpivot(frame: pd.DataFrame, spec: Unpivot, report: MappingReport | None = N
     else:
         counted = int(empty.sum())
     if report is not None and counted:
-        report.add(label, table, spec.value, "skipped", f"{counted:,} empty cells of the wide columns "
-                   f"({', '.join(map(str, wide[:3]))}{', …' if len(wide) > 3 else ''}) give no row", counted)
+        report.add(
+            label,
+            table,
+            spec.value,
+            "skipped",
+            f"{counted:,} empty cells of the wide columns "
+            f"({', '.join(map(str, wide[:3]))}{', …' if len(wide) > 3 else ''}) give no row",
+            counted,
+        )
     long = long[~empty]
     if spec.pattern is not None:
         groups = long[spec.name].astype(str).str.extract(spec.pattern)
@@ -215,9 +281,19 @@ def unpivot(frame: pd.DataFrame, spec: Unpivot, report: MappingReport | None = N
     return long.drop(columns=["_source_index", "_order"]).reset_index(drop=True)
 
 
-def column_values(frame: pd.DataFrame, column: str, spec: ColumnSpec, kind: str, allowed: list | None,
-                  mapping: Mapping, source: SourceMap, report: MappingReport, label: str,
-                  lookups: dict[tuple[str, str], set], excel: bool) -> tuple[pd.Series, pd.Series]:
+def column_values(
+    frame: pd.DataFrame,
+    column: str,
+    spec: ColumnSpec,
+    kind: str,
+    allowed: list | None,
+    mapping: Mapping,
+    source: SourceMap,
+    report: MappingReport,
+    label: str,
+    lookups: dict[tuple[str, str], set],
+    excel: bool,
+) -> tuple[pd.Series, pd.Series]:
     """One output column (see :class:`ColumnSpec`) and, per row, why it is rejected (or ``None``)."""
     table = source.table
     why = pd.Series(None, index=frame.index, dtype=object)
@@ -245,35 +321,57 @@ def column_values(frame: pd.DataFrame, column: str, spec: ColumnSpec, kind: str,
         parsed = values.map(lambda v: parse_period(v, spec.parse), na_action="ignore").astype(object)
         bad = text.notna() & parsed.isna()
         example = {"quarter": "2026Q3 or Q3 2026", "month": "2026-07 or Jul 2026", "period": "2026Q3 or 2026-07"}
-        message = text.map(lambda v: f"{column}: expected a {spec.parse} ({example[spec.parse]}), found {v!r}"
-                                     f" (in {origin})", na_action="ignore")
+        message = text.map(
+            lambda v: f"{column}: expected a {spec.parse} ({example[spec.parse]}), found {v!r} (in {origin})",
+            na_action="ignore",
+        )
         why = why.where(why.notna() | ~bad, message)
         values = parsed
 
-    converted, invalid = convert(values, kind, date_format=spec.date_format, decimal=source.decimal,
-                                 thousands=source.thousands, excel=excel)
+    converted, invalid = convert(
+        values, kind, date_format=spec.date_format, decimal=source.decimal, thousands=source.thousands, excel=excel
+    )
     if invalid.any():
         shown = values[invalid].map(text_form_of)
         if spec.invalid == "reject":
-            message = shown.map(lambda v: f"{column}: expected {_expected(kind, spec)}, found {v!r}"
-                                          f"{' (in ' + origin + ')' if origin else ''}")
+            message = shown.map(
+                lambda v: (
+                    f"{column}: expected {_expected(kind, spec)}, found {v!r}{' (in ' + origin + ')' if origin else ''}"
+                )
+            )
             why = why.where(why.notna() | ~invalid, message.reindex(why.index))
         else:
-            report.add(label, table, column, "defaulted",
-                       f"{int(invalid.sum()):,} cells of {origin} that are not {_expected(kind, spec)} left empty "
-                       "(invalid = 'empty')", int(invalid.sum()), frame.loc[invalid, ROW].tolist())
+            report.add(
+                label,
+                table,
+                column,
+                "defaulted",
+                f"{int(invalid.sum()):,} cells of {origin} that are not {_expected(kind, spec)} left empty "
+                "(invalid = 'empty')",
+                int(invalid.sum()),
+                frame.loc[invalid, ROW].tolist(),
+            )
     if spec.scale is not None:
         converted = converted * spec.scale
-        report.add(label, table, column, "converted", f"{column} = {origin} × {spec.scale:g}",
-                   int(converted.notna().sum()))
+        report.add(
+            label, table, column, "converted", f"{column} = {origin} × {spec.scale:g}", int(converted.notna().sum())
+        )
     if spec.default is not None:
         empty = converted.isna() & why.isna() & ~invalid
         if empty.any():
-            fill, _ = convert(pd.Series([spec.default], dtype=object), kind, decimal=source.decimal,
-                              thousands=source.thousands)
+            fill, _ = convert(
+                pd.Series([spec.default], dtype=object), kind, decimal=source.decimal, thousands=source.thousands
+            )
             converted = converted.astype(object).where(~empty, fill.iloc[0])
-            report.add(label, table, column, "defaulted", f"{int(empty.sum()):,} empty cells of {column} set to "
-                       f"{spec.default!r}", int(empty.sum()), frame.loc[empty, ROW].tolist())
+            report.add(
+                label,
+                table,
+                column,
+                "defaulted",
+                f"{int(empty.sum()):,} empty cells of {column} set to {spec.default!r}",
+                int(empty.sum()),
+                frame.loc[empty, ROW].tolist(),
+            )
     return _typed(converted, kind), why
 
 
@@ -293,19 +391,33 @@ def _typed(values: pd.Series, kind: str) -> pd.Series:
 
 def _derived_ids(frame, column, spec, rule, report, label, table) -> pd.Series:
     parts = [text_form(frame[c]) for c in spec.origin_columns]
-    names = parts[0] if len(parts) == 1 else pd.concat(parts, axis=1).apply(
-        lambda row: " ".join(v for v in row if v is not None) or None, axis=1)
+    names = (
+        parts[0]
+        if len(parts) == 1
+        else pd.concat(parts, axis=1).apply(lambda row: " ".join(v for v in row if v is not None) or None, axis=1)
+    )
     ids = names.map(lambda n: derive_id(n, rule), na_action="ignore").astype(object)
     distinct = names.dropna().map(normalise_name).groupby(ids.dropna()).unique()
-    report.add(label, table, column, "derived",
-               f"{column} derived ({rule.style}{', prefix ' + repr(rule.prefix) if rule.prefix else ''}) from "
-               f"{', '.join(spec.origin_columns)}: {len(distinct):,} distinct ids", int(ids.notna().sum()))
+    report.add(
+        label,
+        table,
+        column,
+        "derived",
+        f"{column} derived ({rule.style}{', prefix ' + repr(rule.prefix) if rule.prefix else ''}) from "
+        f"{', '.join(spec.origin_columns)}: {len(distinct):,} distinct ids",
+        int(ids.notna().sum()),
+    )
     for derived, spellings in distinct.items():
         if len(spellings) > 1:
-            report.add(label, table, column, "finding",
-                       f"{column} {derived!r} is derived from {len(spellings)} different names "
-                       f"({', '.join(map(repr, sorted(spellings)))}): one id for all of them, check they are one",
-                       int((ids == derived).sum()))
+            report.add(
+                label,
+                table,
+                column,
+                "finding",
+                f"{column} {derived!r} is derived from {len(spellings)} different names "
+                f"({', '.join(map(repr, sorted(spellings)))}): one id for all of them, check they are one",
+                int((ids == derived).sum()),
+            )
     return ids
 
 
@@ -318,6 +430,7 @@ def _formatted(frame: pd.DataFrame, template: str) -> pd.Series:
         if any(t is None for t in texts.values()):
             return None
         return PLACEHOLDER.sub(lambda m: texts[m.group(1)], template)
+
     return pd.Series([fill(i) for i in frame.index], index=frame.index, dtype=object)
 
 
@@ -333,11 +446,19 @@ def _value_map(frame, values, spec, column, allowed, report, label, table, origi
     changed = known & (text.astype(str) != mapped.astype(str))
     for (before, after), rows in frame.loc[changed, ROW].groupby([text[changed], mapped[changed]], sort=True):
         if allowed is None and spec.lookup is None:  # free text corrected (a misspelling): a data-quality fact
-            report.add(label, table, column, "finding", f"{origin} {before!r} corrected to {after!r} by the value map",
-                       len(rows), rows.tolist())
+            report.add(
+                label,
+                table,
+                column,
+                "finding",
+                f"{origin} {before!r} corrected to {after!r} by the value map",
+                len(rows),
+                rows.tolist(),
+            )
         else:  # a code translated to the contract's vocabulary
-            report.add(label, table, column, "mapped", f"{origin} {before!r} → {column} {after!r}", len(rows),
-                       rows.tolist())
+            report.add(
+                label, table, column, "mapped", f"{origin} {before!r} → {column} {after!r}", len(rows), rows.tolist()
+            )
     if unmapped.any():
         if policy == "reject":
             for value, rows in frame.loc[unmapped, ROW].groupby(text[unmapped], sort=True):
@@ -345,10 +466,16 @@ def _value_map(frame, values, spec, column, allowed, report, label, table, origi
         else:
             counts = text[unmapped].value_counts().sort_index()
             shown = ", ".join(f"{v!r} ×{n:,}" for v, n in counts.head(12).items()) + (", …" if len(counts) > 12 else "")
-            report.add(label, table, column, "unmapped",
-                       f"{len(counts)} values of {origin} not in the value map "
-                       + ("kept as they are" if policy == "keep" else "left empty") + f": {shown}",
-                       int(unmapped.sum()))
+            report.add(
+                label,
+                table,
+                column,
+                "unmapped",
+                f"{len(counts)} values of {origin} not in the value map "
+                + ("kept as they are" if policy == "keep" else "left empty")
+                + f": {shown}",
+                int(unmapped.sum()),
+            )
     result = values.astype(object).where(~known, mapped)
     if policy == "empty":
         result = result.where(~unmapped, None)
@@ -370,9 +497,18 @@ def _check_lookup(frame, values, spec, column, lookups, report, label, table):
         fixed = {v: table_map.get(v if spec.case_sensitive else fold(v)) for v in text[outside].unique()}
     for value, rows in frame.loc[outside, ROW].groupby(text[outside], sort=True):
         target = fixed.get(value)
-        remedy = (f"the value map makes it {target!r}, which {lookup.file} lists" if target in listed
-                  else "kept as it is: check the spelling or add it to the value map")
-        report.add(label, table, column, "finding",
-                   f"{', '.join(spec.origin_columns)} {value!r} is not in {lookup.file} column {lookup.column!r} "
-                   f"({', '.join(map(repr, sorted(listed)[:8]))}{', …' if len(listed) > 8 else ''}); {remedy}",
-                   len(rows), rows.tolist())
+        remedy = (
+            f"the value map makes it {target!r}, which {lookup.file} lists"
+            if target in listed
+            else "kept as it is: check the spelling or add it to the value map"
+        )
+        report.add(
+            label,
+            table,
+            column,
+            "finding",
+            f"{', '.join(spec.origin_columns)} {value!r} is not in {lookup.file} column {lookup.column!r} "
+            f"({', '.join(map(repr, sorted(listed)[:8]))}{', …' if len(listed) > 8 else ''}); {remedy}",
+            len(rows),
+            rows.tolist(),
+        )

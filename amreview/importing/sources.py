@@ -21,9 +21,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from amreview.data.file_checks import (
+    DUPLICATE_EXPECTED,
+    SAVE_AS_UTF8,
+    SNIFF_BYTES,
+    describe_duplicates,
+    duplicate_headings,
+    guessed_codec,
+    not_text_in,
+    recognised_encoding,
+)
 from amreview.errors import PROBLEM_COLUMNS
-from amreview.data.file_checks import (DUPLICATE_EXPECTED, SAVE_AS_UTF8, SNIFF_BYTES, describe_duplicates,
-                                  duplicate_headings, guessed_codec, not_text_in, recognised_encoding)
 from amreview.importing.mapping import ROW, SHEET, ExportError, SourceMap
 
 
@@ -41,15 +49,22 @@ def read_source(folder: Path, source: SourceMap) -> RawSource:
     """Read ``source.file`` under ``folder`` (see the module docstring)."""
     path = Path(folder) / source.file
     if not path.is_file():
-        _fail(source.file, None, "", "file_present", f"a file {source.file!r} in {folder}",
-              "no such file" + _near(folder, source.file))
+        _fail(
+            source.file,
+            None,
+            "",
+            "file_present",
+            f"a file {source.file!r} in {folder}",
+            "no such file" + _near(folder, source.file),
+        )
     if source.is_excel:
         return read_workbook(path, source.file, source.sheet, source.header_row)
     return read_text_file(path, source.file, source.header_row, source.encoding, source.delimiter)
 
 
-def read_text_file(path: Path, label: str, header_row: int = 1, encoding: str = "utf-8",
-                   delimiter: str = ",") -> RawSource:
+def read_text_file(
+    path: Path, label: str, header_row: int = 1, encoding: str = "utf-8", delimiter: str = ","
+) -> RawSource:
     """A CSV file's cells as text (empty cells missing), ``@row`` counting the header as row
     ``header_row``. Reports a byte-order mark and Windows (CRLF) line endings. A file that is not
     text in ``encoding`` is refused saying what it is (:mod:`amreview.data.file_checks`), as is a
@@ -66,8 +81,17 @@ def read_text_file(path: Path, label: str, header_row: int = 1, encoding: str = 
     if crlf:
         notes.append(f"Windows line endings (CRLF) on {crlf:,} lines: read as ordinary line ends")
     try:
-        cells = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding=encoding,
-                            sep=delimiter, skiprows=header_row - 1, skip_blank_lines=False, header=None)
+        cells = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            encoding=encoding,
+            sep=delimiter,
+            skiprows=header_row - 1,
+            skip_blank_lines=False,
+            header=None,
+        )
     except UnicodeDecodeError:
         _not_text(path, label, encoding, guessed_codec(path))
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -107,15 +131,23 @@ def read_workbook(path: Path, label: str, sheet=None, header_row: int = 1) -> Ra
         chosen = [sheet] if isinstance(sheet, str) else list(sheet)
         unknown = [s for s in chosen if s not in names]
         if unknown:
-            _fail(label, None, "", "sheet_present", f"the sheet{'s' if len(unknown) > 1 else ''} "
-                  f"{', '.join(map(repr, unknown))}", f"the sheets {', '.join(map(repr, names))}")
+            _fail(
+                label,
+                None,
+                "",
+                "sheet_present",
+                f"the sheet{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}",
+                f"the sheets {', '.join(map(repr, names))}",
+            )
     frames, notes, headers = [], [], {}
     for name in chosen:
         frame, merged = _sheet_frame(book[name], f"{label}, sheet {name!r}", header_row)
         headers[f"{label}, sheet {name!r}"] = [c for c in frame.columns if c != ROW]
         if merged:
-            notes.append(f"sheet {name!r}: {merged} merged cell range{'s' if merged > 1 else ''} below the "
-                         "header: every cell of a range takes the range's value")
+            notes.append(
+                f"sheet {name!r}: {merged} merged cell range{'s' if merged > 1 else ''} below the "
+                "header: every cell of a range takes the range's value"
+            )
         frames.append(frame.assign(**{SHEET: name}))
     columns = list(dict.fromkeys(c for f in frames for c in f.columns))
     frame = pd.concat([f.reindex(columns=columns) for f in frames], ignore_index=True) if frames else pd.DataFrame()
@@ -128,10 +160,16 @@ def _sheet_frame(ws, label: str, header_row: int) -> tuple[pd.DataFrame, int]:
     for cell_range in list(ws.merged_cells.ranges):
         min_col, min_row, max_col, max_row = cell_range.bounds
         if min_row <= header_row <= max_row and max_col > min_col:
-            _fail(label, header_row, str(ws.cell(min_row, min_col).value or ""), "header_merged",
-                  "one heading per column in the header row", f"the cells {cell_range.coord} merged into one "
-                  "heading (a header over two rows, or a title merged across columns: set header_row to the "
-                  "row with one name per column)")
+            _fail(
+                label,
+                header_row,
+                str(ws.cell(min_row, min_col).value or ""),
+                "header_merged",
+                "one heading per column in the header row",
+                f"the cells {cell_range.coord} merged into one "
+                "heading (a header over two rows, or a title merged across columns: set header_row to the "
+                "row with one name per column)",
+            )
         if max_row <= header_row:
             continue  # titles above the header are not read
         value = ws.cell(min_row, min_col).value
@@ -142,15 +180,27 @@ def _sheet_frame(ws, label: str, header_row: int) -> tuple[pd.DataFrame, int]:
         merged += 1
     rows = list(ws.iter_rows(min_row=header_row, values_only=True))
     if not rows or all(v is None for v in rows[0]):
-        _fail(label, header_row, "", "header_row", f"the column names in row {header_row}",
-              "an empty row" if rows else f"a sheet with {ws.max_row} rows")
+        _fail(
+            label,
+            header_row,
+            "",
+            "header_row",
+            f"the column names in row {header_row}",
+            "an empty row" if rows else f"a sheet with {ws.max_row} rows",
+        )
     header = [None if v is None else str(v).strip() for v in rows[0]]
     width = max(i for i, v in enumerate(header) if v) + 1
     header = header[:width]
     if any(not h for h in header):
         gap = next(i for i, h in enumerate(header) if not h)
-        _fail(label, header_row, "", "header_row", f"a name for every column of row {header_row}",
-              f"an empty heading in column {_letter(gap)} (is header_row = {header_row} the header?)")
+        _fail(
+            label,
+            header_row,
+            "",
+            "header_row",
+            f"a name for every column of row {header_row}",
+            f"an empty heading in column {_letter(gap)} (is header_row = {header_row} the header?)",
+        )
     _unique_header(header, label, header_row)
     body = [list(r[:width]) + [None] * (width - len(r[:width])) for r in rows[1:]]
     frame = pd.DataFrame(body, columns=header, dtype=object)
@@ -170,8 +220,14 @@ def read_lookup(folder: Path, file: str, column: str, sheet=None, header_row: in
     else:
         raw = read_text_file(path, file, header_row)
     if column not in raw.frame.columns:
-        _fail(file, header_row, column, "column_in_file", f"a column {column!r} (a lookup names it)",
-              f"the columns {', '.join(c for c in raw.frame.columns if not c.startswith('@'))}")
+        _fail(
+            file,
+            header_row,
+            column,
+            "column_in_file",
+            f"a column {column!r} (a lookup names it)",
+            f"the columns {', '.join(c for c in raw.frame.columns if not c.startswith('@'))}",
+        )
     return {str(v).strip() for v in raw.frame[column].dropna()}
 
 
@@ -181,8 +237,14 @@ def _not_text(path: Path, label: str, encoding: str, codec: str | None):
     advice = f"save it as CSV UTF-8 ({SAVE_AS_UTF8})"
     if codec is not None:
         advice += f", or set encoding = {codec!r} for this source in the mapping"
-    _fail(label, None, "", "encoding", f"text in the encoding {encoding!r}: {advice}",
-          not_text_in(path, encoding) or f"{path.name} cannot be read as {encoding!r}")
+    _fail(
+        label,
+        None,
+        "",
+        "encoding",
+        f"text in the encoding {encoding!r}: {advice}",
+        not_text_in(path, encoding) or f"{path.name} cannot be read as {encoding!r}",
+    )
 
 
 def _unique_header(header, label: str, header_row: int) -> None:
@@ -190,9 +252,22 @@ def _unique_header(header, label: str, header_row: int) -> None:
     (:func:`amreview.data.file_checks.duplicate_headings`); every repeated name is reported."""
     groups = duplicate_headings(header)
     if groups:
-        problems = [dict(zip(PROBLEM_COLUMNS, (label, header_row, str(header[g[0]]).strip(), "header_unique",
-                                               DUPLICATE_EXPECTED, describe_duplicates(header, g))))
-                    for g in groups]
+        problems = [
+            dict(
+                zip(
+                    PROBLEM_COLUMNS,
+                    (
+                        label,
+                        header_row,
+                        str(header[g[0]]).strip(),
+                        "header_unique",
+                        DUPLICATE_EXPECTED,
+                        describe_duplicates(header, g),
+                    ),
+                )
+            )
+            for g in groups
+        ]
         raise ExportError(pd.DataFrame(problems, columns=PROBLEM_COLUMNS), label)
 
 

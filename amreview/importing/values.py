@@ -26,6 +26,7 @@ from amreview.errors import ArgumentError
 EXPECTED = {"text": "text", "number": "a number", "date": "a date YYYY-MM-DD", "bool": "true or false"}
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (its 1900 leap-year bug included)
 
+
 def fold(text: str) -> str:
     return text.strip().casefold()
 
@@ -75,8 +76,15 @@ def derive_id(name: str, rule) -> str | None:
     return rule.prefix + body
 
 
-def convert(values: pd.Series, kind: str, *, date_format: str | None = None, decimal: str = ".",
-            thousands: str = ",", excel: bool = False) -> tuple[pd.Series, pd.Series]:
+def convert(
+    values: pd.Series,
+    kind: str,
+    *,
+    date_format: str | None = None,
+    decimal: str = ".",
+    thousands: str = ",",
+    excel: bool = False,
+) -> tuple[pd.Series, pd.Series]:
     """Values as the contract's ``kind`` (``text``, ``number``, ``date``, ``bool``).
 
     Returns the converted values (missing where empty) and a boolean Series marking the
@@ -123,13 +131,15 @@ def _dates(values: pd.Series, date_format: str | None, excel: bool) -> pd.Series
     is_stamp = values.map(lambda v: hasattr(v, "year") and hasattr(v, "month") and not isinstance(v, str))
     if is_stamp.any():
         result[is_stamp] = pd.to_datetime(values[is_stamp].map(pd.Timestamp)).astype("datetime64[ns]")
-    is_number = (values.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool))
-                 & values.notna())
+    is_number = (
+        values.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool)) & values.notna()
+    )
     if excel and is_number.any():
         days = values[is_number].astype("float64")
         plausible = (days > 0) & (days < 2_958_466)
-        result[days[plausible].index] = (EXCEL_EPOCH
-                                         + pd.to_timedelta(days[plausible], unit="D")).astype("datetime64[ns]")
+        result[days[plausible].index] = (EXCEL_EPOCH + pd.to_timedelta(days[plausible], unit="D")).astype(
+            "datetime64[ns]"
+        )
     is_text = values.map(lambda v: isinstance(v, str))
     if is_text.any():
         text = values[is_text].str.strip()
@@ -148,16 +158,17 @@ def _bools(values: pd.Series) -> pd.Series:
             return None
         word = word.casefold()
         return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
+
     return values.map(one).astype(object)
 
 
 QUARTER_SPELLINGS = (
-    re.compile(r"^(?P<year>\d{4})\s*[-/ ]?\s*Q(?P<q>[1-4])$", re.I),        # 2026Q3, 2026-Q3, 2026 Q3
-    re.compile(r"^Q(?P<q>[1-4])\s*[-/ ]?\s*(?P<year>\d{4}|\d{2})$", re.I),   # Q3 2026, Q3-26
+    re.compile(r"^(?P<year>\d{4})\s*[-/ ]?\s*Q(?P<q>[1-4])$", re.I),  # 2026Q3, 2026-Q3, 2026 Q3
+    re.compile(r"^Q(?P<q>[1-4])\s*[-/ ]?\s*(?P<year>\d{4}|\d{2})$", re.I),  # Q3 2026, Q3-26
 )
 MONTH_SPELLINGS = (
-    re.compile(r"^(?P<year>\d{4})[-/.](?P<month>\d{1,2})$"),                 # 2026-07, 2026/7
-    re.compile(r"^(?P<month>\d{1,2})[-/.](?P<year>\d{4})$"),                 # 07/2026
+    re.compile(r"^(?P<year>\d{4})[-/.](?P<month>\d{1,2})$"),  # 2026-07, 2026/7
+    re.compile(r"^(?P<month>\d{1,2})[-/.](?P<year>\d{4})$"),  # 07/2026
 )
 
 

@@ -45,7 +45,9 @@ def from_table(name: str, compute: Callable[..., pd.Series], *args) -> Callable[
     The one place where a missing table becomes "no data", so a KPI module writes only the
     arithmetic: ``compute=from_table("cases", _case_column, "cases_within_sla_share")``.
     """
+
     def kpi(ctx) -> pd.Series:
         table = ctx.table(name)
         return no_data() if table is None else compute(ctx, table, *args)
+
     return kpi

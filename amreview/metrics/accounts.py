@@ -30,15 +30,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from amreview.metrics.registry import Kpi, KpiContext, Window
 from amreview.errors import ArgumentError
+from amreview.metrics._frames import from_table as _from_table
+from amreview.metrics._frames import group_keys as _keys
 from amreview.metrics.margin import margin_summary, share
 from amreview.metrics.margin_mix import segment_share
 from amreview.metrics.margin_trend import margin_change
-from amreview.periods import Quarter, require_quarter
-from amreview.metrics._frames import group_keys as _keys
+from amreview.metrics.registry import Kpi, KpiContext, Window
 from amreview.metrics.sales_lines import first_lines
-from amreview.metrics._frames import from_table as _from_table
+from amreview.periods import Quarter, require_quarter
 
 TRENDS = ("growing", "declining", "flat", "new")
 TREND_COUNT_COLUMNS = ["accounts_before", "growing", "declining", "flat", "new"]
@@ -69,8 +69,9 @@ def new_accounts(sales: pd.DataFrame, quarter: Quarter) -> pd.Series:
     return new_accounts_list(sales, quarter).groupby("am_id").size().rename("new_accounts")
 
 
-def account_growth(lines_now: pd.DataFrame, lines_before: pd.DataFrame,
-                   by: str | list[str] | None = "am_id") -> pd.DataFrame:
+def account_growth(
+    lines_now: pd.DataFrame, lines_before: pd.DataFrame, by: str | list[str] | None = "am_id"
+) -> pd.DataFrame:
     """Growth of each account between an earlier period and now (QoQ or YoY, by what is passed).
 
     One row per (``by`` keys, ``account_id``) with lines in either period; the columns of
@@ -92,20 +93,23 @@ def account_growth(lines_now: pd.DataFrame, lines_before: pd.DataFrame,
     delta = table["gross_margin_delta"].to_numpy()
     trend = np.select([~traded_before.to_numpy(), delta > 0, delta < 0], ["new", "growing", "declining"], "flat")
     table["trend"] = pd.Categorical(trend, categories=TRENDS)
-    order = table.reset_index().sort_values(keys[:-1] + ["gross_margin_delta"],
-                                            ascending=[True] * (len(keys) - 1) + [False], kind="mergesort")
+    order = table.reset_index().sort_values(
+        keys[:-1] + ["gross_margin_delta"], ascending=[True] * (len(keys) - 1) + [False], kind="mergesort"
+    )
     return table.iloc[order.index.to_numpy()]
 
 
-def growing_accounts(lines_now: pd.DataFrame, lines_before: pd.DataFrame,
-                     by: str | list[str] | None = "am_id") -> pd.DataFrame:
+def growing_accounts(
+    lines_now: pd.DataFrame, lines_before: pd.DataFrame, by: str | list[str] | None = "am_id"
+) -> pd.DataFrame:
     """The rows of :func:`account_growth` whose trend is ``growing`` (largest gain first)."""
     growth = account_growth(lines_now, lines_before, by)
     return growth[growth["trend"] == "growing"]
 
 
-def declining_accounts(lines_now: pd.DataFrame, lines_before: pd.DataFrame,
-                       by: str | list[str] | None = "am_id") -> pd.DataFrame:
+def declining_accounts(
+    lines_now: pd.DataFrame, lines_before: pd.DataFrame, by: str | list[str] | None = "am_id"
+) -> pd.DataFrame:
     """The rows of :func:`account_growth` whose trend is ``declining`` (largest loss first)."""
     growth = account_growth(lines_now, lines_before, by)
     declining = growth[growth["trend"] == "declining"]
@@ -114,8 +118,9 @@ def declining_accounts(lines_now: pd.DataFrame, lines_before: pd.DataFrame,
     return declining.iloc[order.index.to_numpy()]
 
 
-def account_trend_counts(lines_now: pd.DataFrame, lines_before: pd.DataFrame,
-                         by: str | list[str] = "am_id") -> pd.DataFrame:
+def account_trend_counts(
+    lines_now: pd.DataFrame, lines_before: pd.DataFrame, by: str | list[str] = "am_id"
+) -> pd.DataFrame:
     """Per ``by`` group: ``accounts_before`` (the base: accounts with a line in the earlier
     period) and the number of ``growing``, ``declining``, ``flat`` and ``new`` accounts (see
     :func:`account_growth`). Where the base is empty, growing / declining / flat are NaN (nothing
@@ -125,8 +130,9 @@ def account_trend_counts(lines_now: pd.DataFrame, lines_before: pd.DataFrame,
         raise ArgumentError("account_trend_counts needs a grouping such as 'am_id'")
     growth = account_growth(lines_now, lines_before, keys)
     trend = growth["trend"]
-    counts = pd.DataFrame({t: (trend == t).groupby(level=keys, sort=True).sum() for t in TRENDS},
-                          columns=list(TRENDS)).astype("float64")
+    counts = pd.DataFrame(
+        {t: (trend == t).groupby(level=keys, sort=True).sum() for t in TRENDS}, columns=list(TRENDS)
+    ).astype("float64")
     counts.insert(0, "accounts_before", counts["growing"] + counts["declining"] + counts["flat"])
     empty = counts["accounts_before"] == 0
     counts.loc[empty, ["growing", "declining", "flat"]] = np.nan
@@ -148,8 +154,9 @@ def top_n_margin_share(lines: pd.DataFrame, n: int = 5, by: str | list[str] | No
     if not keys:
         top = per_account.nlargest(n).sum()
         return share(float(top), float(per_account.sum()))
-    ranked = per_account.reset_index().sort_values(keys + ["gross_margin"],
-                                                   ascending=[True] * len(keys) + [False], kind="mergesort")
+    ranked = per_account.reset_index().sort_values(
+        keys + ["gross_margin"], ascending=[True] * len(keys) + [False], kind="mergesort"
+    )
     top = ranked[ranked.groupby(keys, sort=False).cumcount() < n].groupby(keys, sort=True)["gross_margin"].sum()
     total = per_account.groupby(level=keys, sort=True).sum()
     return share(top.reindex(total.index), total).rename(f"top{n}_margin_share")
@@ -199,6 +206,7 @@ def key_accounts(lines: pd.DataFrame, accounts: pd.DataFrame, am_id: str | None 
 # KPIs per account manager (the registry rows)
 # --------------------------------------------------------------------------------------------
 
+
 def _year_ago_lines(ctx: KpiContext) -> pd.DataFrame:
     """The lines of the window a year before ``ctx``'s (only the columns growth needs)."""
     earlier = Window(ctx.window.kind, tuple(q.shift(-4) for q in ctx.window.quarters))
@@ -207,9 +215,14 @@ def _year_ago_lines(ctx: KpiContext) -> pd.DataFrame:
 
 def _trend_count(trend: str):
     def compute(ctx: KpiContext) -> pd.Series:
-        counts = ctx.memo(("account_trend_counts", ctx.window), lambda: account_trend_counts(
-            ctx.lines[["am_id", "account_id", "revenue", "cost"]], _year_ago_lines(ctx), "am_id"))
+        counts = ctx.memo(
+            ("account_trend_counts", ctx.window),
+            lambda: account_trend_counts(
+                ctx.lines[["am_id", "account_id", "revenue", "cost"]], _year_ago_lines(ctx), "am_id"
+            ),
+        )
         return counts[trend]
+
     return compute
 
 
@@ -217,66 +230,92 @@ def _key_account_margin_share(ctx: KpiContext, accounts: pd.DataFrame) -> pd.Ser
     return key_account_share(ctx.lines, accounts, "am_id")["margin_share"]
 
 
-GROWTH_NOTE = ("Base = the accounts the AM had any line with in the same window a year earlier; an account "
-               "with no lines now has margin 0 (lost or moved to a teammate: declining). Accounts without "
-               "lines a year ago are new to the comparison and not counted. NaN (no data) where the base is "
-               "empty (e.g. a new starter, whose inherited accounts were credited to others a year ago). "
-               "Year on year, not quarter on quarter, because buying is seasonal (public sector before March); "
-               "account_growth gives both.")
+GROWTH_NOTE = (
+    "Base = the accounts the AM had any line with in the same window a year earlier; an account "
+    "with no lines now has margin 0 (lost or moved to a teammate: declining). Accounts without "
+    "lines a year ago are new to the comparison and not counted. NaN (no data) where the base is "
+    "empty (e.g. a new starter, whose inherited accounts were credited to others a year ago). "
+    "Year on year, not quarter on quarter, because buying is seasonal (public sector before March); "
+    "account_growth gives both."
+)
 
 KPIS: list[Kpi] = [
     Kpi(
-        name="active_accounts", label="Active accounts", measure="customer_relationships", unit="count",
+        name="active_accounts",
+        label="Active accounts",
+        measure="customer_relationships",
+        unit="count",
         higher_is_better=None,
         formula="Number of distinct sales.account_id with at least one of the AM's lines with revenue > 0 "
-                "invoiced in the window.",
+        "invoiced in the window.",
         sources=("sales.am_id", "sales.invoice_date", "sales.account_id", "sales.revenue"),
         compute=lambda ctx: ctx.per_am(active_accounts(ctx.lines), fill=0.0),
         edge_cases="0 for an AM in role with no lines. A return alone does not make an account active. "
-                   "Shown, not scored: it mostly reflects the size of the book assigned; growth and retention "
-                   "are scored instead.",
+        "Shown, not scored: it mostly reflects the size of the book assigned; growth and retention "
+        "are scored instead.",
     ),
     Kpi(
-        name="growing_accounts", label="Growing accounts (YoY)", measure="customer_relationships", unit="count",
+        name="growing_accounts",
+        label="Growing accounts (YoY)",
+        measure="customer_relationships",
+        unit="count",
         higher_is_better=True,
         formula="Number of accounts whose gross margin (Σ revenue − Σ cost of the AM's lines to it) in the "
-                "window is higher than in the same window a year earlier, among the accounts the AM had "
-                "lines with a year earlier.",
+        "window is higher than in the same window a year earlier, among the accounts the AM had "
+        "lines with a year earlier.",
         sources=("sales.am_id", "sales.invoice_date", "sales.account_id", "sales.revenue", "sales.cost"),
-        compute=_trend_count("growing"), edge_cases=GROWTH_NOTE,
+        compute=_trend_count("growing"),
+        edge_cases=GROWTH_NOTE,
     ),
     Kpi(
-        name="declining_accounts", label="Declining accounts (YoY)", measure="customer_relationships",
-        unit="count", higher_is_better=False,
+        name="declining_accounts",
+        label="Declining accounts (YoY)",
+        measure="customer_relationships",
+        unit="count",
+        higher_is_better=False,
         formula="Number of accounts whose gross margin in the window is lower than in the same window a "
-                "year earlier (0 if no lines now), among the accounts the AM had lines with a year earlier.",
+        "year earlier (0 if no lines now), among the accounts the AM had lines with a year earlier.",
         sources=("sales.am_id", "sales.invoice_date", "sales.account_id", "sales.revenue", "sales.cost"),
-        compute=_trend_count("declining"), edge_cases=GROWTH_NOTE,
+        compute=_trend_count("declining"),
+        edge_cases=GROWTH_NOTE,
     ),
     Kpi(
-        name="top5_margin_share", label="Margin from the top 5 accounts", measure="customer_relationships",
-        unit="fraction", higher_is_better=None,
+        name="top5_margin_share",
+        label="Margin from the top 5 accounts",
+        measure="customer_relationships",
+        unit="fraction",
+        higher_is_better=None,
         formula="Σ gross margin of the AM's 5 accounts with the largest gross margin in the window / the "
-                "AM's gross margin in the window.",
+        "AM's gross margin in the window.",
         sources=("sales.am_id", "sales.invoice_date", "sales.account_id", "sales.revenue", "sales.cost"),
         compute=lambda ctx: top_n_margin_share(ctx.lines, 5, "am_id"),
         edge_cases="NaN (no data) where the AM's gross margin is ≤ 0. 1 with five accounts or fewer; above 1 "
-                   "when other accounts lost money. Shown, not scored: concentration is a risk to watch, "
-                   "not a performance — a high share can mean well-developed large accounts or a fragile "
-                   "book, and it depends on the accounts assigned.",
+        "when other accounts lost money. Shown, not scored: concentration is a risk to watch, "
+        "not a performance — a high share can mean well-developed large accounts or a fragile "
+        "book, and it depends on the accounts assigned.",
         windows=("quarter", "t4q"),
     ),
     Kpi(
-        name="key_account_margin_share", label="Margin from key accounts", measure="customer_relationships",
-        unit="fraction", higher_is_better=None,
+        name="key_account_margin_share",
+        label="Margin from key accounts",
+        measure="customer_relationships",
+        unit="fraction",
+        higher_is_better=None,
         formula="Σ gross margin of the AM's lines to accounts with accounts.key_account true / the AM's gross "
-                "margin in the window.",
-        sources=("sales.am_id", "sales.invoice_date", "sales.account_id", "sales.revenue", "sales.cost",
-                 "accounts.account_id", "accounts.key_account"),
+        "margin in the window.",
+        sources=(
+            "sales.am_id",
+            "sales.invoice_date",
+            "sales.account_id",
+            "sales.revenue",
+            "sales.cost",
+            "accounts.account_id",
+            "accounts.key_account",
+        ),
         compute=_from_table("accounts", _key_account_margin_share),
         edge_cases="NaN for everyone when the pack has no accounts table; NaN where the AM's gross margin is "
-                   "≤ 0. An account missing from accounts is not a key account; lines are credited by "
-                   "sales.am_id, not accounts.am_id. Shown, not scored: it depends on which key accounts "
-                   "the AM was given.",
+        "≤ 0. An account missing from accounts is not a key account; lines are credited by "
+        "sales.am_id, not accounts.am_id. Shown, not scored: it depends on which key accounts "
+        "the AM was given.",
     ),
 ]

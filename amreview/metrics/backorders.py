@@ -24,17 +24,28 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from amreview.metrics.registry import Kpi, KpiContext
 from amreview.metrics._frames import from_table as _from_table
 from amreview.metrics.margin import share
+from amreview.metrics.registry import Kpi, KpiContext
 
 # label, first day, last day (inclusive; None = no upper bound)
 AGEING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
-    ("0-7", 0, 7), ("8-30", 8, 30), ("31-60", 31, 60), ("61-90", 61, 90), (">90", 91, None),
+    ("0-7", 0, 7),
+    ("8-30", 8, 30),
+    ("31-60", 31, 60),
+    ("61-90", 61, 90),
+    (">90", 91, None),
 )
 BUCKET_LABELS = tuple(label for label, _, _ in AGEING_BUCKETS)
-SUMMARY_COLUMNS = ["open_orders", "open_value", "past_promised_value", "unpromised_value", "past_promised_share",
-                   "fulfilled_orders", "mean_days_to_fulfil"]
+SUMMARY_COLUMNS = [
+    "open_orders",
+    "open_value",
+    "past_promised_value",
+    "unpromised_value",
+    "past_promised_share",
+    "fulfilled_orders",
+    "mean_days_to_fulfil",
+]
 
 
 def _keys(by) -> list[str]:
@@ -51,10 +62,12 @@ def open_back_orders(back_orders: pd.DataFrame, as_of) -> pd.DataFrame:
     rows = back_orders[is_open]
     days = (as_of - rows["order_date"]).dt.days.astype("int64")
     edges = [first for _, first, _ in AGEING_BUCKETS[1:]]
-    bucket = pd.Categorical.from_codes(np.searchsorted(edges, days.to_numpy(), side="right"),
-                                       categories=BUCKET_LABELS, ordered=True)
-    return rows.assign(days_open=days, age_bucket=bucket,
-                       past_promised=(rows["promised_date"] < as_of).fillna(False).astype(bool))
+    bucket = pd.Categorical.from_codes(
+        np.searchsorted(edges, days.to_numpy(), side="right"), categories=BUCKET_LABELS, ordered=True
+    )
+    return rows.assign(
+        days_open=days, age_bucket=bucket, past_promised=(rows["promised_date"] < as_of).fillna(False).astype(bool)
+    )
 
 
 def open_back_order_value(back_orders: pd.DataFrame, as_of, by: str | list[str] | None = "am_id"):
@@ -82,14 +95,14 @@ def back_order_ageing(back_orders: pd.DataFrame, as_of, by: str | list[str] | No
         groups = rows[keys].drop_duplicates().sort_values(keys)
         index = pd.MultiIndex.from_tuples(
             [(*g, b) for g in groups.itertuples(index=False, name=None) for b in BUCKET_LABELS],
-            names=keys + ["age_bucket"])
+            names=keys + ["age_bucket"],
+        )
         sums.index = sums.index.set_levels(sums.index.levels[-1].astype(str), level=-1)
     else:
         index = pd.Index(BUCKET_LABELS, name="age_bucket")
         sums.index = sums.index.astype(str)
     sums = sums.reindex(index, fill_value=0)
-    table = pd.DataFrame({"orders": sums["size"].astype("int64"), "value": sums["sum"].astype("float64")},
-                         index=index)
+    table = pd.DataFrame({"orders": sums["size"].astype("int64"), "value": sums["sum"].astype("float64")}, index=index)
     whole = table.groupby(level=keys)["value"].transform("sum") if keys else table["value"].sum()
     table["value_share"] = share(table["value"], whole)
     return table
@@ -111,8 +124,10 @@ def past_promised_share(back_orders: pd.DataFrame, as_of, by: str | list[str] | 
     if not keys:
         return share(float(late.sum()), float(with_promise.sum()))
     grouping = [rows[k] for k in keys]
-    return share(late.groupby(grouping, sort=True, observed=True).sum(),
-                 with_promise.groupby(grouping, sort=True, observed=True).sum()).rename("past_promised_share")
+    return share(
+        late.groupby(grouping, sort=True, observed=True).sum(),
+        with_promise.groupby(grouping, sort=True, observed=True).sum(),
+    ).rename("past_promised_share")
 
 
 def fulfilled_back_orders(back_orders: pd.DataFrame, start, end) -> pd.DataFrame:
@@ -144,18 +159,22 @@ def back_order_summary(back_orders: pd.DataFrame, as_of, start, end, by: str | l
     fulfilled line (counts and values 0 where none, shares and means NaN)."""
     rows = open_back_orders(back_orders, as_of)
     done = fulfilled_back_orders(back_orders, start, end)
-    frame = pd.DataFrame({
-        "open_orders": 1.0,
-        "open_value": rows["value"],
-        "past_promised_value": rows["value"].where(rows["past_promised"], 0.0),
-        "unpromised_value": rows["value"].where(rows["promised_date"].isna(), 0.0),
-    }, index=rows.index)
+    frame = pd.DataFrame(
+        {
+            "open_orders": 1.0,
+            "open_value": rows["value"],
+            "past_promised_value": rows["value"].where(rows["past_promised"], 0.0),
+            "unpromised_value": rows["value"].where(rows["promised_date"].isna(), 0.0),
+        },
+        index=rows.index,
+    )
     keys = _keys(by)
     if not keys:
         sums = frame.sum()
         result = sums.copy()
-        result["past_promised_share"] = share(sums["past_promised_value"],
-                                              sums["open_value"] - sums["unpromised_value"])
+        result["past_promised_share"] = share(
+            sums["past_promised_value"], sums["open_value"] - sums["unpromised_value"]
+        )
         result["fulfilled_orders"] = float(len(done))
         result["mean_days_to_fulfil"] = float(done["days_to_fulfil"].mean()) if len(done) else np.nan
         return result[SUMMARY_COLUMNS].astype("float64")
@@ -163,8 +182,7 @@ def back_order_summary(back_orders: pd.DataFrame, as_of, start, end, by: str | l
     fulfilled = done.groupby(keys, sort=True, observed=True)["days_to_fulfil"].agg(["size", "mean"])
     index = sums.index.union(fulfilled.index)
     table = sums.reindex(index, fill_value=0.0)
-    table["past_promised_share"] = share(table["past_promised_value"],
-                                         table["open_value"] - table["unpromised_value"])
+    table["past_promised_share"] = share(table["past_promised_value"], table["open_value"] - table["unpromised_value"])
     table["fulfilled_orders"] = fulfilled["size"].reindex(index, fill_value=0).astype("float64")
     table["mean_days_to_fulfil"] = fulfilled["mean"].reindex(index)
     table["open_orders"] = table["open_orders"].astype("int64")
@@ -175,6 +193,7 @@ def back_order_summary(back_orders: pd.DataFrame, as_of, start, end, by: str | l
 # --------------------------------------------------------------------------------------------
 # KPIs per account manager (the registry rows)
 # --------------------------------------------------------------------------------------------
+
 
 def _open_value(ctx: KpiContext, table: pd.DataFrame) -> pd.Series:
     return ctx.per_am(open_back_order_value(table, ctx.as_of, "am_id"), fill=0.0)
@@ -189,42 +208,57 @@ def _days_to_fulfil(ctx: KpiContext, table: pd.DataFrame) -> pd.Series:
 
 
 NO_TABLE = "NaN for everyone when the pack has no back_orders table."
-OPEN_RULE = ("Open on the review quarter's last day (as_of): order_date ≤ as_of and fulfilled_date empty or "
-             "after as_of, so a past quarter is reviewed as it stood then.")
+OPEN_RULE = (
+    "Open on the review quarter's last day (as_of): order_date ≤ as_of and fulfilled_date empty or "
+    "after as_of, so a past quarter is reviewed as it stood then."
+)
 
 KPIS: list[Kpi] = [
     Kpi(
-        name="open_back_order_value", label="Open back-order value", measure="customer_relationships",
-        unit="money", higher_is_better=None,
+        name="open_back_order_value",
+        label="Open back-order value",
+        measure="customer_relationships",
+        unit="money",
+        higher_is_better=None,
         formula="Σ back_orders.value of the AM's lines open on the review quarter's last day.",
-        sources=("back_orders.am_id", "back_orders.order_date", "back_orders.fulfilled_date",
-                 "back_orders.value"),
+        sources=("back_orders.am_id", "back_orders.order_date", "back_orders.fulfilled_date", "back_orders.value"),
         compute=_from_table("back_orders", _open_value),
         edge_cases=f"{OPEN_RULE} 0 when the AM has nothing open. {NO_TABLE} Shown, not scored: the size "
-                   "of the back log depends on vendors' stock, not on the AM; how it is managed is scored "
-                   "(past promised share, days to fulfil).",
+        "of the back log depends on vendors' stock, not on the AM; how it is managed is scored "
+        "(past promised share, days to fulfil).",
     ),
     Kpi(
-        name="back_orders_past_promised_share", label="Back orders past the promised date",
-        measure="customer_relationships", unit="fraction", higher_is_better=False,
+        name="back_orders_past_promised_share",
+        label="Back orders past the promised date",
+        measure="customer_relationships",
+        unit="fraction",
+        higher_is_better=False,
         formula="Σ value of the AM's open back orders with promised_date < as_of / Σ value of the AM's open "
-                "back orders with a promised_date; as_of = the review quarter's last day.",
-        sources=("back_orders.am_id", "back_orders.order_date", "back_orders.promised_date",
-                 "back_orders.fulfilled_date", "back_orders.value"),
+        "back orders with a promised_date; as_of = the review quarter's last day.",
+        sources=(
+            "back_orders.am_id",
+            "back_orders.order_date",
+            "back_orders.promised_date",
+            "back_orders.fulfilled_date",
+            "back_orders.value",
+        ),
         compute=_from_table("back_orders", _past_promised),
         edge_cases=f"{OPEN_RULE} On the promised day itself a line is not yet late. Lines without a "
-                   "promised_date are left out of both sides. NaN (no data) where the AM has no open line "
-                   f"with a promised date. {NO_TABLE}",
+        "promised_date are left out of both sides. NaN (no data) where the AM has no open line "
+        f"with a promised date. {NO_TABLE}",
     ),
     Kpi(
-        name="back_order_days_to_fulfil", label="Average days to fulfil a back order",
-        measure="customer_relationships", unit="days", higher_is_better=False,
+        name="back_order_days_to_fulfil",
+        label="Average days to fulfil a back order",
+        measure="customer_relationships",
+        unit="days",
+        higher_is_better=False,
         formula="mean of (fulfilled_date − order_date) in days over the AM's back-order lines fulfilled in "
-                "the window (by fulfilled_date); each line counts once, whatever its value.",
+        "the window (by fulfilled_date); each line counts once, whatever its value.",
         sources=("back_orders.am_id", "back_orders.order_date", "back_orders.fulfilled_date"),
         compute=_from_table("back_orders", _days_to_fulfil),
         edge_cases=f"NaN (no data) where the AM had no line fulfilled in the window. Open lines are not "
-                   f"counted until fulfilled (their age shows in the ageing table). {NO_TABLE}",
+        f"counted until fulfilled (their age shows in the ageing table). {NO_TABLE}",
         windows=("quarter", "ytd", "t4q"),
     ),
 ]

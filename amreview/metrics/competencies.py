@@ -16,17 +16,24 @@ from __future__ import annotations
 
 import pandas as pd
 
-from amreview.metrics.registry import Kpi, KpiContext
-from amreview.periods import Quarter
-from amreview.periods import require_quarter
-from amreview.vocabulary import COMPETENCIES, RATERS
 from amreview.metrics._frames import from_table as _from_table
+from amreview.metrics.registry import Kpi, KpiContext
+from amreview.periods import Quarter, require_quarter
+from amreview.vocabulary import COMPETENCIES, RATERS
 
 COMMENT_SEPARATOR = "; "
 
 TABLE_COLUMNS = [
-    "am_id", "competency", "self", "manager", "peer", "peer_raters", "self_manager_gap",
-    "self_comment", "manager_comment", "peer_comment",
+    "am_id",
+    "competency",
+    "self",
+    "manager",
+    "peer",
+    "peer_raters",
+    "self_manager_gap",
+    "self_comment",
+    "manager_comment",
+    "peer_comment",
 ]
 
 
@@ -45,8 +52,12 @@ def competency_ratings_by_rater(ratings: pd.DataFrame) -> pd.DataFrame:
     ``peer`` (means), ``peer_raters`` (number of peer ratings) and
     ``self_manager_gap = self − manager`` (NaN unless both rated). Index 0..n−1.
     """
-    means = (ratings.groupby(["am_id", "competency", "rater"], sort=False, observed=True)["rating"].mean()
-             .unstack("rater").reindex(columns=list(RATERS)))
+    means = (
+        ratings.groupby(["am_id", "competency", "rater"], sort=False, observed=True)["rating"]
+        .mean()
+        .unstack("rater")
+        .reindex(columns=list(RATERS))
+    )
     peer_raters = ratings[ratings["rater"] == "peer"].groupby(["am_id", "competency"]).size()
     people = sorted(ratings["am_id"].unique())
     grid = pd.MultiIndex.from_product([people, list(COMPETENCIES)], names=["am_id", "competency"])
@@ -77,8 +88,9 @@ def competency_ratings_table(ratings: pd.DataFrame) -> pd.DataFrame:
     competencies, in the role's order) with :func:`competency_comments` alongside. Columns
     :data:`TABLE_COLUMNS`; index 0..n−1; the input is not modified.
     """
-    table = competency_ratings_by_rater(ratings).merge(competency_comments(ratings),
-                                                       on=["am_id", "competency"], how="left")
+    table = competency_ratings_by_rater(ratings).merge(
+        competency_comments(ratings), on=["am_id", "competency"], how="left"
+    )
     comment_columns = [f"{rater}_comment" for rater in RATERS]
     table[comment_columns] = table[comment_columns].astype(object).where(table[comment_columns].notna(), None)
     return table[TABLE_COLUMNS]
@@ -90,54 +102,86 @@ def competency_means(table: pd.DataFrame) -> pd.DataFrame:
     rater kind rated; NaN if it rated none) and ``competency_self_manager_gap_mean`` (mean of
     ``self_manager_gap`` over the competencies both rated; NaN if none). Sorted by ``am_id``."""
     means = table.groupby("am_id", sort=True)[["self", "manager", "peer", "self_manager_gap"]].mean()
-    return means.rename(columns={
-        "self": "competency_self_mean", "manager": "competency_manager_mean", "peer": "competency_peer_mean",
-        "self_manager_gap": "competency_self_manager_gap_mean"}).astype("float64")
+    return means.rename(
+        columns={
+            "self": "competency_self_mean",
+            "manager": "competency_manager_mean",
+            "peer": "competency_peer_mean",
+            "self_manager_gap": "competency_self_manager_gap_mean",
+        }
+    ).astype("float64")
 
 
 # --------------------------------------------------------------------------------------------
 # KPIs
 # --------------------------------------------------------------------------------------------
 
+
 def _means(ctx: KpiContext, ratings: pd.DataFrame, column: str) -> pd.Series:
     return competency_means(competency_ratings_by_rater(ratings_in_period(ratings, ctx.quarter)))[column]
 
 
-_SOURCES = ("competency_ratings.am_id", "competency_ratings.period", "competency_ratings.competency",
-            "competency_ratings.rater", "competency_ratings.rating")
-_NO_RATINGS = ("No such rating for the review quarter (competency_ratings.period = the quarter), or no "
-               "competency_ratings table: no data (NaN).")
+_SOURCES = (
+    "competency_ratings.am_id",
+    "competency_ratings.period",
+    "competency_ratings.competency",
+    "competency_ratings.rater",
+    "competency_ratings.rating",
+)
+_NO_RATINGS = (
+    "No such rating for the review quarter (competency_ratings.period = the quarter), or no "
+    "competency_ratings table: no data (NaN)."
+)
 _ONE_PER_COMPETENCY = "Several ratings of one competency by the same rater kind are averaged first. "
 
 KPIS: list[Kpi] = [
     Kpi(
-        name="competency_manager_mean", label="Competencies: manager's rating", measure="competencies",
-        unit="rating", higher_is_better=True,
+        name="competency_manager_mean",
+        label="Competencies: manager's rating",
+        measure="competencies",
+        unit="rating",
+        higher_is_better=True,
         formula="mean over the five competencies of the manager's rating (1–5) for the review quarter",
-        sources=_SOURCES, compute=_from_table("competency_ratings", _means, "competency_manager_mean"),
-        edge_cases=_ONE_PER_COMPETENCY + "Competencies the manager did not rate are left out of the mean. "
-                   + _NO_RATINGS),
+        sources=_SOURCES,
+        compute=_from_table("competency_ratings", _means, "competency_manager_mean"),
+        edge_cases=_ONE_PER_COMPETENCY
+        + "Competencies the manager did not rate are left out of the mean. "
+        + _NO_RATINGS,
+    ),
     Kpi(
-        name="competency_self_mean", label="Competencies: self rating", measure="competencies",
-        unit="rating", higher_is_better=None,
-        formula="mean over the five competencies of the account manager's own rating (1–5) for the review "
-                "quarter",
-        sources=_SOURCES, compute=_from_table("competency_ratings", _means, "competency_self_mean"),
-        edge_cases=_ONE_PER_COMPETENCY + "Unrated competencies are left out of the mean. " + _NO_RATINGS),
+        name="competency_self_mean",
+        label="Competencies: self rating",
+        measure="competencies",
+        unit="rating",
+        higher_is_better=None,
+        formula="mean over the five competencies of the account manager's own rating (1–5) for the review quarter",
+        sources=_SOURCES,
+        compute=_from_table("competency_ratings", _means, "competency_self_mean"),
+        edge_cases=_ONE_PER_COMPETENCY + "Unrated competencies are left out of the mean. " + _NO_RATINGS,
+    ),
     Kpi(
-        name="competency_peer_mean", label="Competencies: peer rating", measure="competencies",
-        unit="rating", higher_is_better=None,
+        name="competency_peer_mean",
+        label="Competencies: peer rating",
+        measure="competencies",
+        unit="rating",
+        higher_is_better=None,
         formula="mean over the five competencies of the peers' rating (1–5; several peers averaged per "
-                "competency) for the review quarter",
-        sources=_SOURCES, compute=_from_table("competency_ratings", _means, "competency_peer_mean"),
+        "competency) for the review quarter",
+        sources=_SOURCES,
+        compute=_from_table("competency_ratings", _means, "competency_peer_mean"),
         edge_cases="Peers are optional: no peer rating is no data (NaN). Unrated competencies are left out "
-                   "of the mean. " + _NO_RATINGS),
+        "of the mean. " + _NO_RATINGS,
+    ),
     Kpi(
-        name="competency_self_manager_gap_mean", label="Competencies: self − manager gap",
-        measure="competencies", unit="number", higher_is_better=None,
+        name="competency_self_manager_gap_mean",
+        label="Competencies: self − manager gap",
+        measure="competencies",
+        unit="number",
+        higher_is_better=None,
         formula="mean over the competencies rated by both of (self rating − manager rating) for the review "
-                "quarter (> 0: rates themself higher than the manager does)",
-        sources=_SOURCES, compute=_from_table("competency_ratings", _means, "competency_self_manager_gap_mean"),
-        edge_cases=_ONE_PER_COMPETENCY + "No competency rated by both self and manager: no data (NaN). "
-                   + _NO_RATINGS),
+        "quarter (> 0: rates themself higher than the manager does)",
+        sources=_SOURCES,
+        compute=_from_table("competency_ratings", _means, "competency_self_manager_gap_mean"),
+        edge_cases=_ONE_PER_COMPETENCY + "No competency rated by both self and manager: no data (NaN). " + _NO_RATINGS,
+    ),
 ]

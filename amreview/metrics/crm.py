@@ -22,25 +22,35 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from amreview.metrics.registry import WINDOWS, Kpi, KpiContext
+from amreview.metrics._frames import between as _between
+from amreview.metrics._frames import from_table as _from_table
+from amreview.metrics._frames import group_keys as _keys
+from amreview.metrics._frames import is_scalar as _is_scalar
+from amreview.metrics._frames import ratio as _ratio
 from amreview.metrics.margin import attainment
 from amreview.metrics.newbusiness import open_opportunities
+from amreview.metrics.registry import WINDOWS, Kpi, KpiContext
 from amreview.vocabulary import ACTIVITY_TYPES
-from amreview.metrics._frames import (between as _between, from_table as _from_table, group_keys as _keys,
-                                      is_scalar as _is_scalar, ratio as _ratio)
 
 MEASURE = "crm_utilisation"
 LOGGED_WITHIN_DAYS = 2  # "logged within 2 days": lag ≤ 2
 UPDATED_WITHIN_DAYS = 30  # an open opportunity touched in the last 30 days is kept up to date
 NOT_LOGGED = "no logged date"
 # Logging-lag buckets: (label, lowest lag, highest lag), in days, both ends included.
-LAG_BUCKETS = (("same day", 0, 0), ("1 day", 1, 1), ("2 days", 2, 2), ("3–7 days", 3, 7),
-               ("8–30 days", 8, 30), ("over 30 days", 31, np.inf))
+LAG_BUCKETS = (
+    ("same day", 0, 0),
+    ("1 day", 1, 1),
+    ("2 days", 2, 2),
+    ("3–7 days", 3, 7),
+    ("8–30 days", 8, 30),
+    ("over 30 days", 31, np.inf),
+)
 
 
 # --------------------------------------------------------------------------------------------
 # Activities
 # --------------------------------------------------------------------------------------------
+
 
 def activities_between(activities: pd.DataFrame, start, end) -> pd.DataFrame:
     """The activities dated (``activity_date``) in [start, end]."""
@@ -53,9 +63,12 @@ def activity_counts(activities: pd.DataFrame, by="am_id") -> pd.DataFrame:
     One row per group with an activity, sorted."""
     kind = pd.Categorical(activities["type"], categories=list(ACTIVITY_TYPES))
     groupers = [activities[k] for k in _keys(by)] + [kind]
-    table = (pd.Series(1, index=activities.index, dtype="int64")
-             .groupby(groupers, observed=False, sort=True).sum()
-             .unstack(-1, fill_value=0))
+    table = (
+        pd.Series(1, index=activities.index, dtype="int64")
+        .groupby(groupers, observed=False, sort=True)
+        .sum()
+        .unstack(-1, fill_value=0)
+    )
     table = table.reindex(columns=list(ACTIVITY_TYPES), fill_value=0).astype("int64")
     table.columns = pd.Index(list(ACTIVITY_TYPES))
     table.index.names = _keys(by)
@@ -98,6 +111,7 @@ def weekly_activity_counts(activities: pd.DataFrame, start, end) -> pd.DataFrame
 # Logging lag
 # --------------------------------------------------------------------------------------------
 
+
 def logging_lag_days(activities: pd.DataFrame) -> pd.Series:
     """Logging lag of each activity: ``logged_date − activity_date`` in calendar days, at least 0;
     NaN where ``logged_date`` is empty. Indexed like ``activities``."""
@@ -112,16 +126,19 @@ def logging_summary(activities: pd.DataFrame, by="am_id") -> pd.DataFrame:
     activities with a ``logged_date`` (NaN where there are none). One row per group with an
     activity."""
     lag = logging_lag_days(activities)
-    frame = pd.DataFrame({"lag": lag, "known": lag.notna().astype("int64"),
-                          "within": (lag <= LOGGED_WITHIN_DAYS).astype("int64")})
+    frame = pd.DataFrame(
+        {"lag": lag, "known": lag.notna().astype("int64"), "within": (lag <= LOGGED_WITHIN_DAYS).astype("int64")}
+    )
     grouped = frame.groupby([activities[k] for k in _keys(by)], sort=True)
-    table = pd.DataFrame({
-        "activities": grouped.size().astype("int64"),
-        "with_logged_date": grouped["known"].sum().astype("int64"),
-        "logging_lag_days_mean": grouped["lag"].mean(),
-        "logging_lag_days_median": grouped["lag"].median(),
-        "logged_within_2_days": grouped["within"].sum().astype("int64"),
-    })
+    table = pd.DataFrame(
+        {
+            "activities": grouped.size().astype("int64"),
+            "with_logged_date": grouped["known"].sum().astype("int64"),
+            "logging_lag_days_mean": grouped["lag"].mean(),
+            "logging_lag_days_median": grouped["lag"].median(),
+            "logged_within_2_days": grouped["within"].sum().astype("int64"),
+        }
+    )
     table["logged_within_2_days_share"] = _ratio(table["logged_within_2_days"], table["with_logged_date"]).to_numpy()
     return table
 
@@ -153,6 +170,7 @@ def logging_lag_distribution(activities: pd.DataFrame, by=None) -> pd.DataFrame:
 # Opportunity hygiene
 # --------------------------------------------------------------------------------------------
 
+
 def opportunity_hygiene(opportunities: pd.DataFrame, as_of) -> pd.DataFrame:
     """The opportunities open on ``as_of`` with their hygiene on that day:
 
@@ -169,8 +187,9 @@ def opportunity_hygiene(opportunities: pd.DataFrame, as_of) -> pd.DataFrame:
     overdue = (open_opps["close_date"] < as_of).fillna(False).astype(bool)
     days_overdue = (as_of - open_opps["close_date"]).dt.days.where(overdue, 0).fillna(0).astype("int64")
     updated = (since <= UPDATED_WITHIN_DAYS).astype("boolean").where(since.notna(), pd.NA)
-    return open_opps.assign(last_touch=touch, days_since_update=since, updated_30d=updated,
-                            overdue=overdue, days_overdue=days_overdue)
+    return open_opps.assign(
+        last_touch=touch, days_since_update=since, updated_30d=updated, overdue=overdue, days_overdue=days_overdue
+    )
 
 
 def stale_opportunities(opportunities: pd.DataFrame, as_of) -> pd.DataFrame:
@@ -179,8 +198,9 @@ def stale_opportunities(opportunities: pd.DataFrame, as_of) -> pd.DataFrame:
     first, then longest untouched."""
     hygiene = opportunity_hygiene(opportunities, as_of)
     stale = hygiene[hygiene["overdue"] | ~hygiene["updated_30d"].fillna(False).astype(bool)]
-    return stale.sort_values(["days_overdue", "days_since_update"], ascending=False, kind="mergesort",
-                             na_position="first")
+    return stale.sort_values(
+        ["days_overdue", "days_since_update"], ascending=False, kind="mergesort", na_position="first"
+    )
 
 
 def hygiene_summary(opportunities: pd.DataFrame, as_of, by="am_id") -> pd.DataFrame:
@@ -189,20 +209,26 @@ def hygiene_summary(opportunities: pd.DataFrame, as_of, by="am_id") -> pd.DataFr
     ``open_opportunities_updated_30d_share = updated_30d / with_known_update`` (NaN where 0) and
     ``overdue_open_opportunities`` (close_date < as_of). One row per group with an open deal."""
     hygiene = opportunity_hygiene(opportunities, as_of)
-    frame = pd.DataFrame({
-        "known": hygiene["updated_30d"].notna().astype("int64"),
-        "updated": hygiene["updated_30d"].fillna(False).astype("int64"),
-        "overdue": hygiene["overdue"].astype("int64"),
-    }, index=hygiene.index)
+    frame = pd.DataFrame(
+        {
+            "known": hygiene["updated_30d"].notna().astype("int64"),
+            "updated": hygiene["updated_30d"].fillna(False).astype("int64"),
+            "overdue": hygiene["overdue"].astype("int64"),
+        },
+        index=hygiene.index,
+    )
     grouped = frame.groupby([hygiene[k] for k in _keys(by)], sort=True)
-    table = pd.DataFrame({
-        "open_opportunities": grouped.size().astype("int64"),
-        "with_known_update": grouped["known"].sum().astype("int64"),
-        "updated_30d": grouped["updated"].sum().astype("int64"),
-        "overdue_open_opportunities": grouped["overdue"].sum().astype("int64"),
-    })
-    table.insert(3, "open_opportunities_updated_30d_share",
-                 _ratio(table["updated_30d"], table["with_known_update"]).to_numpy())
+    table = pd.DataFrame(
+        {
+            "open_opportunities": grouped.size().astype("int64"),
+            "with_known_update": grouped["known"].sum().astype("int64"),
+            "updated_30d": grouped["updated"].sum().astype("int64"),
+            "overdue_open_opportunities": grouped["overdue"].sum().astype("int64"),
+        }
+    )
+    table.insert(
+        3, "open_opportunities_updated_30d_share", _ratio(table["updated_30d"], table["with_known_update"]).to_numpy()
+    )
     return table
 
 
@@ -213,16 +239,17 @@ def hygiene_summary(opportunities: pd.DataFrame, as_of, by="am_id") -> pd.DataFr
 
 def _counts(ctx: KpiContext, activities: pd.DataFrame) -> pd.DataFrame:
     """Activity counts in the window for everyone in role (zeros for those with none)."""
-    return ctx.memo(("activity_counts", ctx.window), lambda: activity_counts(
-        _window_activities(ctx, activities)).reindex(ctx.am_ids, fill_value=0))
+    return ctx.memo(
+        ("activity_counts", ctx.window),
+        lambda: activity_counts(_window_activities(ctx, activities)).reindex(ctx.am_ids, fill_value=0),
+    )
 
 
 def _window_activities(ctx: KpiContext, activities: pd.DataFrame) -> pd.DataFrame:
     """The activities of the context's window, filtered once per window, with the columns the
     activity and logging KPIs read."""
     columns = ["am_id", "type", "activity_date", "logged_date"]
-    return ctx.memo(("activities", ctx.window),
-                    lambda: activities_between(activities[columns], ctx.start, ctx.end))
+    return ctx.memo(("activities", ctx.window), lambda: activities_between(activities[columns], ctx.start, ctx.end))
 
 
 def _rate(ctx: KpiContext, activities: pd.DataFrame, column: str) -> pd.Series:
@@ -234,8 +261,7 @@ def _attainment(ctx: KpiContext, activities: pd.DataFrame, column: str, measure:
 
 
 def _logging(ctx: KpiContext, activities: pd.DataFrame, column: str) -> pd.Series:
-    summary = ctx.memo(("logging_summary", ctx.window),
-                       lambda: logging_summary(_window_activities(ctx, activities)))
+    summary = ctx.memo(("logging_summary", ctx.window), lambda: logging_summary(_window_activities(ctx, activities)))
     return summary[column]
 
 
@@ -246,95 +272,147 @@ def _hygiene(ctx: KpiContext, opportunities: pd.DataFrame, column: str, fill=np.
 ALL_WINDOWS = tuple(WINDOWS)  # quarter, year to date, trailing four quarters
 _NO_ACTIVITIES = "No activities table: no data for everyone."
 _NO_OPPORTUNITIES = "No opportunities table: no data for everyone."
-_WEEKS = ("Working weeks = Monday–Friday days in role in the window / 5 (from the later of the window's start "
-          "and start_date; no holiday calendar).")
-_RATE_EDGES = (f"{_NO_ACTIVITIES} No activity in the window: 0 (a real zero). No working week in role: NaN. "
-               "A new starter's rate is over the weeks since their start.")
-_LAG_EDGES = (f"{_NO_ACTIVITIES} Activities without logged_date are left out (no known lag); none with one in "
-              "the window: NaN. A lag below 0 (logged ahead) counts as 0.")
+_WEEKS = (
+    "Working weeks = Monday–Friday days in role in the window / 5 (from the later of the window's start "
+    "and start_date; no holiday calendar)."
+)
+_RATE_EDGES = (
+    f"{_NO_ACTIVITIES} No activity in the window: 0 (a real zero). No working week in role: NaN. "
+    "A new starter's rate is over the weeks since their start."
+)
+_LAG_EDGES = (
+    f"{_NO_ACTIVITIES} Activities without logged_date are left out (no known lag); none with one in "
+    "the window: NaN. A lag below 0 (logged ahead) counts as 0."
+)
 _SNAPSHOT = "Stage is as recorded when the pack was exported (a snapshot)."
 
 KPIS: list[Kpi] = [
     Kpi(
-        name="activities_per_week", label="Activities per working week", measure=MEASURE, unit="number",
+        name="activities_per_week",
+        label="Activities per working week",
+        measure=MEASURE,
+        unit="number",
         higher_is_better=True,
         formula=f"Activities dated (activity_date) in the window / working weeks. {_WEEKS}",
         sources=("activities.activity_date", "activities.am_id", "account_managers.start_date"),
-        compute=_from_table("activities", _rate, "total"), windows=ALL_WINDOWS, edge_cases=_RATE_EDGES,
+        compute=_from_table("activities", _rate, "total"),
+        windows=ALL_WINDOWS,
+        edge_cases=_RATE_EDGES,
     ),
     Kpi(
-        name="calls_per_week", label="Calls per working week", measure=MEASURE, unit="number",
+        name="calls_per_week",
+        label="Calls per working week",
+        measure=MEASURE,
+        unit="number",
         higher_is_better=True,
         formula=f"Activities of type call dated in the window / working weeks. {_WEEKS}",
         sources=("activities.type", "activities.activity_date", "activities.am_id", "account_managers.start_date"),
-        compute=_from_table("activities", _rate, "call"), windows=ALL_WINDOWS, edge_cases=_RATE_EDGES,
+        compute=_from_table("activities", _rate, "call"),
+        windows=ALL_WINDOWS,
+        edge_cases=_RATE_EDGES,
     ),
     Kpi(
-        name="visits_per_week", label="Face-to-face visits per working week", measure=MEASURE, unit="number",
+        name="visits_per_week",
+        label="Face-to-face visits per working week",
+        measure=MEASURE,
+        unit="number",
         higher_is_better=True,
         formula=f"Activities of type visit dated in the window / working weeks. {_WEEKS}",
         sources=("activities.type", "activities.activity_date", "activities.am_id", "account_managers.start_date"),
-        compute=_from_table("activities", _rate, "visit"), windows=ALL_WINDOWS, edge_cases=_RATE_EDGES,
+        compute=_from_table("activities", _rate, "visit"),
+        windows=ALL_WINDOWS,
+        edge_cases=_RATE_EDGES,
     ),
     Kpi(
-        name="visits_attainment", label="Visits vs target", measure=MEASURE, unit="fraction", higher_is_better=True,
+        name="visits_attainment",
+        label="Visits vs target",
+        measure=MEASURE,
+        unit="fraction",
+        higher_is_better=True,
         formula="Activities of type visit dated in the window / target(visits) (sum of the window's quarter targets).",
         sources=("activities.type", "activities.activity_date", "activities.am_id", "targets.target"),
-        compute=_from_table("activities", _attainment, "visit", "visits"), windows=ALL_WINDOWS,
+        compute=_from_table("activities", _attainment, "visit", "visits"),
+        windows=ALL_WINDOWS,
         target_measure="visits",
         edge_cases=f"{_NO_ACTIVITIES} No visits target > 0: NaN (no target). Meetings are not visits.",
     ),
     Kpi(
-        name="activities_attainment", label="Activities vs target", measure=MEASURE, unit="fraction",
+        name="activities_attainment",
+        label="Activities vs target",
+        measure=MEASURE,
+        unit="fraction",
         higher_is_better=True,
         formula="Activities of any type dated in the window / target(activities) (sum of the window's quarter "
-                "targets).",
+        "targets).",
         sources=("activities.activity_date", "activities.am_id", "targets.target"),
-        compute=_from_table("activities", _attainment, "total", "activities"), windows=ALL_WINDOWS,
+        compute=_from_table("activities", _attainment, "total", "activities"),
+        windows=ALL_WINDOWS,
         target_measure="activities",
         edge_cases=f"{_NO_ACTIVITIES} No activities target > 0: NaN (no target).",
     ),
     Kpi(
-        name="logging_lag_days_mean", label="Mean logging lag", measure=MEASURE, unit="days",
+        name="logging_lag_days_mean",
+        label="Mean logging lag",
+        measure=MEASURE,
+        unit="days",
         higher_is_better=False,
         formula="mean(logged_date − activity_date) in calendar days over the activities dated in the window "
-                "that have a logged_date.",
+        "that have a logged_date.",
         sources=("activities.activity_date", "activities.logged_date", "activities.am_id"),
-        compute=_from_table("activities", _logging, "logging_lag_days_mean"), windows=ALL_WINDOWS,
+        compute=_from_table("activities", _logging, "logging_lag_days_mean"),
+        windows=ALL_WINDOWS,
         edge_cases=_LAG_EDGES + " The mean (not the median) so that batch-logging weeks late shows even when "
-                                "most activities are logged at once.",
+        "most activities are logged at once.",
     ),
     Kpi(
-        name="logged_within_2_days_share", label="Activities logged within 2 days", measure=MEASURE,
-        unit="fraction", higher_is_better=True,
+        name="logged_within_2_days_share",
+        label="Activities logged within 2 days",
+        measure=MEASURE,
+        unit="fraction",
+        higher_is_better=True,
         formula="Share of the activities dated in the window (with a logged_date) whose "
-                "logged_date − activity_date ≤ 2 calendar days.",
+        "logged_date − activity_date ≤ 2 calendar days.",
         sources=("activities.activity_date", "activities.logged_date", "activities.am_id"),
-        compute=_from_table("activities", _logging, "logged_within_2_days_share"), windows=ALL_WINDOWS,
+        compute=_from_table("activities", _logging, "logged_within_2_days_share"),
+        windows=ALL_WINDOWS,
         edge_cases=_LAG_EDGES,
     ),
     Kpi(
-        name="open_opportunities_updated_30d_share", label="Open opportunities updated in the last 30 days",
-        measure=MEASURE, unit="fraction", higher_is_better=True,
+        name="open_opportunities_updated_30d_share",
+        label="Open opportunities updated in the last 30 days",
+        measure=MEASURE,
+        unit="fraction",
+        higher_is_better=True,
         formula="Among opportunities open as of the review date (stage prospecting/engaging, created_date ≤ as_of), "
-                "the share whose last_updated (else created_date) is within 30 days of as_of: "
-                "as_of − last_updated ≤ 30.",
-        sources=("opportunities.stage", "opportunities.created_date", "opportunities.last_updated",
-                 "opportunities.am_id"),
+        "the share whose last_updated (else created_date) is within 30 days of as_of: "
+        "as_of − last_updated ≤ 30.",
+        sources=(
+            "opportunities.stage",
+            "opportunities.created_date",
+            "opportunities.last_updated",
+            "opportunities.am_id",
+        ),
         compute=_from_table("opportunities", _hygiene, "open_opportunities_updated_30d_share"),
         edge_cases=f"{_NO_OPPORTUNITIES} No open opportunity (with a last_updated or created_date): NaN. "
-                   f"An update after as_of counts as recent. {_SNAPSHOT}",
+        f"An update after as_of counts as recent. {_SNAPSHOT}",
     ),
     Kpi(
-        name="overdue_open_opportunities", label="Open opportunities past their close date", measure=MEASURE,
-        unit="count", higher_is_better=False,
+        name="overdue_open_opportunities",
+        label="Open opportunities past their close date",
+        measure=MEASURE,
+        unit="count",
+        higher_is_better=False,
         formula="Number of opportunities open as of the review date (stage prospecting/engaging, "
-                "created_date ≤ as_of) whose close_date < as_of.",
-        sources=("opportunities.stage", "opportunities.created_date", "opportunities.close_date",
-                 "opportunities.am_id"),
+        "created_date ≤ as_of) whose close_date < as_of.",
+        sources=(
+            "opportunities.stage",
+            "opportunities.created_date",
+            "opportunities.close_date",
+            "opportunities.am_id",
+        ),
         compute=_from_table("opportunities", _hygiene, "overdue_open_opportunities"),
         edge_cases=f"{_NO_OPPORTUNITIES} No open opportunity as of the review date: NaN (nothing to keep "
-                   f"tidy is no data, not a perfect 0). An open deal without a close_date is not overdue. "
-                   f"{_SNAPSHOT}",
+        f"tidy is no data, not a perfect 0). An open deal without a close_date is not overdue. "
+        f"{_SNAPSHOT}",
     ),
 ]

@@ -21,17 +21,30 @@ from __future__ import annotations
 
 import pandas as pd
 
-from amreview.metrics.registry import Kpi, KpiContext
-from amreview.periods import Quarter
 from amreview.metrics._frames import from_table as _from_table
-from amreview.periods import require_quarter
+from amreview.metrics.registry import Kpi, KpiContext
+from amreview.periods import Quarter, require_quarter
 
 OPEN_OBJECTIVE_STATUSES = ("not_started", "in_progress")  # can still become overdue
 
 PLAN_COLUMNS = [
-    "am_id", "objective_id", "objective", "competency", "weight", "weight_used", "weight_share", "due_date",
-    "status", "progress", "progress_used", "contribution", "carried_over", "times_carried", "overdue",
-    "carries_forward", "evidence",
+    "am_id",
+    "objective_id",
+    "objective",
+    "competency",
+    "weight",
+    "weight_used",
+    "weight_share",
+    "due_date",
+    "status",
+    "progress",
+    "progress_used",
+    "contribution",
+    "carried_over",
+    "times_carried",
+    "overdue",
+    "carries_forward",
+    "evidence",
 ]
 
 
@@ -71,8 +84,7 @@ def plan_completion(objectives: pd.DataFrame) -> pd.Series:
     (every objective weighted 0); an account manager without objectives is absent (no data).
     """
     weight = objective_weight(objectives)
-    frame = pd.DataFrame({"am_id": objectives["am_id"], "w": weight,
-                          "wp": weight * objective_progress(objectives)})
+    frame = pd.DataFrame({"am_id": objectives["am_id"], "w": weight, "wp": weight * objective_progress(objectives)})
     sums = frame.groupby("am_id", sort=True)[["w", "wp"]].sum()
     return (sums["wp"] / sums["w"].where(sums["w"] > 0)).astype("float64").rename("plan_completion")
 
@@ -105,9 +117,12 @@ def development_plan(objectives: pd.DataFrame, quarter: Quarter, as_of=None) -> 
     times = earlier.groupby(keys).size().rename("times_carried")
     previous = earlier.loc[earlier["period"] == str(quarter.previous()), keys].assign(carried_over=True)
 
-    table = plan.assign(weight_used=objective_weight(plan), progress_used=objective_progress(plan),
-                        overdue=objective_overdue(plan, as_of),
-                        carries_forward=(plan["status"] != "achieved").to_numpy(dtype=bool))
+    table = plan.assign(
+        weight_used=objective_weight(plan),
+        progress_used=objective_progress(plan),
+        overdue=objective_overdue(plan, as_of),
+        carries_forward=(plan["status"] != "achieved").to_numpy(dtype=bool),
+    )
     table = table.merge(times.reset_index(), on=keys, how="left").merge(previous, on=keys, how="left")
     table["times_carried"] = table["times_carried"].fillna(0).astype("int64")
     table["carried_over"] = table["carried_over"].fillna(False).astype(bool)
@@ -152,45 +167,63 @@ def plan_summary(plan: pd.DataFrame) -> pd.DataFrame:
 # KPIs
 # --------------------------------------------------------------------------------------------
 
+
 def _plan(ctx: KpiContext, objectives: pd.DataFrame, column: str) -> pd.Series:
     return plan_summary(development_plan(objectives, ctx.quarter, ctx.as_of))[column].astype("float64")
 
 
 _SOURCES = ("development_objectives.am_id", "development_objectives.period", "development_objectives.status")
-_NO_PLAN = ("No objective with period = the review quarter, or no development_objectives table: no data "
-            "(NaN), not 0.")
+_NO_PLAN = "No objective with period = the review quarter, or no development_objectives table: no data (NaN), not 0."
 
 KPIS: list[Kpi] = [
     Kpi(
-        name="plan_completion", label="Development plan completion", measure="development_plan",
-        unit="fraction", higher_is_better=True,
+        name="plan_completion",
+        label="Development plan completion",
+        measure="development_plan",
+        unit="fraction",
+        higher_is_better=True,
         formula="Σ weight · progress / Σ weight over the objectives of the review quarter's plan "
-                "(development_objectives.period = the quarter), where progress = 1 for an achieved objective "
-                "and the recorded progress otherwise (missed and deferred objectives count with the progress "
-                "they reached)",
+        "(development_objectives.period = the quarter), where progress = 1 for an achieved objective "
+        "and the recorded progress otherwise (missed and deferred objectives count with the progress "
+        "they reached)",
         sources=_SOURCES + ("development_objectives.weight", "development_objectives.progress"),
         compute=_from_table("development_objectives", _plan, "plan_completion"),
         edge_cases="Empty weight: 1. Empty progress: 0 (not_started, or no evidence of progress), except "
-                   "achieved: 1. All weights 0: NaN. " + _NO_PLAN),
+        "achieved: 1. All weights 0: NaN. " + _NO_PLAN,
+    ),
     Kpi(
-        name="objectives_achieved", label="Objectives achieved", measure="development_plan", unit="count",
+        name="objectives_achieved",
+        label="Objectives achieved",
+        measure="development_plan",
+        unit="count",
         higher_is_better=True,
         formula="number of the review quarter's objectives with status achieved",
-        sources=_SOURCES, compute=_from_table("development_objectives", _plan, "objectives_achieved"),
-        edge_cases="A plan with none achieved: 0. " + _NO_PLAN),
+        sources=_SOURCES,
+        compute=_from_table("development_objectives", _plan, "objectives_achieved"),
+        edge_cases="A plan with none achieved: 0. " + _NO_PLAN,
+    ),
     Kpi(
-        name="objectives_missed", label="Objectives missed", measure="development_plan", unit="count",
+        name="objectives_missed",
+        label="Objectives missed",
+        measure="development_plan",
+        unit="count",
         higher_is_better=False,
         formula="number of the review quarter's objectives with status missed (closed as not met)",
-        sources=_SOURCES, compute=_from_table("development_objectives", _plan, "objectives_missed"),
-        edge_cases="A plan with none missed: 0. " + _NO_PLAN),
+        sources=_SOURCES,
+        compute=_from_table("development_objectives", _plan, "objectives_missed"),
+        edge_cases="A plan with none missed: 0. " + _NO_PLAN,
+    ),
     Kpi(
-        name="objectives_overdue", label="Objectives overdue", measure="development_plan", unit="count",
+        name="objectives_overdue",
+        label="Objectives overdue",
+        measure="development_plan",
+        unit="count",
         higher_is_better=False,
         formula="number of the review quarter's objectives still open (not_started or in_progress) whose "
-                "due_date is before the review day (the quarter's last day)",
+        "due_date is before the review day (the quarter's last day)",
         sources=_SOURCES + ("development_objectives.due_date",),
         compute=_from_table("development_objectives", _plan, "objectives_overdue"),
         edge_cases="Disjoint from objectives_missed; deferred objectives are never overdue; one due on the "
-                   "review day itself or with no due date is not overdue. " + _NO_PLAN),
+        "review day itself or with no due date is not overdue. " + _NO_PLAN,
+    ),
 ]

@@ -49,6 +49,7 @@ MARGIN_COLUMNS = ["revenue", "cost", "gross_margin", "gm_pct"]
 # Pure functions of DataFrames
 # --------------------------------------------------------------------------------------------
 
+
 def lines_in_period(sales: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
     """The sales lines whose ``invoice_date`` falls in ``quarter`` (inclusive of both ends)."""
     quarter = require_quarter(quarter)
@@ -122,8 +123,9 @@ def margin_totals(lines: pd.DataFrame) -> pd.Series:
     """Revenue, cost, gross margin and GM % of all of ``lines`` (zeros and NaN GM % when empty)."""
     revenue = float(lines["revenue"].sum())
     cost = float(lines["cost"].sum())
-    return pd.Series({"revenue": revenue, "cost": cost, "gross_margin": revenue - cost,
-                      "gm_pct": gm_pct(revenue - cost, revenue)})
+    return pd.Series(
+        {"revenue": revenue, "cost": cost, "gross_margin": revenue - cost, "gm_pct": gm_pct(revenue - cost, revenue)}
+    )
 
 
 def margin_by_month(lines: pd.DataFrame) -> pd.DataFrame:
@@ -162,14 +164,16 @@ def margin_by(lines: pd.DataFrame, by: str | list[str]) -> pd.DataFrame:
     table["revenue_share"] = share(table["revenue"], parent_revenue)
     table["margin_share"] = share(table["gross_margin"], parent_margin)
     order = table.reset_index()
-    order = order.sort_values(parents + ["gross_margin"], ascending=[True] * len(parents) + [False],
-                              kind="mergesort", na_position="last")
+    order = order.sort_values(
+        parents + ["gross_margin"], ascending=[True] * len(parents) + [False], kind="mergesort", na_position="last"
+    )
     return table.iloc[order.index.to_numpy()]
 
 
 # --------------------------------------------------------------------------------------------
 # KPIs per account manager (the registry rows)
 # --------------------------------------------------------------------------------------------
+
 
 def _totals_by_am(lines: pd.DataFrame) -> pd.DataFrame:
     """Σ revenue, Σ cost and gross margin per ``am_id`` (AMs with lines only)."""
@@ -182,10 +186,12 @@ def margin_totals_by_am(ctx: KpiContext, window: Window) -> pd.DataFrame:
     """Σ revenue, Σ cost and gross margin per ``am_id`` (AMs with lines only) of the lines
     invoiced in ``window``, computed once per window and context (only the columns it needs are
     taken from the sales, which matters on ten million lines)."""
+
     def compute():
         if window == ctx.window:
             return _totals_by_am(ctx.lines)
         return _totals_by_am(ctx.lines_between(window.start, window.end)[["am_id", "revenue", "cost"]])
+
     return ctx.memo(("margin_totals", window), compute)
 
 
@@ -205,67 +211,99 @@ def _attainment_of(measure: str):
         if target.isna().all():
             return pd.Series(dtype="float64")
         return attainment(_money(ctx, measure), target)
+
     return compute
 
 
 RETURNS_NOTE = "Returns (negative lines) reduce the figures of the quarter they are invoiced in."
 NO_LINES_NOTE = "An AM in role with no lines in the window has 0."
 RATIO_NOTE = "NaN (no data) where the window's revenue is ≤ 0 (no lines, or net credits)."
-NO_TARGET_NOTE = ("NaN (\"no target\") where the targets table has no target, or a target of 0, for "
-                  "the window; never 0 % or 100 %. Targets are taken as given: a new starter's "
-                  "target is expected to be pro-rated in the targets table, amreview does not pro-rate it.")
-WINDOW_TARGET_NOTE = ("Year to date: the actual of the fiscal year's quarters so far over the sum of "
-                      "those quarters' targets that exist (KpiContext.targets).")
+NO_TARGET_NOTE = (
+    'NaN ("no target") where the targets table has no target, or a target of 0, for '
+    "the window; never 0 % or 100 %. Targets are taken as given: a new starter's "
+    "target is expected to be pro-rated in the targets table, amreview does not pro-rate it."
+)
+WINDOW_TARGET_NOTE = (
+    "Year to date: the actual of the fiscal year's quarters so far over the sum of "
+    "those quarters' targets that exist (KpiContext.targets)."
+)
 SALES = ("sales.am_id", "sales.invoice_date", "sales.revenue", "sales.cost")
 
 KPIS: list[Kpi] = [
     Kpi(
-        name="revenue", label="Revenue", measure="margin_kpi_targets", unit="money", higher_is_better=None,
+        name="revenue",
+        label="Revenue",
+        measure="margin_kpi_targets",
+        unit="money",
+        higher_is_better=None,
         formula="Σ sales.revenue over the lines credited to the AM (sales.am_id) invoiced in the window.",
-        sources=SALES[:3], compute=lambda ctx: _money(ctx, "revenue"),
+        sources=SALES[:3],
+        compute=lambda ctx: _money(ctx, "revenue"),
         edge_cases=f"{RETURNS_NOTE} {NO_LINES_NOTE} Shown, not scored: revenue_attainment is scored.",
         windows=("quarter", "ytd", "t4q"),
     ),
     Kpi(
-        name="cost", label="Cost of sales", measure="margin_kpi_targets", unit="money", higher_is_better=None,
+        name="cost",
+        label="Cost of sales",
+        measure="margin_kpi_targets",
+        unit="money",
+        higher_is_better=None,
         formula="Σ sales.cost over the AM's lines invoiced in the window.",
-        sources=("sales.am_id", "sales.invoice_date", "sales.cost"), compute=lambda ctx: _money(ctx, "cost"),
+        sources=("sales.am_id", "sales.invoice_date", "sales.cost"),
+        compute=lambda ctx: _money(ctx, "cost"),
         edge_cases=f"{RETURNS_NOTE} {NO_LINES_NOTE} Shown, not scored.",
         windows=("quarter", "ytd", "t4q"),
     ),
     Kpi(
-        name="gross_margin", label="Gross margin", measure="margin_kpi_targets", unit="money",
+        name="gross_margin",
+        label="Gross margin",
+        measure="margin_kpi_targets",
+        unit="money",
         higher_is_better=None,
         formula="gross_margin = Σ revenue − Σ cost over the AM's lines invoiced in the window.",
-        sources=SALES, compute=lambda ctx: _money(ctx, "gross_margin"),
+        sources=SALES,
+        compute=lambda ctx: _money(ctx, "gross_margin"),
         edge_cases=f"{RETURNS_NOTE} {NO_LINES_NOTE} Can be negative. Shown, not scored: "
-                   "gross_margin_attainment is scored.",
+        "gross_margin_attainment is scored.",
         windows=("quarter", "ytd", "t4q"),
     ),
     Kpi(
-        name="gm_pct", label="GM %", measure="margin_kpi_targets", unit="fraction", higher_is_better=True,
+        name="gm_pct",
+        label="GM %",
+        measure="margin_kpi_targets",
+        unit="fraction",
+        higher_is_better=True,
         formula="gm_pct = gross_margin / Σ revenue over the AM's lines invoiced in the window.",
-        sources=SALES, compute=_gm_pct,
+        sources=SALES,
+        compute=_gm_pct,
         edge_cases=f"{RETURNS_NOTE} {RATIO_NOTE}",
         windows=("quarter", "ytd", "t4q"),
     ),
     Kpi(
-        name="revenue_attainment", label="Revenue attainment", measure="margin_kpi_targets", unit="fraction",
+        name="revenue_attainment",
+        label="Revenue attainment",
+        measure="margin_kpi_targets",
+        unit="fraction",
         higher_is_better=True,
         formula="revenue / target, targets.measure = 'revenue' (quarter row, else the sum of its month rows).",
         sources=SALES[:3] + ("targets.am_id", "targets.period", "targets.measure", "targets.target"),
         compute=_attainment_of("revenue"),
         edge_cases=f"{NO_TARGET_NOTE} {WINDOW_TARGET_NOTE}",
-        windows=("quarter", "ytd"), target_measure="revenue",
+        windows=("quarter", "ytd"),
+        target_measure="revenue",
     ),
     Kpi(
-        name="gross_margin_attainment", label="Gross margin attainment", measure="margin_kpi_targets",
-        unit="fraction", higher_is_better=True,
+        name="gross_margin_attainment",
+        label="Gross margin attainment",
+        measure="margin_kpi_targets",
+        unit="fraction",
+        higher_is_better=True,
         formula="gross_margin / target, targets.measure = 'gross_margin' (quarter row, else the sum of "
-                "its month rows).",
+        "its month rows).",
         sources=SALES + ("targets.am_id", "targets.period", "targets.measure", "targets.target"),
         compute=_attainment_of("gross_margin"),
         edge_cases=f"{NO_TARGET_NOTE} {WINDOW_TARGET_NOTE} A negative margin gives a negative attainment.",
-        windows=("quarter", "ytd"), target_measure="gross_margin",
+        windows=("quarter", "ytd"),
+        target_measure="gross_margin",
     ),
 ]

@@ -26,6 +26,7 @@ SEGMENT_COLUMNS = ["segment_revenue", "revenue", "revenue_share", "segment_margi
 # Pure functions of DataFrames
 # --------------------------------------------------------------------------------------------
 
+
 def deal_type_summary(lines: pd.DataFrame, by: str | list[str] | None = None) -> pd.DataFrame:
     """Deals, returns, revenue, cost, gross margin and GM % per deal type — every deal type of
     the contract (``run_rate``, ``spot``, ``bespoke``, ``large_volume``) always a row.
@@ -42,22 +43,24 @@ def deal_type_summary(lines: pd.DataFrame, by: str | list[str] | None = None) ->
     """
     keys = [] if by is None else ([by] if isinstance(by, str) else list(by))
     frame = lines.assign(_deal=lines["revenue"] > 0, _return=lines["revenue"] < 0)
-    sums = frame.groupby(keys + ["deal_type"], sort=True, observed=True)[
-        ["_deal", "_return", "revenue", "cost"]].sum()
+    sums = frame.groupby(keys + ["deal_type"], sort=True, observed=True)[["_deal", "_return", "revenue", "cost"]].sum()
     if keys:
         groups = frame[keys].drop_duplicates().sort_values(keys)
         index = pd.MultiIndex.from_tuples(
-            [(*g, t) for g in groups.itertuples(index=False, name=None) for t in DEAL_TYPES],
-            names=keys + ["deal_type"])
+            [(*g, t) for g in groups.itertuples(index=False, name=None) for t in DEAL_TYPES], names=keys + ["deal_type"]
+        )
     else:
         index = pd.Index(DEAL_TYPES, name="deal_type")
     table = sums.reindex(index, fill_value=0)
-    table = pd.DataFrame({
-        "deals": table["_deal"].astype("int64"),
-        "returns": table["_return"].astype("int64"),
-        "revenue": table["revenue"].astype("float64"),
-        "cost": table["cost"].astype("float64"),
-    }, index=index)
+    table = pd.DataFrame(
+        {
+            "deals": table["_deal"].astype("int64"),
+            "returns": table["_return"].astype("int64"),
+            "revenue": table["revenue"].astype("float64"),
+            "cost": table["cost"].astype("float64"),
+        },
+        index=index,
+    )
     table["gross_margin"] = table["revenue"] - table["cost"]
     table["gm_pct"] = gm_pct(table["gross_margin"], table["revenue"]).to_numpy()
     if keys:
@@ -82,20 +85,29 @@ def segment_share(lines: pd.DataFrame, selected: pd.Series, by: str | list[str] 
     """
     selected = selected.reindex(lines.index).fillna(False).astype(bool)
     margin = lines["revenue"] - lines["cost"]
-    frame = pd.DataFrame({
-        "segment_revenue": lines["revenue"].where(selected, 0.0),
-        "revenue": lines["revenue"],
-        "segment_margin": margin.where(selected, 0.0),
-        "gross_margin": margin,
-    }, index=lines.index, dtype="float64")
+    frame = pd.DataFrame(
+        {
+            "segment_revenue": lines["revenue"].where(selected, 0.0),
+            "revenue": lines["revenue"],
+            "segment_margin": margin.where(selected, 0.0),
+            "gross_margin": margin,
+        },
+        index=lines.index,
+        dtype="float64",
+    )
     if by is None:
         sums = frame.sum()
-        return pd.Series({
-            "segment_revenue": sums["segment_revenue"], "revenue": sums["revenue"],
-            "revenue_share": share(sums["segment_revenue"], sums["revenue"]),
-            "segment_margin": sums["segment_margin"], "gross_margin": sums["gross_margin"],
-            "margin_share": share(sums["segment_margin"], sums["gross_margin"]),
-        }, dtype="float64")
+        return pd.Series(
+            {
+                "segment_revenue": sums["segment_revenue"],
+                "revenue": sums["revenue"],
+                "revenue_share": share(sums["segment_revenue"], sums["revenue"]),
+                "segment_margin": sums["segment_margin"],
+                "gross_margin": sums["gross_margin"],
+                "margin_share": share(sums["segment_margin"], sums["gross_margin"]),
+            },
+            dtype="float64",
+        )
     keys = [by] if isinstance(by, str) else list(by)
     sums = frame.groupby([lines[k] for k in keys], sort=True, observed=True).sum()
     sums["revenue_share"] = share(sums["segment_revenue"], sums["revenue"])
@@ -123,11 +135,15 @@ def deal_type_share(lines: pd.DataFrame, deal_types: str | tuple[str, ...], by: 
 # KPIs per account manager (the registry rows)
 # --------------------------------------------------------------------------------------------
 
+
 def _deal_types_by_am(ctx: KpiContext, deal_type: str) -> pd.DataFrame:
     """Deals, revenue and gross margin of one deal type per AM in role (0 where none)."""
     lines = ctx.lines.loc[ctx.lines["deal_type"] == deal_type, ["am_id", "revenue", "cost"]]
-    sums = lines.assign(deals=lines["revenue"] > 0).groupby("am_id", sort=False, observed=True)[
-        ["deals", "revenue", "cost"]].sum()
+    sums = (
+        lines.assign(deals=lines["revenue"] > 0)
+        .groupby("am_id", sort=False, observed=True)[["deals", "revenue", "cost"]]
+        .sum()
+    )
     sums = sums.reindex(ctx.am_ids, fill_value=0).astype("float64")
     sums["gross_margin"] = sums["revenue"] - sums["cost"]
     return sums
@@ -141,70 +157,100 @@ def _spot_gm_pct(ctx: KpiContext) -> pd.Series:
 def _deal_type_revenue_share(deal_type: str):
     def compute(ctx: KpiContext) -> pd.Series:
         return deal_type_share(ctx.lines, deal_type, "am_id")["revenue_share"]
+
     return compute
 
 
 def _programme_share(column: str):
     def compute(ctx: KpiContext) -> pd.Series:
         return vendor_programme_share(ctx.lines, "am_id")[column]
+
     return compute
 
 
 KPIS: list[Kpi] = [
     Kpi(
-        name="spot_deals", label="Spot deals", measure="margin_kpi_targets", unit="count", higher_is_better=None,
+        name="spot_deals",
+        label="Spot deals",
+        measure="margin_kpi_targets",
+        unit="count",
+        higher_is_better=None,
         formula="Number of the AM's lines with deal_type = 'spot' and revenue > 0 invoiced in the window "
-                "(one line = one deal: the contract has no order id).",
-        sources=SALES[:3] + ("sales.deal_type",), compute=lambda ctx: _deal_types_by_am(ctx, "spot")["deals"],
+        "(one line = one deal: the contract has no order id).",
+        sources=SALES[:3] + ("sales.deal_type",),
+        compute=lambda ctx: _deal_types_by_am(ctx, "spot")["deals"],
         edge_cases="0 for an AM with no spot lines. Spot returns are not deals. A missing deal_type is "
-                   "run_rate (the contract's default). Shown, not scored: spot pricing is a tool, its "
-                   "cost shows in GM %.",
+        "run_rate (the contract's default). Shown, not scored: spot pricing is a tool, its "
+        "cost shows in GM %.",
     ),
     Kpi(
-        name="spot_revenue", label="Spot revenue", measure="margin_kpi_targets", unit="money",
+        name="spot_revenue",
+        label="Spot revenue",
+        measure="margin_kpi_targets",
+        unit="money",
         higher_is_better=None,
         formula="Σ sales.revenue over the AM's deal_type = 'spot' lines invoiced in the window.",
-        sources=SALES[:3] + ("sales.deal_type",), compute=lambda ctx: _deal_types_by_am(ctx, "spot")["revenue"],
+        sources=SALES[:3] + ("sales.deal_type",),
+        compute=lambda ctx: _deal_types_by_am(ctx, "spot")["revenue"],
         edge_cases=f"{RETURNS_NOTE} 0 for an AM with no spot lines. Shown, not scored.",
     ),
     Kpi(
-        name="spot_gm_pct", label="Spot GM %", measure="margin_kpi_targets", unit="fraction",
+        name="spot_gm_pct",
+        label="Spot GM %",
+        measure="margin_kpi_targets",
+        unit="fraction",
         higher_is_better=True,
         formula="(Σ revenue − Σ cost) / Σ revenue over the AM's deal_type = 'spot' lines in the window.",
-        sources=SALES + ("sales.deal_type",), compute=_spot_gm_pct,
+        sources=SALES + ("sales.deal_type",),
+        compute=_spot_gm_pct,
         edge_cases="NaN (no data) where the AM's spot revenue in the window is ≤ 0 (no spot deals).",
     ),
     Kpi(
-        name="large_volume_revenue_share", label="Large-volume share of revenue", measure="margin_kpi_targets",
-        unit="fraction", higher_is_better=None,
+        name="large_volume_revenue_share",
+        label="Large-volume share of revenue",
+        measure="margin_kpi_targets",
+        unit="fraction",
+        higher_is_better=None,
         formula="Σ revenue of deal_type = 'large_volume' lines / Σ revenue of all the AM's lines in the window.",
-        sources=SALES[:3] + ("sales.deal_type",), compute=_deal_type_revenue_share("large_volume"),
+        sources=SALES[:3] + ("sales.deal_type",),
+        compute=_deal_type_revenue_share("large_volume"),
         edge_cases=f"{RATIO_NOTE} Shown, not scored: large-volume deals earn thin margins, so a higher "
-                   "share is not better in itself; what they earn is scored through margin attainment.",
+        "share is not better in itself; what they earn is scored through margin attainment.",
     ),
     Kpi(
-        name="bespoke_revenue_share", label="Bespoke share of revenue", measure="margin_kpi_targets",
-        unit="fraction", higher_is_better=True,
+        name="bespoke_revenue_share",
+        label="Bespoke share of revenue",
+        measure="margin_kpi_targets",
+        unit="fraction",
+        higher_is_better=True,
         formula="Σ revenue of deal_type = 'bespoke' lines / Σ revenue of all the AM's lines in the window.",
-        sources=SALES[:3] + ("sales.deal_type",), compute=_deal_type_revenue_share("bespoke"),
+        sources=SALES[:3] + ("sales.deal_type",),
+        compute=_deal_type_revenue_share("bespoke"),
         edge_cases=f"{RATIO_NOTE} Higher is better: bespoke (tailored) solutions are the role's high-margin "
-                   "business. Can exceed 1 or be negative when returns outweigh other lines.",
+        "business. Can exceed 1 or be negative when returns outweigh other lines.",
     ),
     Kpi(
-        name="vendor_programme_revenue_share", label="Vendor-programme share of revenue",
-        measure="margin_kpi_targets", unit="fraction", higher_is_better=True,
-        formula="Σ revenue of lines with sales.vendor_programme true / Σ revenue of all the AM's lines in "
-                "the window.",
-        sources=SALES[:3] + ("sales.vendor_programme",), compute=_programme_share("revenue_share"),
+        name="vendor_programme_revenue_share",
+        label="Vendor-programme share of revenue",
+        measure="margin_kpi_targets",
+        unit="fraction",
+        higher_is_better=True,
+        formula="Σ revenue of lines with sales.vendor_programme true / Σ revenue of all the AM's lines in the window.",
+        sources=SALES[:3] + ("sales.vendor_programme",),
+        compute=_programme_share("revenue_share"),
         edge_cases=f"{RATIO_NOTE} A missing vendor_programme is false (the contract's default).",
     ),
     Kpi(
-        name="vendor_programme_margin_share", label="Vendor-programme share of margin",
-        measure="margin_kpi_targets", unit="fraction", higher_is_better=True,
+        name="vendor_programme_margin_share",
+        label="Vendor-programme share of margin",
+        measure="margin_kpi_targets",
+        unit="fraction",
+        higher_is_better=True,
         formula="gross margin of lines with sales.vendor_programme true / gross margin of all the AM's "
-                "lines in the window.",
-        sources=SALES + ("sales.vendor_programme",), compute=_programme_share("margin_share"),
+        "lines in the window.",
+        sources=SALES + ("sales.vendor_programme",),
+        compute=_programme_share("margin_share"),
         edge_cases="NaN (no data) where the AM's gross margin in the window is ≤ 0 (a share of a loss is "
-                   "not meaningful). Can exceed 1 when the other lines lost money.",
+        "not meaningful). Can exceed 1 when the other lines lost money.",
     ),
 ]

@@ -16,20 +16,38 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from amreview.metrics.margin import (SALES, attainment, change, gm_pct, margin_summary, margin_totals,
-                                     margin_totals_by_am, share)
 from amreview.metrics._frames import is_scalar
+from amreview.metrics.margin import (
+    SALES,
+    attainment,
+    change,
+    gm_pct,
+    margin_summary,
+    margin_totals,
+    margin_totals_by_am,
+    share,
+)
 from amreview.metrics.registry import Kpi, KpiContext, Window
 from amreview.metrics.targets import quarter_targets
 from amreview.periods import Quarter, require_quarter
 
-CHANGE_COLUMNS = ["revenue", "revenue_before", "revenue_change", "gross_margin", "gross_margin_before",
-                  "gross_margin_change", "gm_pct", "gm_pct_before", "gm_pct_change_points"]
+CHANGE_COLUMNS = [
+    "revenue",
+    "revenue_before",
+    "revenue_change",
+    "gross_margin",
+    "gross_margin_before",
+    "gross_margin_change",
+    "gm_pct",
+    "gm_pct_before",
+    "gm_pct_change_points",
+]
 
 
 # --------------------------------------------------------------------------------------------
 # Pure functions of DataFrames
 # --------------------------------------------------------------------------------------------
+
 
 def margin_change(lines_now: pd.DataFrame, lines_before: pd.DataFrame, by: str | list[str] | None = None):
     """Revenue, gross margin and GM % now and in an earlier period, and their change.
@@ -52,9 +70,11 @@ def margin_change(lines_now: pd.DataFrame, lines_before: pd.DataFrame, by: str |
         index = now.index.union(before.index)
         now, before = now.reindex(index, fill_value=0.0), before.reindex(index, fill_value=0.0)
     result = {
-        "revenue": now["revenue"], "revenue_before": before["revenue"],
+        "revenue": now["revenue"],
+        "revenue_before": before["revenue"],
         "revenue_change": change(now["revenue"], before["revenue"]),
-        "gross_margin": now["gross_margin"], "gross_margin_before": before["gross_margin"],
+        "gross_margin": now["gross_margin"],
+        "gross_margin_before": before["gross_margin"],
         "gross_margin_change": change(now["gross_margin"], before["gross_margin"]),
         "gm_pct": gm_pct(now["gross_margin"], now["revenue"]),
         "gm_pct_before": gm_pct(before["gross_margin"], before["revenue"]),
@@ -83,8 +103,9 @@ def full_year_projection(ytd_actual, days_elapsed, days_in_year):
     return (ytd_actual * days_in_year / days_elapsed.where(days_elapsed > 0)).astype("float64")
 
 
-def fiscal_year_target(targets: pd.DataFrame, quarter: Quarter, measure: str,
-                       start_dates: pd.Series | None = None) -> pd.Series:
+def fiscal_year_target(
+    targets: pd.DataFrame, quarter: Quarter, measure: str, start_dates: pd.Series | None = None
+) -> pd.Series:
     """The annual target of ``measure`` per ``am_id``: the sum of the quarter targets (see
     :func:`amreview.metrics.targets.quarter_targets`) of ``quarter``'s fiscal year.
 
@@ -106,8 +127,9 @@ def fiscal_year_target(targets: pd.DataFrame, quarter: Quarter, measure: str,
         in_role = pd.DataFrame(True, index=by_quarter.index, columns=by_quarter.columns)
     else:
         by_quarter = by_quarter.reindex(start_dates.index)
-        in_role = pd.DataFrame({str(q): (start_dates.isna() | (start_dates <= q.end)).to_numpy()
-                                for q in year}, index=start_dates.index)
+        in_role = pd.DataFrame(
+            {str(q): (start_dates.isna() | (start_dates <= q.end)).to_numpy() for q in year}, index=start_dates.index
+        )
     incomplete = (in_role & by_quarter.isna()).any(axis=1)
     total = by_quarter.where(in_role).sum(axis=1, min_count=1)
     return total.where(~incomplete).astype("float64").rename(measure)
@@ -125,7 +147,8 @@ def annual_target_progress(ytd_actual, annual_target, days_elapsed, days_in_year
     """
     projection = full_year_projection(ytd_actual, days_elapsed, days_in_year)
     values = {
-        "ytd_actual": ytd_actual, "annual_target": annual_target,
+        "ytd_actual": ytd_actual,
+        "annual_target": annual_target,
         "ytd_of_annual_target": attainment(ytd_actual, annual_target),
         "year_elapsed": share(days_elapsed, days_in_year),
         "projection": projection,
@@ -140,6 +163,7 @@ def annual_target_progress(ytd_actual, annual_target, days_elapsed, days_in_year
 # KPIs per account manager (the registry rows)
 # --------------------------------------------------------------------------------------------
 
+
 def _earlier_window(ctx: KpiContext, quarters_back: int) -> Window:
     return Window(ctx.window.kind, tuple(q.shift(-quarters_back) for q in ctx.window.quarters))
 
@@ -153,16 +177,19 @@ def _in_role_throughout(ctx: KpiContext, window: Window) -> pd.Series:
 def _change_kpi(column: str, quarters_back: int):
     """``column`` of :func:`margin_change` between the window and the window ``quarters_back``
     quarters earlier; NaN for an AM not in role for the whole earlier window."""
+
     def compute(ctx: KpiContext) -> pd.Series:
         earlier = _earlier_window(ctx, quarters_back)
         now_totals = margin_totals_by_am(ctx, ctx.window).reindex(ctx.am_ids, fill_value=0.0)
         before_totals = margin_totals_by_am(ctx, earlier).reindex(ctx.am_ids, fill_value=0.0)
         if column == "gm_pct_change_points":
-            value = (gm_pct(now_totals["gross_margin"], now_totals["revenue"])
-                     - gm_pct(before_totals["gross_margin"], before_totals["revenue"]))
+            value = gm_pct(now_totals["gross_margin"], now_totals["revenue"]) - gm_pct(
+                before_totals["gross_margin"], before_totals["revenue"]
+            )
         else:
             value = change(now_totals[column], before_totals[column])
         return value.where(_in_role_throughout(ctx, earlier))
+
     return compute
 
 
@@ -176,87 +203,118 @@ def _projection_frame(ctx: KpiContext) -> pd.DataFrame:
     days_elapsed = ((ctx.quarter.end - first_day).dt.days + 1).clip(lower=0).astype("float64")
     days_in_year = ((year_end - first_day).dt.days + 1).clip(lower=0).astype("float64")
     annual = fiscal_year_target(ctx.pack.targets, ctx.quarter, "gross_margin", ctx.start_dates)
-    return annual_target_progress(ctx.per_am(ytd, fill=0.0), annual.reindex(ctx.am_ids),
-                                  days_elapsed, days_in_year)
+    return annual_target_progress(ctx.per_am(ytd, fill=0.0), annual.reindex(ctx.am_ids), days_elapsed, days_in_year)
 
 
-CHANGE_NOTE = ("NaN where the earlier figure is 0 (growth from nothing has no size), and for an AM "
-               "not in role for the whole earlier window (a new starter, or one who started during "
-               "it: a partial period would be compared with a full one). An AM in role with no "
-               "lines now has −100 %.")
+CHANGE_NOTE = (
+    "NaN where the earlier figure is 0 (growth from nothing has no size), and for an AM "
+    "not in role for the whole earlier window (a new starter, or one who started during "
+    "it: a partial period would be compared with a full one). An AM in role with no "
+    "lines now has −100 %."
+)
 
 KPIS: list[Kpi] = [
     Kpi(
-        name="revenue_qoq", label="Revenue change on the previous quarter", measure="margin_kpi_targets",
-        unit="fraction", higher_is_better=None,
+        name="revenue_qoq",
+        label="Revenue change on the previous quarter",
+        measure="margin_kpi_targets",
+        unit="fraction",
+        higher_is_better=None,
         formula="(revenue − revenue of the previous quarter) / |revenue of the previous quarter|.",
-        sources=SALES[:3], compute=_change_kpi("revenue", 1),
+        sources=SALES[:3],
+        compute=_change_kpi("revenue", 1),
         edge_cases=f"{CHANGE_NOTE} Shown, not scored: quarter on quarter is dominated by seasonality "
-                   "(public-sector buying peaks before March).",
+        "(public-sector buying peaks before March).",
     ),
     Kpi(
-        name="gross_margin_qoq", label="Gross margin change on the previous quarter",
-        measure="margin_kpi_targets", unit="fraction", higher_is_better=None,
+        name="gross_margin_qoq",
+        label="Gross margin change on the previous quarter",
+        measure="margin_kpi_targets",
+        unit="fraction",
+        higher_is_better=None,
         formula="(gross_margin − gross_margin of the previous quarter) / |gross_margin of the previous quarter|.",
-        sources=SALES, compute=_change_kpi("gross_margin", 1),
+        sources=SALES,
+        compute=_change_kpi("gross_margin", 1),
         edge_cases=f"{CHANGE_NOTE} Shown, not scored (seasonality, see revenue_qoq).",
     ),
     Kpi(
-        name="revenue_yoy", label="Revenue change on a year ago", measure="margin_kpi_targets",
-        unit="fraction", higher_is_better=True,
+        name="revenue_yoy",
+        label="Revenue change on a year ago",
+        measure="margin_kpi_targets",
+        unit="fraction",
+        higher_is_better=True,
         formula="(revenue − revenue of the same window a year earlier) / |that revenue|; the window's "
-                "quarters each shifted back four quarters (year to date against last year's to date).",
-        sources=SALES[:3], compute=_change_kpi("revenue", 4),
-        edge_cases=CHANGE_NOTE, windows=("quarter", "ytd", "t4q"),
-    ),
-    Kpi(
-        name="gross_margin_yoy", label="Gross margin change on a year ago", measure="margin_kpi_targets",
-        unit="fraction", higher_is_better=True,
-        formula="(gross_margin − gross_margin of the same window a year earlier) / |that gross_margin|.",
-        sources=SALES, compute=_change_kpi("gross_margin", 4),
-        edge_cases=CHANGE_NOTE, windows=("quarter", "ytd", "t4q"),
-    ),
-    Kpi(
-        name="gm_pct_yoy_points", label="GM % change on a year ago (points)", measure="margin_kpi_targets",
-        unit="fraction", higher_is_better=True,
-        formula="gm_pct − gm_pct of the same window a year earlier: a difference, not a ratio "
-                "(−0.01 = one percentage point down).",
-        sources=SALES, compute=_change_kpi("gm_pct_change_points", 4),
-        edge_cases="NaN where either window's revenue is ≤ 0, and for an AM not in role for the whole "
-                   "earlier window.",
+        "quarters each shifted back four quarters (year to date against last year's to date).",
+        sources=SALES[:3],
+        compute=_change_kpi("revenue", 4),
+        edge_cases=CHANGE_NOTE,
         windows=("quarter", "ytd", "t4q"),
     ),
     Kpi(
-        name="gross_margin_ytd_of_annual_target", label="Gross margin YTD against the annual target",
-        measure="margin_kpi_targets", unit="fraction", higher_is_better=None,
-        formula="gross margin of the fiscal year to date / annual target, the annual target being the sum "
-                "of the fiscal year's four quarter targets of measure 'gross_margin'.",
-        sources=SALES + ("targets.period", "targets.measure", "targets.target", "account_managers.start_date"),
-        compute=lambda ctx: _projection_frame(ctx)["ytd_of_annual_target"],
-        edge_cases="NaN (\"no target\") where any quarter of the fiscal year in which the AM is in role has "
-                   "no gross_margin target (a new starter's year counts from their first quarter). Shown, "
-                   "not scored: it depends on how far into the year the review is.",
+        name="gross_margin_yoy",
+        label="Gross margin change on a year ago",
+        measure="margin_kpi_targets",
+        unit="fraction",
+        higher_is_better=True,
+        formula="(gross_margin − gross_margin of the same window a year earlier) / |that gross_margin|.",
+        sources=SALES,
+        compute=_change_kpi("gross_margin", 4),
+        edge_cases=CHANGE_NOTE,
+        windows=("quarter", "ytd", "t4q"),
     ),
     Kpi(
-        name="gross_margin_projection", label="Gross margin full-year projection", measure="margin_kpi_targets",
-        unit="money", higher_is_better=None,
+        name="gm_pct_yoy_points",
+        label="GM % change on a year ago (points)",
+        measure="margin_kpi_targets",
+        unit="fraction",
+        higher_is_better=True,
+        formula="gm_pct − gm_pct of the same window a year earlier: a difference, not a ratio "
+        "(−0.01 = one percentage point down).",
+        sources=SALES,
+        compute=_change_kpi("gm_pct_change_points", 4),
+        edge_cases="NaN where either window's revenue is ≤ 0, and for an AM not in role for the whole earlier window.",
+        windows=("quarter", "ytd", "t4q"),
+    ),
+    Kpi(
+        name="gross_margin_ytd_of_annual_target",
+        label="Gross margin YTD against the annual target",
+        measure="margin_kpi_targets",
+        unit="fraction",
+        higher_is_better=None,
+        formula="gross margin of the fiscal year to date / annual target, the annual target being the sum "
+        "of the fiscal year's four quarter targets of measure 'gross_margin'.",
+        sources=SALES + ("targets.period", "targets.measure", "targets.target", "account_managers.start_date"),
+        compute=lambda ctx: _projection_frame(ctx)["ytd_of_annual_target"],
+        edge_cases='NaN ("no target") where any quarter of the fiscal year in which the AM is in role has '
+        "no gross_margin target (a new starter's year counts from their first quarter). Shown, "
+        "not scored: it depends on how far into the year the review is.",
+    ),
+    Kpi(
+        name="gross_margin_projection",
+        label="Gross margin full-year projection",
+        measure="margin_kpi_targets",
+        unit="money",
+        higher_is_better=None,
         formula="run rate: gross margin of the fiscal year to date × days_in_year / days_elapsed, days "
-                "counted from the later of the fiscal year's start and the AM's start date, to the review "
-                "quarter's end (elapsed) and to the fiscal year's end (in year).",
+        "counted from the later of the fiscal year's start and the AM's start date, to the review "
+        "quarter's end (elapsed) and to the fiscal year's end (in year).",
         sources=SALES + ("account_managers.start_date",),
         compute=lambda ctx: _projection_frame(ctx)["projection"],
         edge_cases="Straight line in calendar days, no seasonality. A new starter's run rate is over their "
-                   "days in role only. At the fiscal year's last quarter it equals the year's actual. "
-                   "Shown, not scored: gross_margin_projection_attainment is scored.",
+        "days in role only. At the fiscal year's last quarter it equals the year's actual. "
+        "Shown, not scored: gross_margin_projection_attainment is scored.",
     ),
     Kpi(
-        name="gross_margin_projection_attainment", label="Projected gross margin attainment (full year)",
-        measure="margin_kpi_targets", unit="fraction", higher_is_better=True,
+        name="gross_margin_projection_attainment",
+        label="Projected gross margin attainment (full year)",
+        measure="margin_kpi_targets",
+        unit="fraction",
+        higher_is_better=True,
         formula="gross_margin_projection / annual target (the sum of the fiscal year's quarter targets of "
-                "measure 'gross_margin', over the quarters the AM is in role).",
+        "measure 'gross_margin', over the quarters the AM is in role).",
         sources=SALES + ("targets.period", "targets.measure", "targets.target", "account_managers.start_date"),
         compute=lambda ctx: _projection_frame(ctx)["projection_attainment"],
-        edge_cases="NaN (\"no target\") where any quarter of the fiscal year in which the AM is in role has no "
-                   "gross_margin target (e.g. next quarter's not yet set), or the year's target is 0.",
+        edge_cases='NaN ("no target") where any quarter of the fiscal year in which the AM is in role has no '
+        "gross_margin target (e.g. next quarter's not yet set), or the year's target is 0.",
     ),
 ]

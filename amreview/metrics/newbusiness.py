@@ -20,13 +20,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from amreview.metrics.registry import WINDOWS, Kpi, KpiContext
+from amreview.metrics._frames import between as _between
+from amreview.metrics._frames import from_table as _from_table
+from amreview.metrics._frames import group_keys as _keys
+from amreview.metrics._frames import is_scalar as _is_scalar
+from amreview.metrics._frames import no_data as _no_data
+from amreview.metrics._frames import ratio as _ratio
 from amreview.metrics.accounts import first_lines
 from amreview.metrics.margin import attainment, margin_summary
+from amreview.metrics.registry import WINDOWS, Kpi, KpiContext
 from amreview.metrics.targets import quarter_targets
 from amreview.vocabulary import OPEN_STAGES, OPPORTUNITY_STAGES
-from amreview.metrics._frames import (between as _between, from_table as _from_table, group_keys as _keys,
-                                      is_scalar as _is_scalar, no_data as _no_data, ratio as _ratio)
 
 WON, LOST = "won", "lost"
 MEASURE = "new_business"
@@ -35,6 +39,7 @@ MEASURE = "new_business"
 # --------------------------------------------------------------------------------------------
 # New accounts and their margin
 # --------------------------------------------------------------------------------------------
+
 
 def new_account_first_lines(sales: pd.DataFrame, start, end) -> pd.DataFrame:
     """The first line (:func:`~amreview.metrics.accounts.first_lines`) of every account new in
@@ -95,6 +100,7 @@ def new_accounts_table(sales: pd.DataFrame, start, end) -> pd.DataFrame:
 # Opportunities: closed, open, win rates, pipeline
 # --------------------------------------------------------------------------------------------
 
+
 def closed_opportunities(opportunities: pd.DataFrame, start, end) -> pd.DataFrame:
     """Opportunities won or lost (stage as recorded) with ``close_date`` in [start, end].
 
@@ -134,10 +140,15 @@ def win_rates(closed: pd.DataFrame, by="am_id") -> pd.DataFrame:
     is_won = closed["stage"] == WON
     is_lost = closed["stage"] == LOST
     value = closed["value"].astype("float64")
-    frame = pd.DataFrame({
-        "won": is_won.astype("int64"), "lost": is_lost.astype("int64"),
-        "won_value": value.where(is_won, 0.0), "lost_value": value.where(is_lost, 0.0),
-    }, index=closed.index)
+    frame = pd.DataFrame(
+        {
+            "won": is_won.astype("int64"),
+            "lost": is_lost.astype("int64"),
+            "won_value": value.where(is_won, 0.0),
+            "lost_value": value.where(is_lost, 0.0),
+        },
+        index=closed.index,
+    )
     keys = _keys(by)
     table = frame.groupby([closed[k] for k in keys], sort=True).sum(min_count=0)
     table["win_rate_count"] = win_rate(table["won"], table["lost"]).to_numpy()
@@ -157,9 +168,13 @@ def pipeline_funnel(opportunities: pd.DataFrame, start, end, as_of=None, by=None
     as_of = pd.Timestamp(end if as_of is None else as_of)
     rows = pd.concat([open_opportunities(opportunities, as_of), closed_opportunities(opportunities, start, end)])
     stage = pd.Categorical(rows["stage"], categories=list(OPPORTUNITY_STAGES))
-    frame = pd.DataFrame({"opportunities": np.ones(len(rows), dtype="int64"),
-                          "value": rows["value"].astype("float64").to_numpy(),
-                          "expected_margin": rows["expected_margin"].astype("float64").to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "opportunities": np.ones(len(rows), dtype="int64"),
+            "value": rows["value"].astype("float64").to_numpy(),
+            "expected_margin": rows["expected_margin"].astype("float64").to_numpy(),
+        }
+    )
     groupers = [rows[k].to_numpy() for k in ([] if by is None else _keys(by))] + [stage]
     names = ([] if by is None else _keys(by)) + ["stage"]
     table = frame.groupby(groupers, observed=False, sort=True).sum(min_count=0)
@@ -204,9 +219,11 @@ def average_deal_size(won: pd.DataFrame, by="am_id") -> pd.Series:
 
 def _new_firsts(ctx: KpiContext) -> pd.DataFrame:
     """First lines of the accounts new in the window (the pack's first lines, computed once)."""
+
     def compute():
         first = ctx.first_lines
         return first[_between(first["invoice_date"], ctx.start, ctx.end)]
+
     return ctx.memo(("new_account_first_lines", ctx.window), compute)
 
 
@@ -221,9 +238,11 @@ def _new_accounts_attainment(ctx: KpiContext) -> pd.Series:
 def _new_account_margin(ctx: KpiContext) -> pd.Series:
     """Gross margin of the window's lines on accounts new in the window (once per window: the
     margin KPI and its attainment both read it)."""
+
     def compute():
         lines = ctx.lines.loc[ctx.lines["account_id"].isin(_new_firsts(ctx).index), ["am_id", "revenue", "cost"]]
         return ctx.per_am(margin_summary(lines, "am_id")["gross_margin"], fill=0.0)
+
     return ctx.memo(("new_account_margin", ctx.window), compute)
 
 
@@ -236,8 +255,7 @@ def _closed(ctx: KpiContext, opportunities: pd.DataFrame, new_business_only: boo
     return closed[closed["new_business"].fillna(False).astype(bool)] if new_business_only else closed
 
 
-def _win_rate(ctx: KpiContext, opportunities: pd.DataFrame, column: str,
-              new_business_only: bool = False) -> pd.Series:
+def _win_rate(ctx: KpiContext, opportunities: pd.DataFrame, column: str, new_business_only: bool = False) -> pd.Series:
     return win_rates(_closed(ctx, opportunities, new_business_only), "am_id")[column]
 
 
@@ -265,108 +283,186 @@ def _average_deal_size(ctx: KpiContext, opportunities: pd.DataFrame) -> pd.Serie
 ALL_WINDOWS = tuple(WINDOWS)  # quarter, year to date, trailing four quarters
 _SNAPSHOT = "Stage is the stage recorded when the pack was exported (a snapshot), not on the review date."
 _NO_TABLE = "No opportunities table: no data for everyone."
-_WIN_RATE_EDGES = (f"{_NO_TABLE} No deal won or lost in the window: NaN (not 0). {_SNAPSHOT}")
+_WIN_RATE_EDGES = f"{_NO_TABLE} No deal won or lost in the window: NaN (not 0). {_SNAPSHOT}"
 
 KPIS: list[Kpi] = [
     Kpi(
-        name="new_accounts", label="New accounts", measure=MEASURE, unit="count", higher_is_better=None,
+        name="new_accounts",
+        label="New accounts",
+        measure=MEASURE,
+        unit="count",
+        higher_is_better=None,
         formula="Number of accounts whose first line in the whole pack (earliest invoice_date, ties by "
-                "line_id) falls in the window, credited to the am_id on that first line.",
+        "line_id) falls in the window, credited to the am_id on that first line.",
         sources=("sales.account_id", "sales.invoice_date", "sales.line_id", "sales.am_id"),
-        compute=_new_accounts, windows=ALL_WINDOWS, target_measure="new_accounts",
+        compute=_new_accounts,
+        windows=ALL_WINDOWS,
+        target_measure="new_accounts",
         edge_cases="No new account: 0 (a real zero). A first line that is a return still makes the account "
-                   "new. Shown, not scored: new_accounts_attainment is scored.",
+        "new. Shown, not scored: new_accounts_attainment is scored.",
     ),
     Kpi(
-        name="new_accounts_attainment", label="New accounts vs target", measure=MEASURE, unit="fraction",
+        name="new_accounts_attainment",
+        label="New accounts vs target",
+        measure=MEASURE,
+        unit="fraction",
         higher_is_better=True,
         formula="new_accounts / target(new_accounts); the window's target is the sum of its quarters' targets.",
         sources=("sales.account_id", "sales.invoice_date", "sales.am_id", "targets.target"),
-        compute=_new_accounts_attainment, windows=ALL_WINDOWS, target_measure="new_accounts",
+        compute=_new_accounts_attainment,
+        windows=ALL_WINDOWS,
+        target_measure="new_accounts",
         edge_cases="No target, or a target of 0: NaN (no target), never 0 % or 100 %.",
     ),
     Kpi(
-        name="new_account_margin", label="Margin from new accounts", measure=MEASURE, unit="money",
+        name="new_account_margin",
+        label="Margin from new accounts",
+        measure=MEASURE,
+        unit="money",
         higher_is_better=None,
         formula="Σ revenue − Σ cost of the lines invoiced in the window on accounts new in the window, "
-                "credited by the am_id on each line.",
+        "credited by the am_id on each line.",
         sources=("sales.account_id", "sales.invoice_date", "sales.am_id", "sales.revenue", "sales.cost"),
-        compute=_new_account_margin, windows=ALL_WINDOWS, target_measure="new_business_margin",
+        compute=_new_account_margin,
+        windows=ALL_WINDOWS,
+        target_measure="new_business_margin",
         edge_cases="No lines on new accounts: 0. Returns reduce it (it can be negative). A teammate's line on "
-                   "another AM's new account counts for the teammate. Shown, not scored.",
+        "another AM's new account counts for the teammate. Shown, not scored.",
     ),
     Kpi(
-        name="new_business_margin_attainment", label="Margin from new accounts vs target", measure=MEASURE,
-        unit="fraction", higher_is_better=True,
+        name="new_business_margin_attainment",
+        label="Margin from new accounts vs target",
+        measure=MEASURE,
+        unit="fraction",
+        higher_is_better=True,
         formula="new_account_margin / target(new_business_margin).",
-        sources=("sales.account_id", "sales.invoice_date", "sales.am_id", "sales.revenue", "sales.cost",
-                 "targets.target"),
-        compute=_new_business_margin_attainment, windows=ALL_WINDOWS, target_measure="new_business_margin",
+        sources=(
+            "sales.account_id",
+            "sales.invoice_date",
+            "sales.am_id",
+            "sales.revenue",
+            "sales.cost",
+            "targets.target",
+        ),
+        compute=_new_business_margin_attainment,
+        windows=ALL_WINDOWS,
+        target_measure="new_business_margin",
         edge_cases="No new_business_margin target > 0: NaN (no target).",
     ),
     Kpi(
-        name="win_rate_count", label="Win rate (count)", measure=MEASURE, unit="fraction", higher_is_better=True,
+        name="win_rate_count",
+        label="Win rate (count)",
+        measure=MEASURE,
+        unit="fraction",
+        higher_is_better=True,
         formula="won / (won + lost) among opportunities with stage won or lost and close_date in the window.",
         sources=("opportunities.stage", "opportunities.close_date", "opportunities.am_id"),
-        compute=_from_table("opportunities", _win_rate, "win_rate_count"), windows=ALL_WINDOWS,
+        compute=_from_table("opportunities", _win_rate, "win_rate_count"),
+        windows=ALL_WINDOWS,
         edge_cases=_WIN_RATE_EDGES,
     ),
     Kpi(
-        name="win_rate_value", label="Win rate (value)", measure=MEASURE, unit="fraction", higher_is_better=True,
+        name="win_rate_value",
+        label="Win rate (value)",
+        measure=MEASURE,
+        unit="fraction",
+        higher_is_better=True,
         formula="Σ value won / (Σ value won + Σ value lost) among opportunities closed (close_date) in the window.",
         sources=("opportunities.stage", "opportunities.close_date", "opportunities.value", "opportunities.am_id"),
-        compute=_from_table("opportunities", _win_rate, "win_rate_value"), windows=ALL_WINDOWS,
+        compute=_from_table("opportunities", _win_rate, "win_rate_value"),
+        windows=ALL_WINDOWS,
         edge_cases=_WIN_RATE_EDGES + " Missing values add nothing; closed value of 0: NaN.",
     ),
     Kpi(
-        name="new_business_win_rate_count", label="New-business win rate (count)", measure=MEASURE,
-        unit="fraction", higher_is_better=True,
+        name="new_business_win_rate_count",
+        label="New-business win rate (count)",
+        measure=MEASURE,
+        unit="fraction",
+        higher_is_better=True,
         formula="won / (won + lost) among new_business opportunities closed (close_date) in the window.",
-        sources=("opportunities.stage", "opportunities.close_date", "opportunities.new_business",
-                 "opportunities.am_id"),
-        compute=_from_table("opportunities", _win_rate, "win_rate_count", True), windows=ALL_WINDOWS,
+        sources=(
+            "opportunities.stage",
+            "opportunities.close_date",
+            "opportunities.new_business",
+            "opportunities.am_id",
+        ),
+        compute=_from_table("opportunities", _win_rate, "win_rate_count", True),
+        windows=ALL_WINDOWS,
         edge_cases=_WIN_RATE_EDGES + " A missing new_business flag means existing business (contract default).",
     ),
     Kpi(
-        name="new_business_win_rate_value", label="New-business win rate (value)", measure=MEASURE,
-        unit="fraction", higher_is_better=True,
+        name="new_business_win_rate_value",
+        label="New-business win rate (value)",
+        measure=MEASURE,
+        unit="fraction",
+        higher_is_better=True,
         formula="Σ value won / (Σ value won + Σ value lost) among new_business opportunities closed "
-                "(close_date) in the window.",
-        sources=("opportunities.stage", "opportunities.close_date", "opportunities.value",
-                 "opportunities.new_business", "opportunities.am_id"),
-        compute=_from_table("opportunities", _win_rate, "win_rate_value", True), windows=ALL_WINDOWS,
+        "(close_date) in the window.",
+        sources=(
+            "opportunities.stage",
+            "opportunities.close_date",
+            "opportunities.value",
+            "opportunities.new_business",
+            "opportunities.am_id",
+        ),
+        compute=_from_table("opportunities", _win_rate, "win_rate_value", True),
+        windows=ALL_WINDOWS,
         edge_cases=_WIN_RATE_EDGES + " Missing values add nothing; closed value of 0: NaN.",
     ),
     Kpi(
-        name="pipeline_coverage", label="Pipeline coverage of next quarter", measure=MEASURE, unit="number",
+        name="pipeline_coverage",
+        label="Pipeline coverage of next quarter",
+        measure=MEASURE,
+        unit="number",
         higher_is_better=True,
         formula="Σ value of opportunities open as of the review date (stage prospecting or engaging, "
-                "created_date ≤ as_of) with close_date in the next quarter / next quarter's revenue target "
-                "(a multiple: 2.0 = twice the target).",
-        sources=("opportunities.stage", "opportunities.created_date", "opportunities.close_date",
-                 "opportunities.value", "opportunities.am_id", "targets.target"),
-        compute=_from_table("opportunities", _pipeline_coverage), target_measure="revenue",
+        "created_date ≤ as_of) with close_date in the next quarter / next quarter's revenue target "
+        "(a multiple: 2.0 = twice the target).",
+        sources=(
+            "opportunities.stage",
+            "opportunities.created_date",
+            "opportunities.close_date",
+            "opportunities.value",
+            "opportunities.am_id",
+            "targets.target",
+        ),
+        compute=_from_table("opportunities", _pipeline_coverage),
+        target_measure="revenue",
         target_quarters_ahead=1,
         edge_cases=f"{_NO_TABLE} No next-quarter revenue target > 0: NaN (no target). No open pipeline "
-                   f"closing next quarter: 0. Missing values add nothing; open deals without a close_date "
-                   f"are not counted. {_SNAPSHOT}",
+        f"closing next quarter: 0. Missing values add nothing; open deals without a close_date "
+        f"are not counted. {_SNAPSHOT}",
     ),
     Kpi(
-        name="sales_cycle_days", label="Average sales cycle", measure=MEASURE, unit="days", higher_is_better=None,
+        name="sales_cycle_days",
+        label="Average sales cycle",
+        measure=MEASURE,
+        unit="days",
+        higher_is_better=None,
         formula="mean(close_date − created_date) in calendar days of the opportunities won in the window.",
-        sources=("opportunities.stage", "opportunities.created_date", "opportunities.close_date",
-                 "opportunities.am_id"),
-        compute=_from_table("opportunities", _sales_cycle_days), windows=ALL_WINDOWS,
+        sources=(
+            "opportunities.stage",
+            "opportunities.created_date",
+            "opportunities.close_date",
+            "opportunities.am_id",
+        ),
+        compute=_from_table("opportunities", _sales_cycle_days),
+        windows=ALL_WINDOWS,
         edge_cases=f"{_NO_TABLE} No deal won in the window (or none with both dates): NaN. A close dated before "
-                   "creation counts as 0 days. Shown, not scored: a longer cycle is not worse in itself "
-                   "(bespoke solutions take longer).",
+        "creation counts as 0 days. Shown, not scored: a longer cycle is not worse in itself "
+        "(bespoke solutions take longer).",
     ),
     Kpi(
-        name="average_deal_size", label="Average deal size", measure=MEASURE, unit="money", higher_is_better=None,
+        name="average_deal_size",
+        label="Average deal size",
+        measure=MEASURE,
+        unit="money",
+        higher_is_better=None,
         formula="mean(value) of the opportunities won in the window.",
         sources=("opportunities.stage", "opportunities.close_date", "opportunities.value", "opportunities.am_id"),
-        compute=_from_table("opportunities", _average_deal_size), windows=ALL_WINDOWS,
+        compute=_from_table("opportunities", _average_deal_size),
+        windows=ALL_WINDOWS,
         edge_cases=f"{_NO_TABLE} No deal won in the window (or none with a value): NaN. Shown, not scored: "
-                   "larger is not better in itself (large-volume deals earn thin margins).",
+        "larger is not better in itself (large-volume deals earn thin margins).",
     ),
 ]

@@ -148,8 +148,9 @@ class KpiContext:
         the later of the window's start and their start date to the window's end, divided by 5.
         No holiday calendar is applied (the pack holds none), so a quarter is about 13 weeks."""
         first = self.start_dates.fillna(self.start).clip(lower=self.start)
-        days = np.busday_count(first.to_numpy().astype("datetime64[D]"),
-                               np.datetime64((self.end + pd.Timedelta(days=1)).date(), "D"))
+        days = np.busday_count(
+            first.to_numpy().astype("datetime64[D]"), np.datetime64((self.end + pd.Timedelta(days=1)).date(), "D")
+        )
         return pd.Series(np.clip(days, 0, None) / 5.0, index=self.am_ids, dtype="float64")
 
     def for_window(self, kind: str) -> KpiContext:

@@ -22,22 +22,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from amreview.metrics.registry import WINDOWS, Kpi, KpiContext
-from amreview.metrics._frames import between as _between, group_keys as _keys, ratio as _ratio
+from amreview.metrics._frames import between as _between
 from amreview.metrics._frames import from_table as _from_table
+from amreview.metrics._frames import group_keys as _keys
+from amreview.metrics._frames import ratio as _ratio
+from amreview.metrics.registry import WINDOWS, Kpi, KpiContext
 
 MEASURE = "customer_relationships"
 PROMOTER_MIN = 9  # NPS scores 9–10 are promoters
 DETRACTOR_MAX = 6  # NPS scores 0–6 are detractors (7–8 passives)
 SATISFIED_MIN = 4  # CSAT scores 4–5 count as satisfied
-SLA_STATUSES = ("resolved_within_sla", "resolved_past_sla", "resolved_no_sla",
-                "open_within_sla", "open_past_sla", "open_no_sla")
+SLA_STATUSES = (
+    "resolved_within_sla",
+    "resolved_past_sla",
+    "resolved_no_sla",
+    "open_within_sla",
+    "open_past_sla",
+    "open_no_sla",
+)
 NO_SEVERITY = "unspecified"
 
 
 # --------------------------------------------------------------------------------------------
 # Customer feedback: NPS and CSAT
 # --------------------------------------------------------------------------------------------
+
 
 def feedback_between(feedback: pd.DataFrame, start, end) -> pd.DataFrame:
     """The ``customer_feedback`` responses dated (``feedback_date``) in [start, end]."""
@@ -51,8 +60,7 @@ def nps_score(promoters, detractors, responses):
     """
     if np.isscalar(responses):
         return 100.0 * (promoters - detractors) / responses if responses else np.nan
-    return 100.0 * _ratio(pd.Series(promoters, dtype="float64") - pd.Series(detractors, dtype="float64"),
-                          responses)
+    return 100.0 * _ratio(pd.Series(promoters, dtype="float64") - pd.Series(detractors, dtype="float64"), responses)
 
 
 def nps_breakdown(feedback: pd.DataFrame, by="am_id") -> pd.DataFrame:
@@ -65,12 +73,14 @@ def nps_breakdown(feedback: pd.DataFrame, by="am_id") -> pd.DataFrame:
     """
     nps = feedback[feedback["kind"] == "nps"]
     score = nps["score"].astype("float64")
-    frame = pd.DataFrame({
-        "responses": np.ones(len(nps), dtype="int64"),
-        "promoters": (score >= PROMOTER_MIN).astype("int64").to_numpy(),
-        "passives": ((score > DETRACTOR_MAX) & (score < PROMOTER_MIN)).astype("int64").to_numpy(),
-        "detractors": (score <= DETRACTOR_MAX).astype("int64").to_numpy(),
-    })
+    frame = pd.DataFrame(
+        {
+            "responses": np.ones(len(nps), dtype="int64"),
+            "promoters": (score >= PROMOTER_MIN).astype("int64").to_numpy(),
+            "passives": ((score > DETRACTOR_MAX) & (score < PROMOTER_MIN)).astype("int64").to_numpy(),
+            "detractors": (score <= DETRACTOR_MAX).astype("int64").to_numpy(),
+        }
+    )
     table = frame.groupby([nps[k].to_numpy() for k in _keys(by)], sort=True).sum()
     table.index.names = _keys(by)
     for group in ("promoter", "passive", "detractor"):
@@ -87,14 +97,16 @@ def csat_summary(feedback: pd.DataFrame, by="am_id") -> pd.DataFrame:
     score = csat["score"].astype("float64")
     grouped = score.groupby([csat[k] for k in _keys(by)], sort=True)
     table = pd.DataFrame({"responses": grouped.size().astype("int64"), "csat": grouped.mean()})
-    table["satisfied_share"] = _ratio((score >= SATISFIED_MIN).groupby([csat[k] for k in _keys(by)]).sum(),
-                                      table["responses"]).to_numpy()
+    table["satisfied_share"] = _ratio(
+        (score >= SATISFIED_MIN).groupby([csat[k] for k in _keys(by)]).sum(), table["responses"]
+    ).to_numpy()
     return table
 
 
 # --------------------------------------------------------------------------------------------
 # Retention
 # --------------------------------------------------------------------------------------------
+
 
 def _active_pairs(lines: pd.DataFrame) -> pd.DataFrame:
     return lines.loc[lines["revenue"] > 0, ["am_id", "account_id"]].drop_duplicates()
@@ -109,8 +121,9 @@ def _principal_pairs(lines: pd.DataFrame) -> pd.DataFrame:
     return totals.drop_duplicates("account_id")[["am_id", "account_id"]]
 
 
-def retention_by_account(previous_lines: pd.DataFrame, current_lines: pd.DataFrame,
-                         principal_only: bool = False) -> pd.DataFrame:
+def retention_by_account(
+    previous_lines: pd.DataFrame, current_lines: pd.DataFrame, principal_only: bool = False
+) -> pd.DataFrame:
     """Every (``am_id``, ``account_id``) active in ``previous_lines`` (a revenue > 0 line), with
     ``retained`` = the same AM has a revenue > 0 line to the account in ``current_lines``.
     Sorted by ``am_id`` and ``account_id``; accounts active only now are not listed.
@@ -136,8 +149,11 @@ def retention(previous_lines: pd.DataFrame, current_lines: pd.DataFrame, princip
     Only AMs with accounts before appear: an AM without any (a new starter) has no retention to
     measure (NaN once reindexed), not 0 %.
     """
-    table = (retention_by_account(previous_lines, current_lines, principal_only)
-             .groupby("am_id")["retained"].agg(["size", "sum"]))
+    table = (
+        retention_by_account(previous_lines, current_lines, principal_only)
+        .groupby("am_id")["retained"]
+        .agg(["size", "sum"])
+    )
     table = table.rename(columns={"size": "accounts_before", "sum": "accounts_retained"}).astype("int64")
     table["retention_rate"] = _ratio(table["accounts_retained"], table["accounts_before"]).to_numpy()
     return table
@@ -146,6 +162,7 @@ def retention(previous_lines: pd.DataFrame, current_lines: pd.DataFrame, princip
 # --------------------------------------------------------------------------------------------
 # Cases
 # --------------------------------------------------------------------------------------------
+
 
 def case_outcomes(cases: pd.DataFrame, as_of, start=None) -> pd.DataFrame:
     """The cases opened by ``as_of`` (and, when ``start`` is given, not resolved before it: the
@@ -172,8 +189,12 @@ def case_outcomes(cases: pd.DataFrame, as_of, start=None) -> pd.DataFrame:
         ["resolved_no_sla", "open_no_sla", "resolved_within_sla", "resolved_past_sla", "open_within_sla"],
         default="open_past_sla",
     )
-    return known.assign(is_open=~resolved, resolution_days=resolution_days.astype("float64"),
-                        age_days=age_days, sla_status=pd.Series(status, index=known.index, dtype=object))
+    return known.assign(
+        is_open=~resolved,
+        resolution_days=resolution_days.astype("float64"),
+        age_days=age_days,
+        sla_status=pd.Series(status, index=known.index, dtype=object),
+    )
 
 
 def cases_by_severity(outcomes: pd.DataFrame, by=None) -> pd.DataFrame:
@@ -184,9 +205,12 @@ def cases_by_severity(outcomes: pd.DataFrame, by=None) -> pd.DataFrame:
     severity = outcomes["severity"].astype(object).where(outcomes["severity"].notna(), NO_SEVERITY)
     status = pd.Categorical(outcomes["sla_status"], categories=list(SLA_STATUSES))
     groupers = [outcomes[k].to_numpy() for k in keys[:-1]] + [severity.to_numpy()]
-    table = (pd.Series(1, index=outcomes.index, dtype="int64")
-             .groupby(groupers + [status], observed=False, sort=True).sum()
-             .unstack(-1, fill_value=0))
+    table = (
+        pd.Series(1, index=outcomes.index, dtype="int64")
+        .groupby(groupers + [status], observed=False, sort=True)
+        .sum()
+        .unstack(-1, fill_value=0)
+    )
     table = table.reindex(columns=list(SLA_STATUSES), fill_value=0).astype("int64")
     table.columns = pd.Index(list(SLA_STATUSES))
     table.index.names = keys
@@ -217,21 +241,35 @@ def case_sla_summary(cases: pd.DataFrame, start, end, as_of, by="am_id") -> pd.D
         with_sla=(status != "resolved_no_sla").astype("int64"),
         within=(status == "resolved_within_sla").astype("int64"),
     ).groupby(keys)
-    table = pd.DataFrame({
-        "resolved": grouped.size(),
-        "resolved_with_sla": grouped["with_sla"].sum(),
-        "resolved_within_sla": grouped["within"].sum(),
-        "case_resolution_days_median": grouped["resolution_days"].median(),
-    })
-    open_counts = still_open.assign(
-        past=(still_open["sla_status"] == "open_past_sla").astype("int64")).groupby(keys)["past"].agg(["size", "sum"])
+    table = pd.DataFrame(
+        {
+            "resolved": grouped.size(),
+            "resolved_with_sla": grouped["with_sla"].sum(),
+            "resolved_within_sla": grouped["within"].sum(),
+            "case_resolution_days_median": grouped["resolution_days"].median(),
+        }
+    )
+    open_counts = (
+        still_open.assign(past=(still_open["sla_status"] == "open_past_sla").astype("int64"))
+        .groupby(keys)["past"]
+        .agg(["size", "sum"])
+    )
     open_counts.columns = ["open_cases", "open_cases_past_sla"]
     table = table.join(open_counts, how="outer").sort_index()
     counts = ["resolved", "resolved_with_sla", "resolved_within_sla", "open_cases", "open_cases_past_sla"]
     table[counts] = table[counts].fillna(0).astype("int64")
     table["cases_within_sla_share"] = _ratio(table["resolved_within_sla"], table["resolved_with_sla"]).to_numpy()
-    return table[["resolved", "resolved_with_sla", "resolved_within_sla", "cases_within_sla_share",
-                  "case_resolution_days_median", "open_cases", "open_cases_past_sla"]]
+    return table[
+        [
+            "resolved",
+            "resolved_with_sla",
+            "resolved_within_sla",
+            "cases_within_sla_share",
+            "case_resolution_days_median",
+            "open_cases",
+            "open_cases_past_sla",
+        ]
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -267,63 +305,96 @@ _NO_CASES = "No cases table: no data for everyone."
 
 KPIS: list[Kpi] = [
     Kpi(
-        name="nps", label="Net Promoter Score", measure=MEASURE, unit="number", higher_is_better=True,
+        name="nps",
+        label="Net Promoter Score",
+        measure=MEASURE,
+        unit="number",
+        higher_is_better=True,
         formula="100 × (promoters − detractors) / responses over the nps responses dated in the window; "
-                "promoter: score 9–10, detractor: 0–6 (passives 7–8 count only in responses). Scale −100..100.",
-        sources=("customer_feedback.kind", "customer_feedback.score", "customer_feedback.feedback_date",
-                 "customer_feedback.am_id"),
-        compute=_from_table("customer_feedback", _nps), windows=ALL_WINDOWS,
+        "promoter: score 9–10, detractor: 0–6 (passives 7–8 count only in responses). Scale −100..100.",
+        sources=(
+            "customer_feedback.kind",
+            "customer_feedback.score",
+            "customer_feedback.feedback_date",
+            "customer_feedback.am_id",
+        ),
+        compute=_from_table("customer_feedback", _nps),
+        windows=ALL_WINDOWS,
         edge_cases=f"{_NO_FEEDBACK} No nps response in the window: NaN. No minimum number of responses: "
-                   "a single response gives −100, 0 or 100 (the breakdown shows how many there were).",
+        "a single response gives −100, 0 or 100 (the breakdown shows how many there were).",
     ),
     Kpi(
-        name="csat", label="Customer satisfaction (CSAT)", measure=MEASURE, unit="rating", higher_is_better=True,
+        name="csat",
+        label="Customer satisfaction (CSAT)",
+        measure=MEASURE,
+        unit="rating",
+        higher_is_better=True,
         formula="mean(score) of the csat responses (1–5) dated in the window.",
-        sources=("customer_feedback.kind", "customer_feedback.score", "customer_feedback.feedback_date",
-                 "customer_feedback.am_id"),
-        compute=_from_table("customer_feedback", _csat), windows=ALL_WINDOWS,
+        sources=(
+            "customer_feedback.kind",
+            "customer_feedback.score",
+            "customer_feedback.feedback_date",
+            "customer_feedback.am_id",
+        ),
+        compute=_from_table("customer_feedback", _csat),
+        windows=ALL_WINDOWS,
         edge_cases=f"{_NO_FEEDBACK} No csat response in the window: NaN.",
     ),
     Kpi(
-        name="retention_rate", label="Account retention", measure=MEASURE, unit="fraction", higher_is_better=True,
+        name="retention_rate",
+        label="Account retention",
+        measure=MEASURE,
+        unit="fraction",
+        higher_is_better=True,
         formula="Of the accounts the AM was principal for in the four quarters before the review quarter "
-                "(active with a revenue > 0 line, and the AM with the largest Σ revenue on the account then; "
-                "ties: the smaller am_id), the share active with the AM in the review quarter.",
+        "(active with a revenue > 0 line, and the AM with the largest Σ revenue on the account then; "
+        "ties: the smaller am_id), the share active with the AM in the review quarter.",
         sources=("sales.am_id", "sales.account_id", "sales.invoice_date", "sales.revenue"),
         compute=_retention_rate,
         edge_cases="No account active with the AM in the four quarters before (a new starter): NaN, not 0 %. "
-                   "Accounts are matched by the am_id on the lines, so an account handed to a colleague "
-                   "counts as lost; a return alone does not keep an account. Only the principal AM's "
-                   "accounts count: a colleague's one-off cover line would otherwise put the account in the "
-                   "colleague's base and make their retention look poor (on the sample, ~0.5 for everyone).",
+        "Accounts are matched by the am_id on the lines, so an account handed to a colleague "
+        "counts as lost; a return alone does not keep an account. Only the principal AM's "
+        "accounts count: a colleague's one-off cover line would otherwise put the account in the "
+        "colleague's base and make their retention look poor (on the sample, ~0.5 for everyone).",
     ),
     Kpi(
-        name="cases_within_sla_share", label="Cases resolved within SLA", measure=MEASURE, unit="fraction",
+        name="cases_within_sla_share",
+        label="Cases resolved within SLA",
+        measure=MEASURE,
+        unit="fraction",
         higher_is_better=True,
         formula="Among the cases resolved (resolved_date) in the window that have sla_days, the share with "
-                "resolved_date − opened_date ≤ sla_days (calendar days).",
+        "resolved_date − opened_date ≤ sla_days (calendar days).",
         sources=("cases.opened_date", "cases.resolved_date", "cases.sla_days", "cases.am_id"),
-        compute=_from_table("cases", _case_column, "cases_within_sla_share"), windows=ALL_WINDOWS,
+        compute=_from_table("cases", _case_column, "cases_within_sla_share"),
+        windows=ALL_WINDOWS,
         edge_cases=f"{_NO_CASES} No case with an SLA resolved in the window: NaN. Cases without sla_days are "
-                   "left out (no SLA to meet).",
+        "left out (no SLA to meet).",
     ),
     Kpi(
-        name="case_resolution_days_median", label="Median days to resolve a case", measure=MEASURE, unit="days",
+        name="case_resolution_days_median",
+        label="Median days to resolve a case",
+        measure=MEASURE,
+        unit="days",
         higher_is_better=False,
         formula="median(resolved_date − opened_date) in calendar days of the cases resolved in the window.",
         sources=("cases.opened_date", "cases.resolved_date", "cases.am_id"),
-        compute=_from_table("cases", _case_column, "case_resolution_days_median"), windows=ALL_WINDOWS,
+        compute=_from_table("cases", _case_column, "case_resolution_days_median"),
+        windows=ALL_WINDOWS,
         edge_cases=f"{_NO_CASES} No case resolved in the window: NaN. Cases without sla_days count here. "
-                   "A resolution dated before opening counts as 0 days.",
+        "A resolution dated before opening counts as 0 days.",
     ),
     Kpi(
-        name="open_cases_past_sla", label="Open cases past SLA", measure=MEASURE, unit="count",
+        name="open_cases_past_sla",
+        label="Open cases past SLA",
+        measure=MEASURE,
+        unit="count",
         higher_is_better=False,
         formula="Cases open as of the review date (opened_date ≤ as_of, resolved_date empty or later) that have "
-                "been open longer than their sla_days: as_of − opened_date > sla_days.",
+        "been open longer than their sla_days: as_of − opened_date > sla_days.",
         sources=("cases.opened_date", "cases.resolved_date", "cases.sla_days", "cases.am_id"),
         compute=_from_table("cases", _case_column, "open_cases_past_sla", 0.0),
         edge_cases=f"{_NO_CASES} No such case: 0 (a real zero once the pack has cases). Open cases without "
-                   "sla_days are not counted.",
+        "sla_days are not counted.",
     ),
 ]

@@ -27,13 +27,14 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from amreview.metrics.registry import Kpi, KpiContext
+from amreview.metrics._frames import from_table as _from_table
+from amreview.metrics._frames import group_keys as _keys
+from amreview.metrics._frames import is_scalar as _is_scalar
+from amreview.metrics._frames import no_data as _no_data
 from amreview.metrics.margin import margin_summary
 from amreview.metrics.newbusiness import open_opportunities
-from amreview.periods import Quarter
-from amreview.metrics._frames import (from_table as _from_table, group_keys as _keys, is_scalar as _is_scalar,
-                                      no_data as _no_data)
-from amreview.periods import require_quarter
+from amreview.metrics.registry import Kpi, KpiContext
+from amreview.periods import Quarter, require_quarter
 
 REPORT_STATUSES = ("on_time", "late", "missing", "not_due")
 FORECAST_MEASURES = ("revenue", "gross_margin")  # the forecast measures with an actual in sales
@@ -55,6 +56,7 @@ ACCOUNT_FREE_ACTIVITY_TYPES = ("other",)
 # --------------------------------------------------------------------------------------------
 # Timeliness of reports
 # --------------------------------------------------------------------------------------------
+
 
 def reports_due_between(reports: pd.DataFrame, start, end) -> pd.DataFrame:
     """The reports whose ``due_date`` falls in ``[start, end]`` (both days included)."""
@@ -126,18 +128,21 @@ def report_timeliness(reports: pd.DataFrame, as_of=None, by: str | list[str] = "
     means = grouped[["_days", "_late_days"]].mean()
     errors = grouped["_errors"].sum(min_count=1)
     due, checked_n = counts["_due"], counts["_checked"]
-    table = pd.DataFrame({
-        "reports_due": due,
-        "reports_on_time": counts["_on_time"],
-        "reports_late": counts["_late"],
-        "reports_missing": counts["_missing"],
-        "reports_on_time_share": counts["_on_time"] / due.where(due > 0),
-        "report_days_late_mean": means["_days"],
-        "report_days_late_when_late": means["_late_days"],
-        "reports_checked": checked_n,
-        "report_errors": errors,
-        "report_errors_per_report": errors / checked_n.where(checked_n > 0),
-    }, index=counts.index)
+    table = pd.DataFrame(
+        {
+            "reports_due": due,
+            "reports_on_time": counts["_on_time"],
+            "reports_late": counts["_late"],
+            "reports_missing": counts["_missing"],
+            "reports_on_time_share": counts["_on_time"] / due.where(due > 0),
+            "report_days_late_mean": means["_days"],
+            "report_days_late_when_late": means["_late_days"],
+            "reports_checked": checked_n,
+            "report_errors": errors,
+            "report_errors_per_report": errors / checked_n.where(checked_n > 0),
+        },
+        index=counts.index,
+    )
     counts_columns = ["reports_due", "reports_on_time", "reports_late", "reports_missing", "reports_checked"]
     return table.astype({c: "int64" if c in counts_columns else "float64" for c in table.columns})
 
@@ -150,6 +155,7 @@ def report_timeliness_by_type(reports: pd.DataFrame, as_of=None) -> pd.DataFrame
 # --------------------------------------------------------------------------------------------
 # Forecast accuracy
 # --------------------------------------------------------------------------------------------
+
 
 def forecast_accuracy(forecast, actual):
     """Forecast accuracy = max(0, 1 − |forecast − actual| / actual); NaN where actual ≤ 0.
@@ -208,10 +214,10 @@ def forecast_accuracy_table(forecasts: pd.DataFrame, actuals: pd.DataFrame) -> p
     manager absent from ``actuals`` had no lines, so their actual is 0 (and accuracy NaN); a
     measure that is not a column of ``actuals`` has no actual (NaN): shown, never scored.
     """
-    long = actuals.rename_axis("am_id").reset_index().melt(id_vars="am_id", var_name="measure",
-                                                           value_name="actual")
+    long = actuals.rename_axis("am_id").reset_index().melt(id_vars="am_id", var_name="measure", value_name="actual")
     table = forecasts[["am_id", "period", "measure", "submitted_date", "forecast"]].merge(
-        long, on=["am_id", "measure"], how="left")
+        long, on=["am_id", "measure"], how="left"
+    )
     no_lines = table["measure"].isin(list(actuals.columns)) & table["actual"].isna()
     table["actual"] = table["actual"].astype("float64").mask(no_lines, 0.0)
     table["error"] = table["forecast"] - table["actual"]
@@ -224,8 +230,16 @@ def forecast_accuracy_table(forecasts: pd.DataFrame, actuals: pd.DataFrame) -> p
 # Completeness of CRM records
 # --------------------------------------------------------------------------------------------
 
-def crm_records_in_scope(accounts: pd.DataFrame | None = None, opportunities: pd.DataFrame | None = None,
-                         activities: pd.DataFrame | None = None, *, start, end, as_of) -> dict[str, pd.DataFrame]:
+
+def crm_records_in_scope(
+    accounts: pd.DataFrame | None = None,
+    opportunities: pd.DataFrame | None = None,
+    activities: pd.DataFrame | None = None,
+    *,
+    start,
+    end,
+    as_of,
+) -> dict[str, pd.DataFrame]:
     """The CRM records whose completeness is judged in a review, per table (absent tables left out).
 
     * ``accounts`` owned (``accounts.am_id``) by someone, created by ``as_of`` (or undated) —
@@ -258,8 +272,9 @@ def crm_exported_fields(tables: Mapping[str, pd.DataFrame | None]) -> dict[str, 
     return fields
 
 
-def crm_completeness_by_field(records: Mapping[str, pd.DataFrame],
-                              fields: Mapping[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
+def crm_completeness_by_field(
+    records: Mapping[str, pd.DataFrame], fields: Mapping[str, tuple[str, ...]] | None = None
+) -> pd.DataFrame:
     """How many of each required field are filled, per ``am_id``, ``table`` and ``field``.
 
     ``records`` are the records in scope per table (see :func:`crm_records_in_scope`);
@@ -282,13 +297,21 @@ def crm_completeness_by_field(records: Mapping[str, pd.DataFrame],
             if table == "activities" and field == "account_id":
                 rows = frame[~frame["type"].isin(ACCOUNT_FREE_ACTIVITY_TYPES)]
             counts = rows[field].notna().groupby(rows["am_id"], sort=False).agg(["size", "sum"])
-            parts.append(pd.DataFrame({"am_id": counts.index.to_numpy(), "table": table, "field": field,
-                                       "order": len(parts), "records": counts["size"].to_numpy(),
-                                       "filled": counts["sum"].to_numpy()}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "am_id": counts.index.to_numpy(),
+                        "table": table,
+                        "field": field,
+                        "order": len(parts),
+                        "records": counts["size"].to_numpy(),
+                        "filled": counts["sum"].to_numpy(),
+                    }
+                )
+            )
     if not parts:
         return pd.DataFrame(columns=columns)
-    table = pd.concat(parts, ignore_index=True).sort_values(["am_id", "order"], kind="mergesort",
-                                                             ignore_index=True)
+    table = pd.concat(parts, ignore_index=True).sort_values(["am_id", "order"], kind="mergesort", ignore_index=True)
     table["share"] = table["filled"] / table["records"]
     return table[columns].astype({"records": "int64", "filled": "int64", "share": "float64"})
 
@@ -311,6 +334,7 @@ def crm_record_completeness(by_field: pd.DataFrame) -> pd.Series:
 # --------------------------------------------------------------------------------------------
 # KPIs
 # --------------------------------------------------------------------------------------------
+
 
 def _timeliness(ctx: KpiContext, reports: pd.DataFrame, column: str) -> pd.Series:
     table = report_timeliness(reports_due_between(reports, ctx.start, ctx.end), as_of=ctx.as_of)
@@ -335,102 +359,182 @@ def _crm_record_completeness(ctx: KpiContext) -> pd.Series:
 
 _REPORT_WINDOWS = ("quarter", "ytd", "t4q")
 _REPORT_SOURCES = ("report_submissions.am_id", "report_submissions.due_date", "report_submissions.submitted_date")
-_AS_OF = ("As of the review day (the review quarter's last day): a submission dated after it counts as "
-          "missing. ")
+_AS_OF = "As of the review day (the review quarter's last day): a submission dated after it counts as missing. "
 
 KPIS: list[Kpi] = [
     Kpi(
-        name="reports_on_time_share", label="Reports on time", measure="report_timeliness", unit="fraction",
+        name="reports_on_time_share",
+        label="Reports on time",
+        measure="report_timeliness",
+        unit="fraction",
         higher_is_better=True,
         formula="reports submitted on or before their due date / reports due, over the reports whose "
-                "due_date falls in the window (a missing report counts as not on time)",
-        sources=_REPORT_SOURCES, windows=_REPORT_WINDOWS,
+        "due_date falls in the window (a missing report counts as not on time)",
+        sources=_REPORT_SOURCES,
+        windows=_REPORT_WINDOWS,
         compute=_from_table("report_submissions", _timeliness, "reports_on_time_share"),
-        edge_cases=_AS_OF + "No report due in the window, or no report_submissions table: no data (NaN)."),
+        edge_cases=_AS_OF + "No report due in the window, or no report_submissions table: no data (NaN).",
+    ),
     Kpi(
-        name="report_days_late_mean", label="Mean days late per report", measure="report_timeliness",
-        unit="days", higher_is_better=False,
+        name="report_days_late_mean",
+        label="Mean days late per report",
+        measure="report_timeliness",
+        unit="days",
+        higher_is_better=False,
         formula="mean over the submitted reports due in the window of max(0, submitted_date − due_date) in "
-                "calendar days; on-time reports count 0, missing reports are left out (see reports_missing)",
-        sources=_REPORT_SOURCES, windows=_REPORT_WINDOWS,
+        "calendar days; on-time reports count 0, missing reports are left out (see reports_missing)",
+        sources=_REPORT_SOURCES,
+        windows=_REPORT_WINDOWS,
         compute=_from_table("report_submissions", _timeliness, "report_days_late_mean"),
         edge_cases=_AS_OF + "Never late: 0. Reports due but none submitted, none due, or no "
-                            "report_submissions table: no data (NaN)."),
+        "report_submissions table: no data (NaN).",
+    ),
     Kpi(
-        name="reports_missing", label="Missing reports", measure="report_timeliness", unit="count",
+        name="reports_missing",
+        label="Missing reports",
+        measure="report_timeliness",
+        unit="count",
         higher_is_better=False,
         formula="number of reports due in the window with no submitted_date on or before the review day",
-        sources=_REPORT_SOURCES, windows=_REPORT_WINDOWS,
+        sources=_REPORT_SOURCES,
+        windows=_REPORT_WINDOWS,
         compute=_from_table("report_submissions", _timeliness, "reports_missing"),
         edge_cases=_AS_OF + "Reports due, all submitted: 0. No report due in the window, or no "
-                            "report_submissions table: no data (NaN), not 0."),
+        "report_submissions table: no data (NaN), not 0.",
+    ),
     Kpi(
-        name="forecast_accuracy_revenue", label="Forecast accuracy (revenue)", measure="information_accuracy",
-        unit="fraction", higher_is_better=True,
+        name="forecast_accuracy_revenue",
+        label="Forecast accuracy (revenue)",
+        measure="information_accuracy",
+        unit="fraction",
+        higher_is_better=True,
         formula="max(0, 1 − |forecast − actual| / actual), forecast = the review quarter's revenue forecast "
-                "(forecasts.period = the quarter; of several, the latest submitted_date on or before the review "
-                "day), actual = Σ revenue of the account manager's lines invoiced in the quarter",
-        sources=("forecasts.period", "forecasts.measure", "forecasts.forecast", "forecasts.submitted_date",
-                 "sales.invoice_date", "sales.am_id", "sales.revenue"),
+        "(forecasts.period = the quarter; of several, the latest submitted_date on or before the review "
+        "day), actual = Σ revenue of the account manager's lines invoiced in the quarter",
+        sources=(
+            "forecasts.period",
+            "forecasts.measure",
+            "forecasts.forecast",
+            "forecasts.submitted_date",
+            "sales.invoice_date",
+            "sales.am_id",
+            "sales.revenue",
+        ),
         compute=_from_table("forecasts", _forecast, "revenue", "accuracy"),
         edge_cases="No revenue forecast for the quarter, or no forecasts table: no data (NaN). Forecasts "
-                   "submitted after the quarter's last day are ignored; an undated forecast counts but loses "
-                   "to any dated one. Actual ≤ 0 (no lines, or net credits): NaN. A forecast off by the "
-                   "whole actual or more: 0."),
+        "submitted after the quarter's last day are ignored; an undated forecast counts but loses "
+        "to any dated one. Actual ≤ 0 (no lines, or net credits): NaN. A forecast off by the "
+        "whole actual or more: 0.",
+    ),
     Kpi(
-        name="forecast_accuracy_gross_margin", label="Forecast accuracy (gross margin)",
-        measure="information_accuracy", unit="fraction", higher_is_better=True,
+        name="forecast_accuracy_gross_margin",
+        label="Forecast accuracy (gross margin)",
+        measure="information_accuracy",
+        unit="fraction",
+        higher_is_better=True,
         formula="max(0, 1 − |forecast − actual| / actual), forecast = the review quarter's gross_margin "
-                "forecast (the latest submitted_date on or before the review day), actual = Σ revenue − Σ cost "
-                "of the account manager's lines invoiced in the quarter",
-        sources=("forecasts.period", "forecasts.measure", "forecasts.forecast", "forecasts.submitted_date",
-                 "sales.invoice_date", "sales.am_id", "sales.revenue", "sales.cost"),
+        "forecast (the latest submitted_date on or before the review day), actual = Σ revenue − Σ cost "
+        "of the account manager's lines invoiced in the quarter",
+        sources=(
+            "forecasts.period",
+            "forecasts.measure",
+            "forecasts.forecast",
+            "forecasts.submitted_date",
+            "sales.invoice_date",
+            "sales.am_id",
+            "sales.revenue",
+            "sales.cost",
+        ),
         compute=_from_table("forecasts", _forecast, "gross_margin", "accuracy"),
         edge_cases="As forecast_accuracy_revenue: no forecast → NaN; actual gross margin ≤ 0 → NaN; "
-                   "bounded below at 0."),
+        "bounded below at 0.",
+    ),
     Kpi(
-        name="forecast_bias_revenue", label="Forecast bias (revenue)", measure="information_accuracy",
-        unit="fraction", higher_is_better=None,
+        name="forecast_bias_revenue",
+        label="Forecast bias (revenue)",
+        measure="information_accuracy",
+        unit="fraction",
+        higher_is_better=None,
         formula="(forecast − actual) / actual for the review quarter's revenue forecast (> 0: over-forecast); "
-                "same forecast and actual as forecast_accuracy_revenue",
-        sources=("forecasts.period", "forecasts.measure", "forecasts.forecast", "forecasts.submitted_date",
-                 "sales.invoice_date", "sales.am_id", "sales.revenue"),
+        "same forecast and actual as forecast_accuracy_revenue",
+        sources=(
+            "forecasts.period",
+            "forecasts.measure",
+            "forecasts.forecast",
+            "forecasts.submitted_date",
+            "sales.invoice_date",
+            "sales.am_id",
+            "sales.revenue",
+        ),
         compute=_from_table("forecasts", _forecast, "revenue", "bias"),
-        edge_cases="No forecast: NaN. Actual ≤ 0: NaN. Unbounded."),
+        edge_cases="No forecast: NaN. Actual ≤ 0: NaN. Unbounded.",
+    ),
     Kpi(
-        name="forecast_bias_gross_margin", label="Forecast bias (gross margin)", measure="information_accuracy",
-        unit="fraction", higher_is_better=None,
+        name="forecast_bias_gross_margin",
+        label="Forecast bias (gross margin)",
+        measure="information_accuracy",
+        unit="fraction",
+        higher_is_better=None,
         formula="(forecast − actual) / actual for the review quarter's gross_margin forecast (> 0: "
-                "over-forecast); same forecast and actual as forecast_accuracy_gross_margin",
-        sources=("forecasts.period", "forecasts.measure", "forecasts.forecast", "forecasts.submitted_date",
-                 "sales.invoice_date", "sales.am_id", "sales.revenue", "sales.cost"),
+        "over-forecast); same forecast and actual as forecast_accuracy_gross_margin",
+        sources=(
+            "forecasts.period",
+            "forecasts.measure",
+            "forecasts.forecast",
+            "forecasts.submitted_date",
+            "sales.invoice_date",
+            "sales.am_id",
+            "sales.revenue",
+            "sales.cost",
+        ),
         compute=_from_table("forecasts", _forecast, "gross_margin", "bias"),
-        edge_cases="No forecast: NaN. Actual gross margin ≤ 0: NaN. Unbounded."),
+        edge_cases="No forecast: NaN. Actual gross margin ≤ 0: NaN. Unbounded.",
+    ),
     Kpi(
-        name="report_errors_per_report", label="Errors per submitted report", measure="information_accuracy",
-        unit="number", higher_is_better=False,
+        name="report_errors_per_report",
+        label="Errors per submitted report",
+        measure="information_accuracy",
+        unit="number",
+        higher_is_better=False,
         formula="Σ errors / number of reports, over the reports due in the window that were submitted by the "
-                "review day and have errors recorded",
+        "review day and have errors recorded",
         sources=_REPORT_SOURCES + ("report_submissions.errors",),
         compute=_from_table("report_submissions", _timeliness, "report_errors_per_report"),
         windows=_REPORT_WINDOWS,
         edge_cases="An empty errors cell means 'not checked': that report is left out of both sums. Errors on "
-                   "missing reports are ignored. No checked submitted report in the window (or no "
-                   "report_submissions table, or no errors column): no data (NaN)."),
+        "missing reports are ignored. No checked submitted report in the window (or no "
+        "report_submissions table, or no errors column): no data (NaN).",
+    ),
     Kpi(
-        name="crm_record_completeness", label="CRM record completeness", measure="information_accuracy",
-        unit="fraction", higher_is_better=True,
+        name="crm_record_completeness",
+        label="CRM record completeness",
+        measure="information_accuracy",
+        unit="fraction",
+        higher_is_better=True,
         formula="mean over the record types the account manager has of (required fields filled / required "
-                "fields): accounts they own (sector); their open opportunities (account_id, close_date, value, "
-                "expected_margin); their activities dated in the window (account_id, except on type 'other')",
-        sources=("accounts.am_id", "accounts.sector", "accounts.created_date", "opportunities.am_id",
-                 "opportunities.stage", "opportunities.created_date", "opportunities.account_id",
-                 "opportunities.close_date", "opportunities.value", "opportunities.expected_margin",
-                 "activities.am_id", "activities.type", "activities.activity_date", "activities.account_id"),
+        "fields): accounts they own (sector); their open opportunities (account_id, close_date, value, "
+        "expected_margin); their activities dated in the window (account_id, except on type 'other')",
+        sources=(
+            "accounts.am_id",
+            "accounts.sector",
+            "accounts.created_date",
+            "opportunities.am_id",
+            "opportunities.stage",
+            "opportunities.created_date",
+            "opportunities.account_id",
+            "opportunities.close_date",
+            "opportunities.value",
+            "opportunities.expected_margin",
+            "activities.am_id",
+            "activities.type",
+            "activities.activity_date",
+            "activities.account_id",
+        ),
         compute=_crm_record_completeness,
         edge_cases="Measured on the review day: accounts and open opportunities created after it are left "
-                   "out (undated ones are kept); stage and ownership are the export's (no history exists). "
-                   "A field empty on every row of its table is taken as not exported and not checked. A "
-                   "record type absent from the pack or with no records of the account manager is left out "
-                   "of the mean; none at all: no data (NaN)."),
+        "out (undated ones are kept); stage and ownership are the export's (no history exists). "
+        "A field empty on every row of its table is taken as not exported and not checked. A "
+        "record type absent from the pack or with no records of the account manager is left out "
+        "of the mean; none at all: no data (NaN).",
+    ),
 ]

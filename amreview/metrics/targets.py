@@ -45,7 +45,8 @@ def monthly_targets(targets: pd.DataFrame, quarter: Quarter, measure: str) -> pd
     quarter = require_quarter(quarter)
     rows = targets[targets["measure"] == measure]
     months = rows[rows["period"].isin(quarter.months)].pivot_table(
-        index="am_id", columns="period", values="target", aggfunc="sum")
+        index="am_id", columns="period", values="target", aggfunc="sum"
+    )
     thirds = rows[rows["period"] == str(quarter)].set_index("am_id")["target"] / 3
     result = pd.DataFrame(index=sorted(set(months.index) | set(thirds.index)), columns=quarter.months, dtype="float64")
     for month in quarter.months:
@@ -61,9 +62,13 @@ def targets_by_quarter(targets: pd.DataFrame, measure: str) -> pd.DataFrame:
     rows = targets[targets["measure"] == measure]
     quarter_label = rows["period"].map(lambda p: quarter_of_month(p) if is_month_label(p) else p)
     from_quarters = rows[~rows["period"].map(is_month_label)].pivot_table(
-        index="am_id", columns="period", values="target", aggfunc="sum")
-    from_months = rows[rows["period"].map(is_month_label)].assign(period=quarter_label).pivot_table(
-        index="am_id", columns="period", values="target", aggfunc="sum")
+        index="am_id", columns="period", values="target", aggfunc="sum"
+    )
+    from_months = (
+        rows[rows["period"].map(is_month_label)]
+        .assign(period=quarter_label)
+        .pivot_table(index="am_id", columns="period", values="target", aggfunc="sum")
+    )
     combined = from_quarters.combine_first(from_months)
     combined.columns.name = None
     return combined

@@ -32,13 +32,24 @@ import pandas as pd
 from amreview.data.datapack import ROW_KEYS, SAMPLE, DataPack, load_pack, read_folder
 from amreview.data.plausibility import MAX_LINE_AMOUNT, MAX_PERIOD_MONEY
 from amreview.errors import DataError, describe_problem
-from amreview.quality.amounts import (IMPLAUSIBLE_COST_FACTOR, implausible_amount, implausible_cost, negative_cost,
-                                      quantity_revenue_signs)
+from amreview.quality.amounts import (
+    IMPLAUSIBLE_COST_FACTOR,
+    implausible_amount,
+    implausible_cost,
+    negative_cost,
+    quantity_revenue_signs,
+)
 from amreview.quality.dates import dates_in_wrong_order, dates_outside_history, history
 from amreview.quality.findings import FINDING_COLUMNS, Check, as_findings
 from amreview.quality.lazy_validation import validate_lazily
-from amreview.quality.records import (duplicate_rows, empty_required_tables, names_under_two_ids,
-                                      people_without_data, uncountable_opportunities, unknown_accounts)
+from amreview.quality.records import (
+    duplicate_rows,
+    empty_required_tables,
+    names_under_two_ids,
+    people_without_data,
+    uncountable_opportunities,
+    unknown_accounts,
+)
 from amreview.quality.table_coverage import coverage
 from amreview.redaction import shown_source
 
@@ -49,36 +60,56 @@ SEVERITIES = ("error", "warning")
 CHECKS: list[Check] = [
     Check("empty_table", "a required table with no rows: the KPIs that read it have no data", empty_required_tables),
     Check("duplicate_row", "a row repeating another row's values (under another id)", duplicate_rows),
-    Check("date_outside_history",
-          "a date far outside the pack's history (a typo, or a placeholder such as 1900-01-01)",
-          dates_outside_history),
-    Check("date_order", "a date before the date it must follow (closed before created, resolved before opened)",
-          dates_in_wrong_order),
-    Check("cost_exceeds_revenue",
-          f"a sales line whose cost exceeds its revenue more than {IMPLAUSIBLE_COST_FACTOR:g}-fold "
-          "(units mixed with thousands, or swapped columns)",
-          implausible_cost),
-    Check("sign_mismatch",
-          "a sales line whose quantity and revenue have opposite signs (a return is negative in both)",
-          quantity_revenue_signs),
-    Check("implausible_amount",
-          f"an amount beyond what one row can hold (a sales line's revenue or cost above "
-          f"{MAX_LINE_AMOUNT:,.0f} in size, a period's target above {MAX_PERIOD_MONEY:,.0f}, …): a unit mixed up or "
-          "a placeholder; the account manager whose sales line or target it is gets no rating",
-          implausible_amount),
-    Check("negative_cost",
-          "a sales line with a negative cost and a revenue of 0 or more: its margin exceeds its revenue",
-          negative_cost),
-    Check("unknown_account", "an account_id the accounts table does not list (outside sales, where it is an error)",
-          unknown_accounts),
+    Check(
+        "date_outside_history",
+        "a date far outside the pack's history (a typo, or a placeholder such as 1900-01-01)",
+        dates_outside_history,
+    ),
+    Check(
+        "date_order",
+        "a date before the date it must follow (closed before created, resolved before opened)",
+        dates_in_wrong_order,
+    ),
+    Check(
+        "cost_exceeds_revenue",
+        f"a sales line whose cost exceeds its revenue more than {IMPLAUSIBLE_COST_FACTOR:g}-fold "
+        "(units mixed with thousands, or swapped columns)",
+        implausible_cost,
+    ),
+    Check(
+        "sign_mismatch",
+        "a sales line whose quantity and revenue have opposite signs (a return is negative in both)",
+        quantity_revenue_signs,
+    ),
+    Check(
+        "implausible_amount",
+        f"an amount beyond what one row can hold (a sales line's revenue or cost above "
+        f"{MAX_LINE_AMOUNT:,.0f} in size, a period's target above {MAX_PERIOD_MONEY:,.0f}, …): a unit mixed up or "
+        "a placeholder; the account manager whose sales line or target it is gets no rating",
+        implausible_amount,
+    ),
+    Check(
+        "negative_cost",
+        "a sales line with a negative cost and a revenue of 0 or more: its margin exceeds its revenue",
+        negative_cost,
+    ),
+    Check(
+        "unknown_account",
+        "an account_id the accounts table does not list (outside sales, where it is an error)",
+        unknown_accounts,
+    ),
     Check("same_name_two_ids", "one name under two ids (a person or customer entered twice)", names_under_two_ids),
-    Check("opportunity_not_counted",
-          "an opportunity the pipeline KPIs cannot count fully (closed without a close date, open without an "
-          "expected close date, won or lost without a value)",
-          uncountable_opportunities),
-    Check("person_without_data",
-          "an account manager with no sales, opportunities or activities: the review shows no data for them",
-          people_without_data),
+    Check(
+        "opportunity_not_counted",
+        "an opportunity the pipeline KPIs cannot count fully (closed without a close date, open without an "
+        "expected close date, won or lost without a value)",
+        uncountable_opportunities,
+    ),
+    Check(
+        "person_without_data",
+        "an account manager with no sales, opportunities or activities: the review shows no data for them",
+        people_without_data,
+    ),
 ]
 
 # The checks whose findings belong to one account manager's rows: a review's data-quality notes
@@ -102,12 +133,23 @@ def person_warnings(pack: DataPack) -> pd.DataFrame:
                 continue
             rows = frame.iloc[group["index"].astype("int64").to_numpy()]
             keys = [k for k in ROW_KEYS.get(table, ()) if k in rows.columns]
-            found.append(pd.DataFrame({
-                "am_id": rows["am_id"].astype(object).to_numpy(), "check": name, "table": table,
-                "row": [" and ".join(f"{k} {_key_text(v)}" for k, v in zip(keys, values))
-                        for values in rows[keys].itertuples(index=False, name=None)],
-                "column": group["column"].to_numpy(), "expected": group["expected"].to_numpy(),
-                "found": group["found"].astype(str).to_numpy()}, columns=PERSON_WARNING_COLUMNS))
+            found.append(
+                pd.DataFrame(
+                    {
+                        "am_id": rows["am_id"].astype(object).to_numpy(),
+                        "check": name,
+                        "table": table,
+                        "row": [
+                            " and ".join(f"{k} {_key_text(v)}" for k, v in zip(keys, values))
+                            for values in rows[keys].itertuples(index=False, name=None)
+                        ],
+                        "column": group["column"].to_numpy(),
+                        "expected": group["expected"].to_numpy(),
+                        "found": group["found"].astype(str).to_numpy(),
+                    },
+                    columns=PERSON_WARNING_COLUMNS,
+                )
+            )
     return pd.concat(found, ignore_index=True).astype(object)
 
 
@@ -120,6 +162,7 @@ def _key_text(value) -> str:
 # --------------------------------------------------------------------------------------------
 # Running every check
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class QualityReport:
@@ -148,20 +191,30 @@ class QualityReport:
     def by_check(self) -> pd.DataFrame:
         """Findings counted per severity and check, with the check's description."""
         descriptions = {c.name: c.description for c in CHECKS}
-        counts = (self.findings.groupby(["severity", "check"], sort=False).size().rename("findings").reset_index()
-                  if len(self.findings) else pd.DataFrame(columns=["severity", "check", "findings"]))
+        counts = (
+            self.findings.groupby(["severity", "check"], sort=False).size().rename("findings").reset_index()
+            if len(self.findings)
+            else pd.DataFrame(columns=["severity", "check", "findings"])
+        )
         counts["description"] = counts["check"].map(descriptions).fillna("the data contract")
-        counts["tables"] = [", ".join(sorted(set(self.findings.loc[(self.findings["severity"] == s)
-                                                                   & (self.findings["check"] == c), "table"])))
-                            for s, c in zip(counts["severity"], counts["check"])]
+        counts["tables"] = [
+            ", ".join(
+                sorted(
+                    set(self.findings.loc[(self.findings["severity"] == s) & (self.findings["check"] == c), "table"])
+                )
+            )
+            for s, c in zip(counts["severity"], counts["check"])
+        ]
         return counts
 
     def summary(self, report_path: Path | None = None, limit: int = 15) -> str:
         """The text ``amreview validate`` prints (a screen at most)."""
         n_err, n_warn = len(self.errors), len(self.warnings)
         verdict = "valid" if self.ok else "NOT valid: no review can be produced from it"
-        lines = [f"{self.source}: {verdict} — {n_err:,} error{'s' if n_err != 1 else ''}, "
-                 f"{n_warn:,} warning{'s' if n_warn != 1 else ''}"]
+        lines = [
+            f"{self.source}: {verdict} — {n_err:,} error{'s' if n_err != 1 else ''}, "
+            f"{n_warn:,} warning{'s' if n_warn != 1 else ''}"
+        ]
         present = ", ".join(f"{t} {n:,}" for t, n in self.rows.items())
         lines.append(f"  tables (rows): {present}")
         if self.history[0] is not None:
@@ -202,8 +255,12 @@ def check_pack(source: str | Path) -> QualityReport:
     return _report(str(source), pd.DataFrame(columns=FINDING_COLUMNS), pack)
 
 
-def check_tables(tables: dict[str, pd.DataFrame], source: str = "", first_rows: dict[str, int] | None = None,
-                 file_problems: list[dict] | None = None) -> QualityReport:
+def check_tables(
+    tables: dict[str, pd.DataFrame],
+    source: str = "",
+    first_rows: dict[str, int] | None = None,
+    file_problems: list[dict] | None = None,
+) -> QualityReport:
     """:func:`check_pack` on raw frames (as read from the files; not modified)."""
     first_rows = dict(first_rows or {})
     errors, pack, positions = validate_lazily(tables, source, first_rows)
@@ -216,21 +273,36 @@ def check_tables(tables: dict[str, pd.DataFrame], source: str = "", first_rows: 
         found = item.function(pack)
         if found.empty:
             continue
+
         def file_row(table, index):
             # ``index`` is a position in the pack's table; its label is the row's position in
             # the frame validated (the pack re-orders sales lines by date)
             if pd.isna(index):
                 return None
             return int(positions[table][pack[table].index[int(index)]]) + first_rows.get(table, 1)
+
         rows = [file_row(t, i) for t, i in zip(found["table"], found["index"])]
         if "same_as" in found.columns:
-            found = found.assign(found=[text.replace("{same_as}", str(file_row(t, other)))
-                                        for t, text, other in zip(found["table"], found["found"], found["same_as"])])
-        warnings.append(pd.DataFrame({"table": found["table"].to_numpy(), "row": rows,
-                                      "column": found["column"].to_numpy(),
-                                      "severity": "warning", "check": item.name,
-                                      "expected": found["expected"].to_numpy(), "found": found["found"].to_numpy()},
-                                     columns=FINDING_COLUMNS))
+            found = found.assign(
+                found=[
+                    text.replace("{same_as}", str(file_row(t, other)))
+                    for t, text, other in zip(found["table"], found["found"], found["same_as"])
+                ]
+            )
+        warnings.append(
+            pd.DataFrame(
+                {
+                    "table": found["table"].to_numpy(),
+                    "row": rows,
+                    "column": found["column"].to_numpy(),
+                    "severity": "warning",
+                    "check": item.name,
+                    "expected": found["expected"].to_numpy(),
+                    "found": found["found"].to_numpy(),
+                },
+                columns=FINDING_COLUMNS,
+            )
+        )
     findings = pd.concat([f for f in errors + warnings if len(f)] or [warnings[0]], ignore_index=True)
     return _report(source, findings, pack)
 
@@ -250,5 +322,3 @@ def _row_label(row):
     if row is None or (not isinstance(row, str) and pd.isna(row)):
         return None
     return row if isinstance(row, str) else int(row)
-
-

@@ -58,16 +58,26 @@ def dates_outside_history(pack: DataPack) -> pd.DataFrame:
         if not pack.has(table) or column not in pack[table].columns:
             continue
         dates = pack[table][column]
-        low = max(EARLIEST_PLAUSIBLE_DATE, start - pd.Timedelta(days=before)) \
-            if before is not None and start is not None else EARLIEST_PLAUSIBLE_DATE
+        low = (
+            max(EARLIEST_PLAUSIBLE_DATE, start - pd.Timedelta(days=before))
+            if before is not None and start is not None
+            else EARLIEST_PLAUSIBLE_DATE
+        )
         high = end + pd.Timedelta(days=after) if end is not None and after is not None else None
         outside = dates.notna() & ((dates < low) | ((dates > high) if high is not None else False))
         if not outside.any():
             continue
         span = f"between {low:%Y-%m-%d} and {high:%Y-%m-%d}" if high is not None else f"on or after {low:%Y-%m-%d}"
-        where = (f" (the pack's history runs {start:%Y-%m-%d} to {end:%Y-%m-%d})" if start is not None else "")
-        found.append(findings_frame(table, np.flatnonzero(outside.to_numpy()), column, f"a date {span}{where}",
-                                    [f"{d:%Y-%m-%d}" for d in dates[outside]]))
+        where = f" (the pack's history runs {start:%Y-%m-%d} to {end:%Y-%m-%d})" if start is not None else ""
+        found.append(
+            findings_frame(
+                table,
+                np.flatnonzero(outside.to_numpy()),
+                column,
+                f"a date {span}{where}",
+                [f"{d:%Y-%m-%d}" for d in dates[outside]],
+            )
+        )
     return pd.concat(found, ignore_index=True)
 
 
@@ -79,10 +89,18 @@ def dates_in_wrong_order(pack: DataPack) -> pd.DataFrame:
         frame = pack[table]
         wrong = frame[earlier].notna() & frame[later].notna() & (frame[later] < frame[earlier])
         if wrong.any():
-            found.append(findings_frame(table, np.flatnonzero(wrong.to_numpy()), later,
-                                        f"{later} on or after {earlier}",
-                                        [f"{b:%Y-%m-%d}, before {earlier} {a:%Y-%m-%d}"
-                                         for a, b in zip(frame.loc[wrong, earlier], frame.loc[wrong, later])]))
+            found.append(
+                findings_frame(
+                    table,
+                    np.flatnonzero(wrong.to_numpy()),
+                    later,
+                    f"{later} on or after {earlier}",
+                    [
+                        f"{b:%Y-%m-%d}, before {earlier} {a:%Y-%m-%d}"
+                        for a, b in zip(frame.loc[wrong, earlier], frame.loc[wrong, later])
+                    ],
+                )
+            )
     return pd.concat(found, ignore_index=True)
 
 

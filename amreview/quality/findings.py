@@ -36,8 +36,10 @@ def findings_frame(table: str, index: Iterable, column: str, expected: str, foun
     ``found`` one text for all of them or one per position."""
     index = list(index)
     found = list(found) if not isinstance(found, str) else [found] * len(index)
-    return pd.DataFrame({"table": table, "index": index, "column": column, "expected": expected, "found": found},
-                        columns=CHECK_FINDING_COLUMNS)
+    return pd.DataFrame(
+        {"table": table, "index": index, "column": column, "expected": expected, "found": found},
+        columns=CHECK_FINDING_COLUMNS,
+    )
 
 
 def no_findings() -> pd.DataFrame:
@@ -50,4 +52,3 @@ def as_findings(problems: pd.DataFrame, severity: str) -> pd.DataFrame:
     frame = problems.reindex(columns=PROBLEM_COLUMNS).copy()
     frame["severity"] = severity
     return frame[FINDING_COLUMNS]
-

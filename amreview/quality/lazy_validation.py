@@ -19,7 +19,10 @@ CASCADE = "(cascade)"
 
 
 def validate_lazily(
-    tables: Mapping[str, pd.DataFrame], source: str, first_rows: Mapping[str, int], rounds: int = 6,
+    tables: Mapping[str, pd.DataFrame],
+    source: str,
+    first_rows: Mapping[str, int],
+    rounds: int = 6,
 ) -> tuple[list[pd.DataFrame], DataPack, dict[str, np.ndarray]]:
     """Contract errors of ``tables``, and a pack of the rows without errors.
 
@@ -42,8 +45,11 @@ def validate_lazily(
         whole = set(problems.loc[problems["row"].isna(), "table"])
         file_rows = []
         for table, row in zip(problems["table"], problems["row"]):
-            file_rows.append(None if row is None or pd.isna(row) or table in whole
-                             else int(positions[table][int(row)]) + first_rows.get(table, 1))
+            file_rows.append(
+                None
+                if row is None or pd.isna(row) or table in whole
+                else int(positions[table][int(row)]) + first_rows.get(table, 1)
+            )
         shown = problems.assign(row=file_rows)
         errors.append(as_findings(shown[shown["check"] != CASCADE], "error"))
         for table in whole:
@@ -80,8 +86,9 @@ def _drop_cascades(problems: pd.DataFrame, set_aside: dict[str, set]) -> pd.Data
         referenced = refs.get((problem["table"], problem["column"]))
         return set() if referenced is None else set_aside.get(referenced, set())
 
-    cascade = [p["check"] == "reference" and p["found"] in set_aside_from_referenced(p)
-               for p in problems.to_dict("records")]
+    cascade = [
+        p["check"] == "reference" and p["found"] in set_aside_from_referenced(p) for p in problems.to_dict("records")
+    ]
     silent = problems[cascade]
     if silent.empty:
         return problems
@@ -91,4 +98,3 @@ def _drop_cascades(problems: pd.DataFrame, set_aside: dict[str, set]) -> pd.Data
 
 def _empty(table: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns_of(table)})
-

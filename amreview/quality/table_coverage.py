@@ -12,8 +12,8 @@ from amreview.data.schemas import REQUIRED_TABLES, SCHEMAS
 
 def table_uses() -> dict[str, dict[str, list[str]]]:
     """Per contract table, the KPIs (by measure) whose ``sources`` read it."""
-    from amreview.metrics.registry import ALL_MEASURES
     from amreview.metrics.catalogue import all_kpis
+    from amreview.metrics.registry import ALL_MEASURES
 
     uses: dict[str, dict[str, list[str]]] = {t: {} for t in SCHEMAS}
     for kpi in all_kpis().values():
@@ -23,9 +23,11 @@ def table_uses() -> dict[str, dict[str, list[str]]]:
     return uses
 
 
-COVERAGE_NOTE = ("A missing or empty table means \"this pack does not measure that\": the KPIs that read it have no "
-                 "data and the review says so in their sections (a KPI that combines several tables, such as CRM "
-                 "record completeness, uses those the pack has).")
+COVERAGE_NOTE = (
+    'A missing or empty table means "this pack does not measure that": the KPIs that read it have no '
+    "data and the review says so in their sections (a KPI that combines several tables, such as CRM "
+    "record completeness, uses those the pack has)."
+)
 
 
 def coverage(pack: DataPack) -> pd.DataFrame:
@@ -39,7 +41,14 @@ def coverage(pack: DataPack) -> pd.DataFrame:
         status = "missing" if not pack.has(table) else ("empty" if n == 0 else "present")
         measures = uses[table]
         kpis = sorted({k for names in measures.values() for k in names})
-        rows.append({"table": table, "required": table in REQUIRED_TABLES, "status": status, "rows": n,
-                     "measures": ", ".join(measures) or "no KPI (shown as it is)",
-                     "kpis_without_data": "" if status == "present" else (", ".join(kpis) or "none")})
+        rows.append(
+            {
+                "table": table,
+                "required": table in REQUIRED_TABLES,
+                "status": status,
+                "rows": n,
+                "measures": ", ".join(measures) or "no KPI (shown as it is)",
+                "kpis_without_data": "" if status == "present" else (", ".join(kpis) or "none"),
+            }
+        )
     return pd.DataFrame(rows)

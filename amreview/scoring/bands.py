@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from amreview.scoring.config import ScorecardConfig
 from amreview.metrics.registry import Kpi
+from amreview.scoring.config import ScorecardConfig
 from amreview.vocabulary import TARGET_MEASURE_UNITS
 
 MIN_PERCENTILE_GROUP = 3
@@ -68,8 +68,10 @@ def kpi_scores(values: pd.DataFrame, config: ScorecardConfig, kpis: dict[str, Kp
 def measure_scores(scores: pd.DataFrame, config: ScorecardConfig) -> pd.DataFrame:
     """One column per measure of the config: the weighted score of its KPIs."""
     return pd.DataFrame(
-        {measure: weighted_score(scores[list(m.kpis)], {k: s.weight for k, s in m.kpis.items()})
-         for measure, m in config.measures.items()},
+        {
+            measure: weighted_score(scores[list(m.kpis)], {k: s.weight for k, s in m.kpis.items()})
+            for measure, m in config.measures.items()
+        },
         index=scores.index,
     )
 
@@ -86,22 +88,30 @@ def overall_scores(measures: pd.DataFrame, config: ScorecardConfig) -> pd.DataFr
     weights = {name: m.weight for name, m in config.measures.items()}
     overall = weighted_score(measures, weights)
     rated_weight = (measures.notna() * pd.Series(weights)).sum(axis=1) / sum(weights.values())
-    missing = (measures.isna().apply(lambda row: "; ".join(row.index[row]), axis=1) if len(measures)
-               else pd.Series(dtype=object))
+    missing = (
+        measures.isna().apply(lambda row: "; ".join(row.index[row]), axis=1)
+        if len(measures)
+        else pd.Series(dtype=object)
+    )
     rating = overall.map(config.rating).astype(object)
     too_little = rated_weight < config.min_rated_weight - 1e-9
     rating[too_little] = None
     reason = pd.Series("", index=measures.index, dtype=object)
     reason[too_little & overall.notna()] = [
         f"the measures with data carry {w:.0%} of the weight; the config asks for at least "
-        f"{config.min_rated_weight:.0%}" for w in rated_weight[too_little & overall.notna()]]
-    return pd.DataFrame({
-        "overall_score": overall,
-        "overall_rating": rating,
-        "rated_weight": rated_weight.astype("float64"),
-        "measures_without_data": missing.reindex(measures.index).fillna(""),
-        "no_rating_reason": reason,
-    }, index=measures.index)
+        f"{config.min_rated_weight:.0%}"
+        for w in rated_weight[too_little & overall.notna()]
+    ]
+    return pd.DataFrame(
+        {
+            "overall_score": overall,
+            "overall_rating": rating,
+            "rated_weight": rated_weight.astype("float64"),
+            "measures_without_data": missing.reindex(measures.index).fillna(""),
+            "no_rating_reason": reason,
+        },
+        index=measures.index,
+    )
 
 
 def withhold_ratings(overall: pd.DataFrame, reasons: pd.Series, keep_score: bool = False) -> pd.DataFrame:
@@ -165,8 +175,14 @@ def _boundary(value: float, unit: str) -> str:
     return f"{value * 100:g} %" if unit == "fraction" else f"{value:,g}"
 
 
-def explain(am_id: str, values: pd.DataFrame, scores: pd.DataFrame, targets: pd.DataFrame,
-            config: ScorecardConfig, kpis: dict[str, Kpi]) -> list[KpiExplanation]:
+def explain(
+    am_id: str,
+    values: pd.DataFrame,
+    scores: pd.DataFrame,
+    targets: pd.DataFrame,
+    config: ScorecardConfig,
+    kpis: dict[str, Kpi],
+) -> list[KpiExplanation]:
     """The explanation of every scored KPI of ``am_id``, in the config's order."""
     out = []
     for measure, m in config.measures.items():
@@ -175,13 +191,20 @@ def explain(am_id: str, values: pd.DataFrame, scores: pd.DataFrame, targets: pd.
         for name, scoring in m.kpis.items():
             kpi = kpis[name]
             target = targets.at[am_id, name] if name in targets.columns else None
-            out.append(KpiExplanation(
-                kpi=name, label=kpi.label, measure=measure, unit=kpi.unit,
-                target_unit=TARGET_MEASURE_UNITS.get(kpi.target_measure or "", "number"),
-                value=float(values.at[am_id, name]),
-                target=None if target is None or pd.isna(target) else float(target),
-                bands=scoring.bands, higher_is_better=bool(kpi.higher_is_better),
-                score=float(scores.at[am_id, name]), weight=scoring.weight,
-                effective_weight=float(carried.at[am_id, name]),
-            ))
+            out.append(
+                KpiExplanation(
+                    kpi=name,
+                    label=kpi.label,
+                    measure=measure,
+                    unit=kpi.unit,
+                    target_unit=TARGET_MEASURE_UNITS.get(kpi.target_measure or "", "number"),
+                    value=float(values.at[am_id, name]),
+                    target=None if target is None or pd.isna(target) else float(target),
+                    bands=scoring.bands,
+                    higher_is_better=bool(kpi.higher_is_better),
+                    score=float(scores.at[am_id, name]),
+                    weight=scoring.weight,
+                    effective_weight=float(carried.at[am_id, name]),
+                )
+            )
     return out

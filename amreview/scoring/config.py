@@ -24,8 +24,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from amreview.errors import ConfigError
-from amreview.metrics.registry import ALL_MEASURES, Kpi
 from amreview.metrics.catalogue import all_kpis
+from amreview.metrics.registry import ALL_MEASURES, Kpi
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_scorecard.toml")
 WEIGHT_TOLERANCE = 1e-6
@@ -87,8 +87,9 @@ class ScorecardConfig(_Strict):
         if len(ratings) < 2 or any(b >= a for a, b in zip(scores, scores[1:])):
             raise ValueError(f"rating bands from the highest min_score down, strictly descending, found {scores}")
         if scores[-1] != 1:
-            raise ValueError("the lowest rating to start at min_score 1 so every score has a label, "
-                             f"found {scores[-1]:g}")
+            raise ValueError(
+                f"the lowest rating to start at min_score 1 so every score has a label, found {scores[-1]:g}"
+            )
         return ratings
 
     @model_validator(mode="after")
@@ -160,8 +161,10 @@ def _registry_problems(config: ScorecardConfig, kpis: dict[str, Kpi]) -> list[st
             if name not in kpis:
                 problems.append(f"{where}: expected a KPI of the registry (see docs/kpis.md), found unknown {name!r}")
             elif kpis[name].higher_is_better is None:
-                problems.append(f"{where}: {name} is shown in reviews but not scored (it has no better direction); "
-                                "score its attainment or another KPI instead")
+                problems.append(
+                    f"{where}: {name} is shown in reviews but not scored (it has no better direction); "
+                    "score its attainment or another KPI instead"
+                )
             if name in seen:
                 problems.append(f"{where}: {name} already scores measure {seen[name]}; a KPI scores one measure")
             seen[name] = measure

@@ -35,7 +35,8 @@ def explanation_text(explanation) -> str:
             lines.append(
                 f"  - {item.label}: {kpi_value(item.value, item.unit)}{target}; {item.band_text} "
                 f"({direction}; weight {item.weight:.0%}, carried {item.effective_weight:.0%})"
-                if not is_missing(item.value) else f"  - {item.label}: {item.band_text}"
+                if not is_missing(item.value)
+                else f"  - {item.label}: {item.band_text}"
             )
     return "\n".join(lines)
 
@@ -58,9 +59,11 @@ def explanation_html(explanation) -> str:
     rows = [{"Measure": ALL_MEASURES[item.measure], **kpi_explanation_row(item)} for item in explanation.kpis]
     table = pd.DataFrame(rows).style.format(escape="html").hide(axis="index").to_html()
     overall = explanation.overall
-    head = (f"<p><b>{escape(explanation.name)}</b> ({escape(explanation.am_id)}), {explanation.quarter}: "
-            f"overall {score_text(overall['overall_score'])} — "
-            f"{escape(str(overall['overall_rating'] or 'no rating'))}</p>")
+    head = (
+        f"<p><b>{escape(explanation.name)}</b> ({escape(explanation.am_id)}), {explanation.quarter}: "
+        f"overall {score_text(overall['overall_score'])} — "
+        f"{escape(str(overall['overall_rating'] or 'no rating'))}</p>"
+    )
     if no_rating_reason(overall):
         head += f"<p>No rating: {escape(no_rating_reason(overall))}.</p>"
     return head + table
@@ -83,6 +86,7 @@ def scorecard_html(scorecard) -> str:
     frame["Rating"] = scorecard.overall["overall_rating"].fillna("no rating")
     if "no_rating_reason" in scorecard.overall.columns:
         frame["Why no rating"] = scorecard.overall["no_rating_reason"].fillna("")
-    return (f"<p>Scorecard {scorecard.quarter}: {len(frame)} account managers</p>"
-            + frame.style.format(escape="html").format_index(escape="html").format_index(escape="html", axis=1)
-            .to_html())
+    return (
+        f"<p>Scorecard {scorecard.quarter}: {len(frame)} account managers</p>"
+        + frame.style.format(escape="html").format_index(escape="html").format_index(escape="html", axis=1).to_html()
+    )

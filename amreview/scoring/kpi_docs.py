@@ -4,9 +4,9 @@ fails when the committed file differs from what the code says."""
 
 from __future__ import annotations
 
-from amreview.scoring.config import ScorecardConfig, load_config
-from amreview.metrics.registry import ALL_MEASURES, WINDOWS, Kpi
 from amreview.metrics.catalogue import all_kpis
+from amreview.metrics.registry import ALL_MEASURES, WINDOWS, Kpi
+from amreview.scoring.config import ScorecardConfig, load_config
 
 UNIT_WORDS = {
     "money": "money (reporting currency, units)",
@@ -52,10 +52,12 @@ def kpi_reference(kpis: dict[str, Kpi] | None = None, config: ScorecardConfig | 
     for measure, label in ALL_MEASURES.items():
         weight = f"{config.measures[measure].weight:.0%}" if measure in config.measures else "not in the overall rating"
         parts.append(f"| {label} | {weight} |")
-    parts.append("\nOverall rating labels: " + ", ".join(
-        f"{r.label} (score ≥ {r.min_score:g})" for r in config.ratings)
+    parts.append(
+        "\nOverall rating labels: "
+        + ", ".join(f"{r.label} (score ≥ {r.min_score:g})" for r in config.ratings)
         + f". No rating is given when the measures with data carry less than {config.min_rated_weight:.0%}"
-        " of the weight (the overall score is still shown).\n")
+        " of the weight (the overall score is still shown).\n"
+    )
     for measure, label in ALL_MEASURES.items():
         members = [k for k in kpis.values() if k.measure == measure]
         if not members:
@@ -69,14 +71,17 @@ def kpi_reference(kpis: dict[str, Kpi] | None = None, config: ScorecardConfig | 
 def _kpi_section(kpi: Kpi, scored) -> str:
     direction = {True: "higher is better", False: "lower is better", None: "shown, not scored"}[kpi.higher_is_better]
     windows = ", ".join(f"`{kpi.name}{WINDOWS[w]}`" for w in kpi.windows)
-    lines = [f"### `{kpi.name}` — {kpi.label}\n",
-             f"- **Formula:** {kpi.formula}",
-             f"- **Unit:** {UNIT_WORDS[kpi.unit]}; {direction}",
-             f"- **Sources:** {', '.join(f'`{s}`' for s in kpi.sources)}",
-             f"- **Columns:** {windows}"]
+    lines = [
+        f"### `{kpi.name}` — {kpi.label}\n",
+        f"- **Formula:** {kpi.formula}",
+        f"- **Unit:** {UNIT_WORDS[kpi.unit]}; {direction}",
+        f"- **Sources:** {', '.join(f'`{s}`' for s in kpi.sources)}",
+        f"- **Columns:** {windows}",
+    ]
     if kpi.target_measure:
-        ahead = {0: "", 1: " (next quarter's)"}.get(kpi.target_quarters_ahead,
-                                                    f" ({kpi.target_quarters_ahead} quarters ahead)")
+        ahead = {0: "", 1: " (next quarter's)"}.get(
+            kpi.target_quarters_ahead, f" ({kpi.target_quarters_ahead} quarters ahead)"
+        )
         lines.append(f"- **Target:** `targets.measure = {kpi.target_measure}`{ahead}")
     if kpi.edge_cases:
         lines.append(f"- **Edge cases:** {kpi.edge_cases}")

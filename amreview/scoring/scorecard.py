@@ -16,18 +16,17 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from amreview.scoring.config import ScorecardConfig, load_config
 from amreview.data.datapack import DataPack
-from amreview.errors import ParameterError, PeriodError
-from amreview.metrics.registry import WINDOWS, Kpi, KpiContext, in_role
-from amreview.metrics.catalogue import all_kpis
-from amreview.metrics.accounts import active_accounts, new_accounts
-from amreview.metrics.margin import attainment, gm_pct, lines_in_period, margin_summary
-from amreview.metrics.targets import quarter_targets
-from amreview.periods import Quarter
 from amreview.data.plausibility import ratings_withheld
+from amreview.errors import ParameterError, PeriodError
+from amreview.metrics.accounts import active_accounts, new_accounts
+from amreview.metrics.catalogue import all_kpis
+from amreview.metrics.margin import attainment, gm_pct, lines_in_period, margin_summary
+from amreview.metrics.registry import WINDOWS, Kpi, KpiContext, in_role
+from amreview.metrics.targets import quarter_targets
+from amreview.periods import Quarter, require_quarter
 from amreview.scoring.bands import explain, kpi_scores, measure_scores, overall_scores, percentiles, withhold_ratings
-from amreview.periods import require_quarter
+from amreview.scoring.config import ScorecardConfig, load_config
 from amreview.vocabulary import CORE_TARGET_MEASURES
 
 IDENTITY_COLUMNS = ["am_id", "name", "manager", "team", "period"]
@@ -48,8 +47,7 @@ def check_period_covered(sales: pd.DataFrame, quarter: Quarter) -> None:
     if not quarter.contains(sales["invoice_date"]).any():
         first, last = sales["invoice_date"].min(), sales["invoice_date"].max()
         raise PeriodError(
-            f"the data pack has no sales in {quarter}; its sales run from "
-            f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
+            f"the data pack has no sales in {quarter}; its sales run from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
         )
 
 
@@ -140,9 +138,15 @@ class Scorecard:
         wanted = {str(a) for a in am_ids}
         ids = self.values.index[self.values.index.isin(wanted)]
         return Scorecard(
-            quarter=self.quarter, config=self.config, kpis=self.kpis, people=self.people.loc[ids],
-            values=self.values.loc[ids], scores=self.scores.loc[ids], measures=self.measures.loc[ids],
-            overall=self.overall.loc[ids], targets=self.targets.loc[ids],
+            quarter=self.quarter,
+            config=self.config,
+            kpis=self.kpis,
+            people=self.people.loc[ids],
+            values=self.values.loc[ids],
+            scores=self.scores.loc[ids],
+            measures=self.measures.loc[ids],
+            overall=self.overall.loc[ids],
+            targets=self.targets.loc[ids],
             table=self.table[self.table["am_id"].isin(ids)].reset_index(drop=True),
         )
 
@@ -191,10 +195,14 @@ def kpi_values(ctx: KpiContext, kpis: dict[str, Kpi]) -> pd.DataFrame:
 def kpi_targets(ctx: KpiContext, kpis: dict[str, Kpi]) -> pd.DataFrame:
     """The target each KPI is compared with (KPIs with a ``target_measure``): the review
     quarter's, or a later quarter's for KPIs measured against one (``target_quarters_ahead``)."""
+
     def context(ahead: int) -> KpiContext:
         return ctx if ahead == 0 else KpiContext(ctx.pack, ctx.quarter.shift(ahead), ctx.am_ids)
-    return pd.DataFrame({k.name: context(k.target_quarters_ahead).target(k.target_measure)
-                         for k in kpis.values() if k.target_measure}, index=ctx.am_ids)
+
+    return pd.DataFrame(
+        {k.name: context(k.target_quarters_ahead).target(k.target_measure) for k in kpis.values() if k.target_measure},
+        index=ctx.am_ids,
+    )
 
 
 def core_columns(people: pd.DataFrame, values: pd.DataFrame, ctx: KpiContext, quarter: Quarter) -> pd.DataFrame:
@@ -215,8 +223,9 @@ def core_columns(people: pd.DataFrame, values: pd.DataFrame, ctx: KpiContext, qu
     return core[SCORECARD_COLUMNS[1:]]
 
 
-def build_scorecard(pack: DataPack, period: Quarter | str, config: ScorecardConfig | None = None,
-                    kpis: dict[str, Kpi] | None = None) -> Scorecard:
+def build_scorecard(
+    pack: DataPack, period: Quarter | str, config: ScorecardConfig | None = None, kpis: dict[str, Kpi] | None = None
+) -> Scorecard:
     """Compute, score and rate every KPI for everyone in role in ``period`` (module docstring).
 
     A boundary: ``period`` as text is read on the config's fiscal year (see
@@ -231,8 +240,9 @@ def build_scorecard(pack: DataPack, period: Quarter | str, config: ScorecardConf
     values = kpi_values(ctx, kpis)
     scores = kpi_scores(values, config, kpis)
     measures = measure_scores(scores, config)
-    overall = withhold_ratings(overall_scores(measures, config), ratings_withheld(pack, quarter, ctx.am_ids),
-                               keep_score=pack.sales.empty)  # see amreview.data.plausibility
+    overall = withhold_ratings(
+        overall_scores(measures, config), ratings_withheld(pack, quarter, ctx.am_ids), keep_score=pack.sales.empty
+    )  # see amreview.data.plausibility
     targets = kpi_targets(ctx, kpis)
     if set(KPI_COLUMNS) <= set(values.columns):
         core = core_columns(people, values, ctx, quarter)
@@ -242,13 +252,34 @@ def build_scorecard(pack: DataPack, period: Quarter | str, config: ScorecardConf
     for name in config.benchmark_kpis:
         direction = kpis[name].higher_is_better
         benchmarks[f"{name}_team_percentile"] = percentiles(values[name], people["team"].fillna(""), direction)
-        benchmarks[f"{name}_org_percentile"] = percentiles(values[name], pd.Series("org", index=values.index),
-                                                           direction)
+        benchmarks[f"{name}_org_percentile"] = percentiles(
+            values[name], pd.Series("org", index=values.index), direction
+        )
     extra_values = values.drop(columns=[c for c in values.columns if c in core.columns])
-    table = pd.concat(
-        [core, extra_values, scores.add_suffix("_score"), measures.add_suffix(MEASURE_SCORE_SUFFIX), overall,
-         pd.DataFrame(benchmarks, index=values.index)],
-        axis=1,
-    ).copy().reset_index()
-    return Scorecard(quarter=quarter, config=config, kpis=kpis, people=people, values=values, scores=scores,
-                     measures=measures, overall=overall, targets=targets, table=table)
+    table = (
+        pd.concat(
+            [
+                core,
+                extra_values,
+                scores.add_suffix("_score"),
+                measures.add_suffix(MEASURE_SCORE_SUFFIX),
+                overall,
+                pd.DataFrame(benchmarks, index=values.index),
+            ],
+            axis=1,
+        )
+        .copy()
+        .reset_index()
+    )
+    return Scorecard(
+        quarter=quarter,
+        config=config,
+        kpis=kpis,
+        people=people,
+        values=values,
+        scores=scores,
+        measures=measures,
+        overall=overall,
+        targets=targets,
+        table=table,
+    )

@@ -109,4 +109,3 @@ def generate_sample(seed: int = SAMPLE_SEED) -> dict[str, pd.DataFrame]:
     }
     leave_record_gaps(tables, traits, np.random.default_rng([seed, RECORD_GAPS_STREAM]))
     return tables
-

@@ -26,12 +26,38 @@ def day_of(date: str) -> int:
 END = day_of(HISTORY_END)
 
 _UK_BANK_HOLIDAYS = (
-    "2024-08-26", "2024-12-25", "2024-12-26", "2025-01-01", "2025-04-18", "2025-04-21", "2025-05-05",
-    "2025-05-26", "2025-08-25", "2025-12-25", "2025-12-26", "2026-01-01", "2026-04-03", "2026-04-06",
-    "2026-05-04", "2026-05-25", "2026-08-31", "2026-12-25", "2026-12-28",
+    "2024-08-26",
+    "2024-12-25",
+    "2024-12-26",
+    "2025-01-01",
+    "2025-04-18",
+    "2025-04-21",
+    "2025-05-05",
+    "2025-05-26",
+    "2025-08-25",
+    "2025-12-25",
+    "2025-12-26",
+    "2026-01-01",
+    "2026-04-03",
+    "2026-04-06",
+    "2026-05-04",
+    "2026-05-25",
+    "2026-08-31",
+    "2026-12-25",
+    "2026-12-28",
 )
-QUARTERS = ("2024Q3", "2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3",
-            "2026Q4")  # the history, and the next quarter (targets, forecasts, pipeline)
+QUARTERS = (
+    "2024Q3",
+    "2024Q4",
+    "2025Q1",
+    "2025Q2",
+    "2025Q3",
+    "2025Q4",
+    "2026Q1",
+    "2026Q2",
+    "2026Q3",
+    "2026Q4",
+)  # the history, and the next quarter (targets, forecasts, pipeline)
 REVIEW_Q = QUARTERS.index(REVIEW_PERIOD)
 NEXT_Q = REVIEW_Q + 1
 
@@ -60,7 +86,7 @@ class Calendar:
 
     def bdays_between(self, first: int, last: int) -> np.ndarray:
         """Business days from ``first`` to ``last`` inclusive."""
-        return self.bdays[np.searchsorted(self.bdays, first):np.searchsorted(self.bdays, last, side="right")]
+        return self.bdays[np.searchsorted(self.bdays, first) : np.searchsorted(self.bdays, last, side="right")]
 
     def random_bdays(self, rng: np.random.Generator, first: np.ndarray, last: np.ndarray) -> np.ndarray:
         """One uniformly random business day in each [first, last] window (first if empty)."""

@@ -29,14 +29,15 @@ def _logged_days(rng: np.random.Generator, t: Traits, cal: Calendar, am: int, da
         lag = rng.choice([0, 1, 2, 3, 5], size=len(day), p=[0.72, 0.2, 0.04, 0.02, 0.02])
         return cal.next_bday(day + lag)
     every = t.logging_batch_days
-    catch_ups = cal.bdays_between(ACTIVE_FROM[am], END)[rng.integers(every)::every]
+    catch_ups = cal.bdays_between(ACTIVE_FROM[am], END)[rng.integers(every) :: every]
     batch = np.searchsorted(catch_ups, day)
     batched = np.where(batch < len(catch_ups), catch_ups[np.minimum(batch, len(catch_ups) - 1)], END + 1)
     return np.where(rng.random(len(day)) < 0.05, day, batched)
 
 
-def _activities_of(rng: np.random.Generator, t: Traits, cal: Calendar, book: AccountBook, picker: AccountPicker,
-                   am: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _activities_of(
+    rng: np.random.Generator, t: Traits, cal: Calendar, book: AccountBook, picker: AccountPicker, am: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(am, day, kind, logged, account) of one AM's activities logged by the export; account -1:
     internal or unassigned."""
     days = cal.bdays_between(ACTIVE_FROM[am], END)
@@ -48,21 +49,29 @@ def _activities_of(rng: np.random.Generator, t: Traits, cal: Calendar, book: Acc
     account = np.where(prospecting < 0.06, prospect_picks(rng, book, am, day), account)
     account[(prospecting >= 0.06) & (prospecting < 0.13)] = -1  # internal or unassigned
     logged_by_export = logged <= END  # the rest were still unlogged when the pack was exported
-    return (np.full(logged_by_export.sum(), am), day[logged_by_export], kind[logged_by_export],
-            logged[logged_by_export], account[logged_by_export])
+    return (
+        np.full(logged_by_export.sum(), am),
+        day[logged_by_export],
+        kind[logged_by_export],
+        logged[logged_by_export],
+        account[logged_by_export],
+    )
 
 
-def activities_frame(rng: np.random.Generator, traits: list[Traits], cal: Calendar, book: AccountBook,
-                     picker: AccountPicker) -> pd.DataFrame:
+def activities_frame(
+    rng: np.random.Generator, traits: list[Traits], cal: Calendar, book: AccountBook, picker: AccountPicker
+) -> pd.DataFrame:
     """Every AM's activities, in date order."""
     parts = [_activities_of(rng, t, cal, book, picker, am) for am, t in enumerate(traits)]
     am, day, kind, logged, account = (np.concatenate(column) for column in zip(*parts))
     order = np.lexsort((kind, am, day))
-    return pd.DataFrame({
-        "activity_id": numbered("ACT-", np.arange(1, len(order) + 1), 6),
-        "am_id": text_column(AM_IDS[am[order]]),
-        "account_id": account_ids(book, account[order]),
-        "type": text_column(np.array(ACTIVITY_TYPES, dtype=object)[kind[order]]),
-        "activity_date": date_column(day[order]),
-        "logged_date": date_column(logged[order]),
-    })
+    return pd.DataFrame(
+        {
+            "activity_id": numbered("ACT-", np.arange(1, len(order) + 1), 6),
+            "am_id": text_column(AM_IDS[am[order]]),
+            "account_id": account_ids(book, account[order]),
+            "type": text_column(np.array(ACTIVITY_TYPES, dtype=object)[kind[order]]),
+            "activity_date": date_column(day[order]),
+            "logged_date": date_column(logged[order]),
+        }
+    )

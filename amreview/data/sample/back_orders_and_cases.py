@@ -13,8 +13,9 @@ from amreview.data.sample.organisation import AM_IDS, random_days_by_month
 from amreview.data.sample.personas import Traits
 
 
-def _back_orders_of(rng: np.random.Generator, t: Traits, cal: Calendar, picker: AccountPicker,
-                    am: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _back_orders_of(
+    rng: np.random.Generator, t: Traits, cal: Calendar, picker: AccountPicker, am: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(am, ordered, promised, fulfilled, value, account) of one AM's back orders."""
     ordered = random_days_by_month(rng, cal, am, 7)
     n = len(ordered)
@@ -25,21 +26,24 @@ def _back_orders_of(rng: np.random.Generator, t: Traits, cal: Calendar, picker: 
     return np.full(n, am), ordered, promised, fulfilled, value, picker.pick(rng, am, ordered)
 
 
-def back_orders_frame(rng: np.random.Generator, traits: list[Traits], cal: Calendar, book: AccountBook,
-                      picker: AccountPicker) -> pd.DataFrame:
+def back_orders_frame(
+    rng: np.random.Generator, traits: list[Traits], cal: Calendar, book: AccountBook, picker: AccountPicker
+) -> pd.DataFrame:
     """Order lines waiting on vendor stock; the unfulfilled ones were still open at export."""
     parts = [_back_orders_of(rng, t, cal, picker, am) for am, t in enumerate(traits)]
     am, ordered, promised, fulfilled, value, account = (np.concatenate(column) for column in zip(*parts))
     order = np.lexsort((value, am, ordered))
-    return pd.DataFrame({
-        "order_line_id": numbered("SO-", 45001 + np.arange(len(order)), 7) + "-01",
-        "am_id": text_column(AM_IDS[am[order]]),
-        "account_id": account_ids(book, account[order]),
-        "order_date": date_column(ordered[order]),
-        "promised_date": date_column(promised[order]),
-        "fulfilled_date": date_column(fulfilled[order], missing=fulfilled[order] > END),
-        "value": value[order].astype(float),
-    })
+    return pd.DataFrame(
+        {
+            "order_line_id": numbered("SO-", 45001 + np.arange(len(order)), 7) + "-01",
+            "am_id": text_column(AM_IDS[am[order]]),
+            "account_id": account_ids(book, account[order]),
+            "order_date": date_column(ordered[order]),
+            "promised_date": date_column(promised[order]),
+            "fulfilled_date": date_column(fulfilled[order], missing=fulfilled[order] > END),
+            "value": value[order].astype(float),
+        }
+    )
 
 
 _SEVERITIES = ("low", "medium", "high", "critical")
@@ -48,8 +52,9 @@ STUCK_SHARE = 0.5  # of a person's late cases, those left open for weeks (8× th
 _SLA_BY_SEVERITY = np.array([SLA_DAYS[s] for s in _SEVERITIES])
 
 
-def _cases_of(rng: np.random.Generator, t: Traits, cal: Calendar, picker: AccountPicker,
-              am: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _cases_of(
+    rng: np.random.Generator, t: Traits, cal: Calendar, picker: AccountPicker, am: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(am, opened, resolved, severity, account) of one AM's cases; resolved after the history's
     end means still open at export."""
     opened = random_days_by_month(rng, cal, am, 3.5)
@@ -67,19 +72,22 @@ def _cases_of(rng: np.random.Generator, t: Traits, cal: Calendar, picker: Accoun
     return np.full(n, am), opened, opened + took, severity, picker.pick(rng, am, opened)
 
 
-def cases_frame(rng: np.random.Generator, traits: list[Traits], cal: Calendar, book: AccountBook,
-                picker: AccountPicker) -> pd.DataFrame:
+def cases_frame(
+    rng: np.random.Generator, traits: list[Traits], cal: Calendar, book: AccountBook, picker: AccountPicker
+) -> pd.DataFrame:
     """Customer problems the AM owns; most resolved within the severity's SLA."""
     parts = [_cases_of(rng, t, cal, picker, am) for am, t in enumerate(traits)]
     am, opened, resolved, severity, account = (np.concatenate(column) for column in zip(*parts))
     order = np.lexsort((severity, am, opened))
     severity_names = np.array(_SEVERITIES, dtype=object)[severity[order]]
-    return pd.DataFrame({
-        "case_id": numbered("CS-", 10001 + np.arange(len(order)), 6),
-        "am_id": text_column(AM_IDS[am[order]]),
-        "account_id": account_ids(book, account[order]),
-        "opened_date": date_column(opened[order]),
-        "resolved_date": date_column(resolved[order], missing=resolved[order] > END),
-        "severity": text_column(severity_names),
-        "sla_days": np.array([SLA_DAYS[s] for s in severity_names], dtype=float),
-    })
+    return pd.DataFrame(
+        {
+            "case_id": numbered("CS-", 10001 + np.arange(len(order)), 6),
+            "am_id": text_column(AM_IDS[am[order]]),
+            "account_id": account_ids(book, account[order]),
+            "opened_date": date_column(opened[order]),
+            "resolved_date": date_column(resolved[order], missing=resolved[order] > END),
+            "severity": text_column(severity_names),
+            "sla_days": np.array([SLA_DAYS[s] for s in severity_names], dtype=float),
+        }
+    )

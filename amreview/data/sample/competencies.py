@@ -15,26 +15,38 @@ from amreview.vocabulary import COMPETENCIES
 _RATING_QUARTERS = 4
 _PEER_RATED = ("AM001", "AM004", "AM007", "AM010", "AM013")
 _MANAGER_COMMENTS = {
-    "Interpersonal Effectiveness": ("Customers find it hard to get hold of them.",
-                                    "Good rapport with regular contacts; could reach more senior people.",
-                                    "Trusted by customers at every level, from buyers to IT directors."),
-    "Working with Others": ("Works alone; rarely involves pre-sales or purchasing early.",
-                            "Cooperates well with the internal teams when asked.",
-                            "Brings in pre-sales, purchasing and vendors early and generously."),
-    "Communications": ("Updates, reports and CRM notes are late or missing.",
-                       "Clear with customers; internal updates could be more timely.",
-                       "Clear, timely and well-documented communication, internally and externally."),
-    "Problem Solving": ("Escalates problems instead of owning them.",
-                        "Resolves most customer issues; some back orders drift.",
-                        "Owns customer problems end to end and fixes root causes."),
-    "Decision Making & Influencing": ("Gives away margin too readily to close deals.",
-                                      "Sound commercial judgement on most deals.",
-                                      "Influences customers towards the right solution and holds price."),
+    "Interpersonal Effectiveness": (
+        "Customers find it hard to get hold of them.",
+        "Good rapport with regular contacts; could reach more senior people.",
+        "Trusted by customers at every level, from buyers to IT directors.",
+    ),
+    "Working with Others": (
+        "Works alone; rarely involves pre-sales or purchasing early.",
+        "Cooperates well with the internal teams when asked.",
+        "Brings in pre-sales, purchasing and vendors early and generously.",
+    ),
+    "Communications": (
+        "Updates, reports and CRM notes are late or missing.",
+        "Clear with customers; internal updates could be more timely.",
+        "Clear, timely and well-documented communication, internally and externally.",
+    ),
+    "Problem Solving": (
+        "Escalates problems instead of owning them.",
+        "Resolves most customer issues; some back orders drift.",
+        "Owns customer problems end to end and fixes root causes.",
+    ),
+    "Decision Making & Influencing": (
+        "Gives away margin too readily to close deals.",
+        "Sound commercial judgement on most deals.",
+        "Influences customers towards the right solution and holds price.",
+    ),
 }
-_SELF_COMMENTS = ("An area I know I need to work on.", "A steady quarter; I want to be more consistent here.",
-                  "I think this went well this quarter.")
-_PEER_COMMENTS = ("Could share more with the team.", "Reliable to work with.",
-                  "Always helpful and quick to respond.")
+_SELF_COMMENTS = (
+    "An area I know I need to work on.",
+    "A steady quarter; I want to be more consistent here.",
+    "I think this went well this quarter.",
+)
+_PEER_COMMENTS = ("Could share more with the team.", "Reliable to work with.", "Always helpful and quick to respond.")
 
 
 _RATER_BIAS = {"self": 0.35, "manager": 0.0, "peer": 0.15}
@@ -64,5 +76,7 @@ def competency_ratings_frame(rng: np.random.Generator, traits: list[Traits]) -> 
     """Self, manager (and for some, peer) ratings 1–5 of the five competencies, last four quarters."""
     rows = [row for am, t in enumerate(traits) for row in _ratings_of(rng, t, am)]
     frame = pd.DataFrame(rows, columns=["am_id", "period", "competency", "rater", "rating", "comment"])
-    return frame.assign(**{c: text_column(frame[c]) for c in ("am_id", "period", "competency", "rater", "comment")},
-                        rating=frame["rating"].astype("int64"))
+    return frame.assign(
+        **{c: text_column(frame[c]) for c in ("am_id", "period", "competency", "rater", "comment")},
+        rating=frame["rating"].astype("int64"),
+    )

@@ -40,16 +40,23 @@ _NEW_STARTER_OBJECTIVES = (
     ("Shadow a senior account manager on five customer visits", "Working with Others"),
 )
 _EVIDENCE = {
-    "achieved": ("Certificate uploaded to the HR portal", "Meeting notes and actions logged in the CRM",
-                 "Confirmed by manager at the monthly one-to-one",
-                 "Customer email confirming the review attached",
-                 "Report in the shared drive, reviewed by manager"),
-    "in_progress": ("Booked for next month", "Half done, the rest scheduled",
-                    "Waiting on vendor course dates"),
-    "missed": ("Slipped behind the quarter-end workload", "Customer availability pushed it out",
-               "Started late; not finished by the due date"),
-    "deferred": ("Deferred by agreement until the vendor relaunches the course",
-                 "Parked while covering a colleague's accounts"),
+    "achieved": (
+        "Certificate uploaded to the HR portal",
+        "Meeting notes and actions logged in the CRM",
+        "Confirmed by manager at the monthly one-to-one",
+        "Customer email confirming the review attached",
+        "Report in the shared drive, reviewed by manager",
+    ),
+    "in_progress": ("Booked for next month", "Half done, the rest scheduled", "Waiting on vendor course dates"),
+    "missed": (
+        "Slipped behind the quarter-end workload",
+        "Customer availability pushed it out",
+        "Started late; not finished by the due date",
+    ),
+    "deferred": (
+        "Deferred by agreement until the vendor relaunches the course",
+        "Parked while covering a colleague's accounts",
+    ),
 }
 _PLAN_WEIGHTS = {3: (40.0, 30.0, 30.0), 4: (30.0, 25.0, 25.0, 20.0), 5: (25.0, 20.0, 20.0, 20.0, 15.0)}
 _MAX_CARRIES = 2
@@ -85,7 +92,7 @@ def _plans_of(rng: np.random.Generator, t: Traits, cal: Calendar, am: int) -> li
     rows: list[_ObjectiveRow] = []
     queue, number = _objective_queue(rng, t, am), 0
     carry: list[_PlannedObjective] = []
-    for q in range(int(cal.quarter_of(ACTIVE_FROM[am:am + 1])[0]), REVIEW_Q + 1):
+    for q in range(int(cal.quarter_of(ACTIVE_FROM[am : am + 1])[0]), REVIEW_Q + 1):
         plan = list(carry)
         while len(plan) < rng.integers(3, 6):
             number += 1
@@ -101,8 +108,20 @@ def _plans_of(rng: np.random.Generator, t: Traits, cal: Calendar, am: int) -> li
             status, progress = _objective_outcome(rng, t, carries > 0, progress)
             notes = _EVIDENCE.get(status, (None,))
             evidence = notes[rng.integers(len(notes))]
-            rows.append((AM_IDS[am], objective_id, QUARTERS[q], text, competency, float(weight), due,
-                         status, float(progress), evidence))
+            rows.append(
+                (
+                    AM_IDS[am],
+                    objective_id,
+                    QUARTERS[q],
+                    text,
+                    competency,
+                    float(weight),
+                    due,
+                    status,
+                    float(progress),
+                    evidence,
+                )
+            )
             if status != "achieved" and carries < _MAX_CARRIES:
                 carry.append((objective_id, text, competency, progress, carries + 1))
     return rows
@@ -112,13 +131,32 @@ def development_objectives_frame(rng: np.random.Generator, traits: list[Traits],
     """Quarterly development plans of 3–5 weighted objectives; an objective not achieved by its
     due date carries over (same objective_id) into the next quarter's plan, at most twice."""
     rows = [row for am, t in enumerate(traits) for row in _plans_of(rng, t, cal, am)]
-    frame = pd.DataFrame(rows, columns=["am_id", "objective_id", "period", "objective", "competency",
-                                        "weight", "due", "status", "progress", "evidence"])
-    return pd.DataFrame({
-        "am_id": text_column(frame["am_id"]), "objective_id": text_column(frame["objective_id"]),
-        "period": text_column(frame["period"]), "objective": text_column(frame["objective"]),
-        "competency": text_column(frame["competency"]), "weight": frame["weight"].astype(float),
-        "due_date": date_column(frame["due"].to_numpy()), "status": text_column(frame["status"]),
-        "progress": frame["progress"].astype(float),
-        "evidence": text_column(frame["evidence"], missing=frame["evidence"].isna().to_numpy()),
-    })
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "am_id",
+            "objective_id",
+            "period",
+            "objective",
+            "competency",
+            "weight",
+            "due",
+            "status",
+            "progress",
+            "evidence",
+        ],
+    )
+    return pd.DataFrame(
+        {
+            "am_id": text_column(frame["am_id"]),
+            "objective_id": text_column(frame["objective_id"]),
+            "period": text_column(frame["period"]),
+            "objective": text_column(frame["objective"]),
+            "competency": text_column(frame["competency"]),
+            "weight": frame["weight"].astype(float),
+            "due_date": date_column(frame["due"].to_numpy()),
+            "status": text_column(frame["status"]),
+            "progress": frame["progress"].astype(float),
+            "evidence": text_column(frame["evidence"], missing=frame["evidence"].isna().to_numpy()),
+        }
+    )

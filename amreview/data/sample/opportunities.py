@@ -19,8 +19,7 @@ from amreview.vocabulary import OPPORTUNITY_STAGES
 
 Deals = dict[str, np.ndarray]  # am, account, stage, created, close, value, margin, new_business, last_updated
 
-_PROSPECTING, _ENGAGING, _WON, _LOST = (OPPORTUNITY_STAGES.index(s)
-                                        for s in ("prospecting", "engaging", "won", "lost"))
+_PROSPECTING, _ENGAGING, _WON, _LOST = (OPPORTUNITY_STAGES.index(s) for s in ("prospecting", "engaging", "won", "lost"))
 
 
 def _opportunity_values(rng: np.random.Generator, n: int, median: float) -> tuple[np.ndarray, np.ndarray]:
@@ -29,15 +28,17 @@ def _opportunity_values(rng: np.random.Generator, n: int, median: float) -> tupl
     return value, np.round(value * rng.uniform(0.04, 0.14, n), 2)
 
 
-def _open_last_updated(rng: np.random.Generator, traits: list[Traits], am: np.ndarray,
-                       created: np.ndarray) -> np.ndarray:
+def _open_last_updated(
+    rng: np.random.Generator, traits: list[Traits], am: np.ndarray, created: np.ndarray
+) -> np.ndarray:
     """Diligent AMs touched their open deals in the last weeks; the CRM neglecter months ago."""
     window = np.array([t.pipeline_update_days for t in traits])[am]
     return np.maximum(created, END - (rng.random(len(created)) * window).astype(int))
 
 
-def _customer_opportunities(rng: np.random.Generator, traits: list[Traits], cal: Calendar, am: int,
-                            picker: AccountPicker, deal_size: float) -> Deals:
+def _customer_opportunities(
+    rng: np.random.Generator, traits: list[Traits], cal: Calendar, am: int, picker: AccountPicker, deal_size: float
+) -> Deals:
     """Deals with existing customers over the history: won, lost, open, or left stale."""
     t = traits[am]
     created = random_days_by_month(rng, cal, am, t.opportunities_per_month)
@@ -54,9 +55,17 @@ def _customer_opportunities(rng: np.random.Generator, traits: list[Traits], cal:
     open_touch = _open_last_updated(rng, traits, np.full(n, am), created)
     last_updated = np.where(resolved, close, np.where(stale, stale_touch, open_touch))
     value, margin = _opportunity_values(rng, n, deal_size / 4)
-    return {"am": np.full(n, am), "account": picker.pick(rng, am, created), "stage": stage, "created": created,
-            "close": close, "value": value, "margin": margin, "new_business": np.zeros(n, dtype=bool),
-            "last_updated": last_updated}
+    return {
+        "am": np.full(n, am),
+        "account": picker.pick(rng, am, created),
+        "stage": stage,
+        "created": created,
+        "close": close,
+        "value": value,
+        "margin": margin,
+        "new_business": np.zeros(n, dtype=bool),
+        "last_updated": last_updated,
+    }
 
 
 def _new_logo_wins(rng: np.random.Generator, cal: Calendar, book: AccountBook) -> Deals:
@@ -67,12 +76,20 @@ def _new_logo_wins(rng: np.random.Generator, cal: Calendar, book: AccountBook) -
     created = np.maximum(cal.next_bday(book.first_day[account] - rng.integers(20, 80, n)), ACTIVE_FROM[am])
     close = np.maximum(cal.previous_bday(book.first_day[account] - rng.integers(0, 6, n)), created)
     value, margin = _opportunity_values(rng, n, 12000)
-    return {"am": am, "account": account, "stage": np.full(n, _WON), "created": created, "close": close, "value": value,
-            "margin": margin, "new_business": np.ones(n, dtype=bool), "last_updated": close}
+    return {
+        "am": am,
+        "account": account,
+        "stage": np.full(n, _WON),
+        "created": created,
+        "close": close,
+        "value": value,
+        "margin": margin,
+        "new_business": np.ones(n, dtype=bool),
+        "last_updated": close,
+    }
 
 
-def _prospect_opportunities(rng: np.random.Generator, traits: list[Traits], cal: Calendar,
-                            book: AccountBook) -> Deals:
+def _prospect_opportunities(rng: np.random.Generator, traits: list[Traits], cal: Calendar, book: AccountBook) -> Deals:
     """New-business deals with prospects that have not bought yet: open, lost, or gone stale."""
     account = np.repeat(np.flatnonzero(book.prospect), 2)
     account = account[rng.random(len(account)) < 0.75]
@@ -86,12 +103,28 @@ def _prospect_opportunities(rng: np.random.Generator, traits: list[Traits], cal:
     open_touch = _open_last_updated(rng, traits, am, created)
     last_updated = np.where(lost, close, np.where(due, np.minimum(created + 10, END), open_touch))
     value, margin = _opportunity_values(rng, n, 25000)
-    return {"am": am, "account": account, "stage": stage, "created": created, "close": close, "value": value,
-            "margin": margin, "new_business": np.ones(n, dtype=bool), "last_updated": last_updated}
+    return {
+        "am": am,
+        "account": account,
+        "stage": stage,
+        "created": created,
+        "close": close,
+        "value": value,
+        "margin": margin,
+        "new_business": np.ones(n, dtype=bool),
+        "last_updated": last_updated,
+    }
 
 
-def _next_quarter_pipeline(rng: np.random.Generator, traits: list[Traits], cal: Calendar, book: AccountBook,
-                           am: int, picker: AccountPicker, deal_size: float) -> Deals:
+def _next_quarter_pipeline(
+    rng: np.random.Generator,
+    traits: list[Traits],
+    cal: Calendar,
+    book: AccountBook,
+    am: int,
+    picker: AccountPicker,
+    deal_size: float,
+) -> Deals:
     """Open deals expected to close next quarter, adding up to (at most) the AM's pipeline
     coverage of next quarter's revenue target; a few are new business with prospects."""
     value, margin = _opportunity_values(rng, 200, deal_size)
@@ -105,12 +138,27 @@ def _next_quarter_pipeline(rng: np.random.Generator, traits: list[Traits], cal: 
     new_business = (prospect >= 0) & (rng.random(n) < 0.2)
     account = np.where(new_business, prospect, picker.pick(rng, am, created))
     last_updated = _open_last_updated(rng, traits, np.full(n, am), created)
-    return {"am": np.full(n, am), "account": account, "stage": stage, "created": created, "close": close,
-            "value": value, "margin": margin, "new_business": new_business, "last_updated": last_updated}
+    return {
+        "am": np.full(n, am),
+        "account": account,
+        "stage": stage,
+        "created": created,
+        "close": close,
+        "value": value,
+        "margin": margin,
+        "new_business": new_business,
+        "last_updated": last_updated,
+    }
 
 
-def opportunities_frame(rng: np.random.Generator, traits: list[Traits], cal: Calendar, book: AccountBook,
-                        picker: AccountPicker, next_quarter_target: np.ndarray) -> pd.DataFrame:
+def opportunities_frame(
+    rng: np.random.Generator,
+    traits: list[Traits],
+    cal: Calendar,
+    book: AccountBook,
+    picker: AccountPicker,
+    next_quarter_target: np.ndarray,
+) -> pd.DataFrame:
     """Every AM's deals; a typical deal is a twentieth of next quarter's revenue target."""
     deal_size = next_quarter_target / 20
     ams = range(len(traits))
@@ -120,15 +168,17 @@ def opportunities_frame(rng: np.random.Generator, traits: list[Traits], cal: Cal
     opp = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
     order = np.lexsort((opp["value"], opp["am"], opp["created"]))
     opp = {key: values[order] for key, values in opp.items()}
-    return pd.DataFrame({
-        "opportunity_id": numbered("OPP-", np.arange(1, len(order) + 1), 5),
-        "am_id": text_column(AM_IDS[opp["am"]]),
-        "account_id": account_ids(book, opp["account"]),
-        "stage": text_column(np.array(OPPORTUNITY_STAGES, dtype=object)[opp["stage"]]),
-        "created_date": date_column(opp["created"]),
-        "close_date": date_column(opp["close"]),
-        "value": opp["value"].astype(float),
-        "expected_margin": opp["margin"].astype(float),
-        "new_business": opp["new_business"].astype(bool),
-        "last_updated": date_column(opp["last_updated"]),
-    })
+    return pd.DataFrame(
+        {
+            "opportunity_id": numbered("OPP-", np.arange(1, len(order) + 1), 5),
+            "am_id": text_column(AM_IDS[opp["am"]]),
+            "account_id": account_ids(book, opp["account"]),
+            "stage": text_column(np.array(OPPORTUNITY_STAGES, dtype=object)[opp["stage"]]),
+            "created_date": date_column(opp["created"]),
+            "close_date": date_column(opp["close"]),
+            "value": opp["value"].astype(float),
+            "expected_margin": opp["margin"].astype(float),
+            "new_business": opp["new_business"].astype(bool),
+            "last_updated": date_column(opp["last_updated"]),
+        }
+    )

@@ -53,14 +53,15 @@ ACTIVE_FROM = np.maximum(START_DAYS, 0)  # first day each AM can appear in the h
 
 def _active_months(cal: Calendar, am: int) -> tuple[np.ndarray, np.ndarray]:
     """First and last day of each history month the AM was in post (from their start)."""
-    first = cal.month_starts[:REVIEW_Q * 3 + 3]
-    last = cal.month_starts[1:REVIEW_Q * 3 + 4] - 1
+    first = cal.month_starts[: REVIEW_Q * 3 + 3]
+    last = cal.month_starts[1 : REVIEW_Q * 3 + 4] - 1
     mine = last >= ACTIVE_FROM[am]
     return np.maximum(first[mine], ACTIVE_FROM[am]), last[mine]
 
 
-def random_days_by_month(rng: np.random.Generator, cal: Calendar, am: int, per_month: float,
-                         at_least: int = 0) -> np.ndarray:
+def random_days_by_month(
+    rng: np.random.Generator, cal: Calendar, am: int, per_month: float, at_least: int = 0
+) -> np.ndarray:
     """Random business days, about ``per_month`` (and at least ``at_least``) a month in post."""
     first, last = _active_months(cal, am)
     count = at_least + rng.poisson(per_month - at_least, len(first))
@@ -71,11 +72,13 @@ def account_managers_frame() -> pd.DataFrame:
     """The ``account_managers`` table: the roster, with each person's manager and work email."""
     names = [row[1] for row in ROSTER]
     emails = [name.lower().replace("'", "").replace(" ", ".") + "@" + EMAIL_DOMAIN for name in names]
-    return pd.DataFrame({
-        "am_id": text_column(AM_IDS),
-        "name": text_column(names),
-        "manager": text_column([MANAGERS[row[2]] for row in ROSTER]),
-        "team": text_column(TEAMS),
-        "start_date": date_column(START_DAYS),
-        "email": text_column(emails),
-    })
+    return pd.DataFrame(
+        {
+            "am_id": text_column(AM_IDS),
+            "name": text_column(names),
+            "manager": text_column([MANAGERS[row[2]] for row in ROSTER]),
+            "team": text_column(TEAMS),
+            "start_date": date_column(START_DAYS),
+            "email": text_column(emails),
+        }
+    )

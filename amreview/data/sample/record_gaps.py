@@ -24,5 +24,6 @@ def leave_record_gaps(tables: dict[str, pd.DataFrame], traits: list[Traits], rng
     opportunities["expected_margin"] = opportunities["expected_margin"].where(~blank)
     share = activities["am_id"].map(gaps).to_numpy(dtype=float)
     blank = (rng.random(len(activities)) < share) & (activities["type"] != "other").to_numpy()
-    activities["account_id"] = text_column(activities["account_id"].to_numpy(dtype=object),
-                                           missing=blank | activities["account_id"].isna().to_numpy())
+    activities["account_id"] = text_column(
+        activities["account_id"].to_numpy(dtype=object), missing=blank | activities["account_id"].isna().to_numpy()
+    )

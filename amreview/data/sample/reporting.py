@@ -15,13 +15,15 @@ from amreview.data.sample.personas import Traits
 def _report_schedule(cal: Calendar) -> tuple[tuple[str, np.ndarray], ...]:
     """Due days of the recurring reports over the history."""
     fridays = np.arange(4, END + 1, 7)
-    month_firsts = cal.month_starts[:REVIEW_Q * 3 + 3]
+    month_firsts = cal.month_starts[: REVIEW_Q * 3 + 3]
     fifth_business_day = cal.bdays[np.searchsorted(cal.bdays, month_firsts) + 4]
-    quarter_ends = cal.quarter_starts[1:REVIEW_Q + 2]
+    quarter_ends = cal.quarter_starts[1 : REVIEW_Q + 2]
     ten_days_before_end = cal.bdays[np.searchsorted(cal.bdays, quarter_ends) - 10]
-    return (("Weekly pipeline report", np.unique(cal.previous_bday(fridays))),
-            ("Monthly account plan", fifth_business_day),
-            ("Quarterly business review pack", ten_days_before_end))
+    return (
+        ("Weekly pipeline report", np.unique(cal.previous_bday(fridays))),
+        ("Monthly account plan", fifth_business_day),
+        ("Quarterly business review pack", ten_days_before_end),
+    )
 
 
 def report_submissions_frame(rng: np.random.Generator, traits: list[Traits], cal: Calendar) -> pd.DataFrame:
@@ -33,23 +35,36 @@ def report_submissions_frame(rng: np.random.Generator, traits: list[Traits], cal
             n = len(due)
             draw = rng.random(n)
             late = (draw >= t.report_missing) & (draw < t.report_missing + t.report_late)
-            submitted = np.where(late, cal.next_bday(due + rng.integers(1, 10, n)),
-                                 np.maximum(cal.previous_bday(due - rng.integers(0, 3, n)), ACTIVE_FROM[am]))
+            submitted = np.where(
+                late,
+                cal.next_bday(due + rng.integers(1, 10, n)),
+                np.maximum(cal.previous_bday(due - rng.integers(0, 3, n)), ACTIVE_FROM[am]),
+            )
             missing = (draw < t.report_missing) | (submitted > END)
             errors = np.where(missing, 0, rng.poisson(t.report_errors, n))
-            rows.append(pd.DataFrame({
-                "am_id": text_column(np.full(n, AM_IDS[am], dtype=object)),
-                "report": text_column(np.full(n, report, dtype=object)),
-                "due_date": date_column(due),
-                "submitted_date": date_column(submitted, missing=missing),
-                "errors": errors.astype("int64"),
-            }))
-    return pd.concat(rows, ignore_index=True).sort_values(["due_date", "am_id", "report"], kind="stable",
-                                                          ignore_index=True)
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "am_id": text_column(np.full(n, AM_IDS[am], dtype=object)),
+                        "report": text_column(np.full(n, report, dtype=object)),
+                        "due_date": date_column(due),
+                        "submitted_date": date_column(submitted, missing=missing),
+                        "errors": errors.astype("int64"),
+                    }
+                )
+            )
+    return pd.concat(rows, ignore_index=True).sort_values(
+        ["due_date", "am_id", "report"], kind="stable", ignore_index=True
+    )
 
 
-def forecasts_frame(rng: np.random.Generator, traits: list[Traits], cal: Calendar, actual: dict[str, np.ndarray],
-                    money: dict[str, np.ndarray]) -> pd.DataFrame:
+def forecasts_frame(
+    rng: np.random.Generator,
+    traits: list[Traits],
+    cal: Calendar,
+    actual: dict[str, np.ndarray],
+    money: dict[str, np.ndarray],
+) -> pd.DataFrame:
     """Quarter forecasts submitted a week or two before each quarter; the next quarter's is
     made against its target at the AM's current attainment."""
     rows: list[tuple[str, str, str, float, int]] = []
@@ -65,6 +80,12 @@ def forecasts_frame(rng: np.random.Generator, traits: list[Traits], cal: Calenda
                 forecast = float(round(base * (1 + error), decimals))
                 rows.append((AM_IDS[am], QUARTERS[q], measure, forecast, submitted))
     frame = pd.DataFrame(rows, columns=["am_id", "period", "measure", "forecast", "submitted"])
-    return pd.DataFrame({"am_id": text_column(frame["am_id"]), "period": text_column(frame["period"]),
-                         "measure": text_column(frame["measure"]), "forecast": frame["forecast"].astype(float),
-                         "submitted_date": date_column(frame["submitted"].to_numpy())})
+    return pd.DataFrame(
+        {
+            "am_id": text_column(frame["am_id"]),
+            "period": text_column(frame["period"]),
+            "measure": text_column(frame["measure"]),
+            "forecast": frame["forecast"].astype(float),
+            "submitted_date": date_column(frame["submitted"].to_numpy()),
+        }
+    )

@@ -90,21 +90,21 @@ _PRODUCT = np.array([row[1] for row in _PRODUCTS], dtype=object)
 _PRICE = np.array([row[2] for row in _PRODUCTS])
 PROGRAMME_VENDORS = ("HP", "Cisco", "Microsoft")
 
-_RUN_RATE, _SPOT, _BESPOKE, _LARGE_VOLUME = (DEAL_TYPES.index(d)
-                                             for d in ("run_rate", "spot", "bespoke", "large_volume"))
+_RUN_RATE, _SPOT, _BESPOKE, _LARGE_VOLUME = (
+    DEAL_TYPES.index(d) for d in ("run_rate", "spot", "bespoke", "large_volume")
+)
 # Per deal type: gross-margin band, typical line value (and its spread), price as share of list.
-_MARGIN_BAND = {_RUN_RATE: (0.06, 0.10), _SPOT: (0.02, 0.05), _BESPOKE: (0.12, 0.20),
-                _LARGE_VOLUME: (0.03, 0.06)}
-_LINE_VALUE = {_RUN_RATE: (1300.0, 0.8), _SPOT: (6500.0, 0.6), _BESPOKE: (7000.0, 0.6),
-               _LARGE_VOLUME: (26000.0, 0.45)}
-_PRICE_LEVEL = {_RUN_RATE: (0.92, 1.0), _SPOT: (0.84, 0.93), _BESPOKE: (0.95, 1.0),
-                _LARGE_VOLUME: (0.82, 0.9)}
+_MARGIN_BAND = {_RUN_RATE: (0.06, 0.10), _SPOT: (0.02, 0.05), _BESPOKE: (0.12, 0.20), _LARGE_VOLUME: (0.03, 0.06)}
+_LINE_VALUE = {_RUN_RATE: (1300.0, 0.8), _SPOT: (6500.0, 0.6), _BESPOKE: (7000.0, 0.6), _LARGE_VOLUME: (26000.0, 0.45)}
+_PRICE_LEVEL = {_RUN_RATE: (0.92, 1.0), _SPOT: (0.84, 0.93), _BESPOKE: (0.95, 1.0), _LARGE_VOLUME: (0.82, 0.9)}
 
 # Buying seasonality by calendar month (Jan..Dec): commercial Q4 budgets; public sector March year end.
-_SEASON = np.array([
-    (0.90, 0.95, 1.10, 0.95, 1.00, 1.05, 0.95, 0.80, 1.05, 1.05, 1.15, 1.00),
-    (1.00, 1.20, 1.70, 0.70, 0.85, 0.95, 1.15, 1.05, 0.95, 0.90, 0.95, 0.80),
-])
+_SEASON = np.array(
+    [
+        (0.90, 0.95, 1.10, 0.95, 1.00, 1.05, 0.95, 0.80, 1.05, 1.05, 1.15, 1.00),
+        (1.00, 1.20, 1.70, 0.70, 0.85, 0.95, 1.15, 1.05, 0.95, 0.90, 0.95, 0.80),
+    ]
+)
 _RETURN_SHARE = 0.025
 _COVER_SHARE = 0.02
 
@@ -126,8 +126,9 @@ def _product_weights(deal: int, public: bool) -> np.ndarray:
     return weight / weight.sum()
 
 
-def _monthly_line_counts(rng: np.random.Generator, book: AccountBook, traits: list[Traits],
-                         cal: Calendar) -> tuple[np.ndarray, np.ndarray]:
+def _monthly_line_counts(
+    rng: np.random.Generator, book: AccountBook, traits: list[Traits], cal: Calendar
+) -> tuple[np.ndarray, np.ndarray]:
     """(account, day) of every ordinary invoice line: Poisson lines per account and month."""
     n_months = REVIEW_Q * 3 + 3
     account = np.repeat(np.arange(len(book.owner)), n_months)
@@ -138,8 +139,13 @@ def _monthly_line_counts(rng: np.random.Generator, book: AccountBook, traits: li
     width = np.maximum(np.searchsorted(cal.bdays, last, side="right") - lo, 0)
     month_bdays = np.diff(np.searchsorted(cal.bdays, cal.month_starts))[month]
     growth = np.array([t.growth for t in traits])[book.owner[account]]
-    expected = (book.rate[account] * _SEASON[book.public[account].astype(int), (month + 6) % 12]
-                * (1 + growth) ** (cal.month_starts[month] / 365.0) * width / month_bdays)
+    expected = (
+        book.rate[account]
+        * _SEASON[book.public[account].astype(int), (month + 6) % 12]
+        * (1 + growth) ** (cal.month_starts[month] / 365.0)
+        * width
+        / month_bdays
+    )
     expected[book.prospect[account]] = 0
     cell = np.repeat(np.arange(len(account)), rng.poisson(expected))
     day = cal.bdays[lo[cell] + (rng.random(len(cell)) * width[cell]).astype(int)]
@@ -155,8 +161,9 @@ def _credited_am(rng: np.random.Generator, book: AccountBook, account: np.ndarra
     covered = (rng.random(len(day)) < _COVER_SHARE) & (day != book.first_day[account])
     teammate = rng.random(len(day))
     for me in range(len(ROSTER)):
-        mates = np.flatnonzero((TEAMS[me] == TEAMS) & (np.arange(len(ROSTER)) != me)
-                               & (np.arange(len(ROSTER)) != NEW_STARTER))
+        mates = np.flatnonzero(
+            (TEAMS[me] == TEAMS) & (np.arange(len(ROSTER)) != me) & (np.arange(len(ROSTER)) != NEW_STARTER)
+        )
         mine = covered & (am == me)
         am[mine] = mates[(teammate[mine] * len(mates)).astype(int)]
     return am
@@ -181,8 +188,9 @@ def _products(rng: np.random.Generator, deal: np.ndarray, public: np.ndarray) ->
     return product
 
 
-def _priced_lines(rng: np.random.Generator, traits: list[Traits], am: np.ndarray, deal: np.ndarray,
-                  product: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _priced_lines(
+    rng: np.random.Generator, traits: list[Traits], am: np.ndarray, deal: np.ndarray, product: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(quantity, revenue, cost, vendor_programme) of each line from its deal type and product."""
     n = len(am)
     typical = np.array([_LINE_VALUE[d][0] for d in range(4)])[deal]
@@ -212,22 +220,37 @@ def _returns(rng: np.random.Generator, cal: Calendar, lines: dict[str, np.ndarra
     partial = np.where(rng.random(len(source)) < 0.6, full, 1 + (rng.random(len(source)) * full).astype(int))
     share = partial / full
     returned = {key: values[source] for key, values in lines.items()}
-    returned.update(day=day, quantity=-partial.astype("int64"),
-                    revenue=-np.round(returned["revenue"] * share, 2),
-                    cost=-np.round(returned["cost"] * share, 2), credit=np.ones(len(source), dtype=bool))
+    returned.update(
+        day=day,
+        quantity=-partial.astype("int64"),
+        revenue=-np.round(returned["revenue"] * share, 2),
+        cost=-np.round(returned["cost"] * share, 2),
+        credit=np.ones(len(source), dtype=bool),
+    )
     return returned
 
 
-def sales_lines(rng: np.random.Generator, book: AccountBook, traits: list[Traits],
-                cal: Calendar) -> dict[str, np.ndarray]:
+def sales_lines(
+    rng: np.random.Generator, book: AccountBook, traits: list[Traits], cal: Calendar
+) -> dict[str, np.ndarray]:
     """Every invoice line and credit note, as parallel arrays keyed by what they hold."""
     account, day = _monthly_line_counts(rng, book, traits, cal)
     am = _credited_am(rng, book, account, day)
     deal = _deal_types(rng, traits, am, day)
     product = _products(rng, deal, book.public[account])
     quantity, revenue, cost, vip = _priced_lines(rng, traits, am, deal, product)
-    lines = {"account": account, "day": day, "am": am, "deal": deal, "product": product, "quantity": quantity,
-             "revenue": revenue, "cost": cost, "vip": vip, "credit": np.zeros(len(day), dtype=bool)}
+    lines = {
+        "account": account,
+        "day": day,
+        "am": am,
+        "deal": deal,
+        "product": product,
+        "quantity": quantity,
+        "revenue": revenue,
+        "cost": cost,
+        "vip": vip,
+        "credit": np.zeros(len(day), dtype=bool),
+    }
     credits = _returns(rng, cal, lines)
     return {key: np.concatenate([lines[key], credits[key]]) for key in lines}
 
@@ -245,21 +268,27 @@ def sales_frame(lines: dict[str, np.ndarray], book: AccountBook) -> pd.DataFrame
         mine = col["credit"] == is_credit
         invoice_no[mine] = np.cumsum(opens[mine]) - 1 + first_number
     prefix = np.where(col["credit"], "CRN-", "INV-")
-    line_id = (prefix + pd.Series(invoice_no).astype("str").str.zfill(7).to_numpy(dtype=object)
-               + "-" + pd.Series(line_no).astype("str").str.zfill(2).to_numpy(dtype=object))
-    return pd.DataFrame({
-        "line_id": text_column(line_id),
-        "invoice_date": date_column(col["day"]),
-        "am_id": text_column(AM_IDS[col["am"]]),
-        "account_id": text_column(book.ids[col["account"]]),
-        "product": text_column(_PRODUCT[col["product"]]),
-        "vendor": text_column(_VENDOR[col["product"]]),
-        "quantity": col["quantity"].astype("int64"),
-        "revenue": col["revenue"].astype(float),
-        "cost": col["cost"].astype(float),
-        "deal_type": text_column(np.array(DEAL_TYPES, dtype=object)[col["deal"]]),
-        "vendor_programme": col["vip"].astype(bool),
-    })
+    line_id = (
+        prefix
+        + pd.Series(invoice_no).astype("str").str.zfill(7).to_numpy(dtype=object)
+        + "-"
+        + pd.Series(line_no).astype("str").str.zfill(2).to_numpy(dtype=object)
+    )
+    return pd.DataFrame(
+        {
+            "line_id": text_column(line_id),
+            "invoice_date": date_column(col["day"]),
+            "am_id": text_column(AM_IDS[col["am"]]),
+            "account_id": text_column(book.ids[col["account"]]),
+            "product": text_column(_PRODUCT[col["product"]]),
+            "vendor": text_column(_VENDOR[col["product"]]),
+            "quantity": col["quantity"].astype("int64"),
+            "revenue": col["revenue"].astype(float),
+            "cost": col["cost"].astype(float),
+            "deal_type": text_column(np.array(DEAL_TYPES, dtype=object)[col["deal"]]),
+            "vendor_programme": col["vip"].astype(bool),
+        }
+    )
 
 
 def quarterly_actuals(sales: pd.DataFrame, cal: Calendar) -> dict[str, np.ndarray]:

@@ -40,11 +40,12 @@ def _worked_share(cal: Calendar, q: int) -> np.ndarray:
     return np.clip((cal.quarter_starts[q + 1] - ACTIVE_FROM) / length, 0.0, 1.0)
 
 
-def money_targets(rng: np.random.Generator, traits: list[Traits], cal: Calendar, actual: np.ndarray, which: str,
-                  decimals: int) -> np.ndarray:
+def money_targets(
+    rng: np.random.Generator, traits: list[Traits], cal: Calendar, actual: np.ndarray, which: str, decimals: int
+) -> np.ndarray:
     """Targets per AM and quarter (history and next quarter) such that actual / target follows
     the persona's attainment plan; the next quarter grows on the review quarter's full rate."""
-    history = np.round(actual[:, :REVIEW_Q + 1] / _attainment_plan(rng, traits, which), decimals)
+    history = np.round(actual[:, : REVIEW_Q + 1] / _attainment_plan(rng, traits, which), decimals)
     uplift = rng.uniform(1.02, 1.08, len(traits)) / _worked_share(cal, REVIEW_Q)
     return np.column_stack([history, np.round(history[:, -1] * uplift, decimals)])
 
@@ -59,14 +60,15 @@ def _phase(total: float, monthly_actuals: np.ndarray) -> list[tuple[str, float]]
     return [(f"{year}-{3 * q - 2 + i:02d}", part) for i, part in enumerate(parts)]
 
 
-def targets_frame(traits: list[Traits], cal: Calendar, money: dict[str, np.ndarray],
-                  monthly: dict[str, np.ndarray]) -> pd.DataFrame:
+def targets_frame(
+    traits: list[Traits], cal: Calendar, money: dict[str, np.ndarray], monthly: dict[str, np.ndarray]
+) -> pd.DataFrame:
     """Quarter targets for every AM from their first quarter to the next quarter; the monthly
     team's review-quarter revenue and margin targets are month rows instead of a quarter row."""
     rows: list[tuple[str, str, str, float]] = []
     for am, t in enumerate(traits):
         am_id = AM_IDS[am]
-        first_q = int(cal.quarter_of(ACTIVE_FROM[am:am + 1])[0])
+        first_q = int(cal.quarter_of(ACTIVE_FROM[am : am + 1])[0])
         public = TEAMS[am] == PUBLIC_TEAM
         for q in range(first_q, NEXT_Q + 1):
             for measure, target in money.items():
@@ -76,13 +78,21 @@ def targets_frame(traits: list[Traits], cal: Calendar, money: dict[str, np.ndarr
                 else:
                     rows.append((am_id, QUARTERS[q], measure, float(target[am, q])))
             ramp = _worked_share(cal, q)[am] * (0.75 if q == first_q and START_DAYS[am] > 0 else 1.0)
-            counts = {"new_accounts": max(1, round(t.new_accounts_target * ramp)),
-                      "activities": round((400 if public else 450) * ramp, -1),
-                      "visits": round((30 if public else 36) * ramp)}
+            counts = {
+                "new_accounts": max(1, round(t.new_accounts_target * ramp)),
+                "activities": round((400 if public else 450) * ramp, -1),
+                "visits": round((30 if public else 36) * ramp),
+            }
             rows.extend((am_id, QUARTERS[q], measure, float(value)) for measure, value in counts.items())
     frame = pd.DataFrame(rows, columns=["am_id", "period", "measure", "target"])
-    return pd.DataFrame({"am_id": text_column(frame["am_id"]), "period": text_column(frame["period"]),
-                         "measure": text_column(frame["measure"]), "target": frame["target"].astype(float)})
+    return pd.DataFrame(
+        {
+            "am_id": text_column(frame["am_id"]),
+            "period": text_column(frame["period"]),
+            "measure": text_column(frame["measure"]),
+            "target": frame["target"].astype(float),
+        }
+    )
 
 
 def review_months(sales: pd.DataFrame, cal: Calendar) -> dict[str, np.ndarray]:

@@ -22,6 +22,16 @@ from amreview.documents.sections.relationships import relationships
 from amreview.documents.sections.reporting import reporting
 from amreview.documents.sections.summary import summary
 
-BUILDERS = {"summary": summary, "margin": margin, "accounts": accounts, "new_business": new_business,
-            "relationships": relationships, "crm": crm, "reporting": reporting, "development": development,
-            "competencies": competencies, "comments": comments, "appendix": appendix}
+BUILDERS = {
+    "summary": summary,
+    "margin": margin,
+    "accounts": accounts,
+    "new_business": new_business,
+    "relationships": relationships,
+    "crm": crm,
+    "reporting": reporting,
+    "development": development,
+    "competencies": competencies,
+    "comments": comments,
+    "appendix": appendix,
+}

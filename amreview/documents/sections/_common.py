@@ -16,12 +16,24 @@ if TYPE_CHECKING:  # the review calls the section builders: Review is only a typ
 
 TOP_N = 10
 DEAL_TYPE_LABELS = {"run_rate": "Run rate", "spot": "Spot", "bespoke": "Bespoke", "large_volume": "Large volume"}
-STATUS_LABELS = {"not_started": "not started", "in_progress": "in progress", "achieved": "achieved",
-                 "missed": "missed", "deferred": "deferred"}
-NOTE_SECTIONS = {"summary": "Summary", "margin": "Margin & KPI targets", "accounts": "Account management",
-                 "new_business": "Productive new business", "relationships": "Customer relationships",
-                 "crm": "Utilisation of the CRM", "reporting": "Reporting", "development": "Development plan",
-                 "competencies": "Competencies"}
+STATUS_LABELS = {
+    "not_started": "not started",
+    "in_progress": "in progress",
+    "achieved": "achieved",
+    "missed": "missed",
+    "deferred": "deferred",
+}
+NOTE_SECTIONS = {
+    "summary": "Summary",
+    "margin": "Margin & KPI targets",
+    "accounts": "Account management",
+    "new_business": "Productive new business",
+    "relationships": "Customer relationships",
+    "crm": "Utilisation of the CRM",
+    "reporting": "Reporting",
+    "development": "Development plan",
+    "competencies": "Competencies",
+}
 
 
 def new_section(review: Review, key: str) -> Section:

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 import amreview
+from amreview.data.schemas import OPTIONAL_TABLES, REQUIRED_TABLES
 from amreview.documents import narrative as say
-from amreview.scoring.config import DEFAULT_CONFIG
-from amreview.metrics.registry import ALL_MEASURES
+from amreview.documents.model import SECTIONS, Definitions, Heading, Section, Table, Text
+from amreview.documents.sections._common import new_section
 from amreview.metrics.crm import activities_between
 from amreview.metrics.newbusiness import open_opportunities
+from amreview.metrics.registry import ALL_MEASURES
 from amreview.metrics.targets import quarter_target
 from amreview.redaction import shown_source
-from amreview.documents.model import SECTIONS, Definitions, Heading, Section, Table, Text
-from amreview.scoring.config import config_fingerprint
+from amreview.scoring.config import DEFAULT_CONFIG, config_fingerprint
 from amreview.scoring.display import no_rating_reason
-from amreview.data.schemas import OPTIONAL_TABLES, REQUIRED_TABLES
-from amreview.documents.sections._common import new_section
 
 if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
     from amreview.documents.review import Review
@@ -65,14 +63,18 @@ def data_quality_notes(review: Review) -> list[str]:
         if review.has_table("accounts") and len(lines):
             covered = int(lines["account_id"].isin(review.views.colleague_accounts).sum())
             if covered:
-                notes.append(f"{covered:,} lines are on accounts assigned to colleagues (cover or shared accounts); "
-                             "they count for this person, who is credited on the line.")
+                notes.append(
+                    f"{covered:,} lines are on accounts assigned to colleagues (cover or shared accounts); "
+                    "they count for this person, who is credited on the line."
+                )
     measures = ("revenue", "gross_margin", "new_accounts", "visits", "activities")
     targets = review.mine("targets")
     missing_targets = [m for m in measures if np.isnan(quarter_target(targets, review.am_id, quarter, m))]
     if missing_targets:
-        notes.append(f"No {quarter} target for: {', '.join(m.replace('_', ' ') for m in missing_targets)} "
-                     "(attainment shows \"no target\").")
+        notes.append(
+            f"No {quarter} target for: {', '.join(m.replace('_', ' ') for m in missing_targets)} "
+            '(attainment shows "no target").'
+        )
     activities = review.mine("activities")
     if activities is not None:
         now = activities_between(activities, quarter.start, quarter.end)
@@ -84,8 +86,9 @@ def data_quality_notes(review: Review) -> list[str]:
         open_now = open_opportunities(opportunities, quarter.end)
         incomplete = int((open_now["close_date"].isna() | open_now["value"].isna()).sum())
         if incomplete:
-            notes.append(f"{incomplete:,} open opportunities lack a close date or a value (not in the pipeline "
-                         "coverage).")
+            notes.append(
+                f"{incomplete:,} open opportunities lack a close date or a value (not in the pipeline coverage)."
+            )
     without = str(review.overall["measures_without_data"])
     if without:
         notes.append(f"Measures without data this quarter: {', '.join(ALL_MEASURES[m] for m in without.split('; '))}.")
@@ -106,18 +109,25 @@ def plausibility_notes(review: Review) -> list[str]:
     if reason:
         notes.append(f"No rating: {reason}.")
     # (an empty sales table is said above, and in the reason for no rating)
-    empty = [t for t in REQUIRED_TABLES
-             if t not in ("account_managers", "sales") and review.facts.tables.get(t, 0) == 0]
+    empty = [
+        t for t in REQUIRED_TABLES if t not in ("account_managers", "sales") and review.facts.tables.get(t, 0) == 0
+    ]
     for table in empty:
-        notes.append(f"The pack's {table} table is empty: a required table holding only its header. The figures "
-                     "that read it show \"no data\" (the data is absent, not zero).")
+        notes.append(
+            f"The pack's {table} table is empty: a required table holding only its header. The figures "
+            'that read it show "no data" (the data is absent, not zero).'
+        )
     warnings = review.views.data_warnings
     for warning in warnings.head(MAX_WARNINGS_SHOWN).to_dict("records"):
-        notes.append(f"Data-quality warning: {warning['table']} {warning['row']}, column {warning['column']}: "
-                     f"expected {warning['expected']}, found {warning['found']}.")
+        notes.append(
+            f"Data-quality warning: {warning['table']} {warning['row']}, column {warning['column']}: "
+            f"expected {warning['expected']}, found {warning['found']}."
+        )
     if len(warnings) > MAX_WARNINGS_SHOWN:
-        notes.append(f"… and {len(warnings) - MAX_WARNINGS_SHOWN:,} more data-quality warnings on this person's rows "
-                     "(amreview validate lists every one).")
+        notes.append(
+            f"… and {len(warnings) - MAX_WARNINGS_SHOWN:,} more data-quality warnings on this person's rows "
+            "(amreview validate lists every one)."
+        )
     return notes
 
 

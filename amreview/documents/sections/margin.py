@@ -10,24 +10,38 @@ import pandas as pd
 
 from amreview.documents import narrative as say
 from amreview.documents import plots
+from amreview.documents.figures import monthly_margin_against_target, top_accounts
+from amreview.documents.model import Chart, Heading, Section, Table, Text
+from amreview.documents.pack_views import TREND_QUARTERS
+from amreview.documents.sections._common import DEAL_TYPE_LABELS, TOP_N, finish, new_section, no_sales, value_of
 from amreview.metrics.margin import margin_by, margin_summary
 from amreview.metrics.margin_mix import deal_type_summary, vendor_programme_share
 from amreview.metrics.margin_trend import annual_target_progress, fiscal_year_target
 from amreview.periods import quarter_labels
 from amreview.scoring.bands import MIN_PERCENTILE_GROUP
-from amreview.documents.figures import monthly_margin_against_target, top_accounts
-from amreview.documents.model import Chart, Heading, Section, Table, Text
-from amreview.documents.pack_views import TREND_QUARTERS
-from amreview.documents.sections._common import finish, new_section, no_sales, value_of, DEAL_TYPE_LABELS, TOP_N
 
 if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
     from amreview.documents.review import Review
 
 
-MARGIN_KPIS = ("revenue", "cost", "gross_margin", "gm_pct", "revenue_attainment", "gross_margin_attainment",
-               "revenue_qoq", "gross_margin_qoq", "gm_pct_yoy_points", "vendor_programme_revenue_share",
-               "vendor_programme_margin_share", "bespoke_revenue_share", "large_volume_revenue_share",
-               "gross_margin_ytd_of_annual_target", "gross_margin_projection", "gross_margin_projection_attainment")
+MARGIN_KPIS = (
+    "revenue",
+    "cost",
+    "gross_margin",
+    "gm_pct",
+    "revenue_attainment",
+    "gross_margin_attainment",
+    "revenue_qoq",
+    "gross_margin_qoq",
+    "gm_pct_yoy_points",
+    "vendor_programme_revenue_share",
+    "vendor_programme_margin_share",
+    "bespoke_revenue_share",
+    "large_volume_revenue_share",
+    "gross_margin_ytd_of_annual_target",
+    "gross_margin_projection",
+    "gross_margin_projection_attainment",
+)
 
 
 def margin(review: Review) -> Section:
@@ -44,20 +58,34 @@ def margin(review: Review) -> Section:
     programme = vendor_programme_share(lines)
     projection, projection_inputs = projection_table(review)
     section.lines += [
-        say.money_line("Gross margin", values["gross_margin"], review.targets.get("gross_margin_attainment", np.nan),
-                       value_of(values, "gross_margin_qoq"), before),
-        say.money_line("Revenue", values["revenue"], review.targets.get("revenue_attainment", np.nan),
-                       value_of(values, "revenue_qoq"), before),
+        say.money_line(
+            "Gross margin",
+            values["gross_margin"],
+            review.targets.get("gross_margin_attainment", np.nan),
+            value_of(values, "gross_margin_qoq"),
+            before,
+        ),
+        say.money_line(
+            "Revenue",
+            values["revenue"],
+            review.targets.get("revenue_attainment", np.nan),
+            value_of(values, "revenue_qoq"),
+            before,
+        ),
         say.gm_pct_line(values["gm_pct"], value_of(values, "gm_pct_yoy_points"), year_ago),
         say.deal_mix_line(deal_types["deal_type"], deal_types["revenue_share"], deal_types["margin_share"]),
         say.programme_line(programme["revenue_share"], programme["margin_share"]),
         say.projection_line(*projection_inputs),
     ]
-    section.figures.update(gross_margin=value_of(values, "gross_margin"), revenue=value_of(values, "revenue"),
-                           gm_pct=value_of(values, "gm_pct"),
-                           vendor_programme_revenue_share=float(programme["revenue_share"]))
-    monthly = monthly_margin_against_target(review.pack, review.am_id, quarter, TREND_QUARTERS,
-                                            sales_start=review.facts.first_invoice)
+    section.figures.update(
+        gross_margin=value_of(values, "gross_margin"),
+        revenue=value_of(values, "revenue"),
+        gm_pct=value_of(values, "gm_pct"),
+        vendor_programme_revenue_share=float(programme["revenue_share"]),
+    )
+    monthly = monthly_margin_against_target(
+        review.pack, review.am_id, quarter, TREND_QUARTERS, sales_start=review.facts.first_invoice
+    )
     views = review.views
     section.parts += [
         Chart("monthly_margin", plots.plot_monthly_margin, monthly),
@@ -66,17 +94,39 @@ def margin(review: Review) -> Section:
         Text(say.team_benchmark_note(views.team, views.team_size, MIN_PERCENTILE_GROUP)),
     ]
     if lines.empty:
-        section.parts += [Text(say.nothing_in_quarter("invoice lines for this person", str(quarter)), "missing"),
-                          Heading("Year to date and full-year projection"), projection]
+        section.parts += [
+            Text(say.nothing_in_quarter("invoice lines for this person", str(quarter)), "missing"),
+            Heading("Year to date and full-year projection"),
+            projection,
+        ]
         return finish(section, MARGIN_KPIS)
     section.parts += [
         Heading("By deal type"),
-        Table("deal_types", "", deal_types.rename(columns={
-            "deal_type": "Deal type", "deals": "Deals", "returns": "Returns", "revenue": "Revenue",
-            "gross_margin": "Gross margin", "gm_pct": "GM %", "revenue_share": "Share of revenue",
-            "margin_share": "Share of margin"}).drop(columns="cost"),
-            formats={"Deals": "count", "Returns": "count", "Revenue": "money", "Gross margin": "money",
-                     "GM %": "pct", "Share of revenue": "pct0", "Share of margin": "pct0"}),
+        Table(
+            "deal_types",
+            "",
+            deal_types.rename(
+                columns={
+                    "deal_type": "Deal type",
+                    "deals": "Deals",
+                    "returns": "Returns",
+                    "revenue": "Revenue",
+                    "gross_margin": "Gross margin",
+                    "gm_pct": "GM %",
+                    "revenue_share": "Share of revenue",
+                    "margin_share": "Share of margin",
+                }
+            ).drop(columns="cost"),
+            formats={
+                "Deals": "count",
+                "Returns": "count",
+                "Revenue": "money",
+                "Gross margin": "money",
+                "GM %": "pct",
+                "Share of revenue": "pct0",
+                "Share of margin": "pct0",
+            },
+        ),
         Chart("deal_type_margin", plots.plot_margin_by_deal_type, deal_types[["deal_type", "gross_margin", "gm_pct"]]),
     ]
     vendors = margin_by(lines, "vendor").reset_index()
@@ -84,21 +134,48 @@ def margin(review: Review) -> Section:
     section.parts += [
         Heading("By vendor"),
         Chart("vendor_margin", plots.plot_margin_by_vendor, vendors.head(TOP_N)[["vendor", "gross_margin", "gm_pct"]]),
-        Table("vendors", "", vendors.rename(columns={
-            "vendor": "Vendor", "lines": "Lines", "revenue": "Revenue", "gross_margin": "Gross margin",
-            "gm_pct": "GM %", "revenue_share": "Share of revenue", "margin_share": "Share of margin",
-        }).drop(columns="cost"),
-            formats={"Lines": "count", "Revenue": "money", "Gross margin": "money", "GM %": "pct",
-                     "Share of revenue": "pct0", "Share of margin": "pct0"}),
+        Table(
+            "vendors",
+            "",
+            vendors.rename(
+                columns={
+                    "vendor": "Vendor",
+                    "lines": "Lines",
+                    "revenue": "Revenue",
+                    "gross_margin": "Gross margin",
+                    "gm_pct": "GM %",
+                    "revenue_share": "Share of revenue",
+                    "margin_share": "Share of margin",
+                }
+            ).drop(columns="cost"),
+            formats={
+                "Lines": "count",
+                "Revenue": "money",
+                "Gross margin": "money",
+                "GM %": "pct",
+                "Share of revenue": "pct0",
+                "Share of margin": "pct0",
+            },
+        ),
     ]
     accounts = top_accounts(review.pack, review.am_id, quarter, TOP_N)
     section.parts += [
         Heading(f"Top {TOP_N} accounts"),
         Chart("top_accounts_margin", plots.plot_top_accounts, accounts[["account", "gross_margin", "gm_pct"]]),
-        Table("top_accounts", "", accounts[["account", "revenue", "gross_margin", "gm_pct", "share_of_margin"]].rename(
-            columns={"account": "Account", "revenue": "Revenue", "gross_margin": "Gross margin", "gm_pct": "GM %",
-                     "share_of_margin": "Share of margin"}),
-            formats={"Revenue": "money", "Gross margin": "money", "GM %": "pct", "Share of margin": "pct0"}),
+        Table(
+            "top_accounts",
+            "",
+            accounts[["account", "revenue", "gross_margin", "gm_pct", "share_of_margin"]].rename(
+                columns={
+                    "account": "Account",
+                    "revenue": "Revenue",
+                    "gross_margin": "Gross margin",
+                    "gm_pct": "GM %",
+                    "share_of_margin": "Share of margin",
+                }
+            ),
+            formats={"Revenue": "money", "Gross margin": "money", "GM %": "pct", "Share of margin": "pct0"},
+        ),
         Heading("Year to date and full-year projection"),
         projection,
     ]
@@ -125,8 +202,10 @@ def gm_pct_trend(review: Review, quarters: int = TREND_QUARTERS) -> pd.DataFrame
     labels = [str(q) for q in span]
     mine = margin_summary(window, "quarter")["gm_pct"].reindex(labels)
     team_pct = review.views.team_gm_pct.reindex(labels)
-    return pd.DataFrame({"gm_pct": mine.to_numpy(dtype="float64"), "team_gm_pct": team_pct.to_numpy(dtype="float64")},
-                        index=pd.Index(labels, name="quarter"))
+    return pd.DataFrame(
+        {"gm_pct": mine.to_numpy(dtype="float64"), "team_gm_pct": team_pct.to_numpy(dtype="float64")},
+        index=pd.Index(labels, name="quarter"),
+    )
 
 
 def projection_table(review: Review) -> tuple[Table, tuple]:
@@ -140,21 +219,41 @@ def projection_table(review: Review) -> tuple[Table, tuple]:
     first_day = max(year[0].start, start) if start is not None else year[0].start
     elapsed = (quarter.end - first_day).days + 1
     in_year = (year[-1].end - first_day).days + 1
-    annual = fiscal_year_target(review.mine("targets"), quarter, "gross_margin",
-                                review.context().start_dates).get(review.am_id, np.nan)
-    progress = annual_target_progress(value_of(values, "gross_margin_ytd"), float(annual), float(elapsed),
-                                      float(in_year))
-    frame = pd.DataFrame({
-        "": ["Revenue, year to date", "Gross margin, year to date", "Gross margin, full year (projection)"],
-        "Actual": [values["revenue_ytd"], values["gross_margin_ytd"], progress["projection"]],
-        "Target": [ytd.target("revenue").get(review.am_id, np.nan),
-                   ytd.target("gross_margin").get(review.am_id, np.nan),
-                   annual],
-        "Attainment": [values["revenue_attainment_ytd"], values["gross_margin_attainment_ytd"],
-                       progress["projection_attainment"]]})
-    table = Table("year_to_date", "", frame, formats={"Actual": "money", "Target": "money", "Attainment": "attainment"},
-                  missing={"Target": "no target"},
-                  note=f"Projection: the run rate of the {elapsed} days in role so far this fiscal year, carried "
-                       f"over the year's {in_year} days in role; no seasonality assumed.")
-    return table, (progress["ytd_actual"], progress["annual_target"], progress["year_elapsed"],
-                   progress["projection"], progress["projection_attainment"])
+    annual = fiscal_year_target(review.mine("targets"), quarter, "gross_margin", review.context().start_dates).get(
+        review.am_id, np.nan
+    )
+    progress = annual_target_progress(
+        value_of(values, "gross_margin_ytd"), float(annual), float(elapsed), float(in_year)
+    )
+    frame = pd.DataFrame(
+        {
+            "": ["Revenue, year to date", "Gross margin, year to date", "Gross margin, full year (projection)"],
+            "Actual": [values["revenue_ytd"], values["gross_margin_ytd"], progress["projection"]],
+            "Target": [
+                ytd.target("revenue").get(review.am_id, np.nan),
+                ytd.target("gross_margin").get(review.am_id, np.nan),
+                annual,
+            ],
+            "Attainment": [
+                values["revenue_attainment_ytd"],
+                values["gross_margin_attainment_ytd"],
+                progress["projection_attainment"],
+            ],
+        }
+    )
+    table = Table(
+        "year_to_date",
+        "",
+        frame,
+        formats={"Actual": "money", "Target": "money", "Attainment": "attainment"},
+        missing={"Target": "no target"},
+        note=f"Projection: the run rate of the {elapsed} days in role so far this fiscal year, carried "
+        f"over the year's {in_year} days in role; no seasonality assumed.",
+    )
+    return table, (
+        progress["ytd_actual"],
+        progress["annual_target"],
+        progress["year_elapsed"],
+        progress["projection"],
+        progress["projection_attainment"],
+    )

@@ -9,10 +9,10 @@ import pandas as pd
 
 from amreview.documents import narrative as say
 from amreview.documents import plots
-from amreview.metrics.registry import ALL_MEASURES
-from amreview.scoring.display import no_rating_reason
 from amreview.documents.model import Chart, Explanation, Section, Table
 from amreview.documents.sections._common import finish, light_of, new_section, no_sales, value_of
+from amreview.metrics.registry import ALL_MEASURES
+from amreview.scoring.display import no_rating_reason
 
 if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
     from amreview.documents.review import Review
@@ -31,9 +31,12 @@ HEADLINE_KPIS = {
 }
 DISPLAY_UNITS = {"nps": "signed0"}  # KPIs shown in a finer format than their registry unit gives
 ATTAINMENT_KPIS = {
-    "revenue_attainment": "Revenue", "gross_margin_attainment": "Gross margin",
-    "new_accounts_attainment": "New accounts", "new_business_margin_attainment": "Margin from new accounts",
-    "visits_attainment": "Visits", "activities_attainment": "Activities",
+    "revenue_attainment": "Revenue",
+    "gross_margin_attainment": "Gross margin",
+    "new_accounts_attainment": "New accounts",
+    "new_business_margin_attainment": "Margin from new accounts",
+    "visits_attainment": "Visits",
+    "activities_attainment": "Activities",
     "gross_margin_projection_attainment": "Gross margin, full-year projection",
 }
 
@@ -46,20 +49,36 @@ def summary(review: Review) -> Section:
     labels = {m: ALL_MEASURES[m] for m in review.config.measures}
     without = [ALL_MEASURES[m] for m in str(overall["measures_without_data"]).split("; ") if m]
     section.lines += [
-        say.overall_line(overall["overall_score"], overall["overall_rating"],
-                         previous["overall"]["overall_score"] if previous else np.nan, before,
-                         no_rating_reason(overall)),
+        say.overall_line(
+            overall["overall_score"],
+            overall["overall_rating"],
+            previous["overall"]["overall_score"] if previous else np.nan,
+            before,
+            no_rating_reason(overall),
+        ),
         say.not_scored_line(without),
         say.strengths_line({labels[m]: measures[m] for m in labels}),
     ]
     if review.has_sales:
-        section.lines.append(say.money_line("Gross margin", values["gross_margin"],
-                                            review.targets.get("gross_margin_attainment", np.nan),
-                                            value_of(values, "gross_margin_qoq"), before))
-        section.lines.append(say.new_accounts_line(values["new_accounts"], review.targets.get("new_accounts", np.nan),
-                                                   values["new_account_margin"]))
-    section.figures.update(overall_score=float(overall["overall_score"]), gross_margin=value_of(values, "gross_margin"),
-                           gross_margin_attainment=value_of(values, "gross_margin_attainment"))
+        section.lines.append(
+            say.money_line(
+                "Gross margin",
+                values["gross_margin"],
+                review.targets.get("gross_margin_attainment", np.nan),
+                value_of(values, "gross_margin_qoq"),
+                before,
+            )
+        )
+        section.lines.append(
+            say.new_accounts_line(
+                values["new_accounts"], review.targets.get("new_accounts", np.nan), values["new_account_margin"]
+            )
+        )
+    section.figures.update(
+        overall_score=float(overall["overall_score"]),
+        gross_margin=value_of(values, "gross_margin"),
+        gross_margin_attainment=value_of(values, "gross_margin_attainment"),
+    )
 
     rows = []
     for measure in review.config.measures:
@@ -69,41 +88,87 @@ def summary(review: Review) -> Section:
         target = value_of(review.targets, target_kpi) if target_kpi else np.nan
         score = float(measures[measure])
         earlier = float(previous["measures"][measure]) if previous else np.nan
-        rows.append({"Measure": labels[measure], "Headline KPI": kpi.label, "Actual": actual, "Target": target,
-                     "Attainment": actual / target if target > 0 else np.nan, "Score": score,
-                     "Rating": review.config.rating(score) or "no data", "Trend": score - earlier,
-                     "_unit": DISPLAY_UNITS.get(kpi_name, kpi.unit), "_light": light_of(score, review),
-                     "_no_target": "no target" if target_kpi else "—",
-                     # a target without a figure to compare: the figure is missing, not the target
-                     "_no_attainment": "no data" if target > 0 and np.isnan(actual) else
-                                       ("no target" if target_kpi else "—")})
+        rows.append(
+            {
+                "Measure": labels[measure],
+                "Headline KPI": kpi.label,
+                "Actual": actual,
+                "Target": target,
+                "Attainment": actual / target if target > 0 else np.nan,
+                "Score": score,
+                "Rating": review.config.rating(score) or "no data",
+                "Trend": score - earlier,
+                "_unit": DISPLAY_UNITS.get(kpi_name, kpi.unit),
+                "_light": light_of(score, review),
+                "_no_target": "no target" if target_kpi else "—",
+                # a target without a figure to compare: the figure is missing, not the target
+                "_no_attainment": "no data"
+                if target > 0 and np.isnan(actual)
+                else ("no target" if target_kpi else "—"),
+            }
+        )
     frame = pd.DataFrame(rows)
     trend_missing = "new in role" if previous is None and review.previous is not None else "no earlier score"
-    section.parts.append(Table(
-        "measures", f"The {len(rows)} measures of the role", frame,
-        formats={"Actual": "row", "Target": "row", "Attainment": "attainment", "Score": "score",
-                 "Trend": "score_change"},
-        row_unit="_unit", missing={"Target": "_no_target", "Attainment": "_no_attainment", "Actual": "no data",
-                                   "Trend": trend_missing},
-        lights={"Rating": "_light"},
-        note=f"Scores run from 1 to 5; the trend is the change of the score since {before}."))
+    section.parts.append(
+        Table(
+            "measures",
+            f"The {len(rows)} measures of the role",
+            frame,
+            formats={
+                "Actual": "row",
+                "Target": "row",
+                "Attainment": "attainment",
+                "Score": "score",
+                "Trend": "score_change",
+            },
+            row_unit="_unit",
+            missing={
+                "Target": "_no_target",
+                "Attainment": "_no_attainment",
+                "Actual": "no data",
+                "Trend": trend_missing,
+            },
+            lights={"Rating": "_light"},
+            note=f"Scores run from 1 to 5; the trend is the change of the score since {before}.",
+        )
+    )
     reference = review.config.ratings[-3] if len(review.config.ratings) >= 3 else None
-    section.parts.append(Chart("measure_scores", plots.plot_measure_scores,
-                               frame.set_index("Measure")[["Score", "_light"]].set_axis(["score", "light"], axis=1),
-                               {"reference": reference.min_score if reference else None,
-                                "reference_label": reference.label if reference else ""}))
+    section.parts.append(
+        Chart(
+            "measure_scores",
+            plots.plot_measure_scores,
+            frame.set_index("Measure")[["Score", "_light"]].set_axis(["score", "light"], axis=1),
+            {
+                "reference": reference.min_score if reference else None,
+                "reference_label": reference.label if reference else "",
+            },
+        )
+    )
     if review.has_sales:
-        figures = pd.DataFrame({
-            "Figure": ["Revenue", "Cost of goods", "Gross margin", "GM %", "Active accounts", "New accounts won"],
-            "Value": [values[k] for k in ("revenue", "cost", "gross_margin", "gm_pct", "active_accounts",
-                                          "new_accounts")],
-            "_unit": ["money", "money", "money", "fraction", "count", "count"]})
-        section.parts.append(Table("headline_figures", f"Headline figures, {review.quarter}", figures,
-                                   formats={"Value": "row"}, row_unit="_unit"))
+        figures = pd.DataFrame(
+            {
+                "Figure": ["Revenue", "Cost of goods", "Gross margin", "GM %", "Active accounts", "New accounts won"],
+                "Value": [
+                    values[k] for k in ("revenue", "cost", "gross_margin", "gm_pct", "active_accounts", "new_accounts")
+                ],
+                "_unit": ["money", "money", "money", "fraction", "count", "count"],
+            }
+        )
+        section.parts.append(
+            Table(
+                "headline_figures",
+                f"Headline figures, {review.quarter}",
+                figures,
+                formats={"Value": "row"},
+                row_unit="_unit",
+            )
+        )
     else:
         no_sales(section)
-    attainments = pd.DataFrame({"attainment": [values[k] for k in ATTAINMENT_KPIS if k in values]},
-                               index=[label for k, label in ATTAINMENT_KPIS.items() if k in values])
+    attainments = pd.DataFrame(
+        {"attainment": [values[k] for k in ATTAINMENT_KPIS if k in values]},
+        index=[label for k, label in ATTAINMENT_KPIS.items() if k in values],
+    )
     attainments = attainments[attainments["attainment"].notna()]
     section.parts.append(Chart("attainment", plots.plot_attainment, attainments))
     benchmarks = _benchmarks(review)
@@ -111,10 +176,16 @@ def summary(review: Review) -> Section:
         section.parts.append(benchmarks)
     section.explanation = Explanation(
         measures=tuple((labels[m], float(measures[m]), review.config.measures[m].weight) for m in labels),
-        items=(), note="The overall score is the weighted mean of the measure scores; a measure without data "
-                       "is left out and its weight spread over the others. Each section explains its measure.")
-    return finish(section, [HEADLINE_KPIS[m][0] for m in labels if m in HEADLINE_KPIS] + list(ATTAINMENT_KPIS)
-                  + list(review.config.benchmark_kpis))
+        items=(),
+        note="The overall score is the weighted mean of the measure scores; a measure without data "
+        "is left out and its weight spread over the others. Each section explains its measure.",
+    )
+    return finish(
+        section,
+        [HEADLINE_KPIS[m][0] for m in labels if m in HEADLINE_KPIS]
+        + list(ATTAINMENT_KPIS)
+        + list(review.config.benchmark_kpis),
+    )
 
 
 def _benchmarks(review: Review) -> Table | None:
@@ -124,15 +195,22 @@ def _benchmarks(review: Review) -> Table | None:
     if not names:
         return None
     kpis = review.scorecard.kpis
-    frame = pd.DataFrame({
-        "KPI": [kpis[n].label for n in names],
-        "Value": [value_of(review.values, n) for n in names],
-        "Team percentile": [table.at[review.am_id, f"{n}_team_percentile"] for n in names],
-        "Organisation percentile": [table.at[review.am_id, f"{n}_org_percentile"] for n in names],
-        "_unit": [DISPLAY_UNITS.get(n, kpis[n].unit) for n in names]})
-    return Table("benchmarks", "Where the figures stand", frame,
-                 formats={"Value": "row", "Team percentile": "pct0", "Organisation percentile": "pct0"},
-                 row_unit="_unit", missing={"Value": "no data", "Team percentile": "—",
-                                            "Organisation percentile": "—"},
-                 note="Percentile: the share of the group, this person included, whose figure is no better. "
-                      "No one else is named; groups under three people show none.")
+    frame = pd.DataFrame(
+        {
+            "KPI": [kpis[n].label for n in names],
+            "Value": [value_of(review.values, n) for n in names],
+            "Team percentile": [table.at[review.am_id, f"{n}_team_percentile"] for n in names],
+            "Organisation percentile": [table.at[review.am_id, f"{n}_org_percentile"] for n in names],
+            "_unit": [DISPLAY_UNITS.get(n, kpis[n].unit) for n in names],
+        }
+    )
+    return Table(
+        "benchmarks",
+        "Where the figures stand",
+        frame,
+        formats={"Value": "row", "Team percentile": "pct0", "Organisation percentile": "pct0"},
+        row_unit="_unit",
+        missing={"Value": "no data", "Team percentile": "—", "Organisation percentile": "—"},
+        note="Percentile: the share of the group, this person included, whose figure is no better. "
+        "No one else is named; groups under three people show none.",
+    )
