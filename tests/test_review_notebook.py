@@ -21,7 +21,8 @@ import pytest
 
 from amreview.documents import render
 from amreview import formats
-from amreview.batch.execution import ReviewJob, execute_review
+from amreview.batch.execution import execute_review
+from amreview.batch.jobs import ReviewJob
 from amreview.data.datapack import load_pack, write_pack
 from amreview.documents.model import SECTIONS, section_heading
 from amreview.documents.review import Review
