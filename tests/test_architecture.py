@@ -57,9 +57,9 @@ def test_no_module_imports_another_modules_private_name():
 
 
 def test_a_private_import_across_modules_is_found():
-    source = "def f():\n    from amreview.batch.execution import _check_stems\n"
+    source = "def f():\n    from amreview.batch.checks import _is_required\n"
     assert private_imports(source, "amreview.batch.distributed") == [
-        "amreview.batch.distributed imports _check_stems from amreview.batch.execution"
+        "amreview.batch.distributed imports _is_required from amreview.batch.checks"
     ]
     assert private_imports("from .execution import _x\n", "amreview.batch.runner") == [
         "amreview.batch.runner imports _x from amreview.batch.execution"

@@ -1,4 +1,4 @@
-"""Tests of amreview.batch.execution.
+"""Tests of amreview.batch.execution, checks, export, index and pool.
 
 Real kernels are slow (1–2 s each), so they are counted: one module-scoped successful run
 that several tests inspect, a batch of three (with PDFs), one failure over a stale HTML and
@@ -19,16 +19,13 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from papermill.exceptions import PapermillExecutionError
 
 from amreview.batch import execution as batch
-from amreview.batch.execution import (
-    ReviewJob,
-    ReviewResult,
-    check_parameters,
-    execute_review,
-    notebook_to_html,
-    result_row,
-    run_reviews,
-    write_index,
-)
+from amreview.batch import pool
+from amreview.batch.checks import check_parameters
+from amreview.batch.execution import execute_review
+from amreview.batch.export import notebook_to_html
+from amreview.batch.index import result_row, write_index
+from amreview.batch.jobs import ReviewJob, ReviewResult
+from amreview.batch.pool import run_reviews
 from amreview.errors import ParameterError, ReviewExecutionError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "batch"
@@ -335,7 +332,7 @@ def test_run_reviews_checks_every_job_before_any_kernel_starts(tmp_path, monkeyp
     def must_not_run(*args):
         raise AssertionError("a review ran")
 
-    monkeypatch.setattr(batch, "_execute_checked", must_not_run)
+    monkeypatch.setattr(pool, "execute_checked", must_not_run)
     jobs = [make_job(tmp_path, "AM1"), make_job(tmp_path, "AM2", whom="x"), make_job(tmp_path, "AM3", wen=1)]
 
     with pytest.raises(ParameterError) as raised:
@@ -398,13 +395,13 @@ def test_notebook_to_html_keeps_outputs_only_and_does_not_touch_its_input():
 
 
 def test_the_exporter_made_once_carries_nothing_from_one_document_into_the_next():
-    from amreview.batch import execution as batch
+    from amreview.batch import export
 
     first = notebook_to_html(executed_like_papermill(), "First person")
     other = executed_like_papermill()
     other.cells[3].outputs[0]["text"] = "ANOTHER-OUTPUT\n"
     second = notebook_to_html(other, "Second person")
-    batch._html_exporter.cache_clear()  # a fresh exporter gives the same page
+    export._html_exporter.cache_clear()  # a fresh exporter gives the same page
     fresh = notebook_to_html(other, "Second person")
     assert second == fresh
     assert "First person" not in second and "VISIBLE-OUTPUT" not in second and "ANOTHER-OUTPUT" in second
@@ -509,7 +506,7 @@ def test_write_index_refuses_a_link_column_it_does_not_show(tmp_path):
 
 
 def test_repeated_style_blocks_are_kept_once():
-    from amreview.batch.execution import without_repeated_styles
+    from amreview.batch.export import without_repeated_styles
 
     html = "<style>a{}</style><p>1</p><style>a{}</style><p>2</p><style>b{}</style><style>a{}</style>"
     assert without_repeated_styles(html) == "<style>a{}</style><p>1</p><p>2</p><style>b{}</style>"

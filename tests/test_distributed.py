@@ -23,7 +23,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from amreview.batch.execution import ReviewJob, run_reviews
+from amreview.batch.jobs import ReviewJob
+from amreview.batch.pool import run_reviews
 from amreview.errors import ClusterError, ParameterError
 
 distributed = pytest.importorskip("distributed", reason="the cluster extra (distributed) is not installed")

@@ -14,7 +14,8 @@ import nbformat
 import pytest
 
 import amreview
-from amreview.batch.execution import ReviewJob, execute_review
+from amreview.batch.execution import execute_review
+from amreview.batch.jobs import ReviewJob
 from amreview.batch.runner import NOTEBOOKS
 from amreview.data.datapack import write_pack
 from amreview.data.sample import generate_sample

@@ -32,7 +32,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from amreview import formats
-from amreview.batch.execution import ReviewJob, execute_review
+from amreview.batch.execution import execute_review
+from amreview.batch.jobs import ReviewJob
 from amreview.batch.runner import NOTEBOOKS, run_quarterly_reviews, team_file_stems
 from amreview.data.datapack import load_pack, write_pack
 from amreview.data.sample import PERSONAS, generate_sample
@@ -562,7 +563,7 @@ def test_the_run_command_passes_config_and_pdf_to_the_runner(runner_calls, tmp_p
 
 
 def test_the_summary_names_a_failed_team_overview_by_its_manager(tmp_path):
-    from amreview.batch.execution import ReviewResult
+    from amreview.batch.jobs import ReviewResult
     from amreview.batch.runner import RunSummary
     from amreview.errors import ReviewExecutionError
 

@@ -202,7 +202,8 @@ def test_a_missing_table_of_a_pack_is_an_unknown_name(hand_pack_dir):
 
 
 def test_jobs_that_share_a_stem_are_an_argument_error(tmp_path):
-    from amreview.batch.execution import ReviewJob, run_reviews
+    from amreview.batch.jobs import ReviewJob
+    from amreview.batch.pool import run_reviews
 
     jobs = [
         ReviewJob(key=k, notebook=tmp_path / "n.ipynb", parameters={}, output_stem=tmp_path / "same", title=k)

@@ -180,7 +180,8 @@ def test_a_symbolic_link_out_of_the_folder_is_refused(tmp_path):
 
 
 def test_a_batch_refuses_an_output_stem_no_file_can_have_before_any_kernel_starts(tmp_path):
-    from amreview.batch.execution import ReviewJob, run_reviews
+    from amreview.batch.jobs import ReviewJob
+    from amreview.batch.pool import run_reviews
     from amreview.errors import ParameterError
     from tests.test_batch import REVIEW
 
@@ -195,7 +196,8 @@ def test_a_batch_refuses_an_output_stem_no_file_can_have_before_any_kernel_start
 
 
 def test_a_batch_refuses_stems_that_differ_only_in_case(tmp_path):
-    from amreview.batch.execution import ReviewJob, run_reviews
+    from amreview.batch.jobs import ReviewJob
+    from amreview.batch.pool import run_reviews
     from tests.test_batch import REVIEW
 
     jobs = [ReviewJob(key, REVIEW, {"who": key}, tmp_path / key, key) for key in ("AM001", "am001")]

@@ -20,8 +20,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from amreview.batch import kernels
-from amreview.batch.execution import ReviewJob, run_reviews
+from amreview.batch.jobs import ReviewJob
 from amreview.batch.kernels import ipykernel_arguments, resolve_mode
+from amreview.batch.pool import run_reviews
 
 
 def write_notebook(folder: Path, name: str, *sources: str) -> Path:

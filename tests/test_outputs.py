@@ -32,7 +32,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from amreview import files
-from amreview.batch.execution import WORKER_DIED
+from amreview.batch.pool import WORKER_DIED
 from amreview.cli import main
 from amreview.data.datapack import write_pack
 from amreview.data.sample import generate_sample

@@ -20,7 +20,8 @@ import pandas as pd
 import pytest
 
 from amreview import formats
-from amreview.batch.execution import ReviewJob, execute_review
+from amreview.batch.execution import execute_review
+from amreview.batch.jobs import ReviewJob
 from amreview.batch.runner import NOTEBOOKS, REVIEW_NOTEBOOK, TEAM_NOTEBOOK, run_quarterly_reviews
 from amreview.data.datapack import load_pack, write_pack
 from amreview.data.sample import PERSONAS, generate_sample

@@ -336,13 +336,13 @@ def test_resume_reruns_the_failed_review_and_keeps_the_finished_one(sample_dir, 
 
 
 def test_a_second_run_on_the_same_folder_is_refused_while_one_is_writing(tmp_path):
-    from amreview.batch.runner import _run_lock
+    from amreview.batch.lock import run_lock
 
     folder = tmp_path / "reports" / PERIOD
     folder.mkdir(parents=True)
-    with _run_lock(folder), pytest.raises(ParameterError, match="another amreview run is writing to"):
+    with run_lock(folder), pytest.raises(ParameterError, match="another amreview run is writing to"):
         run_quarterly_reviews("sample", PERIOD, tmp_path / "reports", progress=False)
-    with _run_lock(folder):  # released: the next run may take it
+    with run_lock(folder):  # released: the next run may take it
         pass
 
 
@@ -376,8 +376,8 @@ def test_a_run_in_another_process_still_refuses_the_second(hand_pack_dir, tmp_pa
         [
             sys.executable,
             "-c",
-            "import sys; from pathlib import Path; from amreview.batch.runner import _run_lock\n"
-            f"with _run_lock(Path({str(folder)!r}), [Path({str(folder)!r})]):\n"
+            "import sys; from pathlib import Path; from amreview.batch.lock import run_lock\n"
+            f"with run_lock(Path({str(folder)!r}), [Path({str(folder)!r})]):\n"
             "    print('held', flush=True); sys.stdin.readline()",
         ],
         stdin=subprocess.PIPE,
@@ -399,19 +399,19 @@ def test_a_run_in_another_process_still_refuses_the_second(hand_pack_dir, tmp_pa
 def test_a_lock_file_removed_by_its_holder_locks_nothing(tmp_path, monkeypatch):
     """A run that opened the lock file just before its holder left (and removed it) must not
     count the lock it then takes on the removed file: a third run may hold the new one."""
-    import amreview.batch.runner as runner
+    import amreview.batch.lock as lock
 
     folder = tmp_path / "reports" / PERIOD
     folder.mkdir(parents=True)
-    with runner._run_lock(folder):
-        stale = (folder / runner.LOCK_FILE).open("a")  # the second run's open, before the first leaves
-    assert not (folder / runner.LOCK_FILE).exists()
-    with runner._run_lock(folder):  # the third run
+    with lock.run_lock(folder):
+        stale = (folder / lock.LOCK_FILE).open("a")  # the second run's open, before the first leaves
+    assert not (folder / lock.LOCK_FILE).exists()
+    with lock.run_lock(folder):  # the third run
         handles = iter([stale])
-        opened = runner.open_private
-        monkeypatch.setattr(runner, "open_private", lambda path, mode: next(handles, None) or opened(path, mode))
+        opened = lock.open_private
+        monkeypatch.setattr(lock, "open_private", lambda path, mode: next(handles, None) or opened(path, mode))
         with pytest.raises(ParameterError, match="another amreview run is writing to"):
-            runner._take_lock(folder / runner.LOCK_FILE)  # locks the stale file, sees it gone, then is refused
+            lock.take_lock(folder / lock.LOCK_FILE)  # locks the stale file, sees it gone, then is refused
     assert stale.closed
 
 

@@ -1,6 +1,6 @@
 """Run review jobs on an existing Dask distributed cluster (``--executor dask``).
 
-:func:`run_on_dask` is the cluster counterpart of :func:`amreview.batch.execution.run_reviews`: the same
+:func:`run_on_dask` is the cluster counterpart of :func:`amreview.batch.pool.run_reviews`: the same
 jobs, checked the same way, each executed by the same worker function
 (:func:`amreview.batch.execution.execute_in_worker`: papermill, nbconvert, the atomic writes), but on the
 workers of a Dask scheduler instead of local processes. Only the per-review jobs run there;
@@ -58,15 +58,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from amreview.batch.execution import (
-    ReviewJob,
-    ReviewResult,
-    WorkerSettings,
-    check_jobs,
-    execute_in_worker,
-    gather_results,
-    progress_bar,
-)
+from amreview.batch.checks import check_jobs
+from amreview.batch.execution import execute_in_worker
+from amreview.batch.jobs import ReviewJob, ReviewResult
+from amreview.batch.pool import WorkerSettings, gather_results, progress_bar
 from amreview.errors import ClusterError
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler, and then to see at least one worker
@@ -89,7 +84,7 @@ def run_on_dask(
 ) -> list[ReviewResult]:
     """Run every job on the Dask cluster of ``scheduler``; return results in the order of ``jobs``.
 
-    The cluster counterpart of :func:`amreview.batch.execution.run_reviews`, with the same arguments
+    The cluster counterpart of :func:`amreview.batch.pool.run_reviews`, with the same arguments
     where they apply. ``scheduler`` is the scheduler's address (``tcp://HOST:8786``). The
     notebooks, the output folder and ``log_dir`` must be on a filesystem every worker sees at
     the same paths, and the pack on it or in a SQL database the workers reach (see the

@@ -50,7 +50,7 @@ Design decisions
   worker goes away (end of file on its socket).
 * **Fallback.** Fork mode needs Linux; elsewhere, and for a kernel spec that is not this
   interpreter's ipykernel, kernels are spawned. ``AMREVIEW_KERNEL=fork|spawn|auto`` (or the
-  ``kernel_mode`` argument of :func:`amreview.batch.execution.run_reviews`) chooses; ``auto`` (the
+  ``kernel_mode`` argument of :func:`amreview.batch.pool.run_reviews`) chooses; ``auto`` (the
   default) forks where it can.
 * **The template follows the environment.** A kernel gets the environment jupyter_client
   built for it; the template is also restarted when the worker's ``os.environ`` differs from
@@ -77,7 +77,7 @@ import traceback
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 MODES = ("fork", "spawn")
 MODE_VARIABLE = "AMREVIEW_KERNEL"  # fork | spawn | auto (default)
@@ -159,9 +159,11 @@ class ForkedKernel:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        self._read_status(timeout)
-        if self.returncode is None:  # Popen's own error: jupyter_client waits on this as on a Popen
-            raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
+        while self.returncode is None:  # without a timeout, _read_status returns with the status
+            self._read_status(timeout)
+            if self.returncode is None and timeout is not None:
+                # Popen's own error: jupyter_client waits on this as on a Popen
+                raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
         return self.returncode
 
     def send_signal(self, signum: int) -> None:
@@ -332,7 +334,7 @@ def _kill_group(pid: int) -> None:
 # --------------------------------------------------------------------------- jupyter_client
 
 
-def _provisioner_class():
+def _provisioner_class() -> type:
     from jupyter_client.launcher import launch_kernel
     from jupyter_client.provisioning import LocalProvisioner
 
@@ -350,7 +352,10 @@ def _provisioner_class():
             cwd = str(kwargs.get("cwd") or os.getcwd())
             if arguments is not None:
                 env = kwargs.get("env")
-                self.process = template().launch(arguments, cwd, dict(os.environ if env is None else env), log_file)
+                forked = template().launch(arguments, cwd, dict(os.environ if env is None else env), log_file)
+                # jupyter_client types its process a Popen; a ForkedKernel is one as far as it looks
+                # (pid, poll, wait, send_signal, terminate, kill: the class's docstring)
+                self.process = cast(subprocess.Popen, forked)
                 self.launched_by = "fork"
             else:
                 launch = LocalProvisioner._scrub_kwargs(kwargs)

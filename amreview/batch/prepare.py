@@ -138,7 +138,9 @@ def prepare_reviews(
         if am_id not in card.values.index:
             raise not_in_role(pack, am_id, quarter)
     teams = {manager: direct_reports(card, manager) for manager in managers}
-    card_rows = _card_rows(card) if am_ids or teams else None
+    if not (am_ids or teams):
+        return PreparedInputs(reviews={}, teams={})
+    card_rows = _card_rows(card)
 
     if am_ids:
         facts = PackFacts.of(pack)
@@ -303,12 +305,13 @@ class PackSplit:
             self.accounts = self._account_positions(pack[OWNER_TABLE])
         self._arrow: dict[str, RowFiles] | None = None
 
-    def convert(self) -> None:
-        """Convert every table to Arrow once (before :meth:`write` is called from threads)."""
+    def convert(self) -> dict[str, RowFiles]:
+        """Every table converted to Arrow, once (before :meth:`write` is called from threads)."""
         if self._arrow is None:
             self._arrow = {
                 name: RowFiles(frame, keep_index=False, objects=False) for name, frame in self.pack.tables.items()
             }
+        return self._arrow
 
     def _account_positions(self, accounts: pd.DataFrame) -> dict[str, np.ndarray]:
         """``am_id`` → positions in ``accounts`` of the accounts they own or appear on."""
@@ -336,13 +339,13 @@ class PackSplit:
 
     def write(self, am_id: str, folder: Path) -> None:
         """``am_id``'s slice as a pack folder of Parquet files."""
-        self.convert()
+        arrow = self.convert()
         folder.mkdir(parents=True)
         for name, frame in self.pack.tables.items():
             rows = self.rows_of(name, am_id)
             rows = np.arange(len(frame)) if rows is None else rows
             transform = _without_foreign_owner(am_id) if name == OWNER_TABLE else None
-            self._arrow[name].write(rows, folder / f"{name}.parquet", transform)
+            arrow[name].write(rows, folder / f"{name}.parquet", transform)
 
 
 def _without_foreign_owner(am_id: str) -> Callable[[pa.Table], pa.Table]:

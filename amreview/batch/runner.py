@@ -21,18 +21,23 @@
    anonymised team benchmarks; for each team overview, the team's scorecard rows. A notebook
    reads only its own input: no review sees another person's rows, and no kernel reads the
    whole pack or recomputes the scorecard.
-5. **Render per person** (:mod:`amreview.batch.execution`, or a Dask cluster with
-   ``executor="dask"``): one fresh kernel per document, in parallel, each failure isolated.
-   As each review finishes, its key figures (``<stem>.json``) and the manifest are written.
-6. **Publish.** ``index.html``: the team overviews above a table of the reviews with headline
-   figures (from the key-figures files), rating, status, start and duration. The inputs of
-   reviews that succeeded are removed; a failed review keeps its input and executed notebook
-   for inspection.
+5. **Render per person** (:func:`amreview.batch.pool.run_reviews`, or a Dask cluster with
+   ``executor="dask"``, :mod:`amreview.batch.distributed`): one fresh kernel per document
+   (:mod:`amreview.batch.execution`), in parallel, each failure isolated. As each review
+   finishes, its key figures (``<stem>.json``) and the manifest are written.
+6. **Publish** (:mod:`amreview.batch.index`). ``index.html``: the team overviews above a table
+   of the reviews with headline figures (from the key-figures files), rating, status, start and
+   duration. The inputs of reviews that succeeded are removed; a failed review keeps its input
+   and executed notebook for inspection.
+
+:func:`run_quarterly_reviews` makes the checks of step 1 and locks the period's folder;
+:func:`_run_locked` does the rest, in the order above.
 
 Everything is written atomically; a run killed at any moment leaves complete documents or
-none, and ``resume`` completes it. Left-over temporary files of a killed run are removed at
+none, and ``resume`` completes it. One run at a time writes to a period's folder
+(:mod:`amreview.batch.lock`). Left-over temporary files of a killed run are removed at
 the start of the next. A killed run leaves no process behind either: its workers, their kernel
-templates and kernels die with it (:mod:`amreview.batch.execution`).
+templates and kernels die with it (:mod:`amreview.batch.pool`).
 
 Outputs that cannot be written (:class:`~amreview.errors.OutputError`, exit code 4): the
 period's folder is checked first — made, and a file created in it and removed — so a read-only
@@ -49,10 +54,9 @@ the folder is fixed. Every file and folder is owner-only unless group-readable i
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -60,31 +64,35 @@ import pandas as pd
 
 import amreview
 from amreview.batch import manifest as record
-from amreview.batch.execution import (
-    OUTPUT_FAILURE,
-    ReviewJob,
-    ReviewResult,
-    check_parameters,
-    output_paths,
-    run_reviews,
-    write_index,
-)
+from amreview.batch.checks import check_parameters
+from amreview.batch.execution import OUTPUT_FAILURE
+from amreview.batch.index import INDEX_COLUMNS, NUMERIC_COLUMNS, index_rows, team_overview_items, write_index
+from amreview.batch.jobs import ReviewJob, ReviewResult
 from amreview.batch.kernels import resolve_mode
-from amreview.data.datapack import content_fingerprint, load_pack, resolve_source
+from amreview.batch.lock import missing_folders, run_lock
+from amreview.batch.plan import (
+    Planned,
+    PlanSettings,
+    manifest_entry,
+    previous_entries,
+    review_plans,
+    team_plans,
+    unchanged_result,
+)
+from amreview.batch.pool import run_reviews
+from amreview.data.datapack import DataPack, content_fingerprint, load_pack, resolve_source
 from amreview.errors import ArgumentError, OutputError, ParameterError
-from amreview.filenames import TEAM_PREFIX, file_stems, path_inside
-from amreview.files import TEMPORARY_FILE, make_folder, open_private, writable_folder
-from amreview.formats import attainment_pct, money, pct, score_text
+from amreview.filenames import TEAM_PREFIX, file_stems
+from amreview.files import TEMPORARY_FILE, make_folder, writable_folder
 from amreview.periods import Quarter
 from amreview.redaction import shown_source
 from amreview.scoring.config import ScorecardConfig, config_fingerprint, load_config
-from amreview.scoring.scorecard import build_scorecard
+from amreview.scoring.scorecard import Scorecard, build_scorecard
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 REVIEW_NOTEBOOK = NOTEBOOKS / "am_quarterly_review.ipynb"
 TEAM_NOTEBOOK = NOTEBOOKS / "team_overview.ipynb"
 INPUTS_FOLDER = ".inputs"  # review inputs, under <out>/<period>/
-LOCK_FILE = ".lock"  # held by the run writing to <out>/<period>/
 LOGS_FOLDER = "logs"  # per-review kernel logs, under <out>/<period>/
 EXECUTORS = ("local", "dask")
 
@@ -174,68 +182,6 @@ def team_file_stems(managers: Iterable[str]) -> dict[str, str]:
     return {manager: TEAM_PREFIX + stem for manager, stem in stems.items()}
 
 
-# --------------------------------------------------------------------------------------------
-# The plan: one entry per document, with its inputs' fingerprint
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Planned:
-    """One document of the run: its job, what it is of, its inputs and whether it must run."""
-
-    job: ReviewJob
-    kind: str  # "review" or "team_overview"
-    subject: str  # the am_id, or the manager
-    inputs: dict
-    fingerprint: str
-    run: bool = True
-
-    @property
-    def figures_path(self) -> Path:
-        stem = Path(self.job.output_stem)
-        return stem.with_name(stem.name + ".json")
-
-    def documents(self) -> dict[str, str]:
-        """Kind → file name of the documents this job writes (relative to its folder)."""
-        notebook, html, pdf = output_paths(self.job.output_stem)
-        documents = {"html": html.name, "notebook": notebook.name}
-        if self.job.pdf:
-            documents["pdf"] = pdf.name
-        return documents
-
-    def is_current(self, previous: dict[str, dict]) -> bool:
-        """Whether the documents of these exact inputs are all there (see ``resume``): a
-        review's key-figures file says so; a team overview's entry in the ``previous`` run's
-        manifest does."""
-        if self.kind == "review":
-            return record.is_current(self.figures_path, self.fingerprint)
-        folder = Path(self.job.output_stem).parent
-        entry = previous.get(self.job.key)
-        return (
-            entry is not None
-            and entry.get("status") in ("ok", "unchanged")
-            and entry.get("input_fingerprint") == self.fingerprint
-            and all((folder / name).is_file() for name in self.documents().values())
-        )
-
-
-def _previous_entries(folder: Path) -> dict[str, dict]:
-    previous = record.read_json(folder / record.MANIFEST_NAME)
-    if not isinstance(previous, dict):
-        return {}
-    return {e.get("key"): e for e in previous.get("reviews", []) if isinstance(e, dict)}
-
-
-def _plan(kind: str, subject: str, job: ReviewJob, shared_inputs: dict, parameters: dict) -> Planned:
-    """``shared_inputs``: the run's fingerprints, the notebook's included."""
-    inputs = {
-        **shared_inputs,
-        "parameters": parameters,
-        "documents": ["html", "notebook"] + (["pdf"] if job.pdf else []),
-    }
-    return Planned(job=job, kind=kind, subject=subject, inputs=inputs, fingerprint=record.input_fingerprint(inputs))
-
-
 def remove_temporary_files(folder: Path) -> list[Path]:
     """Remove the temporary files a killed run left in ``folder`` (never a finished document)."""
     removed = []
@@ -250,6 +196,36 @@ def remove_temporary_files(folder: Path) -> list[Path]:
 # --------------------------------------------------------------------------------------------
 # The run
 # --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One run's settings, checked and parsed (step 1): what each step of :func:`_run_locked` reads."""
+
+    quarter: Quarter
+    folder: Path  # <out>/<period>, resolved and writable
+    config_arg: str  # the config's path as the notebooks get it ("": the packaged default)
+    config: ScorecardConfig
+    started: str  # UTC, ISO 8601
+    clock: float  # time.perf_counter() when the run started
+    notebook: Path
+    team_notebook: Path
+    team_overviews: bool
+    pdf: bool
+    resume: bool
+    am_ids: tuple[str, ...]
+    managers: tuple[str, ...]
+    teams: tuple[str, ...]
+    n_jobs: int | None
+    timeout: float | None
+    progress: bool
+    executor: str
+    scheduler: str | None
+
+    @property
+    def cluster(self) -> str | None:
+        """The Dask scheduler's address when the documents run on that cluster; None: local workers."""
+        return self.scheduler if self.executor == "dask" else None
 
 
 def run_quarterly_reviews(
@@ -281,6 +257,43 @@ def run_quarterly_reviews(
     notebook, in seconds. ``resume`` skips documents whose inputs are unchanged and whose files
     are there. ``executor`` ``"dask"`` runs the documents on the Dask cluster at ``scheduler``.
     """
+    _check_options(executor, scheduler, n_jobs)
+    started, clock = record.utc_now(), time.perf_counter()
+    config_arg = str(Path(config).resolve()) if config else ""
+    scorecard_config = load_config(config_arg or None)
+    quarter = Quarter.parse(period, scorecard_config.fiscal_year_start_month)  # before the pack is read
+    check_notebooks(notebook, team_notebook if team_overviews else None, quarter, config_arg)
+    folder = Path(out).resolve() / str(quarter)
+    made = missing_folders(folder)  # removed again if the run leaves them empty (a refused pack)
+    folder = writable_folder(folder)  # else OutputError, before any work
+    run = _Run(
+        quarter=quarter,
+        folder=folder,
+        config_arg=config_arg,
+        config=scorecard_config,
+        started=started,
+        clock=clock,
+        notebook=notebook,
+        team_notebook=team_notebook,
+        team_overviews=team_overviews,
+        pdf=pdf,
+        resume=resume,
+        am_ids=tuple(am_ids or ()),
+        managers=tuple(managers or ()),
+        teams=tuple(teams or ()),
+        n_jobs=n_jobs,
+        timeout=timeout,
+        progress=progress,
+        executor=executor,
+        scheduler=scheduler,
+    )
+    with run_lock(folder, made):
+        return _run_locked(resolve_source(data), run)
+
+
+def _check_options(executor: str, scheduler: str | None, n_jobs: int | None) -> None:
+    """Refuse an unknown executor, a scheduler without Dask (or Dask without one), ``n_jobs`` < 1 and
+    a bad ``$AMREVIEW_KERNEL`` (a local run), before anything is read or written."""
     if executor not in EXECUTORS:
         raise ParameterError(f"unknown executor {executor!r}: expected one of {', '.join(EXECUTORS)}")
     if executor == "dask" and not scheduler:
@@ -291,454 +304,233 @@ def run_quarterly_reviews(
         raise ArgumentError(f"n_jobs must be at least 1, got {n_jobs}")
     if executor == "local":
         resolve_mode()  # a bad $AMREVIEW_KERNEL is refused here, not once the inputs are prepared
-    started, clock = record.utc_now(), time.perf_counter()
-    config_arg = str(Path(config).resolve()) if config else ""
-    scorecard_config = load_config(config_arg or None)
-    quarter = Quarter.parse(period, scorecard_config.fiscal_year_start_month)  # before the pack is read
-    check_notebooks(notebook, team_notebook if team_overviews else None, quarter, config_arg)
-    folder = Path(out).resolve() / str(quarter)
-    made = _missing_folders(folder)  # removed again if the run leaves them empty (a refused pack)
-    folder = writable_folder(folder)  # else OutputError, before any work
-    with _run_lock(folder, made):
-        return _run_locked(
-            resolve_source(data),
-            quarter,
-            folder,
-            started,
-            clock,
-            config_arg,
-            scorecard_config,
-            n_jobs=n_jobs,
-            am_ids=am_ids,
-            managers=managers,
-            teams=teams,
-            timeout=timeout,
-            progress=progress,
-            notebook=notebook,
-            pdf=pdf,
-            team_notebook=team_notebook,
-            team_overviews=team_overviews,
-            resume=resume,
-            executor=executor,
-            scheduler=scheduler,
-        )
 
 
 def check_notebooks(notebook: Path, team_notebook: Path | None, quarter: Quarter, config_arg: str) -> None:
     """A :class:`ParameterError` unless the review notebook (and the team notebook, when given)
-    declare the parameters the run passes them (:func:`_review_plans`, :func:`_team_plans`, and
-    the ``data`` folder of the prepared input): checked before anything is read or written, since
-    a notebook of one's own that does not fit would otherwise fail once the inputs are prepared."""
+    declare the parameters the run passes them (:mod:`amreview.batch.plan`'s ``review_plans`` and
+    ``team_plans``, and the ``data`` folder of the prepared input): checked before anything is read
+    or written, since a notebook of one's own that does not fit would otherwise fail once the inputs
+    are prepared."""
     common = {"period": str(quarter), "config": config_arg, "data": ""}
     check_parameters(Path(notebook), {"am_id": "", **common})
     if team_notebook is not None:
         check_parameters(Path(team_notebook), {"manager": "", **common})
 
 
-@contextlib.contextmanager
-def _run_lock(folder: Path, made: Sequence[Path] = ()):
-    """Hold ``<folder>/.lock`` for the run: a second run on the same period's folder is refused
-    (the two would overwrite each other's documents and manifest).
-
-    The lock file lives as long as the run: when the run leaves, the file is removed (while
-    still held), and so are the folders ``made`` for the run (deepest first) that it leaves
-    empty, so a run refused before writing anything (a pack that breaks the contract, an
-    unknown name) leaves nothing behind. A run that opened the lock file just before it was
-    removed would hold a lock on a file no longer in the folder, and could run beside the next
-    run: a lock counts only while the file locked is still the one at ``<folder>/.lock``
-    (:func:`_take_lock`).
-    """
-    import fcntl
-
-    path = folder / LOCK_FILE
-    try:
-        handle = _take_lock(path)
-        try:
-            yield
-        finally:
-            if _is_file_at(handle, path):  # removed before it is released: a later locker sees it gone
-                path.unlink(missing_ok=True)
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            handle.close()
-    finally:
-        for made_folder in made:
-            with contextlib.suppress(OSError):  # not empty (or not ours any more): it stays
-                made_folder.rmdir()
-
-
-LOCK_ATTEMPTS = 5  # a lock file removed under us this many times in a row: another run is busy there
-
-
-def _take_lock(path: Path):
-    """The lock file ``path``, open and locked (exclusively, without waiting): the file at
-    ``path`` once locked, tried again when the run that held it removed it meanwhile. A
-    :class:`ParameterError` when another run holds it."""
-    import fcntl
-
-    refused = ParameterError(f"another amreview run is writing to {path.parent}; wait for it to finish")
-    for _ in range(LOCK_ATTEMPTS):
-        try:
-            handle = open_private(path, "a")
-        except OutputError as exc:
-            if isinstance(exc.__cause__, FileNotFoundError):  # the folder went with a refused run's lock
-                continue
-            raise
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            raise refused from None
-        if _is_file_at(handle, path):
-            return handle
-        handle.close()  # locked a removed file: its holder has finished; lock the one there now
-    raise refused
-
-
-def _is_file_at(handle, path: Path) -> bool:
-    """Whether the open file ``handle`` is the file at ``path`` (not removed or replaced)."""
-    try:
-        there = path.stat()
-    except FileNotFoundError:
-        return False
-    mine = os.fstat(handle.fileno())
-    return (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
-
-
-def _missing_folders(folder: Path) -> list[Path]:
-    """``folder`` and the folders above it that do not exist yet, the deepest first."""
-    missing = []
-    for path in (folder, *folder.parents):
-        if path.exists():
-            break
-        missing.append(path)
-    return missing
-
-
-def _run_locked(
-    data_arg: str,
-    quarter: Quarter,
-    folder: Path,
-    started: str,
-    clock: float,
-    config_arg: str,
-    scorecard_config: ScorecardConfig,
-    *,
-    n_jobs,
-    am_ids,
-    managers,
-    teams,
-    timeout,
-    progress,
-    notebook,
-    pdf,
-    team_notebook,
-    team_overviews,
-    resume,
-    executor,
-    scheduler,
-) -> RunSummary:
+def _run_locked(data_arg: str, run: _Run) -> RunSummary:
+    """The run in its locked folder: the steps of the module docstring, in order."""
+    # 1-2. Read the pack, score once
     pack = load_pack(data_arg)  # validated whole: a broken pack stops the run here
-    card = build_scorecard(pack, quarter, scorecard_config)
-    selected = select_account_managers(card.table, am_ids, managers, teams)
-    remove_temporary_files(folder)
-    inputs_folder = folder / INPUTS_FOLDER
-    shutil.rmtree(inputs_folder, ignore_errors=True)  # a killed or failed run's inputs: made anew below
+    card = build_scorecard(pack, run.quarter, run.config)
+    selected = select_account_managers(card.table, run.am_ids, run.managers, run.teams)
+    _remove_leftovers(run.folder)
 
-    shared_inputs = {
-        "pack": pack.fingerprint or content_fingerprint(pack.tables),
-        "config": config_fingerprint(scorecard_config),
-        "amreview": {"version": amreview.__version__, "source": record.library_fingerprint()},
-    }
-    # file names from every id of the period, so that a person's never depends on the selection
-    review_stems = file_stems(card.table["am_id"])
-    plans = _review_plans(
-        selected,
-        review_stems,
-        quarter,
-        notebook,
-        folder,
-        config_arg,
-        pdf,
-        {**shared_inputs, "notebook": record.file_sha256(notebook)},
+    # 3. Plan
+    review_stems = file_stems(card.table["am_id"])  # from every id of the period: never depends on the selection
+    team_stems = _team_stems(card.table, selected) if run.team_overviews else {}
+    settings = PlanSettings(run.quarter, run.folder, run.config_arg, run.pdf, _shared_inputs(pack, run.config))
+    plans = review_plans(settings, selected, review_stems, run.notebook) + team_plans(
+        settings, team_stems, run.team_notebook
     )
-    chosen_managers = set(selected["manager"].dropna())
-    stems = (
-        {
-            manager: stem
-            for manager, stem in team_file_stems(card.table["manager"].dropna()).items()
-            if manager in chosen_managers
-        }
-        if team_overviews
-        else {}
-    )
-    if stems:
-        plans += _team_plans(
-            stems,
-            quarter,
-            team_notebook,
-            folder,
-            config_arg,
-            pdf,
-            {**shared_inputs, "notebook": record.file_sha256(team_notebook)},
-        )
-    previous = _previous_entries(folder)
-    if resume:
+    previous = previous_entries(run.folder)
+    if run.resume:
         for plan in plans:
             plan.run = not plan.is_current(previous)
     to_run = [p for p in plans if p.run]
 
-    if executor == "dask" and to_run:  # an unreachable cluster is said before the inputs are prepared
+    # 4. Prepare once
+    cluster = run.cluster
+    if cluster is not None and to_run:  # an unreachable cluster is said before the inputs are prepared
         from amreview.batch.distributed import check_scheduler
 
-        check_scheduler(scheduler)
+        check_scheduler(cluster)
+    _prepare_inputs(pack, card, run, to_run)
+    del pack  # the kernels read their inputs; the whole pack is not needed any more
+
+    # 5. Render per person, each document recorded as it finishes
+    manifest = _RunManifest(run, _run_info(run, data_arg, settings.shared_inputs), plans, previous, selected)
+    results = _run_documents(run, plans, manifest)
+
+    # 6. Publish
+    reviews = [results[p.job.key] for p in plans if p.kind == "review"]
+    team_results = [results[p.job.key] for p in plans if p.kind == "team_overview"]
+    index = run.folder / "index.html"
+    write_index(
+        index,
+        title=f"Quarterly reviews {run.quarter}",
+        columns=INDEX_COLUMNS,
+        rows=index_rows(selected, reviews, manifest.entries, run.folder, review_stems),
+        numeric_columns=NUMERIC_COLUMNS,
+        overviews=team_overview_items(card.table, team_stems, team_results, [r.label for r in run.config.ratings]),
+        overviews_title="Team overviews",
+    )
+    return RunSummary(
+        period=str(run.quarter),
+        folder=run.folder,
+        results=reviews,
+        index=index,
+        team_results=team_results,
+        managers={stem: manager for manager, stem in team_stems.items()},
+        manifest=manifest.path,
+    )
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """A killed or failed run's temporary files and inputs (the inputs are made anew)."""
+    remove_temporary_files(folder)
+    shutil.rmtree(folder / INPUTS_FOLDER, ignore_errors=True)
+
+
+def _shared_inputs(pack: DataPack, config: ScorecardConfig) -> dict:
+    """The fingerprints every document's inputs share: the pack's, the config's and the library's."""
+    return {
+        "pack": pack.fingerprint or content_fingerprint(pack.tables),
+        "config": config_fingerprint(config),
+        "amreview": {"version": amreview.__version__, "source": record.library_fingerprint()},
+    }
+
+
+def _team_stems(card: pd.DataFrame, selected: pd.DataFrame) -> dict[str, str]:
+    """Manager → the file stem of their team overview, for the managers of the ``selected`` people
+    (the stems made from every manager of the period's scorecard table ``card``)."""
+    chosen_managers = set(selected["manager"].dropna())
+    return {
+        manager: stem
+        for manager, stem in team_file_stems(card["manager"].dropna()).items()
+        if manager in chosen_managers
+    }
+
+
+def _prepare_inputs(pack: DataPack, card: Scorecard, run: _Run, to_run: list[Planned]) -> None:
+    """Write the input of each document ``to_run`` under ``.inputs/`` and pass its folder to its notebook."""
     from amreview.batch.prepare import prepare_reviews
 
     prepared = prepare_reviews(
         pack,
-        quarter,
-        scorecard_config,
-        inputs_folder,
+        run.quarter,
+        run.config,
+        run.folder / INPUTS_FOLDER,
         am_ids=[p.subject for p in to_run if p.kind == "review"],
         managers=[p.subject for p in to_run if p.kind == "team_overview"],
         card=card,
     )
-    del pack  # the kernels read their inputs; the whole pack is not needed any more
     for plan in to_run:
         where = prepared.reviews[plan.subject] if plan.kind == "review" else prepared.teams[plan.subject]
         plan.job = replace(plan.job, parameters={**plan.job.parameters, "data": str(where)})
 
-    run_info = {
-        "period": str(quarter),
-        "started": started,
+
+def _run_info(run: _Run, data_arg: str, shared_inputs: dict) -> dict[str, object]:
+    """The run's part of the manifest: the period, when it started, its sources, inputs and options."""
+    return {
+        "period": str(run.quarter),
+        "started": run.started,
         "source": {
             "data": shown_source(data_arg),
-            "config": config_arg or "packaged default",
-            "review_notebook": str(Path(notebook).resolve()),
-            "team_notebook": str(Path(team_notebook).resolve()),
+            "config": run.config_arg or "packaged default",
+            "review_notebook": str(Path(run.notebook).resolve()),
+            "team_notebook": str(Path(run.team_notebook).resolve()),
         },
         "inputs": shared_inputs,
         "options": {
-            "jobs": n_jobs,
-            "executor": executor,
-            "scheduler": scheduler and shown_source(scheduler),
-            "pdf": pdf,
-            "resume": resume,
-            "timeout": timeout,
-            "am_ids": list(am_ids or ()),
-            "managers": list(managers or ()),
-            "teams": list(teams or ()),
+            "jobs": run.n_jobs,
+            "executor": run.executor,
+            "scheduler": run.scheduler and shown_source(run.scheduler),
+            "pdf": run.pdf,
+            "resume": run.resume,
+            "timeout": run.timeout,
+            "am_ids": list(run.am_ids),
+            "managers": list(run.managers),
+            "teams": list(run.teams),
         },
     }
-    entries = {p.job.key: _entry(p, previous.get(p.job.key)) for p in plans}
-    manifest_path = folder / record.MANIFEST_NAME
 
-    def write_manifest(finished: bool = False) -> None:
-        info = dict(run_info)
+
+class _RunManifest:
+    """The run's record as its documents finish: the manifest (one entry per planned document),
+    rewritten after each, and each review's key figures (``<stem>.json``)."""
+
+    def __init__(
+        self,
+        run: _Run,
+        info: dict[str, object],
+        plans: list[Planned],
+        previous: dict[str, dict],
+        selected: pd.DataFrame,
+    ):
+        self.run, self.info = run, info
+        self.path = run.folder / record.MANIFEST_NAME
+        self.plans = {p.job.key: p for p in plans}
+        self.entries = {p.job.key: manifest_entry(p, previous.get(p.job.key)) for p in plans}
+        self.table = selected.set_index("am_id")
+
+    def write(self, finished: bool = False) -> None:
+        info = dict(self.info)
         if finished:
-            info.update(finished=record.utc_now(), seconds=round(time.perf_counter() - clock, 1))
-        record.write_json_atomic(manifest_path, record.manifest(info, list(entries.values())))
+            info.update(finished=record.utc_now(), seconds=round(time.perf_counter() - self.run.clock, 1))
+        record.write_json_atomic(self.path, record.manifest(info, list(self.entries.values())))
 
-    by_key = {p.job.key: p for p in plans}
-    table = selected.set_index("am_id")
-
-    def on_result(result: ReviewResult) -> None:
-        plan = by_key[result.key]
+    def on_result(self, result: ReviewResult) -> None:
+        """Record a document that finished. A review whose documents its folder could not take
+        stops the run (an :class:`OutputError`: the next would meet the same folder)."""
+        plan = self.plans[result.key]
         if plan.kind == "review":
-            if result.ok:
-                documents = plan.documents()
-                record.write_json_atomic(
-                    plan.figures_path,
-                    record.key_figures(
-                        table.loc[plan.subject].to_dict() | {"am_id": plan.subject},
-                        list(scorecard_config.measures),
-                        list(scorecard_config.benchmark_kpis),
-                        plan.fingerprint,
-                        documents,
-                    ),
-                )
-            else:  # an earlier run's figures must not pass for this run's
-                with contextlib.suppress(OSError):  # a folder that became read-only: the manifest says
-                    plan.figures_path.unlink(missing_ok=True)
-        entries[result.key] = _entry(plan, None, result)
-        write_manifest()
-        if result.failed and result.error.ename == OUTPUT_FAILURE:
+            self._write_key_figures(plan, result)
+        self.entries[result.key] = manifest_entry(plan, None, result)
+        self.write()
+        error = result.error
+        if result.failed and error is not None and error.ename == OUTPUT_FAILURE:
             raise OutputError(
-                f"{result.error.evalue}; the run stopped there (the documents finished so far "
+                f"{error.evalue}; the run stopped there (the documents finished so far "
                 "are kept: run again with --resume once it is fixed)"
             )
 
-    write_manifest()
-    make_folder(folder / LOGS_FOLDER)
-    results = {}
-    jobs = [p.job for p in to_run]
-    for result in _execute(jobs, executor, scheduler, n_jobs, timeout, progress, folder / LOGS_FOLDER, on_result):
-        results[result.key] = result
+    def _write_key_figures(self, plan: Planned, result: ReviewResult) -> None:
+        if result.ok:
+            record.write_json_atomic(
+                plan.figures_path,
+                record.key_figures(
+                    self.table.loc[plan.subject].to_dict() | {"am_id": plan.subject},
+                    list(self.run.config.measures),
+                    list(self.run.config.benchmark_kpis),
+                    plan.fingerprint,
+                    plan.documents(),
+                ),
+            )
+        else:  # an earlier run's figures must not pass for this run's
+            with contextlib.suppress(OSError):  # a folder that became read-only: the manifest says
+                plan.figures_path.unlink(missing_ok=True)
+
+
+def _run_documents(run: _Run, plans: list[Planned], manifest: _RunManifest) -> dict[str, ReviewResult]:
+    """Run the documents to run, each recorded as it finishes; the results of every planned
+    document by key (``unchanged`` for those ``resume`` left). A finished document's input is removed."""
+    manifest.write()
+    make_folder(run.folder / LOGS_FOLDER)
+    jobs = [p.job for p in plans if p.run]
+    results = {r.key: r for r in _execute(jobs, run, run.folder / LOGS_FOLDER, manifest.on_result)}
     for plan in plans:
         if not plan.run:
-            results[plan.job.key] = _unchanged_result(plan, entries[plan.job.key])
+            results[plan.job.key] = unchanged_result(plan, manifest.entries[plan.job.key])
         elif results[plan.job.key].ok:
             _remove_input(plan)
-    _remove_if_empty(inputs_folder)
-    write_manifest(finished=True)
-
-    reviews = [results[p.job.key] for p in plans if p.kind == "review"]
-    team_results = [results[p.job.key] for p in plans if p.kind == "team_overview"]
-    index = folder / "index.html"
-    write_index(
-        index,
-        title=f"Quarterly reviews {quarter}",
-        columns=INDEX_COLUMNS,
-        rows=index_rows(selected, reviews, entries, folder, review_stems),
-        numeric_columns=NUMERIC_COLUMNS,
-        overviews=team_overview_items(card.table, stems, team_results, [r.label for r in scorecard_config.ratings]),
-        overviews_title="Team overviews",
-    )
-    return RunSummary(
-        period=str(quarter),
-        folder=folder,
-        results=reviews,
-        index=index,
-        team_results=team_results,
-        managers={stem: manager for manager, stem in stems.items()},
-        manifest=manifest_path,
-    )
-
-
-def _review_plans(
-    selected: pd.DataFrame,
-    stems: dict[str, str],
-    quarter: Quarter,
-    notebook: Path,
-    folder: Path,
-    config_arg: str,
-    pdf: bool,
-    shared_inputs: dict,
-) -> list[Planned]:
-    """``stems``: am_id → file stem (:func:`amreview.filenames.file_stems`)."""
-    plans = []
-    for row in selected.itertuples(index=False):
-        parameters = {"am_id": row.am_id, "period": str(quarter), "config": config_arg}
-        job = ReviewJob(
-            key=row.am_id,
-            notebook=Path(notebook).resolve(),
-            parameters=dict(parameters),
-            output_stem=path_inside(folder, stems[row.am_id]),
-            title=f"{row.name} — quarterly review {quarter}",
-            pdf=pdf,
-        )
-        plans.append(_plan("review", row.am_id, job, shared_inputs, {"am_id": row.am_id, "period": str(quarter)}))
-    return plans
-
-
-def _team_plans(
-    stems: dict[str, str],
-    quarter: Quarter,
-    notebook: Path,
-    folder: Path,
-    config_arg: str,
-    pdf: bool,
-    shared_inputs: dict,
-) -> list[Planned]:
-    plans = []
-    for manager, stem in stems.items():
-        job = ReviewJob(
-            key=stem,
-            notebook=Path(notebook).resolve(),
-            parameters={"manager": manager, "period": str(quarter), "config": config_arg},
-            output_stem=path_inside(folder, stem),
-            title=f"{manager} — team overview {quarter}",
-            pdf=pdf,
-        )
-        plans.append(_plan("team_overview", manager, job, shared_inputs, {"manager": manager, "period": str(quarter)}))
-    return plans
+    _remove_if_empty(run.folder / INPUTS_FOLDER)
+    manifest.write(finished=True)
+    return results
 
 
 def _execute(
-    jobs: list[ReviewJob],
-    executor: str,
-    scheduler: str | None,
-    n_jobs: int | None,
-    timeout: float | None,
-    progress: bool,
-    log_dir: Path,
-    on_result,
+    jobs: list[ReviewJob], run: _Run, log_dir: Path, on_result: Callable[[ReviewResult], None]
 ) -> list[ReviewResult]:
-    if executor == "dask":
+    cluster = run.cluster
+    if cluster is not None:
         from amreview.batch.distributed import run_on_dask
 
-        return run_on_dask(jobs, scheduler, timeout=timeout, progress=progress, log_dir=log_dir, on_result=on_result)
-    return run_reviews(jobs, n_jobs=n_jobs, timeout=timeout, progress=progress, log_dir=log_dir, on_result=on_result)
-
-
-def _entry(plan: Planned, previous: dict | None, result: ReviewResult | None = None) -> dict:
-    """The manifest entry of a planned document: before it runs (``running``, or ``unchanged``
-    with the earlier run's timings and files), or with its result."""
-    entry = {
-        "key": plan.job.key,
-        "kind": plan.kind,
-        ("am_id" if plan.kind == "review" else "manager"): plan.subject,
-        "parameters": {k: v for k, v in plan.job.parameters.items() if k != "data"},
-        "input_fingerprint": plan.fingerprint,
-        "inputs": plan.inputs,
-    }
-    if not plan.run:
-        previous = previous or {}
-        return {
-            **entry,
-            "status": "unchanged",
-            "error": None,
-            "started": previous.get("started"),
-            "seconds": previous.get("seconds"),
-            "outputs": previous.get("outputs") or _outputs(plan, None),
-        }
-    if result is None:
-        return {**entry, "status": "running", "error": None, "started": None, "seconds": None, "outputs": {}}
-    error = result.error
-    return {
-        **entry,
-        "status": result.status,
-        "error": None
-        if error is None
-        else {
-            "am_id" if plan.kind == "review" else "manager": plan.subject,
-            "cell": error.cell_index,
-            "error": error.ename,
-            "message": error.evalue,
-            "text": str(error),
-        },
-        "started": result.started,
-        "seconds": round(result.seconds, 2),
-        "outputs": _outputs(plan, result),
-    }
-
-
-def _outputs(plan: Planned, result: ReviewResult | None) -> dict[str, str]:
-    """The files a document's run left, by kind, relative to the period's folder."""
-    folder = Path(plan.job.output_stem).parent
-    found = {kind: name for kind, name in plan.documents().items() if (folder / name).is_file()}
-    if result is not None and not result.ok:
-        found.pop("html", None), found.pop("pdf", None)
-    if plan.kind == "review" and plan.figures_path.is_file() and (result is None or result.ok):
-        found["key_figures"] = plan.figures_path.name
-    log = None if result is None else result.log
-    if log:
-        found["log"] = (
-            str(Path(log).resolve().relative_to(folder)) if Path(log).resolve().is_relative_to(folder) else str(log)
+        return run_on_dask(
+            jobs, cluster, timeout=run.timeout, progress=run.progress, log_dir=log_dir, on_result=on_result
         )
-    return found
-
-
-def _unchanged_result(plan: Planned, entry: dict) -> ReviewResult:
-    notebook, html, pdf = output_paths(plan.job.output_stem)
-    return ReviewResult(
-        key=plan.job.key,
-        status="unchanged",
-        html=html,
-        notebook=notebook,
-        error=None,
-        seconds=float(entry.get("seconds") or 0),
-        pdf=pdf if plan.job.pdf else None,
-        started=entry.get("started"),
+    return run_reviews(
+        jobs, n_jobs=run.n_jobs, timeout=run.timeout, progress=run.progress, log_dir=log_dir, on_result=on_result
     )
 
 
@@ -758,106 +550,3 @@ def _remove_if_empty(folder: Path) -> None:
             sub.rmdir()
     with contextlib.suppress(OSError):
         folder.rmdir()
-
-
-# --------------------------------------------------------------------------------------------
-# The index
-# --------------------------------------------------------------------------------------------
-
-INDEX_COLUMNS = [
-    "Account manager",
-    "am_id",
-    "Manager",
-    "Team",
-    "Revenue",
-    "Gross margin",
-    "GM %",
-    "GM attainment",
-    "Overall score",
-    "Rating",
-    "status",
-    "Started (UTC)",
-    "Seconds",
-]
-NUMERIC_COLUMNS = ["Revenue", "Gross margin", "GM %", "GM attainment", "Overall score", "Seconds"]
-
-
-def index_rows(
-    card: pd.DataFrame,
-    results: list[ReviewResult],
-    entries: dict[str, dict] | None = None,
-    folder: Path | None = None,
-    stems: dict[str, str] | None = None,
-) -> list[dict]:
-    """One index row per review: who, the headline figures and rating from the review's
-    key-figures file (empty for a failed review), the status, start and duration (from the
-    manifest ``entries``) and the links (``card``: rows of the scorecard's table; ``stems``:
-    am_id → file stem, by default :func:`amreview.filenames.file_stems` of ``card``'s ids)."""
-    by_key = {r.key: r for r in results}
-    entries = entries or {}
-    stems = stems if stems is not None else file_stems(card["am_id"])
-    rows = []
-    for row in card.itertuples(index=False):
-        result = by_key[row.am_id]
-        figures = {}
-        if not result.failed and folder is not None:
-            figures = record.read_json(path_inside(Path(folder), f"{stems[row.am_id]}.json")) or {}
-        headline, overall = figures.get("figures", {}), figures.get("overall", {})
-        entry = entries.get(row.am_id, {})
-        rows.append(
-            {
-                "Account manager": row.name,
-                "am_id": row.am_id,
-                "Manager": row.manager,
-                "Team": "" if pd.isna(row.team) else row.team,
-                "Revenue": money(headline.get("revenue")) if headline else "",
-                "Gross margin": money(headline.get("gross_margin")) if headline else "",
-                "GM %": pct(headline.get("gm_pct")) if headline else "",
-                "GM attainment": attainment_pct(headline.get("gross_margin_attainment")) if headline else "",
-                "Overall score": score_text(overall.get("score")) if overall else "",
-                "Rating": (overall.get("rating") or "no rating") if overall else "",
-                "status": result.status,
-                "Started (UTC)": _short_time(entry.get("started")),
-                "Seconds": "" if entry.get("seconds") is None else f"{entry['seconds']:.1f}",
-                "error": "" if result.error is None else str(result.error),
-                "link": result.html,
-                "pdf": result.pdf,
-            }
-        )
-    return rows
-
-
-def _short_time(stamp: str | None) -> str:
-    """``2026-11-27T08:10:43+00:00`` → ``27 Nov 08:10:43`` (UTC, as the manifest records it)."""
-    if not stamp:
-        return ""
-    return pd.Timestamp(stamp).strftime("%d %b %H:%M:%S")
-
-
-def team_overview_items(
-    card: pd.DataFrame, stems: dict[str, str], results: list[ReviewResult], rating_labels: list[str]
-) -> list[dict]:
-    """One index entry per team overview: the manager, the team's size and ratings (in the
-    order of ``rating_labels``), the links (``card``: the scorecard's table)."""
-    by_key = {r.key: r for r in results}
-    items = []
-    for manager, stem in stems.items():
-        result = by_key[stem]
-        members = card[card["manager"] == manager]
-        ratings = members["overall_rating"].value_counts()
-        spread = ", ".join(f"{ratings[label]} {label}" for label in rating_labels if label in ratings.index)
-        teams = ", ".join(sorted({str(t) for t in members["team"].dropna()}))
-        detail = f"{len(members)} direct report{'s' if len(members) != 1 else ''}"
-        detail += f" · {teams}" if teams else ""
-        detail += f" · {spread}" if spread else ""
-        items.append(
-            {
-                "text": manager,
-                "detail": detail,
-                "status": result.status,
-                "error": "" if result.error is None else str(result.error),
-                "link": result.html,
-                "pdf": result.pdf,
-            }
-        )
-    return items

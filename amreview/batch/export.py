@@ -1,0 +1,115 @@
+"""An executed notebook → a self-contained HTML document with no code showing (nbconvert).
+
+:mod:`amreview.batch.execution` exports each review it ran with :func:`notebook_to_html`, and
+makes its PDF from the same HTML (:func:`amreview.documents.pdf.html_to_pdf`).
+
+Design decisions
+----------------
+* **Self-contained HTML.** Images are inline (base64) and no script is fetched from another
+  host: the lab template's require.js, MathJax, mermaid and widget loaders are left out.
+  The price: LaTeX in markdown shows as source, and outputs that need JavaScript libraries
+  (widgets, plotly) do not render; reviews use static images.
+* **A document, not a notebook.** The JupyterLab stylesheet is replaced by
+  ``templates/document.css``: a page that reads on a screen, on a phone (wide tables scroll
+  inside their block, images shrink to fit) and on paper (A4, no table or chart cut across
+  pages, headings kept with what follows, the title and page numbers on every page).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import importlib.resources
+import re
+from pathlib import Path
+from typing import Any
+
+from amreview.documents.pdf import css_string
+
+STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style>", re.S)  # see without_repeated_styles
+INJECTED_TAG = "injected-parameters"  # papermill tags the cell it adds with this
+ERROR_MARKER_TAG = "papermill-error-cell-tag"  # papermill's markers around a failing cell
+REMOVED_CELL_TAGS = frozenset({INJECTED_TAG, ERROR_MARKER_TAG, "remove-cell"})
+HIDDEN_OUTPUT_TAGS = frozenset({"remove-output"})
+STRIPPED_CELL_METADATA = ("papermill", "execution")  # paths, timings, status
+
+# nbconvert's lab template minus every script it would fetch from a CDN and minus the lab's
+# stylesheet, plus the document stylesheet: see templates/document.html.j2 and document.css.
+DOCUMENT_TEMPLATE = "document.html.j2"
+DOCUMENT_CSS = "document.css"
+
+
+def notebook_to_html(nb: Any, title: str, base_dir: Path | None = None) -> str:
+    """A self-contained HTML document of an executed notebook, with no code showing.
+
+    Shows outputs and markdown only: code, prompts, papermill's injected-parameters cell and
+    error markers, cells tagged ``remove-cell`` and outputs of cells tagged ``remove-output``
+    are left out, and papermill's metadata (paths, parameters, timings) is stripped. Output
+    images are inline already; images that markdown cells link to are inlined when found in
+    ``base_dir`` (the template's folder; never the process's current directory). ``nb`` is
+    not modified. The page is styled by ``templates/document.css`` (screen, phone, print)
+    and ``title`` is both its ``<title>`` and the running header of its printed pages.
+    """
+    nb = _strip_run_metadata(copy.deepcopy(nb))
+    nb.metadata["title"] = title  # the lab template prefers it to resources' name
+    exporter = _html_exporter(embed_images=base_dir is not None)
+    resources = {
+        "metadata": {"name": title, "path": str(base_dir) if base_dir else ""},
+        "amreview": {"css": _template_text(DOCUMENT_CSS), "running_header": css_string(title)},
+    }
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return without_repeated_styles(body)
+
+
+@functools.cache
+def _html_exporter(embed_images: bool) -> Any:
+    """The document exporter, made once per process: building it compiles the Jinja templates
+    (~0.1 s), and it keeps no state between notebooks."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = set(REMOVED_CELL_TAGS)
+    config.TagRemovePreprocessor.remove_all_outputs_tags = set(HIDDEN_OUTPUT_TAGS)
+    return HTMLExporter(
+        config=config,
+        template_name="lab",
+        raw_template=_template_text(DOCUMENT_TEMPLATE),
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=embed_images,
+    )
+
+
+def without_repeated_styles(html: str) -> str:
+    """``html`` with every ``<style>`` block that repeats an earlier one removed.
+
+    A library object displayed in a notebook carries its stylesheet so that it looks right on
+    its own; a document of a dozen such outputs would carry it a dozen times, and each copy
+    costs the PDF renderer a full restyle of the document.
+    """
+    seen: set[str] = set()
+
+    def keep_first(match: re.Match) -> str:
+        block = match.group(0)
+        if block in seen:
+            return ""
+        seen.add(block)
+        return block
+
+    return STYLE_BLOCK.sub(keep_first, html)
+
+
+@functools.cache
+def _template_text(name: str) -> str:
+    return (importlib.resources.files("amreview.batch") / "templates" / name).read_text(encoding="utf-8")
+
+
+def _strip_run_metadata(nb: Any) -> Any:
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        for key in STRIPPED_CELL_METADATA:
+            cell.metadata.pop(key, None)
+    return nb
