@@ -4,13 +4,15 @@
 #     the glyphs reviews use (DejaVu: − ≥ → and accented names; Liberation: the body text);
 #   - the document tests: Debian's Chromium, driven headless by Python playwright (its wheel
 #     carries its own driver; `playwright install` is never run: it would download a browser);
-#   - looking at PDFs as pictures (pdftoppm, pdftotext from poppler-utils).
+#   - looking at PDFs as pictures (pdftoppm, pdftotext from poppler-utils);
+#   - the review forms' tests: LibreOffice Calc, headless (libreoffice-calc-nogui), opens a form and
+#     saves it again as a person would (tests/conftest.py's libreoffice fixture).
 # The Python side (weasyprint, playwright, pypdf) comes from pyproject.toml.
 #
 # Idempotent: installs only what is missing, and runs `apt-get update` only when a package
 # cannot be found without it. Runs as root. Prints what it did on stderr; exits non-zero
-# when a package cannot be installed. Then run the tests with AMREVIEW_REQUIRE_BROWSER=1, so a
-# missing browser fails them instead of skipping.
+# when a package cannot be installed. Then run the tests with AMREVIEW_REQUIRE_BROWSER=1 and
+# AMREVIEW_REQUIRE_LIBREOFFICE=1, so a missing browser or LibreOffice fails them instead of skipping.
 set -euo pipefail
 
 PACKAGES=(
@@ -18,6 +20,7 @@ PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
   fonts-dejavu-core fonts-liberation
   poppler-utils
+  libreoffice-calc-nogui
 )
 
 log() { echo "setup-documents: $*" >&2; }
@@ -45,4 +48,5 @@ fi
 
 [ -x /usr/bin/chromium ] || { log "/usr/bin/chromium is missing after the install"; exit 1; }
 fc-list : family | grep -qi "dejavu sans" || { log "fontconfig finds no DejaVu Sans"; exit 1; }
+command -v soffice >/dev/null || { log "soffice (LibreOffice) is missing after the install"; exit 1; }
 log "ready: $(/usr/bin/chromium --version 2>/dev/null || echo chromium), pango $(dpkg-query -W -f='${Version}' libpango-1.0-0)"

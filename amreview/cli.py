@@ -273,6 +273,66 @@ def run(
         sys.exit(1)
 
 
+@cli.command()
+@click.option(
+    "--data",
+    required=True,
+    help="The data pack: a folder, a database URL (sqlite:///…, postgresql+psycopg://…), or 'sample'.",
+)
+@click.option("--period", required=True, help="The quarter reviewed, e.g. 2026Q3.")
+@click.option(
+    "--out",
+    "out",
+    default=Path("reports"),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Reports folder: the forms go to <out>/<period>/forms/.",
+)
+@click.option("--am", "am_ids", multiple=True, help="Only this account manager (repeatable).")
+@click.option("--manager", "managers", multiple=True, help="Only this sales manager's direct reports (repeatable).")
+@click.option("--team", "teams", multiple=True, help="Only this team's account managers (repeatable).")
+@click.option(
+    "--config",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Scorecard config (TOML); default: the packaged one, which mirrors the job description.",
+)
+@click.option(
+    "--kind",
+    default="both",
+    show_default=True,
+    type=click.Choice(["self_assessment", "manager_review", "both"]),
+    help="Which forms: the account manager's self-assessment, the manager's review, or both.",
+)
+@group_readable_option
+def forms(
+    data: str,
+    period: str,
+    out: Path,
+    am_ids: tuple[str, ...],
+    managers: tuple[str, ...],
+    teams: tuple[str, ...],
+    config_path: Path | None,
+    kind: str,
+) -> None:
+    """Write the quarter's review forms (.xlsx): a self-assessment for each account manager and a
+    manager's review for their manager, to fill in Excel or LibreOffice and collect back."""
+    from amreview.cycle.forms import BOTH_KINDS, write_forms
+
+    written = write_forms(
+        data,
+        period,
+        out,
+        am_ids=list(am_ids) or None,
+        managers=list(managers) or None,
+        teams=list(teams) or None,
+        config=config_path,
+        kinds=BOTH_KINDS if kind == "both" else (kind,),
+    )
+    click.echo(written.describe())
+
+
 def use_returning_allocator() -> None:
     """Let Arrow (which holds every text column of a pack) allocate with jemalloc, which hands
     freed memory back to the system, unless ``ARROW_DEFAULT_MEMORY_POOL`` chooses otherwise.

@@ -68,12 +68,17 @@ def is_plain(key: str) -> bool:
     )
 
 
+def slug(text: str, length: int = SLUG_LENGTH) -> str:
+    """``text`` as ASCII letters and digits in lower case, runs of anything else one ``-``, at most
+    ``length`` characters: ``"Zoë <b>O'Brien</b>"`` → ``zoe-b-o-brien-b``; ``""`` when nothing is left."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:length].rstrip("-")
+
+
 def encoded_stem(key: str) -> str:
     """``<slug>~<digest>`` of any ``key`` (module docstring): ``"a/b"`` → ``a-b~<12 hex>``."""
-    ascii_text = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:SLUG_LENGTH].rstrip("-")
     digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:DIGEST_LENGTH]
-    return f"{slug or 'id'}{ENCODED_MARK}{digest}"
+    return f"{slug(key) or 'id'}{ENCODED_MARK}{digest}"
 
 
 def file_stems(keys: Iterable[str]) -> dict[str, str]:

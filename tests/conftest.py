@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -89,3 +93,45 @@ def same(result, expected) -> bool:
     if expected is None or (isinstance(expected, float) and math.isnan(expected)):
         return result is None or bool(pd.isna(result))
     return abs(float(result) - float(expected)) <= 1e-9
+
+
+@pytest.fixture(scope="session")
+def libreoffice(tmp_path_factory) -> Callable[..., Path]:
+    """``save(path, folder, to="xlsx")``: open a workbook in LibreOffice Calc (headless, Debian's
+    ``libreoffice-calc-nogui``, with a profile of its own) and save it as ``to`` (``xlsx``, ``xls``,
+    ``ods``) in ``folder``, as a person would with *Save as*; returns the saved file. Skipped where
+    ``soffice`` is absent; a failure where ``AMREVIEW_REQUIRE_LIBREOFFICE=1`` (CI installs it)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        if os.environ.get("AMREVIEW_REQUIRE_LIBREOFFICE") == "1":
+            pytest.fail(
+                "AMREVIEW_REQUIRE_LIBREOFFICE=1 but LibreOffice (soffice) is not installed: "
+                ".ci/setup-documents.sh installs libreoffice-calc-nogui"
+            )
+        pytest.skip("LibreOffice (soffice) is not installed")
+    profile = tmp_path_factory.mktemp("libreoffice-profile")
+
+    def save(path: Path, folder: Path, to: str = "xlsx") -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation={profile.as_uri()}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                to,
+                "--outdir",
+                str(folder),
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        saved = folder / f"{Path(path).stem}.{to}"
+        assert done.returncode == 0 and saved.is_file(), f"LibreOffice did not save {path}: {done.stdout} {done.stderr}"
+        return saved
+
+    return save

@@ -87,7 +87,7 @@ from amreview.files import TEMPORARY_FILE, make_folder, writable_folder
 from amreview.periods import Quarter
 from amreview.redaction import shown_source
 from amreview.scoring.config import ScorecardConfig, config_fingerprint, load_config
-from amreview.scoring.scorecard import Scorecard, build_scorecard
+from amreview.scoring.scorecard import Scorecard, build_scorecard, select_account_managers
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 REVIEW_NOTEBOOK = NOTEBOOKS / "am_quarterly_review.ipynb"
@@ -140,38 +140,6 @@ class RunSummary:
 # --------------------------------------------------------------------------------------------
 # Who is reviewed
 # --------------------------------------------------------------------------------------------
-
-
-def select_account_managers(
-    card: pd.DataFrame,
-    am_ids: Iterable[str] | None = None,
-    managers: Iterable[str] | None = None,
-    teams: Iterable[str] | None = None,
-) -> pd.DataFrame:
-    """The scorecard rows (``card``: the scorecard's table) of the people selected.
-
-    ``am_ids``, ``managers`` (``account_managers.manager``) and ``teams`` each select people;
-    given together, a person is selected when any of them selects them. None of them: everyone
-    in role. A name that selects no one in role is an error that lists the known names.
-    """
-    am_ids, managers, teams = ([str(v) for v in values or ()] for values in (am_ids, managers, teams))
-    if not (am_ids or managers or teams):
-        return card
-    period = card["period"].iloc[0] if len(card) else "the period"
-    problems = []
-    for wanted, column, what in ((am_ids, "am_id", "am_id"), (managers, "manager", "manager"), (teams, "team", "team")):
-        known = set(card[column].dropna().astype(str))
-        unknown = [w for w in wanted if w not in known]
-        if unknown:
-            listed = ", ".join(sorted(known)) if column != "am_id" else ""
-            problems.append(
-                f"no account manager in role in {period} with {what} {', '.join(unknown)}"
-                + (f" (known: {listed})" if listed else "")
-            )
-    if problems:
-        raise ParameterError("; ".join(problems))
-    chosen = card["am_id"].isin(am_ids) | card["manager"].isin(managers) | card["team"].isin(teams)
-    return card[chosen]
 
 
 def team_file_stems(managers: Iterable[str]) -> dict[str, str]:

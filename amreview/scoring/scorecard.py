@@ -12,6 +12,7 @@ role with no lines in the quarter has revenue 0 and GM % empty (not meaningful).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -283,3 +284,40 @@ def build_scorecard(
         targets=targets,
         table=table,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Who is reviewed
+# --------------------------------------------------------------------------------------------
+
+
+def select_account_managers(
+    card: pd.DataFrame,
+    am_ids: Iterable[str] | None = None,
+    managers: Iterable[str] | None = None,
+    teams: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """The scorecard rows (``card``: the scorecard's table) of the people selected.
+
+    ``am_ids``, ``managers`` (``account_managers.manager``) and ``teams`` each select people;
+    given together, a person is selected when any of them selects them. None of them: everyone
+    in role. A name that selects no one in role is an error that lists the known names.
+    """
+    am_ids, managers, teams = ([str(v) for v in values or ()] for values in (am_ids, managers, teams))
+    if not (am_ids or managers or teams):
+        return card
+    period = card["period"].iloc[0] if len(card) else "the period"
+    problems = []
+    for wanted, column, what in ((am_ids, "am_id", "am_id"), (managers, "manager", "manager"), (teams, "team", "team")):
+        known = set(card[column].dropna().astype(str))
+        unknown = [w for w in wanted if w not in known]
+        if unknown:
+            listed = ", ".join(sorted(known)) if column != "am_id" else ""
+            problems.append(
+                f"no account manager in role in {period} with {what} {', '.join(unknown)}"
+                + (f" (known: {listed})" if listed else "")
+            )
+    if problems:
+        raise ParameterError("; ".join(problems))
+    chosen = card["am_id"].isin(am_ids) | card["manager"].isin(managers) | card["team"].isin(teams)
+    return card[chosen]
