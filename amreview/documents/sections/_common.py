@@ -9,6 +9,7 @@ import pandas as pd
 
 from amreview.documents import narrative as say
 from amreview.documents.model import SECTIONS, Section, Text
+from amreview.vocabulary import NOTE_SECTIONS as NOTE_SECTIONS  # re-exported: its home is the vocabulary
 
 if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
     from amreview.documents.review import Review
@@ -18,10 +19,6 @@ TOP_N = 10
 DEAL_TYPE_LABELS = {"run_rate": "Run rate", "spot": "Spot", "bespoke": "Bespoke", "large_volume": "Large volume"}
 STATUS_LABELS = {"not_started": "not started", "in_progress": "in progress", "achieved": "achieved",
                  "missed": "missed", "deferred": "deferred"}
-NOTE_SECTIONS = {"summary": "Summary", "margin": "Margin & KPI targets", "accounts": "Account management",
-                 "new_business": "Productive new business", "relationships": "Customer relationships",
-                 "crm": "Utilisation of the CRM", "reporting": "Reporting", "development": "Development plan",
-                 "competencies": "Competencies"}
 
 
 def new_section(review: Review, key: str) -> Section:
