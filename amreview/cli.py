@@ -333,6 +333,64 @@ def forms(
     click.echo(written.describe())
 
 
+@cli.command()
+@click.option(
+    "--data", required=True, help="The data pack: a folder, a database URL (its tables get the rows), or 'sample'."
+)
+@click.option("--period", required=True, help="The quarter of the review, e.g. 2026Q3.")
+@click.option(
+    "--forms",
+    "forms_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder holding the returned forms (.xlsx).",
+)
+@click.option(
+    "--out",
+    "out",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="For a folder pack or 'sample': the new pack folder to write (new or empty), or the pack "
+    "folder itself to update it in place. A database pack takes no --out.",
+)
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Let a form replace input already in the pack that it differs from (the replaced rows are "
+    "reported); without it such a form is reported and not applied.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Scorecard config (TOML) whose rating labels an agreed rating must be; default: the packaged one.",
+)
+@group_readable_option
+def collect(data: str, period: str, forms_dir: Path, out: Path | None, replace: bool, config_path: Path | None) -> None:
+    """Collect the returned self-assessments and manager's reviews into the pack: ratings, comments,
+    next quarter's objectives, the agreed rating and the sign-off. Exit code 3 when a form had
+    errors or conflicts (the others are still collected and written)."""
+    from amreview.cycle.collect import collect_forms
+    from amreview.cycle.collected_pack import check_destination, write_collected_pack
+    from amreview.cycle.model import FormError
+    from amreview.data.datapack import load_pack
+    from amreview.periods import Quarter
+    from amreview.scoring.config import load_config
+
+    config = load_config(config_path)
+    quarter = Quarter.parse(period, config.fiscal_year_start_month)  # before anything is read
+    if not forms_dir.is_dir():
+        raise click.BadParameter(f"{forms_dir}: no such folder", param_hint="--forms")
+    destination = check_destination(data, out)
+    collection = collect_forms(load_pack(data), quarter, forms_dir, config, replace=replace)
+    where = write_collected_pack(data, collection, destination)
+    click.echo(collection.summary())
+    click.echo(f"pack with the collected rows: {where}")
+    if not collection.all_collected:
+        sys.exit(FormError.exit_code)
+
+
 def use_returning_allocator() -> None:
     """Let Arrow (which holds every text column of a pack) allocate with jemalloc, which hands
     freed memory back to the system, unless ``ARROW_DEFAULT_MEMORY_POOL`` chooses otherwise.

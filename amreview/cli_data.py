@@ -95,16 +95,25 @@ def import_command(mapping_path: Path, source: Path, out: Path, report_path: Pat
     help="Where to write the HTML report; default: <pack>-quality.html beside the pack folder "
     "(in the current folder for 'sample', or when that is not writable).",
 )
+@click.option(
+    "--config",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Scorecard config (TOML) whose rating labels review_outcomes' ratings must be; default: the packaged one.",
+)
 @group_readable_option
-def validate_command(pack: str, report_path: Path | None) -> None:
+def validate_command(pack: str, report_path: Path | None, config_path: Path | None) -> None:
     """Check a data pack: contract errors, plausibility warnings, and which review sections its
     missing tables switch off. Exit code 3 when there are errors; warnings alone exit 0."""
     from amreview.errors import describe_problem
     from amreview.quality.checks import check_pack
     from amreview.quality.report import write_quality_html
     from amreview.redaction import shown_source
+    from amreview.scoring.config import load_config
 
-    report = check_pack(pack)
+    labels = [rating.label for rating in load_config(config_path).ratings]
+    report = check_pack(pack, rating_labels=labels)
     path = write_quality_html(report, report_path or default_report_path(pack))
     click.echo(report.summary(path, limit=0))
     if not report.ok:

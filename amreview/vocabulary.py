@@ -16,6 +16,24 @@ OBJECTIVE_STATUSES = ("not_started", "in_progress", "achieved", "missed", "defer
 
 RATERS = ("self", "manager", "peer")
 
+# review_notes.section: a comment on a part of the review (the key of its section, titled for
+# display), the account manager's comment when signing, or an objective proposed on a
+# self-assessment (one note each, in words). review_notes.author_role: who wrote the note.
+NOTE_SECTIONS = {
+    "summary": "Summary",
+    "margin": "Margin & KPI targets",
+    "accounts": "Account management",
+    "new_business": "Productive new business",
+    "relationships": "Customer relationships",
+    "crm": "Utilisation of the CRM",
+    "reporting": "Reporting",
+    "development": "Development plan",
+    "competencies": "Competencies",
+}
+SIGN_OFF_SECTION = "sign_off"
+PROPOSED_OBJECTIVES_SECTION = "proposed_objectives"
+AUTHOR_ROLES = ("self", "manager")
+
 COMPETENCIES = (
     "Interpersonal Effectiveness",
     "Working with Others",

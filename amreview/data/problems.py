@@ -167,7 +167,7 @@ def _describe_failure(table: str, check: str, column: str, case, kinds: dict) ->
     if check.startswith("less_than_or_equal_to("):
         return f"a value ≤ {check[len('less_than_or_equal_to(') : -1]}", found
     if check.startswith("str_matches("):
-        if column == "period":
+        if column in ("period", "agreed_in"):
             return (
                 "a quarter YYYYQn (e.g. 2026Q3) or a month YYYY-MM"
                 if table == "targets"

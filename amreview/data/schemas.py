@@ -32,6 +32,7 @@ from amreview.frames import is_arrow_text
 from amreview.periods import QUARTER_PATTERN
 from amreview.vocabulary import (
     ACTIVITY_TYPES,
+    AUTHOR_ROLES,
     COMPETENCIES,
     DEAL_TYPES,
     FEEDBACK_KINDS,
@@ -57,6 +58,13 @@ ID_MAX_LENGTH = 100  # characters
 # DEL, ...), the line and paragraph separators, and the bidirectional controls, which make text
 # display other than it reads. A class of literal characters: the same for Python's re and for
 # RE2 (Arrow's string kernels), which spell escapes differently.
+# Where a row typed on a returned form came from (``amreview collect``; docs/review-cycle.md):
+# optional columns of competency_ratings, review_notes, development_objectives and
+# review_outcomes, empty on rows typed into the pack by hand.
+PROVENANCE_COLUMNS = ("source_file", "source_sheet", "source_cells", "source_sha256", "collected_at")
+SHA256_REGEX = r"^[0-9a-f]{64}$"
+TIMESTAMP_REGEX = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"  # ISO 8601, with its zone
+
 CONTROL_CHARACTERS = re.compile(
     "["
     + "".join(
@@ -226,6 +234,13 @@ class DevelopmentObjectives(_Table):
     status: Series[str] = pa.Field(isin=list(OBJECTIVE_STATUSES))
     progress: Series[float] | None = pa.Field(nullable=True, ge=0, le=1)
     evidence: Series[str] | None = pa.Field(nullable=True)
+    agreed_in: Series[str] | None = pa.Field(nullable=True, str_matches=QUARTER_PATTERN.pattern)
+    success_measure: Series[str] | None = pa.Field(nullable=True)
+    source_file: Series[str] | None = pa.Field(nullable=True)
+    source_sheet: Series[str] | None = pa.Field(nullable=True)
+    source_cells: Series[str] | None = pa.Field(nullable=True)
+    source_sha256: Series[str] | None = pa.Field(nullable=True, str_matches=SHA256_REGEX)
+    collected_at: Series[str] | None = pa.Field(nullable=True, str_matches=TIMESTAMP_REGEX)
 
 
 class CompetencyRatings(_Table):
@@ -235,6 +250,11 @@ class CompetencyRatings(_Table):
     rater: Series[str] = pa.Field(isin=list(RATERS))
     rating: Series[float] = pa.Field(isin=[1, 2, 3, 4, 5])
     comment: Series[str] | None = pa.Field(nullable=True)
+    source_file: Series[str] | None = pa.Field(nullable=True)
+    source_sheet: Series[str] | None = pa.Field(nullable=True)
+    source_cells: Series[str] | None = pa.Field(nullable=True)
+    source_sha256: Series[str] | None = pa.Field(nullable=True, str_matches=SHA256_REGEX)
+    collected_at: Series[str] | None = pa.Field(nullable=True, str_matches=TIMESTAMP_REGEX)
 
 
 class CustomerFeedback(_Table):
@@ -260,6 +280,12 @@ class ReviewNotes(_Table):
     section: Series[str]
     author: Series[str] | None = pa.Field(nullable=True)
     text: Series[str]
+    author_role: Series[str] | None = pa.Field(nullable=True, isin=list(AUTHOR_ROLES))
+    source_file: Series[str] | None = pa.Field(nullable=True)
+    source_sheet: Series[str] | None = pa.Field(nullable=True)
+    source_cells: Series[str] | None = pa.Field(nullable=True)
+    source_sha256: Series[str] | None = pa.Field(nullable=True, str_matches=SHA256_REGEX)
+    collected_at: Series[str] | None = pa.Field(nullable=True, str_matches=TIMESTAMP_REGEX)
 
 
 class ReviewOutcomes(_Table):
@@ -277,6 +303,11 @@ class ReviewOutcomes(_Table):
     manager_signed_on: Series[Date] | None = date_field(nullable=True)
     am_signed_on: Series[Date] | None = date_field(nullable=True)
     source: Series[str] | None = pa.Field(nullable=True)
+    source_file: Series[str] | None = pa.Field(nullable=True)
+    source_sheet: Series[str] | None = pa.Field(nullable=True)
+    source_cells: Series[str] | None = pa.Field(nullable=True)
+    source_sha256: Series[str] | None = pa.Field(nullable=True, str_matches=SHA256_REGEX)
+    collected_at: Series[str] | None = pa.Field(nullable=True, str_matches=TIMESTAMP_REGEX)
 
     class Config:
         unique = ["am_id", "period"]

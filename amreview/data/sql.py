@@ -31,6 +31,9 @@ Writing
     one transaction: dates as ``DATE``, booleans as ``BOOLEAN``, ids and other text as ``TEXT``,
     numbers as ``DOUBLE PRECISION`` (or ``BIGINT`` for integer columns); an index on ``am_id``
     lets slice reads use it. Rows go in by COPY on PostgreSQL, by executemany elsewhere.
+    :func:`change_rows` instead adds rows to tables that stay (``amreview collect``), and deletes
+    the rows it is told to, in one transaction: a table it does not find is created as above, a
+    column the table lacks is added (``ALTER TABLE … ADD COLUMN``).
 
 Errors
     A database that cannot be reached or read, or a URL that cannot be read, is a
@@ -60,7 +63,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from amreview.errors import PROBLEM_COLUMNS, AmreviewError, DataError
 from amreview.redaction import scrub, shown_source
 
-__all__ = ["absolute_url", "read_tables", "write_tables"]
+__all__ = ["absolute_url", "change_rows", "read_tables", "write_tables"]
 
 CONNECT_TIMEOUT_SECONDS = 10  # a server that does not answer is reported, not waited on for minutes
 READ_CHUNK_ROWS = 200_000  # rows fetched at a time (streamed from the server)
@@ -249,6 +252,69 @@ def write_tables(
     finally:
         engine.dispose()
     return shown_source(url)
+
+
+def change_rows(
+    url: str,
+    added: Mapping[str, pd.DataFrame],
+    deleted: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
+    kinds: Mapping[str, Mapping[str, str]] | None = None,
+) -> str:
+    """In one transaction: delete from each table of ``deleted`` the rows matching each of its
+    conditions (column → value, all of them; ``None`` matches an empty value; a column the
+    table lacks is ignored, since all its values are empty), then append ``added``'s rows to
+    their tables, adding the columns a table lacks and creating a table that is missing (with
+    the types of :func:`write_tables`). Returns the URL with its password hidden. Nothing is
+    changed when anything fails (an :class:`~amreview.errors.AmreviewError`)."""
+    kinds = kinds or {}
+    deleted = deleted or {}
+    engine = _engine(url, read_only=False)
+    try:
+        with engine.begin() as connection:
+            for name in dict.fromkeys([*deleted, *added]):
+                frame = added.get(name, pd.DataFrame())
+                columns = _columns(frame, kinds.get(name, {}), engine.dialect.name)
+                table = _table_with(connection, name, columns)
+                for condition in deleted.get(name, ()):
+                    connection.execute(table.delete().where(_matching(table, condition)))
+                if len(frame):
+                    _insert(connection, table, list(columns), list(zip(*(v for _, v in columns.values()))))
+    except sa.exc.SQLAlchemyError as exc:
+        raise AmreviewError(
+            f"cannot add the rows to the data pack {shown_source(url)}: {_reason(exc, url)}; nothing was changed"
+        ) from None
+    finally:
+        engine.dispose()
+    return shown_source(url)
+
+
+def _table_with(connection: Connection, name: str, columns: Mapping[str, tuple[sa.types.TypeEngine, list]]) -> sa.Table:
+    """Table ``name`` with at least ``columns``: created when missing, the missing columns added."""
+    inspector = sa.inspect(connection)
+    if not inspector.has_table(name):
+        table = _table(sa.MetaData(), name, columns)
+        table.create(connection)
+        return table
+    present = {c["name"]: c["type"] for c in inspector.get_columns(name)}
+    quote = connection.dialect.identifier_preparer.quote
+    for column, (sql_type, _) in columns.items():
+        if column not in present:
+            connection.exec_driver_sql(
+                f"ALTER TABLE {quote(name)} ADD COLUMN {quote(column)} {sql_type.compile(dialect=connection.dialect)}"
+            )
+            present[column] = sql_type
+    return sa.Table(name, sa.MetaData(), *(sa.Column(c, t) for c, t in present.items()))
+
+
+def _matching(table: sa.Table, condition: Mapping[str, object]):
+    """``column = value`` for each item of ``condition`` (compared as text: every condition is on
+    ids, codes or names), ``column IS NULL`` for ``None``; columns the table lacks are left out."""
+    terms = [
+        table.c[c].is_(None) if v is None else sa.cast(table.c[c], sa.Text) == str(v)
+        for c, v in condition.items()
+        if c in table.c
+    ]
+    return sa.and_(sa.true(), *terms)
 
 
 def _table(metadata: sa.MetaData, name: str, columns: Mapping[str, tuple[sa.types.TypeEngine, list]]) -> sa.Table:

@@ -24,9 +24,11 @@ row 1), the column, what was expected and what was found.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from amreview.data.datapack import ROW_KEYS, SAMPLE, DataPack, load_pack, read_folder
@@ -40,7 +42,7 @@ from amreview.quality.amounts import (
     quantity_revenue_signs,
 )
 from amreview.quality.dates import dates_in_wrong_order, dates_outside_history, history
-from amreview.quality.findings import FINDING_COLUMNS, Check, as_findings
+from amreview.quality.findings import FINDING_COLUMNS, Check, as_findings, findings_frame, no_findings
 from amreview.quality.lazy_validation import validate_lazily
 from amreview.quality.records import (
     duplicate_rows,
@@ -237,22 +239,56 @@ class QualityReport:
         return "\n".join(lines)
 
 
-def check_pack(source: str | Path) -> QualityReport:
+RATED_COLUMNS = ("agreed_rating", "computed_rating")  # review_outcomes' columns that hold a rating label
+RATING_LABEL_CHECK = "rating_label"
+
+
+def unknown_rating_labels(pack: DataPack, labels: Sequence[str]) -> pd.DataFrame:
+    """The ``review_outcomes`` cells (``agreed_rating``, ``computed_rating``) that hold no rating
+    label of the scorecard config (``labels``): the contract's rule, which the pack alone cannot
+    check (it does not know the config). Findings as a :class:`Check`'s; errors, not warnings."""
+    if not pack.has("review_outcomes") or pack["review_outcomes"].empty:
+        return no_findings()
+    outcomes = pack["review_outcomes"]
+    expected = "a rating label of the scorecard config: " + ", ".join(labels)
+    found = [no_findings()]
+    for column in RATED_COLUMNS:
+        unknown = outcomes[column].notna() & ~outcomes[column].isin(list(labels))
+        found.append(
+            findings_frame(
+                "review_outcomes",
+                np.flatnonzero(unknown.to_numpy()),
+                column,
+                expected,
+                [repr(str(v)) for v in outcomes.loc[unknown, column]],
+            )
+        )
+    return pd.concat(found, ignore_index=True)
+
+
+def check_pack(source: str | Path, rating_labels: Sequence[str] | None = None) -> QualityReport:
     """Every error and warning of the pack at ``source`` (a folder, ``"sample"``, or any source
-    :func:`~amreview.data.datapack.load_pack` reads), and what its missing tables switch off."""
+    :func:`~amreview.data.datapack.load_pack` reads), and what its missing tables switch off.
+    With ``rating_labels`` (the scorecard config's), a rating in ``review_outcomes`` that is not
+    one of them is an error (:func:`unknown_rating_labels`)."""
     if str(source) == SAMPLE:
         from amreview.data.sample import generate_sample
 
-        return check_tables(generate_sample(), source=SAMPLE)
+        return check_tables(generate_sample(), source=SAMPLE, rating_labels=rating_labels)
     folder = Path(source)
     if folder.is_dir():
         tables, first_rows, file_problems = read_folder(folder)
-        return check_tables(tables, str(folder), first_rows, file_problems)
+        return check_tables(tables, str(folder), first_rows, file_problems, rating_labels=rating_labels)
     try:  # another kind of source (a database URL …): errors or a clean pack, no row-level salvage
         pack = load_pack(source)
     except DataError as exc:
         return _report(str(source), as_findings(exc.problems, "error"), None)
-    return _report(str(source), pd.DataFrame(columns=FINDING_COLUMNS), pack)
+    errors = (
+        _as_rows(unknown_rating_labels(pack, rating_labels), "error", RATING_LABEL_CHECK, pack)
+        if rating_labels is not None
+        else pd.DataFrame(columns=FINDING_COLUMNS)
+    )
+    return _report(str(source), errors, pack)
 
 
 def check_tables(
@@ -260,6 +296,7 @@ def check_tables(
     source: str = "",
     first_rows: dict[str, int] | None = None,
     file_problems: list[dict] | None = None,
+    rating_labels: Sequence[str] | None = None,
 ) -> QualityReport:
     """:func:`check_pack` on raw frames (as read from the files; not modified)."""
     first_rows = dict(first_rows or {})
@@ -268,43 +305,64 @@ def check_tables(
         named = {p["table"] for p in file_problems}
         errors = [e[~((e["check"] == "table_present") & e["table"].isin(named))] for e in errors]
         errors.insert(0, as_findings(pd.DataFrame(file_problems), "error"))
+    if rating_labels is not None:
+        errors.append(
+            _as_rows(
+                unknown_rating_labels(pack, rating_labels), "error", RATING_LABEL_CHECK, pack, positions, first_rows
+            )
+        )
     warnings = [as_findings(pd.DataFrame(columns=["table", "row", "column", "check", "expected", "found"]), "warning")]
     for item in CHECKS:
         found = item.function(pack)
-        if found.empty:
-            continue
-
-        def file_row(table, index):
-            # ``index`` is a position in the pack's table; its label is the row's position in
-            # the frame validated (the pack re-orders sales lines by date)
-            if pd.isna(index):
-                return None
-            return int(positions[table][pack[table].index[int(index)]]) + first_rows.get(table, 1)
-
-        rows = [file_row(t, i) for t, i in zip(found["table"], found["index"])]
-        if "same_as" in found.columns:
-            found = found.assign(
-                found=[
-                    text.replace("{same_as}", str(file_row(t, other)))
-                    for t, text, other in zip(found["table"], found["found"], found["same_as"])
-                ]
-            )
-        warnings.append(
-            pd.DataFrame(
-                {
-                    "table": found["table"].to_numpy(),
-                    "row": rows,
-                    "column": found["column"].to_numpy(),
-                    "severity": "warning",
-                    "check": item.name,
-                    "expected": found["expected"].to_numpy(),
-                    "found": found["found"].to_numpy(),
-                },
-                columns=FINDING_COLUMNS,
-            )
-        )
+        if not found.empty:
+            warnings.append(_as_rows(found, "warning", item.name, pack, positions, first_rows))
     findings = pd.concat([f for f in errors + warnings if len(f)] or [warnings[0]], ignore_index=True)
     return _report(source, findings, pack)
+
+
+def _as_rows(
+    found: pd.DataFrame,
+    severity: str,
+    name: str,
+    pack: DataPack,
+    positions: dict[str, np.ndarray] | None = None,
+    first_rows: dict[str, int] | None = None,
+) -> pd.DataFrame:
+    """A check's findings (:class:`Check`) as report rows: each position in the pack's table
+    becomes the row number in its file (``positions``: the file position of each row the pack
+    kept; without them, as for a database, the row is named by its key)."""
+
+    def file_row(table, index):
+        # ``index`` is a position in the pack's table; its label is the row's position in
+        # the frame validated (the pack re-orders sales lines by date)
+        if pd.isna(index):
+            return None
+        if positions is None:
+            frame = pack[table]
+            keys = [k for k in ROW_KEYS.get(table, ()) if k in frame.columns]
+            return " and ".join(f"{k} = {_key_text(frame[k].iloc[int(index)])}" for k in keys) or int(index) + 1
+        return int(positions[table][pack[table].index[int(index)]]) + (first_rows or {}).get(table, 1)
+
+    rows = [file_row(t, i) for t, i in zip(found["table"], found["index"])]
+    if "same_as" in found.columns:
+        found = found.assign(
+            found=[
+                text.replace("{same_as}", str(file_row(t, other)))
+                for t, text, other in zip(found["table"], found["found"], found["same_as"])
+            ]
+        )
+    return pd.DataFrame(
+        {
+            "table": found["table"].to_numpy(),
+            "row": rows,
+            "column": found["column"].to_numpy(),
+            "severity": severity,
+            "check": name,
+            "expected": found["expected"].to_numpy(),
+            "found": found["found"].to_numpy(),
+        },
+        columns=FINDING_COLUMNS,
+    )
 
 
 def _report(source: str, findings: pd.DataFrame, pack: DataPack | None) -> QualityReport:

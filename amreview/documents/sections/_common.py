@@ -9,6 +9,7 @@ import pandas as pd
 
 from amreview.documents import narrative as say
 from amreview.documents.model import SECTIONS, Section, Text
+from amreview.vocabulary import NOTE_SECTIONS as NOTE_SECTIONS  # re-exported: its home is the vocabulary
 
 if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
     from amreview.documents.review import Review
@@ -22,17 +23,6 @@ STATUS_LABELS = {
     "achieved": "achieved",
     "missed": "missed",
     "deferred": "deferred",
-}
-NOTE_SECTIONS = {
-    "summary": "Summary",
-    "margin": "Margin & KPI targets",
-    "accounts": "Account management",
-    "new_business": "Productive new business",
-    "relationships": "Customer relationships",
-    "crm": "Utilisation of the CRM",
-    "reporting": "Reporting",
-    "development": "Development plan",
-    "competencies": "Competencies",
 }
 
 
