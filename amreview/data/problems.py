@@ -196,10 +196,10 @@ def nan_text_problems(table: str, frame: pd.DataFrame, row_of: RowNamer) -> pd.D
             # `== True` (E712) on purpose: element-wise on an object array holding nulls, true only where matched
             positions = np.flatnonzero(spelled.to_numpy(zero_copy_only=False) == True)  # noqa: E712
         else:
+            # every value tested (no na_action): a column of nothing but empty cells maps to floats,
+            # whose fillna(False) pandas is deprecating
             positions = np.flatnonzero(
-                values.map(lambda v: isinstance(v, str) and re.match(NAN_TEXT, v) is not None, na_action="ignore")
-                .fillna(False)
-                .to_numpy(dtype=bool)
+                values.map(lambda v: isinstance(v, str) and re.match(NAN_TEXT, v) is not None).to_numpy(dtype=bool)
             )
         expected = EXPECTED_BY_KIND[kind] + ("" if _required(table, column) else ", or an empty cell for none")
         rows += [
