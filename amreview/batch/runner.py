@@ -67,10 +67,13 @@ from amreview.data.datapack import content_fingerprint, load_pack, resolve_sourc
 from amreview.errors import ArgumentError, OutputError, ParameterError
 from amreview.filenames import TEAM_PREFIX, file_stems, path_inside
 from amreview.files import TEMPORARY_FILE, make_folder, open_private, writable_folder
+from amreview.batch.cycle import (CALIBRATION_NOTEBOOK, CALIBRATION_STEM, ORGANISATION, calibration_item,
+                                  review_cells, wants_calibration)
 from amreview.batch.kernels import resolve_mode
 from amreview.periods import Quarter
 from amreview.redaction import shown_source
 from amreview.formats import attainment_pct, money, pct, score_text
+from amreview.scoring.calibration import calibration_table
 from amreview.scoring.config import config_fingerprint
 from amreview.scoring.scorecard import build_scorecard
 
@@ -98,10 +101,12 @@ class RunSummary:
     team_results: list[ReviewResult] = field(default_factory=list)
     managers: dict[str, str] = field(default_factory=dict)  # team overview's key → manager
     manifest: Path | None = None
+    calibration: ReviewResult | None = None  # the organisation's calibration page, when made
 
     @property
     def failed(self) -> list[ReviewResult]:
-        return [r for r in self.results + self.team_results if r.failed]
+        extra = [self.calibration] if self.calibration is not None else []
+        return [r for r in self.results + self.team_results + extra if r.failed]
 
     def describe(self) -> str:
         def counted(results: list[ReviewResult]) -> tuple[int, int]:
@@ -115,12 +120,14 @@ class RunSummary:
             teams_ok, teams_unchanged = counted(self.team_results)
             line = f"{teams_ok} of {len(self.team_results)} team overviews written"
             lines.append(line + (f" ({teams_unchanged} unchanged, not rerun)" if teams_unchanged else ""))
+        if self.calibration is not None and not self.calibration.failed:
+            lines.append(f"organisation calibration: {self.calibration.html}")
         lines.append(f"index: {self.index}")
         if self.manifest is not None:
             lines.append(f"manifest: {self.manifest}")
         for result in self.failed:
             what = (f"team overview of {self.managers[result.key]}" if result.key in self.managers
-                    else result.key)
+                    else "organisation calibration" if result is self.calibration else result.key)
             lines.append(f"FAILED {what}: {result.error}")
         return "\n".join(lines)
 
@@ -174,8 +181,8 @@ class Planned:
     """One document of the run: its job, what it is of, its inputs and whether it must run."""
 
     job: ReviewJob
-    kind: str  # "review" or "team_overview"
-    subject: str  # the am_id, or the manager
+    kind: str  # "review", "team_overview" or "calibration"
+    subject: str  # the am_id, the manager, or the organisation
     inputs: dict
     fingerprint: str
     run: bool = True
@@ -385,6 +392,7 @@ def _run_locked(data_arg: str, quarter: Quarter, folder: Path, started: str, clo
     pack = load_pack(data_arg)  # validated whole: a broken pack stops the run here
     card = build_scorecard(pack, quarter, scorecard_config)
     selected = select_account_managers(card.table, am_ids, managers, teams)
+    selected = selected.join(calibration_table(pack, card), on="am_id")  # status, agreed rating (issue 14)
     remove_temporary_files(folder)
     inputs_folder = folder / INPUTS_FOLDER
     shutil.rmtree(inputs_folder, ignore_errors=True)  # a killed or failed run's inputs: made anew below
@@ -404,6 +412,9 @@ def _run_locked(data_arg: str, quarter: Quarter, folder: Path, started: str, clo
     if stems:
         plans += _team_plans(stems, quarter, team_notebook, folder, config_arg, pdf,
                              {**shared_inputs, "notebook": record.file_sha256(team_notebook)})
+    if wants_calibration(not (am_ids or managers or teams), bool(stems), selected):
+        plans.append(_calibration_plan(quarter, folder, config_arg, pdf,
+                                       {**shared_inputs, "notebook": record.file_sha256(CALIBRATION_NOTEBOOK)}))
     previous = _previous_entries(folder)
     if resume:
         for plan in plans:
@@ -418,10 +429,11 @@ def _run_locked(data_arg: str, quarter: Quarter, folder: Path, started: str, clo
 
     prepared = prepare_reviews(pack, quarter, scorecard_config, inputs_folder,
                                am_ids=[p.subject for p in to_run if p.kind == "review"],
-                               managers=[p.subject for p in to_run if p.kind == "team_overview"], card=card)
+                               managers=[p.subject for p in to_run if p.kind == "team_overview"], card=card,
+                               calibration=any(p.kind == "calibration" for p in to_run))
     del pack  # the kernels read their inputs; the whole pack is not needed any more
     for plan in to_run:
-        where = prepared.reviews[plan.subject] if plan.kind == "review" else prepared.teams[plan.subject]
+        where = prepared.folder_of(plan.kind, plan.subject)
         plan.job = replace(plan.job, parameters={**plan.job.parameters, "data": str(where)})
 
     run_info = {
@@ -443,10 +455,11 @@ def _run_locked(data_arg: str, quarter: Quarter, folder: Path, started: str, clo
         info = dict(run_info)
         if finished:
             info.update(finished=record.utc_now(), seconds=round(time.perf_counter() - clock, 1))
-        record.write_json_atomic(manifest_path, record.manifest(info, list(entries.values())))
+        record.write_json_atomic(manifest_path, record.manifest(info, list(entries.values()), cycles))
 
     by_key = {p.job.key: p for p in plans}
     table = selected.set_index("am_id")
+    cycles = {am_id: record.review_cycle(row) for am_id, row in table.to_dict("index").items()}
 
     def on_result(result: ReviewResult) -> None:
         plan = by_key[result.key]
@@ -481,14 +494,17 @@ def _run_locked(data_arg: str, quarter: Quarter, folder: Path, started: str, clo
 
     reviews = [results[p.job.key] for p in plans if p.kind == "review"]
     team_results = [results[p.job.key] for p in plans if p.kind == "team_overview"]
+    calibration = next((results[p.job.key] for p in plans if p.kind == "calibration"), None)
     index = folder / "index.html"
     write_index(index, title=f"Quarterly reviews {quarter}", columns=INDEX_COLUMNS,
                 rows=index_rows(selected, reviews, entries, folder, review_stems), numeric_columns=NUMERIC_COLUMNS,
                 overviews=team_overview_items(card.table, stems, team_results,
-                                              [r.label for r in scorecard_config.ratings]),
+                                              [r.label for r in scorecard_config.ratings])
+                + ([calibration_item(calibration)] if calibration is not None else []),
                 overviews_title="Team overviews")
     return RunSummary(period=str(quarter), folder=folder, results=reviews, index=index, team_results=team_results,
-                      managers={stem: manager for manager, stem in stems.items()}, manifest=manifest_path)
+                      managers={stem: manager for manager, stem in stems.items()}, manifest=manifest_path,
+                      calibration=calibration)
 
 
 def _review_plans(selected: pd.DataFrame, stems: dict[str, str], quarter: Quarter, notebook: Path, folder: Path,
@@ -517,6 +533,16 @@ def _team_plans(stems: dict[str, str], quarter: Quarter, notebook: Path, folder:
     return plans
 
 
+def _calibration_plan(quarter: Quarter, folder: Path, config_arg: str, pdf: bool, shared_inputs: dict) -> Planned:
+    """The organisation's calibration page: agreed against computed ratings per manager, for the
+    people who calibrate across managers (:mod:`amreview.documents.calibration`)."""
+    job = ReviewJob(key=CALIBRATION_STEM, notebook=CALIBRATION_NOTEBOOK.resolve(),
+                    parameters={"period": str(quarter), "config": config_arg},
+                    output_stem=path_inside(folder, CALIBRATION_STEM),
+                    title=f"Organisation calibration {quarter}", pdf=pdf)
+    return _plan("calibration", ORGANISATION, job, shared_inputs, {"period": str(quarter)})
+
+
 def _execute(jobs: list[ReviewJob], executor: str, scheduler: str | None, n_jobs: int | None,
              timeout: float | None, progress: bool, log_dir: Path, on_result) -> list[ReviewResult]:
     if executor == "dask":
@@ -526,13 +552,16 @@ def _execute(jobs: list[ReviewJob], executor: str, scheduler: str | None, n_jobs
     return run_reviews(jobs, n_jobs=n_jobs, timeout=timeout, progress=progress, log_dir=log_dir, on_result=on_result)
 
 
+SUBJECT_KEYS = {"review": "am_id", "team_overview": "manager", "calibration": "scope"}
+
+
 def _entry(plan: Planned, previous: dict | None, result: ReviewResult | None = None) -> dict:
     """The manifest entry of a planned document: before it runs (``running``, or ``unchanged``
     with the earlier run's timings and files), or with its result."""
     entry = {
         "key": plan.job.key,
         "kind": plan.kind,
-        ("am_id" if plan.kind == "review" else "manager"): plan.subject,
+        SUBJECT_KEYS[plan.kind]: plan.subject,
         "parameters": {k: v for k, v in plan.job.parameters.items() if k != "data"},
         "input_fingerprint": plan.fingerprint,
         "inputs": plan.inputs,
@@ -545,7 +574,7 @@ def _entry(plan: Planned, previous: dict | None, result: ReviewResult | None = N
         return {**entry, "status": "running", "error": None, "started": None, "seconds": None, "outputs": {}}
     error = result.error
     return {**entry, "status": result.status,
-            "error": None if error is None else {"am_id" if plan.kind == "review" else "manager": plan.subject,
+            "error": None if error is None else {SUBJECT_KEYS[plan.kind]: plan.subject,
                                                  "cell": error.cell_index, "error": error.ename,
                                                  "message": error.evalue, "text": str(error)},
             "started": result.started, "seconds": round(result.seconds, 2),
@@ -597,7 +626,8 @@ def _remove_if_empty(folder: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 INDEX_COLUMNS = ["Account manager", "am_id", "Manager", "Team", "Revenue", "Gross margin", "GM %",
-                 "GM attainment", "Overall score", "Rating", "status", "Started (UTC)", "Seconds"]
+                 "GM attainment", "Overall score", "Rating", "Review status", "Agreed rating", "status",
+                 "Started (UTC)", "Seconds"]
 NUMERIC_COLUMNS = ["Revenue", "Gross margin", "GM %", "GM attainment", "Overall score", "Seconds"]
 
 
@@ -629,6 +659,7 @@ def index_rows(card: pd.DataFrame, results: list[ReviewResult], entries: dict[st
             "GM attainment": attainment_pct(headline.get("gross_margin_attainment")) if headline else "",
             "Overall score": score_text(overall.get("score")) if overall else "",
             "Rating": (overall.get("rating") or "no rating") if overall else "",
+            **review_cells(row._asdict()),
             "status": result.status,
             "Started (UTC)": _short_time(entry.get("started")),
             "Seconds": "" if entry.get("seconds") is None else f"{entry['seconds']:.1f}",

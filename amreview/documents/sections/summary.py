@@ -49,6 +49,7 @@ def summary(review: Review) -> Section:
         say.overall_line(overall["overall_score"], overall["overall_rating"],
                          previous["overall"]["overall_score"] if previous else np.nan, before,
                          no_rating_reason(overall)),
+        say.agreed_rating_line(review.outcome.agreed_rating, review.outcome.computed_rating, review.rating_change),
         say.not_scored_line(without),
         say.strengths_line({labels[m]: measures[m] for m in labels}),
     ]
