@@ -11,7 +11,8 @@ The rule, and why:
 * **Plain ids are their own names.** An id of ASCII letters, digits, ``_``, ``-`` and ``.``
   (not first, not last), at most :data:`PLAIN_LENGTH` characters, is used as it is:
   ``AM001`` → ``AM001.html``. Not plain besides: a Windows device name (``CON``, ``nul.x``,
-  ``COM1``…, any case), a name the period folder uses itself (``index``, ``manifest``), and a
+  ``COM1``…, any case), a name the period folder uses itself (``index``, ``manifest``,
+  ``calibration``), and a
   name in the team overviews' namespace (starting ``team-``).
 * **Any other id is encoded**: a readable slug (ASCII letters and digits, lower case, at
   most :data:`SLUG_LENGTH` characters), ``~``, and the first :data:`DIGEST_LENGTH` hex digits
@@ -50,7 +51,8 @@ DIGEST_LENGTH = 12  # hex digits of SHA-256
 ENCODED_MARK = "~"  # between slug and digest: never in a plain id
 PLAIN_ID = re.compile(rf"[A-Za-z0-9_](?:[A-Za-z0-9._-]{{0,{PLAIN_LENGTH - 2}}}[A-Za-z0-9_-])?")
 TEAM_PREFIX = "team-"  # team overviews: team-<the manager's stem>
-RESERVED_STEMS = frozenset({"index", "manifest"})  # index.html and manifest.json of a period's folder
+# index.html, manifest.json and the organisation's calibration page of a period's folder
+RESERVED_STEMS = frozenset({"index", "manifest", "calibration"})
 WINDOWS_DEVICES = frozenset(
     {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 )

@@ -207,3 +207,13 @@ def kpi_value(value, unit: str) -> str:
 
 def score_text(value) -> str:
     return NO_DATA if is_missing(value) else f"{value:.2f}"
+
+
+def bands_text(value, decimals: int = 0) -> str:
+    """A change of rating bands: ``1`` → ``+1``, ``−2`` → ``−2``, ``0`` → ``0``; a mean with
+    ``decimals`` (``0.67`` → ``+0.67``); ``—`` when missing (not agreed, no rating)."""
+    if is_missing(value):
+        return DASH
+    if round(float(value), decimals) == 0:
+        return f"{0:.{decimals}f}"
+    return signed(value, f"{abs(float(value)):.{decimals}f}")

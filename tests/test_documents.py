@@ -256,6 +256,7 @@ def test_the_index_lists_the_team_overview_above_the_reviews_with_their_ratings(
     overall = card.overall.loc[AM_ID]
     assert formats.score_text(overall["overall_score"]) in cells
     assert overall["overall_rating"] == "Meets" and "Meets" in cells  # our config's Meets starts at 2.5
+    assert "in review" in cells and "not agreed yet" in cells  # the review's status and agreed rating (issue 14)
     assert {a["href"] for a in row.find_all("a")} == {f"{AM_ID}.html", f"{AM_ID}.pdf"}
 
 
@@ -365,7 +366,8 @@ def test_the_team_scorecard_shows_the_librarys_scores_and_ratings(team_html, car
 
 def test_names_from_the_data_are_text_not_html(team_html):
     assert "<img src=x" not in team_html
-    assert team_html.count("&lt;img src=x onerror=console.error(1)&gt; Raj Patel") == 2  # both tables of the team
+    # the three tables of the team: scorecard, agreed ratings (issue 14), headline figures
+    assert team_html.count("&lt;img src=x onerror=console.error(1)&gt; Raj Patel") == 3
     assert HOSTILE_NAME in visible_text(team_html)
 
 
@@ -490,6 +492,8 @@ def test_every_pdf_page_names_the_person_and_period_and_is_numbered(document, ru
         assert header in text, f"page {number}"
         assert f"Page {number} of {len(pages)}" in text
         assert "Confidential" in text
+        if document == "review":  # the sample's reviews have input collected, none is signed (issue 14)
+            assert "In review — not signed" in text, f"page {number}"
 
 
 def test_the_pdf_holds_the_documents_figures(run, team_stem, pack_dir, manager):

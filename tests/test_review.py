@@ -21,7 +21,7 @@ from amreview.data.datapack import load_pack, validate_tables, write_pack
 from amreview.data.sample import PERSONAS, generate_sample
 from amreview.documents import render
 from amreview.documents.figures import monthly_margin_against_target
-from amreview.documents.model import SECTIONS, Table
+from amreview.documents.model import SECTIONS, Comments, Table
 from amreview.documents.review import Review
 from amreview.errors import DataError
 from amreview.metrics.registry import MEASURES
@@ -386,9 +386,17 @@ def test_development_plan_and_competencies(reviews, raw):
 
 
 def test_comments_and_sign_off(reviews, raw):
-    section = reviews[STAR].comments()
+    review = reviews[STAR]
+    section = review.comments()
     notes = raw["review_notes"].query("am_id == @STAR and period == '2026Q3'")
-    assert section.frame("review_notes")["Comment"].tolist() == notes["text"].tolist()
+    assert len(notes) and set(notes["section"]) <= {key for key, _, _ in SECTIONS}  # each about a part of it
+    for key, group in notes.groupby("section"):  # each shown once, at the end of its own section (issue 14)
+        comments = [p for p in review.section(key).parts if isinstance(p, Comments)]
+        assert [(c.role, c.author, c.text) for part in comments for c in part.items] == [
+            ("manager", author, text) for author, text in zip(group["author"], group["text"])
+        ]
+    assert not [p for p in section.parts if isinstance(p, Comments)]  # so none of them again on the sign-off page
+    assert "Comments on a part of the review are shown at the end of its section." in section._repr_html_()
     html = section._repr_html_()
     person = raw["account_managers"].set_index("am_id").loc[STAR]
     assert f"Name: {person['name']}" in html and f"Name: {person['manager']}" in html
@@ -477,7 +485,9 @@ def test_a_section_without_its_table_says_so_and_shows_no_zeros(minimal_review, 
 def test_measures_without_data_are_left_out_not_scored_zero(minimal_review):
     summary = minimal_review.summary()
     without = [MEASURES[m] for m in ("report_timeliness", "development_plan", "crm_utilisation")]
-    assert summary.lines[1] == (
+    rating = minimal_review.overall["overall_rating"]
+    assert summary.lines[1] == f"No rating agreed yet: the computed rating is {rating}."  # a pack without the cycle
+    assert summary.lines[2] == (
         "Not scored for lack of data: " + ", ".join(without) + "; their weight is spread over the other measures."
     )
     scores = summary.frame("measures").set_index("Measure")["Score"]

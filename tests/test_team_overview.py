@@ -1,6 +1,7 @@
 """The team overview as one object (amreview.documents.team_overview): its sections exist, show as
 HTML, and display exactly what the team notebook's cells displayed when they called
-team, team_render and team_plots themselves (the cells of before issue 13 are copied below)."""
+team, team_render and team_plots themselves (the cells of before issue 13 are copied below; issue 14
+added the agreed ratings to the calibration cell)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from amreview.batch.inputs import open_team, open_team_overview
 from amreview.documents import team, team_plots, team_render
 from amreview.documents.plots import use_house_style
 from amreview.documents.team_overview import SECTIONS, TeamOverview, TeamSection
+from amreview.scoring.calibration import lowest_first, rating_distributions
 
 MANAGER = "Claire Whitfield"
 RUN_DATE = pd.Timestamp("2026-10-05 09:30")
@@ -50,6 +52,14 @@ def notebook_cells_of_before(data, manager, period, config=""):
         display(HTML(team_render.team_summary_html(totals, gm_pct, ratings, attention, len(members))))
 
     def calibration():
+        agreed = team.team_calibration(card, manager, view.outcomes)  # issue 14: the agreed ratings first
+        display(
+            HTML(
+                team_render.calibration_html(
+                    agreed, rating_distributions(agreed, card.config), lowest_first(card.config)
+                )
+            )
+        )
         fig, (left, right) = plt.subplots(1, 2, figsize=(9, 2 + 0.4 * len(members)), width_ratios=[1, 1.6])
         team_plots.plot_rating_distribution(ratings, ax=left)
         team_plots.plot_overall_scores(

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from amreview.batch import manifest as record
+from amreview.batch.cycle import review_cells
 from amreview.batch.jobs import ReviewResult
 from amreview.errors import ArgumentError
 from amreview.filenames import file_stems, path_inside
@@ -35,6 +36,8 @@ INDEX_COLUMNS = [
     "GM attainment",
     "Overall score",
     "Rating",
+    "Review status",
+    "Agreed rating",
     "status",
     "Started (UTC)",
     "Seconds",
@@ -76,6 +79,7 @@ def index_rows(
                 "GM attainment": attainment_pct(headline.get("gross_margin_attainment")) if headline else "",
                 "Overall score": score_text(overall.get("score")) if overall else "",
                 "Rating": (overall.get("rating") or "no rating") if overall else "",
+                **review_cells(row._asdict()),
                 "status": result.status,
                 "Started (UTC)": _short_time(entry.get("started")),
                 "Seconds": "" if entry.get("seconds") is None else f"{entry['seconds']:.1f}",

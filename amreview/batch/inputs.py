@@ -5,7 +5,8 @@ A *review input* (or *team input*) is a folder holding ``input.json``, written b
 the scorecards (one manager's team). :func:`open_review` and :func:`open_team` open one after
 checking it is what the notebook asks for, or compute the same from a whole data pack (a
 folder, a database URL or ``"sample"``); :func:`open_team_overview` makes the team's a
-:class:`~amreview.documents.team_overview.TeamOverview`.
+:class:`~amreview.documents.team_overview.TeamOverview`, and :func:`open_calibration` the
+organisation's :class:`~amreview.documents.calibration.OrganisationCalibration`.
 The format itself is :mod:`amreview.batch.prepare`'s.
 """
 
@@ -13,13 +14,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from amreview.batch.prepare import TeamInput, is_review_input, read_review_input, read_team_input
+from amreview.batch.prepare import (
+    CalibrationInput,
+    TeamInput,
+    calibration_ratings,
+    is_review_input,
+    read_calibration_input,
+    read_review_input,
+    read_team_input,
+)
 from amreview.data.datapack import load_pack
+from amreview.documents.calibration import OrganisationCalibration
 from amreview.documents.review import Review
 from amreview.documents.team import direct_reports
 from amreview.documents.team_overview import TeamOverview
 from amreview.periods import Quarter
 from amreview.scoring.config import ScorecardConfig, review_config
+from amreview.scoring.outcomes import pack_review_status
 from amreview.scoring.scorecard import build_scorecard
 
 
@@ -45,10 +56,31 @@ def open_team(data, manager: str, period, config="") -> TeamInput:
         return read_team_input(data, manager=manager, period=period, config=config)
     pack = load_pack(data)
     card = build_scorecard(pack, period, review_config(config))
-    return TeamInput(str(manager), card.restricted_to(direct_reports(card, manager)), pack.fingerprint)
+    team = direct_reports(card, manager)
+    outcomes = pack_review_status(pack, card.quarter, card.overall.loc[team, "overall_rating"])
+    return TeamInput(str(manager), card.restricted_to(team), pack.fingerprint, outcomes)
 
 
 def open_team_overview(data, manager: str, period, config="") -> TeamOverview:
     """The team overview a notebook shows: :func:`open_team`'s inputs as a :class:`TeamOverview`."""
     team = open_team(data, manager, period, config)
-    return TeamOverview(team.manager, team.card, team.pack_fingerprint)
+    return TeamOverview(team.manager, team.card, team.pack_fingerprint, team.outcomes)
+
+
+def open_calibration_input(data, period, config="") -> CalibrationInput:
+    """The organisation calibration's inputs. ``data`` is a calibration input (written by
+    :func:`amreview.batch.prepare.prepare_reviews`, checked to be of ``period`` under ``config``
+    when one is given), or else a data pack (the quarter's scorecard and review outcomes computed
+    from it)."""
+    if is_review_input(data):
+        return read_calibration_input(data, period=period, config=config)
+    pack = load_pack(data)
+    card = build_scorecard(pack, period, review_config(config))
+    status = pack_review_status(pack, card.quarter, card.overall["overall_rating"])
+    return CalibrationInput(card.quarter, card.config, calibration_ratings(status, card), pack.fingerprint)
+
+
+def open_calibration(data, period, config="") -> OrganisationCalibration:
+    """The organisation's calibration page a notebook shows (:func:`open_calibration_input`)."""
+    found = open_calibration_input(data, period, config)
+    return OrganisationCalibration(found.quarter, found.config, found.ratings, found.pack_fingerprint)

@@ -12,15 +12,18 @@ Three things, all JSON, all written atomically (a temporary file in the same fol
   unchanged and whose documents are all there.
 * **Key figures** (``<am_id>.json`` beside the review's documents): the review's headline
   figures, measure scores, overall score and rating and team/organisation percentiles — this
-  person's only — with the input fingerprint and the documents' file names. It is written after
+  person's only — where the review stands in its cycle (``review``: status ``draft``,
+  ``in_review`` or ``signed``, the agreed rating beside the computed one, the signature dates),
+  with the input fingerprint and the documents' file names. It is written after
   the documents, so its presence with a matching fingerprint means the documents are complete.
   The index page is built from these files, and other tools can read them instead of scraping
   HTML.
 * **The manifest** (``<period>/manifest.json``): per review and team overview its parameters,
   input fingerprint, status (``ok``, ``failed``, ``unchanged``, or ``running`` while the run
-  is going), error (account manager, cell, error), start, duration and output files, plus the
-  run's inputs and totals. It is rewritten after every finished review, so a run killed
-  halfway still says what it finished.
+  is going), error (account manager, cell, error), start, duration and output files, and for a
+  review where it stands in its cycle (``review``, as in the key figures), plus the run's inputs
+  and totals (documents by kind and run status, reviews by cycle status). It is rewritten after
+  every finished review, so a run killed halfway still says what it finished.
 """
 
 from __future__ import annotations
@@ -170,10 +173,28 @@ def key_figures(
             k: {"team": row.get(f"{k}_team_percentile"), "organisation": row.get(f"{k}_org_percentile")}
             for k in benchmark_kpis
         },
+        "review": review_cycle(row),
         "input_fingerprint": fingerprint,
         "documents": dict(documents),
         "amreview_version": amreview.__version__,
         "written": utc_now(),
+    }
+
+
+def review_cycle(row: Mapping[str, Any]) -> dict:
+    """Where a review stands in its cycle, from its row (the scorecard's table joined with
+    :func:`amreview.scoring.outcomes.review_status`): ``status`` (None when the row has none),
+    ``computed_rating``, ``agreed_rating`` (None: not agreed yet), ``band_change`` (agreed − computed
+    in rating bands), ``manager_signed_on``, ``am_signed_on`` and the calibration ``flags``
+    (:func:`amreview.scoring.calibration.rating_changes`)."""
+    return {
+        "status": row.get("review_status"),
+        "computed_rating": row.get("overall_rating"),
+        "agreed_rating": row.get("agreed_rating"),
+        "band_change": row.get("band_change"),
+        "manager_signed_on": row.get("manager_signed_on"),
+        "am_signed_on": row.get("am_signed_on"),
+        "flags": list(row.get("flags") or ()),
     }
 
 
@@ -194,17 +215,34 @@ def is_current(path: Path, fingerprint: str) -> bool:
 STATUSES = ("running", "ok", "failed", "unchanged")
 
 
+KINDS = ("review", "team_overview", "calibration")
+REVIEW_STATUSES = ("draft", "in_review", "signed")  # amreview.scoring.outcomes.REVIEW_STATUSES
+
+
 def totals(entries: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    """Counts per kind and status, and the run's number of documents."""
+    """Counts per kind and status, and the reviews per cycle status (``reviews_draft``,
+    ``reviews_in_review``, ``reviews_signed``: of the entries that carry one)."""
     counts: dict[str, int] = {}
-    for kind in ("review", "team_overview"):
+    for kind in KINDS:
         mine = [e for e in entries if e["kind"] == kind]
+        if kind == "calibration" and not mine:
+            continue  # a run without the organisation's calibration page
         counts[f"{kind}s"] = len(mine)
         for status in STATUSES:
             counts[f"{kind}s_{status}"] = sum(e["status"] == status for e in mine)
+    for status in REVIEW_STATUSES:
+        counts[f"reviews_{status}"] = sum((e.get("review") or {}).get("status") == status for e in entries)
     return counts
 
 
-def manifest(run: Mapping[str, Any], entries: Sequence[Mapping[str, Any]]) -> dict:
-    """The manifest document: the run's description, its totals and one entry per review."""
-    return {"format": MANIFEST_FORMAT, **run, "totals": totals(entries), "reviews": list(entries)}
+def manifest(
+    run: Mapping[str, Any], entries: Sequence[Mapping[str, Any]], reviews: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict:
+    """The manifest document: the run's description, its totals and one entry per document;
+    ``reviews`` (am_id → :func:`review_cycle`) adds each review's place in its cycle to its entry."""
+    cycles = reviews or {}
+    listed = [
+        {**e, "review": dict(cycles[e["am_id"]])} if e["kind"] == "review" and e.get("am_id") in cycles else dict(e)
+        for e in entries
+    ]
+    return {"format": MANIFEST_FORMAT, **run, "totals": totals(listed), "reviews": listed}

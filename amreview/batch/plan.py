@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from amreview.batch import manifest as record
+from amreview.batch.cycle import CALIBRATION_STEM, ORGANISATION
 from amreview.batch.jobs import ReviewJob, ReviewResult, output_paths
 from amreview.filenames import path_inside
 from amreview.periods import Quarter
@@ -23,8 +24,8 @@ class Planned:
     """One document of the run: its job, what it is of, its inputs and whether it must run."""
 
     job: ReviewJob
-    kind: str  # "review" or "team_overview"
-    subject: str  # the am_id, or the manager
+    kind: str  # "review", "team_overview" or "calibration"
+    subject: str  # the am_id, the manager, or the organisation
     inputs: dict
     fingerprint: str
     run: bool = True
@@ -114,6 +115,26 @@ def team_plans(settings: PlanSettings, stems: dict[str, str], notebook: Path) ->
     return plans
 
 
+def calibration_plan(settings: PlanSettings, notebook: Path) -> Planned:
+    """The organisation's calibration page: agreed against computed ratings per manager, for the
+    people who calibrate across managers (:mod:`amreview.documents.calibration`)."""
+    quarter = settings.quarter
+    job = ReviewJob(
+        key=CALIBRATION_STEM,
+        notebook=Path(notebook).resolve(),
+        parameters={"period": str(quarter), "config": settings.config_arg},
+        output_stem=path_inside(settings.folder, CALIBRATION_STEM),
+        title=f"Organisation calibration {quarter}",
+        pdf=settings.pdf,
+    )
+    shared_inputs = {**settings.shared_inputs, "notebook": record.file_sha256(notebook)}
+    return _plan("calibration", ORGANISATION, job, shared_inputs, {"period": str(quarter)})
+
+
+# The manifest entry's key for each kind's subject
+SUBJECT_KEYS = {"review": "am_id", "team_overview": "manager", "calibration": "scope"}
+
+
 def _plan(kind: str, subject: str, job: ReviewJob, shared_inputs: dict, parameters: dict) -> Planned:
     """``shared_inputs``: the run's fingerprints, the notebook's included."""
     inputs = {
@@ -138,7 +159,7 @@ def manifest_entry(plan: Planned, previous: dict | None, result: ReviewResult | 
     entry = {
         "key": plan.job.key,
         "kind": plan.kind,
-        ("am_id" if plan.kind == "review" else "manager"): plan.subject,
+        SUBJECT_KEYS[plan.kind]: plan.subject,
         "parameters": {k: v for k, v in plan.job.parameters.items() if k != "data"},
         "input_fingerprint": plan.fingerprint,
         "inputs": plan.inputs,
@@ -162,7 +183,7 @@ def manifest_entry(plan: Planned, previous: dict | None, result: ReviewResult | 
         "error": None
         if error is None
         else {
-            "am_id" if plan.kind == "review" else "manager": plan.subject,
+            SUBJECT_KEYS[plan.kind]: plan.subject,
             "cell": error.cell_index,
             "error": error.ename,
             "message": error.evalue,

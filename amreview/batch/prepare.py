@@ -23,8 +23,13 @@ about anyone else —
                           (:mod:`amreview.documents.pack_views`): new accounts, principal retention, the
                           accounts of their lines that colleagues own
 
-and, per sales manager, a *team input* (``<folder>/teams/<manager>/``: ``input.json`` and
-``scorecard.parquet``, the scorecard rows of their direct reports) for the team overview.
+and, per sales manager, a *team input* (``<folder>/teams/<manager>/``: ``input.json``,
+``scorecard.parquet``, the scorecard rows of their direct reports, and ``outcomes.parquet``, where
+each of their reviews stands: :func:`amreview.scoring.outcomes.review_status`) for the team
+overview; and, when asked, the organisation's *calibration input*
+(``<folder>/calibration/organisation/``: ``input.json`` and ``ratings.parquet``, one row per account
+manager in role with only their manager, review status, computed and agreed rating, and whether a
+change has a reason — no id, no name, no words) for the organisation's calibration page.
 
 Folder names are file stems (:func:`amreview.filenames.file_stems`: the am_id or the manager
 where it is a plain name, else a slug and a digest of it); :class:`PreparedInputs` maps each to
@@ -68,11 +73,15 @@ from amreview.metrics.catalogue import all_kpis
 from amreview.metrics.registry import Kpi
 from amreview.periods import Quarter
 from amreview.scoring.config import DEFAULT_CONFIG, ScorecardConfig, config_fingerprint, review_config
+from amreview.scoring.outcomes import pack_review_status
 from amreview.scoring.scorecard import Scorecard, build_scorecard
 
 FORMAT_VERSION = 1
 INPUT_FILE = "input.json"
-REVIEWS, TEAMS = "reviews", "teams"
+REVIEWS, TEAMS, CALIBRATION = "reviews", "teams", "calibration"
+ORGANISATION = "organisation"  # the calibration input's folder
+OUTCOMES_FILE, RATINGS_FILE = "outcomes.parquet", "ratings.parquet"
+CALIBRATION_COLUMNS = ["manager", "review_status", "computed_rating", "agreed_rating", "reason_given"]
 SCORECARD_FRAMES = ("values", "scores", "measures", "overall", "targets", "people", "table")
 SCORECARD_FILE, PREVIOUS_FILE = "scorecard.parquet", "previous.parquet"
 _SEP = "::"  # <frame>::<column> in a scorecard file
@@ -81,20 +90,39 @@ _META_KEY = b"amreview"
 
 @dataclass(frozen=True)
 class PreparedInputs:
-    """Where :func:`prepare_reviews` wrote each input: ``am_id`` → review input folder and
-    manager → team input folder."""
+    """Where :func:`prepare_reviews` wrote each input: ``am_id`` → review input folder,
+    manager → team input folder, and the calibration input (``"organisation"`` → its folder)."""
 
     reviews: dict[str, Path]
     teams: dict[str, Path]
+    calibration: dict[str, Path] = dataclasses.field(default_factory=dict)
+
+    def folder_of(self, kind: str, subject: str) -> Path:
+        """The input of a document of ``kind`` (``review``, ``team_overview``, ``calibration``)."""
+        return {"review": self.reviews, "team_overview": self.teams, "calibration": self.calibration}[kind][subject]
 
 
 @dataclass(frozen=True)
 class TeamInput:
-    """A team input, opened: the manager, the scorecard rows of their direct reports, and the
-    fingerprint of the pack they were computed from."""
+    """A team input, opened: the manager, the scorecard rows of their direct reports, the
+    fingerprint of the pack they were computed from, and where each of their reviews stands
+    (:func:`amreview.scoring.outcomes.review_status` rows; None: not known)."""
 
     manager: str
     card: Scorecard
+    pack_fingerprint: str
+    outcomes: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class CalibrationInput:
+    """The organisation's calibration input, opened: the quarter's scorecard config and quarter,
+    one row per account manager (:data:`CALIBRATION_COLUMNS`, no id or name) and the pack's
+    fingerprint."""
+
+    quarter: Quarter
+    config: ScorecardConfig
+    ratings: pd.DataFrame
     pack_fingerprint: str
 
 
@@ -111,9 +139,11 @@ def prepare_reviews(
     am_ids: Iterable[str],
     managers: Iterable[str] = (),
     card: Scorecard | None = None,
+    calibration: bool = False,
 ) -> PreparedInputs:
-    """Write a review input for each of ``am_ids`` and a team input for each of ``managers``
-    under ``folder`` (module docstring), from the validated ``pack``.
+    """Write a review input for each of ``am_ids``, a team input for each of ``managers`` and,
+    with ``calibration``, the organisation's calibration input under ``folder`` (module
+    docstring), from the validated ``pack``.
 
     ``card`` is the quarter's scorecard when the caller already has it (computed otherwise);
     it must be of ``quarter`` under ``config``. An ``am_id`` not in role in the quarter is a
@@ -138,7 +168,7 @@ def prepare_reviews(
         if am_id not in card.values.index:
             raise not_in_role(pack, am_id, quarter)
     teams = {manager: direct_reports(card, manager) for manager in managers}
-    if not (am_ids or teams):
+    if not (am_ids or teams or calibration):
         return PreparedInputs(reviews={}, teams={})
     card_rows = _card_rows(card)
 
@@ -152,12 +182,19 @@ def prepare_reviews(
         reviews = _in_parallel(writer.write, am_ids, lambda am_id: path_inside(folder / REVIEWS, stems[am_id]))
     else:
         reviews = {}
+    # where each review stands: the team overviews' and the calibration page's (nobody's without them)
+    status = pack_review_status(
+        pack,
+        quarter,
+        card.overall["overall_rating"] if teams or calibration else card.overall["overall_rating"].iloc[0:0],
+    )
     if teams:
         rows, position = card_rows
         header = {"kpis": _registry(card.kpis), "pack": {"source": pack.source, "fingerprint": pack.fingerprint}}
 
         def write_team(tmp: Path, manager: str) -> None:
             rows.write(position[teams[manager]].to_numpy(), tmp / SCORECARD_FILE)
+            status.loc[teams[manager]].to_parquet(tmp / OUTCOMES_FILE)
             data = {**_header("team", quarter, config), "manager": manager, **header}
             (tmp / INPUT_FILE).write_text(json.dumps(data, indent=1))
 
@@ -165,7 +202,40 @@ def prepare_reviews(
         written_teams = _in_parallel(write_team, list(teams), lambda m: path_inside(folder / TEAMS, team_stems[m]))
     else:
         written_teams = {}
-    return PreparedInputs(reviews=reviews, teams=written_teams)
+    written_calibration = {}
+    if calibration:
+        ratings = calibration_ratings(status, card)
+
+        def write_calibration(tmp: Path, _: str) -> None:
+            ratings.to_parquet(tmp / RATINGS_FILE, index=False)
+            data = {
+                **_header("calibration", quarter, config),
+                "pack": {"source": pack.source, "fingerprint": pack.fingerprint},
+            }
+            (tmp / INPUT_FILE).write_text(json.dumps(data, indent=1))
+
+        written_calibration = _in_parallel(
+            write_calibration, [ORGANISATION], lambda key: path_inside(folder / CALIBRATION, key)
+        )
+    return PreparedInputs(reviews=reviews, teams=written_teams, calibration=written_calibration)
+
+
+def calibration_ratings(status: pd.DataFrame, card: Scorecard) -> pd.DataFrame:
+    """The calibration input's rows (:data:`CALIBRATION_COLUMNS`): per person of ``status``
+    (:func:`amreview.scoring.outcomes.review_status`) their manager, status, computed and agreed
+    rating, and whether a change has a reason; in a fixed order that says nothing of who is who
+    (by manager, then the ratings)."""
+    reason = status["change_reason"].map(lambda r: isinstance(r, str) and bool(r.strip()))
+    frame = pd.DataFrame(
+        {
+            "manager": card.people["manager"].reindex(status.index).astype(object),
+            "review_status": status["review_status"],
+            "computed_rating": status["computed_rating"],
+            "agreed_rating": status["agreed_rating"],
+            "reason_given": reason.astype(bool),
+        }
+    )
+    return frame.sort_values(CALIBRATION_COLUMNS, na_position="last", kind="stable").reset_index(drop=True)
 
 
 WORKERS = 4  # threads writing inputs: Parquet encoding and file I/O release the GIL
@@ -581,4 +651,22 @@ def read_team_input(
     """The :class:`TeamInput` held by the team input ``folder`` (checked like
     :func:`read_review_input`)."""
     data, _, _, card = _open_input(Path(folder), "team", "manager", manager, period, config)
-    return TeamInput(manager=data["manager"], card=card, pack_fingerprint=data["pack"]["fingerprint"])
+    outcomes = pd.read_parquet(Path(folder) / OUTCOMES_FILE)
+    return TeamInput(
+        manager=data["manager"], card=card, pack_fingerprint=data["pack"]["fingerprint"], outcomes=outcomes
+    )
+
+
+def read_calibration_input(
+    folder: str | Path, period: Quarter | str | None = None, config: ScorecardConfig | str | Path | None = None
+) -> CalibrationInput:
+    """The :class:`CalibrationInput` held by ``folder`` (checked like :func:`read_review_input`)."""
+    folder = Path(folder)
+    data = _read_header(folder, "calibration")
+    _check(data, folder, "calibration", "kind", None, period, config)
+    settings = _config(data)
+    quarter = Quarter.parse(data["period"], settings.fiscal_year_start_month)
+    ratings = pd.read_parquet(folder / RATINGS_FILE)
+    return CalibrationInput(
+        quarter=quarter, config=settings, ratings=ratings, pack_fingerprint=data["pack"]["fingerprint"]
+    )

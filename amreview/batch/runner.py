@@ -65,6 +65,7 @@ import pandas as pd
 import amreview
 from amreview.batch import manifest as record
 from amreview.batch.checks import check_parameters
+from amreview.batch.cycle import CALIBRATION_NOTEBOOK, calibration_item, wants_calibration
 from amreview.batch.execution import OUTPUT_FAILURE
 from amreview.batch.index import INDEX_COLUMNS, NUMERIC_COLUMNS, index_rows, team_overview_items, write_index
 from amreview.batch.jobs import ReviewJob, ReviewResult
@@ -73,6 +74,7 @@ from amreview.batch.lock import missing_folders, run_lock
 from amreview.batch.plan import (
     Planned,
     PlanSettings,
+    calibration_plan,
     manifest_entry,
     previous_entries,
     review_plans,
@@ -86,6 +88,7 @@ from amreview.filenames import TEAM_PREFIX, file_stems
 from amreview.files import TEMPORARY_FILE, make_folder, writable_folder
 from amreview.periods import Quarter
 from amreview.redaction import shown_source
+from amreview.scoring.calibration import calibration_table
 from amreview.scoring.config import ScorecardConfig, config_fingerprint, load_config
 from amreview.scoring.scorecard import Scorecard, build_scorecard, select_account_managers
 
@@ -112,10 +115,12 @@ class RunSummary:
     team_results: list[ReviewResult] = field(default_factory=list)
     managers: dict[str, str] = field(default_factory=dict)  # team overview's key → manager
     manifest: Path | None = None
+    calibration: ReviewResult | None = None  # the organisation's calibration page, when made
 
     @property
     def failed(self) -> list[ReviewResult]:
-        return [r for r in self.results + self.team_results if r.failed]
+        extra = [self.calibration] if self.calibration is not None else []
+        return [r for r in self.results + self.team_results + extra if r.failed]
 
     def describe(self) -> str:
         def counted(results: list[ReviewResult]) -> tuple[int, int]:
@@ -128,11 +133,19 @@ class RunSummary:
             teams_ok, teams_unchanged = counted(self.team_results)
             line = f"{teams_ok} of {len(self.team_results)} team overviews written"
             lines.append(line + (f" ({teams_unchanged} unchanged, not rerun)" if teams_unchanged else ""))
+        if self.calibration is not None and not self.calibration.failed:
+            lines.append(f"organisation calibration: {self.calibration.html}")
         lines.append(f"index: {self.index}")
         if self.manifest is not None:
             lines.append(f"manifest: {self.manifest}")
         for result in self.failed:
-            what = f"team overview of {self.managers[result.key]}" if result.key in self.managers else result.key
+            what = (
+                f"team overview of {self.managers[result.key]}"
+                if result.key in self.managers
+                else "organisation calibration"
+                if result is self.calibration
+                else result.key
+            )
             lines.append(f"FAILED {what}: {result.error}")
         return "\n".join(lines)
 
@@ -292,6 +305,7 @@ def _run_locked(data_arg: str, run: _Run) -> RunSummary:
     pack = load_pack(data_arg)  # validated whole: a broken pack stops the run here
     card = build_scorecard(pack, run.quarter, run.config)
     selected = select_account_managers(card.table, run.am_ids, run.managers, run.teams)
+    selected = selected.join(calibration_table(pack, card), on="am_id")  # review status, agreed rating
     _remove_leftovers(run.folder)
 
     # 3. Plan
@@ -301,6 +315,8 @@ def _run_locked(data_arg: str, run: _Run) -> RunSummary:
     plans = review_plans(settings, selected, review_stems, run.notebook) + team_plans(
         settings, team_stems, run.team_notebook
     )
+    if wants_calibration(not (run.am_ids or run.managers or run.teams), bool(team_stems), selected):
+        plans.append(calibration_plan(settings, CALIBRATION_NOTEBOOK))
     previous = previous_entries(run.folder)
     if run.resume:
         for plan in plans:
@@ -323,6 +339,7 @@ def _run_locked(data_arg: str, run: _Run) -> RunSummary:
     # 6. Publish
     reviews = [results[p.job.key] for p in plans if p.kind == "review"]
     team_results = [results[p.job.key] for p in plans if p.kind == "team_overview"]
+    calibration = next((results[p.job.key] for p in plans if p.kind == "calibration"), None)
     index = run.folder / "index.html"
     write_index(
         index,
@@ -330,7 +347,8 @@ def _run_locked(data_arg: str, run: _Run) -> RunSummary:
         columns=INDEX_COLUMNS,
         rows=index_rows(selected, reviews, manifest.entries, run.folder, review_stems),
         numeric_columns=NUMERIC_COLUMNS,
-        overviews=team_overview_items(card.table, team_stems, team_results, [r.label for r in run.config.ratings]),
+        overviews=team_overview_items(card.table, team_stems, team_results, [r.label for r in run.config.ratings])
+        + ([calibration_item(calibration)] if calibration is not None else []),
         overviews_title="Team overviews",
     )
     return RunSummary(
@@ -341,6 +359,7 @@ def _run_locked(data_arg: str, run: _Run) -> RunSummary:
         team_results=team_results,
         managers={stem: manager for manager, stem in team_stems.items()},
         manifest=manifest.path,
+        calibration=calibration,
     )
 
 
@@ -382,9 +401,10 @@ def _prepare_inputs(pack: DataPack, card: Scorecard, run: _Run, to_run: list[Pla
         am_ids=[p.subject for p in to_run if p.kind == "review"],
         managers=[p.subject for p in to_run if p.kind == "team_overview"],
         card=card,
+        calibration=any(p.kind == "calibration" for p in to_run),
     )
     for plan in to_run:
-        where = prepared.reviews[plan.subject] if plan.kind == "review" else prepared.teams[plan.subject]
+        where = prepared.folder_of(plan.kind, plan.subject)
         plan.job = replace(plan.job, parameters={**plan.job.parameters, "data": str(where)})
 
 
@@ -431,12 +451,13 @@ class _RunManifest:
         self.plans = {p.job.key: p for p in plans}
         self.entries = {p.job.key: manifest_entry(p, previous.get(p.job.key)) for p in plans}
         self.table = selected.set_index("am_id")
+        self.cycles = {am_id: record.review_cycle(row) for am_id, row in self.table.to_dict("index").items()}
 
     def write(self, finished: bool = False) -> None:
         info = dict(self.info)
         if finished:
             info.update(finished=record.utc_now(), seconds=round(time.perf_counter() - self.run.clock, 1))
-        record.write_json_atomic(self.path, record.manifest(info, list(self.entries.values())))
+        record.write_json_atomic(self.path, record.manifest(info, list(self.entries.values()), self.cycles))
 
     def on_result(self, result: ReviewResult) -> None:
         """Record a document that finished. A review whose documents its folder could not take

@@ -1,7 +1,7 @@
 """What a document is made of: its sections (:data:`SECTIONS`, in the job description's order),
 a :class:`Section`'s parts — :class:`Text`, :class:`Heading`, :class:`Table`, :class:`Chart`,
-:class:`Definitions`, :class:`SignOff`, :class:`Explanation` — and a review's
-:class:`ReviewHeader`.
+:class:`Definitions`, :class:`Comments` (people's words), :class:`SignOff`, :class:`Explanation` —
+and a review's :class:`ReviewHeader`.
 
 Plain data: numbers stay numbers (formatted when rendered by :mod:`amreview.documents.render`,
 charts drawn by :mod:`amreview.documents.plots`). The review (:mod:`amreview.documents.review`)
@@ -17,6 +17,7 @@ import pandas as pd
 
 from amreview.errors import UnknownNameError
 from amreview.periods import Quarter
+from amreview.scoring.outcomes import ReviewOutcome
 
 # key, number, title — in the job description's order; the notebook's headings are these.
 SECTIONS: tuple[tuple[str, int | None, str], ...] = (
@@ -118,11 +119,34 @@ class Definitions:
 
 
 @dataclass(frozen=True)
+class Comment:
+    """Words a person typed about the review, shown as typed (escaped when rendered): ``role``
+    ``self`` (the account manager) or ``manager``, ``author`` their name (may be empty), ``about``
+    what it is about where its heading does not say (the note's section as the pack names it)."""
+
+    role: str
+    author: str
+    text: str
+    about: str = ""
+
+
+@dataclass(frozen=True)
+class Comments:
+    """People's comments on one part of the review, under ``title``."""
+
+    key: str
+    title: str
+    items: tuple[Comment, ...]
+
+
+@dataclass(frozen=True)
 class SignOff:
-    """The sign-off block: ``(role, name)`` of each person who signs."""
+    """The sign-off block: ``(role, name)`` of each person who signs; ``signed_on`` the date
+    each signed (the same order; empty or None where not signed yet: a line to sign on)."""
 
     people: tuple[tuple[str, str], ...]
     note: str = ""
+    signed_on: tuple[pd.Timestamp | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -205,6 +229,7 @@ class ReviewHeader:
     team: str | None
     start_date: pd.Timestamp | None
     quarter: Quarter
+    outcome: ReviewOutcome | None = None  # where the review stands (None: not known, e.g. a bare header)
 
     @property
     def period_label(self) -> str:

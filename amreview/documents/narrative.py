@@ -417,6 +417,16 @@ def plan_line(objectives, achieved, completion, carrying, next_quarter: str) -> 
     return text + "."
 
 
+def agreed_objectives_line(agreed: int, objectives: int, review: str) -> str:
+    """``"3 of the 4 objectives were agreed in the 2026Q2 review; their progress is below."``"""
+    which = (
+        f"{count(agreed)} of the {count(objectives)} objectives were"
+        if agreed != objectives
+        else ("The objective was" if objectives == 1 else f"All {count(objectives)} objectives were")
+    )
+    return f"{which} agreed in the {review} review; their progress is below."
+
+
 def competency_line(self_mean, manager_mean, gap) -> str:
     """``"Manager's rating 4.0 of 5, self rating 4.8 (0.8 above the manager's)."``"""
     if missing(self_mean) and missing(manager_mean):
@@ -430,6 +440,69 @@ def competency_line(self_mean, manager_mean, gap) -> str:
     else:
         relation = f"{abs(gap):.1f} {'above' if gap > 0 else 'below'} the manager's"
     return f"Manager's rating {manager_mean:.1f} of 5, self rating {self_mean:.1f} ({relation})."
+
+
+# --------------------------------------------------------------------------------------------
+# Where the review stands: status and the agreed rating
+# --------------------------------------------------------------------------------------------
+
+
+def _day(date) -> str:
+    return f"{date:%d %b %Y}"
+
+
+def status_line(
+    status: str, meaning: str, manager: str | None = None, manager_signed_on=None, am_signed_on=None
+) -> str:
+    """``"Status: Signed — by the manager (Grace Hopper) on 12 Oct 2026 and by the account manager on
+    14 Oct 2026."``; ``"Status: Draft — figures only: no one's input has been collected for this
+    review yet."``; a review signed by one of the two says who has signed."""
+    signatures = []
+    if manager_signed_on is not None:
+        signatures.append(f"by the manager{f' ({manager})' if manager else ''} on {_day(manager_signed_on)}")
+    if am_signed_on is not None:
+        signatures.append(f"by the account manager on {_day(am_signed_on)}")
+    if status == "Signed":
+        return f"Status: Signed — {' and '.join(signatures)}."
+    text = f"Status: {status} — {meaning}"
+    return text + (f"; signed so far {signatures[0]}." if signatures else ".")
+
+
+def status_mark(status: str, signed_on=None) -> str:
+    """The short status every printed page carries: ``"DRAFT — figures only, not reviewed"``,
+    ``"In review — not signed"``, ``"Signed 14 Oct 2026"``."""
+    if status == "Draft":
+        return "DRAFT — figures only, not reviewed"
+    if status == "Signed":
+        return f"Signed {_day(signed_on)}" if signed_on is not None else "Signed"
+    return f"{status} — not signed"
+
+
+def band_phrase(change) -> str:
+    """``1`` → ``"one band above"``; ``−2`` → ``"2 bands below"``; 0 → ``"the same as"``; NaN → ``""``."""
+    if missing(change):
+        return ""
+    if change == 0:
+        return "the same as"
+    n = abs(int(change))
+    return f"{'one band' if n == 1 else f'{n} bands'} {'above' if change > 0 else 'below'}"
+
+
+def agreed_rating_line(agreed: str | None, computed: str | None, change) -> str:
+    """The rating agreed at the review beside the computed one: ``"Rating agreed at the review:
+    Exceeds, one band above the computed rating (Meets); the reason is on the sign-off page."``"""
+    shown = computed if computed is not None else "no rating"
+    if agreed is None:
+        return (
+            f"No rating agreed yet: the computed rating is {computed}."
+            if computed is not None
+            else "No rating agreed yet, and none computed from the figures."
+        )
+    if agreed == computed:
+        return f"Rating agreed at the review: {agreed}, as computed from the figures."
+    phrase = band_phrase(change)
+    relation = f"{phrase} the computed rating ({shown})" if phrase else f"computed: {shown}"
+    return f"Rating agreed at the review: {agreed}, {relation}; the reason is on the sign-off page."
 
 
 # --------------------------------------------------------------------------------------------

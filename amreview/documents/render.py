@@ -10,7 +10,12 @@ CSS classes (for the document's print and screen styles): ``amr-section`` (one p
 ``amr-narrative`` (the sentences from the numbers), ``amr-missing`` (a "not in this pack" /
 "no data" line), ``amr-block`` (a table or chart with its heading: keep together on a page),
 ``amr-table``, ``amr-chart``, ``amr-explain`` (the scorecard's explanation), ``amr-signoff``,
-``amr-defs`` (KPI definitions) and ``amr-light-green|amber|red`` (traffic lights).
+``amr-defs`` (KPI definitions), ``amr-light-green|amber|red`` (traffic lights), ``amr-comments``
+and ``amr-comment`` (people's words, ``data-role`` ``self`` or ``manager``: shown as typed, line
+breaks kept) and ``amr-status`` (the review's status in its header).
+
+The review's header also carries the print rule that puts its status on every printed page
+(:func:`status_page_css`): a draft is marked DRAFT at the top of each page.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from amreview.documents import narrative as say
+from amreview.documents.pdf import css_string
 from amreview.formats import (
     KPI_UNIT_FORMATS,
     NO_TARGET,
@@ -35,6 +42,7 @@ from amreview.formats import (
 )
 from amreview.formats import is_missing as _missing
 from amreview.scoring.display import kpi_explanation_row
+from amreview.scoring.outcomes import STATUS_MEANINGS
 
 if TYPE_CHECKING:  # render is imported by review's display methods; no import cycle at run time
     from amreview.documents.model import ReviewHeader
@@ -69,6 +77,12 @@ BASE_CSS = """
 .amr-signoff p { margin: 0.9em 0 0.2em; }
 .amr-line { display: inline-block; min-width: 14em; border-bottom: 1px solid #333; }
 .amr-light-green { color: #007a5a; } .amr-light-amber { color: #b26b00; } .amr-light-red { color: #c0392b; }
+.amr-comment { border-left: 3px solid #9aa4ae; padding: 0.2em 0.8em; margin: 0.5em 0; }
+.amr-comment[data-role='self'] { border-left-color: #0072B2; }
+.amr-comment-who { margin: 0.1em 0; color: #555; font-size: 0.9em; }
+.amr-comment-text { margin: 0.1em 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+.amr-status { font-weight: bold; }
+.amr-status-draft { color: #c0392b; }
 @media print {
   .amr-defs { column-count: 2; column-gap: 7mm; font-size: 8pt; }
   .amr-defs dt { break-after: avoid; page-break-after: avoid; }
@@ -230,6 +244,8 @@ def part_html(part, uid: str) -> str:
         return f"<dl class='amr-defs'>{items}</dl>"
     if kind == "SignOff":
         return signoff_html(part)
+    if kind == "Comments":
+        return comments_html(part)
     raise TypeError(f"cannot render a {kind} in a review section")  # a part amreview does not make: a bug
 
 
@@ -291,15 +307,68 @@ def explanation_block_html(explanation, uid: str = "") -> str:
 
 
 def signoff_html(signoff) -> str:
-    """Boxes with name, date and signature lines for each person who signs the review."""
-    boxes = "".join(
-        f"<div><b>{escape(role)}</b><p>Name: {escape(name)}</p>"
-        f"<p>Date: <span class='amr-line'>&nbsp;</span></p>"
-        f"<p>Signature: <span class='amr-line'>&nbsp;</span></p></div>"
-        for role, name in signoff.people
-    )
+    """Boxes with name, date and signature for each person who signs the review: the date and
+    "signed" where the signature is recorded, lines to sign on where it is not."""
+    dates = list(signoff.signed_on) + [None] * (len(signoff.people) - len(signoff.signed_on))
+    boxes = []
+    for (role, name), date in zip(signoff.people, dates):
+        if date is not None and not _missing(date):
+            when = f"<p>Date: {escape(f'{date:%d %b %Y}')}</p><p>Signature: signed</p>"
+        else:
+            when = (
+                "<p>Date: <span class='amr-line'>&nbsp;</span></p>"
+                "<p>Signature: <span class='amr-line'>&nbsp;</span></p>"
+            )
+        boxes.append(f"<div><b>{escape(role)}</b><p>Name: {escape(name)}</p>{when}</div>")
     note = f"<p class='amr-note'>{escape(signoff.note)}</p>" if signoff.note else ""
-    return f"{note}<div class='amr-signoff'>{boxes}</div>"
+    return f"{note}<div class='amr-signoff'>{''.join(boxes)}</div>"
+
+
+ROLE_LABELS = {"self": "Account manager", "manager": "Manager"}
+
+
+def comments_html(comments) -> str:
+    """People's comments (a :class:`~amreview.documents.model.Comments`), each as typed: escaped,
+    line breaks kept, nothing cut."""
+    items = []
+    for item in comments.items:
+        who = " · ".join(w for w in (ROLE_LABELS.get(item.role, item.role), item.author, item.about) if w)
+        items.append(
+            f"<div class='amr-comment' data-role='{escape(item.role)}'>"
+            f"<p class='amr-comment-who'>{escape(who)}</p>"
+            f"<p class='amr-comment-text'>{escape(item.text)}</p></div>"
+        )
+    heading = f"<h4>{escape(comments.title)}</h4>" if comments.title else ""
+    return f"<div class='amr-block amr-comments' data-comments='{escape(comments.key)}'>{heading}{''.join(items)}</div>"
+
+
+def status_page_css(outcome) -> str:
+    """The print rule that puts the review's status at the foot of every page and, on a draft,
+    DRAFT at the top of every page (the text as CSS escapes: nothing of it can end the rule)."""
+    signed_on = max((d for d in (outcome.manager_signed_on, outcome.am_signed_on) if d is not None), default=None)
+    rules = [
+        f"@bottom-left {{ content: {css_string(say.status_mark(outcome.label, signed_on))}; "
+        "font-family: 'Liberation Sans', 'DejaVu Sans', Arial, sans-serif; font-size: 8pt; color: #59636e; }"
+    ]
+    if outcome.is_draft:
+        rules.append(
+            "@top-center { content: \"DRAFT\"; font-family: 'Liberation Sans', 'DejaVu Sans', Arial, "
+            "sans-serif; font-size: 14pt; font-weight: bold; color: #c0392b; letter-spacing: 0.2em; "
+            "vertical-align: bottom; padding-bottom: 3mm; }"
+        )
+    return "@page { " + " ".join(rules) + " }"
+
+
+def status_html(outcome) -> str:
+    """The header's status line."""
+    line = say.status_line(
+        outcome.label,
+        STATUS_MEANINGS[outcome.status],
+        outcome.manager_signed_by,
+        outcome.manager_signed_on,
+        outcome.am_signed_on,
+    )
+    return f"<p class='amr-status amr-status-{escape(outcome.status)}'>{escape(line)}</p>"
 
 
 def header_html(header: ReviewHeader) -> str:
@@ -309,12 +378,15 @@ def header_html(header: ReviewHeader) -> str:
     started = ""
     if header.start_date is not None and header.start_date >= header.quarter.start:
         started = f"<p class='amr-note'>Started in role on {header.start_date:%d %b %Y}: a partial quarter.</p>"
+    outcome = header.outcome
+    page_css = status_page_css(outcome) if outcome is not None else ""
+    status = status_html(outcome) if outcome is not None else ""
     return (
-        f"<style>{BASE_CSS}</style><div class='amr-header'>"
+        f"<style>{BASE_CSS}{page_css}</style><div class='amr-header'>"
         f"<h1>{e(header.name)}</h1>"
         f"<p>Account manager {e(header.am_id)} · reports to {e(header.manager)}{team}</p>"
         f"<p>Quarterly review {e(str(header.quarter))}: {e(header.period_label)}</p>"
-        f"{started}</div>"
+        f"{status}{started}</div>"
     )
 
 

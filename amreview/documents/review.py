@@ -37,7 +37,9 @@ from amreview.documents.pack_views import PackFacts, PersonViews, person_views
 from amreview.errors import DataError, PeriodError, UnknownNameError
 from amreview.metrics.registry import ALL_MEASURES, WINDOWS, KpiContext, in_role
 from amreview.periods import Quarter, require_quarter
+from amreview.scoring.calibration import band_change
 from amreview.scoring.config import ScorecardConfig, review_config
+from amreview.scoring.outcomes import INPUT_TABLES, ReviewOutcome, review_status
 from amreview.scoring.scorecard import KPI_COLUMNS, Scorecard, build_scorecard, core_scorecard
 from amreview.vocabulary import CORE_TARGET_MEASURES
 
@@ -204,7 +206,31 @@ class Review:
 
     @property
     def header(self) -> ReviewHeader:
-        return review_header(self.pack, self.am_id, self.quarter)
+        return dataclasses.replace(review_header(self.pack, self.am_id, self.quarter), outcome=self.outcome)
+
+    @property
+    def outcome(self) -> ReviewOutcome:
+        """Where this review stands in its cycle (draft, in review, signed) and the rating agreed
+        beside the computed one: :func:`amreview.scoring.outcomes.review_status` of this
+        person's rows."""
+        if "outcome" not in self._cache:
+            tables = {name: self.mine(name) for name in INPUT_TABLES}
+            status = review_status(
+                self.quarter,
+                pd.Series({self.am_id: self.overall["overall_rating"]}),
+                **{name: frame for name, frame in tables.items() if frame is not None},
+            )
+            self._cache["outcome"] = ReviewOutcome.from_row(status.iloc[0])
+        return self._cache["outcome"]
+
+    @property
+    def rating_change(self) -> float:
+        """Rating bands from the computed rating to the agreed one (> 0: agreed higher; NaN: not
+        agreed, no computed rating, or a label the config does not have)."""
+        outcome = self.outcome
+        return float(
+            band_change(pd.Series([outcome.computed_rating]), pd.Series([outcome.agreed_rating]), self.config).iloc[0]
+        )
 
     @property
     def name(self) -> str:
@@ -355,7 +381,7 @@ class Review:
         if key not in SECTION_TITLES:
             raise UnknownNameError(f"no section {key!r}: expected one of {', '.join(SECTION_TITLES)}")
         if key not in self._sections:
-            self._sections[key] = sections.BUILDERS[key](self)
+            self._sections[key] = sections.add_section_comments(self, sections.BUILDERS[key](self))
         return self._sections[key]
 
     def sections(self) -> list[Section]:

@@ -10,6 +10,8 @@ formatted or drawn here (see :mod:`amreview.documents.team_render` and :mod:`amr
   without an overall score last, ties by ``am_id``.
 * Team views name the team's members: they are read by the members' manager. Individual
   reviews never show them.
+* Calibration (:func:`team_calibration`): each member's computed rating beside the one agreed at
+  their review, the change in rating bands and its flags (:mod:`amreview.scoring.calibration`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import pandas as pd
 
 from amreview.errors import ParameterError
 from amreview.metrics.registry import ALL_MEASURES
+from amreview.scoring.calibration import rating_changes
+from amreview.scoring.outcomes import DRAFT
 from amreview.scoring.scorecard import Scorecard
 
 # The figures a manager scans first, beside the scores: scorecard columns (core or KPI values).
@@ -212,3 +216,25 @@ def needs_attention(
     frame = pd.DataFrame(rows, columns=["am_id", "name", "overall_score", "overall_rating", "reasons"])
     frame = frame.sort_values(["overall_score", "am_id"], na_position="last", kind="stable")
     return frame.set_index("am_id")
+
+
+def team_calibration(card: Scorecard, manager: str, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Each direct report's computed and agreed rating (team order), from ``outcomes`` (rows of
+    :func:`amreview.scoring.outcomes.review_status`, by ``am_id``; someone without a row is a
+    draft). Index ``am_id``; columns ``name``, ``review_status``, ``overall_score``,
+    ``computed_rating``, ``agreed_rating``, ``band_change``, ``change_reason`` and ``flags``
+    (:func:`amreview.scoring.calibration.rating_changes`)."""
+    ids = direct_reports(card, manager)
+    status = outcomes.reindex(ids)
+    status["review_status"] = status["review_status"].astype(object).where(status["review_status"].notna(), DRAFT)
+    status["computed_rating"] = [None if pd.isna(r) else str(r) for r in card.overall.loc[ids, "overall_rating"]]
+    changes = rating_changes(status, card.config)
+    frame = pd.DataFrame(index=ids)
+    frame["name"] = card.people.loc[ids, "name"].astype(str)
+    frame["review_status"] = status["review_status"]
+    frame["overall_score"] = card.overall.loc[ids, "overall_score"].astype("float64")
+    for column in ("computed_rating", "agreed_rating", "band_change"):
+        frame[column] = changes[column]
+    frame["change_reason"] = status["change_reason"].astype(object).where(status["change_reason"].notna(), None)
+    frame["flags"] = changes["flags"]
+    return frame

@@ -23,6 +23,7 @@ from functools import cached_property
 import pandas as pd
 
 from amreview.documents import team, team_plots, team_render
+from amreview.scoring.calibration import lowest_first, rating_distributions
 from amreview.scoring.scorecard import Scorecard
 
 # The sections in the notebook's order: ``overview.header``, then ``overview.<key>()``.
@@ -103,12 +104,15 @@ def _part_html(part) -> str:
 class TeamOverview:
     """The overview of ``manager``'s team: ``card`` holds the scorecard rows of their direct
     reports (or the whole scorecard: only the team's rows are shown), ``pack_fingerprint``
-    names the data they were computed from (shown in *About this overview*)."""
+    names the data they were computed from (shown in *About this overview*), ``outcomes`` where
+    each of their reviews stands (:func:`amreview.scoring.outcomes.review_status` rows; None: not
+    known, and the calibration section shows the computed ratings only)."""
 
-    def __init__(self, manager: str, card: Scorecard, pack_fingerprint: str = ""):
+    def __init__(self, manager: str, card: Scorecard, pack_fingerprint: str = "", outcomes: pd.DataFrame | None = None):
         self.manager = str(manager)
         self.card = card
         self.pack_fingerprint = pack_fingerprint
+        self.outcomes = outcomes
 
     @property
     def quarter(self):
@@ -140,6 +144,12 @@ class TeamOverview:
     def attention(self) -> pd.DataFrame:
         return team.needs_attention(self.card, self.manager, self.attention_rating)
 
+    @cached_property
+    def agreed(self) -> pd.DataFrame | None:
+        """Each member's computed and agreed rating (:func:`team.team_calibration`); None when
+        the outcomes are not known."""
+        return None if self.outcomes is None else team.team_calibration(self.card, self.manager, self.outcomes)
+
     # -- the sections, in the notebook's order ---------------------------------------------------
 
     @property
@@ -167,8 +177,14 @@ class TeamOverview:
         return TeamSection("measure_scores", [chart])
 
     def calibration(self) -> TeamSection:
-        """The spread of ratings beside each overall score against the rating boundaries."""
-        return TeamSection("calibration", [TeamChart("calibration", self._draw_calibration)])
+        """The spread of ratings beside each overall score against the rating boundaries; then each
+        member's agreed rating beside the computed one, the changes flagged, and the
+        distribution of each (when the outcomes are known)."""
+        parts: list = []
+        if self.agreed is not None:
+            distribution = rating_distributions(self.agreed, self.card.config)
+            parts.append(team_render.calibration_html(self.agreed, distribution, lowest_first(self.card.config)))
+        return TeamSection("calibration", parts + [TeamChart("calibration", self._draw_calibration)])
 
     def _draw_calibration(self):
         import matplotlib.pyplot as plt

@@ -211,3 +211,59 @@ def _wrap(text: str, width: int = 14) -> str:
             line = f"{line} {word}".strip()
     lines.append(line)
     return "\n".join(lines)
+
+
+@styled
+def plot_rating_distributions(counts: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Computed and agreed ratings side by side: per rating (``counts``' index, the lowest first,
+    drawn at the bottom) a bar for ``computed`` and one for ``agreed`` (people)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 1.0 + 0.55 * max(len(counts), 1)))
+    y = np.arange(len(counts))
+    height = 0.38
+    for offset, column, colour in ((height / 2, "computed", SECOND_COLOUR), (-height / 2, "agreed", ACTUAL_COLOUR)):
+        bars = ax.barh(y + offset, counts[column].to_numpy(), height=height, color=colour, label=column)
+        ax.bar_label(bars, labels=[str(int(v)) for v in counts[column]], padding=3, fontsize=8)
+    ax.set_yticks(y, [str(label) for label in counts.index])
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(0, max(1, int(counts.to_numpy().max())) * 1.2)
+    ax.set_xlabel("people")
+    ax.legend(loc="lower right", frameon=False)
+    ax.grid(axis="y", visible=False)
+    ax.set_title("Computed and agreed ratings")
+    return ax
+
+
+@styled
+def plot_band_changes(changes: pd.DataFrame, threshold: float, ax: Axes | None = None) -> Axes:
+    """Each manager's mean change from the computed to the agreed rating, in rating bands: a bar
+    per manager (``changes``: index = managers, top to bottom; columns ``mean_band_change`` — NaN:
+    none compared, no bar — and ``leaning``: ``lenient`` bars blue, ``severe`` vermilion, the
+    others grey), with dashed lines at ± ``threshold`` (the lenient/severe rule)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 1.4 + 0.45 * max(len(changes), 1)))
+    y = np.arange(len(changes))[::-1]
+    values = changes["mean_band_change"].to_numpy(dtype="float64")
+    shown = np.nan_to_num(values, nan=0.0)
+    colours = [{"lenient": ACTUAL_COLOUR, "severe": LOW_COLOUR}.get(lean, "#9aa4ae") for lean in changes["leaning"]]
+    ax.barh(y, shown, color=colours, height=0.55)
+    reach = max(1.0, float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0) * 1.3
+    for yi, value in zip(y, values):
+        label = "none compared" if np.isnan(value) else f"{value:+.2f}"
+        ax.text(
+            0.02 * reach if np.isnan(value) or value >= 0 else -0.02 * reach,
+            yi,
+            label,
+            va="center",
+            ha="left" if np.isnan(value) or value >= 0 else "right",
+            fontsize=8,
+        )
+    for edge in (-threshold, threshold):
+        ax.axvline(edge, color=TARGET_COLOUR, linestyle=(0, (3, 3)), linewidth=0.9)
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.set_xlim(-reach, reach)
+    ax.set_yticks(y, [person_label(m) for m in changes.index])
+    ax.set_xlabel("mean change, agreed − computed (rating bands)")
+    ax.grid(axis="y", visible=False)
+    ax.set_title("Agreed against computed ratings, per manager")
+    return ax

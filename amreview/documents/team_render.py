@@ -14,9 +14,10 @@ import pandas as pd
 
 from amreview.documents.team import NO_RATING
 from amreview.documents.team_plots import score_colour, text_colour
-from amreview.formats import attainment_pct, compact_money, count, money, pct, score_text
+from amreview.formats import attainment_pct, bands_text, compact_money, count, money, pct, score_text
 from amreview.metrics.registry import ALL_MEASURES
 from amreview.periods import Quarter
+from amreview.scoring.calibration import MAX_BAND_CHANGE, NOT_AGREED, flags_text
 
 # Column headings short enough for a table of seven measures on a page.
 SHORT_MEASURE_LABELS = {
@@ -270,3 +271,68 @@ def _config_name(source: str) -> str:
     if not source or source == str(DEFAULT_CONFIG):
         return "the packaged default"
     return source.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+STATUS_TEXT = {"draft": "draft", "in_review": "in review", "signed": "signed"}
+
+
+def calibration_table_styler(table: pd.DataFrame):
+    """Each member's status, overall score, computed and agreed rating, the change in bands, the
+    reason given and the flags (:func:`amreview.documents.team.team_calibration`); flagged rows
+    stand out."""
+    shown = pd.DataFrame(
+        {
+            "Account manager": table["name"].to_numpy(),
+            "Review": table["review_status"].map(STATUS_TEXT).to_numpy(),
+            "Overall": table["overall_score"].map(score_text).to_numpy(),
+            "Computed rating": table["computed_rating"].fillna(NO_RATING).to_numpy(),
+            "Agreed rating": table["agreed_rating"].fillna(NOT_AGREED).to_numpy(),
+            "Change (bands)": table["band_change"].map(bands_text).to_numpy(),
+            "Reason": table["change_reason"].fillna("").to_numpy(),
+            "Flags": table["flags"].map(flags_text).to_numpy(),
+        }
+    )
+    flagged = [bool(f) for f in table["flags"]]
+    styler = _styler(shown, "team-calibration")
+    styler = styler.apply(
+        lambda column: ["font-weight: bold; color: #c0392b;" if f else "" for f in flagged],
+        subset=["Agreed rating", "Change (bands)", "Flags"],
+    )
+    return styler.set_properties(subset=["Overall", "Change (bands)"], **{"text-align": "right"})
+
+
+def rating_distributions_styler(distribution: pd.DataFrame, labels: list[str], uuid: str = "team-rating-distributions"):
+    """How many hold each rating, computed and agreed
+    (:func:`amreview.scoring.calibration.rating_distributions`): the config's ``labels`` (given
+    the lowest first) from the highest down, then the rest (no rating, not agreed yet)."""
+    order = [label for label in reversed(labels) if label in distribution.index]
+    ordered = distribution.loc[order + [i for i in distribution.index if i not in order]]
+    shown = pd.DataFrame(
+        {
+            "Rating": ordered.index.astype(str),
+            "Computed": ordered["computed"].to_numpy(),
+            "Agreed": ordered["agreed"].to_numpy(),
+        }
+    )
+    return _styler(shown, uuid).set_properties(subset=["Computed", "Agreed"], **{"text-align": "right"})
+
+
+def calibration_html(table: pd.DataFrame, distribution: pd.DataFrame, labels: list[str]) -> str:
+    """The team's agreed ratings beside the computed ones: a sentence, the flag rule, the table
+    per member and the distribution of each (``labels``: the config's ratings, the lowest first)."""
+    statuses = table["review_status"].map(STATUS_TEXT).value_counts()
+    where = ", ".join(f"{int(statuses[s])} {s}" for s in STATUS_TEXT.values() if s in statuses.index)
+    agreed = int(table["agreed_rating"].notna().sum())
+    flagged = int(table["flags"].map(bool).sum())
+    text = f"Ratings agreed for {agreed} of {len(table)} (reviews: {where}). " + (
+        f"{flagged} change{'s' if flagged != 1 else ''} flagged." if flagged else "No change flagged."
+    )
+    rule = (
+        f"Flagged: a change of more than {MAX_BAND_CHANGE} rating band from the computed rating, a change "
+        "without a reason, or an agreed rating that is not a rating of the scorecard config."
+    )
+    return (
+        f"<p class='amr-narrative'>{html.escape(text)}</p><p class='amr-note'>{html.escape(rule)}</p>"
+        + calibration_table_styler(table).to_html()
+        + rating_distributions_styler(distribution, labels).to_html()
+    )

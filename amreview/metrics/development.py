@@ -46,6 +46,10 @@ PLAN_COLUMNS = [
     "carries_forward",
     "evidence",
 ]
+# Columns the review cycle adds to objectives agreed at a review (``amreview collect``), kept in
+# the plan where the table has them: the quarter whose review agreed the objective, and how its
+# success is measured.
+CYCLE_COLUMNS = ["agreed_in", "success_measure"]
 
 
 def objectives_in_period(objectives: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
@@ -94,7 +98,7 @@ def development_plan(objectives: pd.DataFrame, quarter: Quarter, as_of=None) -> 
 
     ``objectives`` is the whole ``development_objectives`` table (earlier quarters are needed to
     see what was carried over); ``as_of`` defaults to the quarter's last day. Columns
-    (:data:`PLAN_COLUMNS`), besides the table's own:
+    (:data:`PLAN_COLUMNS`, then those of :data:`CYCLE_COLUMNS` the table has), besides the table's own:
 
     * ``weight_used``, ``progress_used`` — as in the module docstring;
     * ``weight_share = weight_used / Σ weight_used`` of the account manager's plan (NaN if that is 0),
@@ -130,7 +134,7 @@ def development_plan(objectives: pd.DataFrame, quarter: Quarter, as_of=None) -> 
     table["weight_share"] = table["weight_used"] / total.where(total > 0)
     table["contribution"] = table["weight_share"] * table["progress_used"]
     table = table.sort_values(keys, kind="mergesort", ignore_index=True)
-    return table[PLAN_COLUMNS]
+    return table[PLAN_COLUMNS + [c for c in CYCLE_COLUMNS if c in table.columns]]
 
 
 def objectives_carrying_forward(objectives: pd.DataFrame, quarter: Quarter, as_of=None) -> pd.DataFrame:

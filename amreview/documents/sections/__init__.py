@@ -9,7 +9,8 @@ nothing for the person in the quarter gives a line saying that.
 
 One module per part of the job description: :mod:`.summary`, :mod:`.margin`, :mod:`.accounts`,
 :mod:`.new_business`, :mod:`.relationships`, :mod:`.crm`, :mod:`.reporting`, :mod:`.people`
-(development plan, competencies, comments and sign-off) and :mod:`.appendix`.
+(development plan, competencies, comments and sign-off) and :mod:`.appendix`. People's comments
+on a section are added at its end (:func:`.words.add_section_comments`).
 """
 
 from amreview.documents.sections.accounts import accounts
@@ -21,6 +22,7 @@ from amreview.documents.sections.people import comments, competencies, developme
 from amreview.documents.sections.relationships import relationships
 from amreview.documents.sections.reporting import reporting
 from amreview.documents.sections.summary import summary
+from amreview.documents.sections.words import add_section_comments
 
 BUILDERS = {
     "summary": summary,
@@ -35,3 +37,4 @@ BUILDERS = {
     "comments": comments,
     "appendix": appendix,
 }
+__all__ = ["BUILDERS", "add_section_comments"]

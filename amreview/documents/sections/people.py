@@ -8,17 +8,20 @@ import pandas as pd
 
 from amreview.documents import narrative as say
 from amreview.documents import plots
-from amreview.documents.model import Chart, Section, SignOff, Table, Text
-from amreview.documents.sections._common import (
-    NOTE_SECTIONS,
-    STATUS_LABELS,
-    finish,
-    missing_table,
-    new_section,
-    value_of,
+from amreview.documents.model import Chart, Comment, Comments, Section, SignOff, Table, Text
+from amreview.documents.sections._common import STATUS_LABELS, finish, missing_table, new_section, value_of
+from amreview.documents.sections.words import (
+    MANAGER,
+    PROPOSED_OBJECTIVES,
+    SIGN_OFF,
+    as_comments,
+    comments_of,
+    other_notes,
+    quarter_notes,
 )
 from amreview.metrics.competencies import competency_ratings_table, ratings_in_period
 from amreview.metrics.development import development_plan, plan_summary
+from amreview.scoring.outcomes import SIGNED
 
 if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
     from amreview.documents.review import Review
@@ -35,70 +38,119 @@ def development(review: Review) -> Section:
         if plan.empty:
             section.parts.append(Text(say.nothing_in_quarter("development objectives", str(quarter)), "missing"))
         else:
-            totals = plan_summary(plan).iloc[0]
-            section.lines.append(
-                say.plan_line(
-                    totals["objectives"],
-                    totals["objectives_achieved"],
-                    totals["plan_completion"],
-                    totals["objectives_carrying_forward"],
-                    str(quarter.next()),
-                )
-            )
-            section.figures.update(
-                objectives=float(totals["objectives"]),
-                objectives_achieved=float(totals["objectives_achieved"]),
-                plan_completion=float(totals["plan_completion"]),
-            )
-            shown = pd.DataFrame(
-                {
-                    "Objective": plan["objective"].to_numpy(),
-                    "Competency": plan["competency"].to_numpy(),
-                    "Weight": plan["weight_share"].to_numpy(),
-                    "Due": plan["due_date"].to_numpy(),
-                    "Status": plan["status"].map(STATUS_LABELS).to_numpy(),
-                    "Progress": plan["progress_used"].to_numpy(),
-                    "Carried over": plan["carried_over"].to_numpy(),
-                    "Carries forward": plan["carries_forward"].to_numpy(),
-                    "Evidence": plan["evidence"].to_numpy(),
-                }
-            )
-            section.parts += [
-                Chart(
-                    "objective_progress", plots.plot_objective_progress, plan[["objective", "progress_used", "status"]]
-                ),
-                Table(
-                    "objectives",
-                    f"Objectives for {quarter}",
-                    shown,
-                    formats={
-                        "Weight": "pct0",
-                        "Due": "date",
-                        "Progress": "pct0",
-                        "Carried over": "bool",
-                        "Carries forward": "bool",
-                    },
-                ),
-            ]
-            forward = plan[plan["carries_forward"]]
-            if len(forward):
-                section.parts.append(
-                    Table(
-                        "carrying_forward",
-                        f"Carrying into {quarter.next()}",
-                        pd.DataFrame(
-                            {
-                                "Objective": forward["objective"].to_numpy(),
-                                "Status": forward["status"].map(STATUS_LABELS).to_numpy(),
-                                "Progress": forward["progress_used"].to_numpy(),
-                                "Due": forward["due_date"].to_numpy(),
-                            }
-                        ),
-                        formats={"Progress": "pct0", "Due": "date"},
-                    )
-                )
+            _plan_parts(section, review, plan)
+        agreed = agreed_for_next_quarter(objectives, quarter)
+        if len(agreed):
+            section.parts.append(_agreed_table(agreed, plan, quarter))
+    notes = quarter_notes(review)
+    title = f"Objectives proposed for {quarter.next()} on the self-assessment"
+    proposed = None if notes is None else comments_of(notes, PROPOSED_OBJECTIVES, title)
+    if proposed is not None:
+        section.parts.append(proposed)
     section.explanation = review.explanation_for(("development_plan",))
     return finish(section, ("plan_completion", "objectives_achieved", "objectives_missed", "objectives_overdue"))
+
+
+def _plan_parts(section: Section, review: Review, plan: pd.DataFrame) -> None:
+    """The quarter's plan: the line, the progress chart, the objectives and what carries forward."""
+    quarter = review.quarter
+    totals = plan_summary(plan).iloc[0]
+    section.lines.append(
+        say.plan_line(
+            totals["objectives"],
+            totals["objectives_achieved"],
+            totals["plan_completion"],
+            totals["objectives_carrying_forward"],
+            str(quarter.next()),
+        )
+    )
+    agreed_in = plan["agreed_in"].astype(object) if "agreed_in" in plan.columns else pd.Series(None, index=plan.index)
+    for label, count in agreed_in.dropna().value_counts(sort=False).items():
+        section.lines.append(say.agreed_objectives_line(int(count), len(plan), str(label)))
+    section.figures.update(
+        objectives=float(totals["objectives"]),
+        objectives_achieved=float(totals["objectives_achieved"]),
+        plan_completion=float(totals["plan_completion"]),
+    )
+    columns = {
+        "Objective": plan["objective"].to_numpy(),
+        "Competency": plan["competency"].to_numpy(),
+        "Weight": plan["weight_share"].to_numpy(),
+        "Due": plan["due_date"].to_numpy(),
+        "Status": plan["status"].map(STATUS_LABELS).to_numpy(),
+        "Progress": plan["progress_used"].to_numpy(),
+        "Carried over": plan["carried_over"].to_numpy(),
+        "Carries forward": plan["carries_forward"].to_numpy(),
+        "Evidence": plan["evidence"].to_numpy(),
+    }
+    if agreed_in.notna().any():
+        columns["Agreed in"] = [None if pd.isna(q) else f"the {q} review" for q in agreed_in]
+    if "success_measure" in plan.columns and plan["success_measure"].notna().any():
+        columns["Success measure"] = plan["success_measure"].to_numpy()
+    section.parts += [
+        Chart("objective_progress", plots.plot_objective_progress, plan[["objective", "progress_used", "status"]]),
+        Table(
+            "objectives",
+            f"Objectives for {quarter}",
+            pd.DataFrame(columns),
+            formats={
+                "Weight": "pct0",
+                "Due": "date",
+                "Progress": "pct0",
+                "Carried over": "bool",
+                "Carries forward": "bool",
+            },
+            missing={"Agreed in": "—"},
+        ),
+    ]
+    forward = plan[plan["carries_forward"]]
+    if len(forward):
+        section.parts.append(
+            Table(
+                "carrying_forward",
+                f"Carrying into {quarter.next()}",
+                pd.DataFrame(
+                    {
+                        "Objective": forward["objective"].to_numpy(),
+                        "Status": forward["status"].map(STATUS_LABELS).to_numpy(),
+                        "Progress": forward["progress_used"].to_numpy(),
+                        "Due": forward["due_date"].to_numpy(),
+                    }
+                ),
+                formats={"Progress": "pct0", "Due": "date"},
+            )
+        )
+
+
+def agreed_for_next_quarter(objectives: pd.DataFrame, quarter) -> pd.DataFrame:
+    """The objectives agreed at this quarter's review (``agreed_in`` = the quarter): next
+    quarter's plan. Empty where the table has no ``agreed_in``."""
+    if "agreed_in" not in objectives.columns:
+        return objectives.iloc[0:0]
+    return objectives[objectives["agreed_in"].astype(object) == str(quarter)]
+
+
+def _agreed_table(agreed: pd.DataFrame, plan: pd.DataFrame | None, quarter) -> Table:
+    carried = set() if plan is None else set(plan["objective_id"])
+    measure = agreed["success_measure"] if "success_measure" in agreed.columns else pd.Series(None, index=agreed.index)
+    periods = sorted(agreed["period"].astype(str).unique())
+    return Table(
+        "agreed_objectives",
+        f"Agreed in this review: the plan for {', '.join(periods)}",
+        pd.DataFrame(
+            {
+                "Objective": agreed["objective"].to_numpy(),
+                "Competency": agreed["competency"].to_numpy(),
+                "Weight": agreed["weight"].to_numpy(dtype="float64"),
+                "Due": agreed["due_date"].to_numpy(),
+                "Success measure": measure.to_numpy(),
+                "Carried over": agreed["objective_id"].isin(carried).to_numpy(),
+            }
+        ),
+        formats={"Weight": "number", "Due": "date", "Carried over": "bool"},
+        missing={"Weight": "—", "Due": "—", "Competency": "—", "Success measure": "—"},
+        note=f"Agreed at the {quarter} review; the {quarter.next()} review shows their progress.",
+    )
 
 
 def competencies(review: Review) -> Section:
@@ -176,35 +228,64 @@ def competencies(review: Review) -> Section:
 
 def comments(review: Review) -> Section:
     section = new_section(review, "comments")
-    header = review.header
-    notes = review.mine("review_notes")
+    header, outcome = review.header, review.outcome
+    notes = quarter_notes(review)
     if notes is None:
         missing_table(section, "Manager's comments", "review_notes")
+    elif notes.empty:
+        section.parts.append(
+            Text(say.nothing_in_quarter("manager's comments recorded", str(review.quarter)), "missing")
+        )
     else:
-        notes = notes[notes["period"] == str(review.quarter)]
-        if notes.empty:
-            section.parts.append(
-                Text(say.nothing_in_quarter("manager's comments recorded", str(review.quarter)), "missing")
+        others = as_comments(other_notes(notes), "comments", "Comments on the review as a whole", about=True)
+        if others is not None:
+            section.parts.append(others)
+        if len(other_notes(notes)) < len(notes):
+            section.parts.append(Text("Comments on a part of the review are shown at the end of its section."))
+    section.parts.append(_rating_table(review))
+    if outcome.change_reason:
+        section.parts.append(
+            Comments(
+                "change_reason",
+                "Reason for the change of rating",
+                (Comment(MANAGER, outcome.manager_signed_by or header.manager, outcome.change_reason),),
             )
-        else:
-            section.parts.append(
-                Table(
-                    "review_notes",
-                    "",
-                    pd.DataFrame(
-                        {
-                            "Section": notes["section"].map(NOTE_SECTIONS).fillna(notes["section"]).to_numpy(),
-                            "Comment": notes["text"].to_numpy(),
-                            "Author": notes["author"].to_numpy(),
-                        }
-                    ),
-                    nowrap=("Author",),
-                )
-            )
+        )
+    at_signing = None if notes is None else comments_of(notes, SIGN_OFF, "The account manager's comment at signing")
+    if at_signing is not None:
+        section.parts.append(at_signing)
     section.parts.append(
         SignOff(
-            people=(("Account manager", header.name), ("Manager / department head", header.manager)),
-            note="Signed by both after the review meeting. The account manager may add comments before signing.",
+            people=(
+                ("Account manager", header.name),
+                ("Manager / department head", outcome.manager_signed_by or header.manager),
+            ),
+            signed_on=(outcome.am_signed_on, outcome.manager_signed_on),
+            note=_signoff_note(outcome),
         )
     )
     return finish(section)
+
+
+def _rating_table(review: Review) -> Table:
+    """The computed rating beside the agreed one."""
+    outcome = review.outcome
+    change = review.rating_change
+    return Table(
+        "rating",
+        "Rating",
+        pd.DataFrame(
+            {
+                "Computed from the figures": [outcome.computed_rating or "no rating"],
+                "Agreed at the review": [outcome.agreed_rating or "not agreed yet"],
+                "Change": [say.band_phrase(change).replace("the same as", "none") or "—"],
+            }
+        ),
+    )
+
+
+def _signoff_note(outcome) -> str:
+    if outcome.status == SIGNED:
+        source = f" ({outcome.source})" if outcome.source else ""
+        return f"Signed by both after the review meeting; the signatures were recorded from the returned form{source}."
+    return "Signed by both after the review meeting. The account manager may add comments before signing."

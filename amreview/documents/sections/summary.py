@@ -56,6 +56,7 @@ def summary(review: Review) -> Section:
             before,
             no_rating_reason(overall),
         ),
+        say.agreed_rating_line(review.outcome.agreed_rating, review.outcome.computed_rating, review.rating_change),
         say.not_scored_line(without),
         say.strengths_line({labels[m]: measures[m] for m in labels}),
     ]
