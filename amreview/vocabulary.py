@@ -15,6 +15,7 @@ ACTIVITY_TYPES = ("call", "visit", "meeting", "email", "other")
 OBJECTIVE_STATUSES = ("not_started", "in_progress", "achieved", "missed", "deferred")
 
 RATERS = ("self", "manager", "peer")
+NOTE_AUTHOR_ROLES = ("self", "manager")  # who wrote a review note: the account manager, or their manager
 
 COMPETENCIES = (
     "Interpersonal Effectiveness",

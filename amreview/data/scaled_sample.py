@@ -23,7 +23,9 @@ from amreview.errors import ArgumentError
 
 ID_COLUMNS = ("am_id", "account_id", "line_id", "opportunity_id", "activity_id", "order_line_id", "case_id",
               "objective_id")
-NAME_COLUMNS = {"account_managers": ("name", "manager", "team"), "accounts": ("name",)}
+# A manager's name is also the author of their review notes and the signature on their reviews.
+NAME_COLUMNS = {"account_managers": ("name", "manager", "team"), "accounts": ("name",),
+                "review_notes": ("author",), "review_outcomes": ("manager_signed_by",)}
 
 
 def _replica(frame: pd.DataFrame, table: str, r: int) -> pd.DataFrame:

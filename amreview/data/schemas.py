@@ -36,6 +36,7 @@ from amreview.vocabulary import (
     DEAL_TYPES,
     FEEDBACK_KINDS,
     FEEDBACK_SCORE_RANGES,
+    NOTE_AUTHOR_ROLES,
     OBJECTIVE_STATUSES,
     OPPORTUNITY_STAGES,
     RATERS,
@@ -213,6 +214,10 @@ class DevelopmentObjectives(_Table):
     status: Series[str] = pa.Field(isin=list(OBJECTIVE_STATUSES))
     progress: Series[float] | None = pa.Field(nullable=True, ge=0, le=1)
     evidence: Series[str] | None = pa.Field(nullable=True)
+    # The review cycle (issue 14): the quarter of the review that agreed the objective (the one
+    # before the plan's; empty: agreed outside a review), and how its success is measured.
+    agreed_in: Series[str] | None = pa.Field(nullable=True, str_matches=QUARTER_PATTERN.pattern)
+    success_measure: Series[str] | None = pa.Field(nullable=True)
 
 
 class CompetencyRatings(_Table):
@@ -248,6 +253,7 @@ class ReviewNotes(_Table):
     section: Series[str]
     author: Series[str] | None = pa.Field(nullable=True)
     text: Series[str]
+    author_role: Series[str] | None = pa.Field(nullable=True, isin=list(NOTE_AUTHOR_ROLES))  # the review cycle
 
 
 class ReviewOutcomes(_Table):
