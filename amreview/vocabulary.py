@@ -32,7 +32,7 @@ NOTE_SECTIONS = {
 }
 SIGN_OFF_SECTION = "sign_off"
 PROPOSED_OBJECTIVES_SECTION = "proposed_objectives"
-AUTHOR_ROLES = ("self", "manager")
+AUTHOR_ROLES = ("self", "manager")  # who wrote a review note: the account manager, or their manager
 
 COMPETENCIES = (
     "Interpersonal Effectiveness",

@@ -490,3 +490,9 @@ def test_the_scaled_sample_is_a_valid_pack_of_distinct_people(tmp_path):
     second = people[people["am_id"].str.startswith("R001-")]
     assert len(second) == 5 and second["manager"].str.endswith(" #1").all()
     assert set(pack.sales["am_id"]) <= set(people["am_id"])
+    # a replica's notes and signed reviews are its own managers': the name each person's manager has
+    managers = people.set_index("am_id")["manager"]
+    for table, column in (("review_notes", "author"), ("review_outcomes", "manager_signed_by")):
+        frame = pack[table]
+        assert frame["am_id"].str.startswith("R001-").any(), table
+        assert (frame[column] == frame["am_id"].map(managers)).all(), table

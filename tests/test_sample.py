@@ -1,7 +1,9 @@
 """The sample data pack: the contract's shape, referential integrity, realism and personas.
 
 Expectations are computed here with plain pandas from the contract
-(``../shared/docs/data-contract.md``), never by calling other amreview modules.
+(``../shared/docs/data-contract.md``), never by calling other amreview modules; the one
+exception is the agreed ratings, whose design is stated against the computed rating: that test
+computes the scorecard (``build_scorecard``).
 """
 
 from __future__ import annotations
@@ -76,6 +78,24 @@ CONTRACT_COLUMNS = {
     "competency_ratings": ["am_id", "period", "competency", "rater", "rating", "comment"],
     "customer_feedback": ["account_id", "am_id", "feedback_date", "kind", "score", "comment"],
     "review_notes": ["am_id", "period", "section", "author", "text"],
+    "review_outcomes": [
+        "am_id",
+        "period",
+        "agreed_rating",
+        "computed_rating",
+        "change_reason",
+        "manager_signed_by",
+        "manager_signed_on",
+        "am_signed_on",
+        "source",
+    ],
+}
+# The review cycle's columns (issue 14), after the contract's: the plan's review and how success
+# is measured; who wrote a note. The provenance columns of collected rows (source_file, ...) are
+# absent: no row of the sample was collected from a form.
+CYCLE_COLUMNS = {
+    "development_objectives": ["agreed_in", "success_measure"],
+    "review_notes": ["author_role"],
 }
 DATE_COLUMNS = {
     "account_managers": ["start_date"],
@@ -89,6 +109,7 @@ DATE_COLUMNS = {
     "forecasts": ["submitted_date"],
     "development_objectives": ["due_date"],
     "customer_feedback": ["feedback_date"],
+    "review_outcomes": ["manager_signed_on", "am_signed_on"],
 }
 BOOL_COLUMNS = {"sales": ["vendor_programme"], "accounts": ["key_account"], "opportunities": ["new_business"]}
 NUMBER_COLUMNS = {
@@ -130,6 +151,17 @@ COMPETENCIES = {
 START, END = pd.Timestamp(HISTORY_START), pd.Timestamp(HISTORY_END)
 REVIEW_START, REVIEW_END = pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30")
 OPEN_STAGES = ["prospecting", "engaging"]
+QUARTERS = ["2024Q3", "2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3"]
+MANAGERS = {"Claire Whitfield", "Gareth Lloyd", "Priya Raman"}
+# The default scorecard config's rating labels, lowest first.
+RATING_LABELS = ["Below", "Partially meets", "Meets", "Exceeds", "Outstanding"]
+# The 2026Q3 review round, as designed: in each team (by am_id) three signed, one in review, one draft.
+SIGNED_IN_REVIEW_PERIOD = {"AM001", "AM002", "AM006", "AM003", "AM009", "AM010", "AM004", "AM005", "AM013"}
+IN_REVIEW_IN_REVIEW_PERIOD = {"AM007", "AM011", "AM014"}
+DRAFT_IN_REVIEW_PERIOD = {"AM008", "AM012", "AM015"}
+# The lenient manager's changes: one band above the computed rating, in the last four quarters.
+LENIENT_MANAGER = "Gareth Lloyd"
+LENIENT = {(am, quarter) for am in ("AM003", "AM010") for quarter in QUARTERS[-4:]}
 
 
 def persona(label: str) -> str:
@@ -259,7 +291,7 @@ def test_every_contract_table_is_present(pack):
 
 @pytest.mark.parametrize("table", list(CONTRACT_COLUMNS))
 def test_table_has_exactly_the_contract_columns_in_order(pack, table):
-    assert list(pack[table].columns) == CONTRACT_COLUMNS[table]
+    assert list(pack[table].columns) == CONTRACT_COLUMNS[table] + CYCLE_COLUMNS.get(table, [])
     assert len(pack[table]) > 0
     assert pack[table].index.equals(pd.RangeIndex(len(pack[table])))
 
@@ -285,7 +317,8 @@ def test_column_types(pack, table):
         if (table, column) not in LEFT_EMPTY_BY_SOME:
             assert frame[column].notna().all(), column
     for column in set(frame.columns) - set(dates) - set(bools) - set(numbers):
-        assert frame[column].dropna().map(type).eq(str).all(), column
+        assert pd.api.types.is_string_dtype(frame[column]), column
+        assert all(isinstance(value, str) for value in frame[column].dropna()), column  # also where all empty
 
 
 def test_integer_counts_and_ratings(pack):
@@ -317,12 +350,15 @@ def test_every_referenced_account_exists(pack):
 
 
 def test_event_dates_fall_within_the_history(pack):
-    # Start and creation dates may be years old; expected close and promised dates may lie ahead.
+    # Start and creation dates may be years old; expected close and promised dates may lie ahead;
+    # a quarter's review is signed after it ends (test_every_reviewed_quarter_before_the_review_period_is_signed).
     excepted = {
         ("account_managers", "start_date"),
         ("accounts", "created_date"),
         ("opportunities", "close_date"),
         ("back_orders", "promised_date"),
+        ("review_outcomes", "manager_signed_on"),
+        ("review_outcomes", "am_signed_on"),
     }
     for table, columns in DATE_COLUMNS.items():
         for column in columns:
@@ -600,11 +636,14 @@ def test_development_plans_and_carry_over(pack):
 
 
 def test_competency_ratings_cover_the_last_four_quarters(pack):
+    """Everyone is rated in the last four quarters (the new starter only in the review quarter),
+    but for the review quarter of those whose review is still draft."""
     ratings = pack["competency_ratings"]
     starter = persona("new_starter")
     for am in PERSONAS:
         mine = ratings[ratings["am_id"] == am]
         expected = {REVIEW_PERIOD} if am == starter else {"2025Q4", "2026Q1", "2026Q2", "2026Q3"}
+        expected -= {REVIEW_PERIOD} if am in DRAFT_IN_REVIEW_PERIOD else set()
         assert set(mine["period"]) == expected, am
         core = mine[mine["rater"].isin(["self", "manager"])]
         grid = core.groupby(["period", "rater"])["competency"].nunique()
@@ -616,7 +655,8 @@ def test_review_notes_are_written_by_the_manager(pack):
     notes = pack["review_notes"]
     managers = pack["account_managers"].set_index("am_id")["manager"]
     assert (notes["author"] == notes["am_id"].map(managers)).all()
-    assert set(notes.loc[notes["period"] == REVIEW_PERIOD, "am_id"]) == set(PERSONAS)
+    assert (notes["author_role"] == "manager").all()
+    assert set(notes.loc[notes["period"] == REVIEW_PERIOD, "am_id"]) == set(PERSONAS) - DRAFT_IN_REVIEW_PERIOD
     assert {"summary", "margin", "new_business", "development"} <= set(notes["section"])
     assert notes["text"].str.len().between(20, 400).all()
 
@@ -707,7 +747,14 @@ def test_new_starter_has_nothing_before_their_start(pack):
         assert len(mine) > 0, table
         for column in columns:
             assert (mine[column].dropna() >= start).all(), f"{table}.{column}"
-    for table in ("targets", "forecasts", "development_objectives", "competency_ratings", "review_notes"):
+    for table in (
+        "targets",
+        "forecasts",
+        "development_objectives",
+        "competency_ratings",
+        "review_notes",
+        "review_outcomes",
+    ):
         periods = pack[table].loc[pack[table]["am_id"] == starter, "period"].str[:4]
         assert (periods == "2026").all(), table
 
@@ -756,3 +803,150 @@ def test_the_crm_neglecter_leaves_required_crm_fields_empty(pack):
     neglecter, others = persona("crm_neglecter"), [am for am, p in PERSONAS.items() if p in ("star", "steady")]
     assert no_margin[neglecter] >= 0.15 and no_margin[others].max() == 0
     assert no_account[neglecter] >= no_account[others].max() + 0.15
+
+
+# ---------------------------------------------------------------------------------------------
+# The review cycle: outcomes, signatures, the 2026Q3 round half-way, the plans' reviews
+# ---------------------------------------------------------------------------------------------
+
+
+def review_status(pack: dict[str, pd.DataFrame], am: str, quarter: str) -> str:
+    """The review's status by the cycle's rule: signed (an outcome signed by both), in review
+    (some input for the person and quarter), draft (none)."""
+
+    def rows(table: str, column: str = "period") -> pd.DataFrame:
+        frame = pack[table]
+        return frame[(frame["am_id"] == am) & (frame[column] == quarter)]
+
+    outcome = rows("review_outcomes")
+    if (outcome["manager_signed_on"].notna() & outcome["am_signed_on"].notna()).any():
+        return "signed"
+    inputs = [rows("competency_ratings"), rows("review_notes"), outcome, rows("development_objectives", "agreed_in")]
+    return "in_review" if any(len(frame) for frame in inputs) else "draft"
+
+
+def in_post_at_end_of(pack: dict[str, pd.DataFrame], quarter: str) -> list[str]:
+    ams = pack["account_managers"]
+    end = pd.Period(quarter, freq="Q").end_time.normalize()
+    return sorted(ams.loc[ams["start_date"] <= end, "am_id"])
+
+
+def test_every_reviewed_quarter_before_the_review_period_is_signed(pack):
+    """One outcome per person in post and quarter, signed by their manager 1–7 business days
+    after the quarter's end and by the account manager the same day or up to three business
+    days later (in calendar days: seven business days span up to two weeks over Christmas; three
+    business days and a weekend, a week)."""
+    outcomes = pack["review_outcomes"]
+    assert not outcomes.duplicated(["am_id", "period"]).any()
+    managers = pack["account_managers"].set_index("am_id")["manager"]
+    for quarter in QUARTERS[:-1]:
+        mine = outcomes[outcomes["period"] == quarter].set_index("am_id").sort_index()
+        assert list(mine.index) == in_post_at_end_of(pack, quarter), quarter
+        assert (mine["manager_signed_by"] == mine.index.map(managers)).all(), quarter
+        quarter_end = pd.Period(quarter, freq="Q").end_time.normalize()
+        after_end = (mine["manager_signed_on"] - quarter_end).dt.days
+        assert after_end.between(1, 14).all(), quarter
+        assert (mine["manager_signed_on"].dt.day_of_week < 5).all() and (mine["am_signed_on"].dt.day_of_week < 5).all()
+        assert (mine["am_signed_on"] - mine["manager_signed_on"]).dt.days.between(0, 7).all(), quarter
+        assert {review_status(pack, am, quarter) for am in mine.index} == {"signed"}, quarter
+    assert outcomes["computed_rating"].isna().all()  # amreview shows the live computed rating
+    assert outcomes["source"].isna().all()  # entered by hand, not collected from a form
+
+
+def test_the_review_period_is_part_signed_part_in_review_part_draft(pack):
+    status = {am: review_status(pack, am, REVIEW_PERIOD) for am in PERSONAS}
+    assert {am for am, s in status.items() if s == "signed"} == SIGNED_IN_REVIEW_PERIOD
+    assert {am for am, s in status.items() if s == "in_review"} == IN_REVIEW_IN_REVIEW_PERIOD
+    assert {am for am, s in status.items() if s == "draft"} == DRAFT_IN_REVIEW_PERIOD
+    ams = pack["account_managers"]
+    for manager, team in ams.groupby("manager"):
+        assert {status[am] for am in team["am_id"]} == {"signed", "in_review", "draft"}, manager
+    # In review: ratings and notes collected; an outcome signed by the manager only, or none yet.
+    outcomes = pack["review_outcomes"].set_index(["am_id", "period"])
+    with_outcome = set()
+    for am in IN_REVIEW_IN_REVIEW_PERIOD:
+        for table in ("competency_ratings", "review_notes"):
+            frame = pack[table]
+            assert ((frame["am_id"] == am) & (frame["period"] == REVIEW_PERIOD)).any(), (am, table)
+        if (am, REVIEW_PERIOD) in outcomes.index:
+            outcome = outcomes.loc[(am, REVIEW_PERIOD)]
+            assert pd.notna(outcome["manager_signed_on"]) and pd.isna(outcome["am_signed_on"]), am
+            with_outcome.add(am)
+    assert 0 < len(with_outcome) < len(IN_REVIEW_IN_REVIEW_PERIOD)
+    # Signed in October, after the quarter; the round's dates are in order.
+    signed = pack["review_outcomes"][pack["review_outcomes"]["period"] == REVIEW_PERIOD]
+    assert signed["manager_signed_on"].between("2026-10-01", "2026-10-12").all()
+    assert (signed["am_signed_on"].dropna() >= signed.loc[signed["am_signed_on"].notna(), "manager_signed_on"]).all()
+
+
+def test_a_draft_review_has_only_its_inputs_taken_out(pack):
+    """The draft people's review-quarter ratings and notes are gone; their earlier ones, and
+    everybody else's, are all there (the persona's notes: four sections in the review quarter)."""
+    ratings, notes = pack["competency_ratings"], pack["review_notes"]
+    for am in DRAFT_IN_REVIEW_PERIOD:
+        assert set(ratings.loc[ratings["am_id"] == am, "period"]) == {"2025Q4", "2026Q1", "2026Q2"}, am
+        assert set(notes.loc[notes["am_id"] == am, "period"]) == {"2026Q2"}, am
+    review_notes = notes[notes["period"] == REVIEW_PERIOD]
+    assert (review_notes.groupby("am_id").size() == 4).all()
+    assert len(review_notes) == 4 * (len(PERSONAS) - len(DRAFT_IN_REVIEW_PERIOD))
+
+
+def test_each_plan_was_agreed_in_the_previous_review_and_says_how_success_is_measured(pack):
+    objectives = pack["development_objectives"]
+    previous = {"2024Q3": "2024Q2", **dict(zip(QUARTERS[1:], QUARTERS))}
+    starter = persona("new_starter")
+    induction = objectives["am_id"] == starter  # joined in 2026Q3: the first plan agreed at induction
+    assert (objectives.loc[~induction, "agreed_in"] == objectives.loc[~induction, "period"].map(previous)).all()
+    assert objectives.loc[induction, "agreed_in"].isna().all() and induction.any()
+    measures = objectives["success_measure"]
+    assert measures.notna().all() and measures.str.len().between(30, 120).all()
+    assert measures.str.endswith(".").all()
+    assert (objectives.groupby("objective")["success_measure"].nunique() == 1).all()
+    assert measures.nunique() == objectives["objective"].nunique()
+
+
+@pytest.fixture(scope="module")
+def computed_ratings(pack) -> pd.DataFrame:
+    """The overall rating amreview computes, per am_id (rows) and quarter (columns)."""
+    from amreview.data.datapack import validate_tables
+    from amreview.scoring.scorecard import build_scorecard
+
+    validated = validate_tables({name: frame.copy() for name, frame in pack.items()}, source="sample")
+    return pd.DataFrame(
+        {quarter: build_scorecard(validated, quarter).overall["overall_rating"] for quarter in QUARTERS}
+    )
+
+
+def test_agreed_ratings_are_the_computed_ones_but_the_lenient_managers_changes(pack, computed_ratings):
+    """Every agreed rating equals the rating amreview computes for that person and quarter,
+    except the lenient manager's designed changes: exactly one band above, each with a reason."""
+    from amreview.scoring.config import load_config
+
+    assert [band.label for band in load_config().ratings] == RATING_LABELS[::-1]
+    outcomes = pack["review_outcomes"]
+    assert set(outcomes["agreed_rating"]) <= set(RATING_LABELS)
+    changed = set()
+    for row in outcomes.itertuples():
+        computed = computed_ratings.at[row.am_id, row.period]
+        assert computed in RATING_LABELS, (row.am_id, row.period)
+        if (row.am_id, row.period) in LENIENT:
+            assert row.manager_signed_by == LENIENT_MANAGER
+            assert RATING_LABELS.index(row.agreed_rating) == RATING_LABELS.index(computed) + 1, (row.am_id, row.period)
+            assert isinstance(row.change_reason, str) and len(row.change_reason) > 40
+            changed.add((row.am_id, row.period))
+        else:
+            assert row.agreed_rating == computed, (row.am_id, row.period)
+            assert pd.isna(row.change_reason), (row.am_id, row.period)
+    assert changed == LENIENT  # every designed change is in the pack, the review period's too
+
+
+def test_the_personas_agreed_ratings_tell_them_apart(pack):
+    """The review period's agreed ratings, by hand from the personas' design: the star
+    outstanding, the CRM neglecter partially meets, the margin misser raised by the lenient
+    manager."""
+    outcomes = pack["review_outcomes"]
+    agreed = outcomes[outcomes["period"] == REVIEW_PERIOD].set_index("am_id")["agreed_rating"]
+    assert agreed[persona("star")] == "Outstanding"
+    assert agreed[persona("crm_neglecter")] == "Partially meets"
+    assert agreed[persona("margin_misser")] == "Exceeds"
+    assert agreed[persona("new_starter")] == "Meets"

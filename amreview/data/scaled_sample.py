@@ -31,7 +31,13 @@ ID_COLUMNS = (
     "case_id",
     "objective_id",
 )
-NAME_COLUMNS = {"account_managers": ("name", "manager", "team"), "accounts": ("name",)}
+# A manager's name is also the author of their review notes and the signature on their reviews.
+NAME_COLUMNS = {
+    "account_managers": ("name", "manager", "team"),
+    "accounts": ("name",),
+    "review_notes": ("author",),
+    "review_outcomes": ("manager_signed_by",),
+}
 
 
 def _replica(frame: pd.DataFrame, table: str, r: int) -> pd.DataFrame:

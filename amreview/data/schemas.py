@@ -234,6 +234,8 @@ class DevelopmentObjectives(_Table):
     status: Series[str] = pa.Field(isin=list(OBJECTIVE_STATUSES))
     progress: Series[float] | None = pa.Field(nullable=True, ge=0, le=1)
     evidence: Series[str] | None = pa.Field(nullable=True)
+    # The review cycle (issue 14): the quarter of the review that agreed the objective (the one
+    # before the plan's; empty: agreed outside a review), and how its success is measured.
     agreed_in: Series[str] | None = pa.Field(nullable=True, str_matches=QUARTER_PATTERN.pattern)
     success_measure: Series[str] | None = pa.Field(nullable=True)
     source_file: Series[str] | None = pa.Field(nullable=True)

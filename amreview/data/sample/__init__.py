@@ -33,19 +33,27 @@ Each account manager follows a persona (:data:`PERSONAS`) that shows in the 2026
 * ``below_par`` (AM008, AM010) — a little under target on most measures.
 * ``average`` (the rest) — around target, with noise.
 
+Every quarter before 2026Q3 was reviewed and signed; the 2026Q3 round is under way: in each
+team the first three reviews (by ``am_id``) are signed, the fourth is in review and the fifth
+still draft, and one manager (Midlands & North) agrees ratings a band above the computed ones
+for two of his people (see :mod:`.review_outcomes`).
+
 :func:`generate_sample` is pure and deterministic: it draws every random number from one
-``numpy.random.default_rng(seed)`` in a fixed order (and the CRM fields people leave empty
-from a second generator of the same seed, so adding them changed no other value) and writes
-no files.
+``numpy.random.default_rng(seed)`` in a fixed order (and the CRM fields people leave empty, and
+the review signing dates, from generators of their own keyed by the same seed, so adding them
+changed no other value) and writes no files.
 
 The generator is a package, one module per part of the pack, in the order a newcomer meets them:
 ``organisation`` (teams, roster, the ``account_managers`` table) and ``personas`` (how each
 person behaves); ``accounts``; ``sales`` (lines, credit notes, actuals); ``targets``;
 ``opportunities`` and ``activities`` (the CRM) and ``record_gaps`` (its empty fields);
 ``back_orders_and_cases``; ``reporting`` (reports and forecasts); ``development`` and
-``competencies``; ``feedback``; ``review_notes``. ``_calendar`` (day numbers, quarters, business
-days) and ``_columns`` (typed table columns) serve them all. :func:`generate_sample` below calls
-them in the one order the random numbers are drawn in: a new table's draws go after the others'.
+``competencies``; ``feedback``; ``review_notes``; ``review_outcomes`` (the agreed ratings and
+signatures, and the 2026Q3 review round caught half-way: part signed, part in review, part still
+draft). ``_calendar`` (day numbers, quarters, business days) and ``_columns`` (typed table
+columns) serve them all. :func:`generate_sample` below calls them in the one order the random
+numbers are drawn in: a new table's draws go after the others', or come from a generator of its
+own (``record_gaps``, ``review_outcomes``).
 """
 
 from __future__ import annotations
@@ -66,6 +74,7 @@ from amreview.data.sample.personas import am_traits
 from amreview.data.sample.record_gaps import RECORD_GAPS_STREAM, leave_record_gaps
 from amreview.data.sample.reporting import forecasts_frame, report_submissions_frame
 from amreview.data.sample.review_notes import attainment_by_quarter, review_notes_frame
+from amreview.data.sample.review_outcomes import REVIEW_OUTCOMES_STREAM, review_outcomes_frame, without_draft_input
 from amreview.data.sample.sales import quarterly_actuals, sales_frame, sales_lines
 from amreview.data.sample.targets import money_targets, review_months, targets_frame
 
@@ -108,4 +117,7 @@ def generate_sample(seed: int = SAMPLE_SEED) -> dict[str, pd.DataFrame]:
         "review_notes": review_notes_frame(attainment_by_quarter(actual, money)),
     }
     leave_record_gaps(tables, traits, np.random.default_rng([seed, RECORD_GAPS_STREAM]))
+    for table in ("competency_ratings", "review_notes"):  # the 2026Q3 reviews still in draft: none collected
+        tables[table] = without_draft_input(tables[table])
+    tables["review_outcomes"] = review_outcomes_frame(np.random.default_rng([seed, REVIEW_OUTCOMES_STREAM]), cal)
     return tables

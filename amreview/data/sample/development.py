@@ -1,5 +1,8 @@
 """The sample's ``development_objectives`` table: each quarter's development plan of weighted
-objectives per account manager, their status and evidence, and objectives carried over."""
+objectives per account manager, their status and evidence, and objectives carried over; each
+plan agreed in the previous quarter's review (``agreed_in``), each objective with how its
+success is measured (``success_measure``). Those two columns are functions of the drawn rows:
+adding them changed no draw."""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ import pandas as pd
 
 from amreview.data.sample._calendar import QUARTERS, REVIEW_Q, Calendar
 from amreview.data.sample._columns import date_column, text_column
-from amreview.data.sample.organisation import ACTIVE_FROM, AM_IDS, NEW_STARTER
+from amreview.data.sample.organisation import ACTIVE_FROM, AM_IDS, NEW_STARTER, START_DAYS
 from amreview.data.sample.personas import Traits
+from amreview.periods import Quarter
 
 _OBJECTIVES = (
     ("Complete the Cisco Meraki sales specialist certification", "Problem Solving"),
@@ -57,6 +61,33 @@ _EVIDENCE = {
         "Deferred by agreement until the vendor relaunches the course",
         "Parked while covering a colleague's accounts",
     ),
+}
+# How success is measured, per objective (the objectives above): what the manager will check.
+_SUCCESS_MEASURES = {
+    "Complete the Cisco Meraki sales specialist certification": "Certificate issued by Cisco and uploaded to the HR portal by the due date.",
+    "Pass the Fortinet NSE 2 network security associate exam": "Exam passed; the Fortinet certificate is on file.",
+    "Complete the Lenovo ThinkSystem server sales accreditation": "Accreditation shown as complete on the Lenovo partner portal.",
+    "Agree a spot-deal pricing review with purchasing to lift margin by one point": "Review agreed in writing with purchasing, and spot-deal GM % one point higher the month after.",
+    "Clear every back order older than 30 days with a written plan per customer": "No back order older than 30 days without a written plan sent to the customer.",
+    "Run a joint account plan with the HP channel manager for the top five accounts": "Five joint account plans signed off by the HP channel manager.",
+    "Shadow a pre-sales engineer on two bespoke deployments": "Two deployments attended, each with a short write-up shared with the manager.",
+    "Co-sell one Microsoft 365 migration with the services team": "One Microsoft 365 migration won with services, logged as a joint opportunity in the CRM.",
+    "Share one account win at each monthly team meeting": "A win presented at every monthly team meeting of the quarter.",
+    "Hold a quarterly business review with every key account": "A business review held and minuted with each key account.",
+    "Meet the IT director at five accounts where we only know purchasing": "Five meetings with IT directors logged in the CRM, with follow-up actions.",
+    "Complete ten face-to-face customer visits a month": "Thirty visits logged in the CRM over the quarter, at least eight in each month.",
+    "Log every customer contact in the CRM within 24 hours": "At least 95 % of activities logged within one working day, from the CRM report.",
+    "Submit the weekly pipeline report on time every week of the quarter": "Every weekly pipeline report submitted by its deadline.",
+    "Present a product briefing on Microsoft 365 Copilot to the team": "Briefing given at a team meeting and the slides shared.",
+    "Write a tailored solution proposal for three key accounts": "Three proposals sent to customers and reviewed by pre-sales.",
+    "Win two new logos from the prospect list": "Two accounts from the prospect list placing a first order.",
+    "Lift the vendor programme share of HP and Cisco sales to 30 %": "HP and Cisco vendor programme share at 30 % or more for the quarter.",
+    "Complete the advanced negotiation skills workshop": "Workshop completed and two negotiation plans reviewed with the manager.",
+    "Run two outbound calling campaigns to lapsed accounts": "Two campaigns run, every call logged, and the outcomes reported to the manager.",
+    "Complete the product induction on the HP, Dell and Lenovo portfolios": "All three induction modules completed and the product quiz passed.",
+    "Meet every inherited account within the first 60 days": "A meeting with every inherited account logged in the CRM within 60 days of starting.",
+    "Set up an account plan in the CRM for every inherited account": "An account plan in the CRM for each inherited account, reviewed by the manager.",
+    "Shadow a senior account manager on five customer visits": "Five visits attended, with notes shared after each.",
 }
 _PLAN_WEIGHTS = {3: (40.0, 30.0, 30.0), 4: (30.0, 25.0, 25.0, 20.0), 5: (25.0, 20.0, 20.0, 20.0, 15.0)}
 _MAX_CARRIES = 2
@@ -127,9 +158,22 @@ def _plans_of(rng: np.random.Generator, t: Traits, cal: Calendar, am: int) -> li
     return rows
 
 
+def agreed_in(am_ids: pd.Series, periods: pd.Series, cal: Calendar) -> pd.Series:
+    """The quarter of the review that agreed each objective's plan: the quarter before the plan's
+    (the 2026Q3 plan was agreed in the 2026Q2 review); empty for the plan of someone who joined
+    during the plan's quarter (the new starter's first plan was agreed at induction, not in a
+    review)."""
+    plan_starts = cal.quarter_starts[periods.map(QUARTERS.index).to_numpy(dtype=int)]
+    joined_during = am_ids.map(dict(zip(AM_IDS, START_DAYS))).to_numpy(dtype=int) >= plan_starts
+    previous = [str(Quarter.parse(period).previous()) for period in periods]
+    return text_column(previous, missing=joined_during)
+
+
 def development_objectives_frame(rng: np.random.Generator, traits: list[Traits], cal: Calendar) -> pd.DataFrame:
     """Quarterly development plans of 3–5 weighted objectives; an objective not achieved by its
-    due date carries over (same objective_id) into the next quarter's plan, at most twice."""
+    due date carries over (same objective_id) into the next quarter's plan, at most twice. Each
+    plan was agreed in the previous quarter's review (``agreed_in``, see :func:`agreed_in`), and
+    each objective says how its success is measured (``success_measure``)."""
     rows = [row for am, t in enumerate(traits) for row in _plans_of(rng, t, cal, am)]
     frame = pd.DataFrame(
         rows,
@@ -158,5 +202,7 @@ def development_objectives_frame(rng: np.random.Generator, traits: list[Traits],
             "status": text_column(frame["status"]),
             "progress": frame["progress"].astype(float),
             "evidence": text_column(frame["evidence"], missing=frame["evidence"].isna().to_numpy()),
+            "agreed_in": agreed_in(frame["am_id"], frame["period"], cal),
+            "success_measure": text_column(frame["objective"].map(_SUCCESS_MEASURES)),
         }
     )

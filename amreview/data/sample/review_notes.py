@@ -1,5 +1,7 @@
 """The sample's ``review_notes`` table: the sales manager's written comments on the review
-quarter in each persona's voice, and the summary written a quarter earlier."""
+quarter in each persona's voice, and the summary written a quarter earlier. Every note is the
+manager's (``author_role`` ``manager``); none was collected from a form, so the rows carry no
+provenance columns (``source_file``, ...), which only collected rows have."""
 
 from __future__ import annotations
 
@@ -108,4 +110,6 @@ def review_notes_frame(attained: dict[str, np.ndarray]) -> pd.DataFrame:
         for section, text in _NOTES[persona].items():
             rows.append((am_id, REVIEW_PERIOD, section, author, text.format(first=first, verdict=verdict)))
     frame = pd.DataFrame(rows, columns=["am_id", "period", "section", "author", "text"])
-    return frame.assign(**{c: text_column(frame[c]) for c in frame.columns})
+    return frame.assign(
+        **{c: text_column(frame[c]) for c in frame.columns}, author_role=text_column(["manager"] * len(frame))
+    )
