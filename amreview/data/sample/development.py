@@ -64,29 +64,71 @@ _EVIDENCE = {
 }
 # How success is measured, per objective (the objectives above): what the manager will check.
 _SUCCESS_MEASURES = {
-    "Complete the Cisco Meraki sales specialist certification": "Certificate issued by Cisco and uploaded to the HR portal by the due date.",
+    "Complete the Cisco Meraki sales specialist certification": (
+        "Certificate issued by Cisco and uploaded to the HR portal by the due date."
+    ),
     "Pass the Fortinet NSE 2 network security associate exam": "Exam passed; the Fortinet certificate is on file.",
-    "Complete the Lenovo ThinkSystem server sales accreditation": "Accreditation shown as complete on the Lenovo partner portal.",
-    "Agree a spot-deal pricing review with purchasing to lift margin by one point": "Review agreed in writing with purchasing, and spot-deal GM % one point higher the month after.",
-    "Clear every back order older than 30 days with a written plan per customer": "No back order older than 30 days without a written plan sent to the customer.",
-    "Run a joint account plan with the HP channel manager for the top five accounts": "Five joint account plans signed off by the HP channel manager.",
-    "Shadow a pre-sales engineer on two bespoke deployments": "Two deployments attended, each with a short write-up shared with the manager.",
-    "Co-sell one Microsoft 365 migration with the services team": "One Microsoft 365 migration won with services, logged as a joint opportunity in the CRM.",
-    "Share one account win at each monthly team meeting": "A win presented at every monthly team meeting of the quarter.",
-    "Hold a quarterly business review with every key account": "A business review held and minuted with each key account.",
-    "Meet the IT director at five accounts where we only know purchasing": "Five meetings with IT directors logged in the CRM, with follow-up actions.",
-    "Complete ten face-to-face customer visits a month": "Thirty visits logged in the CRM over the quarter, at least eight in each month.",
-    "Log every customer contact in the CRM within 24 hours": "At least 95 % of activities logged within one working day, from the CRM report.",
-    "Submit the weekly pipeline report on time every week of the quarter": "Every weekly pipeline report submitted by its deadline.",
-    "Present a product briefing on Microsoft 365 Copilot to the team": "Briefing given at a team meeting and the slides shared.",
-    "Write a tailored solution proposal for three key accounts": "Three proposals sent to customers and reviewed by pre-sales.",
+    "Complete the Lenovo ThinkSystem server sales accreditation": (
+        "Accreditation shown as complete on the Lenovo partner portal."
+    ),
+    "Agree a spot-deal pricing review with purchasing to lift margin by one point": (
+        "Review agreed in writing with purchasing, and spot-deal GM % one point higher the month after."
+    ),
+    "Clear every back order older than 30 days with a written plan per customer": (
+        "No back order older than 30 days without a written plan sent to the customer."
+    ),
+    "Run a joint account plan with the HP channel manager for the top five accounts": (
+        "Five joint account plans signed off by the HP channel manager."
+    ),
+    "Shadow a pre-sales engineer on two bespoke deployments": (
+        "Two deployments attended, each with a short write-up shared with the manager."
+    ),
+    "Co-sell one Microsoft 365 migration with the services team": (
+        "One Microsoft 365 migration won with services, logged as a joint opportunity in the CRM."
+    ),
+    "Share one account win at each monthly team meeting": (
+        "A win presented at every monthly team meeting of the quarter."
+    ),
+    "Hold a quarterly business review with every key account": (
+        "A business review held and minuted with each key account."
+    ),
+    "Meet the IT director at five accounts where we only know purchasing": (
+        "Five meetings with IT directors logged in the CRM, with follow-up actions."
+    ),
+    "Complete ten face-to-face customer visits a month": (
+        "Thirty visits logged in the CRM over the quarter, at least eight in each month."
+    ),
+    "Log every customer contact in the CRM within 24 hours": (
+        "At least 95 % of activities logged within one working day, from the CRM report."
+    ),
+    "Submit the weekly pipeline report on time every week of the quarter": (
+        "Every weekly pipeline report submitted by its deadline."
+    ),
+    "Present a product briefing on Microsoft 365 Copilot to the team": (
+        "Briefing given at a team meeting and the slides shared."
+    ),
+    "Write a tailored solution proposal for three key accounts": (
+        "Three proposals sent to customers and reviewed by pre-sales."
+    ),
     "Win two new logos from the prospect list": "Two accounts from the prospect list placing a first order.",
-    "Lift the vendor programme share of HP and Cisco sales to 30 %": "HP and Cisco vendor programme share at 30 % or more for the quarter.",
-    "Complete the advanced negotiation skills workshop": "Workshop completed and two negotiation plans reviewed with the manager.",
-    "Run two outbound calling campaigns to lapsed accounts": "Two campaigns run, every call logged, and the outcomes reported to the manager.",
-    "Complete the product induction on the HP, Dell and Lenovo portfolios": "All three induction modules completed and the product quiz passed.",
-    "Meet every inherited account within the first 60 days": "A meeting with every inherited account logged in the CRM within 60 days of starting.",
-    "Set up an account plan in the CRM for every inherited account": "An account plan in the CRM for each inherited account, reviewed by the manager.",
+    "Lift the vendor programme share of HP and Cisco sales to 30 %": (
+        "HP and Cisco vendor programme share at 30 % or more for the quarter."
+    ),
+    "Complete the advanced negotiation skills workshop": (
+        "Workshop completed and two negotiation plans reviewed with the manager."
+    ),
+    "Run two outbound calling campaigns to lapsed accounts": (
+        "Two campaigns run, every call logged, and the outcomes reported to the manager."
+    ),
+    "Complete the product induction on the HP, Dell and Lenovo portfolios": (
+        "All three induction modules completed and the product quiz passed."
+    ),
+    "Meet every inherited account within the first 60 days": (
+        "A meeting with every inherited account logged in the CRM within 60 days of starting."
+    ),
+    "Set up an account plan in the CRM for every inherited account": (
+        "An account plan in the CRM for each inherited account, reviewed by the manager."
+    ),
     "Shadow a senior account manager on five customer visits": "Five visits attended, with notes shared after each.",
 }
 _PLAN_WEIGHTS = {3: (40.0, 30.0, 30.0), 4: (30.0, 25.0, 25.0, 20.0), 5: (25.0, 20.0, 20.0, 20.0, 15.0)}
