@@ -29,6 +29,7 @@ from amreview.batch.runner import run_quarterly_reviews
 from amreview.data.datapack import load_pack, validate_tables, write_pack
 from amreview.documents import render
 from amreview.documents.calibration import OrganisationCalibration
+from amreview.documents.model import SECTIONS
 from amreview.documents.pdf import html_to_pdf
 from amreview.documents.review import Review
 from amreview.documents.team_overview import TeamOverview
@@ -38,6 +39,7 @@ from amreview.scoring.calibration import calibration_table
 from amreview.scoring.config import load_config
 from amreview.scoring.outcomes import pack_review_status
 from amreview.scoring.scorecard import build_scorecard
+from amreview.vocabulary import NOTE_SECTIONS
 from tests.conftest import hand_tables
 from tests.test_privacy import chart_text
 
@@ -632,3 +634,23 @@ def test_a_run_shows_the_cycle_in_every_document(tmp_path):
     assert comments_in(ada, "margin") == [("self", WORDS["margin_self"]), ("manager", WORDS["margin_manager"])]
     for am_id, mark in (("AM1", "Signed 03 Oct 2026"), ("AM3", "DRAFT")):
         assert all(mark in text for text in pdf_pages(out / f"{am_id}.pdf")), am_id
+
+
+def test_a_persons_input_beside_their_figures_for_jupyterlab(reviews):
+    """explore.ipynb's view: one row per part of the review, the measure scores it explains,
+    and each author's comments on it, typed words whole (nothing escaped or cut: a frame)."""
+    review = reviews["AM1"]
+    table = review.input_beside_figures().set_index("Part of the review")
+    titles = {key: title for key, _, title in SECTIONS}
+    assert list(table.index) == [titles[k] for k, _, _ in SECTIONS if k in NOTE_SECTIONS]
+    assert table.at[titles["margin"], "Self-assessment"] == WORDS["margin_self"]
+    assert table.at[titles["margin"], "Manager"] == WORDS["margin_manager"]
+    assert table.at[titles["summary"], "Manager"] == WORDS["summary_manager"]
+    assert table.at[titles["reporting"], "Manager"] == WORDS["long"]
+    assert table.at[titles["crm"], "Manager"] == ""  # AM2's comment on the CRM is not AM1's
+    # the measure scores are the scorecard's, by the section's explanation
+    explained = review.section("margin").explanation.measures
+    expected = "; ".join(f"{label} {score:.2f}" for label, score, _ in explained if pd.notna(score))
+    assert table.at[titles["margin"], "Measure scores"] == expected
+    assert expected  # the hand-made pack scores the margin measure
+    assert reviews["AM3"].input_beside_figures()[["Self-assessment", "Manager"]].eq("").all().all()  # a draft

@@ -41,7 +41,7 @@ from amreview.scoring.calibration import band_change
 from amreview.scoring.config import ScorecardConfig, review_config
 from amreview.scoring.outcomes import INPUT_TABLES, ReviewOutcome, review_status
 from amreview.scoring.scorecard import KPI_COLUMNS, Scorecard, build_scorecard, core_scorecard
-from amreview.vocabulary import CORE_TARGET_MEASURES
+from amreview.vocabulary import CORE_TARGET_MEASURES, NOTE_SECTIONS
 
 MEASURE_LABELS = {
     "revenue": "Revenue",
@@ -420,6 +420,39 @@ class Review:
 
     def appendix(self) -> Section:
         return self.section("appendix")
+
+    def input_beside_figures(self) -> pd.DataFrame:
+        """People's input for the quarter beside the figures it is about: one row per part of the
+        review a comment may be on (``vocabulary.NOTE_SECTIONS``, in the review's order), with the
+        measure scores the section explains (``label score``, ``; ``-joined; empty: none scored
+        there), and the account manager's (``Self-assessment``) and the manager's (``Manager``)
+        comments on it, each author's texts joined by a blank line (empty: none). Then the
+        competencies' ratings are in :meth:`competencies`, the agreed rating in :attr:`outcome`."""
+        from amreview.documents.sections.words import MANAGER, SELF, quarter_notes
+
+        notes = quarter_notes(self)
+        rows = []
+        for key, _, title in SECTIONS:
+            if key not in NOTE_SECTIONS:
+                continue
+            explanation = self.section(key).explanation
+            scored = [] if explanation is None else [m for m in explanation.measures if pd.notna(m[1])]
+            mine = notes[notes["section"] == key] if notes is not None else None
+
+            def texts(role: str, mine: pd.DataFrame | None = mine) -> str:
+                if mine is None:
+                    return ""
+                return "\n\n".join(str(t) for t in mine.loc[mine["author_role"] == role, "text"])
+
+            rows.append(
+                {
+                    "Part of the review": title,
+                    "Measure scores": "; ".join(f"{label} {score:.2f}" for label, score, _ in scored),
+                    "Self-assessment": texts(SELF),
+                    "Manager": texts(MANAGER),
+                }
+            )
+        return pd.DataFrame(rows, columns=["Part of the review", "Measure scores", "Self-assessment", "Manager"])
 
     def __repr__(self) -> str:
         return f"<Review of {self.name} ({self.am_id}), {self.quarter}>"
