@@ -14,7 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from amreview.batch.prepare import prepare_reviews, read_review_input
+from amreview.batch.input_reading import read_review_input
+from amreview.batch.prepare import prepare_reviews
 from amreview.data.datapack import load_pack, validate_tables
 from amreview.documents.render import section_html
 from amreview.documents.review import Review

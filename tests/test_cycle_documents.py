@@ -23,8 +23,10 @@ from bs4 import BeautifulSoup
 
 from amreview.batch import manifest as record
 from amreview.batch.index import INDEX_COLUMNS, index_rows, write_index
+from amreview.batch.input_files import CALIBRATION_COLUMNS
+from amreview.batch.input_reading import read_calibration_input, read_team_input
 from amreview.batch.jobs import ReviewResult
-from amreview.batch.prepare import CALIBRATION_COLUMNS, prepare_reviews, read_calibration_input, read_team_input
+from amreview.batch.prepare import prepare_reviews
 from amreview.batch.runner import run_quarterly_reviews
 from amreview.data.datapack import load_pack, validate_tables, write_pack
 from amreview.documents import render

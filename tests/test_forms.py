@@ -24,10 +24,12 @@ from test_privacy import leaks  # the review documents' scan, the same for the f
 
 from amreview.cli import main
 from amreview.cycle.form_content import MEASURE_NOTE_SECTIONS, canonical, fingerprint_now, form_content
+from amreview.cycle.form_layout import LISTS, OBJECTIVES, RECORD_SHEET
+from amreview.cycle.form_record import read_identity, record_of
 from amreview.cycle.forms import form_file_name, write_forms
 from amreview.cycle.model import FormKind
-from amreview.cycle.read_form import read_form, read_identity, record_of
-from amreview.cycle.workbook import LISTS, OBJECTIVES, RECORD_SHEET, form_identity, write_form
+from amreview.cycle.read_form import read_form
+from amreview.cycle.workbook import form_identity, write_form
 from amreview.data.datapack import DataPack, load_pack
 from amreview.documents.review import Review
 from amreview.errors import DataError, OutputError

@@ -17,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amreview import formats
-from amreview.batch.prepare import prepare_reviews, read_review_input
+from amreview.batch.input_reading import read_review_input
+from amreview.batch.prepare import prepare_reviews
 from amreview.data.datapack import load_pack, validate_tables
 from amreview.data.plausibility import EMPTY_SALES_REASON, MAX_LINE_AMOUNT, MAX_PERIOD_COUNT, MAX_PERIOD_MONEY
 from amreview.data.sample import generate_sample

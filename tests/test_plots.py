@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
 from matplotlib.patches import Rectangle
 
-from amreview.documents import plots
+from amreview.documents import plot_style, plots
 
 
 @pytest.fixture(autouse=True)
@@ -41,13 +41,13 @@ def assert_house_style(ax: Axes) -> None:
 
 
 def test_money_and_percent_axes():
-    assert plots.money_axis(1_234_567) == "1.2m"
-    assert plots.money_axis(45_000) == "45k"
-    assert plots.money_axis(-900) == "\u2212900"
-    assert plots.money_axis(0) == "0"
-    assert plots.percent_axis(0.25) == "25 %"
+    assert plot_style.money_axis(1_234_567) == "1.2m"
+    assert plot_style.money_axis(45_000) == "45k"
+    assert plot_style.money_axis(-900) == "\u2212900"
+    assert plot_style.money_axis(0) == "0"
+    assert plot_style.percent_axis(0.25) == "25 %"
     assert (
-        plots.wrap("Run a joint account plan with the HP channel manager for the top five accounts", 28, 2)
+        plot_style.wrap("Run a joint account plan with the HP channel manager for the top five accounts", 28, 2)
         == "Run a joint account plan\nwith the HP channel manager…"
     )
 
@@ -68,7 +68,7 @@ def test_measure_scores():
     widths = [b.get_width() for b in bars(ax)]
     assert widths == pytest.approx([4.55, 1.4, 0.0])
     colours = [to_hex(b.get_facecolor()) for b in bars(ax)]
-    assert colours[:2] == [plots.LIGHT_COLOURS["green"].lower(), plots.LIGHT_COLOURS["red"].lower()]
+    assert colours[:2] == [plot_style.LIGHT_COLOURS["green"].lower(), plot_style.LIGHT_COLOURS["red"].lower()]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Margin", "Reports", "CRM"]
     assert "4.55" in texts(ax) and "no data" in texts(ax)
     assert any("Meets (2.75)" in t for t in texts(ax))
@@ -93,9 +93,9 @@ def test_monthly_against_target():
     assert [b.get_height() for b in bars(ax)] == pytest.approx([50, 80, 30])
     # under target: orange; at or over (or no target): blue
     assert [to_hex(b.get_facecolor()) for b in bars(ax)] == [
-        plots.SECOND_COLOUR.lower(),
-        plots.ACTUAL_COLOUR.lower(),
-        plots.ACTUAL_COLOUR.lower(),
+        plot_style.SECOND_COLOUR.lower(),
+        plot_style.ACTUAL_COLOUR.lower(),
+        plot_style.ACTUAL_COLOUR.lower(),
     ]
     target = [line for line in ax.lines if line.get_marker() == "_"][0]
     assert np.allclose(target.get_ydata(), [60, 60, np.nan], equal_nan=True)
@@ -138,7 +138,7 @@ def test_margin_bars_label_money_and_gm_pct():
     assert [b.get_width() for b in bars(ax)] == pytest.approx([40_000, -2_000, 500])
     assert texts(ax) == ["40k · 9.5 %", "\u22122k", "500 · 10.0 %"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["HP", "Cisco", "<Acme>"]
-    assert to_hex(bars(ax)[1].get_facecolor()) == plots.SECOND_COLOUR.lower()  # a loss
+    assert to_hex(bars(ax)[1].get_facecolor()) == plot_style.SECOND_COLOUR.lower()  # a loss
     top = plots.plot_top_accounts(pd.DataFrame({"account": ["A" * 60], "gross_margin": [1.0]}))
     assert top.get_yticklabels()[0].get_text().endswith("…")  # long names are shortened
     deal = plots.plot_margin_by_deal_type(
@@ -162,7 +162,7 @@ def test_back_order_ageing_and_pipeline():
     ax = plots.plot_pipeline_funnel(funnel)
     assert [b.get_width() for b in bars(ax)] == pytest.approx(list(funnel["value"]))
     assert texts(ax)[2] == "820k · 22 deals"
-    assert to_hex(bars(ax)[2].get_facecolor()) == plots.STAGE_COLOURS["won"].lower()
+    assert to_hex(bars(ax)[2].get_facecolor()) == plot_style.STAGE_COLOURS["won"].lower()
 
 
 def test_nps_breakdown_shares():

@@ -12,16 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from amreview.batch.input_files import INPUT_FILE, RowFiles, read_frame
+from amreview.batch.input_reading import read_review_input
 from amreview.batch.inputs import open_review, open_team
-from amreview.batch.prepare import (
-    INPUT_FILE,
-    PackSplit,
-    RowFiles,
-    _write_atomically,
-    prepare_reviews,
-    read_frame,
-    read_review_input,
-)
+from amreview.batch.prepare import PackSplit, _write_atomically, prepare_reviews
 from amreview.data.datapack import load_pack, validate_tables, write_pack
 from amreview.data.sample import PERSONAS, generate_sample
 from amreview.documents import team
@@ -401,10 +395,10 @@ def test_a_failure_while_writing_leaves_the_previous_input(pack, config, card, t
     star = PERSONA_IDS["star"]
     folder = prepare_reviews(pack, PERIOD, config, tmp_path, [star], card=card).reviews[star]
     before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
-    import amreview.batch.prepare as prepare
+    import amreview.batch.input_files as input_files  # where RowFiles writes each Parquet file
 
     written = []
-    write_table = prepare.pq.write_table
+    write_table = input_files.pq.write_table
 
     def fills_the_disk(table, path, *args, **kwargs):  # the fifth file of the input fails
         written.append(path)
@@ -412,7 +406,7 @@ def test_a_failure_while_writing_leaves_the_previous_input(pack, config, card, t
             raise OSError("disk full")
         return write_table(table, path, *args, **kwargs)
 
-    monkeypatch.setattr(prepare.pq, "write_table", fills_the_disk)
+    monkeypatch.setattr(input_files.pq, "write_table", fills_the_disk)
     with pytest.raises(OutputError, match=f"cannot create the folder {folder}: disk full"):
         prepare_reviews(pack, PERIOD, config, tmp_path, [star], card=card)
     assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before

@@ -21,7 +21,8 @@ import pandas as pd
 import pytest
 
 from amreview import formats
-from amreview.batch.prepare import prepare_reviews, read_review_input
+from amreview.batch.input_reading import read_review_input
+from amreview.batch.prepare import prepare_reviews
 from amreview.data.datapack import load_pack
 from amreview.data.sample import PERSONAS
 from amreview.documents import render

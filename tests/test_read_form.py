@@ -15,9 +15,11 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from openpyxl import Workbook, load_workbook
 
 from amreview.cycle.form_content import fingerprint_now, form_content
+from amreview.cycle.form_layout import RECORD_SHEET
+from amreview.cycle.form_record import Expected, read_identity, record_of
 from amreview.cycle.model import CellSource, CompetencyInput, FormError, FormKind, ObjectiveInput, OutcomeInput
-from amreview.cycle.read_form import Expected, read_form, read_identity, record_of
-from amreview.cycle.workbook import RECORD_SHEET, write_form
+from amreview.cycle.read_form import read_form
+from amreview.cycle.workbook import write_form
 from amreview.data.datapack import DataPack, load_pack
 from amreview.periods import Quarter
 from amreview.scoring.config import load_config

@@ -18,7 +18,7 @@ import pytest
 
 from amreview.batch.inputs import open_team, open_team_overview
 from amreview.documents import team, team_plots, team_render
-from amreview.documents.plots import use_house_style
+from amreview.documents.plot_style import use_house_style
 from amreview.documents.team_overview import SECTIONS, TeamOverview, TeamSection
 from amreview.scoring.calibration import lowest_first, rating_distributions
 

@@ -7,22 +7,22 @@ checking it is what the notebook asks for, or compute the same from a whole data
 folder, a database URL or ``"sample"``); :func:`open_team_overview` makes the team's a
 :class:`~amreview.documents.team_overview.TeamOverview`, and :func:`open_calibration` the
 organisation's :class:`~amreview.documents.calibration.OrganisationCalibration`.
-The format itself is :mod:`amreview.batch.prepare`'s.
+The format itself is :mod:`amreview.batch.input_files`'.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from amreview.batch.prepare import (
+from amreview.batch.input_reading import (
     CalibrationInput,
     TeamInput,
-    calibration_ratings,
     is_review_input,
     read_calibration_input,
     read_review_input,
     read_team_input,
 )
+from amreview.batch.prepare import calibration_ratings
 from amreview.data.datapack import load_pack
 from amreview.documents.calibration import OrganisationCalibration
 from amreview.documents.review import Review

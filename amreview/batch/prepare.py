@@ -37,9 +37,9 @@ its folder.
 
 Each table is split in one pass (a groupby), never filtered once per person. Each input folder
 is written to a temporary sibling and renamed into place: a run killed at any moment leaves
-whole inputs or none. :func:`read_review_input` / :func:`read_team_input` open them again
-(:func:`amreview.batch.inputs.open_review`,
-:func:`amreview.batch.inputs.open_team`).
+whole inputs or none. :mod:`amreview.batch.input_reading` opens them again
+(:func:`amreview.batch.inputs.open_review`, :func:`amreview.batch.inputs.open_team`); their files
+are :mod:`amreview.batch.input_files`'.
 """
 
 from __future__ import annotations
@@ -59,33 +59,34 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 import amreview
-from amreview.data.datapack import OWNER_TABLE, DataPack, load_pack
-from amreview.documents.pack_views import PackFacts, PersonViews, WholeViews, whole_views
-from amreview.documents.review import Review, not_in_role, previous_scorecard
+from amreview.batch.input_files import (
+    CALIBRATION,
+    CALIBRATION_COLUMNS,
+    FORMAT_VERSION,
+    INPUT_FILE,
+    ORGANISATION,
+    OUTCOMES_FILE,
+    RATINGS_FILE,
+    REVIEWS,
+    SCORECARD_FILE,
+    TEAMS,
+    RowFiles,
+    scorecard_frame,
+)
+from amreview.data.datapack import OWNER_TABLE, DataPack
+from amreview.documents.pack_views import PackFacts, WholeViews, whole_views
+from amreview.documents.review import not_in_role, previous_scorecard
 from amreview.errors import ParameterError
 from amreview.filenames import file_stems, path_inside
 from amreview.files import make_folder, output_error, restrict_tree
 from amreview.frames import row_positions
-from amreview.metrics.catalogue import all_kpis
 from amreview.metrics.registry import Kpi
 from amreview.periods import Quarter
 from amreview.scoring.config import DEFAULT_CONFIG, ScorecardConfig, config_fingerprint, review_config
 from amreview.scoring.outcomes import pack_review_status
 from amreview.scoring.scorecard import Scorecard, build_scorecard
-
-FORMAT_VERSION = 1
-INPUT_FILE = "input.json"
-REVIEWS, TEAMS, CALIBRATION = "reviews", "teams", "calibration"
-ORGANISATION = "organisation"  # the calibration input's folder
-OUTCOMES_FILE, RATINGS_FILE = "outcomes.parquet", "ratings.parquet"
-CALIBRATION_COLUMNS = ["manager", "review_status", "computed_rating", "agreed_rating", "reason_given"]
-SCORECARD_FRAMES = ("values", "scores", "measures", "overall", "targets", "people", "table")
-SCORECARD_FILE, PREVIOUS_FILE = "scorecard.parquet", "previous.parquet"
-_SEP = "::"  # <frame>::<column> in a scorecard file
-_META_KEY = b"amreview"
 
 
 @dataclass(frozen=True)
@@ -100,30 +101,6 @@ class PreparedInputs:
     def folder_of(self, kind: str, subject: str) -> Path:
         """The input of a document of ``kind`` (``review``, ``team_overview``, ``calibration``)."""
         return {"review": self.reviews, "team_overview": self.teams, "calibration": self.calibration}[kind][subject]
-
-
-@dataclass(frozen=True)
-class TeamInput:
-    """A team input, opened: the manager, the scorecard rows of their direct reports, the
-    fingerprint of the pack they were computed from, and where each of their reviews stands
-    (:func:`amreview.scoring.outcomes.review_status` rows; None: not known)."""
-
-    manager: str
-    card: Scorecard
-    pack_fingerprint: str
-    outcomes: pd.DataFrame | None = None
-
-
-@dataclass(frozen=True)
-class CalibrationInput:
-    """The organisation's calibration input, opened: the quarter's scorecard config and quarter,
-    one row per account manager (:data:`CALIBRATION_COLUMNS`, no id or name) and the pack's
-    fingerprint."""
-
-    quarter: Quarter
-    config: ScorecardConfig
-    ratings: pd.DataFrame
-    pack_fingerprint: str
 
 
 # --------------------------------------------------------------------------------------------
@@ -157,13 +134,7 @@ def prepare_reviews(
     folder = Path(folder)
     am_ids = list(dict.fromkeys(str(a) for a in am_ids))
     managers = list(dict.fromkeys(str(m) for m in managers))
-    if card is None:
-        card = build_scorecard(pack, quarter, config)
-    elif card.quarter != quarter or config_fingerprint(card.config) != config_fingerprint(config):
-        raise ParameterError(
-            f"the scorecard given is of {card.quarter} under another config; "
-            f"expected the scorecard of {quarter} under the config given"
-        )
+    card = _quarter_scorecard(pack, quarter, config, card)
     for am_id in am_ids:
         if am_id not in card.values.index:
             raise not_in_role(pack, am_id, quarter)
@@ -171,53 +142,87 @@ def prepare_reviews(
     if not (am_ids or teams or calibration):
         return PreparedInputs(reviews={}, teams={})
     card_rows = _card_rows(card)
-
-    if am_ids:
-        facts = PackFacts.of(pack)
-        previous = previous_scorecard(pack, quarter, config, card.kpis)
-        writer = _ReviewWriter(
-            pack, quarter, config, card, card_rows, previous, facts, whole_views(pack, quarter), am_ids
-        )
-        stems = file_stems(am_ids)
-        reviews = _in_parallel(writer.write, am_ids, lambda am_id: path_inside(folder / REVIEWS, stems[am_id]))
-    else:
-        reviews = {}
+    reviews = _write_reviews(pack, quarter, config, card, card_rows, folder, am_ids) if am_ids else {}
     # where each review stands: the team overviews' and the calibration page's (nobody's without them)
     status = pack_review_status(
         pack,
         quarter,
         card.overall["overall_rating"] if teams or calibration else card.overall["overall_rating"].iloc[0:0],
     )
-    if teams:
-        rows, position = card_rows
-        header = {"kpis": _registry(card.kpis), "pack": {"source": pack.source, "fingerprint": pack.fingerprint}}
-
-        def write_team(tmp: Path, manager: str) -> None:
-            rows.write(position[teams[manager]].to_numpy(), tmp / SCORECARD_FILE)
-            status.loc[teams[manager]].to_parquet(tmp / OUTCOMES_FILE)
-            data = {**_header("team", quarter, config), "manager": manager, **header}
-            (tmp / INPUT_FILE).write_text(json.dumps(data, indent=1))
-
-        team_stems = file_stems(teams)
-        written_teams = _in_parallel(write_team, list(teams), lambda m: path_inside(folder / TEAMS, team_stems[m]))
-    else:
-        written_teams = {}
-    written_calibration = {}
-    if calibration:
-        ratings = calibration_ratings(status, card)
-
-        def write_calibration(tmp: Path, _: str) -> None:
-            ratings.to_parquet(tmp / RATINGS_FILE, index=False)
-            data = {
-                **_header("calibration", quarter, config),
-                "pack": {"source": pack.source, "fingerprint": pack.fingerprint},
-            }
-            (tmp / INPUT_FILE).write_text(json.dumps(data, indent=1))
-
-        written_calibration = _in_parallel(
-            write_calibration, [ORGANISATION], lambda key: path_inside(folder / CALIBRATION, key)
-        )
+    written_teams = _write_teams(pack, quarter, config, card, card_rows, status, folder, teams) if teams else {}
+    written_calibration = (
+        _write_calibration(pack, quarter, config, calibration_ratings(status, card), folder) if calibration else {}
+    )
     return PreparedInputs(reviews=reviews, teams=written_teams, calibration=written_calibration)
+
+
+def _quarter_scorecard(pack: DataPack, quarter: Quarter, config: ScorecardConfig, card: Scorecard | None) -> Scorecard:
+    """``card`` when it is the scorecard of ``quarter`` under ``config`` (computed when None)."""
+    if card is None:
+        return build_scorecard(pack, quarter, config)
+    if card.quarter != quarter or config_fingerprint(card.config) != config_fingerprint(config):
+        raise ParameterError(
+            f"the scorecard given is of {card.quarter} under another config; "
+            f"expected the scorecard of {quarter} under the config given"
+        )
+    return card
+
+
+def _write_reviews(
+    pack: DataPack,
+    quarter: Quarter,
+    config: ScorecardConfig,
+    card: Scorecard,
+    card_rows: tuple[RowFiles, pd.Series],
+    folder: Path,
+    am_ids: list[str],
+) -> dict[str, Path]:
+    """A review input for each of ``am_ids`` under ``folder/reviews``."""
+    facts = PackFacts.of(pack)
+    previous = previous_scorecard(pack, quarter, config, card.kpis)
+    writer = _ReviewWriter(pack, quarter, config, card, card_rows, previous, facts, whole_views(pack, quarter), am_ids)
+    stems = file_stems(am_ids)
+    return _in_parallel(writer.write, am_ids, lambda am_id: path_inside(folder / REVIEWS, stems[am_id]))
+
+
+def _write_teams(
+    pack: DataPack,
+    quarter: Quarter,
+    config: ScorecardConfig,
+    card: Scorecard,
+    card_rows: tuple[RowFiles, pd.Series],
+    status: pd.DataFrame,
+    folder: Path,
+    teams: dict[str, pd.Index],
+) -> dict[str, Path]:
+    """A team input for each manager of ``teams`` (manager → their direct reports) under ``folder/teams``."""
+    rows, position = card_rows
+    header = {"kpis": _registry(card.kpis), "pack": {"source": pack.source, "fingerprint": pack.fingerprint}}
+
+    def write_team(tmp: Path, manager: str) -> None:
+        rows.write(position[teams[manager]].to_numpy(), tmp / SCORECARD_FILE)
+        status.loc[teams[manager]].to_parquet(tmp / OUTCOMES_FILE)
+        data = {**_header("team", quarter, config), "manager": manager, **header}
+        (tmp / INPUT_FILE).write_text(json.dumps(data, indent=1))
+
+    team_stems = file_stems(teams)
+    return _in_parallel(write_team, list(teams), lambda m: path_inside(folder / TEAMS, team_stems[m]))
+
+
+def _write_calibration(
+    pack: DataPack, quarter: Quarter, config: ScorecardConfig, ratings: pd.DataFrame, folder: Path
+) -> dict[str, Path]:
+    """The organisation's calibration input (:func:`calibration_ratings`) under ``folder/calibration``."""
+
+    def write_calibration(tmp: Path, _: str) -> None:
+        ratings.to_parquet(tmp / RATINGS_FILE, index=False)
+        data = {
+            **_header("calibration", quarter, config),
+            "pack": {"source": pack.source, "fingerprint": pack.fingerprint},
+        }
+        (tmp / INPUT_FILE).write_text(json.dumps(data, indent=1))
+
+    return _in_parallel(write_calibration, [ORGANISATION], lambda key: path_inside(folder / CALIBRATION, key))
 
 
 def calibration_ratings(status: pd.DataFrame, card: Scorecard) -> pd.DataFrame:
@@ -263,43 +268,10 @@ def _in_parallel(
     return targets
 
 
-class RowFiles:
-    """A whole frame converted to Arrow once; then each person's rows written as their own
-    Parquet file (:func:`read_frame` reads it back as the frame's rows were, ``None`` in object
-    columns included). ``keep_index``: store the index (a named index, e.g. ``am_id``), else the
-    rows read back with a fresh ``RangeIndex``."""
-
-    def __init__(self, frame: pd.DataFrame, keep_index: bool, objects: bool = True):
-        self.table = pa.Table.from_pandas(frame, preserve_index=keep_index)
-        self.nones = (
-            {
-                str(c): np.fromiter((v is None for v in frame[c]), bool, len(frame))
-                for c in frame.columns
-                if frame[c].dtype == object
-            }
-            if objects
-            else {}
-        )
-
-    def write(self, rows: np.ndarray, path: Path, transform: Callable[[pa.Table], pa.Table] | None = None) -> None:
-        part = self.table.take(pa.array(rows, type=pa.int64()))
-        if transform is not None:
-            part = transform(part)
-        meta = dict(self.table.schema.metadata or {})
-        meta[_META_KEY] = json.dumps(
-            {"object_columns": {c: np.flatnonzero(mask[rows]).tolist() for c, mask in self.nones.items()}}
-        ).encode()
-        pq.write_table(part.replace_schema_metadata(meta), path, **SMALL_FILES)
-
-
 def _card_rows(card: Scorecard) -> tuple[RowFiles, pd.Series]:
     """A scorecard's rows converted once (:func:`scorecard_frame`), and each ``am_id``'s position."""
     positions = pd.Series(np.arange(len(card.values)), index=card.values.index)
     return RowFiles(scorecard_frame(card), keep_index=True), positions
-
-
-# A person's rows are few: compression, dictionaries and statistics cost more than they save.
-SMALL_FILES = {"compression": "NONE", "use_dictionary": False, "write_statistics": False}
 
 
 class _ReviewWriter:
@@ -475,198 +447,3 @@ def _header(kind: str, period: Quarter, config: ScorecardConfig) -> dict:
 
 def _registry(kpis: dict[str, Kpi]) -> dict[str, list[str]]:
     return {name: list(kpi.windows) for name, kpi in kpis.items()}
-
-
-# --------------------------------------------------------------------------------------------
-# Frames that round-trip exactly
-# --------------------------------------------------------------------------------------------
-
-
-def read_frame(path: Path) -> pd.DataFrame:
-    """Rows written by :meth:`RowFiles.write`, as they were in the frame."""
-    table = pq.read_table(path)
-    frame = table.to_pandas()
-    info = json.loads((table.schema.metadata or {}).get(_META_KEY, b"{}"))
-    for column, nones in info.get("object_columns", {}).items():
-        values = frame[column].to_numpy(dtype=object, copy=True)
-        values[pd.isna(values)] = np.nan
-        values[nones] = None
-        frame[column] = pd.Series(values, index=frame.index, dtype=object, name=column)
-    return frame
-
-
-def scorecard_frame(card: Scorecard) -> pd.DataFrame:
-    """A scorecard's frames side by side, one row per person (index ``am_id``), each column named
-    ``<frame>::<column>``: one file holds a person's whole row (:func:`read_scorecard` splits it)."""
-    parts = [getattr(card, name) for name in SCORECARD_FRAMES[:-1]]
-    parts.append(card.table.set_index(pd.Index(card.table["am_id"], name="am_id")))
-    named = [
-        frame.set_axis([f"{name}{_SEP}{c}" for c in frame.columns], axis=1)
-        for name, frame in zip(SCORECARD_FRAMES, parts)
-    ]
-    return pd.concat(named, axis=1)
-
-
-def read_scorecard(path: Path, quarter: Quarter, config: ScorecardConfig, kpis: dict[str, Kpi]) -> Scorecard:
-    """The scorecard rows a :class:`RowFiles` of :func:`scorecard_frame` wrote."""
-    combined = read_frame(path)
-    frames = {}
-    for name in SCORECARD_FRAMES:
-        prefix = f"{name}{_SEP}"
-        columns = [c for c in combined.columns if c.startswith(prefix)]
-        frame = combined[columns].set_axis(pd.Index([c[len(prefix) :] for c in columns]), axis=1)
-        frames[name] = frame.reset_index(drop=True) if name == "table" else frame
-    return Scorecard(quarter=quarter, config=config, kpis=kpis, **frames)
-
-
-# --------------------------------------------------------------------------------------------
-# Reading
-# --------------------------------------------------------------------------------------------
-
-
-def is_review_input(data) -> bool:
-    """Whether ``data`` names a prepared input folder (one holding ``input.json``)."""
-    if not isinstance(data, (str, Path)) or str(data) in ("", "sample") or "://" in str(data):
-        return False
-    return (Path(data) / INPUT_FILE).is_file()
-
-
-def _read_header(folder: Path, kind: str) -> dict:
-    path = Path(folder) / INPUT_FILE
-    if not path.is_file():
-        raise ParameterError(f"{folder} is not a prepared {kind} input: it holds no {INPUT_FILE}")
-    data = json.loads(path.read_text())
-    if data.get("format") != FORMAT_VERSION:
-        raise ParameterError(
-            f"the {kind} input {folder} has format {data.get('format')!r}; this amreview "
-            f"({amreview.__version__}) reads format {FORMAT_VERSION}: prepare it again"
-        )
-    if data.get("kind") != kind:
-        raise ParameterError(f"{folder} is a {data.get('kind')} input, not a {kind} input")
-    return data
-
-
-def _check(data: dict, folder: Path, kind: str, key: str, given: str | None, period, config) -> None:
-    """The input holds what the caller asked for: ``key`` (am_id or manager), period, config."""
-    if given is not None and str(given) != data[key]:
-        raise ParameterError(f"the {kind} input {folder} is for {key} {data[key]!r}, not {str(given)!r}")
-    if period is not None:
-        held = Quarter.parse(data["period"], data["config"].get("fiscal_year_start_month", 1))
-        asked = period if isinstance(period, Quarter) else Quarter.parse(period, held.start_month)
-        if asked != held:
-            shown = str if str(asked) != str(held) else (lambda q: q.label)  # one label, two fiscal years: the dates
-            raise ParameterError(f"the {kind} input {folder} is for period {shown(held)}, not {shown(asked)}")
-    if config not in (None, ""):
-        fingerprint = config_fingerprint(review_config(config))
-        if fingerprint != data["config_fingerprint"]:
-            raise ParameterError(
-                f"the {kind} input {folder} was prepared under another scorecard config "
-                f"(fingerprint {data['config_fingerprint'][:12]}…, the config given has "
-                f"{fingerprint[:12]}…): prepare it again with this config"
-            )
-
-
-def _config(data: dict) -> ScorecardConfig:
-    config = ScorecardConfig.model_validate(data["config"])
-    if data.get("config_is_default"):  # the packaged default of this installation
-        config = config.model_copy(update={"source": str(DEFAULT_CONFIG)})
-    if config_fingerprint(config) != data["config_fingerprint"]:
-        raise ParameterError("the scorecard config of the input does not match its fingerprint: prepare it again")
-    return config
-
-
-def _kpis(names: dict[str, list[str]]) -> dict[str, Kpi]:
-    """The registry an input was scored with, from this amreview's KPIs."""
-    known = all_kpis()
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ParameterError(
-            f"the input was scored with KPIs this amreview ({amreview.__version__}) does not "
-            f"have: {', '.join(unknown)}; prepare it again"
-        )
-    return {
-        n: known[n] if tuple(w) == known[n].windows else dataclasses.replace(known[n], windows=tuple(w))
-        for n, w in names.items()
-    }
-
-
-def _open_input(
-    folder: Path, kind: str, key: str, given: str | None, period, config
-) -> tuple[dict, ScorecardConfig, Quarter, Scorecard]:
-    """An input's header (checked against what the caller expects), its config, quarter and
-    scorecard rows: what review and team inputs have in common."""
-    data = _read_header(folder, kind)
-    _check(data, folder, kind, key, given, period, config)
-    settings = _config(data)
-    quarter = Quarter.parse(data["period"], settings.fiscal_year_start_month)
-    return data, settings, quarter, read_scorecard(folder / SCORECARD_FILE, quarter, settings, _kpis(data["kpis"]))
-
-
-def read_review_input(
-    folder: str | Path,
-    am_id: str | None = None,
-    period: Quarter | str | None = None,
-    config: ScorecardConfig | str | Path | None = None,
-) -> Review:
-    """The :class:`~amreview.documents.review.Review` held by the review input ``folder``; with ``am_id``,
-    ``period`` or ``config`` given, a :class:`~amreview.errors.ParameterError` unless the input
-    is that review (the config compared by fingerprint; ``period`` as text read on the input's
-    fiscal year, a :class:`Quarter` compared with its fiscal-year start month)."""
-    folder = Path(folder)
-    data, settings, quarter, card = _open_input(folder, "review", "am_id", am_id, period, config)
-    previous = None
-    if data["previous_kpis"] is not None:
-        previous = read_scorecard(folder / PREVIOUS_FILE, quarter.previous(), settings, _kpis(data["previous_kpis"]))
-    benchmark = data["team_benchmark"]
-    gm = benchmark["gm_pct"]
-    derived = folder / "derived"
-    views = PersonViews(
-        new_accounts=read_frame(derived / "new_accounts.parquet"),
-        retention=read_frame(derived / "retention.parquet"),
-        team_gm_pct=pd.Series(
-            [np.nan if v is None else v for v in gm.values()],
-            index=pd.Index(list(gm), name="quarter"),
-            dtype="float64",
-            name="team_gm_pct",
-        ),
-        team=benchmark["team"],
-        team_size=int(benchmark["members"]),
-        colleague_accounts=pd.Index(
-            read_frame(derived / "colleague_accounts.parquet")["account_id"].astype(object),
-            dtype=object,
-            name="account_id",
-        ),
-        data_warnings=read_frame(derived / "data_warnings.parquet"),
-    )
-    pack = load_pack(folder / "pack")
-    return Review(pack, data["am_id"], card, previous, facts=PackFacts.from_json(data["pack"]), views=views)
-
-
-def read_team_input(
-    folder: str | Path,
-    manager: str | None = None,
-    period: Quarter | str | None = None,
-    config: ScorecardConfig | str | Path | None = None,
-) -> TeamInput:
-    """The :class:`TeamInput` held by the team input ``folder`` (checked like
-    :func:`read_review_input`)."""
-    data, _, _, card = _open_input(Path(folder), "team", "manager", manager, period, config)
-    outcomes = pd.read_parquet(Path(folder) / OUTCOMES_FILE)
-    return TeamInput(
-        manager=data["manager"], card=card, pack_fingerprint=data["pack"]["fingerprint"], outcomes=outcomes
-    )
-
-
-def read_calibration_input(
-    folder: str | Path, period: Quarter | str | None = None, config: ScorecardConfig | str | Path | None = None
-) -> CalibrationInput:
-    """The :class:`CalibrationInput` held by ``folder`` (checked like :func:`read_review_input`)."""
-    folder = Path(folder)
-    data = _read_header(folder, "calibration")
-    _check(data, folder, "calibration", "kind", None, period, config)
-    settings = _config(data)
-    quarter = Quarter.parse(data["period"], settings.fiscal_year_start_month)
-    ratings = pd.read_parquet(folder / RATINGS_FILE)
-    return CalibrationInput(
-        quarter=quarter, config=settings, ratings=ratings, pack_fingerprint=data["pack"]["fingerprint"]
-    )

@@ -330,7 +330,7 @@ def form_content(pack: DataPack, card: Scorecard, am_id: str, kind: FormKind | s
 
 
 def fingerprint_now(pack: DataPack, card: Scorecard) -> Callable[[FormIdentity], str | None]:
-    """For the collector (:class:`amreview.cycle.read_form.Expected`): the fingerprint of the
+    """For the collector (:class:`amreview.cycle.form_record.Expected`): the fingerprint of the
     figures a form of that identity shows when made now from ``pack`` and ``card``; None when the
     person is not on the scorecard or the form is of another quarter."""
 

@@ -46,7 +46,7 @@ AUDIENCE = (
 
 class OrganisationCalibration:
     """The calibration page of ``quarter`` under ``config``; ``ratings`` has one row per account
-    manager in role (columns of :data:`amreview.batch.prepare.CALIBRATION_COLUMNS`)."""
+    manager in role (columns of :data:`amreview.batch.input_files.CALIBRATION_COLUMNS`)."""
 
     def __init__(self, quarter: Quarter, config: ScorecardConfig, ratings: pd.DataFrame, pack_fingerprint: str = ""):
         self.quarter = quarter

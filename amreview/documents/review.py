@@ -146,7 +146,7 @@ class Review:
 
     Build it from a whole pack with :meth:`build`, or open a prepared review input (this
     person's slice of the pack and their share of the whole-pack figures, see
-    :mod:`amreview.batch.prepare`) with :func:`amreview.batch.prepare.read_review_input`;
+    :mod:`amreview.batch.prepare`) with :func:`amreview.batch.input_reading.read_review_input`;
     :func:`amreview.batch.inputs.open_review` does either. Both give
     the same sections.
 

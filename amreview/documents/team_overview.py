@@ -64,7 +64,7 @@ class TeamSection:
         notebook drawing its own charts does) and shown by the notebook's figure backend."""
         from IPython.display import HTML, display
 
-        from amreview.documents.plots import use_house_style
+        from amreview.documents.plot_style import use_house_style
 
         for part in self.parts:
             if isinstance(part, TeamChart):
@@ -87,7 +87,7 @@ def _part_html(part) -> str:
 
         import matplotlib.pyplot as plt
 
-        from amreview.documents.plots import house_style
+        from amreview.documents.plot_style import house_style
         from amreview.documents.render import figure_png
 
         with house_style():

@@ -1,10 +1,11 @@
 """Charts of a team overview: ``plot_*(frame, ax=None) -> Axes`` in the house style.
 
 They draw what :mod:`amreview.documents.team` computes and compute nothing but layout. Use
-:func:`amreview.documents.plots.house_style` (a context manager) or :func:`~amreview.documents.plots.use_house_style`
-around them. Scores run 1–5 on one colour scale, from vermilion (1) through light grey (3) to
-blue (5): the Okabe–Ito pair of the house palette, which colour-blind readers tell apart; the
-score is also written in each cell, so nothing depends on colour alone.
+:func:`amreview.documents.plot_style.house_style` (a context manager) or
+:func:`~amreview.documents.plot_style.use_house_style` around them. Scores run 1–5 on one colour
+scale, from vermilion (1) through light grey (3) to blue (5): the Okabe–Ito pair of the house
+palette, which colour-blind readers tell apart; the score is also written in each cell, so
+nothing depends on colour alone.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from amreview.documents.plots import ACTUAL_COLOUR, SECOND_COLOUR, TARGET_COLOUR, styled, wrap
+from amreview.documents.plot_style import ACTUAL_COLOUR, SECOND_COLOUR, TARGET_COLOUR, styled, wrap
 
 LOW_COLOUR = "#D55E00"  # vermilion, score 1
 MID_COLOUR = "#F2F2F2"  # score 3

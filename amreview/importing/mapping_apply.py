@@ -298,81 +298,129 @@ def column_values(
     table = source.table
     why = pd.Series(None, index=frame.index, dtype=object)
     origin = ", ".join(spec.origin_columns)
-    if spec.from_ is not None:
-        values = frame[spec.from_].astype(object)
-        if spec.from_ != column:
-            report.add(label, table, column, "mapped", f"{column} ← {spec.from_}", len(frame))
-    elif spec.value is not None:
-        values = pd.Series([spec.value] * len(frame), index=frame.index, dtype=object)
-        report.add(label, table, column, "constant", f"{column} = {spec.value!r} (not in the source)", len(frame))
-    elif spec.id_from is not None:
-        values = _derived_ids(frame, column, spec, mapping.id_rule(column), report, label, table)
-    else:
-        assert spec.format is not None  # ColumnSpec._one_origin: exactly one origin is given
-        values = _formatted(frame, spec.format)
-        report.add(label, table, column, "mapped", f"{column} ← {spec.format!r}", len(frame))
-
+    values = _source_values(frame, column, spec, mapping, report, label, table)
     if spec.lookup is not None:
         _check_lookup(frame, values, spec, column, lookups, report, label, table)
     if spec.map is not None:
         values, why = _value_map(frame, values, spec, column, allowed, report, label, table, origin)
     if spec.parse is not None:
-        text = text_form(values)
-        parsed = values.map(lambda v: parse_period(v, spec.parse), na_action="ignore").astype(object)
-        bad = text.notna() & parsed.isna()
-        example = {"quarter": "2026Q3 or Q3 2026", "month": "2026-07 or Jul 2026", "period": "2026Q3 or 2026-07"}
-        message = text.map(
-            lambda v: f"{column}: expected a {spec.parse} ({example[spec.parse]}), found {v!r} (in {origin})",
-            na_action="ignore",
-        )
-        why = why.where(why.notna() | ~bad, message)
-        values = parsed
-
+        values, why = _parsed_periods(values, spec, column, origin, why)
     converted, invalid = convert(
         values, kind, date_format=spec.date_format, decimal=source.decimal, thousands=source.thousands, excel=excel
     )
     if invalid.any():
-        shown = values[invalid].map(text_form_of)
-        if spec.invalid == "reject":
-            message = shown.map(
-                lambda v: (
-                    f"{column}: expected {_expected(kind, spec)}, found {v!r}{' (in ' + origin + ')' if origin else ''}"
-                )
-            )
-            why = why.where(why.notna() | ~invalid, message.reindex(why.index))
-        else:
-            report.add(
-                label,
-                table,
-                column,
-                "defaulted",
-                f"{int(invalid.sum()):,} cells of {origin} that are not {_expected(kind, spec)} left empty "
-                "(invalid = 'empty')",
-                int(invalid.sum()),
-                frame.loc[invalid, ROW].tolist(),
-            )
+        why = _invalid_cells(frame, values, invalid, why, column, spec, kind, origin, report, label, table)
     if spec.scale is not None:
         converted = converted * spec.scale
         report.add(
             label, table, column, "converted", f"{column} = {origin} × {spec.scale:g}", int(converted.notna().sum())
         )
     if spec.default is not None:
-        empty = converted.isna() & why.isna() & ~invalid
-        if empty.any():
-            fill, _ = convert(
-                pd.Series([spec.default], dtype=object), kind, decimal=source.decimal, thousands=source.thousands
-            )
-            converted = converted.astype(object).where(~empty, fill.iloc[0])
-            report.add(
-                label,
-                table,
-                column,
-                "defaulted",
-                f"{int(empty.sum()):,} empty cells of {column} set to {spec.default!r}",
-                int(empty.sum()),
-                frame.loc[empty, ROW].tolist(),
-            )
+        converted = _with_default(frame, converted, why, invalid, column, spec, kind, source, report, label)
     return _typed(converted, kind), why
+
+
+def _source_values(
+    frame: pd.DataFrame, column: str, spec: ColumnSpec, mapping: Mapping, report: MappingReport, label: str, table: str
+) -> pd.Series:
+    """The column's values as the source gives them: a source column, a constant, ids derived
+    from other columns, or a format of several."""
+    if spec.from_ is not None:
+        values = frame[spec.from_].astype(object)
+        if spec.from_ != column:
+            report.add(label, table, column, "mapped", f"{column} ← {spec.from_}", len(frame))
+        return values
+    if spec.value is not None:
+        report.add(label, table, column, "constant", f"{column} = {spec.value!r} (not in the source)", len(frame))
+        return pd.Series([spec.value] * len(frame), index=frame.index, dtype=object)
+    if spec.id_from is not None:
+        return _derived_ids(frame, column, spec, mapping.id_rule(column), report, label, table)
+    assert spec.format is not None  # ColumnSpec._one_origin: exactly one origin is given
+    values = _formatted(frame, spec.format)
+    report.add(label, table, column, "mapped", f"{column} ← {spec.format!r}", len(frame))
+    return values
+
+
+def _parsed_periods(
+    values: pd.Series, spec: ColumnSpec, column: str, origin: str, why: pd.Series
+) -> tuple[pd.Series, pd.Series]:
+    """Periods written as text (``parse``: quarter, month or period) as the contract's, and why
+    each cell that is not one is rejected."""
+    assert spec.parse is not None  # called only for a column with ``parse``
+    kind = spec.parse
+    text = text_form(values)
+    parsed = values.map(lambda v: parse_period(v, kind), na_action="ignore").astype(object)
+    bad = text.notna() & parsed.isna()
+    example = {"quarter": "2026Q3 or Q3 2026", "month": "2026-07 or Jul 2026", "period": "2026Q3 or 2026-07"}
+    message = text.map(
+        lambda v: f"{column}: expected a {kind} ({example[kind]}), found {v!r} (in {origin})",
+        na_action="ignore",
+    )
+    return parsed, why.where(why.notna() | ~bad, message)
+
+
+def _invalid_cells(
+    frame: pd.DataFrame,
+    values: pd.Series,
+    invalid: pd.Series,
+    why: pd.Series,
+    column: str,
+    spec: ColumnSpec,
+    kind: str,
+    origin: str,
+    report: MappingReport,
+    label: str,
+    table: str,
+) -> pd.Series:
+    """Cells that are not of the column's kind: rejected (why, per row) or left empty and reported,
+    as the column's ``invalid`` says."""
+    shown = values[invalid].map(text_form_of)
+    if spec.invalid == "reject":
+        message = shown.map(
+            lambda v: (
+                f"{column}: expected {_expected(kind, spec)}, found {v!r}{' (in ' + origin + ')' if origin else ''}"
+            )
+        )
+        return why.where(why.notna() | ~invalid, message.reindex(why.index))
+    report.add(
+        label,
+        table,
+        column,
+        "defaulted",
+        f"{int(invalid.sum()):,} cells of {origin} that are not {_expected(kind, spec)} left empty (invalid = 'empty')",
+        int(invalid.sum()),
+        frame.loc[invalid, ROW].tolist(),
+    )
+    return why
+
+
+def _with_default(
+    frame: pd.DataFrame,
+    converted: pd.Series,
+    why: pd.Series,
+    invalid: pd.Series,
+    column: str,
+    spec: ColumnSpec,
+    kind: str,
+    source: SourceMap,
+    report: MappingReport,
+    label: str,
+) -> pd.Series:
+    """Empty cells (not rejected, not invalid) set to the column's ``default``, and reported."""
+    empty = converted.isna() & why.isna() & ~invalid
+    if not empty.any():
+        return converted
+    fill, _ = convert(pd.Series([spec.default], dtype=object), kind, decimal=source.decimal, thousands=source.thousands)
+    report.add(
+        label,
+        source.table,
+        column,
+        "defaulted",
+        f"{int(empty.sum()):,} empty cells of {column} set to {spec.default!r}",
+        int(empty.sum()),
+        frame.loc[empty, ROW].tolist(),
+    )
+    return converted.astype(object).where(~empty, fill.iloc[0])
 
 
 def _expected(kind: str, spec: ColumnSpec) -> str:

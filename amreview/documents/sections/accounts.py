@@ -20,6 +20,37 @@ if TYPE_CHECKING:  # the review calls the section builders: Review is only a typ
 
 def accounts(review: Review) -> Section:
     section = new_section(review, "accounts")
+    _account_growth(review, section)
+    _key_accounts(review, section)
+    _back_orders(review, section)
+    section.explanation = review.explanation_for(
+        kpis=(
+            "back_orders_past_promised_share",
+            "back_order_days_to_fulfil",
+            "growing_accounts",
+            "declining_accounts",
+            "top5_margin_share",
+            "key_account_margin_share",
+        ),
+        note="These KPIs count in the score of Customer relationships (section 5).",
+    )
+    return finish(
+        section,
+        (
+            "active_accounts",
+            "growing_accounts",
+            "declining_accounts",
+            "top5_margin_share",
+            "key_account_margin_share",
+            "open_back_order_value",
+            "back_orders_past_promised_share",
+            "back_order_days_to_fulfil",
+        ),
+    )
+
+
+def _account_growth(review: Review, section: Section) -> None:
+    """Accounts growing and declining against a year ago, and the concentration of margin."""
     quarter, values = review.quarter, review.values
     year_ago = quarter.shift(-4)
     if review.has_sales:
@@ -58,6 +89,10 @@ def accounts(review: Review) -> Section:
             ]
     else:
         no_sales(section, "Account growth, concentration and key accounts")
+
+
+def _key_accounts(review: Review, section: Section) -> None:
+    """The key accounts and their share of margin (the ``accounts`` table says which are key)."""
     if not review.has_table("accounts"):
         missing_table(section, "Key accounts", "accounts")
     elif review.has_sales:
@@ -90,31 +125,6 @@ def accounts(review: Review) -> Section:
                     note="Owned: the account is assigned to this account manager in the accounts table.",
                 ),
             ]
-    _back_orders(review, section)
-    section.explanation = review.explanation_for(
-        kpis=(
-            "back_orders_past_promised_share",
-            "back_order_days_to_fulfil",
-            "growing_accounts",
-            "declining_accounts",
-            "top5_margin_share",
-            "key_account_margin_share",
-        ),
-        note="These KPIs count in the score of Customer relationships (section 5).",
-    )
-    return finish(
-        section,
-        (
-            "active_accounts",
-            "growing_accounts",
-            "declining_accounts",
-            "top5_margin_share",
-            "key_account_margin_share",
-            "open_back_order_value",
-            "back_orders_past_promised_share",
-            "back_order_days_to_fulfil",
-        ),
-    )
 
 
 def _back_orders(review: Review, section: Section) -> None:

@@ -50,13 +50,35 @@ def margin(review: Review) -> Section:
     if not review.has_sales:
         no_sales(section)
         return finish(section)
-    values, quarter = review.values, review.quarter
-    before, year_ago = str(quarter.previous()), str(quarter.shift(-4))
-    lines = review.lines
+    quarter, lines = review.quarter, review.lines
     deal_types = deal_type_summary(lines).reset_index()
     deal_types["deal_type"] = deal_types["deal_type"].map(DEAL_TYPE_LABELS).fillna(deal_types["deal_type"])
-    programme = vendor_programme_share(lines)
     projection, projection_inputs = projection_table(review)
+    _headline(review, section, deal_types, projection_inputs)
+    section.parts += _trend_charts(review)
+    if lines.empty:
+        section.parts += [
+            Text(say.nothing_in_quarter("invoice lines for this person", str(quarter)), "missing"),
+            Heading("Year to date and full-year projection"),
+            projection,
+        ]
+        return finish(section, MARGIN_KPIS)
+    section.parts += [
+        *_deal_type_parts(deal_types),
+        *_vendor_parts(lines),
+        *_top_account_parts(review),
+        Heading("Year to date and full-year projection"),
+        projection,
+    ]
+    return finish(section, MARGIN_KPIS)
+
+
+def _headline(review: Review, section: Section, deal_types: pd.DataFrame, projection_inputs: tuple) -> None:
+    """The section's lines and key figures: margin and revenue against target and last quarter,
+    GM % against a year ago, the deal mix, the vendor programme and the projection."""
+    values, quarter = review.values, review.quarter
+    before, year_ago = str(quarter.previous()), str(quarter.shift(-4))
+    programme = vendor_programme_share(review.lines)
     section.lines += [
         say.money_line(
             "Gross margin",
@@ -83,24 +105,25 @@ def margin(review: Review) -> Section:
         gm_pct=value_of(values, "gm_pct"),
         vendor_programme_revenue_share=float(programme["revenue_share"]),
     )
+
+
+def _trend_charts(review: Review) -> list:
+    """Monthly margin and revenue against target, and GM % by quarter beside the team's."""
     monthly = monthly_margin_against_target(
-        review.pack, review.am_id, quarter, TREND_QUARTERS, sales_start=review.facts.first_invoice
+        review.pack, review.am_id, review.quarter, TREND_QUARTERS, sales_start=review.facts.first_invoice
     )
     views = review.views
-    section.parts += [
+    return [
         Chart("monthly_margin", plots.plot_monthly_margin, monthly),
         Chart("monthly_revenue", plots.plot_monthly_revenue, monthly),
         Chart("gm_pct_trend", plots.plot_gm_pct_trend, gm_pct_trend(review)),
         Text(say.team_benchmark_note(views.team, views.team_size, MIN_PERCENTILE_GROUP)),
     ]
-    if lines.empty:
-        section.parts += [
-            Text(say.nothing_in_quarter("invoice lines for this person", str(quarter)), "missing"),
-            Heading("Year to date and full-year projection"),
-            projection,
-        ]
-        return finish(section, MARGIN_KPIS)
-    section.parts += [
+
+
+def _deal_type_parts(deal_types: pd.DataFrame) -> list:
+    """The deal types' table and margin chart."""
+    return [
         Heading("By deal type"),
         Table(
             "deal_types",
@@ -129,9 +152,13 @@ def margin(review: Review) -> Section:
         ),
         Chart("deal_type_margin", plots.plot_margin_by_deal_type, deal_types[["deal_type", "gross_margin", "gm_pct"]]),
     ]
+
+
+def _vendor_parts(lines: pd.DataFrame) -> list:
+    """Margin by vendor: the top vendors' chart and every vendor's table."""
     vendors = margin_by(lines, "vendor").reset_index()
     vendors["vendor"] = vendors["vendor"].astype(object).where(vendors["vendor"].notna(), "(no vendor)")
-    section.parts += [
+    return [
         Heading("By vendor"),
         Chart("vendor_margin", plots.plot_margin_by_vendor, vendors.head(TOP_N)[["vendor", "gross_margin", "gm_pct"]]),
         Table(
@@ -158,8 +185,12 @@ def margin(review: Review) -> Section:
             },
         ),
     ]
-    accounts = top_accounts(review.pack, review.am_id, quarter, TOP_N)
-    section.parts += [
+
+
+def _top_account_parts(review: Review) -> list:
+    """The top accounts by margin: their chart and table."""
+    accounts = top_accounts(review.pack, review.am_id, review.quarter, TOP_N)
+    return [
         Heading(f"Top {TOP_N} accounts"),
         Chart("top_accounts_margin", plots.plot_top_accounts, accounts[["account", "gross_margin", "gm_pct"]]),
         Table(
@@ -176,10 +207,7 @@ def margin(review: Review) -> Section:
             ),
             formats={"Revenue": "money", "Gross margin": "money", "GM %": "pct", "Share of margin": "pct0"},
         ),
-        Heading("Year to date and full-year projection"),
-        projection,
     ]
-    return finish(section, MARGIN_KPIS)
 
 
 def gm_pct_trend(review: Review, quarters: int = TREND_QUARTERS) -> pd.DataFrame:

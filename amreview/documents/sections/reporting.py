@@ -28,74 +28,7 @@ if TYPE_CHECKING:  # the review calls the section builders: Review is only a typ
 
 def reporting(review: Review) -> Section:
     section = new_section(review, "reporting")
-    quarter = review.quarter
-    reports = review.mine("report_submissions")
-    if reports is None:
-        missing_table(section, "Report submissions", "report_submissions")
-    else:
-        due = reports_due_between(reports, quarter.start, quarter.end)
-        totals = row_of(
-            report_timeliness(due, quarter.end),
-            review.am_id,
-            ["reports_due", "reports_on_time", "reports_late", "reports_missing"],
-            0.0,
-        )
-        section.lines.append(
-            say.reports_line(
-                totals["reports_due"], totals["reports_on_time"], totals["reports_late"], totals["reports_missing"]
-            )
-        )
-        section.figures.update(
-            reports_due=float(totals["reports_due"]), reports_on_time=float(totals["reports_on_time"])
-        )
-        by_type = report_timeliness_by_type(due, quarter.end).reset_index()
-        if len(by_type):
-            section.parts += [
-                Heading("Reports due in the quarter"),
-                Table(
-                    "reports",
-                    "",
-                    by_type.rename(
-                        columns={
-                            "report": "Report",
-                            "reports_due": "Due",
-                            "reports_on_time": "On time",
-                            "reports_late": "Late",
-                            "reports_missing": "Missing",
-                            "report_days_late_mean": "Mean days late",
-                            "report_errors_per_report": "Errors per report",
-                        }
-                    )[["Report", "Due", "On time", "Late", "Missing", "Mean days late", "Errors per report"]],
-                    formats={
-                        "Due": "count",
-                        "On time": "count",
-                        "Late": "count",
-                        "Missing": "count",
-                        "Mean days late": "days",
-                        "Errors per report": "number",
-                    },
-                ),
-            ]
-        status = report_status(due, quarter.end)
-        late = status[status["status"].isin(["late", "missing"])].sort_values("due_date")
-        if len(late):
-            section.parts.append(
-                Table(
-                    "late_reports",
-                    "Late and missing reports",
-                    pd.DataFrame(
-                        {
-                            "Report": late["report"].to_numpy(),
-                            "Due": late["due_date"].to_numpy(),
-                            "Submitted": late["submitted_date"].where(late["submitted"]).to_numpy(),
-                            "Days late": late["days_late"].to_numpy(),
-                            "Status": late["status"].to_numpy(),
-                        }
-                    ),
-                    formats={"Due": "date", "Submitted": "date", "Days late": "count"},
-                    missing={"Days late": "—"},
-                )
-            )
+    _report_timeliness(review, section)
     _forecasts(review, section)
     _completeness(review, section)
     section.explanation = review.explanation_for(("report_timeliness", "information_accuracy"))
@@ -113,6 +46,76 @@ def reporting(review: Review) -> Section:
             "crm_record_completeness",
         ),
     )
+
+
+def _report_timeliness(review: Review, section: Section) -> None:
+    """Reports due in the quarter: on time, late and missing, by report, and the late ones."""
+    quarter = review.quarter
+    reports = review.mine("report_submissions")
+    if reports is None:
+        missing_table(section, "Report submissions", "report_submissions")
+        return
+    due = reports_due_between(reports, quarter.start, quarter.end)
+    totals = row_of(
+        report_timeliness(due, quarter.end),
+        review.am_id,
+        ["reports_due", "reports_on_time", "reports_late", "reports_missing"],
+        0.0,
+    )
+    section.lines.append(
+        say.reports_line(
+            totals["reports_due"], totals["reports_on_time"], totals["reports_late"], totals["reports_missing"]
+        )
+    )
+    section.figures.update(reports_due=float(totals["reports_due"]), reports_on_time=float(totals["reports_on_time"]))
+    by_type = report_timeliness_by_type(due, quarter.end).reset_index()
+    if len(by_type):
+        section.parts += [
+            Heading("Reports due in the quarter"),
+            Table(
+                "reports",
+                "",
+                by_type.rename(
+                    columns={
+                        "report": "Report",
+                        "reports_due": "Due",
+                        "reports_on_time": "On time",
+                        "reports_late": "Late",
+                        "reports_missing": "Missing",
+                        "report_days_late_mean": "Mean days late",
+                        "report_errors_per_report": "Errors per report",
+                    }
+                )[["Report", "Due", "On time", "Late", "Missing", "Mean days late", "Errors per report"]],
+                formats={
+                    "Due": "count",
+                    "On time": "count",
+                    "Late": "count",
+                    "Missing": "count",
+                    "Mean days late": "days",
+                    "Errors per report": "number",
+                },
+            ),
+        ]
+    status = report_status(due, quarter.end)
+    late = status[status["status"].isin(["late", "missing"])].sort_values("due_date")
+    if len(late):
+        section.parts.append(
+            Table(
+                "late_reports",
+                "Late and missing reports",
+                pd.DataFrame(
+                    {
+                        "Report": late["report"].to_numpy(),
+                        "Due": late["due_date"].to_numpy(),
+                        "Submitted": late["submitted_date"].where(late["submitted"]).to_numpy(),
+                        "Days late": late["days_late"].to_numpy(),
+                        "Status": late["status"].to_numpy(),
+                    }
+                ),
+                formats={"Due": "date", "Submitted": "date", "Days late": "count"},
+                missing={"Days late": "—"},
+            )
+        )
 
 
 def _forecasts(review: Review, section: Section) -> None:

@@ -43,10 +43,36 @@ ATTAINMENT_KPIS = {
 
 def summary(review: Review) -> Section:
     section = new_section(review, "summary")
+    labels = {m: ALL_MEASURES[m] for m in review.config.measures}
+    _headline(review, section, labels)
+    frame = _measure_rows(review, labels)
+    section.parts += [_measures_table(review, frame), _measure_scores_chart(review, frame)]
+    _headline_figures(review, section)
+    section.parts.append(_attainment_chart(review))
+    benchmarks = _benchmarks(review)
+    if benchmarks is not None:
+        section.parts.append(benchmarks)
+    measures = review.measures
+    section.explanation = Explanation(
+        measures=tuple((labels[m], float(measures[m]), review.config.measures[m].weight) for m in labels),
+        items=(),
+        note="The overall score is the weighted mean of the measure scores; a measure without data "
+        "is left out and its weight spread over the others. Each section explains its measure.",
+    )
+    return finish(
+        section,
+        [HEADLINE_KPIS[m][0] for m in labels if m in HEADLINE_KPIS]
+        + list(ATTAINMENT_KPIS)
+        + list(review.config.benchmark_kpis),
+    )
+
+
+def _headline(review: Review, section: Section, labels: dict[str, str]) -> None:
+    """The section's lines and key figures: the overall score and rating (computed and agreed),
+    measures without data, strengths, and margin and new accounts against target."""
     values, overall, measures = review.values, review.overall, review.measures
     previous = review.previous_row
     before = str(review.quarter.previous())
-    labels = {m: ALL_MEASURES[m] for m in review.config.measures}
     without = [ALL_MEASURES[m] for m in str(overall["measures_without_data"]).split("; ") if m]
     section.lines += [
         say.overall_line(
@@ -81,6 +107,11 @@ def summary(review: Review) -> Section:
         gross_margin_attainment=value_of(values, "gross_margin_attainment"),
     )
 
+
+def _measure_rows(review: Review, labels: dict[str, str]) -> pd.DataFrame:
+    """One row per measure of the role: its headline KPI against target, score, rating, light and
+    the change of the score since last quarter (columns starting ``_`` say how to show them)."""
+    values, measures, previous = review.values, review.measures, review.previous_row
     rows = []
     for measure in review.config.measures:
         kpi_name, target_kpi = HEADLINE_KPIS.get(measure, (next(iter(review.config.measures[measure].kpis)), None))
@@ -108,85 +139,85 @@ def summary(review: Review) -> Section:
                 else ("no target" if target_kpi else "—"),
             }
         )
-    frame = pd.DataFrame(rows)
-    trend_missing = "new in role" if previous is None and review.previous is not None else "no earlier score"
+    return pd.DataFrame(rows)
+
+
+def _measures_table(review: Review, frame: pd.DataFrame) -> Table:
+    """The measures of the role (:func:`_measure_rows`) as a table."""
+    before = str(review.quarter.previous())
+    trend_missing = "new in role" if review.previous_row is None and review.previous is not None else "no earlier score"
+    return Table(
+        "measures",
+        f"The {len(frame)} measures of the role",
+        frame,
+        formats={
+            "Actual": "row",
+            "Target": "row",
+            "Attainment": "attainment",
+            "Score": "score",
+            "Trend": "score_change",
+        },
+        row_unit="_unit",
+        missing={
+            "Target": "_no_target",
+            "Attainment": "_no_attainment",
+            "Actual": "no data",
+            "Trend": trend_missing,
+        },
+        lights={"Rating": "_light"},
+        note=f"Scores run from 1 to 5; the trend is the change of the score since {before}.",
+    )
+
+
+def _measure_scores_chart(review: Review, frame: pd.DataFrame) -> Chart:
+    """The measures' scores as bars, with the rating two above the lowest as the reference line."""
+    reference = review.config.ratings[-3] if len(review.config.ratings) >= 3 else None
+    return Chart(
+        "measure_scores",
+        plots.plot_measure_scores,
+        frame.set_index("Measure")[["Score", "_light"]].set_axis(["score", "light"], axis=1),
+        {
+            "reference": reference.min_score if reference else None,
+            "reference_label": reference.label if reference else "",
+        },
+    )
+
+
+def _headline_figures(review: Review, section: Section) -> None:
+    """The quarter's revenue, cost, margin, GM % and accounts (or that there are no sales)."""
+    if not review.has_sales:
+        no_sales(section)
+        return
+    values = review.values
+    figures = pd.DataFrame(
+        {
+            "Figure": ["Revenue", "Cost of goods", "Gross margin", "GM %", "Active accounts", "New accounts won"],
+            "Value": [
+                values[k] for k in ("revenue", "cost", "gross_margin", "gm_pct", "active_accounts", "new_accounts")
+            ],
+            "_unit": ["money", "money", "money", "fraction", "count", "count"],
+        }
+    )
     section.parts.append(
         Table(
-            "measures",
-            f"The {len(rows)} measures of the role",
-            frame,
-            formats={
-                "Actual": "row",
-                "Target": "row",
-                "Attainment": "attainment",
-                "Score": "score",
-                "Trend": "score_change",
-            },
+            "headline_figures",
+            f"Headline figures, {review.quarter}",
+            figures,
+            formats={"Value": "row"},
             row_unit="_unit",
-            missing={
-                "Target": "_no_target",
-                "Attainment": "_no_attainment",
-                "Actual": "no data",
-                "Trend": trend_missing,
-            },
-            lights={"Rating": "_light"},
-            note=f"Scores run from 1 to 5; the trend is the change of the score since {before}.",
         )
     )
-    reference = review.config.ratings[-3] if len(review.config.ratings) >= 3 else None
-    section.parts.append(
-        Chart(
-            "measure_scores",
-            plots.plot_measure_scores,
-            frame.set_index("Measure")[["Score", "_light"]].set_axis(["score", "light"], axis=1),
-            {
-                "reference": reference.min_score if reference else None,
-                "reference_label": reference.label if reference else "",
-            },
-        )
-    )
-    if review.has_sales:
-        figures = pd.DataFrame(
-            {
-                "Figure": ["Revenue", "Cost of goods", "Gross margin", "GM %", "Active accounts", "New accounts won"],
-                "Value": [
-                    values[k] for k in ("revenue", "cost", "gross_margin", "gm_pct", "active_accounts", "new_accounts")
-                ],
-                "_unit": ["money", "money", "money", "fraction", "count", "count"],
-            }
-        )
-        section.parts.append(
-            Table(
-                "headline_figures",
-                f"Headline figures, {review.quarter}",
-                figures,
-                formats={"Value": "row"},
-                row_unit="_unit",
-            )
-        )
-    else:
-        no_sales(section)
+
+
+def _attainment_chart(review: Review) -> Chart:
+    """Attainment of every target the person has a figure against."""
+    values = review.values
     attainments = pd.DataFrame(
         {"attainment": [values[k] for k in ATTAINMENT_KPIS if k in values]},
         index=[label for k, label in ATTAINMENT_KPIS.items() if k in values],
     )
     attainments = attainments[attainments["attainment"].notna()]
-    section.parts.append(Chart("attainment", plots.plot_attainment, attainments))
-    benchmarks = _benchmarks(review)
-    if benchmarks is not None:
-        section.parts.append(benchmarks)
-    section.explanation = Explanation(
-        measures=tuple((labels[m], float(measures[m]), review.config.measures[m].weight) for m in labels),
-        items=(),
-        note="The overall score is the weighted mean of the measure scores; a measure without data "
-        "is left out and its weight spread over the others. Each section explains its measure.",
-    )
-    return finish(
-        section,
-        [HEADLINE_KPIS[m][0] for m in labels if m in HEADLINE_KPIS]
-        + list(ATTAINMENT_KPIS)
-        + list(review.config.benchmark_kpis),
-    )
+    return Chart("attainment", plots.plot_attainment, attainments)
 
 
 def _benchmarks(review: Review) -> Table | None:

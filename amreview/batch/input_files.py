@@ -1,0 +1,110 @@
+"""The files of a prepared input: their names, and frames written per person that read back exactly.
+
+:class:`RowFiles` converts a whole frame to Arrow once and writes each person's rows as their
+own Parquet file; :func:`read_frame` reads one back as the rows were (``None`` in object columns
+included). :func:`scorecard_frame` puts a scorecard's frames side by side so one file holds a
+person's whole row; :func:`read_scorecard` splits it again. :mod:`amreview.batch.prepare` writes
+the inputs, :mod:`amreview.batch.input_reading` opens them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from amreview.metrics.registry import Kpi
+from amreview.periods import Quarter
+from amreview.scoring.config import ScorecardConfig
+from amreview.scoring.scorecard import Scorecard
+
+FORMAT_VERSION = 1
+INPUT_FILE = "input.json"
+REVIEWS, TEAMS, CALIBRATION = "reviews", "teams", "calibration"
+ORGANISATION = "organisation"  # the calibration input's folder
+OUTCOMES_FILE, RATINGS_FILE = "outcomes.parquet", "ratings.parquet"
+CALIBRATION_COLUMNS = ["manager", "review_status", "computed_rating", "agreed_rating", "reason_given"]
+SCORECARD_FRAMES = ("values", "scores", "measures", "overall", "targets", "people", "table")
+SCORECARD_FILE, PREVIOUS_FILE = "scorecard.parquet", "previous.parquet"
+_SEP = "::"  # <frame>::<column> in a scorecard file
+_META_KEY = b"amreview"
+
+
+# A person's rows are few: compression, dictionaries and statistics cost more than they save.
+SMALL_FILES = {"compression": "NONE", "use_dictionary": False, "write_statistics": False}
+
+
+class RowFiles:
+    """A whole frame converted to Arrow once; then each person's rows written as their own
+    Parquet file (:func:`read_frame` reads it back as the frame's rows were, ``None`` in object
+    columns included). ``keep_index``: store the index (a named index, e.g. ``am_id``), else the
+    rows read back with a fresh ``RangeIndex``."""
+
+    def __init__(self, frame: pd.DataFrame, keep_index: bool, objects: bool = True):
+        self.table = pa.Table.from_pandas(frame, preserve_index=keep_index)
+        self.nones = (
+            {
+                str(c): np.fromiter((v is None for v in frame[c]), bool, len(frame))
+                for c in frame.columns
+                if frame[c].dtype == object
+            }
+            if objects
+            else {}
+        )
+
+    def write(self, rows: np.ndarray, path: Path, transform: Callable[[pa.Table], pa.Table] | None = None) -> None:
+        part = self.table.take(pa.array(rows, type=pa.int64()))
+        if transform is not None:
+            part = transform(part)
+        meta = dict(self.table.schema.metadata or {})
+        meta[_META_KEY] = json.dumps(
+            {"object_columns": {c: np.flatnonzero(mask[rows]).tolist() for c, mask in self.nones.items()}}
+        ).encode()
+        pq.write_table(part.replace_schema_metadata(meta), path, **SMALL_FILES)
+
+
+# --------------------------------------------------------------------------------------------
+# Frames that round-trip exactly
+# --------------------------------------------------------------------------------------------
+
+
+def read_frame(path: Path) -> pd.DataFrame:
+    """Rows written by :meth:`RowFiles.write`, as they were in the frame."""
+    table = pq.read_table(path)
+    frame = table.to_pandas()
+    info = json.loads((table.schema.metadata or {}).get(_META_KEY, b"{}"))
+    for column, nones in info.get("object_columns", {}).items():
+        values = frame[column].to_numpy(dtype=object, copy=True)
+        values[pd.isna(values)] = np.nan
+        values[nones] = None
+        frame[column] = pd.Series(values, index=frame.index, dtype=object, name=column)
+    return frame
+
+
+def scorecard_frame(card: Scorecard) -> pd.DataFrame:
+    """A scorecard's frames side by side, one row per person (index ``am_id``), each column named
+    ``<frame>::<column>``: one file holds a person's whole row (:func:`read_scorecard` splits it)."""
+    parts = [getattr(card, name) for name in SCORECARD_FRAMES[:-1]]
+    parts.append(card.table.set_index(pd.Index(card.table["am_id"], name="am_id")))
+    named = [
+        frame.set_axis([f"{name}{_SEP}{c}" for c in frame.columns], axis=1)
+        for name, frame in zip(SCORECARD_FRAMES, parts)
+    ]
+    return pd.concat(named, axis=1)
+
+
+def read_scorecard(path: Path, quarter: Quarter, config: ScorecardConfig, kpis: dict[str, Kpi]) -> Scorecard:
+    """The scorecard rows a :class:`RowFiles` of :func:`scorecard_frame` wrote."""
+    combined = read_frame(path)
+    frames = {}
+    for name in SCORECARD_FRAMES:
+        prefix = f"{name}{_SEP}"
+        columns = [c for c in combined.columns if c.startswith(prefix)]
+        frame = combined[columns].set_axis(pd.Index([c[len(prefix) :] for c in columns]), axis=1)
+        frames[name] = frame.reset_index(drop=True) if name == "table" else frame
+    return Scorecard(quarter=quarter, config=config, kpis=kpis, **frames)
