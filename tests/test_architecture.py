@@ -90,3 +90,39 @@ def test_the_package_exposes_its_main_names_without_importing_them_first():
     assert done.stdout.strip() == "[]"
     for name, module in amreview.PUBLIC_NAMES.items():
         assert getattr(amreview, name).__module__ == module, name
+
+
+MAX_MODULE_LINES = 600
+MAX_FUNCTION_LINES = 80  # from `def` to its last line; decorators not counted
+SIZE_EXCEPTION = "size:"  # a comment on the module's first line or the `def` line that says why it is longer
+
+
+def oversized(source: str, name: str) -> list[str]:
+    """What in one module's ``source`` is over the size rule (ARCHITECTURE.md), unless excused by
+    a ``# size: <why>`` comment on the module's first line or on the function's ``def`` line."""
+    lines = source.splitlines()
+    found = []
+    if len(lines) > MAX_MODULE_LINES and SIZE_EXCEPTION not in (lines[0] if lines else ""):
+        found.append(f"{name}: {len(lines)} lines")
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            length = node.end_lineno - node.lineno + 1
+            if length > MAX_FUNCTION_LINES and SIZE_EXCEPTION not in lines[node.lineno - 1]:
+                found.append(f"{name}: {node.name} is {length} lines")
+    return found
+
+
+def test_no_module_over_600_lines_and_no_function_over_80():
+    found = [
+        problem
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for problem in oversized(path.read_text(encoding="utf-8"), str(path.relative_to(PACKAGE.parent)))
+    ]
+    assert found == []
+
+
+def test_the_size_rule_finds_a_long_function_and_a_long_module():
+    body = "\n".join(f"    x = {i}" for i in range(80))
+    assert oversized(f"def f():\n{body}\n", "m.py") == ["m.py: f is 81 lines"]
+    assert oversized(f"def f():  # size: one table of cases\n{body}\n", "m.py") == []
+    assert oversized("x = 1\n" * 601, "m.py") == ["m.py: 601 lines"]
