@@ -9,10 +9,11 @@ JOBS   ?=
 LAB_FLAGS ?=
 PIP_FLAGS ?= -q --disable-pip-version-check
 
-.PHONY: help venv demo sample reviews scorecard test lint lab clean docs bench
+.PHONY: help venv demo sample reviews scorecard forms test lint lab clean docs bench
 
 help:
-	@echo "make demo   - install, build the sample data pack, produce the $(PERIOD) reviews under $(REPORTS)/"
+	@echo "make demo   - install, build the sample data pack, produce the $(PERIOD) reviews and review forms under $(REPORTS)/"
+	@echo "make forms  - write the $(PERIOD) review forms (self-assessment, manager's review) under $(REPORTS)/$(PERIOD)/forms/"
 	@echo "make test   - install with the test extras and run the whole test suite"
 	@echo "make lint   - check the layers and import circles (import-linter), the code and its layout (ruff) and its types (mypy)"
 	@echo "make lab    - open the notebooks in JupyterLab (headless: make lab LAB_FLAGS=--no-browser)"
@@ -40,10 +41,17 @@ scorecard: sample
 reviews: sample
 	$(BIN)/amreview run --data $(PACK) --period $(PERIOD) --out $(REPORTS) --pdf $(if $(JOBS),--jobs $(JOBS),)
 
-demo: reviews scorecard
+# The quarter-end review forms (self-assessment and manager's review, one .xlsx per person and
+# kind) of every account manager in role in $(PERIOD): the start of the review cycle (README).
+forms: sample
+	$(BIN)/amreview forms --data $(PACK) --period $(PERIOD) --out $(REPORTS)
+	@echo "Forms:     $(abspath $(REPORTS))/$(PERIOD)/forms/  (fill them, then: amreview collect --data $(PACK) --period $(PERIOD) --forms DIR --out PACK2)"
+
+demo: reviews scorecard forms
 	@echo
 	@echo "Reviews:   $(abspath $(REPORTS))/$(PERIOD)/index.html  (reviews, team overviews, PDFs)"
 	@echo "Scorecard: $(abspath $(REPORTS))/$(PERIOD)/scorecard.xlsx"
+	@echo "Forms:     $(abspath $(REPORTS))/$(PERIOD)/forms/  (the review forms to fill: see 'Quarter-end review cycle' in README.md)"
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n auto --dist loadgroup

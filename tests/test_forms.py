@@ -361,6 +361,10 @@ def test_a_form_shows_no_one_elses_name_id_email_or_figure(kind, pack, card, mad
     """The review documents' privacy scan (tests/test_privacy.py's ``leaks``), over every text of
     every form; and every number a form holds is one of this person's own."""
     people = pack.account_managers
+    # every form `amreview forms` (and so `make demo`) writes for the sample quarter: one per
+    # person of the scorecard's table, the people in role (cycle/forms.py's write_forms)
+    assert sorted(card.table["am_id"]) == sorted(card.values.index) == sorted(a for a, k in made if k == kind)
+    assert set(card.table["am_id"]) == set(people["am_id"])  # the sample: everyone is in role in 2026Q3
     for am_id in card.values.index:
         text, numbers = everything_in(made[(am_id, kind)])
         assert people.set_index("am_id").at[am_id, "name"] in text and am_id in text  # the scan reads the form
