@@ -429,11 +429,16 @@ def test_the_sign_off_page_has_both_signatures_and_dates_or_only_the_managers(cy
 def test_the_objectives_agreed_are_next_quarters_plan_in_the_development_section(cycle, am_id):
     page = document(cycle, REVIEWED, am_id)
     typed = cycle["manager_typed"][am_id]
-    agreed = {row["Objective"]: row for row in table_rows(page, "development", "Success measure", "Carried over")}
+    agreed_columns = ("Objective", "Competency", "Weight", "Due", "Success measure", "Carried over")
+    agreed = {row["Objective"]: row for row in table_rows(page, "development", *agreed_columns, exact=True)}
     new = [k.removesuffix(".objective") for k in typed if re.fullmatch(r"objective\.n\d+\.objective", k)]
     for n in new:
         row = agreed[typed[f"{n}.objective"]]
         assert row["Success measure"] == typed[f"{n}.success_measure"]
+        # the weight as the share of the plan, as next quarter's plan table shows it: typed as
+        # percent of a plan whose weights add up to 100; none typed: each objective counts the same
+        share = typed[f"{n}.weight"] if f"{n}.weight" in typed else 100 / (len(new) + len(cycle["carried"][am_id]))
+        assert row["Weight"] == f"{share:.0f} %"
         assert typed[f"{n}.competency"] in row.values()
     carried = cycle["carried"][am_id]
     assert len(agreed) == len(new) + len(carried)

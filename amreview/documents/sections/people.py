@@ -20,7 +20,7 @@ from amreview.documents.sections.words import (
     quarter_notes,
 )
 from amreview.metrics.competencies import competency_ratings_table, ratings_in_period
-from amreview.metrics.development import development_plan, plan_summary
+from amreview.metrics.development import development_plan, objective_weight, plan_summary
 from amreview.scoring.outcomes import SIGNED
 
 if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
@@ -130,6 +130,15 @@ def agreed_for_next_quarter(objectives: pd.DataFrame, quarter) -> pd.DataFrame:
     return objectives[objectives["agreed_in"].astype(object) == str(quarter)]
 
 
+def _weight_share(objectives: pd.DataFrame) -> pd.Series:
+    """Each objective's share of its plan, as the plan table shows it next quarter
+    (:func:`amreview.metrics.development.objective_weight`: an empty weight counts as 1), by plan
+    period; NaN where a plan's weights add up to 0."""
+    weight = objective_weight(objectives)
+    total = weight.groupby(objectives["period"].astype(str)).transform("sum")
+    return weight / total.where(total > 0)
+
+
 def _agreed_table(agreed: pd.DataFrame, plan: pd.DataFrame | None, quarter) -> Table:
     carried = set() if plan is None else set(plan["objective_id"])
     measure = agreed["success_measure"] if "success_measure" in agreed.columns else pd.Series(None, index=agreed.index)
@@ -141,13 +150,13 @@ def _agreed_table(agreed: pd.DataFrame, plan: pd.DataFrame | None, quarter) -> T
             {
                 "Objective": agreed["objective"].to_numpy(),
                 "Competency": agreed["competency"].to_numpy(),
-                "Weight": agreed["weight"].to_numpy(dtype="float64"),
+                "Weight": _weight_share(agreed).to_numpy(),
                 "Due": agreed["due_date"].to_numpy(),
                 "Success measure": measure.to_numpy(),
                 "Carried over": agreed["objective_id"].isin(carried).to_numpy(),
             }
         ),
-        formats={"Weight": "number", "Due": "date", "Carried over": "bool"},
+        formats={"Weight": "pct0", "Due": "date", "Carried over": "bool"},
         missing={"Weight": "—", "Due": "—", "Competency": "—", "Success measure": "—"},
         note=f"Agreed at the {quarter} review; the {quarter.next()} review shows their progress.",
     )
