@@ -243,7 +243,9 @@ def test_every_notebook_got_the_runs_config(run, team_stem, config_path):
         assert f'config = "{config_path.resolve()}"' in injected.source
 
 
-def test_the_index_lists_the_team_overview_above_the_reviews_with_their_ratings(run, team_stem, card, manager):
+def test_the_index_lists_the_team_overview_above_the_reviews_with_their_ratings(
+    run, team_stem, card, manager, pack_dir
+):
     index = (run.folder / "index.html").read_text(encoding="utf-8")
     soup = BeautifulSoup(index, "html.parser")
     overviews = soup.find("ul", class_="overviews")
@@ -256,7 +258,9 @@ def test_the_index_lists_the_team_overview_above_the_reviews_with_their_ratings(
     overall = card.overall.loc[AM_ID]
     assert formats.score_text(overall["overall_score"]) in cells
     assert overall["overall_rating"] == "Meets" and "Meets" in cells  # our config's Meets starts at 2.5
-    assert "in review" in cells and "not agreed yet" in cells  # the review's status and agreed rating (issue 14)
+    status, agreed, _ = cycle_of(pack_dir)  # the review's status and agreed rating (issue 14)
+    assert status.lower() in cells
+    assert any(cell.split(" (")[0] == (agreed or "not agreed yet") for cell in cells)
     assert {a["href"] for a in row.find_all("a")} == {f"{AM_ID}.html", f"{AM_ID}.pdf"}
 
 
@@ -479,8 +483,27 @@ def pdf_pages(path: Path) -> list[str]:
     return [re.sub(r"\s+", " ", page.extract_text() or "") for page in PdfReader(path).pages]
 
 
+def cycle_of(pack_dir: Path) -> tuple[str, str | None, str]:
+    """AM_ID's review in PERIOD as the pack's files say, by hand: its status (``Signed`` with both
+    signature dates, ``In review`` with any outcome, rating or note, else ``Draft``), the agreed
+    rating, and the mark every printed page carries (``Signed 12 Oct 2026``: the later signature)."""
+
+    def mine(table: str) -> pd.DataFrame:
+        frame = pd.read_csv(pack_dir / f"{table}.csv", dtype=str, keep_default_na=False)
+        return frame[(frame["am_id"] == AM_ID) & (frame["period"] == PERIOD)]
+
+    outcome = mine("review_outcomes")
+    if len(outcome) and outcome["manager_signed_on"].iloc[0] and outcome["am_signed_on"].iloc[0]:
+        signed = max(pd.Timestamp(outcome[c].iloc[0]) for c in ("manager_signed_on", "am_signed_on"))
+        return "Signed", outcome["agreed_rating"].iloc[0], f"Signed {signed:%d %b %Y}"
+    agreed = outcome["agreed_rating"].iloc[0] if len(outcome) else None
+    if len(outcome) or len(mine("competency_ratings")) or len(mine("review_notes")):
+        return "In review", agreed, "In review — not signed"
+    return "Draft", agreed, "DRAFT — figures only, not reviewed"
+
+
 @pytest.mark.parametrize("document", ["review", "team"])
-def test_every_pdf_page_names_the_person_and_period_and_is_numbered(document, run, team_stem, card, manager):
+def test_every_pdf_page_names_the_person_and_period_and_is_numbered(document, run, team_stem, card, manager, pack_dir):
     if document == "review":
         path, pages_at_most = run.folder / f"{AM_ID}.pdf", 40
         header = f"{card.people.at[AM_ID, 'name']} — quarterly review {PERIOD}"
@@ -492,8 +515,8 @@ def test_every_pdf_page_names_the_person_and_period_and_is_numbered(document, ru
         assert header in text, f"page {number}"
         assert f"Page {number} of {len(pages)}" in text
         assert "Confidential" in text
-        if document == "review":  # the sample's reviews have input collected, none is signed (issue 14)
-            assert "In review — not signed" in text, f"page {number}"
+        if document == "review":  # where the review stands, on every page (issue 14)
+            assert cycle_of(pack_dir)[2] in text, f"page {number}"
 
 
 def test_the_pdf_holds_the_documents_figures(run, team_stem, pack_dir, manager):

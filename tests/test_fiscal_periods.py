@@ -40,6 +40,7 @@ from amreview.scoring.scorecard import build_scorecard, core_scorecard
 FISCAL_START = 4  # April
 CALENDAR_PERIOD, FISCAL_PERIOD = "2026Q3", "2027Q2"  # the same dates: 1 July – 30 September 2026
 AM = "AM001"
+QUARTER_COLUMNS = ("period", "agreed_in")  # the contract's and the review cycle's quarter columns
 QUARTER_LABEL = re.compile(r"\b\d{4}Q[1-4]\b")
 
 
@@ -69,8 +70,9 @@ def calendar_pack():
 def fiscal_pack(calendar_pack):
     # The validated sample with its quarter labels renamed, not a pack validated anew: the pack's
     # check that month targets add up to their quarter's reads months as calendar quarters.
+    # Every column that holds a quarter label: a plan's period, and the review that agreed it.
     tables = {
-        name: frame.assign(period=frame["period"].map(fiscal_label)) if "period" in frame.columns else frame
+        name: frame.assign(**{c: frame[c].map(fiscal_label) for c in QUARTER_COLUMNS if c in frame.columns})
         for name, frame in calendar_pack.tables.items()
     }
     return dataclasses.replace(calendar_pack, tables=tables)
@@ -125,6 +127,10 @@ def same_part(fiscal, calendar, where: str) -> None:
     """A part of the fiscal review equals the calendar review's, its quarter labels read as dates."""
     if isinstance(calendar, (Table, Chart)):
         frame = fiscal.frame.rename(index=lambda i: calendar_text(i) if isinstance(i, str) else i)
+        for column in frame.columns:  # cells that name a quarter ("the 2027Q1 review"), their dtype kept
+            if any(isinstance(v, str) and calendar_text(v) != v for v in frame[column]):
+                relabelled = frame[column].map(lambda v: calendar_text(v) if isinstance(v, str) else v)
+                frame[column] = relabelled.astype(frame[column].dtype)
         pd.testing.assert_frame_equal(frame, calendar.frame, check_freq=False, obj=where)  # renaming drops freq
         fiscal, calendar = dataclasses.replace(fiscal, frame=None), dataclasses.replace(calendar, frame=None)
     assert calendar_text(repr(fiscal)) == repr(calendar), where
