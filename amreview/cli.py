@@ -24,7 +24,7 @@ def cli() -> None:
 
 
 # Imported below the group (E402): cli_data adds its commands (import, validate) to it.
-from amreview.cli_data import group_readable_option, register  # noqa: E402
+from amreview.cli_data import config_option, data_option, group_readable_option, register  # noqa: E402
 
 register(cli)
 
@@ -95,13 +95,7 @@ def sample(out: str, seed: int | None, file_format: str | None, n_ams: int | Non
     type=click.Path(dir_okay=False, path_type=Path),
     help="Output file: .csv or .xlsx (every KPI, score and rating per account manager).",
 )
-@click.option(
-    "--config",
-    "config_path",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Scorecard config (TOML); default: the packaged one, which mirrors the job description.",
-)
+@config_option()
 @click.option("--explain", "explain_am", default=None, help="Print one account manager's breakdown.")
 @group_readable_option
 def scorecard(data: str, period: str, out: Path | None, config_path: Path | None, explain_am: str | None) -> None:
@@ -149,11 +143,7 @@ def kpis(out: Path | None) -> None:
 
 
 @cli.command()
-@click.option(
-    "--data",
-    required=True,
-    help="The data pack: a folder, a database URL (sqlite:///…, postgresql+psycopg://…), or 'sample'.",
-)
+@data_option()
 @click.option("--period", required=True, help="The quarter, e.g. 2026Q3.")
 @click.option(
     "--out",
@@ -179,13 +169,7 @@ def kpis(out: Path | None) -> None:
     help="Only this sales manager's direct reports, and their team overview (repeatable).",
 )
 @click.option("--team", "teams", multiple=True, help="Only this team's account managers (repeatable).")
-@click.option(
-    "--config",
-    "config_path",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Scorecard config (TOML); default: the packaged one, which mirrors the job description.",
-)
+@config_option()
 @click.option("--pdf", is_flag=True, help="Also write a PDF of every review and team overview.")
 @click.option(
     "--resume",
@@ -274,11 +258,7 @@ def run(
 
 
 @cli.command()
-@click.option(
-    "--data",
-    required=True,
-    help="The data pack: a folder, a database URL (sqlite:///…, postgresql+psycopg://…), or 'sample'.",
-)
+@data_option()
 @click.option("--period", required=True, help="The quarter reviewed, e.g. 2026Q3.")
 @click.option(
     "--out",
@@ -291,13 +271,7 @@ def run(
 @click.option("--am", "am_ids", multiple=True, help="Only this account manager (repeatable).")
 @click.option("--manager", "managers", multiple=True, help="Only this sales manager's direct reports (repeatable).")
 @click.option("--team", "teams", multiple=True, help="Only this team's account managers (repeatable).")
-@click.option(
-    "--config",
-    "config_path",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Scorecard config (TOML); default: the packaged one, which mirrors the job description.",
-)
+@config_option()
 @click.option(
     "--kind",
     default="both",

@@ -20,6 +20,22 @@ from amreview.errors import DataError
 DATA_ERROR_EXIT = DataError.exit_code
 
 
+DATA_HELP = "The data pack: a folder, a database URL (sqlite:///…, postgresql+psycopg://…), or 'sample'."
+CONFIG_HELP = "Scorecard config (TOML); default: the packaged one, which mirrors the job description."
+
+
+def data_option(text: str = DATA_HELP):
+    """``--data``: the data pack, required (its text becomes a source in the library)."""
+    return click.option("--data", required=True, help=text)
+
+
+def config_option(text: str = CONFIG_HELP):
+    """``--config`` → ``config_path``: the scorecard config's file, or None for the packaged one."""
+    return click.option(
+        "--config", "config_path", default=None, type=click.Path(dir_okay=False, path_type=Path), help=text
+    )
+
+
 def group_readable_option(command):
     """``--group-readable``: the outputs of the command may be read by their group (see
     :mod:`amreview.files`); without it they are the owner's only."""
