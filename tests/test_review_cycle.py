@@ -192,7 +192,9 @@ def one_band_from(rating: str) -> str:
     return labels[at - 1] if at > 0 else labels[at + 1]
 
 
-@pytest.fixture(scope="module")
+# Session-wide: the whole cycle (forms, typing, LibreOffice, collect, two runs with PDFs) takes
+# about two minutes; a module fixture is set up again when a worker returns to this module.
+@pytest.fixture(scope="session")
 def cycle(tmp_path_factory, libreoffice) -> dict:
     """forms → fill → collect → run 2026Q2 (PDF) → run 2026Q3, each by the command."""
     root = tmp_path_factory.mktemp("review-cycle")
