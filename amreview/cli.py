@@ -308,9 +308,7 @@ def forms(
 
 
 @cli.command()
-@click.option(
-    "--data", required=True, help="The data pack: a folder, a database URL (its tables get the rows), or 'sample'."
-)
+@data_option("The data pack: a folder, a database URL (its tables get the rows), or 'sample'.")
 @click.option("--period", required=True, help="The quarter of the review, e.g. 2026Q3.")
 @click.option(
     "--forms",
@@ -333,13 +331,7 @@ def forms(
     help="Let a form replace input already in the pack that it differs from (the replaced rows are "
     "reported); without it such a form is reported and not applied.",
 )
-@click.option(
-    "--config",
-    "config_path",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Scorecard config (TOML) whose rating labels an agreed rating must be; default: the packaged one.",
-)
+@config_option("Scorecard config (TOML) whose rating labels an agreed rating must be; default: the packaged one.")
 @group_readable_option
 def collect(data: str, period: str, forms_dir: Path, out: Path | None, replace: bool, config_path: Path | None) -> None:
     """Collect the returned self-assessments and manager's reviews into the pack: ratings, comments,

@@ -111,12 +111,8 @@ def import_command(mapping_path: Path, source: Path, out: Path, report_path: Pat
     help="Where to write the HTML report; default: <pack>-quality.html beside the pack folder "
     "(in the current folder for 'sample', or when that is not writable).",
 )
-@click.option(
-    "--config",
-    "config_path",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Scorecard config (TOML) whose rating labels review_outcomes' ratings must be; default: the packaged one.",
+@config_option(
+    "Scorecard config (TOML) whose rating labels review_outcomes' ratings must be; default: the packaged one."
 )
 @group_readable_option
 def validate_command(pack: str, report_path: Path | None, config_path: Path | None) -> None:
