@@ -56,8 +56,9 @@ demo: reviews scorecard forms
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n auto --dist loadgroup
 
+# The lint installs the cluster extra too: mypy checks amreview.batch.distributed against dask's own types.
 $(VENV)/.installed-lint: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install $(PIP_FLAGS) -e '.[lint]'
+	$(BIN)/pip install $(PIP_FLAGS) -e '.[lint,cluster]'
 	@touch $@
 
 # The import contract in pyproject.toml: layers, no circles, private modules kept private; then
