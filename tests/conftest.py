@@ -15,6 +15,43 @@ import pytest
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
+# Module fixtures that run notebooks (a review, a team overview, a whole run) or import a large
+# export: the tests that use one go to one xdist worker (``--dist loadgroup``), so each is made once
+# per test session rather than once per worker that happens to run one of its tests.
+SHARED_RUNS = frozenset(
+    {
+        "hostile_run",  # test_ids
+        "imported",  # test_maven_example
+        "minimal_document",  # test_review_notebook
+        "ok_review",  # test_batch
+        "star_document",  # test_review_notebook
+        "team_overview",  # test_document_warnings
+    }
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (its worker's own hook)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark each test that uses a fixture of :data:`SHARED_RUNS` with the group of its module and
+    that fixture (a test using two is grouped by the first in name order)."""
+    for item in items:
+        shared = sorted(SHARED_RUNS.intersection(getattr(item, "fixturenames", ())))
+        if shared and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}::{shared[0]}"))
+
+
+def pytest_runtest_setup(item) -> None:
+    """Under ``--dist loadgroup``, fail a grouped test whose id lacks its group: the groups would
+    be ignored without a word (pytest 9.2 with pytest-xdist 3.8 did so), and every shared run made
+    once per worker."""
+    if item.config.getvalue("loadgroup") and item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+        pytest.fail(
+            f"--dist loadgroup: the test {item.nodeid} is marked xdist_group but its id carries no group: "
+            "this pytest-xdist does not support this pytest (see the pin in pyproject.toml)",
+            pytrace=False,
+        )
+
+
 def hand_tables() -> dict[str, pd.DataFrame]:
     """A pack with only the contract's required columns, small enough to compute by hand."""
     account_managers = pd.DataFrame(
