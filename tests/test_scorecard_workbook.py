@@ -241,6 +241,11 @@ def test_a_pack_without_review_input_or_teams_shows_why_not_rated_in_words(hand_
     header, rows = sheet_rows(out, "Scorecard")
     assert "Review status" not in header and "Agreed rating" not in header  # the pack has no review cycle
     assert [r[header.index("ID")].value for r in rows] == ["AM3", "AM1", "AM2"]  # alpha, Beta, no team last
+    figures = header[
+        header.index("Demonstrate utilisation of CRM, score 1–5") + 1 : header.index("Not scored for lack of data")
+    ]
+    # the headline figures someone has; reports, forecasts, plans, NPS and activities are not in this pack
+    assert figures == ["Gross margin", "Gross margin attainment, %", "New accounts", "New accounts vs target, %"]
     card = build_scorecard(load_pack(hand_pack_dir), PERIOD).table.set_index("am_id")
     for row in rows:
         am_id = row[header.index("ID")].value

@@ -7,11 +7,11 @@ Three sheets, in the order a reader needs them:
   rating (when the pack holds the review cycle's tables), the score of each measure of the
   config (labelled as in the reviews) and each measure's headline KPI as the review's summary
   shows it (:data:`~amreview.documents.sections.summary.HEADLINE_KPIS`, with its attainment
-  where the scorecard has one). Headers in words with their unit, each number in the format of
-  its unit (:data:`amreview.formats.EXCEL_FORMATS`: the documents' decimals, NPS a signed whole
-  number), a frozen header row and the names beside it, filters, and a landscape page one page
-  wide when printed. Cells hold the scorecard's values unrounded: the format rounds what is
-  shown, a formula over them computes on the figures.
+  where the scorecard has one; one no one has a figure of is left off). Headers in words with
+  their unit; each number in the format of its unit (:data:`amreview.formats.EXCEL_FORMATS`:
+  the documents' decimals, NPS a signed whole number); a frozen header row and the names beside
+  it, filters, and a landscape page one page wide when printed. Cells hold the scorecard's
+  values unrounded: the format rounds what is shown, a formula over them computes on the figures.
 * **Data** — for analysts: the scorecard's table as the CSV export has it (every column, its
   machine name, the same values; :func:`amreview.data.export.fill_table_sheet`).
 * **Columns** — what each column of *Data* means: label, unit, measure, the KPI's formula from
@@ -59,6 +59,8 @@ HEADER_UNITS = {
     "rating": "rating 1–5",
     "signed0": "−100 to +100",
 }
+# Shown only when someone has one: why a figure is missing, in words.
+WHY_COLUMNS = {"measures_without_data": "Not scored for lack of data", "no_rating_reason": "Why no rating"}
 TEXT_WIDTH_LIMIT = 40  # characters: longer text wraps in its cell, nothing is cut
 NUMBER_WIDTH = 12
 LINE_HEIGHT = 15  # points per line of an 11-point header
@@ -103,20 +105,24 @@ def handout_columns(card: Scorecard, outcomes: pd.DataFrame | None = None) -> li
     measures = list(card.measures.columns)
     columns += [HandoutColumn(header(ALL_MEASURES[m], "score"), m + MEASURE_SCORE_SUFFIX, "score") for m in measures]
     for kpi_name in dict.fromkeys(HEADLINE_KPIS[m][0] for m in measures if m in HEADLINE_KPIS):
-        if kpi_name not in table.columns or kpi_name not in card.kpis:
+        if kpi_name not in card.kpis or not _has_data(table, kpi_name):
             continue
         unit = DISPLAY_UNITS.get(kpi_name, KPI_UNIT_FORMATS[card.kpis[kpi_name].unit])
         columns.append(HandoutColumn(header(card.kpis[kpi_name].label, unit), kpi_name, unit))
         attainment = f"{kpi_name}_attainment"
-        if attainment in table.columns and attainment in card.kpis:
+        if attainment in card.kpis and _has_data(table, attainment):
             columns.append(HandoutColumn(header(card.kpis[attainment].label, "attainment"), attainment, "attainment"))
-    for source, title in (
-        ("measures_without_data", "Not scored for lack of data"),
-        ("no_rating_reason", "Why no rating"),
-    ):
-        if source in table.columns and table[source].fillna("").astype(str).str.strip().ne("").any():
-            columns.append(HandoutColumn(title, source, "text"))
+    columns += [HandoutColumn(title, name, "text") for name, title in WHY_COLUMNS.items() if _has_data(table, name)]
     return columns
+
+
+def _has_data(table: pd.DataFrame, column: str) -> bool:
+    """Whether anyone has a value (not blank text) in ``column`` of the scorecard's table: a
+    headline figure no one has (a pack without the table it needs) is left off the hand-out."""
+    if column not in table.columns:
+        return False
+    values = table[column].dropna()
+    return bool(len(values)) and bool(values.astype(str).str.strip().ne("").any())
 
 
 def handout_frame(card: Scorecard, columns: list[HandoutColumn], outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
