@@ -26,7 +26,7 @@ teams) is never a formula (:mod:`amreview.data.export`).
 from __future__ import annotations
 
 import io
-import math
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,7 +62,7 @@ HEADER_UNITS = {
 # Shown only when someone has one: why a figure is missing, in words.
 WHY_COLUMNS = {"measures_without_data": "Not scored for lack of data", "no_rating_reason": "Why no rating"}
 TEXT_WIDTH_LIMIT = 40  # characters: longer text wraps in its cell, nothing is cut
-NUMBER_WIDTH = 12
+NUMBER_WIDTH = 10
 LINE_HEIGHT = 15  # points per line of an 11-point header
 
 
@@ -237,10 +237,10 @@ def _fill_sheet(ws, frame: pd.DataFrame, units: list[str], wide: tuple[str, ...]
                 cell.number_format = EXCEL_FORMATS[unit]
                 cell.alignment = Alignment(vertical="top")
         ws.column_dimensions[get_column_letter(j)].width = width + 2
-        lines = max(lines, math.ceil(len(str(column)) / width))
-    for cell in ws[1]:
+        lines = max(lines, len(textwrap.wrap(str(column), max(width - 1, 1))))
+    for cell, unit in zip(ws[1], units):  # a number's header over its right-aligned figures
         cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+        cell.alignment = Alignment(wrap_text=True, vertical="bottom", horizontal="left" if unit == "text" else "right")
     ws.row_dimensions[1].height = LINE_HEIGHT * lines
     ws.auto_filter.ref = ws.dimensions
     keep_text_as_text(ws)
@@ -249,7 +249,7 @@ def _fill_sheet(ws, frame: pd.DataFrame, units: list[str], wide: tuple[str, ...]
 def _width(values: pd.Series, column: str, unit: str, limit: int) -> int:
     """A column's width in characters: its longest word of the header at least; a text column
     as wide as its longest value up to ``limit``; a number column :data:`NUMBER_WIDTH`."""
-    longest_word = max((len(word) for word in column.split()), default=0)
+    longest_word = max((len(word) for word in column.split()), default=0) + 1  # bold
     if unit != "text":
         return max(NUMBER_WIDTH, longest_word)
     longest = values.dropna().astype(str).str.len().max() if values.notna().any() else 0
