@@ -132,11 +132,16 @@ def same(result, expected) -> bool:
     return abs(float(result) - float(expected)) <= 1e-9
 
 
+EXPORT_FILTERS = {"csv": "Text - txt - csv (StarCalc)"}  # LibreOffice's filters, named to pass options
+
+
 @pytest.fixture(scope="session")
 def libreoffice(tmp_path_factory) -> Callable[..., Path]:
-    """``save(path, folder, to="xlsx")``: open a workbook in LibreOffice Calc (headless, Debian's
-    ``libreoffice-calc-nogui``, with a profile of its own) and save it as ``to`` (``xlsx``, ``xls``,
-    ``ods``) in ``folder``, as a person would with *Save as*; returns the saved file. Skipped where
+    """``save(path, folder, to="xlsx", options=None)``: open a workbook in LibreOffice Calc
+    (headless, Debian's ``libreoffice-calc-nogui``, with a profile of its own) and save it as
+    ``to`` (``xlsx``, ``xls``, ``ods``, ``csv``: the first sheet) in ``folder``, as a person would
+    with *Save as*, with the export filter's ``options`` if given (for CSV
+    ``"44,34,76,1,,0,false,true,true"``: UTF-8, the cells as shown); returns the saved file. Skipped where
     ``soffice`` is absent; a failure where ``AMREVIEW_REQUIRE_LIBREOFFICE=1`` (CI installs it)."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
@@ -148,7 +153,8 @@ def libreoffice(tmp_path_factory) -> Callable[..., Path]:
         pytest.skip("LibreOffice (soffice) is not installed")
     profile = tmp_path_factory.mktemp("libreoffice-profile")
 
-    def save(path: Path, folder: Path, to: str = "xlsx") -> Path:
+    def save(path: Path, folder: Path, to: str = "xlsx", options: str | None = None) -> Path:
+        export = to if options is None else f"{to}:{EXPORT_FILTERS[to]}:{options}"
         folder.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(
             [
@@ -157,7 +163,7 @@ def libreoffice(tmp_path_factory) -> Callable[..., Path]:
                 "--headless",
                 "--norestore",
                 "--convert-to",
-                to,
+                export,
                 "--outdir",
                 str(folder),
                 str(path),
