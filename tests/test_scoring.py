@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amreview.data.datapack import validate_tables
+from amreview.documents.review import previous_scorecard
 from amreview.errors import ConfigError
 from amreview.metrics.registry import Kpi
+from amreview.periods import Quarter
 from amreview.scoring.bands import band_score, effective_weights, percentiles, weighted_score
 from amreview.scoring.config import load_config, parse_config
-from amreview.documents.review import previous_scorecard
-from amreview.periods import Quarter
 from amreview.scoring.scorecard import build_scorecard, pack_covers
 from tests.conftest import hand_tables
 
