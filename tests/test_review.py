@@ -28,6 +28,7 @@ from amreview.metrics.registry import MEASURES
 from amreview.periods import Quarter
 from amreview.scoring.config import DEFAULT_CONFIG, config_fingerprint, load_config
 from amreview.scoring.scorecard import build_scorecard
+from tests.conftest import SHARED
 
 Q3 = ("2026-07-01", "2026-09-30")
 STAR, NEGLECTER, STARTER = (
@@ -729,3 +730,43 @@ def test_someone_without_a_team_is_compared_with_the_organisation(sample_tables)
         f"Team: the GM % of all invoice lines of the {len(people)} account managers of the organisation "
         "(this person included); no one else's figure is shown."
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# The order of the review (issue 15, item 1)
+# --------------------------------------------------------------------------------------------
+
+
+def job_description_measures() -> list[str]:
+    """The performance measures the job description lists, in its order: the bullets after its
+    "Performance Measures" heading up to the line "Direct reports", whitespace collapsed."""
+    path = SHARED / "docs" / "account-manager-job-description.txt"
+    if not path.is_file():
+        pytest.skip("../shared/docs/account-manager-job-description.txt is not present")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    block = text[text.index("Performance Measures") : text.index("Direct reports")]
+    return [" ".join(line.split()[1:]) for line in block.splitlines() if line.strip().startswith("·")]
+
+
+def test_the_measures_are_the_job_descriptions_in_its_order():
+    listed = job_description_measures()
+    assert len(listed) == len(MEASURES) == 7
+    for (key, label), words in zip(MEASURES.items(), listed, strict=True):
+        first = words.split()[0].lower().rstrip("s")  # "Timelines of Reports" (sic) for timeliness
+        assert label.lower().startswith(first[:6]), (key, label, words)
+
+
+def test_the_sections_follow_the_job_description_then_duties_competencies_plan_and_sign_off():
+    """The measures' sections in the job description's order (the development plan is the one
+    measure shown later, beside next quarter's plan), then account management, the competencies,
+    the development plan and the sign-off; the appendix last (README, "The review's order")."""
+    from amreview.cycle.form_content import MEASURE_NOTE_SECTIONS
+
+    order = [key for key, _, _ in SECTIONS]
+    measured = [MEASURE_NOTE_SECTIONS[m] for m in MEASURES if m != "development_plan"]
+    in_order = list(dict.fromkeys(measured))  # timeliness and accuracy share one section
+    assert order[0] == "summary"
+    assert order[1 : 1 + len(in_order)] == in_order
+    assert order[1 + len(in_order) :] == ["accounts", "competencies", "development", "comments", "appendix"]
+    numbers = [number for _, number, _ in SECTIONS]
+    assert numbers == [*range(1, len(SECTIONS)), None]

@@ -19,17 +19,23 @@ from amreview.errors import UnknownNameError
 from amreview.periods import Quarter
 from amreview.scoring.outcomes import ReviewOutcome
 
-# key, number, title — in the job description's order; the notebook's headings are these.
+# key, number, title. The order (README, "The review's order"): the summary; the job description's
+# performance measures in its order — margin and KPI targets, timeliness of reports and accuracy of
+# information (one section), customer relationships, productive new business, use of the CRM; then
+# the duties it names that are no measure (account management: growth, spot deals, back orders,
+# the vendor programme); the competencies; the development plan (the measure "development plan
+# achieved", with the plan the meeting agrees for next quarter); the comments and sign-off. The
+# notebook's headings are these.
 SECTIONS: tuple[tuple[str, int | None, str], ...] = (
     ("summary", 1, "Summary"),
     ("margin", 2, "Margin & KPI targets"),
-    ("accounts", 3, "Account management"),
-    ("new_business", 4, "Productive new business"),
-    ("relationships", 5, "Customer relationships"),
+    ("reporting", 3, "Reporting: timeliness and accuracy of information"),
+    ("relationships", 4, "Customer relationships"),
+    ("new_business", 5, "Productive new business"),
     ("crm", 6, "Utilisation of the CRM"),
-    ("reporting", 7, "Reporting: timeliness and accuracy of information"),
-    ("development", 8, "Development plan"),
-    ("competencies", 9, "Competencies"),
+    ("accounts", 7, "Account management"),
+    ("competencies", 8, "Competencies"),
+    ("development", 9, "Development plan"),
     ("comments", 10, "Manager's comments and sign-off"),
     ("appendix", None, "Appendix: definitions, data quality and provenance"),
 )

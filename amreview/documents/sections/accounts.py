@@ -1,4 +1,4 @@
-"""3. Account management: growing and declining accounts, concentration, key accounts, back orders."""
+"""7. Account management: growing and declining accounts, concentration, key accounts, back orders."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""4. Productive new business: new accounts won, the pipeline funnel, win rates, coverage, sales cycle."""
+"""5. Productive new business: new accounts won, the pipeline funnel, win rates, coverage, sales cycle."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""8. Development plan, 9. Competencies, 10. Manager's comments and the sign-off block."""
+"""8. Competencies, 9. Development plan, 10. Manager's comments and the sign-off block."""
 
 from __future__ import annotations
 

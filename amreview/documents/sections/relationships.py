@@ -1,4 +1,4 @@
-"""5. Customer relationships: NPS and CSAT, account retention, customer cases within SLA."""
+"""4. Customer relationships: NPS and CSAT, account retention, customer cases within SLA."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""7. Reporting: timeliness of reports, forecast accuracy and bias, completeness of CRM records."""
+"""3. Reporting: timeliness of reports, forecast accuracy and bias, completeness of CRM records."""
 
 from __future__ import annotations
 
