@@ -770,3 +770,36 @@ def test_the_sections_follow_the_job_description_then_duties_competencies_plan_a
     assert order[1 + len(in_order) :] == ["accounts", "competencies", "development", "comments", "appendix"]
     numbers = [number for _, number, _ in SECTIONS]
     assert numbers == [*range(1, len(SECTIONS)), None]
+
+
+# --------------------------------------------------------------------------------------------
+# Nothing the scorecard counts against someone is hidden (issue 15, item 3)
+# --------------------------------------------------------------------------------------------
+
+
+def test_an_overdue_objective_is_called_overdue_and_carries_no_past_due_date(pack, raw):
+    """By hand from development_objectives.csv: an objective of the 2026Q3 plan still open
+    (not started, in progress) after its due date, which is before the quarter's last day."""
+    objectives = raw["development_objectives"]
+    objectives = objectives[objectives["period"] == "2026Q3"].copy()
+    objectives["due_date"] = pd.to_datetime(objectives["due_date"])
+    open_late = objectives["status"].isin(["not_started", "in_progress"]) & (
+        objectives["due_date"] < pd.Timestamp("2026-09-30")
+    )
+    overdue = objectives[open_late].groupby("am_id")["objective"].agg(list).to_dict()
+    assert overdue, "the sample has an overdue objective (AM004's)"
+    card = build_scorecard(pack, "2026Q3").values
+    for am_id, late in overdue.items():
+        assert card.at[am_id, "objectives_overdue"] == len(late)
+        section = Review.build(pack, am_id, "2026Q3").section("development")
+        assert f"; {len(late)} overdue (past" in section.lines[0], section.lines
+        tables = {part.key: part.frame for part in section.parts if isinstance(part, Table)}
+        plan = tables["objectives"].set_index("Objective")
+        for objective in late:
+            assert plan.at[objective, "Status"].startswith("overdue ("), plan.at[objective, "Status"]
+        forward = tables["carrying_forward"].set_index("Objective")
+        for objective in late:  # its old due date is shown as past, not as the date it is due by
+            assert pd.isna(forward.at[objective, "Due"])
+            mine = objectives[(objectives["am_id"] == am_id) & (objectives["objective"] == objective)]
+            assert forward.at[objective, "Was due"] == mine["due_date"].item()
+        assert (forward["Due"].dropna() > pd.Timestamp("2026-09-30")).all()  # none shown as due in the past

@@ -407,11 +407,14 @@ def completeness_line(share) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def plan_line(objectives, achieved, completion, carrying, next_quarter: str) -> str:
-    """``"3 of 4 objectives achieved; plan 85 % complete; 1 carries into 2026Q4."``"""
+def plan_line(objectives, achieved, completion, carrying, next_quarter: str, overdue=0) -> str:
+    """``"3 of 4 objectives achieved; plan 85 % complete; 1 overdue (past its due date, still
+    open); 1 carries into 2026Q4."``"""
     if missing(objectives) or objectives == 0:
         return "No development objectives for the quarter."
     text = f"{count(achieved)} of {_plural(objectives, 'objective')} achieved; plan {_percent(completion)} complete"
+    if overdue and not missing(overdue):
+        text += f"; {count(overdue)} overdue (past {'its' if overdue == 1 else 'their'} due date, still open)"
     if carrying:
         text += f"; {count(carrying)} {'carries' if carrying == 1 else 'carry'} into {next_quarter}"
     return text + "."

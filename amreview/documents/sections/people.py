@@ -62,6 +62,7 @@ def _plan_parts(section: Section, review: Review, plan: pd.DataFrame) -> None:
             totals["plan_completion"],
             totals["objectives_carrying_forward"],
             str(quarter.next()),
+            overdue=totals["objectives_overdue"],
         )
     )
     agreed_in = plan["agreed_in"].astype(object) if "agreed_in" in plan.columns else pd.Series(None, index=plan.index)
@@ -77,7 +78,7 @@ def _plan_parts(section: Section, review: Review, plan: pd.DataFrame) -> None:
         "Competency": plan["competency"].to_numpy(),
         "Weight": plan["weight_share"].to_numpy(),
         "Due": plan["due_date"].to_numpy(),
-        "Status": plan["status"].map(STATUS_LABELS).to_numpy(),
+        "Status": _status_labels(plan).to_numpy(),
         "Progress": plan["progress_used"].to_numpy(),
         "Carried over": plan["carried_over"].to_numpy(),
         "Carries forward": plan["carries_forward"].to_numpy(),
@@ -104,6 +105,7 @@ def _plan_parts(section: Section, review: Review, plan: pd.DataFrame) -> None:
         ),
     ]
     forward = plan[plan["carries_forward"]]
+    passed = forward["due_date"] <= pd.Timestamp(quarter.end)  # overdue, or deferred past its date
     if len(forward):
         section.parts.append(
             Table(
@@ -112,14 +114,30 @@ def _plan_parts(section: Section, review: Review, plan: pd.DataFrame) -> None:
                 pd.DataFrame(
                     {
                         "Objective": forward["objective"].to_numpy(),
-                        "Status": forward["status"].map(STATUS_LABELS).to_numpy(),
+                        "Status": _status_labels(forward).to_numpy(),
                         "Progress": forward["progress_used"].to_numpy(),
-                        "Due": forward["due_date"].to_numpy(),
+                        "Due": forward["due_date"].where(~passed).to_numpy(),
+                        "Was due": forward["due_date"].where(passed).to_numpy(),
                     }
                 ),
-                formats={"Progress": "pct0", "Due": "date"},
+                formats={"Progress": "pct0", "Due": "date", "Was due": "date"},
+                missing={"Due": "a new date, to agree", "Was due": "—"},
+                note=(
+                    f"An objective whose due date has passed carries no due date into {quarter.next()}: "
+                    "the review agrees a new one."
+                    if passed.any()
+                    else ""
+                ),
             )
         )
+
+
+def _status_labels(plan: pd.DataFrame) -> pd.Series:
+    """Each objective's status as shown: ``"overdue (in progress)"`` where it is past its due date
+    and still open (``plan["overdue"]``, :func:`amreview.metrics.development.objective_overdue`),
+    else its status's label."""
+    labels = plan["status"].map(STATUS_LABELS)
+    return labels.where(~plan["overdue"], "overdue (" + labels + ")")
 
 
 def agreed_for_next_quarter(objectives: pd.DataFrame, quarter) -> pd.DataFrame:
