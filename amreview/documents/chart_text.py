@@ -2,9 +2,10 @@
 
 A chart is a picture of numbers; a reader who cannot see it gets its title (from the drawn
 chart) and the sentence :func:`describe` makes here from the *same frame* the plot function
-draws, with the same number formats as the chart's labels: each bar's label and value, or, for a
-grid too large to read out (the team's measure scores), its size and its lowest and highest
-cell, which the table beside it lists in full. One describer per plot function
+draws, money as the narrative writes it (:func:`amreview.formats.compact_money`) and
+percentages as the chart's labels: each bar's label and value, or, for a grid too large to read
+out (the team's measure scores), its size and its lowest and highest cell, which the table
+beside it lists in full. One describer per plot function
 (:data:`DESCRIBERS`); a plot function without one is a bug that :func:`describe` refuses.
 """
 
@@ -16,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from amreview.documents import plots, team_plots
-from amreview.documents.plot_style import NO_DATA, is_empty, is_missing, money_axis, percent_label
+from amreview.documents.plot_style import NO_DATA, is_empty, is_missing, percent_label
+from amreview.formats import compact_money
 
 NO_TARGET_TEXT = "no target"
 
@@ -61,8 +63,8 @@ def describe_monthly_vs_target(frame: pd.DataFrame, measure: str = "gross_margin
     items = []
     for month, actual, goal in zip(frame.index, frame[measure], target):
         shown = pd.Period(month, "M").strftime("%b %Y")
-        against = f" against a target of {money_axis(goal)}" if not is_missing(goal) else f", {NO_TARGET_TEXT}"
-        items.append(f"{shown} {NO_DATA if is_missing(actual) else money_axis(actual)}{against}")
+        against = f" against a target of {compact_money(goal)}" if not is_missing(goal) else f", {NO_TARGET_TEXT}"
+        items.append(f"{shown} {NO_DATA if is_missing(actual) else compact_money(actual)}{against}")
     return _listed(items)
 
 
@@ -97,7 +99,7 @@ def describe_margin_bars(frame: pd.DataFrame, label: str = "label") -> str:
         return NO_DATA + "."
     gm = frame["gm_pct"] if "gm_pct" in frame else pd.Series(np.nan, index=frame.index)
     items = [
-        f"{name} {NO_DATA if is_missing(v) else money_axis(v)}" + ("" if is_missing(g) else f", GM {_pct1(g)}")
+        f"{name} {NO_DATA if is_missing(v) else compact_money(v)}" + ("" if is_missing(g) else f", GM {_pct1(g)}")
         for name, v, g in zip(frame[label], frame["gross_margin"], gm)
     ]
     return _listed(items)
@@ -108,7 +110,7 @@ def describe_back_order_ageing(frame: pd.DataFrame) -> str:
     if is_empty(frame, "value") or float(frame["value"].sum()) == 0 and int(frame["orders"].sum()) == 0:
         return "no open back orders."
     items = [
-        f"{age} days {money_axis(v)} in {int(n)} order{'s' if n != 1 else ''}"
+        f"{age} days {compact_money(v)} in {int(n)} order{'s' if n != 1 else ''}"
         for age, v, n in zip(frame.index, frame["value"], frame["orders"])
     ]
     return _listed(items)
@@ -119,7 +121,7 @@ def describe_pipeline_funnel(frame: pd.DataFrame) -> str:
     if is_empty(frame, "value") or int(frame["opportunities"].sum()) == 0:
         return "no opportunities."
     items = [
-        f"{str(stage).capitalize()} {money_axis(v)} in {int(n)} deal{'s' if n != 1 else ''}"
+        f"{str(stage).capitalize()} {compact_money(v)} in {int(n)} deal{'s' if n != 1 else ''}"
         for stage, v, n in zip(frame.index, frame["value"].fillna(0.0), frame["opportunities"])
     ]
     return _listed(items)
