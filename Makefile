@@ -17,7 +17,7 @@ help:
 	@echo "make test   - install with the test extras (and the document checkers in tests/js) and run the whole test suite"
 	@echo "make lint   - check the layers and import circles (import-linter), the code and its layout (ruff) and its types (mypy)"
 	@echo "make lab    - open the notebooks in JupyterLab (headless: make lab LAB_FLAGS=--no-browser)"
-	@echo "make clean  - remove generated reports, the sample pack and the virtual environment"
+	@echo "make clean  - remove generated reports, the sample pack, the virtual environment and the document checkers"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,7 +83,7 @@ lab: $(VENV)/.installed
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_FLAGS)
 
 clean:
-	rm -rf $(REPORTS)/*/ build $(VENV)
+	rm -rf $(REPORTS)/*/ build $(VENV) tests/js/node_modules
 
 docs: $(VENV)/.installed
 	$(BIN)/amreview kpis --out docs/kpis.md
