@@ -14,10 +14,10 @@ PIP_FLAGS ?= -q --disable-pip-version-check
 help:
 	@echo "make demo   - install, build the sample data pack, produce the $(PERIOD) reviews and review forms under $(REPORTS)/"
 	@echo "make forms  - write the $(PERIOD) review forms (self-assessment, manager's review) under $(REPORTS)/$(PERIOD)/forms/"
-	@echo "make test   - install with the test extras and run the whole test suite"
+	@echo "make test   - install with the test extras (and the document checkers in tests/js) and run the whole test suite"
 	@echo "make lint   - check the layers and import circles (import-linter), the code and its layout (ruff) and its types (mypy)"
 	@echo "make lab    - open the notebooks in JupyterLab (headless: make lab LAB_FLAGS=--no-browser)"
-	@echo "make clean  - remove generated reports, the sample pack and the virtual environment"
+	@echo "make clean  - remove generated reports, the sample pack, the virtual environment and the document checkers"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +53,14 @@ demo: reviews scorecard forms
 	@echo "Scorecard: $(abspath $(REPORTS))/$(PERIOD)/scorecard.xlsx"
 	@echo "Forms:     $(abspath $(REPORTS))/$(PERIOD)/forms/  (the review forms to fill: see 'Quarter-end review cycle' in README.md)"
 
-test: $(VENV)/.installed-test
+# The document checkers the accessibility tests run (tests/js/package.json, pinned by its lock file):
+# axe-core, injected into Chromium, and the W3C validator's vnu.jar, run with java. Its install
+# script (which would look for a Java to download) is not run: java is Debian's (.ci/setup-documents.sh).
+tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.json
+	npm ci --prefix tests/js --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: $(VENV)/.installed-test tests/js/node_modules/.installed
 	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 # The lint installs the cluster extra too: mypy checks amreview.batch.distributed against dask's own types.
@@ -76,7 +83,7 @@ lab: $(VENV)/.installed
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_FLAGS)
 
 clean:
-	rm -rf $(REPORTS)/*/ build $(VENV)
+	rm -rf $(REPORTS)/*/ build $(VENV) tests/js/node_modules
 
 docs: $(VENV)/.installed
 	$(BIN)/amreview kpis --out docs/kpis.md

@@ -5,6 +5,8 @@
 #   - the document tests: Debian's Chromium, driven headless by Python playwright (its wheel
 #     carries its own driver; `playwright install` is never run: it would download a browser);
 #   - looking at PDFs as pictures (pdftoppm, pdftotext from poppler-utils);
+#   - the accessibility tests' checkers (tests/js, installed by `make test` with npm): Node.js and
+#     npm for axe-core, and a Java runtime for the W3C validator's vnu.jar;
 #   - the review forms' tests: LibreOffice Calc, headless (libreoffice-calc-nogui), opens a form and
 #     saves it again as a person would (tests/conftest.py's libreoffice fixture).
 # The Python side (weasyprint, playwright, pypdf) comes from pyproject.toml.
@@ -21,6 +23,7 @@ PACKAGES=(
   fonts-dejavu-core fonts-liberation
   poppler-utils
   libreoffice-calc-nogui
+  default-jre-headless nodejs
 )
 
 log() { echo "setup-documents: $*" >&2; }
@@ -49,4 +52,9 @@ fi
 [ -x /usr/bin/chromium ] || { log "/usr/bin/chromium is missing after the install"; exit 1; }
 fc-list : family | grep -qi "dejavu sans" || { log "fontconfig finds no DejaVu Sans"; exit 1; }
 command -v soffice >/dev/null || { log "soffice (LibreOffice) is missing after the install"; exit 1; }
+command -v java >/dev/null || { log "java is missing after the install"; exit 1; }
+if ! command -v npm >/dev/null; then  # Debian's nodejs comes without npm; NodeSource's carries it
+  log "installing npm"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm >&2
+fi
 log "ready: $(/usr/bin/chromium --version 2>/dev/null || echo chromium), pango $(dpkg-query -W -f='${Version}' libpango-1.0-0)"

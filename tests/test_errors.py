@@ -31,6 +31,7 @@ OUTSIDE_THE_FAMILY = {
     ("_run_notebook", "AssertionError"): "after a loop that always returns: a bug if reached",
     ("validate_lazily", "RuntimeError"): "validation that does not settle (each round removes rows): a bug",
     ("part_html", "TypeError"): "a section part that amreview does not make: a bug",
+    ("describe", "TypeError"): "a plot function without its words in chart_text.DESCRIBERS: a bug",
     ("launch", "RuntimeError"): "a kernel that did not start: retried, then that one review's failure",
     ("wait", "TimeoutExpired"): "Popen's protocol, which jupyter_client expects of a forked kernel",
     ("fetch", "ValueError"): "WeasyPrint's url_fetcher protocol; render_pages raises a DocumentError",

@@ -1,11 +1,14 @@
 """The team overview as one object (amreview.documents.team_overview): its sections exist, show as
 HTML, and display exactly what the team notebook's cells displayed when they called
 team, team_render and team_plots themselves (the cells of before issue 13 are copied below; issue 14
-added the agreed ratings to the calibration cell)."""
+added the agreed ratings to the calibration cell; issue 15 shows each table in its keyboard-reachable
+box, ``team_render.table_block``, and each chart as an image described in its ``alt``: compared here
+by its PNG, drawn as ``render.figure_png`` draws it)."""
 
 from __future__ import annotations
 
-import io
+import base64
+import re
 
 import matplotlib
 
@@ -19,6 +22,7 @@ import pytest
 from amreview.batch.inputs import open_team, open_team_overview
 from amreview.documents import team, team_plots, team_render
 from amreview.documents.plot_style import use_house_style
+from amreview.documents.render import figure_png
 from amreview.documents.team_overview import SECTIONS, TeamOverview, TeamSection
 from amreview.scoring.calibration import lowest_first, rating_distributions
 
@@ -67,17 +71,19 @@ def notebook_cells_of_before(data, manager, period, config=""):
         )
 
     def totals_cell():
-        display(team_render.team_totals_styler(totals, gm_pct))
+        display(HTML(team_render.table_block(team_render.team_totals_styler(totals, gm_pct))))
         team_plots.plot_team_totals(team_render.totals_chart_frame(totals))
 
     return {
         "header": header,
-        "scorecard": lambda: display(team_render.team_scorecard_styler(members, list(card.measures.columns))),
+        "scorecard": lambda: display(
+            HTML(team_render.table_block(team_render.team_scorecard_styler(members, list(card.measures.columns))))
+        ),
         "measure_scores": lambda: team_plots.plot_measure_heatmap(
             team.measure_score_matrix(card, manager, team_render.SHORT_MEASURE_LABELS)
         ),
         "calibration": calibration,
-        "headline_figures": lambda: display(team_render.team_kpis_styler(members)),
+        "headline_figures": lambda: display(HTML(team_render.table_block(team_render.team_kpis_styler(members)))),
         "team_totals": totals_cell,
         "needs_attention": lambda: display(
             HTML(team_render.attention_html(attention, attention_rating, team.ATTENTION_LOW_SCORE))
@@ -86,22 +92,26 @@ def notebook_cells_of_before(data, manager, period, config=""):
     }
 
 
+CHART = re.compile(r"<figure class='amr-chart'><img src='data:image/png;base64,([^']*)' alt='Chart: [^']+'></figure>")
+
+
 def shown(cell, monkeypatch) -> list:
-    """What ``cell()`` shows in a notebook, in order: each displayed object's HTML, then the
-    PNG of each figure it left open (the notebook's backend shows those after the cell)."""
+    """What ``cell()`` shows in a notebook, in order: each displayed object's HTML (a described
+    chart as its PNG), then the PNG of each figure it left open (the notebook's backend shows
+    those after the cell)."""
     displayed = []
-    monkeypatch.setattr(
-        IPython.display,
-        "display",
-        lambda obj: displayed.append(obj._repr_html_() if hasattr(obj, "_repr_html_") else obj),
-    )
+
+    def record(obj):
+        html = obj._repr_html_() if hasattr(obj, "_repr_html_") else obj
+        chart = CHART.fullmatch(html) if isinstance(html, str) else None
+        displayed.append(base64.b64decode(chart.group(1)) if chart else html)
+
+    monkeypatch.setattr(IPython.display, "display", record)
     plt.close("all")
     use_house_style()
     cell()
     for number in plt.get_fignums():
-        buffer = io.BytesIO()
-        plt.figure(number).savefig(buffer, format="png")
-        displayed.append(buffer.getvalue())
+        displayed.append(figure_png(plt.figure(number)))
     plt.close("all")
     return displayed
 

@@ -165,7 +165,7 @@ def execute_checked(
             nb, error = _run_notebook(job, partial, timeout, kernel_mode, log)
         _settle_notebook(partial, ipynb)
         if error is None:
-            page = notebook_to_html(nb, job.title, base_dir=Path(job.notebook).resolve().parent)
+            page = notebook_to_html(nb, job.title, base_dir=Path(job.notebook).resolve().parent, author=job.author)
             if job.pdf:
                 from amreview.documents.pdf import html_to_pdf
 

@@ -13,6 +13,12 @@ Design decisions
   ``templates/document.css``: a page that reads on a screen, on a phone (wide tables scroll
   inside their block, images shrink to fit) and on paper (A4, no table or chart cut across
   pages, headings kept with what follows, the title and page numbers on every page).
+* **Valid, accessible HTML.** Library objects carry their ``<style>`` blocks so that they look
+  right on their own; in the document each block is moved to the ``<head>``, once
+  (:func:`styles_in_head`: HTML allows ``<style>`` nowhere else). A document of several
+  sections opens with a table of contents linking each section (:func:`with_table_of_contents`);
+  it is left out of print, where the PDF's bookmarks do the same. ``author`` goes into a
+  ``<meta name="author">``, which the PDF carries too.
 """
 
 from __future__ import annotations
@@ -27,6 +33,11 @@ from typing import Any
 from amreview.documents.pdf import css_string
 
 STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style>", re.S)  # see without_repeated_styles
+SECTION_HEADING = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)  # a markdown cell's "## ..."
+ANY_TAG = re.compile(r"<[^>]*>")
+ANCHOR_MARK = "\u00b6"  # the ¶ of nbconvert's anchor links
+CELL_START = '<div class="jp-Cell '
+TOC_FROM_SECTIONS = 3  # a document of fewer sections needs no table of contents
 INJECTED_TAG = "injected-parameters"  # papermill tags the cell it adds with this
 ERROR_MARKER_TAG = "papermill-error-cell-tag"  # papermill's markers around a failing cell
 REMOVED_CELL_TAGS = frozenset({INJECTED_TAG, ERROR_MARKER_TAG, "remove-cell"})
@@ -39,7 +50,7 @@ DOCUMENT_TEMPLATE = "document.html.j2"
 DOCUMENT_CSS = "document.css"
 
 
-def notebook_to_html(nb: Any, title: str, base_dir: Path | None = None) -> str:
+def notebook_to_html(nb: Any, title: str, base_dir: Path | None = None, author: str = "amreview") -> str:
     """A self-contained HTML document of an executed notebook, with no code showing.
 
     Shows outputs and markdown only: code, prompts, papermill's injected-parameters cell and
@@ -48,17 +59,21 @@ def notebook_to_html(nb: Any, title: str, base_dir: Path | None = None) -> str:
     images are inline already; images that markdown cells link to are inlined when found in
     ``base_dir`` (the template's folder; never the process's current directory). ``nb`` is
     not modified. The page is styled by ``templates/document.css`` (screen, phone, print)
-    and ``title`` is both its ``<title>`` and the running header of its printed pages.
+    and ``title`` is both its ``<title>`` and the running header of its printed pages;
+    ``author`` (who is responsible for the document) is its ``<meta name="author">``. Its
+    ``<style>`` blocks are in the head (:func:`styles_in_head`) and a document of
+    :data:`TOC_FROM_SECTIONS` sections or more opens with a table of contents
+    (:func:`with_table_of_contents`).
     """
     nb = _strip_run_metadata(copy.deepcopy(nb))
     nb.metadata["title"] = title  # the lab template prefers it to resources' name
     exporter = _html_exporter(embed_images=base_dir is not None)
     resources = {
         "metadata": {"name": title, "path": str(base_dir) if base_dir else ""},
-        "amreview": {"css": _template_text(DOCUMENT_CSS), "running_header": css_string(title)},
+        "amreview": {"css": _template_text(DOCUMENT_CSS), "running_header": css_string(title), "author": author},
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return without_repeated_styles(body)
+    return with_table_of_contents(styles_in_head(body))
 
 
 @functools.cache
@@ -100,6 +115,53 @@ def without_repeated_styles(html: str) -> str:
         return block
 
     return STYLE_BLOCK.sub(keep_first, html)
+
+
+def styles_in_head(html: str) -> str:
+    """``html`` with every ``<style>`` block of its body moved to the end of its ``<head>``, in
+    the order found, each block once (:func:`without_repeated_styles`). The rules are the same
+    wherever the block stands; a document without a ``</head>`` is returned as it is."""
+    head, separator, body = html.partition("</head>")
+    if not separator:
+        return html
+    blocks: list[str] = []
+
+    def take(match: re.Match) -> str:
+        if match.group(0) not in blocks and match.group(0) not in head:
+            blocks.append(match.group(0))
+        return ""
+
+    body = STYLE_BLOCK.sub(take, body)
+    return head + "\n".join(blocks) + separator + body
+
+
+def section_links(html: str) -> list[tuple[str, str]]:
+    """Each section heading (``<h2 id=...>``) of ``html``: (its id, its text without tags and
+    without the ``¶`` of its anchor link), in order."""
+    found = []
+    for anchor, inner in SECTION_HEADING.findall(html):
+        text = ANY_TAG.sub("", inner).replace(ANCHOR_MARK, "")
+        found.append((anchor, " ".join(text.split())))
+    return found
+
+
+def table_of_contents(links: list[tuple[str, str]]) -> str:
+    """A ``<nav>`` listing ``links`` ((id, text) pairs, as :func:`section_links` gives them:
+    ids and texts HTML already, so not escaped again)."""
+    items = "".join(f'<li><a href="#{anchor}">{text}</a></li>' for anchor, text in links)
+    return f'<nav class="amr-toc" aria-label="Contents"><p class="amr-toc-title">Contents</p><ol>{items}</ol></nav>'
+
+
+def with_table_of_contents(html: str) -> str:
+    """``html`` with a table of contents (:func:`table_of_contents`) just before the notebook cell
+    of its first section heading, when it has :data:`TOC_FROM_SECTIONS` sections or more."""
+    links = section_links(html)
+    if len(links) < TOC_FROM_SECTIONS:
+        return html
+    first = html.find(f'<h2 id="{links[0][0]}"')
+    cell = html.rfind(CELL_START, 0, first)
+    at = cell if cell >= 0 else first
+    return html[:at] + table_of_contents(links) + "\n" + html[at:]
 
 
 @functools.cache

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from amreview.errors import ReviewExecutionError
 
+DEFAULT_AUTHOR = "amreview"  # the author of a document no one person answers for
+
 
 @dataclass(frozen=True)
 class ReviewJob:
@@ -21,8 +23,9 @@ class ReviewJob:
     ``str``). ``parameters`` go to papermill as they are, so ids must be ``str`` ("00123"
     stays "00123"). ``output_stem`` ``reports/2026Q3/AM001`` writes ``AM001.ipynb`` and
     ``AM001.html`` in ``reports/2026Q3``. ``title`` is the HTML ``<title>`` and the running
-    header of printed pages (name it after the person and the period). ``pdf`` also writes
-    ``AM001.pdf``.
+    header of printed pages (name it after the person and the period); ``author``, who answers
+    for the document (the reviewing manager for a review), is its HTML and PDF author. ``pdf``
+    also writes ``AM001.pdf``.
     """
 
     key: str
@@ -31,6 +34,7 @@ class ReviewJob:
     output_stem: Path
     title: str
     pdf: bool = False
+    author: str = DEFAULT_AUTHOR
 
 
 @dataclass

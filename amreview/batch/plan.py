@@ -14,7 +14,7 @@ import pandas as pd
 
 from amreview.batch import manifest as record
 from amreview.batch.cycle import CALIBRATION_STEM, ORGANISATION
-from amreview.batch.jobs import ReviewJob, ReviewResult, output_paths
+from amreview.batch.jobs import DEFAULT_AUTHOR, ReviewJob, ReviewResult, output_paths
 from amreview.filenames import path_inside
 from amreview.periods import Quarter
 
@@ -89,9 +89,16 @@ def review_plans(
             output_stem=path_inside(settings.folder, stems[row.am_id]),
             title=f"{row.name} — quarterly review {quarter}",
             pdf=settings.pdf,
+            author=_reviewer(row),
         )
         plans.append(_plan("review", row.am_id, job, shared_inputs, {"am_id": row.am_id, "period": str(quarter)}))
     return plans
+
+
+def _reviewer(row) -> str:
+    """Who answers for a review: the person's manager, else amreview (no manager in the pack)."""
+    manager = getattr(row, "manager", None)
+    return str(manager) if isinstance(manager, str) and manager.strip() else DEFAULT_AUTHOR
 
 
 def team_plans(settings: PlanSettings, stems: dict[str, str], notebook: Path) -> list[Planned]:
@@ -110,6 +117,7 @@ def team_plans(settings: PlanSettings, stems: dict[str, str], notebook: Path) ->
             output_stem=path_inside(settings.folder, stem),
             title=f"{manager} — team overview {quarter}",
             pdf=settings.pdf,
+            author=str(manager),
         )
         plans.append(_plan("team_overview", manager, job, shared_inputs, {"manager": manager, "period": str(quarter)}))
     return plans

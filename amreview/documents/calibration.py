@@ -22,6 +22,7 @@ from functools import cached_property
 import pandas as pd
 
 from amreview.documents import team_plots, team_render
+from amreview.documents.chart_text import describe
 from amreview.documents.team_overview import TeamChart, TeamSection
 from amreview.formats import bands_text
 from amreview.periods import Quarter
@@ -101,6 +102,9 @@ class OrganisationCalibration:
                 TeamChart(
                     "band_changes",
                     lambda: team_plots.plot_band_changes(table[["mean_band_change", "leaning"]], LEANING_MEAN_BANDS),
+                    lambda: describe(
+                        team_plots.plot_band_changes, table[["mean_band_change", "leaning"]], LEANING_MEAN_BANDS
+                    ),
                 ),
             ],
         )
@@ -114,7 +118,11 @@ class OrganisationCalibration:
                 team_render.rating_distributions_styler(
                     counts, lowest_first(self.config), "organisation-rating-distributions"
                 ),
-                TeamChart("rating_distributions", lambda: team_plots.plot_rating_distributions(counts)),
+                TeamChart(
+                    "rating_distributions",
+                    lambda: team_plots.plot_rating_distributions(counts),
+                    lambda: describe(team_plots.plot_rating_distributions, counts),
+                ),
             ],
         )
 

@@ -9,7 +9,8 @@ PNG images inlined as ``data:`` URIs, so a document needs no other file and no o
 CSS classes (for the document's print and screen styles): ``amr-section`` (one per section),
 ``amr-narrative`` (the sentences from the numbers), ``amr-missing`` (a "not in this pack" /
 "no data" line), ``amr-block`` (a table or chart with its heading: keep together on a page),
-``amr-table``, ``amr-chart``, ``amr-explain`` (the scorecard's explanation), ``amr-signoff``,
+``amr-table``, ``amr-scroll`` (a wide table's box: it scrolls sideways on a phone, and a keyboard
+reaches it), ``amr-chart``, ``amr-explain`` (the scorecard's explanation), ``amr-signoff``,
 ``amr-defs`` (KPI definitions), ``amr-light-green|amber|red`` (traffic lights), ``amr-comments``
 and ``amr-comment`` (people's words, ``data-role`` ``self`` or ``manager``: shown as typed, line
 breaks kept) and ``amr-status`` (the review's status in its header).
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from amreview.documents import narrative as say
+from amreview.documents.chart_text import alt_text, chart_titles, describe
 from amreview.documents.pdf import css_string
 from amreview.formats import (
     KPI_UNIT_FORMATS,
@@ -48,7 +50,7 @@ if TYPE_CHECKING:  # render is imported by review's display methods; no import c
     from amreview.documents.model import ReviewHeader
 
 LIGHT_SYMBOLS = {"green": "\u25cf", "amber": "\u25b2", "red": "\u25bc"}  # ● ▲ ▼: shape as well as colour
-LIGHT_COLOURS = {"green": "#007a5a", "amber": "#b26b00", "red": "#c0392b"}  # darker Okabe–Ito, for text
+LIGHT_COLOURS = {"green": "#007a5a", "amber": "#946000", "red": "#c0392b"}  # darker Okabe–Ito: text at 4.5:1 or more
 CHART_DPI = 150
 SCREEN_DPI = 96
 
@@ -76,7 +78,7 @@ BASE_CSS = """
 .amr-signoff div { flex: 1 1 18em; border: 1px solid #bbb; padding: 0.6em 1em; }
 .amr-signoff p { margin: 0.9em 0 0.2em; }
 .amr-line { display: inline-block; min-width: 14em; border-bottom: 1px solid #333; }
-.amr-light-green { color: #007a5a; } .amr-light-amber { color: #b26b00; } .amr-light-red { color: #c0392b; }
+.amr-light-green { color: #007a5a; } .amr-light-amber { color: #946000; } .amr-light-red { color: #c0392b; }
 .amr-comment { border-left: 3px solid #9aa4ae; padding: 0.2em 0.8em; margin: 0.5em 0; }
 .amr-comment[data-role='self'] { border-left-color: #0072B2; }
 .amr-comment-who { margin: 0.1em 0; color: #555; font-size: 0.9em; }
@@ -152,8 +154,20 @@ def display_frame(table) -> pd.DataFrame:
     return shown
 
 
-def table_html(table, uid: str = "") -> str:
-    """A :class:`~amreview.documents.model.Table` as an escaped, formatted HTML table (pandas Styler)."""
+def scroll_box(table: str, label: str) -> str:
+    """``table`` (HTML) in a box that scrolls sideways when the table is wider than the page: a
+    region named ``label`` that a keyboard can focus and scroll (WCAG 2.1.1)."""
+    return f"<div class='amr-scroll' role='region' tabindex='0' aria-label='{escape(label)}'>{table}</div>"
+
+
+def table_label(table) -> str:
+    """The accessible name of a table's box: its title, else its key in words."""
+    return table.title or str(table.key).replace("_", " ").capitalize()
+
+
+def table_html(table, uid: str = "", level: int = 3) -> str:
+    """A :class:`~amreview.documents.model.Table` as an escaped, formatted HTML table (pandas
+    Styler) in its :func:`scroll_box`, under its title as a heading of ``level``."""
     shown = display_frame(table)
     styler = shown.style.format(escape="html").format_index(escape="html", axis=1).hide(axis="index")
     styler.set_uuid(_css_id(uid or table.key))
@@ -178,8 +192,8 @@ def table_html(table, uid: str = "") -> str:
             subset=[column],
         )
     note = f"<p class='amr-note'>{escape(table.note)}</p>" if table.note else ""
-    heading = f"<h4>{escape(table.title)}</h4>" if table.title else ""
-    return f"<div class='amr-block'>{heading}{styler.to_html()}{note}</div>"
+    heading = f"<h{level}>{escape(table.title)}</h{level}>" if table.title else ""
+    return f"<div class='amr-block'>{heading}{scroll_box(styler.to_html(), table_label(table))}{note}</div>"
 
 
 def _css_id(text: str) -> str:
@@ -199,20 +213,23 @@ def figure_png(figure) -> bytes:
 
 
 def chart_html(chart) -> str:
-    """A :class:`~amreview.documents.model.Chart` drawn in the house style and inlined as a PNG."""
+    """A :class:`~amreview.documents.model.Chart` drawn in the house style and inlined as a PNG,
+    described in its ``alt`` (:mod:`amreview.documents.chart_text`: its title and what it shows,
+    from the frame it draws)."""
     import matplotlib.pyplot as plt
 
+    sentence = describe(chart.plot, chart.frame, **chart.options)
     ax = chart.draw()
     figure = ax.figure
     try:
-        title = ax.get_title() or chart.key
+        alt = alt_text(chart_titles(figure), sentence)
         png = figure_png(figure)
         width = int(figure.get_size_inches()[0] * SCREEN_DPI)
     finally:
         plt.close(figure)
     data = base64.b64encode(png).decode("ascii")
     return (
-        f"<figure class='amr-chart'><img src='data:image/png;base64,{data}' alt='{escape(title)}' "
+        f"<figure class='amr-chart'><img src='data:image/png;base64,{data}' alt='{escape(alt)}' "
         f"style='width: {width}px'></figure>"
     )
 
@@ -222,8 +239,10 @@ def chart_html(chart) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def part_html(part, uid: str) -> str:
-    """One part of a section (a heading, a line, a table, a chart, definitions, a sign-off block)."""
+def part_html(part, uid: str, level: int = 3) -> str:
+    """One part of a section (a heading, a line, a table, a chart, definitions, a sign-off block);
+    a table's or comments' title is a heading of ``level`` (3 at the top of a section, 4 under a
+    :class:`~amreview.documents.model.Heading`: no level is skipped)."""
     kind = type(part).__name__
     if kind == "Heading":
         return f"<h3>{escape(part.text)}</h3>"
@@ -231,7 +250,7 @@ def part_html(part, uid: str) -> str:
         css = "amr-missing" if part.kind == "missing" else "amr-note"
         return f"<p class='{css}'>{escape(part.text)}</p>"
     if kind == "Table":
-        return table_html(part, uid)
+        return table_html(part, uid, level)
     if kind == "Chart":
         return chart_html(part)
     if kind == "Definitions":
@@ -245,7 +264,7 @@ def part_html(part, uid: str) -> str:
     if kind == "SignOff":
         return signoff_html(part)
     if kind == "Comments":
-        return comments_html(part)
+        return comments_html(part, level)
     raise TypeError(f"cannot render a {kind} in a review section")  # a part amreview does not make: a bug
 
 
@@ -261,10 +280,12 @@ def section_chunks(section, heading: bool = False) -> list[str]:
     lines = "".join(f"<p>{escape(line)}</p>" for line in section.lines if line)
     chunks = [f"<style>{BASE_CSS}</style>{head}" + (f"<div class='amr-narrative'>{lines}</div>" if lines else "")]
     pending = ""
+    level = 3
     for i, part in enumerate(section.parts):
-        html_part = part_html(part, f"{section.key}_{i}")
+        html_part = part_html(part, f"{section.key}_{i}", level)
         if type(part).__name__ == "Heading":
             pending += html_part
+            level = 4  # what follows sits under this heading
             continue
         chunks.append(pending + html_part)
         pending = ""
@@ -301,7 +322,7 @@ def explanation_block_html(explanation, uid: str = "") -> str:
             .set_uuid(_css_id(f"explain_{uid}"))
             .set_table_attributes('class="amr-table"')
         )
-        table = styler.to_html()
+        table = scroll_box(styler.to_html(), "How the score was reached")
     note = f"<p class='amr-note'>{escape(explanation.note)}</p>" if explanation.note else ""
     return f"<div class='amr-explain'><p><b>How the score was reached</b></p>{''.join(heads)}{table}{note}</div>"
 
@@ -327,9 +348,9 @@ def signoff_html(signoff) -> str:
 ROLE_LABELS = {"self": "Account manager", "manager": "Manager"}
 
 
-def comments_html(comments) -> str:
+def comments_html(comments, level: int = 4) -> str:
     """People's comments (a :class:`~amreview.documents.model.Comments`), each as typed: escaped,
-    line breaks kept, nothing cut."""
+    line breaks kept, nothing cut; the title a heading of ``level``."""
     items = []
     for item in comments.items:
         who = " · ".join(w for w in (ROLE_LABELS.get(item.role, item.role), item.author, item.about) if w)
@@ -338,7 +359,7 @@ def comments_html(comments) -> str:
             f"<p class='amr-comment-who'>{escape(who)}</p>"
             f"<p class='amr-comment-text'>{escape(item.text)}</p></div>"
         )
-    heading = f"<h4>{escape(comments.title)}</h4>" if comments.title else ""
+    heading = f"<h{level}>{escape(comments.title)}</h{level}>" if comments.title else ""
     return f"<div class='amr-block amr-comments' data-comments='{escape(comments.key)}'>{heading}{''.join(items)}</div>"
 
 

@@ -8,14 +8,16 @@ a section formats them (:mod:`amreview.documents.team_render`) or draws them
 (:mod:`amreview.documents.team_plots`) only when displayed.
 
 A :class:`TeamSection` is a list of parts, shown in order as separate outputs: HTML text, a
-table (a pandas Styler) or a chart (a function drawing a matplotlib figure). In a notebook
-(``_ipython_display_``) HTML and tables are displayed and charts drawn onto the notebook's
-figures, exactly as a cell calling the same functions would: the document is the same.
-Elsewhere (``_repr_html_``) a section is one piece of HTML, its charts inlined as PNGs.
+table (a pandas Styler) or a chart (a function drawing a matplotlib figure, and the words that
+describe it). Each part is one piece of HTML, in a notebook (``_ipython_display_``: one output
+each) as elsewhere (``_repr_html_``): a table in a box that scrolls sideways on a phone and that a
+keyboard reaches (:func:`amreview.documents.render.scroll_box`), a chart inlined as a PNG whose
+``alt`` says what it shows (:mod:`amreview.documents.chart_text`).
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -23,6 +25,7 @@ from functools import cached_property
 import pandas as pd
 
 from amreview.documents import team, team_plots, team_render
+from amreview.documents.chart_text import alt_text, chart_titles, describe
 from amreview.scoring.calibration import lowest_first, rating_distributions
 from amreview.scoring.scorecard import Scorecard
 
@@ -42,10 +45,12 @@ SECTIONS = (
 @dataclass(frozen=True)
 class TeamChart:
     """A chart of the overview: ``draw()`` draws it on a new matplotlib figure (and returns
-    anything: the caller takes the current figure)."""
+    anything: the caller takes the current figure); ``words()`` says what it shows, from the
+    data it draws (:func:`amreview.documents.chart_text.describe`)."""
 
     key: str
     draw: Callable[[], object]
+    words: Callable[[], str]
 
 
 @dataclass
@@ -60,20 +65,11 @@ class TeamSection:
         return f"<TeamSection {self.key}: {len(self.parts)} parts>"
 
     def _ipython_display_(self) -> None:
-        """Each part as one output; charts are drawn in the house style (for the process, as a
-        notebook drawing its own charts does) and shown by the notebook's figure backend."""
+        """Each part as one output, its HTML (:func:`_part_html`)."""
         from IPython.display import HTML, display
 
-        from amreview.documents.plot_style import use_house_style
-
         for part in self.parts:
-            if isinstance(part, TeamChart):
-                use_house_style()
-                part.draw()
-            elif isinstance(part, str):
-                display(HTML(part))
-            else:
-                display(part)
+            display(HTML(_part_html(part)))
 
     def _repr_html_(self) -> str:
         return "\n".join(_part_html(part) for part in self.parts)
@@ -90,15 +86,17 @@ def _part_html(part) -> str:
         from amreview.documents.plot_style import house_style
         from amreview.documents.render import figure_png
 
+        sentence = part.words()
         with house_style():
             part.draw()
             figure = plt.gcf()
         try:
+            alt = alt_text(chart_titles(figure), sentence)
             data = base64.b64encode(figure_png(figure)).decode("ascii")
         finally:
             plt.close(figure)
-        return f"<figure class='amr-chart'><img src='data:image/png;base64,{data}' alt='{part.key}'></figure>"
-    return part._repr_html_()
+        return f"<figure class='amr-chart'><img src='data:image/png;base64,{data}' alt='{html.escape(alt)}'></figure>"
+    return team_render.table_block(part)
 
 
 class TeamOverview:
@@ -173,7 +171,11 @@ class TeamOverview:
     def measure_scores(self) -> TeamSection:
         """The measure scores as a grid of colours."""
         matrix = team.measure_score_matrix(self.card, self.manager, team_render.SHORT_MEASURE_LABELS)
-        chart = TeamChart("measure_scores", lambda: team_plots.plot_measure_heatmap(matrix))
+        chart = TeamChart(
+            "measure_scores",
+            lambda: team_plots.plot_measure_heatmap(matrix),
+            lambda: describe(team_plots.plot_measure_heatmap, matrix),
+        )
         return TeamSection("measure_scores", [chart])
 
     def calibration(self) -> TeamSection:
@@ -184,7 +186,9 @@ class TeamOverview:
         if self.agreed is not None:
             distribution = rating_distributions(self.agreed, self.card.config)
             parts.append(team_render.calibration_html(self.agreed, distribution, lowest_first(self.card.config)))
-        return TeamSection("calibration", parts + [TeamChart("calibration", self._draw_calibration)])
+        return TeamSection(
+            "calibration", parts + [TeamChart("calibration", self._draw_calibration, self._calibration_words)]
+        )
 
     def _draw_calibration(self):
         import matplotlib.pyplot as plt
@@ -193,6 +197,15 @@ class TeamOverview:
         team_plots.plot_rating_distribution(self.ratings, ax=left)
         team_plots.plot_overall_scores(
             self.members.set_index("name")["overall_score"], team.rating_boundaries(self.card), ax=right
+        )
+
+    def _calibration_words(self) -> str:
+        """What :meth:`_draw_calibration` draws, left then right."""
+        scores = self.members.set_index("name")["overall_score"]
+        return (
+            describe(team_plots.plot_rating_distribution, self.ratings)
+            + " "
+            + describe(team_plots.plot_overall_scores, scores, team.rating_boundaries(self.card))
         )
 
     def headline_figures(self) -> TeamSection:
@@ -206,7 +219,11 @@ class TeamOverview:
             "team_totals",
             [
                 team_render.team_totals_styler(self.totals, self.gm_pct),
-                TeamChart("team_totals", lambda: team_plots.plot_team_totals(chart)),
+                TeamChart(
+                    "team_totals",
+                    lambda: team_plots.plot_team_totals(chart),
+                    lambda: describe(team_plots.plot_team_totals, chart),
+                ),
             ],
         )
 

@@ -14,9 +14,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.colors import LinearSegmentedColormap, to_rgb
+from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from amreview.documents.contrast import readable_text_colour
 from amreview.documents.plot_style import ACTUAL_COLOUR, SECOND_COLOUR, TARGET_COLOUR, styled, wrap
 
 LOW_COLOUR = "#D55E00"  # vermilion, score 1
@@ -46,10 +47,9 @@ def score_colour(score: float) -> str:
 
 
 def text_colour(background: str) -> str:
-    """Black or white, whichever reads better on ``background`` (relative luminance)."""
-    r, g, b = to_rgb(background)
-    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    return "#000000" if luminance > 0.45 else "#FFFFFF"
+    """Black or white, whichever has the higher WCAG contrast ratio on ``background``
+    (:func:`amreview.documents.contrast.readable_text_colour`: at least 4.5:1 on any colour)."""
+    return readable_text_colour(background)
 
 
 @styled

@@ -12,6 +12,7 @@ from importlib import metadata
 
 import pandas as pd
 
+from amreview.documents.render import scroll_box
 from amreview.documents.team import NO_RATING
 from amreview.documents.team_plots import score_colour, text_colour
 from amreview.formats import (
@@ -41,6 +42,30 @@ SHORT_MEASURE_LABELS = {
 }
 TOTAL_LABELS = {"revenue": "Revenue", "gross_margin": "Gross margin", "new_accounts": "New accounts"}
 COUNT_MEASURES = ("new_accounts",)
+
+
+# The accessible name of each table's box (render.scroll_box), by the table's fixed id.
+TABLE_LABELS = {
+    "team-scorecard": "Team scorecard",
+    "team-kpis": "Headline figures per account manager",
+    "team-totals": "Team totals against team targets",
+    "team-attention": "Who needs attention",
+    "team-weights": "Weights of the measures",
+    "team-calibration": "Agreed against computed ratings per account manager",
+    "team-rating-distributions": "Ratings computed and agreed",
+    "organisation-calibration": "Agreed against computed ratings per manager",
+    "organisation-rating-distributions": "Ratings across the organisation, computed and agreed",
+}
+
+
+def table_label(styler) -> str:
+    """The accessible name of a table (a Styler) of the overview: :data:`TABLE_LABELS` of its id."""
+    return TABLE_LABELS.get(styler.uuid, str(styler.uuid).replace("-", " ").capitalize())
+
+
+def table_block(styler) -> str:
+    """A table (a Styler) as HTML in its :func:`~amreview.documents.render.scroll_box`."""
+    return scroll_box(styler.to_html(), table_label(styler))
 
 
 def measure_label(measure: str, short: bool = False) -> str:
@@ -259,7 +284,7 @@ def attention_html(attention: pd.DataFrame, below_rating: str, low_score: float)
     )
     if attention.empty:
         return f"<p>Nobody in the team needs attention this quarter. {html.escape(rule)}</p>"
-    return f"<p>{html.escape(rule)}</p>" + attention_styler(attention).to_html()
+    return f"<p>{html.escape(rule)}</p>" + table_block(attention_styler(attention))
 
 
 def config_html(card, pack_fingerprint: str = "", run_date: pd.Timestamp | None = None) -> str:
@@ -284,7 +309,7 @@ def config_html(card, pack_fingerprint: str = "", run_date: pd.Timestamp | None 
         "<p>Each measure scores 1–5 from its KPIs; the overall score is the weighted mean of the "
         "measures with data (a measure without data is left out and its weight spread over the others). "
         f"Ratings: {html.escape(bands)}.</p>"
-        + _styler(weights, "team-weights").set_properties(subset=["Weight"], **{"text-align": "right"}).to_html()
+        + table_block(_styler(weights, "team-weights").set_properties(subset=["Weight"], **{"text-align": "right"}))
         + f"<p class='amr-note'>{html.escape('; '.join(provenance))}.</p>"
     )
 
@@ -366,6 +391,6 @@ def calibration_html(table: pd.DataFrame, distribution: pd.DataFrame, labels: li
     )
     return (
         f"<p class='amr-narrative'>{html.escape(text)}</p><p class='amr-note'>{html.escape(rule)}</p>"
-        + calibration_table_styler(table).to_html()
-        + rating_distributions_styler(distribution, labels).to_html()
+        + table_block(calibration_table_styler(table))
+        + table_block(rating_distributions_styler(distribution, labels))
     )

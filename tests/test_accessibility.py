@@ -1,0 +1,167 @@
+"""Every document of a sample run, through real checkers (issue 15, items 7 and 8).
+
+One run of the whole organisation on ``test_documents``' sample pack (its teammate with a name
+made of HTML included), made once per test session (``test_documents.once``): every review, every
+team overview, the organisation's calibration page and the index, plus the pack's data-quality
+report. Without PDFs, which cost most of a run: the PDFs of one review, one team overview and the
+calibration page are rendered from the run's HTML by ``html_to_pdf``, as the run would.
+
+* axe-core (``tests/js``: ``npm ci --prefix tests/js``), injected into Debian's Chromium: no
+  violation of the WCAG 2.1 A and AA rules, on a laptop's width and on a phone's;
+* the W3C Nu HTML checker (``vnu.jar`` from the same folder, run with ``java``): no error;
+* at 390 px no page scrolls sideways, and each review's table of contents links every section;
+* the PDFs: tagged (PDF/UA-1), title and author set, named destinations only for headings.
+
+Where a checker is missing the tests skip, unless AMREVIEW_REQUIRE_BROWSER=1 (CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import unquote
+
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+from amreview.batch.runner import run_quarterly_reviews
+from amreview.documents.pdf import html_to_pdf
+from amreview.quality.checks import check_pack
+from amreview.quality.report import write_quality_html
+from tests.test_documents import PERIOD, PHONE, browser, config_path, once, pack_dir  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.e2e
+
+CHECKERS = Path(__file__).parent / "js" / "node_modules"
+AXE = CHECKERS / "axe-core" / "axe.min.js"
+VNU = CHECKERS / "vnu-jar" / "build" / "dist" / "vnu.jar"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+LAPTOP = {"width": 1280, "height": 900}
+QUALITY_REPORT = "pack-quality.html"
+
+
+def require(what: str, present: bool) -> None:
+    """Skip when a checker is absent; fail instead where AMREVIEW_REQUIRE_BROWSER=1 (CI)."""
+    if present:
+        return
+    problem = f"{what} is not installed (make test runs npm ci --prefix tests/js; java: default-jre-headless)"
+    if os.environ.get("AMREVIEW_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"AMREVIEW_REQUIRE_BROWSER=1 but {problem}")
+    pytest.skip(problem)
+
+
+@pytest.fixture(scope="module")
+def sample_run(pack_dir, config_path, tmp_path_factory):  # noqa: F811 - test_documents' fixtures
+    """The whole organisation's documents, the quality report beside them, and three PDFs."""
+
+    def produce(folder: Path):
+        summary = run_quarterly_reviews(pack_dir, PERIOD, folder, n_jobs=2, progress=False, config=config_path)
+        write_quality_html(check_pack(pack_dir), summary.folder / QUALITY_REPORT)
+        for result in [summary.results[0], summary.team_results[0], summary.calibration]:
+            html = result.html.read_text(encoding="utf-8")
+            html_to_pdf(html, result.html.with_suffix(".pdf"), header=result.html.stem)
+        return summary
+
+    summary = once(tmp_path_factory, "accessibility-run", produce)
+    assert not summary.failed, summary.describe()
+    assert summary.calibration is not None and len(summary.team_results) >= 2
+    return summary
+
+
+@pytest.fixture(scope="module")
+def documents(sample_run) -> list[Path]:
+    found = sorted(sample_run.folder.glob("*.html"))
+    assert {"index.html", "calibration.html", QUALITY_REPORT} <= {p.name for p in found}
+    return found
+
+
+def test_axe_finds_no_wcag_21_aa_violation_in_any_document_nor_a_sideways_scroll_on_a_phone(browser, documents):  # noqa: F811
+    require("axe-core", AXE.is_file())
+    found = {}
+    for path in documents:
+        for viewport in (LAPTOP, PHONE):
+            context = browser.new_context(viewport=viewport)
+            page = context.new_page()
+            page.goto(path.as_uri(), wait_until="load")
+            page.add_script_tag(path=str(AXE))
+            violations = page.evaluate(
+                """async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))
+                   .violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))""",
+                WCAG_21_AA,
+            )
+            if violations:
+                found[f"{path.name} at {viewport['width']} px"] = violations
+            if viewport is PHONE:
+                assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path.name
+            context.close()
+    assert found == {}
+
+
+def test_the_validator_finds_no_error_in_any_document(documents):
+    require("vnu.jar", VNU.is_file())
+    java = shutil.which("java")
+    require("java", java is not None)
+    done = subprocess.run(
+        [java, "-jar", str(VNU), "--format", "json", "--errors-only", *map(str, documents)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    messages = json.loads(done.stderr or done.stdout)["messages"]
+    assert [(Path(unquote(m.get("url", ""))).name, m.get("lastLine"), m["message"]) for m in messages] == []
+
+
+def test_headings_never_skip_a_level_and_every_chart_is_described(documents):
+    for path in documents:
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        levels = [int(h.name[1]) for h in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])]
+        assert levels[:1] == [1] and all(b - a <= 1 for a, b in zip(levels, levels[1:])), (path.name, levels)
+        assert soup.find("main") is not None, path.name
+        for image in soup.find_all("img"):
+            alt = image.get("alt", "")
+            assert alt.startswith("Chart: ") and "untitled" not in alt, (path.name, alt[:80])
+            assert any(c.isdigit() for c in alt) or alt.rstrip(".").endswith(("no data", "no targets")), alt
+
+
+def test_each_review_opens_with_a_table_of_contents_whose_links_reach_every_section(browser, sample_run):  # noqa: F811
+    for result in sample_run.results:
+        soup = BeautifulSoup(result.html.read_text(encoding="utf-8"), "html.parser")
+        nav = soup.find("nav", class_="amr-toc")
+        assert nav is not None and nav.find_next("h2") is soup.find("h2"), result.key  # above the first section
+        sections = [h["id"] for h in soup.find_all("h2")]
+        assert [a["href"] for a in nav.find_all("a")] == [f"#{s}" for s in sections]
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(sample_run.results[0].html.as_uri(), wait_until="load")
+    links = page.eval_on_selector_all("nav.amr-toc a", "links => links.map(a => a.hash)")
+    assert len(links) >= 3
+    for link in links:
+        assert page.evaluate("(hash) => document.getElementById(decodeURIComponent(hash.slice(1))) !== null", link)
+    page.click("nav.amr-toc a >> nth=-1")  # the last section, a jump down the page
+    assert page.evaluate("window.scrollY") > 0
+    context.close()
+
+
+def test_the_pdfs_are_tagged_with_title_and_author_and_few_destinations(sample_run, pack_dir):  # noqa: F811
+    from pypdf import PdfReader
+
+    people = pd.read_csv(pack_dir / "account_managers.csv", dtype=str).set_index("am_id")
+    review, team = sample_run.results[0], sample_run.team_results[0]
+    authors = {  # who answers for each: the reviewing manager, the team's manager, no one person
+        review.html: people.at[review.key, "manager"],
+        team.html: BeautifulSoup(team.html.read_text(encoding="utf-8"), "html.parser").h1.get_text().split(": ", 1)[1],
+        sample_run.calibration.html: "amreview",
+    }
+    for html_path, author in authors.items():
+        reader = PdfReader(html_path.with_suffix(".pdf"))
+        root = reader.trailer["/Root"]
+        assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"], html_path.name
+        html = BeautifulSoup(html_path.read_text(encoding="utf-8"), "html.parser")
+        assert reader.metadata.title == html.title.get_text() and reader.metadata.author == author
+        headings = len(html.find_all(["h1", "h2", "h3", "h4"]))
+        assert 0 < len(reader.named_destinations) <= headings, html_path.name  # none from a table's cells
