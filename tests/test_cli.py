@@ -85,3 +85,12 @@ def test_sample_command_is_deterministic(tmp_path):
     main(["sample", "--out", str(tmp_path / "b"), "--seed", "3"])
     for name in ("account_managers", "sales", "targets", "opportunities"):
         assert (tmp_path / "a" / f"{name}.csv").read_bytes() == (tmp_path / "b" / f"{name}.csv").read_bytes()
+
+
+def test_run_with_an_unknown_am_lists_the_known_ids_closest_first(hand_pack_dir, tmp_path):
+    out = tmp_path / "reports"
+    done = amreview("run", "--data", str(hand_pack_dir), "--period", "2026Q3", "--out", str(out), "--am", "AM01")
+    assert done.returncode == 2, done.stderr
+    assert "with am_id AM01 (known, closest first: AM1, AM2, AM3)" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (out / "2026Q3" / "index.html").exists()
