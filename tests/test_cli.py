@@ -94,3 +94,23 @@ def test_run_with_an_unknown_am_lists_the_known_ids_closest_first(hand_pack_dir,
     assert "with am_id AM01 (known, closest first: AM1, AM2, AM3)" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (out / "2026Q3" / "index.html").exists()
+
+
+@pytest.mark.parametrize("command", ["scorecard", "run", "forms", "validate"])
+def test_a_missing_pack_folder_is_a_usage_error_and_writes_nothing(command, tmp_path):
+    here = tmp_path / "here"
+    here.mkdir()
+    data = ["no/such/pack"] if command == "validate" else ["--data", "no/such/pack", "--period", "2026Q3"]
+    done = amreview(command, *data, *(["--explain", "AM1"] if command == "scorecard" else []), cwd=here)
+    assert done.returncode == 2, done.stderr  # a bad argument, not a pack breaking the contract (3)
+    assert f"the data pack 'no/such/pack': no such folder (a relative path, resolved against {str(here)!r})" in (
+        done.stderr
+    )
+    assert "Traceback" not in done.stderr
+    assert list(here.iterdir()) == []  # no pack-quality.html, no reports folder
+
+
+def test_a_file_given_as_the_pack_says_the_pack_is_the_folder_holding_it(hand_pack_dir):
+    done = amreview("scorecard", "--data", str(hand_pack_dir / "sales.csv"), "--period", "2026Q3", "--explain", "AM1")
+    assert done.returncode == 2
+    assert f"is a file, not a folder: a pack is the folder holding its table files (one per table), here {str(hand_pack_dir)!r}" in done.stderr

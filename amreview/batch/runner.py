@@ -82,7 +82,7 @@ from amreview.batch.plan import (
     unchanged_result,
 )
 from amreview.batch.pool import run_reviews
-from amreview.data.datapack import DataPack, content_fingerprint, load_pack, resolve_source
+from amreview.data.datapack import DataPack, check_source, content_fingerprint, load_pack, resolve_source
 from amreview.errors import ArgumentError, OutputError, ParameterError
 from amreview.filenames import TEAM_PREFIX, file_stems
 from amreview.files import TEMPORARY_FILE, make_folder, writable_folder
@@ -244,6 +244,7 @@ def run_quarterly_reviews(
     scorecard_config = load_config(config_arg or None)
     quarter = Quarter.parse(period, scorecard_config.fiscal_year_start_month)  # before the pack is read
     check_notebooks(notebook, team_notebook if team_overviews else None, quarter, config_arg)
+    check_source(data)  # a pack folder that is not one: said as typed, before a folder is made
     folder = Path(out).resolve() / str(quarter)
     made = missing_folders(folder)  # removed again if the run leaves them empty (a refused pack)
     folder = writable_folder(folder)  # else OutputError, before any work
