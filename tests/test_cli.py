@@ -29,10 +29,17 @@ def test_broken_pack_prints_problems_without_traceback(hand_pack_dir, tmp_path):
 
 
 def test_bad_period_is_a_clear_error(hand_pack_dir, tmp_path):
-    done = amreview("scorecard", "--data", str(hand_pack_dir), "--period", "2026-Q3", "--out", str(tmp_path / "c.csv"))
+    done = amreview("scorecard", "--data", str(hand_pack_dir), "--period", "Q3/26", "--out", str(tmp_path / "c.csv"))
     assert done.returncode == 2
-    assert "period '2026-Q3' is not a quarter: expected YYYYQn, e.g. 2026Q3" in done.stderr
+    assert "period 'Q3/26' is not a quarter: expected YYYYQn, e.g. 2026Q3 (2026 Q3, 2026-Q3 and Q3 2026" in done.stderr
     assert "Traceback" not in done.stderr
+    assert not (tmp_path / "c.csv").exists()
+
+
+def test_a_quarter_spelled_another_way_is_the_quarter_it_names(hand_pack_dir, tmp_path):
+    main(["scorecard", "--data", str(hand_pack_dir), "--period", "Q3 2026", "--out", str(tmp_path / "c.csv")])
+    card = pd.read_csv(tmp_path / "c.csv")
+    assert set(card["period"]) == {"2026Q3"} and card.loc[card["am_id"] == "AM1", "gross_margin"].item() == 185.0
 
 
 def test_period_outside_the_pack(hand_pack_dir, tmp_path):
@@ -114,3 +121,16 @@ def test_a_file_given_as_the_pack_says_the_pack_is_the_folder_holding_it(hand_pa
     done = amreview("scorecard", "--data", str(hand_pack_dir / "sales.csv"), "--period", "2026Q3", "--explain", "AM1")
     assert done.returncode == 2
     assert f"is a file, not a folder: a pack is the folder holding its table files (one per table), here {str(hand_pack_dir)!r}" in done.stderr
+
+
+def test_scorecard_without_out_writes_beside_the_runs_documents(hand_pack_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the README shows --out as optional: the default is reports/<period>/
+    main(["scorecard", "--data", str(hand_pack_dir), "--period", "Q3 2026"])
+    main(["scorecard", "--data", str(hand_pack_dir), "--period", "2026Q3", "--out", "given.xlsx"])
+
+    def cells(path: Path) -> list:
+        return [[c.value for c in row] for sheet in load_workbook(path) for row in sheet.iter_rows()]
+
+    assert cells(tmp_path / "reports" / "2026Q3" / "scorecard.xlsx") == cells(tmp_path / "given.xlsx")
+    main(["scorecard", "--data", str(hand_pack_dir), "--period", "2026Q3", "--explain", "AM1"])
+    assert [p.name for p in (tmp_path / "reports" / "2026Q3").iterdir()] == ["scorecard.xlsx"]  # no other file
