@@ -120,7 +120,8 @@ def test_a_missing_pack_folder_is_a_usage_error_and_writes_nothing(command, tmp_
 def test_a_file_given_as_the_pack_says_the_pack_is_the_folder_holding_it(hand_pack_dir):
     done = amreview("scorecard", "--data", str(hand_pack_dir / "sales.csv"), "--period", "2026Q3", "--explain", "AM1")
     assert done.returncode == 2
-    assert f"is a file, not a folder: a pack is the folder holding its table files (one per table), here {str(hand_pack_dir)!r}" in done.stderr
+    holding = f"a pack is the folder holding its table files (one per table), here {str(hand_pack_dir)!r}"
+    assert f"is a file, not a folder: {holding}" in done.stderr
 
 
 def test_scorecard_without_out_writes_beside_the_runs_documents(hand_pack_dir, tmp_path, monkeypatch):
