@@ -38,7 +38,8 @@ sample: $(VENV)/.installed
 scorecard: sample
 	$(BIN)/amreview scorecard --data $(PACK) --period $(PERIOD) --out $(REPORTS)/$(PERIOD)/scorecard.xlsx
 
-reviews: sample
+# The scorecard first: the run's index links the scorecard.xlsx its folder holds when it is written.
+reviews: scorecard
 	$(BIN)/amreview run --data $(PACK) --period $(PERIOD) --out $(REPORTS) --pdf $(if $(JOBS),--jobs $(JOBS),)
 
 # The quarter-end review forms (self-assessment and manager's review, one .xlsx per person and

@@ -13,8 +13,10 @@ from pathlib import Path
 import click
 
 from amreview.errors import AmreviewError
+from amreview.filenames import SCORECARD_FILE
 
 LINES_PER_ACCOUNT_MANAGER = 3_600  # the sample's own density, about 53,000 lines for 15 people
+REPORTS = Path("reports")  # the reports folder: run's, forms' and the scorecard's default
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -94,7 +96,9 @@ def sample(out: str, seed: int | None, file_format: str | None, n_ams: int | Non
     default=None,
     type=click.Path(dir_okay=False, path_type=Path),
     help="Output file: .csv (every KPI, score and rating per account manager) or .xlsx (the same, "
-    "after a sheet for managers: names, measure scores, rating, headline figures).",
+    "after a sheet for managers: names, measure scores, rating, headline figures). Default: "
+    f"{REPORTS}/<period>/{SCORECARD_FILE}, beside the documents of `amreview run` (whose index links "
+    "it); with --explain alone, no file.",
 )
 @config_option()
 @click.option("--explain", "explain_am", default=None, help="Print one account manager's breakdown.")
@@ -110,7 +114,7 @@ def scorecard(data: str, period: str, out: Path | None, config_path: Path | None
     config = load_config(config_path)
     quarter = Quarter.parse(period, config.fiscal_year_start_month)  # before the pack is read
     if out is None and explain_am is None:
-        raise click.UsageError("give --out FILE, --explain AM_ID, or both")
+        out = REPORTS / str(quarter) / SCORECARD_FILE
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
         raise click.BadParameter("expected a file name ending in .csv or .xlsx", param_hint="--out")
     pack = load_pack(data)
@@ -150,7 +154,7 @@ def kpis(out: Path | None) -> None:
 @click.option(
     "--out",
     "out",
-    default=Path("reports"),
+    default=REPORTS,
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="Reports folder.",
@@ -265,7 +269,7 @@ def run(
 @click.option(
     "--out",
     "out",
-    default=Path("reports"),
+    default=REPORTS,
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="Reports folder: the forms go to <out>/<period>/forms/.",

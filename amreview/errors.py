@@ -24,6 +24,8 @@ of another library) are listed with their reason in ``tests/test_errors.py``.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -180,3 +182,33 @@ def shown(value: object, limit: int = 60) -> str:
     if isinstance(value, str) and len(value) > limit:
         return f"{value[:limit]!r}… ({len(value)} characters)"
     return repr(value)
+
+
+CLOSE_MATCHES = 3  # per name asked for: how many of the known names nearest to it are listed first
+CLOSE_ENOUGH = 0.6  # difflib's own cutoff for a close match
+KNOWN_SHOWN = 40  # at most this many known names in a message (a large pack knows thousands)
+
+
+def known_names(wanted: Iterable[str], known: Iterable[str], limit: int = KNOWN_SHOWN) -> str:
+    """The ``known`` names, as a message about the names ``wanted`` that are not among them lists
+    them: for each name wanted, its closest known names first (at most :data:`CLOSE_MATCHES`, each
+    at least :data:`CLOSE_ENOUGH` alike by :func:`closeness`, nearest first, ties in sorted order),
+    then the others in sorted order; at most ``limit`` names, then how many more. ``AM01`` among
+    ``AM001``…``AM015`` → ``AM001, AM010, AM011, AM002, …``. The names asked for are never cut:
+    the caller shows them whole."""
+    everyone = sorted({str(name) for name in known})
+    close = []
+    for name in wanted:
+        alike = sorted(((closeness(str(name), k), k) for k in everyone), key=lambda pair: (-pair[0], pair[1]))
+        close += [k for score, k in alike[:CLOSE_MATCHES] if score >= CLOSE_ENOUGH]
+    ordered = list(dict.fromkeys([*close, *everyone]))
+    text = ", ".join(ordered[:limit])
+    if len(ordered) > limit:
+        text += f", … and {len(ordered) - limit:,} more"
+    return text or "none"
+
+
+def closeness(typed: str, name: str) -> float:
+    """How alike two names are, 0 to 1: :class:`difflib.SequenceMatcher`'s ratio, 2·M / (len(a) +
+    len(b)) with M the characters matched, of the two case-folded (``am001`` is ``AM001``)."""
+    return difflib.SequenceMatcher(None, typed.casefold(), name.casefold()).ratio()

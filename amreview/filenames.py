@@ -53,6 +53,7 @@ PLAIN_ID = re.compile(rf"[A-Za-z0-9_](?:[A-Za-z0-9._-]{{0,{PLAIN_LENGTH - 2}}}[A
 TEAM_PREFIX = "team-"  # team overviews: team-<the manager's stem>
 # index.html, manifest.json and the organisation's calibration page of a period's folder
 RESERVED_STEMS = frozenset({"index", "manifest", "calibration"})
+SCORECARD_FILE = "scorecard.xlsx"  # a period's scorecard: where `amreview scorecard` writes it by default
 WINDOWS_DEVICES = frozenset(
     {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 )

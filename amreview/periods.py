@@ -14,9 +14,17 @@ import pandas as pd
 
 from amreview.errors import PeriodError
 
-QUARTER_PATTERN = re.compile(r"^(?P<year>\d{4})Q(?P<q>[1-4])$")
+QUARTER_PATTERN = re.compile(r"^(?P<year>\d{4})Q(?P<q>[1-4])$")  # the label files and documents carry
+# What a person may type for a quarter (Quarter.parse): the label, or the year and ``Q``n either
+# way round, spaced or joined by "-" or "/", in either case: 2026Q3, 2026 Q3, 2026-q3, Q3 2026,
+# q3/2026. Each names one quarter only; a two-digit year, a month or a quarter number alone do not.
+_SEPARATOR = r"(?:\s*[-/]\s*|\s+)"
+TYPED_QUARTER_PATTERN = re.compile(
+    rf"^(?:(?P<year>\d{{4}}){_SEPARATOR}?[Qq](?P<q>[1-4])|[Qq](?P<q_first>[1-4]){_SEPARATOR}(?P<year_last>\d{{4}}))$"
+)
 MONTH_PATTERN = re.compile(r"^(?P<year>\d{4})-(?P<month>0[1-9]|1[0-2])$")
 QUARTER_FORMAT = "YYYYQn, e.g. 2026Q3"
+QUARTER_SPELLINGS = "2026 Q3, 2026-Q3 and Q3 2026 are read as 2026Q3 too"
 MONTH_FORMAT = "YYYY-MM, e.g. 2026-07"
 
 
@@ -41,7 +49,9 @@ class Quarter:
 
     @classmethod
     def parse(cls, text: str | Quarter, start_month: int | None = None) -> Quarter:
-        """Parse ``YYYYQn``; raise :class:`PeriodError` saying what was expected otherwise.
+        """Parse ``YYYYQn``, or another spelling of it that names one quarter only
+        (:data:`TYPED_QUARTER_PATTERN`: ``2026 Q3``, ``2026-Q3``, ``Q3 2026``, ``q3/2026``…);
+        raise :class:`PeriodError` otherwise, echoing the text and saying what was expected.
 
         A :class:`Quarter` passes through (re-based on ``start_month`` only if one is given
         and differs, which would change its dates: that is an error).
@@ -52,10 +62,11 @@ class Quarter:
                     f"quarter {text} is on a fiscal year starting in month {text.start_month}, not {start_month}"
                 )
             return text
-        match = QUARTER_PATTERN.match(str(text).strip())
+        match = TYPED_QUARTER_PATTERN.match(str(text).strip())
         if not match:
-            raise PeriodError(f"period {text!r} is not a quarter: expected {QUARTER_FORMAT}")
-        return cls(int(match["year"]), int(match["q"]), start_month or 1)
+            raise PeriodError(not_a_quarter_text(text, start_month or 1))
+        year, q = match["year"] or match["year_last"], match["q"] or match["q_first"]
+        return cls(int(year), int(q), start_month or 1)
 
     @classmethod
     def of(cls, date, start_month: int = 1) -> Quarter:
@@ -148,6 +159,15 @@ def require_quarter(value: object) -> Quarter:
         f"expected a Quarter, found {type(value).__name__} {value!r}: parse the period once "
         f"with Quarter.parse(text, config.fiscal_year_start_month)"
     )
+
+
+def not_a_quarter_text(text: object, start_month: int = 1) -> str:
+    """The message for ``text`` that is not a quarter: the text as typed, the form expected and
+    the other spellings read; a month ``YYYY-MM`` is told the quarter holding it."""
+    hint = ""
+    if isinstance(text, str) and MONTH_PATTERN.match(text.strip()):
+        hint = f"; {text.strip()} is a month: its quarter is {quarter_of_month(text.strip(), start_month)}"
+    return f"period {text!r} is not a quarter: expected {QUARTER_FORMAT} ({QUARTER_SPELLINGS}){hint}"
 
 
 def _day(ts: pd.Timestamp) -> str:

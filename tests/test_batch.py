@@ -474,11 +474,15 @@ def test_write_index_lists_overviews_above_the_table_and_links_pdfs(tmp_path):
     )
 
     page = (folder / "index.html").read_text(encoding="utf-8")
-    assert page.index('<h2 id="overviews">Team overviews</h2>') < page.index("<table>")
+    assert page.index('<h2 id="overviews">Team overviews</h2>') < page.index('<table class="reviews">')
     assert '<a href="team-mia.html">Mia &lt;Major&gt;</a>' in page and '<a href="team-mia.pdf">PDF</a>' in page
     assert '<li class="failed">' in page and "cell 2" in page and "&#39;&lt;b&gt;&#39;" in page
-    assert '<th scope="col">PDF</th>' in page
-    assert '<td><a href="AM1.pdf">PDF</a></td>' in page and page.count(">PDF</a></td>") == 1
+    failures = page[page.index('<section class="failures"') : page.index("</section>")]
+    assert "<strong>Ned</strong>" in failures and "cell 2" in failures  # said first, not folded away
+    assert page.index("failures") < page.index('id="overviews"') and "<details" not in failures
+    assert '<th scope="col">Documents</th>' in page
+    assert '<td class="documents"><a href="AM1.html">HTML</a> · <a href="AM1.pdf">PDF</a></td>' in page
+    assert '<td class="documents"><a href="AM2.html">HTML</a></td>' in page
     assert '<td class="num">1,000</td>' in page
     assert "2 reviews: 2 ok, 0 failed; 2 team overviews" in re.sub(r"\s+", " ", page)
 

@@ -29,10 +29,17 @@ def test_broken_pack_prints_problems_without_traceback(hand_pack_dir, tmp_path):
 
 
 def test_bad_period_is_a_clear_error(hand_pack_dir, tmp_path):
-    done = amreview("scorecard", "--data", str(hand_pack_dir), "--period", "2026-Q3", "--out", str(tmp_path / "c.csv"))
+    done = amreview("scorecard", "--data", str(hand_pack_dir), "--period", "Q3/26", "--out", str(tmp_path / "c.csv"))
     assert done.returncode == 2
-    assert "period '2026-Q3' is not a quarter: expected YYYYQn, e.g. 2026Q3" in done.stderr
+    assert "period 'Q3/26' is not a quarter: expected YYYYQn, e.g. 2026Q3 (2026 Q3, 2026-Q3 and Q3 2026" in done.stderr
     assert "Traceback" not in done.stderr
+    assert not (tmp_path / "c.csv").exists()
+
+
+def test_a_quarter_spelled_another_way_is_the_quarter_it_names(hand_pack_dir, tmp_path):
+    main(["scorecard", "--data", str(hand_pack_dir), "--period", "Q3 2026", "--out", str(tmp_path / "c.csv")])
+    card = pd.read_csv(tmp_path / "c.csv")
+    assert set(card["period"]) == {"2026Q3"} and card.loc[card["am_id"] == "AM1", "gross_margin"].item() == 185.0
 
 
 def test_period_outside_the_pack(hand_pack_dir, tmp_path):
@@ -85,3 +92,46 @@ def test_sample_command_is_deterministic(tmp_path):
     main(["sample", "--out", str(tmp_path / "b"), "--seed", "3"])
     for name in ("account_managers", "sales", "targets", "opportunities"):
         assert (tmp_path / "a" / f"{name}.csv").read_bytes() == (tmp_path / "b" / f"{name}.csv").read_bytes()
+
+
+def test_run_with_an_unknown_am_lists_the_known_ids_closest_first(hand_pack_dir, tmp_path):
+    out = tmp_path / "reports"
+    done = amreview("run", "--data", str(hand_pack_dir), "--period", "2026Q3", "--out", str(out), "--am", "AM01")
+    assert done.returncode == 2, done.stderr
+    assert "with am_id AM01 (known, closest first: AM1, AM2, AM3)" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (out / "2026Q3" / "index.html").exists()
+
+
+@pytest.mark.parametrize("command", ["scorecard", "run", "forms", "validate"])
+def test_a_missing_pack_folder_is_a_usage_error_and_writes_nothing(command, tmp_path):
+    here = tmp_path / "here"
+    here.mkdir()
+    data = ["no/such/pack"] if command == "validate" else ["--data", "no/such/pack", "--period", "2026Q3"]
+    done = amreview(command, *data, *(["--explain", "AM1"] if command == "scorecard" else []), cwd=here)
+    assert done.returncode == 2, done.stderr  # a bad argument, not a pack breaking the contract (3)
+    assert f"the data pack 'no/such/pack': no such folder (a relative path, resolved against {str(here)!r})" in (
+        done.stderr
+    )
+    assert "Traceback" not in done.stderr
+    assert list(here.iterdir()) == []  # no pack-quality.html, no reports folder
+
+
+def test_a_file_given_as_the_pack_says_the_pack_is_the_folder_holding_it(hand_pack_dir):
+    done = amreview("scorecard", "--data", str(hand_pack_dir / "sales.csv"), "--period", "2026Q3", "--explain", "AM1")
+    assert done.returncode == 2
+    holding = f"a pack is the folder holding its table files (one per table), here {str(hand_pack_dir)!r}"
+    assert f"is a file, not a folder: {holding}" in done.stderr
+
+
+def test_scorecard_without_out_writes_beside_the_runs_documents(hand_pack_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the README shows --out as optional: the default is reports/<period>/
+    main(["scorecard", "--data", str(hand_pack_dir), "--period", "Q3 2026"])
+    main(["scorecard", "--data", str(hand_pack_dir), "--period", "2026Q3", "--out", "given.xlsx"])
+
+    def cells(path: Path) -> list:
+        return [[c.value for c in row] for sheet in load_workbook(path) for row in sheet.iter_rows()]
+
+    assert cells(tmp_path / "reports" / "2026Q3" / "scorecard.xlsx") == cells(tmp_path / "given.xlsx")
+    main(["scorecard", "--data", str(hand_pack_dir), "--period", "2026Q3", "--explain", "AM1"])
+    assert [p.name for p in (tmp_path / "reports" / "2026Q3").iterdir()] == ["scorecard.xlsx"]  # no other file

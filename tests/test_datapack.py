@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from amreview.data.datapack import load_pack, validate_tables, write_pack
-from amreview.errors import DataError
+from amreview.errors import ArgumentError, DataError
 from tests.conftest import hand_tables
 
 
@@ -38,9 +38,26 @@ def test_missing_required_table_is_named(tmp_path, hand_pack_dir):
         load_pack(hand_pack_dir)
 
 
-def test_missing_folder(tmp_path):
-    with pytest.raises(DataError, match="no folder"):
-        load_pack(tmp_path / "nowhere")
+def test_a_missing_folder_is_a_bad_argument_named_as_given(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ArgumentError) as caught:
+        load_pack("export/pack")
+    assert not isinstance(caught.value, DataError) and caught.value.exit_code == 2  # not a contract breach
+    assert str(caught.value) == (
+        f"the data pack 'export/pack': no such folder (a relative path, resolved against {str(tmp_path)!r}); "
+        "expected a folder holding the account_managers, sales and targets files, a database URL or 'sample'"
+    )
+    with pytest.raises(ArgumentError, match=r"^the data pack '/no/such/pack': no such folder; expected"):
+        load_pack("/no/such/pack")  # an absolute path needs no folder to be resolved against
+
+
+def test_a_file_given_as_the_pack_names_the_folder_holding_it(hand_pack_dir):
+    with pytest.raises(ArgumentError) as caught:
+        load_pack(hand_pack_dir / "sales.csv")
+    assert str(caught.value) == (
+        f"the data pack {str(hand_pack_dir / 'sales.csv')!r} is a file, not a folder: a pack is the folder "
+        f"holding its table files (one per table), here {str(hand_pack_dir)!r}"
+    )
 
 
 def test_bad_cells_are_all_reported_with_file_row_numbers(hand_pack_dir):

@@ -253,14 +253,24 @@ def test_the_index_lists_the_team_overview_above_the_reviews_with_their_ratings(
     links = [a["href"] for a in overviews.find_all("a")]
     assert links == [f"{team_stem}.html", f"{team_stem}.html", f"{team_stem}.pdf"]
     assert manager in overviews.get_text()
-    [row] = soup.find("table").find("tbody").find_all("tr")
-    cells = [td.get_text(" ", strip=True) for td in row.find_all("td")]
+    table = soup.find("table")
+    [row] = table.find("tbody").find_all("tr")
+    columns = [th.get_text() for th in table.find("thead").find_all("th")]
+    cells = dict(zip(columns, (td.get_text(" ", strip=True) for td in row.find_all("td"))))
     overall = card.overall.loc[AM_ID]
-    assert formats.score_text(overall["overall_score"]) in cells
-    assert overall["overall_rating"] == "Meets" and "Meets" in cells  # our config's Meets starts at 2.5
+    assert cells["Overall score"] == formats.score_text(overall["overall_score"])
+    assert overall["overall_rating"] == "Meets" and cells["Rating"] == "Meets"  # our config's Meets starts at 2.5
+    before = build_scorecard(load_pack(pack_dir), "2026Q2", card.config).overall.at[AM_ID, "overall_score"]
+    change = round(overall["overall_score"] - before, 2)  # the trend, by the scorecard of every KPI
+    assert cells["Trend"] == ("▲ +" if change > 0 else "▼ −") + f"{abs(change):.2f}" and change != 0
+    assert cells["Documents"] == "HTML · PDF" and "am_id" not in columns
+    details = soup.find("details")  # the run's own details, folded away
+    assert AM_ID in details.get_text() and not details.has_attr("open")
+    assert soup.find("section", class_="failures") is None  # nothing failed: no failure box
+    assert soup.find("section", attrs={"aria-labelledby": "downloads"}) is None  # no scorecard.xlsx in the folder
     status, agreed, _ = cycle_of(pack_dir)  # the review's status and agreed rating (issue 14)
-    assert status.lower() in cells
-    assert any(cell.split(" (")[0] == (agreed or "not agreed yet") for cell in cells)
+    assert cells["Review status"] == status.lower()
+    assert cells["Agreed rating"].split(" (")[0] == (agreed or "not agreed yet")
     assert {a["href"] for a in row.find_all("a")} == {f"{AM_ID}.html", f"{AM_ID}.pdf"}
 
 
@@ -456,6 +466,15 @@ def open_page(browser, path: Path, viewport: dict) -> dict:
     found["images"] = page.evaluate(
         "[...document.images].map(i => [i.naturalWidth > 0, i.getBoundingClientRect().right])"
     )
+    # what the page's width hides: the right edge of the widest thing shown, and each box that
+    # scrolls sideways inside the page (a table in an overflow wrapper) as [its width, the box's]
+    found["widest"] = page.evaluate(
+        "Math.max(0, ...[...document.body.querySelectorAll('*')].map(e => e.getBoundingClientRect().right))"
+    )
+    found["scrolled_inside"] = page.evaluate(
+        "[...document.querySelectorAll('*')].filter(e => e.scrollWidth > e.clientWidth + 1"
+        " && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX)).map(e => [e.scrollWidth, e.clientWidth])"
+    )
     context.close()
     return found
 
@@ -476,6 +495,120 @@ def test_documents_open_in_chromium_cleanly_and_fit_a_phone(browser, document, r
         if viewport is PHONE:
             assert found["width"] <= PHONE["width"], "the page scrolls sideways on a phone"
             assert all(right <= PHONE["width"] + 1 for _, right in found["images"]), "an image is wider than a phone"
+
+
+LAPTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="module")
+def sample_index(tmp_path_factory) -> Path:
+    """The index a run of the whole sample writes, made without kernels: every review's key
+    figures as the runner writes them, one review failed with a long error, the three team
+    overviews and the calibration page (HTML and PDF), and the run's hand-outs in the folder."""
+    from amreview.batch import manifest as record
+    from amreview.batch.cycle import calibration_item, previous_scores
+    from amreview.batch.index import index_rows, team_overview_items, write_run_index
+    from amreview.batch.jobs import ReviewResult
+    from amreview.documents.review import previous_scorecard
+    from amreview.errors import ReviewExecutionError
+    from amreview.scoring.calibration import calibration_table
+
+    folder = tmp_path_factory.mktemp("sample-run") / PERIOD
+    folder.mkdir()
+    pack = load_pack("sample")
+    config = load_config(None)
+    card = build_scorecard(pack, PERIOD, config)
+    rows = card.table.join(calibration_table(pack, card), on="am_id")
+    rows = rows.join(
+        previous_scores(previous_scorecard(pack, card.quarter, config, card.kpis), rows["am_id"]), on="am_id"
+    )
+    failed = "AM007"
+    error = ReviewExecutionError(failed, "am_quarterly_review.ipynb", 12, "KeyError", "'x' " * 120)
+    reviews, entries = [], {}
+    for row in rows.to_dict("records"):
+        am_id = row["am_id"]
+        if am_id == failed:
+            reviews.append(ReviewResult(am_id, "failed", None, folder / f"{am_id}.ipynb", error, 3.2))
+        else:
+            documents = {"html": f"{am_id}.html", "pdf": f"{am_id}.pdf"}
+            record.write_json_atomic(
+                folder / f"{am_id}.json",
+                record.key_figures(row, list(config.measures), list(config.benchmark_kpis), "fp", documents),
+            )
+            reviews.append(
+                ReviewResult(am_id, "ok", folder / f"{am_id}.html", None, None, 14.2, folder / f"{am_id}.pdf")
+            )
+        entries[am_id] = {"started": "2026-11-27T08:10:43+00:00", "seconds": 14.2}
+    stems = team_file_stems(card.table["manager"].dropna())
+    teams = [ReviewResult(s, "ok", folder / f"{s}.html", None, None, 9.0, folder / f"{s}.pdf") for s in stems.values()]
+    calibration = ReviewResult(
+        "calibration", "ok", folder / "calibration.html", None, None, 5.0, folder / "calibration.pdf"
+    )
+    for name in ("scorecard.xlsx", "kpi-reference.html", "kpi-reference.pdf"):
+        (folder / name).write_bytes(b"")
+    labels = [r.label for r in config.ratings]
+    return write_run_index(
+        folder,
+        card.quarter,
+        index_rows(rows, reviews, entries, folder),
+        team_overview_items(card.table, stems, teams, labels) + [calibration_item(calibration)],
+    )
+
+
+def test_the_sample_runs_index_fits_a_laptop_with_managers_first(browser, sample_index):
+    found = open_page(browser, sample_index, LAPTOP)
+    assert found["errors"] == [] and found["requests"] == []
+    assert found["width"] <= LAPTOP["width"], f"the index is {found['width']} px wide on a 1280 px screen"
+    assert found["widest"] <= LAPTOP["width"] and found["scrolled_inside"] == [], (found["widest"], found)
+    page = BeautifulSoup(sample_index.read_text(encoding="utf-8"), "html.parser")
+    main = page.find("main")
+    assert (
+        main is not None
+        and main.find("h1") is not None
+        and not [t for t in page.body.contents if t.name and t is not main]
+    )
+    reviews = main.find("table", class_="reviews")
+    columns = [th.get_text() for th in reviews.find("thead").find_all("th")]
+    assert columns[:3] == ["Account manager", "Manager", "Team"] and "Rating" in columns and "Trend" in columns
+    assert columns[-1] == "Documents" and not {"am_id", "status", "Seconds", "Started (UTC)"} & set(columns)
+    first = reviews.find("tbody").find("tr")
+    assert [a["href"] for a in first.find_all("a")] == ["AM001.html", "AM001.html", "AM001.pdf"]
+    details = main.find("details")  # the run's details: folded away, below the reviews
+    assert details is not None and not details.has_attr("open") and reviews.find_parent("details") is None
+    detail_columns = [th.get_text() for th in details.find("thead").find_all("th")]
+    assert detail_columns == ["Account manager", "am_id", "status", "Started (UTC)", "Seconds"]
+    assert len(details.find("tbody").find_all("tr")) == 15
+    failures = main.find("section", class_="failures")  # a failure is never folded away, and comes first
+    assert failures is not None and failures.find_parent("details") is None
+    assert "review of AM007 failed" in failures.get_text() and str(main).index('class="failures"') < str(main).index(
+        'class="reviews"'
+    )
+    downloads = [a["href"] for a in main.find("section", attrs={"aria-labelledby": "downloads"}).find_all("a")]
+    assert downloads == ["scorecard.xlsx", "kpi-reference.html", "kpi-reference.pdf"]
+
+
+def test_the_index_trend_is_the_change_of_the_overall_score_since_last_quarter(sample_index):
+    pack = load_pack("sample")
+    now = build_scorecard(pack, PERIOD, load_config(None)).overall["overall_score"]
+    before = build_scorecard(pack, "2026Q2", load_config(None)).overall["overall_score"]  # every KPI: another route
+    page = BeautifulSoup(sample_index.read_text(encoding="utf-8"), "html.parser")
+    table = page.find("table", class_="reviews")
+    columns = [th.get_text() for th in table.find("thead").find_all("th")]
+    shown = {}
+    for tr in table.find("tbody").find_all("tr"):
+        cells = dict(zip(columns, (td.get_text(" ", strip=True) for td in tr.find_all("td"))))
+        shown[cells["Account manager"]] = cells["Trend"]
+    names = load_pack("sample").account_managers.set_index("am_id")["name"]
+    expected = {}
+    for am_id, score in now.items():
+        if am_id == "AM007":  # the failed review shows no figures
+            expected[names[am_id]] = ""
+        elif am_id not in before.index:
+            expected[names[am_id]] = "new in role"
+        else:
+            change = round(score - before[am_id], 2)
+            expected[names[am_id]] = "= 0.00" if change == 0 else f"{'▲ +' if change > 0 else '▼ −'}{abs(change):.2f}"
+    assert shown == expected
 
 
 # --------------------------------------------------------------------------- PDF

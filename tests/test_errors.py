@@ -263,7 +263,12 @@ MISTAKES = {
     ),
     "bad AMREVIEW_FILE_MODE": (RUN, {"AMREVIEW_FILE_MODE": "wide"}, 2, "AMREVIEW_FILE_MODE='wide'"),
     "unknown am_id": (RUN + ("--am", "AM9"), {}, 2, "no account manager in role in 2026Q3 with am_id AM9"),
-    "unknown manager": (RUN + ("--manager", "Nobody"), {}, 2, "with manager Nobody (known: Grace Hopper)"),
+    "unknown manager": (
+        RUN + ("--manager", "Nobody"),
+        {},
+        2,
+        "with manager Nobody (known, closest first: Grace Hopper)",
+    ),
     "bad period": (("run", "--period", "2026Q5"), {}, 2, "period '2026Q5' is not a quarter"),
     "unknown KPI in the config": (
         RUN + ("--config", "{unknown_kpi}"),

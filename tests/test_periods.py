@@ -11,10 +11,29 @@ from amreview.errors import PeriodError
 from amreview.periods import Quarter, quarter_labels, quarter_of_month
 
 
-@pytest.mark.parametrize("text", ["2026-Q3", "2026q3", "2026Q5", "Q3 2026", "26Q3", ""])
-def test_bad_quarter_labels_say_what_was_expected(text):
-    with pytest.raises(PeriodError, match="expected YYYYQn, e.g. 2026Q3"):
+@pytest.mark.parametrize("text", ["2026Q5", "26Q3", "Q32026", "Q3", "2026", "Q3 FY2026", "third quarter 2026", ""])
+def test_bad_quarter_labels_say_what_was_expected_with_the_text_as_typed(text):
+    with pytest.raises(PeriodError) as caught:
         Quarter.parse(text)
+    assert str(caught.value) == (
+        f"period {text!r} is not a quarter: expected YYYYQn, e.g. 2026Q3 "
+        "(2026 Q3, 2026-Q3 and Q3 2026 are read as 2026Q3 too)"
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["2026Q3", "2026 Q3", "2026-Q3", "2026/Q3", "2026q3", "Q3 2026", "q3 2026", "Q3-2026", " Q3/2026 "]
+)
+@pytest.mark.parametrize("start_month", [1, 4])
+def test_other_spellings_of_a_quarter_name_the_same_quarter(text, start_month):
+    assert Quarter.parse(text, start_month) == Quarter(2026, 3, start_month)
+    assert str(Quarter.parse(text, start_month)) == "2026Q3"  # files, folders and documents keep the label
+
+
+@pytest.mark.parametrize("start_month, quarter", [(1, "2026Q3"), (4, "2027Q2")])
+def test_a_month_given_for_a_quarter_is_told_the_quarter_holding_it(start_month, quarter):
+    with pytest.raises(PeriodError, match=f"; 2026-07 is a month: its quarter is {quarter}$"):
+        Quarter.parse("2026-07", start_month)
 
 
 @pytest.mark.parametrize(

@@ -305,3 +305,25 @@ def test_one_failing_review_does_not_stop_the_others(sample_dir, tmp_path):
     assert not (folder / "AM002.html").exists() and (folder / "AM002.ipynb").is_file()
     index = visible_text((folder / "index.html").read_text())
     assert "failed" in index and "RuntimeError" in index
+
+
+def test_a_relative_data_path_names_the_folder_it_was_resolved_against(tmp_path):
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    elsewhere = tmp_path / "elsewhere"  # plain papermill, run from another folder than the project's
+    elsewhere.mkdir()
+    with pytest.raises(PapermillExecutionError) as caught:
+        papermill.execute_notebook(
+            str(REVIEW_NOTEBOOK),
+            str(tmp_path / "review.ipynb"),
+            parameters={"data": "build/sample-pack"},
+            kernel_name="python3",
+            cwd=str(elsewhere),
+            progress_bar=False,
+            log_output=False,
+        )
+    assert caught.value.ename == "ArgumentError"
+    assert caught.value.evalue.startswith(
+        f"the data pack 'build/sample-pack': no such folder (a relative path, resolved against {str(elsewhere)!r});"
+    )

@@ -68,9 +68,18 @@ def test_an_unknown_name_is_an_error_listing_the_known_ones(card):
     with pytest.raises(ParameterError) as caught:
         select_account_managers(card.table, managers=["Priya Ramen"], teams=["Nowhere"], am_ids=["AM999"])
     message = str(caught.value)
-    assert "manager Priya Ramen (known: Claire Whitfield, Gareth Lloyd, Priya Raman)" in message
-    assert "team Nowhere (known: London & South East, Midlands & North, Public Sector)" in message
-    assert "am_id AM999" in message
+    assert "manager Priya Ramen (known, closest first: Priya Raman, Claire Whitfield, Gareth Lloyd)" in message
+    assert "team Nowhere (known, closest first: London & South East, Midlands & North, Public Sector)" in message
+    assert "am_id AM999 (known, closest first: AM009, AM001, AM002, AM003," in message
+
+
+def test_an_unknown_am_id_lists_the_known_ids_the_closest_first(card):
+    with pytest.raises(ParameterError) as caught:
+        select_account_managers(card.table, am_ids=["AM01"])
+    known = ", ".join(["AM001", "AM010", "AM011"] + [f"AM{i:03d}" for i in range(2, 16) if i not in (10, 11)])
+    assert str(caught.value) == f"no account manager in role in 2026Q3 with am_id AM01 (known, closest first: {known})"
+    with pytest.raises(ParameterError, match=r"am_id am004 \(known, closest first: AM004, "):
+        card.explain("am004")  # --explain says the same, one place
 
 
 # --------------------------------------------------------------------------------------------

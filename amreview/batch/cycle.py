@@ -24,10 +24,14 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from amreview.batch.jobs import ReviewResult
+    from amreview.scoring.scorecard import Scorecard
 
 CALIBRATION_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "calibration.ipynb"
 CALIBRATION_STEM = "calibration"  # reserved: no review is named so (amreview.filenames.RESERVED_STEMS)
 ORGANISATION = "organisation"  # the calibration page's scope (its manifest entry's subject)
+# Why a review has no trend, in the words of its summary (amreview.documents.sections.summary)
+NO_EARLIER_SCORE = "no earlier score"  # the pack does not cover the previous quarter
+NEW_IN_ROLE = "new in role"  # it does, but this person was not scored in it
 
 
 def wants_calibration(whole_organisation: bool, team_overviews: bool, selected: pd.DataFrame) -> bool:
@@ -61,3 +65,20 @@ def calibration_item(result: ReviewResult) -> dict:
         "link": result.html,
         "pdf": result.pdf,
     }
+
+
+def previous_scores(previous: Scorecard | None, am_ids) -> pd.DataFrame:
+    """Per ``am_id`` (the index) the overall score of the previous quarter, from ``previous``, its
+    scorecard (None when the pack does not cover it: :func:`amreview.documents.review.previous_scorecard`):
+    ``previous_score`` (NaN without one) and ``previous_missing``, why there is none
+    (:data:`NO_EARLIER_SCORE`, :data:`NEW_IN_ROLE`; None when there is one). A review's trend on
+    the index is its overall score − ``previous_score``, as its summary says it."""
+    ids = pd.Index([str(a) for a in am_ids], name="am_id")
+    if previous is None:
+        return pd.DataFrame({"previous_score": float("nan"), "previous_missing": NO_EARLIER_SCORE}, index=ids)
+    scores = previous.overall["overall_score"].reindex(ids).astype(float)
+    scored = ids.isin(previous.overall.index)
+    return pd.DataFrame(
+        {"previous_score": scores, "previous_missing": pd.Series(NEW_IN_ROLE, index=ids).where(~scored, None)},
+        index=ids,
+    )

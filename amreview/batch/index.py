@@ -1,9 +1,16 @@
-"""The run's index page, ``index.html``: the team overviews above a table of the reviews.
+"""The run's index page, ``index.html``: what a manager opens first, with the run's details folded away.
+
+From the top: any document that failed (never folded away), the hand-outs of the whole run
+(``scorecard.xlsx`` and the KPI reference, linked when the period's folder holds them:
+:func:`run_downloads`), the team overviews, and a table of the reviews — who, the headline
+figures, the rating and its trend, where the review stands, and the documents (HTML, PDF). The
+run's own details (``am_id``, status, start, seconds, errors) are in a ``<details>`` below it.
+The page fits a 1280-pixel screen; a narrower one scrolls the table, not the page.
 
 :func:`write_index` is generic (columns, rows of any kind, links to each document, a status,
 the error of a failed one); :func:`index_rows` and :func:`team_overview_items` make the rows
 of a quarter's run (:func:`amreview.batch.runner.run_quarterly_reviews`): who, the headline
-figures and rating from each review's key-figures file, the status, start and duration.
+figures, rating and trend from each review's key-figures file, the status, start and duration.
 """
 
 from __future__ import annotations
@@ -21,28 +28,33 @@ from amreview.batch import manifest as record
 from amreview.batch.cycle import review_cells
 from amreview.batch.jobs import ReviewResult
 from amreview.errors import ArgumentError
-from amreview.filenames import file_stems, path_inside
+from amreview.filenames import SCORECARD_FILE, file_stems, path_inside
 from amreview.files import write_text_atomic
-from amreview.formats import attainment_pct, money, pct, score_text
+from amreview.formats import DASH, attainment_pct, format_value, money, score_text
 
+# The managers' view: one row per review.
 INDEX_COLUMNS = [
     "Account manager",
-    "am_id",
     "Manager",
     "Team",
-    "Revenue",
     "Gross margin",
-    "GM %",
     "GM attainment",
     "Overall score",
     "Rating",
+    "Trend",
     "Review status",
     "Agreed rating",
-    "status",
-    "Started (UTC)",
-    "Seconds",
 ]
-NUMERIC_COLUMNS = ["Revenue", "Gross margin", "GM %", "GM attainment", "Overall score", "Seconds"]
+NUMERIC_COLUMNS = ["Gross margin", "GM attainment", "Overall score", "Trend"]
+# The run's details, folded away: which id, how the run went.
+DETAIL_COLUMNS = ["Account manager", "am_id", "status", "Started (UTC)", "Seconds"]
+# The hand-outs of the whole run, linked when the period's folder holds them: the scorecard that
+# `amreview scorecard` writes there by default, and the KPI reference of the run.
+RUN_DOWNLOADS = (
+    (SCORECARD_FILE, "Scorecard (Excel): every KPI, score and rating"),
+    ("kpi-reference.html", "KPI reference: what each figure means and how it is scored"),
+    ("kpi-reference.pdf", "KPI reference (PDF)"),
+)
 
 
 def index_rows(
@@ -73,12 +85,11 @@ def index_rows(
                 "am_id": row.am_id,
                 "Manager": row.manager,
                 "Team": "" if pd.isna(row.team) else row.team,
-                "Revenue": money(headline.get("revenue")) if headline else "",
                 "Gross margin": money(headline.get("gross_margin")) if headline else "",
-                "GM %": pct(headline.get("gm_pct")) if headline else "",
                 "GM attainment": attainment_pct(headline.get("gross_margin_attainment")) if headline else "",
                 "Overall score": score_text(overall.get("score")) if overall else "",
                 "Rating": (overall.get("rating") or "no rating") if overall else "",
+                "Trend": trend_text(overall) if overall else "",
                 **review_cells(row._asdict()),
                 "status": result.status,
                 "Started (UTC)": _short_time(entry.get("started")),
@@ -89,6 +100,25 @@ def index_rows(
             }
         )
     return rows
+
+
+def trend_text(overall: Mapping[str, Any]) -> str:
+    """A review's trend as the index shows it, from its key figures' ``overall``: the change of the
+    overall score since the previous quarter, score − ``previous_score`` (``▲ +0.35``, ``▼ −0.20``,
+    ``= 0.00``), else why there is none (``previous_missing``: "no earlier score", "new in
+    role"); a dash when either score is missing (a rating withheld) or the file predates trends."""
+    score, previous = overall.get("score"), overall.get("previous_score")
+    if previous is None:
+        return overall.get("previous_missing") or DASH
+    if score is None:
+        return DASH
+    return format_value(float(score) - float(previous), "score_change")
+
+
+def run_downloads(folder: Path) -> list[dict]:
+    """The hand-outs of :data:`RUN_DOWNLOADS` that ``folder`` (a period's) holds, as
+    :func:`write_index`'s ``downloads``: ``text`` and ``link``."""
+    return [{"text": text, "link": folder / name} for name, text in RUN_DOWNLOADS if (folder / name).is_file()]
 
 
 def _short_time(stamp: str | None) -> str:
@@ -143,6 +173,25 @@ def result_row(result: ReviewResult) -> dict[str, object]:
     }
 
 
+def write_run_index(folder: Path, quarter: object, rows: list[dict], overviews: list[dict]) -> Path:
+    """Write a quarter's run's ``index.html`` in its ``folder`` (module docstring): ``rows`` from
+    :func:`index_rows`, ``overviews`` from :func:`team_overview_items` (and the calibration page's
+    entry); the hand-outs the folder holds (:func:`run_downloads`). Returns its path."""
+    index = Path(folder) / "index.html"
+    write_index(
+        index,
+        title=f"Quarterly reviews {quarter}",
+        columns=INDEX_COLUMNS,
+        rows=rows,
+        numeric_columns=NUMERIC_COLUMNS,
+        overviews=overviews,
+        overviews_title="Team overviews",
+        detail_columns=DETAIL_COLUMNS,
+        downloads=run_downloads(Path(folder)),
+    )
+    return index
+
+
 def write_index(
     path: Path,
     title: str,
@@ -152,6 +201,8 @@ def write_index(
     numeric_columns: Sequence[str] = (),
     overviews: Iterable[Mapping[str, object]] = (),
     overviews_title: str = "Overviews",
+    detail_columns: Sequence[str] = (),
+    downloads: Iterable[Mapping[str, object]] = (),
 ) -> None:
     """Write an HTML index page of reviews to ``path`` (atomically).
 
@@ -162,15 +213,19 @@ def write_index(
     * ``link`` — the review's HTML: an absolute path, or a path relative to the index's
       folder (never to the current directory). The row's ``link_column`` cell (default:
       the first column) links to it by a relative href. No link when missing or None.
-    * ``pdf`` — the review's PDF, the same way; when any row has one, a last column "PDF"
-      links to each.
-    * ``error`` — the error text, shown under the status of a failed row.
+    * ``pdf`` — the review's PDF, the same way.
+    * ``error`` — the error text of a failed row.
 
-    A ``status`` column shows ``ok``/``failed`` as a coloured label; failed rows are
-    highlighted. ``overviews`` (e.g. one team overview per manager) are listed above the
-    table under ``overviews_title``: mappings with ``text``, ``detail`` (a line under it),
-    ``status``, and the reserved ``link``, ``pdf`` and ``error``. Every value is
-    HTML-escaped. The page loads nothing from elsewhere.
+    When any row has a link or a PDF, a last column "Documents" links to each (HTML, PDF). A
+    ``status`` value of ``failed`` highlights the row, and every failed row and overview is listed
+    with its error at the top of the page, never folded away; a ``status`` column shows
+    ``ok``/``failed``/``unchanged`` as a coloured label. ``detail_columns`` are the run's details
+    (ids, status, timings): a second table of the same rows inside a ``<details>`` below the
+    first, folded. ``downloads`` (mappings with ``text`` and a reserved ``link``: the hand-outs of
+    the whole run) are listed above, and ``overviews`` (e.g. one team overview per manager) above
+    the table under ``overviews_title``: mappings with ``text``, ``detail`` (a line under it),
+    ``status``, and the reserved ``link``, ``pdf`` and ``error``. Everything is inside a
+    ``<main>``; every value is HTML-escaped. The page loads nothing from elsewhere.
     """
     import jinja2
 
@@ -179,7 +234,9 @@ def write_index(
     if link_column is not None and link_column not in columns:
         raise ArgumentError(f"link_column {link_column!r} is not one of the columns {list(columns)}")
     rows = list(rows)
-    table = [_index_row(row, columns, link_column, set(numeric_columns), path.parent) for row in rows]
+    numeric = set(numeric_columns)
+    table = [_index_row(row, columns, link_column, numeric, path.parent) for row in rows]
+    details = [_index_row(row, detail_columns, None, numeric, path.parent) for row in rows]
     listed = [_overview(item, path.parent) for item in overviews]
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("amreview.batch", "templates"),
@@ -191,7 +248,11 @@ def write_index(
         title=title,
         columns=list(columns),
         rows=table,
-        pdf_column=any(r["pdf"] for r in table),
+        documents_column=any(r["href"] or r["pdf"] for r in table),
+        detail_columns=list(detail_columns),
+        details=details,
+        failures=[r for r in table if r["status"] == "failed"] + [o for o in listed if o["status"] == "failed"],
+        downloads=[{"text": _display(d.get("text")), "href": _href(d.get("link"), path.parent)} for d in downloads],
         n_ok=sum(r["status"] == "ok" for r in table),
         n_failed=sum(r["status"] == "failed" for r in table),
         n_unchanged=sum(r["status"] == "unchanged" for r in table),
@@ -221,8 +282,10 @@ def _index_row(
     ]
     return {
         "cells": cells,
+        "text": cells[0]["text"] if cells else "",
         "status": str(row.get("status", "")),
         "error": str(row.get("error") or ""),
+        "href": href,
         "pdf": _href(row.get("pdf"), index_dir),
     }
 

@@ -168,6 +168,9 @@ def key_figures(
             "rating": row.get("overall_rating"),
             "rated_weight": row.get("rated_weight"),
             "measures_without_data": [m for m in str(without or "").split("; ") if m],
+            # the previous quarter's overall score, or why there is none (batch.cycle.previous_scores)
+            "previous_score": row.get("previous_score"),
+            "previous_missing": row.get("previous_missing"),
         },
         "percentiles": {
             k: {"team": row.get(f"{k}_team_percentile"), "organisation": row.get(f"{k}_org_percentile")}

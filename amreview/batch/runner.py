@@ -25,10 +25,11 @@
    ``executor="dask"``, :mod:`amreview.batch.distributed`): one fresh kernel per document
    (:mod:`amreview.batch.execution`), in parallel, each failure isolated. As each review
    finishes, its key figures (``<stem>.json``) and the manifest are written.
-6. **Publish** (:mod:`amreview.batch.index`). ``index.html``: the team overviews above a table
-   of the reviews with headline figures (from the key-figures files), rating, status, start and
-   duration. The inputs of reviews that succeeded are removed; a failed review keeps its input
-   and executed notebook for inspection.
+6. **Publish** (:mod:`amreview.batch.index`). ``index.html``: any failure first, the run's
+   hand-outs, the team overviews, a table of the reviews with headline figures (from the
+   key-figures files), rating, trend, review status and documents; the run's details (ids,
+   status, start, duration) folded away below. The inputs of reviews that succeeded are
+   removed; a failed review keeps its input and executed notebook for inspection.
 
 :func:`run_quarterly_reviews` makes the checks of step 1 and locks the period's folder;
 :func:`_run_locked` does the rest, in the order above.
@@ -65,9 +66,9 @@ import pandas as pd
 import amreview
 from amreview.batch import manifest as record
 from amreview.batch.checks import check_parameters
-from amreview.batch.cycle import CALIBRATION_NOTEBOOK, calibration_item, wants_calibration
+from amreview.batch.cycle import CALIBRATION_NOTEBOOK, calibration_item, previous_scores, wants_calibration
 from amreview.batch.execution import OUTPUT_FAILURE
-from amreview.batch.index import INDEX_COLUMNS, NUMERIC_COLUMNS, index_rows, team_overview_items, write_index
+from amreview.batch.index import index_rows, team_overview_items, write_run_index
 from amreview.batch.jobs import ReviewJob, ReviewResult
 from amreview.batch.kernels import resolve_mode
 from amreview.batch.lock import missing_folders, run_lock
@@ -82,7 +83,8 @@ from amreview.batch.plan import (
     unchanged_result,
 )
 from amreview.batch.pool import run_reviews
-from amreview.data.datapack import DataPack, content_fingerprint, load_pack, resolve_source
+from amreview.data.datapack import DataPack, check_source, content_fingerprint, load_pack, resolve_source
+from amreview.documents.review import previous_scorecard
 from amreview.errors import ArgumentError, OutputError, ParameterError
 from amreview.filenames import TEAM_PREFIX, file_stems
 from amreview.files import TEMPORARY_FILE, make_folder, writable_folder
@@ -244,6 +246,7 @@ def run_quarterly_reviews(
     scorecard_config = load_config(config_arg or None)
     quarter = Quarter.parse(period, scorecard_config.fiscal_year_start_month)  # before the pack is read
     check_notebooks(notebook, team_notebook if team_overviews else None, quarter, config_arg)
+    check_source(data)  # a pack folder that is not one: said as typed, before a folder is made
     folder = Path(out).resolve() / str(quarter)
     made = missing_folders(folder)  # removed again if the run leaves them empty (a refused pack)
     folder = writable_folder(folder)  # else OutputError, before any work
@@ -306,6 +309,8 @@ def _run_locked(data_arg: str, run: _Run) -> RunSummary:
     card = build_scorecard(pack, run.quarter, run.config)
     selected = select_account_managers(card.table, run.am_ids, run.managers, run.teams)
     selected = selected.join(calibration_table(pack, card), on="am_id")  # review status, agreed rating
+    earlier_card = previous_scorecard(pack, run.quarter, run.config, card.kpis)
+    selected = selected.join(previous_scores(earlier_card, selected["am_id"]), on="am_id")  # the index's trends
     _remove_leftovers(run.folder)
 
     # 3. Plan
@@ -340,16 +345,12 @@ def _run_locked(data_arg: str, run: _Run) -> RunSummary:
     reviews = [results[p.job.key] for p in plans if p.kind == "review"]
     team_results = [results[p.job.key] for p in plans if p.kind == "team_overview"]
     calibration = next((results[p.job.key] for p in plans if p.kind == "calibration"), None)
-    index = run.folder / "index.html"
-    write_index(
-        index,
-        title=f"Quarterly reviews {run.quarter}",
-        columns=INDEX_COLUMNS,
-        rows=index_rows(selected, reviews, manifest.entries, run.folder, review_stems),
-        numeric_columns=NUMERIC_COLUMNS,
-        overviews=team_overview_items(card.table, team_stems, team_results, [r.label for r in run.config.ratings])
+    index = write_run_index(
+        run.folder,
+        run.quarter,
+        index_rows(selected, reviews, manifest.entries, run.folder, review_stems),
+        team_overview_items(card.table, team_stems, team_results, [r.label for r in run.config.ratings])
         + ([calibration_item(calibration)] if calibration is not None else []),
-        overviews_title="Team overviews",
     )
     return RunSummary(
         period=str(run.quarter),

@@ -52,7 +52,7 @@ import pandera.pandas as pa
 
 from amreview import redaction
 from amreview.data.cells import complete, normalise
-from amreview.data.pack_files import FILE_FORMATS, read_folder
+from amreview.data.pack_files import FILE_FORMATS, check_pack_folder, read_folder
 from amreview.data.problems import (
     nan_text_problems,
     non_finite_problems,
@@ -181,6 +181,14 @@ def _as_slice(pack: DataPack, am_ids: tuple[str, ...]) -> DataPack:
     """A slice's pack: its ids, and the fingerprint of its own content (whatever the source;
     cheap, unlike hashing a large pack's whole files for every review)."""
     return replace(pack, fingerprint=content_fingerprint(pack.tables), am_ids=am_ids)
+
+
+def check_source(source: str | Path) -> None:
+    """An :class:`ArgumentError` when ``source`` names a folder that is not one (missing, or a
+    file: :func:`~amreview.data.pack_files.check_pack_folder`), before anything is read or
+    written; a database URL or ``"sample"`` passes (their problems are the pack's, found as it is read)."""
+    if not is_database_url(source) and str(source) != SAMPLE:
+        check_pack_folder(Path(source))
 
 
 def resolve_source(source: str | Path) -> str:

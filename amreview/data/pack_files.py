@@ -18,12 +18,33 @@ import pandas as pd
 from amreview.data.problems import problem_row
 from amreview.data.schemas import REQUIRED_TABLES, SCHEMAS
 from amreview.data.slicing import OWNER_TABLE, am_rows, owned_or_linked_accounts
+from amreview.errors import ArgumentError
 
 FILE_FORMATS = (".csv", ".parquet", ".xlsx")
 CSV_CHUNK_ROWS = 500_000  # a sliced CSV is filtered this many rows at a time
 # CSV cells are text; only an empty cell is missing (after trimming, for text columns): a cell
 # holding "nan", "NA", "NULL" or "None" is that text, never a missing value (pandas' default).
 CSV_OPTIONS = {"dtype": str, "keep_default_na": False, "na_values": [""], "encoding": "utf-8-sig"}
+
+
+def check_pack_folder(folder: Path) -> None:
+    """An :class:`~amreview.errors.ArgumentError` (a bad argument, not a pack that breaks the
+    contract) unless ``folder`` is a folder: a path that does not exist is named as given and, when
+    relative, with the folder it was resolved against (a notebook's kernel may run elsewhere than
+    one expects); a file is said to be one, with the folder holding it, which is the pack."""
+    if folder.is_dir():
+        return
+    if folder.is_file():
+        raise ArgumentError(
+            f"the data pack {str(folder)!r} is a file, not a folder: a pack is the folder holding its "
+            f"table files (one per table), here {str(folder.parent)!r}"
+        )
+    where = "" if folder.is_absolute() else f" (a relative path, resolved against {str(Path.cwd())!r})"
+    *first, last = REQUIRED_TABLES
+    raise ArgumentError(
+        f"the data pack {str(folder)!r}: no such folder{where}; expected a folder holding the "
+        f"{', '.join(first)} and {last} files, a database URL or 'sample'"
+    )
 
 
 def read_folder(
@@ -33,28 +54,15 @@ def read_folder(
     """Read every contract table found in ``folder``, as raw frames.
 
     Returns the frames, the file row number of each table's first data row, and the problems
-    found with the files themselves (a missing required table, two files for one table).
+    found with the files themselves (a missing required table, two files for one table). A
+    ``folder`` that is not one is an :class:`ArgumentError` (:func:`check_pack_folder`).
     With ``am_ids``, only those account managers' rows are kept
     (:func:`~amreview.data.slicing.slice_tables`); each frame's index is then the kept rows'
     positions in the file (row number = index + first row).
     """
     ids = None if am_ids is None else {str(a) for a in am_ids}
     problems: list[dict] = []
-    if not folder.is_dir():
-        return (
-            {},
-            {},
-            [
-                problem_row(
-                    "(pack)",
-                    None,
-                    "",
-                    "folder",
-                    "a folder holding account_managers, sales and targets files",
-                    f"no folder {str(folder)!r}",
-                )
-            ],
-        )
+    check_pack_folder(folder)
     tables, first_rows = {}, {}
     for table in SCHEMAS:
         files = [folder / f"{table}{suffix}" for suffix in FILE_FORMATS if (folder / f"{table}{suffix}").exists()]

@@ -19,7 +19,7 @@ import pandas as pd
 
 from amreview.data.datapack import DataPack
 from amreview.data.plausibility import ratings_withheld
-from amreview.errors import ParameterError, PeriodError
+from amreview.errors import ParameterError, PeriodError, known_names
 from amreview.metrics.accounts import active_accounts, new_accounts
 from amreview.metrics.catalogue import all_kpis
 from amreview.metrics.margin import attainment, gm_pct, lines_in_period, margin_summary
@@ -153,7 +153,7 @@ class Scorecard:
     def explain(self, am_id: str) -> ScoreExplanation:
         """Why ``am_id`` got each score: see :class:`ScoreExplanation`."""
         if am_id not in self.values.index:
-            raise ParameterError(f"no account manager in role in {self.quarter} with am_id {am_id}")
+            raise ParameterError(not_in_role_text(self.quarter, "am_id", [am_id], self.values.index))
         return ScoreExplanation(
             am_id=am_id,
             name=str(self.people.at[am_id, "name"]),
@@ -333,7 +333,8 @@ def select_account_managers(
 
     ``am_ids``, ``managers`` (``account_managers.manager``) and ``teams`` each select people;
     given together, a person is selected when any of them selects them. None of them: everyone
-    in role. A name that selects no one in role is an error that lists the known names.
+    in role. A name that selects no one in role is an error that lists the known names, the
+    closest first (:func:`not_in_role_text`).
     """
     am_ids, managers, teams = ([str(v) for v in values or ()] for values in (am_ids, managers, teams))
     if not (am_ids or managers or teams):
@@ -344,12 +345,18 @@ def select_account_managers(
         known = set(card[column].dropna().astype(str))
         unknown = [w for w in wanted if w not in known]
         if unknown:
-            listed = ", ".join(sorted(known)) if column != "am_id" else ""
-            problems.append(
-                f"no account manager in role in {period} with {what} {', '.join(unknown)}"
-                + (f" (known: {listed})" if listed else "")
-            )
+            problems.append(not_in_role_text(period, what, unknown, known))
     if problems:
         raise ParameterError("; ".join(problems))
     chosen = card["am_id"].isin(am_ids) | card["manager"].isin(managers) | card["team"].isin(teams)
     return card[chosen]
+
+
+def not_in_role_text(period: object, what: str, unknown: Iterable[str], known: Iterable[str]) -> str:
+    """``no account manager in role in 2026Q3 with am_id AM01 (known, closest first: AM001, …)``:
+    the names asked for whole, the known ones as :func:`amreview.errors.known_names` lists them."""
+    unknown = [str(name) for name in unknown]
+    return (
+        f"no account manager in role in {period} with {what} {', '.join(unknown)} "
+        f"(known, closest first: {known_names(unknown, known)})"
+    )
