@@ -19,13 +19,16 @@ one makes it in a folder all workers share, under a lock; the others read its re
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
 import os
 import pickle
 import re
+import unicodedata
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import nbformat
 import pandas as pd
 import pytest
@@ -38,6 +41,7 @@ from amreview.batch.runner import NOTEBOOKS, run_quarterly_reviews, team_file_st
 from amreview.data.datapack import load_pack, write_pack
 from amreview.data.sample import PERSONAS, generate_sample
 from amreview.documents.pdf import css_string, html_to_pdf, render_pages, running_header_css
+from amreview.documents.render import figure_png
 from amreview.scoring.config import DEFAULT_CONFIG, load_config
 from amreview.scoring.scorecard import build_scorecard
 
@@ -526,6 +530,80 @@ def test_the_pdf_holds_the_documents_figures(run, team_stem, pack_dir, manager):
         assert f"{measure} {fmt(actual)} {fmt(target)} {formats.attainment_pct(actual / target)}" in text
 
 
+def chromium_required() -> None:
+    """Skip (or, with AMREVIEW_REQUIRE_BROWSER=1, fail) where no Chromium prints the PDFs."""
+    from amreview.documents.chromium import chromium_path
+
+    if chromium_path() is None:
+        if os.environ.get("AMREVIEW_REQUIRE_BROWSER") == "1":
+            pytest.fail("AMREVIEW_REQUIRE_BROWSER=1 but no Chromium (or no Python playwright) is installed")
+        pytest.skip("no Chromium to print PDFs with (.ci/setup-documents.sh installs it)")
+
+
+def squashed(text: str) -> str:
+    """``text`` for comparing a PDF's text with the HTML's: ligatures unfolded, no whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def page_layout_problems(document: str, pdf: Path) -> list[str]:
+    """What the PDF ``pdf`` of the HTML ``document`` does wrong, read from the PDF itself (so it
+    holds whatever engine printed it): a chart drawn on two pages (each is one image, placed on
+    one page unless cut), a table whose first and last rows are on no common page, a page whose
+    text ends with a heading (the page furniture — header, footer, status — comes first in
+    both engines' text)."""
+    from pypdf import PdfReader
+
+    pages = PdfReader(pdf).pages
+    texts = [squashed(page.extract_text()) for page in pages]
+    soup = BeautifulSoup(document, "html.parser")
+    problems = []
+    charts, placed = len(soup.find_all("img")), sum(len(page.images) for page in pages)
+    if placed != charts:
+        problems.append(f"{charts} charts, placed {placed} times: one is cut across pages")
+    for table in soup.find_all("table"):
+        rows = [squashed("".join(c.get_text("") for c in tr.find_all(["th", "td"])[:2])) for tr in table.find_all("tr")]
+        rows = [r for r in rows if r]
+        first, last = ({i for i, t in enumerate(texts) if row in t} for row in (rows[0], rows[-1]))
+        if first and last and not first & last:
+            problems.append(f"table {rows[0][:40]!r} is cut: its first row on pages {first}, its last on {last}")
+    for h in soup.find_all(["h1", "h2", "h3", "h4"]):
+        heading = squashed(h.get_text("")).replace("¶", "")
+        problems += [f"page {i + 1} ends with heading {heading!r}" for i, t in enumerate(texts) if t.endswith(heading)]
+    return problems
+
+
+@pytest.mark.parametrize("document", ["review", "team"])
+def test_the_runs_pdfs_are_printed_by_chromium_and_cut_no_table_or_chart_nor_leave_a_heading_alone(
+    document, run, team_stem, review_html, team_html
+):
+    from pypdf import PdfReader
+
+    chromium_required()
+    stem, html = (AM_ID, review_html) if document == "review" else (team_stem, team_html)
+    pdf = run.folder / f"{stem}.pdf"
+    assert "Skia/PDF" in str(PdfReader(pdf).metadata.get("/Producer")), "not printed by Chromium"
+    assert page_layout_problems(html, pdf) == []
+
+
+def test_the_layout_check_sees_a_cut_table_a_lost_chart_and_a_heading_alone(tmp_path):
+    chromium_required()
+    figure = plt.figure(figsize=(2, 2))
+    chart = f"<img src='data:image/png;base64,{base64.b64encode(figure_png(figure)).decode('ascii')}'>"
+    plt.close(figure)
+    rows = "".join(f"<tr><td>row {i}</td><td>{i}</td></tr>" for i in range(120))  # longer than a page
+    page = (
+        f"<html><body>{chart}<table>{rows}</table>"
+        "<h2>Alone at the foot</h2><p style='height: 240mm; break-inside: avoid'>text</p></body></html>"
+    )
+    html_to_pdf(page, tmp_path / "x.pdf", engine="chromium")
+    assert page_layout_problems(page, tmp_path / "x.pdf") == [
+        "table 'row00' is cut: its first row on pages {0}, its last on {2}",
+        "page 3 ends with heading 'Aloneatthefoot'",
+    ]
+    problems = page_layout_problems(page.replace("<body>", f"<body>{chart}"), tmp_path / "x.pdf")
+    assert problems[0] == "2 charts, placed 1 times: one is cut across pages"
+
+
 def _walk(box):
     yield box
     for child in getattr(box, "children", None) or []:
@@ -622,11 +700,29 @@ def test_team_file_stems_are_slugs_that_never_collide():
     assert team_file_stems(["Zoë d'Arcy"])["Zoë d'Arcy"] == stems["Zoë d'Arcy"]
 
 
-def test_a_pdf_never_fetches_anything(tmp_path):
+@pytest.mark.parametrize("engine", ["chromium", "weasyprint"])
+def test_a_pdf_never_fetches_anything(tmp_path, engine):
+    if engine == "chromium":
+        chromium_required()
     page = "<html><body><p>hi</p><img src='https://example.com/logo.png'></body></html>"
     with pytest.raises(ValueError, match="refers to resources outside itself.*https://example.com/logo.png"):
-        html_to_pdf(page, tmp_path / "x.pdf")
+        html_to_pdf(page, tmp_path / "x.pdf", engine=engine)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_pdf_engine_is_chosen_by_argument_or_environment(monkeypatch):
+    from amreview.documents.pdf import pdf_engine
+    from amreview.errors import ArgumentError
+
+    monkeypatch.setenv("AMREVIEW_PDF_ENGINE", "weasyprint")
+    assert pdf_engine() == "weasyprint"
+    monkeypatch.setenv("AMREVIEW_PDF_ENGINE", "prince")
+    with pytest.raises(ArgumentError, match=r"\$AMREVIEW_PDF_ENGINE.*chromium, weasyprint or auto, got 'prince'"):
+        pdf_engine()
+    monkeypatch.setenv("AMREVIEW_CHROMIUM", "/no/such/chromium")
+    assert pdf_engine("auto") == "weasyprint"  # no Chromium: the fallback
+    with pytest.raises(ArgumentError, match="no Chromium was found"):
+        pdf_engine("chromium")
 
 
 def test_the_running_header_is_escaped_css(tmp_path):
