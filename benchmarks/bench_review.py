@@ -75,7 +75,8 @@ def per_review(one: dict, many: dict, n: int) -> dict:
 def route(code: Path, pack: Path, people: list[str], pdf: bool, scratch: Path) -> dict:
     one = timed_run(code, pack, people[:1], pdf, Path(tempfile.mkdtemp(dir=scratch)))
     many = timed_run(code, pack, people, pdf, Path(tempfile.mkdtemp(dir=scratch)))
-    return {"review": per_review(one, many, len(people)), "fixed": one["cpu"] - per_review(one, many, len(people))["cpu"]}
+    each = per_review(one, many, len(people))
+    return {"review": each, "fixed": one["cpu"] - each["cpu"]}
 
 
 def main() -> None:
@@ -93,9 +94,10 @@ def main() -> None:
         pack = scratch / "pack"
         subprocess.run([sys.executable, "-m", "amreview", "sample", "--out", str(pack)], cwd=ROOT, check=True)
         codes = {"before": unpack(args.baseline, scratch / "baseline"), "now": ROOT}
-        results = {
-            (name, pdf): route(code, pack, people, pdf, scratch) for name, code in codes.items() for pdf in (False, True)
-        }
+        results = {}
+        for name, code in codes.items():
+            for pdf in (False, True):
+                results[name, pdf] = route(code, pack, people, pdf, scratch)
     print(f"\nOne review of the sample (per review: runs of {args.ams} people and of 1, one job), CPU seconds:\n")
     print(f"| | before ({args.baseline[:7]}) | now | before / now |")
     print("|---|---|---|---|")
