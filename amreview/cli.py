@@ -93,7 +93,8 @@ def sample(out: str, seed: int | None, file_format: str | None, n_ams: int | Non
     "out",
     default=None,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Output file: .csv or .xlsx (every KPI, score and rating per account manager).",
+    help="Output file: .csv (every KPI, score and rating per account manager) or .xlsx (the same, "
+    "after a sheet for managers: names, measure scores, rating, headline figures).",
 )
 @config_option()
 @click.option("--explain", "explain_am", default=None, help="Print one account manager's breakdown.")
@@ -101,7 +102,7 @@ def sample(out: str, seed: int | None, file_format: str | None, n_ams: int | Non
 def scorecard(data: str, period: str, out: Path | None, config_path: Path | None, explain_am: str | None) -> None:
     """Compute every KPI, score and the overall rating per account manager for a quarter."""
     from amreview.data.datapack import load_pack
-    from amreview.data.export import write_table
+    from amreview.documents.scorecard_workbook import write_scorecard
     from amreview.periods import Quarter
     from amreview.scoring.config import load_config
     from amreview.scoring.scorecard import build_scorecard
@@ -112,11 +113,12 @@ def scorecard(data: str, period: str, out: Path | None, config_path: Path | None
         raise click.UsageError("give --out FILE, --explain AM_ID, or both")
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
         raise click.BadParameter("expected a file name ending in .csv or .xlsx", param_hint="--out")
-    card = build_scorecard(load_pack(data), quarter, config)
+    pack = load_pack(data)
+    card = build_scorecard(pack, quarter, config)
     if explain_am is not None:
         click.echo(str(card.explain(explain_am)))
     if out is not None:
-        write_table(card.table, out)
+        write_scorecard(card, out, pack)
         click.echo(f"scorecard for {card.quarter}: {len(card.table)} account managers written to {out}")
 
 

@@ -183,6 +183,25 @@ UNITS = (
     "signed0",
     "number",
 )
+# A table unit (see UNITS) → the Excel number format that shows a cell of it as format_value
+# does: the same decimals, a true minus sign, fractions as percentages. Units Excel cannot
+# show so (points, gaps, score changes: arithmetic or words) are not here.
+EXCEL_FORMATS = {
+    "money": '#,##0;"−"#,##0',
+    "pct": '0.0%;"−"0.0%',
+    "pct0": '0%;"−"0%',
+    "attainment": '0%;"−"0%',
+    "count": '#,##0;"−"#,##0',
+    "days": '#,##0.0;"−"#,##0.0',
+    "rating": "0.0",
+    "score": "0.00",
+    "multiple": '0.0"×"',
+    "change": '+0%;"−"0%;0%',
+    "money_change": '+#,##0;"−"#,##0;0',
+    "signed0": '+#,##0;"−"#,##0;0',
+    "number": '#,##0.00;"−"#,##0.00',
+    "date": "dd mmm yyyy",
+}
 KPI_UNIT_FORMATS = {
     "money": "money",
     "fraction": "pct",

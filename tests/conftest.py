@@ -15,6 +15,43 @@ import pytest
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
+# Module fixtures that run notebooks (a review, a team overview, a whole run) or import a large
+# export: the tests that use one go to one xdist worker (``--dist loadgroup``), so each is made once
+# per test session rather than once per worker that happens to run one of its tests.
+SHARED_RUNS = frozenset(
+    {
+        "hostile_run",  # test_ids
+        "imported",  # test_maven_example
+        "minimal_document",  # test_review_notebook
+        "ok_review",  # test_batch
+        "star_document",  # test_review_notebook
+        "team_overview",  # test_document_warnings
+    }
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (its worker's own hook)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark each test that uses a fixture of :data:`SHARED_RUNS` with the group of its module and
+    that fixture (a test using two is grouped by the first in name order)."""
+    for item in items:
+        shared = sorted(SHARED_RUNS.intersection(getattr(item, "fixturenames", ())))
+        if shared and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}::{shared[0]}"))
+
+
+def pytest_runtest_setup(item) -> None:
+    """Under ``--dist loadgroup``, fail a grouped test whose id lacks its group: the groups would
+    be ignored without a word (pytest 9.2 with pytest-xdist 3.8 did so), and every shared run made
+    once per worker."""
+    if getattr(item.config.option, "loadgroup", False) and item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+        pytest.fail(
+            f"--dist loadgroup: the test {item.nodeid} is marked xdist_group but its id carries no group: "
+            "this pytest-xdist does not support this pytest (see the pin in pyproject.toml)",
+            pytrace=False,
+        )
+
+
 def hand_tables() -> dict[str, pd.DataFrame]:
     """A pack with only the contract's required columns, small enough to compute by hand."""
     account_managers = pd.DataFrame(
@@ -95,11 +132,16 @@ def same(result, expected) -> bool:
     return abs(float(result) - float(expected)) <= 1e-9
 
 
+EXPORT_FILTERS = {"csv": "Text - txt - csv (StarCalc)"}  # LibreOffice's filters, named to pass options
+
+
 @pytest.fixture(scope="session")
 def libreoffice(tmp_path_factory) -> Callable[..., Path]:
-    """``save(path, folder, to="xlsx")``: open a workbook in LibreOffice Calc (headless, Debian's
-    ``libreoffice-calc-nogui``, with a profile of its own) and save it as ``to`` (``xlsx``, ``xls``,
-    ``ods``) in ``folder``, as a person would with *Save as*; returns the saved file. Skipped where
+    """``save(path, folder, to="xlsx", options=None)``: open a workbook in LibreOffice Calc
+    (headless, Debian's ``libreoffice-calc-nogui``, with a profile of its own) and save it as
+    ``to`` (``xlsx``, ``xls``, ``ods``, ``csv``: the first sheet) in ``folder``, as a person would
+    with *Save as*, with the export filter's ``options`` if given (for CSV
+    ``"44,34,76,1,,0,false,true,true"``: UTF-8, the cells as shown); returns the saved file. Skipped where
     ``soffice`` is absent; a failure where ``AMREVIEW_REQUIRE_LIBREOFFICE=1`` (CI installs it)."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
@@ -111,7 +153,8 @@ def libreoffice(tmp_path_factory) -> Callable[..., Path]:
         pytest.skip("LibreOffice (soffice) is not installed")
     profile = tmp_path_factory.mktemp("libreoffice-profile")
 
-    def save(path: Path, folder: Path, to: str = "xlsx") -> Path:
+    def save(path: Path, folder: Path, to: str = "xlsx", options: str | None = None) -> Path:
+        export = to if options is None else f"{to}:{EXPORT_FILTERS[to]}:{options}"
         folder.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(
             [
@@ -120,7 +163,7 @@ def libreoffice(tmp_path_factory) -> Callable[..., Path]:
                 "--headless",
                 "--norestore",
                 "--convert-to",
-                to,
+                export,
                 "--outdir",
                 str(folder),
                 str(path),

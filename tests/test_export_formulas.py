@@ -83,9 +83,13 @@ def test_scorecard_csv_escapes_every_formula_and_keeps_numbers(trapped_pack, tmp
 def test_scorecard_workbook_holds_no_formula_cell(trapped_pack, tmp_path):
     out = tmp_path / "card.xlsx"
     main(["scorecard", "--data", str(trapped_pack), "--period", "2026Q3", "--out", str(out)])
-    cells = [c for row in load_workbook(out).active.iter_rows() for c in row]
-    assert not [c.coordinate for c in cells if c.data_type in ("f", "e")]
-    assert {PAYLOADS[0], PAYLOADS[1], PAYLOADS[4]} <= {c.value for c in cells}  # as text, unchanged
+    book = load_workbook(out)
+    assert book.sheetnames == ["Scorecard", "Data", "Columns"]
+    for sheet in book:
+        cells = [c for row in sheet.iter_rows() for c in row]
+        assert not [c.coordinate for c in cells if c.data_type in ("f", "e")], sheet.title
+        if sheet.title != "Columns":  # the hand-out and the data show the names and teams
+            assert {PAYLOADS[0], PAYLOADS[1], PAYLOADS[4]} <= {c.value for c in cells}  # as text, unchanged
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])

@@ -13,12 +13,26 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from amreview.batch.inputs import open_team_overview
 from amreview.data.datapack import load_pack
+from amreview.documents.review import Review
+from amreview.metrics.registry import MEASURES
+from amreview.scoring.config import load_config
+from amreview.scoring.scorecard import build_scorecard
 from tests.conftest import SHARED
 
 ROOT = Path(__file__).resolve().parents[1]
 MAPPING = ROOT / "examples" / "maven-crm" / "mapping.toml"
+CONFIG = ROOT / "examples" / "maven-crm" / "scorecard.toml"
+README = ROOT / "examples" / "maven-crm" / "README.md"
 PERIOD = "2017Q2"
+QUARTERS = {
+    "2017Q1": ("2017-01-01", "2017-03-31"),
+    "2017Q2": ("2017-04-01", "2017-06-30"),
+    "2017Q3": ("2017-07-01", "2017-09-30"),
+    "2017Q4": ("2017-10-01", "2017-12-31"),
+}
+WIN_RATE_BANDS = (0.55, 0.60, 0.65, 0.70)  # the shipped config's, as its README states them
 
 
 def amreview(*args: str) -> subprocess.CompletedProcess:
@@ -160,10 +174,97 @@ def test_a_review_runs_from_the_pipeline_alone(imported, tmp_path):
     out, _ = imported
     reports = tmp_path / "reports"
     done = amreview(
-        "run", "--data", str(out), "--period", PERIOD, "--out", str(reports), "--quiet", "--am", "darcel-schlecht"
+        "run",
+        "--data",
+        str(out),
+        "--period",
+        PERIOD,
+        "--config",
+        str(CONFIG),
+        "--out",
+        str(reports),
+        "--quiet",
+        "--am",
+        "darcel-schlecht",
     )
     assert done.returncode == 0, done.stdout + done.stderr  # validation warnings do not block a run
     assert "1 of 1 reviews written" in done.stdout
     html = (reports / PERIOD / "darcel-schlecht.html").read_text()
     assert "Darcel Schlecht" in html and "Traceback" not in html
     assert re.search(r"margin data is not in (this|the) pack", html, re.IGNORECASE)
+
+
+def win_rates_by_count(raw, quarter: str) -> pd.Series:
+    """won / (won + lost) per agent over the deals closed in ``quarter``, from the raw export."""
+    pipeline = raw["sales_pipeline"]
+    closed = pipeline[
+        pipeline["deal_stage"].isin(["Won", "Lost"])
+        & pd.to_datetime(pipeline["close_date"]).between(*QUARTERS[quarter])
+    ]
+    won = (closed["deal_stage"] == "Won").groupby(closed["sales_agent"]).mean()
+    return won.rename(index=agent_id)
+
+
+def band(rate: float) -> float:
+    """The shipped config's score of a win rate: 1 + the number of boundaries at or below it."""
+    return 1.0 + sum(boundary <= rate for boundary in WIN_RATE_BANDS)
+
+
+def readme_row(quarter: str) -> str:
+    """The README's spread row "now" of ``quarter`` (the row after the quarter's first)."""
+    lines = README.read_text().splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith(f"| {quarter} |"))
+    return next(line for line in lines[first : first + 3] if "**now**" in line)
+
+
+@pytest.fixture(scope="module")
+def shipped_cards(imported):
+    out, _ = imported
+    pack, config = load_pack(out), load_config(CONFIG)
+    return pack, config, {quarter: build_scorecard(pack, quarter, config) for quarter in QUARTERS}
+
+
+@pytest.mark.parametrize("quarter", list(QUARTERS))
+def test_the_shipped_config_scores_each_agent_on_the_win_rate_by_count(shipped_cards, raw, quarter):
+    _, _, cards = shipped_cards
+    card = cards[quarter]
+    rates = win_rates_by_count(raw, quarter)
+    assert len(rates) == 30
+    expected = rates.map(band)
+    overall = card.overall["overall_score"]
+    pd.testing.assert_series_equal(overall[expected.index], expected, check_names=False)
+    assert overall.drop(expected.index).isna().all()  # the 5 agents without a deal
+    # the allowed gaps (open deals without an account, expected close date or value) cost nothing
+    assert card.values["crm_record_completeness"].isna().all()
+    assert card.measures["information_accuracy"].isna().all()
+    assert card.overall.loc[expected.index, "measures_without_data"].str.contains("information_accuracy").all()
+
+
+@pytest.mark.parametrize("quarter", list(QUARTERS))
+def test_the_readme_shows_the_spread_of_the_overall_scores(shipped_cards, raw, quarter):
+    scores = win_rates_by_count(raw, quarter).map(band)  # the overall scores, recomputed from the raw export
+    q1, q3 = scores.quantile([0.25, 0.75])
+    counts = scores.value_counts().sort_index(ascending=False)
+    row = (
+        f"| | **now** | {scores.nunique()} | {scores.min():.2f} – {scores.max():.2f} | {q3 - q1:.2f} | "
+        f"{scores.std(ddof=1):.2f} | {', '.join(f'{v:.0f}×{n}' for v, n in counts.items())} |"
+    )
+    assert readme_row(quarter) == row
+
+
+def test_trends_follow_the_pipeline(shipped_cards, raw):
+    pack, config, cards = shipped_cards
+    review = Review.build(pack, "darcel-schlecht", PERIOD, config)
+    assert review.previous is not None and str(review.previous.quarter) == "2017Q1"
+    trends = review.summary().frame("measures").set_index("Measure")["Trend"]
+    now, before = win_rates_by_count(raw, "2017Q2"), win_rates_by_count(raw, "2017Q1")
+    expected = band(now["darcel-schlecht"]) - band(before["darcel-schlecht"])
+    assert trends[MEASURES["new_business"]] == pytest.approx(expected)
+
+
+def test_the_team_overview_says_no_data_for_margin(imported):
+    out, _ = imported
+    overview = open_team_overview(out, "Celia Rouche", PERIOD, str(CONFIG))
+    summary = overview.header.parts[1]
+    assert "Team gross margin: no data. Team revenue: no data. GM % no data. New accounts won: no data." in summary
+    assert re.search(r"\b0 new accounts|margin 0\b|revenue 0\b", summary) is None

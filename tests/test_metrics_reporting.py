@@ -29,6 +29,7 @@ from amreview.metrics.reporting import (
     reports_due_between,
 )
 from amreview.periods import Quarter
+from amreview.scoring.scorecard import build_scorecard
 from tests.conftest import hand_tables, same
 
 T = pd.Timestamp
@@ -312,8 +313,7 @@ def crm_by_field(tables=None, fields=None) -> pd.DataFrame:
     "am_id, table, field, records, filled",
     [
         ("AM1", "accounts", "sector", 2, 1),  # A, B (E created after the review day)
-        ("AM1", "opportunities", "account_id", 2, 1),  # O1, O2 (O3 closed)
-        ("AM1", "opportunities", "close_date", 2, 1),
+        ("AM1", "opportunities", "close_date", 2, 1),  # O1, O2 (O3 closed)
         ("AM1", "opportunities", "value", 2, 2),
         ("AM1", "opportunities", "expected_margin", 2, 1),
         ("AM1", "activities", "account_id", 2, 1),  # AC1, AC3 (AC2 is 'other', AC4 before the window)
@@ -329,8 +329,9 @@ def test_crm_completeness_by_field(am_id, table, field, records, filled):
 
 def test_crm_record_completeness_is_the_mean_over_record_types():
     completeness = crm_record_completeness(crm_by_field())
-    # AM1: accounts 1/2, opportunities 5/8, activities 1/2; AM2: accounts 1, activities 1 (no open opps)
-    assert same(completeness["AM1"], (1 / 2 + 5 / 8 + 1 / 2) / 3)
+    # AM1: accounts 1/2, opportunities 4/6 (O2's missing account is allowed), activities 1/2;
+    # AM2: accounts 1, activities 1 (no open opps)
+    assert same(completeness["AM1"], (1 / 2 + 4 / 6 + 1 / 2) / 3)
     assert same(completeness["AM2"], 1.0)
     assert "AM3" not in completeness.index
 
@@ -341,7 +342,41 @@ def test_a_field_nobody_filled_was_not_exported():
     fields = crm_exported_fields(tables)
     assert fields["accounts"] == () and fields["opportunities"] == CRM_REQUIRED_FIELDS["opportunities"]
     completeness = crm_record_completeness(crm_by_field(tables, fields))
-    assert same(completeness["AM1"], (5 / 8 + 1 / 2) / 2)
+    assert same(completeness["AM1"], (4 / 6 + 1 / 2) / 2)
+
+
+def test_an_open_deal_without_an_account_costs_nothing():
+    """The contract allows a deal not yet tied to a customer: O2 (and O4) without an account
+    score as they would with one."""
+    tables = validated_crm_tables()
+    with_accounts = {**tables, "opportunities": tables["opportunities"].assign(account_id="A")}
+    by_field = crm_by_field(tables)
+    assert "account_id" not in set(by_field.loc[by_field["table"] == "opportunities", "field"])
+    assert same(crm_record_completeness(by_field)["AM1"], (1 / 2 + 4 / 6 + 1 / 2) / 3)
+    assert same(crm_record_completeness(crm_by_field(with_accounts))["AM1"], (1 / 2 + 4 / 6 + 1 / 2) / 3)
+
+
+def test_expected_dates_and_values_an_export_leaves_off_open_deals_are_not_checked():
+    """The Maven export: close date and value on closed deals only. An open deal's are the
+    expected ones, which the export does not hold: not held against anyone."""
+    tables = validated_crm_tables()
+    opportunities = tables["opportunities"].copy()
+    is_open = opportunities["stage"].isin(["prospecting", "engaging"])
+    opportunities.loc[is_open, ["close_date", "value"]] = [pd.NaT, np.nan]
+    opportunities.loc[opportunities["opportunity_id"] == "O3", ["close_date", "value"]] = [
+        pd.Timestamp("2026-09-01"),
+        700.0,
+    ]  # the won deal has both: the whole table holds them, its open deals do not
+    tables["opportunities"] = opportunities
+    fields = crm_exported_fields(tables)
+    assert fields["opportunities"] == ("expected_margin",)
+    # AM1: accounts 1/2; open deals O1 (margin 100), O2 (none): 1/2; activities 1/2
+    assert same(crm_record_completeness(crm_by_field(tables, fields))["AM1"], 1 / 2)
+    # nothing left to judge on open deals: the record type drops out of the mean, never 0
+    tables["opportunities"] = opportunities.assign(expected_margin=np.nan)
+    fields = crm_exported_fields(tables)
+    assert fields["opportunities"] == ()
+    assert same(crm_record_completeness(crm_by_field(tables, fields))["AM1"], (1 / 2 + 1 / 2) / 2)
 
 
 def test_crm_completeness_without_records_is_no_data():
@@ -381,7 +416,7 @@ KPI = {kpi.name: kpi for kpi in KPIS}
         ("forecast_accuracy_gross_margin", "quarter", {"AM1": 0.8, "AM2": 0.0, "AM3": np.nan}),
         ("forecast_bias_revenue", "quarter", {"AM1": 0.1, "AM2": 0.5, "AM3": np.nan}),
         ("forecast_bias_gross_margin", "quarter", {"AM1": -0.2, "AM2": 2.0, "AM3": np.nan}),
-        ("crm_record_completeness", "quarter", {"AM1": (1 / 2 + 5 / 8 + 1 / 2) / 3, "AM2": 1.0, "AM3": np.nan}),
+        ("crm_record_completeness", "quarter", {"AM1": (1 / 2 + 4 / 6 + 1 / 2) / 3, "AM2": 1.0, "AM3": np.nan}),
     ],
 )
 def test_kpis_end_to_end(hand_pack, kpi, window, expected):
@@ -451,3 +486,29 @@ def test_sample_kpis_are_in_range(sample_ctx):
     new_starter = next(am for am, persona in PERSONAS.items() if persona == "new_starter")
     assert pd.isna(KPI["forecast_accuracy_revenue"](sample_ctx)[new_starter])  # joined after forecasts were due
     assert KPI["reports_on_time_share"](sample_ctx).notna().all()
+
+
+def test_a_pipeline_like_mavens_is_not_marked_down_for_the_gaps_the_contract_allows():
+    """No sales lines; open deals without an account and without an expected close date or
+    value (the Maven export). Accuracy of information has nothing to judge: no data, its weight
+    spread over the measures with data, never 1.00 Below."""
+    tables = hand_tables()
+    tables["sales"] = tables["sales"].iloc[0:0]
+    tables["opportunities"] = pd.DataFrame(
+        [
+            ("O1", "AM1", "A", "won", "2026-07-01", "2026-08-01", 100.0),
+            ("O2", "AM1", "A", "lost", "2026-07-02", "2026-08-02", 0.0),
+            ("O3", "AM1", None, "engaging", "2026-07-03", None, None),
+            ("O4", "AM2", "B", "prospecting", None, None, None),
+        ],
+        columns=["opportunity_id", "am_id", "account_id", "stage", "created_date", "close_date", "value"],
+    )
+    card = build_scorecard(validate_tables(tables, source="pipeline"), "2026Q3")
+    assert card.values["crm_record_completeness"].isna().all()
+    assert card.measures["information_accuracy"].isna().all()
+    # AM1: new business = win rate by value 100 / (100 + 0) ≥ 0.50 → 5; CRM use = O3 not updated
+    # in 30 days (share 0 → 1) weighted 0.20 and no overdue deal (0 → 5) weighted 0.15
+    crm_use = (0.20 * 1 + 0.15 * 5) / 0.35
+    assert card.measures.at["AM1", "crm_utilisation"] == pytest.approx(crm_use)
+    assert card.overall.at["AM1", "overall_score"] == pytest.approx((0.15 * 5 + 0.10 * crm_use) / 0.25)
+    assert "information_accuracy" in card.overall.at["AM1", "measures_without_data"]

@@ -531,6 +531,13 @@ def test_a_pack_without_sales_lines_says_so_and_reviews_the_rest(sample_tables):
     assert pipeline.frame("pipeline_funnel")["opportunities"].sum() > 0 and pipeline.figures["won"] > 0
     assert pipeline.missing == ["New accounts won: not in this pack, whose sales table holds no invoice lines."]
     assert review.crm().frame("activities_by_type")["Activities"].iloc[-1] > 0
+    # trends follow the records the pack has: its 2026Q2 is scored from the pipeline and the rest
+    before = build_scorecard(review.pack, "2026Q2").measures.loc[STAR]
+    trends = review.summary().frame("measures").set_index("Measure")["Trend"]
+    assert trends[MEASURES["new_business"]] == pytest.approx(review.measures["new_business"] - before["new_business"])
+    scored_twice = [m for m in MEASURES if not math.isnan(review.measures[m]) and not math.isnan(before[m])]
+    assert len(scored_twice) == 6 and "margin_kpi_targets" not in scored_twice  # no margin data in either
+    assert trends[[MEASURES[m] for m in scored_twice]].notna().all()
 
 
 def test_inputs_are_not_modified(sample_tables):

@@ -11,11 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amreview.data.datapack import validate_tables
+from amreview.documents.review import previous_scorecard
 from amreview.errors import ConfigError
 from amreview.metrics.registry import Kpi
+from amreview.periods import Quarter
 from amreview.scoring.bands import band_score, effective_weights, percentiles, weighted_score
 from amreview.scoring.config import load_config, parse_config
-from amreview.scoring.scorecard import build_scorecard
+from amreview.scoring.scorecard import build_scorecard, pack_covers
 from tests.conftest import hand_tables
 
 FAKE_KPIS = {
@@ -284,3 +286,66 @@ def test_no_rating_when_too_little_of_the_weight_has_data():
     text = str(strict.explain("AM1"))
     assert "Overall: 3.25 — no rating" in text
     assert "the measures with data carry 60% of the weight; the config asks for at least 70%" in text
+
+
+# --------------------------------------------------------------------------------------------
+# Which quarters a pack covers (the previous quarter's scorecard, for trends)
+# --------------------------------------------------------------------------------------------
+
+
+def pipeline_only(**tables: pd.DataFrame):
+    """The hand pack with its sales lines removed and ``tables`` added."""
+    base = hand_tables()
+    base["sales"] = base["sales"].iloc[0:0]
+    return validate_tables({**base, **tables}, source="pipeline-only")
+
+
+OPPORTUNITIES = pd.DataFrame(
+    {
+        "opportunity_id": ["O1", "O2"],
+        "am_id": ["AM1", "AM2"],
+        "stage": ["won", "engaging"],
+        "created_date": ["2026-05-10", None],  # an undated deal dates nothing
+        "close_date": ["2026-08-01", None],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("quarter", "covered"), [("2026Q1", False), ("2026Q2", True), ("2026Q3", True), ("2026Q4", False)]
+)
+def test_a_pack_without_sales_covers_the_quarters_its_records_are_dated_in(quarter, covered):
+    pack = pipeline_only(opportunities=OPPORTUNITIES)  # created in Q2, closed in Q3
+    assert pack_covers(pack, Quarter.parse(quarter)) is covered
+
+
+def test_activities_and_the_quarters_forecasts_name_cover_a_pack_without_sales():
+    activities = pd.DataFrame(
+        {"activity_id": ["X1"], "am_id": ["AM1"], "type": ["call"], "activity_date": ["2025-12-31"]}
+    )
+    forecasts = pd.DataFrame({"am_id": ["AM2"], "period": ["2026Q2"], "measure": ["revenue"], "forecast": [10.0]})
+    pack = pipeline_only(activities=activities, forecasts=forecasts)
+    covered = [q for q in ("2025Q4", "2026Q1", "2026Q2") if pack_covers(pack, Quarter.parse(q))]
+    assert covered == ["2025Q4", "2026Q2"]
+
+
+def test_sales_lines_decide_when_the_pack_has_them():
+    pack = validate_tables({**hand_tables(), "opportunities": OPPORTUNITIES}, source="hand")
+    # lines invoiced on 2026-06-30 (Q2), in Q3 and on 2026-10-01 (Q4); the deal dates Q2 and Q3 only
+    assert [pack_covers(pack, Quarter.parse(q)) for q in ("2026Q1", "2026Q2", "2026Q3", "2026Q4")] == [
+        False,
+        True,
+        True,
+        True,
+    ]
+    assert not pack_covers(pipeline_only(), Quarter.parse("2026Q3"))  # nothing dated at all
+
+
+def test_trends_on_a_pipeline_only_pack_follow_its_records():
+    pack = pipeline_only(opportunities=OPPORTUNITIES)
+    config = load_config()
+    card = build_scorecard(pack, "2026Q3", config)
+    previous = previous_scorecard(pack, card.quarter, config, card.kpis)
+    assert previous is not None and str(previous.quarter) == "2026Q2"
+    assert sorted(previous.values.index) == ["AM1", "AM2", "AM3"]
+    assert previous_scorecard(pack, Quarter.parse("2026Q2"), config, card.kpis) is None  # nothing in Q1

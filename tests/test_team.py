@@ -189,6 +189,68 @@ def test_team_gm_pct_is_the_ratio_of_the_sums(hand_card):
     assert math.isnan(team.team_gm_pct(hand_card, "Mia Major"))
 
 
+def without_sales_lines(card: Scorecard) -> Scorecard:
+    """``card`` as a pack without sales lines gives it: revenue, margin, GM % and new accounts
+    are "no data" (NaN) for everyone; no target either (the Maven example)."""
+    for column in ("revenue", "gross_margin", "gm_pct", "new_accounts") + tuple(
+        f"{m}_{kind}" for m in ("revenue", "gross_margin", "new_accounts") for kind in ("target", "attainment")
+    ):
+        card.table[column] = np.nan
+    return card
+
+
+def test_a_team_without_sales_lines_has_no_totals_not_zero(hand_card):
+    card = without_sales_lines(hand_card)
+    totals = team.team_totals(card, "Mia Major")
+    assert totals[["actual", "actual_with_target", "target", "attainment"]].isna().all().all()
+    assert (totals["members"] == 5).all() and (totals["with_target"] == 0).all()
+    assert math.isnan(team.team_gm_pct(card, "Mia Major"))
+
+
+def test_a_team_without_sales_lines_says_no_data(hand_card):
+    card = without_sales_lines(hand_card)
+    members, totals = team.team_scorecard(card, "Mia Major"), team.team_totals(card, "Mia Major")
+    summary = team_render.team_summary_html(
+        totals,
+        team.team_gm_pct(card, "Mia Major"),
+        team.rating_distribution(card, "Mia Major"),
+        team.needs_attention(card, "Mia Major"),
+        5,
+    )
+    assert summary.startswith(
+        "<p class='amr-narrative'>Team gross margin: no data. Team revenue: no data. GM % no data. "
+        "New accounts won: no data. Ratings:"
+    )
+    shown = team_render.team_totals_styler(totals, team.team_gm_pct(card, "Mia Major")).data
+    assert shown["Team actual"].tolist() == ["no data"] * 4  # revenue, gross margin, new accounts, GM %
+    assert shown["Attainment"].tolist()[:3] == ["no target"] * 3
+    kpis = team_render.team_kpis_styler(members).data.set_index("Account manager")
+    assert (kpis[["Revenue", "Gross margin", "GM %", "New accounts"]] == "no data").all().all()
+    assert (kpis[["Revenue attainment", "GM attainment"]] == "no target").all().all()
+    assert team_render.totals_chart_frame(totals)["label"].tolist() == ["no data"] * 3
+
+
+def test_a_target_without_an_actual_is_no_data_not_no_target(hand_card):
+    card = without_sales_lines(hand_card)
+    card.table["revenue_target"] = [800.0, NAN, NAN, NAN, NAN, NAN]  # A1 has a target, no figure
+    totals = team.team_totals(card, "Mia Major")
+    assert totals.loc["revenue", "target"] == 800 and math.isnan(totals.loc["revenue", "attainment"])
+    shown = team_render.team_totals_styler(totals, NAN).data.set_index("Measure")
+    assert shown.loc["Revenue", ["Team actual", "Team target", "Attainment"]].tolist() == ["no data", "800", "no data"]
+    kpis = team_render.team_kpis_styler(team.team_scorecard(card, "Mia Major")).data
+    assert kpis["Revenue attainment"].tolist() == ["no data", "no target", "no target", "no target", "no target"]
+    summary = team_render.team_summary_html(
+        totals, NAN, team.rating_distribution(card, "Mia Major"), team.needs_attention(card, "Mia Major"), 5
+    )
+    assert "Team revenue: no data against the team target of 800." in summary
+
+
+def test_a_member_without_lines_in_a_pack_with_sales_has_zero_and_gm_pct_n_a(hand_card):
+    """0 revenue (no line this quarter) is a figure; only a pack without sales has no data."""
+    kpis = team_render.team_kpis_styler(team.team_scorecard(hand_card, "Mia Major")).data.set_index("Account manager")
+    assert kpis.loc["Di Dean", ["Revenue", "GM %", "New accounts"]].tolist() == ["0", "n/a", "0"]
+
+
 # --------------------------------------------------------------------------- attention
 
 

@@ -73,12 +73,21 @@ def _write_xlsx(frame: pd.DataFrame, path: Path | IO[bytes], sheet: str) -> None
     book = Workbook()
     ws = book.active
     ws.title = sheet
+    fill_table_sheet(ws, frame)
+    book.save(path)
+
+
+def fill_table_sheet(ws, frame: pd.DataFrame) -> None:
+    """Write ``frame`` into the empty openpyxl sheet ``ws`` for analysts: its column names as
+    they are (bold) in row 1, one row per record, numbers in the format of their column's name
+    (:func:`column_format`), text never a formula (module docstring), a frozen header row and
+    filters over every column."""
     ws.append([str(c) for c in frame.columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     numeric = {c: pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns}
     for values in frame.itertuples(index=False):
-        ws.append([_cell_value(v) for v in values])
+        ws.append([cell_value(v) for v in values])
     for j, column in enumerate(frame.columns, start=1):
         letter = get_column_letter(j)
         width = max(len(str(column)), 10)
@@ -93,10 +102,10 @@ def _write_xlsx(frame: pd.DataFrame, path: Path | IO[bytes], sheet: str) -> None
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
     keep_text_as_text(ws)
-    book.save(path)
 
 
-def _cell_value(value):
+def cell_value(value):
+    """``value`` as openpyxl writes it: a plain Python number, text or datetime; None where missing."""
     if value is None:
         return None
     try:

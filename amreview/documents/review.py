@@ -34,13 +34,13 @@ from amreview.data.datapack import DataPack
 from amreview.documents.figures import account_names, name_accounts
 from amreview.documents.model import SECTION_TITLES, SECTIONS, Explanation, ReviewHeader, Section
 from amreview.documents.pack_views import PackFacts, PersonViews, person_views
-from amreview.errors import DataError, PeriodError, UnknownNameError
+from amreview.errors import DataError, UnknownNameError
 from amreview.metrics.registry import ALL_MEASURES, WINDOWS, KpiContext, in_role
 from amreview.periods import Quarter, require_quarter
 from amreview.scoring.calibration import band_change
 from amreview.scoring.config import ScorecardConfig, review_config
 from amreview.scoring.outcomes import INPUT_TABLES, ReviewOutcome, review_status
-from amreview.scoring.scorecard import KPI_COLUMNS, Scorecard, build_scorecard, core_scorecard
+from amreview.scoring.scorecard import KPI_COLUMNS, Scorecard, build_scorecard, core_scorecard, pack_covers
 from amreview.vocabulary import CORE_TARGET_MEASURES, NOTE_SECTIONS
 
 MEASURE_LABELS = {
@@ -127,13 +127,12 @@ def scored_kpis(config: ScorecardConfig, kpis: dict) -> dict:
 
 def previous_scorecard(pack: DataPack, quarter: Quarter, config: ScorecardConfig, kpis: dict) -> Scorecard | None:
     """The previous quarter's scorecard for trends (:func:`scored_kpis` of ``kpis`` only), or
-    None when the pack holds no sales or does not cover that quarter."""
-    if not len(pack.sales):
+    None when the pack holds no data of that quarter (:func:`~amreview.scoring.scorecard.pack_covers`:
+    its sales lines decide, or in a pack without sales lines, its other records)."""
+    previous = quarter.previous()
+    if not pack_covers(pack, previous):
         return None
-    try:
-        return build_scorecard(pack, quarter.previous(), config, kpis=scored_kpis(config, kpis))
-    except PeriodError:  # the pack does not cover the previous quarter: no trends
-        return None
+    return build_scorecard(pack, previous, config, kpis=scored_kpis(config, kpis))
 
 
 # --------------------------------------------------------------------------------------------

@@ -126,9 +126,11 @@ def team_totals(card: Scorecard, manager: str) -> pd.DataFrame:
 
     Index: the measure. Columns:
 
-    * ``actual`` = Σ the members' actuals (all members);
+    * ``actual`` = Σ the members' actuals (all members); NaN ("no data") when no member has
+      one — a pack without sales lines has no revenue, margin or new accounts, not 0;
     * ``target`` = Σ the members' targets, over members with a target > 0 (NaN when none has one);
-    * ``actual_with_target`` = Σ the actuals of the members with a target;
+    * ``actual_with_target`` = Σ the actuals of the members with a target (NaN when none of
+      them has an actual);
     * ``attainment`` = ``actual_with_target`` / ``target``: a member without a target neither
       inflates nor dilutes the team's attainment (NaN = no target);
     * ``members`` and ``with_target``: how many members there are and how many have a target.
@@ -140,11 +142,12 @@ def team_totals(card: Scorecard, manager: str) -> pd.DataFrame:
         target = table[f"{measure}_target"].astype("float64")
         has_target = target > 0
         target_sum = target[has_target].sum() if has_target.any() else np.nan
+        with_target = actual[has_target].sum(min_count=1)
         rows[measure] = {
-            "actual": actual.sum(),
+            "actual": actual.sum(min_count=1),
             "target": target_sum,
-            "actual_with_target": actual[has_target].sum(),
-            "attainment": actual[has_target].sum() / target_sum if has_target.any() else np.nan,
+            "actual_with_target": with_target,
+            "attainment": with_target / target_sum if has_target.any() else np.nan,
             "members": len(table),
             "with_target": int(has_target.sum()),
         }
@@ -154,7 +157,8 @@ def team_totals(card: Scorecard, manager: str) -> pd.DataFrame:
 
 
 def team_gm_pct(card: Scorecard, manager: str) -> float:
-    """The team's GM %: Σ gross margin / Σ revenue over the members; NaN when Σ revenue ≤ 0."""
+    """The team's GM %: Σ gross margin / Σ revenue over the members; NaN when Σ revenue ≤ 0 or
+    no member has revenue data."""
     table = team_scorecard(card, manager)
     revenue = table["revenue"].sum()
     return float(table["gross_margin"].sum() / revenue) if revenue > 0 else float("nan")

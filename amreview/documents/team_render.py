@@ -14,7 +14,17 @@ import pandas as pd
 
 from amreview.documents.team import NO_RATING
 from amreview.documents.team_plots import score_colour, text_colour
-from amreview.formats import attainment_pct, bands_text, compact_money, count, money, pct, score_text
+from amreview.formats import (
+    NO_DATA,
+    attainment_pct,
+    bands_text,
+    compact_money,
+    count,
+    is_missing,
+    money,
+    pct,
+    score_text,
+)
 from amreview.metrics.registry import ALL_MEASURES
 from amreview.periods import Quarter
 from amreview.scoring.calibration import MAX_BAND_CHANGE, NOT_AGREED, flags_text
@@ -79,27 +89,44 @@ def team_header_html(manager: str, quarter: Quarter, table: pd.DataFrame) -> str
     )
 
 
+def figure_text(value, fmt) -> str:
+    """``value`` in the format ``fmt``; ``no data`` when it is missing (a pack without sales
+    lines has no revenue, margin or new accounts: never 0)."""
+    return NO_DATA if is_missing(value) else fmt(value)
+
+
+def attainment_text(attainment, actual, target) -> str:
+    """An attainment as a percentage; ``no data`` where a target > 0 has no actual to compare,
+    ``no target`` where there is none."""
+    return NO_DATA if is_missing(actual) and not is_missing(target) and target > 0 else attainment_pct(attainment)
+
+
+def gm_pct_text(gm_pct: float, revenue) -> str:
+    """A GM %; ``no data`` when the revenue it divides by is missing, ``n/a`` when it is ≤ 0."""
+    return NO_DATA if is_missing(revenue) else pct(gm_pct)
+
+
 def team_summary_html(
     totals: pd.DataFrame, gm_pct: float, distribution: pd.Series, attention: pd.DataFrame, members: int
 ) -> str:
     """The overview in a few sentences, from the numbers."""
     sentences = []
     for measure in ("gross_margin", "revenue"):
-        row = totals.loc[measure]
-        against = (
-            f", {attainment_pct(row['attainment'])} of the team target of {compact_money(row['target'])}"
-            if pd.notna(row["attainment"])
-            else ", no team target"
-        )
-        sentences.append(f"Team {TOTAL_LABELS[measure].lower()} {compact_money(row['actual'])}{against}")
-    sentences.append(f"GM % {pct(gm_pct)}")
+        row, label = totals.loc[measure], TOTAL_LABELS[measure].lower()
+        target = f"the team target of {compact_money(row['target'])}" if pd.notna(row["target"]) else ""
+        if is_missing(row["actual"]):
+            sentences.append(f"Team {label}: {NO_DATA}" + (f" against {target}" if target else ""))
+            continue
+        against = f", {attainment_pct(row['attainment'])} of {target}" if target else ", no team target"
+        sentences.append(f"Team {label} {compact_money(row['actual'])}{against}")
+    sentences.append(f"GM % {gm_pct_text(gm_pct, totals.at['revenue', 'actual'])}")
     if "new_accounts" in totals.index:
         row = totals.loc["new_accounts"]
-        won = count(row["actual"])
-        sentences.append(
-            f"{won} new account{'s' if row['actual'] != 1 else ''} won"
-            + (f" against a target of {count(row['target'])}" if pd.notna(row["target"]) else "")
-        )
+        target = f" against a target of {count(row['target'])}" if pd.notna(row["target"]) else ""
+        if is_missing(row["actual"]):
+            sentences.append(f"New accounts won: {NO_DATA}{target}")
+        else:
+            sentences.append(f"{count(row['actual'])} new account{'s' if row['actual'] != 1 else ''} won{target}")
     held = [f"{int(n)} {label}" for label, n in distribution[::-1].items() if n]
     text = ". ".join(sentences) + "."
     text += f" Ratings: {', '.join(held)}." if held else ""
@@ -138,11 +165,11 @@ def team_kpis_styler(table: pd.DataFrame):
     shown = pd.DataFrame(
         {
             "Account manager": table["name"].to_numpy(),
-            "Revenue": table["revenue"].map(money).to_numpy(),
-            "Revenue attainment": table["revenue_attainment"].map(attainment_pct).to_numpy(),
-            "Gross margin": table["gross_margin"].map(money).to_numpy(),
-            "GM attainment": table["gross_margin_attainment"].map(attainment_pct).to_numpy(),
-            "GM %": table["gm_pct"].map(pct).to_numpy(),
+            "Revenue": [figure_text(v, money) for v in table["revenue"]],
+            "Revenue attainment": _attainments(table, "revenue"),
+            "Gross margin": [figure_text(v, money) for v in table["gross_margin"]],
+            "GM attainment": _attainments(table, "gross_margin"),
+            "GM %": [gm_pct_text(g, r) for g, r in zip(table["gm_pct"], table["revenue"])],
             "New accounts": [_count_of(a, t) for a, t in zip(table["new_accounts"], table["new_accounts_target"])],
         }
     )
@@ -150,8 +177,14 @@ def team_kpis_styler(table: pd.DataFrame):
     return _styler(shown, "team-kpis").set_properties(subset=numeric, **{"text-align": "right"})
 
 
+def _attainments(table: pd.DataFrame, measure: str) -> list[str]:
+    columns = (f"{measure}_attainment", measure, f"{measure}_target")
+    return [attainment_text(*row) for row in zip(*(table[c] for c in columns))]
+
+
 def _count_of(actual, target) -> str:
-    return count(actual) if pd.isna(target) or target <= 0 else f"{count(actual)} of {count(target)}"
+    shown = figure_text(actual, count)
+    return shown if pd.isna(target) or target <= 0 else f"{shown} of {count(target)}"
 
 
 def team_totals_styler(totals: pd.DataFrame, gm_pct: float):
@@ -162,16 +195,16 @@ def team_totals_styler(totals: pd.DataFrame, gm_pct: float):
         rows.append(
             {
                 "Measure": TOTAL_LABELS.get(measure, measure),
-                "Team actual": fmt(row["actual"]),
+                "Team actual": figure_text(row["actual"], fmt),
                 "Team target": fmt(row["target"]) if pd.notna(row["target"]) else "no target",
-                "Attainment": attainment_pct(row["attainment"]),
+                "Attainment": attainment_text(row["attainment"], row["actual_with_target"], row["target"]),
                 "Members with a target": f"{int(row['with_target'])} of {int(row['members'])}",
             }
         )
     rows.append(
         {
             "Measure": "GM %",
-            "Team actual": pct(gm_pct),
+            "Team actual": gm_pct_text(gm_pct, totals.at["revenue", "actual"]),
             "Team target": "",
             "Attainment": "",
             "Members with a target": "",
@@ -189,9 +222,9 @@ def totals_chart_frame(totals: pd.DataFrame) -> pd.DataFrame:
     for measure, row in totals.iterrows():
         fmt = count if measure in COUNT_MEASURES else compact_money
         labels.append(
-            f"{fmt(row['actual_with_target'])} of {fmt(row['target'])}"
+            f"{figure_text(row['actual_with_target'], fmt)} of {fmt(row['target'])}"
             if pd.notna(row["target"])
-            else fmt(row["actual"])
+            else figure_text(row["actual"], fmt)
         )
     return pd.DataFrame(
         {"attainment": totals["attainment"].to_numpy(dtype="float64"), "label": labels},

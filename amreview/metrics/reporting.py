@@ -17,7 +17,10 @@ submitted reports, and completeness of the CRM records the account manager owns:
   ``bias = (forecast − actual) / actual``; NaN where ``actual ≤ 0`` (a relative error of nothing
   or of net credits is not meaningful). Actuals come from the sales lines of the forecast's
   quarter (:func:`amreview.metrics.margin.margin_summary`).
-* CRM completeness: see :data:`CRM_REQUIRED_FIELDS` and :func:`crm_record_completeness`.
+* CRM completeness: see :data:`CRM_REQUIRED_FIELDS` and :func:`crm_record_completeness`. A gap
+  the data contract allows (an open deal without an account) is not a required field and costs
+  nothing; a field the pack does not export for the records judged
+  (:func:`crm_exported_fields`) is not checked.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from amreview.metrics.margin import margin_summary
 from amreview.metrics.newbusiness import open_opportunities
 from amreview.metrics.registry import Kpi, KpiContext
 from amreview.periods import Quarter, require_quarter
+from amreview.vocabulary import OPEN_STAGES
 
 REPORT_STATUSES = ("on_time", "late", "missing", "not_due")
 FORECAST_MEASURES = ("revenue", "gross_margin")  # the forecast measures with an actual in sales
@@ -44,9 +48,13 @@ FORECAST_MEASURES = ("revenue", "gross_margin")  # the forecast measures with an
 # are not listed; ``key_account`` and ``new_business`` default to false, so are never empty;
 # ``created_date``, ``last_updated`` and ``activities.logged_date`` are stamped by the CRM, not
 # typed by a person (logging lag is judged under CRM utilisation, amreview.metrics.crm).
+# A gap the contract allows costs nothing: an open opportunity need not name an account (the
+# contract's ``opportunities.account_id`` is optional: a deal not yet tied to a customer, a
+# prospect that is no account yet), so ``account_id`` is not required of the open deals judged
+# here: only its other fields are.
 CRM_REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "accounts": ("sector",),
-    "opportunities": ("account_id", "close_date", "value", "expected_margin"),
+    "opportunities": ("close_date", "value", "expected_margin"),
     "activities": ("account_id",),
 }
 # Activity types that need not name an account (internal or administrative work).
@@ -262,12 +270,17 @@ def crm_records_in_scope(
 
 
 def crm_exported_fields(tables: Mapping[str, pd.DataFrame | None]) -> dict[str, tuple[str, ...]]:
-    """The :data:`CRM_REQUIRED_FIELDS` the pack actually holds: a field empty on *every* row of
-    its (whole) table was not exported, and is not held against anyone."""
+    """The :data:`CRM_REQUIRED_FIELDS` the pack actually holds: a field empty on *every* record
+    of its (whole) table that would be judged on it was not exported, and is not held against
+    anyone. For opportunities those are the open ones (stage prospecting or engaging, whatever
+    their dates): an open deal's ``close_date`` and ``value`` are the *expected* ones, which an
+    export may leave out while it gives the actual ones of closed deals."""
     fields = {}
     for table, required in CRM_REQUIRED_FIELDS.items():
         frame = tables.get(table)
         if frame is not None:
+            if table == "opportunities":
+                frame = frame[frame["stage"].isin(OPEN_STAGES)]
             fields[table] = tuple(f for f in required if frame[f].notna().any())
     return fields
 
@@ -512,7 +525,7 @@ KPIS: list[Kpi] = [
         unit="fraction",
         higher_is_better=True,
         formula="mean over the record types the account manager has of (required fields filled / required "
-        "fields): accounts they own (sector); their open opportunities (account_id, close_date, value, "
+        "fields): accounts they own (sector); their open opportunities (close_date, value, "
         "expected_margin); their activities dated in the window (account_id, except on type 'other')",
         sources=(
             "accounts.am_id",
@@ -521,7 +534,6 @@ KPIS: list[Kpi] = [
             "opportunities.am_id",
             "opportunities.stage",
             "opportunities.created_date",
-            "opportunities.account_id",
             "opportunities.close_date",
             "opportunities.value",
             "opportunities.expected_margin",
@@ -533,7 +545,9 @@ KPIS: list[Kpi] = [
         compute=_crm_record_completeness,
         edge_cases="Measured on the review day: accounts and open opportunities created after it are left "
         "out (undated ones are kept); stage and ownership are the export's (no history exists). "
-        "A field empty on every row of its table is taken as not exported and not checked. A "
+        "An open opportunity without an account costs nothing: the data contract allows a deal not "
+        "yet tied to a customer. A field empty on every row of its table that needs it (for "
+        "opportunities, every open one) is taken as not exported and not checked. A "
         "record type absent from the pack or with no records of the account manager is left out "
         "of the mean; none at all: no data (NaN).",
     ),

@@ -52,6 +52,38 @@ def check_period_covered(sales: pd.DataFrame, quarter: Quarter) -> None:
         )
 
 
+# What says a quarter happened in a pack without sales lines: the dates of things done (a deal
+# opened or closed, a call made, an order taken, a case opened, a report due, feedback given)
+# and the quarters that forecasts, objectives and ratings name. Start dates, sign-off dates and
+# account creation dates are left out: they date people and records, not the quarter's work.
+RECORD_DATES: dict[str, tuple[str, ...]] = {
+    "opportunities": ("created_date", "close_date"),
+    "activities": ("activity_date",),
+    "back_orders": ("order_date",),
+    "cases": ("opened_date",),
+    "report_submissions": ("due_date",),
+    "customer_feedback": ("feedback_date",),
+}
+RECORD_PERIODS = ("forecasts", "development_objectives", "competency_ratings")
+
+
+def pack_covers(pack: DataPack, quarter: Quarter) -> bool:
+    """Whether ``pack`` holds data of ``quarter``, so that its scorecard means something.
+
+    A pack with sales lines covers the quarters it has lines invoiced in (the rule of
+    :func:`check_period_covered`); a pack whose ``sales`` table is empty covers a quarter when
+    one of its records of :data:`RECORD_DATES` is dated in it, or one of :data:`RECORD_PERIODS`
+    names it.
+    """
+    quarter = require_quarter(quarter)
+    if not pack.sales.empty:
+        return bool(quarter.contains(pack.sales["invoice_date"]).any())
+    for table, columns in RECORD_DATES.items():
+        if pack.has(table) and any(quarter.contains(pack[table][column]).any() for column in columns):
+            return True
+    return any(pack.has(table) and (pack[table]["period"] == str(quarter)).any() for table in RECORD_PERIODS)
+
+
 def core_scorecard(pack: DataPack, period: Quarter) -> pd.DataFrame:
     """One row per account manager in role in ``period`` with the core KPIs (module docstring).
 
