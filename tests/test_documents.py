@@ -566,10 +566,33 @@ def page_layout_problems(document: str, pdf: Path) -> list[str]:
         first, last = ({i for i, t in enumerate(texts) if row in t} for row in (rows[0], rows[-1]))
         if first and last and not first & last:
             problems.append(f"table {rows[0][:40]!r} is cut: its first row on pages {first}, its last on {last}")
+    # a chart holds no text: a page whose text ends with a heading is fine when the chart right
+    # after the heading is on that page (the k-th image of the HTML is the k-th placed in the PDF)
+    image_pages = [number for number, page in enumerate(pages) for _ in page.images]
+    images = soup.find_all("img")
     for h in soup.find_all(["h1", "h2", "h3", "h4"]):
         heading = squashed(h.get_text("")).replace("¶", "")
-        problems += [f"page {i + 1} ends with heading {heading!r}" for i, t in enumerate(texts) if t.endswith(heading)]
+        chart = chart_right_after(h, images)
+        problems += [
+            f"page {i + 1} ends with heading {heading!r}"
+            for i, t in enumerate(texts)
+            if t.endswith(heading) and (chart is None or chart >= len(image_pages) or image_pages[chart] != i)
+        ]
     return problems
+
+
+def chart_right_after(heading, images) -> int | None:
+    """The position in ``images`` of the image that follows ``heading`` with no text between
+    them, or None."""
+    own = {id(e) for e in heading.descendants}
+    for element in heading.next_elements:
+        if id(element) in own:
+            continue
+        if getattr(element, "name", None) == "img":
+            return next(k for k, image in enumerate(images) if image is element)
+        if isinstance(element, str) and element.strip() and element.parent.name not in ("style", "script"):
+            return None
+    return None
 
 
 @pytest.mark.parametrize("document", ["review", "team"])
@@ -591,17 +614,21 @@ def test_the_layout_check_sees_a_cut_table_a_lost_chart_and_a_heading_alone(tmp_
     chart = f"<img src='data:image/png;base64,{base64.b64encode(figure_png(figure)).decode('ascii')}'>"
     plt.close(figure)
     rows = "".join(f"<tr><td>row {i}</td><td>{i}</td></tr>" for i in range(120))  # longer than a page
+    tall = chart.replace("<img ", "<img style='height: 60mm' ")
     page = (
         f"<html><body>{chart}<table>{rows}</table>"
-        "<h2>Alone at the foot</h2><p style='height: 240mm; break-inside: avoid'>text</p></body></html>"
+        "<h2>Alone at the foot</h2><p style='height: 240mm; break-inside: avoid'>text</p>"
+        f"<h2>With its chart</h2>{tall}<p style='height: 178mm; break-inside: avoid'>text</p>"
+        f"<h2>Chart on the next page</h2>{tall}</body></html>"
     )
     html_to_pdf(page, tmp_path / "x.pdf", engine="chromium")
     assert page_layout_problems(page, tmp_path / "x.pdf") == [
-        "table 'row00' is cut: its first row on pages {0}, its last on {2}",
-        "page 3 ends with heading 'Aloneatthefoot'",
+        "table 'row00' is cut: its first row on pages {0}, its last on {3}",
+        "page 4 ends with heading 'Aloneatthefoot'",
+        "page 7 ends with heading 'Chartonthenextpage'",
     ]
     problems = page_layout_problems(page.replace("<body>", f"<body>{chart}"), tmp_path / "x.pdf")
-    assert problems[0] == "2 charts, placed 1 times: one is cut across pages"
+    assert problems[0] == "4 charts, placed 3 times: one is cut across pages"
 
 
 def _walk(box):

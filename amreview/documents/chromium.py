@@ -53,6 +53,10 @@ LAUNCH_ARGUMENTS = (
     "--no-first-run",
 )
 ALLOWED_SCHEMES = frozenset({"data"})
+# The page margins where the document's ``@page`` rule sets none (its own always win): WeasyPrint's
+# default, so that a fragment without print CSS still has room for its page furniture (Chromium's
+# own default leaves none at the foot: the status mark and page number of @bottom-* vanish).
+DEFAULT_MARGINS = {side: "75px" for side in ("top", "right", "bottom", "left")}
 PRINT_TIMEOUT = 120.0  # seconds for one document (a 20-page review takes about one)
 
 
@@ -157,7 +161,7 @@ def _print_one(browser: Any, html: str) -> bytes:
         page = context.new_page()
         page.route("**/*", route)
         page.set_content(html, wait_until="load")
-        pdf = page.pdf(prefer_css_page_size=True, print_background=True, tagged=True)
+        pdf = page.pdf(prefer_css_page_size=True, print_background=True, tagged=True, margin=DEFAULT_MARGINS)
     finally:
         context.close()
     if refused:
