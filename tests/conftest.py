@@ -44,7 +44,11 @@ def pytest_runtest_setup(item) -> None:
     """Under ``--dist loadgroup``, fail a grouped test whose id lacks its group: the groups would
     be ignored without a word (pytest 9.2 with pytest-xdist 3.8 did so), and every shared run made
     once per worker."""
-    if getattr(item.config.option, "loadgroup", False) and item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+    if (
+        getattr(item.config.option, "loadgroup", False)
+        and item.get_closest_marker("xdist_group")
+        and "@" not in item.nodeid
+    ):
         pytest.fail(
             f"--dist loadgroup: the test {item.nodeid} is marked xdist_group but its id carries no group: "
             "this pytest-xdist does not support this pytest (see the pin in pyproject.toml)",

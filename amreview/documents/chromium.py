@@ -56,7 +56,7 @@ ALLOWED_SCHEMES = frozenset({"data"})
 # The page margins where the document's ``@page`` rule sets none (its own always win): WeasyPrint's
 # default, so that a fragment without print CSS still has room for its page furniture (Chromium's
 # own default leaves none at the foot: the status mark and page number of @bottom-* vanish).
-DEFAULT_MARGINS = {side: "75px" for side in ("top", "right", "bottom", "left")}
+DEFAULT_MARGINS = dict.fromkeys(("top", "right", "bottom", "left"), "75px")
 PRINT_TIMEOUT = 120.0  # seconds for one document (a 20-page review takes about one)
 
 
