@@ -737,6 +737,32 @@ def test_a_pdf_never_fetches_anything(tmp_path, engine):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("engine", ["chromium", "weasyprint"])
+def test_a_pdf_carries_its_title_and_author_and_chromiums_stays_tagged(tmp_path, engine):
+    from pypdf import PdfReader
+
+    if engine == "chromium":
+        chromium_required()
+    title = "Zoë O'Brien (AM1) — quarterly review 2026Q3"
+    page = f"<html lang='en'><head><title>{title}</title></head><body><h1>Review</h1><p>text</p></body></html>"
+    reader = PdfReader(html_to_pdf(page, tmp_path / "x.pdf", engine=engine), strict=True)
+    assert reader.metadata["/Title"] == title and reader.metadata["/Author"] == "amreview"
+    assert len(reader.pages) == 1 and "Review" in reader.pages[0].extract_text()
+    if engine == "chromium":  # tagged as printed: the author is appended, nothing rewritten
+        assert "/StructTreeRoot" in reader.trailer["/Root"]
+
+
+def test_the_author_is_added_after_the_bytes_as_printed():
+    from amreview.documents.chromium import print_pdf
+    from amreview.documents.pdf import with_author
+
+    chromium_required()
+    printed = print_pdf("<html><head><title>T</title></head><body><p>x</p></body></html>")
+    assert with_author(printed).startswith(printed)
+    with pytest.raises(ValueError, match="no classic trailer"):
+        with_author(printed[: printed.rindex(b"trailer")])
+
+
 def test_the_pdf_engine_is_chosen_by_argument_or_environment(monkeypatch):
     from amreview.documents.pdf import pdf_engine
     from amreview.errors import ArgumentError

@@ -16,6 +16,9 @@ Two engines (:data:`PDF_ENGINES`), the same print CSS:
 
 ``$AMREVIEW_PDF_ENGINE`` (``chromium``, ``weasyprint`` or ``auto``, the default) chooses.
 
+Both give the PDF the document's ``<title>`` as its title and :data:`PDF_AUTHOR` as its author
+(Chromium writes no author: :func:`with_author` adds one without rewriting the file).
+
 Offline by construction: the documents are self-contained (images are ``data:`` URIs); Chromium
 aborts every request that is not a ``data:`` URI, WeasyPrint is given a URL fetcher that refuses
 every other scheme; a document that refers to anything outside itself is an error, never a
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 
 from amreview.documents.chromium import ALLOWED_SCHEMES, chromium_path, print_pdf
@@ -33,6 +37,8 @@ from amreview.errors import ArgumentError, DocumentError
 from amreview.files import atomic_file
 
 PDF_ENGINES = ("chromium", "weasyprint")
+PDF_AUTHOR = "amreview"  # the PDFs' author: the tool that wrote them (names stay in the title and the text)
+_TRAILER = re.compile(rb"trailer\s*<<(?P<entries>.*?)>>\s*startxref\s*(?P<xref>\d+)\s*%%EOF\s*$", re.S)
 PDF_ENGINE_VARIABLE = "AMREVIEW_PDF_ENGINE"
 _SAFE_CSS_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")
 
@@ -82,14 +88,56 @@ def html_to_pdf(html: str, path: str | Path, header: str | None = None, engine: 
     """
     path = Path(path)
     if pdf_engine(engine) == "chromium":
-        pdf = print_pdf(with_running_header(html, header))
+        pdf = with_author(print_pdf(with_running_header(html, header)))
         with atomic_file(path, "xb") as handle:
             handle.write(pdf)
         return path
     document = render_pages(html, header)
+    document.metadata.authors = [PDF_AUTHOR]
     with atomic_file(path, "xb") as handle:
         document.write_pdf(handle)
     return path
+
+
+def pdf_text(text: str) -> bytes:
+    """``text`` as a PDF text string: UTF-16BE with its byte-order mark, in hex (any character)."""
+    return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode("ascii") + b">"
+
+
+def with_author(pdf: bytes, author: str = PDF_AUTHOR) -> bytes:
+    """``pdf`` (Chromium's: a classic cross-reference table, an information dictionary without
+    /Author) with ``author`` in its document information, by an incremental update (ISO
+    32000-1, 7.5.6): the file's bytes are kept and a new information dictionary, one
+    cross-reference entry and a trailer pointing back to the old one are appended, so the
+    pages, the tags and the title stay exactly as printed. A PDF in any other form is a
+    :class:`~amreview.errors.DocumentError` (a Chromium that writes another would need this
+    changed), never a PDF without its author."""
+    trailer = _TRAILER.search(pdf, max(0, len(pdf) - 4096))
+    if trailer is None:
+        raise DocumentError("the PDF printed has no classic trailer to add its author to")
+    entries = trailer["entries"]
+    size, root = re.search(rb"/Size\s+(\d+)", entries), re.search(rb"/Root\s+(\d+\s+\d+\s+R)", entries)
+    info = re.search(rb"/Info\s+(\d+)\s+(\d+)\s+R", entries)
+    if size is None or root is None:
+        raise DocumentError("the PDF printed has a trailer without /Size or /Root")
+    old = b""
+    if info is not None:
+        found = re.search(rb"(?<![0-9])%s\s+%s\s+obj\s*<<(.*?)>>\s*endobj" % (info[1], info[2]), pdf, re.S)
+        old = found[1] if found else b""
+    number = int(size[1])
+    at = len(pdf) + 1
+    body = b"\n%d 0 obj\n<<%s /Author %s>>\nendobj\n" % (number, old.strip(), pdf_text(author))
+    ident = re.search(rb"/ID\s*\[[^\]]*\]", entries)
+    xref = b"xref\n0 1\n0000000000 65535 f \n%d 1\n%010d 00000 n \n" % (number, at)
+    tail = b"trailer\n<</Size %d /Root %s /Info %d 0 R /Prev %s%s>>\nstartxref\n%d\n%%%%EOF\n" % (
+        number + 1,
+        root[1],
+        number,
+        trailer["xref"],
+        b" " + ident[0] if ident else b"",
+        len(pdf) + len(body),
+    )
+    return pdf + body + xref + tail
 
 
 def with_running_header(html: str, header: str | None) -> str:
