@@ -93,3 +93,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/pip install $(PIP_FLAGS) -e '.[bench]'
 	$(BIN)/python benchmarks/bench_scorecard.py
 	$(BIN)/python benchmarks/bench_batch.py
+	$(BIN)/python benchmarks/bench_review.py

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What amreview's documents need from the operating system, on a fresh Debian machine:
-#   - PDF (WeasyPrint, in-process): Pango and HarfBuzz's subsetter, fontconfig and fonts with
+#   - PDF: Debian's Chromium, kept open per worker (amreview/documents/chromium.py), or where
+#     there is none WeasyPrint, in-process: Pango and HarfBuzz's subsetter, fontconfig and fonts with
 #     the glyphs reviews use (DejaVu: − ≥ → and accented names; Liberation: the body text);
-#   - the document tests: Debian's Chromium, driven headless by Python playwright (its wheel
+#   - the document tests and the PDFs: Debian's Chromium, driven headless by Python playwright (its wheel
 #     carries its own driver; `playwright install` is never run: it would download a browser);
 #   - looking at PDFs as pictures (pdftoppm, pdftotext from poppler-utils);
 #   - the accessibility tests' checkers (tests/js, installed by `make test` with npm): Node.js and

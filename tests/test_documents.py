@@ -19,13 +19,16 @@ one makes it in a folder all workers share, under a lock; the others read its re
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
 import os
 import pickle
 import re
+import unicodedata
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import nbformat
 import pandas as pd
 import pytest
@@ -38,6 +41,7 @@ from amreview.batch.runner import NOTEBOOKS, run_quarterly_reviews, team_file_st
 from amreview.data.datapack import load_pack, write_pack
 from amreview.data.sample import PERSONAS, generate_sample
 from amreview.documents.pdf import css_string, html_to_pdf, render_pages, running_header_css
+from amreview.documents.render import figure_png
 from amreview.scoring.config import DEFAULT_CONFIG, load_config
 from amreview.scoring.scorecard import build_scorecard
 
@@ -663,6 +667,107 @@ def test_the_pdf_holds_the_documents_figures(run, team_stem, pack_dir, manager):
         assert f"{measure} {fmt(actual)} {fmt(target)} {formats.attainment_pct(actual / target)}" in text
 
 
+def chromium_required() -> None:
+    """Skip (or, with AMREVIEW_REQUIRE_BROWSER=1, fail) where no Chromium prints the PDFs."""
+    from amreview.documents.chromium import chromium_path
+
+    if chromium_path() is None:
+        if os.environ.get("AMREVIEW_REQUIRE_BROWSER") == "1":
+            pytest.fail("AMREVIEW_REQUIRE_BROWSER=1 but no Chromium (or no Python playwright) is installed")
+        pytest.skip("no Chromium to print PDFs with (.ci/setup-documents.sh installs it)")
+
+
+def squashed(text: str) -> str:
+    """``text`` for comparing a PDF's text with the HTML's: ligatures unfolded, no whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def page_layout_problems(document: str, pdf: Path) -> list[str]:
+    """What the PDF ``pdf`` of the HTML ``document`` does wrong, read from the PDF itself (so it
+    holds whatever engine printed it): a chart drawn on two pages (each is one image, placed on
+    one page unless cut), a table whose first and last rows are on no common page, a page whose
+    text ends with a heading (the page furniture — header, footer, status — comes first in
+    both engines' text)."""
+    from pypdf import PdfReader
+
+    pages = PdfReader(pdf).pages
+    texts = [squashed(page.extract_text()) for page in pages]
+    soup = BeautifulSoup(document, "html.parser")
+    problems = []
+    charts, placed = len(soup.find_all("img")), sum(len(page.images) for page in pages)
+    if placed != charts:
+        problems.append(f"{charts} charts, placed {placed} times: one is cut across pages")
+    for table in soup.find_all("table"):
+        rows = [squashed("".join(c.get_text("") for c in tr.find_all(["th", "td"])[:2])) for tr in table.find_all("tr")]
+        rows = [r for r in rows if r]
+        first, last = ({i for i, t in enumerate(texts) if row in t} for row in (rows[0], rows[-1]))
+        if first and last and not first & last:
+            problems.append(f"table {rows[0][:40]!r} is cut: its first row on pages {first}, its last on {last}")
+    # a chart holds no text: a page whose text ends with a heading is fine when the chart right
+    # after the heading is on that page (the k-th image of the HTML is the k-th placed in the PDF)
+    image_pages = [number for number, page in enumerate(pages) for _ in page.images]
+    images = soup.find_all("img")
+    for h in soup.find_all(["h1", "h2", "h3", "h4"]):
+        heading = squashed(h.get_text("")).replace("¶", "")
+        chart = chart_right_after(h, images)
+        problems += [
+            f"page {i + 1} ends with heading {heading!r}"
+            for i, t in enumerate(texts)
+            if t.endswith(heading) and (chart is None or chart >= len(image_pages) or image_pages[chart] != i)
+        ]
+    return problems
+
+
+def chart_right_after(heading, images) -> int | None:
+    """The position in ``images`` of the image that follows ``heading`` with no text between
+    them, or None."""
+    own = {id(e) for e in heading.descendants}
+    for element in heading.next_elements:
+        if id(element) in own:
+            continue
+        if getattr(element, "name", None) == "img":
+            return next(k for k, image in enumerate(images) if image is element)
+        if isinstance(element, str) and element.strip() and element.parent.name not in ("style", "script"):
+            return None
+    return None
+
+
+@pytest.mark.parametrize("document", ["review", "team"])
+def test_the_runs_pdfs_are_printed_by_chromium_and_cut_no_table_or_chart_nor_leave_a_heading_alone(
+    document, run, team_stem, review_html, team_html
+):
+    from pypdf import PdfReader
+
+    chromium_required()
+    stem, html = (AM_ID, review_html) if document == "review" else (team_stem, team_html)
+    pdf = run.folder / f"{stem}.pdf"
+    assert "Skia/PDF" in str(PdfReader(pdf).metadata.get("/Producer")), "not printed by Chromium"
+    assert page_layout_problems(html, pdf) == []
+
+
+def test_the_layout_check_sees_a_cut_table_a_lost_chart_and_a_heading_alone(tmp_path):
+    chromium_required()
+    figure = plt.figure(figsize=(2, 2))
+    chart = f"<img src='data:image/png;base64,{base64.b64encode(figure_png(figure)).decode('ascii')}'>"
+    plt.close(figure)
+    rows = "".join(f"<tr><td>row {i}</td><td>{i}</td></tr>" for i in range(120))  # longer than a page
+    tall = chart.replace("<img ", "<img style='height: 60mm' ")
+    page = (
+        f"<html><body>{chart}<table>{rows}</table>"
+        "<h2>Alone at the foot</h2><p style='height: 240mm; break-inside: avoid'>text</p>"
+        f"<h2>With its chart</h2>{tall}<p style='height: 178mm; break-inside: avoid'>text</p>"
+        f"<h2>Chart on the next page</h2>{tall}</body></html>"
+    )
+    html_to_pdf(page, tmp_path / "x.pdf", engine="chromium")
+    assert page_layout_problems(page, tmp_path / "x.pdf") == [
+        "table 'row00' is cut: its first row on pages {0}, its last on {3}",
+        "page 4 ends with heading 'Aloneatthefoot'",
+        "page 7 ends with heading 'Chartonthenextpage'",
+    ]
+    problems = page_layout_problems(page.replace("<body>", f"<body>{chart}"), tmp_path / "x.pdf")
+    assert problems[0] == "4 charts, placed 3 times: one is cut across pages"
+
+
 def _walk(box):
     yield box
     for child in getattr(box, "children", None) or []:
@@ -759,11 +864,55 @@ def test_team_file_stems_are_slugs_that_never_collide():
     assert team_file_stems(["Zoë d'Arcy"])["Zoë d'Arcy"] == stems["Zoë d'Arcy"]
 
 
-def test_a_pdf_never_fetches_anything(tmp_path):
+@pytest.mark.parametrize("engine", ["chromium", "weasyprint"])
+def test_a_pdf_never_fetches_anything(tmp_path, engine):
+    if engine == "chromium":
+        chromium_required()
     page = "<html><body><p>hi</p><img src='https://example.com/logo.png'></body></html>"
     with pytest.raises(ValueError, match="refers to resources outside itself.*https://example.com/logo.png"):
-        html_to_pdf(page, tmp_path / "x.pdf")
+        html_to_pdf(page, tmp_path / "x.pdf", engine=engine)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("engine", ["chromium", "weasyprint"])
+def test_a_pdf_carries_its_title_and_author_and_chromiums_stays_tagged(tmp_path, engine):
+    from pypdf import PdfReader
+
+    if engine == "chromium":
+        chromium_required()
+    title = "Zoë O'Brien (AM1) — quarterly review 2026Q3"
+    page = f"<html lang='en'><head><title>{title}</title></head><body><h1>Review</h1><p>text</p></body></html>"
+    reader = PdfReader(html_to_pdf(page, tmp_path / "x.pdf", engine=engine), strict=True)
+    assert reader.metadata["/Title"] == title and reader.metadata["/Author"] == "amreview"
+    assert len(reader.pages) == 1 and "Review" in reader.pages[0].extract_text()
+    if engine == "chromium":  # tagged as printed: the author is appended, nothing rewritten
+        assert "/StructTreeRoot" in reader.trailer["/Root"]
+
+
+def test_the_author_is_added_after_the_bytes_as_printed():
+    from amreview.documents.chromium import print_pdf
+    from amreview.documents.pdf import with_author
+
+    chromium_required()
+    printed = print_pdf("<html><head><title>T</title></head><body><p>x</p></body></html>")
+    assert with_author(printed).startswith(printed)
+    with pytest.raises(ValueError, match="no classic trailer"):
+        with_author(printed[: printed.rindex(b"trailer")])
+
+
+def test_the_pdf_engine_is_chosen_by_argument_or_environment(monkeypatch):
+    from amreview.documents.pdf import pdf_engine
+    from amreview.errors import ArgumentError
+
+    monkeypatch.setenv("AMREVIEW_PDF_ENGINE", "weasyprint")
+    assert pdf_engine() == "weasyprint"
+    monkeypatch.setenv("AMREVIEW_PDF_ENGINE", "prince")
+    with pytest.raises(ArgumentError, match=r"\$AMREVIEW_PDF_ENGINE.*chromium, weasyprint or auto, got 'prince'"):
+        pdf_engine()
+    monkeypatch.setenv("AMREVIEW_CHROMIUM", "/no/such/chromium")
+    assert pdf_engine("auto") == "weasyprint"  # no Chromium: the fallback
+    with pytest.raises(ArgumentError, match="no Chromium was found"):
+        pdf_engine("chromium")
 
 
 def test_the_running_header_is_escaped_css(tmp_path):

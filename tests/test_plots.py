@@ -243,3 +243,34 @@ def test_plots_draw_on_the_callers_axes_without_resizing_their_figure():
     assert single.get_size_inches() == pytest.approx([4, 4])
     own = plots.plot_top_accounts(pd.DataFrame({"account": list("ABCDEFGHIJ"), "gross_margin": np.arange(10.0)}))
     assert own.figure.get_size_inches()[1] > 4  # a figure it made grows with the number of bars
+
+
+def test_a_chart_is_laid_out_once_and_drawn_once_into_the_same_png():
+    """savefig draws a constrained-layout figure twice (once only to lay it out); figure_png
+    lays it out and draws it once, into the PNG savefig writes, and leaves the figure as it was."""
+    import io
+
+    from amreview.documents.render import CHART_DPI, figure_png
+
+    def chart():
+        with plot_style.house_style():
+            figure, ax = plt.subplots(figsize=(6, 3))
+            ax.barh(["Enhance customer/company relationships", "Margin & KPI targets"], [2.5, 4.0])
+            ax.set_title("Measure scores")
+        return figure
+
+    figure = chart()
+    dpi = figure.get_dpi()
+    draws = []
+    original = figure.draw
+    figure.draw = lambda renderer: (draws.append(renderer), original(renderer))[1]
+    png = figure_png(figure)
+    assert len(draws) == 1
+    assert figure.get_dpi() == dpi
+    assert type(figure.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
+    plt.close(figure)
+    reference = chart()
+    buffer = io.BytesIO()
+    reference.savefig(buffer, format="png", dpi=CHART_DPI)  # the route that draws twice
+    plt.close(reference)
+    assert png == buffer.getvalue()

@@ -340,6 +340,40 @@ def test_preparing_someone_not_in_role_or_a_manager_without_a_team_is_refused(pa
     assert not list(tmp_path.iterdir())  # refused before anything was written
 
 
+def test_an_input_is_opened_without_validating_its_pack_again_and_reads_what_validation_reads(prepared, monkeypatch):
+    """Each person's slice was validated when it was prepared; opening it reads the same tables,
+    dtypes and row labels as validating it again would (so no figure changes), without pandera."""
+    from amreview.data import datapack
+
+    for am_id in PERSONA_IDS.values():
+        folder = prepared.reviews[am_id]
+        recorded = json.loads((folder / INPUT_FILE).read_text())["pack_files_fingerprint"]
+        validated, read = load_pack(folder / "pack"), datapack.load_prepared_pack(folder / "pack", recorded)
+        assert read.tables.keys() == validated.tables.keys() and read.fingerprint == validated.fingerprint
+        for name, frame in validated.tables.items():
+            pd.testing.assert_frame_equal(read.tables[name], frame, check_exact=True, obj=f"{am_id} {name}")
+
+    def no_validation(*args, **kwargs):
+        raise AssertionError("validated again")
+
+    monkeypatch.setattr(datapack, "validate_tables", no_validation)
+    review = open_review(str(prepared.reviews[PERSONA_IDS["star"]]), PERSONA_IDS["star"], PERIOD)
+    assert review.am_id == PERSONA_IDS["star"]
+
+
+def test_an_input_whose_pack_was_changed_after_it_was_prepared_is_refused(prepared, tmp_path):
+    """A hand-edited slice, even one that would pass validation, is not trusted: prepare again."""
+    import shutil
+
+    am_id = PERSONA_IDS["star"]
+    folder = shutil.copytree(prepared.reviews[am_id], tmp_path / "input")
+    sales = pd.read_parquet(folder / "pack" / "sales.parquet")
+    sales.loc[0, "revenue"] = sales.loc[0, "revenue"] + 1000  # still a valid line
+    sales.to_parquet(folder / "pack" / "sales.parquet", index=False)
+    with pytest.raises(ParameterError, match="was changed after it was prepared.*prepare it again"):
+        open_review(str(folder), am_id, PERIOD)
+
+
 # --------------------------------------------------------------------------------------------
 # Team inputs
 # --------------------------------------------------------------------------------------------

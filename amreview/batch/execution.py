@@ -6,7 +6,7 @@ inject, where to write, a title) and nothing about sales. The flow of one review
     check_parameters (amreview.batch.checks: every job, before any kernel starts)
       -> execute_review (papermill, one kernel per job)                  -> <stem>.ipynb
       -> notebook_to_html (amreview.batch.export: no code showing)       -> <stem>.html
-      -> amreview.documents.pdf.html_to_pdf (WeasyPrint; optional)       -> <stem>.pdf
+      -> amreview.documents.pdf.html_to_pdf (Chromium or WeasyPrint; optional) -> <stem>.pdf
 
 :func:`amreview.batch.pool.run_reviews` runs many of them on worker processes,
 :func:`amreview.batch.distributed.run_on_dask` on a Dask cluster (both through
@@ -44,8 +44,10 @@ Design decisions
   :class:`~amreview.errors.ReviewExecutionError`; one failure never stops the batch. Only a
   failed *kernel start* is retried (it is usually a transient port or load problem); a
   failing cell is deterministic and is not.
-* **PDF from the same HTML**, in this process (WeasyPrint, ~0.5 s a document; no browser to
-  start). A job that asks for a PDF fails when its PDF cannot be made; a job that does not
+* **PDF from the same HTML**, printed by this process's Chromium, started at its first PDF and
+  kept open for every later one (~0.7 s of CPU a review; WeasyPrint, ~10 s, where no Chromium
+  is installed: :mod:`amreview.documents.pdf`). A job that asks for a PDF fails when its PDF
+  cannot be made; a job that does not
   ask for one removes a PDF left by an earlier run, so every document beside a review is this
   run's.
 """

@@ -38,6 +38,10 @@ ANY_TAG = re.compile(r"<[^>]*>")
 ANCHOR_MARK = "\u00b6"  # the ¶ of nbconvert's anchor links
 CELL_START = '<div class="jp-Cell '
 TOC_FROM_SECTIONS = 3  # a document of fewer sections needs no table of contents
+# see _document_exporter_class: the start tags nbconvert's HTMLExporter completes
+IMG_TAG = re.compile(r"(<img\b)(?=[\s/>])([^>]*>)", re.I)
+ALT_ATTRIBUTE = re.compile(r"\salt\s*=", re.I)
+MISSING_ALT = ' alt="No description has been provided for this image"'
 INJECTED_TAG = "injected-parameters"  # papermill tags the cell it adds with this
 ERROR_MARKER_TAG = "papermill-error-cell-tag"  # papermill's markers around a failing cell
 REMOVED_CELL_TAGS = frozenset({INJECTED_TAG, ERROR_MARKER_TAG, "remove-cell"})
@@ -80,14 +84,13 @@ def notebook_to_html(nb: Any, title: str, base_dir: Path | None = None, author: 
 def _html_exporter(embed_images: bool) -> Any:
     """The document exporter, made once per process: building it compiles the Jinja templates
     (~0.1 s), and it keeps no state between notebooks."""
-    from nbconvert import HTMLExporter
     from traitlets.config import Config
 
     config = Config()
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = set(REMOVED_CELL_TAGS)
     config.TagRemovePreprocessor.remove_all_outputs_tags = set(HIDDEN_OUTPUT_TAGS)
-    return HTMLExporter(
+    return _document_exporter_class()(
         config=config,
         template_name="lab",
         raw_template=_template_text(DOCUMENT_TEMPLATE),
@@ -96,6 +99,45 @@ def _html_exporter(embed_images: bool) -> Any:
         exclude_output_prompt=True,
         embed_images=embed_images,
     )
+
+
+@functools.cache
+def _document_exporter_class() -> Any:
+    """nbconvert's ``HTMLExporter`` without its last step, which parses the whole page again
+    with BeautifulSoup (~0.7 s of CPU for a review's 2 MB page) and writes it out again, only to
+    give images without ``alt`` a placeholder (:func:`with_described_images` does it on the
+    text) and ``tabindex`` to the output areas under ``.jp-Notebook`` (there are none: the
+    document template's body is ``amr-document``). The rest is ``HTMLExporter``'s own
+    ``from_notebook_node``: its two filters registered, then the template rendered."""
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class DocumentExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            language = nb.metadata.get("language_info", {})
+            lexer = language.get("pygments_lexer", language.get("name", None))
+            highlight = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = self._init_resources(resources)
+            data_types = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)
+            self.register_filter("highlight_code", highlight)
+            self.register_filter("filter_data_type", data_types)
+            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            return with_described_images(html), resources
+
+    return DocumentExporter
+
+
+def with_described_images(html: str) -> str:
+    """``html`` with nbconvert's placeholder description on every ``<img>`` that has no ``alt``
+    (what ``HTMLExporter`` does with BeautifulSoup)."""
+
+    def described(match: re.Match) -> str:
+        tag = match.group(0)
+        return tag if ALT_ATTRIBUTE.search(tag) else match.group(1) + MISSING_ALT + match.group(2)
+
+    return IMG_TAG.sub(described, html)
 
 
 def without_repeated_styles(html: str) -> str:

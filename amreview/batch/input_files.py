@@ -25,6 +25,9 @@ from amreview.scoring.scorecard import Scorecard
 
 FORMAT_VERSION = 1
 INPUT_FILE = "input.json"
+# input.json's record of the fingerprint of a review input's pack files (``pack/``) as written:
+# opening the input checks it instead of validating the pack again (datapack.load_prepared_pack)
+PACK_FILES_KEY = "pack_files_fingerprint"
 REVIEWS, TEAMS, CALIBRATION = "reviews", "teams", "calibration"
 ORGANISATION = "organisation"  # the calibration input's folder
 OUTCOMES_FILE, RATINGS_FILE = "outcomes.parquet", "ratings.parquet"

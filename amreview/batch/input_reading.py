@@ -21,13 +21,14 @@ from amreview.batch.input_files import (
     FORMAT_VERSION,
     INPUT_FILE,
     OUTCOMES_FILE,
+    PACK_FILES_KEY,
     PREVIOUS_FILE,
     RATINGS_FILE,
     SCORECARD_FILE,
     read_frame,
     read_scorecard,
 )
-from amreview.data.datapack import load_pack
+from amreview.data.datapack import load_pack, load_prepared_pack
 from amreview.documents.pack_views import PackFacts, PersonViews
 from amreview.documents.review import Review
 from amreview.errors import ParameterError
@@ -176,7 +177,8 @@ def read_review_input(
         ),
         data_warnings=read_frame(derived / "data_warnings.parquet"),
     )
-    pack = load_pack(folder / "pack")
+    recorded = data.get(PACK_FILES_KEY)  # absent from inputs prepared before it was recorded
+    pack = load_pack(folder / "pack") if recorded is None else load_prepared_pack(folder / "pack", recorded)
     return Review(pack, data["am_id"], card, previous, facts=PackFacts.from_json(data["pack"]), views=views)
 
 

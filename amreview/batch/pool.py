@@ -337,7 +337,8 @@ def gather_results(
 
 
 def _import_engines(pdf: bool = False, kernel_mode: str = "spawn") -> None:
-    """Import papermill and nbconvert (~2 s), and WeasyPrint for PDFs (~0.4 s), once per
+    """Import papermill and nbconvert (~2 s), and WeasyPrint for PDFs where it prints them
+    (~0.4 s; Chromium starts at the worker's first PDF and serves every later one), once per
     worker, so ``seconds`` times reviews; in fork mode, start the kernel template now (its
     imports run meanwhile)."""
     if kernel_mode == "fork":
@@ -349,7 +350,10 @@ def _import_engines(pdf: bool = False, kernel_mode: str = "spawn") -> None:
     import papermill  # noqa: F401
 
     if pdf:
-        import weasyprint  # noqa: F401
+        from amreview.documents.pdf import pdf_engine
+
+        if pdf_engine() == "weasyprint":
+            import weasyprint  # noqa: F401
 
 
 def _collect(future: Future, job: ReviewJob) -> ReviewResult:

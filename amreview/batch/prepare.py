@@ -9,7 +9,9 @@ about anyone else —
                           (and its fingerprint), the KPIs scored, facts about the whole pack
                           (source, fingerprint, row counts, sales dates, tables held, CRM fields
                           exported) and the anonymised team benchmark (team GM % per quarter,
-                          hidden for groups of fewer than three)
+                          hidden for groups of fewer than three), and the fingerprint of the
+                          pack/ files as written: opening the input checks it instead of
+                          validating the slice again (datapack.load_prepared_pack)
       pack/<table>.parquet   this person's slice: an ordinary data pack (``load_pack`` opens it):
                           their rows of every table; ``account_managers`` their own row;
                           ``accounts`` the accounts they own or appear on in any of their rows,
@@ -68,6 +70,7 @@ from amreview.batch.input_files import (
     INPUT_FILE,
     ORGANISATION,
     OUTCOMES_FILE,
+    PACK_FILES_KEY,
     RATINGS_FILE,
     REVIEWS,
     SCORECARD_FILE,
@@ -75,7 +78,7 @@ from amreview.batch.input_files import (
     RowFiles,
     scorecard_frame,
 )
-from amreview.data.datapack import OWNER_TABLE, DataPack
+from amreview.data.datapack import OWNER_TABLE, DataPack, folder_fingerprint
 from amreview.documents.pack_views import PackFacts, WholeViews, whole_views
 from amreview.documents.review import not_in_role, previous_scorecard
 from amreview.errors import ParameterError
@@ -315,6 +318,7 @@ class _ReviewWriter:
         data = {
             **_header("review", self.quarter, self.config),
             "am_id": am_id,
+            PACK_FILES_KEY: folder_fingerprint(tmp / "pack"),
             **self.header,
             "team_benchmark": {
                 "team": views.team,

@@ -66,7 +66,7 @@ from amreview.data.problems import (
 )
 from amreview.data.schemas import REQUIRED_TABLES, SCHEMAS, columns_of, kinds_of
 from amreview.data.slicing import OWNER_TABLE, check_slice_ids, slice_tables, without_foreign_owners
-from amreview.errors import PROBLEM_COLUMNS, ArgumentError, DataError, UnknownNameError
+from amreview.errors import PROBLEM_COLUMNS, ArgumentError, DataError, ParameterError, UnknownNameError
 from amreview.frames import in_order_of
 
 SAMPLE = "sample"
@@ -175,6 +175,30 @@ def load_pack(source: str | Path, am_ids: Iterable[str] | None = None) -> DataPa
     check_slice_ids(tables, ids, str(folder))
     row_numbers = {t: frame.index.to_numpy() + first_rows[t] for t, frame in tables.items()}
     return _as_slice(validate_tables(tables, source=str(folder), row_numbers=row_numbers, consume=True), ids)
+
+
+def load_prepared_pack(folder: str | Path, fingerprint: str) -> DataPack:
+    """The pack folder ``folder`` that amreview wrote from a validated pack (a prepared input's
+    slice, :mod:`amreview.batch.prepare`), read without validating it again: the same tables
+    :func:`load_pack` returns (text columns as text, ``sales`` in date order), at a small part of
+    the cost (0.06 s instead of 0.3-0.9 s of CPU for one of the sample's people).
+
+    Trusted only as written: its files' :func:`folder_fingerprint` must be ``fingerprint``,
+    recorded when they were written; a file changed, added or removed since is a
+    :class:`~amreview.errors.ParameterError` (prepare the input again), never read unchecked."""
+    folder = Path(folder)
+    if folder_fingerprint(folder) != fingerprint:
+        raise ParameterError(
+            f"the pack of the prepared input {folder.parent} was changed after it was prepared (its "
+            "files are not the ones written then): prepare it again"
+        )
+    tables, _, problems = read_folder(folder)
+    if problems:  # a pack folder amreview wrote has one readable file per table
+        raise DataError(pd.DataFrame(problems, columns=PROBLEM_COLUMNS), str(folder))
+    clean = {table: normalise(table, frame) for table, frame in tables.items() if table in SCHEMAS}
+    if "sales" in clean:
+        clean["sales"] = in_order_of(clean["sales"], "invoice_date")
+    return DataPack(tables=clean, source=str(folder), fingerprint=fingerprint)
 
 
 def _as_slice(pack: DataPack, am_ids: tuple[str, ...]) -> DataPack:
