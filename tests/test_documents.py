@@ -62,16 +62,16 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"width": 390, "height": 844}
 # The sections of the review, in the order of the job description (issue 4).
-REVIEW_SECTIONS = [
+REVIEW_SECTIONS = [  # README, "The review's order"
     "Summary",
     "Margin & KPI targets",
-    "Account management",
-    "Productive new business",
-    "Customer relationships",
-    "Utilisation of the CRM",
     "Reporting",
-    "Development plan",
+    "Customer relationships",
+    "Productive new business",
+    "Utilisation of the CRM",
+    "Account management",
     "Competencies",
+    "Development plan",
     "Manager's comments",
     "Appendix",
 ]

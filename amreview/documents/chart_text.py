@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from amreview import formats
 from amreview.documents import plots, team_plots
 from amreview.documents.plot_style import NO_DATA, is_empty, is_missing, percent_label
 from amreview.formats import compact_money
@@ -90,7 +91,7 @@ def describe_gm_pct_trend(frame: pd.DataFrame) -> str:
 
 
 def _pct1(value) -> str:
-    return f"{float(value) * 100:.1f} %".replace("-", "\u2212")
+    return formats.pct(float(value), decimals=1)
 
 
 def describe_margin_bars(frame: pd.DataFrame, label: str = "label") -> str:
@@ -222,7 +223,7 @@ def describe_overall_scores(scores: pd.Series, boundaries: pd.Series) -> str:
 def describe_team_totals(totals: pd.DataFrame) -> str:
     """Each measure's attainment of the team target, with its label (actual of target)."""
     items = [
-        f"{measure} {NO_TARGET_TEXT if is_missing(v) else f'{float(v) * 100:.0f} %'} ({label})"
+        f"{measure} {NO_TARGET_TEXT if is_missing(v) else formats.pct(float(v), decimals=0)} ({label})"
         for measure, v, label in zip(totals.index, totals["attainment"], totals["label"])
     ]
     return _listed(items) + " The line marks 100 %."

@@ -96,21 +96,22 @@ def overall_line(
     score, rating: str | None, previous_score=math.nan, against: str = "", no_rating_reason: str = ""
 ) -> str:
     """``"Overall score 3.92 of 5: Exceeds, up from 3.61 in 2026Q2."``; no score → says so;
-    no rating for a reason (the scorecard's ``no_rating_reason``) → says why."""
+    no rating for a reason (the scorecard's ``no_rating_reason``) → says why, last, after the
+    trend: ``"Overall score 4.64 of 5, up from 4.19 in 2026Q2: no rating, as …"``."""
     if missing(score):
         if no_rating_reason:
             return f"No overall score and no rating: {no_rating_reason}."
         return "No overall score: no measure has data for this quarter."
-    if not rating and no_rating_reason:
-        rating = f"no rating, as {no_rating_reason}"
-    text = f"Overall score {score:.2f} of 5: {rating or 'no rating'}"
+    trend = ""
     if not missing(previous_score) and against:
         delta = score - previous_score
         if abs(delta) < 0.005:
-            text += f", the same as in {against}"
+            trend = f", the same as in {against}"
         else:
-            text += f", {'up' if delta > 0 else 'down'} from {previous_score:.2f} in {against}"
-    return text + "."
+            trend = f", {'up' if delta > 0 else 'down'} from {previous_score:.2f} in {against}"
+    if not rating and no_rating_reason:
+        return f"Overall score {score:.2f} of 5{trend}: no rating, as {no_rating_reason}."
+    return f"Overall score {score:.2f} of 5: {rating or 'no rating'}{trend}."
 
 
 def not_scored_line(measures: Sequence[str]) -> str:

@@ -23,6 +23,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from amreview import formats
+
 STYLE = Path(__file__).with_name("amreview.mplstyle")
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 ACTUAL_COLOUR = PALETTE[0]  # blue: the person's figures
@@ -129,7 +131,9 @@ def percent_axis(value, _pos=None) -> str:
 
 
 def percent_label(value: float) -> str:
-    return "" if is_missing(value) else f"{value * 100:.0f} %".replace("-", "\u2212")
+    """A fraction as a bar's whole-percent label (``0.97`` → ``97 %``), by :func:`amreview.formats.pct`
+    (so an absurd value reads ``1.00e+310 %``, never 309 digits); empty for none."""
+    return "" if is_missing(value) else formats.pct(value, decimals=0)
 
 
 def is_missing(value) -> bool:
