@@ -12,11 +12,14 @@ cluster tests skip.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import socket
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -207,10 +210,36 @@ def test_an_unreachable_scheduler_is_a_clear_error_quickly(tmp_path):
         run_on_dask(jobs_in(tmp_path, small)[1:2], "no-port", timeout=60, connect_timeout=1)
 
 
+@contextlib.contextmanager
+def scheduler_alone() -> Iterator[str]:
+    """A Dask scheduler with no worker, in a process of its own, on loopback; its address. Not a
+    second ``LocalCluster`` in this process: its event loop must start within distributed's fixed
+    10 s, which a busy test process (the other xdist worker running whole-sample runs) missed."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port)]
+        + ["--no-dashboard"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:  # until it listens
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert process.poll() is None and time.monotonic() < deadline, "the scheduler did not start"
+            time.sleep(0.2)
+        yield f"tcp://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def test_a_scheduler_without_workers_is_a_clear_error(tmp_path):
     small = small_notebook(tmp_path)
-    with local_cluster(n_workers=0) as empty, pytest.raises(ClusterError, match="has no worker after 3 s"):
-        run_on_dask(jobs_in(tmp_path, small)[1:2], empty.scheduler_address, timeout=60, connect_timeout=3)
+    with scheduler_alone() as address, pytest.raises(ClusterError, match="has no worker after 3 s"):
+        run_on_dask(jobs_in(tmp_path, small)[1:2], address, timeout=60, connect_timeout=3)
 
 
 def test_parameters_are_checked_before_connecting(tmp_path):
