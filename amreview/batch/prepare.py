@@ -56,6 +56,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -120,13 +121,16 @@ def prepare_reviews(
     managers: Iterable[str] = (),
     card: Scorecard | None = None,
     calibration: bool = False,
+    previous: Scorecard | None | Literal["compute"] = "compute",
 ) -> PreparedInputs:
     """Write a review input for each of ``am_ids``, a team input for each of ``managers`` and,
     with ``calibration``, the organisation's calibration input under ``folder`` (module
     docstring), from the validated ``pack``.
 
     ``card`` is the quarter's scorecard when the caller already has it (computed otherwise);
-    it must be of ``quarter`` under ``config``. An ``am_id`` not in role in the quarter is a
+    it must be of ``quarter`` under ``config``; ``previous`` likewise the previous quarter's
+    (:func:`~amreview.documents.review.previous_scorecard`, ``None`` where the pack does not cover
+    that quarter), computed by default. An ``am_id`` not in role in the quarter is a
     :class:`~amreview.errors.DataError`, a manager without direct reports a
     :class:`~amreview.errors.ParameterError`, both raised before anything is written.
     """
@@ -145,7 +149,10 @@ def prepare_reviews(
     if not (am_ids or teams or calibration):
         return PreparedInputs(reviews={}, teams={})
     card_rows = _card_rows(card)
-    reviews = _write_reviews(pack, quarter, config, card, card_rows, folder, am_ids) if am_ids else {}
+    reviews = {}
+    if am_ids:
+        earlier = previous_scorecard(pack, quarter, config, card.kpis) if previous == "compute" else previous
+        reviews = _write_reviews(pack, quarter, config, card, card_rows, earlier, folder, am_ids)
     # where each review stands: the team overviews' and the calibration page's (nobody's without them)
     status = pack_review_status(
         pack,
@@ -177,12 +184,13 @@ def _write_reviews(
     config: ScorecardConfig,
     card: Scorecard,
     card_rows: tuple[RowFiles, pd.Series],
+    previous: Scorecard | None,
     folder: Path,
     am_ids: list[str],
 ) -> dict[str, Path]:
-    """A review input for each of ``am_ids`` under ``folder/reviews``."""
+    """A review input for each of ``am_ids`` under ``folder/reviews``; ``previous``: the previous
+    quarter's scorecard (None where the pack does not cover it)."""
     facts = PackFacts.of(pack)
-    previous = previous_scorecard(pack, quarter, config, card.kpis)
     writer = _ReviewWriter(pack, quarter, config, card, card_rows, previous, facts, whole_views(pack, quarter), am_ids)
     stems = file_stems(am_ids)
     return _in_parallel(writer.write, am_ids, lambda am_id: path_inside(folder / REVIEWS, stems[am_id]))

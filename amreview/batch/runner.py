@@ -334,7 +334,7 @@ def _run_locked(data_arg: str, run: _Run) -> RunSummary:
         from amreview.batch.distributed import check_scheduler
 
         check_scheduler(cluster)
-    _prepare_inputs(pack, card, run, to_run)
+    _prepare_inputs(pack, card, earlier_card, run, to_run)
     del pack  # the kernels read their inputs; the whole pack is not needed any more
 
     # 5. Render per person, each document recorded as it finishes
@@ -390,7 +390,9 @@ def _team_stems(card: pd.DataFrame, selected: pd.DataFrame) -> dict[str, str]:
     }
 
 
-def _prepare_inputs(pack: DataPack, card: Scorecard, run: _Run, to_run: list[Planned]) -> None:
+def _prepare_inputs(
+    pack: DataPack, card: Scorecard, earlier_card: Scorecard | None, run: _Run, to_run: list[Planned]
+) -> None:
     """Write the input of each document ``to_run`` under ``.inputs/`` and pass its folder to its notebook."""
     from amreview.batch.prepare import prepare_reviews
 
@@ -403,6 +405,7 @@ def _prepare_inputs(pack: DataPack, card: Scorecard, run: _Run, to_run: list[Pla
         managers=[p.subject for p in to_run if p.kind == "team_overview"],
         card=card,
         calibration=any(p.kind == "calibration" for p in to_run),
+        previous=earlier_card,  # scored once, for the index's trends and the reviews
     )
     for plan in to_run:
         where = prepared.folder_of(plan.kind, plan.subject)
