@@ -51,8 +51,9 @@ DIGEST_LENGTH = 12  # hex digits of SHA-256
 ENCODED_MARK = "~"  # between slug and digest: never in a plain id
 PLAIN_ID = re.compile(rf"[A-Za-z0-9_](?:[A-Za-z0-9._-]{{0,{PLAIN_LENGTH - 2}}}[A-Za-z0-9_-])?")
 TEAM_PREFIX = "team-"  # team overviews: team-<the manager's stem>
-# index.html, manifest.json and the organisation's calibration page of a period's folder
-RESERVED_STEMS = frozenset({"index", "manifest", "calibration"})
+KPI_REFERENCE_STEM = "kpi-reference"  # a period's KPI reference (.html, .pdf): every review links to it
+# index.html, manifest.json, the organisation's calibration page and the KPI reference of a period's folder
+RESERVED_STEMS = frozenset({"index", "manifest", "calibration", KPI_REFERENCE_STEM})
 SCORECARD_FILE = "scorecard.xlsx"  # a period's scorecard: where `amreview scorecard` writes it by default
 WINDOWS_DEVICES = frozenset(
     {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}

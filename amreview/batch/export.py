@@ -206,6 +206,12 @@ def with_table_of_contents(html: str) -> str:
     return html[:at] + table_of_contents(links) + "\n" + html[at:]
 
 
+def document_css() -> str:
+    """The documents' stylesheet (``templates/document.css``): screen, phone and print. Documents
+    made without a notebook (the run's KPI reference) carry it too, so every document looks alike."""
+    return _template_text(DOCUMENT_CSS)
+
+
 @functools.cache
 def _template_text(name: str) -> str:
     return (importlib.resources.files("amreview.batch") / "templates" / name).read_text(encoding="utf-8")

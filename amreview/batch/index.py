@@ -28,7 +28,7 @@ from amreview.batch import manifest as record
 from amreview.batch.cycle import review_cells
 from amreview.batch.jobs import ReviewResult
 from amreview.errors import ArgumentError
-from amreview.filenames import SCORECARD_FILE, file_stems, path_inside
+from amreview.filenames import KPI_REFERENCE_STEM, SCORECARD_FILE, file_stems, path_inside
 from amreview.files import write_text_atomic
 from amreview.formats import DASH, attainment_pct, format_value, money, score_text
 
@@ -52,8 +52,8 @@ DETAIL_COLUMNS = ["Account manager", "am_id", "status", "Started (UTC)", "Second
 # `amreview scorecard` writes there by default, and the KPI reference of the run.
 RUN_DOWNLOADS = (
     (SCORECARD_FILE, "Scorecard (Excel): every KPI, score and rating"),
-    ("kpi-reference.html", "KPI reference: what each figure means and how it is scored"),
-    ("kpi-reference.pdf", "KPI reference (PDF)"),
+    (f"{KPI_REFERENCE_STEM}.html", "KPI reference: what each figure means and how it is scored"),
+    (f"{KPI_REFERENCE_STEM}.pdf", "KPI reference (PDF)"),
 )
 
 

@@ -25,7 +25,9 @@
    ``executor="dask"``, :mod:`amreview.batch.distributed`): one fresh kernel per document
    (:mod:`amreview.batch.execution`), in parallel, each failure isolated. As each review
    finishes, its key figures (``<stem>.json``) and the manifest are written.
-6. **Publish** (:mod:`amreview.batch.index`). ``index.html``: any failure first, the run's
+6. **Publish.** The run's KPI reference (``kpi-reference.html``, and its PDF with ``pdf``:
+   :mod:`amreview.batch.reference`), which every review's appendix links, written on every run
+   (``resume`` too); then (:mod:`amreview.batch.index`) ``index.html``: any failure first, the run's
    hand-outs, the team overviews, a table of the reviews with headline figures (from the
    key-figures files), rating, trend, review status and documents; the run's details (ids,
    status, start, duration) folded away below. The inputs of reviews that succeeded are
@@ -83,6 +85,7 @@ from amreview.batch.plan import (
     unchanged_result,
 )
 from amreview.batch.pool import run_reviews
+from amreview.batch.reference import write_kpi_reference
 from amreview.data.datapack import DataPack, check_source, content_fingerprint, load_pack, resolve_source
 from amreview.documents.review import previous_scorecard
 from amreview.errors import ArgumentError, OutputError, ParameterError
@@ -345,6 +348,7 @@ def _run_locked(data_arg: str, run: _Run) -> RunSummary:
     reviews = [results[p.job.key] for p in plans if p.kind == "review"]
     team_results = [results[p.job.key] for p in plans if p.kind == "team_overview"]
     calibration = next((results[p.job.key] for p in plans if p.kind == "calibration"), None)
+    write_kpi_reference(run.folder, run.quarter, run.config, run.pdf)  # every review links to it
     index = write_run_index(
         run.folder,
         run.quarter,

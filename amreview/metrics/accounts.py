@@ -243,6 +243,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="active_accounts",
         label="Active accounts",
+        meaning="The number of different accounts the account manager sold to in the period (a return alone does "
+        "not count). Shown, not scored: it mostly reflects the size of the book assigned; growth and retention "
+        "are scored instead.",
+        if_empty="No data when the pack holds no invoice lines; no sales is 0.",
         measure="customer_relationships",
         unit="count",
         higher_is_better=None,
@@ -257,6 +261,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="growing_accounts",
         label="Growing accounts (YoY)",
+        meaning="Of the accounts the account manager sold to in the same period a year earlier, how many earn "
+        "more gross margin with them now. Year on year, not quarter on quarter, because buying is seasonal.",
+        if_empty="No data when the account manager sold to no account in the same period a year earlier (for "
+        "example a new starter, whose inherited accounts were credited to others then).",
         measure="customer_relationships",
         unit="count",
         higher_is_better=True,
@@ -270,6 +278,11 @@ KPIS: list[Kpi] = [
     Kpi(
         name="declining_accounts",
         label="Declining accounts (YoY)",
+        meaning="Of the accounts the account manager sold to in the same period a year earlier, how many earn "
+        "less gross margin with them now. An account with no sales now (lost, or moved to a colleague) counts as "
+        "declining.",
+        if_empty="No data when the account manager sold to no account in the same period a year earlier (for "
+        "example a new starter).",
         measure="customer_relationships",
         unit="count",
         higher_is_better=False,
@@ -282,6 +295,11 @@ KPIS: list[Kpi] = [
     Kpi(
         name="top5_margin_share",
         label="Margin from the top 5 accounts",
+        meaning="The share of the account manager's gross margin in the period that came from their five accounts "
+        "with the most margin. It is 100 % with five accounts or fewer, and above 100 % when other accounts lost "
+        "money. Shown, not scored: concentration is a risk to watch, not a performance (well-developed large "
+        "accounts, or a fragile book).",
+        if_empty="Not meaningful when the gross margin in the period is zero or negative.",
         measure="customer_relationships",
         unit="fraction",
         higher_is_better=None,
@@ -298,6 +316,11 @@ KPIS: list[Kpi] = [
     Kpi(
         name="key_account_margin_share",
         label="Margin from key accounts",
+        meaning="The share of the account manager's gross margin in the period from accounts marked as key "
+        "accounts. Sales count for whoever made them, not for the account's owner. Shown, not scored: it depends "
+        "on which key accounts were assigned.",
+        if_empty="No data when the pack holds no list of accounts. Not meaningful when the gross margin in the "
+        "period is zero or negative.",
         measure="customer_relationships",
         unit="fraction",
         higher_is_better=None,

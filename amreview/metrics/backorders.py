@@ -217,6 +217,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="open_back_order_value",
         label="Open back-order value",
+        meaning="The value of the account manager's back orders still open (ordered but not yet delivered) on the "
+        "review date. Shown, not scored: the size of the backlog depends on vendors' stock; how it is managed is "
+        "scored.",
+        if_empty="No data when the pack holds no back orders; nothing open is 0.",
         measure="customer_relationships",
         unit="money",
         higher_is_better=None,
@@ -230,6 +234,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="back_orders_past_promised_share",
         label="Back orders past the promised date",
+        meaning="Of the value of the back orders open on the review date that have a promised delivery date, the "
+        "share already past that date (on the promised day itself an order is not yet late).",
+        if_empty="No data when the account manager has no open back order with a promised date, or the pack holds "
+        "no back orders.",
         measure="customer_relationships",
         unit="fraction",
         higher_is_better=False,
@@ -250,6 +258,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="back_order_days_to_fulfil",
         label="Average days to fulfil a back order",
+        meaning="The average number of days from order to delivery of the account manager's back orders delivered "
+        "in the period; each order line counts once, whatever its value.",
+        if_empty="No data when no back order was delivered in the period, or the pack holds no back orders.",
         measure="customer_relationships",
         unit="days",
         higher_is_better=False,

@@ -138,6 +138,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="competency_manager_mean",
         label="Competencies: manager's rating",
+        meaning="The average of the manager's ratings (1 to 5) of the five competencies for the quarter; "
+        "competencies not rated are left out, and several ratings of one competency are averaged first.",
+        if_empty="No data when the manager rated no competency for the quarter, or the pack holds no competency "
+        "ratings.",
         measure="competencies",
         unit="rating",
         higher_is_better=True,
@@ -151,6 +155,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="competency_self_mean",
         label="Competencies: self rating",
+        meaning="The average of the account manager's own ratings (1 to 5) of the five competencies for the "
+        "quarter; competencies not rated are left out. Shown, not scored.",
+        if_empty="No data when the account manager rated no competency for the quarter, or the pack holds no "
+        "competency ratings.",
         measure="competencies",
         unit="rating",
         higher_is_better=None,
@@ -162,6 +170,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="competency_peer_mean",
         label="Competencies: peer rating",
+        meaning="The average of the peers' ratings (1 to 5) of the five competencies for the quarter, several "
+        "peers averaged per competency. Peer ratings are optional. Shown, not scored.",
+        if_empty="No data when no peer rated a competency for the quarter, or the pack holds no competency "
+        "ratings.",
         measure="competencies",
         unit="rating",
         higher_is_better=None,
@@ -175,6 +187,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="competency_self_manager_gap_mean",
         label="Competencies: self − manager gap",
+        meaning="How much higher the account manager rates themself than the manager does, on average over the "
+        "competencies both rated for the quarter (above zero: they rate themself higher). Shown, not scored.",
+        if_empty="No data when no competency was rated by both for the quarter, or the pack holds no competency "
+        "ratings.",
         measure="competencies",
         unit="number",
         higher_is_better=None,

@@ -290,6 +290,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="activities_per_week",
         label="Activities per working week",
+        meaning="Activities logged in the CRM (calls, visits, meetings and others) dated in the period, per "
+        "working week in role: weekdays divided by 5, with no holidays taken off, so a quarter is about 13 weeks. "
+        "A new starter's rate counts the weeks since they started.",
+        if_empty="No data when the pack holds no activities; none in the period is 0.",
         measure=MEASURE,
         unit="number",
         higher_is_better=True,
@@ -302,6 +306,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="calls_per_week",
         label="Calls per working week",
+        meaning="Calls logged in the CRM and dated in the period, per working week in role (weekdays divided by "
+        "5; a new starter's weeks count from their start).",
+        if_empty="No data when the pack holds no activities; none in the period is 0.",
         measure=MEASURE,
         unit="number",
         higher_is_better=True,
@@ -314,6 +321,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="visits_per_week",
         label="Face-to-face visits per working week",
+        meaning="Face-to-face visits logged in the CRM and dated in the period, per working week in role "
+        "(weekdays divided by 5; a new starter's weeks count from their start).",
+        if_empty="No data when the pack holds no activities; none in the period is 0.",
         measure=MEASURE,
         unit="number",
         higher_is_better=True,
@@ -326,6 +336,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="visits_attainment",
         label="Visits vs target",
+        meaning="Visits logged in the period as a percentage of the visits target for the period. Meetings are "
+        "not visits.",
+        if_empty="No target when no visits target above zero was set for the period. No data when the pack holds "
+        "no activities.",
         measure=MEASURE,
         unit="fraction",
         higher_is_better=True,
@@ -339,6 +353,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="activities_attainment",
         label="Activities vs target",
+        meaning="Activities of every kind logged in the period as a percentage of the activities target for the "
+        "period.",
+        if_empty="No target when no activities target above zero was set for the period. No data when the pack "
+        "holds no activities.",
         measure=MEASURE,
         unit="fraction",
         higher_is_better=True,
@@ -353,6 +371,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="logging_lag_days_mean",
         label="Mean logging lag",
+        meaning="The average number of calendar days between an activity and the day it was logged in the CRM, "
+        "over the period's activities with a logged date (logged ahead counts as 0). The average rather than the "
+        "middle value, so that logging weeks late in a batch shows.",
+        if_empty="No data when no activity of the period has a logged date, or the pack holds no activities.",
         measure=MEASURE,
         unit="days",
         higher_is_better=False,
@@ -367,6 +389,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="logged_within_2_days_share",
         label="Activities logged within 2 days",
+        meaning="The share of the period's activities (those with a logged date) logged in the CRM within two "
+        "calendar days.",
+        if_empty="No data when no activity of the period has a logged date, or the pack holds no activities.",
         measure=MEASURE,
         unit="fraction",
         higher_is_better=True,
@@ -380,6 +405,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="open_opportunities_updated_30d_share",
         label="Open opportunities updated in the last 30 days",
+        meaning="Of the opportunities open on the review date, the share updated in the last 30 days (or created "
+        "then, when never updated). The stage is the one the CRM export recorded.",
+        if_empty="No data when there is no open opportunity on the review date, or the pack holds no "
+        "opportunities.",
         measure=MEASURE,
         unit="fraction",
         higher_is_better=True,
@@ -399,6 +428,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="overdue_open_opportunities",
         label="Open opportunities past their close date",
+        meaning="The number of opportunities still open on the review date whose expected close date has passed: "
+        "a pipeline that needs tidying. Deals without a close date are not counted.",
+        if_empty="No data when there is no open opportunity on the review date (nothing to keep tidy), or the "
+        "pack holds no opportunities.",
         measure=MEASURE,
         unit="count",
         higher_is_better=False,

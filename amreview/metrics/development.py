@@ -183,6 +183,11 @@ KPIS: list[Kpi] = [
     Kpi(
         name="plan_completion",
         label="Development plan completion",
+        meaning="How much of the quarter's development plan was done: each objective's progress, weighted by the "
+        "objective's weight (1 where none is given). An achieved objective counts as complete; missed and "
+        "deferred ones count with the progress they reached; no recorded progress counts as none.",
+        if_empty="No data when there is no development objective for the quarter, or the pack holds no "
+        "development plans. Not meaningful when every objective has a weight of zero.",
         measure="development_plan",
         unit="fraction",
         higher_is_better=True,
@@ -198,6 +203,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="objectives_achieved",
         label="Objectives achieved",
+        meaning="The number of the quarter's development objectives marked achieved.",
+        if_empty="No data when there is no development objective for the quarter, or the pack holds no "
+        "development plans; none achieved is 0.",
         measure="development_plan",
         unit="count",
         higher_is_better=True,
@@ -209,6 +217,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="objectives_missed",
         label="Objectives missed",
+        meaning="The number of the quarter's development objectives closed as missed (not met).",
+        if_empty="No data when there is no development objective for the quarter, or the pack holds no "
+        "development plans; none missed is 0.",
         measure="development_plan",
         unit="count",
         higher_is_better=False,
@@ -220,6 +231,11 @@ KPIS: list[Kpi] = [
     Kpi(
         name="objectives_overdue",
         label="Objectives overdue",
+        meaning="The number of the quarter's development objectives still open (not started or in progress) whose "
+        "due date had passed by the review date (the quarter's last day). Deferred objectives, objectives due on "
+        "the review date and those without a due date are not overdue; missed ones are counted separately.",
+        if_empty="No data when there is no development objective for the quarter, or the pack holds no "
+        "development plans; none overdue is 0.",
         measure="development_plan",
         unit="count",
         higher_is_better=False,

@@ -233,6 +233,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="revenue",
         label="Revenue",
+        meaning="Invoiced sales credited to the account manager in the period. Returns and credit notes reduce "
+        "the period they are invoiced in.",
+        if_empty="No data when the pack holds no invoice lines; someone in role with no sales in the period has "
+        "0.",
         measure="margin_kpi_targets",
         unit="money",
         higher_is_better=None,
@@ -245,6 +249,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="cost",
         label="Cost of sales",
+        meaning="The cost of the goods and services on the account manager's invoices in the period, after "
+        "returns.",
+        if_empty="No data when the pack holds no invoice lines; someone in role with no sales in the period has "
+        "0.",
         measure="margin_kpi_targets",
         unit="money",
         higher_is_better=None,
@@ -257,6 +265,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="gross_margin",
         label="Gross margin",
+        meaning="Revenue minus cost of sales on the account manager's invoices in the period. It can be negative "
+        "when returns or loss-making deals outweigh the rest.",
+        if_empty="No data when the pack holds no invoice lines; someone in role with no sales in the period has "
+        "0.",
         measure="margin_kpi_targets",
         unit="money",
         higher_is_better=None,
@@ -270,6 +282,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="gm_pct",
         label="GM %",
+        meaning="Gross margin as a percentage of revenue in the period: how much of each sale is kept as margin.",
+        if_empty="Not meaningful when there is no revenue in the period, or credits outweigh sales. No data when "
+        "the pack holds no invoice lines.",
         measure="margin_kpi_targets",
         unit="fraction",
         higher_is_better=True,
@@ -282,6 +297,12 @@ KPIS: list[Kpi] = [
     Kpi(
         name="revenue_attainment",
         label="Revenue attainment",
+        meaning="Revenue in the period as a percentage of the revenue target for the same period (100 % means the "
+        "target was met). For the year to date: the revenue so far against the targets of the quarters so far, "
+        "added up. Targets are used as set: a new starter's target for a part quarter is expected to be reduced "
+        "already.",
+        if_empty="No target when no revenue target was set for the period, or it was zero (never shown as 0 % or "
+        "100 %). No data when the pack holds no invoice lines.",
         measure="margin_kpi_targets",
         unit="fraction",
         higher_is_better=True,
@@ -295,6 +316,11 @@ KPIS: list[Kpi] = [
     Kpi(
         name="gross_margin_attainment",
         label="Gross margin attainment",
+        meaning="Gross margin in the period as a percentage of the margin target for the same period (100 % means "
+        "the target was met). For the year to date: the margin so far against the targets of the quarters so far, "
+        "added up. A negative margin gives a negative attainment.",
+        if_empty="No target when no margin target was set for the period, or it was zero (never shown as 0 % or "
+        "100 %). No data when the pack holds no invoice lines.",
         measure="margin_kpi_targets",
         unit="fraction",
         higher_is_better=True,

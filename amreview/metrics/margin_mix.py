@@ -172,6 +172,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="spot_deals",
         label="Spot deals",
+        meaning="The number of spot deals invoiced in the period: one-off deals priced for the occasion. Each "
+        "invoice line counts as one deal; returns do not count. Shown, not scored: spot pricing is a tool, and "
+        "what it costs shows in the GM %.",
+        if_empty="No data when the pack holds no invoice lines; no spot deal is 0.",
         measure="margin_kpi_targets",
         unit="count",
         higher_is_better=None,
@@ -186,6 +190,8 @@ KPIS: list[Kpi] = [
     Kpi(
         name="spot_revenue",
         label="Spot revenue",
+        meaning="Revenue from spot deals in the period, after returns. Shown, not scored.",
+        if_empty="No data when the pack holds no invoice lines; no spot deal is 0.",
         measure="margin_kpi_targets",
         unit="money",
         higher_is_better=None,
@@ -197,6 +203,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="spot_gm_pct",
         label="Spot GM %",
+        meaning="Gross margin as a percentage of revenue on the spot deals of the period: what special pricing "
+        "costs.",
+        if_empty="Not meaningful when there were no spot sales in the period, or credits outweigh them.",
         measure="margin_kpi_targets",
         unit="fraction",
         higher_is_better=True,
@@ -208,6 +217,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="large_volume_revenue_share",
         label="Large-volume share of revenue",
+        meaning="The share of the period's revenue that came from large-volume deals. Shown, not scored: these "
+        "deals earn thin margins, so a higher share is not better in itself; what they earn counts through margin "
+        "attainment.",
+        if_empty="Not meaningful when there is no revenue in the period, or credits outweigh sales.",
         measure="margin_kpi_targets",
         unit="fraction",
         higher_is_better=None,
@@ -220,6 +233,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="bespoke_revenue_share",
         label="Bespoke share of revenue",
+        meaning="The share of the period's revenue from bespoke (tailored) solutions, the role's high-margin "
+        "business. It can exceed 100 % or fall below zero when returns outweigh other sales.",
+        if_empty="Not meaningful when there is no revenue in the period, or credits outweigh sales.",
         measure="margin_kpi_targets",
         unit="fraction",
         higher_is_better=True,
@@ -232,6 +248,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="vendor_programme_revenue_share",
         label="Vendor-programme share of revenue",
+        meaning="The share of the period's revenue from sales under a vendor programme (sales not marked as part "
+        "of one count as outside it).",
+        if_empty="Not meaningful when there is no revenue in the period, or credits outweigh sales.",
         measure="margin_kpi_targets",
         unit="fraction",
         higher_is_better=True,
@@ -243,6 +262,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="vendor_programme_margin_share",
         label="Vendor-programme share of margin",
+        meaning="The share of the period's gross margin from sales under a vendor programme. It can exceed 100 % "
+        "when other sales lost money.",
+        if_empty="Not meaningful when the gross margin in the period is zero or negative (a share of a loss has "
+        "no meaning).",
         measure="margin_kpi_targets",
         unit="fraction",
         higher_is_better=True,

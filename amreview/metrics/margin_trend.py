@@ -217,6 +217,12 @@ KPIS: list[Kpi] = [
     Kpi(
         name="revenue_qoq",
         label="Revenue change on the previous quarter",
+        meaning="The change in revenue from the previous quarter, as a percentage of that quarter's revenue. "
+        "Shown, not scored: buying is seasonal (public-sector buying peaks before March), so this mostly shows "
+        "the season.",
+        if_empty="Not meaningful when the previous quarter's revenue was zero, or the account manager was not in "
+        "role for all of it (a part quarter would be compared with a full one). Someone with no sales now shows a "
+        "fall of 100 %.",
         measure="margin_kpi_targets",
         unit="fraction",
         higher_is_better=None,
@@ -229,6 +235,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="gross_margin_qoq",
         label="Gross margin change on the previous quarter",
+        meaning="The change in gross margin from the previous quarter, as a percentage of that quarter's margin. "
+        "Shown, not scored: buying is seasonal, so this mostly shows the season.",
+        if_empty="Not meaningful when the previous quarter's margin was zero, or the account manager was not in "
+        "role for all of it. Someone with no sales now shows a fall of 100 %.",
         measure="margin_kpi_targets",
         unit="fraction",
         higher_is_better=None,
@@ -240,6 +250,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="revenue_yoy",
         label="Revenue change on a year ago",
+        meaning="The change in revenue from the same period a year earlier, as a percentage of that earlier "
+        "revenue (the year to date is compared with last year's to the same point).",
+        if_empty="Not meaningful when the revenue a year earlier was zero, or the account manager was not in role "
+        "for all of that earlier period. Someone with no sales now shows a fall of 100 %.",
         measure="margin_kpi_targets",
         unit="fraction",
         higher_is_better=True,
@@ -253,6 +267,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="gross_margin_yoy",
         label="Gross margin change on a year ago",
+        meaning="The change in gross margin from the same period a year earlier, as a percentage of that earlier "
+        "margin.",
+        if_empty="Not meaningful when the margin a year earlier was zero, or the account manager was not in role "
+        "for all of that earlier period. Someone with no sales now shows a fall of 100 %.",
         measure="margin_kpi_targets",
         unit="fraction",
         higher_is_better=True,
@@ -265,6 +283,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="gm_pct_yoy_points",
         label="GM % change on a year ago (points)",
+        meaning="The change in GM % from the same period a year earlier, in percentage points: a difference, not "
+        "a ratio (7 % down to 6 % is one point down).",
+        if_empty="Not meaningful when either period has no revenue, or the account manager was not in role for "
+        "all of the earlier one.",
         measure="margin_kpi_targets",
         unit="fraction",
         higher_is_better=True,
@@ -278,6 +300,11 @@ KPIS: list[Kpi] = [
     Kpi(
         name="gross_margin_ytd_of_annual_target",
         label="Gross margin YTD against the annual target",
+        meaning="Gross margin of the fiscal year so far as a percentage of the full year's margin target (the "
+        "year's four quarter targets added up). Shown, not scored: it depends on how far into the year the review "
+        "is.",
+        if_empty="No target when a quarter of the year in which the account manager is in role has no margin "
+        "target (a new starter's year counts from their first quarter).",
         measure="margin_kpi_targets",
         unit="fraction",
         higher_is_better=None,
@@ -292,6 +319,11 @@ KPIS: list[Kpi] = [
     Kpi(
         name="gross_margin_projection",
         label="Gross margin full-year projection",
+        meaning="The gross margin the fiscal year would reach at the pace so far: the margin of the year to date "
+        "spread over the calendar days elapsed and carried on to the year's end, in a straight line (no season). "
+        "A new starter's pace counts their days in role only. In the year's last quarter it is the year's actual "
+        "margin. Shown, not scored: its attainment is scored.",
+        if_empty="No data when the pack holds no invoice lines.",
         measure="margin_kpi_targets",
         unit="money",
         higher_is_better=None,
@@ -307,6 +339,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="gross_margin_projection_attainment",
         label="Projected gross margin attainment (full year)",
+        meaning="The full-year margin projection as a percentage of the year's margin target (the targets of the "
+        "quarters in role, added up).",
+        if_empty="No target when a quarter of the year in which the account manager is in role has no margin "
+        "target yet (often next quarter's), or the year's target is zero.",
         measure="margin_kpi_targets",
         unit="fraction",
         higher_is_better=True,

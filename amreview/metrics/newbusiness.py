@@ -289,6 +289,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="new_accounts",
         label="New accounts",
+        meaning="The number of accounts that bought for the first time ever in the period, credited to the "
+        "account manager who made that first sale. Shown, not scored: the attainment against the target is "
+        "scored.",
+        if_empty="No data when the pack holds no invoice lines; none is 0.",
         measure=MEASURE,
         unit="count",
         higher_is_better=None,
@@ -304,6 +308,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="new_accounts_attainment",
         label="New accounts vs target",
+        meaning="New accounts in the period as a percentage of the new-accounts target for the period.",
+        if_empty="No target when no new-accounts target was set for the period, or it was zero (never shown as 0 "
+        "% or 100 %).",
         measure=MEASURE,
         unit="fraction",
         higher_is_better=True,
@@ -317,6 +324,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="new_account_margin",
         label="Margin from new accounts",
+        meaning="Gross margin in the period from accounts that are new in the period, credited to whoever made "
+        "each sale. Returns reduce it, so it can be negative. Shown, not scored.",
+        if_empty="No data when the pack holds no invoice lines; no sale to a new account is 0.",
         measure=MEASURE,
         unit="money",
         higher_is_better=None,
@@ -332,6 +342,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="new_business_margin_attainment",
         label="Margin from new accounts vs target",
+        meaning="Margin from new accounts in the period as a percentage of the new-business margin target for the "
+        "period.",
+        if_empty="No target when no new-business margin target above zero was set for the period.",
         measure=MEASURE,
         unit="fraction",
         higher_is_better=True,
@@ -352,6 +365,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="win_rate_count",
         label="Win rate (count)",
+        meaning="Of the opportunities closed as won or lost in the period, the share won, each deal counting "
+        "once. The stage is the one the CRM export recorded.",
+        if_empty="No data when no deal was won or lost in the period, or the pack holds no opportunities.",
         measure=MEASURE,
         unit="fraction",
         higher_is_better=True,
@@ -364,6 +380,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="win_rate_value",
         label="Win rate (value)",
+        meaning="Of the value of the opportunities closed as won or lost in the period, the share won. Deals "
+        "without a value add nothing.",
+        if_empty="No data when no deal was won or lost in the period, or the pack holds no opportunities. Not "
+        "meaningful when the closed deals have no value.",
         measure=MEASURE,
         unit="fraction",
         higher_is_better=True,
@@ -376,6 +396,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="new_business_win_rate_count",
         label="New-business win rate (count)",
+        meaning="Of the new-business opportunities closed as won or lost in the period, the share won, each deal "
+        "counting once (deals not marked as new business count as existing business).",
+        if_empty="No data when no new-business deal was won or lost in the period, or the pack holds no "
+        "opportunities.",
         measure=MEASURE,
         unit="fraction",
         higher_is_better=True,
@@ -393,6 +417,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="new_business_win_rate_value",
         label="New-business win rate (value)",
+        meaning="Of the value of the new-business opportunities closed as won or lost in the period, the share "
+        "won.",
+        if_empty="No data when no new-business deal was won or lost in the period, or the pack holds no "
+        "opportunities. Not meaningful when the closed deals have no value.",
         measure=MEASURE,
         unit="fraction",
         higher_is_better=True,
@@ -412,6 +440,11 @@ KPIS: list[Kpi] = [
     Kpi(
         name="pipeline_coverage",
         label="Pipeline coverage of next quarter",
+        meaning="The value of the open opportunities (prospecting or engaging) expected to close next quarter, "
+        "divided by next quarter's revenue target: 2.0 means twice the target. Deals without a close date or a "
+        "value are not counted.",
+        if_empty="No target when next quarter's revenue target is not set, or is zero. No data when the pack "
+        "holds no opportunities. No open deal closing next quarter is 0.",
         measure=MEASURE,
         unit="number",
         higher_is_better=True,
@@ -436,6 +469,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="sales_cycle_days",
         label="Average sales cycle",
+        meaning="The average number of calendar days from an opportunity's creation to its close, over the deals "
+        "won in the period. Shown, not scored: bespoke solutions take longer, so a longer cycle is not worse in "
+        "itself.",
+        if_empty="No data when no deal was won in the period, or the pack holds no opportunities.",
         measure=MEASURE,
         unit="days",
         higher_is_better=None,
@@ -455,6 +492,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="average_deal_size",
         label="Average deal size",
+        meaning="The average value of the deals won in the period. Shown, not scored: larger is not better in "
+        "itself (large-volume deals earn thin margins).",
+        if_empty="No data when no deal with a value was won in the period, or the pack holds no opportunities.",
         measure=MEASURE,
         unit="money",
         higher_is_better=None,

@@ -237,11 +237,15 @@ class Kpi:
 
     * ``name`` — the scorecard column (snake_case, a business name: ``win_rate_count``).
     * ``label`` — for people ("Win rate (count)").
+    * ``meaning`` — what it counts, in plain words for the people in the review meeting: no code
+      names, no "NaN" (the run's KPI reference and a review's appendix show it).
+    * ``if_empty`` — when it has no value, in the same plain words: "No data when …", "No target
+      when …", "Not meaningful when …" (a review's appendix says it beside a figure left empty).
     * ``measure`` — a key of :data:`ALL_MEASURES`.
     * ``unit`` — one of :data:`UNITS`; fractions are 0.12 for 12 %.
     * ``higher_is_better`` — ``True``/``False``, or ``None`` for a figure shown but never scored
       (e.g. revenue in money: its attainment is what is scored).
-    * ``formula`` — the definition in words and symbols, as docs/kpis.md shows it.
+    * ``formula`` — the definition in words and symbols, for developers, as docs/kpis.md shows it.
     * ``sources`` — the ``table.column`` inputs.
     * ``edge_cases`` — what a degenerate input gives (no data, zero denominators …).
     * ``compute`` — ``KpiContext -> Series`` by ``am_id`` (NaN = no data).
@@ -260,6 +264,8 @@ class Kpi:
     sources: tuple[str, ...]
     compute: Callable[[KpiContext], pd.Series]
     edge_cases: str = ""
+    meaning: str = ""
+    if_empty: str = ""
     windows: tuple[str, ...] = ("quarter",)
     target_measure: str | None = None
     target_quarters_ahead: int = 0

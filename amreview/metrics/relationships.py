@@ -307,6 +307,12 @@ KPIS: list[Kpi] = [
     Kpi(
         name="nps",
         label="Net Promoter Score",
+        meaning="Net Promoter Score of the customers' survey answers in the period, from −100 to 100: the "
+        "percentage of promoters (scores 9 and 10) minus the percentage of detractors (scores 0 to 6). There is "
+        "no minimum number of answers: a single answer gives −100, 0 or 100 (the section shows how many there "
+        "were).",
+        if_empty="No data when no customer answered the survey in the period, or the pack holds no customer "
+        "feedback.",
         measure=MEASURE,
         unit="number",
         higher_is_better=True,
@@ -326,6 +332,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="csat",
         label="Customer satisfaction (CSAT)",
+        meaning="The average customer satisfaction score (1 to 5) of the satisfaction answers in the period.",
+        if_empty="No data when no customer gave a satisfaction score in the period, or the pack holds no customer "
+        "feedback.",
         measure=MEASURE,
         unit="rating",
         higher_is_better=True,
@@ -343,6 +352,11 @@ KPIS: list[Kpi] = [
     Kpi(
         name="retention_rate",
         label="Account retention",
+        meaning="Of the accounts the account manager looked after in the four quarters before this one (they "
+        "bought, and this account manager sold them the most), the share that bought from them again this "
+        "quarter. An account handed to a colleague counts as lost; a return alone does not keep an account.",
+        if_empty="No data when the account manager looked after no account in the four quarters before (for "
+        "example a new starter). No data when the pack holds no invoice lines.",
         measure=MEASURE,
         unit="fraction",
         higher_is_better=True,
@@ -360,6 +374,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="cases_within_sla_share",
         label="Cases resolved within SLA",
+        meaning="Of the customer cases resolved in the period that have a service-level deadline (SLA), the share "
+        "resolved within it, in calendar days.",
+        if_empty="No data when no case with a deadline was resolved in the period, or the pack holds no cases.",
         measure=MEASURE,
         unit="fraction",
         higher_is_better=True,
@@ -374,6 +391,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="case_resolution_days_median",
         label="Median days to resolve a case",
+        meaning="The middle value of the calendar days taken to resolve the customer cases resolved in the "
+        "period: half took longer, half less.",
+        if_empty="No data when no case was resolved in the period, or the pack holds no cases.",
         measure=MEASURE,
         unit="days",
         higher_is_better=False,
@@ -387,6 +407,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="open_cases_past_sla",
         label="Open cases past SLA",
+        meaning="The number of customer cases still open on the review date that have been open longer than their "
+        "service-level deadline (cases without a deadline are not counted).",
+        if_empty="No data when the pack holds no cases; none is 0.",
         measure=MEASURE,
         unit="count",
         higher_is_better=False,

@@ -378,6 +378,9 @@ KPIS: list[Kpi] = [
     Kpi(
         name="reports_on_time_share",
         label="Reports on time",
+        meaning="Of the reports due in the period, the share submitted on or before their due date. A report not "
+        "submitted by the review date (the quarter's last day) counts as not on time.",
+        if_empty="No data when no report was due in the period, or the pack holds no report submissions.",
         measure="report_timeliness",
         unit="fraction",
         higher_is_better=True,
@@ -391,6 +394,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="report_days_late_mean",
         label="Mean days late per report",
+        meaning="The average number of calendar days late of the reports due in the period that were submitted: "
+        "on-time reports count 0; reports never submitted count as missing reports instead.",
+        if_empty="No data when none of the reports due in the period was submitted, none was due, or the pack "
+        "holds no report submissions.",
         measure="report_timeliness",
         unit="days",
         higher_is_better=False,
@@ -405,6 +412,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="reports_missing",
         label="Missing reports",
+        meaning="The number of reports due in the period that were not submitted by the review date (the "
+        "quarter's last day). A report submitted later counts as missing.",
+        if_empty="No data when no report was due in the period, or the pack holds no report submissions; all "
+        "submitted is 0.",
         measure="report_timeliness",
         unit="count",
         higher_is_better=False,
@@ -418,6 +429,11 @@ KPIS: list[Kpi] = [
     Kpi(
         name="forecast_accuracy_revenue",
         label="Forecast accuracy (revenue)",
+        meaning="How close the quarter's revenue forecast came to the actual revenue: 100 % minus the miss as a "
+        "percentage of the actual, never below 0 %. The forecast used is the latest one submitted by the "
+        "quarter's last day.",
+        if_empty="No data when there is no revenue forecast for the quarter, or the pack holds no forecasts. Not "
+        "meaningful when the actual revenue is zero or negative.",
         measure="information_accuracy",
         unit="fraction",
         higher_is_better=True,
@@ -442,6 +458,11 @@ KPIS: list[Kpi] = [
     Kpi(
         name="forecast_accuracy_gross_margin",
         label="Forecast accuracy (gross margin)",
+        meaning="How close the quarter's gross margin forecast came to the actual margin: 100 % minus the miss as "
+        "a percentage of the actual, never below 0 %. The forecast used is the latest one submitted by the "
+        "quarter's last day.",
+        if_empty="No data when there is no margin forecast for the quarter, or the pack holds no forecasts. Not "
+        "meaningful when the actual margin is zero or negative.",
         measure="information_accuracy",
         unit="fraction",
         higher_is_better=True,
@@ -465,6 +486,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="forecast_bias_revenue",
         label="Forecast bias (revenue)",
+        meaning="Whether the quarter's revenue forecast ran high or low: the forecast minus the actual, as a "
+        "percentage of the actual (above zero: the forecast was too high). Shown, not scored.",
+        if_empty="No data when there is no revenue forecast for the quarter. Not meaningful when the actual "
+        "revenue is zero or negative.",
         measure="information_accuracy",
         unit="fraction",
         higher_is_better=None,
@@ -485,6 +510,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="forecast_bias_gross_margin",
         label="Forecast bias (gross margin)",
+        meaning="Whether the quarter's gross margin forecast ran high or low: the forecast minus the actual, as a "
+        "percentage of the actual (above zero: the forecast was too high). Shown, not scored.",
+        if_empty="No data when there is no margin forecast for the quarter. Not meaningful when the actual margin "
+        "is zero or negative.",
         measure="information_accuracy",
         unit="fraction",
         higher_is_better=None,
@@ -506,6 +535,10 @@ KPIS: list[Kpi] = [
     Kpi(
         name="report_errors_per_report",
         label="Errors per submitted report",
+        meaning="The average number of errors found per report, over the reports due in the period that were "
+        "submitted and checked. A report whose errors were not recorded was not checked and is left out.",
+        if_empty="No data when no submitted report of the period was checked, or the pack holds no report "
+        "submissions or no error counts.",
         measure="information_accuracy",
         unit="number",
         higher_is_better=False,
@@ -521,6 +554,13 @@ KPIS: list[Kpi] = [
     Kpi(
         name="crm_record_completeness",
         label="CRM record completeness",
+        meaning="How completely the account manager's records in the CRM are filled in, as of the review date: "
+        "for the accounts they own (sector), their open opportunities (close date, value, expected margin) and "
+        "their activities in the period (the account, except for activities of the kind other), the share of "
+        "required fields filled, averaged over the kinds of record they have. An open opportunity not yet tied to "
+        "a customer costs nothing; a field the export leaves empty everywhere is taken as not exported, not as "
+        "missing.",
+        if_empty="No data when the account manager has none of these records, or the pack holds none of them.",
         measure="information_accuracy",
         unit="fraction",
         higher_is_better=True,
