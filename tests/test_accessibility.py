@@ -3,8 +3,8 @@
 One run of the whole organisation on ``test_documents``' sample pack (its teammate with a name
 made of HTML included), made once per test session (``test_documents.once``): every review, every
 team overview, the organisation's calibration page and the index, plus the pack's data-quality
-report. Without PDFs, which cost most of a run: the PDFs of one review, one team overview and the
-calibration page are rendered from the run's HTML by ``html_to_pdf``, as the run would.
+report. Without PDFs, which cost most of a run: the PDFs of one review, one team overview, the
+calibration page and the KPI reference are rendered from the run's HTML by ``html_to_pdf``, as the run would.
 
 * axe-core (``tests/js``: ``npm ci --prefix tests/js``), injected into Debian's Chromium: no
   violation of the WCAG 2.1 A and AA rules, on a laptop's width and on a phone's;
@@ -42,6 +42,7 @@ VNU = CHECKERS / "vnu-jar" / "build" / "dist" / "vnu.jar"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 LAPTOP = {"width": 1280, "height": 900}
 QUALITY_REPORT = "pack-quality.html"
+KPI_REFERENCE = "kpi-reference.html"
 
 
 def require(what: str, present: bool) -> None:
@@ -64,6 +65,8 @@ def sample_run(pack_dir, config_path, tmp_path_factory):  # noqa: F811 - test_do
         for result in [summary.results[0], summary.team_results[0], summary.calibration]:
             html = result.html.read_text(encoding="utf-8")
             html_to_pdf(html, result.html.with_suffix(".pdf"), header=result.html.stem)
+        reference = summary.folder / KPI_REFERENCE  # the run's KPI reference, printed as a run with PDFs does
+        html_to_pdf(reference.read_text(encoding="utf-8"), reference.with_suffix(".pdf"))
         return summary
 
     summary = once(tmp_path_factory, "accessibility-run", produce)
@@ -75,7 +78,7 @@ def sample_run(pack_dir, config_path, tmp_path_factory):  # noqa: F811 - test_do
 @pytest.fixture(scope="module")
 def documents(sample_run) -> list[Path]:
     found = sorted(sample_run.folder.glob("*.html"))
-    assert {"index.html", "calibration.html", QUALITY_REPORT} <= {p.name for p in found}
+    assert {"index.html", "calibration.html", KPI_REFERENCE, QUALITY_REPORT} <= {p.name for p in found}
     return found
 
 
@@ -156,6 +159,7 @@ def test_the_pdfs_are_tagged_with_title_and_author_and_few_destinations(sample_r
         review.html: people.at[review.key, "manager"],
         team.html: BeautifulSoup(team.html.read_text(encoding="utf-8"), "html.parser").h1.get_text().split(": ", 1)[1],
         sample_run.calibration.html: "amreview",
+        sample_run.folder / KPI_REFERENCE: "amreview",
     }
     for html_path, author in authors.items():
         reader = PdfReader(html_path.with_suffix(".pdf"))

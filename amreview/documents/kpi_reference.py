@@ -153,9 +153,8 @@ def overview_html(config: ScorecardConfig, kpis: dict[str, Kpi]) -> str:
     rows = []
     for measure in measures_in_review_order():
         weight = weight_text(config.measures[measure].weight) if measure in config.measures else "not in the rating"
-        links = ", ".join(
-            f'<a href="#{kpi_anchor(name)}">{_e(kpis[name].label)}</a>' for name, (m, _) in scored.items() if m == measure
-        )
+        members = [name for name, (scores, _) in scored.items() if scores == measure]
+        links = ", ".join(f'<a href="#{kpi_anchor(name)}">{_e(kpis[name].label)}</a>' for name in members)
         rows.append(
             f'<tr><th scope="row"><a href="#measure-{measure}">{_e(ALL_MEASURES[measure])}</a></th>'
             f"<td>{weight}</td><td>{links or 'none'}</td></tr>"
@@ -186,9 +185,7 @@ def overview_html(config: ScorecardConfig, kpis: dict[str, Kpi]) -> str:
 def measure_html(measure: str, config: ScorecardConfig, members: list[Kpi], scored: dict) -> str:
     """One measure's heading (with its weight in the overall rating) and its KPIs' entries."""
     weight = config.measures[measure].weight if measure in config.measures else None
-    note = (
-        f"{weight_text(weight)} of the overall rating." if weight is not None else "Not part of the overall rating."
-    )
+    note = f"{weight_text(weight)} of the overall rating." if weight is not None else "Not part of the overall rating."
     entries = "".join(kpi_entry(kpi, scored.get(kpi.name)) for kpi in members)
     return (
         f'<section aria-labelledby="measure-{measure}"><h2 id="measure-{measure}">{_e(ALL_MEASURES[measure])}</h2>'
@@ -213,9 +210,7 @@ def kpi_reference_html(
     order = measures_in_review_order()
     by_measure = {m: [k for k in kpis.values() if k.measure == m] for m in order}
     title = f"{TITLE} {period}"
-    contents = "".join(
-        f'<li><a href="#measure-{m}">{_e(ALL_MEASURES[m])}</a></li>' for m in order if by_measure[m]
-    )
+    contents = "".join(f'<li><a href="#measure-{m}">{_e(ALL_MEASURES[m])}</a></li>' for m in order if by_measure[m])
     body = (
         f'<header class="amr-header"><h1>{_e(title)}</h1>'
         f"<p>What each figure of the {period} reviews means, over which period, what an empty value means, "

@@ -1,6 +1,6 @@
 """What a document is made of: its sections (:data:`SECTIONS`, in the job description's order),
 a :class:`Section`'s parts — :class:`Text`, :class:`Heading`, :class:`Table`, :class:`Chart`,
-:class:`Definitions`, :class:`Comments` (people's words), :class:`SignOff`, :class:`Explanation` —
+:class:`Definitions`, :class:`Link`, :class:`Comments` (people's words), :class:`SignOff`, :class:`Explanation` —
 and a review's :class:`ReviewHeader`.
 
 Plain data: numbers stay numbers (formatted when rendered by :mod:`amreview.documents.render`,
@@ -119,9 +119,21 @@ class Chart:
 
 @dataclass(frozen=True)
 class Definitions:
-    """Terms and their definitions: ``(term, definition, note)`` triples."""
+    """Terms and their definitions: ``(term, definition, note)`` triples; ``links``, when given,
+    one address per item that its term links to (a KPI's entry in the run's KPI reference)."""
 
     items: tuple[tuple[str, str, str], ...]
+    links: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Link:
+    """A sentence with a link in it: ``before``, then ``text`` linking to ``href``, then ``after``."""
+
+    text: str
+    href: str
+    before: str = ""
+    after: str = ""
 
 
 @dataclass(frozen=True)

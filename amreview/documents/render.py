@@ -273,18 +273,26 @@ def part_html(part, uid: str, level: int = 3) -> str:
     if kind == "Chart":
         return chart_html(part)
     if kind == "Definitions":
+        links = part.links or ("",) * len(part.items)
         items = "".join(
-            f"<dt>{escape(term)}</dt><dd>{escape(text)}"
+            f"<dt>{_linked(term, link)}</dt><dd>{escape(text)}"
             + (f"<br><small>{escape(note)}</small>" if note else "")
             + "</dd>"
-            for term, text, note in part.items
+            for (term, text, note), link in zip(part.items, links)
         )
         return f"<dl class='amr-defs'>{items}</dl>"
+    if kind == "Link":
+        return f"<p class='amr-note'>{escape(part.before)}{_linked(part.text, part.href)}{escape(part.after)}</p>"
     if kind == "SignOff":
         return signoff_html(part)
     if kind == "Comments":
         return comments_html(part, level)
     raise TypeError(f"cannot render a {kind} in a review section")  # a part amreview does not make: a bug
+
+
+def _linked(text: str, href: str) -> str:
+    """``text`` escaped, as a link to ``href`` where there is one."""
+    return f'<a href="{escape(href)}">{escape(text)}</a>' if href else escape(text)
 
 
 def section_chunks(section, heading: bool = False) -> list[str]:

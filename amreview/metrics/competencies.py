@@ -172,8 +172,7 @@ KPIS: list[Kpi] = [
         label="Competencies: peer rating",
         meaning="The average of the peers' ratings (1 to 5) of the five competencies for the quarter, several "
         "peers averaged per competency. Peer ratings are optional. Shown, not scored.",
-        if_empty="No data when no peer rated a competency for the quarter, or the pack holds no competency "
-        "ratings.",
+        if_empty="No data when no peer rated a competency for the quarter, or the pack holds no competency ratings.",
         measure="competencies",
         unit="rating",
         higher_is_better=None,

@@ -407,8 +407,7 @@ KPIS: list[Kpi] = [
         label="Open opportunities updated in the last 30 days",
         meaning="Of the opportunities open on the review date, the share updated in the last 30 days (or created "
         "then, when never updated). The stage is the one the CRM export recorded.",
-        if_empty="No data when there is no open opportunity on the review date, or the pack holds no "
-        "opportunities.",
+        if_empty="No data when there is no open opportunity on the review date, or the pack holds no opportunities.",
         measure=MEASURE,
         unit="fraction",
         higher_is_better=True,

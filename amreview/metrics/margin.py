@@ -235,8 +235,7 @@ KPIS: list[Kpi] = [
         label="Revenue",
         meaning="Invoiced sales credited to the account manager in the period. Returns and credit notes reduce "
         "the period they are invoiced in.",
-        if_empty="No data when the pack holds no invoice lines; someone in role with no sales in the period has "
-        "0.",
+        if_empty="No data when the pack holds no invoice lines; someone in role with no sales in the period has 0.",
         measure="margin_kpi_targets",
         unit="money",
         higher_is_better=None,
@@ -249,10 +248,8 @@ KPIS: list[Kpi] = [
     Kpi(
         name="cost",
         label="Cost of sales",
-        meaning="The cost of the goods and services on the account manager's invoices in the period, after "
-        "returns.",
-        if_empty="No data when the pack holds no invoice lines; someone in role with no sales in the period has "
-        "0.",
+        meaning="The cost of the goods and services on the account manager's invoices in the period, after returns.",
+        if_empty="No data when the pack holds no invoice lines; someone in role with no sales in the period has 0.",
         measure="margin_kpi_targets",
         unit="money",
         higher_is_better=None,
@@ -267,8 +264,7 @@ KPIS: list[Kpi] = [
         label="Gross margin",
         meaning="Revenue minus cost of sales on the account manager's invoices in the period. It can be negative "
         "when returns or loss-making deals outweigh the rest.",
-        if_empty="No data when the pack holds no invoice lines; someone in role with no sales in the period has "
-        "0.",
+        if_empty="No data when the pack holds no invoice lines; someone in role with no sales in the period has 0.",
         measure="margin_kpi_targets",
         unit="money",
         higher_is_better=None,

@@ -203,8 +203,7 @@ KPIS: list[Kpi] = [
     Kpi(
         name="spot_gm_pct",
         label="Spot GM %",
-        meaning="Gross margin as a percentage of revenue on the spot deals of the period: what special pricing "
-        "costs.",
+        meaning="Gross margin as a percentage of revenue on the spot deals of the period: what special pricing costs.",
         if_empty="Not meaningful when there were no spot sales in the period, or credits outweigh them.",
         measure="margin_kpi_targets",
         unit="fraction",

@@ -398,8 +398,7 @@ KPIS: list[Kpi] = [
         label="New-business win rate (count)",
         meaning="Of the new-business opportunities closed as won or lost in the period, the share won, each deal "
         "counting once (deals not marked as new business count as existing business).",
-        if_empty="No data when no new-business deal was won or lost in the period, or the pack holds no "
-        "opportunities.",
+        if_empty="No data when no new-business deal was won or lost in the period, or the pack holds no opportunities.",
         measure=MEASURE,
         unit="fraction",
         higher_is_better=True,
@@ -417,8 +416,7 @@ KPIS: list[Kpi] = [
     Kpi(
         name="new_business_win_rate_value",
         label="New-business win rate (value)",
-        meaning="Of the value of the new-business opportunities closed as won or lost in the period, the share "
-        "won.",
+        meaning="Of the value of the new-business opportunities closed as won or lost in the period, the share won.",
         if_empty="No data when no new-business deal was won or lost in the period, or the pack holds no "
         "opportunities. Not meaningful when the closed deals have no value.",
         measure=MEASURE,

@@ -311,8 +311,7 @@ KPIS: list[Kpi] = [
         "percentage of promoters (scores 9 and 10) minus the percentage of detractors (scores 0 to 6). There is "
         "no minimum number of answers: a single answer gives −100, 0 or 100 (the section shows how many there "
         "were).",
-        if_empty="No data when no customer answered the survey in the period, or the pack holds no customer "
-        "feedback.",
+        if_empty="No data when no customer answered the survey in the period, or the pack holds no customer feedback.",
         measure=MEASURE,
         unit="number",
         higher_is_better=True,

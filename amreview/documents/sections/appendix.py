@@ -1,4 +1,9 @@
-"""Appendix: definitions of every KPI shown, data-quality notes, provenance."""
+"""Appendix: what explains this person's figures — a link to the run's KPI reference, a plain
+line for each figure shown without a value, the data-quality notes — and the provenance.
+
+The definitions of every KPI are in the run's KPI reference (``kpi-reference.html`` beside the
+reviews in the period's folder: :mod:`amreview.documents.kpi_reference`), once per run rather
+than in each review; the appendix keeps what is particular to this person."""
 
 from __future__ import annotations
 
@@ -11,8 +16,10 @@ import pandas as pd
 import amreview
 from amreview.data.schemas import OPTIONAL_TABLES, REQUIRED_TABLES
 from amreview.documents import narrative as say
-from amreview.documents.model import SECTIONS, Definitions, Heading, Section, Table, Text
-from amreview.documents.sections._common import new_section
+from amreview.documents.kpi_reference import kpi_anchor
+from amreview.documents.model import SECTIONS, Definitions, Heading, Link, Section, Table, Text
+from amreview.documents.sections._common import new_section, value_of
+from amreview.filenames import KPI_REFERENCE_STEM
 from amreview.metrics.crm import activities_between
 from amreview.metrics.newbusiness import open_opportunities
 from amreview.metrics.registry import ALL_MEASURES
@@ -25,19 +32,43 @@ if TYPE_CHECKING:  # the review calls the section builders: Review is only a typ
     from amreview.documents.review import Review
 
 
+# The run's KPI reference, beside the review in the period's folder (amreview.batch.reference).
+KPI_REFERENCE_PAGE = f"{KPI_REFERENCE_STEM}.html"
+
+
 def appendix(review: Review) -> Section:
     section = new_section(review, "appendix")
     shown = list(dict.fromkeys(k for key, _, _ in SECTIONS if key != "appendix" for k in review.section(key).kpis))
     kpis = review.scorecard.kpis
     section.kpis = [k for k in shown if k in kpis]
     section.parts += [
-        Heading("Definitions of the KPIs shown"),
-        Definitions(tuple((f"{kpis[k].label} ({k})", kpis[k].formula, kpis[k].edge_cases) for k in section.kpis)),
-        Heading("Data-quality notes"),
+        Heading("What the figures mean"),
+        Link(
+            "KPI reference",
+            KPI_REFERENCE_PAGE,
+            before="What each figure of this review counts, over which period, and how it is scored: see the run's ",
+            after=".",
+        ),
     ]
+    empty = figures_without_value(review, section.kpis)
+    if empty:
+        section.parts += [
+            Text("Figures shown without a value for this person, and why a figure can have none:"),
+            Definitions(
+                tuple((kpis[k].label, kpis[k].if_empty, "") for k in empty),
+                links=tuple(f"{KPI_REFERENCE_PAGE}#{kpi_anchor(k)}" for k in empty),
+            ),
+        ]
+    section.parts.append(Heading("Data-quality notes"))
     section.parts += [Text(note) for note in data_quality_notes(review)]
     section.parts += [Heading("Provenance"), Table("provenance", "", provenance(review), nowrap=("Item",))]
     return section
+
+
+def figures_without_value(review: Review, names: list[str]) -> list[str]:
+    """The KPIs of ``names`` (those the review shows) without a quarter's value for this person:
+    no data, no target or not meaningful, each of which its registry row explains (``if_empty``)."""
+    return [name for name in names if np.isnan(value_of(review.values, name))]
 
 
 def data_quality_notes(review: Review) -> list[str]:
@@ -46,7 +77,8 @@ def data_quality_notes(review: Review) -> list[str]:
     quarter = review.quarter
     absent = [t for t in OPTIONAL_TABLES if not review.has_table(t)]
     if absent:
-        notes.append(f"Not in this pack: {', '.join(absent)} (the sections that need them say so).")
+        tables = ", ".join(t.replace("_", " ") for t in absent)
+        notes.append(f"Not in this pack: {tables} (the sections that need them say so).")
     start = review.header.start_date
     if start is not None and start >= quarter.start:
         notes.append(f"Started in role on {start:%d %b %Y}: a partial quarter; rates per week count weeks in role.")

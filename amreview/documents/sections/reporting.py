@@ -186,7 +186,7 @@ def _completeness(review: Review, section: Section) -> None:
                 pd.DataFrame(
                     {
                         "Records": by_field["table"].to_numpy(),
-                        "Field": by_field["field"].to_numpy(),
+                        "Field": [field_words(f) for f in by_field["field"]],
                         "Records checked": by_field["records"].to_numpy(),
                         "Filled": by_field["filled"].to_numpy(),
                         "Share filled": by_field["share"].to_numpy(),
@@ -195,3 +195,11 @@ def _completeness(review: Review, section: Section) -> None:
                 formats={"Records checked": "count", "Filled": "count", "Share filled": "pct0"},
             ),
         ]
+
+
+FIELD_WORDS = {"account_id": "account"}  # a field whose plain name is not its name with spaces
+
+
+def field_words(field: str) -> str:
+    """A CRM field as a reader names it: ``close_date`` → ``close date``, ``account_id`` → ``account``."""
+    return FIELD_WORDS.get(field, field.replace("_", " "))
