@@ -42,6 +42,7 @@ from amreview.data.datapack import load_pack, write_pack
 from amreview.data.sample import PERSONAS, generate_sample
 from amreview.documents.pdf import css_string, html_to_pdf, render_pages, running_header_css
 from amreview.documents.render import figure_png
+from amreview.metrics.catalogue import all_kpis
 from amreview.scoring.config import DEFAULT_CONFIG, load_config
 from amreview.scoring.scorecard import build_scorecard
 
@@ -247,6 +248,25 @@ def test_every_notebook_got_the_runs_config(run, team_stem, config_path):
         assert f'config = "{config_path.resolve()}"' in injected.source
 
 
+def test_the_run_writes_its_kpi_reference_linked_from_the_review_and_the_index_with_its_configs_ratings(run):
+    """Issue 15, item 2: one KPI reference per run (HTML and, with --pdf, its PDF), every KPI's
+    anchor in it; the review links it, and its KPIs' entries from its figures without a value."""
+    from pypdf import PdfReader
+
+    reference = run.folder / "kpi-reference.html"
+    soup = BeautifulSoup(reference.read_text(encoding="utf-8"), "html.parser")
+    anchors = {h["id"] for h in soup.find_all("h3")}
+    assert anchors == {f"kpi-{name}" for name in all_kpis()}
+    text = soup.get_text()
+    assert f"Meets from {MEETS_FROM:g}" in text and "our_scorecard.toml" in text  # the run's config
+    assert len(PdfReader(run.folder / "kpi-reference.pdf").pages) > 1
+    review = BeautifulSoup(run.results[0].html.read_text(encoding="utf-8"), "html.parser")
+    links = [a["href"] for a in review.find_all("a") if a["href"].startswith("kpi-reference.html")]
+    assert links[0] == "kpi-reference.html" and all(link.split("#")[-1] in anchors for link in links[1:])
+    index = BeautifulSoup((run.folder / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert {"kpi-reference.html", "kpi-reference.pdf"} <= {a["href"] for a in index.find_all("a")}
+
+
 def test_the_index_lists_the_team_overview_above_the_reviews_with_their_ratings(
     run, team_stem, card, manager, pack_dir
 ):
@@ -271,7 +291,8 @@ def test_the_index_lists_the_team_overview_above_the_reviews_with_their_ratings(
     details = soup.find("details")  # the run's own details, folded away
     assert AM_ID in details.get_text() and not details.has_attr("open")
     assert soup.find("section", class_="failures") is None  # nothing failed: no failure box
-    assert soup.find("section", attrs={"aria-labelledby": "downloads"}) is None  # no scorecard.xlsx in the folder
+    downloads = soup.find("section", attrs={"aria-labelledby": "downloads"})  # no scorecard.xlsx in the folder
+    assert [a["href"] for a in downloads.find_all("a")] == ["kpi-reference.html", "kpi-reference.pdf"]
     status, agreed, _ = cycle_of(pack_dir)  # the review's status and agreed rating (issue 14)
     assert cells["Review status"] == status.lower()
     assert cells["Agreed rating"].split(" (")[0] == (agreed or "not agreed yet")
