@@ -192,6 +192,9 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
     started = pd.Timestamp(reviews["AM001"]["started"])
     assert "2 ok, 0 failed" in index and started.strftime("%d %b %H:%M:%S") in index
 
+    assert (folder / "kpi-reference.html").is_file() and not (folder / "kpi-reference.pdf").exists()  # no --pdf
+
+    (folder / "kpi-reference.html").unlink()  # written by every run, a resumed one too
     stamps = {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.is_file()}
     second = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True)
     assert {r.status for r in second.results + second.team_results} == {"unchanged"}
@@ -199,6 +202,8 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
         assert (folder / name).stat().st_mtime_ns == stamps[name]
     assert "2 of 2 reviews written" in second.describe() and "(2 unchanged, not rerun)" in second.describe()
     assert "unchanged since an earlier run" in (folder / "index.html").read_text()
+    assert 'href="kpi-reference.html"' in (folder / "index.html").read_text()
+    assert "Outstanding from 4.5" in (folder / "kpi-reference.html").read_text()
 
     (folder / "AM005.html").unlink()  # a lost document is rerun; the other stays
     third = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True)
@@ -211,6 +216,7 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
         sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True, config=config
     )
     assert {r.status for r in fourth.results + fourth.team_results} == {"ok"}
+    assert "Exceptional from 4.5" in (folder / "kpi-reference.html").read_text()  # the run's config
 
 
 # --------------------------------------------------------------------------------------------
