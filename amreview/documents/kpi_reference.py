@@ -57,6 +57,7 @@ dl.amr-facts { display: grid; grid-template-columns: max-content 1fr; gap: .1rem
 dl.amr-facts dt { font-weight: 600; color: var(--amr-muted); }
 dl.amr-facts dd { margin: 0; }
 table.amr-bands caption { font-weight: 400; color: var(--amr-muted); }
+p.amr-measure-weight { break-after: avoid; page-break-after: avoid; }
 @media print { h3 { margin-top: 9pt; } }
 """
 WINDOW_WORDS = {"quarter": "the review quarter", "ytd": "the fiscal year to date", "t4q": "the last four quarters"}
@@ -189,7 +190,7 @@ def measure_html(measure: str, config: ScorecardConfig, members: list[Kpi], scor
     entries = "".join(kpi_entry(kpi, scored.get(kpi.name)) for kpi in members)
     return (
         f'<section aria-labelledby="measure-{measure}"><h2 id="measure-{measure}">{_e(ALL_MEASURES[measure])}</h2>'
-        f'<p class="amr-note">{_e(note)}</p>{entries}</section>'
+        f'<p class="amr-note amr-measure-weight">{_e(note)}</p>{entries}</section>'
     )
 
 

@@ -11,9 +11,10 @@ CSS classes (for the document's print and screen styles): ``amr-section`` (one p
 "no data" line), ``amr-block`` (a table or chart with its heading: keep together on a page),
 ``amr-table``, ``amr-scroll`` (a wide table's box: it scrolls sideways on a phone, and a keyboard
 reaches it), ``amr-chart``, ``amr-explain`` (the scorecard's explanation), ``amr-signoff``,
-``amr-defs`` (KPI definitions), ``amr-light-green|amber|red`` (traffic lights), ``amr-comments``
-and ``amr-comment`` (people's words, ``data-role`` ``self`` or ``manager``: shown as typed, line
-breaks kept) and ``amr-status`` (the review's status in its header).
+``amr-defs`` (terms and their definitions: the appendix's figures without a value),
+``amr-light-green|amber|red`` (traffic lights), ``amr-comments`` and ``amr-comment`` (people's
+words, ``data-role`` ``self`` or ``manager``: shown as typed, line breaks kept)
+and ``amr-status`` (the review's status in its header).
 
 The review's header also carries the print rule that puts its status on every printed page
 (:func:`status_page_css`): a draft is marked DRAFT at the top of each page.
