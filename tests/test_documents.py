@@ -45,6 +45,7 @@ from amreview.documents.render import figure_png
 from amreview.metrics.catalogue import all_kpis
 from amreview.scoring.config import DEFAULT_CONFIG, load_config
 from amreview.scoring.scorecard import build_scorecard
+from tests.test_kpi_reference import REVIEW_CODE_WORD, code_words
 
 pytestmark = pytest.mark.e2e
 
@@ -265,6 +266,14 @@ def test_the_run_writes_its_kpi_reference_linked_from_the_review_and_the_index_w
     assert links[0] == "kpi-reference.html" and all(link.split("#")[-1] in anchors for link in links[1:])
     index = BeautifulSoup((run.folder / "index.html").read_text(encoding="utf-8"), "html.parser")
     assert {"kpi-reference.html", "kpi-reference.pdf"} <= {a["href"] for a in index.find_all("a")}
+    for table in review.find_all("table"):  # the review as exported, but its provenance (the pack's own names)
+        if "Data pack fingerprint (SHA-256)" in table.get_text():
+            table.decompose()
+    for block in review.find_all(["style", "script"]):
+        block.decompose()
+    assert code_words(review.get_text(" "), REVIEW_CODE_WORD) == []
+    named = soup.find("main").get_text(" ").replace("our_scorecard.toml", "")  # the config's file, as named
+    assert code_words(named) == []
 
 
 def test_the_index_lists_the_team_overview_above_the_reviews_with_their_ratings(
