@@ -39,7 +39,7 @@ from amreview.formats import (
     escape,
     format_value,
     money,
-    money_format_in_effect,
+    number_format_in_effect,
     pct,
     score_text,
 )
@@ -294,7 +294,7 @@ def section_chunks(section, heading: bool = False) -> list[str]:
     sub-heading travels with the part after it), then the scorecard's explanation. The first
     piece carries the stylesheet, so a section displayed on its own looks right. Money in the
     section's format."""
-    with money_format_in_effect(section.money_format):
+    with number_format_in_effect(section.number_format):
         return _section_chunks(section, heading)
 
 

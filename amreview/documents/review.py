@@ -35,7 +35,7 @@ from amreview.documents.figures import account_names, name_accounts
 from amreview.documents.model import SECTION_TITLES, SECTIONS, Explanation, ReviewHeader, Section
 from amreview.documents.pack_views import PackFacts, PersonViews, person_views
 from amreview.errors import DataError, UnknownNameError
-from amreview.formats import money_format_in_effect
+from amreview.formats import number_format_in_effect
 from amreview.metrics.registry import ALL_MEASURES, WINDOWS, KpiContext, in_role
 from amreview.periods import Quarter, require_quarter
 from amreview.scoring.calibration import band_change
@@ -381,9 +381,9 @@ class Review:
         if key not in SECTION_TITLES:
             raise UnknownNameError(f"no section {key!r}: expected one of {', '.join(SECTION_TITLES)}")
         if key not in self._sections:
-            with money_format_in_effect(self.config.money_format) as fmt:
+            with number_format_in_effect(self.config.number_format) as fmt:
                 built = sections.add_section_comments(self, sections.BUILDERS[key](self))
-            built.money_format = fmt
+            built.number_format = fmt
             self._sections[key] = built
         return self._sections[key]
 

@@ -41,7 +41,7 @@ from amreview.data.export import TABLE_SUFFIXES, cell_value, fill_table_sheet, k
 from amreview.documents.sections.summary import DISPLAY_UNITS, HEADLINE_KPIS
 from amreview.errors import AmreviewError
 from amreview.files import write_bytes_atomic
-from amreview.formats import KPI_UNIT_FORMATS, NEUTRAL_MONEY, MoneyFormat, excel_format
+from amreview.formats import KPI_UNIT_FORMATS, NEUTRAL_FORMAT, NumberFormat, excel_format
 from amreview.metrics.registry import ALL_MEASURES
 from amreview.scoring.outcomes import STATUS_LABELS, input_tables, pack_review_status
 from amreview.scoring.scorecard import MEASURE_SCORE_SUFFIX, Scorecard
@@ -176,7 +176,7 @@ def scorecard_workbook(card: Scorecard, outcomes: pd.DataFrame | None = None) ->
     handout = book.active
     handout.title = HANDOUT_SHEET
     columns = handout_columns(card, outcomes)
-    _fill_sheet(handout, handout_frame(card, columns, outcomes), [c.unit for c in columns], card.config.money_format)
+    _fill_sheet(handout, handout_frame(card, columns, outcomes), [c.unit for c in columns], card.config.number_format)
     handout.freeze_panes = "C2"  # the header row, and the team and name beside every figure
     _print_setup(handout, f"Scorecard {card.quarter}")
     fill_table_sheet(book.create_sheet(DATA_SHEET), card.table)
@@ -221,10 +221,10 @@ def write_scorecard(card: Scorecard, path: str | Path, pack: DataPack) -> Path:
 
 
 def _fill_sheet(
-    ws, frame: pd.DataFrame, units: list[str], money_format: MoneyFormat = NEUTRAL_MONEY, wide: tuple[str, ...] = ()
+    ws, frame: pd.DataFrame, units: list[str], number_format: NumberFormat = NEUTRAL_FORMAT, wide: tuple[str, ...] = ()
 ) -> None:
     """``frame`` into the empty sheet ``ws``: bold wrapped headers, each column in the number
-    format of its unit (money with the currency of ``money_format``), widths that fit (text up to :data:`TEXT_WIDTH_LIMIT` characters, or
+    format of its unit (money with the currency of ``number_format``), widths that fit (text up to :data:`TEXT_WIDTH_LIMIT` characters, or
     twice that for the ``wide`` columns, then wrapped), filters, text never a formula."""
     ws.append([str(c) for c in frame.columns])
     for values in frame.itertuples(index=False):
@@ -237,7 +237,7 @@ def _fill_sheet(
             if unit == "text":
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
             elif cell.value is not None:
-                cell.number_format = excel_format(unit, money_format)
+                cell.number_format = excel_format(unit, number_format)
                 cell.alignment = Alignment(vertical="top")
         ws.column_dimensions[get_column_letter(j)].width = width + 2
         lines = max(lines, len(textwrap.wrap(str(column), max(width - 1, 1))))

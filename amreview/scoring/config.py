@@ -1,5 +1,6 @@
 """The scorecard config: which KPIs score which of the role's measures, with what weight and
-bands, the overall rating labels and the fiscal-year start month.
+bands, the overall rating labels, the fiscal-year start month and how documents write money
+(``[number_format]``: the currency and the separators, :class:`NumberFormatSetting`).
 
 A config is a TOML file validated on load (pydantic): weights that do not add up to 1, unknown
 KPI or measure names, a KPI that is only shown (never scored), bands that are not four
@@ -24,7 +25,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from amreview.errors import ConfigError
-from amreview.formats import MoneyFormat
+from amreview.formats import NumberFormat
 from amreview.metrics.catalogue import all_kpis
 from amreview.metrics.registry import ALL_MEASURES, Kpi
 
@@ -75,8 +76,9 @@ THOUSANDS_SEPARATORS = {",": "a comma", ".": "a full stop", "'": "an apostrophe"
 DECIMAL_SEPARATORS = {".": "a full stop", ",": "a comma"}
 
 
-class MoneySetting(_Strict):
-    """The ``[money]`` table: how documents write money (:class:`amreview.formats.MoneyFormat`).
+class NumberFormatSetting(_Strict):
+    """The ``[number_format]`` table: how documents write money and counts
+    (:class:`amreview.formats.NumberFormat`, whose docstring says which figures take what).
 
     ``currency`` (an ISO 4217 code, ``EUR``) or ``symbol`` (``€``, ``US$``), not both; none:
     no currency is named. ``position``: ``before`` or ``after`` the number (default: a symbol
@@ -137,12 +139,12 @@ class MoneySetting(_Strict):
         return self
 
     @property
-    def money_format(self) -> MoneyFormat:
-        """This setting as the format documents write money in."""
+    def value(self) -> NumberFormat:
+        """This setting as the format documents write numbers in."""
         unit = self.currency or self.symbol or ""
         before = self.position == "before" if self.position is not None else self.symbol is not None
         thousands = "\u00a0" if self.thousands_separator == " " else self.thousands_separator
-        return MoneyFormat(unit=unit, before=before, thousands=thousands, decimal=self.decimal_separator)
+        return NumberFormat(unit=unit, before=before, thousands=thousands, decimal=self.decimal_separator)
 
 
 def _choices(separators: dict[str, str]) -> str:
@@ -157,7 +159,7 @@ class ScorecardConfig(_Strict):
     measures: dict[str, MeasureScoring]
     benchmark_kpis: tuple[str, ...] = ()
     min_rated_weight: Annotated[float, Field(ge=0, le=1)] = 0.5
-    money: MoneySetting = MoneySetting()
+    numbers: NumberFormatSetting = Field(NumberFormatSetting(), alias="number_format")
     source: str = ""
 
     @field_validator("ratings")
@@ -187,10 +189,10 @@ class ScorecardConfig(_Strict):
         return {kpi: measure for measure, m in self.measures.items() for kpi in m.kpis}
 
     @property
-    def money_format(self) -> MoneyFormat:
-        """How this config's documents write money (:data:`~amreview.formats.NEUTRAL_MONEY`
-        when it has no ``[money]`` table)."""
-        return self.money.money_format
+    def number_format(self) -> NumberFormat:
+        """How this config's documents write money and counts (its ``[number_format]`` table;
+        :data:`~amreview.formats.NEUTRAL_FORMAT` when it has none)."""
+        return self.numbers.value
 
     def rating(self, score: float) -> str | None:
         """The rating label of an overall score (``None`` for no score)."""
@@ -270,6 +272,6 @@ def review_config(config: ScorecardConfig | str | Path | None) -> ScorecardConfi
 
 def config_fingerprint(config: ScorecardConfig) -> str:
     """SHA-256 of the config's settings (not its file name): same settings, same fingerprint.
-    A config without a ``[money]`` table has the fingerprint it had before the table existed."""
-    unset = {"money"} if config.money == MoneySetting() else set()
+    A config without a ``[number_format]`` table has the fingerprint it had before the table existed."""
+    unset = {"numbers"} if config.numbers == NumberFormatSetting() else set()
     return hashlib.sha256(config.model_dump_json(exclude={"source", *unset}).encode()).hexdigest()
