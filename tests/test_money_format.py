@@ -124,8 +124,9 @@ def test_the_config_names_the_format_and_the_default_is_neutral(german_config):
     assert load_config(german_config).number_format == EURO_AFTER
     assert load_config(None).number_format == NEUTRAL_FORMAT
     raw = default_raw()
-    assert parse_config({**raw, "number_format": {"currency": "EUR"}}).number_format == NumberFormat("EUR", before=False)
-    assert parse_config({**raw, "number_format": {"symbol": "£"}}).number_format == NumberFormat("£", before=True)
+    code, symbol = ({**raw, "number_format": {key: unit}} for key, unit in (("currency", "EUR"), ("symbol", "£")))
+    assert parse_config(code).number_format == NumberFormat("EUR", before=False)
+    assert parse_config(symbol).number_format == NumberFormat("£", before=True)
     spaced = parse_config({**raw, "number_format": {"thousands_separator": " ", "decimal_separator": ","}})
     assert spaced.number_format == NumberFormat("", thousands=NBSP, decimal=",")
 
@@ -137,7 +138,7 @@ def test_the_config_names_the_format_and_the_default_is_neutral(german_config):
         ({"symbol": "12"}, "number_format.symbol: expected a currency symbol.*found '12'"),
         ({"currency": "EUR", "symbol": "€"}, "number_format: expected either currency or symbol, found both"),
         ({"thousands_separator": "."}, "number_format: expected thousands_separator and decimal_separator that differ"),
-        ({"decimal_separator": ";"}, r"number_format.decimal_separator: expected one of '\.' \(a full stop\).*found ';'"),
+        ({"decimal_separator": ";"}, r"number_format.decimal_separator: expected one of '\.' \(a full stop\).*';'"),
         ({"position": "left", "symbol": "€"}, "number_format.position: expected .*'before' or 'after'"),
         ({"position": "before"}, "number_format: expected position only with a currency or a symbol"),
         ({"colour": "EUR"}, "number_format.colour: an unknown setting"),
@@ -174,7 +175,8 @@ def test_every_compact_amount_of_a_review_names_the_currency(german_review, pack
     neutral = shown_text(render.review_html(Review.build(pack, BUSY, PERIOD)))
     amounts = COMPACT.findall(neutral)
     assert len(amounts) > 50 and "€" not in neutral
-    unnamed = [german[m.start() - 20 : m.end() + 5] for m in COMPACT.finditer(german) if german[m.end() :][:2] != NBSP + "€"]
+    named = NBSP + "€"
+    unnamed = [german[m.start() - 20 : m.end() + 5] for m in COMPACT.finditer(german) if german[m.end() :][:2] != named]
     assert unnamed == [] and len(COMPACT.findall(german)) == len(amounts)
     margin = german_review.values["gross_margin"]
     assert f"Gross margin {round(margin / 1e3)}k\u00a0€" in german  # the summary's sentence, by hand
@@ -198,9 +200,7 @@ def test_every_money_cell_of_a_reviews_tables_is_in_the_format(german_review):
 
 
 def test_a_money_axis_in_a_review_chart_names_the_currency(german_review):
-    chart = next(
-        c for s in german_review.sections() for c in s.charts.values() if c.plot is plots.plot_monthly_margin
-    )
+    chart = next(c for s in german_review.sections() for c in s.charts.values() if c.plot is plots.plot_monthly_margin)
     with number_format_in_effect(german_review.margin().number_format):
         ax = chart.draw()
         ax.figure.canvas.draw()

@@ -224,8 +224,9 @@ def _fill_sheet(
     ws, frame: pd.DataFrame, units: list[str], number_format: NumberFormat = NEUTRAL_FORMAT, wide: tuple[str, ...] = ()
 ) -> None:
     """``frame`` into the empty sheet ``ws``: bold wrapped headers, each column in the number
-    format of its unit (money with the currency of ``number_format``), widths that fit (text up to :data:`TEXT_WIDTH_LIMIT` characters, or
-    twice that for the ``wide`` columns, then wrapped), filters, text never a formula."""
+    format of its unit (money with the currency of ``number_format``), widths that fit (text up
+    to :data:`TEXT_WIDTH_LIMIT` characters, or twice that for the ``wide`` columns, then
+    wrapped), filters, text never a formula."""
     ws.append([str(c) for c in frame.columns])
     for values in frame.itertuples(index=False):
         ws.append([cell_value(v) for v in values])

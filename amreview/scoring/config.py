@@ -103,7 +103,7 @@ class NumberFormatSetting(_Strict):
     @classmethod
     def _short_symbol(cls, symbol):
         if symbol is not None and not (
-            1 <= len(symbol) <= 4 and not any(c.isdigit() or c.isspace() or c in "\",." for c in symbol)
+            1 <= len(symbol) <= 4 and not any(c.isdigit() or c.isspace() or c in '",.' for c in symbol)
         ):
             raise ValueError(
                 "a currency symbol of 1 to 4 characters without digits, spaces, quotes, commas or "
@@ -131,8 +131,7 @@ class NumberFormatSetting(_Strict):
             raise ValueError(f"either currency or symbol, found both ({self.currency!r} and {self.symbol!r})")
         if self.thousands_separator == self.decimal_separator:
             raise ValueError(
-                "thousands_separator and decimal_separator that differ, found "
-                f"{self.thousands_separator!r} for both"
+                f"thousands_separator and decimal_separator that differ, found {self.thousands_separator!r} for both"
             )
         if self.position is not None and self.currency is None and self.symbol is None:
             raise ValueError(f"position only with a currency or a symbol, found position {self.position!r} alone")

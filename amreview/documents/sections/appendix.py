@@ -81,7 +81,9 @@ def data_quality_notes(review: Review) -> list[str]:
         now = activities_between(activities, quarter.start, quarter.end)
         unlogged = int(now["logged_date"].isna().sum())
         if unlogged:
-            notes.append(f"{count(unlogged)} of {count(len(now))} activities have no logged date (left out of the logging lag).")
+            notes.append(
+                f"{count(unlogged)} of {count(len(now))} activities have no logged date (left out of the logging lag)."
+            )
     opportunities = review.mine("opportunities")
     if opportunities is not None:
         open_now = open_opportunities(opportunities, quarter.end)
