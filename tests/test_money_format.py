@@ -14,8 +14,10 @@ import pandas as pd
 import pytest
 
 from amreview.batch.index import index_rows
+from amreview.batch.input_reading import read_review_input
 from amreview.batch.inputs import open_team_overview
 from amreview.batch.jobs import ReviewResult
+from amreview.batch.prepare import prepare_reviews
 from amreview.data.datapack import load_pack
 from amreview.documents import plot_style, plots, render
 from amreview.documents.review import Review
@@ -35,7 +37,7 @@ from amreview.formats import (
     number_format,
     number_format_in_effect,
 )
-from amreview.scoring.config import DEFAULT_CONFIG, load_config, parse_config
+from amreview.scoring.config import DEFAULT_CONFIG, ScorecardConfig, config_fingerprint, load_config, parse_config
 from amreview.scoring.scorecard import build_scorecard
 
 PERIOD = "2026Q3"
@@ -121,7 +123,10 @@ def test_excel_formats_carry_the_currency_and_leave_the_separators_to_excel():
 
 
 def test_the_config_names_the_format_and_the_default_is_neutral(german_config):
-    assert load_config(german_config).number_format == EURO_AFTER
+    german = load_config(german_config)
+    assert german.number_format == EURO_AFTER
+    assert ScorecardConfig.model_validate(german.model_dump(mode="json")) == german  # as a prepared input holds it
+    assert config_fingerprint(german) != config_fingerprint(load_config(None))
     assert load_config(None).number_format == NEUTRAL_FORMAT
     raw = default_raw()
     code, symbol = ({**raw, "number_format": {key: unit}} for key, unit in (("currency", "EUR"), ("symbol", "£")))
@@ -180,6 +185,15 @@ def test_every_compact_amount_of_a_review_names_the_currency(german_review, pack
     assert unnamed == [] and len(COMPACT.findall(german)) == len(amounts)
     margin = german_review.values["gross_margin"]
     assert f"Gross margin {round(margin / 1e3)}k\u00a0€" in german  # the summary's sentence, by hand
+
+
+def test_a_prepared_review_input_keeps_the_format(german_review, pack, tmp_path):
+    """The run's route: the notebook opens a prepared input, whose config carries the format."""
+    inputs = prepare_reviews(pack, PERIOD, german_review.config, tmp_path, [BUSY], card=german_review.scorecard)
+    prepared = read_review_input(inputs.reviews[BUSY])
+    assert prepared.summary().number_format == EURO_AFTER
+    assert prepared.summary().lines == german_review.summary().lines
+    assert any(NBSP + "€" in line for line in prepared.summary().lines)
 
 
 def test_every_money_cell_of_a_reviews_tables_is_in_the_format(german_review):

@@ -151,7 +151,11 @@ def _choices(separators: dict[str, str]) -> str:
 
 
 class ScorecardConfig(_Strict):
-    """A validated scorecard config (see the module docstring)."""
+    """A validated scorecard config (see the module docstring). Its ``[number_format]`` table is
+    the field ``numbers`` (the name :attr:`number_format` is the format it describes); a dump
+    names it as the file does, so a dumped config validates again."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, serialize_by_alias=True)
 
     fiscal_year_start_month: Annotated[int, Field(ge=1, le=12)] = 1
     ratings: tuple[RatingBand, ...]
