@@ -136,6 +136,22 @@ def test_the_config_names_the_format_and_the_default_is_neutral(german_config):
     assert spaced.number_format == NumberFormat("", thousands=NBSP, decimal=",")
 
 
+def test_the_default_configs_commented_example_and_the_maven_example_are_true():
+    """Uncommented, the default config's example is the German format its comment says; the
+    Maven example's config writes US dollars."""
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    example = text[text.index("# [number_format]") :]
+    uncommented = "\n".join(line.removeprefix("# ") for line in example.splitlines())
+    assert parse_config(tomllib.loads(text + "\n" + uncommented)).number_format == EURO_AFTER
+    assert "1.234.568 € and 1,23m €" in text and money(1234567.8, fmt=EURO_AFTER) == "1.234.568\u00a0€"
+    maven = load_config(Path(__file__).parents[1] / "examples" / "maven-crm" / "scorecard.toml")
+    assert maven.number_format == NumberFormat("$", before=True)
+    assert (money(1234567.8, fmt=maven.number_format), compact_money(1234567, fmt=maven.number_format)) == (
+        "$1,234,568",
+        "$1.23m",
+    )
+
+
 @pytest.mark.parametrize(
     ("table", "message"),
     [
