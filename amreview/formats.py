@@ -152,11 +152,11 @@ def money(value, decimals: int = 0, fmt: NumberFormat | None = None) -> str:
     return f"{MINUS}{text}" if round(value, decimals) < 0 else text
 
 
-def compact_money(value, _pos=None, millions: int = 2, fmt: NumberFormat | None = None) -> str:
+def compact_money(value, millions: int = 2, fmt: NumberFormat | None = None) -> str:
     """Money in few characters, for sentences, chart labels and axis ticks: ``412_345`` →
     ``412k``; ``1_234_567`` → ``1.23m`` (``millions`` decimals; ``1.2m`` with 1, as an axis
     shows); ``900``; a true minus sign for negatives, none for what rounds to 0. In ``fmt`` (the
-    format in effect by default): ``1,23m €``. ``_pos``: matplotlib's tick position, unused."""
+    format in effect by default): ``1,23m €``."""
     if is_missing(value):
         return NOT_MEANINGFUL
     if (huge := out_of_range(value)) is not None:

@@ -212,6 +212,16 @@ def test_a_prepared_review_input_keeps_the_format(german_review, pack, tmp_path)
     assert any(NBSP + "€" in line for line in prepared.summary().lines)
 
 
+def test_the_scorecards_explanation_writes_money_in_the_configs_format(german_review):
+    """``amreview scorecard --explain``: the money targets of the margin measure, by hand."""
+    explanation = german_review.scorecard.explain(BUSY)
+    text = str(explanation)
+    targets = [i.target for i in explanation.kpis if i.target is not None and i.target_unit == "money"]
+    assert targets and all(f"(target {german_amount(t)})" in text for t in targets)
+    assert not re.search(r"\d,\d{3}(?!\d)", text)
+    assert all(german_amount(t) in explanation._repr_html_() for t in targets)
+
+
 def test_every_money_cell_of_a_reviews_tables_is_in_the_format(german_review):
     """Each money figure of each table, written by hand (:func:`german_amount`), is in the
     rendered section; and no figure is written the neutral way (``118,666``)."""

@@ -115,7 +115,7 @@ def plottable(data):
 
 def money_axis(value, _pos=None) -> str:
     """Axis ticks and bar labels in compact money (:func:`amreview.formats.compact_money`, one
-    decimal for millions, in the money format in effect): 1.2m, 450k, 900."""
+    decimal for millions, in the number format in effect): 1.2m, 450k, 900."""
     return formats.compact_money(value, millions=1)
 
 
