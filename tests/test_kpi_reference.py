@@ -254,3 +254,18 @@ def test_a_rendered_sample_review_holds_no_code_identifier_nor_nan(sample_review
         for style in soup.find_all("style"):
             style.decompose()
         assert code_words(soup.get_text(" "), REVIEW_CODE_WORD) == [], am_id
+
+
+def test_money_and_counts_take_the_configs_number_format_and_percentages_keep_the_point(tmp_path):
+    """As every document writes them (amreview.formats): money with its currency and separators,
+    counts with the thousands separator, percentages and scores with the decimal point."""
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    path = tmp_path / "decimal_comma.toml"
+    extra = '\n[number_format]\nsymbol = "€"\nthousands_separator = "."\ndecimal_separator = ","\n'
+    path.write_text(text + extra, encoding="utf-8")
+    numbers = load_config(path).number_format
+    assert boundary_text(1500.5, "money", numbers) == "€1.500,5"
+    assert boundary_text(1500, "count", numbers) == "1.500"
+    assert boundary_text(0.065, "fraction", numbers) == "6.5 %" and boundary_text(3.5, "rating", numbers) == "3.5"
+    html = kpi_reference_html(load_config(path), PERIOD)
+    assert "6.5 % to under 8 %" in html and "Meets from 2.75" in html

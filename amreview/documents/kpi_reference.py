@@ -26,7 +26,7 @@ import html
 
 from amreview.documents.model import SECTIONS
 from amreview.documents.pdf import PDF_AUTHOR, running_header_css
-from amreview.formats import MINUS
+from amreview.formats import MINUS, NEUTRAL_FORMAT, NumberFormat
 from amreview.metrics.catalogue import all_kpis
 from amreview.metrics.registry import ALL_MEASURES, Kpi
 from amreview.scoring.config import DEFAULT_CONFIG, KpiScoring, ScorecardConfig
@@ -75,18 +75,30 @@ def measures_in_review_order() -> list[str]:
     return order + [m for m in ALL_MEASURES if m not in order]
 
 
-def boundary_text(value: float, unit: str) -> str:
-    """A band boundary in the KPI's unit, exact to the config's digits: ``0.065`` of a fraction
-    → ``6.5 %``, ``-0.1`` → ``−10 %``, ``1500`` → ``1,500``."""
-    text = f"{abs(value) * 100:,g} %" if unit == "fraction" else f"{abs(value):,g}"
+def boundary_text(value: float, unit: str, numbers: NumberFormat = NEUTRAL_FORMAT) -> str:
+    """A band boundary in the KPI's unit, exact to the config's digits: ``0.065`` of a fraction →
+    ``6.5 %``, ``-0.1`` → ``−10 %``, ``1500`` → ``1,500``. Money and counts are written in the
+    config's number format (``numbers``: money with its currency and separators, counts with its
+    thousands separator); percentages, days, numbers and ratings keep the decimal point, as every
+    document writes them (:mod:`amreview.formats`)."""
+    if unit == "fraction":
+        text = f"{abs(value) * 100:g} %"
+    elif unit == "money":
+        text = numbers.amount(f"{abs(value):,g}")
+    elif unit == "count":
+        text = f"{abs(value):,g}".replace(",", numbers.thousands)
+    else:
+        text = f"{abs(value):g}"
     return f"{MINUS}{text}" if value < 0 else text
 
 
-def band_ranges(bands: tuple[float, ...], higher_is_better: bool, unit: str) -> list[tuple[int, str]]:
+def band_ranges(
+    bands: tuple[float, ...], higher_is_better: bool, unit: str, numbers: NumberFormat = NEUTRAL_FORMAT
+) -> list[tuple[int, str]]:
     """Each score 1–5 and the values that earn it, from four ascending boundaries b₁…b₄:
     below b₁, then from bᵢ to under bᵢ₊₁, then b₄ or more; score = 1 + the interval's number
     where higher is better, 5 − it where lower is better (a value on a boundary takes the band above)."""
-    shown = [boundary_text(b, unit) for b in bands]
+    shown = [boundary_text(b, unit, numbers) for b in bands]
     ranges = [f"under {shown[0]}"] + [f"{a} to under {b}" for a, b in zip(shown, shown[1:])] + [f"{shown[-1]} or more"]
     scored = [(1 + i if higher_is_better else 5 - i, text) for i, text in enumerate(ranges)]
     return sorted(scored)
@@ -117,9 +129,9 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def bands_table(kpi: Kpi, scoring: KpiScoring) -> str:
+def bands_table(kpi: Kpi, scoring: KpiScoring, numbers: NumberFormat = NEUTRAL_FORMAT) -> str:
     """The five score bands of a scored KPI: one row of scores, one of the values that earn them."""
-    ranges = band_ranges(scoring.bands, bool(kpi.higher_is_better), kpi.unit)
+    ranges = band_ranges(scoring.bands, bool(kpi.higher_is_better), kpi.unit, numbers)
     scores = "".join(f'<th scope="col">{score}</th>' for score, _ in ranges)
     values = "".join(f"<td>{_e(text)}</td>" for _, text in ranges)
     return (
@@ -129,7 +141,7 @@ def bands_table(kpi: Kpi, scoring: KpiScoring) -> str:
     )
 
 
-def kpi_entry(kpi: Kpi, scored: tuple[str, KpiScoring] | None) -> str:
+def kpi_entry(kpi: Kpi, scored: tuple[str, KpiScoring] | None, numbers: NumberFormat = NEUTRAL_FORMAT) -> str:
     """One KPI's entry: its label (the anchor), meaning, when it is empty, unit, periods, scoring."""
     periods = ", ".join(WINDOW_WORDS[w] for w in kpi.windows)
     facts = [
@@ -139,7 +151,7 @@ def kpi_entry(kpi: Kpi, scored: tuple[str, KpiScoring] | None) -> str:
         ("Scoring", scoring_sentence(kpi, scored)),
     ]
     items = "".join(f"<dt>{_e(term)}</dt><dd>{_e(text)}</dd>" for term, text in facts)
-    bands = bands_table(kpi, scored[1]) if scored is not None and kpi.higher_is_better is not None else ""
+    bands = bands_table(kpi, scored[1], numbers) if scored is not None and kpi.higher_is_better is not None else ""
     return (
         f'<section class="amr-keep" aria-labelledby="{kpi_anchor(kpi.name)}">'
         f'<h3 id="{kpi_anchor(kpi.name)}">{_e(kpi.label)}</h3>'
@@ -187,7 +199,7 @@ def measure_html(measure: str, config: ScorecardConfig, members: list[Kpi], scor
     """One measure's heading (with its weight in the overall rating) and its KPIs' entries."""
     weight = config.measures[measure].weight if measure in config.measures else None
     note = f"{weight_text(weight)} of the overall rating." if weight is not None else "Not part of the overall rating."
-    entries = "".join(kpi_entry(kpi, scored.get(kpi.name)) for kpi in members)
+    entries = "".join(kpi_entry(kpi, scored.get(kpi.name), config.number_format) for kpi in members)
     return (
         f'<section aria-labelledby="measure-{measure}"><h2 id="measure-{measure}">{_e(ALL_MEASURES[measure])}</h2>'
         f'<p class="amr-note amr-measure-weight">{_e(note)}</p>{entries}</section>'
