@@ -61,7 +61,7 @@ def test_overall_line_with_and_without_a_previous_score():
     assert say.overall_line(2.5, "Partially meets", 2.9, "2026Q2").endswith("down from 2.90 in 2026Q2.")
     assert say.overall_line(3.0, "Meets", 3.0, "2026Q2").endswith("the same as in 2026Q2.")
     assert say.overall_line(3.0, "Meets") == "Overall score 3.00 of 5: Meets."
-    assert say.overall_line(NAN, None) == "No overall score: no measure has data for this quarter."
+    assert say.overall_line(NAN, None) == "No overall score and no rating: no measure has data for the quarter."
 
 
 def test_not_scored_and_strengths():

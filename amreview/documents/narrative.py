@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from amreview.formats import MINUS, compact_money, count, pct
+from amreview.scoring.display import no_rating_sentence
 
 LEVEL_PERCENT = 0.5  # a relative change under half a percent reads "level with"
 LEVEL_POINTS = 0.05  # a GM % change under 0.05 points reads "level with"
@@ -95,13 +96,15 @@ def count_line(label: str, actual, target=math.nan) -> str:
 def overall_line(
     score, rating: str | None, previous_score=math.nan, against: str = "", no_rating_reason: str = ""
 ) -> str:
-    """``"Overall score 3.92 of 5: Exceeds, up from 3.61 in 2026Q2."``; no score → says so;
-    no rating for a reason (the scorecard's ``no_rating_reason``) → says why, last, after the
-    trend: ``"Overall score 4.64 of 5, up from 4.19 in 2026Q2: no rating, as …"``."""
+    """``"Overall score 3.92 of 5: Exceeds, up from 3.61 in 2026Q2."``; no score → the one
+    sentence of :func:`~amreview.scoring.display.no_rating_sentence` (``"No overall score and no
+    rating: no measure has data for the quarter."``); no rating for a reason (the scorecard's
+    ``no_rating_reason``) → says why, last, after the trend: ``"Overall score 4.64 of 5, up from
+    4.19 in 2026Q2: no rating, as …"``."""
     if missing(score):
-        if no_rating_reason:
-            return f"No overall score and no rating: {no_rating_reason}."
-        return "No overall score: no measure has data for this quarter."
+        return no_rating_sentence(
+            {"overall_score": score, "overall_rating": None, "no_rating_reason": no_rating_reason}
+        )
     trend = ""
     if not missing(previous_score) and against:
         delta = score - previous_score
@@ -525,6 +528,12 @@ def no_sales_lines(what: str | None = None) -> str:
     if what is None:
         return "Margin data is not in this pack: its sales table holds no invoice lines."
     return f"{what}: not in this pack, whose sales table holds no invoice lines."
+
+
+def no_attainment(quarter: str) -> str:
+    """What the summary says instead of an empty attainment chart: ``"No figure against a
+    target in 2026Q3."``"""
+    return f"No figure against a target in {quarter}."
 
 
 def nothing_in_quarter(what: str, quarter: str) -> str:

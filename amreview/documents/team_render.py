@@ -29,6 +29,7 @@ from amreview.formats import (
 from amreview.metrics.registry import ALL_MEASURES
 from amreview.periods import Quarter
 from amreview.scoring.calibration import MAX_BAND_CHANGE, NOT_AGREED, flags_text
+from amreview.scoring.display import rating_cell
 
 # Column headings short enough for a table of seven measures on a page.
 SHORT_MEASURE_LABELS = {
@@ -171,7 +172,7 @@ def team_scorecard_styler(table: pd.DataFrame, measures: list[str]):
         labels.append(label)
         shown[label] = table[measure].to_numpy(dtype="float64")
     shown["Overall"] = table["overall_score"].to_numpy(dtype="float64")
-    shown["Rating"] = table["overall_rating"].fillna(NO_RATING).to_numpy()
+    shown["Rating"] = [rating_cell(r, why) for r, why in zip(table["overall_rating"], table["no_rating_reason"])]
     styler = _styler(shown, "team-scorecard")
     styler = styler.format(score_text, subset=labels + ["Overall"])
     styler = styler.map(_score_cell_css, subset=labels)

@@ -25,6 +25,9 @@ from amreview.scoring.config import ScorecardConfig
 from amreview.vocabulary import TARGET_MEASURE_UNITS
 
 MIN_PERCENTILE_GROUP = 3
+# Why a row has no overall score nor rating when no measure has data: the one phrase every
+# document says it with (scoring.display.no_rating_sentence; the team overview, the index)
+NOTHING_TO_SCORE = "no measure has data for the quarter"
 
 
 def band_score(values: pd.Series, bands: tuple[float, ...], higher_is_better: bool = True) -> pd.Series:
@@ -78,8 +81,8 @@ def measure_scores(scores: pd.DataFrame, config: ScorecardConfig) -> pd.DataFram
 
 def overall_scores(measures: pd.DataFrame, config: ScorecardConfig) -> pd.DataFrame:
     """``overall_score``, ``overall_rating``, ``rated_weight``, ``measures_without_data``
-    (``;``-separated) and ``no_rating_reason`` (why a row with a score has no rating; ``""``
-    when rated) per row.
+    (``;``-separated) and ``no_rating_reason`` (why a row has no rating: :data:`NOTHING_TO_SCORE`
+    where no measure has data; ``""`` when rated) per row.
 
     ``rated_weight`` is the share of the measures' weight that had data. Below the config's
     ``min_rated_weight`` the overall score is still given but no rating is: a rating from, say,
@@ -102,6 +105,7 @@ def overall_scores(measures: pd.DataFrame, config: ScorecardConfig) -> pd.DataFr
         f"{config.min_rated_weight:.0%}"
         for w in rated_weight[too_little & overall.notna()]
     ]
+    reason[overall.isna()] = NOTHING_TO_SCORE
     return pd.DataFrame(
         {
             "overall_score": overall,
@@ -158,11 +162,15 @@ class KpiExplanation:
     score: float
     weight: float
     effective_weight: float
+    measure_has_data: bool = True  # another KPI of the measure has a score (to carry this one's weight)
 
     @property
     def band_text(self) -> str:
-        """Which band the value fell in, in words."""
+        """Which band the value fell in, in words; without a value, whether its weight went to
+        the measure's other KPIs (only when one of them has a score)."""
         if np.isnan(self.value):
+            if not self.measure_has_data:
+                return "no data: not scored (no KPI of the measure has data)"
             return "no data: not scored, its weight spread over the measure's other KPIs"
         b = [_boundary(x, self.unit) for x in self.bands]
         edges = [f"< {b[0]}"] + [f"{lo} to < {hi}" for lo, hi in zip(b, b[1:])] + [f"≥ {b[-1]}"]
@@ -205,6 +213,7 @@ def explain(
                     score=float(scores.at[am_id, name]),
                     weight=scoring.weight,
                     effective_weight=float(carried.at[am_id, name]),
+                    measure_has_data=bool(scores.loc[am_id, kpi_names].notna().any()),
                 )
             )
     return out

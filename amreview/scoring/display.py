@@ -8,6 +8,7 @@ import pandas as pd
 
 from amreview.formats import NO_DATA, escape, is_missing, kpi_value, score_text
 from amreview.metrics.registry import ALL_MEASURES
+from amreview.scoring.bands import NOTHING_TO_SCORE
 
 
 def explanation_text(explanation) -> str:
@@ -17,9 +18,9 @@ def explanation_text(explanation) -> str:
         f"{explanation.name} ({explanation.am_id}), {explanation.quarter}",
         f"Overall: {score_text(overall['overall_score'])} — {overall['overall_rating'] or 'no rating'}",
     ]
-    if no_rating_reason(overall):
-        lines.append(f"No rating: {no_rating_reason(overall)}.")
-    if overall["measures_without_data"]:
+    if no_rating_sentence(overall):
+        lines.append(no_rating_sentence(overall))
+    if overall["measures_without_data"] and not is_missing(overall["overall_score"]):
         lines.append(f"Left out for lack of data (weight spread over the rest): {overall['measures_without_data']}")
     kpis_by_measure: dict[str, list] = {}
     for item in explanation.kpis:
@@ -64,8 +65,8 @@ def explanation_html(explanation) -> str:
         f"overall {score_text(overall['overall_score'])} — "
         f"{escape(str(overall['overall_rating'] or 'no rating'))}</p>"
     )
-    if no_rating_reason(overall):
-        head += f"<p>No rating: {escape(no_rating_reason(overall))}.</p>"
+    if no_rating_sentence(overall):
+        head += f"<p>{escape(no_rating_sentence(overall))}</p>"
     return head + table
 
 
@@ -76,6 +77,32 @@ def no_rating_reason(overall) -> str:
     return "" if is_missing(reason) else str(reason)
 
 
+def no_rating_sentence(overall) -> str:
+    """The one sentence every document says a row's missing rating with (``""`` when it has
+    one): ``"No overall score and no rating: no measure has data for the quarter."`` where
+    nothing could be scored (:data:`~amreview.scoring.bands.NOTHING_TO_SCORE`), else
+    ``"No rating: <the reason>."`` (a score kept, a rating withheld)."""
+    if not is_missing(overall.get("overall_rating")) and overall.get("overall_rating"):
+        return ""
+    reason = no_rating_reason(overall)
+    if is_missing(overall.get("overall_score")):
+        return f"No overall score and no rating: {reason or NOTHING_TO_SCORE}."
+    return f"No rating: {reason}." if reason else ""
+
+
+NO_RATING = "no rating"
+
+
+def rating_cell(rating, reason="") -> str:
+    """A rating as a table cell shows it (the team overview, the index, the compact scorecard):
+    its label; ``"no rating: no measure has data for the quarter"`` where nothing could be scored
+    (``reason`` is :data:`~amreview.scoring.bands.NOTHING_TO_SCORE`), the phrase of
+    :func:`no_rating_sentence`; ``"no rating"`` otherwise (the reason is said beside it)."""
+    if not is_missing(rating) and rating:
+        return str(rating)
+    return f"{NO_RATING}: {NOTHING_TO_SCORE}" if reason == NOTHING_TO_SCORE else NO_RATING
+
+
 def scorecard_html(scorecard) -> str:
     """A compact scorecard: one row per account manager, measure scores and the rating."""
     frame = pd.DataFrame(index=scorecard.values.index)
@@ -83,7 +110,9 @@ def scorecard_html(scorecard) -> str:
     for measure in scorecard.measures.columns:
         frame[ALL_MEASURES[measure]] = scorecard.measures[measure].map(score_text)
     frame["Overall"] = scorecard.overall["overall_score"].map(score_text)
-    frame["Rating"] = scorecard.overall["overall_rating"].fillna("no rating")
+    overall = scorecard.overall
+    reasons = overall["no_rating_reason"] if "no_rating_reason" in overall.columns else pd.Series("", overall.index)
+    frame["Rating"] = [rating_cell(r, why) for r, why in zip(overall["overall_rating"], reasons)]
     if "no_rating_reason" in scorecard.overall.columns:
         frame["Why no rating"] = scorecard.overall["no_rating_reason"].fillna("")
     return (
