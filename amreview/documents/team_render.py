@@ -25,6 +25,7 @@ from amreview.formats import (
     money,
     pct,
     score_text,
+    weight_pct,
 )
 from amreview.metrics.registry import ALL_MEASURES
 from amreview.periods import Quarter
@@ -294,7 +295,7 @@ def config_html(card, pack_fingerprint: str = "", run_date: pd.Timestamp | None 
     weights = pd.DataFrame(
         {
             "Measure": [measure_label(m) for m in card.config.measures],
-            "Weight": [pct(m.weight, decimals=0) for m in card.config.measures.values()],
+            "Weight": [weight_pct(m.weight) for m in card.config.measures.values()],
         }
     )
     ratings = sorted(card.config.ratings, key=lambda r: -r.min_score)

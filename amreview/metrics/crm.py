@@ -328,6 +328,7 @@ KPIS: list[Kpi] = [
         label="Visits vs target",
         measure=MEASURE,
         unit="fraction",
+        shown_as="attainment",
         higher_is_better=True,
         formula="Activities of type visit dated in the window / target(visits) (sum of the window's quarter targets).",
         sources=("activities.type", "activities.activity_date", "activities.am_id", "targets.target"),
@@ -341,6 +342,7 @@ KPIS: list[Kpi] = [
         label="Activities vs target",
         measure=MEASURE,
         unit="fraction",
+        shown_as="attainment",
         higher_is_better=True,
         formula="Activities of any type dated in the window / target(activities) (sum of the window's quarter "
         "targets).",

@@ -284,6 +284,7 @@ KPIS: list[Kpi] = [
         label="Revenue attainment",
         measure="margin_kpi_targets",
         unit="fraction",
+        shown_as="attainment",
         higher_is_better=True,
         formula="revenue / target, targets.measure = 'revenue' (quarter row, else the sum of its month rows).",
         sources=SALES[:3] + ("targets.am_id", "targets.period", "targets.measure", "targets.target"),
@@ -297,6 +298,7 @@ KPIS: list[Kpi] = [
         label="Gross margin attainment",
         measure="margin_kpi_targets",
         unit="fraction",
+        shown_as="attainment",
         higher_is_better=True,
         formula="gross_margin / target, targets.measure = 'gross_margin' (quarter row, else the sum of "
         "its month rows).",

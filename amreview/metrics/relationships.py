@@ -309,6 +309,7 @@ KPIS: list[Kpi] = [
         label="Net Promoter Score",
         measure=MEASURE,
         unit="number",
+        shown_as="signed0",
         higher_is_better=True,
         formula="100 × (promoters − detractors) / responses over the nps responses dated in the window; "
         "promoter: score 9–10, detractor: 0–6 (passives 7–8 count only in responses). Scale −100..100.",

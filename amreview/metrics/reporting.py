@@ -467,6 +467,7 @@ KPIS: list[Kpi] = [
         label="Forecast bias (revenue)",
         measure="information_accuracy",
         unit="fraction",
+        shown_as="change",
         higher_is_better=None,
         formula="(forecast − actual) / actual for the review quarter's revenue forecast (> 0: over-forecast); "
         "same forecast and actual as forecast_accuracy_revenue",
@@ -487,6 +488,7 @@ KPIS: list[Kpi] = [
         label="Forecast bias (gross margin)",
         measure="information_accuracy",
         unit="fraction",
+        shown_as="change",
         higher_is_better=None,
         formula="(forecast − actual) / actual for the review quarter's gross_margin forecast (> 0: "
         "over-forecast); same forecast and actual as forecast_accuracy_gross_margin",

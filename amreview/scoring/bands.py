@@ -153,7 +153,8 @@ class KpiExplanation:
     kpi: str
     label: str
     measure: str
-    unit: str
+    unit: str  # the registry's (band boundaries: fractions as percentages)
+    display_unit: str  # the table unit the value is shown in (Kpi.display_unit)
     target_unit: str
     value: float
     target: float | None
@@ -205,6 +206,7 @@ def explain(
                     label=kpi.label,
                     measure=measure,
                     unit=kpi.unit,
+                    display_unit=kpi.display_unit,
                     target_unit=TARGET_MEASURE_UNITS.get(kpi.target_measure or "", "number"),
                     value=float(values.at[am_id, name]),
                     target=None if target is None or pd.isna(target) else float(target),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from amreview.formats import NO_DATA, escape, is_missing, kpi_value, score_text
+from amreview.formats import NO_DATA, escape, is_missing, kpi_value, score_text, weight_pct
 from amreview.metrics.registry import ALL_MEASURES
 from amreview.scoring.bands import NOTHING_TO_SCORE
 
@@ -29,13 +29,13 @@ def explanation_text(explanation) -> str:
         weight = explanation.config.measures[measure].weight
         lines.append("")
         score = score_text(explanation.measures[measure])
-        lines.append(f"{ALL_MEASURES[measure]}: score {score} (weight {weight:.0%})")
+        lines.append(f"{ALL_MEASURES[measure]}: score {score} (weight {weight_pct(weight)})")
         for item in items:
             target = f" (target {kpi_value(item.target, item.target_unit)})" if item.target is not None else ""
             direction = "higher is better" if item.higher_is_better else "lower is better"
             lines.append(
-                f"  - {item.label}: {kpi_value(item.value, item.unit)}{target}; {item.band_text} "
-                f"({direction}; weight {item.weight:.0%}, carried {item.effective_weight:.0%})"
+                f"  - {item.label}: {kpi_value(item.value, item.display_unit)}{target}; {item.band_text} "
+                f"({direction}; weight {weight_pct(item.weight)}, carried {weight_pct(item.effective_weight)})"
                 if not is_missing(item.value)
                 else f"  - {item.label}: {item.band_text}"
             )
@@ -47,11 +47,11 @@ def kpi_explanation_row(item) -> dict[str, str]:
     band, score and the weight it carried."""
     return {
         "KPI": item.label,
-        "Value": NO_DATA if is_missing(item.value) else kpi_value(item.value, item.unit),
+        "Value": NO_DATA if is_missing(item.value) else kpi_value(item.value, item.display_unit),
         "Target": "" if item.target is None else kpi_value(item.target, item.target_unit),
         "Band": item.band_text,
         "Score": score_text(item.score),
-        "Weight carried": f"{item.effective_weight:.0%}",
+        "Weight carried": weight_pct(item.effective_weight),
     }
 
 

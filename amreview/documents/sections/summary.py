@@ -29,7 +29,6 @@ HEADLINE_KPIS = {
     "crm_utilisation": ("activities_per_week", None),
     "competencies": ("competency_manager_mean", None),
 }
-DISPLAY_UNITS = {"nps": "signed0"}  # KPIs shown in a finer format than their registry unit gives
 ATTAINMENT_KPIS = {
     "revenue_attainment": "Revenue",
     "gross_margin_attainment": "Gross margin",
@@ -130,7 +129,7 @@ def _measure_rows(review: Review, labels: dict[str, str]) -> pd.DataFrame:
                 "Score": score,
                 "Rating": review.config.rating(score) or "no data",
                 "Trend": score - earlier,
-                "_unit": DISPLAY_UNITS.get(kpi_name, kpi.unit),
+                "_unit": kpi.display_unit,
                 "_light": light_of(score, review),
                 "_no_target": "no target" if target_kpi else "—",
                 # a target without a figure to compare: the figure is missing, not the target
@@ -211,7 +210,7 @@ def _headline_figures(review: Review, section: Section) -> None:
             "Value": [
                 values[k] for k in ("revenue", "cost", "gross_margin", "gm_pct", "active_accounts", "new_accounts")
             ],
-            "_unit": ["money", "money", "money", "fraction", "count", "count"],
+            "_unit": ["money", "money", "money", "pct", "count", "count"],
         }
     )
     section.parts.append(
@@ -252,7 +251,7 @@ def _benchmarks(review: Review) -> Table | None:
             "Value": [value_of(review.values, n) for n in names],
             "Team percentile": [table.at[review.am_id, f"{n}_team_percentile"] for n in names],
             "Organisation percentile": [table.at[review.am_id, f"{n}_org_percentile"] for n in names],
-            "_unit": [DISPLAY_UNITS.get(n, kpis[n].unit) for n in names],
+            "_unit": [kpis[n].display_unit for n in names],
         }
     )
     return Table(
