@@ -300,3 +300,21 @@ def kpi_text(value, kpi) -> str:
     if unit == "points":
         return ("+" if value > 0 else minus if value < 0 else "") + f"{abs(value) * 100:.1f} pts"
     return f"{value:,.2f}".replace("-", minus)
+
+
+def test_a_pipeline_only_pack_shows_the_win_rate_beside_new_business():
+    """As the Maven CRM example: no invoice lines, so no new accounts; new business is scored
+    from the pipeline, and its headline is the first KPI of the config with a value."""
+    tables = generate_sample()
+    tables["sales"] = tables["sales"].iloc[0:0]
+    review = Review.build(validate_tables(tables, source="pipeline only"), STAR, "2026Q3")
+    assert math.isnan(review.values["new_accounts"]) and not math.isnan(review.measures["new_business"])
+    first = next(k for k in review.config.measures["new_business"].kpis if not math.isnan(review.values[k]))
+    assert first == "win_rate_value"  # new_accounts_attainment, first in the config, has no value
+    row = review.summary().frame("measures").set_index("Measure").loc[MEASURES["new_business"]]
+    assert row["Headline KPI"] == review.scorecard.kpis["win_rate_value"].label
+    assert row["Actual"] == review.values["win_rate_value"]
+    shown = render.display_frame(review.summary().tables["measures"]).set_index("Measure")
+    assert shown.at[MEASURES["new_business"], "Actual"] == kpi_text(
+        review.values["win_rate_value"], review.scorecard.kpis["win_rate_value"]
+    )
