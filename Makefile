@@ -62,7 +62,7 @@ tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.js
 	@touch $@
 
 test: $(VENV)/.installed-test tests/js/node_modules/.installed
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=20
 
 # The lint installs the cluster extra too: mypy checks amreview.batch.distributed against dask's own types.
 $(VENV)/.installed-lint: pyproject.toml $(VENV)/.installed

@@ -17,12 +17,37 @@ One rounding rule per unit, so a figure reads the same in a table, a sentence an
 * a change of a percentage (``points``): one decimal, ``−1.2 pts`` or ``down 1.2 points``;
 * a percentile or a weight (``pct0``): whole percents, ``30 %``; never a share;
 * a count: whole, with thousands separators; a rating (1–5 mean): one decimal; a score: two.
+
+Money and counts are written in a :class:`NumberFormat`: the currency (a code such as ``EUR`` or
+a symbol such as ``€``, before or after the number) and the thousands and decimal separators,
+from the scorecard config's ``[number_format]`` table (parsed once there,
+:mod:`amreview.scoring.config`). The formatters take it as ``fmt=``; without, they use the one
+*in effect*: a document sets its format for as long as it is built or rendered
+(:func:`number_format_in_effect`, a context variable, reset on leaving: nothing leaks into the
+next document, thread or task). Why not pass it explicitly everywhere: a review writes money in
+some sixty places over a dozen modules (sentences, tables, chart axes and labels, alt texts);
+threading an argument through each is sixty chances to forget one, and one forgotten silently
+writes the neutral format. The format is set in one place per document (its build and its
+render), and the document objects carry the format they were built with, so rendering one stays
+a function of the object. Outside any document the format is :data:`NEUTRAL_FORMAT`: no
+currency, ``1,234,568``, as before.
+
+Which figures take which separator: money takes both, and the currency; counts (``53,010
+rows``, ``1,204 activities``) take the thousands separator, since a group of three digits
+after the wrong mark reads as a fraction (``53,010`` is 53.01 where a comma is the decimal
+mark). Percentages, scores, ratings and days keep the decimal point: they have one or two
+decimals, so they cannot be misread as thousands, and the scorecard's bands and rating
+thresholds are written with it.
 """
 
 from __future__ import annotations
 
 import html
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -69,30 +94,95 @@ def out_of_range(value, scale: float = 1.0) -> str | None:
     return None
 
 
-def money(value, decimals: int = 0) -> str:
-    """``1234567.8`` → ``1,234,568``; negatives with a true minus sign; ``n/a`` when missing."""
+# --------------------------------------------------------------------------------------------
+# Money
+# --------------------------------------------------------------------------------------------
+
+NBSP = "\u00a0"  # between an amount and its currency: the two never part at a line's end
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How a document writes money and counts (see the module docstring).
+
+    ``unit``: the currency, a code (``EUR``) or a symbol (``€``, ``US$``); empty for none.
+    ``before``: the unit before the number (``€1,234``, ``EUR 1,234``) or after it
+    (``1.234 €``). A unit ending in a letter is spaced from the number on both sides; a symbol
+    before the number is not (``$1,234``); a unit after the number always is. The space is a
+    no-break space. ``thousands`` and ``decimal``: the separators (``1.234.567,89`` for ``.``
+    and ``,``). Validated where it is read (the scorecard config).
+    """
+
+    unit: str = ""
+    before: bool = False
+    thousands: str = ","
+    decimal: str = "."
+
+    def digits(self, text: str) -> str:
+        """``text`` written with ``,`` thousands and a ``.`` decimal point, in this format's
+        separators: ``1,234,567.89`` → ``1.234.567,89`` (both swapped at once)."""
+        return text.translate({ord(","): self.thousands, ord("."): self.decimal})
+
+    def amount(self, text: str) -> str:
+        """An unsigned amount ``text`` (with ``,`` and ``.``) in this format: its separators and
+        currency. ``1,234,568`` → ``1.234.568 €`` (``.``/``,``, ``€`` after), ``$1,234,568``."""
+        shown = self.digits(text)
+        if not self.unit:
+            return shown
+        if self.before:
+            return f"{self.unit}{NBSP if self.unit[-1].isalpha() else ''}{shown}"
+        return f"{shown}{NBSP}{self.unit}"
+
+
+NEUTRAL_FORMAT = NumberFormat()  # no currency, 1,234,567.89: what documents showed before a config named one
+_IN_EFFECT: ContextVar[NumberFormat] = ContextVar("amreview_number_format", default=NEUTRAL_FORMAT)
+
+
+def number_format() -> NumberFormat:
+    """The number format in effect (:data:`NEUTRAL_FORMAT` outside any document)."""
+    return _IN_EFFECT.get()
+
+
+@contextmanager
+def number_format_in_effect(fmt: NumberFormat) -> Iterator[NumberFormat]:
+    """Numbers are written in ``fmt`` inside the ``with`` block (and what it calls), then as before."""
+    token = _IN_EFFECT.set(fmt)
+    try:
+        yield fmt
+    finally:
+        _IN_EFFECT.reset(token)
+
+
+def money(value, decimals: int = 0, fmt: NumberFormat | None = None) -> str:
+    """``1234567.8`` → ``1,234,568`` (neutral), ``1.234.568 €`` (``.``/``,``, ``€`` after);
+    negatives with a true minus sign before it all (``−€1,234``); ``n/a`` when missing.
+    ``fmt``: the number format (default: the one in effect)."""
     if is_missing(value):
         return NOT_MEANINGFUL
     if (huge := out_of_range(value)) is not None:
         return huge
-    text = f"{abs(value):,.{decimals}f}"
+    text = (fmt or number_format()).amount(f"{abs(value):,.{decimals}f}")
     return f"{MINUS}{text}" if round(value, decimals) < 0 else text
 
 
-def compact_money(value) -> str:
-    """``412_345`` → ``412k``; ``1_234_567`` → ``1.23m`` (for narrative lines)."""
+def compact_money(value, millions: int = 2, fmt: NumberFormat | None = None) -> str:
+    """Money in few characters, for sentences, chart labels and axis ticks: ``412_345`` →
+    ``412k``; ``1_234_567`` → ``1.23m`` (``millions`` decimals; ``1.2m`` with 1, as an axis
+    shows); ``900``; a true minus sign for negatives, none for what rounds to 0. In ``fmt`` (the
+    format in effect by default): ``1,23m €``."""
     if is_missing(value):
         return NOT_MEANINGFUL
     if (huge := out_of_range(value)) is not None:
         return huge
     size = abs(value)
-    if size >= 999_500:
-        text = f"{size / 1e6:.2f}m"
+    if size >= 999_500:  # what would round to 1000k is 1.00m
+        text = f"{size / 1e6:.{millions}f}m"
     elif size >= 1e3:
         text = f"{size / 1e3:.0f}k"
     else:
         text = f"{size:.0f}"
-    return f"{MINUS}{text}" if value < 0 and text != "0" else text
+    shown = (fmt or number_format()).amount(text)
+    return f"{MINUS}{shown}" if value < 0 and text.strip("0.km") else shown
 
 
 def pct(value, decimals: int = 1, missing: str = NOT_MEANINGFUL) -> str:
@@ -122,13 +212,14 @@ def attainment_pct(value) -> str:
     return pct(value, decimals=0, missing=NO_TARGET)
 
 
-def count(value) -> str:
-    """A whole number with thousands separators."""
+def count(value, fmt: NumberFormat | None = None) -> str:
+    """A whole number with the thousands separator of ``fmt`` (the format in effect by
+    default): ``53010`` → ``53,010`` (neutral), ``53.010``."""
     if is_missing(value):
         return NOT_MEANINGFUL
     if (huge := out_of_range(value)) is not None:
         return huge
-    return f"{int(round(value)):,}"
+    return (fmt or number_format()).digits(f"{int(round(value)):,}")
 
 
 def signed(value, text: str) -> str:
@@ -172,7 +263,7 @@ def format_value(value, unit: str) -> str:
     if unit == "change":
         return signed(round(value * 100), change_pct(value))
     if unit == "money_change":
-        return signed(round(value), f"{abs(value):,.0f}")
+        return signed(round(value), number_format().amount(f"{abs(value):,.0f}"))
     if unit == "points":
         return signed(round(value * 1000), f"{points_size(value)} pts")
     if unit == "signed0":
@@ -227,6 +318,30 @@ EXCEL_FORMATS = {
     "number": '#,##0.00;"−"#,##0.00',
     "date": "dd mmm yyyy",
 }
+
+
+def excel_format(unit: str, fmt: NumberFormat | None = None) -> str:
+    """The Excel number format of table unit ``unit`` (:data:`EXCEL_FORMATS`); money's and money
+    changes' carry the currency of ``fmt`` (the one in effect by default):
+    ``#,##0" €";"−"#,##0" €"``, ``"$"#,##0;"−$"#,##0``. Only the currency: a format's ``,`` and
+    ``.`` are placeholders Excel writes in the reader's own separators (their locale's)."""
+    fmt = fmt or number_format()
+    if unit not in ("money", "money_change") or not fmt.unit:
+        return EXCEL_FORMATS[unit]
+    return ";".join(_excel_money_section(section, fmt) for section in EXCEL_FORMATS[unit].split(";"))
+
+
+def _excel_money_section(section: str, fmt: NumberFormat) -> str:
+    """One section of an Excel money format (``"−"#,##0``, ``+#,##0``, ``0``) with ``fmt``'s unit
+    as a literal: its sign, then the unit before the digits or after them."""
+    sign, digits = ("+", section[1:]) if section.startswith("+") else ("", section)
+    if digits.startswith(f'"{MINUS}"'):
+        sign, digits = MINUS, digits[3:]
+    if fmt.before:
+        return f'"{sign}{fmt.amount("")}"{digits}'
+    return (f'"{sign}"' if sign else "") + f'{digits}"{fmt.amount("")}"'
+
+
 KPI_UNIT_FORMATS = {
     "money": "money",
     "fraction": "pct",

@@ -30,7 +30,7 @@ from amreview.batch.jobs import ReviewResult
 from amreview.errors import ArgumentError
 from amreview.filenames import SCORECARD_FILE, file_stems, path_inside
 from amreview.files import write_text_atomic
-from amreview.formats import DASH, attainment_pct, format_value, money, score_text
+from amreview.formats import DASH, NEUTRAL_FORMAT, NumberFormat, attainment_pct, format_value, money, score_text
 from amreview.scoring.display import rating_cell
 
 # The managers' view: one row per review.
@@ -64,11 +64,13 @@ def index_rows(
     entries: dict[str, dict] | None = None,
     folder: Path | None = None,
     stems: dict[str, str] | None = None,
+    number_format: NumberFormat = NEUTRAL_FORMAT,
 ) -> list[dict]:
     """One index row per review: who, the headline figures and rating from the review's
-    key-figures file (empty for a failed review), the status, start and duration (from the
-    manifest ``entries``) and the links (``card``: rows of the scorecard's table; ``stems``:
-    am_id → file stem, by default :func:`amreview.filenames.file_stems` of ``card``'s ids)."""
+    key-figures file (empty for a failed review; money in ``number_format``, the config's), the
+    status, start and duration (from the manifest ``entries``) and the links (``card``: rows of
+    the scorecard's table; ``stems``: am_id → file stem, by default
+    :func:`amreview.filenames.file_stems` of ``card``'s ids)."""
     by_key = {r.key: r for r in results}
     entries = entries or {}
     stems = stems if stems is not None else file_stems(card["am_id"])
@@ -86,7 +88,7 @@ def index_rows(
                 "am_id": row.am_id,
                 "Manager": row.manager,
                 "Team": "" if pd.isna(row.team) else row.team,
-                "Gross margin": money(headline.get("gross_margin")) if headline else "",
+                "Gross margin": money(headline.get("gross_margin"), fmt=number_format) if headline else "",
                 "GM attainment": attainment_pct(headline.get("gross_margin_attainment")) if headline else "",
                 "Overall score": score_text(overall.get("score")) if overall else "",
                 "Rating": rating_cell(overall.get("rating"), overall.get("no_rating_reason")) if overall else "",

@@ -348,7 +348,7 @@ def _run_locked(data_arg: str, run: _Run) -> RunSummary:
     index = write_run_index(
         run.folder,
         run.quarter,
-        index_rows(selected, reviews, manifest.entries, run.folder, review_stems),
+        index_rows(selected, reviews, manifest.entries, run.folder, review_stems, run.config.number_format),
         team_overview_items(card.table, team_stems, team_results, [r.label for r in run.config.ratings])
         + ([calibration_item(calibration)] if calibration is not None else []),
     )

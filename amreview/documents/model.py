@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from amreview.errors import UnknownNameError
+from amreview.formats import NEUTRAL_FORMAT, NumberFormat
 from amreview.periods import Quarter
 from amreview.scoring.outcomes import ReviewOutcome
 
@@ -170,7 +171,8 @@ class Section:
     """One section of a review (see the module docstring).
 
     ``figures`` holds the key numbers the narrative states, by name; ``kpis`` the registry
-    KPIs the section shows (the appendix defines them).
+    KPIs the section shows (the appendix defines them). ``number_format``: the format its
+    sentences were written in and its tables and charts are rendered in (the config's).
     """
 
     key: str
@@ -181,6 +183,7 @@ class Section:
     explanation: Explanation | None = None
     figures: dict[str, float] = field(default_factory=dict)
     kpis: list[str] = field(default_factory=list)
+    number_format: NumberFormat = NEUTRAL_FORMAT
 
     @property
     def tables(self) -> dict[str, Table]:

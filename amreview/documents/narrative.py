@@ -158,11 +158,11 @@ def team_benchmark_note(team: str | None, members: int, minimum: int) -> str:
     group = f"team {team}" if team else "the organisation"
     if members >= minimum:
         return (
-            f"Team: the GM % of all invoice lines of the {members:,} account managers of {group} (this person "
+            f"Team: the GM % of all invoice lines of the {count(members)} account managers of {group} (this person "
             "included); no one else's figure is shown."
         )
     return (
-        f"No team line: {group} has {members:,} account manager{'s' if members != 1 else ''} in role, fewer "
+        f"No team line: {group} has {count(members)} account manager{'s' if members != 1 else ''} in role, fewer "
         f"than {minimum}; a team figure would show a colleague's."
     )
 

@@ -114,15 +114,9 @@ def plottable(data):
 
 
 def money_axis(value, _pos=None) -> str:
-    """Axis ticks in compact money: 1.2m, 450k, 900 (a true minus sign for negatives)."""
-    size = abs(value)
-    if size >= 1e6:
-        text = f"{size / 1e6:.1f}m"
-    elif size >= 1e3:
-        text = f"{size / 1e3:.0f}k"
-    else:
-        text = f"{size:.0f}"
-    return f"\u2212{text}" if value < 0 and text.strip("0.km") else text
+    """Axis ticks and bar labels in compact money (:func:`amreview.formats.compact_money`, one
+    decimal for millions, in the number format in effect): 1.2m, 450k, 900."""
+    return formats.compact_money(value, millions=1)
 
 
 def percent_axis(value, _pos=None) -> str:

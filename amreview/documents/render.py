@@ -39,6 +39,7 @@ from amreview.formats import (
     escape,
     format_value,
     money,
+    number_format_in_effect,
     pct,
     score_text,
     weight_pct,
@@ -292,7 +293,13 @@ def section_chunks(section, heading: bool = False) -> list[str]:
     """A review section as HTML pieces, each of which a document keeps on one page: the
     narrative (with the numbered heading when ``heading``), then each table or chart (a
     sub-heading travels with the part after it), then the scorecard's explanation. The first
-    piece carries the stylesheet, so a section displayed on its own looks right."""
+    piece carries the stylesheet, so a section displayed on its own looks right. Money in the
+    section's format."""
+    with number_format_in_effect(section.number_format):
+        return _section_chunks(section, heading)
+
+
+def _section_chunks(section, heading: bool) -> list[str]:
     head = ""
     if heading:
         number = f"{section.number}. " if section.number else ""

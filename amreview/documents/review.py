@@ -35,6 +35,7 @@ from amreview.documents.figures import account_names, name_accounts
 from amreview.documents.model import SECTION_TITLES, SECTIONS, Explanation, ReviewHeader, Section
 from amreview.documents.pack_views import PackFacts, PersonViews, person_views
 from amreview.errors import DataError, UnknownNameError
+from amreview.formats import number_format_in_effect
 from amreview.metrics.registry import ALL_MEASURES, WINDOWS, KpiContext, in_role
 from amreview.periods import Quarter, require_quarter
 from amreview.scoring.calibration import band_change
@@ -374,13 +375,16 @@ class Review:
     # -- sections ------------------------------------------------------------------------------
 
     def section(self, key: str) -> Section:
-        """Section ``key`` of :data:`SECTIONS` (built once)."""
+        """Section ``key`` of :data:`SECTIONS` (built once, money in the config's format)."""
         from amreview.documents import sections
 
         if key not in SECTION_TITLES:
             raise UnknownNameError(f"no section {key!r}: expected one of {', '.join(SECTION_TITLES)}")
         if key not in self._sections:
-            self._sections[key] = sections.add_section_comments(self, sections.BUILDERS[key](self))
+            with number_format_in_effect(self.config.number_format) as fmt:
+                built = sections.add_section_comments(self, sections.BUILDERS[key](self))
+            built.number_format = fmt
+            self._sections[key] = built
         return self._sections[key]
 
     def sections(self) -> list[Section]:

@@ -8,8 +8,9 @@ Three sheets, in the order a reader needs them:
   config (labelled as in the reviews) and each measure's headline KPI as the review's summary
   shows it (:data:`~amreview.documents.sections.summary.HEADLINE_KPIS`, with its attainment
   where the scorecard has one; one no one has a figure of is left off). Headers in words with
-  their unit; each number in the format of its unit (:data:`amreview.formats.EXCEL_FORMATS`:
-  the documents' decimals, NPS a signed whole number); a frozen header row and the names beside
+  their unit; each number in the format of its unit (:func:`amreview.formats.excel_format`:
+  the documents' decimals, NPS a signed whole number, money with the config's currency, the
+  separators the reader's Excel uses); a frozen header row and the names beside
   it, filters, and a landscape page one page wide when printed. Cells hold the scorecard's
   values unrounded: the format rounds what is shown, a formula over them computes on the figures.
 * **Data** — for analysts: the scorecard's table as the CSV export has it (every column, its
@@ -40,7 +41,7 @@ from amreview.data.export import TABLE_SUFFIXES, cell_value, fill_table_sheet, k
 from amreview.documents.sections.summary import HEADLINE_KPIS
 from amreview.errors import AmreviewError
 from amreview.files import write_bytes_atomic
-from amreview.formats import EXCEL_FORMATS
+from amreview.formats import NEUTRAL_FORMAT, NumberFormat, excel_format
 from amreview.metrics.registry import ALL_MEASURES
 from amreview.scoring.outcomes import STATUS_LABELS, input_tables, pack_review_status
 from amreview.scoring.scorecard import MEASURE_SCORE_SUFFIX, Scorecard
@@ -48,8 +49,8 @@ from amreview.scoring.table_columns import column_meanings, unit_words
 
 HANDOUT_SHEET, DATA_SHEET, COLUMNS_SHEET = "Scorecard", "Data", "Columns"
 NO_RATING = "no rating"
-# A table unit → the words a header gives it ("" for none: money has no currency here, and a
-# count or a rate per week says its unit in its label).
+# A table unit → the words a header gives it ("" for none: money's currency, when the config
+# names one, is in its cells' number format, and a count or a rate per week says its unit in its label).
 HEADER_UNITS = {
     "score": "score 1–5",
     "pct": "%",
@@ -175,7 +176,7 @@ def scorecard_workbook(card: Scorecard, outcomes: pd.DataFrame | None = None) ->
     handout = book.active
     handout.title = HANDOUT_SHEET
     columns = handout_columns(card, outcomes)
-    _fill_sheet(handout, handout_frame(card, columns, outcomes), [c.unit for c in columns])
+    _fill_sheet(handout, handout_frame(card, columns, outcomes), [c.unit for c in columns], card.config.number_format)
     handout.freeze_panes = "C2"  # the header row, and the team and name beside every figure
     _print_setup(handout, f"Scorecard {card.quarter}")
     fill_table_sheet(book.create_sheet(DATA_SHEET), card.table)
@@ -219,10 +220,13 @@ def write_scorecard(card: Scorecard, path: str | Path, pack: DataPack) -> Path:
     return write_scorecard_workbook(card, path, review_statuses(pack, card))
 
 
-def _fill_sheet(ws, frame: pd.DataFrame, units: list[str], wide: tuple[str, ...] = ()) -> None:
+def _fill_sheet(
+    ws, frame: pd.DataFrame, units: list[str], number_format: NumberFormat = NEUTRAL_FORMAT, wide: tuple[str, ...] = ()
+) -> None:
     """``frame`` into the empty sheet ``ws``: bold wrapped headers, each column in the number
-    format of its unit, widths that fit (text up to :data:`TEXT_WIDTH_LIMIT` characters, or
-    twice that for the ``wide`` columns, then wrapped), filters, text never a formula."""
+    format of its unit (money with the currency of ``number_format``), widths that fit (text up
+    to :data:`TEXT_WIDTH_LIMIT` characters, or twice that for the ``wide`` columns, then
+    wrapped), filters, text never a formula."""
     ws.append([str(c) for c in frame.columns])
     for values in frame.itertuples(index=False):
         ws.append([cell_value(v) for v in values])
@@ -234,7 +238,7 @@ def _fill_sheet(ws, frame: pd.DataFrame, units: list[str], wide: tuple[str, ...]
             if unit == "text":
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
             elif cell.value is not None:
-                cell.number_format = EXCEL_FORMATS[unit]
+                cell.number_format = excel_format(unit, number_format)
                 cell.alignment = Alignment(vertical="top")
         ws.column_dimensions[get_column_letter(j)].width = width + 2
         lines = max(lines, len(textwrap.wrap(str(column), max(width - 1, 1))))

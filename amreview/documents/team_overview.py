@@ -13,10 +13,15 @@ describe it). Each part is one piece of HTML, in a notebook (``_ipython_display_
 each) as elsewhere (``_repr_html_``): a table in a box that scrolls sideways on a phone and that a
 keyboard reaches (:func:`amreview.documents.render.scroll_box`), a chart inlined as a PNG whose
 ``alt`` says what it shows (:mod:`amreview.documents.chart_text`).
+
+Money is written in the scorecard config's format (:attr:`ScorecardConfig.number_format
+<amreview.scoring.config.ScorecardConfig.number_format>`) while a section is built and while it
+is shown: each :class:`TeamSection` carries the format it was built in.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +31,7 @@ import pandas as pd
 
 from amreview.documents import team, team_plots, team_render
 from amreview.documents.chart_text import alt_text, chart_titles, describe
+from amreview.formats import NEUTRAL_FORMAT, NumberFormat, number_format_in_effect
 from amreview.scoring.calibration import lowest_first, rating_distributions
 from amreview.scoring.scorecard import Scorecard
 
@@ -56,10 +62,11 @@ class TeamChart:
 @dataclass
 class TeamSection:
     """One section of the team overview: ``parts`` (HTML text, Stylers, :class:`TeamChart`)
-    shown in order, each as one output."""
+    shown in order, each as one output, money in ``number_format``."""
 
     key: str
     parts: list = field(default_factory=list)
+    number_format: NumberFormat = NEUTRAL_FORMAT
 
     def __repr__(self) -> str:
         return f"<TeamSection {self.key}: {len(self.parts)} parts>"
@@ -68,11 +75,28 @@ class TeamSection:
         """Each part as one output, its HTML (:func:`_part_html`)."""
         from IPython.display import HTML, display
 
-        for part in self.parts:
-            display(HTML(_part_html(part)))
+        with number_format_in_effect(self.number_format):
+            chunks = [_part_html(part) for part in self.parts]
+        for chunk in chunks:
+            display(HTML(chunk))
 
     def _repr_html_(self) -> str:
-        return "\n".join(_part_html(part) for part in self.parts)
+        with number_format_in_effect(self.number_format):
+            return "\n".join(_part_html(part) for part in self.parts)
+
+
+def _in_number_format(build: Callable[..., TeamSection]) -> Callable[..., TeamSection]:
+    """A :class:`TeamOverview` section method that builds its section with money in the
+    overview's config's format, and gives the section that format to be shown in."""
+
+    @functools.wraps(build)
+    def built(overview: TeamOverview, *args, **kwargs) -> TeamSection:
+        with number_format_in_effect(overview.card.config.number_format) as fmt:
+            section = build(overview, *args, **kwargs)
+        section.number_format = fmt
+        return section
+
+    return built
 
 
 def _part_html(part) -> str:
@@ -151,6 +175,7 @@ class TeamOverview:
     # -- the sections, in the notebook's order ---------------------------------------------------
 
     @property
+    @_in_number_format
     def header(self) -> TeamSection:
         """Who and when, and the team at a glance."""
         return TeamSection(
@@ -163,11 +188,13 @@ class TeamOverview:
             ],
         )
 
+    @_in_number_format
     def scorecard(self) -> TeamSection:
         """Each member's measure scores, overall score and rating."""
         measures = list(self.card.measures.columns)
         return TeamSection("scorecard", [team_render.team_scorecard_styler(self.members, measures)])
 
+    @_in_number_format
     def measure_scores(self) -> TeamSection:
         """The measure scores as a grid of colours."""
         matrix = team.measure_score_matrix(self.card, self.manager, team_render.SHORT_MEASURE_LABELS)
@@ -178,6 +205,7 @@ class TeamOverview:
         )
         return TeamSection("measure_scores", [chart])
 
+    @_in_number_format
     def calibration(self) -> TeamSection:
         """The spread of ratings beside each overall score against the rating boundaries; then each
         member's agreed rating beside the computed one, the changes flagged, and the
@@ -208,10 +236,12 @@ class TeamOverview:
             + describe(team_plots.plot_overall_scores, scores, team.rating_boundaries(self.card))
         )
 
+    @_in_number_format
     def headline_figures(self) -> TeamSection:
         """Each member's headline figures against target."""
         return TeamSection("headline_figures", [team_render.team_kpis_styler(self.members)])
 
+    @_in_number_format
     def team_totals(self) -> TeamSection:
         """The team's totals against the sum of its members' targets, as a table and a chart."""
         chart = team_render.totals_chart_frame(self.totals)
@@ -227,6 +257,7 @@ class TeamOverview:
             ],
         )
 
+    @_in_number_format
     def needs_attention(self) -> TeamSection:
         """Who needs attention, and why."""
         return TeamSection(
@@ -234,6 +265,7 @@ class TeamOverview:
             [team_render.attention_html(self.attention, self.attention_rating, team.ATTENTION_LOW_SCORE)],
         )
 
+    @_in_number_format
     def about(self, run_date: pd.Timestamp | None = None) -> TeamSection:
         """The config, the data's fingerprint, the library's version and the run date (now
         unless given)."""

@@ -1,5 +1,6 @@
 """The scorecard config: which KPIs score which of the role's measures, with what weight and
-bands, the overall rating labels and the fiscal-year start month.
+bands, the overall rating labels, the fiscal-year start month and how documents write money
+(``[number_format]``: the currency and the separators, :class:`NumberFormatSetting`).
 
 A config is a TOML file validated on load (pydantic): weights that do not add up to 1, unknown
 KPI or measure names, a KPI that is only shown (never scored), bands that are not four
@@ -19,11 +20,12 @@ import hashlib
 import math
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from amreview.errors import ConfigError
+from amreview.formats import NumberFormat
 from amreview.metrics.catalogue import all_kpis
 from amreview.metrics.registry import ALL_MEASURES, Kpi
 
@@ -70,14 +72,97 @@ class RatingBand(_Strict):
     min_score: Annotated[float, Field(ge=1, le=5)]
 
 
+THOUSANDS_SEPARATORS = {",": "a comma", ".": "a full stop", "'": "an apostrophe", " ": "a space", "": "none"}
+DECIMAL_SEPARATORS = {".": "a full stop", ",": "a comma"}
+
+
+class NumberFormatSetting(_Strict):
+    """The ``[number_format]`` table: how documents write money and counts
+    (:class:`amreview.formats.NumberFormat`, whose docstring says which figures take what).
+
+    ``currency`` (an ISO 4217 code, ``EUR``) or ``symbol`` (``€``, ``US$``), not both; none:
+    no currency is named. ``position``: ``before`` or ``after`` the number (default: a symbol
+    before, a code after). ``thousands_separator`` and ``decimal_separator``: ``","`` and
+    ``"."`` by default (``"."`` and ``","`` write ``1.234.567,89``); a space is written as a
+    no-break space, so a number never breaks across lines."""
+
+    currency: str | None = None
+    symbol: str | None = None
+    position: Literal["before", "after"] | None = None
+    thousands_separator: str = ","
+    decimal_separator: str = "."
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_code(cls, code):
+        if code is not None and not (len(code) == 3 and code.isascii() and code.isalpha() and code.isupper()):
+            raise ValueError(f"a three-letter ISO 4217 currency code in capitals such as EUR or USD, found {code!r}")
+        return code
+
+    @field_validator("symbol")
+    @classmethod
+    def _short_symbol(cls, symbol):
+        if symbol is not None and not (
+            1 <= len(symbol) <= 4 and not any(c.isdigit() or c.isspace() or c in '",.' for c in symbol)
+        ):
+            raise ValueError(
+                "a currency symbol of 1 to 4 characters without digits, spaces, quotes, commas or "
+                f"full stops such as € or US$, found {symbol!r}"
+            )
+        return symbol
+
+    @field_validator("thousands_separator")
+    @classmethod
+    def _thousands(cls, separator):
+        if separator not in THOUSANDS_SEPARATORS:
+            raise ValueError(f"one of {_choices(THOUSANDS_SEPARATORS)}, found {separator!r}")
+        return separator
+
+    @field_validator("decimal_separator")
+    @classmethod
+    def _decimal(cls, separator):
+        if separator not in DECIMAL_SEPARATORS:
+            raise ValueError(f"one of {_choices(DECIMAL_SEPARATORS)}, found {separator!r}")
+        return separator
+
+    @model_validator(mode="after")
+    def _one_unit_distinct_separators(self):
+        if self.currency is not None and self.symbol is not None:
+            raise ValueError(f"either currency or symbol, found both ({self.currency!r} and {self.symbol!r})")
+        if self.thousands_separator == self.decimal_separator:
+            raise ValueError(
+                f"thousands_separator and decimal_separator that differ, found {self.thousands_separator!r} for both"
+            )
+        if self.position is not None and self.currency is None and self.symbol is None:
+            raise ValueError(f"position only with a currency or a symbol, found position {self.position!r} alone")
+        return self
+
+    @property
+    def value(self) -> NumberFormat:
+        """This setting as the format documents write numbers in."""
+        unit = self.currency or self.symbol or ""
+        before = self.position == "before" if self.position is not None else self.symbol is not None
+        thousands = "\u00a0" if self.thousands_separator == " " else self.thousands_separator
+        return NumberFormat(unit=unit, before=before, thousands=thousands, decimal=self.decimal_separator)
+
+
+def _choices(separators: dict[str, str]) -> str:
+    return ", ".join(f"{s!r} ({name})" for s, name in separators.items())
+
+
 class ScorecardConfig(_Strict):
-    """A validated scorecard config (see the module docstring)."""
+    """A validated scorecard config (see the module docstring). Its ``[number_format]`` table is
+    the field ``numbers`` (the name :attr:`number_format` is the format it describes); a dump
+    names it as the file does, so a dumped config validates again."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, serialize_by_alias=True)
 
     fiscal_year_start_month: Annotated[int, Field(ge=1, le=12)] = 1
     ratings: tuple[RatingBand, ...]
     measures: dict[str, MeasureScoring]
     benchmark_kpis: tuple[str, ...] = ()
     min_rated_weight: Annotated[float, Field(ge=0, le=1)] = 0.5
+    numbers: NumberFormatSetting = Field(NumberFormatSetting(), alias="number_format")
     source: str = ""
 
     @field_validator("ratings")
@@ -105,6 +190,12 @@ class ScorecardConfig(_Strict):
     def kpi_measure(self) -> dict[str, str]:
         """KPI name → the measure it scores."""
         return {kpi: measure for measure, m in self.measures.items() for kpi in m.kpis}
+
+    @property
+    def number_format(self) -> NumberFormat:
+        """How this config's documents write money and counts (its ``[number_format]`` table;
+        :data:`~amreview.formats.NEUTRAL_FORMAT` when it has none)."""
+        return self.numbers.value
 
     def rating(self, score: float) -> str | None:
         """The rating label of an overall score (``None`` for no score)."""
@@ -183,5 +274,7 @@ def review_config(config: ScorecardConfig | str | Path | None) -> ScorecardConfi
 
 
 def config_fingerprint(config: ScorecardConfig) -> str:
-    """SHA-256 of the config's settings (not its file name): same settings, same fingerprint."""
-    return hashlib.sha256(config.model_dump_json(exclude={"source"}).encode()).hexdigest()
+    """SHA-256 of the config's settings (not its file name): same settings, same fingerprint.
+    A config without a ``[number_format]`` table has the fingerprint it had before the table existed."""
+    unset = {"numbers"} if config.numbers == NumberFormatSetting() else set()
+    return hashlib.sha256(config.model_dump_json(exclude={"source", *unset}).encode()).hexdigest()

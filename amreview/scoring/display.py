@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from amreview.formats import NO_DATA, escape, is_missing, kpi_value, score_text, weight_pct
+from amreview.formats import NO_DATA, escape, is_missing, kpi_value, number_format_in_effect, score_text, weight_pct
 from amreview.metrics.registry import ALL_MEASURES
 from amreview.scoring.bands import NOTHING_TO_SCORE
 
 
 def explanation_text(explanation) -> str:
-    """The plain-text breakdown printed by ``amreview scorecard --explain``."""
+    """The plain-text breakdown printed by ``amreview scorecard --explain`` (money in its
+    config's number format)."""
+    with number_format_in_effect(explanation.config.number_format):
+        return _explanation_text(explanation)
+
+
+def _explanation_text(explanation) -> str:
     overall = explanation.overall
     lines = [
         f"{explanation.name} ({explanation.am_id}), {explanation.quarter}",
@@ -56,7 +62,13 @@ def kpi_explanation_row(item) -> dict[str, str]:
 
 
 def explanation_html(explanation) -> str:
-    """The breakdown as an HTML table (escaped), for JupyterLab and the review."""
+    """The breakdown as an HTML table (escaped), for JupyterLab and the review (money in its
+    config's number format)."""
+    with number_format_in_effect(explanation.config.number_format):
+        return _explanation_html(explanation)
+
+
+def _explanation_html(explanation) -> str:
     rows = [{"Measure": ALL_MEASURES[item.measure], **kpi_explanation_row(item)} for item in explanation.kpis]
     table = pd.DataFrame(rows).style.format(escape="html").hide(axis="index").to_html()
     overall = explanation.overall

@@ -13,6 +13,7 @@ from amreview.data.schemas import OPTIONAL_TABLES, REQUIRED_TABLES
 from amreview.documents import narrative as say
 from amreview.documents.model import SECTIONS, Definitions, Heading, Section, Table, Text
 from amreview.documents.sections._common import new_section
+from amreview.formats import count
 from amreview.metrics.crm import activities_between
 from amreview.metrics.newbusiness import open_opportunities
 from amreview.metrics.registry import ALL_MEASURES
@@ -56,15 +57,15 @@ def data_quality_notes(review: Review) -> list[str]:
         lines = review.lines
         returns = int((lines["revenue"] < 0).sum())
         no_vendor = int(lines["vendor"].isna().sum())
-        text = f"{len(lines):,} invoice lines in {quarter}, {returns:,} of them returns or credit notes"
+        text = f"{count(len(lines))} invoice lines in {quarter}, {count(returns)} of them returns or credit notes"
         if no_vendor:
-            text += f"; {no_vendor:,} without a vendor"
+            text += f"; {count(no_vendor)} without a vendor"
         notes.append(text + ".")
         if review.has_table("accounts") and len(lines):
             covered = int(lines["account_id"].isin(review.views.colleague_accounts).sum())
             if covered:
                 notes.append(
-                    f"{covered:,} lines are on accounts assigned to colleagues (cover or shared accounts); "
+                    f"{count(covered)} lines are on accounts assigned to colleagues (cover or shared accounts); "
                     "they count for this person, who is credited on the line."
                 )
     measures = ("revenue", "gross_margin", "new_accounts", "visits", "activities")
@@ -80,14 +81,16 @@ def data_quality_notes(review: Review) -> list[str]:
         now = activities_between(activities, quarter.start, quarter.end)
         unlogged = int(now["logged_date"].isna().sum())
         if unlogged:
-            notes.append(f"{unlogged:,} of {len(now):,} activities have no logged date (left out of the logging lag).")
+            notes.append(
+                f"{count(unlogged)} of {count(len(now))} activities have no logged date (left out of the logging lag)."
+            )
     opportunities = review.mine("opportunities")
     if opportunities is not None:
         open_now = open_opportunities(opportunities, quarter.end)
         incomplete = int((open_now["close_date"].isna() | open_now["value"].isna()).sum())
         if incomplete:
             notes.append(
-                f"{incomplete:,} open opportunities lack a close date or a value (not in the pipeline coverage)."
+                f"{count(incomplete)} open opportunities lack a close date or a value (not in the pipeline coverage)."
             )
     without = str(review.overall["measures_without_data"])
     if without:
@@ -124,7 +127,7 @@ def plausibility_notes(review: Review) -> list[str]:
         )
     if len(warnings) > MAX_WARNINGS_SHOWN:
         notes.append(
-            f"… and {len(warnings) - MAX_WARNINGS_SHOWN:,} more data-quality warnings on this person's rows "
+            f"… and {count(len(warnings) - MAX_WARNINGS_SHOWN)} more data-quality warnings on this person's rows "
             "(amreview validate lists every one)."
         )
     return notes
@@ -139,7 +142,7 @@ def provenance(review: Review) -> pd.DataFrame:
     fingerprint = facts.fingerprint or "none: the built-in sample is generated in memory, not read from files"
     default = config.source in ("", str(DEFAULT_CONFIG))
     config_name = "the packaged default (default_scorecard.toml)" if default else config.source.split("/")[-1]
-    tables = ", ".join(f"{name} ({rows:,} rows)" for name, rows in facts.tables.items())
+    tables = ", ".join(f"{name} ({count(rows)} rows)" for name, rows in facts.tables.items())
     rows = [
         ("Review", f"{review.name} ({review.am_id}), {review.quarter.label}"),
         ("Data pack", source),
