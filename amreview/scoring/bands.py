@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from amreview.formats import weight_pct
 from amreview.metrics.registry import Kpi
 from amreview.scoring.config import ScorecardConfig
 from amreview.vocabulary import TARGET_MEASURE_UNITS
@@ -101,8 +102,8 @@ def overall_scores(measures: pd.DataFrame, config: ScorecardConfig) -> pd.DataFr
     rating[too_little] = None
     reason = pd.Series("", index=measures.index, dtype=object)
     reason[too_little & overall.notna()] = [
-        f"the measures with data carry {w:.0%} of the weight; the config asks for at least "
-        f"{config.min_rated_weight:.0%}"
+        f"the measures with data carry {weight_pct(w)} of the weight; the config asks for at least "
+        f"{weight_pct(config.min_rated_weight)}"
         for w in rated_weight[too_little & overall.notna()]
     ]
     reason[overall.isna()] = NOTHING_TO_SCORE
