@@ -5,6 +5,19 @@ scorecard's display (:mod:`amreview.scoring.display`) and the run's index page s
 with these. A missing value is shown as what it means (``n/a``, ``no target``, ``no data``),
 never as 0.
 
+One rounding rule per unit, so a figure reads the same in a table, a sentence and a chart label
+(a KPI's unit is its :attr:`~amreview.metrics.registry.Kpi.display_unit`):
+
+* a share or rate (``pct``: GM %, win rates, retention, plan completion, forecast accuracy, a
+  share of revenue or margin): one decimal, ``73.6 %`` (:func:`pct`);
+* an attainment (``attainment``: actual / target): whole percents, ``95 %``, ``no target``
+  where there is none (:func:`attainment_pct`);
+* a relative change (``change``: on a quarter or a year ago, a forecast's bias): whole
+  percents, signed in tables, ``up 20 %`` in words;
+* a change of a percentage (``points``): one decimal, ``−1.2 pts`` or ``down 1.2 points``;
+* a percentile or a weight (``pct0``): whole percents, ``30 %``; never a share;
+* a count: whole, with thousands separators; a rating (1–5 mean): one decimal; a score: two.
+
 Money and counts are written in a :class:`NumberFormat`: the currency (a code such as ``EUR`` or
 a symbol such as ``€``, before or after the number) and the thousands and decimal separators,
 from the scorecard config's ``[number_format]`` table (parsed once there,
@@ -182,6 +195,18 @@ def pct(value, decimals: int = 1, missing: str = NOT_MEANINGFUL) -> str:
     return f"{MINUS}{text}" if round(value * 100, decimals) < 0 else text
 
 
+def change_pct(value) -> str:
+    """The size of a relative change in whole percents, without its sign (the words or
+    :func:`signed` give the direction): ``−0.031`` → ``3 %``."""
+    return pct(abs(value), decimals=0)
+
+
+def points_size(value) -> str:
+    """The size of a change of a percentage in points, one decimal, without its sign:
+    ``−0.004`` → ``0.4``."""
+    return f"{abs(value) * 100:.1f}"
+
+
 def attainment_pct(value) -> str:
     """Attainment as a percentage, ``no target`` where there is no target."""
     return pct(value, decimals=0, missing=NO_TARGET)
@@ -236,11 +261,11 @@ def format_value(value, unit: str) -> str:
     if unit == "multiple":
         return f"{value:.1f}\u00d7"
     if unit == "change":
-        return signed(round(value * 100), f"{abs(value) * 100:,.0f} %")
+        return signed(round(value * 100), change_pct(value))
     if unit == "money_change":
         return signed(round(value), number_format().amount(f"{abs(value):,.0f}"))
     if unit == "points":
-        return signed(round(value * 1000), f"{abs(value) * 100:.1f} pts")
+        return signed(round(value * 1000), f"{points_size(value)} pts")
     if unit == "signed0":
         return "0" if round(value) == 0 else signed(value, f"{abs(value):,.0f}")
     if unit == "gap":
@@ -328,15 +353,19 @@ KPI_UNIT_FORMATS = {
 
 
 def kpi_value(value, unit: str) -> str:
-    """A KPI value in its unit's format."""
+    """A KPI value in its display unit (a table unit of :data:`UNITS`, the KPI's
+    ``display_unit``): as :func:`format_value` shows it, days with the word."""
     if unit == "days":
         if is_missing(value):
             return NOT_MEANINGFUL
         huge = out_of_range(value)
         return huge if huge is not None else f"{value:,.1f} days"
-    if unit == "rating":
-        return NOT_MEANINGFUL if is_missing(value) else f"{value:.2f}"
-    return format_value(value, KPI_UNIT_FORMATS.get(unit, "number"))
+    return format_value(value, unit)
+
+
+def weight_pct(weight) -> str:
+    """A weight (of a measure, a KPI, an objective) in whole percents: ``0.3`` → ``30 %``."""
+    return pct(weight, decimals=0)
 
 
 def score_text(value) -> str:

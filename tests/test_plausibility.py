@@ -168,7 +168,7 @@ def test_a_person_with_an_absurd_line_is_not_rated_and_the_others_are_unchanged(
     )
     assert card.table.set_index("am_id").at["AM1", "no_rating_reason"] == overall["no_rating_reason"]
     pd.testing.assert_series_equal(card.overall.loc["AM2"], before.overall.loc["AM2"])
-    assert "No rating: a sales line with an amount beyond" in str(card.explain("AM1"))
+    assert "No overall score and no rating: a sales line with an amount beyond" in str(card.explain("AM1"))
 
 
 def test_a_line_after_the_quarter_or_a_target_of_another_year_withholds_nothing():
@@ -238,7 +238,7 @@ def absurd_pack():
 def test_the_review_names_the_lines_and_prints_no_absurd_figure(absurd_pack):
     review = Review.build(absurd_pack, "AM1", PERIOD)
     notes = data_quality_notes(review)
-    assert f"No rating: {review.overall['no_rating_reason']}." in notes
+    assert f"No overall score and no rating: {review.overall['no_rating_reason']}." in notes
     assert (
         f"Data-quality warning: sales line_id L2, column revenue: expected at most {MAX_LINE_AMOUNT:,.0f} in size "
         "(one invoice line), found 1e+308."

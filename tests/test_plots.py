@@ -170,7 +170,7 @@ def test_nps_breakdown_shares():
     ax = plots.plot_nps_breakdown(frame)
     assert [b.get_width() for b in bars(ax)] == pytest.approx([0.0, 0.4, 0.6])
     assert ax.get_title("left") == "NPS responses: NPS +60"
-    assert "60 % (3)" in texts(ax)
+    assert "60.0 % (3)" in texts(ax)
 
 
 def test_weekly_activities_stack():
@@ -192,7 +192,7 @@ def test_logging_lag_objectives_and_competencies():
     )
     ax = plots.plot_objective_progress(objectives)
     assert [b.get_width() for b in bars(ax)] == pytest.approx([1.0, 0.4])
-    assert texts(ax) == ["100 % · achieved", "40 % · in progress"]
+    assert texts(ax) == ["100.0 % · achieved", "40.0 % · in progress"]
     ratings = pd.DataFrame(
         {
             "competency": ["Communications", "Problem Solving"],

@@ -31,6 +31,7 @@ from amreview.errors import ArgumentError
 from amreview.filenames import KPI_REFERENCE_STEM, SCORECARD_FILE, file_stems, path_inside
 from amreview.files import write_text_atomic
 from amreview.formats import DASH, NEUTRAL_FORMAT, NumberFormat, attainment_pct, format_value, money, score_text
+from amreview.scoring.display import rating_cell
 
 # The managers' view: one row per review.
 INDEX_COLUMNS = [
@@ -90,7 +91,7 @@ def index_rows(
                 "Gross margin": money(headline.get("gross_margin"), fmt=number_format) if headline else "",
                 "GM attainment": attainment_pct(headline.get("gross_margin_attainment")) if headline else "",
                 "Overall score": score_text(overall.get("score")) if overall else "",
-                "Rating": (overall.get("rating") or "no rating") if overall else "",
+                "Rating": rating_cell(overall.get("rating"), overall.get("no_rating_reason")) if overall else "",
                 "Trend": trend_text(overall) if overall else "",
                 **review_cells(row._asdict()),
                 "status": result.status,

@@ -11,7 +11,7 @@ Three things, all JSON, all written atomically (a temporary file in the same fol
   :func:`input_fingerprint` hashes them; ``--resume`` skips a review whose fingerprint is
   unchanged and whose documents are all there.
 * **Key figures** (``<am_id>.json`` beside the review's documents): the review's headline
-  figures, measure scores, overall score and rating and team/organisation percentiles — this
+  figures, measure scores, overall score and rating (or why there is none) and team/organisation percentiles — this
   person's only — where the review stands in its cycle (``review``: status ``draft``,
   ``in_review`` or ``signed``, the agreed rating beside the computed one, the signature dates),
   with the input fingerprint and the documents' file names. It is written after
@@ -166,6 +166,7 @@ def key_figures(
         "overall": {
             "score": row.get("overall_score"),
             "rating": row.get("overall_rating"),
+            "no_rating_reason": "" if pd.isna(row.get("no_rating_reason")) else str(row.get("no_rating_reason")),
             "rated_weight": row.get("rated_weight"),
             "measures_without_data": [m for m in str(without or "").split("; ") if m],
             # the previous quarter's overall score, or why there is none (batch.cycle.previous_scores)

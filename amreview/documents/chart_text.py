@@ -18,7 +18,7 @@ import pandas as pd
 
 from amreview import formats
 from amreview.documents import plots, team_plots
-from amreview.documents.plot_style import NO_DATA, is_empty, is_missing, percent_label
+from amreview.documents.plot_style import NO_DATA, attainment_label, is_empty, is_missing, share_label
 from amreview.formats import compact_money
 
 NO_TARGET_TEXT = "no target"
@@ -51,7 +51,8 @@ def describe_attainment(frame: pd.DataFrame) -> str:
     if is_empty(frame, "attainment"):
         return "no targets."
     items = [
-        f"{label} {NO_TARGET_TEXT if is_missing(v) else percent_label(v)}" for label, v in frame["attainment"].items()
+        f"{label} {NO_TARGET_TEXT if is_missing(v) else attainment_label(v)}"
+        for label, v in frame["attainment"].items()
     ]
     return _listed(items) + " The line marks 100 %."
 
@@ -83,15 +84,11 @@ def describe_gm_pct_trend(frame: pd.DataFrame) -> str:
         return NO_DATA + "."
     team = frame["team_gm_pct"] if "team_gm_pct" in frame else pd.Series(np.nan, index=frame.index)
     items = [
-        f"{quarter} {NO_DATA if is_missing(own) else _pct1(own)}"
-        + ("" if is_missing(theirs) else f" (team {_pct1(theirs)})")
+        f"{quarter} {NO_DATA if is_missing(own) else share_label(own)}"
+        + ("" if is_missing(theirs) else f" (team {share_label(theirs)})")
         for quarter, own, theirs in zip(frame.index, frame["gm_pct"], team)
     ]
     return _listed(items)
-
-
-def _pct1(value) -> str:
-    return formats.pct(float(value), decimals=1)
 
 
 def describe_margin_bars(frame: pd.DataFrame, label: str = "label") -> str:
@@ -100,7 +97,7 @@ def describe_margin_bars(frame: pd.DataFrame, label: str = "label") -> str:
         return NO_DATA + "."
     gm = frame["gm_pct"] if "gm_pct" in frame else pd.Series(np.nan, index=frame.index)
     items = [
-        f"{name} {NO_DATA if is_missing(v) else compact_money(v)}" + ("" if is_missing(g) else f", GM {_pct1(g)}")
+        f"{name} {NO_DATA if is_missing(v) else compact_money(v)}" + ("" if is_missing(g) else f", GM {share_label(g)}")
         for name, v, g in zip(frame[label], frame["gross_margin"], gm)
     ]
     return _listed(items)
@@ -135,9 +132,9 @@ def describe_nps_breakdown(frame: pd.DataFrame) -> str:
         return "no NPS responses."
     row = frame.iloc[0]
     total = int(sum(int(row[g]) for g in groups))
-    items = [f"{int(row[g])} {g} ({int(row[g]) / total * 100:.0f} %)" for g in groups]
+    items = [f"{int(row[g])} {g} ({share_label(int(row[g]) / total)})" for g in groups]
     nps = row.get("nps", np.nan)
-    score = "" if is_missing(nps) else f" NPS {float(nps):+.0f}.".replace("-", "\u2212")
+    score = "" if is_missing(nps) else f" NPS {formats.format_value(float(nps), 'signed0')}."
     return f"{total} responses: " + _listed(items) + score
 
 
@@ -160,7 +157,7 @@ def describe_logging_lag(frame: pd.DataFrame) -> str:
     """The share of activities in each lag bucket."""
     if frame is None or len(frame) == 0 or int(frame["activities"].sum()) == 0:
         return "no activities logged."
-    items = [f"{bucket} {share * 100:.0f} %" for bucket, share in frame["share"].items()]
+    items = [f"{bucket} {share_label(share)}" for bucket, share in frame["share"].items()]
     return f"{int(frame['activities'].sum())} activities: " + _listed(items)
 
 
@@ -169,7 +166,7 @@ def describe_objective_progress(frame: pd.DataFrame) -> str:
     if is_empty(frame, "progress_used"):
         return "no objectives."
     items = [
-        f"{objective} {percent_label(v)}, {str(s).replace('_', ' ')}"
+        f"{objective} {share_label(v)}, {str(s).replace('_', ' ')}"
         for objective, v, s in zip(frame["objective"], frame["progress_used"], frame["status"])
     ]
     return _listed(items)
@@ -223,7 +220,7 @@ def describe_overall_scores(scores: pd.Series, boundaries: pd.Series) -> str:
 def describe_team_totals(totals: pd.DataFrame) -> str:
     """Each measure's attainment of the team target, with its label (actual of target)."""
     items = [
-        f"{measure} {NO_TARGET_TEXT if is_missing(v) else formats.pct(float(v), decimals=0)} ({label})"
+        f"{measure} {NO_TARGET_TEXT if is_missing(v) else attainment_label(float(v))} ({label})"
         for measure, v, label in zip(totals.index, totals["attainment"], totals["label"])
     ]
     return _listed(items) + " The line marks 100 %."

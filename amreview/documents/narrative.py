@@ -4,8 +4,9 @@ Pure functions of numbers (and names) to plain text, e.g.
 ``money_line("Gross margin", 412_300, 400_000, 0.08, "2026Q2")`` →
 ``"Gross margin 412k, 103 % of target, up 8 % on 2026Q2."``. Missing numbers (NaN) are said in
 words ("no target", left out) — never printed as 0. The text is plain: HTML escaping happens
-when it is rendered (:mod:`amreview.documents.render`). Number formats come from :mod:`amreview.documents.render`,
-so a figure reads the same in a sentence and in a table.
+when it is rendered (:mod:`amreview.documents.render`). Number formats come from
+:mod:`amreview.formats`, one function per unit (a share ``pct``, an attainment ``attainment_pct``,
+a change ``change_pct``), so a figure reads the same in a sentence, a table and a chart label.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from amreview.formats import MINUS, compact_money, count, pct
+from amreview.formats import attainment_pct, change_pct, compact_money, count, format_value, pct, points_size
+from amreview.scoring.display import no_rating_sentence
 
 LEVEL_PERCENT = 0.5  # a relative change under half a percent reads "level with"
 LEVEL_POINTS = 0.05  # a GM % change under 0.05 points reads "level with"
@@ -27,10 +29,6 @@ def missing(value) -> bool:
         return bool(math.isnan(value))
     except TypeError:
         return str(value) == "<NA>"
-
-
-def _percent(value, decimals: int = 0) -> str:
-    return pct(value, decimals)
 
 
 def _plural(n, word: str, plural: str | None = None) -> str:
@@ -54,7 +52,7 @@ def change_phrase(change, against: str) -> str:
         return ""
     if abs(change) * 100 < LEVEL_PERCENT:
         return f"level with {against}"
-    return f"{'up' if change > 0 else 'down'} {pct(abs(change), 0)} on {against}"
+    return f"{'up' if change > 0 else 'down'} {change_pct(change)} on {against}"
 
 
 def points_phrase(points, against: str) -> str:
@@ -63,12 +61,12 @@ def points_phrase(points, against: str) -> str:
         return ""
     if abs(points) * 100 < LEVEL_POINTS:
         return f"level with {against}"
-    return f"{'up' if points > 0 else 'down'} {abs(points) * 100:.1f} points on {against}"
+    return f"{'up' if points > 0 else 'down'} {points_size(points)} points on {against}"
 
 
 def target_phrase(attainment) -> str:
     """``1.03`` → ``"103 % of target"``; NaN → ``"no target"``."""
-    return "no target" if missing(attainment) else f"{_percent(attainment)} of target"
+    return "no target" if missing(attainment) else f"{attainment_pct(attainment)} of target"
 
 
 def money_line(label: str, actual, target=math.nan, change=math.nan, against: str = "") -> str:
@@ -84,7 +82,9 @@ def count_line(label: str, actual, target=math.nan) -> str:
         return ""
     if missing(target) or target <= 0:
         return _sentence(f"{label} {count(actual)}", "no target")
-    return _sentence(f"{label} {count(actual)}", f"against a target of {count(target)} ({_percent(actual / target)})")
+    return _sentence(
+        f"{label} {count(actual)}", f"against a target of {count(target)} ({attainment_pct(actual / target)})"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -95,13 +95,15 @@ def count_line(label: str, actual, target=math.nan) -> str:
 def overall_line(
     score, rating: str | None, previous_score=math.nan, against: str = "", no_rating_reason: str = ""
 ) -> str:
-    """``"Overall score 3.92 of 5: Exceeds, up from 3.61 in 2026Q2."``; no score → says so;
-    no rating for a reason (the scorecard's ``no_rating_reason``) → says why, last, after the
-    trend: ``"Overall score 4.64 of 5, up from 4.19 in 2026Q2: no rating, as …"``."""
+    """``"Overall score 3.92 of 5: Exceeds, up from 3.61 in 2026Q2."``; no score → the one
+    sentence of :func:`~amreview.scoring.display.no_rating_sentence` (``"No overall score and no
+    rating: no measure has data for the quarter."``); no rating for a reason (the scorecard's
+    ``no_rating_reason``) → says why, last, after the trend: ``"Overall score 4.64 of 5, up from
+    4.19 in 2026Q2: no rating, as …"``."""
     if missing(score):
-        if no_rating_reason:
-            return f"No overall score and no rating: {no_rating_reason}."
-        return "No overall score: no measure has data for this quarter."
+        return no_rating_sentence(
+            {"overall_score": score, "overall_rating": None, "no_rating_reason": no_rating_reason}
+        )
     trend = ""
     if not missing(previous_score) and against:
         delta = score - previous_score
@@ -166,14 +168,14 @@ def team_benchmark_note(team: str | None, members: int, minimum: int) -> str:
 
 
 def programme_line(revenue_share, margin_share) -> str:
-    """``"Vendor programme: 14 % of revenue and 18 % of margin."``"""
+    """``"Vendor programme: 14.2 % of revenue and 18.0 % of margin."``"""
     if missing(revenue_share) and missing(margin_share):
         return ""
     parts = []
     if not missing(revenue_share):
-        parts.append(f"{_percent(revenue_share)} of revenue")
+        parts.append(f"{pct(revenue_share)} of revenue")
     if not missing(margin_share):
-        parts.append(f"{_percent(margin_share)} of margin")
+        parts.append(f"{pct(margin_share)} of margin")
     return f"Vendor programme: {' and '.join(parts)}."
 
 
@@ -183,20 +185,20 @@ def deal_mix_line(labels: Sequence[str], revenue_shares: Sequence[float], margin
     if not rows:
         return ""
     label, revenue, margin = max(rows, key=lambda row: row[2])
-    on = "" if missing(revenue) else f" on {_percent(revenue)} of revenue"
-    return f"{label} deals earned the most margin: {_percent(margin)} of it{on}."
+    on = "" if missing(revenue) else f" on {pct(revenue)} of revenue"
+    return f"{label} deals earned the most margin: {pct(margin)} of it{on}."
 
 
 def projection_line(ytd, annual_target, year_elapsed, projection, projection_attainment) -> str:
-    """``"Year to date 1.2m, 74 % of the annual target with 75 % of the year gone; on this run
+    """``"Year to date 1.2m, 74 % of the annual target with 74.8 % of the year gone; on this run
     rate the year ends at 1.65m, 102 % of target."``"""
     if missing(ytd):
         return ""
     first = f"Year to date {compact_money(ytd)}"
     if not missing(annual_target) and annual_target > 0:
-        first += f", {_percent(ytd / annual_target)} of the annual target"
+        first += f", {attainment_pct(ytd / annual_target)} of the annual target"
         if not missing(year_elapsed):
-            first += f" with {_percent(year_elapsed)} of the year gone"
+            first += f" with {pct(year_elapsed)} of the year gone"
     if missing(projection):
         return first + "."
     return (
@@ -226,28 +228,28 @@ def growth_line(accounts_before, growing, declining, new, against: str) -> str:
 
 
 def concentration_line(top5_share, t4q_share=math.nan) -> str:
-    """``"The top 5 accounts earned 38 % of margin (35 % over the last four quarters)."``"""
+    """``"The top 5 accounts earned 38.4 % of margin (35.1 % over the last four quarters)."``"""
     if missing(top5_share):
         return ""
-    extra = "" if missing(t4q_share) else f" ({_percent(t4q_share)} over the last four quarters)"
-    return f"The top 5 accounts earned {_percent(top5_share)} of margin{extra}."
+    extra = "" if missing(t4q_share) else f" ({pct(t4q_share)} over the last four quarters)"
+    return f"The top 5 accounts earned {pct(top5_share)} of margin{extra}."
 
 
 def key_accounts_line(n, margin_share) -> str:
-    """``"3 key accounts, 41 % of margin."``"""
+    """``"3 key accounts, 41.0 % of margin."``"""
     if missing(n) or n == 0:
         return "No key accounts."
-    share = "" if missing(margin_share) else f", {_percent(margin_share)} of margin"
+    share = "" if missing(margin_share) else f", {pct(margin_share)} of margin"
     return f"{_plural(n, 'key account')}{share}."
 
 
 def back_order_line(open_orders, open_value, past_promised_share, over_60_value=math.nan) -> str:
-    """``"12 back orders open worth 45k; 9 % of the promised value is past its date."``"""
+    """``"12 back orders open worth 45k; 9.3 % of the promised value is past its date."``"""
     if missing(open_orders) or open_orders == 0:
         return "No back orders open at the quarter's end."
     text = f"{_plural(open_orders, 'back order')} open worth {compact_money(open_value)}"
     if not missing(past_promised_share):
-        text += f"; {_percent(past_promised_share)} of the promised value is past its date"
+        text += f"; {pct(past_promised_share)} of the promised value is past its date"
     if not missing(over_60_value) and over_60_value > 0:
         text += f"; {compact_money(over_60_value)} older than 60 days"
     return text + "."
@@ -264,18 +266,18 @@ def new_accounts_line(won, target, margin) -> str:
         return ""
     text = f"{_plural(won, 'new account')} won"
     if not missing(target) and target > 0:
-        text += f" against a target of {count(target)} ({_percent(won / target)})"
+        text += f" against a target of {count(target)} ({attainment_pct(won / target)})"
     if won and not missing(margin):
         text += f", earning a margin of {compact_money(margin)} this quarter"
     return text + "."
 
 
 def win_rate_line(won, lost, win_rate_count, win_rate_value) -> str:
-    """``"Won 22 of 37 deals closed (59 %), 65 % by value."``"""
+    """``"Won 22 of 37 deals closed (59.5 %), 65.1 % by value."``"""
     if missing(won) or missing(lost) or won + lost == 0:
         return "No deals won or lost in the quarter."
-    by_value = "" if missing(win_rate_value) else f", {_percent(win_rate_value)} by value"
-    return f"Won {count(won)} of {_plural(won + lost, 'deal')} closed ({_percent(win_rate_count)}){by_value}."
+    by_value = "" if missing(win_rate_value) else f", {pct(win_rate_value)} by value"
+    return f"Won {count(won)} of {_plural(won + lost, 'deal')} closed ({pct(win_rate_count)}){by_value}."
 
 
 def coverage_line(pipeline, target, coverage, next_quarter: str) -> str:
@@ -308,9 +310,8 @@ def nps_line(nps, responses, promoters, detractors) -> str:
     """``"NPS +45 from 20 responses (11 promoters, 2 detractors)."``"""
     if missing(responses) or responses == 0:
         return "No NPS responses in the quarter."
-    sign = "+" if nps > 0 else (MINUS if nps < 0 else "")
     return (
-        f"NPS {sign}{abs(nps):.0f} from {_plural(responses, 'response')} "
+        f"NPS {format_value(nps, 'signed0')} from {_plural(responses, 'response')} "
         f"({count(promoters)} promoter{'s' if promoters != 1 else ''}, "
         f"{count(detractors)} detractor{'s' if detractors != 1 else ''})."
     )
@@ -320,24 +321,24 @@ def csat_line(csat, responses) -> str:
     """``"CSAT 4.6 of 5 from 14 responses."``"""
     if missing(responses) or responses == 0:
         return "No CSAT responses in the quarter."
-    return f"CSAT {csat:.1f} of 5 from {_plural(responses, 'response')}."
+    return f"CSAT {format_value(csat, 'rating')} of 5 from {_plural(responses, 'response')}."
 
 
 def retention_line(kept, before, rate, since: str) -> str:
-    """``"Kept 38 of the 40 accounts held in the four quarters to 2026Q2 (95 %)."``"""
+    """``"Kept 38 of the 40 accounts held in the four quarters to 2026Q2 (95.0 %)."``"""
     if missing(before) or before == 0:
         return "No accounts held before this quarter, so no retention to measure."
     held = _plural(before, "account")
-    return f"Kept {count(kept)} of the {held} held in the four quarters to {since} ({_percent(rate)})."
+    return f"Kept {count(kept)} of the {held} held in the four quarters to {since} ({pct(rate)})."
 
 
 def cases_line(resolved, within_share, open_past_sla) -> str:
-    """``"15 cases resolved, 93 % within SLA; 1 open case past its SLA."``"""
+    """``"15 cases resolved, 93.3 % within SLA; 1 open case past its SLA."``"""
     if (missing(resolved) or resolved == 0) and (missing(open_past_sla) or open_past_sla == 0):
         return "No customer cases resolved in the quarter and none open past their SLA."
     text = f"{_plural(resolved, 'case')} resolved"
     if not missing(within_share):
-        text += f", {_percent(within_share)} within SLA"
+        text += f", {pct(within_share)} within SLA"
     if not missing(open_past_sla) and open_past_sla:
         text += f"; {_plural(open_past_sla, 'open case')} past {'its' if open_past_sla == 1 else 'their'} SLA"
     return text + "."
@@ -349,20 +350,21 @@ def cases_line(resolved, within_share, open_past_sla) -> str:
 
 
 def activity_line(per_week, calls_per_week, visits_per_week, visits_attainment=math.nan) -> str:
-    """``"44 activities a week: 19.6 calls and 3.8 visits; visits 139 % of target."``"""
+    """``"44.20 activities a working week: 19.60 calls and 3.80 visits; visits 139 % of target."``"""
     if missing(per_week):
         return ""
-    text = f"{per_week:.0f} activities a working week: {calls_per_week:.1f} calls and {visits_per_week:.1f} visits"
+    rates = [format_value(v, "number") for v in (per_week, calls_per_week, visits_per_week)]
+    text = f"{rates[0]} activities a working week: {rates[1]} calls and {rates[2]} visits"
     if not missing(visits_attainment):
-        text += f"; visits {_percent(visits_attainment)} of target"
+        text += f"; visits {attainment_pct(visits_attainment)} of target"
     return text + "."
 
 
 def logging_line(within_2_days_share, mean_lag_days) -> str:
-    """``"90 % logged within 2 days; 0.6 days on average."``"""
+    """``"90.0 % of activities logged within 2 days; 0.6 days on average."``"""
     if missing(within_2_days_share):
         return "No logging dates recorded, so logging lag is not measured."
-    return f"{_percent(within_2_days_share)} of activities logged within 2 days; {mean_lag_days:.1f} days on average."
+    return f"{pct(within_2_days_share)} of activities logged within 2 days; {mean_lag_days:.1f} days on average."
 
 
 def hygiene_line(open_opportunities, stale, overdue) -> str:
@@ -386,7 +388,7 @@ def reports_line(due, on_time, late, missing_reports) -> str:
 
 
 def forecast_line(label: str, forecast, actual, accuracy, bias) -> str:
-    """``"Gross margin forecast 400k against 412k actual: 97 % accurate, 3 % under."``"""
+    """``"Gross margin forecast 400k against 412k actual: 97.1 % accurate, 3 % under."``"""
     if missing(forecast):
         return f"No {label.lower()} forecast for the quarter."
     text = f"{label} forecast {compact_money(forecast)} against {compact_money(actual)} actual"
@@ -394,13 +396,13 @@ def forecast_line(label: str, forecast, actual, accuracy, bias) -> str:
         return text + " (accuracy not meaningful)."
     direction = ""
     if not (missing(bias) or abs(bias) < 0.005):
-        direction = f", {_percent(abs(bias))} {'over' if bias > 0 else 'under'}"
-    return f"{text}: {_percent(accuracy)} accurate{direction}."
+        direction = f", {change_pct(bias)} {'over' if bias > 0 else 'under'}"
+    return f"{text}: {pct(accuracy)} accurate{direction}."
 
 
 def completeness_line(share) -> str:
-    """``"CRM records 96 % complete."``"""
-    return "" if missing(share) else f"CRM records {_percent(share)} complete."
+    """``"CRM records 96.0 % complete."``"""
+    return "" if missing(share) else f"CRM records {pct(share)} complete."
 
 
 # --------------------------------------------------------------------------------------------
@@ -409,11 +411,11 @@ def completeness_line(share) -> str:
 
 
 def plan_line(objectives, achieved, completion, carrying, next_quarter: str, overdue=0) -> str:
-    """``"3 of 4 objectives achieved; plan 85 % complete; 1 overdue (past its due date, still
+    """``"3 of 4 objectives achieved; plan 85.0 % complete; 1 overdue (past its due date, still
     open); 1 carries into 2026Q4."``"""
     if missing(objectives) or objectives == 0:
         return "No development objectives for the quarter."
-    text = f"{count(achieved)} of {_plural(objectives, 'objective')} achieved; plan {_percent(completion)} complete"
+    text = f"{count(achieved)} of {_plural(objectives, 'objective')} achieved; plan {pct(completion)} complete"
     if overdue and not missing(overdue):
         text += f"; {count(overdue)} overdue (past {'its' if overdue == 1 else 'their'} due date, still open)"
     if carrying:
@@ -525,6 +527,12 @@ def no_sales_lines(what: str | None = None) -> str:
     if what is None:
         return "Margin data is not in this pack: its sales table holds no invoice lines."
     return f"{what}: not in this pack, whose sales table holds no invoice lines."
+
+
+def no_attainment(quarter: str) -> str:
+    """What the summary says instead of an empty attainment chart: ``"No figure against a
+    target in 2026Q3."``"""
+    return f"No figure against a target in {quarter}."
 
 
 def nothing_in_quarter(what: str, quarter: str) -> str:

@@ -124,10 +124,17 @@ def percent_axis(value, _pos=None) -> str:
     return f"{value * 100:.0f} %".replace("-", "\u2212")
 
 
-def percent_label(value: float) -> str:
-    """A fraction as a bar's whole-percent label (``0.97`` → ``97 %``), by :func:`amreview.formats.pct`
-    (so an absurd value reads ``1.00e+310 %``, never 309 digits); empty for none."""
-    return "" if is_missing(value) else formats.pct(value, decimals=0)
+def attainment_label(value: float) -> str:
+    """An attainment as a chart label, as every table and sentence shows it
+    (:func:`amreview.formats.attainment_pct`: ``0.97`` → ``97 %``; an absurd value reads
+    ``1.00e+310 %``, never 309 digits); empty for none."""
+    return "" if is_missing(value) else formats.attainment_pct(value)
+
+
+def share_label(value: float) -> str:
+    """A share or rate as a chart label, as every table and sentence shows it
+    (:func:`amreview.formats.pct`: ``0.064`` → ``6.4 %``); empty for none."""
+    return "" if is_missing(value) else formats.pct(float(value))
 
 
 def is_missing(value) -> bool:

@@ -29,6 +29,7 @@ from amreview.documents.plot_style import (
     STAGE_COLOURS,
     STATUS_COLOURS,
     TARGET_COLOUR,
+    attainment_label,
     fit_bar_height,
     hbars,
     is_empty,
@@ -38,7 +39,7 @@ from amreview.documents.plot_style import (
     no_data,
     own_figure,
     percent_axis,
-    percent_label,
+    share_label,
     shorten,
     styled,
 )
@@ -110,7 +111,7 @@ def plot_attainment(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
         colours,
         title,
         percent_axis,
-        ["no target" if is_missing(v) else percent_label(v) for v in values],
+        ["no target" if is_missing(v) else attainment_label(v) for v in values],
     )
     ax.axvline(1.0, color=TARGET_COLOUR, linestyle="--", linewidth=1)
     right = max(float(np.nanmax(values.to_numpy())), 1.0)
@@ -220,7 +221,7 @@ def plot_gm_pct_trend(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
     if last is not None:
         i = list(frame.index).index(last)
         ax.annotate(
-            _percent_label_1(frame["gm_pct"].iloc[i]),
+            share_label(frame["gm_pct"].iloc[i]),
             (x[i], frame["gm_pct"].iloc[i]),
             textcoords="offset points",
             xytext=(0, 8),
@@ -240,10 +241,6 @@ def plot_gm_pct_trend(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def _percent_label_1(value: float) -> str:
-    return f"{value * 100:.1f} %".replace("-", "\u2212")
-
-
 @styled
 def plot_margin_bars(
     frame: pd.DataFrame, ax: Axes | None = None, label: str = "label", title: str = "Gross margin"
@@ -260,7 +257,7 @@ def plot_margin_bars(
     colours = [ACTUAL_COLOUR if v >= 0 else SECOND_COLOUR for v in values.fillna(0)]
     gm = frame["gm_pct"] if "gm_pct" in frame else pd.Series(np.nan, index=frame.index)
     texts = [
-        "" if is_missing(v) else money_axis(v) + ("" if is_missing(g) else f" · {_percent_label_1(g)}")
+        "" if is_missing(v) else money_axis(v) + ("" if is_missing(g) else f" · {share_label(g)}")
         for v, g in zip(values, gm)
     ]
     hbars(ax, frame[label], values, colours, title, money_axis, texts)
@@ -363,7 +360,7 @@ def plot_nps_breakdown(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
             ax.text(
                 left + share / 2,
                 0,
-                f"{share * 100:.0f} % ({int(row[key])})",
+                f"{share_label(share)} ({int(row[key])})",
                 ha="center",
                 va="center",
                 color="white" if key != "passives" else "black",
@@ -428,7 +425,7 @@ def plot_logging_lag(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
     colours = [SECOND_COLOUR if is_late else ACTUAL_COLOUR for is_late in late]
     ax.bar(x, frame["share"], color=colours, width=0.65)
     for xi, share in enumerate(frame["share"]):
-        ax.text(xi, share, f"{share * 100:.0f} %", ha="center", va="bottom", fontsize=8.5)
+        ax.text(xi, share, share_label(share), ha="center", va="bottom", fontsize=8.5)
     ax.set_xticks(x, [str(b) for b in frame.index])
     ax.yaxis.set_major_formatter(FuncFormatter(percent_axis))
     ax.set_ylim(0, min(1.15, float(frame["share"].max()) * 1.25 + 0.02))
@@ -448,7 +445,7 @@ def plot_objective_progress(frame: pd.DataFrame, ax: Axes | None = None) -> Axes
         return no_data(ax, title, "no objectives")
     statuses = list(frame["status"].astype(str))
     colours = [STATUS_COLOURS.get(s, ACTUAL_COLOUR) for s in statuses]
-    texts = [f"{percent_label(v)} · {s.replace('_', ' ')}" for v, s in zip(frame["progress_used"], statuses)]
+    texts = [f"{share_label(v)} · {s.replace('_', ' ')}" for v, s in zip(frame["progress_used"], statuses)]
     hbars(ax, frame["objective"], frame["progress_used"], colours, title, percent_axis, texts, label_lines=2)
     ax.set_xlim(0, 1.45)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])

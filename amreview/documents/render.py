@@ -43,6 +43,7 @@ from amreview.formats import (
     number_format_in_effect,
     pct,
     score_text,
+    weight_pct,
 )
 from amreview.formats import is_missing as _missing
 from amreview.scoring.display import kpi_explanation_row
@@ -343,7 +344,7 @@ def explanation_block_html(explanation, uid: str = "") -> str:
     for label, score, weight in explanation.measures:
         heads.append(
             f"<p><b>{escape(label)}</b>: score {score_text(score)} of 5"
-            + (f", {weight:.0%} of the overall rating" if weight is not None else "")
+            + (f", {weight_pct(weight)} of the overall rating" if weight is not None else "")
             + "</p>"
         )
     rows = [kpi_explanation_row(item) for item in explanation.items]

@@ -38,10 +38,10 @@ from openpyxl.utils import get_column_letter
 
 from amreview.data.datapack import DataPack
 from amreview.data.export import TABLE_SUFFIXES, cell_value, fill_table_sheet, keep_text_as_text, write_table
-from amreview.documents.sections.summary import DISPLAY_UNITS, HEADLINE_KPIS
+from amreview.documents.sections.summary import HEADLINE_KPIS
 from amreview.errors import AmreviewError
 from amreview.files import write_bytes_atomic
-from amreview.formats import KPI_UNIT_FORMATS, NEUTRAL_FORMAT, NumberFormat, excel_format
+from amreview.formats import NEUTRAL_FORMAT, NumberFormat, excel_format
 from amreview.metrics.registry import ALL_MEASURES
 from amreview.scoring.outcomes import STATUS_LABELS, input_tables, pack_review_status
 from amreview.scoring.scorecard import MEASURE_SCORE_SUFFIX, Scorecard
@@ -108,7 +108,7 @@ def handout_columns(card: Scorecard, outcomes: pd.DataFrame | None = None) -> li
     for kpi_name in dict.fromkeys(HEADLINE_KPIS[m][0] for m in measures if m in HEADLINE_KPIS):
         if kpi_name not in card.kpis or not _has_data(table, kpi_name):
             continue
-        unit = DISPLAY_UNITS.get(kpi_name, KPI_UNIT_FORMATS[card.kpis[kpi_name].unit])
+        unit = card.kpis[kpi_name].display_unit
         columns.append(HandoutColumn(header(card.kpis[kpi_name].label, unit), kpi_name, unit))
         attainment = f"{kpi_name}_attainment"
         if attainment in card.kpis and _has_data(table, attainment):

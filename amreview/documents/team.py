@@ -23,6 +23,7 @@ import pandas as pd
 
 from amreview.errors import ParameterError
 from amreview.metrics.registry import ALL_MEASURES
+from amreview.scoring.bands import NOTHING_TO_SCORE
 from amreview.scoring.calibration import rating_changes
 from amreview.scoring.outcomes import DRAFT
 from amreview.scoring.scorecard import Scorecard
@@ -199,7 +200,7 @@ def needs_attention(
         reasons = []
         score = row["overall_score"]
         withheld = row["no_rating_reason"]
-        if isinstance(withheld, str) and withheld:
+        if isinstance(withheld, str) and withheld and withheld != NOTHING_TO_SCORE:  # no data is no reason
             reasons.append(f"no rating: {withheld}")
         elif pd.notna(score) and score < threshold:
             reasons.append(f"overall rating {row['overall_rating']} ({score:.2f}) is below {below_rating}")

@@ -18,7 +18,7 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from amreview.documents.contrast import readable_text_colour
-from amreview.documents.plot_style import ACTUAL_COLOUR, SECOND_COLOUR, TARGET_COLOUR, styled, wrap
+from amreview.documents.plot_style import ACTUAL_COLOUR, SECOND_COLOUR, TARGET_COLOUR, attainment_label, styled, wrap
 
 LOW_COLOUR = "#D55E00"  # vermilion, score 1
 MID_COLOUR = "#F2F2F2"  # score 3
@@ -186,7 +186,7 @@ def plot_team_totals(totals: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax.barh(y, shown, color=[ACTUAL_COLOUR if v >= 1 else SECOND_COLOUR for v in shown], height=0.55)
     right = max(1.2, float(np.nanmax(shown)) * 1.1 if len(shown) else 1.2)
     for yi, value, label in zip(y, attainment, totals["label"]):  # a column of labels right of the bars
-        text = f"{value * 100:.0f} %  ({label})" if not np.isnan(value) else f"no target ({label})"
+        text = f"{attainment_label(value)}  ({label})" if not np.isnan(value) else f"no target ({label})"
         ax.text(right * 1.03, yi, text, va="center", fontsize=9)
     ax.axvline(1.0, color=TARGET_COLOUR, linewidth=1.2)
     ax.text(1.0, len(totals) - 0.5, " target 100 %", ha="left", va="bottom", fontsize=8)

@@ -25,10 +25,12 @@ from amreview.formats import (
     money,
     pct,
     score_text,
+    weight_pct,
 )
 from amreview.metrics.registry import ALL_MEASURES
 from amreview.periods import Quarter
 from amreview.scoring.calibration import MAX_BAND_CHANGE, NOT_AGREED, flags_text
+from amreview.scoring.display import rating_cell
 
 # Column headings short enough for a table of seven measures on a page.
 SHORT_MEASURE_LABELS = {
@@ -171,7 +173,7 @@ def team_scorecard_styler(table: pd.DataFrame, measures: list[str]):
         labels.append(label)
         shown[label] = table[measure].to_numpy(dtype="float64")
     shown["Overall"] = table["overall_score"].to_numpy(dtype="float64")
-    shown["Rating"] = table["overall_rating"].fillna(NO_RATING).to_numpy()
+    shown["Rating"] = [rating_cell(r, why) for r, why in zip(table["overall_rating"], table["no_rating_reason"])]
     styler = _styler(shown, "team-scorecard")
     styler = styler.format(score_text, subset=labels + ["Overall"])
     styler = styler.map(_score_cell_css, subset=labels)
@@ -293,7 +295,7 @@ def config_html(card, pack_fingerprint: str = "", run_date: pd.Timestamp | None 
     weights = pd.DataFrame(
         {
             "Measure": [measure_label(m) for m in card.config.measures],
-            "Weight": [pct(m.weight, decimals=0) for m in card.config.measures.values()],
+            "Weight": [weight_pct(m.weight) for m in card.config.measures.values()],
         }
     )
     ratings = sorted(card.config.ratings, key=lambda r: -r.min_score)

@@ -342,6 +342,7 @@ KPIS: list[Kpi] = [
         "no activities.",
         measure=MEASURE,
         unit="fraction",
+        shown_as="attainment",
         higher_is_better=True,
         formula="Activities of type visit dated in the window / target(visits) (sum of the window's quarter targets).",
         sources=("activities.type", "activities.activity_date", "activities.am_id", "targets.target"),
@@ -359,6 +360,7 @@ KPIS: list[Kpi] = [
         "holds no activities.",
         measure=MEASURE,
         unit="fraction",
+        shown_as="attainment",
         higher_is_better=True,
         formula="Activities of any type dated in the window / target(activities) (sum of the window's quarter "
         "targets).",

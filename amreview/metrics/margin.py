@@ -301,6 +301,7 @@ KPIS: list[Kpi] = [
         "100 %). No data when the pack holds no invoice lines.",
         measure="margin_kpi_targets",
         unit="fraction",
+        shown_as="attainment",
         higher_is_better=True,
         formula="revenue / target, targets.measure = 'revenue' (quarter row, else the sum of its month rows).",
         sources=SALES[:3] + ("targets.am_id", "targets.period", "targets.measure", "targets.target"),
@@ -319,6 +320,7 @@ KPIS: list[Kpi] = [
         "100 %). No data when the pack holds no invoice lines.",
         measure="margin_kpi_targets",
         unit="fraction",
+        shown_as="attainment",
         higher_is_better=True,
         formula="gross_margin / target, targets.measure = 'gross_margin' (quarter row, else the sum of "
         "its month rows).",

@@ -225,6 +225,7 @@ KPIS: list[Kpi] = [
         "fall of 100 %.",
         measure="margin_kpi_targets",
         unit="fraction",
+        shown_as="change",
         higher_is_better=None,
         formula="(revenue − revenue of the previous quarter) / |revenue of the previous quarter|.",
         sources=SALES[:3],
@@ -241,6 +242,7 @@ KPIS: list[Kpi] = [
         "role for all of it. Someone with no sales now shows a fall of 100 %.",
         measure="margin_kpi_targets",
         unit="fraction",
+        shown_as="change",
         higher_is_better=None,
         formula="(gross_margin − gross_margin of the previous quarter) / |gross_margin of the previous quarter|.",
         sources=SALES,
@@ -256,6 +258,7 @@ KPIS: list[Kpi] = [
         "for all of that earlier period. Someone with no sales now shows a fall of 100 %.",
         measure="margin_kpi_targets",
         unit="fraction",
+        shown_as="change",
         higher_is_better=True,
         formula="(revenue − revenue of the same window a year earlier) / |that revenue|; the window's "
         "quarters each shifted back four quarters (year to date against last year's to date).",
@@ -273,6 +276,7 @@ KPIS: list[Kpi] = [
         "for all of that earlier period. Someone with no sales now shows a fall of 100 %.",
         measure="margin_kpi_targets",
         unit="fraction",
+        shown_as="change",
         higher_is_better=True,
         formula="(gross_margin − gross_margin of the same window a year earlier) / |that gross_margin|.",
         sources=SALES,
@@ -289,6 +293,7 @@ KPIS: list[Kpi] = [
         "all of the earlier one.",
         measure="margin_kpi_targets",
         unit="fraction",
+        shown_as="points",
         higher_is_better=True,
         formula="gm_pct − gm_pct of the same window a year earlier: a difference, not a ratio "
         "(−0.01 = one percentage point down).",
@@ -307,6 +312,7 @@ KPIS: list[Kpi] = [
         "target (a new starter's year counts from their first quarter).",
         measure="margin_kpi_targets",
         unit="fraction",
+        shown_as="attainment",
         higher_is_better=None,
         formula="gross margin of the fiscal year to date / annual target, the annual target being the sum "
         "of the fiscal year's four quarter targets of measure 'gross_margin'.",
@@ -345,6 +351,7 @@ KPIS: list[Kpi] = [
         "target yet (often next quarter's), or the year's target is zero.",
         measure="margin_kpi_targets",
         unit="fraction",
+        shown_as="attainment",
         higher_is_better=True,
         formula="gross_margin_projection / annual target (the sum of the fiscal year's quarter targets of "
         "measure 'gross_margin', over the quarters the AM is in role).",

@@ -313,6 +313,7 @@ KPIS: list[Kpi] = [
         "% or 100 %).",
         measure=MEASURE,
         unit="fraction",
+        shown_as="attainment",
         higher_is_better=True,
         formula="new_accounts / target(new_accounts); the window's target is the sum of its quarters' targets.",
         sources=("sales.account_id", "sales.invoice_date", "sales.am_id", "targets.target"),
@@ -347,6 +348,7 @@ KPIS: list[Kpi] = [
         if_empty="No target when no new-business margin target above zero was set for the period.",
         measure=MEASURE,
         unit="fraction",
+        shown_as="attainment",
         higher_is_better=True,
         formula="new_account_margin / target(new_business_margin).",
         sources=(
@@ -445,6 +447,7 @@ KPIS: list[Kpi] = [
         "holds no opportunities. No open deal closing next quarter is 0.",
         measure=MEASURE,
         unit="number",
+        shown_as="multiple",
         higher_is_better=True,
         formula="Σ value of opportunities open as of the review date (stage prospecting or engaging, "
         "created_date ≤ as_of) with close_date in the next quarter / next quarter's revenue target "

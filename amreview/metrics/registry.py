@@ -21,6 +21,8 @@ import pandas as pd
 
 from amreview.data.datapack import DataPack
 from amreview.errors import ArgumentError
+from amreview.formats import KPI_UNIT_FORMATS
+from amreview.formats import UNITS as DISPLAY_UNITS
 from amreview.frames import in_order_of
 from amreview.metrics.sales_lines import first_lines
 from amreview.metrics.targets import quarter_targets
@@ -253,6 +255,10 @@ class Kpi:
     * ``target_measure`` — the ``targets.measure`` the KPI is compared with, if any.
     * ``target_quarters_ahead`` — which quarter's target that is, counted from the review
       quarter (pipeline coverage is measured against next quarter's revenue target: 1).
+    * ``shown_as`` — the unit of :data:`amreview.formats.UNITS` every document shows it in, where
+      ``unit`` alone does not say (a fraction that is an attainment, a change or points; NPS
+      signed; coverage as a multiple); empty: ``unit``'s (:data:`~amreview.formats.KPI_UNIT_FORMATS`).
+      :attr:`display_unit` is the one to use.
     """
 
     name: str
@@ -269,15 +275,24 @@ class Kpi:
     windows: tuple[str, ...] = ("quarter",)
     target_measure: str | None = None
     target_quarters_ahead: int = 0
+    shown_as: str = ""
 
     def __post_init__(self):
         if self.measure not in ALL_MEASURES:
             raise ArgumentError(f"KPI {self.name}: measure {self.measure!r} is not one of {', '.join(ALL_MEASURES)}")
         if self.unit not in UNITS:
             raise ArgumentError(f"KPI {self.name}: unit {self.unit!r} is not one of {', '.join(UNITS)}")
+        if self.shown_as and self.shown_as not in DISPLAY_UNITS:
+            raise ArgumentError(f"KPI {self.name}: shown_as {self.shown_as!r} is not one of {', '.join(DISPLAY_UNITS)}")
         unknown = set(self.windows) - set(WINDOWS)
         if unknown:
             raise ArgumentError(f"KPI {self.name}: unknown windows {sorted(unknown)}")
+
+    @property
+    def display_unit(self) -> str:
+        """The unit of :data:`amreview.formats.UNITS` a table, sentence or chart shows the KPI in:
+        one rounding rule per unit, the same wherever the KPI appears."""
+        return self.shown_as or KPI_UNIT_FORMATS[self.unit]
 
     @property
     def reads_sales(self) -> bool:

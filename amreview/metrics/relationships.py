@@ -314,6 +314,7 @@ KPIS: list[Kpi] = [
         if_empty="No data when no customer answered the survey in the period, or the pack holds no customer feedback.",
         measure=MEASURE,
         unit="number",
+        shown_as="signed0",
         higher_is_better=True,
         formula="100 × (promoters − detractors) / responses over the nps responses dated in the window; "
         "promoter: score 9–10, detractor: 0–6 (passives 7–8 count only in responses). Scale −100..100.",

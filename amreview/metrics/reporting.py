@@ -492,6 +492,7 @@ KPIS: list[Kpi] = [
         "revenue is zero or negative.",
         measure="information_accuracy",
         unit="fraction",
+        shown_as="change",
         higher_is_better=None,
         formula="(forecast − actual) / actual for the review quarter's revenue forecast (> 0: over-forecast); "
         "same forecast and actual as forecast_accuracy_revenue",
@@ -516,6 +517,7 @@ KPIS: list[Kpi] = [
         "is zero or negative.",
         measure="information_accuracy",
         unit="fraction",
+        shown_as="change",
         higher_is_better=None,
         formula="(forecast − actual) / actual for the review quarter's gross_margin forecast (> 0: "
         "over-forecast); same forecast and actual as forecast_accuracy_gross_margin",

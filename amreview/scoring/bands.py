@@ -20,11 +20,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from amreview.formats import weight_pct
 from amreview.metrics.registry import Kpi
 from amreview.scoring.config import ScorecardConfig
 from amreview.vocabulary import TARGET_MEASURE_UNITS
 
 MIN_PERCENTILE_GROUP = 3
+# Why a row has no overall score nor rating when no measure has data: the one phrase every
+# document says it with (scoring.display.no_rating_sentence; the team overview, the index)
+NOTHING_TO_SCORE = "no measure has data for the quarter"
 
 
 def band_score(values: pd.Series, bands: tuple[float, ...], higher_is_better: bool = True) -> pd.Series:
@@ -78,8 +82,8 @@ def measure_scores(scores: pd.DataFrame, config: ScorecardConfig) -> pd.DataFram
 
 def overall_scores(measures: pd.DataFrame, config: ScorecardConfig) -> pd.DataFrame:
     """``overall_score``, ``overall_rating``, ``rated_weight``, ``measures_without_data``
-    (``;``-separated) and ``no_rating_reason`` (why a row with a score has no rating; ``""``
-    when rated) per row.
+    (``;``-separated) and ``no_rating_reason`` (why a row has no rating: :data:`NOTHING_TO_SCORE`
+    where no measure has data; ``""`` when rated) per row.
 
     ``rated_weight`` is the share of the measures' weight that had data. Below the config's
     ``min_rated_weight`` the overall score is still given but no rating is: a rating from, say,
@@ -98,10 +102,11 @@ def overall_scores(measures: pd.DataFrame, config: ScorecardConfig) -> pd.DataFr
     rating[too_little] = None
     reason = pd.Series("", index=measures.index, dtype=object)
     reason[too_little & overall.notna()] = [
-        f"the measures with data carry {w:.0%} of the weight; the config asks for at least "
-        f"{config.min_rated_weight:.0%}"
+        f"the measures with data carry {weight_pct(w)} of the weight; the config asks for at least "
+        f"{weight_pct(config.min_rated_weight)}"
         for w in rated_weight[too_little & overall.notna()]
     ]
+    reason[overall.isna()] = NOTHING_TO_SCORE
     return pd.DataFrame(
         {
             "overall_score": overall,
@@ -149,7 +154,8 @@ class KpiExplanation:
     kpi: str
     label: str
     measure: str
-    unit: str
+    unit: str  # the registry's (band boundaries: fractions as percentages)
+    display_unit: str  # the table unit the value is shown in (Kpi.display_unit)
     target_unit: str
     value: float
     target: float | None
@@ -158,11 +164,15 @@ class KpiExplanation:
     score: float
     weight: float
     effective_weight: float
+    measure_has_data: bool = True  # another KPI of the measure has a score (to carry this one's weight)
 
     @property
     def band_text(self) -> str:
-        """Which band the value fell in, in words."""
+        """Which band the value fell in, in words; without a value, whether its weight went to
+        the measure's other KPIs (only when one of them has a score)."""
         if np.isnan(self.value):
+            if not self.measure_has_data:
+                return "no data: not scored (no KPI of the measure has data)"
             return "no data: not scored, its weight spread over the measure's other KPIs"
         b = [_boundary(x, self.unit) for x in self.bands]
         edges = [f"< {b[0]}"] + [f"{lo} to < {hi}" for lo, hi in zip(b, b[1:])] + [f"≥ {b[-1]}"]
@@ -197,6 +207,7 @@ def explain(
                     label=kpi.label,
                     measure=measure,
                     unit=kpi.unit,
+                    display_unit=kpi.display_unit,
                     target_unit=TARGET_MEASURE_UNITS.get(kpi.target_measure or "", "number"),
                     value=float(values.at[am_id, name]),
                     target=None if target is None or pd.isna(target) else float(target),
@@ -205,6 +216,7 @@ def explain(
                     score=float(scores.at[am_id, name]),
                     weight=scoring.weight,
                     effective_weight=float(carried.at[am_id, name]),
+                    measure_has_data=bool(scores.loc[am_id, kpi_names].notna().any()),
                 )
             )
     return out

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from amreview.formats import NO_DATA, escape, is_missing, kpi_value, number_format_in_effect, score_text
+from amreview.formats import NO_DATA, escape, is_missing, kpi_value, number_format_in_effect, score_text, weight_pct
 from amreview.metrics.registry import ALL_MEASURES
+from amreview.scoring.bands import NOTHING_TO_SCORE
 
 
 def explanation_text(explanation) -> str:
@@ -23,9 +24,9 @@ def _explanation_text(explanation) -> str:
         f"{explanation.name} ({explanation.am_id}), {explanation.quarter}",
         f"Overall: {score_text(overall['overall_score'])} — {overall['overall_rating'] or 'no rating'}",
     ]
-    if no_rating_reason(overall):
-        lines.append(f"No rating: {no_rating_reason(overall)}.")
-    if overall["measures_without_data"]:
+    if no_rating_sentence(overall):
+        lines.append(no_rating_sentence(overall))
+    if overall["measures_without_data"] and not is_missing(overall["overall_score"]):
         lines.append(f"Left out for lack of data (weight spread over the rest): {overall['measures_without_data']}")
     kpis_by_measure: dict[str, list] = {}
     for item in explanation.kpis:
@@ -34,13 +35,13 @@ def _explanation_text(explanation) -> str:
         weight = explanation.config.measures[measure].weight
         lines.append("")
         score = score_text(explanation.measures[measure])
-        lines.append(f"{ALL_MEASURES[measure]}: score {score} (weight {weight:.0%})")
+        lines.append(f"{ALL_MEASURES[measure]}: score {score} (weight {weight_pct(weight)})")
         for item in items:
             target = f" (target {kpi_value(item.target, item.target_unit)})" if item.target is not None else ""
             direction = "higher is better" if item.higher_is_better else "lower is better"
             lines.append(
-                f"  - {item.label}: {kpi_value(item.value, item.unit)}{target}; {item.band_text} "
-                f"({direction}; weight {item.weight:.0%}, carried {item.effective_weight:.0%})"
+                f"  - {item.label}: {kpi_value(item.value, item.display_unit)}{target}; {item.band_text} "
+                f"({direction}; weight {weight_pct(item.weight)}, carried {weight_pct(item.effective_weight)})"
                 if not is_missing(item.value)
                 else f"  - {item.label}: {item.band_text}"
             )
@@ -52,11 +53,11 @@ def kpi_explanation_row(item) -> dict[str, str]:
     band, score and the weight it carried."""
     return {
         "KPI": item.label,
-        "Value": NO_DATA if is_missing(item.value) else kpi_value(item.value, item.unit),
+        "Value": NO_DATA if is_missing(item.value) else kpi_value(item.value, item.display_unit),
         "Target": "" if item.target is None else kpi_value(item.target, item.target_unit),
         "Band": item.band_text,
         "Score": score_text(item.score),
-        "Weight carried": f"{item.effective_weight:.0%}",
+        "Weight carried": weight_pct(item.effective_weight),
     }
 
 
@@ -76,8 +77,8 @@ def _explanation_html(explanation) -> str:
         f"overall {score_text(overall['overall_score'])} — "
         f"{escape(str(overall['overall_rating'] or 'no rating'))}</p>"
     )
-    if no_rating_reason(overall):
-        head += f"<p>No rating: {escape(no_rating_reason(overall))}.</p>"
+    if no_rating_sentence(overall):
+        head += f"<p>{escape(no_rating_sentence(overall))}</p>"
     return head + table
 
 
@@ -88,6 +89,32 @@ def no_rating_reason(overall) -> str:
     return "" if is_missing(reason) else str(reason)
 
 
+def no_rating_sentence(overall) -> str:
+    """The one sentence every document says a row's missing rating with (``""`` when it has
+    one): ``"No overall score and no rating: no measure has data for the quarter."`` where
+    nothing could be scored (:data:`~amreview.scoring.bands.NOTHING_TO_SCORE`), else
+    ``"No rating: <the reason>."`` (a score kept, a rating withheld)."""
+    if not is_missing(overall.get("overall_rating")) and overall.get("overall_rating"):
+        return ""
+    reason = no_rating_reason(overall)
+    if is_missing(overall.get("overall_score")):
+        return f"No overall score and no rating: {reason or NOTHING_TO_SCORE}."
+    return f"No rating: {reason}." if reason else ""
+
+
+NO_RATING = "no rating"
+
+
+def rating_cell(rating, reason="") -> str:
+    """A rating as a table cell shows it (the team overview, the index, the compact scorecard):
+    its label; ``"no rating: no measure has data for the quarter"`` where nothing could be scored
+    (``reason`` is :data:`~amreview.scoring.bands.NOTHING_TO_SCORE`), the phrase of
+    :func:`no_rating_sentence`; ``"no rating"`` otherwise (the reason is said beside it)."""
+    if not is_missing(rating) and rating:
+        return str(rating)
+    return f"{NO_RATING}: {NOTHING_TO_SCORE}" if reason == NOTHING_TO_SCORE else NO_RATING
+
+
 def scorecard_html(scorecard) -> str:
     """A compact scorecard: one row per account manager, measure scores and the rating."""
     frame = pd.DataFrame(index=scorecard.values.index)
@@ -95,7 +122,9 @@ def scorecard_html(scorecard) -> str:
     for measure in scorecard.measures.columns:
         frame[ALL_MEASURES[measure]] = scorecard.measures[measure].map(score_text)
     frame["Overall"] = scorecard.overall["overall_score"].map(score_text)
-    frame["Rating"] = scorecard.overall["overall_rating"].fillna("no rating")
+    overall = scorecard.overall
+    reasons = overall["no_rating_reason"] if "no_rating_reason" in overall.columns else pd.Series("", overall.index)
+    frame["Rating"] = [rating_cell(r, why) for r, why in zip(overall["overall_rating"], reasons)]
     if "no_rating_reason" in scorecard.overall.columns:
         frame["Why no rating"] = scorecard.overall["no_rating_reason"].fillna("")
     return (

@@ -120,7 +120,7 @@ def _key_accounts(review: Review, section: Section) -> None:
                         "Revenue": "money",
                         "Gross margin": "money",
                         "GM %": "pct",
-                        "Share of margin": "pct0",
+                        "Share of margin": "pct",
                     },
                     note="Owned: the account is assigned to this account manager in the accounts table.",
                 ),

@@ -27,7 +27,7 @@ from amreview.metrics.registry import ALL_MEASURES
 from amreview.metrics.targets import quarter_target
 from amreview.redaction import shown_source
 from amreview.scoring.config import DEFAULT_CONFIG, config_fingerprint
-from amreview.scoring.display import no_rating_reason
+from amreview.scoring.display import no_rating_sentence
 
 if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
     from amreview.documents.review import Review
@@ -140,9 +140,8 @@ def plausibility_notes(review: Review) -> list[str]:
     table, row and column; at most :data:`MAX_WARNINGS_SHOWN` of them (``amreview validate``
     lists every one)."""
     notes = []
-    reason = no_rating_reason(review.overall)
-    if reason:
-        notes.append(f"No rating: {reason}.")
+    if no_rating_sentence(review.overall):
+        notes.append(no_rating_sentence(review.overall))
     # (an empty sales table is said above, and in the reason for no rating)
     empty = [
         t for t in REQUIRED_TABLES if t not in ("account_managers", "sales") and review.facts.tables.get(t, 0) == 0

@@ -146,8 +146,8 @@ def _deal_type_parts(deal_types: pd.DataFrame) -> list:
                 "Revenue": "money",
                 "Gross margin": "money",
                 "GM %": "pct",
-                "Share of revenue": "pct0",
-                "Share of margin": "pct0",
+                "Share of revenue": "pct",
+                "Share of margin": "pct",
             },
         ),
         Chart("deal_type_margin", plots.plot_margin_by_deal_type, deal_types[["deal_type", "gross_margin", "gm_pct"]]),
@@ -180,8 +180,8 @@ def _vendor_parts(lines: pd.DataFrame) -> list:
                 "Revenue": "money",
                 "Gross margin": "money",
                 "GM %": "pct",
-                "Share of revenue": "pct0",
-                "Share of margin": "pct0",
+                "Share of revenue": "pct",
+                "Share of margin": "pct",
             },
         ),
     ]
@@ -205,7 +205,7 @@ def _top_account_parts(review: Review) -> list:
                     "share_of_margin": "Share of margin",
                 }
             ),
-            formats={"Revenue": "money", "Gross margin": "money", "GM %": "pct", "Share of margin": "pct0"},
+            formats={"Revenue": "money", "Gross margin": "money", "GM %": "pct", "Share of margin": "pct"},
         ),
     ]
 

@@ -144,8 +144,8 @@ def _pipeline(review: Review, section: Section, opportunities: pd.DataFrame) -> 
             formats={
                 "Won": "count",
                 "Lost": "count",
-                "Win rate (count)": "pct0",
-                "Win rate (value)": "pct0",
+                "Win rate (count)": "pct",
+                "Win rate (value)": "pct",
                 "Won value": "money",
             },
             missing={"Won": "0", "Lost": "0", "Won value": "0"},

@@ -97,7 +97,7 @@ def _plan_parts(section: Section, review: Review, plan: pd.DataFrame) -> None:
             formats={
                 "Weight": "pct0",
                 "Due": "date",
-                "Progress": "pct0",
+                "Progress": "pct",
                 "Carried over": "bool",
                 "Carries forward": "bool",
             },
@@ -120,7 +120,7 @@ def _plan_parts(section: Section, review: Review, plan: pd.DataFrame) -> None:
                         "Was due": forward["due_date"].where(passed).to_numpy(),
                     }
                 ),
-                formats={"Progress": "pct0", "Due": "date", "Was due": "date"},
+                formats={"Progress": "pct", "Due": "date", "Was due": "date"},
                 missing={"Due": "a new date, to agree", "Was due": "—"},
                 note=(
                     f"An objective whose due date has passed carries no due date into {quarter.next()}: "

@@ -158,7 +158,7 @@ def _forecasts(review: Review, section: Section) -> None:
                 "Actual": "money",
                 "Error": "money_change",
                 "Bias": "change",
-                "Accuracy": "pct0",
+                "Accuracy": "pct",
                 "Submitted": "date",
             },
             note="Accuracy = max(0, 1 − |forecast − actual| / actual); bias > 0 is an over-forecast.",
@@ -192,7 +192,7 @@ def _completeness(review: Review, section: Section) -> None:
                         "Share filled": by_field["share"].to_numpy(),
                     }
                 ),
-                formats={"Records checked": "count", "Filled": "count", "Share filled": "pct0"},
+                formats={"Records checked": "count", "Filled": "count", "Share filled": "pct"},
             ),
         ]
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from amreview.documents import narrative as say
 from amreview.documents import plots
-from amreview.documents.model import Chart, Explanation, Section, Table
+from amreview.documents.model import Chart, Explanation, Section, Table, Text
 from amreview.documents.sections._common import finish, light_of, new_section, no_sales, value_of
 from amreview.metrics.registry import ALL_MEASURES
 from amreview.scoring.display import no_rating_reason
@@ -29,7 +29,6 @@ HEADLINE_KPIS = {
     "crm_utilisation": ("activities_per_week", None),
     "competencies": ("competency_manager_mean", None),
 }
-DISPLAY_UNITS = {"nps": "signed0"}  # KPIs shown in a finer format than their registry unit gives
 ATTAINMENT_KPIS = {
     "revenue_attainment": "Revenue",
     "gross_margin_attainment": "Gross margin",
@@ -46,7 +45,9 @@ def summary(review: Review) -> Section:
     labels = {m: ALL_MEASURES[m] for m in review.config.measures}
     _headline(review, section, labels)
     frame = _measure_rows(review, labels)
-    section.parts += [_measures_table(review, frame), _measure_scores_chart(review, frame)]
+    section.parts.append(_measures_table(review, frame))
+    if frame["Score"].notna().any():  # else the overall line says nothing could be scored: no empty chart
+        section.parts.append(_measure_scores_chart(review, frame))
     _headline_figures(review, section)
     section.parts.append(_attainment_chart(review))
     benchmarks = _benchmarks(review)
@@ -61,9 +62,7 @@ def summary(review: Review) -> Section:
     )
     return finish(
         section,
-        [HEADLINE_KPIS[m][0] for m in labels if m in HEADLINE_KPIS]
-        + list(ATTAINMENT_KPIS)
-        + list(review.config.benchmark_kpis),
+        [headline_kpi(review, m)[0] for m in labels] + list(ATTAINMENT_KPIS) + list(review.config.benchmark_kpis),
     )
 
 
@@ -83,7 +82,7 @@ def _headline(review: Review, section: Section, labels: dict[str, str]) -> None:
             no_rating_reason(overall),
         ),
         say.agreed_rating_line(review.outcome.agreed_rating, review.outcome.computed_rating, review.rating_change),
-        say.not_scored_line(without),
+        say.not_scored_line(without) if not np.isnan(float(overall["overall_score"])) else "",
         say.strengths_line({labels[m]: measures[m] for m in labels}),
     ]
     if review.has_sales:
@@ -114,7 +113,7 @@ def _measure_rows(review: Review, labels: dict[str, str]) -> pd.DataFrame:
     values, measures, previous = review.values, review.measures, review.previous_row
     rows = []
     for measure in review.config.measures:
-        kpi_name, target_kpi = HEADLINE_KPIS.get(measure, (next(iter(review.config.measures[measure].kpis)), None))
+        kpi_name, target_kpi = headline_kpi(review, measure)
         kpi = review.scorecard.kpis[kpi_name]
         actual = value_of(values, kpi_name)
         target = value_of(review.targets, target_kpi) if target_kpi else np.nan
@@ -130,7 +129,7 @@ def _measure_rows(review: Review, labels: dict[str, str]) -> pd.DataFrame:
                 "Score": score,
                 "Rating": review.config.rating(score) or "no data",
                 "Trend": score - earlier,
-                "_unit": DISPLAY_UNITS.get(kpi_name, kpi.unit),
+                "_unit": kpi.display_unit,
                 "_light": light_of(score, review),
                 "_no_target": "no target" if target_kpi else "—",
                 # a target without a figure to compare: the figure is missing, not the target
@@ -140,6 +139,22 @@ def _measure_rows(review: Review, labels: dict[str, str]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def headline_kpi(review: Review, measure: str) -> tuple[str, str | None]:
+    """The KPI the summary shows for ``measure`` and the KPI whose target it is compared with.
+
+    :data:`HEADLINE_KPIS`'s where it has a value or the measure has no score; otherwise the first
+    KPI of the measure, in the config's order, that has a value (a scored KPI with a value has a
+    score), with no target beside it: a measure rated from its figures never shows "no data" as
+    its headline (a pack without customer feedback rates relationships from retention; a config
+    may score margin from the win rate)."""
+    scored = list(review.config.measures[measure].kpis)
+    preferred = HEADLINE_KPIS.get(measure, (scored[0], None))
+    if not np.isnan(value_of(review.values, preferred[0])) or np.isnan(float(review.measures[measure])):
+        return preferred
+    with_value = [name for name in scored if not np.isnan(value_of(review.values, name))]
+    return (with_value[0], None) if with_value else preferred
 
 
 def _measures_table(review: Review, frame: pd.DataFrame) -> Table:
@@ -195,7 +210,7 @@ def _headline_figures(review: Review, section: Section) -> None:
             "Value": [
                 values[k] for k in ("revenue", "cost", "gross_margin", "gm_pct", "active_accounts", "new_accounts")
             ],
-            "_unit": ["money", "money", "money", "fraction", "count", "count"],
+            "_unit": ["money", "money", "money", "pct", "count", "count"],
         }
     )
     section.parts.append(
@@ -209,14 +224,17 @@ def _headline_figures(review: Review, section: Section) -> None:
     )
 
 
-def _attainment_chart(review: Review) -> Chart:
-    """Attainment of every target the person has a figure against."""
+def _attainment_chart(review: Review) -> Chart | Text:
+    """Attainment of every target the person has a figure against; a sentence, not an empty
+    chart, where there is none."""
     values = review.values
     attainments = pd.DataFrame(
         {"attainment": [values[k] for k in ATTAINMENT_KPIS if k in values]},
         index=[label for k, label in ATTAINMENT_KPIS.items() if k in values],
     )
     attainments = attainments[attainments["attainment"].notna()]
+    if attainments.empty:
+        return Text(say.no_attainment(str(review.quarter)), "missing")
     return Chart("attainment", plots.plot_attainment, attainments)
 
 
@@ -233,7 +251,7 @@ def _benchmarks(review: Review) -> Table | None:
             "Value": [value_of(review.values, n) for n in names],
             "Team percentile": [table.at[review.am_id, f"{n}_team_percentile"] for n in names],
             "Organisation percentile": [table.at[review.am_id, f"{n}_org_percentile"] for n in names],
-            "_unit": [DISPLAY_UNITS.get(n, kpis[n].unit) for n in names],
+            "_unit": [kpis[n].display_unit for n in names],
         }
     )
     return Table(
