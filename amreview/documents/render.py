@@ -8,7 +8,9 @@ PNG images inlined as ``data:`` URIs, so a document needs no other file and no o
 
 CSS classes (for the document's print and screen styles): ``amr-section`` (one per section),
 ``amr-narrative`` (the sentences from the numbers), ``amr-missing`` (a "not in this pack" /
-"no data" line), ``amr-block`` (a table or chart with its heading: keep together on a page),
+"no data" line), ``amr-block`` (a table or chart with its heading: keep together on a page), ``amr-long`` (a
+table of more than :data:`LONG_TABLE_ROWS` rows, or a box holding one: it may break across pages
+between rows, its header rows repeated, rather than leave half a page blank before it),
 ``amr-table``, ``amr-scroll`` (a wide table's box: it scrolls sideways on a phone, and a keyboard
 reaches it), ``amr-chart``, ``amr-explain`` (the scorecard's explanation), ``amr-signoff``,
 ``amr-defs`` (KPI definitions), ``amr-light-green|amber|red`` (traffic lights), ``amr-comments``
@@ -52,6 +54,10 @@ if TYPE_CHECKING:  # render is imported by review's display methods; no import c
 LIGHT_SYMBOLS = {"green": "\u25cf", "amber": "\u25b2", "red": "\u25bc"}  # ● ▲ ▼: shape as well as colour
 LIGHT_COLOURS = {"green": "#007a5a", "amber": "#946000", "red": "#c0392b"}  # darker Okabe–Ito: text at 4.5:1 or more
 CHART_DPI = 150
+# A table of more rows than this may break across printed pages (between rows, its header
+# repeated): about half an A4 page of rows. Kept whole, a longer one pushed to the next page
+# would leave up to half a page blank before it.
+LONG_TABLE_ROWS = 16
 SCREEN_DPI = 96
 
 BASE_CSS = """
@@ -61,6 +67,9 @@ BASE_CSS = """
 .amr-note { color: #555; font-size: 0.92em; }
 .amr-block { margin: 0.9em 0 1.1em; break-inside: avoid; page-break-inside: avoid; }
 .amr-block h4 { margin: 0.6em 0 0.3em; font-size: 1em; }
+.amr-block.amr-long, .amr-long table, .amr-long .amr-scroll, .amr-explain.amr-long, .amr-block.amr-comments {
+  break-inside: auto; page-break-inside: auto; }
+.amr-long tr, .amr-comment { break-inside: avoid; page-break-inside: avoid; }
 .amr-table { border-collapse: collapse; font-size: 0.92em; font-variant-numeric: tabular-nums; }
 .amr-table th, .amr-table td { padding: 0.25em 0.6em; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
 .amr-table thead th { border-bottom: 1.5px solid #888; text-align: left; }
@@ -193,7 +202,14 @@ def table_html(table, uid: str = "", level: int = 3) -> str:
         )
     note = f"<p class='amr-note'>{escape(table.note)}</p>" if table.note else ""
     heading = f"<h{level}>{escape(table.title)}</h{level}>" if table.title else ""
-    return f"<div class='amr-block'>{heading}{scroll_box(styler.to_html(), table_label(table))}{note}</div>"
+    block = block_class(len(shown))
+    return f"<div class='{block}'>{heading}{scroll_box(styler.to_html(), table_label(table))}{note}</div>"
+
+
+def block_class(rows: int, kind: str = "amr-block") -> str:
+    """The CSS classes of a box holding a table of ``rows`` rows: ``kind``, and ``amr-long``
+    when it has more than :data:`LONG_TABLE_ROWS` (it may break across printed pages)."""
+    return f"{kind} amr-long" if rows > LONG_TABLE_ROWS else kind
 
 
 def _css_id(text: str) -> str:
@@ -312,6 +328,8 @@ def section_chunks(section, heading: bool = False) -> list[str]:
         chunks.append(pending)
     if section.explanation:
         chunks.append(explanation_block_html(section.explanation, section.key))
+    if not head and not lines and len(chunks) > 1:  # the stylesheet alone shows nothing: it goes with
+        chunks[:2] = [chunks[0] + chunks[1]]  # the next piece (an empty output is a place to break a page)
     return [f"<div class='amr-section' data-section='{escape(section.key)}'>{chunk}</div>" for chunk in chunks]
 
 
@@ -343,7 +361,8 @@ def explanation_block_html(explanation, uid: str = "") -> str:
         )
         table = scroll_box(styler.to_html(), "How the score was reached")
     note = f"<p class='amr-note'>{escape(explanation.note)}</p>" if explanation.note else ""
-    return f"<div class='amr-explain'><p><b>How the score was reached</b></p>{''.join(heads)}{table}{note}</div>"
+    box = block_class(len(rows), "amr-explain")
+    return f"<div class='{box}'><p><b>How the score was reached</b></p>{''.join(heads)}{table}{note}</div>"
 
 
 def signoff_html(signoff) -> str:
