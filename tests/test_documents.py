@@ -43,7 +43,7 @@ from amreview.data.sample import PERSONAS, generate_sample
 from amreview.documents.pdf import css_string, html_to_pdf, render_pages, running_header_css
 from amreview.batch.export import notebook_to_html
 from amreview.documents.model import Table
-from amreview.documents.render import BASE_CSS, LONG_TABLE_ROWS, figure_png, table_html
+from amreview.documents.render import BASE_CSS, block_class, figure_png, printed_height, table_html
 from amreview.scoring.config import DEFAULT_CONFIG, load_config
 from amreview.scoring.scorecard import build_scorecard
 
@@ -685,7 +685,7 @@ def squashed(text: str) -> str:
 
 
 PAGE_MARGINS = (20 / 25.4 * 72, 18 / 25.4 * 72)  # document.css's @page: top and bottom, in PDF points
-UNIT_AFTER_NUMBER = re.compile(r"\d[ \t\r\n]+(?:%|pts\b|days\b)")  # a breakable space between them
+UNIT_AFTER_NUMBER = re.compile(r"\d[ \t\r\n]+(?:%|pts\b)|\d\.\d[ \t\r\n]+days\b")  # a figure: a breakable space in it
 
 
 def page_layout_problems(document: str, pdf: Path, typed: tuple[str, ...] = ()) -> list[str]:
@@ -848,7 +848,7 @@ def test_a_long_table_or_a_tall_chart_leaves_no_half_blank_page_before_it(tmp_pa
     blank. A long table now breaks between rows (its header repeated) and a chart is at most
     half a page tall."""
     chromium_required()
-    rows = 2 * LONG_TABLE_ROWS + 2
+    rows = 34  # with its header, 35 rows of one line: 35 × (6.5 + 8.5 × 1.4) = 644 pt, half a page is 367
     accounts = pd.DataFrame({"Account": [f"Account {i}" for i in range(rows)], "Gross margin": range(rows)})
     table = Table("accounts", "Accounts", accounts, formats={"Gross margin": "money"})
     figure = plt.figure(figsize=(8, 9))
@@ -863,6 +863,19 @@ def test_a_long_table_or_a_tall_chart_leaves_no_half_blank_page_before_it(tmp_pa
     pages = [page.extract_text() for page in PdfReader(tmp_path / "table.pdf").pages]
     assert len(pages) == 2 and all("Gross margin" in page for page in pages)  # the header on both pages
     assert "Account 0" in pages[0] and f"Account {rows - 1}" in pages[1]
+
+
+def test_a_table_may_break_across_pages_when_it_prints_taller_than_half_a_page():
+    """By hand: a row is 6.5 pt and 11.9 pt a line (8.5 pt text on 1.4 lines); a page holds
+    about 110 characters of table text a line, shared equally by the columns."""
+    numbers = pd.DataFrame({"Account": [f"A{i}" for i in range(18)], "Margin": ["1,000"] * 18})
+    assert printed_height(numbers) == pytest.approx(19 * 18.4)  # 349.6 pt: kept whole
+    assert block_class(numbers) == "amr-block"
+    assert block_class(pd.concat([numbers, numbers.head(1)])) == "amr-block amr-long"  # 368 pt
+    words = "Two accounts from the prospect list placing a first order"  # 57 characters
+    objectives = pd.DataFrame({f"Column {i}": [words] * 5 for i in range(10)})  # 11 characters a line
+    assert printed_height(objectives) == pytest.approx(6.5 + 11.9 + 5 * (6.5 + 6 * 11.9))  # 408 pt: 5 rows of 6 lines
+    assert block_class(objectives, "amr-explain") == "amr-explain amr-long"
 
 
 def _walk(box):

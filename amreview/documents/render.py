@@ -9,7 +9,7 @@ PNG images inlined as ``data:`` URIs, so a document needs no other file and no o
 CSS classes (for the document's print and screen styles): ``amr-section`` (one per section),
 ``amr-narrative`` (the sentences from the numbers), ``amr-missing`` (a "not in this pack" /
 "no data" line), ``amr-block`` (a table or chart with its heading: keep together on a page), ``amr-long`` (a
-table of more than :data:`LONG_TABLE_ROWS` rows, or a box holding one: it may break across pages
+table that prints taller than half a page, or a box holding one: it may break across pages
 between rows, its header rows repeated, rather than leave half a page blank before it),
 ``amr-table``, ``amr-scroll`` (a wide table's box: it scrolls sideways on a phone, and a keyboard
 reaches it), ``amr-chart``, ``amr-explain`` (the scorecard's explanation), ``amr-signoff``,
@@ -54,10 +54,14 @@ if TYPE_CHECKING:  # render is imported by review's display methods; no import c
 LIGHT_SYMBOLS = {"green": "\u25cf", "amber": "\u25b2", "red": "\u25bc"}  # ● ▲ ▼: shape as well as colour
 LIGHT_COLOURS = {"green": "#007a5a", "amber": "#946000", "red": "#c0392b"}  # darker Okabe–Ito: text at 4.5:1 or more
 CHART_DPI = 150
-# A table of more rows than this may break across printed pages (between rows, its header
-# repeated): about half an A4 page of rows. Kept whole, a longer one pushed to the next page
-# would leave up to half a page blank before it.
-LONG_TABLE_ROWS = 16
+# A table that prints taller than half a page may break across pages (between rows, its header
+# repeated): kept whole, it would be pushed to the next page and leave up to half of this one
+# blank. Its height is estimated from its text (printed_height): A4 inside document.css's
+# margins (297 − 20 − 18 mm), table text 8.5 pt on 1.4 lines, cells 3 pt of padding above and below.
+HALF_PAGE_POINTS = (297 - 20 - 18) / 25.4 * 72 / 2
+PRINTED_LINE_CHARACTERS = 110  # characters of table text across the page (182 mm at about 1.6 mm each)
+PRINTED_ROW_POINTS = 6.5  # a row's padding and rule
+PRINTED_LINE_POINTS = 8.5 * 1.4
 SCREEN_DPI = 96
 
 BASE_CSS = """
@@ -202,14 +206,26 @@ def table_html(table, uid: str = "", level: int = 3) -> str:
         )
     note = f"<p class='amr-note'>{escape(table.note)}</p>" if table.note else ""
     heading = f"<h{level}>{escape(table.title)}</h{level}>" if table.title else ""
-    block = block_class(len(shown))
+    block = block_class(shown)
     return f"<div class='{block}'>{heading}{scroll_box(styler.to_html(), table_label(table))}{note}</div>"
 
 
-def block_class(rows: int, kind: str = "amr-block") -> str:
-    """The CSS classes of a box holding a table of ``rows`` rows: ``kind``, and ``amr-long``
-    when it has more than :data:`LONG_TABLE_ROWS` (it may break across printed pages)."""
-    return f"{kind} amr-long" if rows > LONG_TABLE_ROWS else kind
+def printed_height(shown: pd.DataFrame) -> float:
+    """About how tall the table of ``shown`` (its cells as text, its column names the header)
+    prints, in points: each row (the header too) :data:`PRINTED_ROW_POINTS` and
+    :data:`PRINTED_LINE_POINTS` for each line of its longest cell, a cell's lines being its
+    characters over an equal share of :data:`PRINTED_LINE_CHARACTERS` (a line per column)."""
+    width = max(PRINTED_LINE_CHARACTERS // max(len(shown.columns), 1), 1)
+    rows = [[str(c) for c in shown.columns], *([str(v) for v in row] for row in shown.itertuples(index=False))]
+    lines = [max((-(-len(text) // width) for text in row), default=1) or 1 for row in rows]
+    return sum(PRINTED_ROW_POINTS + PRINTED_LINE_POINTS * n for n in lines)
+
+
+def block_class(shown: pd.DataFrame, kind: str = "amr-block") -> str:
+    """The CSS classes of a box holding the table of ``shown``: ``kind``, and ``amr-long`` when
+    it prints taller than half a page (:func:`printed_height`, :data:`HALF_PAGE_POINTS`): it may
+    then break across pages between rows."""
+    return f"{kind} amr-long" if printed_height(shown) > HALF_PAGE_POINTS else kind
 
 
 def _css_id(text: str) -> str:
@@ -361,7 +377,7 @@ def explanation_block_html(explanation, uid: str = "") -> str:
         )
         table = scroll_box(styler.to_html(), "How the score was reached")
     note = f"<p class='amr-note'>{escape(explanation.note)}</p>" if explanation.note else ""
-    box = block_class(len(rows), "amr-explain")
+    box = block_class(pd.DataFrame(rows), "amr-explain")
     return f"<div class='{box}'><p><b>How the score was reached</b></p>{''.join(heads)}{table}{note}</div>"
 
 
