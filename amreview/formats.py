@@ -86,7 +86,8 @@ def compact_money(value) -> str:
 
 
 def pct(value, decimals: int = 1, missing: str = NOT_MEANINGFUL) -> str:
-    """A fraction as a percentage: ``0.1234`` → ``12.3 %`` (a :data:`UNIT_SPACE` before the ``%``); ``missing`` when there is none."""
+    """A fraction as a percentage: ``0.1234`` → ``12.3 %`` (a :data:`UNIT_SPACE` before the ``%``);
+    ``missing`` when there is none."""
     if is_missing(value):
         return missing
     if (huge := out_of_range(value, 100)) is not None:

@@ -184,11 +184,11 @@ def test_the_pdfs_are_tagged_with_title_and_author_and_few_destinations(sample_r
         assert 0 < len(reader.named_destinations) <= headings, html_path.name  # none from a table's cells
 
 
-def typed_in(pack_dir: Path) -> tuple[str, ...]:
+def typed_in(pack: Path) -> tuple[str, ...]:
     """Every text of the pack that holds a space (objectives, comments, notes, names…): words a
     document shows as people typed them, longest first."""
     found: set[str] = set()
-    for table in pack_dir.glob("*.csv"):
+    for table in pack.glob("*.csv"):
         frame = pd.read_csv(table, dtype=str, keep_default_na=False)
         for column in frame.columns:
             found |= {text for text in frame[column] if " " in text}

@@ -36,13 +36,13 @@ from bs4 import BeautifulSoup
 
 from amreview import formats
 from amreview.batch.execution import execute_review
+from amreview.batch.export import notebook_to_html
 from amreview.batch.jobs import ReviewJob
 from amreview.batch.runner import NOTEBOOKS, run_quarterly_reviews, team_file_stems
 from amreview.data.datapack import load_pack, write_pack
 from amreview.data.sample import PERSONAS, generate_sample
-from amreview.documents.pdf import css_string, html_to_pdf, render_pages, running_header_css
-from amreview.batch.export import notebook_to_html
 from amreview.documents.model import Table
+from amreview.documents.pdf import css_string, html_to_pdf, render_pages, running_header_css
 from amreview.documents.render import BASE_CSS, block_class, figure_png, printed_height, table_html
 from amreview.scoring.config import DEFAULT_CONFIG, load_config
 from amreview.scoring.scorecard import build_scorecard
@@ -734,8 +734,10 @@ def page_layout_problems(document: str, pdf: Path, typed: tuple[str, ...] = ()) 
         text = cell.get_text(" ")
         for words in typed:
             text = text.replace(words, "")
-        problems += [f"{m[0]!r} may be split over two lines in cell {cell.get_text(' ', strip=True)[:60]!r}"
-                     for m in UNIT_AFTER_NUMBER.finditer(text)]
+        problems += [
+            f"{m[0]!r} may be split over two lines in cell {cell.get_text(' ', strip=True)[:60]!r}"
+            for m in UNIT_AFTER_NUMBER.finditer(text)
+        ]
     return problems
 
 
@@ -852,7 +854,9 @@ def test_a_long_table_or_a_tall_chart_leaves_no_half_blank_page_before_it(tmp_pa
     accounts = pd.DataFrame({"Account": [f"Account {i}" for i in range(rows)], "Gross margin": range(rows)})
     table = Table("accounts", "Accounts", accounts, formats={"Gross margin": "money"})
     figure = plt.figure(figsize=(8, 9))
-    chart = f"<figure class='amr-chart'><img src='data:image/png;base64,{base64.b64encode(figure_png(figure)).decode()}' alt='Chart: tall' style='width: 768px'></figure>"
+    png = base64.b64encode(figure_png(figure)).decode()
+    chart = f"<figure class='amr-chart'><img src='data:image/png;base64,{png}' alt='Chart: tall' style='width: 768px'>"
+    chart += "</figure>"
     plt.close(figure)
     for name, part in (("table", table_html(table)), ("chart", chart)):
         document = made_up_review(part)

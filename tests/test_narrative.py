@@ -82,7 +82,10 @@ def test_not_scored_and_strengths():
 @pytest.mark.parametrize(
     "args, expected",
     [
-        ((5, 3, 24_400), "5 new accounts won against a target of 3 (167\u00a0%), earning a margin of 24k this quarter."),
+        (
+            (5, 3, 24_400),
+            "5 new accounts won against a target of 3 (167\u00a0%), earning a margin of 24k this quarter.",
+        ),
         ((1, NAN, 112.0), "1 new account won, earning a margin of 112 this quarter."),
         ((0, 2, 0.0), "0 new accounts won against a target of 2 (0\u00a0%)."),
     ],

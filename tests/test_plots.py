@@ -47,7 +47,10 @@ def test_money_and_percent_axes():
     assert plot_style.money_axis(0) == "0"
     assert plot_style.percent_axis(0.25) == "25 %"
     objective = "Run a joint account plan with the HP channel manager for the top five accounts"
-    assert plot_style.wrap(objective, 28) == "Run a joint account plan\nwith the HP channel manager\nfor the top five accounts"
+    assert (
+        plot_style.wrap(objective, 28)
+        == "Run a joint account plan\nwith the HP channel manager\nfor the top five accounts"
+    )
     assert plot_style.wrap(objective, 28, lines=2) == "Run a joint account plan\nwith the HP channel manager…"
 
 
@@ -328,7 +331,9 @@ def test_every_bar_label_is_shown_whole_and_inside_the_chart():
             pd.DataFrame({"score": np.linspace(1, 5, n)}, index=measures), reference=2.75
         ),
         "attainment": plots.plot_attainment(pd.DataFrame({"attainment": np.linspace(0.5, 1.3, n)}, index=measures)),
-        "top accounts": plots.plot_top_accounts(pd.DataFrame({"account": [account, "Acme"], "gross_margin": [9.0, 1.0]})),
+        "top accounts": plots.plot_top_accounts(
+            pd.DataFrame({"account": [account, "Acme"], "gross_margin": [9.0, 1.0]})
+        ),
         "objectives": plots.plot_objective_progress(
             pd.DataFrame({"objective": objectives, "progress_used": 0.5, "status": "in_progress"})
         ),

@@ -22,8 +22,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
-from matplotlib.transforms import Affine2D
 from matplotlib.ticker import FuncFormatter
+from matplotlib.transforms import Affine2D
 
 from amreview import formats
 
