@@ -51,7 +51,7 @@ def visible_text(document: str) -> str:
     body = document[document.find("<body") :]
     body = re.sub(r"<(style|script)\b.*?</\1>", " ", body, flags=re.S)
     body = re.sub(r"<[^>]+>", " ", body)
-    return re.sub(r"\s+", " ", html.unescape(body))
+    return re.sub(r"[^\S\u00a0]+", " ", html.unescape(body))  # a no-break space kept: figures hold one
 
 
 def run_review(folder: Path, am_id: str, out: Path) -> str:
