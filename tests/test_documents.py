@@ -910,8 +910,8 @@ def test_the_pdf_cuts_no_table_or_chart_and_leaves_no_heading_alone(document, re
     assert fragments, "no table or image found"
     for parts in fragments.values():
         on = {number for number, _ in parts}
-        if len(on) > 1:  # only what is taller than a page may be split
-            assert sum(height for _, height in parts) > usable * 0.9, parts
+        if len(on) > 1:  # only what is taller than half a page may be split (a long table, between rows)
+            assert sum(height for _, height in parts) > usable * 0.5, parts
 
 
 # --------------------------------------------------------------------------- no kernel
