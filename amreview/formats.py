@@ -56,6 +56,9 @@ NO_TARGET = "no target"
 NOT_MEANINGFUL = "n/a"
 NO_DATA = "no data"
 DASH = "\u2014"
+# Between a number and its unit (``12.3\u00a0%``, ``4.5\u00a0days``): a no-break space, so a line never
+# ends with the number and starts with its unit (a table cell, a sentence, a chart label).
+UNIT_SPACE = "\u00a0"
 
 
 def is_missing(value) -> bool:
@@ -98,7 +101,7 @@ def out_of_range(value, scale: float = 1.0) -> str | None:
 # Money
 # --------------------------------------------------------------------------------------------
 
-NBSP = "\u00a0"  # between an amount and its currency: the two never part at a line's end
+NBSP = UNIT_SPACE  # between an amount and its currency: the two never part at a line's end
 
 
 @dataclass(frozen=True)
@@ -186,12 +189,13 @@ def compact_money(value, millions: int = 2, fmt: NumberFormat | None = None) -> 
 
 
 def pct(value, decimals: int = 1, missing: str = NOT_MEANINGFUL) -> str:
-    """A fraction as a percentage: ``0.1234`` → ``12.3 %``; ``missing`` when there is none."""
+    """A fraction as a percentage: ``0.1234`` → ``12.3 %`` (a :data:`UNIT_SPACE` before the ``%``);
+    ``missing`` when there is none."""
     if is_missing(value):
         return missing
     if (huge := out_of_range(value, 100)) is not None:
-        return huge if huge == NOT_MEANINGFUL else f"{huge} %"
-    text = f"{abs(value) * 100:,.{decimals}f} %"
+        return huge if huge == NOT_MEANINGFUL else f"{huge}{UNIT_SPACE}%"
+    text = f"{abs(value) * 100:,.{decimals}f}{UNIT_SPACE}%"
     return f"{MINUS}{text}" if round(value * 100, decimals) < 0 else text
 
 
@@ -241,7 +245,7 @@ def format_value(value, unit: str) -> str:
     value = float(value)
     scale = 100 if unit in PERCENT_UNITS else 1
     if (huge := out_of_range(value, scale)) is not None:
-        return huge if huge == NOT_MEANINGFUL or scale == 1 else f"{huge} %"
+        return huge if huge == NOT_MEANINGFUL or scale == 1 else f"{huge}{UNIT_SPACE}%"
     if unit == "money":
         return money(value)
     if unit == "pct":
@@ -265,7 +269,7 @@ def format_value(value, unit: str) -> str:
     if unit == "money_change":
         return signed(round(value), number_format().amount(f"{abs(value):,.0f}"))
     if unit == "points":
-        return signed(round(value * 1000), f"{points_size(value)} pts")
+        return signed(round(value * 1000), f"{points_size(value)}{UNIT_SPACE}pts")
     if unit == "signed0":
         return "0" if round(value) == 0 else signed(value, f"{abs(value):,.0f}")
     if unit == "gap":
@@ -359,7 +363,7 @@ def kpi_value(value, unit: str) -> str:
         if is_missing(value):
             return NOT_MEANINGFUL
         huge = out_of_range(value)
-        return huge if huge is not None else f"{value:,.1f} days"
+        return huge if huge is not None else f"{value:,.1f}{UNIT_SPACE}days"
     return format_value(value, unit)
 
 

@@ -3,14 +3,18 @@
 One run of the whole organisation on ``test_documents``' sample pack (its teammate with a name
 made of HTML included), made once per test session (``test_documents.once``): every review, every
 team overview, the organisation's calibration page and the index, plus the pack's data-quality
-report. Without PDFs, which cost most of a run: the PDFs of one review, one team overview, the
-calibration page and the KPI reference are rendered from the run's HTML by ``html_to_pdf``, as the run would.
+report, and the PDF of each where Chromium prints them (about a second each; where only WeasyPrint
+does, about ten, the PDFs of one review, one team overview, the calibration page and the KPI
+reference only, rendered from the run's HTML by ``html_to_pdf``, as the run would).
 
 * axe-core (``tests/js``: ``npm ci --prefix tests/js``), injected into Debian's Chromium: no
   violation of the WCAG 2.1 A and AA rules, on a laptop's width and on a phone's;
 * the W3C Nu HTML checker (``vnu.jar`` from the same folder, run with ``java``): no error;
 * at 390 px no page scrolls sideways, and each review's table of contents links every section;
-* the PDFs: tagged (PDF/UA-1), title and author set, named destinations only for headings.
+* the PDFs: tagged (PDF/UA-1), title and author set, named destinations only for headings;
+* the page layout of every review's and team overview's PDF (``test_documents.page_layout_problems``):
+  no table or chart cut, no heading alone at a page's foot, no half-blank page, no number a line
+  may part from its unit.
 
 Where a checker is missing the tests skip, unless AMREVIEW_REQUIRE_BROWSER=1 (CI), where they fail.
 """
@@ -29,10 +33,20 @@ import pytest
 from bs4 import BeautifulSoup
 
 from amreview.batch.runner import run_quarterly_reviews
+from amreview.documents.chromium import chromium_path
 from amreview.documents.pdf import html_to_pdf
 from amreview.quality.checks import check_pack
 from amreview.quality.report import write_quality_html
-from tests.test_documents import PERIOD, PHONE, browser, config_path, once, pack_dir  # noqa: F401 - fixtures
+from tests.test_documents import (  # noqa: F401 - fixtures
+    PERIOD,
+    PHONE,
+    browser,
+    chromium_required,
+    config_path,
+    once,
+    pack_dir,
+    page_layout_problems,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -57,16 +71,21 @@ def require(what: str, present: bool) -> None:
 
 @pytest.fixture(scope="module")
 def sample_run(pack_dir, config_path, tmp_path_factory):  # noqa: F811 - test_documents' fixtures
-    """The whole organisation's documents, the quality report beside them, and three PDFs."""
+    """The whole organisation's documents, the quality report beside them, and their PDFs (every
+    one where Chromium prints them; else three, by WeasyPrint)."""
 
     def produce(folder: Path):
-        summary = run_quarterly_reviews(pack_dir, PERIOD, folder, n_jobs=2, progress=False, config=config_path)
+        every_pdf = chromium_path() is not None  # Chromium prints one in about a second, WeasyPrint in ten
+        summary = run_quarterly_reviews(
+            pack_dir, PERIOD, folder, n_jobs=2, progress=False, config=config_path, pdf=every_pdf
+        )
         write_quality_html(check_pack(pack_dir), summary.folder / QUALITY_REPORT)
-        for result in [summary.results[0], summary.team_results[0], summary.calibration]:
+        for result in [] if every_pdf else [summary.results[0], summary.team_results[0], summary.calibration]:
             html = result.html.read_text(encoding="utf-8")
             html_to_pdf(html, result.html.with_suffix(".pdf"), header=result.html.stem)
-        reference = summary.folder / KPI_REFERENCE  # the run's KPI reference, printed as a run with PDFs does
-        html_to_pdf(reference.read_text(encoding="utf-8"), reference.with_suffix(".pdf"))
+        if not every_pdf:  # the run's KPI reference, printed as a run with PDFs does
+            reference = summary.folder / KPI_REFERENCE
+            html_to_pdf(reference.read_text(encoding="utf-8"), reference.with_suffix(".pdf"))
         return summary
 
     summary = once(tmp_path_factory, "accessibility-run", produce)
@@ -169,3 +188,28 @@ def test_the_pdfs_are_tagged_with_title_and_author_and_few_destinations(sample_r
         assert reader.metadata.title == html.title.get_text() and reader.metadata.author == author
         headings = len(html.find_all(["h1", "h2", "h3", "h4"]))
         assert 0 < len(reader.named_destinations) <= headings, html_path.name  # none from a table's cells
+
+
+def typed_in(pack: Path) -> tuple[str, ...]:
+    """Every text of the pack that holds a space (objectives, comments, notes, names…): words a
+    document shows as people typed them, longest first."""
+    found: set[str] = set()
+    for table in pack.glob("*.csv"):
+        frame = pd.read_csv(table, dtype=str, keep_default_na=False)
+        for column in frame.columns:
+            found |= {text for text in frame[column] if " " in text}
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def test_every_review_and_team_overview_prints_without_a_layout_fault(sample_run, pack_dir):  # noqa: F811
+    """Each PDF of the run, as printed: no table or chart cut across pages, no heading alone at
+    the foot of a page, no page but the last half blank, no number parted from its unit."""
+    chromium_required()
+    typed = typed_in(pack_dir)
+    found = {}
+    for result in [*sample_run.results, *sample_run.team_results]:
+        problems = page_layout_problems(result.html.read_text(encoding="utf-8"), result.pdf, typed)
+        if problems:
+            found[result.key] = problems
+    assert len(sample_run.results) == 15 and len(sample_run.team_results) == 3
+    assert found == {}

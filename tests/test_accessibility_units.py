@@ -105,7 +105,7 @@ def test_a_charts_alt_is_its_title_and_its_figures():
     frame = pd.DataFrame({"attainment": [0.97, np.nan]}, index=["Revenue", "Visits"])
     html = render.chart_html(Chart("attainment", plots.plot_attainment, frame))
     alt = re.search(r"alt='([^']*)'", html).group(1)
-    assert alt == "Chart: Against target. Revenue 97 %; Visits no target. The line marks 100 %."
+    assert alt == "Chart: Against target. Revenue 97\u00a0%; Visits no target. The line marks 100 %."
 
 
 # --------------------------------------------------------------------------- headings and tables

@@ -401,7 +401,7 @@ def test_next_quarters_review_shows_them_as_agreed_in_the_previous_review_with_t
     assert "All 2 objectives were agreed in the 2026Q3 review; their progress is below." in section.lines
     assert section.figures["plan_completion"] == pytest.approx((0 + 0.4) / 2)
     shown = render.section_html(section)
-    assert "the 2026Q3 review" in shown and "40 %" in shown
+    assert "the 2026Q3 review" in shown and "40\u00a0%" in shown
     assert review.outcome.status == "draft"  # nothing collected for 2026Q4 yet
 
 

@@ -36,12 +36,14 @@ from bs4 import BeautifulSoup
 
 from amreview import formats
 from amreview.batch.execution import execute_review
+from amreview.batch.export import notebook_to_html
 from amreview.batch.jobs import ReviewJob
 from amreview.batch.runner import NOTEBOOKS, run_quarterly_reviews, team_file_stems
 from amreview.data.datapack import load_pack, write_pack
 from amreview.data.sample import PERSONAS, generate_sample
+from amreview.documents.model import Table
 from amreview.documents.pdf import css_string, html_to_pdf, render_pages, running_header_css
-from amreview.documents.render import figure_png
+from amreview.documents.render import BASE_CSS, block_class, figure_png, printed_height, table_html
 from amreview.metrics.catalogue import all_kpis
 from amreview.scoring.config import DEFAULT_CONFIG, load_config
 from amreview.scoring.scorecard import build_scorecard
@@ -694,7 +696,8 @@ def test_the_pdf_holds_the_documents_figures(run, team_stem, pack_dir, manager):
     text = " ".join(pdf_pages(run.folder / f"{team_stem}.pdf"))
     for measure, (actual, target) in plain_pandas_totals(pack_dir, manager).items():
         fmt = formats.count if measure == "New accounts" else formats.money
-        assert f"{measure} {fmt(actual)} {fmt(target)} {formats.attainment_pct(actual / target)}" in text
+        shown = f"{measure} {fmt(actual)} {fmt(target)} {formats.attainment_pct(actual / target)}"
+        assert re.sub(r"\s+", " ", shown) in text  # as pdf_pages reads it: its no-break space a space
 
 
 def chromium_required() -> None:
@@ -712,12 +715,20 @@ def squashed(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
 
 
-def page_layout_problems(document: str, pdf: Path) -> list[str]:
+PAGE_MARGINS = (20 / 25.4 * 72, 18 / 25.4 * 72)  # document.css's @page: top and bottom, in PDF points
+UNIT_AFTER_NUMBER = re.compile(r"\d[ \t\r\n]+(?:%|pts\b)|\d\.\d[ \t\r\n]+days\b")  # a figure: a breakable space in it
+
+
+def page_layout_problems(document: str, pdf: Path, typed: tuple[str, ...] = ()) -> list[str]:
     """What the PDF ``pdf`` of the HTML ``document`` does wrong, read from the PDF itself (so it
     holds whatever engine printed it): a chart drawn on two pages (each is one image, placed on
-    one page unless cut), a table whose first and last rows are on no common page, a page whose
-    text ends with a heading (the page furniture — header, footer, status — comes first in
-    both engines' text)."""
+    one page unless cut), a table whose first and last rows are on no common page (unless it is
+    a long one, ``amr-long``, allowed to break between rows), a page whose text ends with a
+    heading (the page furniture — header, footer, status — comes first in both engines' text),
+    a page other than the last whose content ends above half its height (what came next was
+    pushed over), and a table cell whose number and unit (``%``, ``pts``, ``days``) a line may
+    split (a breakable space between them; cells showing words from the data, ``typed``, are
+    left as typed)."""
     from pypdf import PdfReader
 
     pages = PdfReader(pdf).pages
@@ -731,7 +742,8 @@ def page_layout_problems(document: str, pdf: Path) -> list[str]:
         rows = [squashed("".join(c.get_text("") for c in tr.find_all(["th", "td"])[:2])) for tr in table.find_all("tr")]
         rows = [r for r in rows if r]
         first, last = ({i for i, t in enumerate(texts) if row in t} for row in (rows[0], rows[-1]))
-        if first and last and not first & last:
+        long = table.find_parent(class_="amr-long") is not None
+        if first and last and not first & last and not long:
             problems.append(f"table {rows[0][:40]!r} is cut: its first row on pages {first}, its last on {last}")
     # a chart holds no text: a page whose text ends with a heading is fine when the chart right
     # after the heading is on that page (the k-th image of the HTML is the k-th placed in the PDF)
@@ -745,7 +757,42 @@ def page_layout_problems(document: str, pdf: Path) -> list[str]:
             for i, t in enumerate(texts)
             if t.endswith(heading) and (chart is None or chart >= len(image_pages) or image_pages[chart] != i)
         ]
+    for number, page in enumerate(pages[:-1], start=1):
+        used = share_used(page)
+        if used < 0.5:
+            problems.append(f"page {number} is half blank: its content fills {used:.0%} of it")
+    for cell in soup.find_all(["td", "th"]):
+        text = cell.get_text(" ")
+        for words in typed:
+            text = text.replace(words, "")
+        problems += [
+            f"{m[0]!r} may be split over two lines in cell {cell.get_text(' ', strip=True)[:60]!r}"
+            for m in UNIT_AFTER_NUMBER.finditer(text)
+        ]
     return problems
+
+
+def share_used(page) -> float:
+    """The share of ``page``'s content area (inside :data:`PAGE_MARGINS`) above its lowest text or
+    image: 1.0 for a page filled to its foot. Positions from the PDF's content stream (pypdf's
+    text visitor; an image is the unit square its ``Do`` operator draws through the current
+    matrix); text in the margins (header, footer) is the page's furniture, not content."""
+    height = float(page.mediabox.height)
+    top, bottom = height - PAGE_MARGINS[0], PAGE_MARGINS[1]
+    lows: list[float] = []
+    images = page["/Resources"].get("/XObject", {}) if "/Resources" in page else {}
+
+    def text(t, cm, tm, _font, _size):
+        if t.strip():
+            lows.append(tm[4] * cm[1] + tm[5] * cm[3] + cm[5])
+
+    def operator(op, args, cm, _tm):
+        if op == b"Do" and args and args[0] in images and images[args[0]].get_object().get("/Subtype") == "/Image":
+            lows.append(min(cm[5], cm[5] + cm[3]))
+
+    page.extract_text(visitor_text=text, visitor_operand_before=operator)
+    content = [y for y in lows if bottom - 2 < y < top]
+    return (top - min(content)) / (top - bottom) if content else 0.0
 
 
 def chart_right_after(heading, images) -> int | None:
@@ -775,7 +822,9 @@ def test_the_runs_pdfs_are_printed_by_chromium_and_cut_no_table_or_chart_nor_lea
     assert page_layout_problems(html, pdf) == []
 
 
-def test_the_layout_check_sees_a_cut_table_a_lost_chart_and_a_heading_alone(tmp_path):
+def test_the_layout_check_sees_a_cut_table_a_lost_chart_a_heading_alone_a_half_blank_page_and_a_split_number(
+    tmp_path,
+):
     chromium_required()
     figure = plt.figure(figsize=(2, 2))
     chart = f"<img src='data:image/png;base64,{base64.b64encode(figure_png(figure)).decode('ascii')}'>"
@@ -788,14 +837,80 @@ def test_the_layout_check_sees_a_cut_table_a_lost_chart_and_a_heading_alone(tmp_
         f"<h2>With its chart</h2>{tall}<p style='height: 178mm; break-inside: avoid'>text</p>"
         f"<h2>Chart on the next page</h2>{tall}</body></html>"
     )
+    page = page.replace("<td>0</td>", "<td>127.0 %</td>").replace("<td>1</td>", f"<td>{formats.pct(1.27)}</td>")
+    page = page.replace("<td>2</td>", "<td>Lift the share to 30 %</td>")  # typed so: left as typed
     html_to_pdf(page, tmp_path / "x.pdf", engine="chromium")
-    assert page_layout_problems(page, tmp_path / "x.pdf") == [
-        "table 'row00' is cut: its first row on pages {0}, its last on {3}",
+    problems = page_layout_problems(page, tmp_path / "x.pdf", typed=("Lift the share to 30 %",))
+    assert problems == [
+        "table 'row0127.0%' is cut: its first row on pages {0}, its last on {3}",
         "page 4 ends with heading 'Aloneatthefoot'",
         "page 7 ends with heading 'Chartonthenextpage'",
+        # the blocks pushed over (the text of a block is at its top: the page reads as empty below it)
+        "page 4 is half blank: its content fills 31% of it",
+        "page 5 is half blank: its content fills 1% of it",
+        "page 6 is half blank: its content fills 32% of it",
+        "'0 %' may be split over two lines in cell '127.0 %'",  # formats.pct's 127.0 % may not be
     ]
+    long = page.replace("<table>", "<div class='amr-long'><table>").replace("</table>", "</table></div>")
+    assert not [p for p in page_layout_problems(long, tmp_path / "x.pdf") if "is cut" in p]  # it may break
     problems = page_layout_problems(page.replace("<body>", f"<body>{chart}"), tmp_path / "x.pdf")
     assert problems[0] == "4 charts, placed 3 times: one is cut across pages"
+
+
+def made_up_review(*outputs: str, words: int = 20) -> str:
+    """A document as a run writes one (its stylesheet, amreview's print rules): a section's
+    heading and about a third of a page of text, then ``outputs`` (HTML), each as one output."""
+    text = " ".join(["The quarter's figures, explained in words a manager reads out in the meeting."] * words)
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell(f"## Accounts\n\n{text}"),
+        nbformat.v4.new_code_cell(
+            "",
+            outputs=[
+                nbformat.v4.new_output("display_data", data={"text/html": f"<style>{BASE_CSS}</style>{html}"})
+                for html in outputs
+            ],
+        ),
+    ]
+    return notebook_to_html(notebook, "Made up")
+
+
+def test_a_long_table_or_a_tall_chart_leaves_no_half_blank_page_before_it(tmp_path):
+    """A table of 34 rows (two thirds of a page) or a chart drawn 9 inches tall after a third of
+    a page of text: kept whole, either was pushed to the next page, leaving most of the first
+    blank. A long table now breaks between rows (its header repeated) and a chart is at most
+    half a page tall."""
+    chromium_required()
+    rows = 34  # with its header, 35 rows of one line: 35 × (6.5 + 8.5 × 1.4) = 644 pt, half a page is 367
+    accounts = pd.DataFrame({"Account": [f"Account {i}" for i in range(rows)], "Gross margin": range(rows)})
+    table = Table("accounts", "Accounts", accounts, formats={"Gross margin": "money"})
+    figure = plt.figure(figsize=(8, 9))
+    png = base64.b64encode(figure_png(figure)).decode()
+    chart = f"<figure class='amr-chart'><img src='data:image/png;base64,{png}' alt='Chart: tall' style='width: 768px'>"
+    chart += "</figure>"
+    plt.close(figure)
+    for name, part in (("table", table_html(table)), ("chart", chart)):
+        document = made_up_review(part)
+        pdf = html_to_pdf(document, tmp_path / f"{name}.pdf", engine="chromium")
+        assert [p for p in page_layout_problems(document, pdf) if "half blank" in p] == [], name
+    from pypdf import PdfReader
+
+    pages = [page.extract_text() for page in PdfReader(tmp_path / "table.pdf").pages]
+    assert len(pages) == 2 and all("Gross margin" in page for page in pages)  # the header on both pages
+    assert "Account 0" in pages[0] and f"Account {rows - 1}" in pages[1]
+
+
+def test_a_table_may_break_across_pages_when_it_prints_taller_than_half_a_page():
+    """By hand: a row is 6.5 pt and 11.9 pt a line (8.5 pt text on 1.4 lines); a page holds
+    about 110 characters of table text a line, shared equally by the columns."""
+    numbers = pd.DataFrame({"Account": [f"A{i}" for i in range(18)], "Margin": ["1,000"] * 18})
+    assert printed_height(numbers) == pytest.approx(19 * 18.4)  # 349.6 pt: kept whole
+    assert block_class(numbers) == "amr-block"
+    assert block_class(pd.concat([numbers, numbers.head(1)])) == "amr-block amr-long"  # 368 pt
+    words = "Two accounts from the prospect list placing a first order"  # 57 characters
+    objectives = pd.DataFrame({f"Column {i}": [words] * 5 for i in range(10)})  # 11 characters a line
+    assert printed_height(objectives) == pytest.approx(6.5 + 11.9 + 5 * (6.5 + 6 * 11.9))  # 408 pt: 5 rows of 6 lines
+    assert block_class(objectives, "amr-explain") == "amr-explain amr-long"
 
 
 def _walk(box):
@@ -825,8 +940,8 @@ def test_the_pdf_cuts_no_table_or_chart_and_leaves_no_heading_alone(document, re
     assert fragments, "no table or image found"
     for parts in fragments.values():
         on = {number for number, _ in parts}
-        if len(on) > 1:  # only what is taller than a page may be split
-            assert sum(height for _, height in parts) > usable * 0.9, parts
+        if len(on) > 1:  # only what is taller than half a page may be split (a long table, between rows)
+            assert sum(height for _, height in parts) > usable * 0.5, parts
 
 
 # --------------------------------------------------------------------------- no kernel

@@ -14,11 +14,11 @@ NAN = math.nan
 @pytest.mark.parametrize(
     "change, expected",
     [
-        (0.08, "up 8 % on 2026Q2"),
-        (-0.031, "down 3 % on 2026Q2"),
+        (0.08, "up 8\u00a0% on 2026Q2"),
+        (-0.031, "down 3\u00a0% on 2026Q2"),
         (0.004, "level with 2026Q2"),
         (-0.0049, "level with 2026Q2"),
-        (1.5, "up 150 % on 2026Q2"),
+        (1.5, "up 150\u00a0% on 2026Q2"),
         (NAN, ""),
         (None, ""),
     ],
@@ -43,11 +43,11 @@ def test_points_phrase(points, expected):
 @pytest.mark.parametrize(
     "actual, target, change, expected",
     [
-        (412_300, 400_000, 0.08, "Gross margin 412k, 103 % of target, up 8 % on 2026Q2."),
-        (412_300, NAN, 0.08, "Gross margin 412k, no target, up 8 % on 2026Q2."),
+        (412_300, 400_000, 0.08, "Gross margin 412k, 103\u00a0% of target, up 8\u00a0% on 2026Q2."),
+        (412_300, NAN, 0.08, "Gross margin 412k, no target, up 8\u00a0% on 2026Q2."),
         (412_300, 0.0, NAN, "Gross margin 412k, no target."),  # a target of 0 is no target
-        (1_234_567, 1_000_000, -0.2, "Gross margin 1.23m, 123 % of target, down 20 % on 2026Q2."),
-        (-5_000, 10_000, NAN, "Gross margin \u22125k, \u221250 % of target."),
+        (1_234_567, 1_000_000, -0.2, "Gross margin 1.23m, 123\u00a0% of target, down 20\u00a0% on 2026Q2."),
+        (-5_000, 10_000, NAN, "Gross margin \u22125k, \u221250\u00a0% of target."),
     ],
 )
 def test_money_line(actual, target, change, expected):
@@ -82,9 +82,12 @@ def test_not_scored_and_strengths():
 @pytest.mark.parametrize(
     "args, expected",
     [
-        ((5, 3, 24_400), "5 new accounts won against a target of 3 (167 %), earning a margin of 24k this quarter."),
+        (
+            (5, 3, 24_400),
+            "5 new accounts won against a target of 3 (167\u00a0%), earning a margin of 24k this quarter.",
+        ),
         ((1, NAN, 112.0), "1 new account won, earning a margin of 112 this quarter."),
-        ((0, 2, 0.0), "0 new accounts won against a target of 2 (0 %)."),
+        ((0, 2, 0.0), "0 new accounts won against a target of 2 (0\u00a0%)."),
     ],
 )
 def test_new_accounts_line(args, expected):
@@ -92,18 +95,18 @@ def test_new_accounts_line(args, expected):
 
 
 def test_margin_section_lines():
-    assert say.gm_pct_line(0.0791, -0.004, "2025Q3") == "GM % 7.9 %, down 0.4 points on 2025Q3."
+    assert say.gm_pct_line(0.0791, -0.004, "2025Q3") == "GM % 7.9\u00a0%, down 0.4 points on 2025Q3."
     assert say.gm_pct_line(NAN) == "GM % not meaningful: no revenue in the quarter."
-    assert say.programme_line(0.14, 0.18) == "Vendor programme: 14.0 % of revenue and 18.0 % of margin."
-    assert say.programme_line(0.14, NAN) == "Vendor programme: 14.0 % of revenue."
+    assert say.programme_line(0.14, 0.18) == "Vendor programme: 14.0\u00a0% of revenue and 18.0\u00a0% of margin."
+    assert say.programme_line(0.14, NAN) == "Vendor programme: 14.0\u00a0% of revenue."
     assert say.programme_line(NAN, NAN) == ""
     assert (
         say.deal_mix_line(["Run rate", "Bespoke"], [0.7, 0.3], [0.4, 0.6])
-        == "Bespoke deals earned the most margin: 60.0 % of it on 30.0 % of revenue."
+        == "Bespoke deals earned the most margin: 60.0\u00a0% of it on 30.0\u00a0% of revenue."
     )
     assert say.projection_line(662_253, 739_500, 0.75, 885_430, 1.197) == (
-        "Year to date 662k, 90 % of the annual target with 75.0 % of the year gone; on this run rate the year "
-        "ends at 885k, 120 % of target."
+        "Year to date 662k, 90\u00a0% of the annual target with 75.0\u00a0% of the year gone; on this run rate "
+        "the year ends at 885k, 120\u00a0% of target."
     )
     assert (
         say.projection_line(100_000, NAN, 0.5, 200_000, NAN)
@@ -122,20 +125,22 @@ def test_account_lines():
     )
     assert (
         say.concentration_line(0.38, 0.35)
-        == "The top 5 accounts earned 38.0 % of margin (35.0 % over the last four quarters)."
+        == "The top 5 accounts earned 38.0\u00a0% of margin (35.0\u00a0% over the last four quarters)."
     )
     assert say.concentration_line(NAN) == ""
-    assert say.key_accounts_line(3, 0.41) == "3 key accounts, 41.0 % of margin."
+    assert say.key_accounts_line(3, 0.41) == "3 key accounts, 41.0\u00a0% of margin."
     assert say.key_accounts_line(0, NAN) == "No key accounts."
     assert (
         say.back_order_line(12, 45_000, 0.09, 2_000)
-        == "12 back orders open worth 45k; 9.0 % of the promised value is past its date; 2k older than 60 days."
+        == "12 back orders open worth 45k; 9.0\u00a0% of the promised value is past its date; 2k older than 60 days."
     )
     assert say.back_order_line(0, 0.0, NAN) == "No back orders open at the quarter's end."
 
 
 def test_new_business_and_relationship_lines():
-    assert say.win_rate_line(22, 15, 22 / 37, 0.6526) == "Won 22 of 37 deals closed (59.5 %), 65.3 % by value."
+    assert (
+        say.win_rate_line(22, 15, 22 / 37, 0.6526) == "Won 22 of 37 deals closed (59.5\u00a0%), 65.3\u00a0% by value."
+    )
     assert say.win_rate_line(0, 0, NAN, NAN) == "No deals won or lost in the quarter."
     assert (
         say.coverage_line(2_100_000, 580_000, 3.62, "2026Q4")
@@ -153,19 +158,19 @@ def test_new_business_and_relationship_lines():
     assert say.csat_line(4.64, 14) == "CSAT 4.6 of 5 from 14 responses."
     assert (
         say.retention_line(38, 40, 0.95, "2026Q2")
-        == "Kept 38 of the 40 accounts held in the four quarters to 2026Q2 (95.0 %)."
+        == "Kept 38 of the 40 accounts held in the four quarters to 2026Q2 (95.0\u00a0%)."
     )
     assert say.retention_line(0, 0, NAN, "2026Q2").startswith("No accounts held before")
-    assert say.cases_line(15, 14 / 15, 1) == "15 cases resolved, 93.3 % within SLA; 1 open case past its SLA."
+    assert say.cases_line(15, 14 / 15, 1) == "15 cases resolved, 93.3\u00a0% within SLA; 1 open case past its SLA."
     assert say.cases_line(0, NAN, 0).startswith("No customer cases")
 
 
 def test_crm_reporting_development_lines():
     assert (
         say.activity_line(43.7, 19.62, 3.79, 1.389)
-        == "43.70 activities a working week: 19.62 calls and 3.79 visits; visits 139 % of target."
+        == "43.70 activities a working week: 19.62 calls and 3.79 visits; visits 139\u00a0% of target."
     )
-    assert say.logging_line(0.8977, 0.575) == "89.8 % of activities logged within 2 days; 0.6 days on average."
+    assert say.logging_line(0.8977, 0.575) == "89.8\u00a0% of activities logged within 2 days; 0.6 days on average."
     assert say.logging_line(NAN, NAN).startswith("No logging dates")
     assert (
         say.hygiene_line(75, 2, 2)
@@ -176,13 +181,13 @@ def test_crm_reporting_development_lines():
     assert say.reports_line(17, 6, 6, 5) == "17 reports due: 6 on time, 6 late, 5 missing."
     assert (
         say.forecast_line("Gross margin", 257_700, 238_513, 0.92, 0.0804)
-        == "Gross margin forecast 258k against 239k actual: 92.0 % accurate, 8 % over."
+        == "Gross margin forecast 258k against 239k actual: 92.0\u00a0% accurate, 8\u00a0% over."
     )
     assert say.forecast_line("Revenue", NAN, 1.0, NAN, NAN) == "No revenue forecast for the quarter."
     assert say.forecast_line("Revenue", 100.0, 0.0, NAN, NAN).endswith("(accuracy not meaningful).")
     assert (
         say.plan_line(4, 3, 0.85, 1, "2026Q4")
-        == "3 of 4 objectives achieved; plan 85.0 % complete; 1 carries into 2026Q4."
+        == "3 of 4 objectives achieved; plan 85.0\u00a0% complete; 1 carries into 2026Q4."
     )
     assert say.plan_line(0, 0, NAN, 0, "2026Q4") == "No development objectives for the quarter."
     assert say.competency_line(4.8, 4.0, 0.8) == "Manager's rating 4.0 of 5, self rating 4.8 (0.8 above the manager's)."

@@ -305,8 +305,8 @@ def test_absurd_figures_are_short_and_ordinary_ones_unchanged():
     assert formats.money(1e308) == "1.00e+308"
     assert formats.money(-1e20) == "\u22121.00e+20"
     assert formats.money(float("-inf")) == formats.pct(float("inf")) == formats.count(float("nan")) == "n/a"
-    assert formats.money(1234567.8) == "1,234,568" and formats.pct(0.1234) == "12.3 %"
-    assert formats.attainment_pct(4.7e301) == "4.70e+303 %"
+    assert formats.money(1234567.8) == "1,234,568" and formats.pct(0.1234) == "12.3\u00a0%"
+    assert formats.attainment_pct(4.7e301) == "4.70e+303\u00a0%"
 
 
 @pytest.mark.parametrize("values", [[1e308, 0.5], [np.inf, 1.2], [-np.inf, np.nan], [4.7e301, -4.7e301]])

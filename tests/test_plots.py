@@ -46,10 +46,12 @@ def test_money_and_percent_axes():
     assert plot_style.money_axis(-900) == "\u2212900"
     assert plot_style.money_axis(0) == "0"
     assert plot_style.percent_axis(0.25) == "25 %"
+    objective = "Run a joint account plan with the HP channel manager for the top five accounts"
     assert (
-        plot_style.wrap("Run a joint account plan with the HP channel manager for the top five accounts", 28, 2)
-        == "Run a joint account plan\nwith the HP channel manager…"
+        plot_style.wrap(objective, 28)
+        == "Run a joint account plan\nwith the HP channel manager\nfor the top five accounts"
     )
+    assert plot_style.wrap(objective, 28, lines=2) == "Run a joint account plan\nwith the HP channel manager…"
 
 
 def test_house_style_is_applied_whatever_the_callers_defaults():
@@ -78,7 +80,7 @@ def test_attainment_marks_100_percent_and_no_target():
     frame = pd.DataFrame({"attainment": [1.27, 0.5, np.nan]}, index=["Gross margin", "New accounts", "Visits"])
     ax = plots.plot_attainment(frame)
     assert [b.get_width() for b in bars(ax)] == pytest.approx([1.27, 0.5, 0.0])
-    assert texts(ax) == ["127 %", "50 %", "no target"]
+    assert texts(ax) == ["127\u00a0%", "50\u00a0%", "no target"]
     assert any(np.allclose(line.get_xdata(), [1.0, 1.0]) for line in ax.lines)  # the 100 % line
     assert ax.get_xlim()[1] > 1.27
 
@@ -140,7 +142,7 @@ def test_margin_bars_label_money_and_gm_pct():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["HP", "Cisco", "<Acme>"]
     assert to_hex(bars(ax)[1].get_facecolor()) == plot_style.SECOND_COLOUR.lower()  # a loss
     top = plots.plot_top_accounts(pd.DataFrame({"account": ["A" * 60], "gross_margin": [1.0]}))
-    assert top.get_yticklabels()[0].get_text().endswith("…")  # long names are shortened
+    assert top.get_yticklabels()[0].get_text() == "A" * 60  # whole, a word longer than a line on its own
     deal = plots.plot_margin_by_deal_type(
         pd.DataFrame({"deal_type": ["Spot"], "gross_margin": [9.0], "gm_pct": [0.04]})
     )
@@ -192,7 +194,7 @@ def test_logging_lag_objectives_and_competencies():
     )
     ax = plots.plot_objective_progress(objectives)
     assert [b.get_width() for b in bars(ax)] == pytest.approx([1.0, 0.4])
-    assert texts(ax) == ["100.0 % · achieved", "40.0 % · in progress"]
+    assert texts(ax) == ["100.0\u00a0% · achieved", "40.0\u00a0% · in progress"]
     ratings = pd.DataFrame(
         {
             "competency": ["Communications", "Problem Solving"],
@@ -274,3 +276,120 @@ def test_a_chart_is_laid_out_once_and_drawn_once_into_the_same_png():
     reference.savefig(buffer, format="png", dpi=CHART_DPI)  # the route that draws twice
     plt.close(reference)
     assert png == buffer.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# Labels: whole, inside the chart, clear of reference lines (issue 15, item 5)
+# --------------------------------------------------------------------------------------------
+
+
+def drawn(ax: Axes) -> Axes:
+    """``ax`` with its figure laid out and drawn as a document draws it (render.figure_png)."""
+    from amreview.documents.render import figure_png
+
+    figure_png(ax.figure)
+    ax.figure.canvas.draw()
+    return ax
+
+
+def shown_labels(ax: Axes) -> list[str]:
+    """The y tick labels as a reader reads them: a label's lines joined by spaces."""
+    return [" ".join(t.get_text().split("\n")) for t in ax.get_yticklabels()]
+
+
+def assert_inside_the_figure(ax: Axes) -> None:
+    renderer = ax.figure.canvas.get_renderer()
+    canvas = ax.figure.bbox
+    for label in ax.get_yticklabels():
+        box = label.get_window_extent(renderer)
+        assert canvas.x0 - 0.5 <= box.x0 and box.x1 <= canvas.x1 + 0.5, (label.get_text(), box, canvas)
+        assert canvas.y0 - 0.5 <= box.y0 and box.y1 <= canvas.y1 + 0.5, (label.get_text(), box, canvas)
+
+
+def sample_development() -> tuple[list[str], list[str]]:
+    """The sample pack's development objectives and competencies, as people typed them."""
+    from amreview.data.sample import generate_sample
+
+    tables = generate_sample()
+    return sorted(set(tables["development_objectives"]["objective"])), sorted(
+        set(tables["competency_ratings"]["competency"])
+    )
+
+
+def test_every_bar_label_is_shown_whole_and_inside_the_chart():
+    """The measures' names (the longest, "Enhance customer/company relationships", was cut to
+    "Enhance customer/company relation…"), objectives as typed, competencies and long account
+    names: each label whole on its lines, none cut by the canvas."""
+    from amreview.metrics.registry import ALL_MEASURES
+
+    measures = list(ALL_MEASURES.values())
+    objectives, competencies = sample_development()
+    account = "Holland & Ellis Insurance Brokers (Northern Ireland and Isle of Man) Limited"
+    n = len(measures)
+    charts = {
+        "measure scores": plots.plot_measure_scores(
+            pd.DataFrame({"score": np.linspace(1, 5, n)}, index=measures), reference=2.75
+        ),
+        "attainment": plots.plot_attainment(pd.DataFrame({"attainment": np.linspace(0.5, 1.3, n)}, index=measures)),
+        "top accounts": plots.plot_top_accounts(
+            pd.DataFrame({"account": [account, "Acme"], "gross_margin": [9.0, 1.0]})
+        ),
+        "objectives": plots.plot_objective_progress(
+            pd.DataFrame({"objective": objectives, "progress_used": 0.5, "status": "in_progress"})
+        ),
+        "competencies": plots.plot_competencies(
+            pd.DataFrame({"competency": competencies, "self": 4.0, "manager": 3.0})
+        ),
+    }
+    expected = {
+        "measure scores": measures,
+        "attainment": measures,
+        "top accounts": [account, "Acme"],
+        "objectives": objectives,
+        "competencies": competencies,
+    }
+    assert "Enhance customer/company relationships" in measures and max(map(len, objectives)) > 2 * 34
+    for name, ax in charts.items():
+        assert shown_labels(drawn(ax)) == expected[name], name
+        assert_inside_the_figure(ax)
+
+
+def reference_lines(ax: Axes) -> list[float]:
+    """The x positions of ``ax``'s vertical lines (a target, a band's lower score; the zero line)."""
+    return [float(line.get_xdata()[0]) for line in ax.lines if len(set(np.asarray(line.get_xdata(), float))) == 1]
+
+
+def labels_on_lines(ax: Axes, labels: list[str]) -> list[tuple[str, float]]:
+    """Each value label of ``labels`` that a vertical line of ``ax`` crosses, with the line's x."""
+    renderer = ax.figure.canvas.get_renderer()
+    crossed = []
+    for text in ax.texts:
+        if text.get_text() not in labels:
+            continue
+        box = text.get_window_extent(renderer)
+        for x in reference_lines(ax):
+            pixel = ax.transData.transform((x, 0))[0]
+            if box.x0 - 1 <= pixel <= box.x1 + 1:
+                crossed.append((text.get_text(), x))
+    return crossed
+
+
+@pytest.mark.parametrize("values", [[0.97, 0.99, 0.9, 1.0, 1.02, 0.5], [0.97, 0.95, 1.6, 2.4]])
+def test_no_attainment_label_sits_on_the_100_percent_line(values):
+    ax = drawn(plots.plot_attainment(pd.DataFrame({"attainment": values}, index=[f"m{i}" for i in range(len(values))])))
+    labels = [plot_style.percent_label(v) for v in values]
+    assert sorted(texts(ax)) == sorted(labels)
+    assert labels_on_lines(ax, labels) == []
+    renderer = ax.figure.canvas.get_renderer()
+    for text in ax.texts:  # each label still reads beside its own bar
+        assert text.get_window_extent(renderer).x0 >= ax.transData.transform((0, 0))[0]
+
+
+@pytest.mark.parametrize("reference", [2.5, 2.75, 3.0])
+def test_no_score_label_sits_on_the_meets_line(reference):
+    scores = [2.3, 2.45, 2.6, 2.7, 2.9, 3.4, 1.0]
+    frame = pd.DataFrame({"score": scores}, index=[f"m{i}" for i in range(len(scores))])
+    ax = drawn(plots.plot_measure_scores(frame, reference=reference))
+    labels = [f"{v:.2f}" for v in scores]
+    assert labels_on_lines(ax, labels) == []
+    assert all(label in texts(ax) for label in labels)

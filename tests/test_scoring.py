@@ -153,7 +153,7 @@ def test_build_scorecard_scores_by_hand():
     explanation = card.explain("AM1")
     text = str(explanation)
     assert "Overall: 3.25 — Meets" in text
-    assert "GM attainment: 92.5 %" in text and "in band 90 % to < 100 % → score 3" in text
+    assert "GM attainment: 92.5\u00a0%" in text and "in band 90\u00a0% to < 100\u00a0% → score 3" in text
     assert "Visits: no data" in text
 
 

@@ -357,12 +357,12 @@ def test_team_tables_escape_names_and_format_figures(hand_card):
     assert "<b>Able</b>" not in page and "Ann &lt;b&gt;Able&lt;/b&gt;" in page
     assert "no rating" in page and ">2.55<" in page and ">2.01<" in page
     kpis = team_render.team_kpis_styler(table).to_html()
-    assert "1,000" in kpis and "125 %" in kpis and "2 of 2" in kpis and "no target" in kpis
+    assert "1,000" in kpis and "125\u00a0%" in kpis and "2 of 2" in kpis and "no target" in kpis
     attention = team_render.attention_html(team.needs_attention(hand_card, "Mia Major"), "Meets", 2)
     assert "Timeliness of reports scored 2.00 (≤ 2)" in attention
     totals = team.team_totals(hand_card, "Mia Major")
     shown = team_render.team_totals_styler(totals, team.team_gm_pct(hand_card, "Mia Major")).to_html()
-    assert "3,800" in shown and "3,400" in shown and "97 %" in shown and "3 of 5" in shown
+    assert "3,800" in shown and "3,400" in shown and "97\u00a0%" in shown and "3 of 5" in shown
 
 
 def test_the_header_and_summary_escape_the_manager(hand_card):

@@ -21,7 +21,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
+from matplotlib.transforms import Affine2D
 
 from amreview import formats
 
@@ -42,7 +44,7 @@ STATUS_COLOURS = {
 }
 RATER_COLOURS = {"self": PALETTE[1], "manager": PALETTE[0], "peer": PALETTE[2]}
 NO_DATA = "no data"
-LABEL_WIDTH = 34  # characters of a bar label before it is shortened
+LABEL_WIDTH = 34  # characters of a line of a bar label (a longer label wraps onto more lines)
 
 
 def use_house_style() -> None:
@@ -141,18 +143,29 @@ def is_missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
-def shorten(text: str, width: int = LABEL_WIDTH) -> str:
-    """``text`` cut to ``width`` characters with an ellipsis (long account names on bar labels)."""
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis (only for a name beyond reason on
+    a chart whose table beside it shows it in full: :func:`wrap`'s ``lines``)."""
     text = str(text)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def wrap(text: str, width: int = LABEL_WIDTH, lines: int = 2) -> str:
-    """``text`` on up to ``lines`` lines of ``width`` characters, the last one shortened."""
-    parts = textwrap.wrap(str(text), width) or [""]
-    if len(parts) > lines:
+def wrap(text: str, width: int = LABEL_WIDTH, lines: int | None = None) -> str:
+    """``text`` on lines of at most ``width`` characters, broken at spaces, a word longer than
+    that on a line of its own: whole, every word kept (``" ".join`` of the lines is the text
+    with its runs of spaces as one). ``lines`` caps the number of lines, the last one then
+    shortened with an ellipsis: only for people's names on the team charts (see
+    :func:`amreview.documents.team_plots.person_label`), never for a label a reader needs whole."""
+    parts = textwrap.wrap(str(text), width, break_long_words=False, break_on_hyphens=False) or [""]
+    if lines is not None and len(parts) > lines:
         parts = parts[: lines - 1] + [shorten(" ".join(parts[lines - 1 :]), width)]
     return "\n".join(parts)
+
+
+def label_lines(ax: Axes, axis: str = "y") -> int:
+    """The most lines any tick label of ``ax``'s ``axis`` runs to (1 with none)."""
+    labels = ax.get_yticklabels() if axis == "y" else ax.get_xticklabels()
+    return max((label.get_text().count("\n") + 1 for label in labels), default=1)
 
 
 OWN_FIGURE = "_amreview_own_figure"  # set on figures a plot function created (it may resize them)
@@ -190,13 +203,14 @@ def is_empty(frame, *columns: str) -> bool:
     return all(pd.to_numeric(frame[c], errors="coerce").isna().all() for c in columns if c in frame)
 
 
-def hbars(ax: Axes, labels, values, colours, title: str, formatter, texts, label_lines: int = 1) -> Axes:
-    """Horizontal bars, first row at the top, each labelled with its entry of ``texts``; bar
-    labels on up to ``label_lines`` lines."""
+def hbars(ax: Axes, labels, values, colours, title: str, formatter, texts, references=()) -> Axes:
+    """Horizontal bars, first row at the top, each labelled with its entry of ``texts`` beside
+    its end (:func:`bar_end_label`: past any of the ``references`` lines it would cross); the
+    bars' labels whole, wrapped (:func:`wrap`)."""
     values = pd.Series(values, dtype="float64").to_numpy()
     y = np.arange(len(values))[::-1]
     ax.barh(y, np.nan_to_num(values), color=list(colours), height=0.65)
-    ax.set_yticks(y, [wrap(label, LABEL_WIDTH, label_lines) for label in labels])
+    ax.set_yticks(y, [wrap(label) for label in labels])
     ax.xaxis.set_major_formatter(FuncFormatter(formatter))
     ax.grid(axis="x", visible=True)
     ax.grid(axis="y", visible=False)
@@ -205,27 +219,60 @@ def hbars(ax: Axes, labels, values, colours, title: str, formatter, texts, label
     span = span or 1.0  # all zeros: an axis of 0 to 1
     for yi, value, text in zip(y, values, texts):
         if text:
-            value = 0.0 if is_missing(value) else value
-            pad = 0.01 * span
-            ax.text(
-                value + pad if value >= 0 else value - pad,
-                yi,
-                text,
-                va="center",
-                ha="left" if value >= 0 else "right",
-                fontsize=9,
-                color="#333333",
-            )
+            bar_end_label(ax, 0.0 if is_missing(value) else value, yi, text, references)
     lo, hi = np.nanmin(np.append(values, 0.0)), np.nanmax(np.append(values, 0.0))
     ax.set_xlim(lo - 0.18 * span * (lo < 0), hi + 0.18 * span)
     ax.set_title(title)
     return ax
 
 
-def fit_bar_height(ax: Axes, rows: int, lines: int = 1) -> None:
-    """Make a figure this function created tall enough for ``rows`` horizontal bars (labels of
-    ``lines`` lines)."""
+LABEL_PAD = 3.0  # points between a bar's end (or a line it clears) and its label
+
+
+def bar_end_label(ax: Axes, value: float, y: float, text: str, references=(), fontsize: float = 9) -> Text:
+    """Label the horizontal bar that ends at ``value`` on row ``y`` with ``text``, :data:`LABEL_PAD`
+    points beyond its end, outwards (right of a positive bar, left of a negative one). Where the
+    label would cross a vertical reference line (a target, a band's boundary: the x values in
+    ``references``), it sits the same distance past the line instead, so neither hides the other
+    ("97 %" beside a bar just short of the 100 % line is drawn right of the line).
+
+    The place is chosen when the chart is drawn, in its final layout (the house style's
+    constrained layout moves the axes after this call): a label's width and the line's position
+    are only known in pixels then."""
+    sign = -1.0 if value < 0 else 1.0
+    lines = sorted((float(r) for r in references if float(r) * sign > value * sign), key=lambda r: r * sign)
+
+    def anchor(renderer) -> Affine2D:
+        to_pixels = ax.transData.transform
+        x, y_pixels = to_pixels((value, y))
+        pad = renderer.points_to_pixels(LABEL_PAD)
+        width = renderer.get_text_width_height_descent(text, label.get_fontproperties(), ismath=False)[0]
+        for line in lines:
+            line_x = to_pixels((line, y))[0]
+            if (line_x - x) * sign <= pad + width + pad:  # the label would reach the line: go past it
+                x = line_x
+        return Affine2D().translate(x, y_pixels)
+
+    label = ax.annotate(
+        text,
+        xy=(0, 0),
+        xycoords=anchor,
+        xytext=(sign * LABEL_PAD, 0),
+        textcoords="offset points",
+        va="center",
+        ha="left" if sign > 0 else "right",
+        fontsize=fontsize,
+        color="#333333",
+        annotation_clip=False,
+    )
+    return label
+
+
+def fit_bar_height(ax: Axes, rows: int) -> None:
+    """Make a figure a plot function created tall enough for ``rows`` horizontal bars whose
+    labels run to :func:`label_lines` lines."""
     fig = own_figure(ax)
     if fig is not None:
+        lines = label_lines(ax)
         width = fig.get_size_inches()[0]
         fig.set_size_inches(width, max(1.8, 0.9 + 0.36 * rows * (1 + 0.6 * (lines - 1))))

@@ -34,14 +34,15 @@ from amreview.documents.plot_style import (
     hbars,
     is_empty,
     is_missing,
+    label_lines,
     money_axis,
     new_axes,
     no_data,
     own_figure,
     percent_axis,
     share_label,
-    shorten,
     styled,
+    wrap,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -73,6 +74,7 @@ def plot_measure_scores(
         title,
         lambda v, _p=None: f"{v:g}",
         [NO_DATA if is_missing(v) else f"{v:.2f}" for v in frame["score"]],
+        references=() if reference is None else (reference,),
     )
     ax.set_xlim(0, 5.6)
     ax.set_xticks([0, 1, 2, 3, 4, 5])
@@ -112,6 +114,7 @@ def plot_attainment(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
         title,
         percent_axis,
         ["no target" if is_missing(v) else attainment_label(v) for v in values],
+        references=(1.0,),
     )
     ax.axvline(1.0, color=TARGET_COLOUR, linestyle="--", linewidth=1)
     right = max(float(np.nanmax(values.to_numpy())), 1.0)
@@ -446,10 +449,10 @@ def plot_objective_progress(frame: pd.DataFrame, ax: Axes | None = None) -> Axes
     statuses = list(frame["status"].astype(str))
     colours = [STATUS_COLOURS.get(s, ACTUAL_COLOUR) for s in statuses]
     texts = [f"{share_label(v)} · {s.replace('_', ' ')}" for v, s in zip(frame["progress_used"], statuses)]
-    hbars(ax, frame["objective"], frame["progress_used"], colours, title, percent_axis, texts, label_lines=2)
+    hbars(ax, frame["objective"], frame["progress_used"], colours, title, percent_axis, texts)
     ax.set_xlim(0, 1.45)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
-    fit_bar_height(ax, len(frame), 2)
+    fit_bar_height(ax, len(frame))
     return ax
 
 
@@ -479,7 +482,7 @@ def plot_competencies(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
         for yi, v in zip(y + offset, values):
             if not is_missing(v):
                 ax.text(v + 0.05, yi, f"{v:.1f}".rstrip("0").rstrip("."), va="center", fontsize=8)
-    ax.set_yticks(y, [shorten(c, 30) for c in frame["competency"]])
+    ax.set_yticks(y, [wrap(c, 30) for c in frame["competency"]])
     ax.set_xlim(0, 5.5)
     ax.set_xticks([1, 2, 3, 4, 5])
     ax.grid(axis="x", visible=True)
@@ -488,5 +491,6 @@ def plot_competencies(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax.set_title(title)
     fig = own_figure(ax)
     if fig is not None:
-        fig.set_size_inches(fig.get_size_inches()[0], 1.0 + 0.28 * n * len(raters))
+        lines = label_lines(ax)
+        fig.set_size_inches(fig.get_size_inches()[0], 1.0 + 0.28 * n * max(len(raters), 1 + 0.6 * (lines - 1)))
     return ax

@@ -8,7 +8,9 @@ PNG images inlined as ``data:`` URIs, so a document needs no other file and no o
 
 CSS classes (for the document's print and screen styles): ``amr-section`` (one per section),
 ``amr-narrative`` (the sentences from the numbers), ``amr-missing`` (a "not in this pack" /
-"no data" line), ``amr-block`` (a table or chart with its heading: keep together on a page),
+"no data" line), ``amr-block`` (a table or chart with its heading: keep together on a page), ``amr-long`` (a
+table that prints taller than half a page, or a box holding one: it may break across pages
+between rows, its header rows repeated, rather than leave half a page blank before it),
 ``amr-table``, ``amr-scroll`` (a wide table's box: it scrolls sideways on a phone, and a keyboard
 reaches it), ``amr-chart``, ``amr-explain`` (the scorecard's explanation), ``amr-signoff``,
 ``amr-defs`` (terms and their definitions: the appendix's figures without a value),
@@ -55,6 +57,14 @@ if TYPE_CHECKING:  # render is imported by review's display methods; no import c
 LIGHT_SYMBOLS = {"green": "\u25cf", "amber": "\u25b2", "red": "\u25bc"}  # ● ▲ ▼: shape as well as colour
 LIGHT_COLOURS = {"green": "#007a5a", "amber": "#946000", "red": "#c0392b"}  # darker Okabe–Ito: text at 4.5:1 or more
 CHART_DPI = 150
+# A table that prints taller than half a page may break across pages (between rows, its header
+# repeated): kept whole, it would be pushed to the next page and leave up to half of this one
+# blank. Its height is estimated from its text (printed_height): A4 inside document.css's
+# margins (297 − 20 − 18 mm), table text 8.5 pt on 1.4 lines, cells 3 pt of padding above and below.
+HALF_PAGE_POINTS = (297 - 20 - 18) / 25.4 * 72 / 2
+PRINTED_LINE_CHARACTERS = 110  # characters of table text across the page (182 mm at about 1.6 mm each)
+PRINTED_ROW_POINTS = 6.5  # a row's padding and rule
+PRINTED_LINE_POINTS = 8.5 * 1.4
 SCREEN_DPI = 96
 
 BASE_CSS = """
@@ -64,6 +74,9 @@ BASE_CSS = """
 .amr-note { color: #555; font-size: 0.92em; }
 .amr-block { margin: 0.9em 0 1.1em; break-inside: avoid; page-break-inside: avoid; }
 .amr-block h4 { margin: 0.6em 0 0.3em; font-size: 1em; }
+.amr-block.amr-long, .amr-long table, .amr-long .amr-scroll, .amr-explain.amr-long, .amr-block.amr-comments {
+  break-inside: auto; page-break-inside: auto; }
+.amr-long tr, .amr-comment { break-inside: avoid; page-break-inside: avoid; }
 .amr-table { border-collapse: collapse; font-size: 0.92em; font-variant-numeric: tabular-nums; }
 .amr-table th, .amr-table td { padding: 0.25em 0.6em; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
 .amr-table thead th { border-bottom: 1.5px solid #888; text-align: left; }
@@ -196,7 +209,26 @@ def table_html(table, uid: str = "", level: int = 3) -> str:
         )
     note = f"<p class='amr-note'>{escape(table.note)}</p>" if table.note else ""
     heading = f"<h{level}>{escape(table.title)}</h{level}>" if table.title else ""
-    return f"<div class='amr-block'>{heading}{scroll_box(styler.to_html(), table_label(table))}{note}</div>"
+    block = block_class(shown)
+    return f"<div class='{block}'>{heading}{scroll_box(styler.to_html(), table_label(table))}{note}</div>"
+
+
+def printed_height(shown: pd.DataFrame) -> float:
+    """About how tall the table of ``shown`` (its cells as text, its column names the header)
+    prints, in points: each row (the header too) :data:`PRINTED_ROW_POINTS` and
+    :data:`PRINTED_LINE_POINTS` for each line of its longest cell, a cell's lines being its
+    characters over an equal share of :data:`PRINTED_LINE_CHARACTERS` (a line per column)."""
+    width = max(PRINTED_LINE_CHARACTERS // max(len(shown.columns), 1), 1)
+    rows = [[str(c) for c in shown.columns], *([str(v) for v in row] for row in shown.itertuples(index=False))]
+    lines = [max((-(-len(text) // width) for text in row), default=1) or 1 for row in rows]
+    return sum(PRINTED_ROW_POINTS + PRINTED_LINE_POINTS * n for n in lines)
+
+
+def block_class(shown: pd.DataFrame, kind: str = "amr-block") -> str:
+    """The CSS classes of a box holding the table of ``shown``: ``kind``, and ``amr-long`` when
+    it prints taller than half a page (:func:`printed_height`, :data:`HALF_PAGE_POINTS`): it may
+    then break across pages between rows."""
+    return f"{kind} amr-long" if printed_height(shown) > HALF_PAGE_POINTS else kind
 
 
 def _css_id(text: str) -> str:
@@ -329,6 +361,8 @@ def _section_chunks(section, heading: bool) -> list[str]:
         chunks.append(pending)
     if section.explanation:
         chunks.append(explanation_block_html(section.explanation, section.key))
+    if not head and not lines and len(chunks) > 1:  # the stylesheet alone shows nothing: it goes with
+        chunks[:2] = [chunks[0] + chunks[1]]  # the next piece (an empty output is a place to break a page)
     return [f"<div class='amr-section' data-section='{escape(section.key)}'>{chunk}</div>" for chunk in chunks]
 
 
@@ -360,7 +394,8 @@ def explanation_block_html(explanation, uid: str = "") -> str:
         )
         table = scroll_box(styler.to_html(), "How the score was reached")
     note = f"<p class='amr-note'>{escape(explanation.note)}</p>" if explanation.note else ""
-    return f"<div class='amr-explain'><p><b>How the score was reached</b></p>{''.join(heads)}{table}{note}</div>"
+    box = block_class(pd.DataFrame(rows), "amr-explain")
+    return f"<div class='{box}'><p><b>How the score was reached</b></p>{''.join(heads)}{table}{note}</div>"
 
 
 def signoff_html(signoff) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from amreview.formats import weight_pct
+from amreview.formats import UNIT_SPACE, weight_pct
 from amreview.metrics.registry import Kpi
 from amreview.scoring.config import ScorecardConfig
 from amreview.vocabulary import TARGET_MEASURE_UNITS
@@ -182,7 +182,7 @@ class KpiExplanation:
 
 def _boundary(value: float, unit: str) -> str:
     """A band boundary in the KPI's unit: fractions as percentages, the rest as plain numbers."""
-    return f"{value * 100:g} %" if unit == "fraction" else f"{value:,g}"
+    return f"{value * 100:g}{UNIT_SPACE}%" if unit == "fraction" else f"{value:,g}"
 
 
 def explain(
