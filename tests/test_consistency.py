@@ -279,7 +279,7 @@ def kpi_text(value, kpi) -> str:
     unit = SHOWN_AS.get(kpi.name, {"fraction": "pct"}.get(kpi.unit, kpi.unit))
     if unit in ("pct", "attainment"):
         decimals = 1 if unit == "pct" else 0
-        text = f"{abs(value) * 100:,.{decimals}f} %"
+        text = f"{abs(value) * 100:,.{decimals}f}\u00a0%"
         return (minus if round(value * 100, decimals) < 0 else "") + text
     if unit == "signed0":
         return "0" if round(value) == 0 else ("+" if value > 0 else minus) + f"{abs(value):,.0f}"
@@ -288,7 +288,7 @@ def kpi_text(value, kpi) -> str:
     if unit == "money":
         return (minus if round(value) < 0 else "") + f"{abs(value):,.0f}"
     if unit == "days":
-        return f"{value:,.1f} days"
+        return f"{value:,.1f}\u00a0days"
     if unit == "rating":
         return f"{value:.1f}"
     if unit == "multiple":
@@ -296,9 +296,9 @@ def kpi_text(value, kpi) -> str:
     if unit == "change":
         return (
             "+" if round(value * 100) > 0 else minus if round(value * 100) < 0 else ""
-        ) + f"{abs(value) * 100:,.0f} %"
+        ) + f"{abs(value) * 100:,.0f}\u00a0%"
     if unit == "points":
-        return ("+" if value > 0 else minus if value < 0 else "") + f"{abs(value) * 100:.1f} pts"
+        return ("+" if value > 0 else minus if value < 0 else "") + f"{abs(value) * 100:.1f}\u00a0pts"
     return f"{value:,.2f}".replace("-", minus)
 
 

@@ -89,7 +89,7 @@ def test_decimals_take_the_decimal_separator_and_counts_the_thousands_one():
     assert money(1234567.891, decimals=2, fmt=EURO_AFTER) == "1.234.567,89\u00a0€"
     assert count(53010, fmt=EURO_AFTER) == "53.010" and count(53010) == "53,010"
     with number_format_in_effect(EURO_AFTER):
-        assert format_value(1204, "count") == "1.204" and format_value(0.125, "pct") == "12.5 %"
+        assert format_value(1204, "count") == "1.204" and format_value(0.125, "pct") == "12.5\u00a0%"
 
 
 @pytest.mark.parametrize(

@@ -124,7 +124,7 @@ def test_gm_pct_trend():
     team = [line for line in ax.lines if line.get_label() == "Team"][0]
     assert np.allclose(mine.get_ydata(), [0.08, np.nan, 0.092], equal_nan=True)
     assert np.allclose(team.get_ydata(), [0.07, 0.075, 0.08])
-    assert "9.2 %" in texts(ax)
+    assert "9.2\u00a0%" in texts(ax)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2026Q1", "2026Q2", "2026Q3"]
 
 
@@ -138,7 +138,7 @@ def test_margin_bars_label_money_and_gm_pct():
     )
     ax = plots.plot_margin_by_vendor(frame)
     assert [b.get_width() for b in bars(ax)] == pytest.approx([40_000, -2_000, 500])
-    assert texts(ax) == ["40k · 9.5 %", "\u22122k", "500 · 10.0 %"]
+    assert texts(ax) == ["40k · 9.5\u00a0%", "\u22122k", "500 · 10.0\u00a0%"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["HP", "Cisco", "<Acme>"]
     assert to_hex(bars(ax)[1].get_facecolor()) == plot_style.SECOND_COLOUR.lower()  # a loss
     top = plots.plot_top_accounts(pd.DataFrame({"account": ["A" * 60], "gross_margin": [1.0]}))
@@ -172,7 +172,7 @@ def test_nps_breakdown_shares():
     ax = plots.plot_nps_breakdown(frame)
     assert [b.get_width() for b in bars(ax)] == pytest.approx([0.0, 0.4, 0.6])
     assert ax.get_title("left") == "NPS responses: NPS +60"
-    assert "60.0 % (3)" in texts(ax)
+    assert "60.0\u00a0% (3)" in texts(ax)
 
 
 def test_weekly_activities_stack():
@@ -377,7 +377,7 @@ def labels_on_lines(ax: Axes, labels: list[str]) -> list[tuple[str, float]]:
 @pytest.mark.parametrize("values", [[0.97, 0.99, 0.9, 1.0, 1.02, 0.5], [0.97, 0.95, 1.6, 2.4]])
 def test_no_attainment_label_sits_on_the_100_percent_line(values):
     ax = drawn(plots.plot_attainment(pd.DataFrame({"attainment": values}, index=[f"m{i}" for i in range(len(values))])))
-    labels = [plot_style.percent_label(v) for v in values]
+    labels = [plot_style.attainment_label(v) for v in values]
     assert sorted(texts(ax)) == sorted(labels)
     assert labels_on_lines(ax, labels) == []
     renderer = ax.figure.canvas.get_renderer()

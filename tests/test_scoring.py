@@ -285,7 +285,7 @@ def test_no_rating_when_too_little_of_the_weight_has_data():
     assert strict.overall.at["AM1", "overall_rating"] is None
     text = str(strict.explain("AM1"))
     assert "Overall: 3.25 — no rating" in text
-    assert "the measures with data carry 60 % of the weight; the config asks for at least 70 %" in text
+    assert "the measures with data carry 60\u00a0% of the weight; the config asks for at least 70\u00a0%" in text
 
 
 # --------------------------------------------------------------------------------------------
