@@ -236,7 +236,7 @@ def test_the_run_writes_html_pdf_and_notebook_of_the_review_and_the_team(run, te
     expected = sorted(
         [f"{AM_ID}{s}" for s in (".html", ".ipynb", ".pdf")]
         + [f"{team_stem}{s}" for s in (".html", ".ipynb", ".pdf")]
-        + [f"{AM_ID}.json", "index.html", "manifest.json", "logs"]
+        + [f"{AM_ID}.json", "index.html", "manifest.json", "logs", "kpi-reference.html", "kpi-reference.pdf"]
     )
     assert names == expected  # no temporary file, prepared input nor lock file left behind
     assert [r.pdf for r in run.results] == [run.folder / f"{AM_ID}.pdf"]

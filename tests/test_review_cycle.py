@@ -440,7 +440,7 @@ def test_the_objectives_agreed_are_next_quarters_plan_in_the_development_section
         # the weight as the share of the plan, as next quarter's plan table shows it: typed as
         # percent of a plan whose weights add up to 100; none typed: each objective counts the same
         share = typed[f"{n}.weight"] if f"{n}.weight" in typed else 100 / (len(new) + len(cycle["carried"][am_id]))
-        assert row["Weight"] == f"{share:.0f} %"
+        assert row["Weight"] == f"{share:.0f}\u00a0%"
         assert typed[f"{n}.competency"] in row.values()
     carried = cycle["carried"][am_id]
     assert len(agreed) == len(new) + len(carried)
