@@ -32,7 +32,7 @@ def defer_iri_syntax() -> None:
     if spec is None:
         return
     stand_in = types.ModuleType(IRI_SYNTAX, f"Stand-in for {IRI_SYNTAX}: imported at its first use ({__name__}).")
-    stand_in.__spec__ = spec
+    stand_in.__spec__, stand_in.__loader__, stand_in.__file__ = spec, spec.loader, spec.origin
     stand_in.__path__ = list(spec.submodule_search_locations or [])  # its submodules still import
 
     def real() -> types.ModuleType:
@@ -43,5 +43,12 @@ def defer_iri_syntax() -> None:
     def is_valid_syntax(*args, **kwargs):
         return real().is_valid_syntax(*args, **kwargs)
 
-    vars(stand_in).update(is_valid_syntax=is_valid_syntax, __getattr__=lambda name: getattr(real(), name))
+    def attribute(name: str):
+        # A dunder asked of every module (``inspect.getmodule`` walks sys.modules asking for
+        # ``__file__``-like names; a kernel does so for its warnings) is not a use: no import.
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(f"module {IRI_SYNTAX!r} has no attribute {name!r}")
+        return getattr(real(), name)
+
+    vars(stand_in).update(is_valid_syntax=is_valid_syntax, __getattr__=attribute)
     sys.modules[IRI_SYNTAX] = stand_in
