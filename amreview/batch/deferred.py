@@ -43,12 +43,12 @@ def defer_iri_syntax() -> None:
     def is_valid_syntax(*args, **kwargs):
         return real().is_valid_syntax(*args, **kwargs)
 
-    def attribute(name: str):
+    def __getattr__(name: str):  # the module attribute protocol (PEP 562)
         # A dunder asked of every module (``inspect.getmodule`` walks sys.modules asking for
         # ``__file__``-like names; a kernel does so for its warnings) is not a use: no import.
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(f"module {IRI_SYNTAX!r} has no attribute {name!r}")
         return getattr(real(), name)
 
-    vars(stand_in).update(is_valid_syntax=is_valid_syntax, __getattr__=attribute)
+    vars(stand_in).update(is_valid_syntax=is_valid_syntax, __getattr__=__getattr__)
     sys.modules[IRI_SYNTAX] = stand_in
