@@ -22,11 +22,9 @@ Design decisions
 
 from __future__ import annotations
 
-import html
-
 from amreview.documents.model import SECTIONS
 from amreview.documents.pdf import PDF_AUTHOR, running_header_css
-from amreview.formats import MINUS, NEUTRAL_FORMAT, NumberFormat
+from amreview.formats import MINUS, NEUTRAL_FORMAT, NumberFormat, escape
 from amreview.metrics.catalogue import all_kpis
 from amreview.metrics.registry import ALL_MEASURES, Kpi
 from amreview.scoring.config import DEFAULT_CONFIG, KpiScoring, ScorecardConfig
@@ -125,17 +123,13 @@ def scoring_sentence(kpi: Kpi, scored: tuple[str, KpiScoring] | None) -> str:
     return f"Scores {weight_text(scoring.weight)} of {ALL_MEASURES[measure]}. {better}."
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
 def bands_table(kpi: Kpi, scoring: KpiScoring, numbers: NumberFormat = NEUTRAL_FORMAT) -> str:
     """The five score bands of a scored KPI: one row of scores, one of the values that earn them."""
     ranges = band_ranges(scoring.bands, bool(kpi.higher_is_better), kpi.unit, numbers)
     scores = "".join(f'<th scope="col">{score}</th>' for score, _ in ranges)
-    values = "".join(f"<td>{_e(text)}</td>" for _, text in ranges)
+    values = "".join(f"<td>{escape(text)}</td>" for _, text in ranges)
     return (
-        f'<table class="amr-bands"><caption>Score bands: {_e(kpi.label)}</caption>'
+        f'<table class="amr-bands"><caption>Score bands: {escape(kpi.label)}</caption>'
         f'<thead><tr><th scope="col">Score</th>{scores}</tr></thead>'
         f'<tbody><tr><th scope="row">Value</th>{values}</tr></tbody></table>'
     )
@@ -150,12 +144,12 @@ def kpi_entry(kpi: Kpi, scored: tuple[str, KpiScoring] | None, numbers: NumberFo
         ("Periods", periods[0].upper() + periods[1:]),
         ("Scoring", scoring_sentence(kpi, scored)),
     ]
-    items = "".join(f"<dt>{_e(term)}</dt><dd>{_e(text)}</dd>" for term, text in facts)
+    items = "".join(f"<dt>{escape(term)}</dt><dd>{escape(text)}</dd>" for term, text in facts)
     bands = bands_table(kpi, scored[1], numbers) if scored is not None and kpi.higher_is_better is not None else ""
     return (
         f'<section class="amr-keep" aria-labelledby="{kpi_anchor(kpi.name)}">'
-        f'<h3 id="{kpi_anchor(kpi.name)}">{_e(kpi.label)}</h3>'
-        f'<p>{_e(kpi.meaning)}</p><dl class="amr-facts">{items}</dl>{bands}</section>'
+        f'<h3 id="{kpi_anchor(kpi.name)}">{escape(kpi.label)}</h3>'
+        f'<p>{escape(kpi.meaning)}</p><dl class="amr-facts">{items}</dl>{bands}</section>'
     )
 
 
@@ -167,9 +161,9 @@ def overview_html(config: ScorecardConfig, kpis: dict[str, Kpi]) -> str:
     for measure in measures_in_review_order():
         weight = weight_text(config.measures[measure].weight) if measure in config.measures else "not in the rating"
         members = [name for name, (scores, _) in scored.items() if scores == measure]
-        links = ", ".join(f'<a href="#{kpi_anchor(name)}">{_e(kpis[name].label)}</a>' for name in members)
+        links = ", ".join(f'<a href="#{kpi_anchor(name)}">{escape(kpis[name].label)}</a>' for name in members)
         rows.append(
-            f'<tr><th scope="row"><a href="#measure-{measure}">{_e(ALL_MEASURES[measure])}</a></th>'
+            f'<tr><th scope="row"><a href="#measure-{measure}">{escape(ALL_MEASURES[measure])}</a></th>'
             f"<td>{weight}</td><td>{links or 'none'}</td></tr>"
         )
     ratings = ", ".join(f"{r.label} from {r.min_score:g}" for r in config.ratings)
@@ -187,7 +181,7 @@ def overview_html(config: ScorecardConfig, kpis: dict[str, Kpi]) -> str:
     ]
     return (
         '<section aria-labelledby="overall"><h2 id="overall">How the overall rating is made</h2>'
-        + "".join(f"<p>{_e(rule)}</p>" for rule in rules)
+        + "".join(f"<p>{escape(rule)}</p>" for rule in rules)
         + '<div class="amr-scroll" tabindex="0" role="region" aria-label="Measures and weights">'
         '<table class="amr-measures"><caption>Measures, their weight in the overall rating, and the figures '
         'that score them</caption><thead><tr><th scope="col">Measure</th><th scope="col">Weight</th>'
@@ -201,8 +195,8 @@ def measure_html(measure: str, config: ScorecardConfig, members: list[Kpi], scor
     note = f"{weight_text(weight)} of the overall rating." if weight is not None else "Not part of the overall rating."
     entries = "".join(kpi_entry(kpi, scored.get(kpi.name), config.number_format) for kpi in members)
     return (
-        f'<section aria-labelledby="measure-{measure}"><h2 id="measure-{measure}">{_e(ALL_MEASURES[measure])}</h2>'
-        f'<p class="amr-note amr-measure-weight">{_e(note)}</p>{entries}</section>'
+        f'<section aria-labelledby="measure-{measure}"><h2 id="measure-{measure}">{escape(ALL_MEASURES[measure])}</h2>'
+        f'<p class="amr-note amr-measure-weight">{escape(note)}</p>{entries}</section>'
     )
 
 
@@ -223,11 +217,11 @@ def kpi_reference_html(
     order = measures_in_review_order()
     by_measure = {m: [k for k in kpis.values() if k.measure == m] for m in order}
     title = f"{TITLE} {period}"
-    contents = "".join(f'<li><a href="#measure-{m}">{_e(ALL_MEASURES[m])}</a></li>' for m in order if by_measure[m])
+    contents = "".join(f'<li><a href="#measure-{m}">{escape(ALL_MEASURES[m])}</a></li>' for m in order if by_measure[m])
     body = (
-        f'<header class="amr-header"><h1>{_e(title)}</h1>'
+        f'<header class="amr-header"><h1>{escape(title)}</h1>'
         f"<p>What each figure of the {period} reviews means, over which period, what an empty value means, "
-        f"and how {_e(config_name(config))} scores it.</p></header>"
+        f"and how {escape(config_name(config))} scores it.</p></header>"
         '<nav class="amr-toc" aria-label="Contents"><p class="amr-toc-title">Contents</p><ol>'
         f'<li><a href="#overall">How the overall rating is made</a></li>{contents}</ol></nav>'
         + overview_html(config, kpis)
@@ -236,7 +230,7 @@ def kpi_reference_html(
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-        f'<title>{_e(title)}</title>\n<meta name="author" content="{PDF_AUTHOR}">\n'
+        f'<title>{escape(title)}</title>\n<meta name="author" content="{PDF_AUTHOR}">\n'
         f"<style>\n{stylesheet}\n{REFERENCE_CSS}\n{running_header_css(title)}\n</style>\n</head>\n"
         f'<body class="amr-document">\n<main class="amr-page">\n{body}\n</main>\n</body>\n</html>\n'
     )

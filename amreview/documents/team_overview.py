@@ -22,7 +22,6 @@ is shown: each :class:`TeamSection` carries the format it was built in.
 from __future__ import annotations
 
 import functools
-import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -31,7 +30,7 @@ import pandas as pd
 
 from amreview.documents import team, team_plots, team_render
 from amreview.documents.chart_text import alt_text, chart_titles, describe
-from amreview.formats import NEUTRAL_FORMAT, NumberFormat, number_format_in_effect
+from amreview.formats import NEUTRAL_FORMAT, NumberFormat, escape, number_format_in_effect
 from amreview.scoring.calibration import lowest_first, rating_distributions
 from amreview.scoring.scorecard import Scorecard
 
@@ -119,7 +118,7 @@ def _part_html(part) -> str:
             data = base64.b64encode(figure_png(figure)).decode("ascii")
         finally:
             plt.close(figure)
-        return f"<figure class='amr-chart'><img src='data:image/png;base64,{data}' alt='{html.escape(alt)}'></figure>"
+        return f"<figure class='amr-chart'><img src='data:image/png;base64,{data}' alt='{escape(alt)}'></figure>"
     return team_render.table_block(part)
 
 

@@ -24,8 +24,8 @@ def _explanation_text(explanation) -> str:
         f"{explanation.name} ({explanation.am_id}), {explanation.quarter}",
         f"Overall: {score_text(overall['overall_score'])} — {overall['overall_rating'] or 'no rating'}",
     ]
-    if no_rating_sentence(overall):
-        lines.append(no_rating_sentence(overall))
+    if sentence := no_rating_sentence(overall):
+        lines.append(sentence)
     if overall["measures_without_data"] and not is_missing(overall["overall_score"]):
         lines.append(f"Left out for lack of data (weight spread over the rest): {overall['measures_without_data']}")
     kpis_by_measure: dict[str, list] = {}
@@ -77,8 +77,8 @@ def _explanation_html(explanation) -> str:
         f"overall {score_text(overall['overall_score'])} — "
         f"{escape(str(overall['overall_rating'] or 'no rating'))}</p>"
     )
-    if no_rating_sentence(overall):
-        head += f"<p>{escape(no_rating_sentence(overall))}</p>"
+    if sentence := no_rating_sentence(overall):
+        head += f"<p>{escape(sentence)}</p>"
     return head + table
 
 

@@ -140,8 +140,8 @@ def plausibility_notes(review: Review) -> list[str]:
     table, row and column; at most :data:`MAX_WARNINGS_SHOWN` of them (``amreview validate``
     lists every one)."""
     notes = []
-    if no_rating_sentence(review.overall):
-        notes.append(no_rating_sentence(review.overall))
+    if sentence := no_rating_sentence(review.overall):
+        notes.append(sentence)
     # (an empty sales table is said above, and in the reason for no rating)
     empty = [
         t for t in REQUIRED_TABLES if t not in ("account_managers", "sales") and review.facts.tables.get(t, 0) == 0
