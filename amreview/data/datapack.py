@@ -44,6 +44,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,7 @@ from amreview.data.problems import (
     schema_problems,
     target_consistency_problems,
 )
+from amreview.data.sales_summary import first_lines, monthly_summary
 from amreview.data.schemas import REQUIRED_TABLES, SCHEMAS, columns_of, kinds_of
 from amreview.data.slicing import OWNER_TABLE, check_slice_ids, slice_tables, without_foreign_owners
 from amreview.errors import PROBLEM_COLUMNS, ArgumentError, DataError, ParameterError, UnknownNameError
@@ -129,6 +131,17 @@ class DataPack:
     @property
     def targets(self) -> pd.DataFrame:
         return self.tables["targets"]
+
+    @cached_property
+    def sales_summary(self) -> pd.DataFrame:
+        """The sales lines summed per month, account manager, account, deal type and vendor
+        programme: what the KPIs read (:func:`amreview.data.sales_summary.monthly_summary`)."""
+        return monthly_summary(self.sales)
+
+    @cached_property
+    def first_lines(self) -> pd.DataFrame:
+        """Each account's first line in the pack (:func:`amreview.data.sales_summary.first_lines`)."""
+        return first_lines(self.sales)
 
     def account_manager(self, am_id: str) -> pd.Series:
         """The ``account_managers`` row of ``am_id``; a :class:`DataError` if unknown."""

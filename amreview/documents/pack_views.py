@@ -31,7 +31,7 @@ import pandas as pd
 from amreview.data.datapack import DataPack
 from amreview.frames import row_positions
 from amreview.metrics.margin import margin_summary
-from amreview.metrics.newbusiness import new_accounts_table
+from amreview.metrics.newbusiness import new_accounts_of
 from amreview.metrics.registry import KpiContext, in_role
 from amreview.metrics.relationships import retention_by_account, retention_windows
 from amreview.metrics.reporting import CRM_REQUIRED_FIELDS, crm_exported_fields
@@ -177,9 +177,9 @@ def team_gm_pct(ctx: KpiContext, groups: pd.Series, quarters: int = TREND_QUARTE
     # Revenue and cost per account manager and quarter first (sums add up, so a group's totals
     # are the sums of its people's), then per group: ten million lines are grouped once, by
     # their quarter's position, and only the per-person totals are labelled and mapped.
-    window = ctx.lines_between(periods[0].start, quarter.end)[["am_id", "invoice_date", "revenue", "cost"]]
+    window = ctx.lines_between(periods[0].start, quarter.end)[["am_id", "month", "revenue", "cost"]]
     starts = np.array([np.datetime64(q.start, "ns") for q in periods])
-    position = np.searchsorted(starts, window["invoice_date"].to_numpy(), side="right") - 1
+    position = np.searchsorted(starts, window["month"].to_numpy(), side="right") - 1
     per_am = (
         window.groupby(
             [window["am_id"], pd.Series(position, index=window.index, name="quarter")], sort=False, observed=True
@@ -204,10 +204,13 @@ def team_gm_pct(ctx: KpiContext, groups: pd.Series, quarters: int = TREND_QUARTE
     return frame
 
 
-def new_accounts_by_am(pack: DataPack, quarter: Quarter) -> pd.DataFrame:
+def new_accounts_by_am(ctx: KpiContext) -> pd.DataFrame:
     """The quarter's new accounts with each account manager's lines on them
-    (:func:`~amreview.metrics.newbusiness.new_accounts_table` of the whole pack)."""
-    return new_accounts_table(pack.sales, quarter.start, quarter.end)
+    (:func:`~amreview.metrics.newbusiness.new_accounts_table` of the whole pack, from its first
+    lines and the quarter's sales summary)."""
+    first = ctx.first_lines
+    new = first[ctx.quarter.contains(first["invoice_date"])]
+    return new_accounts_of(new, ctx.lines_in(ctx.quarter))
 
 
 def principal_retention(ctx: KpiContext) -> pd.DataFrame:
@@ -223,7 +226,7 @@ def colleague_accounts(pack: DataPack) -> pd.DataFrame:
     if not pack.has("accounts"):
         return pd.DataFrame({"am_id": pd.Series(dtype=object), "account_id": pd.Series(dtype=object)})
     owner = pack["accounts"].set_index("account_id")["am_id"]
-    pairs = pack.sales[["am_id", "account_id"]].drop_duplicates()
+    pairs = pack.sales_summary[["am_id", "account_id"]].drop_duplicates()
     owners = pairs["account_id"].map(owner)
     return pairs[owners.notna() & (owners != pairs["am_id"])].reset_index(drop=True)
 
@@ -284,7 +287,7 @@ def whole_views(pack: DataPack, quarter: Quarter, quarters: int = TREND_QUARTERS
     if len(pack.sales):
         ctx = KpiContext.for_period(pack, quarter)
         trend = team_gm_pct(ctx, groups, quarters)
-        new, kept, colleagues = new_accounts_by_am(pack, quarter), principal_retention(ctx), colleague_accounts(pack)
+        new, kept, colleagues = new_accounts_by_am(ctx), principal_retention(ctx), colleague_accounts(pack)
     else:  # no margin data: the sections that would show these say so instead
         trend = pd.DataFrame(np.nan, index=sizes.index, columns=labels)
         new = kept = pd.DataFrame({"am_id": pd.Series(dtype=object)})

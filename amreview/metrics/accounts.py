@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from amreview.data.sales_summary import first_lines, line_count, sale_lines
 from amreview.errors import ArgumentError
 from amreview.metrics._frames import from_table as _from_table
 from amreview.metrics._frames import group_keys as _keys
@@ -37,7 +38,6 @@ from amreview.metrics.margin import margin_summary, share
 from amreview.metrics.margin_mix import segment_share
 from amreview.metrics.margin_trend import margin_change
 from amreview.metrics.registry import Kpi, KpiContext, Window
-from amreview.metrics.sales_lines import first_lines
 from amreview.periods import Quarter, require_quarter
 
 TRENDS = ("growing", "declining", "flat", "new")
@@ -49,7 +49,7 @@ def active_accounts(lines: pd.DataFrame) -> pd.Series:
 
     ``lines`` are the lines of one period. AMs with lines but no positive line count 0.
     """
-    positive = lines.loc[lines["revenue"] > 0, ["am_id", "account_id"]]
+    positive = lines.loc[sale_lines(lines) > 0, ["am_id", "account_id"]]
     counts = positive.groupby("am_id")["account_id"].nunique()
     return counts.reindex(sorted(lines["am_id"].unique()), fill_value=0).rename("active_accounts")
 
@@ -192,7 +192,8 @@ def key_accounts(lines: pd.DataFrame, accounts: pd.DataFrame, am_id: str | None 
     table = key.set_index("account_id")[["name", "am_id"]].rename(columns={"am_id": "owner"})
     grouped = lines[lines["account_id"].isin(table.index)].groupby("account_id", observed=True)
     sums = grouped[["revenue", "cost"]].sum().reindex(table.index, fill_value=0.0)
-    table["lines"] = grouped.size().reindex(table.index, fill_value=0).astype("int64")
+    counts = line_count(lines).groupby(lines["account_id"], observed=True).sum()
+    table["lines"] = counts.reindex(table.index, fill_value=0).astype("int64")
     table["revenue"] = sums["revenue"].astype("float64")
     table["cost"] = sums["cost"].astype("float64")
     table["gross_margin"] = table["revenue"] - table["cost"]

@@ -38,6 +38,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from amreview.data.sales_summary import line_count
 from amreview.metrics._frames import is_scalar
 from amreview.metrics.registry import Kpi, KpiContext, Window
 from amreview.periods import Quarter, month_labels, require_quarter
@@ -151,7 +152,14 @@ def margin_by(lines: pd.DataFrame, by: str | list[str]) -> pd.DataFrame:
     keys = [by] if isinstance(by, str) else list(by)
     grouped = lines.groupby(keys, sort=True, observed=True, dropna=False)
     table = grouped[["revenue", "cost"]].sum()
-    table.insert(0, "lines", grouped.size().astype("int64"))
+    table.insert(
+        0,
+        "lines",
+        line_count(lines)
+        .groupby([lines[k] for k in keys], sort=True, observed=True, dropna=False)
+        .sum()
+        .astype("int64"),
+    )
     table["gross_margin"] = table["revenue"] - table["cost"]
     table["gm_pct"] = gm_pct(table["gross_margin"], table["revenue"]).to_numpy()
     parents = keys[:-1]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from amreview.data.sales_summary import return_lines, sale_lines
 from amreview.errors import ArgumentError
 from amreview.metrics.margin import RATIO_NOTE, RETURNS_NOTE, SALES, gm_pct, share
 from amreview.metrics.registry import Kpi, KpiContext
@@ -42,7 +43,7 @@ def deal_type_summary(lines: pd.DataFrame, by: str | list[str] | None = None) ->
     validated pack, where a missing ``deal_type`` is already ``run_rate`` (the contract's default).
     """
     keys = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    frame = lines.assign(_deal=lines["revenue"] > 0, _return=lines["revenue"] < 0)
+    frame = lines.assign(_deal=sale_lines(lines), _return=return_lines(lines))
     sums = frame.groupby(keys + ["deal_type"], sort=True, observed=True)[["_deal", "_return", "revenue", "cost"]].sum()
     if keys:
         groups = frame[keys].drop_duplicates().sort_values(keys)
@@ -138,9 +139,10 @@ def deal_type_share(lines: pd.DataFrame, deal_types: str | tuple[str, ...], by: 
 
 def _deal_types_by_am(ctx: KpiContext, deal_type: str) -> pd.DataFrame:
     """Deals, revenue and gross margin of one deal type per AM in role (0 where none)."""
-    lines = ctx.lines.loc[ctx.lines["deal_type"] == deal_type, ["am_id", "revenue", "cost"]]
+    lines = ctx.lines.loc[ctx.lines["deal_type"] == deal_type]
     sums = (
-        lines.assign(deals=lines["revenue"] > 0)
+        lines[["am_id", "revenue", "cost"]]
+        .assign(deals=sale_lines(lines))
         .groupby("am_id", sort=False, observed=True)[["deals", "revenue", "cost"]]
         .sum()
     )

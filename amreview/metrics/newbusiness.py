@@ -88,9 +88,16 @@ def new_accounts_table(sales: pd.DataFrame, start, end) -> pd.DataFrame:
     (``am_id``, ``account_id``) with lines on them: ``first_invoice_date``, ``credited_new`` (this
     AM holds the account's first line, so it counts in their ``new_accounts``), ``revenue``,
     ``cost``, ``gross_margin``, ``gm_pct``. Sorted by ``am_id`` and ``account_id``."""
-    first = new_account_first_lines(sales, start, end)
     window = sales[_between(sales["invoice_date"], start, end)]
-    table = margin_summary(window[window["account_id"].isin(first.index)], ["am_id", "account_id"]).reset_index()
+    return new_accounts_of(new_account_first_lines(sales, start, end), window)
+
+
+def new_accounts_of(first: pd.DataFrame, window_lines: pd.DataFrame) -> pd.DataFrame:
+    """:func:`new_accounts_table` from the first lines of the window's new accounts (``first``:
+    :func:`~amreview.data.sales_summary.first_lines` rows, index ``account_id``) and the window's
+    lines, or its sales summary rows (:mod:`amreview.data.sales_summary`): the same table."""
+    table = margin_summary(window_lines[window_lines["account_id"].isin(first.index)], ["am_id", "account_id"])
+    table = table.reset_index()
     table.insert(2, "first_invoice_date", table["account_id"].map(first["invoice_date"]))
     table.insert(3, "credited_new", table["am_id"].to_numpy() == table["account_id"].map(first["am_id"]).to_numpy())
     return table

@@ -20,11 +20,10 @@ import numpy as np
 import pandas as pd
 
 from amreview.data.datapack import DataPack
+from amreview.data.sales_summary import months_between
 from amreview.errors import ArgumentError
 from amreview.formats import KPI_UNIT_FORMATS
 from amreview.formats import UNITS as DISPLAY_UNITS
-from amreview.frames import in_order_of
-from amreview.metrics.sales_lines import first_lines
 from amreview.metrics.targets import quarter_targets
 from amreview.periods import Quarter, require_quarter
 
@@ -50,13 +49,6 @@ def in_role(account_managers: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
     quarter = require_quarter(quarter)
     start = account_managers["start_date"]
     return account_managers[start.isna() | (start <= quarter.end)]
-
-
-def sales_for_kpis(sales: pd.DataFrame) -> pd.DataFrame:
-    """The sales lines as the KPIs read them: ordered by ``invoice_date`` (a validated pack's
-    already are, see :func:`amreview.data.datapack.validate_tables`), without ``line_id`` (no KPI
-    reads a line by its id; first lines are found on the pack's own table)."""
-    return in_order_of(sales.drop(columns=["line_id"], errors="ignore"), "invoice_date")
 
 
 @dataclass(frozen=True)
@@ -123,8 +115,8 @@ class KpiContext:
 
     @property
     def first_lines(self) -> pd.DataFrame:
-        """Each account's first line in the whole pack (see :func:`amreview.metrics.sales_lines.first_lines`)."""
-        return self.memo("first_lines", lambda: first_lines(self.pack.sales))
+        """Each account's first line in the whole pack (see :func:`amreview.data.sales_summary.first_lines`)."""
+        return self.pack.first_lines
 
     @classmethod
     def for_period(cls, pack: DataPack, period: Quarter) -> KpiContext:
@@ -179,26 +171,23 @@ class KpiContext:
 
     @property
     def sales(self) -> pd.DataFrame:
-        """The sales lines of the pack (history included) as the KPIs read them: ordered by
-        ``invoice_date``, sorted once per context family so that every date window is a slice,
-        not a scan (see :func:`sales_for_kpis`)."""
-        return self.memo("sales_by_date", lambda: sales_for_kpis(self.pack.sales))
+        """The pack's sales lines (history included) as the KPIs read them: summed per month,
+        account manager, account, deal type and vendor programme, in month order, so that every
+        window is a slice (:mod:`amreview.data.sales_summary`: the same figures as the lines)."""
+        return self.pack.sales_summary
 
     def lines_between(self, start, end) -> pd.DataFrame:
-        """Sales lines invoiced from ``start`` to ``end``, both included."""
-        sales = self.sales
-        dates = sales["invoice_date"].to_numpy()
-        first = dates.searchsorted(np.datetime64(pd.Timestamp(start)), side="left")
-        last = dates.searchsorted(np.datetime64(pd.Timestamp(end)), side="right")
-        return sales.iloc[first:last]
+        """The sales summary's rows of the months from ``start`` to ``end`` (whole months, both
+        included): a window's sales lines as the KPIs read them."""
+        return months_between(self.sales, start, end)
 
     @cached_property
     def lines(self) -> pd.DataFrame:
-        """Sales lines invoiced in the window."""
+        """The window's sales lines as the KPIs read them (summed per month: :attr:`sales`)."""
         return self.lines_between(self.start, self.end)
 
     def lines_in(self, quarter: Quarter) -> pd.DataFrame:
-        """Sales lines invoiced in another quarter (e.g. the previous one, or a year ago)."""
+        """Another quarter's sales lines as the KPIs read them (e.g. the previous one, or a year ago)."""
         return self.lines_between(quarter.start, quarter.end)
 
     @cached_property
@@ -305,6 +294,6 @@ class Kpi:
         pack without margin data (a CRM export) has no revenue, margin or accounts to count —
         not zeros.
         """
-        if self.reads_sales and ctx.pack.sales.empty:
+        if self.reads_sales and ctx.sales.empty:
             return pd.Series(np.nan, index=ctx.am_ids, dtype="float64", name=self.name)
         return ctx.per_am(self.compute(ctx)).rename(self.name)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from amreview.data.sales_summary import sale_lines, sale_revenue
 from amreview.metrics._frames import between as _between
 from amreview.metrics._frames import from_table as _from_table
 from amreview.metrics._frames import group_keys as _keys
@@ -109,13 +110,13 @@ def csat_summary(feedback: pd.DataFrame, by="am_id") -> pd.DataFrame:
 
 
 def _active_pairs(lines: pd.DataFrame) -> pd.DataFrame:
-    return lines.loc[lines["revenue"] > 0, ["am_id", "account_id"]].drop_duplicates()
+    return lines.loc[sale_lines(lines) > 0, ["am_id", "account_id"]].drop_duplicates()
 
 
 def _principal_pairs(lines: pd.DataFrame) -> pd.DataFrame:
     """Each account with a revenue > 0 line, paired with its principal AM: the ``am_id`` with the
     largest Σ revenue of its positive lines (ties: the smaller am_id)."""
-    positive = lines.loc[lines["revenue"] > 0, ["account_id", "am_id", "revenue"]]
+    positive = lines.loc[sale_lines(lines) > 0, ["account_id", "am_id"]].assign(revenue=sale_revenue(lines))
     totals = positive.groupby(["account_id", "am_id"], sort=False)["revenue"].sum().reset_index()
     totals = totals.sort_values(["account_id", "revenue", "am_id"], ascending=[True, False, True], kind="mergesort")
     return totals.drop_duplicates("account_id")[["am_id", "account_id"]]
