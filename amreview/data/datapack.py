@@ -52,8 +52,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from amreview import redaction
-from amreview.data.cells import complete, normalise
-from amreview.data.pack_files import FILE_FORMATS, check_pack_folder, read_folder
+from amreview.data.cells import as_text, complete, normalise
+from amreview.data.pack_files import FILE_FORMATS, check_pack_folder, file_problems, read_folder, read_table_file
 from amreview.data.problems import (
     nan_text_problems,
     non_finite_problems,
@@ -65,6 +65,7 @@ from amreview.data.problems import (
     schema_problems,
     target_consistency_problems,
 )
+from amreview.data.sales_file import SalesFile, open_sales_file
 from amreview.data.sales_summary import first_lines, monthly_summary
 from amreview.data.schemas import REQUIRED_TABLES, SCHEMAS, columns_of, kinds_of
 from amreview.data.slicing import OWNER_TABLE, check_slice_ids, slice_tables, without_foreign_owners
@@ -109,6 +110,9 @@ class DataPack:
     source: str = ""
     fingerprint: str = field(default="", compare=False)
     am_ids: tuple[str, ...] | None = None  # a slice read: only these account managers' rows
+    # A large Parquet file of sales lines read in place (amreview.data.sales_file): the summary,
+    # first lines and counts come from it; ``tables["sales"]`` reads the lines whole only when asked.
+    sales_file: SalesFile | None = field(default=None, compare=False, repr=False)
 
     def has(self, table: str) -> bool:
         """Whether the pack holds ``table`` (optional tables may be absent)."""
@@ -136,12 +140,42 @@ class DataPack:
     def sales_summary(self) -> pd.DataFrame:
         """The sales lines summed per month, account manager, account, deal type and vendor
         programme: what the KPIs read (:func:`amreview.data.sales_summary.monthly_summary`)."""
+        if self.sales_file is not None:
+            return self.sales_file.monthly_summary()
         return monthly_summary(self.sales)
 
     @cached_property
     def first_lines(self) -> pd.DataFrame:
         """Each account's first line in the pack (:func:`amreview.data.sales_summary.first_lines`)."""
+        if self.sales_file is not None:
+            return self.sales_file.first_lines()
         return first_lines(self.sales)
+
+    @property
+    def line_count(self) -> int:
+        """How many sales lines the pack holds."""
+        return self.sales_file.rows if self.sales_file is not None else len(self.sales)
+
+    @cached_property
+    def invoice_dates(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """The pack's first and last invoice date (None, None without sales lines)."""
+        if self.sales_file is not None:
+            return self.sales_file.invoice_dates()
+        if self.sales.empty:
+            return None, None
+        return pd.Timestamp(self.sales["invoice_date"].min()), pd.Timestamp(self.sales["invoice_date"].max())
+
+    def lines_beyond(self, bound: float) -> pd.DataFrame:
+        """The sales lines whose revenue or cost exceeds ``bound`` in size, in the pack's order
+        of lines (by invoice date, then file position), labelled by their file position."""
+        if self.sales_file is not None:
+            return self.sales_file.lines_beyond(bound)
+        sales = self.sales
+        return sales[(sales["revenue"].abs() > bound) | (sales["cost"].abs() > bound)]
+
+    def row_counts(self) -> dict[str, int]:
+        """Every table the pack holds → its number of rows (without reading lines held in place)."""
+        return {name: self.line_count if name == "sales" else len(self.tables[name]) for name in self.tables}
 
     def account_manager(self, am_id: str) -> pd.Series:
         """The ``account_managers`` row of ``am_id``; a :class:`DataError` if unknown."""
@@ -178,6 +212,10 @@ def load_pack(source: str | Path, am_ids: Iterable[str] | None = None) -> DataPa
         check_slice_ids(tables, ids, SAMPLE)
         return _as_slice(validate_tables(tables, source=SAMPLE, row_numbers=row_numbers, consume=True), ids)
     folder = Path(source)
+    if ids is None:
+        in_place = _sales_file_of(folder)
+        if in_place is not None:
+            return _load_in_place(folder, in_place)
     tables, first_rows, problems = read_folder(folder, am_ids=ids)
     if problems:
         raise DataError(pd.DataFrame(problems, columns=PROBLEM_COLUMNS), str(folder))
@@ -188,6 +226,79 @@ def load_pack(source: str | Path, am_ids: Iterable[str] | None = None) -> DataPa
     check_slice_ids(tables, ids, str(folder))
     row_numbers = {t: frame.index.to_numpy() + first_rows[t] for t, frame in tables.items()}
     return _as_slice(validate_tables(tables, source=str(folder), row_numbers=row_numbers, consume=True), ids)
+
+
+def _sales_file_of(folder: Path) -> SalesFile | None:
+    """The folder's sales file when it is one DuckDB reads in place (:func:`open_sales_file`)."""
+    check_pack_folder(folder)
+    files = [folder / f"sales{suffix}" for suffix in FILE_FORMATS if (folder / f"sales{suffix}").exists()]
+    if len(files) != 1 or files[0].suffix != ".parquet" or file_problems("sales", files[0]):
+        return None  # the whole read names what is wrong with the files
+    return open_sales_file(files[0])
+
+
+def _load_in_place(folder: Path, sales: SalesFile) -> DataPack:
+    """:func:`load_pack` of a folder whose sales lines DuckDB checks and sums in place
+    (:mod:`amreview.data.sales_file`): the other tables read whole, the suspect lines validated
+    with them, so a broken pack gets the errors a whole read gives."""
+    tables, first_rows, problems = read_folder(folder, skip=("sales",))
+    if problems:
+        raise DataError(pd.DataFrame(problems, columns=PROBLEM_COLUMNS), str(folder))
+    accounts = tables.get("accounts")
+    sales.find_suspects(
+        _ids(tables.get("account_managers"), "am_id"), None if accounts is None else _ids(accounts, "account_id")
+    )
+    while True:
+        raw = {t: tables[t] if t != "sales" else sales.suspect_lines() for t in SCHEMAS if t in tables or t == "sales"}
+        pack = validate_tables(
+            raw, source=str(folder), first_rows=first_rows, row_numbers={"sales": sales.suspects + 1}
+        )
+        clash = sales.passed_ids_among(pack.sales["line_id"])  # a trimmed id equal to another line's
+        if not len(clash):
+            break
+        sales.suspects = np.union1d(sales.suspects, clash)
+    sales.accept(pack.sales)
+    others = {t: frame for t, frame in pack.tables.items() if t != "sales"}
+    lines = LinesReadWhenAsked(others, lambda: _sales_read_whole(folder / "sales.parquet", others))
+    return DataPack(tables=lines, source=str(folder), fingerprint=folder_fingerprint(folder), sales_file=sales)
+
+
+def _ids(frame: pd.DataFrame | None, column: str) -> set[str]:
+    """The ids of ``column`` as the loader reads them (missing table or column: none)."""
+    if frame is None or column not in frame.columns:
+        return set()
+    return set(as_text(frame[column]).dropna())
+
+
+def _sales_read_whole(path: Path, others: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The sales lines of a pack read in place, as a whole read gives them (they passed then)."""
+    raw, first_row = read_table_file(path)
+    references = {t: others[t] for t in ("account_managers", "targets", "accounts") if t in others}
+    return validate_tables({**references, "sales": raw}, first_rows={"sales": first_row}, consume=True).sales
+
+
+class LinesReadWhenAsked(Mapping):
+    """A pack's tables whose ``sales`` lines, kept in their file (:mod:`amreview.data.sales_file`),
+    are read whole only when someone asks for them: every whole-pack figure comes from the
+    summary, and a view that needs lines still gets them, the same as a whole read gives."""
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame], read_sales):
+        self._tables = dict(tables)
+        self._read_sales = read_sales
+
+    def __getitem__(self, table: str) -> pd.DataFrame:
+        if table == "sales" and "sales" not in self._tables:
+            self._tables["sales"] = self._read_sales()
+        return self._tables[table]
+
+    def __contains__(self, table: object) -> bool:
+        return table == "sales" or table in self._tables
+
+    def __iter__(self):
+        return iter([t for t in SCHEMAS if t in self])
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
 
 
 def load_prepared_pack(folder: str | Path, fingerprint: str) -> DataPack:

@@ -50,6 +50,7 @@ def check_pack_folder(folder: Path) -> None:
 def read_folder(
     folder: Path,
     am_ids: Iterable[str] | None = None,
+    skip: Iterable[str] = (),
 ) -> tuple[dict[str, pd.DataFrame], dict[str, int], list[dict]]:
     """Read every contract table found in ``folder``, as raw frames.
 
@@ -58,7 +59,8 @@ def read_folder(
     ``folder`` that is not one is an :class:`ArgumentError` (:func:`check_pack_folder`).
     With ``am_ids``, only those account managers' rows are kept
     (:func:`~amreview.data.slicing.slice_tables`); each frame's index is then the kept rows'
-    positions in the file (row number = index + first row).
+    positions in the file (row number = index + first row). Tables in ``skip`` are looked for
+    and their files checked, but not read.
     """
     ids = None if am_ids is None else {str(a) for a in am_ids}
     problems: list[dict] = []
@@ -88,6 +90,8 @@ def read_folder(
             unusable = file_problems(table, files[0])
             if unusable:
                 problems += unusable
+                continue
+            if table in skip:
                 continue
             if ids is None or table == OWNER_TABLE:
                 tables[table], first_rows[table] = read_table_file(files[0])

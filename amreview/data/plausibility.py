@@ -86,14 +86,6 @@ def beyond_bound(table: str, column: str, frame: pd.DataFrame) -> pd.Series:
     return pd.Series(np.abs(values) > _bounds(table, column, frame), index=frame.index)
 
 
-def lines_in_error(sales: pd.DataFrame) -> pd.Series:
-    """Sales lines whose revenue or cost is beyond :data:`MAX_LINE_AMOUNT` in size."""
-    flagged = pd.Series(False, index=sales.index)
-    for column in SALES_AMOUNTS:
-        flagged |= beyond_bound("sales", column, sales)
-    return flagged
-
-
 def amount_text(value: float) -> str:
     """An amount as a warning shows it: with separators up to 10¹⁵, in powers of ten beyond
     (a 309-digit number helps nobody)."""
@@ -168,10 +160,10 @@ def rated_quarters(quarter: Quarter) -> set[str]:
 def ratings_withheld(pack: DataPack, quarter: Quarter, am_ids: pd.Index) -> pd.Series:
     """Why each of ``am_ids`` gets no rating (module docstring); ``""`` where nothing stands in
     the way. Index ``am_ids``."""
-    if pack.sales.empty:
+    if pack.line_count == 0:
         return pd.Series(EMPTY_SALES_REASON, index=am_ids, dtype=object)
     reasons = pd.Series("", index=am_ids, dtype=object)
-    bad = pack.sales[lines_in_error(pack.sales)]  # few or none: filtered before anything is copied
+    bad = pack.lines_beyond(MAX_LINE_AMOUNT)  # few or none
     bad = bad[(bad["invoice_date"] <= quarter.end) & bad["am_id"].isin(am_ids)]
     for am_id, lines in bad.groupby("am_id", sort=False):
         first = lines.iloc[0]

@@ -61,14 +61,13 @@ class PackFacts:
 
     @classmethod
     def of(cls, pack: DataPack) -> PackFacts:
-        sales = pack.sales
-        has_sales = len(sales) > 0
+        first_invoice, last_invoice = pack.invoice_dates
         return cls(
             source=pack.source,
             fingerprint=pack.fingerprint,
-            tables={name: len(frame) for name, frame in pack.tables.items()},
-            first_invoice=pd.Timestamp(sales["invoice_date"].min()) if has_sales else None,
-            last_invoice=pd.Timestamp(sales["invoice_date"].max()) if has_sales else None,
+            tables=pack.row_counts(),
+            first_invoice=first_invoice,
+            last_invoice=last_invoice,
             crm_fields=crm_exported_fields({t: pack[t] for t in CRM_REQUIRED_FIELDS if pack.has(t)}),
         )
 
@@ -284,7 +283,7 @@ def whole_views(pack: DataPack, quarter: Quarter, quarters: int = TREND_QUARTERS
     groups = benchmark_groups(pack.account_managers, quarter)
     sizes = group_sizes(groups)
     labels = [str(q) for q in quarter.last_n(quarters)]
-    if len(pack.sales):
+    if pack.line_count:
         ctx = KpiContext.for_period(pack, quarter)
         trend = team_gm_pct(ctx, groups, quarters)
         new, kept, colleagues = new_accounts_by_am(ctx), principal_retention(ctx), colleague_accounts(pack)

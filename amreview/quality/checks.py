@@ -372,7 +372,7 @@ def _report(source: str, findings: pd.DataFrame, pack: DataPack | None) -> Quali
     if pack is None:
         cover = pd.DataFrame(columns=["table", "required", "status", "rows", "measures", "kpis_without_data"])
         return QualityReport(source, findings, cover)
-    return QualityReport(source, findings, coverage(pack), {t: len(f) for t, f in pack.tables.items()}, history(pack))
+    return QualityReport(source, findings, coverage(pack), pack.row_counts(), history(pack))
 
 
 def _row_label(row):

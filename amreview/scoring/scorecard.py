@@ -46,10 +46,22 @@ def check_period_covered(sales: pd.DataFrame, quarter: Quarter) -> None:
     if sales.empty:
         return
     if not quarter.contains(sales["invoice_date"]).any():
-        first, last = sales["invoice_date"].min(), sales["invoice_date"].max()
-        raise PeriodError(
-            f"the data pack has no sales in {quarter}; its sales run from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
-        )
+        raise _not_covered(quarter, sales["invoice_date"].min(), sales["invoice_date"].max())
+
+
+def check_pack_covers_period(pack: DataPack, quarter: Quarter) -> None:
+    """:func:`check_period_covered` of the pack's sales lines, from its monthly summary (a
+    quarter is whole months: it holds a line when it holds a month with lines)."""
+    if pack.line_count == 0:
+        return
+    if not quarter.contains(pack.sales_summary["month"]).any():
+        raise _not_covered(quarter, *pack.invoice_dates)
+
+
+def _not_covered(quarter: Quarter, first, last) -> PeriodError:
+    return PeriodError(
+        f"the data pack has no sales in {quarter}; its sales run from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    )
 
 
 # What says a quarter happened in a pack without sales lines: the dates of things done (a deal
@@ -76,8 +88,8 @@ def pack_covers(pack: DataPack, quarter: Quarter) -> bool:
     names it.
     """
     quarter = require_quarter(quarter)
-    if not pack.sales.empty:
-        return bool(quarter.contains(pack.sales["invoice_date"]).any())
+    if pack.line_count:
+        return bool(quarter.contains(pack.sales_summary["month"]).any())
     for table, columns in RECORD_DATES.items():
         if pack.has(table) and any(quarter.contains(pack[table][column]).any() for column in columns):
             return True
@@ -267,14 +279,14 @@ def build_scorecard(
     kpis = all_kpis() if kpis is None else kpis
     config = load_config(kpis=kpis) if config is None else config
     quarter = Quarter.parse(period, config.fiscal_year_start_month)
-    check_period_covered(pack.sales, quarter)
+    check_pack_covers_period(pack, quarter)
     ctx = KpiContext.for_period(pack, quarter)
     people = pack.account_managers.set_index("am_id").reindex(ctx.am_ids)
     values = kpi_values(ctx, kpis)
     scores = kpi_scores(values, config, kpis)
     measures = measure_scores(scores, config)
     overall = withhold_ratings(
-        overall_scores(measures, config), ratings_withheld(pack, quarter, ctx.am_ids), keep_score=pack.sales.empty
+        overall_scores(measures, config), ratings_withheld(pack, quarter, ctx.am_ids), keep_score=pack.line_count == 0
     )  # see amreview.data.plausibility
     targets = kpi_targets(ctx, kpis)
     if set(KPI_COLUMNS) <= set(values.columns):

@@ -1,0 +1,359 @@
+"""A large Parquet file of sales lines, checked and summed where it lies: DuckDB reads it in
+place, out of core, on every core; pandas never holds its lines.
+
+What the KPIs read of the lines is the monthly summary and each account's first line
+(:mod:`amreview.data.sales_summary`); this module computes both with DuckDB from the file, and
+checks the lines against the contract without loading them, by one rule: **DuckDB only finds
+the lines that might break the contract; pandas judges them.**
+
+1. DuckDB tests each line by checks that are cheap on a hundred million lines and *strict*: a
+   line passes only when the contract's own validation (``validate_tables``) would pass it
+   unchanged. The text columns with few distinct values (account manager, account, product,
+   vendor, deal type) are judged on their distinct values, by the very functions the loader
+   applies to cells (:func:`~amreview.data.cells.as_text`, the schema's checks); a line id
+   passes when it is printable ASCII without spaces around it and at most
+   :data:`~amreview.data.schemas.ID_MAX_LENGTH` characters; numbers are present and finite;
+   dates present; line ids unique (as many distinct 64-bit hashes as lines proves it; lines
+   sharing a hash are sent on).
+2. The lines that do not pass (*suspects*: none in a clean pack) are read into pandas with their
+   row numbers and validated with the rest of the pack by ``validate_tables``: a broken pack
+   gets exactly the errors it gets when read whole, naming the same rows. Suspects that are
+   fine after all (an id with a space around it, which the loader trims) count like any line.
+3. Sums are DuckDB's over the lines that passed plus pandas' over the suspects that are fine.
+
+A file DuckDB cannot read this way (a column of an unexpected Parquet type: dates as text,
+amounts as decimals, ids as numbers) is read whole by pandas instead (:func:`open_sales_file`
+returns None), as every CSV and workbook pack is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from amreview.data.cells import as_text
+from amreview.data.sales_summary import FIRST_LINE_COLUMNS, SUMMARY_COLUMNS, first_lines, monthly_summary
+from amreview.data.schemas import CONTROL_CHARACTERS, ID_MAX_LENGTH
+from amreview.vocabulary import DEAL_TYPES, DEFAULT_DEAL_TYPE
+
+# Parquet types (as DuckDB names them) each contract column may have for DuckDB to read it in
+# place; anything else is read by pandas (module docstring).
+TEXT_TYPES = ("VARCHAR",)
+ACCEPTED_TYPES: dict[str, tuple[str, ...]] = {
+    "line_id": TEXT_TYPES,
+    "invoice_date": ("DATE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"),
+    "am_id": TEXT_TYPES,
+    "account_id": TEXT_TYPES,
+    "product": TEXT_TYPES,
+    "vendor": TEXT_TYPES,
+    "quantity": ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT"),
+    "revenue": ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT"),
+    "cost": ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT"),
+    "deal_type": TEXT_TYPES,
+    "vendor_programme": ("BOOLEAN",),
+}
+REQUIRED = ("line_id", "invoice_date", "am_id", "account_id", "product", "quantity", "revenue", "cost")
+NUMBERS = ("quantity", "revenue", "cost")
+# Judged on their distinct values (few: people, accounts, products), by the loader's own rules.
+KEYS = ("am_id", "account_id", "product", "vendor", "deal_type")
+ID_KEYS = ("am_id", "account_id")
+# A line id DuckDB passes: printable ASCII, no space at either end (every other id is judged by pandas).
+PLAIN_ID = "[!-~]([ -~]*[!-~])?"
+# Lines at or above this many are read in place; fewer are read whole (one path for small packs).
+# The environment variable AMREVIEW_IN_PLACE_LINES sets another threshold (1: every Parquet pack).
+OUT_OF_CORE_LINES = 1_000_000
+IN_PLACE_VARIABLE = "AMREVIEW_IN_PLACE_LINES"
+
+
+@dataclass
+class SalesFile:
+    """A Parquet file of sales lines that DuckDB reads in place (module docstring).
+
+    ``suspects``: the file positions (0-based) of the lines left to pandas; ``fine``: those of
+    them the loader accepted, validated and completed (set by :meth:`accept`)."""
+
+    path: Path
+    columns: tuple[str, ...]
+    rows: int
+    suspects: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="int64"))
+    fine: pd.DataFrame | None = None
+    _connection: object = field(default=None, repr=False)
+
+    @property
+    def db(self):
+        if self._connection is None:
+            import duckdb
+
+            self._connection = duckdb.connect(config={"threads": _threads()})
+        return self._connection
+
+    def _arrow(self, query: str):
+        return self.db.sql(query).to_arrow_table()
+
+    def _positions(self, query: str) -> np.ndarray:
+        return np.asarray(self._arrow(query).column("file_row_number").to_numpy(), dtype="int64")
+
+    # ---- the lines as SQL sees them -------------------------------------------------------
+
+    def _scan(self) -> str:
+        return f"read_parquet({_literal(self.path)}, file_row_number = true)"
+
+    def _column(self, name: str) -> str:
+        """A contract column as the loader completes it: defaults filled, dates as dates."""
+        if name not in self.columns:
+            return {"deal_type": f"'{DEFAULT_DEAL_TYPE}'", "vendor_programme": "false"}.get(name, "NULL")
+        if name == "deal_type":
+            return f"coalesce(deal_type, '{DEFAULT_DEAL_TYPE}')"
+        if name == "vendor_programme":
+            return "coalesce(vendor_programme, false)"
+        if name == "invoice_date":
+            return "CAST(invoice_date AS DATE)"
+        if name in NUMBERS:
+            return f"CAST({name} AS DOUBLE)"
+        return name
+
+    def _passed(self) -> str:
+        """The lines that passed DuckDB's checks, completed (module docstring)."""
+        self.db.register("suspect_rows", pd.DataFrame({"n": self.suspects.astype("int64")}))
+        columns = ", ".join(f"{self._column(c)} AS {c}" for c in _CONTRACT)
+        return (
+            f"SELECT {columns}, file_row_number FROM {self._scan()} "
+            "WHERE file_row_number NOT IN (SELECT n FROM suspect_rows)"
+        )
+
+    # ---- checking -------------------------------------------------------------------------
+
+    def find_suspects(self, known_am_ids: Iterable[str], known_account_ids: Iterable[str] | None) -> np.ndarray:
+        """The positions of the lines DuckDB cannot vouch for (module docstring), in file order."""
+        known = {
+            "am_id": set(known_am_ids),
+            "account_id": None if known_account_ids is None else set(known_account_ids),
+        }
+        tests = []
+        for name in REQUIRED:
+            tests.append(f"{name} IS NULL")
+        for name in NUMBERS:
+            tests.append(f"NOT isfinite(CAST({name} AS DOUBLE))")
+        # pandas' datetime64[ns] holds 1677-09-22 to 2262-04-11: a date beyond is the loader's to word
+        tests.append("CAST(invoice_date AS DATE) NOT BETWEEN DATE '1678-01-01' AND DATE '2262-01-01'")
+        tests.append(f"NOT regexp_full_match(line_id, '{PLAIN_ID}') OR length(line_id) > {ID_MAX_LENGTH}")
+        for name in KEYS:
+            if name not in self.columns:
+                continue
+            values = [v for (v,) in self.db.execute(f"SELECT DISTINCT {name} FROM {self._scan()}").fetchall()]
+            bad = _bad_values(name, values, known.get(name))
+            if bad:
+                self.db.register(f"bad_{name}", pd.DataFrame({"v": pd.Series(bad, dtype=object)}))
+                tests.append(f"{name} IN (SELECT v FROM bad_{name})")
+        if self._hashes_repeat():
+            self.db.execute(
+                f"CREATE OR REPLACE TEMP TABLE repeated_hashes AS "
+                f"SELECT hash(line_id) AS h FROM {self._scan()} GROUP BY h HAVING count(*) > 1"
+            )
+            tests.append("hash(line_id) IN (SELECT h FROM repeated_hashes)")
+        condition = " OR ".join(f"({t})" for t in tests)
+        self.suspects = self._positions(
+            f"SELECT file_row_number FROM {self._scan()} WHERE {condition} ORDER BY file_row_number"
+        )
+        return self.suspects
+
+    def _hashes_repeat(self) -> bool:
+        """Whether two lines share a line id's 64-bit hash (equal ids have equal hashes: as many
+        distinct hashes as lines proves the ids distinct; the cheapest exact test)."""
+        (lines, distinct) = self.db.execute(
+            f"SELECT count(*), count(DISTINCT hash(line_id)) FROM {self._scan()}"
+        ).fetchall()[0]
+        return lines != distinct
+
+    def suspect_lines(self) -> pd.DataFrame:
+        """The suspect lines as pandas reads the file (raw cells), in file order."""
+        self.db.register("suspect_rows", pd.DataFrame({"n": self.suspects.astype("int64")}))
+        table = self._arrow(
+            f"SELECT * EXCLUDE (file_row_number) FROM {self._scan()} "
+            "WHERE file_row_number IN (SELECT n FROM suspect_rows) ORDER BY file_row_number"
+        )
+        return table.to_pandas().reset_index(drop=True)
+
+    def passed_ids_among(self, line_ids: Iterable[str]) -> np.ndarray:
+        """Positions of lines that passed whose id is one of ``line_ids`` (a suspect that the
+        loader trimmed to another line's id is a repeated id after all)."""
+        self.db.register("asked_ids", pd.DataFrame({"v": pd.Series(list(line_ids), dtype=object)}))
+        return self._positions(
+            f"SELECT file_row_number FROM ({self._passed()}) WHERE line_id IN (SELECT v FROM asked_ids)"
+        )
+
+    def accept(self, fine: pd.DataFrame) -> None:
+        """The suspects the loader validated and completed (sales lines as a validated pack holds
+        them), ``fine``'s labels being positions among the suspects; kept labelled by their
+        position in the file, as a pack read whole labels its lines."""
+        self.fine = fine.set_axis(pd.Index(self.suspects[fine.index.to_numpy()]))
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_connection": None}  # a DuckDB connection does not cross processes
+
+    # ---- what the KPIs read ---------------------------------------------------------------
+
+    def monthly_summary(self) -> pd.DataFrame:
+        """:func:`amreview.data.sales_summary.monthly_summary` of every line of the file."""
+        summed = self._arrow(
+            f"""
+            SELECT CAST(date_trunc('month', invoice_date) AS TIMESTAMP) AS month, am_id, account_id,
+                   deal_type, vendor_programme,
+                   fsum(revenue) AS revenue, fsum(cost) AS cost, count(*) AS lines,
+                   count(*) FILTER (WHERE revenue > 0) AS sale_lines,
+                   count(*) FILTER (WHERE revenue < 0) AS return_lines,
+                   coalesce(fsum(revenue) FILTER (WHERE revenue > 0), 0.0) AS sale_revenue
+            FROM ({self._passed()})
+            GROUP BY ALL ORDER BY ALL
+            """
+        )
+        summary = _typed(summed.to_pandas(), SUMMARY_COLUMNS)
+        if self.fine is None or self.fine.empty:
+            return summary
+        both = pd.concat([summary, monthly_summary(self.fine)], ignore_index=True)
+        return both.groupby(SUMMARY_COLUMNS[:5], sort=True, observed=True)[SUMMARY_COLUMNS[5:]].sum().reset_index()
+
+    def first_lines(self) -> pd.DataFrame:
+        """:func:`amreview.data.sales_summary.first_lines` of every line of the file."""
+        first = self._arrow(
+            f"""
+            SELECT account_id, f.d AS invoice_date, f.l AS line_id, f.a AS am_id FROM (
+                SELECT account_id, min_by(struct_pack(d := invoice_date, l := line_id, a := am_id),
+                                          struct_pack(d := invoice_date, l := line_id)) AS f
+                FROM ({self._passed()}) GROUP BY account_id)
+            """
+        )
+        frame = _typed(first.to_pandas(), ["account_id", *FIRST_LINE_COLUMNS])
+        if self.fine is not None and not self.fine.empty:
+            frame = pd.concat([frame, first_lines(self.fine).reset_index()], ignore_index=True)
+        return first_lines(frame)
+
+    def lines_beyond(self, bound: float) -> pd.DataFrame:
+        """The lines whose revenue or cost exceeds ``bound`` in size, in invoice-date order (the
+        pack's order of lines: by date, then file position), completed."""
+        passed = self._arrow(
+            f"SELECT * FROM ({self._passed()}) WHERE abs(revenue) > {bound!r} OR abs(cost) > {bound!r}"
+        )
+        frame = _typed(passed.to_pandas(), [*_CONTRACT, "file_row_number"])
+        if self.fine is not None and not self.fine.empty:
+            fine = self.fine.assign(file_row_number=self.fine.index.to_numpy())
+            wrong = (fine["revenue"].abs() > bound) | (fine["cost"].abs() > bound)
+            frame = pd.concat([frame, _typed(fine[wrong], [*_CONTRACT, "file_row_number"])], ignore_index=True)
+        frame = frame.sort_values(["invoice_date", "file_row_number"], kind="mergesort")
+        return frame.set_index("file_row_number").rename_axis(None)[list(_CONTRACT)]
+
+    def invoice_dates(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """The first and the last invoice date of the file's lines (None without lines)."""
+        first, last = self.db.execute(
+            f"SELECT min(invoice_date), max(invoice_date) FROM ({self._passed()})"
+        ).fetchall()[0]
+        dates = [pd.Timestamp(d) for d in (first, last) if d is not None]
+        if self.fine is not None and not self.fine.empty:
+            dates += [self.fine["invoice_date"].min(), self.fine["invoice_date"].max()]
+        return (min(dates), max(dates)) if dates else (None, None)
+
+
+_CONTRACT = (
+    "line_id",
+    "invoice_date",
+    "am_id",
+    "account_id",
+    "product",
+    "vendor",
+    "quantity",
+    "revenue",
+    "cost",
+    "deal_type",
+    "vendor_programme",
+)
+
+
+def open_sales_file(path: Path, min_lines: int | None = None) -> SalesFile | None:
+    """The Parquet file of sales lines at ``path`` to be read in place, or None when it should be
+    read whole: fewer than ``min_lines`` lines (default :data:`OUT_OF_CORE_LINES`), or a column
+    of a type DuckDB does not read here the way the loader does (:data:`ACCEPTED_TYPES`), or a
+    required column missing (the loader names it)."""
+    import pyarrow.parquet as pq
+
+    if path.suffix != ".parquet":
+        return None
+    metadata = pq.read_metadata(path)
+    if metadata.num_rows < (_threshold() if min_lines is None else min_lines):
+        return None
+    sales = SalesFile(path, (), metadata.num_rows)
+    described = sales.db.execute(f"DESCRIBE SELECT * FROM read_parquet({_literal(path)})").fetchall()
+    types = {str(name): str(kind) for name, kind, *_ in described}
+    if any(name not in types for name in REQUIRED) or len(types) != len({n.lower() for n in types}):
+        return None
+    if any(name in types and types[name] not in accepted for name, accepted in ACCEPTED_TYPES.items()):
+        return None
+    sales.columns = tuple(name for name in _CONTRACT if name in types)
+    return sales
+
+
+def _bad_values(column: str, values: list, known: set[str] | None) -> list:
+    """Of a column's distinct values, those a line may not pass with (module docstring): not
+    text the loader keeps as it is, and for ids too long, holding a control character or not
+    one the pack knows; a deal type outside the contract's."""
+    raw = pd.Series(values, dtype=object)
+    present = raw[raw.notna()]
+    text = as_text(present.astype("str"))
+    bad = text.isna() | (text.astype(object) != present)
+    if column in ID_KEYS:
+        bad |= text.str.len().fillna(0).gt(ID_MAX_LENGTH)
+        bad |= text.fillna("").str.contains(CONTROL_CHARACTERS.pattern, regex=True)
+        if known is not None:
+            bad |= ~present.isin(known)
+    if column == "deal_type":
+        bad |= ~present.isin(DEAL_TYPES)
+    return list(present[bad.to_numpy()])
+
+
+def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """DuckDB's result with the dtypes the loader's frames have: text as pandas' ``str``,
+    dates as ``datetime64[ns]`` at midnight, money as float64, counts as int64."""
+    out = {}
+    for name in columns:
+        values = frame[name]
+        if name in ("month", "invoice_date"):
+            values = pd.to_datetime(values).astype("datetime64[ns]")
+        elif name in ("revenue", "cost", "sale_revenue", "quantity"):
+            values = values.astype("float64")
+        elif name in ("lines", "sale_lines", "return_lines", "file_row_number"):
+            values = values.astype("int64")
+        elif name == "vendor_programme":
+            values = values.astype(bool)
+        else:
+            values = values.astype("str")
+        out[name] = values.reset_index(drop=True)
+    return pd.DataFrame(out)
+
+
+def _threshold() -> int:
+    """:data:`OUT_OF_CORE_LINES`, or the environment's :data:`IN_PLACE_VARIABLE` (a whole number)."""
+    import os
+
+    from amreview.errors import ArgumentError
+
+    text = os.environ.get(IN_PLACE_VARIABLE, "").strip()
+    if not text:
+        return OUT_OF_CORE_LINES
+    if not text.isdigit():
+        raise ArgumentError(
+            f"{IN_PLACE_VARIABLE}={text!r}: expected a whole number of sales lines (1: every Parquet pack)"
+        )
+    return int(text)
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _threads() -> int:
+    import os
+
+    return max(1, len(os.sched_getaffinity(0)))
