@@ -88,7 +88,9 @@ class SalesFile:
         if self._connection is None:
             import duckdb
 
-            self._connection = duckdb.connect(config={"threads": _threads()})
+            # results are ordered where order matters (ORDER BY), so DuckDB need not keep the file's
+            self._connection = duckdb.connect(config={"threads": _threads(), "preserve_insertion_order": False})
+            self._connection.execute("SET enable_progress_bar = false")
         return self._connection
 
     def _arrow(self, query: str):
@@ -149,25 +151,23 @@ class SalesFile:
             if bad:
                 self.db.register(f"bad_{name}", pd.DataFrame({"v": pd.Series(bad, dtype=object)}))
                 tests.append(f"{name} IN (SELECT v FROM bad_{name})")
-        if self._hashes_repeat():
-            self.db.execute(
-                f"CREATE OR REPLACE TEMP TABLE repeated_hashes AS "
-                f"SELECT hash(line_id) AS h FROM {self._scan()} GROUP BY h HAVING count(*) > 1"
-            )
-            tests.append("hash(line_id) IN (SELECT h FROM repeated_hashes)")
+        # One pass: the lines failing a test, and whether two lines share a line id's 64-bit hash
+        # (equal ids have equal hashes: as many distinct hashes as lines proves the ids distinct,
+        # the cheapest exact test); only then a second pass sends on the lines sharing one.
         condition = " OR ".join(f"({t})" for t in tests)
-        self.suspects = self._positions(
-            f"SELECT file_row_number FROM {self._scan()} WHERE {condition} ORDER BY file_row_number"
-        )
-        return self.suspects
-
-    def _hashes_repeat(self) -> bool:
-        """Whether two lines share a line id's 64-bit hash (equal ids have equal hashes: as many
-        distinct hashes as lines proves the ids distinct; the cheapest exact test)."""
-        (lines, distinct) = self.db.execute(
-            f"SELECT count(*), count(DISTINCT hash(line_id)) FROM {self._scan()}"
+        lines, hashes, suspects = self.db.execute(
+            f"SELECT count(*), count(DISTINCT hash(line_id)), "
+            f"list(file_row_number ORDER BY file_row_number) FILTER (WHERE {condition}) FROM {self._scan()}"
         ).fetchall()[0]
-        return lines != distinct
+        found = np.asarray(suspects or [], dtype="int64")
+        if lines != hashes:
+            repeated = self._positions(
+                f"SELECT file_row_number FROM {self._scan()} WHERE hash(line_id) IN "
+                f"(SELECT hash(line_id) AS h FROM {self._scan()} GROUP BY h HAVING count(*) > 1)"
+            )
+            found = np.union1d(found, repeated)
+        self.suspects = found
+        return self.suspects
 
     def suspect_lines(self) -> pd.DataFrame:
         """The suspect lines as pandas reads the file (raw cells), in file order."""
