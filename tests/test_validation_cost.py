@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from amreview.data.cells import as_text
 from amreview.data.datapack import validate_tables
-from amreview.data.schemas import distinct_text, schema_for
+from amreview.data.schemas import distinct_text, passing_checks, schema_for
 from amreview.errors import DataError
 
 # Values with white space of every kind at either end, inside, or none; empty; missing.
@@ -93,3 +93,63 @@ def test_clean_text_is_not_trimmed(monkeypatch):
     monkeypatch.setattr(pc, "utf8_trim_whitespace", trim)
     clean = pd.Series(["AM-1", "Ada Lovelace", None, "x"], dtype="str")
     assert as_text(clean) is clean
+
+
+def _failures(schema, frame: pd.DataFrame) -> pd.DataFrame | None:
+    """What ``schema`` finds in ``frame``: its failure cases in a fixed order, or None."""
+    import pandera.pandas as pa
+
+    try:
+        schema.validate(frame.copy(), lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases[["column", "check", "index", "failure_case"]].astype(str)
+        return cases.sort_values(list(cases.columns), ignore_index=True)
+    return None
+
+
+ID = st.one_of(
+    st.none(),
+    st.sampled_from(["A1", "A2", "A3", " A4", "A\t5", "A\u202e6", "é7", "X" * 101, "é" * 60]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(ID, ID, st.sampled_from(["call", "visit", "fax", "Call", None])), min_size=1, max_size=8))
+def test_a_pack_validated_with_its_proofs_fails_exactly_as_without_them(rows):
+    """Whatever the ids and types (duplicates, missing, too long, control characters, words
+    outside the vocabulary), the schema with the proven checks left out finds what the full
+    schema finds."""
+    from amreview.data.schemas import SCHEMAS
+
+    frame = pd.DataFrame(
+        {
+            "activity_id": pd.Series([r[0] for r in rows], dtype="str"),
+            "am_id": "AM1",
+            "account_id": pd.Series([r[1] for r in rows], dtype="str"),
+            "type": pd.Series([r[2] for r in rows], dtype="str"),
+            "activity_date": "2026-07-01",
+        }
+    )
+    full = _failures(SCHEMAS["activities"].to_schema(), frame)
+    spared = _failures(schema_for("activities", frame), frame)
+    if full is None:
+        assert spared is None
+    else:
+        pd.testing.assert_frame_equal(spared, full)
+
+
+def test_checks_proven_to_pass_are_left_out():
+    from amreview.data.schemas import SCHEMAS
+
+    column = SCHEMAS["activities"].to_schema().columns
+    clean = pd.Series(["A1", "A2", None], dtype="str")
+    assert passing_checks(column["account_id"], clean) == ("id_length", "id_characters")
+    assert passing_checks(column["account_id"], pd.Series(["A\t1"], dtype="str")) == ("id_length",)
+    assert passing_checks(column["account_id"], pd.Series(["X" * 101], dtype="str")) == ("id_characters",)
+    assert passing_checks(column["type"], pd.Series(["call", None, "visit"], dtype="str")) == ("isin",)
+    assert passing_checks(column["type"], pd.Series(["call", "fax"], dtype="str")) == ()
+    assert passing_checks(column["activity_id"], pd.Series(["A2", "A1"], dtype="str")) == (
+        "unique",
+        "id_length",
+        "id_characters",
+    )

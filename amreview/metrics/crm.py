@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from amreview.frames import as_category
 from amreview.metrics._frames import between as _between
 from amreview.metrics._frames import from_table as _from_table
 from amreview.metrics._frames import group_keys as _keys
@@ -243,7 +244,7 @@ def coded_by_am(activities: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index]:
     types: counting and grouping millions of activities then compares integers, not text, in
     the same order (the ids' sorted order), so every figure is the one the text gives."""
     codes, ids = pd.factorize(activities["am_id"], sort=True)
-    kind = pd.Categorical(activities["type"], categories=list(ACTIVITY_TYPES))
+    kind = as_category(activities["type"], list(ACTIVITY_TYPES))
     return activities.assign(am_id=codes, type=kind), pd.Index(ids, name="am_id")
 
 
