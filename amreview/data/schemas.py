@@ -19,12 +19,15 @@ and ``.`` are legal in a CRM's ids.
 from __future__ import annotations
 
 import re
+import sys
+import types
 from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pandera.typing
 import pyarrow
 import pyarrow.compute as pc
 from pandera.engines import pandas_engine
@@ -43,6 +46,35 @@ from amreview.vocabulary import (
     OPPORTUNITY_STAGES,
     RATERS,
 )
+
+PANDERA_DASK_TYPES = "pandera.typing.dask"
+
+
+def pandas_frames_only() -> None:
+    """Let pandera's table models know the frame types they validate without importing Dask.
+
+    Building a model's schema asks pandera, once per process, which kinds of frame exist
+    (``pandera.typing.get_index_types`` and its two siblings, cached); to answer, pandera imports
+    Dask when it is installed, as amreview's distributed runs need it to be: about 0.7 s of
+    every ``amreview scorecard``, for types amreview never validates (its tables are pandas
+    frames). Asked here first, with Dask's entry standing in as not installed, the answer
+    holds pandas' types (and modin's or PySpark's, if installed); the stand-in is removed at
+    once, so ``import dask`` and pandera's own Dask types work as ever afterwards. Where Dask is
+    imported already (a Dask worker), pandera is asked as it is."""
+    if "dask.dataframe" in sys.modules or PANDERA_DASK_TYPES in sys.modules:
+        return
+    stand_in = types.ModuleType(PANDERA_DASK_TYPES, "Dask not imported: amreview validates pandas frames")
+    stand_in.DASK_INSTALLED = False  # type: ignore[attr-defined]  # the one name pandera asks
+    sys.modules[PANDERA_DASK_TYPES] = stand_in
+    try:
+        pandera.typing.get_index_types()
+        pandera.typing.get_series_types()
+        pandera.typing.get_dataframe_types()
+    finally:
+        del sys.modules[PANDERA_DASK_TYPES]
+
+
+pandas_frames_only()  # before any table model builds its schema (see its docstring)
 
 # ISO dates, with or without a time part (exports often write "2026-07-01 00:00:00"). A date
 # column is ``Series[Date] = date_field(...)``: the field carries the parsing (pandera's
