@@ -360,8 +360,7 @@ def _timeliness(ctx: KpiContext, reports: pd.DataFrame, column: str) -> pd.Serie
 def _forecast(ctx: KpiContext, forecasts: pd.DataFrame, measure: str, column: str) -> pd.Series:
     def compute() -> pd.DataFrame:
         latest = latest_forecasts(forecasts[forecasts["measure"] == measure], ctx.quarter, submitted_by=ctx.as_of)
-        # the quarter's lines: the context's cached window lines when the window is the quarter
-        lines = ctx.lines if ctx.window.quarters == (ctx.quarter,) else ctx.lines_in(ctx.quarter)
+        lines = ctx.lines if ctx.window.quarters == (ctx.quarter,) else ctx.lines_in(ctx.quarter)  # cached if same
         return forecast_accuracy_table(latest, forecast_actuals(lines)).set_index("am_id")
 
     return ctx.memo(("forecast_accuracy", measure, ctx.window), compute)[column].astype("float64")
