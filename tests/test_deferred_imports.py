@@ -77,3 +77,12 @@ def test_validating_and_scoring_a_pack_does_not_import_dask(before, dask_importe
     )
     rows, imported, installed = out.stdout.split()
     assert rows == "15" and imported == str(dask_imported) and installed == "True"
+
+
+def test_the_scorecard_workbook_is_written_without_importing_the_charts():
+    """``amreview scorecard`` writes its workbook without importing the review's sections and
+    their charts (matplotlib: ~0.5 s of every scorecard): the headline KPIs both show are in
+    amreview.scoring.display."""
+    code = "import sys, amreview.documents.scorecard_workbook; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "False"
