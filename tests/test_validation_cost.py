@@ -153,3 +153,24 @@ def test_checks_proven_to_pass_are_left_out():
         "id_length",
         "id_characters",
     )
+
+
+def test_target_periods_are_read_once_per_distinct_period(monkeypatch):
+    """Whether a target's period is a month, and its quarter, are asked once per distinct period,
+    not once per row; the problems found are the same (a quarter row whose months do not add up)."""
+    from amreview.data import problems
+    from amreview.data.sample import generate_sample
+
+    targets = validate_tables(generate_sample(), source="sample").targets
+    quarter_row = targets.index[targets["period"] == "2026Q3"][0]
+    months = pd.DataFrame(
+        {"am_id": targets.at[quarter_row, "am_id"], "period": ["2026-07", "2026-08", "2026-09"]}
+        | {"measure": targets.at[quarter_row, "measure"], "target": 1.0}
+    )
+    targets = pd.concat([targets, months], ignore_index=True)
+    asked = []
+    original = problems.is_month_label
+    monkeypatch.setattr(problems, "is_month_label", lambda text: asked.append(text) or original(text))
+    found = problems.target_consistency_problems(targets, lambda i: i + 2)
+    assert len(asked) == targets["period"].nunique() < len(targets)
+    assert list(found["row"]) == [quarter_row + 2] and list(found["check"]) == ["months_add_up"]
