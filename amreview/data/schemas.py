@@ -454,9 +454,9 @@ def distinct_text(values: pd.Series) -> bool:
 
 
 def build_schemas() -> None:
-    """Build every table's pandera schema now. pandera builds a model's schema on first use and
-    imports its optional backends then (with dask installed, ~0.6 s): the kernel template calls
-    this once, so a review's kernel does not pay it."""
+    """Build every table's pandera schema now. pandera builds a model's schema on first use
+    (Dask no longer imported then: :func:`pandas_frames_only`): the kernel template calls this
+    once, so a review's kernel does not pay it."""
     for model in SCHEMAS.values():
         model.to_schema()
 
