@@ -64,6 +64,21 @@ def is_arrow_text(values: pd.Series) -> bool:
     return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
 
 
+def as_category(values: pd.Series, categories: list[str]) -> pd.Categorical:
+    """``pd.Categorical(values, categories=categories)`` (a value not among them: missing), for
+    Arrow text through its dictionary: the few distinct values are looked up, not each row
+    (3.5 million activity types: 0.05 s instead of 0.45 s)."""
+    if not is_arrow_text(values):
+        return pd.Categorical(values, categories=categories)
+    encoded = pc.dictionary_encode(pa.array(values))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks() if encoded.num_chunks else pa.array([], pa.string()).dictionary_encode()
+    position = {category: code for code, category in enumerate(categories)}
+    lookup = np.array([position.get(value, -1) for value in encoded.dictionary.to_pylist()] + [-1], dtype=np.int64)
+    indices = encoded.indices.fill_null(len(lookup) - 1).to_numpy(zero_copy_only=False)
+    return pd.Categorical.from_codes(lookup[indices], categories=categories)
+
+
 def _take_text(values: pd.Series, positions: np.ndarray) -> pd.api.extensions.ExtensionArray:
     array = pa.array(values)
     if isinstance(array, pa.ChunkedArray):

@@ -53,3 +53,36 @@ def test_without_the_module_nothing_is_put_in_its_place(monkeypatch):
     monkeypatch.setattr(deferred.importlib.util, "find_spec", lambda name: None)
     deferred.defer_iri_syntax()
     assert deferred.IRI_SYNTAX not in sys.modules
+
+
+DASK_CHECK = """
+import sys
+{before}
+from amreview.data.datapack import load_pack
+from amreview.scoring.scorecard import build_scorecard
+card = build_scorecard(load_pack("sample"), "2026Q3")
+imported = "dask.dataframe" in sys.modules
+import pandera.typing.dask
+print(len(card.table), imported, pandera.typing.dask.DASK_INSTALLED)
+"""
+
+
+@pytest.mark.skipif(importlib.util.find_spec("dask") is None, reason="dask is not installed")
+@pytest.mark.parametrize(("before", "dask_imported"), [("", False), ("import dask.dataframe", True)])
+def test_validating_and_scoring_a_pack_does_not_import_dask(before, dask_imported):
+    """pandera's table models are built without importing Dask (amreview.data.schemas.pandas_frames_only),
+    unless it is imported already; either way the same scorecard, and pandera's Dask types still import."""
+    out = subprocess.run(
+        [sys.executable, "-c", DASK_CHECK.format(before=before)], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    rows, imported, installed = out.stdout.split()
+    assert rows == "15" and imported == str(dask_imported) and installed == "True"
+
+
+def test_the_scorecard_workbook_is_written_without_importing_the_charts():
+    """``amreview scorecard`` writes its workbook without importing the review's sections and
+    their charts (matplotlib: ~0.5 s of every scorecard): the headline KPIs both show are in
+    amreview.scoring.display."""
+    code = "import sys, amreview.documents.scorecard_workbook; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "False"

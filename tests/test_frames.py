@@ -97,3 +97,17 @@ def test_in_order_of_sorts_by_date_keeping_labels_and_same_day_order():
     assert ordered["line_id"].tolist() == ["L2", "L4", "L1", "L3"]
     assert ordered.index.tolist() == [13, 33, 3, 23]
     assert in_order_of(ordered, "invoice_date") is ordered  # already in order: not copied
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["call", "visit", "fax", "Call", ""])), max_size=10))
+def test_as_category_is_pandas_categorical(values):
+    """Arrow text categorised through its dictionary gives pandas' own categories and codes
+    (a value outside them: missing)."""
+    from amreview.frames import as_category
+
+    categories = ["call", "visit", "meeting"]
+    for series in (pd.Series(values, dtype="str"), pd.Series(values, dtype="str").iloc[1:]):
+        expected = pd.Categorical(series.where(series.isin(categories)), categories=categories)
+        got = as_category(series, categories)
+        assert list(got.categories) == categories and list(got.codes) == list(expected.codes)

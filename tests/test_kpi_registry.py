@@ -220,3 +220,38 @@ def test_a_kpi_reads_no_table_it_does_not_list(pack, name):
     in_every_window(KPIS[name], replace(pack, tables=tables))
     unlisted = tables.read - set(tables_of(KPIS[name])) - {"account_managers"} - unused
     assert not unlisted, f"{name} reads {sorted(unlisted)} but its sources do not say so"
+
+
+# --------------------------------------------------------------------------------------------
+# A table several KPIs read is computed once per window (KpiContext.memo), not once per KPI
+# --------------------------------------------------------------------------------------------
+
+# (module, function, its calls in one scorecard): one per window of the KPIs that read it, and
+# per variant (win rates of every opportunity and of new business; forecasts of two measures).
+SHARED_TABLES = [
+    ("reporting", "report_timeliness", 3),
+    ("reporting", "forecast_accuracy_table", 2),
+    ("development", "plan_summary", 1),
+    ("relationships", "case_sla_summary", 3),
+    ("crm", "hygiene_summary", 1),
+    ("crm", "activity_counts", 3),
+    ("crm", "logging_summary", 3),
+    ("newbusiness", "closed_opportunities", 3),
+    ("newbusiness", "win_rates", 6),
+    ("competencies", "competency_means", 1),
+    ("margin_mix", "vendor_programme_share", 1),
+    ("margin_trend", "annual_target_progress", 1),
+]
+
+
+@pytest.mark.parametrize(("module", "function", "calls"), SHARED_TABLES)
+def test_a_table_several_kpis_read_is_computed_once_per_window(pack, monkeypatch, module, function, calls):
+    from importlib import import_module
+
+    from amreview.scoring.scorecard import kpi_values
+
+    where = import_module(f"amreview.metrics.{module}")
+    original, made = getattr(where, function), []
+    monkeypatch.setattr(where, function, lambda *args, **kwargs: made.append(1) or original(*args, **kwargs))
+    kpi_values(KpiContext.for_period(pack, QUARTER), KPIS)
+    assert len(made) == calls

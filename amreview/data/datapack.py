@@ -67,7 +67,7 @@ from amreview.data.problems import (
 )
 from amreview.data.sales_file import SalesFile, open_sales_file
 from amreview.data.sales_summary import first_lines, monthly_summary
-from amreview.data.schemas import REQUIRED_TABLES, SCHEMAS, columns_of, kinds_of
+from amreview.data.schemas import REQUIRED_TABLES, SCHEMAS, columns_of, kinds_of, schema_for
 from amreview.data.slicing import OWNER_TABLE, check_slice_ids, slice_tables, without_foreign_owners
 from amreview.errors import PROBLEM_COLUMNS, ArgumentError, DataError, ParameterError, UnknownNameError
 from amreview.frames import in_order_of
@@ -458,7 +458,7 @@ def validate_tables(
         try:
             # in place: ``frame`` is this function's own (shallow) copy, and a copy of ten
             # million lines costs a second and a gigabyte
-            validated = SCHEMAS[table].validate(frame, lazy=True, inplace=True)
+            validated = schema_for(table, frame).validate(frame, lazy=True, inplace=True)
         except pa.errors.SchemaErrors as exc:
             reported = other_cells(schema_problems(table, exc.failure_cases, rows_of(table, frame)), nan_text)
             problems += [

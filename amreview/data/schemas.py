@@ -19,12 +19,17 @@ and ``.`` are legal in a CRM's ids.
 from __future__ import annotations
 
 import re
+import sys
+import types
+from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pandera.typing
 import pyarrow
+import pyarrow.compute as pc
 from pandera.engines import pandas_engine
 from pandera.typing import Series
 
@@ -41,6 +46,35 @@ from amreview.vocabulary import (
     OPPORTUNITY_STAGES,
     RATERS,
 )
+
+PANDERA_DASK_TYPES = "pandera.typing.dask"
+
+
+def pandas_frames_only() -> None:
+    """Let pandera's table models know the frame types they validate without importing Dask.
+
+    Building a model's schema asks pandera, once per process, which kinds of frame exist
+    (``pandera.typing.get_index_types`` and its two siblings, cached); to answer, pandera imports
+    Dask when it is installed, as amreview's distributed runs need it to be: about 0.7 s of
+    every ``amreview scorecard``, for types amreview never validates (its tables are pandas
+    frames). Asked here first, with Dask's entry standing in as not installed, the answer
+    holds pandas' types (and modin's or PySpark's, if installed); the stand-in is removed at
+    once, so ``import dask`` and pandera's own Dask types work as ever afterwards. Where Dask is
+    imported already (a Dask worker), pandera is asked as it is."""
+    if "dask.dataframe" in sys.modules or PANDERA_DASK_TYPES in sys.modules:
+        return
+    stand_in = types.ModuleType(PANDERA_DASK_TYPES, "Dask not imported: amreview validates pandas frames")
+    stand_in.DASK_INSTALLED = False  # type: ignore[attr-defined]  # the one name pandera asks
+    sys.modules[PANDERA_DASK_TYPES] = stand_in
+    try:
+        pandera.typing.get_index_types()
+        pandera.typing.get_series_types()
+        pandera.typing.get_dataframe_types()
+    finally:
+        del sys.modules[PANDERA_DASK_TYPES]
+
+
+pandas_frames_only()  # before any table model builds its schema (see its docstring)
 
 # ISO dates, with or without a time part (exports often write "2026-07-01 00:00:00"). A date
 # column is ``Series[Date] = date_field(...)``: the field carries the parsing (pandera's
@@ -350,10 +384,79 @@ OPTIONAL_TABLES: dict[str, type[_Table]] = {
 SCHEMAS: dict[str, type[_Table]] = {**REQUIRED_TABLES, **OPTIONAL_TABLES}
 
 
+def schema_for(table: str, frame: pd.DataFrame) -> pa.DataFrameSchema:
+    """The pandera schema that validates ``frame`` as ``table``: the table's own, less the
+    checks of its Arrow text columns that :func:`passing_checks` proves pass. pandera runs a
+    check on every value, after copying the column without its missing values (a nullable id);
+    the proofs read each column once, or its few distinct values: 3.5 million activities'
+    uniqueness costs pandera 2.5 s, its proof 0.05 s when the ids come in order, as exports write
+    them. Where a proof fails the check runs, so a problem is reported word for word as always."""
+    schema = SCHEMAS[table].to_schema()
+    spared = tuple(
+        (name, passing)
+        for name, column in schema.columns.items()
+        if name in frame.columns and (passing := passing_checks(column, frame[name]))
+    )
+    return _sparing(table, spared) if spared else schema
+
+
+def passing_checks(column: Any, values: pd.Series) -> tuple[str, ...]:
+    """The checks of schema column ``column`` (``"unique"`` for its uniqueness, else a check's
+    name) that Arrow text ``values`` pass, proven without running them: distinct values
+    (:func:`distinct_text`), values of a vocabulary (``isin``: its few distinct values looked
+    up), ids short enough (``id_length``: the longest) and of printable ASCII
+    (``id_characters``). Missing values are not checked, as pandera leaves them out."""
+    if not is_arrow_text(values):
+        return ()
+    passing = ["unique"] if column.unique and distinct_text(values) else []
+    for check in column.checks:
+        if check.name == "isin":
+            allowed = set(check.statistics["allowed_values"])
+            proven = all(value in allowed for value in values.unique() if not pd.isna(value))
+        elif check.name == "id_length":
+            proven = values.isna().all() or bool(pc.max(pc.utf8_length(pyarrow.array(values))).as_py() <= ID_MAX_LENGTH)
+        elif check.name == "id_characters":
+            proven = _printable_ascii(values)
+        else:
+            continue
+        if proven:
+            passing.append(check.name)
+    return tuple(passing)
+
+
+@cache
+def _sparing(table: str, spared: tuple[tuple[str, tuple[str, ...]], ...]) -> pa.DataFrameSchema:
+    """``table``'s schema without the checks ``spared``: (column, check names) pairs."""
+    columns = SCHEMAS[table].to_schema().columns
+    updates: dict[str, dict[str, Any]] = {}
+    for name, passing in spared:
+        updates[name] = {"checks": [check for check in columns[name].checks if check.name not in passing]}
+        if "unique" in passing:
+            updates[name]["unique"] = False
+    return SCHEMAS[table].to_schema().update_columns(updates)
+
+
+def distinct_text(values: pd.Series) -> bool:
+    """Whether an Arrow text column holds no missing value and no value twice, proven by
+    comparing neighbours: in the column's order (strictly increasing: distinct), else once
+    sorted (no two neighbours equal). False when it cannot tell (other dtypes)."""
+    if not is_arrow_text(values) or values.hasnans:
+        return False
+    array = pyarrow.array(values)
+    if isinstance(array, pyarrow.ChunkedArray):
+        array = array.combine_chunks()
+    if len(array) < 2:
+        return True
+    if pc.all(pc.less(array.slice(0, len(array) - 1), array.slice(1))).as_py():
+        return True
+    ordered = array.take(pc.sort_indices(array))
+    return not pc.any(pc.equal(ordered.slice(0, len(ordered) - 1), ordered.slice(1))).as_py()
+
+
 def build_schemas() -> None:
-    """Build every table's pandera schema now. pandera builds a model's schema on first use and
-    imports its optional backends then (with dask installed, ~0.6 s): the kernel template calls
-    this once, so a review's kernel does not pay it."""
+    """Build every table's pandera schema now. pandera builds a model's schema on first use
+    (Dask no longer imported then: :func:`pandas_frames_only`): the kernel template calls this
+    once, so a review's kernel does not pay it."""
     for model in SCHEMAS.values():
         model.to_schema()
 

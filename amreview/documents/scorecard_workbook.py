@@ -6,7 +6,7 @@ Three sheets, in the order a reader needs them:
   name, id, team and manager, the overall score and rating, the review's status and agreed
   rating (when the pack holds the review cycle's tables), the score of each measure of the
   config (labelled as in the reviews) and each measure's headline KPI as the review's summary
-  shows it (:data:`~amreview.documents.sections.summary.HEADLINE_KPIS`, with its attainment
+  shows it (:data:`~amreview.scoring.display.HEADLINE_KPIS`, with its attainment
   where the scorecard has one; one no one has a figure of is left off). Headers in words with
   their unit; each number in the format of its unit (:func:`amreview.formats.excel_format`:
   the documents' decimals, NPS a signed whole number, money with the config's currency, the
@@ -38,11 +38,11 @@ from openpyxl.utils import get_column_letter
 
 from amreview.data.datapack import DataPack
 from amreview.data.export import TABLE_SUFFIXES, cell_value, fill_table_sheet, keep_text_as_text, write_table
-from amreview.documents.sections.summary import HEADLINE_KPIS
 from amreview.errors import AmreviewError
 from amreview.files import write_bytes_atomic
 from amreview.formats import NEUTRAL_FORMAT, NumberFormat, excel_format
 from amreview.metrics.registry import ALL_MEASURES
+from amreview.scoring.display import HEADLINE_KPIS
 from amreview.scoring.outcomes import STATUS_LABELS, input_tables, pack_review_status
 from amreview.scoring.scorecard import MEASURE_SCORE_SUFFIX, Scorecard
 from amreview.scoring.table_columns import column_meanings, unit_words

@@ -118,7 +118,11 @@ def competency_means(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _means(ctx: KpiContext, ratings: pd.DataFrame, column: str) -> pd.Series:
-    return competency_means(competency_ratings_by_rater(ratings_in_period(ratings, ctx.quarter)))[column]
+    means = ctx.memo(
+        ("competency_means", ctx.window),
+        lambda: competency_means(competency_ratings_by_rater(ratings_in_period(ratings, ctx.quarter))),
+    )
+    return means[column]
 
 
 _SOURCES = (

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from amreview.frames import as_category
 from amreview.metrics._frames import between as _between
 from amreview.metrics._frames import from_table as _from_table
 from amreview.metrics._frames import group_keys as _keys
@@ -237,19 +238,37 @@ def hygiene_summary(opportunities: pd.DataFrame, as_of, by="am_id") -> pd.DataFr
 # --------------------------------------------------------------------------------------------
 
 
+def coded_by_am(activities: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index]:
+    """``activities`` with each ``am_id`` replaced by its position among the sorted distinct ids
+    (returned beside it: ``ids[code]`` is the id) and ``type`` as a category of the contract's
+    types: counting and grouping millions of activities then compares integers, not text, in
+    the same order (the ids' sorted order), so every figure is the one the text gives."""
+    codes, ids = pd.factorize(activities["am_id"], sort=True)
+    kind = as_category(activities["type"], list(ACTIVITY_TYPES))
+    return activities.assign(am_id=codes, type=kind), pd.Index(ids, name="am_id")
+
+
+def _labelled(table: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
+    """``table``, indexed by the codes of :func:`coded_by_am`, indexed by the ids instead."""
+    return table.set_axis(ids.take(table.index.to_numpy()), axis=0)
+
+
 def _counts(ctx: KpiContext, activities: pd.DataFrame) -> pd.DataFrame:
     """Activity counts in the window for everyone in role (zeros for those with none)."""
-    return ctx.memo(
-        ("activity_counts", ctx.window),
-        lambda: activity_counts(_window_activities(ctx, activities)).reindex(ctx.am_ids, fill_value=0),
-    )
+
+    def compute() -> pd.DataFrame:
+        rows, ids = _window_activities(ctx, activities)
+        return _labelled(activity_counts(rows), ids).reindex(ctx.am_ids, fill_value=0)
+
+    return ctx.memo(("activity_counts", ctx.window), compute)
 
 
-def _window_activities(ctx: KpiContext, activities: pd.DataFrame) -> pd.DataFrame:
+def _window_activities(ctx: KpiContext, activities: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index]:
     """The activities of the context's window, filtered once per window, with the columns the
-    activity and logging KPIs read."""
+    activity and logging KPIs read, coded once per context (:func:`coded_by_am`), and the ids."""
     columns = ["am_id", "type", "activity_date", "logged_date"]
-    return ctx.memo(("activities", ctx.window), lambda: activities_between(activities[columns], ctx.start, ctx.end))
+    coded, ids = ctx.memo(("activities_coded_by_am",), lambda: coded_by_am(activities[columns]))
+    return ctx.memo(("activities", ctx.window), lambda: activities_between(coded, ctx.start, ctx.end)), ids
 
 
 def _rate(ctx: KpiContext, activities: pd.DataFrame, column: str) -> pd.Series:
@@ -261,12 +280,16 @@ def _attainment(ctx: KpiContext, activities: pd.DataFrame, column: str, measure:
 
 
 def _logging(ctx: KpiContext, activities: pd.DataFrame, column: str) -> pd.Series:
-    summary = ctx.memo(("logging_summary", ctx.window), lambda: logging_summary(_window_activities(ctx, activities)))
-    return summary[column]
+    def compute() -> pd.DataFrame:
+        rows, ids = _window_activities(ctx, activities)
+        return _labelled(logging_summary(rows), ids)
+
+    return ctx.memo(("logging_summary", ctx.window), compute)[column]
 
 
 def _hygiene(ctx: KpiContext, opportunities: pd.DataFrame, column: str, fill=np.nan) -> pd.Series:
-    return ctx.per_am(hygiene_summary(opportunities, ctx.as_of)[column], fill=fill)
+    summary = ctx.memo(("hygiene_summary", ctx.window), lambda: hygiene_summary(opportunities, ctx.as_of))
+    return ctx.per_am(summary[column], fill=fill)
 
 
 ALL_WINDOWS = tuple(WINDOWS)  # quarter, year to date, trailing four quarters

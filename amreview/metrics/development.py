@@ -173,7 +173,10 @@ def plan_summary(plan: pd.DataFrame) -> pd.DataFrame:
 
 
 def _plan(ctx: KpiContext, objectives: pd.DataFrame, column: str) -> pd.Series:
-    return plan_summary(development_plan(objectives, ctx.quarter, ctx.as_of))[column].astype("float64")
+    summary = ctx.memo(
+        ("plan_summary", ctx.window), lambda: plan_summary(development_plan(objectives, ctx.quarter, ctx.as_of))
+    )
+    return summary[column].astype("float64")
 
 
 _SOURCES = ("development_objectives.am_id", "development_objectives.period", "development_objectives.status")

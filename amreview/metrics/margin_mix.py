@@ -138,7 +138,12 @@ def deal_type_share(lines: pd.DataFrame, deal_types: str | tuple[str, ...], by: 
 
 
 def _deal_types_by_am(ctx: KpiContext, deal_type: str) -> pd.DataFrame:
-    """Deals, revenue and gross margin of one deal type per AM in role (0 where none)."""
+    """Deals, revenue and gross margin of one deal type per AM in role (0 where none), once per
+    deal type and window."""
+    return ctx.memo(("deal_type_totals", deal_type, ctx.window), lambda: _deal_type_totals(ctx, deal_type))
+
+
+def _deal_type_totals(ctx: KpiContext, deal_type: str) -> pd.DataFrame:
     lines = ctx.lines.loc[ctx.lines["deal_type"] == deal_type]
     sums = (
         lines[["am_id", "revenue", "cost"]]
@@ -165,7 +170,8 @@ def _deal_type_revenue_share(deal_type: str):
 
 def _programme_share(column: str):
     def compute(ctx: KpiContext) -> pd.Series:
-        return vendor_programme_share(ctx.lines, "am_id")[column]
+        shares = ctx.memo(("vendor_programme_share", ctx.window), lambda: vendor_programme_share(ctx.lines, "am_id"))
+        return shares[column]
 
     return compute
 

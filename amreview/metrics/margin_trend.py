@@ -195,7 +195,11 @@ def _change_kpi(column: str, quarters_back: int):
 
 def _projection_frame(ctx: KpiContext) -> pd.DataFrame:
     """:func:`annual_target_progress` of gross margin per AM in role, from the fiscal year to
-    date ending with the review quarter (whatever the context's window)."""
+    date ending with the review quarter (whatever the context's window), once per context."""
+    return ctx.memo(("gross_margin_projection", ctx.quarter), lambda: _projection(ctx))
+
+
+def _projection(ctx: KpiContext) -> pd.DataFrame:
     ytd = margin_totals_by_am(ctx, Window.of(ctx.quarter, "ytd"))["gross_margin"]
     year = ctx.quarter.fiscal_year()
     year_start, year_end = year[0].start, year[-1].end

@@ -258,12 +258,18 @@ def _new_business_margin_attainment(ctx: KpiContext) -> pd.Series:
 
 
 def _closed(ctx: KpiContext, opportunities: pd.DataFrame, new_business_only: bool = False) -> pd.DataFrame:
-    closed = closed_opportunities(opportunities, ctx.start, ctx.end)
+    closed = ctx.memo(
+        ("closed_opportunities", ctx.window), lambda: closed_opportunities(opportunities, ctx.start, ctx.end)
+    )
     return closed[closed["new_business"].fillna(False).astype(bool)] if new_business_only else closed
 
 
 def _win_rate(ctx: KpiContext, opportunities: pd.DataFrame, column: str, new_business_only: bool = False) -> pd.Series:
-    return win_rates(_closed(ctx, opportunities, new_business_only), "am_id")[column]
+    rates = ctx.memo(
+        ("win_rates", new_business_only, ctx.window),
+        lambda: win_rates(_closed(ctx, opportunities, new_business_only), "am_id"),
+    )
+    return rates[column]
 
 
 def _pipeline_coverage(ctx: KpiContext, opportunities: pd.DataFrame) -> pd.Series:

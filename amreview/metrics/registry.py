@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
 import pandas as pd
@@ -199,7 +199,11 @@ class KpiContext:
         totals, in_role = [], []
         for quarter in self.window.quarters:
             in_role.append((self.start_dates.isna() | (self.start_dates <= quarter.end)).to_numpy()[:, None])
-            totals.append(quarter_targets(self.pack.targets, quarter).reindex(self.am_ids))
+            totals.append(
+                self.memo(("quarter_targets", quarter), partial(quarter_targets, self.pack.targets, quarter)).reindex(
+                    self.am_ids
+                )
+            )
         columns = sorted(set().union(*(f.columns for f in totals)))
         if not columns:
             return pd.DataFrame(index=self.am_ids)

@@ -297,7 +297,8 @@ def _retention_rate(ctx: KpiContext) -> pd.Series:
 
 
 def _case_column(ctx: KpiContext, cases: pd.DataFrame, column: str, fill=np.nan) -> pd.Series:
-    return ctx.per_am(case_sla_summary(cases, ctx.start, ctx.end, ctx.as_of)[column], fill=fill)
+    summary = ctx.memo(("case_sla_summary", ctx.window), lambda: case_sla_summary(cases, ctx.start, ctx.end, ctx.as_of))
+    return ctx.per_am(summary[column], fill=fill)
 
 
 ALL_WINDOWS = tuple(WINDOWS)  # quarter, year to date, trailing four quarters

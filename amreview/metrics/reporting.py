@@ -350,16 +350,20 @@ def crm_record_completeness(by_field: pd.DataFrame) -> pd.Series:
 
 
 def _timeliness(ctx: KpiContext, reports: pd.DataFrame, column: str) -> pd.Series:
-    table = report_timeliness(reports_due_between(reports, ctx.start, ctx.end), as_of=ctx.as_of)
+    table = ctx.memo(
+        ("report_timeliness", ctx.window),
+        lambda: report_timeliness(reports_due_between(reports, ctx.start, ctx.end), as_of=ctx.as_of),
+    )
     return table[column].where(table["reports_due"] > 0).astype("float64")
 
 
 def _forecast(ctx: KpiContext, forecasts: pd.DataFrame, measure: str, column: str) -> pd.Series:
-    latest = latest_forecasts(forecasts[forecasts["measure"] == measure], ctx.quarter, submitted_by=ctx.as_of)
-    # the quarter's lines: the context's cached window lines when the window is the quarter
-    lines = ctx.lines if ctx.window.quarters == (ctx.quarter,) else ctx.lines_in(ctx.quarter)
-    table = forecast_accuracy_table(latest, forecast_actuals(lines))
-    return table.set_index("am_id")[column].astype("float64")
+    def compute() -> pd.DataFrame:
+        latest = latest_forecasts(forecasts[forecasts["measure"] == measure], ctx.quarter, submitted_by=ctx.as_of)
+        lines = ctx.lines if ctx.window.quarters == (ctx.quarter,) else ctx.lines_in(ctx.quarter)  # cached if same
+        return forecast_accuracy_table(latest, forecast_actuals(lines)).set_index("am_id")
+
+    return ctx.memo(("forecast_accuracy", measure, ctx.window), compute)[column].astype("float64")
 
 
 def _crm_record_completeness(ctx: KpiContext) -> pd.Series:

@@ -10,6 +10,20 @@ from amreview.formats import NO_DATA, escape, is_missing, kpi_value, number_form
 from amreview.metrics.registry import ALL_MEASURES
 from amreview.scoring.bands import NOTHING_TO_SCORE
 
+# measure → (the KPI a review's summary and the scorecard's hand-out show for it, the KPI whose
+# target it is compared with); here, not with the summary's section, so the scorecard's workbook
+# is written without importing the review's sections and their charts (matplotlib)
+HEADLINE_KPIS = {
+    "margin_kpi_targets": ("gross_margin", "gross_margin_attainment"),
+    "report_timeliness": ("reports_on_time_share", None),
+    "information_accuracy": ("forecast_accuracy_gross_margin", None),
+    "development_plan": ("plan_completion", None),
+    "customer_relationships": ("nps", None),
+    "new_business": ("new_accounts", "new_accounts"),
+    "crm_utilisation": ("activities_per_week", None),
+    "competencies": ("competency_manager_mean", None),
+}
+
 
 def explanation_text(explanation) -> str:
     """The plain-text breakdown printed by ``amreview scorecard --explain`` (money in its

@@ -12,23 +12,12 @@ from amreview.documents import plots
 from amreview.documents.model import Chart, Explanation, Section, Table, Text
 from amreview.documents.sections._common import finish, light_of, new_section, no_sales, value_of
 from amreview.metrics.registry import ALL_MEASURES
-from amreview.scoring.display import no_rating_reason
+from amreview.scoring.display import HEADLINE_KPIS, no_rating_reason
 
 if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
     from amreview.documents.review import Review
 
 
-# measure → (the KPI the summary shows for it, the KPI whose target it is compared with)
-HEADLINE_KPIS = {
-    "margin_kpi_targets": ("gross_margin", "gross_margin_attainment"),
-    "report_timeliness": ("reports_on_time_share", None),
-    "information_accuracy": ("forecast_accuracy_gross_margin", None),
-    "development_plan": ("plan_completion", None),
-    "customer_relationships": ("nps", None),
-    "new_business": ("new_accounts", "new_accounts"),
-    "crm_utilisation": ("activities_per_week", None),
-    "competencies": ("competency_manager_mean", None),
-}
 ATTAINMENT_KPIS = {
     "revenue_attainment": "Revenue",
     "gross_margin_attainment": "Gross margin",
