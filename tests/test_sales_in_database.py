@@ -15,7 +15,6 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from amreview.data import datapack, sql
@@ -39,8 +38,11 @@ def schema() -> Iterator[tuple[str, str]]:
     name = f"amreview_i16_{uuid.uuid4().hex[:12]}"
     execute(server, f'CREATE SCHEMA "{name}"')
     try:
-        yield name, make_url(server).update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(
-            hide_password=False
+        yield (
+            name,
+            make_url(server)
+            .update_query_dict({"options": f"-csearch_path={name}"})
+            .render_as_string(hide_password=False),
         )
     finally:
         execute(server, f'DROP SCHEMA "{name}" CASCADE')
@@ -222,7 +224,7 @@ def test_numeric_money_is_summed_as_a_whole_read_sums_it(sample_db, sample_table
         "ALTER TABLE sales ALTER COLUMN revenue TYPE real",  # read by the driver as its shortest text
         "ALTER TABLE sales ALTER COLUMN invoice_date TYPE timestamp",
         "ALTER TABLE sales ALTER COLUMN am_id TYPE char(5)",
-        "ALTER TABLE sales ADD COLUMN \"Revenue\" text",  # named like a contract column
+        'ALTER TABLE sales ADD COLUMN "Revenue" text',  # named like a contract column
     ],
 )
 def test_a_table_of_other_types_is_read_whole(change, sample_db, sample_tables, monkeypatch):

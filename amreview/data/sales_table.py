@@ -44,9 +44,11 @@ later, in a snapshot of their own.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -63,8 +65,9 @@ TABLE = "sales"
 PLAIN_ID = "^[!-~]([ -~]*[!-~])?$"
 # pandas' datetime64[ns] holds 1677-09-22 to 2262-04-11: a date beyond is the loader's to word.
 DATE_RANGE = (dt.date(1678, 1, 1), dt.date(2262, 1, 1))
+WORK_MEM = "256MB"  # per sort or hash of these queries (PostgreSQL's default, 4MB, spills 10M line ids to disk)
 NUMERIC_BOUND = "1e308"  # a numeric inside ±1e308 casts to a finite float8
-FLOAT8 = postgresql.DOUBLE_PRECISION()
+FLOAT8: postgresql.DOUBLE_PRECISION = postgresql.DOUBLE_PRECISION()
 
 
 def readable(name: str, sql_type: sa.types.TypeEngine) -> bool:
@@ -140,7 +143,7 @@ class SalesTable:
         numbers as float8), with their ``month``."""
         table = self._table()
         c = table.c
-        deal_type = sa.literal(DEFAULT_DEAL_TYPE, sa.Text)
+        deal_type: sa.ColumnElement = sa.literal(DEFAULT_DEAL_TYPE, sa.Text)
         programme: sa.ColumnElement = sa.false()
         if "deal_type" in c:
             deal_type = sa.func.coalesce(c.deal_type, deal_type)
@@ -164,31 +167,51 @@ class SalesTable:
     def find_suspects(
         self, connection: Connection, known_am_ids: Iterable[str], known_account_ids: Iterable[str] | None
     ) -> int:
-        """How many lines PostgreSQL cannot vouch for (module docstring)."""
-        known = {"am_id": set(known_am_ids), "account_id": None if known_account_ids is None else set(known_account_ids)}
+        """How many lines PostgreSQL cannot vouch for (module docstring): two scans of the table
+        (the distinct values of every key column; the lines failing a check and the distinct
+        hashes of the line ids), a third when two ids share a hash."""
+        connection.exec_driver_sql(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        known = {
+            "am_id": set(known_am_ids),
+            "account_id": None if known_account_ids is None else set(known_account_ids),
+        }
+        for name, values in self._distinct_values(connection).items():
+            bad = _bad_values(name, values, known.get(name))
+            if bad:
+                self.bad[name] = [str(v) for v in bad]
         table = self._table()
-        for name in KEYS:
-            if name in self.types:
-                values = list(connection.execute(sa.select(table.c[name]).distinct()).scalars())
-                bad = _bad_values(name, values, known.get(name))
-                if bad:
-                    self.bad[name] = [str(v) for v in bad]
         hashed = sa.func.hashtextextended(table.c.line_id, 0)
-        lines, distinct = connection.execute(sa.select(sa.func.count(), sa.func.count(hashed.distinct()))).one()
-        if lines != distinct:
+        distinct, suspects = connection.execute(
+            sa.select(sa.func.count(hashed.distinct()), sa.func.count().filter(self._condition(table)))
+        ).one()
+        self.suspect_count = int(suspects)
+        if distinct != self.rows:
             repeated = sa.select(hashed).group_by(hashed).having(sa.func.count() > 1)
             self.repeated_hashes = [int(h) for h in connection.execute(repeated).scalars() if h is not None]
-        return self._count_suspects(connection)
-
-    def _count_suspects(self, connection: Connection) -> int:
-        table = self._table()
-        count = connection.execute(sa.select(sa.func.count()).where(self._condition(table)).select_from(table))
-        self.suspect_count = int(count.scalar_one())
+            self._count_suspects(connection)
         return self.suspect_count
+
+    def _distinct_values(self, connection: Connection) -> dict[str, list]:
+        """Each key column's distinct values (:data:`~amreview.data.sales_file.KEYS`), in one
+        scan (``GROUPING SETS``)."""
+        table = self._table()
+        names = [name for name in KEYS if name in self.types]
+        grouped = [sa.func.grouping(table.c[name]).label(f"grouped_{name}") for name in names]
+        statement = sa.select(*(table.c[name] for name in names), *grouped).group_by(
+            sa.func.grouping_sets(*(sa.tuple_(table.c[name]) for name in names))
+        )
+        values: dict[str, list] = {name: [] for name in names}
+        for row in connection.execute(statement):
+            for i, name in enumerate(names):
+                if row[len(names) + i] == 0:  # this row is a value of this column
+                    values[name].append(row[i])
+        return values
 
     def suspect_lines(self, connection: Connection) -> pd.DataFrame:
         """The suspect lines as a whole read fetches them (raw values, ordered by ``line_id``)."""
         table = self._table()
+        if not self.suspect_count:  # as a whole read gives a table without rows
+            return pd.DataFrame({name: pd.Series(dtype=object) for name in self.types})
         statement = sa.select(table).where(self._condition(table)).order_by(table.c.line_id)
         return fetch(connection, statement, TABLE)
 
@@ -215,31 +238,45 @@ class SalesTable:
         read, computed in the database in this snapshot."""
         self.fine = fine
         self.fine_ids = [str(raw_ids.iloc[int(i)]) for i in fine.index]
-        self.summary = self._summary(connection)
+        self._summarise(connection)
         self.first = self._first_lines(connection)
-        self.dates = self._dates(connection)
-        self.digest = self._digest(connection)
 
     # ---- what the KPIs read ---------------------------------------------------------------
 
-    def _summary(self, connection: Connection) -> pd.DataFrame:
+    def _summarise(self, connection: Connection) -> None:
+        """The monthly summary, and from the same scan the first and last dates and the digest of
+        the lines' content (per summary row the exclusive or of its lines' 64-bit hashes)."""
         passed = self._passed()
         revenue = passed.c.revenue
-        keys = [passed.c[k] for k in SUMMARY_KEYS]
+        # grouped as bytes (COLLATE "C": the same groups, sorted faster than by the database's collation)
+        keys = [passed.c[k].collate("C") if kinds_of(TABLE).get(k) == "text" else passed.c[k] for k in SUMMARY_KEYS]
         statement = sa.select(
-            *keys,
+            *(key.label(name) for key, name in zip(keys, SUMMARY_KEYS, strict=True)),
             sa.func.sum(revenue).label("revenue"),
             sa.func.sum(passed.c.cost).label("cost"),
             sa.func.count().label("lines"),
             sa.func.count().filter(revenue > 0).label("sale_lines"),
             sa.func.count().filter(revenue < 0).label("return_lines"),
             sa.func.coalesce(sa.func.sum(revenue).filter(revenue > 0), sa.literal(0.0, FLOAT8)).label("sale_revenue"),
+            sa.func.min(passed.c.invoice_date).label("first_date"),
+            sa.func.max(passed.c.invoice_date).label("last_date"),
+            sa.func.bit_xor(_line_hash(passed)).label("line_hashes"),
         ).group_by(*keys)
-        summary = _typed(fetch(connection, statement, TABLE), SUMMARY_COLUMNS)
+        fetched = fetch(connection, statement, TABLE)
+        summary = _typed(fetched, SUMMARY_COLUMNS)
+        dates = [pd.Timestamp(d) for d in (fetched["first_date"].min(), fetched["last_date"].max()) if pd.notna(d)]
+        digest = hashlib.sha256(np.sort(pd.util.hash_pandas_object(summary, index=False).to_numpy()).tobytes())
+        digest.update(np.sort(fetched["line_hashes"].to_numpy(dtype="int64")).tobytes())
         if self.fine is not None and not self.fine.empty:
             summary = pd.concat([summary, monthly_summary(self.fine)], ignore_index=True)
+            dates += [self.fine["invoice_date"].min(), self.fine["invoice_date"].max()]
+            digest.update(
+                np.sort(pd.util.hash_pandas_object(self.fine[list(_CONTRACT)], index=False).to_numpy()).tobytes()
+            )
         # sorted in pandas, by code point, as the summary of lines read whole is
-        return summary.groupby(SUMMARY_KEYS, sort=True, observed=True)[SUMMARY_COLUMNS[5:]].sum().reset_index()
+        self.summary = summary.groupby(SUMMARY_KEYS, sort=True, observed=True)[SUMMARY_COLUMNS[5:]].sum().reset_index()
+        self.dates = (min(dates), max(dates)) if dates else (None, None)
+        self.digest = digest.hexdigest()
 
     def _first_lines(self, connection: Connection) -> pd.DataFrame:
         """Per account its lines on its earliest date, the one with the smallest ``line_id`` in
@@ -265,28 +302,6 @@ class SalesTable:
             frame = pd.concat([frame, first_lines(self.fine).reset_index()], ignore_index=True)
         return first_lines(frame)
 
-    def _dates(self, connection: Connection) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-        passed = self._passed()
-        first, last = connection.execute(
-            sa.select(sa.func.min(passed.c.invoice_date), sa.func.max(passed.c.invoice_date))
-        ).one()
-        dates = [pd.Timestamp(d) for d in (first, last) if d is not None]
-        if self.fine is not None and not self.fine.empty:
-            dates += [self.fine["invoice_date"].min(), self.fine["invoice_date"].max()]
-        return (min(dates), max(dates)) if dates else (None, None)
-
-    def _digest(self, connection: Connection) -> str:
-        """The lines' content as the database holds it, in any order: their number, and the sum
-        and the exclusive or of each line's 64-bit hash (of the row as text)."""
-        row = sa.cast(sa.literal_column(connection.dialect.identifier_preparer.quote(TABLE)), sa.Text)
-        hashed = sa.func.hashtextextended(row, 0)
-        lines, total, xor = connection.execute(
-            sa.select(sa.func.count(), sa.func.sum(sa.cast(hashed, sa.Numeric)), sa.func.bit_xor(hashed)).select_from(
-                self._table()
-            )
-        ).one()
-        return f"{lines}:{total}:{xor}"
-
     def monthly_summary(self) -> pd.DataFrame:
         """:func:`amreview.data.sales_summary.monthly_summary` of every line of the table."""
         assert self.summary is not None, "computed when the pack is read (accept)"
@@ -307,7 +322,9 @@ class SalesTable:
         with reading(self.url) as connection:
             passed = self._passed()
             big = sa.or_(sa.func.abs(passed.c.revenue) > bound, sa.func.abs(passed.c.cost) > bound)
-            frame = _typed(fetch(connection, sa.select(*(passed.c[n] for n in _CONTRACT)).where(big), TABLE), list(_CONTRACT))
+            frame = _typed(
+                fetch(connection, sa.select(*(passed.c[n] for n in _CONTRACT)).where(big), TABLE), list(_CONTRACT)
+            )
             ids = frame["line_id"].tolist()
             if self.fine is not None and not self.fine.empty:
                 wrong = (self.fine["revenue"].abs() > bound) | (self.fine["cost"].abs() > bound)
@@ -327,7 +344,30 @@ class SalesTable:
             table.c.line_id, (sa.func.row_number().over(order_by=table.c.line_id) - 1).label("position")
         ).subquery("ranked")
         wanted = ranked.c.line_id == sa.any_(sa.literal(line_ids, postgresql.ARRAY(sa.Text)))
-        return {str(i): int(n) for i, n in connection.execute(sa.select(ranked.c.line_id, ranked.c.position).where(wanted))}
+        return {
+            str(i): int(n) for i, n in connection.execute(sa.select(ranked.c.line_id, ranked.c.position).where(wanted))
+        }
+
+
+def _line_hash(passed: sa.Subquery) -> sa.ColumnElement[int]:
+    """A line's 64-bit hash: the exclusive or of its columns' hashes, each with a seed of its own
+    (typed hashes: no value is turned into text)."""
+    hashed = []
+    for seed, name in enumerate(_CONTRACT, start=1):
+        kind, column = kinds_of(TABLE)[name], passed.c[name]
+        if kind == "date":
+            value = sa.func.hashint4extended(column - sa.literal(dt.date(2000, 1, 1), sa.Date), seed)
+        elif kind == "number":
+            value = sa.func.hashfloat8extended(column, seed)
+        elif kind == "bool":
+            value = sa.func.hashint4extended(sa.cast(column, sa.Integer), seed)
+        else:
+            value = sa.func.hashtextextended(column, seed)
+        hashed.append(sa.func.coalesce(value, -seed))
+    line = hashed[0]
+    for value in hashed[1:]:
+        line = line.op("#")(value)
+    return line
 
 
 def open_sales_table(connection: Connection, url: str, min_lines: int | None = None) -> SalesTable | None:
@@ -336,8 +376,8 @@ def open_sales_table(connection: Connection, url: str, min_lines: int | None = N
     table, fewer than ``min_lines`` lines (default :data:`~amreview.data.sales_file.OUT_OF_CORE_LINES`
     or ``AMREVIEW_IN_PLACE_LINES``), a required column missing or two columns named alike (the
     whole read names them), or a column of a type not read here exactly as a whole read reads it."""
-    if connection.dialect.name != "postgresql":
-        return None
+    if connection.dialect.name != "postgresql" or (connection.dialect.server_version_info or (0,)) < (14,):
+        return None  # bit_xor: PostgreSQL 14
     types = column_types(connection, TABLE)
     if types is None or any(name not in types for name in REQUIRED) or len(types) != len({n.lower() for n in types}):
         return None

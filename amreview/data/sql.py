@@ -64,7 +64,17 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from amreview.errors import PROBLEM_COLUMNS, AmreviewError, DataError
 from amreview.redaction import scrub, shown_source
 
-__all__ = ["ROWS_FETCHED", "absolute_url", "change_rows", "column_types", "fetch", "read_tables", "read_tables_in", "reading", "write_tables"]
+__all__ = [
+    "ROWS_FETCHED",
+    "absolute_url",
+    "change_rows",
+    "column_types",
+    "fetch",
+    "read_tables",
+    "read_tables_in",
+    "reading",
+    "write_tables",
+]
 
 CONNECT_TIMEOUT_SECONDS = 10  # a server that does not answer is reported, not waited on for minutes
 READ_CHUNK_ROWS = 200_000  # rows fetched at a time (streamed from the server)
@@ -123,7 +133,9 @@ def read_tables_in(
     names = list(dict.fromkeys(names))
     am_ids = None if am_ids is None else [str(a) for a in am_ids]
     tables = _reflect(connection, names)
-    return {name: _read(connection, _select(name, tables, order_by or {}, am_ids, owner_table), name) for name in tables}
+    return {
+        name: _read(connection, _select(name, tables, order_by or {}, am_ids, owner_table), name) for name in tables
+    }
 
 
 @contextlib.contextmanager
