@@ -207,6 +207,12 @@ class SalesTable:
                     values[name].append(row[i])
         return values
 
+    def _count_suspects(self, connection: Connection) -> int:
+        table = self._table()
+        count = connection.execute(sa.select(sa.func.count()).where(self._condition(table)).select_from(table))
+        self.suspect_count = int(count.scalar_one())
+        return self.suspect_count
+
     def suspect_lines(self, connection: Connection) -> pd.DataFrame:
         """The suspect lines as a whole read fetches them (raw values, ordered by ``line_id``)."""
         table = self._table()
@@ -364,7 +370,7 @@ def _line_hash(passed: sa.Subquery) -> sa.ColumnElement[int]:
         else:
             value = sa.func.hashtextextended(column, seed)
         hashed.append(sa.func.coalesce(value, -seed))
-    line = hashed[0]
+    line: sa.ColumnElement[int] = hashed[0]
     for value in hashed[1:]:
         line = line.op("#")(value)
     return line
