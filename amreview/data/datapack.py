@@ -16,6 +16,10 @@ row 1; Parquet rows from 1); in a database, which has no row order, the row's ke
 condition to paste into a ``WHERE`` clause (``line_id = 'L17'``; the keys are
 :data:`ROW_KEYS`), falling back to the row's position in the read when the table lacks them.
 
+Large packs. A large Parquet sales file (:mod:`~amreview.data.sales_file`) or PostgreSQL
+sales table (:mod:`~amreview.data.sales_table`) is checked and summed where it lies; only the
+lines that might break the contract are validated here, so the errors are a whole read's.
+
 Slice reads. ``load_pack(source, am_ids=[...])`` reads only those account managers' rows (see
 :func:`slice_tables` for the rule, the same for every kind of source): a database does the
 filtering itself (``WHERE am_id IN (…)`` with bound parameters), a CSV file is filtered while
@@ -279,8 +283,9 @@ def _sales_read_whole(path: Path, others: Mapping[str, pd.DataFrame]) -> pd.Data
 
 
 class LinesReadWhenAsked(Mapping):
-    """A pack's tables whose ``sales`` lines, kept in their file (:mod:`amreview.data.sales_file`),
-    are read whole only when someone asks for them: every whole-pack figure comes from the
+    """A pack's tables whose ``sales`` lines, kept where they are (a file:
+    :mod:`amreview.data.sales_file`; a database table: :mod:`amreview.data.sales_table`), are read
+    whole only when someone asks for them: every whole-pack figure comes from the
     summary, and a view that needs lines still gets them, the same as a whole read gives."""
 
     def __init__(self, tables: Mapping[str, pd.DataFrame], read_sales):
@@ -400,10 +405,8 @@ def _database_problems(tables: Mapping[str, pd.DataFrame], url: str, kept: Itera
 
 def _load_database_in_place(url: str) -> DataPack | None:
     """:func:`load_pack` of a database whose sales lines PostgreSQL checks and sums
-    (:mod:`amreview.data.sales_table`), or None when they are read whole: the other tables read
-    whole, the suspect lines validated with them, all in one snapshot, so a broken pack gets
-    the errors a whole read gives. The fingerprint is the other tables' content fingerprint
-    with the database's digest of the lines (another value than a whole read's)."""
+    (:mod:`amreview.data.sales_table`; None: read them whole), in one snapshot. The fingerprint:
+    the other tables' content fingerprint with the database's digest of the lines."""
     from amreview.data.sales_table import open_sales_table
     from amreview.data.sql import read_tables_in, reading
 

@@ -1,4 +1,4 @@
-"""SQL databases as data packs: the only module that talks to databases.
+"""SQL databases as data packs: the only module that connects to databases.
 
 A database pack is any database SQLAlchemy reaches by URL — ``sqlite:///pack.db`` (embedded, a
 file) or ``postgresql+psycopg://user@host:5432/db`` (a server; tested) — holding one table or
@@ -25,6 +25,10 @@ Reading
       ``account_id`` of the slice keeps its name; tables without an ``am_id`` column are read
       whole.
     * Rows are read ordered by the key columns given per table (deterministic frames).
+    * :func:`reading` gives the connection of one such read, for a caller that reads several
+      things in one snapshot (a large PostgreSQL sales table is checked and summed in the
+      database through it: :mod:`amreview.data.sales_table` builds those queries, in SQLAlchemy
+      Core). Every row fetched is counted per table in :data:`ROWS_FETCHED`: what crossed the wire.
 
 Writing
     Every table written is replaced (dropped and created; other tables are left alone), all in
