@@ -283,3 +283,29 @@ def test_every_date_column_of_the_contract_is_read_as_iso_8601():
     }
     assert ("sales", "invoice_date") in parsing
     assert {key: kwargs for key, kwargs in parsing.items() if kwargs != {"format": "ISO8601"}} == {}
+
+
+def test_a_parquet_pack_with_dates_stored_as_dates_loads_as_one_with_dates_as_timestamps(tmp_path):
+    """DuckDB, Spark and Arrow write dates as Parquet DATE: the same pack, read in one
+    vectorised step; a DATE column the contract takes as text keeps its old reading."""
+    from amreview.data.sample import generate_sample
+    from amreview.data.schemas import kinds_of
+
+    tables = generate_sample()
+    as_timestamps = write_pack(tables, tmp_path / "timestamps", "parquet")
+    as_dates = tmp_path / "dates"
+    as_dates.mkdir()
+    for table, frame in tables.items():
+        frame = frame.copy()
+        for column, kind in kinds_of(table).items():
+            if kind == "date" and column in frame.columns:
+                frame[column] = pd.Series(pd.to_datetime(frame[column]).dt.date.to_numpy(dtype=object)).where(
+                    frame[column].notna()
+                )
+        frame.to_parquet(as_dates / f"{table}.parquet", index=False)
+    import pyarrow.parquet as pq
+
+    assert str(pq.read_schema(as_dates / "sales.parquet").field("invoice_date").type) == "date32[day]"
+    expected, found = load_pack(as_timestamps), load_pack(as_dates)
+    for table in expected.tables:
+        pd.testing.assert_frame_equal(found[table], expected[table])

@@ -14,7 +14,7 @@ sent as bound parameters, never built into SQL text) run by PostgreSQL:
    (``hashtextextended``) another line shares (as many distinct hashes as lines proves the ids
    distinct); a value of ``am_id``, ``account_id``, ``product``, ``vendor`` or ``deal_type``
    that the loader's own functions reject, judged in Python on the column's distinct values
-   (:func:`amreview.data.sales_file._bad_values`: ids the pack does not know included).
+   (:func:`amreview.data.sales_file.bad_values`: ids the pack does not know included).
 2. The suspects (none in a clean pack) are fetched as a whole read fetches them (ordered by
    ``line_id``) and validated with the rest of the pack, read in the same snapshot; rows are
    named by their key (``line_id = 'L17'``) as in a whole read, so a broken pack gets exactly
@@ -54,7 +54,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from amreview.data.sales_file import _CONTRACT, KEYS, NUMBERS, REQUIRED, _bad_values, _threshold, _typed
+from amreview.data.sales_file import CONTRACT, KEYS, NUMBERS, REQUIRED, bad_values, in_place_threshold, typed_as_loaded
 from amreview.data.sales_summary import FIRST_LINE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_KEYS, first_lines, monthly_summary
 from amreview.data.schemas import ID_MAX_LENGTH, kinds_of
 from amreview.data.sql import column_types, fetch, reading
@@ -157,7 +157,7 @@ class SalesTable:
             "vendor_programme": programme,
         }
         month = sa.cast(sa.func.date_trunc("month", sa.cast(c.invoice_date, sa.DateTime())), sa.Date)
-        statement = sa.select(*(columns[name].label(name) for name in _CONTRACT), month.label("month"))
+        statement = sa.select(*(columns[name].label(name) for name in CONTRACT), month.label("month"))
         if self.suspect_count:
             statement = statement.where(sa.not_(self._condition(table)))
         return statement.subquery("passed")
@@ -176,7 +176,7 @@ class SalesTable:
             "account_id": None if known_account_ids is None else set(known_account_ids),
         }
         for name, values in self._distinct_values(connection).items():
-            bad = _bad_values(name, values, known.get(name))
+            bad = bad_values(name, values, known.get(name))
             if bad:
                 self.bad[name] = [str(v) for v in bad]
         table = self._table()
@@ -269,7 +269,7 @@ class SalesTable:
             sa.func.bit_xor(_line_hash(passed)).label("line_hashes"),
         ).group_by(*keys)
         fetched = fetch(connection, statement, TABLE)
-        summary = _typed(fetched, SUMMARY_COLUMNS)
+        summary = typed_as_loaded(fetched, SUMMARY_COLUMNS)
         dates = [pd.Timestamp(d) for d in (fetched["first_date"].min(), fetched["last_date"].max()) if pd.notna(d)]
         digest = hashlib.sha256(np.sort(pd.util.hash_pandas_object(summary, index=False).to_numpy()).tobytes())
         digest.update(np.sort(fetched["line_hashes"].to_numpy(dtype="int64")).tobytes())
@@ -277,7 +277,7 @@ class SalesTable:
             summary = pd.concat([summary, monthly_summary(self.fine)], ignore_index=True)
             dates += [self.fine["invoice_date"].min(), self.fine["invoice_date"].max()]
             digest.update(
-                np.sort(pd.util.hash_pandas_object(self.fine[list(_CONTRACT)], index=False).to_numpy()).tobytes()
+                np.sort(pd.util.hash_pandas_object(self.fine[list(CONTRACT)], index=False).to_numpy()).tobytes()
             )
         # sorted in pandas, by code point, as the summary of lines read whole is
         self.summary = summary.groupby(SUMMARY_KEYS, sort=True, observed=True)[SUMMARY_COLUMNS[5:]].sum().reset_index()
@@ -303,7 +303,7 @@ class SalesTable:
             .ext(postgresql.distinct_on(passed.c.account_id))
             .order_by(passed.c.account_id, passed.c.line_id.collate("C"))
         )
-        frame = _typed(fetch(connection, statement, TABLE), ["account_id", *FIRST_LINE_COLUMNS])
+        frame = typed_as_loaded(fetch(connection, statement, TABLE), ["account_id", *FIRST_LINE_COLUMNS])
         if self.fine is not None and not self.fine.empty:
             frame = pd.concat([frame, first_lines(self.fine).reset_index()], ignore_index=True)
         return first_lines(frame)
@@ -328,18 +328,18 @@ class SalesTable:
         with reading(self.url) as connection:
             passed = self._passed()
             big = sa.or_(sa.func.abs(passed.c.revenue) > bound, sa.func.abs(passed.c.cost) > bound)
-            frame = _typed(
-                fetch(connection, sa.select(*(passed.c[n] for n in _CONTRACT)).where(big), TABLE), list(_CONTRACT)
+            frame = typed_as_loaded(
+                fetch(connection, sa.select(*(passed.c[n] for n in CONTRACT)).where(big), TABLE), list(CONTRACT)
             )
             ids = frame["line_id"].tolist()
             if self.fine is not None and not self.fine.empty:
                 wrong = (self.fine["revenue"].abs() > bound) | (self.fine["cost"].abs() > bound)
-                frame = pd.concat([frame, _typed(self.fine[wrong], list(_CONTRACT))], ignore_index=True)
+                frame = pd.concat([frame, typed_as_loaded(self.fine[wrong], list(CONTRACT))], ignore_index=True)
                 ids += [self.fine_ids[i] for i, w in enumerate(wrong) if w]
             positions = self._positions(connection, ids)
         frame["position"] = [positions[i] for i in ids]
         frame = frame.sort_values(["invoice_date", "position"], kind="mergesort")
-        return frame.set_index("position").rename_axis(None)[list(_CONTRACT)]
+        return frame.set_index("position").rename_axis(None)[list(CONTRACT)]
 
     def _positions(self, connection: Connection, line_ids: list[str]) -> dict[str, int]:
         """Each line's position (0-based) in a whole read, which orders the lines by ``line_id``."""
@@ -359,7 +359,7 @@ def _line_hash(passed: sa.Subquery) -> sa.ColumnElement[int]:
     """A line's 64-bit hash: the exclusive or of its columns' hashes, each with a seed of its own
     (typed hashes: no value is turned into text)."""
     hashed = []
-    for seed, name in enumerate(_CONTRACT, start=1):
+    for seed, name in enumerate(CONTRACT, start=1):
         kind, column = kinds_of(TABLE)[name], passed.c[name]
         if kind == "date":
             value = sa.func.hashint4extended(column - sa.literal(dt.date(2000, 1, 1), sa.Date), seed)
@@ -387,9 +387,9 @@ def open_sales_table(connection: Connection, url: str, min_lines: int | None = N
     types = column_types(connection, TABLE)
     if types is None or any(name not in types for name in REQUIRED) or len(types) != len({n.lower() for n in types}):
         return None
-    if not all(readable(name, types[name]) for name in _CONTRACT if name in types):
+    if not all(readable(name, types[name]) for name in CONTRACT if name in types):
         return None
     rows = int(connection.execute(sa.select(sa.func.count()).select_from(sa.table(TABLE))).scalar_one())
-    if rows < (_threshold() if min_lines is None else min_lines):
+    if rows < (in_place_threshold() if min_lines is None else min_lines):
         return None
     return SalesTable(url, types, rows)
