@@ -16,6 +16,10 @@ row 1; Parquet rows from 1); in a database, which has no row order, the row's ke
 condition to paste into a ``WHERE`` clause (``line_id = 'L17'``; the keys are
 :data:`ROW_KEYS`), falling back to the row's position in the read when the table lacks them.
 
+Large packs. A large Parquet sales file (:mod:`~amreview.data.sales_file`) or PostgreSQL
+sales table (:mod:`~amreview.data.sales_table`) is checked and summed where it lies; only the
+lines that might break the contract are validated here, so the errors are a whole read's.
+
 Slice reads. ``load_pack(source, am_ids=[...])`` reads only those account managers' rows (see
 :func:`slice_tables` for the rule, the same for every kind of source): a database does the
 filtering itself (``WHERE am_id IN (…)`` with bound parameters), a CSV file is filtered while
@@ -66,7 +70,7 @@ from amreview.data.problems import (
     target_consistency_problems,
 )
 from amreview.data.sales_file import SalesFile, open_sales_file
-from amreview.data.sales_summary import first_lines, monthly_summary
+from amreview.data.sales_summary import SalesInPlace, first_lines, monthly_summary
 from amreview.data.schemas import REQUIRED_TABLES, SCHEMAS, columns_of, kinds_of, schema_for
 from amreview.data.slicing import OWNER_TABLE, check_slice_ids, slice_tables, without_foreign_owners
 from amreview.errors import PROBLEM_COLUMNS, ArgumentError, DataError, ParameterError, UnknownNameError
@@ -110,9 +114,10 @@ class DataPack:
     source: str = ""
     fingerprint: str = field(default="", compare=False)
     am_ids: tuple[str, ...] | None = None  # a slice read: only these account managers' rows
-    # A large Parquet file of sales lines read in place (amreview.data.sales_file): the summary,
-    # first lines and counts come from it; ``tables["sales"]`` reads the lines whole only when asked.
-    sales_file: SalesFile | None = field(default=None, compare=False, repr=False)
+    # Sales lines kept where they are (a large Parquet file read by DuckDB, amreview.data.sales_file;
+    # a large PostgreSQL table, amreview.data.sales_table): the summary, first lines and counts come
+    # from there; ``tables["sales"]`` reads the lines whole only when asked.
+    sales_file: SalesInPlace | None = field(default=None, compare=False, repr=False)
 
     def has(self, table: str) -> bool:
         """Whether the pack holds ``table`` (optional tables may be absent)."""
@@ -278,8 +283,9 @@ def _sales_read_whole(path: Path, others: Mapping[str, pd.DataFrame]) -> pd.Data
 
 
 class LinesReadWhenAsked(Mapping):
-    """A pack's tables whose ``sales`` lines, kept in their file (:mod:`amreview.data.sales_file`),
-    are read whole only when someone asks for them: every whole-pack figure comes from the
+    """A pack's tables whose ``sales`` lines, kept where they are (a file:
+    :mod:`amreview.data.sales_file`; a database table: :mod:`amreview.data.sales_table`), are read
+    whole only when someone asks for them: every whole-pack figure comes from the
     summary, and a view that needs lines still gets them, the same as a whole read gives."""
 
     def __init__(self, tables: Mapping[str, pd.DataFrame], read_sales):
@@ -357,6 +363,10 @@ def is_database_url(source: object) -> bool:
 
 def _load_database(url: str, am_ids: tuple[str, ...] | None) -> DataPack:
     shown = redaction.shown_source(url)
+    if am_ids is None:
+        in_place = _load_database_in_place(url)
+        if in_place is not None:
+            return in_place
     tables, problems = read_database(url, am_ids)
     if problems:
         raise DataError(pd.DataFrame(problems, columns=PROBLEM_COLUMNS), shown)
@@ -379,13 +389,64 @@ def read_database(url: str, am_ids: Iterable[str] | None = None) -> tuple[dict[s
         check_slice_ids(tables, ids, redaction.shown_source(url))
         if OWNER_TABLE in tables:
             tables[OWNER_TABLE] = without_foreign_owners(tables[OWNER_TABLE], ids)
+    return tables, _database_problems(tables, url)
+
+
+def _database_problems(tables: Mapping[str, pd.DataFrame], url: str, kept: Iterable[str] = ()) -> list[dict]:
+    """The problems with the database itself: a missing required table (but those ``kept`` in
+    the database, read in place), columns named alike."""
     problems = [
         problem_row(t, None, "", "table_present", f"a table or view named {t}", "no such table or view")
         for t in REQUIRED_TABLES
-        if t not in tables
+        if t not in tables and t not in kept
     ]
-    problems += _database_column_problems(tables, sqlite=url.lower().startswith("sqlite"))
-    return tables, problems
+    return problems + _database_column_problems(tables, sqlite=url.lower().startswith("sqlite"))
+
+
+def _load_database_in_place(url: str) -> DataPack | None:
+    """:func:`load_pack` of a database whose sales lines PostgreSQL checks and sums
+    (:mod:`amreview.data.sales_table`; None: read them whole), in one snapshot. The fingerprint:
+    the other tables' content fingerprint with the database's digest of the lines."""
+    from amreview.data.sales_table import open_sales_table
+    from amreview.data.sql import read_tables_in, reading
+
+    shown = redaction.shown_source(url)
+    with reading(url) as connection:
+        sales = open_sales_table(connection, url)
+        if sales is None:
+            return None
+        tables = read_tables_in(connection, [t for t in SCHEMAS if t != "sales"], order_by=ROW_KEYS)
+        problems = _database_problems(tables, url, kept=("sales",))
+        if problems:
+            raise DataError(pd.DataFrame(problems, columns=PROBLEM_COLUMNS), shown)
+        accounts = tables.get("accounts")
+        sales.find_suspects(
+            connection,
+            _ids(tables.get("account_managers"), "am_id"),
+            None if accounts is None else _ids(accounts, "account_id"),
+        )
+        while True:
+            suspects = sales.suspect_lines(connection)
+            raw = {t: tables[t] if t != "sales" else suspects for t in SCHEMAS if t in tables or t == "sales"}
+            pack = validate_tables(raw, source=shown, row_keys=ROW_KEYS)
+            clash = sales.passed_ids_among(connection, pack.sales["line_id"])  # a trimmed id equal to another's
+            if not clash:
+                break
+            sales.add_clashes(connection, clash)
+        sales.accept(connection, pack.sales, suspects["line_id"])
+    others = {t: frame for t, frame in pack.tables.items() if t != "sales"}
+    fingerprint = hashlib.sha256(f"{content_fingerprint(others)}:{sales.digest}".encode()).hexdigest()
+    lines = LinesReadWhenAsked(others, lambda: _database_sales_read_whole(url, others))
+    return DataPack(tables=lines, source=shown, fingerprint=fingerprint, sales_file=sales)
+
+
+def _database_sales_read_whole(url: str, others: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The sales lines of a database pack read in place, as a whole read gives them."""
+    from amreview.data.sql import read_tables
+
+    raw = read_tables(url, ["sales"], order_by=ROW_KEYS)
+    references = {t: others[t] for t in ("account_managers", "targets", "accounts") if t in others}
+    return validate_tables({**references, **raw}, row_keys=ROW_KEYS, consume=True).sales
 
 
 def _database_column_problems(tables: Mapping[str, pd.DataFrame], sqlite: bool) -> list[dict]:

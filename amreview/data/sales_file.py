@@ -121,7 +121,7 @@ class SalesFile:
     def _passed(self) -> str:
         """The lines that passed DuckDB's checks, completed (module docstring)."""
         self.db.register("suspect_rows", pd.DataFrame({"n": self.suspects.astype("int64")}))
-        columns = ", ".join(f"{self._column(c)} AS {c}" for c in _CONTRACT)
+        columns = ", ".join(f"{self._column(c)} AS {c}" for c in CONTRACT)
         return (
             f"SELECT {columns}, file_row_number FROM {self._scan()} "
             "WHERE file_row_number NOT IN (SELECT n FROM suspect_rows)"
@@ -147,7 +147,7 @@ class SalesFile:
             if name not in self.columns:
                 continue
             values = [v for (v,) in self.db.execute(f"SELECT DISTINCT {name} FROM {self._scan()}").fetchall()]
-            bad = _bad_values(name, values, known.get(name))
+            bad = bad_values(name, values, known.get(name))
             if bad:
                 self.db.register(f"bad_{name}", pd.DataFrame({"v": pd.Series(bad, dtype=object)}))
                 tests.append(f"{name} IN (SELECT v FROM bad_{name})")
@@ -211,7 +211,7 @@ class SalesFile:
             GROUP BY ALL ORDER BY ALL
             """
         )
-        summary = _typed(summed.to_pandas(), SUMMARY_COLUMNS)
+        summary = typed_as_loaded(summed.to_pandas(), SUMMARY_COLUMNS)
         if self.fine is None or self.fine.empty:
             return summary
         both = pd.concat([summary, monthly_summary(self.fine)], ignore_index=True)
@@ -227,7 +227,7 @@ class SalesFile:
                 FROM ({self._passed()}) GROUP BY account_id)
             """
         )
-        frame = _typed(first.to_pandas(), ["account_id", *FIRST_LINE_COLUMNS])
+        frame = typed_as_loaded(first.to_pandas(), ["account_id", *FIRST_LINE_COLUMNS])
         if self.fine is not None and not self.fine.empty:
             frame = pd.concat([frame, first_lines(self.fine).reset_index()], ignore_index=True)
         return first_lines(frame)
@@ -238,13 +238,13 @@ class SalesFile:
         passed = self._arrow(
             f"SELECT * FROM ({self._passed()}) WHERE abs(revenue) > {bound!r} OR abs(cost) > {bound!r}"
         )
-        frame = _typed(passed.to_pandas(), [*_CONTRACT, "file_row_number"])
+        frame = typed_as_loaded(passed.to_pandas(), [*CONTRACT, "file_row_number"])
         if self.fine is not None and not self.fine.empty:
             fine = self.fine.assign(file_row_number=self.fine.index.to_numpy())
             wrong = (fine["revenue"].abs() > bound) | (fine["cost"].abs() > bound)
-            frame = pd.concat([frame, _typed(fine[wrong], [*_CONTRACT, "file_row_number"])], ignore_index=True)
+            frame = pd.concat([frame, typed_as_loaded(fine[wrong], [*CONTRACT, "file_row_number"])], ignore_index=True)
         frame = frame.sort_values(["invoice_date", "file_row_number"], kind="mergesort")
-        return frame.set_index("file_row_number").rename_axis(None)[list(_CONTRACT)]
+        return frame.set_index("file_row_number").rename_axis(None)[list(CONTRACT)]
 
     def invoice_dates(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         """The first and the last invoice date of the file's lines (None without lines)."""
@@ -257,7 +257,7 @@ class SalesFile:
         return (min(dates), max(dates)) if dates else (None, None)
 
 
-_CONTRACT = (
+CONTRACT = (
     "line_id",
     "invoice_date",
     "am_id",
@@ -282,7 +282,7 @@ def open_sales_file(path: Path, min_lines: int | None = None) -> SalesFile | Non
     if path.suffix != ".parquet":
         return None
     metadata = pq.read_metadata(path)
-    if metadata.num_rows < (_threshold() if min_lines is None else min_lines):
+    if metadata.num_rows < (in_place_threshold() if min_lines is None else min_lines):
         return None
     sales = SalesFile(path, (), metadata.num_rows)
     described = sales.db.execute(f"DESCRIBE SELECT * FROM read_parquet({_literal(path)})").fetchall()
@@ -291,11 +291,11 @@ def open_sales_file(path: Path, min_lines: int | None = None) -> SalesFile | Non
         return None
     if any(name in types and types[name] not in accepted for name, accepted in ACCEPTED_TYPES.items()):
         return None
-    sales.columns = tuple(name for name in _CONTRACT if name in types)
+    sales.columns = tuple(name for name in CONTRACT if name in types)
     return sales
 
 
-def _bad_values(column: str, values: list, known: set[str] | None) -> list:
+def bad_values(column: str, values: list, known: set[str] | None) -> list:
     """Of a column's distinct values, those a line may not pass with (module docstring): not
     text the loader keeps as it is, and for ids too long, holding a control character or not
     one the pack knows; a deal type outside the contract's."""
@@ -313,7 +313,7 @@ def _bad_values(column: str, values: list, known: set[str] | None) -> list:
     return list(present[bad.to_numpy()])
 
 
-def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+def typed_as_loaded(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """DuckDB's result with the dtypes the loader's frames have: text as pandas' ``str``,
     dates as ``datetime64[ns]`` at midnight, money as float64, counts as int64."""
     out = {}
@@ -333,7 +333,7 @@ def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _threshold() -> int:
+def in_place_threshold() -> int:
     """:data:`OUT_OF_CORE_LINES`, or the environment's :data:`IN_PLACE_VARIABLE` (a whole number)."""
     import os
 

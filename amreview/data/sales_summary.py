@@ -25,6 +25,8 @@ same table, computed where the lines are (:mod:`amreview.data.sales_engine`).
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 import pandas as pd
 
@@ -34,6 +36,32 @@ SUMMARY_KEYS = ["month", "am_id", "account_id", "deal_type", "vendor_programme"]
 SUMMARY_SUMS = ["revenue", "cost", "lines", "sale_lines", "return_lines", "sale_revenue"]
 SUMMARY_COLUMNS = [*SUMMARY_KEYS, *SUMMARY_SUMS]
 FIRST_LINE_COLUMNS = ["invoice_date", "line_id", "am_id"]  # index: account_id
+
+
+class SalesInPlace(Protocol):
+    """Sales lines kept where they are, checked and summed there: a Parquet file read by DuckDB
+    (:class:`amreview.data.sales_file.SalesFile`), a PostgreSQL table
+    (:class:`amreview.data.sales_table.SalesTable`). Each gives what the KPIs read of the lines,
+    the same as the lines read whole give."""
+
+    rows: int  # how many lines
+
+    def monthly_summary(self) -> pd.DataFrame:
+        """:func:`monthly_summary` of every line."""
+        ...
+
+    def first_lines(self) -> pd.DataFrame:
+        """:func:`first_lines` of every line."""
+        ...
+
+    def invoice_dates(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """The first and the last invoice date (None without lines)."""
+        ...
+
+    def lines_beyond(self, bound: float) -> pd.DataFrame:
+        """The lines whose revenue or cost exceeds ``bound`` in size, completed, in the pack's
+        order of lines, labelled by their position in a whole read."""
+        ...
 
 
 def month_start(dates: pd.Series) -> pd.Series:

@@ -1,4 +1,4 @@
-"""SQL databases as data packs: the only module that talks to databases.
+"""SQL databases as data packs: the only module that connects to databases.
 
 A database pack is any database SQLAlchemy reaches by URL — ``sqlite:///pack.db`` (embedded, a
 file) or ``postgresql+psycopg://user@host:5432/db`` (a server; tested) — holding one table or
@@ -25,6 +25,10 @@ Reading
       ``account_id`` of the slice keeps its name; tables without an ``am_id`` column are read
       whole.
     * Rows are read ordered by the key columns given per table (deterministic frames).
+    * :func:`reading` gives the connection of one such read, for a caller that reads several
+      things in one snapshot (a large PostgreSQL sales table is checked and summed in the
+      database through it: :mod:`amreview.data.sales_table` builds those queries, in SQLAlchemy
+      Core). Every row fetched is counted per table in :data:`ROWS_FETCHED`: what crossed the wire.
 
 Writing
     Every table written is replaced (dropped and created; other tables are left alone), all in
@@ -52,7 +56,8 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -63,11 +68,24 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from amreview.errors import PROBLEM_COLUMNS, AmreviewError, DataError
 from amreview.redaction import scrub, shown_source
 
-__all__ = ["absolute_url", "change_rows", "read_tables", "write_tables"]
+__all__ = [
+    "ROWS_FETCHED",
+    "absolute_url",
+    "change_rows",
+    "column_types",
+    "fetch",
+    "read_tables",
+    "read_tables_in",
+    "reading",
+    "write_tables",
+]
 
 CONNECT_TIMEOUT_SECONDS = 10  # a server that does not answer is reported, not waited on for minutes
 READ_CHUNK_ROWS = 200_000  # rows fetched at a time (streamed from the server)
 INSERT_CHUNK_ROWS = 10_000  # rows per executemany when writing
+# Rows fetched from databases by this process, per table read: what crossed the wire (the
+# aggregates of a sales table summed in PostgreSQL count as rows of ``sales``).
+ROWS_FETCHED: Counter[str] = Counter()
 
 
 def absolute_url(url: str) -> str:
@@ -103,23 +121,48 @@ def read_tables(
     has). With ``am_ids``, only those account managers' rows are read, ``owner_table`` (whose
     ``am_id`` is an owner) getting the accounts they own or appear on (module docstring).
     """
+    with reading(url) as connection:
+        return read_tables_in(connection, names, order_by, am_ids, owner_table)
+
+
+def read_tables_in(
+    connection: Connection,
+    names: Iterable[str],
+    order_by: Mapping[str, Sequence[str]] | None = None,
+    am_ids: Sequence[str] | None = None,
+    owner_table: str | None = None,
+) -> dict[str, pd.DataFrame]:
+    """:func:`read_tables` through a connection of :func:`reading` (the same snapshot as the
+    connection's other reads)."""
     names = list(dict.fromkeys(names))
     am_ids = None if am_ids is None else [str(a) for a in am_ids]
+    tables = _reflect(connection, names)
+    return {
+        name: _read(connection, _select(name, tables, order_by or {}, am_ids, owner_table), name) for name in tables
+    }
+
+
+@contextlib.contextmanager
+def reading(url: str) -> Iterator[Connection]:
+    """A connection to the database at ``url`` inside one read-only transaction: every read
+    through it sees one snapshot (``REPEATABLE READ`` on PostgreSQL; a ``BEGIN`` on SQLite). A
+    database that cannot be reached or read is a :class:`DataError`, raised from the ``with``."""
     engine = _engine(url, read_only=True)
     try:
         with engine.connect() as connection:
             if engine.dialect.name == "postgresql":  # one snapshot of every table, and no writes
                 connection = connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             with connection.begin():
-                tables = _reflect(connection, names)
-                frames = {}
-                for name in tables:
-                    frames[name] = _read(connection, _select(name, tables, order_by or {}, am_ids, owner_table))
-                return frames
+                yield connection
     except sa.exc.SQLAlchemyError as exc:
         raise _unreadable(url, exc) from None
     finally:
         engine.dispose()
+
+
+def fetch(connection: Connection, statement: sa.Select, counted_as: str) -> pd.DataFrame:
+    """The rows of ``statement`` (a query of table ``counted_as``) as a frame, as :func:`read_tables` gives them."""
+    return _read(connection, statement, counted_as)
 
 
 def _reflect(connection: Connection, names: list[str]) -> dict[str, sa.TableClause]:
@@ -143,6 +186,14 @@ def _reflect(connection: Connection, names: list[str]) -> dict[str, sa.TableClau
                 name, *(sa.column(c["name"], sa.Text() if isinstance(c["type"], sa.String) else None) for c in columns)
             )
     return tables
+
+
+def column_types(connection: Connection, name: str) -> dict[str, sa.types.TypeEngine] | None:
+    """The columns of table or view ``name`` with the types the database gives them (None
+    when the database holds no such table or view)."""
+    if name not in _reflect(connection, [name]):
+        return None
+    return {str(c["name"]): c["type"] for c in sa.inspect(connection).get_columns(name)}
 
 
 def _select(
@@ -187,8 +238,9 @@ def _as_text(column: sa.ColumnClause):
     return column if isinstance(column.type, sa.String) else sa.cast(column, sa.Text)
 
 
-def _read(connection: Connection, statement: sa.Select) -> pd.DataFrame:
-    """The statement's rows as a frame, fetched in chunks (streamed from a server)."""
+def _read(connection: Connection, statement: sa.Select, counted_as: str) -> pd.DataFrame:
+    """The statement's rows as a frame, fetched in chunks (streamed from a server); their number
+    is added to :data:`ROWS_FETCHED` under ``counted_as`` (the table the statement reads)."""
     result = connection.execute(statement.execution_options(yield_per=READ_CHUNK_ROWS))
     names = list(result.keys())
     # plain tuples: pandas probes non-tuple rows attribute by attribute, which costs more than the read
@@ -196,6 +248,7 @@ def _read(connection: Connection, statement: sa.Select) -> pd.DataFrame:
         pd.DataFrame.from_records([tuple(row) for row in rows], columns=names, coerce_float=True)
         for rows in result.partitions()
     ]
+    ROWS_FETCHED[counted_as] += sum(len(chunk) for chunk in chunks)
     if not chunks:
         return pd.DataFrame({name: pd.Series(dtype=object) for name in names})
     frame = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)

@@ -1,0 +1,251 @@
+"""Sales lines checked and summed in PostgreSQL (amreview.data.sales_table) give what a whole read
+gives: the same summary, first lines and scorecard, and for a broken pack the same errors, row
+for row; and the lines do not cross the wire (rows fetched, counted by amreview.data.sql).
+
+Needs the PostgreSQL test server (tests/test_sql.py: skipped without AMREVIEW_TEST_POSTGRES_URL,
+a failure in CI). Each pack lives in a schema of its own: the sample's tables once, and per
+broken pack its own ``sales`` table beside views of the sample's other tables."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy.engine import make_url
+
+from amreview.data import datapack, sql
+from amreview.data.datapack import load_pack, write_pack
+from amreview.data.sales_file import IN_PLACE_VARIABLE
+from amreview.data.sales_table import SalesTable
+from amreview.data.sample import generate_sample
+from amreview.data.schemas import SCHEMAS
+from amreview.errors import DataError
+from amreview.scoring.scorecard import build_scorecard
+from tests.test_sales_in_place import BROKEN, FINE_AFTER_ALL, PERIOD, _broken, assert_frames_match
+from tests.test_sql import execute, postgres_server_url
+
+SAMPLE_LINES = 53_010
+
+
+@contextmanager
+def schema() -> Iterator[tuple[str, str]]:
+    """A fresh schema of the test server: its name and a URL reading it, dropped afterwards."""
+    server = postgres_server_url()
+    name = f"amreview_i16_{uuid.uuid4().hex[:12]}"
+    execute(server, f'CREATE SCHEMA "{name}"')
+    try:
+        yield (
+            name,
+            make_url(server)
+            .update_query_dict({"options": f"-csearch_path={name}"})
+            .render_as_string(hide_password=False),
+        )
+    finally:
+        execute(server, f'DROP SCHEMA "{name}" CASCADE')
+
+
+@pytest.fixture(scope="module")
+def sample_tables() -> dict[str, pd.DataFrame]:
+    return generate_sample()
+
+
+@pytest.fixture(scope="module")
+def sample_db(sample_tables) -> Iterator[tuple[str, str]]:
+    """The sample pack in PostgreSQL: (schema, URL)."""
+    with schema() as (name, url):
+        write_pack(sample_tables, url)
+        yield name, url
+
+
+@pytest.fixture(scope="module")
+def sample_url(sample_db) -> str:
+    return sample_db[1]
+
+
+@contextmanager
+def pack_with_sales(sample_db, sales: pd.DataFrame) -> Iterator[str]:
+    """A pack of ``sales`` beside views of the sample's other tables: its URL."""
+    base, _ = sample_db
+    with schema() as (name, url):
+        write_pack({"sales": sales}, url)
+        others = [t for t in SCHEMAS if t != "sales"]  # the sample holds every table
+        execute(url, *(f'CREATE VIEW "{name}"."{t}" AS SELECT * FROM "{base}"."{t}"' for t in others))
+        yield url
+
+
+def in_database(url: str, monkeypatch) -> datapack.DataPack:
+    monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
+    pack = load_pack(url)
+    monkeypatch.delenv(IN_PLACE_VARIABLE)
+    assert isinstance(pack.sales_file, SalesTable), "checked and summed in PostgreSQL"
+    return pack
+
+
+def whole(url: str) -> datapack.DataPack:
+    pack = load_pack(url)
+    assert pack.sales_file is None, "read whole"
+    return pack
+
+
+def sales_rows_fetched(read) -> tuple[object, int]:
+    """``read()``'s result (or the DataError it raised) and the rows of ``sales`` it fetched."""
+    before = sql.ROWS_FETCHED["sales"]
+    try:
+        result = read()
+    except DataError as error:
+        result = error
+    return result, sql.ROWS_FETCHED["sales"] - before
+
+
+def test_the_summary_first_lines_dates_and_lines_beyond_are_those_of_a_whole_read(sample_url, monkeypatch):
+    ours, theirs = in_database(sample_url, monkeypatch), whole(sample_url)
+    assert ours.sales_file.suspect_count == 0  # the sample is clean: PostgreSQL vouches for every line
+    assert_frames_match(ours.sales_summary, theirs.sales_summary)
+    pd.testing.assert_frame_equal(ours.first_lines, theirs.first_lines)
+    assert ours.invoice_dates == theirs.invoice_dates
+    assert ours.line_count == theirs.line_count == SAMPLE_LINES
+    pd.testing.assert_frame_equal(ours.lines_beyond(20_000.0), theirs.lines_beyond(20_000.0))
+    assert len(theirs.lines_beyond(20_000.0)) > 100  # a bound that many lines pass
+    assert ours.row_counts() == theirs.row_counts()
+
+
+def test_the_scorecard_is_that_of_a_whole_read_and_the_lines_do_not_cross_the_wire(sample_url, monkeypatch):
+    theirs, whole_read = sales_rows_fetched(lambda: build_scorecard(whole(sample_url), PERIOD))
+    assert whole_read == SAMPLE_LINES  # the counter sees every line a whole read fetches
+
+    def refuse(*_):
+        raise AssertionError("the scorecard read the sales lines whole")
+
+    monkeypatch.setattr(datapack, "_database_sales_read_whole", refuse)
+    ours, pushed_down = sales_rows_fetched(lambda: build_scorecard(in_database(sample_url, monkeypatch), PERIOD))
+    # the summary (18,202 rows) and each account's first line; no line
+    assert pushed_down < 0.4 * SAMPLE_LINES, pushed_down
+    assert_frames_match(ours.values, theirs.values)
+    assert_frames_match(ours.scores, theirs.scores)
+    assert_frames_match(ours.overall, theirs.overall)
+    assert theirs.overall["overall_rating"].nunique() > 1  # ratings that could differ
+
+
+def test_the_lines_are_read_whole_only_when_asked_and_then_as_a_whole_read_gives_them(sample_url, monkeypatch):
+    ours, theirs = in_database(sample_url, monkeypatch), whole(sample_url)
+    assert "sales" in ours.tables and list(ours.tables) == list(theirs.tables)
+    assert "sales" not in ours.tables._tables  # not read by any of the above
+    pd.testing.assert_frame_equal(ours.sales, theirs.sales)
+
+
+def assert_same_errors(url: str, monkeypatch) -> None:
+    """Reading ``url`` in the database fails with the DataError of a whole read, without
+    fetching the lines."""
+    read_whole, fetched_whole = sales_rows_fetched(lambda: load_pack(url))
+    monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
+    read_in_place, fetched_in_place = sales_rows_fetched(lambda: load_pack(url))
+    monkeypatch.delenv(IN_PLACE_VARIABLE)
+    assert isinstance(read_whole, DataError) and isinstance(read_in_place, DataError)
+    assert fetched_whole == SAMPLE_LINES and fetched_in_place < 10  # the suspects only: the database path
+    pd.testing.assert_frame_equal(read_in_place.problems, read_whole.problems)
+    assert str(read_in_place) == str(read_whole)
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_a_broken_pack_gets_the_errors_of_a_whole_read_row_for_row(case, sample_db, sample_tables, monkeypatch):
+    with pack_with_sales(sample_db, _broken(sample_tables, BROKEN[case])["sales"]) as url:
+        assert_same_errors(url, monkeypatch)
+
+
+def _update(condition: str, assignment: str) -> str:
+    return f"UPDATE sales SET {assignment} WHERE line_id IN (SELECT line_id FROM sales ORDER BY line_id {condition})"
+
+
+# case → (column types changed, then rows changed) in SQL that only PostgreSQL can hold
+BROKEN_IN_SQL = {
+    "a NaN revenue": ((), _update("LIMIT 1 OFFSET 10", "revenue = 'NaN'")),
+    "an infinite cost": ((), _update("LIMIT 1 OFFSET 11", "cost = '-Infinity'")),
+    "a numeric beyond float8": (
+        ("ALTER TABLE sales ALTER COLUMN cost TYPE numeric",),
+        _update("LIMIT 2 OFFSET 12", "cost = 1e400"),
+    ),
+    "a date pandas cannot hold": ((), _update("LIMIT 1 OFFSET 13", "invoice_date = '2300-01-01'")),
+    "a line id with a line break": ((), _update("LIMIT 1 OFFSET 14", "line_id = E'L\\n1'")),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN_IN_SQL)
+def test_values_only_a_database_holds_get_the_errors_of_a_whole_read(case, sample_db, sample_tables, monkeypatch):
+    types, change = BROKEN_IN_SQL[case]
+    with pack_with_sales(sample_db, sample_tables["sales"]) as url:
+        execute(url, *types, change)
+        assert_same_errors(url, monkeypatch)
+
+
+@pytest.mark.parametrize("case", FINE_AFTER_ALL)
+def test_lines_postgresql_cannot_vouch_for_but_the_loader_accepts_count_like_the_rest(
+    case, sample_db, sample_tables, monkeypatch
+):
+    change, left_to_pandas = FINE_AFTER_ALL[case]
+    with pack_with_sales(sample_db, _broken(sample_tables, change)["sales"]) as url:
+        ours, theirs = in_database(url, monkeypatch), whole(url)
+        assert (ours.sales_file.suspect_count > 0) is left_to_pandas
+        assert_frames_match(ours.sales_summary, theirs.sales_summary)
+        pd.testing.assert_frame_equal(ours.first_lines, theirs.first_lines)
+        pd.testing.assert_frame_equal(ours.lines_beyond(20_000.0), theirs.lines_beyond(20_000.0))
+        assert_frames_match(build_scorecard(ours, PERIOD).values, build_scorecard(theirs, PERIOD).values)
+
+
+def test_a_line_id_the_loader_trims_to_another_lines_id_is_a_repeated_id(sample_db, sample_tables, monkeypatch):
+    sales = sample_tables["sales"].copy()
+    sales.loc[40_001, "line_id"] = f" {sales.loc[8, 'line_id']}"
+    with pack_with_sales(sample_db, sales) as url:
+        assert_same_errors(url, monkeypatch)
+
+
+def test_numeric_money_is_summed_as_a_whole_read_sums_it(sample_db, sample_tables, monkeypatch):
+    """Each numeric value cast to float8 before summing, as a whole read converts each to float64."""
+    with pack_with_sales(sample_db, sample_tables["sales"]) as url:
+        execute(
+            url,
+            "ALTER TABLE sales ALTER COLUMN revenue TYPE numeric(20, 6), ALTER COLUMN cost TYPE numeric",
+            "ALTER TABLE sales ALTER COLUMN quantity TYPE bigint USING round(quantity)",
+            "UPDATE sales SET revenue = revenue + 0.000001, cost = cost / 3",  # not floats' decimals
+        )
+        ours, theirs = in_database(url, monkeypatch), whole(url)
+        assert ours.sales_file.suspect_count == 0
+        summary = ours.sales_summary
+        assert_frames_match(summary, theirs.sales_summary)
+        np.testing.assert_allclose(summary["cost"].sum(), (sample_tables["sales"]["cost"] / 3).sum(), rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "ALTER TABLE sales ALTER COLUMN revenue TYPE real",  # read by the driver as its shortest text
+        "ALTER TABLE sales ALTER COLUMN invoice_date TYPE timestamp",
+        "ALTER TABLE sales ALTER COLUMN am_id TYPE char(5)",
+        'ALTER TABLE sales ADD COLUMN "Revenue" text',  # named like a contract column
+    ],
+)
+def test_a_table_of_other_types_is_read_whole(change, sample_db, sample_tables, monkeypatch):
+    with pack_with_sales(sample_db, sample_tables["sales"]) as url:
+        execute(url, change)
+        monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
+        _, fetched = sales_rows_fetched(lambda: load_pack(url))
+        assert fetched == SAMPLE_LINES
+
+
+def test_small_tables_and_sqlite_are_read_whole(sample_url, sample_tables, tmp_path, monkeypatch):
+    assert whole(sample_url).line_count == SAMPLE_LINES  # 53,010 lines: below the threshold
+    sqlite = f"sqlite:///{tmp_path / 'pack.db'}"
+    write_pack(sample_tables, sqlite)
+    monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
+    assert load_pack(sqlite).sales_file is None
+
+
+def test_the_fingerprint_follows_the_lines(sample_db, sample_tables, monkeypatch):
+    with pack_with_sales(sample_db, sample_tables["sales"]) as url:
+        before = in_database(url, monkeypatch).fingerprint
+        assert in_database(url, monkeypatch).fingerprint == before
+        execute(url, _update("LIMIT 1", "product = product || ' (refurbished)'"))
+        assert in_database(url, monkeypatch).fingerprint != before
