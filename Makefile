@@ -9,7 +9,7 @@ JOBS   ?=
 LAB_FLAGS ?=
 PIP_FLAGS ?= -q --disable-pip-version-check
 
-.PHONY: help venv demo sample reviews scorecard forms test lint lab clean docs bench
+.PHONY: help venv demo sample reviews scorecard forms test lint lab clean docs bench bench-100m bench-reference
 
 help:
 	@echo "make demo   - install, build the sample data pack, produce the $(PERIOD) reviews and review forms under $(REPORTS)/"
@@ -89,8 +89,22 @@ clean:
 docs: $(VENV)/.installed
 	$(BIN)/amreview kpis --out docs/kpis.md
 
+# bench_scale.py: the data step at 1, 10 and 30 million lines against issue 16's goals (the packs
+# written once under build/bench-scale; each scorecard compared with the reference of its pack, when
+# `make bench-reference` wrote one). 100 million lines apart (`make bench-100m`): most of an hour.
 bench: $(VENV)/.installed-test
 	$(BIN)/pip install $(PIP_FLAGS) -e '.[bench]'
 	$(BIN)/python benchmarks/bench_scorecard.py
 	$(BIN)/python benchmarks/bench_batch.py
 	$(BIN)/python benchmarks/bench_review.py
+	$(BIN)/python benchmarks/bench_scale.py
+
+bench-100m: $(VENV)/.installed-test
+	$(BIN)/pip install $(PIP_FLAGS) -e '.[bench]'
+	$(BIN)/python benchmarks/bench_scale.py --sizes 100M --duckdb-variant none
+
+# The reference scorecards bench_scale.py compares with, written by the code of $(REF) (git archive).
+REF ?= main
+bench-reference: $(VENV)/.installed
+	$(BIN)/pip install $(PIP_FLAGS) -e '.[bench]'
+	$(BIN)/python benchmarks/bench_scale.py --write-references $(REF)

@@ -24,6 +24,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import signal
 import subprocess
 import sys
 import time
@@ -88,25 +91,67 @@ for name, seconds, peak in phases:
     print(f"| {{name}} | {{seconds:.1f}} s | {{peak:,.0f}} MB |")
 """
 
+# ``marks``: seconds since the start that the body records at points of its own (a phase's end).
 MEASURED = """
 import json, re, sys, time
 started = time.perf_counter()
+marks = {{}}
 {body}
 status = open("/proc/self/status").read()
-print(json.dumps({{"seconds": time.perf_counter() - started,
+print(json.dumps({{"seconds": time.perf_counter() - started, "marks": marks,
                    "peak_mb": int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) / 1024}}))
 """
+POLL_SECONDS = 0.25
 
 
-def measured(body: str) -> dict:
-    """Run ``body`` in a fresh Python process; its wall time (from after interpreter start) and peak RSS."""
+class StepFailed(SystemExit):
+    """A measured step that failed, ran out of time or went over its memory: ``reason`` says which."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"benchmark step failed ({reason}):\n{detail}")
+        self.reason = reason
+
+
+def measured(body: str, timeout: float | None = None, memory_limit_mb: float | None = None) -> dict:
+    """Run ``body`` in a fresh Python process; its wall time (from after interpreter start), peak
+    RSS and ``marks``. The process (and any it starts) is killed after ``timeout`` seconds, or once
+    its resident memory passes ``memory_limit_mb``: :class:`StepFailed`, as for any failure."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", MEASURED.format(body=body)], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"benchmark step failed:\n{done.stderr[-3000:]}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    command = [sys.executable, "-c", MEASURED.format(body=body)]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    ) as child:
+        while True:
+            try:
+                out, err = child.communicate(timeout=POLL_SECONDS)
+                break
+            except subprocess.TimeoutExpired:
+                over = _over_limits(child.pid, time.perf_counter() - started, timeout, memory_limit_mb)
+                if over:
+                    os.killpg(child.pid, signal.SIGKILL)
+                    child.communicate()
+                    raise StepFailed(over) from None
+    if child.returncode != 0:
+        killed = child.returncode == -signal.SIGKILL or "MemoryError" in err
+        raise StepFailed("out of memory" if killed else f"exit code {child.returncode}", err[-3000:])
+    result = json.loads(out.strip().splitlines()[-1])
     result["wall_seconds"] = time.perf_counter() - started
     return result
+
+
+def _over_limits(pid: int, seconds: float, timeout: float | None, memory_limit_mb: float | None) -> str:
+    """Why the process ``pid`` must stop now ("" while within its limits)."""
+    if timeout is not None and seconds > timeout:
+        return f"timed out after {timeout:.0f} s"
+    if memory_limit_mb is not None:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return ""
+        found = re.search(r"VmRSS:\s+(\d+) kB", status)
+        if found and int(found.group(1)) / 1024 > memory_limit_mb:
+            return f"out of memory: over the limit of {memory_limit_mb:,.0f} MB"
+    return ""
 
 
 def main() -> None:

@@ -182,7 +182,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=SAMPLE_SEED)
     parser.add_argument("--duckdb-dates", type=Path, help="rewrite this pack's files as DuckDB writes them instead")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--force", action="store_true", help="write it again when the folder holds a pack")
     args = parser.parse_args()
+    if (args.out / "sales.parquet").exists() and not args.force:
+        print(f"{args.out} holds a pack already (--force writes it again)")
+        return
     if args.duckdb_dates:
         print(duckdb_written(args.duckdb_dates, args.out))
     else:

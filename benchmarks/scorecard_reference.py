@@ -125,7 +125,9 @@ def write_reference(pack: Path, period: str, commit: str, folder: Path = REFEREN
     out = folder / f"{Path(pack).name}.{period}.{full}.csv"
     command = [sys.executable, "-m", "amreview", "scorecard", "--data", str(Path(pack).resolve())]
     command += ["--period", period, "--out", str(out.resolve())]
-    done = subprocess.run(command, cwd=code, env={**os.environ, "PYTHONPATH": str(code)}, capture_output=True, text=True)
+    done = subprocess.run(
+        command, cwd=code, env={**os.environ, "PYTHONPATH": str(code)}, capture_output=True, text=True
+    )
     if done.returncode != 0:
         raise SystemExit(f"the reference scorecard ({full}) failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
     return out
@@ -136,6 +138,7 @@ def main() -> None:
     parser.add_argument("--pack", type=Path, help="write the reference scorecard of this pack")
     parser.add_argument("--commit", default="main", help="the code that writes it (default: %(default)s)")
     parser.add_argument("--period", default="2026Q3")
+    parser.add_argument("--out-dir", type=Path, default=REFERENCES, help="default: %(default)s")
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("OURS", "REFERENCE"))
     args = parser.parse_args()
     if args.compare:
@@ -144,7 +147,7 @@ def main() -> None:
         sys.exit(0 if result.equal else 1)
     if not args.pack:
         parser.error("give --pack (write a reference) or --compare OURS REFERENCE")
-    print(write_reference(args.pack, args.period, args.commit))
+    print(write_reference(args.pack, args.period, args.commit, args.out_dir))
 
 
 if __name__ == "__main__":
