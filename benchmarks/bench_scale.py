@@ -317,6 +317,8 @@ def main() -> None:
             if folder == pack:
                 measured_sizes.append((size, outcomes))
             print("\n".join(table(rows[-len(outcomes) :]).splitlines()[2:]), file=sys.stderr)
+    if args.write_references:
+        return
     print(f"\nThe data step, {args.period}: seconds from interpreter start, peak resident memory (VmHWM)\n")
     print(table(rows))
     print("\nHow each grows (between sizes of different account managers, the pack's other tables grow too)\n")
