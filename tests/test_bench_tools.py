@@ -14,8 +14,8 @@ from amreview.data.datapack import load_pack, write_pack
 from amreview.data.scaled_sample import scaled_sample
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from bigpack import duckdb_written, write_scaled_pack  # noqa: E402
-from scorecard_reference import cells_agree, compare_scorecards, read_scorecard  # noqa: E402
+from bigpack import duckdb_written, write_scaled_pack
+from scorecard_reference import cells_agree, compare_scorecards, read_scorecard
 
 PERIOD = "2026Q3"
 # Three replicas of the sample's 15 account managers, the last keeping 8; each replica's lines
