@@ -175,7 +175,12 @@ def floor_of(starting: Outcome, checking: Outcome) -> Outcome:
     if starting.result is None or checking.result is None:
         return Outcome(failure=starting.failure or checking.failure)
     floor = Outcome(
-        {"seconds": starting.seconds + checking.seconds, "peak_mb": max(starting.peak_mb, checking.peak_mb)}
+        {
+            "seconds": starting.seconds + checking.seconds,
+            "peak_mb": max(starting.peak_mb, checking.peak_mb),
+            "cpu_seconds": starting.result["cpu_seconds"] + checking.result["cpu_seconds"],
+            "load": max(starting.result["load"], checking.result["load"]),
+        }
     )
     floor.notes.append(f"import {starting.seconds:.2f} s + DuckDB check {checking.seconds:.2f} s")
     return floor
@@ -234,12 +239,20 @@ def parts_of(name: str, outcome: Outcome) -> str:
 
 def table(rows: list[tuple[Size, str, str, Outcome, Outcome | None]]) -> str:
     """One Markdown row per measured step: (size, pack's label, step, outcome, that pack's floor)."""
-    lines = ["| pack | step | time | peak memory | goal | | parts, figures |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| pack | step | time | CPU time | load | peak memory | goal | | parts, figures |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for size, label, name, outcome, floor in rows:
         time_text = f"{outcome.seconds:.1f} s" if outcome.result else f"**{outcome.failure}**"
+        cpu_text = f"{outcome.result['cpu_seconds']:.1f} s" if outcome.result else "—"
+        load_text = f"{outcome.result['load']:.1f}" if outcome.result else "—"
         peak_text = f"{outcome.peak_mb:,.0f} MB" if outcome.result else "—"
         wanted, met = goal(size, name, outcome, floor)
-        lines.append(f"| {label} | {name} | {time_text} | {peak_text} | {wanted} | {met} | {parts_of(name, outcome)} |")
+        lines.append(
+            f"| {label} | {name} | {time_text} | {cpu_text} | {load_text} | {peak_text} | {wanted} | {met} "
+            f"| {parts_of(name, outcome)} |"
+        )
     return "\n".join(lines)
 
 
@@ -319,7 +332,10 @@ def main() -> None:
             print("\n".join(table(rows[-len(outcomes) :]).splitlines()[2:]), file=sys.stderr)
     if args.write_references:
         return
-    print(f"\nThe data step, {args.period}: seconds from interpreter start, peak resident memory (VmHWM)\n")
+    print(
+        f"\nThe data step, {args.period}: wall seconds from interpreter start; CPU seconds (user + system, "
+        "every thread); the machine's load average (1 min) at the step's end; peak resident memory (VmHWM)\n"
+    )
     print(table(rows))
     print("\nHow each grows (between sizes of different account managers, the pack's other tables grow too)\n")
     print(growth(measured_sizes))

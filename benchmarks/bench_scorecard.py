@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -114,9 +115,11 @@ class StepFailed(SystemExit):
 
 def measured(body: str, timeout: float | None = None, memory_limit_mb: float | None = None) -> dict:
     """Run ``body`` in a fresh Python process; its wall time (from after interpreter start), peak
-    RSS and ``marks``. The process (and any it starts) is killed after ``timeout`` seconds, or once
-    its resident memory passes ``memory_limit_mb``: :class:`StepFailed`, as for any failure."""
-    started = time.perf_counter()
+    RSS, ``marks``, its CPU seconds (user and system, all its threads) and the machine's load
+    average (1 minute) when it ended: on a shared machine, wall time measures the others too. The
+    process (and any it starts) is killed after ``timeout`` seconds, or once its resident memory
+    passes ``memory_limit_mb``: :class:`StepFailed`, as for any failure."""
+    started, cpu = time.perf_counter(), _children_cpu()
     command = [sys.executable, "-c", MEASURED.format(body=body)]
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
@@ -136,7 +139,14 @@ def measured(body: str, timeout: float | None = None, memory_limit_mb: float | N
         raise StepFailed("out of memory" if killed else f"exit code {child.returncode}", err[-3000:])
     result = json.loads(out.strip().splitlines()[-1])
     result["wall_seconds"] = time.perf_counter() - started
+    result["cpu_seconds"] = _children_cpu() - cpu
+    result["load"] = os.getloadavg()[0]
     return result
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _over_limits(pid: int, seconds: float, timeout: float | None, memory_limit_mb: float | None) -> str:
