@@ -313,8 +313,11 @@ def main() -> None:
         help="only write each size's pack and its reference scorecard with the code of COMMIT (e.g. main)",
     )
     args = parser.parse_args()
-    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
-    variant_of = None if args.duckdb_variant.lower() == "none" else parse_size(args.duckdb_variant)
+    try:
+        sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+        variant_of = None if args.duckdb_variant.lower() == "none" else parse_size(args.duckdb_variant)
+    except argparse.ArgumentTypeError as wrong:
+        parser.error(str(wrong))
     args.steps = [s.strip() for s in args.steps.split(",")]
     if unknown := set(args.steps) - set(STEPS):
         parser.error(f"unknown steps {sorted(unknown)}: expected some of {', '.join(STEPS)}")
