@@ -91,7 +91,8 @@ docs: $(VENV)/.installed
 
 # bench_scale.py: the data step at 1, 10 and 30 million lines against issue 16's goals (the packs
 # written once under build/bench-scale; each scorecard compared with the reference of its pack, when
-# `make bench-reference` wrote one). 100 million lines apart (`make bench-100m`): most of an hour.
+# `make bench-reference` wrote one). 100 million lines apart (`make bench-100m`): its pack alone takes
+# about 8 minutes to write, and each step may run until its timeout or memory limit.
 bench: $(VENV)/.installed-test
 	$(BIN)/pip install $(PIP_FLAGS) -e '.[bench]'
 	$(BIN)/python benchmarks/bench_scorecard.py
