@@ -42,7 +42,7 @@ slice rule, :mod:`~amreview.data.cells` turns raw cells into typed ones, and
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -172,6 +172,33 @@ class DataPack:
             return self.sales_file.lines_beyond(bound)
         sales = self.sales
         return sales[(sales["revenue"].abs() > bound) | (sales["cost"].abs() > bound)]
+
+    def lines_of(self, am_ids: Iterable[str]) -> pd.DataFrame:
+        """The sales lines of the account managers ``am_ids``, in the pack's order of lines,
+        with their labels (file positions in a folder's pack); lines held in place stay there."""
+        if self.sales_file is not None:
+            return self.sales_file.lines_of(am_ids)
+        sales = self.sales
+        return sales[sales["am_id"].isin(list(dict.fromkeys(str(a) for a in am_ids))).to_numpy()]
+
+    def lines_where(self, condition: str, keep: Callable[[pd.DataFrame], pd.Series]) -> pd.DataFrame:
+        """The sales lines that meet a condition written twice: ``condition`` in SQL over the
+        contract's columns (lines held in place), ``keep`` as a mask of a frame of lines (lines
+        in pandas); in the pack's order of lines, with their labels."""
+        if self.sales_file is not None:
+            return self.sales_file.lines_where(condition, keep)
+        return self.sales[keep(self.sales).to_numpy()]
+
+    def invoice_dates_within(
+        self, low: pd.Timestamp, high: pd.Timestamp
+    ) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """The first and last invoice date of the sales lines dated ``low`` to ``high`` (both
+        included); None, None without such lines."""
+        if self.sales_file is not None:
+            return self.sales_file.invoice_dates(low, high)
+        dates = self.sales["invoice_date"]
+        dates = dates[(dates >= low) & (dates <= high)]
+        return (dates.min(), dates.max()) if len(dates) else (None, None)
 
     def row_counts(self) -> dict[str, int]:
         """Every table the pack holds → its number of rows (without reading lines held in place)."""
