@@ -339,8 +339,9 @@ def _bad_values(column: str, values: list, known: set[str] | None) -> list:
 
 
 def _as_pandas(table) -> pd.DataFrame:
-    """An Arrow table of DuckDB's as pandas, dates as datetime64 (not one Python object each)."""
-    return table.to_pandas(date_as_object=False)
+    """An Arrow table of DuckDB's as pandas, dates as datetime64 (not one Python object each),
+    each column one chunk (taking rows from many chunks first joins them, at every take)."""
+    return table.combine_chunks().to_pandas(date_as_object=False)
 
 
 def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
