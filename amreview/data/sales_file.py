@@ -245,14 +245,17 @@ class SalesFile:
         those the loader accepted (:attr:`fine`) that ``keep`` keeps (a mask of a frame of
         lines; without it, every one: the caller judges them), as the pack holds them: in its
         order of lines (by invoice date, then file position), labelled by file position."""
-        passed = self._arrow(f"SELECT * FROM ({self._passed()}) WHERE {condition}")
+        passed = self._arrow(
+            f"SELECT * FROM ({self._passed()}) WHERE {condition} ORDER BY invoice_date, file_row_number"
+        )
         frame = _typed(_as_pandas(passed), [*_CONTRACT, "file_row_number"])
-        if self.fine is not None and not self.fine.empty:
-            fine = self.fine if keep is None else self.fine[keep(self.fine).to_numpy()]
+        fine = self.fine
+        if fine is not None and keep is not None:
+            fine = fine[keep(fine).to_numpy()]
+        if fine is not None and len(fine):  # merged in their place: by date, then file position
             fine = _typed(fine.assign(file_row_number=fine.index.to_numpy()), [*_CONTRACT, "file_row_number"])
             frame = pd.concat([frame, fine], ignore_index=True)
-        order = np.lexsort((frame["file_row_number"].to_numpy(), frame["invoice_date"].to_numpy()))
-        frame = frame.take(order)
+            frame = frame.take(np.lexsort((frame["file_row_number"].to_numpy(), frame["invoice_date"].to_numpy())))
         return frame.set_axis(pd.Index(frame["file_row_number"].to_numpy())).drop(columns="file_row_number")
 
     def lines_of(self, am_ids: Iterable[str]) -> pd.DataFrame:
@@ -339,9 +342,8 @@ def _bad_values(column: str, values: list, known: set[str] | None) -> list:
 
 
 def _as_pandas(table) -> pd.DataFrame:
-    """An Arrow table of DuckDB's as pandas, dates as datetime64 (not one Python object each),
-    each column one chunk (taking rows from many chunks first joins them, at every take)."""
-    return table.combine_chunks().to_pandas(date_as_object=False)
+    """An Arrow table of DuckDB's as pandas, dates as datetime64 (not one Python object each)."""
+    return table.to_pandas(date_as_object=False)
 
 
 def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
