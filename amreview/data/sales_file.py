@@ -269,7 +269,8 @@ class SalesFile:
     ) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         """The first and the last invoice date of the file's lines (None without lines), of
         those dated ``low`` to ``high`` (both included) when given."""
-        tests, bounds = ["true"], []
+        tests: list[str] = ["true"]
+        bounds: list[pd.Timestamp] = []
         fine = self.fine["invoice_date"] if self.fine is not None else pd.Series(dtype="datetime64[ns]")
         if low is not None:
             tests, bounds, fine = [*tests, "CAST(invoice_date AS TIMESTAMP) >= ?"], [*bounds, low], fine[fine >= low]

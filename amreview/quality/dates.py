@@ -71,14 +71,14 @@ def dates_outside_history(
         outside = dates.notna() & ((dates < low) | ((dates > high) if high is not None else False))
         if not outside.any():
             continue
-        span = f"between {low:%Y-%m-%d} and {high:%Y-%m-%d}" if high is not None else f"on or after {low:%Y-%m-%d}"
+        window = f"between {low:%Y-%m-%d} and {high:%Y-%m-%d}" if high is not None else f"on or after {low:%Y-%m-%d}"
         where = f" (the pack's history runs {start:%Y-%m-%d} to {end:%Y-%m-%d})" if start is not None else ""
         found.append(
             findings_frame(
                 table,
                 np.flatnonzero(outside.to_numpy()),
                 column,
-                f"a date {span}{where}",
+                f"a date {window}{where}",
                 [f"{d:%Y-%m-%d}" for d in dates[outside]],
             )
         )
