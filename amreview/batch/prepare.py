@@ -37,7 +37,9 @@ Folder names are file stems (:func:`amreview.filenames.file_stems`: the am_id or
 where it is a plain name, else a slug and a digest of it); :class:`PreparedInputs` maps each to
 its folder.
 
-Each table is split in one pass (a groupby), never filtered once per person. Each input folder
+Each table is split in one pass (a groupby), never filtered once per person; sales lines held
+in place by DuckDB (:mod:`amreview.data.sales_file`) are read a batch of people at a time
+(:class:`PackSplit`), never whole. Each input folder
 is written to a temporary sibling and renamed into place: a run killed at any moment leaves
 whole inputs or none. :mod:`amreview.batch.input_reading` opens them again
 (:func:`amreview.batch.inputs.open_review`, :func:`amreview.batch.inputs.open_team`); their files
