@@ -50,6 +50,8 @@ class RowFiles:
 
     def __init__(self, frame: pd.DataFrame, keep_index: bool, objects: bool = True):
         self.table = pa.Table.from_pandas(frame, preserve_index=keep_index)
+        self.batches = self.table.to_batches()  # zero-copy: a large table is in many chunks
+        self.starts = np.cumsum([0] + [b.num_rows for b in self.batches])[:-1]
         self.nones = (
             {
                 str(c): np.fromiter((v is None for v in frame[c]), bool, len(frame))
@@ -60,8 +62,22 @@ class RowFiles:
             else {}
         )
 
+    def take(self, rows: np.ndarray) -> pa.Table:
+        """The rows at positions ``rows``, in their order, as one chunk: taken from each chunk
+        that holds some (Arrow's take on a table of many chunks first joins them: 10 million
+        lines, 1 s for every person)."""
+        rows = np.asarray(rows, dtype="int64")
+        which = np.searchsorted(self.starts, rows, side="right") - 1
+        cuts = np.flatnonzero(np.diff(which)) + 1
+        pieces = [
+            self.batches[chunk[0]].take(pa.array(run - self.starts[chunk[0]], type=pa.int64()))
+            for run, chunk in zip(np.split(rows, cuts), np.split(which, cuts))
+            if len(run)
+        ]
+        return pa.Table.from_batches(pieces, schema=self.table.schema).combine_chunks()
+
     def write(self, rows: np.ndarray, path: Path, transform: Callable[[pa.Table], pa.Table] | None = None) -> None:
-        part = self.table.take(pa.array(rows, type=pa.int64()))
+        part = self.take(rows)
         if transform is not None:
             part = transform(part)
         meta = dict(self.table.schema.metadata or {})

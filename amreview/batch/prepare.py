@@ -37,7 +37,9 @@ Folder names are file stems (:func:`amreview.filenames.file_stems`: the am_id or
 where it is a plain name, else a slug and a digest of it); :class:`PreparedInputs` maps each to
 its folder.
 
-Each table is split in one pass (a groupby), never filtered once per person. Each input folder
+Each table is split in one pass (a groupby), never filtered once per person; sales lines held
+in place by DuckDB (:mod:`amreview.data.sales_file`) are read a batch of people at a time
+(:class:`PackSplit`), never whole. Each input folder
 is written to a temporary sibling and renamed into place: a run killed at any moment leaves
 whole inputs or none. :mod:`amreview.batch.input_reading` opens them again
 (:func:`amreview.batch.inputs.open_review`, :func:`amreview.batch.inputs.open_team`); their files
@@ -52,7 +54,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,7 +195,9 @@ def _write_reviews(
     facts = PackFacts.of(pack)
     writer = _ReviewWriter(pack, quarter, config, card, card_rows, previous, facts, whole_views(pack, quarter), am_ids)
     stems = file_stems(am_ids)
-    return _in_parallel(writer.write, am_ids, lambda am_id: path_inside(folder / REVIEWS, stems[am_id]))
+    return _in_parallel(
+        writer.write, am_ids, lambda am_id: path_inside(folder / REVIEWS, stems[am_id]), writer.split.batches(am_ids)
+    )
 
 
 def _write_teams(
@@ -258,9 +262,13 @@ WORKERS = 4  # threads writing inputs: Parquet encoding and file I/O release the
 
 
 def _in_parallel(
-    write: Callable[[Path, str], None], keys: list[str], target_of: Callable[[str], Path]
+    write: Callable[[Path, str], None],
+    keys: list[str],
+    target_of: Callable[[str], Path],
+    batches: Iterable[list[str]] | None = None,
 ) -> dict[str, Path]:
-    """``write(tmp, key)`` for every key, each into its own input folder written atomically."""
+    """``write(tmp, key)`` for every key, each into its own input folder written atomically;
+    ``batches`` of the keys one after the other when given (each ready only while it is written)."""
     targets = {key: target_of(key) for key in keys}
     if len(set(targets.values())) < len(targets):
         raise ParameterError(
@@ -274,8 +282,9 @@ def _in_parallel(
         _write_atomically(targets[key], lambda tmp: write(tmp, key))
 
     with ThreadPoolExecutor(max_workers=min(WORKERS, max(1, len(keys)))) as pool:
-        for future in [pool.submit(one, key) for key in keys]:
-            future.result()
+        for batch in [keys] if batches is None else batches:
+            for future in [pool.submit(one, key) for key in batch]:
+                future.result()
     return targets
 
 
@@ -346,35 +355,62 @@ class PackSplit:
     The rule is :func:`amreview.data.slicing.slice_tables`' (rows with the person's ``am_id``;
     ``accounts``: the accounts they own or appear on in any of their rows, with no owner shown
     where someone else owns it), computed for everyone at once.
+
+    Sales lines held in place (:mod:`amreview.data.sales_file`) are never read whole: they are
+    read for a batch of people at a time (:meth:`batches`, at most :data:`LINES_PER_BATCH`
+    lines but for one person's own), in the pack's order of lines, and split as the whole
+    table would be, so each slice is the same.
     """
 
     def __init__(self, pack: DataPack, am_ids: Iterable[str]):
         self.pack = pack
+        self.lines_in_place = pack.sales_file is not None
+        self.tables = {name: pack[name] for name in pack.tables if not (self.lines_in_place and name == "sales")}
         self.positions = {
             name: row_positions(frame["am_id"])
-            for name, frame in pack.tables.items()
+            for name, frame in self.tables.items()
             if name != OWNER_TABLE and "am_id" in frame.columns
         }
         if pack.has(OWNER_TABLE):
             self.accounts = self._account_positions(pack[OWNER_TABLE])
         self._arrow: dict[str, RowFiles] | None = None
+        self._lines: tuple[set[str], RowFiles, dict] | None = None  # sales of a batch of people
 
     def convert(self) -> dict[str, RowFiles]:
         """Every table converted to Arrow, once (before :meth:`write` is called from threads)."""
         if self._arrow is None:
             self._arrow = {
-                name: RowFiles(frame, keep_index=False, objects=False) for name, frame in self.pack.tables.items()
+                name: RowFiles(frame, keep_index=False, objects=False) for name, frame in self.tables.items()
             }
         return self._arrow
+
+    def batches(self, am_ids: list[str]) -> Iterator[list[str]]:
+        """``am_ids`` in batches, each held ready for :meth:`write` while it is written: one
+        batch of everyone, or, for lines held in place, batches of consecutive people of at
+        most :data:`LINES_PER_BATCH` lines (:func:`line_batches`) whose lines are read then."""
+        if not self.lines_in_place:
+            yield am_ids
+            return
+        summary = self.pack.sales_summary
+        for people in line_batches(am_ids, summary.groupby("am_id", observed=True)["lines"].sum(), LINES_PER_BATCH):
+            self._hold_lines(people)
+            yield people
+        self._lines = None
+
+    def _hold_lines(self, people: list[str]) -> None:
+        lines = self.pack.lines_of(people)
+        self._lines = (set(people), RowFiles(lines, keep_index=False, objects=False), row_positions(lines["am_id"]))
 
     def _account_positions(self, accounts: pd.DataFrame) -> dict[str, np.ndarray]:
         """``am_id`` → positions in ``accounts`` of the accounts they own or appear on."""
         row_of = pd.Series(np.arange(len(accounts)), index=accounts["account_id"].to_numpy())
         pairs = [
             frame[["am_id", "account_id"]].drop_duplicates()
-            for name, frame in self.pack.tables.items()
+            for name, frame in self.tables.items()
             if name != OWNER_TABLE and {"am_id", "account_id"} <= set(frame.columns)
         ]  # slice_tables' rule
+        if self.lines_in_place:  # the summary's pairs are the lines'
+            pairs.append(self.pack.sales_summary[["am_id", "account_id"]].drop_duplicates())
         pairs.append(accounts.loc[accounts["am_id"].notna(), ["am_id", "account_id"]])
         linked = pd.concat(pairs, ignore_index=True).dropna().drop_duplicates()
         linked = linked.assign(row=linked["account_id"].map(row_of)).dropna(subset=["row"])
@@ -395,11 +431,38 @@ class PackSplit:
         """``am_id``'s slice as a pack folder of Parquet files."""
         arrow = self.convert()
         folder.mkdir(parents=True)
-        for name, frame in self.pack.tables.items():
+        for name in self.pack.tables:
+            if name == "sales" and self.lines_in_place:
+                if self._lines is None or am_id not in self._lines[0]:
+                    self._hold_lines([am_id])  # outside a batch (one person's slice)
+                assert self._lines is not None
+                _, lines, positions = self._lines
+                lines.write(positions.get(am_id, np.empty(0, dtype="int64")), folder / "sales.parquet")
+                continue
             rows = self.rows_of(name, am_id)
-            rows = np.arange(len(frame)) if rows is None else rows
+            rows = np.arange(len(self.tables[name])) if rows is None else rows
             transform = _without_foreign_owner(am_id) if name == OWNER_TABLE else None
             arrow[name].write(rows, folder / f"{name}.parquet", transform)
+
+
+LINES_PER_BATCH = 2_000_000  # sales lines held at once when they are read in place (~0.5 GB)
+
+
+def line_batches(am_ids: list[str], lines: pd.Series, limit: int) -> Iterator[list[str]]:
+    """``am_ids`` cut, in their order, into batches of consecutive people whose lines
+    (``lines``: ``am_id`` → their number of lines; missing: none) add up to at most ``limit``;
+    one person with more lines than ``limit`` is a batch of their own."""
+    batch: list[str] = []
+    held = 0
+    for am_id in am_ids:
+        count = int(lines.get(am_id, 0))
+        if batch and held + count > limit:
+            yield batch
+            batch, held = [], 0
+        batch.append(am_id)
+        held += count
+    if batch:
+        yield batch
 
 
 def _without_foreign_owner(am_id: str) -> Callable[[pa.Table], pa.Table]:

@@ -47,8 +47,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +56,7 @@ import pandera.pandas as pa
 
 from amreview import redaction
 from amreview.data.cells import as_text, complete, normalise
+from amreview.data.pack import DataPack, LinesReadWhenAsked
 from amreview.data.pack_files import FILE_FORMATS, check_pack_folder, file_problems, read_folder, read_table_file
 from amreview.data.problems import (
     nan_text_problems,
@@ -70,10 +70,9 @@ from amreview.data.problems import (
     target_consistency_problems,
 )
 from amreview.data.sales_file import SalesFile, open_sales_file
-from amreview.data.sales_summary import SalesInPlace, first_lines, monthly_summary
 from amreview.data.schemas import REQUIRED_TABLES, SCHEMAS, columns_of, kinds_of, schema_for
 from amreview.data.slicing import OWNER_TABLE, check_slice_ids, slice_tables, without_foreign_owners
-from amreview.errors import PROBLEM_COLUMNS, ArgumentError, DataError, ParameterError, UnknownNameError
+from amreview.errors import PROBLEM_COLUMNS, ArgumentError, DataError, ParameterError
 from amreview.frames import in_order_of
 
 SAMPLE = "sample"
@@ -99,105 +98,6 @@ ROW_KEYS: dict[str, tuple[str, ...]] = {
     "review_notes": ("am_id", "period", "section"),
     "review_outcomes": ("am_id", "period"),
 }
-
-
-@dataclass(frozen=True)
-class DataPack:
-    """Validated tables of one data pack, keyed by contract table name.
-
-    Each table's index labels are the rows' positions in the frame that was validated (file
-    order); ``sales`` lines are in ``invoice_date`` order (stable: the lines of one day keep
-    their file order).
-    """
-
-    tables: Mapping[str, pd.DataFrame]
-    source: str = ""
-    fingerprint: str = field(default="", compare=False)
-    am_ids: tuple[str, ...] | None = None  # a slice read: only these account managers' rows
-    # Sales lines kept where they are (a large Parquet file read by DuckDB, amreview.data.sales_file;
-    # a large PostgreSQL table, amreview.data.sales_table): the summary, first lines and counts come
-    # from there; ``tables["sales"]`` reads the lines whole only when asked.
-    sales_file: SalesInPlace | None = field(default=None, compare=False, repr=False)
-
-    def has(self, table: str) -> bool:
-        """Whether the pack holds ``table`` (optional tables may be absent)."""
-        return table in self.tables
-
-    def __getitem__(self, table: str) -> pd.DataFrame:
-        try:
-            return self.tables[table]
-        except KeyError:
-            raise UnknownNameError(f"the data pack {self.source!r} has no table {table!r}") from None
-
-    @property
-    def account_managers(self) -> pd.DataFrame:
-        return self.tables["account_managers"]
-
-    @property
-    def sales(self) -> pd.DataFrame:
-        return self.tables["sales"]
-
-    @property
-    def targets(self) -> pd.DataFrame:
-        return self.tables["targets"]
-
-    @cached_property
-    def sales_summary(self) -> pd.DataFrame:
-        """The sales lines summed per month, account manager, account, deal type and vendor
-        programme: what the KPIs read (:func:`amreview.data.sales_summary.monthly_summary`)."""
-        if self.sales_file is not None:
-            return self.sales_file.monthly_summary()
-        return monthly_summary(self.sales)
-
-    @cached_property
-    def first_lines(self) -> pd.DataFrame:
-        """Each account's first line in the pack (:func:`amreview.data.sales_summary.first_lines`)."""
-        if self.sales_file is not None:
-            return self.sales_file.first_lines()
-        return first_lines(self.sales)
-
-    @property
-    def line_count(self) -> int:
-        """How many sales lines the pack holds."""
-        return self.sales_file.rows if self.sales_file is not None else len(self.sales)
-
-    @cached_property
-    def invoice_dates(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-        """The pack's first and last invoice date (None, None without sales lines)."""
-        if self.sales_file is not None:
-            return self.sales_file.invoice_dates()
-        if self.sales.empty:
-            return None, None
-        return pd.Timestamp(self.sales["invoice_date"].min()), pd.Timestamp(self.sales["invoice_date"].max())
-
-    def lines_beyond(self, bound: float) -> pd.DataFrame:
-        """The sales lines whose revenue or cost exceeds ``bound`` in size, in the pack's order
-        of lines (by invoice date, then file position), labelled by their file position."""
-        if self.sales_file is not None:
-            return self.sales_file.lines_beyond(bound)
-        sales = self.sales
-        return sales[(sales["revenue"].abs() > bound) | (sales["cost"].abs() > bound)]
-
-    def row_counts(self) -> dict[str, int]:
-        """Every table the pack holds → its number of rows (without reading lines held in place)."""
-        return {name: self.line_count if name == "sales" else len(self.tables[name]) for name in self.tables}
-
-    def account_manager(self, am_id: str) -> pd.Series:
-        """The ``account_managers`` row of ``am_id``; a :class:`DataError` if unknown."""
-        rows = self.account_managers[self.account_managers["am_id"] == str(am_id)]
-        if rows.empty:
-            raise DataError(
-                problem_table(
-                    "account_managers",
-                    None,
-                    "am_id",
-                    "known_am_id",
-                    "the am_id of an account manager in the pack",
-                    repr(str(am_id)),
-                ),
-                self.source,
-            )
-        return rows.iloc[0]
 
 
 def load_pack(source: str | Path, am_ids: Iterable[str] | None = None) -> DataPack:
@@ -280,31 +180,6 @@ def _sales_read_whole(path: Path, others: Mapping[str, pd.DataFrame]) -> pd.Data
     raw, first_row = read_table_file(path)
     references = {t: others[t] for t in ("account_managers", "targets", "accounts") if t in others}
     return validate_tables({**references, "sales": raw}, first_rows={"sales": first_row}, consume=True).sales
-
-
-class LinesReadWhenAsked(Mapping):
-    """A pack's tables whose ``sales`` lines, kept where they are (a file:
-    :mod:`amreview.data.sales_file`; a database table: :mod:`amreview.data.sales_table`), are read
-    whole only when someone asks for them: every whole-pack figure comes from the
-    summary, and a view that needs lines still gets them, the same as a whole read gives."""
-
-    def __init__(self, tables: Mapping[str, pd.DataFrame], read_sales):
-        self._tables = dict(tables)
-        self._read_sales = read_sales
-
-    def __getitem__(self, table: str) -> pd.DataFrame:
-        if table == "sales" and "sales" not in self._tables:
-            self._tables["sales"] = self._read_sales()
-        return self._tables[table]
-
-    def __contains__(self, table: object) -> bool:
-        return table == "sales" or table in self._tables
-
-    def __iter__(self):
-        return iter([t for t in SCHEMAS if t in self])
-
-    def __len__(self) -> int:
-        return len(list(iter(self)))
 
 
 def load_prepared_pack(folder: str | Path, fingerprint: str) -> DataPack:

@@ -28,7 +28,7 @@ returns None), as every CSV and workbook pack is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -235,25 +235,54 @@ class SalesFile:
     def lines_beyond(self, bound: float) -> pd.DataFrame:
         """The lines whose revenue or cost exceeds ``bound`` in size, in invoice-date order (the
         pack's order of lines: by date, then file position), completed."""
-        passed = self._arrow(
-            f"SELECT * FROM ({self._passed()}) WHERE abs(revenue) > {bound!r} OR abs(cost) > {bound!r}"
+        return self.lines_where(
+            f"abs(revenue) > {bound!r} OR abs(cost) > {bound!r}",
+            lambda lines: (lines["revenue"].abs() > bound) | (lines["cost"].abs() > bound),
         )
-        frame = typed_as_loaded(passed.to_pandas(), [*CONTRACT, "file_row_number"])
-        if self.fine is not None and not self.fine.empty:
-            fine = self.fine.assign(file_row_number=self.fine.index.to_numpy())
-            wrong = (fine["revenue"].abs() > bound) | (fine["cost"].abs() > bound)
-            frame = pd.concat([frame, typed_as_loaded(fine[wrong], [*CONTRACT, "file_row_number"])], ignore_index=True)
-        frame = frame.sort_values(["invoice_date", "file_row_number"], kind="mergesort")
-        return frame.set_index("file_row_number").rename_axis(None)[list(CONTRACT)]
 
-    def invoice_dates(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-        """The first and the last invoice date of the file's lines (None without lines)."""
+    def lines_where(self, condition: str, keep: Callable[[pd.DataFrame], pd.Series] | None = None) -> pd.DataFrame:
+        """The lines that meet ``condition`` (SQL over the contract's columns, completed) and
+        those the loader accepted (:attr:`fine`) that ``keep`` keeps (a mask of a frame of
+        lines; without it, every one: the caller judges them), as the pack holds them: in its
+        order of lines (by invoice date, then file position), labelled by file position."""
+        passed = self._arrow(
+            f"SELECT * FROM ({self._passed()}) WHERE {condition} ORDER BY invoice_date, file_row_number"
+        )
+        frame = typed_as_loaded(_as_pandas(passed), [*CONTRACT, "file_row_number"])
+        fine = self.fine
+        if fine is not None and keep is not None:
+            fine = fine[keep(fine).to_numpy()]
+        if fine is not None and len(fine):  # merged in their place: by date, then file position
+            fine = typed_as_loaded(fine.assign(file_row_number=fine.index.to_numpy()), [*CONTRACT, "file_row_number"])
+            frame = pd.concat([frame, fine], ignore_index=True)
+            frame = frame.take(np.lexsort((frame["file_row_number"].to_numpy(), frame["invoice_date"].to_numpy())))
+        return frame.set_axis(pd.Index(frame["file_row_number"].to_numpy())).drop(columns="file_row_number")
+
+    def lines_of(self, am_ids: Iterable[str]) -> pd.DataFrame:
+        """The lines of the account managers ``am_ids``, as :meth:`lines_where` gives lines."""
+        ids = list(dict.fromkeys(str(a) for a in am_ids))
+        self.db.register("asked_am_ids", pd.DataFrame({"v": pd.Series(ids, dtype=object)}))
+        return self.lines_where("am_id IN (SELECT v FROM asked_am_ids)", lambda lines: lines["am_id"].isin(ids))
+
+    def invoice_dates(
+        self, low: pd.Timestamp | None = None, high: pd.Timestamp | None = None
+    ) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """The first and the last invoice date of the file's lines (None without lines), of
+        those dated ``low`` to ``high`` (both included) when given."""
+        tests: list[str] = ["true"]
+        bounds: list[pd.Timestamp] = []
+        fine = self.fine["invoice_date"] if self.fine is not None else pd.Series(dtype="datetime64[ns]")
+        if low is not None:
+            tests, bounds, fine = [*tests, "CAST(invoice_date AS TIMESTAMP) >= ?"], [*bounds, low], fine[fine >= low]
+        if high is not None:
+            tests, bounds, fine = [*tests, "CAST(invoice_date AS TIMESTAMP) <= ?"], [*bounds, high], fine[fine <= high]
         first, last = self.db.execute(
-            f"SELECT min(invoice_date), max(invoice_date) FROM ({self._passed()})"
+            f"SELECT min(invoice_date), max(invoice_date) FROM ({self._passed()}) WHERE {' AND '.join(tests)}",
+            [b.to_pydatetime(warn=False) for b in bounds],
         ).fetchall()[0]
         dates = [pd.Timestamp(d) for d in (first, last) if d is not None]
-        if self.fine is not None and not self.fine.empty:
-            dates += [self.fine["invoice_date"].min(), self.fine["invoice_date"].max()]
+        if len(fine):
+            dates += [fine.min(), fine.max()]
         return (min(dates), max(dates)) if dates else (None, None)
 
 
@@ -311,6 +340,11 @@ def bad_values(column: str, values: list, known: set[str] | None) -> list:
     if column == "deal_type":
         bad |= ~present.isin(DEAL_TYPES)
     return list(present[bad.to_numpy()])
+
+
+def _as_pandas(table) -> pd.DataFrame:
+    """An Arrow table of DuckDB's as pandas, dates as datetime64 (not one Python object each)."""
+    return table.to_pandas(date_as_object=False)
 
 
 def typed_as_loaded(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

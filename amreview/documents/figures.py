@@ -21,7 +21,7 @@ def monthly_margin_against_target(
     One row per month (``YYYY-MM`` index), months without lines included as zeros — but only
     from the account manager's start month and from the pack's first sales month on (months
     the pack does not cover are left out, not shown as zeros). ``sales_start``: the whole pack's
-    first invoice date, when ``pack`` is a slice of it (default: the earliest in ``pack.sales``).
+    first invoice date, when ``pack`` is a slice of it (default: the pack's first, ``pack.invoice_dates``).
     """
     quarter = require_quarter(period)
     span = quarter.last_n(quarters)
@@ -29,17 +29,13 @@ def monthly_margin_against_target(
     header_start = pack.account_manager(am_id).get("start_date")
     if header_start is not None and not pd.isna(header_start):
         months = [m for m in months if m >= f"{header_start:%Y-%m}"]
-    sales = pack.sales
-    if sales_start is None and len(sales):
-        sales_start = sales["invoice_date"].min()
+    if sales_start is None:
+        sales_start = pack.invoice_dates[0]
     if sales_start is not None:
         first_month = f"{sales_start:%Y-%m}"
         months = [m for m in months if m >= first_month]
-    mine = sales[
-        (sales["am_id"] == str(am_id))
-        & (sales["invoice_date"] >= span[0].start)
-        & (sales["invoice_date"] <= quarter.end)
-    ]
+    lines = pack.lines_of([am_id])
+    mine = lines[(lines["invoice_date"] >= span[0].start) & (lines["invoice_date"] <= quarter.end)]
     actual = margin_by_month(mine).reindex(months)
     frame = pd.DataFrame(index=pd.Index(months, name="month"))
     frame["revenue"] = actual["revenue"].fillna(0.0)
@@ -59,8 +55,7 @@ def top_accounts(pack: DataPack, am_id: str, period: Quarter, n: int = 10) -> pd
     ``revenue``, ``cost``, ``gross_margin``, ``gm_pct``, ``share_of_margin`` (of the AM's
     total gross margin; NaN when that total ≤ 0). Ties are ordered by account id.
     """
-    lines = lines_in_period(pack.sales, period)
-    mine = lines[lines["am_id"] == str(am_id)]
+    mine = lines_in_period(pack.lines_of([am_id]), period)
     table = margin_summary(mine, "account_id")
     total = table["gross_margin"].sum()
     table["share_of_margin"] = table["gross_margin"] / total if total > 0 else np.nan

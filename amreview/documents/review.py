@@ -345,11 +345,15 @@ class Review:
         return self.pack[name] if self.pack.has(name) else None
 
     def mine(self, name: str) -> pd.DataFrame | None:
-        """This person's rows of a pack table (by ``am_id``), or None when the pack lacks it."""
+        """This person's rows of a pack table (by ``am_id``), or None when the pack lacks it
+        (sales lines: :meth:`~amreview.data.datapack.DataPack.lines_of`, never read whole)."""
         key = ("mine", name)
         if key not in self._cache:
-            frame = self.table(name)
-            self._cache[key] = None if frame is None else frame[frame["am_id"] == self.am_id]
+            if name == "sales":
+                self._cache[key] = self.pack.lines_of([self.am_id])
+            else:
+                frame = self.table(name)
+                self._cache[key] = None if frame is None else frame[frame["am_id"] == self.am_id]
         return self._cache[key]
 
     def lines_in(self, quarter: Quarter) -> pd.DataFrame:

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from amreview.data.datapack import ROW_KEYS, SAMPLE, DataPack, load_pack, read_folder
-from amreview.data.plausibility import MAX_LINE_AMOUNT, MAX_PERIOD_MONEY
+from amreview.data.plausibility import AMOUNT_BOUNDS, MAX_LINE_AMOUNT, MAX_PERIOD_MONEY
 from amreview.errors import DataError, describe_problem
 from amreview.quality.amounts import (
     IMPLAUSIBLE_COST_FACTOR,
@@ -41,7 +42,7 @@ from amreview.quality.amounts import (
     negative_cost,
     quantity_revenue_signs,
 )
-from amreview.quality.dates import dates_in_wrong_order, dates_outside_history, history
+from amreview.quality.dates import EARLIEST_PLAUSIBLE_DATE, dates_in_wrong_order, dates_outside_history, history
 from amreview.quality.findings import FINDING_COLUMNS, Check, as_findings, findings_frame, no_findings
 from amreview.quality.lazy_validation import validate_lazily
 from amreview.quality.records import (
@@ -124,13 +125,18 @@ def person_warnings(pack: DataPack) -> pd.DataFrame:
     """The warnings of :data:`PERSON_CHECKS` on rows of a table with an ``am_id`` column, per
     account manager: :data:`PERSON_WARNING_COLUMNS`, the row named by its key as the export
     holds it (``line_id L000123``: a review input holds a slice of the pack, whose row numbers
-    are not the file's), in the order found."""
+    are not the file's), in the order found. The checks judge only the sales lines they might
+    flag (:func:`lines_to_judge`), so lines held in place are never read whole."""
+    span = history(pack)
+    judged = lines_to_judge(pack, span)
+    functions = {c.name: c.function for c in CHECKS} | {
+        "date_outside_history": partial(dates_outside_history, span=span)
+    }
     found = [pd.DataFrame(columns=PERSON_WARNING_COLUMNS)]
-    checks = {c.name: c for c in CHECKS}
     for name in PERSON_CHECKS:
-        findings = checks[name].function(pack)
+        findings = functions[name](judged)
         for table, group in findings.groupby("table", sort=False):
-            frame = pack[table]
+            frame = judged[table]
             if "am_id" not in frame.columns:
                 continue
             rows = frame.iloc[group["index"].astype("int64").to_numpy()]
@@ -153,6 +159,39 @@ def person_warnings(pack: DataPack) -> pd.DataFrame:
                 )
             )
     return pd.concat(found, ignore_index=True).astype(object)
+
+
+def lines_to_judge(pack: DataPack, span: tuple[pd.Timestamp | None, pd.Timestamp | None]) -> DataPack:
+    """``pack`` with only the sales lines a person check might flag, in the pack's order: an
+    amount beyond its bound (:data:`~amreview.data.plausibility.AMOUNT_BOUNDS`), a negative
+    cost on a sale, or a date outside ``span``, the pack's :func:`history` (every date window
+    lies around it: a date outside its window is outside the span, or before
+    :data:`~amreview.quality.dates.EARLIEST_PLAUSIBLE_DATE` when there is no history). The
+    checks judge these lines as they would judge every line: the lines left out are lines no
+    check flags."""
+    if not pack.has("sales"):
+        return pack
+    revenue_bound, cost_bound = (AMOUNT_BOUNDS[("sales", column)][0] for column in ("revenue", "cost"))
+    start, end = span
+    low = EARLIEST_PLAUSIBLE_DATE if start is None else start
+    condition = (
+        f"abs(revenue) > {revenue_bound!r} OR abs(cost) > {cost_bound!r} OR (cost < 0 AND revenue >= 0) "
+        f"OR invoice_date < DATE '{low:%Y-%m-%d}'"
+        + ("" if end is None else f" OR invoice_date > DATE '{end:%Y-%m-%d}'")
+    )
+
+    def keep(lines: pd.DataFrame) -> pd.Series:
+        dates = lines["invoice_date"]
+        outside = (dates < low) | ((dates > end) if end is not None else False)
+        revenue, cost = lines["revenue"], lines["cost"]
+        return (revenue.abs() > revenue_bound) | (cost.abs() > cost_bound) | ((cost < 0) & (revenue >= 0)) | outside
+
+    lines = pack.lines_where(condition, keep)
+    return DataPack(
+        tables={t: lines if t == "sales" else pack[t] for t in pack.tables},
+        source=pack.source,
+        fingerprint=pack.fingerprint,
+    )
 
 
 def _key_text(value) -> str:

@@ -51,8 +51,12 @@ DATE_ORDER = [
 ]
 
 
-def dates_outside_history(pack: DataPack) -> pd.DataFrame:
-    start, end = history(pack)
+def dates_outside_history(
+    pack: DataPack, span: tuple[pd.Timestamp | None, pd.Timestamp | None] | None = None
+) -> pd.DataFrame:
+    """Dates outside their window around the pack's history (``span``: :func:`history`, of the
+    pack by default; given for a pack that holds only some of its sales lines)."""
+    start, end = history(pack) if span is None else span
     found = [no_findings()]
     for (table, column), (before, after) in DATE_WINDOWS.items():
         if not pack.has(table) or column not in pack[table].columns:
@@ -67,14 +71,14 @@ def dates_outside_history(pack: DataPack) -> pd.DataFrame:
         outside = dates.notna() & ((dates < low) | ((dates > high) if high is not None else False))
         if not outside.any():
             continue
-        span = f"between {low:%Y-%m-%d} and {high:%Y-%m-%d}" if high is not None else f"on or after {low:%Y-%m-%d}"
+        window = f"between {low:%Y-%m-%d} and {high:%Y-%m-%d}" if high is not None else f"on or after {low:%Y-%m-%d}"
         where = f" (the pack's history runs {start:%Y-%m-%d} to {end:%Y-%m-%d})" if start is not None else ""
         found.append(
             findings_frame(
                 table,
                 np.flatnonzero(outside.to_numpy()),
                 column,
-                f"a date {span}{where}",
+                f"a date {window}{where}",
                 [f"{d:%Y-%m-%d}" for d in dates[outside]],
             )
         )
@@ -109,10 +113,10 @@ def history(pack: DataPack) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     the span of its event dates (activities, opportunities created, …). Only plausible dates
     count (:func:`plausible_dates`): a line dated 2200 or 1900 is a typo to report against the
     history, not a history stretched to hold it."""
-    if pack.has("sales") and not pack.sales.empty:
-        dates = plausible_dates(pack.sales["invoice_date"])
-        if len(dates):
-            return dates.min(), dates.max()
+    if pack.has("sales") and pack.line_count:
+        first, last = pack.invoice_dates_within(EARLIEST_PLAUSIBLE_DATE, latest_plausible_date())
+        if first is not None:
+            return first, last
     dates = [pack[t][c] for (t, c), window in DATE_WINDOWS.items() if window == EVENT and pack.has(t)]
     dates = plausible_dates(pd.concat(dates) if dates else pd.Series(dtype="datetime64[ns]"))
     return (dates.min(), dates.max()) if len(dates) else (None, None)
@@ -121,4 +125,9 @@ def history(pack: DataPack) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
 def plausible_dates(dates: pd.Series) -> pd.Series:
     """``dates`` on or after :data:`EARLIEST_PLAUSIBLE_DATE` and no later than a year after
     today (no export holds events further ahead; plans are not read here)."""
-    return dates[(dates >= EARLIEST_PLAUSIBLE_DATE) & (dates <= pd.Timestamp.today() + pd.Timedelta(days=366))]
+    return dates[(dates >= EARLIEST_PLAUSIBLE_DATE) & (dates <= latest_plausible_date())]
+
+
+def latest_plausible_date() -> pd.Timestamp:
+    """A year after today: no export holds events further ahead."""
+    return pd.Timestamp.today() + pd.Timedelta(days=366)
