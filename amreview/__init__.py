@@ -18,7 +18,7 @@ except PackageNotFoundError:  # a source tree that is not installed
 PUBLIC_NAMES = {
     "AmreviewError": "amreview.errors",
     "Quarter": "amreview.periods",
-    "DataPack": "amreview.data.datapack",
+    "DataPack": "amreview.data.pack",
     "load_pack": "amreview.data.datapack",
     "generate_sample": "amreview.data.sample",
     "Kpi": "amreview.metrics.registry",
