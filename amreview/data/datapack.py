@@ -146,6 +146,7 @@ def _load_in_place(folder: Path, sales: SalesFile) -> DataPack:
     """:func:`load_pack` of a folder whose sales lines DuckDB checks and sums in place
     (:mod:`amreview.data.sales_file`): the other tables read whole, the suspect lines validated
     with them, so a broken pack gets the errors a whole read gives."""
+    sales.sharing_an_id_hash()  # DuckDB's largest table, before the other tables are read
     tables, first_rows, problems = read_folder(folder, skip=("sales",))
     if problems:
         raise DataError(pd.DataFrame(problems, columns=PROBLEM_COLUMNS), str(folder))

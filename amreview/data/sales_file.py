@@ -82,6 +82,7 @@ class SalesFile:
     suspects: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="int64"))
     fine: pd.DataFrame | None = None
     _connection: object = field(default=None, repr=False)
+    _sharing: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def db(self):
@@ -151,23 +152,30 @@ class SalesFile:
             if bad:
                 self.db.register(f"bad_{name}", pd.DataFrame({"v": pd.Series(bad, dtype=object)}))
                 tests.append(f"{name} IN (SELECT v FROM bad_{name})")
-        # One pass: the lines failing a test, and whether two lines share a line id's 64-bit hash
-        # (equal ids have equal hashes: as many distinct hashes as lines proves the ids distinct,
-        # the cheapest exact test); only then a second pass sends on the lines sharing one.
         condition = " OR ".join(f"({t})" for t in tests)
-        lines, hashes, suspects = self.db.execute(
-            f"SELECT count(*), count(DISTINCT hash(line_id)), "
-            f"list(file_row_number ORDER BY file_row_number) FILTER (WHERE {condition}) FROM {self._scan()}"
-        ).fetchall()[0]
-        found = np.asarray(suspects or [], dtype="int64")
-        if lines != hashes:
-            repeated = self._positions(
-                f"SELECT file_row_number FROM {self._scan()} WHERE hash(line_id) IN "
-                f"(SELECT hash(line_id) AS h FROM {self._scan()} GROUP BY h HAVING count(*) > 1)"
-            )
-            found = np.union1d(found, repeated)
-        self.suspects = found
+        found = self._positions(
+            f"SELECT file_row_number FROM {self._scan()} WHERE {condition} ORDER BY file_row_number"
+        )
+        self.suspects = np.union1d(found, self.sharing_an_id_hash())
         return self.suspects
+
+    def sharing_an_id_hash(self) -> np.ndarray:
+        """The positions of the lines whose line id's 64-bit hash another line's shares: equal ids
+        have equal hashes, so as many distinct hashes as lines proves the ids distinct (the
+        cheapest exact test), and only when it fails are the lines sharing one looked for.
+        Computed once, and first: its hash table is DuckDB's largest (0.6 GB for ten million
+        lines), so the loader runs it before it reads the other tables, and the two never add up."""
+        if self._sharing is None:
+            lines, hashes = self.db.execute(
+                f"SELECT count(*), count(DISTINCT hash(line_id)) FROM {self._scan()}"
+            ).fetchall()[0]
+            self._sharing = np.empty(0, dtype="int64")
+            if lines != hashes:
+                self._sharing = self._positions(
+                    f"SELECT file_row_number FROM {self._scan()} WHERE hash(line_id) IN "
+                    f"(SELECT hash(line_id) AS h FROM {self._scan()} GROUP BY h HAVING count(*) > 1)"
+                )
+        return self._sharing
 
     def suspect_lines(self) -> pd.DataFrame:
         """The suspect lines as pandas reads the file (raw cells), in file order."""
