@@ -155,7 +155,7 @@ def _load_in_place(folder: Path, sales: SalesFile) -> DataPack:
         _ids(tables.get("account_managers"), "am_id"), None if accounts is None else _ids(accounts, "account_id")
     )
     while True:
-        raw = {t: tables[t] if t != "sales" else sales.suspect_lines() for t in SCHEMAS if t in tables or t == "sales"}
+        raw = _with_sales(tables, sales.suspect_lines())
         pack = validate_tables(
             raw, source=str(folder), first_rows=first_rows, row_numbers={"sales": sales.suspects + 1}
         )
@@ -176,11 +176,22 @@ def _ids(frame: pd.DataFrame | None, column: str) -> set[str]:
     return set(as_text(frame[column]).dropna())
 
 
+def _with_sales(tables: Mapping[str, pd.DataFrame], sales: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The other tables with ``sales`` (some of its lines) among them, in the contract's order,
+    where a whole read puts it (problems are listed in that order)."""
+    return {t: sales if t == "sales" else tables[t] for t in SCHEMAS if t in tables or t == "sales"}
+
+
+def _references(others: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The validated tables a whole read of the sales lines is validated with: those it refers to
+    (account managers, accounts) and the required targets."""
+    return {t: others[t] for t in ("account_managers", "targets", "accounts") if t in others}
+
+
 def _sales_read_whole(path: Path, others: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """The sales lines of a pack read in place, as a whole read gives them (they passed then)."""
     raw, first_row = read_table_file(path)
-    references = {t: others[t] for t in ("account_managers", "targets", "accounts") if t in others}
-    return validate_tables({**references, "sales": raw}, first_rows={"sales": first_row}, consume=True).sales
+    return validate_tables({**_references(others), "sales": raw}, first_rows={"sales": first_row}, consume=True).sales
 
 
 def load_prepared_pack(folder: str | Path, fingerprint: str) -> DataPack:
@@ -303,7 +314,7 @@ def _load_database_in_place(url: str) -> DataPack | None:
         )
         while True:
             suspects = sales.suspect_lines(connection)
-            raw = {t: tables[t] if t != "sales" else suspects for t in SCHEMAS if t in tables or t == "sales"}
+            raw = _with_sales(tables, suspects)
             pack = validate_tables(raw, source=shown, row_keys=ROW_KEYS)
             clash = sales.passed_ids_among(connection, pack.sales["line_id"])  # a trimmed id equal to another's
             if not clash:
@@ -321,8 +332,7 @@ def _database_sales_read_whole(url: str, others: Mapping[str, pd.DataFrame]) -> 
     from amreview.data.sql import read_tables
 
     raw = read_tables(url, ["sales"], order_by=ROW_KEYS)
-    references = {t: others[t] for t in ("account_managers", "targets", "accounts") if t in others}
-    return validate_tables({**references, **raw}, row_keys=ROW_KEYS, consume=True).sales
+    return validate_tables({**_references(others), **raw}, row_keys=ROW_KEYS, consume=True).sales
 
 
 def _database_column_problems(tables: Mapping[str, pd.DataFrame], sqlite: bool) -> list[dict]:

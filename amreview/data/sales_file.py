@@ -28,6 +28,7 @@ returns None), as every CSV and workbook pack is.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,7 @@ import pandas as pd
 
 from amreview.data.cells import as_text
 from amreview.data.sales_summary import FIRST_LINE_COLUMNS, SUMMARY_COLUMNS, first_lines, monthly_summary
-from amreview.data.schemas import CONTROL_CHARACTERS, ID_MAX_LENGTH
+from amreview.data.schemas import CONTROL_CHARACTERS, ID_MAX_LENGTH, columns_of
 from amreview.vocabulary import DEAL_TYPES, DEFAULT_DEAL_TYPE
 
 # Parquet types (as DuckDB names them) each contract column may have for DuckDB to read it in
@@ -63,6 +64,8 @@ KEYS = ("am_id", "account_id", "product", "vendor", "deal_type")
 ID_KEYS = ("am_id", "account_id")
 # A line id DuckDB passes: printable ASCII, no space at either end (every other id is judged by pandas).
 PLAIN_ID = "[!-~]([ -~]*[!-~])?"
+# pandas' datetime64[ns] holds 1677-09-22 to 2262-04-11: a date beyond is the loader's to word.
+DATE_RANGE = (dt.date(1678, 1, 1), dt.date(2262, 1, 1))
 # Lines at or above this many are read in place; fewer are read whole (one path for small packs).
 # The environment variable AMREVIEW_IN_PLACE_LINES sets another threshold (1: every Parquet pack).
 OUT_OF_CORE_LINES = 1_000_000
@@ -141,8 +144,8 @@ class SalesFile:
             tests.append(f"{name} IS NULL")
         for name in NUMBERS:
             tests.append(f"NOT isfinite(CAST({name} AS DOUBLE))")
-        # pandas' datetime64[ns] holds 1677-09-22 to 2262-04-11: a date beyond is the loader's to word
-        tests.append("CAST(invoice_date AS DATE) NOT BETWEEN DATE '1678-01-01' AND DATE '2262-01-01'")
+        low, high = DATE_RANGE
+        tests.append(f"CAST(invoice_date AS DATE) NOT BETWEEN DATE '{low:%Y-%m-%d}' AND DATE '{high:%Y-%m-%d}'")
         tests.append(f"NOT regexp_full_match(line_id, '{PLAIN_ID}') OR length(line_id) > {ID_MAX_LENGTH}")
         for name in KEYS:
             if name not in self.columns:
@@ -294,19 +297,7 @@ class SalesFile:
         return (min(dates), max(dates)) if dates else (None, None)
 
 
-CONTRACT = (
-    "line_id",
-    "invoice_date",
-    "am_id",
-    "account_id",
-    "product",
-    "vendor",
-    "quantity",
-    "revenue",
-    "cost",
-    "deal_type",
-    "vendor_programme",
-)
+CONTRACT = tuple(columns_of("sales"))  # the contract's columns of the sales lines, in its order
 
 
 def open_sales_file(path: Path, min_lines: int | None = None) -> SalesFile | None:

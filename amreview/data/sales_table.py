@@ -54,7 +54,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from amreview.data.sales_file import CONTRACT, KEYS, NUMBERS, REQUIRED, bad_values, in_place_threshold, typed_as_loaded
+from amreview.data.sales_file import (
+    CONTRACT,
+    DATE_RANGE,
+    KEYS,
+    NUMBERS,
+    PLAIN_ID,
+    REQUIRED,
+    bad_values,
+    in_place_threshold,
+    typed_as_loaded,
+)
 from amreview.data.sales_summary import FIRST_LINE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_KEYS, first_lines, monthly_summary
 from amreview.data.schemas import ID_MAX_LENGTH, kinds_of
 from amreview.data.sql import column_types, fetch, reading
@@ -62,9 +72,6 @@ from amreview.vocabulary import DEFAULT_DEAL_TYPE
 
 TABLE = "sales"
 # A line id PostgreSQL passes: printable ASCII, no space at either end (others are pandas' to judge).
-PLAIN_ID = "^[!-~]([ -~]*[!-~])?$"
-# pandas' datetime64[ns] holds 1677-09-22 to 2262-04-11: a date beyond is the loader's to word.
-DATE_RANGE = (dt.date(1678, 1, 1), dt.date(2262, 1, 1))
 WORK_MEM = "256MB"  # per sort or hash of these queries (PostgreSQL's default, 4MB, spills 10M line ids to disk)
 NUMERIC_BOUND = "1e308"  # a numeric inside ±1e308 casts to a finite float8
 FLOAT8: postgresql.DOUBLE_PRECISION = postgresql.DOUBLE_PRECISION()
@@ -127,7 +134,7 @@ class SalesTable:
                 tests.append(sa.not_(c[name].between(-bound, bound)))
         low, high = (sa.literal(d, sa.Date) for d in DATE_RANGE)
         tests.append(sa.not_(c.invoice_date.between(low, high)))
-        tests.append(sa.not_(c.line_id.regexp_match(PLAIN_ID)))
+        tests.append(sa.not_(c.line_id.regexp_match(f"^{PLAIN_ID}$")))
         tests.append(sa.func.length(c.line_id) > ID_MAX_LENGTH)
         for name, values in self.bad.items():
             tests.append(c[name] == sa.any_(sa.literal(values, postgresql.ARRAY(sa.Text))))
