@@ -226,6 +226,41 @@ class KpiContext:
         return values.reindex(self.am_ids, fill_value=fill).astype("float64")
 
 
+EVIDENCE_KINDS = ("share", "ratio", "mean", "rate")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a rate or mean KPI rests on: its observations, one row each, so that the KPI's base
+    (how many there are) and an interval can be given beside its value.
+
+    * ``kind`` — one of :data:`EVIDENCE_KINDS`, which says how the KPI is made of its
+      observations (and so which interval fits it):
+
+      - ``share``: the KPI is the mean of 0/1 observations (``value``): reports on time out of
+        reports due, cases within SLA out of cases closed;
+      - ``ratio``: the KPI is ``Σ value / Σ weight`` over the observations (clusters, such as
+        deals or accounts): a win rate by value, GM % over accounts;
+      - ``mean``: the KPI is the mean of the observations' ``value``: days late per report, CSAT;
+      - ``rate``: the KPI is ``Σ value / exposure`` where ``value`` counts events and ``weight``
+        is exposure (activities per working week).
+    * ``observations`` — ``KpiContext -> DataFrame`` with columns ``am_id``, ``value`` and, for
+      ``ratio`` and ``rate``, ``weight``; the quarter's window, everyone in role (a person without
+      observations has no rows).
+    * ``counted`` — what one observation is, plural, in plain words: "closed deals", "reports due".
+    * ``success`` — for a ``share``, what a 1 is, in words that follow a count: "won", "on time".
+    """
+
+    kind: str
+    observations: Callable[[KpiContext], pd.DataFrame]
+    counted: str
+    success: str = ""
+
+    def __post_init__(self):
+        if self.kind not in EVIDENCE_KINDS:
+            raise ArgumentError(f"evidence kind {self.kind!r} is not one of {', '.join(EVIDENCE_KINDS)}")
+
+
 @dataclass(frozen=True)
 class Kpi:
     """One KPI: how it is named, scored and computed.
@@ -248,6 +283,8 @@ class Kpi:
     * ``target_measure`` — the ``targets.measure`` the KPI is compared with, if any.
     * ``target_quarters_ahead`` — which quarter's target that is, counted from the review
       quarter (pipeline coverage is measured against next quarter's revenue target: 1).
+    * ``evidence`` — for a rate or mean KPI, what it rests on (:class:`Evidence`): its base and
+      interval come from it; ``None`` for sums and counts, which are the whole population.
     * ``shown_as`` — the unit of :data:`amreview.formats.UNITS` every document shows it in, where
       ``unit`` alone does not say (a fraction that is an attainment, a change or points; NPS
       signed; coverage as a multiple); empty: ``unit``'s (:data:`~amreview.formats.KPI_UNIT_FORMATS`).
@@ -269,6 +306,7 @@ class Kpi:
     target_measure: str | None = None
     target_quarters_ahead: int = 0
     shown_as: str = ""
+    evidence: Evidence | None = None
 
     def __post_init__(self):
         if self.measure not in ALL_MEASURES:

@@ -67,6 +67,7 @@ from amreview.data.sample.activities import activities_frame
 from amreview.data.sample.back_orders_and_cases import back_orders_frame, cases_frame
 from amreview.data.sample.competencies import competency_ratings_frame
 from amreview.data.sample.development import development_objectives_frame
+from amreview.data.sample.effects import SHIPPED, SampleEffects
 from amreview.data.sample.feedback import customer_feedback_frame
 from amreview.data.sample.opportunities import opportunities_frame
 from amreview.data.sample.organisation import PERSONAS, account_managers_frame
@@ -78,15 +79,25 @@ from amreview.data.sample.review_outcomes import REVIEW_OUTCOMES_STREAM, review_
 from amreview.data.sample.sales import quarterly_actuals, sales_frame, sales_lines
 from amreview.data.sample.targets import money_targets, review_months, targets_frame
 
-__all__ = ["HISTORY_END", "HISTORY_START", "PERSONAS", "REVIEW_PERIOD", "SAMPLE_SEED", "generate_sample"]
+__all__ = [
+    "HISTORY_END",
+    "HISTORY_START",
+    "PERSONAS",
+    "REVIEW_PERIOD",
+    "SAMPLE_SEED",
+    "SampleEffects",
+    "generate_sample",
+]
 
 SAMPLE_SEED = 42
 
 
-def generate_sample(seed: int = SAMPLE_SEED) -> dict[str, pd.DataFrame]:
+def generate_sample(seed: int = SAMPLE_SEED, effects: SampleEffects = SHIPPED) -> dict[str, pd.DataFrame]:
     """The sample data pack: every table of the data contract, keyed by table name.
 
-    Pure and deterministic: the same ``seed`` gives identical tables; no files are written.
+    Pure and deterministic: the same ``seed`` and ``effects`` give identical tables; no files are
+    written. ``effects`` plants known effects for tests (:mod:`.effects`); the default is the
+    shipped sample.
     """
     rng = np.random.default_rng(seed)
     cal = build_calendar()
