@@ -32,7 +32,18 @@ REVIEWS, TEAMS, CALIBRATION = "reviews", "teams", "calibration"
 ORGANISATION = "organisation"  # the calibration input's folder
 OUTCOMES_FILE, RATINGS_FILE = "outcomes.parquet", "ratings.parquet"
 CALIBRATION_COLUMNS = ["manager", "review_status", "computed_rating", "agreed_rating", "reason_given"]
-SCORECARD_FRAMES = ("values", "scores", "measures", "overall", "targets", "people", "table")
+SCORECARD_FRAMES = (
+    "values",
+    "scores",
+    "measures",
+    "overall",
+    "targets",
+    "people",
+    "evidence",
+    "expected",
+    "robustness",
+    "table",
+)
 SCORECARD_FILE, PREVIOUS_FILE = "scorecard.parquet", "previous.parquet"
 _SEP = "::"  # <frame>::<column> in a scorecard file
 _META_KEY = b"amreview"

@@ -13,7 +13,7 @@ role with no lines in the quarter has revenue 0 and GM % empty (not meaningful).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -149,6 +149,11 @@ class Scorecard:
     (``_ytd``, ``_t4q``), the KPI scores (``<kpi>_score``), measure scores
     (``<measure>_score``), the overall score and rating, and percentiles
     (``<kpi>_team_percentile``, ``<kpi>_org_percentile``).
+
+    Three frames (am_id × column) carry the evidence beside the figures, each also in ``table``:
+    ``evidence`` (each rate or mean KPI's base and interval), ``expected`` (what books like each
+    person's achieve on the headline KPIs) and ``robustness`` (how the overall score and rating
+    move with the weights). Empty (no columns) where not computed.
     """
 
     quarter: Quarter
@@ -161,6 +166,9 @@ class Scorecard:
     overall: pd.DataFrame
     targets: pd.DataFrame
     table: pd.DataFrame
+    evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
+    expected: pd.DataFrame = field(default_factory=pd.DataFrame)
+    robustness: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def explain(self, am_id: str) -> ScoreExplanation:
         """Why ``am_id`` got each score: see :class:`ScoreExplanation`."""
@@ -193,6 +201,9 @@ class Scorecard:
             overall=self.overall.loc[ids],
             targets=self.targets.loc[ids],
             table=self.table[self.table["am_id"].isin(ids)].reset_index(drop=True),
+            evidence=self.evidence.reindex(ids),
+            expected=self.expected.reindex(ids),
+            robustness=self.robustness.reindex(ids),
         )
 
     def _repr_html_(self) -> str:
@@ -300,6 +311,9 @@ def build_scorecard(
         benchmarks[f"{name}_org_percentile"] = percentiles(
             values[name], pd.Series("org", index=values.index), direction
         )
+    evidence = pd.DataFrame(index=values.index)  # issue 17 (A): each rate or mean KPI's base and interval
+    expected = pd.DataFrame(index=values.index)  # issue 17 (B): what books like theirs achieve
+    robustness = pd.DataFrame(index=values.index)  # issue 17 (D): the rating under other weights
     extra_values = values.drop(columns=[c for c in values.columns if c in core.columns])
     table = (
         pd.concat(
@@ -310,6 +324,9 @@ def build_scorecard(
                 measures.add_suffix(MEASURE_SCORE_SUFFIX),
                 overall,
                 pd.DataFrame(benchmarks, index=values.index),
+                evidence,
+                expected,
+                robustness,
             ],
             axis=1,
         )
@@ -327,6 +344,9 @@ def build_scorecard(
         overall=overall,
         targets=targets,
         table=table,
+        evidence=evidence,
+        expected=expected,
+        robustness=robustness,
     )
 
 
