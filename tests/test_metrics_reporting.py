@@ -10,14 +10,17 @@ import pytest
 
 from amreview.data.datapack import load_pack, validate_tables
 from amreview.data.sample import PERSONAS
-from amreview.metrics.registry import KpiContext
-from amreview.metrics.reporting import (
+from amreview.metrics import crm_records
+from amreview.metrics.crm_records import (
     CRM_REQUIRED_FIELDS,
-    KPIS,
     crm_completeness_by_field,
     crm_exported_fields,
     crm_record_completeness,
     crm_records_in_scope,
+)
+from amreview.metrics.registry import KpiContext
+from amreview.metrics.reporting import (
+    KPIS,
     forecast_accuracy,
     forecast_accuracy_table,
     forecast_actuals,
@@ -400,7 +403,7 @@ def hand_pack():
     )
 
 
-KPI = {kpi.name: kpi for kpi in KPIS}
+KPI = {kpi.name: kpi for kpi in (*KPIS, *crm_records.KPIS)}
 
 
 @pytest.mark.parametrize(

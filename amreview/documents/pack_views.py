@@ -30,11 +30,11 @@ import pandas as pd
 
 from amreview.data.datapack import DataPack
 from amreview.frames import row_positions
+from amreview.metrics.crm_records import CRM_REQUIRED_FIELDS, crm_exported_fields
 from amreview.metrics.margin import margin_summary
 from amreview.metrics.newbusiness import new_accounts_of
 from amreview.metrics.registry import KpiContext, in_role
 from amreview.metrics.relationships import retention_by_account, retention_windows
-from amreview.metrics.reporting import CRM_REQUIRED_FIELDS, crm_exported_fields
 from amreview.periods import Quarter
 from amreview.quality.checks import person_warnings
 from amreview.scoring.bands import MIN_PERCENTILE_GROUP

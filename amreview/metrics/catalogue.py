@@ -23,6 +23,7 @@ KPI_MODULES = (
     "amreview.metrics.relationships",
     "amreview.metrics.crm",
     "amreview.metrics.reporting",
+    "amreview.metrics.crm_records",
     "amreview.metrics.development",
     "amreview.metrics.competencies",
 )

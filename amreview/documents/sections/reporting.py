@@ -9,10 +9,8 @@ import pandas as pd
 from amreview.documents import narrative as say
 from amreview.documents.model import Heading, Section, Table, Text
 from amreview.documents.sections._common import finish, missing_table, new_section, no_sales, row_of, value_of
+from amreview.metrics.crm_records import CRM_REQUIRED_FIELDS, crm_completeness_by_field, crm_records_in_scope
 from amreview.metrics.reporting import (
-    CRM_REQUIRED_FIELDS,
-    crm_completeness_by_field,
-    crm_records_in_scope,
     forecast_accuracy_table,
     forecast_actuals,
     latest_forecasts,
