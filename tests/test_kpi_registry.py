@@ -38,6 +38,7 @@ MODULE_MEASURES = {
     "relationships": {"customer_relationships"},
     "crm": {"crm_utilisation"},
     "reporting": {"report_timeliness", "information_accuracy"},
+    "crm_records": {"information_accuracy"},
     "development": {"development_plan"},
     "competencies": {"competencies"},
 }
