@@ -51,3 +51,27 @@ def from_table(name: str, compute: Callable[..., pd.Series], *args) -> Callable[
         return no_data() if table is None else compute(ctx, table, *args)
 
     return kpi
+
+
+OBSERVATION_COLUMNS = ["am_id", "value", "weight"]
+
+
+def observations(am_id, value, weight=1.0) -> pd.DataFrame:
+    """The observations a KPI rests on (:class:`amreview.metrics.registry.Evidence`): one row
+    each, ``am_id``, ``value`` and ``weight`` (1 where the kind has none), as float."""
+    frame = pd.DataFrame({"am_id": np.asarray(am_id, dtype=object)})
+    frame["value"] = np.asarray(value, dtype="float64")
+    frame["weight"] = np.asarray(weight, dtype="float64") * np.ones(len(frame))
+    return frame
+
+
+def observations_from_table(name: str, compute: Callable[..., pd.DataFrame], *args) -> Callable[..., pd.DataFrame]:
+    """An ``Evidence.observations`` that reads the pack's optional table ``name``, as
+    :func:`from_table` does for a KPI: ``compute(ctx, table, *args)``, or no observations when
+    the pack does not hold the table."""
+
+    def observed(ctx) -> pd.DataFrame:
+        table = ctx.table(name)
+        return observations([], []) if table is None else compute(ctx, table, *args)
+
+    return observed

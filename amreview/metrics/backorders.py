@@ -25,8 +25,10 @@ import numpy as np
 import pandas as pd
 
 from amreview.metrics._frames import from_table as _from_table
+from amreview.metrics._frames import observations as _observations
+from amreview.metrics._frames import observations_from_table as _observed
 from amreview.metrics.margin import share
-from amreview.metrics.registry import Kpi, KpiContext
+from amreview.metrics.registry import Evidence, Kpi, KpiContext
 
 # label, first day, last day (inclusive; None = no upper bound)
 AGEING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -207,6 +209,20 @@ def _days_to_fulfil(ctx: KpiContext, table: pd.DataFrame) -> pd.Series:
     return days_to_fulfil(table, ctx.start, ctx.end, "am_id")
 
 
+def _promised_orders(ctx: KpiContext, table: pd.DataFrame) -> pd.DataFrame:
+    """The open back orders the past-promised share rests on (:func:`past_promised_share`'s):
+    those with a promised date, their value past it (``value``) out of their value (``weight``)."""
+    rows = open_back_orders(table, ctx.as_of)
+    rows = rows[rows["promised_date"].notna()]
+    return _observations(rows["am_id"], rows["value"].where(rows["past_promised"], 0.0), rows["value"])
+
+
+def _fulfilled_orders(ctx: KpiContext, table: pd.DataFrame) -> pd.DataFrame:
+    """The back orders fulfilled in the window, each its days to fulfil (:func:`days_to_fulfil`)."""
+    rows = fulfilled_back_orders(table, ctx.start, ctx.end)
+    return _observations(rows["am_id"], rows["days_to_fulfil"])
+
+
 NO_TABLE = "NaN for everyone when the pack has no back_orders table."
 OPEN_RULE = (
     "Open on the review quarter's last day (as_of): order_date ≤ as_of and fulfilled_date empty or "
@@ -254,6 +270,12 @@ KPIS: list[Kpi] = [
         edge_cases=f"{OPEN_RULE} On the promised day itself a line is not yet late. Lines without a "
         "promised_date are left out of both sides. NaN (no data) where the AM has no open line "
         f"with a promised date. {NO_TABLE}",
+        evidence=Evidence(
+            "ratio",
+            _observed("back_orders", _promised_orders),
+            "open back orders with a promised date",
+            bounds=(0.0, 1.0),
+        ),
     ),
     Kpi(
         name="back_order_days_to_fulfil",
@@ -271,5 +293,6 @@ KPIS: list[Kpi] = [
         edge_cases=f"NaN (no data) where the AM had no line fulfilled in the window. Open lines are not "
         f"counted until fulfilled (their age shows in the ageing table). {NO_TABLE}",
         windows=("quarter", "ytd", "t4q"),
+        evidence=Evidence("mean", _observed("back_orders", _fulfilled_orders), "back orders fulfilled"),
     ),
 ]

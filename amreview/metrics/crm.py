@@ -27,10 +27,12 @@ from amreview.metrics._frames import between as _between
 from amreview.metrics._frames import from_table as _from_table
 from amreview.metrics._frames import group_keys as _keys
 from amreview.metrics._frames import is_scalar as _is_scalar
+from amreview.metrics._frames import observations as _observations
+from amreview.metrics._frames import observations_from_table as _observed
 from amreview.metrics._frames import ratio as _ratio
 from amreview.metrics.margin import attainment
 from amreview.metrics.newbusiness import open_opportunities
-from amreview.metrics.registry import WINDOWS, Kpi, KpiContext
+from amreview.metrics.registry import WINDOWS, Evidence, Kpi, KpiContext
 from amreview.vocabulary import ACTIVITY_TYPES
 
 MEASURE = "crm_utilisation"
@@ -292,6 +294,37 @@ def _hygiene(ctx: KpiContext, opportunities: pd.DataFrame, column: str, fill=np.
     return ctx.per_am(summary[column], fill=fill)
 
 
+def _weeks_observed(ctx: KpiContext, activities: pd.DataFrame, column: str) -> pd.DataFrame:
+    """What a rate per week rests on: per person in role, the activities counted (``value``)
+    over their working weeks in role (``weight``, the exposure)."""
+    weeks = ctx.working_weeks()
+    in_role = (weeks > 0).to_numpy()
+    counts = _counts(ctx, activities)[column].to_numpy(dtype="float64")
+    return _observations(ctx.am_ids[in_role], counts[in_role], weeks.to_numpy()[in_role])
+
+
+def _logged_activities(ctx: KpiContext, activities: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The activities with a logged date (:func:`logging_summary`'s): each its lag in days, or
+    1 if logged within 2 days."""
+    rows, ids = _window_activities(ctx, activities)
+    lag = logging_lag_days(rows)
+    known = lag.notna().to_numpy()
+    value = lag if column == "lag" else (lag <= LOGGED_WITHIN_DAYS).astype("float64")
+    return _observations(ids.take(rows["am_id"].to_numpy()[known]), value.to_numpy()[known])
+
+
+def _open_deals(ctx: KpiContext, opportunities: pd.DataFrame) -> pd.DataFrame:
+    """The open opportunities whose last touch is known (:func:`hygiene_summary`'s): 1 if
+    updated in the last 30 days."""
+    hygiene = opportunity_hygiene(opportunities, ctx.as_of)
+    known = hygiene["updated_30d"].notna()
+    return _observations(hygiene.loc[known, "am_id"], hygiene.loc[known, "updated_30d"].astype(bool))
+
+
+def _per_week(column: str) -> Evidence:
+    return Evidence("rate", _observed("activities", _weeks_observed, column), "working weeks", bounds=(0.0, np.inf))
+
+
 ALL_WINDOWS = tuple(WINDOWS)  # quarter, year to date, trailing four quarters
 _NO_ACTIVITIES = "No activities table: no data for everyone."
 _NO_OPPORTUNITIES = "No opportunities table: no data for everyone."
@@ -325,6 +358,7 @@ KPIS: list[Kpi] = [
         compute=_from_table("activities", _rate, "total"),
         windows=ALL_WINDOWS,
         edge_cases=_RATE_EDGES,
+        evidence=_per_week("total"),
     ),
     Kpi(
         name="calls_per_week",
@@ -340,6 +374,7 @@ KPIS: list[Kpi] = [
         compute=_from_table("activities", _rate, "call"),
         windows=ALL_WINDOWS,
         edge_cases=_RATE_EDGES,
+        evidence=_per_week("call"),
     ),
     Kpi(
         name="visits_per_week",
@@ -355,6 +390,7 @@ KPIS: list[Kpi] = [
         compute=_from_table("activities", _rate, "visit"),
         windows=ALL_WINDOWS,
         edge_cases=_RATE_EDGES,
+        evidence=_per_week("visit"),
     ),
     Kpi(
         name="visits_attainment",
@@ -410,6 +446,9 @@ KPIS: list[Kpi] = [
         windows=ALL_WINDOWS,
         edge_cases=_LAG_EDGES + " The mean (not the median) so that batch-logging weeks late shows even when "
         "most activities are logged at once.",
+        evidence=Evidence(
+            "mean", _observed("activities", _logged_activities, "lag"), "activities logged", bounds=(0.0, np.inf)
+        ),
     ),
     Kpi(
         name="logged_within_2_days_share",
@@ -426,6 +465,9 @@ KPIS: list[Kpi] = [
         compute=_from_table("activities", _logging, "logged_within_2_days_share"),
         windows=ALL_WINDOWS,
         edge_cases=_LAG_EDGES,
+        evidence=Evidence(
+            "share", _observed("activities", _logged_activities, "share"), "activities logged", "within 2 days"
+        ),
     ),
     Kpi(
         name="open_opportunities_updated_30d_share",
@@ -448,6 +490,7 @@ KPIS: list[Kpi] = [
         compute=_from_table("opportunities", _hygiene, "open_opportunities_updated_30d_share"),
         edge_cases=f"{_NO_OPPORTUNITIES} No open opportunity (with a last_updated or created_date): NaN. "
         f"An update after as_of counts as recent. {_SNAPSHOT}",
+        evidence=Evidence("share", _observed("opportunities", _open_deals), "open opportunities", "updated"),
     ),
     Kpi(
         name="overdue_open_opportunities",

@@ -15,8 +15,9 @@ from collections.abc import Mapping
 import pandas as pd
 
 from amreview.metrics._frames import no_data as _no_data
+from amreview.metrics._frames import observations
 from amreview.metrics.newbusiness import open_opportunities
-from amreview.metrics.registry import Kpi, KpiContext
+from amreview.metrics.registry import Evidence, Kpi, KpiContext
 from amreview.vocabulary import OPEN_STAGES
 
 # The fields an account manager must fill on the CRM records they own, per table. Columns the
@@ -147,6 +148,49 @@ def crm_record_completeness(by_field: pd.DataFrame) -> pd.Series:
     return share.groupby(level="am_id").mean().astype("float64").rename("crm_record_completeness")
 
 
+def crm_completeness_by_record(
+    records: Mapping[str, pd.DataFrame], fields: Mapping[str, tuple[str, ...]] | None = None
+) -> pd.DataFrame:
+    """The records :func:`crm_record_completeness` rests on, one row each that needs a field:
+    ``am_id``, ``table``, ``needed`` and ``filled`` (its required fields, as
+    :func:`crm_completeness_by_field` counts them), and ``value = filled / N`` and
+    ``weight = needed / N``, where N is the fields needed over the table's records of the same
+    account manager. Per table Σ value = its share filled and Σ weight = 1, so over all
+    ``Σ value / Σ weight`` is the mean of the tables' shares: the KPI."""
+    fields = CRM_REQUIRED_FIELDS if fields is None else fields
+    parts = []
+    for table, names in fields.items():
+        frame = records.get(table)
+        if frame is None or not names:
+            continue
+        needed = pd.Series(0, index=frame.index, dtype="int64")
+        filled = needed.copy()
+        for field in names:
+            needs = (
+                ~frame["type"].isin(ACCOUNT_FREE_ACTIVITY_TYPES)
+                if (table, field) == ("activities", "account_id")
+                else True
+            )
+            needed += needs
+            filled += frame[field].notna() & needs
+        parts.append(pd.DataFrame({"am_id": frame["am_id"], "table": table, "needed": needed, "filled": filled}))
+    rows = (
+        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["am_id", "table", "needed", "filled"])
+    )
+    rows = rows[rows["needed"] > 0].reset_index(drop=True)
+    total = rows.groupby(["am_id", "table"])["needed"].transform("sum").astype("float64")
+    return rows.assign(value=rows["filled"] / total, weight=rows["needed"] / total)
+
+
+def _crm_records(ctx: KpiContext) -> pd.DataFrame:
+    tables = {name: ctx.table(name) for name in CRM_REQUIRED_FIELDS}
+    if all(frame is None for frame in tables.values()):
+        return observations([], [])
+    records = crm_records_in_scope(**tables, start=ctx.start, end=ctx.end, as_of=ctx.as_of)
+    rows = crm_completeness_by_record(records, crm_exported_fields(tables))
+    return observations(rows["am_id"], rows["value"], rows["weight"])
+
+
 def _crm_record_completeness(ctx: KpiContext) -> pd.Series:
     tables = {name: ctx.table(name) for name in CRM_REQUIRED_FIELDS}
     if all(frame is None for frame in tables.values()):
@@ -195,5 +239,6 @@ KPIS: list[Kpi] = [
         "opportunities, every open one) is taken as not exported and not checked. A "
         "record type absent from the pack or with no records of the account manager is left out "
         "of the mean; none at all: no data (NaN).",
+        evidence=Evidence("ratio", _crm_records, "CRM records", bounds=(0.0, 1.0)),
     ),
 ]

@@ -22,7 +22,9 @@ from __future__ import annotations
 import pandas as pd
 
 from amreview.metrics._frames import from_table as _from_table
-from amreview.metrics.registry import Kpi, KpiContext
+from amreview.metrics._frames import observations as _observations
+from amreview.metrics._frames import observations_from_table as _observed
+from amreview.metrics.registry import Evidence, Kpi, KpiContext
 from amreview.periods import Quarter, require_quarter
 
 OPEN_OBJECTIVE_STATUSES = ("not_started", "in_progress")  # can still become overdue
@@ -179,6 +181,14 @@ def _plan(ctx: KpiContext, objectives: pd.DataFrame, column: str) -> pd.Series:
     return summary[column].astype("float64")
 
 
+def _objectives(ctx: KpiContext, objectives: pd.DataFrame) -> pd.DataFrame:
+    """The objectives a plan completion rests on: each ``weight_used · progress_used`` out of
+    ``weight_used`` (:func:`plan_completion`)."""
+    plan = objectives_in_period(objectives, ctx.quarter)
+    weight = objective_weight(plan)
+    return _observations(plan["am_id"], weight * objective_progress(plan), weight)
+
+
 _SOURCES = ("development_objectives.am_id", "development_objectives.period", "development_objectives.status")
 _NO_PLAN = "No objective with period = the review quarter, or no development_objectives table: no data (NaN), not 0."
 
@@ -202,6 +212,7 @@ KPIS: list[Kpi] = [
         compute=_from_table("development_objectives", _plan, "plan_completion"),
         edge_cases="Empty weight: 1. Empty progress: 0 (not_started, or no evidence of progress), except "
         "achieved: 1. All weights 0: NaN. " + _NO_PLAN,
+        evidence=Evidence("ratio", _observed("development_objectives", _objectives), "objectives", bounds=(0.0, 1.0)),
     ),
     Kpi(
         name="objectives_achieved",

@@ -39,8 +39,8 @@ import numpy as np
 import pandas as pd
 
 from amreview.data.sales_summary import line_count
-from amreview.metrics._frames import is_scalar
-from amreview.metrics.registry import Kpi, KpiContext, Window
+from amreview.metrics._frames import is_scalar, observations
+from amreview.metrics.registry import Evidence, Kpi, KpiContext, Window
 from amreview.periods import Quarter, month_labels, require_quarter
 
 MARGIN_COLUMNS = ["revenue", "cost", "gross_margin", "gm_pct"]
@@ -213,6 +213,19 @@ def _gm_pct(ctx: KpiContext) -> pd.Series:
     return gm_pct(totals["gross_margin"], totals["revenue"])
 
 
+def account_margins(lines: pd.DataFrame) -> pd.DataFrame:
+    """Σ revenue and gross margin per ``am_id`` and ``account_id`` (lines without an account
+    together): the accounts a GM % rests on, ``Σ gross_margin / Σ revenue`` over them."""
+    sums = lines.groupby(["am_id", "account_id"], sort=False, observed=True, dropna=False)[["revenue", "cost"]].sum()
+    sums["gross_margin"] = sums["revenue"] - sums["cost"]
+    return sums.reset_index()
+
+
+def _accounts_invoiced(ctx: KpiContext) -> pd.DataFrame:
+    accounts = account_margins(ctx.lines)
+    return observations(accounts["am_id"], accounts["gross_margin"], accounts["revenue"])
+
+
 def _attainment_of(measure: str):
     def compute(ctx: KpiContext) -> pd.Series:
         target = ctx.target(measure)
@@ -297,6 +310,7 @@ KPIS: list[Kpi] = [
         compute=_gm_pct,
         edge_cases=f"{RETURNS_NOTE} {RATIO_NOTE}",
         windows=("quarter", "ytd", "t4q"),
+        evidence=Evidence("ratio", _accounts_invoiced, "accounts invoiced"),
     ),
     Kpi(
         name="revenue_attainment",

@@ -16,8 +16,9 @@ import pandas as pd
 
 from amreview.data.sales_summary import return_lines, sale_lines
 from amreview.errors import ArgumentError
+from amreview.metrics._frames import observations
 from amreview.metrics.margin import RATIO_NOTE, RETURNS_NOTE, SALES, gm_pct, share
-from amreview.metrics.registry import Kpi, KpiContext
+from amreview.metrics.registry import Evidence, Kpi, KpiContext
 from amreview.vocabulary import DEAL_TYPES
 
 SEGMENT_COLUMNS = ["segment_revenue", "revenue", "revenue_share", "segment_margin", "gross_margin", "margin_share"]
@@ -176,6 +177,18 @@ def _programme_share(column: str):
     return compute
 
 
+def _programme_accounts(ctx: KpiContext) -> pd.DataFrame:
+    """The accounts the vendor-programme share of revenue rests on: per ``am_id`` and account,
+    the programme's revenue (``value``) out of all revenue (``weight``), the lines of
+    :func:`vendor_programme_share`'s segment."""
+    lines = ctx.lines
+    part = lines["revenue"].where(lines["vendor_programme"].eq(True), 0.0)
+    keys = [lines["am_id"], lines["account_id"]]
+    sums = pd.DataFrame({"part": part, "revenue": lines["revenue"]}).groupby(keys, observed=True, dropna=False).sum()
+    am_ids = sums.index.get_level_values(0)
+    return observations(am_ids, sums["part"], sums["revenue"])
+
+
 KPIS: list[Kpi] = [
     Kpi(
         name="spot_deals",
@@ -265,6 +278,7 @@ KPIS: list[Kpi] = [
         sources=SALES[:3] + ("sales.vendor_programme",),
         compute=_programme_share("revenue_share"),
         edge_cases=f"{RATIO_NOTE} A missing vendor_programme is false (the contract's default).",
+        evidence=Evidence("ratio", _programme_accounts, "accounts invoiced"),
     ),
     Kpi(
         name="vendor_programme_margin_share",

@@ -25,10 +25,12 @@ from amreview.metrics._frames import from_table as _from_table
 from amreview.metrics._frames import group_keys as _keys
 from amreview.metrics._frames import is_scalar as _is_scalar
 from amreview.metrics._frames import no_data as _no_data
+from amreview.metrics._frames import observations as _observations
+from amreview.metrics._frames import observations_from_table as _observed
 from amreview.metrics._frames import ratio as _ratio
 from amreview.metrics.accounts import first_lines
 from amreview.metrics.margin import attainment, margin_summary
-from amreview.metrics.registry import WINDOWS, Kpi, KpiContext
+from amreview.metrics.registry import WINDOWS, Evidence, Kpi, KpiContext
 from amreview.metrics.targets import quarter_targets
 from amreview.vocabulary import OPEN_STAGES, OPPORTUNITY_STAGES
 
@@ -293,6 +295,37 @@ def _average_deal_size(ctx: KpiContext, opportunities: pd.DataFrame) -> pd.Serie
     return average_deal_size(_won(ctx, opportunities))
 
 
+def _closed_deals(ctx: KpiContext, opportunities: pd.DataFrame, by_value: bool, new_business_only: bool = False):
+    """The closed deals a win rate rests on: won 1 / lost 0 each (by count); by value, those
+    with a value, ``value`` won out of ``weight`` closed (Σ value / Σ weight is the win rate)."""
+    closed = _closed(ctx, opportunities, new_business_only)
+    won = (closed["stage"] == WON).to_numpy(dtype="float64")
+    if not by_value:
+        return _observations(closed["am_id"], won)
+    valued = closed["value"].notna().to_numpy()
+    value = closed["value"].to_numpy(dtype="float64")[valued]
+    return _observations(closed["am_id"].to_numpy()[valued], value * won[valued], value)
+
+
+def _won_deals(ctx: KpiContext, opportunities: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The won deals a mean rests on: their cycle in days (:func:`sales_cycle_days`'s) or value."""
+    won = _won(ctx, opportunities)
+    if column == "days":
+        value = (won["close_date"] - won["created_date"]).dt.days.clip(lower=0).astype("float64")
+    else:
+        value = won["value"].astype("float64")
+    known = value.notna().to_numpy()
+    return _observations(won["am_id"].to_numpy()[known], value.to_numpy()[known])
+
+
+def _win_evidence(by_value: bool, new_business_only: bool = False) -> Evidence:
+    deals = "closed new-business deals" if new_business_only else "closed deals"
+    observed = _observed("opportunities", _closed_deals, by_value, new_business_only)
+    if by_value:
+        return Evidence("ratio", observed, f"{deals} with a value", "won", bounds=(0.0, 1.0))
+    return Evidence("share", observed, deals, "won")
+
+
 ALL_WINDOWS = tuple(WINDOWS)  # quarter, year to date, trailing four quarters
 _SNAPSHOT = "Stage is the stage recorded when the pack was exported (a snapshot), not on the review date."
 _NO_TABLE = "No opportunities table: no data for everyone."
@@ -391,6 +424,7 @@ KPIS: list[Kpi] = [
         compute=_from_table("opportunities", _win_rate, "win_rate_count"),
         windows=ALL_WINDOWS,
         edge_cases=_WIN_RATE_EDGES,
+        evidence=_win_evidence(False),
     ),
     Kpi(
         name="win_rate_value",
@@ -407,6 +441,7 @@ KPIS: list[Kpi] = [
         compute=_from_table("opportunities", _win_rate, "win_rate_value"),
         windows=ALL_WINDOWS,
         edge_cases=_WIN_RATE_EDGES + " Missing values add nothing; closed value of 0: NaN.",
+        evidence=_win_evidence(True),
     ),
     Kpi(
         name="new_business_win_rate_count",
@@ -427,6 +462,7 @@ KPIS: list[Kpi] = [
         compute=_from_table("opportunities", _win_rate, "win_rate_count", True),
         windows=ALL_WINDOWS,
         edge_cases=_WIN_RATE_EDGES + " A missing new_business flag means existing business (contract default).",
+        evidence=_win_evidence(False, True),
     ),
     Kpi(
         name="new_business_win_rate_value",
@@ -449,6 +485,7 @@ KPIS: list[Kpi] = [
         compute=_from_table("opportunities", _win_rate, "win_rate_value", True),
         windows=ALL_WINDOWS,
         edge_cases=_WIN_RATE_EDGES + " Missing values add nothing; closed value of 0: NaN.",
+        evidence=_win_evidence(True, True),
     ),
     Kpi(
         name="pipeline_coverage",
@@ -502,6 +539,7 @@ KPIS: list[Kpi] = [
         edge_cases=f"{_NO_TABLE} No deal won in the window (or none with both dates): NaN. A close dated before "
         "creation counts as 0 days. Shown, not scored: a longer cycle is not worse in itself "
         "(bespoke solutions take longer).",
+        evidence=Evidence("mean", _observed("opportunities", _won_deals, "days"), "won deals", bounds=(0.0, np.inf)),
     ),
     Kpi(
         name="average_deal_size",
@@ -518,5 +556,6 @@ KPIS: list[Kpi] = [
         windows=ALL_WINDOWS,
         edge_cases=f"{_NO_TABLE} No deal won in the window (or none with a value): NaN. Shown, not scored: "
         "larger is not better in itself (large-volume deals earn thin margins).",
+        evidence=Evidence("mean", _observed("opportunities", _won_deals, "value"), "won deals with a value"),
     ),
 ]

@@ -249,12 +249,15 @@ class Evidence:
       observations has no rows).
     * ``counted`` — what one observation is, plural, in plain words: "closed deals", "reports due".
     * ``success`` — for a ``share``, what a 1 is, in words that follow a count: "won", "on time".
+    * ``bounds`` — the KPI's natural range (low, high), which its interval is clipped to: a mean
+      of 1–5 scores stays in [1, 5] (a share's Wilson interval is in [0, 1] already).
     """
 
     kind: str
     observations: Callable[[KpiContext], pd.DataFrame]
     counted: str
     success: str = ""
+    bounds: tuple[float, float] = (-np.inf, np.inf)
 
     def __post_init__(self):
         if self.kind not in EVIDENCE_KINDS:

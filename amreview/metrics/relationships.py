@@ -26,8 +26,10 @@ from amreview.data.sales_summary import sale_lines, sale_revenue
 from amreview.metrics._frames import between as _between
 from amreview.metrics._frames import from_table as _from_table
 from amreview.metrics._frames import group_keys as _keys
+from amreview.metrics._frames import observations as _observations
+from amreview.metrics._frames import observations_from_table as _observed
 from amreview.metrics._frames import ratio as _ratio
-from amreview.metrics.registry import WINDOWS, Kpi, KpiContext
+from amreview.metrics.registry import WINDOWS, Evidence, Kpi, KpiContext
 
 MEASURE = "customer_relationships"
 PROMOTER_MIN = 9  # NPS scores 9–10 are promoters
@@ -301,6 +303,33 @@ def _case_column(ctx: KpiContext, cases: pd.DataFrame, column: str, fill=np.nan)
     return ctx.per_am(summary[column], fill=fill)
 
 
+def _responses(ctx: KpiContext, feedback: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """The responses an NPS or CSAT rests on: each NPS response as +100 (promoter), 0 (passive)
+    or −100 (detractor), whose mean is :func:`nps_score`; each CSAT response's score (1–5)."""
+    rows = feedback_between(feedback, ctx.start, ctx.end)
+    rows = rows[rows["kind"] == kind]
+    score = rows["score"].astype("float64")
+    if kind == "nps":
+        score = 100.0 * (score >= PROMOTER_MIN) - 100.0 * (score <= DETRACTOR_MAX)
+    return _observations(rows["am_id"], score)
+
+
+def _accounts_before(ctx: KpiContext) -> pd.DataFrame:
+    """The accounts retention rests on (:func:`retention_by_account`, principal AM only): 1 if
+    retained, 0 if not."""
+    table = retention_by_account(*retention_windows(ctx), principal_only=True)
+    return _observations(table["am_id"], table["retained"])
+
+
+def _resolved_cases(ctx: KpiContext, cases: pd.DataFrame) -> pd.DataFrame:
+    """The cases the share within SLA rests on (:func:`case_sla_summary`'s): resolved in the
+    window with an SLA, 1 if within it."""
+    outcomes = case_outcomes(cases, ctx.as_of)
+    resolved = outcomes[~outcomes["is_open"] & _between(outcomes["resolved_date"], ctx.start, ctx.end)]
+    resolved = resolved[resolved["sla_status"] != "resolved_no_sla"]
+    return _observations(resolved["am_id"], resolved["sla_status"] == "resolved_within_sla")
+
+
 ALL_WINDOWS = tuple(WINDOWS)  # quarter, year to date, trailing four quarters
 _NO_FEEDBACK = "No customer_feedback table: no data for everyone."
 _NO_CASES = "No cases table: no data for everyone."
@@ -330,6 +359,9 @@ KPIS: list[Kpi] = [
         windows=ALL_WINDOWS,
         edge_cases=f"{_NO_FEEDBACK} No nps response in the window: NaN. No minimum number of responses: "
         "a single response gives −100, 0 or 100 (the breakdown shows how many there were).",
+        evidence=Evidence(
+            "mean", _observed("customer_feedback", _responses, "nps"), "NPS responses", bounds=(-100.0, 100.0)
+        ),
     ),
     Kpi(
         name="csat",
@@ -350,6 +382,9 @@ KPIS: list[Kpi] = [
         compute=_from_table("customer_feedback", _csat),
         windows=ALL_WINDOWS,
         edge_cases=f"{_NO_FEEDBACK} No csat response in the window: NaN.",
+        evidence=Evidence(
+            "mean", _observed("customer_feedback", _responses, "csat"), "CSAT responses", bounds=(1.0, 5.0)
+        ),
     ),
     Kpi(
         name="retention_rate",
@@ -372,6 +407,7 @@ KPIS: list[Kpi] = [
         "counts as lost; a return alone does not keep an account. Only the principal AM's "
         "accounts count: a colleague's one-off cover line would otherwise put the account in the "
         "colleague's base and make their retention look poor (on the sample, ~0.5 for everyone).",
+        evidence=Evidence("share", _accounts_before, "accounts of the four quarters before", "kept"),
     ),
     Kpi(
         name="cases_within_sla_share",
@@ -389,6 +425,7 @@ KPIS: list[Kpi] = [
         windows=ALL_WINDOWS,
         edge_cases=f"{_NO_CASES} No case with an SLA resolved in the window: NaN. Cases without sla_days are "
         "left out (no SLA to meet).",
+        evidence=Evidence("share", _observed("cases", _resolved_cases), "cases resolved with an SLA", "within it"),
     ),
     Kpi(
         name="case_resolution_days_median",

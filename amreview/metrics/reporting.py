@@ -28,8 +28,10 @@ import pandas as pd
 from amreview.metrics._frames import from_table as _from_table
 from amreview.metrics._frames import group_keys as _keys
 from amreview.metrics._frames import is_scalar as _is_scalar
+from amreview.metrics._frames import observations as _observations
+from amreview.metrics._frames import observations_from_table as _observed
 from amreview.metrics.margin import margin_summary
-from amreview.metrics.registry import Kpi, KpiContext
+from amreview.metrics.registry import Evidence, Kpi, KpiContext
 from amreview.periods import Quarter, require_quarter
 
 REPORT_STATUSES = ("on_time", "late", "missing", "not_due")
@@ -231,6 +233,26 @@ def _forecast(ctx: KpiContext, forecasts: pd.DataFrame, measure: str, column: st
     return ctx.memo(("forecast_accuracy", measure, ctx.window), compute)[column].astype("float64")
 
 
+def _reports(ctx: KpiContext, reports: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The reports a timeliness KPI rests on (:func:`report_timeliness`'s): those due, 1 if on
+    time; those submitted, their days late; those checked, their errors (events per report)."""
+    status = report_status(reports_due_between(reports, ctx.start, ctx.end), ctx.as_of)
+    if column == "on_time":
+        due = status[status["status"] != "not_due"]
+        return _observations(due["am_id"], due["status"] == "on_time")
+    submitted = status[status["submitted"]]
+    if column == "days_late":
+        return _observations(submitted["am_id"], submitted["days_late"])
+    checked = submitted[submitted["errors"].notna()]
+    return _observations(checked["am_id"], checked["errors"])
+
+
+def _forecasts(ctx: KpiContext, forecasts: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """The forecast a forecast accuracy rests on: one per person and quarter, its accuracy."""
+    accuracy = _forecast(ctx, forecasts, measure, "accuracy").dropna()
+    return _observations(accuracy.index, accuracy)
+
+
 _REPORT_WINDOWS = ("quarter", "ytd", "t4q")
 _REPORT_SOURCES = ("report_submissions.am_id", "report_submissions.due_date", "report_submissions.submitted_date")
 _AS_OF = "As of the review day (the review quarter's last day): a submission dated after it counts as missing. "
@@ -251,6 +273,7 @@ KPIS: list[Kpi] = [
         windows=_REPORT_WINDOWS,
         compute=_from_table("report_submissions", _timeliness, "reports_on_time_share"),
         edge_cases=_AS_OF + "No report due in the window, or no report_submissions table: no data (NaN).",
+        evidence=Evidence("share", _observed("report_submissions", _reports, "on_time"), "reports due", "on time"),
     ),
     Kpi(
         name="report_days_late_mean",
@@ -269,6 +292,9 @@ KPIS: list[Kpi] = [
         compute=_from_table("report_submissions", _timeliness, "report_days_late_mean"),
         edge_cases=_AS_OF + "Never late: 0. Reports due but none submitted, none due, or no "
         "report_submissions table: no data (NaN).",
+        evidence=Evidence(
+            "mean", _observed("report_submissions", _reports, "days_late"), "reports submitted", bounds=(0.0, np.inf)
+        ),
     ),
     Kpi(
         name="reports_missing",
@@ -315,6 +341,7 @@ KPIS: list[Kpi] = [
         "submitted after the quarter's last day are ignored; an undated forecast counts but loses "
         "to any dated one. Actual ≤ 0 (no lines, or net credits): NaN. A forecast off by the "
         "whole actual or more: 0.",
+        evidence=Evidence("mean", _observed("forecasts", _forecasts, "revenue"), "forecasts", bounds=(0.0, 1.0)),
     ),
     Kpi(
         name="forecast_accuracy_gross_margin",
@@ -343,6 +370,7 @@ KPIS: list[Kpi] = [
         compute=_from_table("forecasts", _forecast, "gross_margin", "accuracy"),
         edge_cases="As forecast_accuracy_revenue: no forecast → NaN; actual gross margin ≤ 0 → NaN; "
         "bounded below at 0.",
+        evidence=Evidence("mean", _observed("forecasts", _forecasts, "gross_margin"), "forecasts", bounds=(0.0, 1.0)),
     ),
     Kpi(
         name="forecast_bias_revenue",
@@ -413,5 +441,6 @@ KPIS: list[Kpi] = [
         edge_cases="An empty errors cell means 'not checked': that report is left out of both sums. Errors on "
         "missing reports are ignored. No checked submitted report in the window (or no "
         "report_submissions table, or no errors column): no data (NaN).",
+        evidence=Evidence("rate", _observed("report_submissions", _reports, "errors"), "reports checked"),
     ),
 ]
