@@ -165,11 +165,30 @@ class KpiExplanation:
     weight: float
     effective_weight: float
     measure_has_data: bool = True  # another KPI of the measure has a score (to carry this one's weight)
+    base: float = float("nan")  # the observations the value rests on (scoring.evidence); NaN: none, or no evidence
+    successes: float = float("nan")  # of a share: the count of successes
+    low: float = float("nan")  # its 95 % interval (NaN: none)
+    high: float = float("nan")
+    counted: str = ""  # what one observation is, plural ("closed deals"); "" for a KPI without evidence
+    success: str = ""  # of a share: what a success is ("won")
+    min_base: int = 0  # the config's minimum base (0: none)
+    too_little: bool = False  # base below min_base: shown, not scored
+
+    @property
+    def too_little_text(self) -> str:
+        """``"too little data (3 of at least 5 closed deals)"``, or ``""`` when there is enough."""
+        if not self.too_little:
+            return ""
+        return f"too little data ({self.base:,.10g} of at least {self.min_base} {self.counted})"
 
     @property
     def band_text(self) -> str:
-        """Which band the value fell in, in words; without a value, whether its weight went to
-        the measure's other KPIs (only when one of them has a score)."""
+        """Which band the value fell in, in words; too little data (its base below the config's
+        minimum); without a value, whether its weight went to the measure's other KPIs (only when
+        one of them has a score)."""
+        if self.too_little:
+            spread = "its weight spread over the measure's other KPIs" if self.measure_has_data else "not scored"
+            return f"{self.too_little_text}: not scored" + (f", {spread}" if self.measure_has_data else "")
         if np.isnan(self.value):
             if not self.measure_has_data:
                 return "no data: not scored (no KPI of the measure has data)"
@@ -185,6 +204,28 @@ def _boundary(value: float, unit: str) -> str:
     return f"{value * 100:g}{UNIT_SPACE}%" if unit == "fraction" else f"{value:,g}"
 
 
+def _evidence_of(evidence: pd.DataFrame, am_id: str, kpi: Kpi) -> dict:
+    """The :class:`KpiExplanation` fields of ``kpi``'s evidence for ``am_id`` (none: {})."""
+    if kpi.evidence is None or f"{kpi.name}_base" not in evidence.columns or am_id not in evidence.index:
+        return {}
+    row = evidence.loc[am_id]
+
+    def number(suffix: str) -> float:
+        column = f"{kpi.name}{suffix}"
+        return float(row[column]) if column in row.index and not pd.isna(row[column]) else float("nan")
+
+    too_little = row.get(f"{kpi.name}_too_little", False)
+    return {
+        "base": number("_base"),
+        "successes": number("_successes"),
+        "low": number("_low"),
+        "high": number("_high"),
+        "counted": kpi.evidence.counted,
+        "success": kpi.evidence.success,
+        "too_little": bool(too_little) if not pd.isna(too_little) else False,
+    }
+
+
 def explain(
     am_id: str,
     values: pd.DataFrame,
@@ -192,8 +233,11 @@ def explain(
     targets: pd.DataFrame,
     config: ScorecardConfig,
     kpis: dict[str, Kpi],
+    evidence: pd.DataFrame | None = None,
 ) -> list[KpiExplanation]:
-    """The explanation of every scored KPI of ``am_id``, in the config's order."""
+    """The explanation of every scored KPI of ``am_id``, in the config's order, with each KPI's
+    base and interval where ``evidence`` (the scorecard's evidence frame) holds them."""
+    evidence = pd.DataFrame() if evidence is None else evidence
     out = []
     for measure, m in config.measures.items():
         kpi_names = list(m.kpis)
@@ -217,6 +261,8 @@ def explain(
                     weight=scoring.weight,
                     effective_weight=float(carried.at[am_id, name]),
                     measure_has_data=bool(scores.loc[am_id, kpi_names].notna().any()),
+                    min_base=scoring.min_base,
+                    **_evidence_of(evidence, am_id, kpi),
                 )
             )
     return out

@@ -38,10 +38,14 @@ class _Strict(BaseModel):
 
 
 class KpiScoring(_Strict):
-    """How one KPI scores: its weight within its measure and its four band boundaries."""
+    """How one KPI scores: its weight within its measure, its four band boundaries and, for a
+    rate or mean KPI, the least base it is scored on (``min_base``: deals, reports, accounts …
+    its evidence counts; below it the KPI is *too little data*, shown but not scored; 0: no
+    minimum)."""
 
     weight: Annotated[float, Field(gt=0, le=1)]
     bands: tuple[float, float, float, float]
+    min_base: Annotated[int, Field(ge=0, strict=True)] = 0
 
     @field_validator("bands")
     @classmethod
@@ -255,6 +259,11 @@ def _registry_problems(config: ScorecardConfig, kpis: dict[str, Kpi]) -> list[st
                 problems.append(
                     f"{where}: {name} is shown in reviews but not scored (it has no better direction); "
                     "score its attainment or another KPI instead"
+                )
+            elif scoring.kpis[name].min_base and kpis[name].evidence is None:
+                problems.append(
+                    f"{where}.min_base: {name} is a sum, count or attainment (the whole population, not a "
+                    "sample), so it has no base; remove min_base or set it to 0"
                 )
             if name in seen:
                 problems.append(f"{where}: {name} already scores measure {seen[name]}; a KPI scores one measure")

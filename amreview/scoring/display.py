@@ -6,7 +6,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from amreview.formats import NO_DATA, escape, is_missing, kpi_value, number_format_in_effect, score_text, weight_pct
+from amreview.formats import (
+    NO_DATA,
+    escape,
+    is_missing,
+    kpi_value,
+    number_format_in_effect,
+    pct,
+    score_text,
+    weight_pct,
+)
+from amreview.metrics.intervals import LEVEL
 from amreview.metrics.registry import ALL_MEASURES
 from amreview.scoring.bands import NOTHING_TO_SCORE
 
@@ -54,12 +64,36 @@ def _explanation_text(explanation) -> str:
             target = f" (target {kpi_value(item.target, item.target_unit)})" if item.target is not None else ""
             direction = "higher is better" if item.higher_is_better else "lower is better"
             lines.append(
-                f"  - {item.label}: {kpi_value(item.value, item.display_unit)}{target}; {item.band_text} "
+                f"  - {item.label}: {kpi_value(item.value, item.display_unit)}{evidence_note(item)}{target}; "
+                f"{item.band_text} "
                 f"({direction}; weight {weight_pct(item.weight)}, carried {weight_pct(item.effective_weight)})"
                 if not is_missing(item.value)
                 else f"  - {item.label}: {item.band_text}"
             )
     return "\n".join(lines)
+
+
+def evidence_text(item) -> str:
+    """What a KPI's value rests on, in words (``""`` for a KPI without evidence, or without
+    observations): ``"won 3 of 4 closed deals; 95 % interval 30 % to 95 %"`` for a share,
+    ``"12 accounts invoiced; 95 % interval 5.1 % to 7 %"`` otherwise, ``"…; no interval"`` where
+    there is none (one observation of a mean)."""
+    if not item.counted or is_missing(item.base):
+        return ""
+    if not is_missing(item.successes):
+        base = f"{item.success} {item.successes:,.10g} of {item.base:,.10g} {item.counted}"
+    else:
+        base = f"{item.base:,.10g} {item.counted}"
+    if is_missing(item.low) or is_missing(item.high):
+        return f"{base}; no interval"
+    low, high = kpi_value(item.low, item.display_unit), kpi_value(item.high, item.display_unit)
+    return f"{base}; {pct(LEVEL, 0)} interval {low} to {high}"
+
+
+def evidence_note(item) -> str:
+    """:func:`evidence_text` in brackets after a value (``""`` when there is none)."""
+    text = evidence_text(item)
+    return f" ({text})" if text else ""
 
 
 def kpi_explanation_row(item) -> dict[str, str]:
@@ -83,7 +117,10 @@ def explanation_html(explanation) -> str:
 
 
 def _explanation_html(explanation) -> str:
-    rows = [{"Measure": ALL_MEASURES[item.measure], **kpi_explanation_row(item)} for item in explanation.kpis]
+    rows = [
+        {"Measure": ALL_MEASURES[item.measure], **kpi_explanation_row(item), "Rests on": evidence_text(item)}
+        for item in explanation.kpis
+    ]
     table = pd.DataFrame(rows).style.format(escape="html").hide(axis="index").to_html()
     overall = explanation.overall
     head = (

@@ -28,6 +28,7 @@ from amreview.metrics.targets import quarter_targets
 from amreview.periods import Quarter, require_quarter
 from amreview.scoring.bands import explain, kpi_scores, measure_scores, overall_scores, percentiles, withhold_ratings
 from amreview.scoring.config import ScorecardConfig, load_config
+from amreview.scoring.evidence import kpi_evidence, without_thin_scores
 from amreview.vocabulary import CORE_TARGET_MEASURES
 
 IDENTITY_COLUMNS = ["am_id", "name", "manager", "team", "period"]
@@ -180,7 +181,7 @@ class Scorecard:
             quarter=self.quarter,
             measures=self.measures.loc[am_id],
             overall=self.overall.loc[am_id],
-            kpis=explain(am_id, self.values, self.scores, self.targets, self.config, self.kpis),
+            kpis=explain(am_id, self.values, self.scores, self.targets, self.config, self.kpis, self.evidence),
             config=self.config,
         )
 
@@ -294,7 +295,8 @@ def build_scorecard(
     ctx = KpiContext.for_period(pack, quarter)
     people = pack.account_managers.set_index("am_id").reindex(ctx.am_ids)
     values = kpi_values(ctx, kpis)
-    scores = kpi_scores(values, config, kpis)
+    evidence = kpi_evidence(ctx, kpis, config)  # issue 17 (A): each rate or mean KPI's base and interval
+    scores = without_thin_scores(kpi_scores(values, config, kpis), evidence)  # too little data: not scored
     measures = measure_scores(scores, config)
     overall = withhold_ratings(
         overall_scores(measures, config), ratings_withheld(pack, quarter, ctx.am_ids), keep_score=pack.line_count == 0
@@ -311,7 +313,6 @@ def build_scorecard(
         benchmarks[f"{name}_org_percentile"] = percentiles(
             values[name], pd.Series("org", index=values.index), direction
         )
-    evidence = pd.DataFrame(index=values.index)  # issue 17 (A): each rate or mean KPI's base and interval
     expected = pd.DataFrame(index=values.index)  # issue 17 (B): what books like theirs achieve
     robustness = pd.DataFrame(index=values.index)  # issue 17 (D): the rating under other weights
     extra_values = values.drop(columns=[c for c in values.columns if c in core.columns])
