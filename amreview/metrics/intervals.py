@@ -127,6 +127,13 @@ def rate_intervals(observations: pd.DataFrame, am_ids: pd.Index, level: float = 
     return _frame(am_ids, sums["x"], np.nan, sums["y"] / exposure, low, high)
 
 
+# Each kind's interval, named for people (the scorecard's columns, docs/kpis.md).
+INTERVAL_NAMES = {
+    "share": "Wilson interval of a share",
+    "ratio": "linearised interval of a ratio over its clusters",
+    "mean": "t interval of a mean",
+    "rate": "exact Poisson interval of a rate",
+}
 INTERVALS = {"share": share_intervals, "ratio": ratio_intervals, "mean": mean_intervals, "rate": rate_intervals}
 
 

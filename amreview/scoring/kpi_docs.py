@@ -5,6 +5,7 @@ fails when the committed file differs from what the code says."""
 from __future__ import annotations
 
 from amreview.metrics.catalogue import all_kpis
+from amreview.metrics.intervals import INTERVAL_NAMES, LEVEL
 from amreview.metrics.registry import ALL_MEASURES, WINDOWS, Kpi
 from amreview.scoring.config import ScorecardConfig, load_config
 
@@ -41,6 +42,94 @@ General rules:
 """
 
 
+# How often each interval holds the true value where it is *not* honest at 95 % (tests/test_intervals.py
+# measures each by simulation over 1,000 draws; the documentation below states them).
+COVERAGE = {
+    "win rate (count), 10 closed deals, 30 % won": 0.92,
+    "reports on time, 17 reports due, 90 % on time": 0.975,
+    "win rate (value), 25 closed deals as unequal as the sample's": 0.89,
+    "win rate (value), 5 closed deals as unequal as the sample's": 0.73,
+    "GM %, 30 accounts of unequal size": 0.91,
+    "days late, 10 reports, skewed (exponential) delays": 0.89,
+    "errors per report, 17 reports at 0.2 errors each": 0.975,
+}
+
+
+def _coverage(case: str) -> str:
+    return f"{COVERAGE[case] * 100:.1f}".removesuffix(".0") + " %"
+
+
+def evidence_section() -> str:
+    """The section on bases, minima and intervals: what they are, what they assume, their limits."""
+    level = f"{LEVEL * 100:.0f} %"
+    return f"""## Bases, minima and intervals
+
+A rate or a mean rests on a number of observations: a win rate on the deals closed, a share of
+reports on time on the reports due, an NPS on the responses received. That number is its **base**.
+Three wins out of four closed deals is 75 %, and so is 75 wins out of 100, but the first says much
+less about the person: with a different week or two customers the other way it could have been
+25 % or 100 %. So each such KPI below lists its **evidence** — what its base counts and which
+interval it is given — and the scorecard carries, per KPI and person, `<kpi>_base`,
+`<kpi>_successes` (shares only), `<kpi>_low` and `<kpi>_high` (the {level} interval, in the KPI's
+unit) and `<kpi>_too_little`.
+
+**What the interval means.** It is the range of values this person's own underlying rate (the
+rate their deals, reports or customers would show over many quarters like this one) plausibly
+has, given what this quarter shows: {level} intervals hold the true rate about {level} of the
+time. It is about the person, not about the team or the organisation. It assumes the
+observations are independent of one another — one deal's outcome does not decide the next's.
+Where they are not (several deals of one customer, a bad month that delays every report), the
+true uncertainty is larger than the interval shows.
+
+**Minimum base.** The scorecard config sets, per scored KPI, `min_base`: the least base it is
+scored on. Below it the KPI is *too little data*: its value is still shown, with its base ("won
+3 of 4 closed deals"), but it gets no score and its weight is spread over the other KPIs of its
+measure, as for a KPI without data. The default minima are in each KPI's *Default scoring* line.
+
+**Sums, counts and attainments have no base.** Revenue, gross margin, new accounts, reports
+missing, open back-order value and every attainment of a target are not estimates from a
+sample: they are the whole of what happened in the quarter, so they carry no base and no
+interval (and `min_base` is refused on them). Medians (case resolution days) are shown without
+an interval: the few cases of a quarter give a range from one case to another, not a useful
+interval, and the median is not scored.
+
+**The four kinds of interval** (all at {level}, computed with scipy and statsmodels):
+
+- **Share** ({INTERVAL_NAMES["share"]}) — for a share of yes/no observations (win rate by
+  count, reports on time, accounts retained, cases within SLA, activities logged within 2 days,
+  open opportunities updated). It stays within 0 % and 100 % and is sensible down to a handful
+  of observations. Its coverage wobbles with the base: for 10 closed deals at a 30 % win rate it holds the true rate about
+  {_coverage("win rate (count), 10 closed deals, 30 % won")} of the time, and for 17 reports
+  due at 90 % on time about {_coverage("reports on time, 17 reports due, 90 % on time")} (it is then
+  a little wider than it needs to be).
+- **Ratio** ({INTERVAL_NAMES["ratio"]}) — for a figure that is a total over a total, where each
+  observation weighs what it is worth: win rate by value (won value over closed value, per
+  deal), GM % and the vendor-programme share (per account invoiced), the share of back-order
+  value past its promise, plan completion (per objective, by its weight), CRM record completeness
+  (per record). It uses a t quantile on the number of deals or accounts minus one. **Limit:** with
+  few observations of very unequal size (a big deal among small ones) it is too narrow: for a
+  win rate by value over 25 closed deals as unequal as the sample's it holds the true rate about
+  {_coverage("win rate (value), 25 closed deals as unequal as the sample's")} of the time, over 5
+  such deals about {_coverage("win rate (value), 5 closed deals as unequal as the sample's")}, and
+  for GM % over 30 accounts of unequal size about {_coverage("GM %, 30 accounts of unequal size")};
+  it reaches 95 % only with many deals (about 80 of moderately unequal value). Read a ratio's
+  interval from a few deals as the least uncertainty there is.
+- **Mean** ({INTERVAL_NAMES["mean"]}) — for an average of observations (NPS, each response
+  counting +100, 0 or −100; CSAT; days late; sales cycle; days to fulfil a back order; logging
+  lag; forecast accuracy). None is given from a single observation: a forecast accuracy rests on
+  one forecast a quarter, so it has a base of 1 and no interval. **Limit:** for skewed figures
+  such as days late (most reports a day or two late, a few very late) it is too narrow with few
+  observations: over 10 reports about {_coverage("days late, 10 reports, skewed (exponential) delays")}.
+- **Rate** ({INTERVAL_NAMES["rate"]}) — for events per unit of exposure: activities, calls and
+  visits per working week (the base is the working weeks in role, since a person in role who
+  logged nothing was observed, not missing) and errors per report checked (the base is the
+  reports checked). It treats events as arriving independently at a steady rate (Poisson).
+  With few events it is wider than it needs to be: for 17 reports at 0.2 errors each it holds
+  the true rate about {_coverage("errors per report, 17 reports at 0.2 errors each")} of the time.
+  Activities that come in bursts make it too narrow.
+"""
+
+
 def kpi_reference(kpis: dict[str, Kpi] | None = None, config: ScorecardConfig | None = None) -> str:
     """The Markdown reference of every KPI, grouped by measure in the job description's order."""
     kpis = all_kpis() if kpis is None else kpis
@@ -58,6 +147,7 @@ def kpi_reference(kpis: dict[str, Kpi] | None = None, config: ScorecardConfig | 
         + f". No rating is given when the measures with data carry less than {config.min_rated_weight:.0%}"
         " of the weight (the overall score is still shown).\n"
     )
+    parts.append(evidence_section())
     for measure, label in ALL_MEASURES.items():
         members = [k for k in kpis.values() if k.measure == measure]
         if not members:
@@ -85,11 +175,19 @@ def _kpi_section(kpi: Kpi, scored) -> str:
         lines.append(f"- **Target:** `targets.measure = {kpi.target_measure}`{ahead}")
     if kpi.edge_cases:
         lines.append(f"- **Edge cases:** {kpi.edge_cases}")
+    if kpi.evidence is not None:
+        lines.append(
+            f"- **Evidence:** base = the quarter's {kpi.evidence.counted}; "
+            f"{INTERVAL_NAMES[kpi.evidence.kind]} (see *Bases, minima and intervals*)"
+        )
     if scored:
         measure, s = scored
         bands = ", ".join(f"{b:g}" for b in s.bands)
         where = "" if measure == kpi.measure else f" (scores {ALL_MEASURES[measure]})"
-        lines.append(f"- **Default scoring:** weight {s.weight:.0%} of its measure{where}; band boundaries {bands}")
+        minimum = f"; scored from a base of {s.min_base} {kpi.evidence.counted}" if s.min_base and kpi.evidence else ""
+        lines.append(
+            f"- **Default scoring:** weight {s.weight:.0%} of its measure{where}; band boundaries {bands}{minimum}"
+        )
     else:
         lines.append("- **Default scoring:** not scored")
     return "\n".join(lines) + "\n"

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from amreview.formats import KPI_UNIT_FORMATS
+from amreview.metrics.intervals import INTERVAL_NAMES, LEVEL
 from amreview.metrics.registry import ALL_MEASURES, WINDOWS
+from amreview.scoring.evidence import EVIDENCE_SUFFIXES
 from amreview.scoring.scorecard import MEASURE_SCORE_SUFFIX, Scorecard
 from amreview.vocabulary import CORE_TARGET_MEASURES, TARGET_MEASURE_UNITS
 
@@ -124,8 +126,10 @@ def column_meaning(card: Scorecard, column: str) -> ColumnMeaning:
             "The weighted mean of the measure's KPI scores (the config's KPI weights); a KPI "
             "without data is left out and its weight spread over the others. Empty: no data.",
         )
-    return _percentile_meaning(card, column) or ColumnMeaning(
-        column, column, "number", "", "A column amreview does not describe."
+    return (
+        _percentile_meaning(card, column)
+        or _evidence_meaning(card, column)
+        or ColumnMeaning(column, column, "number", "", "A column amreview does not describe.")
     )
 
 
@@ -158,6 +162,33 @@ def _percentile_meaning(card: Scorecard, column: str) -> ColumnMeaning | None:
                 f"The share of {group}, this person included, whose {kpi.label} is no better. "
                 "Empty: no data, or fewer than three people with a figure in the group.",
             )
+    return None
+
+
+def _evidence_meaning(card: Scorecard, column: str) -> ColumnMeaning | None:
+    """A rate or mean KPI's base, successes, interval bounds or too-little flag
+    (:mod:`amreview.scoring.evidence`)."""
+    for suffix in EVIDENCE_SUFFIXES:
+        kpi = card.kpis.get(column.removesuffix(suffix))
+        if not column.endswith(suffix) or kpi is None or kpi.evidence is None:
+            continue
+        counted, unit, measure = kpi.evidence.counted, KPI_UNIT_FORMATS[kpi.unit], ALL_MEASURES[kpi.measure]
+        level = f"{LEVEL * 100:.0f} %"
+        interval = f"({INTERVAL_NAMES[kpi.evidence.kind]}; docs/kpis.md). Empty: no interval (no or one observation)."
+        meanings = {
+            "_base": ("base", "number", f"How many {counted} the quarter's {kpi.label} rests on. Empty: none."),
+            "_successes": ("successes", "count", f"Of the {counted}, how many {kpi.evidence.success}."),
+            "_low": (f"{level} interval, low end", unit, f"The {level} interval's low end {interval}"),
+            "_high": (f"{level} interval, high end", unit, f"The {level} interval's high end {interval}"),
+            "_too_little": (
+                "too little data",
+                "text",
+                f"True where the base is below the config's min_base for {kpi.label}: its value is shown, "
+                "not scored, and its weight spread over the measure's other KPIs.",
+            ),
+        }
+        what, unit, description = meanings[suffix]
+        return ColumnMeaning(column, f"{kpi.label}, {what}", unit, measure, description)
     return None
 
 
