@@ -100,8 +100,9 @@ interval, and the median is not scored.
   open opportunities updated). It stays within 0 % and 100 % and is sensible down to a handful
   of observations. Its coverage wobbles with the base: for 10 closed deals at a 30 % win rate
   it holds the true rate about {_coverage("win rate (count), 10 closed deals, 30 % won")} of the
-  time, and for 17 reports due at 90 % on time about {_coverage("reports on time, 17 reports due, 90 % on time")} (it is then
-  a little wider than it needs to be).
+  time, and for 17 reports due at 90 % on time about
+  {_coverage("reports on time, 17 reports due, 90 % on time")} (it is then a little wider than it
+  needs to be).
 - **Ratio** ({INTERVAL_NAMES["ratio"]}) — for a figure that is a total over a total, where each
   observation weighs what it is worth: win rate by value (won value over closed value, per
   deal), GM % and the vendor-programme share (per account invoiced), the share of back-order
