@@ -190,8 +190,8 @@ def test_the_references_weights_and_bands_are_the_configs():
 def test_the_reference_shows_a_custom_configs_own_bands_weights_and_ratings(tmp_path):
     text = DEFAULT_CONFIG.read_text(encoding="utf-8")
     text = text.replace(
-        "kpis.gm_pct                         = { weight = 0.15, bands = [0.05, 0.065, 0.08, 0.095], min_base = 5 }",
-        "kpis.gm_pct                         = { weight = 0.125, bands = [0.04, 0.0625, 0.07, 0.11], min_base = 5 }",
+        "kpis.gm_pct                         = { weight = 0.15, bands = [0.05, 0.065, 0.08, 0.095], min_base = 3 }",
+        "kpis.gm_pct                         = { weight = 0.125, bands = [0.04, 0.0625, 0.07, 0.11], min_base = 3 }",
     ).replace(
         "kpis.gross_margin_yoy               = { weight = 0.10, bands = [-0.10, -0.02, 0.05, 0.12] }",
         "kpis.gross_margin_yoy               = { weight = 0.125, bands = [-0.10, -0.02, 0.05, 0.12] }",

@@ -271,7 +271,7 @@ KPIS: list[Kpi] = [
         "promised_date are left out of both sides. NaN (no data) where the AM has no open line "
         f"with a promised date. {NO_TABLE}",
         evidence=Evidence(
-            "ratio",
+            "weighted_share",
             _observed("back_orders", _promised_orders),
             "open back orders with a promised date",
             bounds=(0.0, 1.0),

@@ -12,7 +12,10 @@ One interval per kind of evidence, each the textbook one, computed with scipy/st
 * ``share`` (the mean of 0/1 observations): **Wilson** score interval
   (statsmodels ``proportion_confint(k, n, method="wilson")``), good down to a handful of
   observations and never outside [0, 1];
-* ``ratio`` (``Σ y / Σ x`` over clusters, e.g. won value over closed value): **linearised**
+* ``weighted_share`` (a share whose observations weigh what they are worth, e.g. won value over
+  closed value, deal by deal): **Wilson** on Kish's effective number of observations
+  ``n_eff = (Σ x)² / Σ x²`` — a few big deals among small ones count as fewer observations;
+* ``ratio`` (``Σ y / Σ x`` over clusters, e.g. margin over revenue, account by account): **linearised**
   (delta-method) interval ``r ± t(n−1) · √(n/(n−1) · Σ (yᵢ − r·xᵢ)² / (Σ x)²)``;
 * ``mean``: **t** interval ``x̄ ± t(n−1) · s/√n``; none from one observation;
 * ``rate`` (``Σ events / exposure``): **exact Poisson** (Garwood) interval
@@ -91,6 +94,20 @@ def share_intervals(observations: pd.DataFrame, am_ids: pd.Index, level: float =
     return _frame(am_ids, sums["n"], sums["y"], sums["y"] / sums["n"], low, high)
 
 
+def weighted_share_intervals(observations: pd.DataFrame, am_ids: pd.Index, level: float = LEVEL) -> pd.DataFrame:
+    """:data:`INTERVAL_COLUMNS` per person of weighted 0/1 observations (``value`` = ``weight`` or
+    0): base n, ``p = Σ value / Σ weight`` and the Wilson interval of ``p`` on Kish's effective
+    ``n_eff = (Σ weight)² / Σ weight²`` observations (NaN where Σ weight ≤ 0)."""
+    sums = _sums(observations, am_ids)
+    weight = observations["weight"].astype("float64")
+    squares = (weight * weight).groupby(observations["am_id"].to_numpy(), sort=False).sum().reindex(am_ids)
+    total = sums["x"].where(sums["x"] > 0)
+    share = sums["y"] / total
+    effective = (total * total / squares.where(squares > 0)).fillna(0)
+    low, high = wilson_interval((share * effective).fillna(0), effective, level)
+    return _frame(am_ids, sums["n"], np.nan, share, low, high)
+
+
 def mean_intervals(observations: pd.DataFrame, am_ids: pd.Index, level: float = LEVEL) -> pd.DataFrame:
     """:data:`INTERVAL_COLUMNS` per person: base n, the mean, its t interval (sample sd, n − 1)."""
     sums = _sums(observations, am_ids)
@@ -130,11 +147,18 @@ def rate_intervals(observations: pd.DataFrame, am_ids: pd.Index, level: float = 
 # Each kind's interval, named for people (the scorecard's columns, docs/kpis.md).
 INTERVAL_NAMES = {
     "share": "Wilson interval of a share",
+    "weighted_share": "Wilson interval on the effective number of observations",
     "ratio": "linearised interval of a ratio over its clusters",
     "mean": "t interval of a mean",
     "rate": "exact Poisson interval of a rate",
 }
-INTERVALS = {"share": share_intervals, "ratio": ratio_intervals, "mean": mean_intervals, "rate": rate_intervals}
+INTERVALS = {
+    "share": share_intervals,
+    "weighted_share": weighted_share_intervals,
+    "ratio": ratio_intervals,
+    "mean": mean_intervals,
+    "rate": rate_intervals,
+}
 
 
 def intervals(

@@ -322,7 +322,7 @@ def _win_evidence(by_value: bool, new_business_only: bool = False) -> Evidence:
     deals = "closed new-business deals" if new_business_only else "closed deals"
     observed = _observed("opportunities", _closed_deals, by_value, new_business_only)
     if by_value:
-        return Evidence("ratio", observed, f"{deals} with a value", "won", bounds=(0.0, 1.0))
+        return Evidence("weighted_share", observed, f"{deals} with a value", "won")
     return Evidence("share", observed, deals, "won")
 
 

@@ -226,7 +226,7 @@ class KpiContext:
         return values.reindex(self.am_ids, fill_value=fill).astype("float64")
 
 
-EVIDENCE_KINDS = ("share", "ratio", "mean", "rate")
+EVIDENCE_KINDS = ("share", "weighted_share", "ratio", "mean", "rate")
 
 
 @dataclass(frozen=True)
@@ -239,13 +239,16 @@ class Evidence:
 
       - ``share``: the KPI is the mean of 0/1 observations (``value``): reports on time out of
         reports due, cases within SLA out of cases closed;
+      - ``weighted_share``: a share where each observation counts with its ``weight`` (≥ 0) and is
+        a success or not: ``value`` is ``weight`` or 0, and the KPI ``Σ value / Σ weight``
+        (a win rate by value: won value out of closed value, deal by deal);
       - ``ratio``: the KPI is ``Σ value / Σ weight`` over the observations (clusters, such as
-        deals or accounts): a win rate by value, GM % over accounts;
+        deals or accounts): GM % over accounts;
       - ``mean``: the KPI is the mean of the observations' ``value``: days late per report, CSAT;
       - ``rate``: the KPI is ``Σ value / exposure`` where ``value`` counts events and ``weight``
         is exposure (activities per working week).
     * ``observations`` — ``KpiContext -> DataFrame`` with columns ``am_id``, ``value`` and, for
-      ``ratio`` and ``rate``, ``weight``; the quarter's window, everyone in role (a person without
+      ``weighted_share``, ``ratio`` and ``rate``, ``weight``; the quarter's window, everyone in role (a person without
       observations has no rows).
     * ``counted`` — what one observation is, plural, in plain words: "closed deals", "reports due".
     * ``success`` — for a ``share``, what a 1 is, in words that follow a count: "won", "on time".

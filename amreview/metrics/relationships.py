@@ -425,7 +425,7 @@ KPIS: list[Kpi] = [
         windows=ALL_WINDOWS,
         edge_cases=f"{_NO_CASES} No case with an SLA resolved in the window: NaN. Cases without sla_days are "
         "left out (no SLA to meet).",
-        evidence=Evidence("share", _observed("cases", _resolved_cases), "cases resolved with an SLA", "within it"),
+        evidence=Evidence("share", _observed("cases", _resolved_cases), "cases resolved with an SLA", "within SLA"),
     ),
     Kpi(
         name="case_resolution_days_median",

@@ -75,15 +75,15 @@ def _explanation_text(explanation) -> str:
 
 def evidence_text(item) -> str:
     """What a KPI's value rests on, in words (``""`` for a KPI without evidence, or without
-    observations): ``"won 3 of 4 closed deals; 95 % interval 30 % to 95 %"`` for a share,
-    ``"12 accounts invoiced; 95 % interval 5.1 % to 7 %"`` otherwise, ``"…; no interval"`` where
+    observations): ``"3 of 4 closed deals won; 95 % interval 30 % to 95 %"`` for a share,
+    ``"accounts invoiced: 12; 95 % interval 5.1 % to 7 %"`` otherwise, ``"…; no interval"`` where
     there is none (one observation of a mean)."""
     if not item.counted or is_missing(item.base):
         return ""
     if not is_missing(item.successes):
-        base = f"{item.success} {item.successes:,.10g} of {item.base:,.10g} {item.counted}"
+        base = f"{item.successes:,.10g} of {item.base:,.10g} {item.counted} {item.success}"
     else:
-        base = f"{item.base:,.10g} {item.counted}"
+        base = f"{item.counted}: {item.base:,.10g}"
     if is_missing(item.low) or is_missing(item.high):
         return f"{base}; no interval"
     low, high = kpi_value(item.low, item.display_unit), kpi_value(item.high, item.display_unit)

@@ -47,8 +47,7 @@ General rules:
 COVERAGE = {
     "win rate (count), 10 closed deals, 30 % won": 0.92,
     "reports on time, 17 reports due, 90 % on time": 0.975,
-    "win rate (value), 25 closed deals as unequal as the sample's": 0.89,
-    "win rate (value), 5 closed deals as unequal as the sample's": 0.73,
+    "a ratio over 25 deals as unequal as the sample's": 0.89,
     "GM %, 30 accounts of unequal size": 0.91,
     "days late, 10 reports, skewed (exponential) delays": 0.89,
     "errors per report, 17 reports at 0.2 errors each": 0.975,
@@ -93,9 +92,10 @@ interval (and `min_base` is refused on them). Medians (case resolution days) are
 an interval: the few cases of a quarter give a range from one case to another, not a useful
 interval, and the median is not scored.
 
-**The four kinds of interval** (all at {level}, computed with scipy and statsmodels):
+**The five kinds of interval** (all at {level}, computed with scipy and statsmodels):
 
-- **Share** ({INTERVAL_NAMES["share"]}) — for a share of yes/no observations (win rate by
+- **Share** ({INTERVAL_NAMES["share"]}) — for a share of yes/no observations, each counting
+  once (win rate by
   count, reports on time, accounts retained, cases within SLA, activities logged within 2 days,
   open opportunities updated). It stays within 0 % and 100 % and is sensible down to a handful
   of observations. Its coverage wobbles with the base: for 10 closed deals at a 30 % win rate
@@ -103,18 +103,24 @@ interval, and the median is not scored.
   time, and for 17 reports due at 90 % on time about
   {_coverage("reports on time, 17 reports due, 90 % on time")} (it is then a little wider than it
   needs to be).
-- **Ratio** ({INTERVAL_NAMES["ratio"]}) — for a figure that is a total over a total, where each
-  observation weighs what it is worth: win rate by value (won value over closed value, per
-  deal), GM % and the vendor-programme share (per account invoiced), the share of back-order
-  value past its promise, plan completion (per objective, by its weight), CRM record completeness
-  (per record). It uses a t quantile on the number of deals or accounts minus one. **Limit:** with
-  few observations of very unequal size (a big deal among small ones) it is too narrow: for a
-  win rate by value over 25 closed deals as unequal as the sample's it holds the true rate about
-  {_coverage("win rate (value), 25 closed deals as unequal as the sample's")} of the time, over 5
-  such deals about {_coverage("win rate (value), 5 closed deals as unequal as the sample's")}, and
-  for GM % over 30 accounts of unequal size about {_coverage("GM %, 30 accounts of unequal size")};
-  it reaches 95 % only with many deals (about 80 of moderately unequal value). Read a ratio's
-  interval from a few deals as the least uncertainty there is.
+- **Share weighted by value** ({INTERVAL_NAMES["weighted_share"]}) — for a share where each
+  observation weighs what it is worth: win rate by value (won value out of closed value, deal by
+  deal) and the share of open back-order value past its promised date. A few big deals among
+  small ones say less than as many deals of equal size, so the Wilson interval is taken on the
+  *effective* number of deals, (Σ value)² / Σ value²: ten deals of which one is as big as all
+  the others together count as about four. Over 5 or 25 closed deals as unequal in value as the
+  sample's it holds the true win rate 95 % to 97 % of the time.
+- **Ratio** ({INTERVAL_NAMES["ratio"]}) — for a total over a total where each observation
+  contributes a part that is not simply all or nothing: GM % and the vendor-programme share (per
+  account invoiced), plan completion (per objective, by its weight), CRM record completeness
+  (per record). It uses a t quantile on the number of accounts (objectives, records) minus one.
+  **Limit:** with few observations of very unequal size (a big account among small ones) it is
+  too narrow: for GM % over 30 accounts of unequal size it holds the true GM % about
+  {_coverage("GM %, 30 accounts of unequal size")} of the time, and for a ratio over 25 deals as
+  unequal as the sample's about {_coverage("a ratio over 25 deals as unequal as the sample's")};
+  it reaches 95 % only with many (about 80 of moderately unequal size). Read a ratio's interval
+  from a few accounts as the least uncertainty there is. Where every observation gives the same
+  ratio (every objective achieved) the interval has no width.
 - **Mean** ({INTERVAL_NAMES["mean"]}) — for an average of observations (NPS, each response
   counting +100, 0 or −100; CSAT; days late; sales cycle; days to fulfil a back order; logging
   lag; forecast accuracy). None is given from a single observation: a forecast accuracy rests on

@@ -69,7 +69,7 @@ from amreview.data.sample.competencies import competency_ratings_frame
 from amreview.data.sample.development import development_objectives_frame
 from amreview.data.sample.effects import SHIPPED, SampleEffects
 from amreview.data.sample.feedback import customer_feedback_frame
-from amreview.data.sample.opportunities import opportunities_frame
+from amreview.data.sample.opportunities import SMALL_SAMPLE_STREAM, cut_to_a_handful, opportunities_frame
 from amreview.data.sample.organisation import PERSONAS, account_managers_frame
 from amreview.data.sample.personas import am_traits
 from amreview.data.sample.record_gaps import RECORD_GAPS_STREAM, leave_record_gaps
@@ -128,6 +128,9 @@ def generate_sample(seed: int = SAMPLE_SEED, effects: SampleEffects = SHIPPED) -
         "review_notes": review_notes_frame(attainment_by_quarter(actual, money)),
     }
     leave_record_gaps(tables, traits, np.random.default_rng([seed, RECORD_GAPS_STREAM]))
+    tables["opportunities"] = cut_to_a_handful(
+        tables["opportunities"], effects.small_sample_am, np.random.default_rng([seed, SMALL_SAMPLE_STREAM])
+    )
     for table in ("competency_ratings", "review_notes"):  # the 2026Q3 reviews still in draft: none collected
         tables[table] = without_draft_input(tables[table])
     tables["review_outcomes"] = review_outcomes_frame(np.random.default_rng([seed, REVIEW_OUTCOMES_STREAM]), cal)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from amreview.data.sample._calendar import END, NEXT_Q, Calendar
+from amreview.data.sample._calendar import END, NEXT_Q, REVIEW_PERIOD, Calendar
 from amreview.data.sample._columns import date_column, numbered, text_column
 from amreview.data.sample.accounts import AccountBook, AccountPicker, account_ids, prospect_picks
 from amreview.data.sample.organisation import ACTIVE_FROM, AM_IDS, random_days_by_month
 from amreview.data.sample.personas import Traits
 from amreview.vocabulary import OPPORTUNITY_STAGES
+
+SMALL_SAMPLE_STREAM = 1701  # the small-sample cut's generator key (issue 17, A): the main stream is untouched
+HANDFUL = 4  # the closed deals the small-sample person keeps in the review quarter
 
 Deals = dict[str, np.ndarray]  # am, account, stage, created, close, value, margin, new_business, last_updated
 
@@ -182,3 +185,24 @@ def opportunities_frame(
             "last_updated": date_column(opp["last_updated"]),
         }
     )
+
+
+def cut_to_a_handful(opportunities: pd.DataFrame, am_id: str | None, rng: np.random.Generator) -> pd.DataFrame:
+    """The small-sample person (:attr:`~amreview.data.sample.effects.SampleEffects.small_sample_am`):
+    of ``am_id``'s deals closed (won or lost) in the review quarter, only :data:`HANDFUL` deals with
+    existing customers are kept, drawn at random by ``rng`` (a generator of its own); their
+    outcomes are the ones drawn with the person's ``win_rate``, so that is the true win
+    probability their win rate estimates. ``None``: the table unchanged, and nothing drawn."""
+    if am_id is None:
+        return opportunities
+    quarter = pd.Period(REVIEW_PERIOD, "Q")
+    closed = (
+        (opportunities["am_id"] == am_id)
+        & opportunities["stage"].isin(["won", "lost"])
+        & opportunities["close_date"].between(quarter.start_time, quarter.end_time.normalize())
+    )
+    customer = closed & ~opportunities["new_business"]
+    keep = rng.choice(np.flatnonzero(customer.to_numpy()), size=min(HANDFUL, int(customer.sum())), replace=False)
+    dropped = closed.to_numpy().copy()
+    dropped[keep] = False
+    return opportunities[~dropped].reset_index(drop=True)
