@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amreview.data.datapack import load_pack
+from amreview.data.datapack import load_pack, validate_tables
 from amreview.metrics.catalogue import all_kpis
 from amreview.metrics.intervals import intervals
 from amreview.metrics.registry import KpiContext
@@ -81,3 +81,70 @@ def test_the_kpi_is_the_statistic_of_its_observations(sample_ctx, name):
     # and the interval module's estimate is that same statistic
     table = intervals(kpi.evidence.kind, kpi.evidence.observations(sample_ctx), sample_ctx.am_ids)
     np.testing.assert_allclose(table["estimate"].to_numpy(), value.to_numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+# --------------------------------------------------------------------------------------------
+# Hand-made packs: the same identity where every figure is small enough to check by hand
+# --------------------------------------------------------------------------------------------
+
+
+def hand_contexts() -> dict[str, KpiContext]:
+    from tests import test_metrics_newbusiness as newbusiness
+    from tests import test_metrics_reporting as reporting
+    from tests.conftest import hand_tables
+
+    tables = hand_tables()
+    reports = validate_tables(
+        {
+            **tables,
+            **reporting.crm_tables(),
+            "report_submissions": reporting.reports_frame(),
+            "forecasts": reporting.forecasts_frame(),
+        },
+        source="hand",
+    )
+    q3 = Quarter.parse("2026Q3")
+    return {
+        "reporting": KpiContext.for_period(reports, q3),
+        "newbusiness": KpiContext.for_period(newbusiness.hand_pack(), q3),
+    }
+
+
+HAND = {
+    "reporting": [
+        "reports_on_time_share",
+        "report_days_late_mean",
+        "report_errors_per_report",
+        "forecast_accuracy_revenue",
+        "crm_record_completeness",
+        "gm_pct",
+    ],
+    "newbusiness": ["win_rate_count", "win_rate_value", "sales_cycle_days", "average_deal_size"],
+}
+
+
+@pytest.fixture(scope="module")
+def hand():
+    return hand_contexts()
+
+
+@pytest.mark.parametrize("pack, name", [(pack, name) for pack, names in HAND.items() for name in names])
+def test_on_hand_made_packs_the_kpi_is_the_statistic_of_its_observations(hand, pack, name):
+    ctx, kpi = hand[pack], KPIS[name]
+    value = kpi(ctx)
+    assert value.notna().any(), name
+    np.testing.assert_allclose(value.to_numpy(), statistic(kpi, ctx).to_numpy(), rtol=1e-12, err_msg=name)
+
+
+def test_the_hand_made_bases_by_hand(hand):
+    ctx = hand["reporting"]
+    # AM1: four reports due in Q3 (one missing), three submitted (one on time), as
+    # test_metrics_reporting's hand figures say: on time 1/4, days late 8/3
+    on_time = KPIS["reports_on_time_share"].evidence.observations(ctx)
+    assert (on_time["am_id"] == "AM1").sum() == 4 and on_time.loc[on_time["am_id"] == "AM1", "value"].sum() == 1
+    late = KPIS["report_days_late_mean"].evidence.observations(ctx)
+    assert (late["am_id"] == "AM1").sum() == 3
+    # CRM completeness AM1: (1/2 + 4/6 + 1/2) / 3 over three record types, whose weights add up to 3
+    crm = KPIS["crm_record_completeness"].evidence.observations(ctx)
+    assert crm.loc[crm["am_id"] == "AM1", "weight"].sum() == pytest.approx(3.0)
+    assert crm.loc[crm["am_id"] == "AM1", "value"].sum() == pytest.approx(1 / 2 + 4 / 6 + 1 / 2)
