@@ -182,3 +182,18 @@ def libreoffice(tmp_path_factory) -> Callable[..., Path]:
         return saved
 
     return save
+
+
+def without_minimum_bases():
+    """The default scorecard config with every ``min_base`` 0. The hand pack is far below the
+    default minima (Ada Lovelace's retention rests on one account of the year before, 1 of 1
+    kept; the default asks for 5): tests of something else that need her rated use this."""
+    import tomllib
+
+    from amreview.scoring.config import DEFAULT_CONFIG, parse_config
+
+    raw = tomllib.loads(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    for measure in raw["measures"].values():
+        for scoring in measure["kpis"].values():
+            scoring.pop("min_base", None)
+    return parse_config(raw, source="default without minimum bases")

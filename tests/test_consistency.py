@@ -25,7 +25,7 @@ from amreview.formats import compact_money
 from amreview.metrics.registry import MEASURES
 from amreview.scoring.display import explanation_text
 from amreview.scoring.scorecard import build_scorecard
-from tests.conftest import hand_tables
+from tests.conftest import hand_tables, without_minimum_bases
 
 NOTHING = "No overall score and no rating: no measure has data for the quarter."
 NOTHING_CELL = "no rating: no measure has data for the quarter"
@@ -70,7 +70,7 @@ def test_the_scorecard_display_says_the_same_and_spreads_no_weight(nobody):
 
 
 def test_the_team_overview_and_the_index_say_the_same(hand_pack, tmp_path):
-    card = build_scorecard(hand_pack, "2026Q3")
+    card = build_scorecard(hand_pack, "2026Q3", without_minimum_bases())  # Ada rated: see its docstring
     overview = TeamOverview("Grace Hopper", card)
     page = overview.scorecard()._repr_html_()
     assert f">{NOTHING_CELL}<" in page

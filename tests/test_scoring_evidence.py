@@ -211,3 +211,20 @@ def test_a_higher_minimum_takes_the_kpi_out_for_everyone_below_it():
     both = card.scores[list(weights.index)]
     expected = (both * weights).sum(axis=1) / (both.notna() * weights).sum(axis=1)
     pd.testing.assert_series_equal(card.measures["new_business"], expected, check_names=False)
+
+
+def test_on_the_hand_pack_one_account_is_too_little_for_a_retention_rate():
+    # Ada Lovelace (AM1) had one account the year before (A) and kept it: 1 of 1, base 1 of at
+    # least 5. Without it customer relationships has no data, and the measures with data carry
+    # 45 % of the weight (margin 30 %, new business 15 %): below the 50 % a rating needs.
+    from amreview.data.datapack import validate_tables
+    from tests.conftest import hand_tables, without_minimum_bases
+
+    pack = validate_tables(hand_tables())
+    card = build_scorecard(pack, "2026Q3")
+    assert card.evidence.at["AM1", "retention_rate_base"] == 1 and card.evidence.at["AM1", "retention_rate_too_little"]
+    assert card.values.at["AM1", "retention_rate"] == 1.0
+    assert np.isnan(card.measures.at["AM1", "customer_relationships"])
+    assert card.overall.at["AM1", "rated_weight"] == pytest.approx(0.45)
+    assert card.overall.at["AM1", "overall_rating"] is None
+    assert build_scorecard(pack, "2026Q3", without_minimum_bases()).overall.at["AM1", "overall_rating"] is not None
