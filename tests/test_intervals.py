@@ -78,6 +78,24 @@ def test_ratio_interval_by_hand():
     assert table.loc["A", "low"] == pytest.approx(r - half) and table.loc["A", "high"] == pytest.approx(r + half)
 
 
+def test_weighted_share_interval_by_hand():
+    # deals of 10, 30, 20, 40 (value), the first and third won: p = 30 / 100; Kish's effective
+    # number of deals (Σx)² / Σx² = 100² / 3000 = 3.33; Wilson of p on that many
+    obs = frame([("A", 10, 10), ("A", 0, 30), ("A", 20, 20), ("A", 0, 40)])
+    table = intervals("weighted_share", obs, pd.Index(["A"]))
+    n = 100**2 / (10**2 + 30**2 + 20**2 + 40**2)
+    z, p = stats.norm.ppf(0.975), 0.3
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    assert table.loc["A", ["base", "estimate"]].tolist() == [4, pytest.approx(0.3)]
+    assert table.loc["A", "low"] == pytest.approx(centre - half) and table.loc["A", "high"] == pytest.approx(
+        centre + half
+    )
+    # all lost: a real interval above 0, not the zero width a linearised ratio would give
+    lost = intervals("weighted_share", frame([("B", 0, 10), ("B", 0, 30)]), pd.Index(["B"]))
+    assert lost.loc["B", "low"] == 0 and lost.loc["B", "high"] > 0.3
+
+
 def test_poisson_interval_by_hand():
     # 26 activities over 2 weeks: Garwood [χ²(0.025; 52)/2, χ²(0.975; 54)/2] / 2
     low, high = poisson_rate_interval([26.0, 0.0], [2.0, 13.0])

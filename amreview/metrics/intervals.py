@@ -167,6 +167,8 @@ def intervals(
     """:data:`INTERVAL_COLUMNS` per person of ``am_ids`` for evidence of ``kind`` (module
     docstring), the interval clipped to ``bounds`` (the KPI's natural range)."""
     table = INTERVALS[kind](observations, am_ids, level)
+    if kind in ("share", "weighted_share"):  # a share is in [0, 1] (Wilson's ends, bar rounding)
+        bounds = (max(bounds[0], 0.0), min(bounds[1], 1.0))
     table[["low", "high"]] = table[["low", "high"]].clip(lower=bounds[0], upper=bounds[1])
     return table
 
