@@ -55,6 +55,7 @@ def wilson_interval(successes, trials, level: float = LEVEL) -> tuple[np.ndarray
     low, high = np.full(n.shape, np.nan), np.full(n.shape, np.nan)
     if some.any():
         low[some], high[some] = proportion_confint(k[some], n[some], alpha=1 - level, method="wilson")
+    low[some & (k <= 0)], high[some & (k >= n)] = 0.0, 1.0  # exact where the formula rounds (5e-17)
     return low, high
 
 
@@ -167,8 +168,6 @@ def intervals(
     """:data:`INTERVAL_COLUMNS` per person of ``am_ids`` for evidence of ``kind`` (module
     docstring), the interval clipped to ``bounds`` (the KPI's natural range)."""
     table = INTERVALS[kind](observations, am_ids, level)
-    if kind in ("share", "weighted_share"):  # a share is in [0, 1] (Wilson's ends, bar rounding)
-        bounds = (max(bounds[0], 0.0), min(bounds[1], 1.0))
     table[["low", "high"]] = table[["low", "high"]].clip(lower=bounds[0], upper=bounds[1])
     return table
 
