@@ -96,7 +96,7 @@ def test_forecast_accuracy_rests_on_one_forecast_and_has_no_interval(card):
 
 
 def test_too_little_data_is_shown_not_scored_and_its_weight_spread(card):
-    # Fiona MacLeod (AM014): 2 NPS responses (minimum 5), 1 CSAT response (minimum 3), 1 open back
+    # Fiona MacLeod (AM014): 2 NPS responses (minimum 3), 1 CSAT response (minimum 3), 1 open back
     # order with a promise (minimum 3): only retention (score 4, weight 0.30) and cases within SLA
     # (score 3, weight 0.20) score the measure: (0.30·4 + 0.20·3) / 0.50 = 3.6.
     ev = card.evidence
@@ -117,7 +117,7 @@ def test_the_explanation_says_too_little_data_with_the_base(card):
     text = str(card.explain("AM014"))
     nps = next(line for line in text.splitlines() if "Net Promoter Score" in line)
     assert "NPS responses: 2" in nps
-    assert "too little data (2 of at least 5 NPS responses): not scored" in nps
+    assert "too little data (2 of at least 3 NPS responses): not scored" in nps
     assert "band" not in nps and "carried 0" in nps
     retention = next(line for line in text.splitlines() if "Account retention" in line)
     assert (
@@ -131,7 +131,8 @@ def test_the_explanation_says_too_little_data_with_the_base(card):
 
 def test_only_thin_kpis_lose_their_scores_on_the_sample(card):
     """The default minima change the sample's scores only where the data are thin: these, and no
-    rating (the report lists the measure and overall scores that move)."""
+    rating in any quarter of its history (tests/test_sample.py: every agreed rating is the computed
+    one, bar the lenient manager's designed changes)."""
     thin = {
         (am, name)
         for name in card.scores.columns
@@ -144,13 +145,9 @@ def test_only_thin_kpis_lose_their_scores_on_the_sample(card):
         ("AM004", "csat"),
         ("AM005", "csat"),
         ("AM008", "back_orders_past_promised_share"),
-        ("AM009", "nps"),
         ("AM009", "csat"),
-        ("AM010", "nps"),
         ("AM010", "csat"),
-        ("AM011", "nps"),
         ("AM011", "csat"),
-        ("AM012", "nps"),
         ("AM012", "csat"),
         ("AM014", "nps"),
         ("AM014", "csat"),
@@ -174,7 +171,7 @@ def test_min_base_defaults_to_no_minimum_and_the_default_config_sets_one_per_kpi
     for measure in config.measures.values():
         for name, scoring in measure.kpis.items():
             assert (scoring.min_base > 0) == (KPIS[name].evidence is not None), name
-    assert config.measures["new_business"].kpis["win_rate_value"].min_base == 5
+    assert config.measures["new_business"].kpis["win_rate_value"].min_base == 4
     raw = default_raw()
     del raw["measures"]["new_business"]["kpis"]["win_rate_value"]["min_base"]
     assert parse_config(raw).measures["new_business"].kpis["win_rate_value"].min_base == 0

@@ -54,8 +54,8 @@ def small():
 
 def test_the_small_sample_persons_win_rate_is_too_little_data(small):
     ev = small.evidence
-    assert ev.at[PERSON, "win_rate_value_base"] == HANDFUL == 4
-    assert ev.at[PERSON, "win_rate_value_too_little"]  # 4 of at least 5
+    assert ev.at[PERSON, "win_rate_value_base"] == HANDFUL == 3
+    assert ev.at[PERSON, "win_rate_value_too_little"]  # 3 of at least 4
     assert not np.isnan(small.values.at[PERSON, "win_rate_value"])  # the value is kept …
     assert np.isnan(small.scores.at[PERSON, "win_rate_value"])  # … but not banded
     # its weight (0.30) spread over new accounts (0.40) and pipeline coverage (0.30)
@@ -64,7 +64,7 @@ def test_the_small_sample_persons_win_rate_is_too_little_data(small):
         (0.4 * scores.iloc[0] + 0.3 * scores.iloc[1]) / 0.7
     )
     text = str(small.explain(PERSON))
-    assert "too little data (4 of at least 5 closed deals with a value): not scored" in text
+    assert "too little data (3 of at least 4 closed deals with a value): not scored" in text
     # nobody else is: everyone else's win rate rests on at least 11 closed deals
     others = ev.drop(index=PERSON)
     assert not others["win_rate_value_too_little"].any() and (others["win_rate_value_base"] >= 11).all()

@@ -18,7 +18,7 @@ from amreview.data.sample.personas import Traits
 from amreview.vocabulary import OPPORTUNITY_STAGES
 
 SMALL_SAMPLE_STREAM = 1701  # the small-sample cut's generator key (issue 17, A): the main stream is untouched
-HANDFUL = 4  # the closed deals the small-sample person keeps in the review quarter
+HANDFUL = 3  # the closed deals the small-sample person keeps in the review quarter (the default minimum is 4)
 
 Deals = dict[str, np.ndarray]  # am, account, stage, created, close, value, margin, new_business, last_updated
 
