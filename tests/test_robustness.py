@@ -1,0 +1,243 @@
+"""How robust each rating is (amreview.scoring.robustness): hand computations on a three-measure
+config, the edge cases (a measure without data, a withheld rating, no score, a score exactly on
+a boundary, the minimum rated weight), and the vectorised analysis against the real overall
+score recomputed with each moved weighting written into the config (an independent route)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from amreview.scoring.bands import NOTHING_TO_SCORE, overall_scores, withhold_ratings
+from amreview.scoring.config import parse_config
+from amreview.scoring.robustness import (
+    flip_text,
+    move_points,
+    moved_weights,
+    rating_flips,
+    rating_robustness,
+    ratings_of,
+    scores_under,
+)
+
+NAN = math.nan
+MEASURES = ["margin_kpi_targets", "new_business", "crm_utilisation"]
+WEIGHTS = {"margin_kpi_targets": 0.5, "new_business": 0.3, "crm_utilisation": 0.2}
+KPIS = {
+    "margin_kpi_targets": "gross_margin_attainment",
+    "new_business": "win_rate_value",
+    "crm_utilisation": "activities_per_week",
+}
+
+
+def small_config(min_rated_weight: float = 0.4, weights: dict[str, float] | None = None):
+    """Three measures (50/30/20 points), one KPI each; ratings High ≥ 3.5, Mid ≥ 2.5, Low."""
+    weights = weights or WEIGHTS
+    return parse_config(
+        {
+            "ratings": [
+                {"label": "High", "min_score": 3.5},
+                {"label": "Mid", "min_score": 2.5},
+                {"label": "Low", "min_score": 1.0},
+            ],
+            "min_rated_weight": min_rated_weight,
+            "measures": {
+                m: {"weight": weights[m], "kpis": {KPIS[m]: {"weight": 1.0, "bands": [1, 2, 3, 4]}}} for m in MEASURES
+            },
+        }
+    )
+
+
+# measure scores (margin, new business, CRM), each person's overall worked out below
+SCORES = {
+    "P1": [3.0, 4.0, 4.0],  # 1.5 + 1.2 + 0.8 = 3.50: exactly on High's boundary
+    "P2": [NAN, 2.0, 3.0],  # no margin data: (0.6 + 0.6) / 0.5 = 2.40, Low
+    "P3": [5.0, 5.0, 5.0],  # withheld (a reason the data gives)
+    "P4": [NAN, NAN, NAN],  # nothing to score
+    "P5": [1.0, 1.0, 1.0],  # 1.00 whatever the weights
+    "P6": [2.0, 4.5, 4.5],  # 1.0 + 1.35 + 0.9 = 3.25 Mid; equal weights 11/3 = 3.67 High
+}
+
+
+def measures_frame() -> pd.DataFrame:
+    return pd.DataFrame.from_dict(SCORES, orient="index", columns=MEASURES)
+
+
+def analyse(config=None, withheld=("P3",), keep_score=False) -> pd.DataFrame:
+    config = config or small_config()
+    measures = measures_frame()
+    reasons = pd.Series(dict.fromkeys(withheld, "an implausible amount"), dtype=object)
+    overall = withhold_ratings(overall_scores(measures, config), reasons, keep_score=keep_score)
+    return rating_robustness(measures, overall, config)
+
+
+def test_moved_weights_by_hand():
+    moves = moved_weights(small_config())
+    assert moves.loc[("margin_kpi_targets", "up")].tolist() == pytest.approx([0.55, 0.27, 0.18])
+    assert moves.loc[("margin_kpi_targets", "down")].tolist() == pytest.approx([0.45, 0.33, 0.22])
+    assert moves.loc[("new_business", "down")].tolist() == pytest.approx([0.5 * 15 / 14, 0.25, 0.2 * 15 / 14])
+    assert moves.sum(axis=1).tolist() == pytest.approx([1.0] * 6)
+
+
+def test_a_weight_cannot_go_below_zero():
+    config = small_config(weights={"margin_kpi_targets": 0.67, "new_business": 0.3, "crm_utilisation": 0.03})
+    moves = moved_weights(config)
+    assert moves.loc[("crm_utilisation", "down")].tolist() == pytest.approx([0.67 / 0.97, 0.3 / 0.97, 0.0])
+    measures = pd.DataFrame({"margin_kpi_targets": [3.0], "new_business": [3.0], "crm_utilisation": [1.0]}, ["Q"])
+    # 2.01 + 0.9 + 0.03 = 2.94 Mid; all of CRM's 3 points taken away: 2.91 / 0.97 = 3.00;
+    # 8 points on CRM: 2.91 · 0.92 / 0.97 + 0.08 = 2.84
+    row = rating_robustness(measures, overall_scores(measures, config), config).loc["Q"]
+    assert row["crm_utilisation_weight_down_score"] == pytest.approx(3.0)
+    assert row["crm_utilisation_weight_up_score"] == pytest.approx(2.84)
+    points = move_points(config)
+    assert (points[("crm_utilisation", "down")], points[("crm_utilisation", "up")]) == (-3, 5)
+    assert flip_text("crm_utilisation", -3, "Low") == "Demonstrate utilisation of CRM \u22123 points → Low"
+
+
+def test_a_score_on_a_boundary_by_hand():
+    row = analyse().loc["P1"]
+    expected = {
+        ("margin_kpi_targets", "down"): (3.55, "High"),  # 1.35 + 1.32 + 0.88
+        ("margin_kpi_targets", "up"): (3.45, "Mid"),  # 1.65 + 1.08 + 0.72
+        ("new_business", "down"): (2.3 * 15 / 14 + 1.0, "Mid"),  # 3.4643
+        ("new_business", "up"): (2.3 * 13 / 14 + 1.4, "High"),  # 3.5357
+        ("crm_utilisation", "down"): (2.7 * 17 / 16 + 0.6, "Mid"),  # 3.4688
+        ("crm_utilisation", "up"): (2.7 * 15 / 16 + 1.0, "High"),  # 3.5313
+    }
+    for (measure, direction), (score, rating) in expected.items():
+        assert row[f"{measure}_weight_{direction}_score"] == pytest.approx(score)
+        assert row[f"{measure}_weight_{direction}_rating"] == rating
+    assert (row["score_low"], row["score_high"]) == (pytest.approx(3.45), pytest.approx(3.55))
+    assert (row["rating_low"], row["rating_high"]) == ("Mid", "High")
+    assert row["equal_weights_score"] == pytest.approx(11 / 3)
+    assert row["equal_weights_rating"] == "High"
+    assert not row["equal_weights_changes"]
+    assert row["fragile"]
+    assert row["fragile_because"] == (
+        "Margin & KPI targets +5 points → Mid; Productive new business \u22125 points → Mid; "
+        "Demonstrate utilisation of CRM \u22125 points → Mid"
+    )
+    flips = rating_flips(row, "High", small_config())
+    assert [(f.measure, f.points, f.rating) for f in flips] == [
+        ("margin_kpi_targets", 5, "Mid"),
+        ("new_business", -5, "Mid"),
+        ("crm_utilisation", -5, "Mid"),
+    ]
+    assert "; ".join(f.text for f in flips) == row["fragile_because"]
+
+
+def test_a_measure_without_data_moves_nothing_and_its_weight_is_spread():
+    row = analyse().loc["P2"]
+    real = overall_scores(measures_frame(), small_config()).at["P2", "overall_score"]
+    assert real == pytest.approx(2.4)
+    # margin has no data: moving its weight rescales the others alike, the score stays the same
+    assert row["margin_kpi_targets_weight_down_score"] == real
+    assert row["margin_kpi_targets_weight_up_score"] == real
+    # 5 points off new business: (2·0.25 + 3·0.2·15/14) / (0.25 + 0.2·15/14) = 2.4615
+    assert row["new_business_weight_down_score"] == pytest.approx((0.5 + 0.6 * 15 / 14) / (0.25 + 0.2 * 15 / 14))
+    assert row["crm_utilisation_weight_down_score"] == pytest.approx(1.0875 / 0.46875)  # 2.32
+    assert (row["score_low"], row["score_high"]) == (pytest.approx(2.32), pytest.approx(1.3125 / 0.53125))
+    assert (row["rating_low"], row["rating_high"]) == ("Low", "Low")
+    assert not row["fragile"] and row["fragile_because"] == ""
+    assert row["equal_weights_score"] == pytest.approx(2.5)  # (2 + 3) / 2: Mid
+    assert row["equal_weights_rating"] == "Mid" and row["equal_weights_changes"]
+
+
+def test_below_the_minimum_rated_weight_a_move_takes_the_rating_away():
+    # rated weight exactly 50 %: 5 more points on margin (no data) leave 45 % with data
+    row = analyse(small_config(min_rated_weight=0.5)).loc["P2"]
+    assert row["margin_kpi_targets_weight_down_rating"] == "Low"
+    assert row["margin_kpi_targets_weight_up_score"] == pytest.approx(2.4)
+    assert row["margin_kpi_targets_weight_up_rating"] is None
+    assert row["fragile"]
+    assert row["fragile_because"] == (
+        "Margin & KPI targets +5 points → no rating; Productive new business \u22125 points → no rating; "
+        "Demonstrate utilisation of CRM \u22125 points → no rating"
+    )
+    assert (row["rating_low"], row["rating_high"]) == ("Low", "Low")
+
+
+@pytest.mark.parametrize("keep_score", [False, True])
+def test_a_withheld_rating_stays_withheld(keep_score):
+    row = analyse(keep_score=keep_score).loc["P3"]
+    ratings = [c for c in row.index if c.endswith("_rating") and c != "equal_weights_rating"]
+    assert all(row[c] is None for c in ratings + ["equal_weights_rating", "rating_low", "rating_high"])
+    assert not row["fragile"] and not row["equal_weights_changes"] and row["fragile_because"] == ""
+    scores = row[[c for c in row.index if c.endswith("_score")]].astype(float)
+    if keep_score:  # the score is kept (a pack without sales): 5 under any weights
+        assert (scores == 5.0).all()
+    else:
+        assert scores.isna().all()
+
+
+def test_nothing_to_score_and_a_robust_rating():
+    frame = analyse()
+    nothing = frame.loc["P4"]
+    assert nothing[[c for c in frame.columns if c.endswith("_score")]].astype(float).isna().all()
+    assert nothing["rating_low"] is None and not nothing["fragile"] and not nothing["equal_weights_changes"]
+    robust = frame.loc["P5"]
+    assert (robust[[c for c in frame.columns if c.endswith("_score")]] == 1.0).all()
+    assert (robust["rating_low"], robust["rating_high"], robust["fragile"]) == ("Low", "Low", False)
+    equal = frame.loc["P6"]
+    assert equal["score_low"] == pytest.approx(3.125) and equal["score_high"] == pytest.approx(3.375)
+    assert not equal["fragile"] and equal["equal_weights_changes"] and equal["equal_weights_rating"] == "High"
+    assert overall_scores(measures_frame(), small_config()).at["P4", "no_rating_reason"] == NOTHING_TO_SCORE
+
+
+def test_ratings_of_is_the_configs_rating():
+    config = small_config()
+    scores = np.array([NAN, 1.0, 2.4999, 2.5, 3.5, 5.0, 0.5])
+    assert list(ratings_of(scores, config)) == [config.rating(s) if s >= 1 or math.isnan(s) else None for s in scores]
+
+
+def sample_like_measures(seed: int, people: int = 300) -> pd.DataFrame:
+    """Measure scores 1–5 of the default config's measures, some missing."""
+    from amreview.scoring.config import load_config
+
+    rng = np.random.default_rng(seed)
+    names = list(load_config().measures)
+    scores = rng.uniform(1, 5, size=(people, len(names)))
+    scores[rng.random(scores.shape) < 0.15] = NAN
+    return pd.DataFrame(scores, index=[f"X{i}" for i in range(people)], columns=names)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_each_move_equals_the_real_overall_score_under_that_weighting(seed):
+    """The independent route: write each moved weighting into the config and score with the
+    real overall_scores; the analysis' columns must be the same, rating by rating."""
+    from amreview.scoring.config import load_config
+
+    config = load_config()
+    measures = sample_like_measures(seed)
+    frame = rating_robustness(measures, overall_scores(measures, config), config)
+    for (measure, direction), weights in moved_weights(config).iterrows():
+        moved = config.model_copy(
+            update={"measures": {m: s.model_copy(update={"weight": weights[m]}) for m, s in config.measures.items()}}
+        )
+        real = overall_scores(measures, moved)
+        got_scores = frame[f"{measure}_weight_{direction}_score"]
+        np.testing.assert_allclose(got_scores, real["overall_score"], atol=1e-9)
+        assert frame[f"{measure}_weight_{direction}_rating"].tolist() == real["overall_rating"].tolist()
+    fragile = pd.Series(False, index=measures.index)
+    for column in [c for c in frame.columns if c.endswith(("_up_rating", "_down_rating"))]:
+        fragile |= frame[column].fillna("-") != overall_scores(measures, config)["overall_rating"].fillna("-")
+    assert frame["fragile"].tolist() == fragile.tolist()
+    assert frame["fragile"].any() and not frame["fragile"].all()
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_within_the_range_the_score_never_leaves_low_to_high(seed):
+    """The ends of ±5 points hold the extremes (module docstring): scores at 11 steps each way
+    stay within [score_low, score_high], so a rating changing anywhere in the range changes at an end."""
+    from amreview.scoring.config import load_config
+
+    config = load_config()
+    measures = sample_like_measures(seed, people=100)
+    frame = rating_robustness(measures, overall_scores(measures, config), config)
+    for move in np.linspace(0, 0.05, 11):
+        scores, _ = scores_under(measures, moved_weights(config, move=move))
+        assert (scores.min(axis=1) >= frame["score_low"] - 1e-9).all()
+        assert (scores.max(axis=1) <= frame["score_high"] + 1e-9).all()
