@@ -35,20 +35,49 @@ from amreview.scoring.bands import overall_scores
 from amreview.scoring.config import ScorecardConfig
 
 WEIGHT_MOVE = 0.05  # 5 points of the overall weight, each way
-MOVES = {"down": -WEIGHT_MOVE, "up": WEIGHT_MOVE}
+MOVES = {"down": -1.0, "up": 1.0}  # each direction's sign
 SAME_SCORE = 1e-9  # a score this close to the real one is the real one (rounding, not weighting)
 NO_RATING = "no rating"
+RANGE = "with any one measure's weight moved 5 points down or up (the others rescaled)"
+# column → (label, table unit, description): the scorecard's table says what each means
 SUMMARY_COLUMNS = {
-    "score_low": "score",
-    "score_high": "score",
-    "rating_low": "text",
-    "rating_high": "text",
-    "equal_weights_score": "score",
-    "equal_weights_rating": "text",
-    "equal_weights_changes": "text",
-    "fragile": "text",
-    "fragile_because": "text",
+    "score_low": ("Lowest score, weights ±5 points", "score", f"The lowest overall score {RANGE}."),
+    "score_high": ("Highest score, weights ±5 points", "score", f"The highest overall score {RANGE}."),
+    "rating_low": ("Lowest rating, weights ±5 points", "text", f"The lowest rating {RANGE}; empty: none rated."),
+    "rating_high": ("Highest rating, weights ±5 points", "text", f"The highest rating {RANGE}; empty: none rated."),
+    "equal_weights_score": ("Score, equal weights", "score", "The overall score with every measure weighing the same."),
+    "equal_weights_rating": ("Rating, equal weights", "text", "The rating with every measure weighing the same."),
+    "equal_weights_changes": (
+        "Equal weights change the rating",
+        "text",
+        "True where equal weights give another rating than the config's weights.",
+    ),
+    "fragile": ("Fragile rating", "text", f"True where the rating changes {RANGE}."),
+    "fragile_because": (
+        "Why fragile",
+        "text",
+        "The weight moves that change the rating, e.g. 'Productive new business +5 points → Exceeds'.",
+    ),
 }
+
+
+def robustness_column_meaning(column: str, config: ScorecardConfig) -> tuple[str, str, str] | None:
+    """``(label, unit, description)`` of a column of :func:`rating_robustness`; None for another."""
+    if column in SUMMARY_COLUMNS:
+        return SUMMARY_COLUMNS[column]
+    for measure in config.measures:
+        for direction, sign in MOVES.items():
+            for what, unit in (("score", "score"), ("rating", "text")):
+                if column == f"{measure}_weight_{direction}_{what}":
+                    label = f"{what.capitalize()}, {ALL_MEASURES[measure]} {'+' if sign > 0 else chr(0x2212)}5 points"
+                    return (
+                        label,
+                        unit,
+                        f"The overall {what} with {ALL_MEASURES[measure]}'s weight moved 5 points "
+                        f"{direction} (not below 0) and the other measures' rescaled so the weights add up to 1.",
+                    )
+    return None
+
 
 
 def moved_weights(config: ScorecardConfig, move: float = WEIGHT_MOVE) -> pd.DataFrame:
@@ -57,7 +86,7 @@ def moved_weights(config: ScorecardConfig, move: float = WEIGHT_MOVE) -> pd.Data
     weights = pd.Series({name: m.weight for name, m in config.measures.items()}, dtype="float64")
     rows = {}
     for measure, w in weights.items():
-        for direction, sign in (("down", -1.0), ("up", 1.0)):
+        for direction, sign in MOVES.items():
             new = min(max(w + sign * move, 0.0), 1.0)
             others = weights * ((1.0 - new) / (1.0 - w)) if w < 1.0 else weights * 0.0
             rows[(measure, direction)] = others.where(others.index != measure, new)
