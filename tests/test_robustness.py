@@ -11,8 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from amreview.cli import main
+from amreview.data.datapack import load_pack
+from amreview.periods import Quarter
 from amreview.scoring.bands import NOTHING_TO_SCORE, overall_scores, withhold_ratings
 from amreview.scoring.config import parse_config
+from amreview.scoring.display import robustness_lines
 from amreview.scoring.robustness import (
     flip_text,
     move_points,
@@ -22,6 +26,7 @@ from amreview.scoring.robustness import (
     ratings_of,
     scores_under,
 )
+from amreview.scoring.scorecard import ScoreExplanation, build_scorecard
 
 NAN = math.nan
 MEASURES = ["margin_kpi_targets", "new_business", "crm_utilisation"]
@@ -241,3 +246,64 @@ def test_within_the_range_the_score_never_leaves_low_to_high(seed):
         scores, _ = scores_under(measures, moved_weights(config, move=move))
         assert (scores.min(axis=1) >= frame["score_low"] - 1e-9).all()
         assert (scores.max(axis=1) <= frame["score_high"] + 1e-9).all()
+
+
+# --------------------------------------------------------------------------------------------
+# amreview scorecard --explain
+# --------------------------------------------------------------------------------------------
+
+
+def explanation_of(person: str, config=None, **kwargs) -> ScoreExplanation:
+    config = config or small_config()
+    measures = measures_frame()
+    reasons = pd.Series(dict.fromkeys(kwargs.get("withheld", ("P3",)), "an implausible amount"), dtype=object)
+    overall = withhold_ratings(overall_scores(measures, config), reasons)
+    frame = rating_robustness(measures, overall, config)
+    return ScoreExplanation(
+        am_id=person,
+        name="Pat",
+        quarter=Quarter.parse("2026Q3"),
+        measures=measures.loc[person],
+        overall=overall.loc[person],
+        kpis=[],
+        config=config,
+        robustness=frame.loc[person],
+    )
+
+
+def test_explain_says_how_the_rating_moves_by_hand():
+    assert robustness_lines(explanation_of("P1"))[1:] == [
+        "How robust the rating is (one measure's weight moved, the others rescaled to add up to 1):",
+        "  - Margin & KPI targets: \u22125 points 3.55 High; +5 points 3.45 Mid",
+        "  - Productive new business: \u22125 points 3.46 Mid; +5 points 3.54 High",  # 3.4643, 3.5357
+        "  - Demonstrate utilisation of CRM: \u22125 points 3.47 Mid; +5 points 3.53 High",  # 3.46875, 3.53125
+        "  - Equal weights for every measure: 3.67 High",
+        "Fragile: the rating (High) changes with Margin & KPI targets +5 points → Mid; Productive new business "
+        "\u22125 points → Mid; Demonstrate utilisation of CRM \u22125 points → Mid.",
+    ]
+    p6 = robustness_lines(explanation_of("P6"))
+    assert p6[-2:] == [
+        "  - Equal weights for every measure: 3.67 High (another rating)",
+        "Robust: Mid under every one of these moves.",
+    ]
+    assert robustness_lines(explanation_of("P4")) == []  # no score: nothing to move
+    withheld = robustness_lines(explanation_of("P3"))
+    assert withheld == []  # the score is withheld too
+    assert "How robust" in str(explanation_of("P1"))
+
+
+def test_the_explain_command_says_a_sample_rating_is_fragile(capsys):
+    """AM002 of the sample: 3.80 Exceeds; with development plan at 5 points (the others × 0.95 / 0.9)
+    it falls under 3.75, computed here from the measure scores alone."""
+    main(["scorecard", "--data", "sample", "--period", "2026Q3", "--explain", "AM002"])
+    printed = capsys.readouterr().out
+    card = build_scorecard(load_pack("sample"), "2026Q3")
+    weights = {m: s.weight for m, s in card.config.measures.items()}
+    weights = {m: (0.05 if m == "development_plan" else w * 0.95 / 0.9) for m, w in weights.items()}
+    scores = card.measures.loc["AM002"]
+    assert scores.notna().all()
+    moved = sum(weights[m] * scores[m] for m in weights) / sum(weights.values())
+    assert 2.75 <= moved < 3.75 <= card.overall.at["AM002", "overall_score"]
+    assert f"  - Development plan achieved: \u22125 points {moved:.2f} Meets; +5 points" in printed
+    assert "Fragile: the rating (Exceeds) changes with Development plan achieved \u22125 points → Meets." in printed
+    assert card.robustness.at["AM002", "fragile_because"] == "Development plan achieved \u22125 points → Meets"

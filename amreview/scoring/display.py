@@ -9,6 +9,7 @@ import pandas as pd
 from amreview.formats import NO_DATA, escape, is_missing, kpi_value, number_format_in_effect, score_text, weight_pct
 from amreview.metrics.registry import ALL_MEASURES
 from amreview.scoring.bands import NOTHING_TO_SCORE
+from amreview.scoring.robustness import move_points, signed_points
 
 # measure → (the KPI a review's summary and the scorecard's hand-out show for it, the KPI whose
 # target it is compared with); here, not with the summary's section, so the scorecard's workbook
@@ -59,7 +60,41 @@ def _explanation_text(explanation) -> str:
                 if not is_missing(item.value)
                 else f"  - {item.label}: {item.band_text}"
             )
-    return "\n".join(lines)
+    return "\n".join(lines + robustness_lines(explanation))
+
+
+def _rated(score, rating) -> str:
+    """``"3.81 Exceeds"``; ``"3.81, no rating"`` where the score has none."""
+    return f"{score_text(score)} {rating}" if not is_missing(rating) and rating else f"{score_text(score)}, {NO_RATING}"
+
+
+def robustness_lines(explanation) -> list[str]:
+    """How the overall score and rating move with the weights (the explanation's row of
+    :attr:`Scorecard.robustness <amreview.scoring.scorecard.Scorecard.robustness>`): one line per
+    measure with its weight moved down and up, equal weights, and whether the rating is
+    fragile and why. None where there is no overall score, or no row (a scorecard written
+    before robustness was)."""
+    row, overall = explanation.robustness, explanation.overall
+    if row is None or "fragile" not in row.index or is_missing(overall["overall_score"]):
+        return []
+    lines = ["", "How robust the rating is (one measure's weight moved, the others rescaled to add up to 1):"]
+    points = move_points(explanation.config)
+    for measure in explanation.config.measures:
+        moves = [
+            f"{signed_points(points[(measure, d)])} points "
+            f"{_rated(row[f'{measure}_weight_{d}_score'], row[f'{measure}_weight_{d}_rating'])}"
+            for d in ("down", "up")
+        ]
+        lines.append(f"  - {ALL_MEASURES[measure]}: {'; '.join(moves)}")
+    equal = _rated(row["equal_weights_score"], row["equal_weights_rating"])
+    other = " (another rating)" if bool(row["equal_weights_changes"]) else ""
+    lines.append(f"  - Equal weights for every measure: {equal}{other}")
+    rating = overall["overall_rating"] if not is_missing(overall["overall_rating"]) else None
+    if bool(row["fragile"]):
+        lines.append(f"Fragile: the rating ({rating or NO_RATING}) changes with {row['fragile_because']}.")
+    elif rating:
+        lines.append(f"Robust: {rating} under every one of these moves.")
+    return lines
 
 
 def kpi_explanation_row(item) -> dict[str, str]:

@@ -38,6 +38,7 @@ WEIGHT_MOVE = 0.05  # 5 points of the overall weight, each way
 MOVES = {"down": -1.0, "up": 1.0}  # each direction's sign
 SAME_SCORE = 1e-9  # a score this close to the real one is the real one (rounding, not weighting)
 NO_RATING = "no rating"
+MINUS = "\u2212"
 RANGE = "with any one measure's weight moved 5 points down or up (the others rescaled)"
 # column → (label, table unit, description): the scorecard's table says what each means
 SUMMARY_COLUMNS = {
@@ -69,7 +70,7 @@ def robustness_column_meaning(column: str, config: ScorecardConfig) -> tuple[str
         for direction, sign in MOVES.items():
             for what, unit in (("score", "score"), ("rating", "text")):
                 if column == f"{measure}_weight_{direction}_{what}":
-                    label = f"{what.capitalize()}, {ALL_MEASURES[measure]} {'+' if sign > 0 else chr(0x2212)}5 points"
+                    label = f"{what.capitalize()}, {ALL_MEASURES[measure]} {signed_points(sign * 5)} points"
                     return (
                         label,
                         unit,
@@ -77,7 +78,6 @@ def robustness_column_meaning(column: str, config: ScorecardConfig) -> tuple[str
                         f"{direction} (not below 0) and the other measures' rescaled so the weights add up to 1.",
                     )
     return None
-
 
 
 def moved_weights(config: ScorecardConfig, move: float = WEIGHT_MOVE) -> pd.DataFrame:
@@ -174,8 +174,12 @@ class RatingFlip:
 def flip_text(measure: str, points: float, rating: str | None) -> str:
     """``"Productive new business +5 points → Exceeds"``, ``"… −5 points → …"``: the words of one
     :class:`RatingFlip`."""
-    sign = "+" if points > 0 else "\u2212"
-    return f"{ALL_MEASURES.get(measure, measure)} {sign}{abs(points):g} points → {rating or NO_RATING}"
+    return f"{ALL_MEASURES.get(measure, measure)} {signed_points(points)} points → {rating or NO_RATING}"
+
+
+def signed_points(points: float) -> str:
+    """``5`` → ``"+5"``, ``-3`` → ``"−3"`` (a minus sign, not a hyphen)."""
+    return f"{'+' if points > 0 else MINUS}{abs(points):g}"
 
 
 def move_points(config: ScorecardConfig) -> dict[tuple[str, str], float]:

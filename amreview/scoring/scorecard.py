@@ -183,6 +183,7 @@ class Scorecard:
             overall=self.overall.loc[am_id],
             kpis=explain(am_id, self.values, self.scores, self.targets, self.config, self.kpis),
             config=self.config,
+            robustness=self.robustness.loc[am_id] if len(self.robustness.columns) else None,
         )
 
     def restricted_to(self, am_ids) -> Scorecard:
@@ -225,6 +226,7 @@ class ScoreExplanation:
     overall: pd.Series
     kpis: list
     config: ScorecardConfig
+    robustness: pd.Series | None = None  # the row of Scorecard.robustness (issue 17 D)
 
     def __str__(self) -> str:
         from amreview.scoring.display import explanation_text
