@@ -5,6 +5,7 @@ score recomputed with each moved weighting written into the config (an independe
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -13,6 +14,9 @@ import pytest
 
 from amreview.cli import main
 from amreview.data.datapack import load_pack
+from amreview.documents.narrative import robustness_line
+from amreview.documents.render import section_html
+from amreview.documents.review import Review
 from amreview.periods import Quarter
 from amreview.scoring.bands import NOTHING_TO_SCORE, overall_scores, withhold_ratings
 from amreview.scoring.config import parse_config
@@ -307,3 +311,92 @@ def test_the_explain_command_says_a_sample_rating_is_fragile(capsys):
     assert f"  - Development plan achieved: \u22125 points {moved:.2f} Meets; +5 points" in printed
     assert "Fragile: the rating (Exceeds) changes with Development plan achieved \u22125 points → Meets." in printed
     assert card.robustness.at["AM002", "fragile_because"] == "Development plan achieved \u22125 points → Meets"
+
+
+# --------------------------------------------------------------------------------------------
+# The review's words
+# --------------------------------------------------------------------------------------------
+
+NB, MARGIN = "Productive new business", "Margin & KPI targets"
+
+
+@pytest.mark.parametrize(
+    "rating, flips, equal, expected",
+    [
+        (
+            "Meets",
+            [(NB, 5, "Exceeds")],
+            None,
+            "Meets, but close: with 5 points more weight on Productive new business it would be Exceeds.",
+        ),
+        (
+            "High",
+            [(MARGIN, 5, "Mid"), (NB, -5, "Mid"), ("CRM", -3, "Mid")],
+            "High",
+            "High, but close: with 5 points more weight on Margin & KPI targets, 5 points less weight on Productive "
+            "new business or 3 points less weight on CRM it would be Mid.",
+        ),
+        (
+            "Mid",
+            [(MARGIN, -5, "High"), (NB, -5, "Low")],
+            "High",
+            "Mid, but close: with 5 points less weight on Margin & KPI targets it would be High; with 5 points less "
+            "weight on Productive new business it would be Low. With equal weights for every measure it would be High.",
+        ),
+        (
+            "Low",
+            [(MARGIN, 5, None)],
+            None,
+            "Low, but close: with 5 points more weight on Margin & KPI targets it would have no rating.",
+        ),
+        (
+            None,
+            [(NB, 5, "Mid")],
+            None,
+            "No rating, but close: with 5 points more weight on Productive new business it would be Mid.",
+        ),
+        ("Mid", [], None, "The rating holds with any one measure's weight 5 points higher or lower."),
+        (
+            "Mid",
+            [],
+            "High",
+            "The rating holds with any one measure's weight 5 points higher or lower. With equal weights for every "
+            "measure it would be High.",
+        ),
+        (None, [], None, ""),
+    ],
+)
+def test_robustness_line(rating, flips, equal, expected):
+    assert robustness_line(rating, flips, equal) == expected
+
+
+@pytest.fixture(scope="module")
+def sample_reviews():
+    pack = load_pack("sample")
+    return {am: Review.build(pack, am, "2026Q3") for am in ("AM002", "AM003")}
+
+
+def test_the_review_says_a_fragile_rating_is_close_and_why(sample_reviews):
+    review = sample_reviews["AM002"]
+    row = review.scorecard.robustness.loc["AM002"]
+    # from the scorecard's columns: only 5 points off development plan changes Exceeds, to Meets
+    moved = {c: row[c] for c in row.index if c.endswith(("_up_rating", "_down_rating"))}
+    assert {c: r for c, r in moved.items() if r != "Exceeds"} == {"development_plan_weight_down_rating": "Meets"}
+    summary = review.summary()
+    line = "Exceeds, but close: with 5 points less weight on Development plan achieved it would be Meets."
+    assert summary.lines[1] == line
+    assert html.escape(line) in section_html(summary)
+
+
+def test_the_review_of_a_robust_rating_says_one_sentence(sample_reviews):
+    review = sample_reviews["AM003"]
+    row = review.scorecard.robustness.loc["AM003"]
+    assert not row["fragile"] and row["equal_weights_rating"] == "Exceeds" != review.overall["overall_rating"]
+    assert summary_lines_about_weights(review) == [
+        "The rating holds with any one measure's weight 5 points higher or lower. With equal weights for every "
+        "measure it would be Exceeds."
+    ]
+
+
+def summary_lines_about_weights(review) -> list[str]:
+    return [line for line in review.summary().lines if "weight" in line]
