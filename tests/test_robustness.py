@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from amreview.batch.inputs import open_team_overview
 from amreview.cli import main
 from amreview.data.datapack import load_pack
+from amreview.documents import team_render
 from amreview.documents.narrative import robustness_line
 from amreview.documents.render import section_html
 from amreview.documents.review import Review
@@ -400,3 +403,94 @@ def test_the_review_of_a_robust_rating_says_one_sentence(sample_reviews):
 
 def summary_lines_about_weights(review) -> list[str]:
     return [line for line in review.summary().lines if "weight" in line]
+
+
+# --------------------------------------------------------------------------------------------
+# The team overview
+# --------------------------------------------------------------------------------------------
+
+
+def ratings_by_hand(card, am_id: str) -> tuple[dict, str | None]:
+    """Each one-measure ±5-point weighting's rating of ``am_id`` and the equal weights' one, in
+    plain Python from the measure scores and the config (measures without data left out)."""
+    weights = {m: s.weight for m, s in card.config.measures.items()}
+    scores = card.measures.loc[am_id]
+
+    def rating(weighting: dict) -> str | None:
+        carried = {m: w for m, w in weighting.items() if not math.isnan(scores[m])}
+        score = sum(w * scores[m] for m, w in carried.items()) / sum(carried.values())
+        return card.config.rating(score) if sum(carried.values()) >= card.config.min_rated_weight else None
+
+    moved = {}
+    for measure, w in weights.items():
+        for sign in (-1, 1):
+            new = max(w + sign * 0.05, 0.0)
+            moved[(measure, sign)] = rating(
+                {m: new if m == measure else v * (1 - new) / (1 - w) for m, v in weights.items()}
+            )
+    return moved, rating(dict.fromkeys(weights, 1 / len(weights)))
+
+
+@pytest.fixture(scope="module")
+def claires_team():
+    return open_team_overview("sample", "Claire Whitfield", "2026Q3")
+
+
+def test_the_team_overview_flags_the_fragile_ratings(claires_team):
+    card, members = claires_team.card, claires_team.members
+    fragile, equal = {}, {}
+    for am_id in members.index:
+        moved, equal_rating = ratings_by_hand(card, am_id)
+        real = card.overall.at[am_id, "overall_rating"]
+        if any(r != real for r in moved.values()):
+            fragile[am_id] = real
+        if equal_rating != real:
+            equal[am_id] = equal_rating
+    assert fragile == {"AM002": "Exceeds", "AM008": "Partially meets"}
+    assert equal == {"AM008": "Meets"}
+    assert members["fragile"].to_dict() == {a: a in fragile for a in members.index}
+    sentence = (
+        "Fragile ratings: 2 of 5 change band with one measure's weight moved 5 points (the others rescaled): "
+        "James Okafor (Exceeds), Aisha Khan (Partially meets). Equal weights for every measure would change 1: "
+        "Aisha Khan (Meets instead of Partially meets)."
+    )
+    assert html.escape(sentence) in claires_team.calibration()._repr_html_()
+    attention = claires_team.attention
+    assert (
+        attention.at["AM002", "reasons"]
+        == "rating Exceeds is fragile: Development plan achieved \u22125 points → Meets"
+    )
+    assert (
+        "rating Partially meets is fragile: Margin & KPI targets \u22125 points → Meets, "
+        in attention.at["AM008", "reasons"]
+    )
+    scorecard = claires_team.scorecard()._repr_html_()
+    assert "Fragile rating" in scorecard
+    cells = re.findall(r'class="data row(\d) col10" >([^<]*)<', scorecard)
+    assert [c for _, c in cells] == ["yes" if a in fragile else "no" for a in members.index]
+
+
+def test_a_team_without_a_fragile_rating_says_so():
+    table = pd.DataFrame(
+        {
+            "name": ["Ann", "Bo"],
+            "overall_rating": ["Meets", None],
+            "fragile": [False, False],
+            "equal_weights_rating": ["Meets", None],
+            "equal_weights_changes": [False, False],
+        }
+    )
+    assert (
+        team_render.robustness_html(table)
+        == "<p class='amr-narrative'>"
+        + html.escape(
+            "No rating of the 2 changes band with one measure's weight moved 5 points. "
+            "Equal weights for every measure would change none."
+        )
+        + "</p>"
+    )
+    assert [team_render.fragile_cell(f, r) for f, r in zip([True, False, False], ["Meets", "Meets", None])] == [
+        "yes",
+        "no",
+        "",
+    ]

@@ -206,13 +206,14 @@ class TeamOverview:
 
     @_in_number_format
     def calibration(self) -> TeamSection:
-        """The spread of ratings beside each overall score against the rating boundaries; then each
-        member's agreed rating beside the computed one, the changes flagged, and the
-        distribution of each (when the outcomes are known)."""
+        """Each member's agreed rating beside the computed one, the changes flagged, and the
+        distribution of each (when the outcomes are known); how many ratings are fragile; then the
+        spread of ratings beside each overall score against the rating boundaries."""
         parts: list = []
         if self.agreed is not None:
             distribution = rating_distributions(self.agreed, self.card.config)
             parts.append(team_render.calibration_html(self.agreed, distribution, lowest_first(self.card.config)))
+        parts.append(team_render.robustness_html(self.members))
         return TeamSection(
             "calibration", parts + [TeamChart("calibration", self._draw_calibration, self._calibration_words)]
         )

@@ -174,10 +174,49 @@ def team_scorecard_styler(table: pd.DataFrame, measures: list[str]):
         shown[label] = table[measure].to_numpy(dtype="float64")
     shown["Overall"] = table["overall_score"].to_numpy(dtype="float64")
     shown["Rating"] = [rating_cell(r, why) for r, why in zip(table["overall_rating"], table["no_rating_reason"])]
+    shown[FRAGILE_HEADING] = [fragile_cell(f, r) for f, r in zip(table["fragile"], table["overall_rating"])]
     styler = _styler(shown, "team-scorecard")
     styler = styler.format(score_text, subset=labels + ["Overall"])
     styler = styler.map(_score_cell_css, subset=labels)
+    styler = styler.map(lambda cell: FLAGGED_CSS if cell == "yes" else "", subset=[FRAGILE_HEADING])
     return styler.set_properties(subset=labels + ["Overall"], **{"text-align": "right"})
+
+
+FRAGILE_HEADING = "Fragile rating"
+FLAGGED_CSS = "font-weight: bold; color: #c0392b;"
+
+
+def fragile_cell(fragile, rating) -> str:
+    """``"yes"`` for a fragile rating (:mod:`amreview.scoring.robustness`), ``"no"`` for a robust
+    one, ``""`` where there is no rating to judge."""
+    if bool(fragile):
+        return "yes"
+    return "no" if not is_missing(rating) and rating else ""
+
+
+def robustness_html(table: pd.DataFrame) -> str:
+    """The team's fragile ratings in a sentence (``table``: :func:`amreview.documents.team.team_scorecard`),
+    and those equal weights would change, so the meeting spends its time where the decision is close."""
+    fragile = table[table["fragile"]]
+    members = len(table)
+    if len(fragile):
+        who = ", ".join(f"{name} ({rating_cell(r)})" for name, r in zip(fragile["name"], fragile["overall_rating"]))
+        text = (
+            f"Fragile ratings: {len(fragile)} of {members} change band with one measure's weight moved 5 points "
+            f"(the others rescaled): {who}."
+        )
+    else:
+        text = f"No rating of the {members} changes band with one measure's weight moved 5 points."
+    equal = table[table["equal_weights_changes"]]
+    if len(equal):
+        moved = ", ".join(
+            f"{name} ({e} instead of {rating_cell(r)})"
+            for name, e, r in zip(equal["name"], equal["equal_weights_rating"], equal["overall_rating"])
+        )
+        text += f" Equal weights for every measure would change {len(equal)}: {moved}."
+    else:
+        text += " Equal weights for every measure would change none."
+    return f"<p class='amr-narrative'>{html.escape(text)}</p>"
 
 
 def _score_cell_css(value) -> str:
@@ -280,9 +319,9 @@ def _lines(reasons: str) -> str:
 def attention_html(attention: pd.DataFrame, below_rating: str, low_score: float) -> str:
     """The rule, then the table; or one line saying nobody needs attention."""
     rule = (
-        f"Listed: an overall rating below {below_rating}, any measure scored {low_score:g} or less, or no "
-        "rating for a reason the data gives. A measure without data is not a reason (the scorecard shows it as "
-        "no data)."
+        f"Listed: an overall rating below {below_rating}, any measure scored {low_score:g} or less, no "
+        "rating for a reason the data gives, or a fragile rating (one measure's weight moved 5 points would "
+        "change it). A measure without data is not a reason (the scorecard shows it as no data)."
     )
     if attention.empty:
         return f"<p>Nobody in the team needs attention this quarter. {html.escape(rule)}</p>"
