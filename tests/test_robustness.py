@@ -494,3 +494,15 @@ def test_a_team_without_a_fragile_rating_says_so():
         "no",
         "",
     ]
+
+
+def test_docs_kpis_md_says_how_robustness_is_computed():
+    from amreview.scoring.kpi_docs import kpi_reference
+
+    text = kpi_reference()
+    section = text[text.index("## How robust each rating is") : text.index("## Margin & KPI targets")]
+    assert "Margin & KPI targets from\n  30% to 25% or 35%" in section  # the default config's first measure
+    assert "every measure weighing the same (14.3% each here)" in section  # 1 / 7
+    assert "A rating is **fragile** when" in section and "carry less than\n50% of the weight" in section
+    for column in ("score_low", "fragile_because", "equal_weights_rating", "<measure>_weight_up_rating"):
+        assert f"`{column}`" in section
