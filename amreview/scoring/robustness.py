@@ -221,22 +221,19 @@ def _flip_texts(labels: pd.DataFrame, changed: np.ndarray, config: ScorecardConf
     return texts
 
 
-def _rating_range(labels: pd.DataFrame, real: pd.Series, config: ScorecardConfig) -> tuple[np.ndarray, np.ndarray]:
+def _rating_range(labels: pd.DataFrame, real: pd.Series, config: ScorecardConfig) -> tuple[pd.Series, pd.Series]:
     """The lowest and highest rating among ``labels`` (person × weighting) and the real one,
     by the config's order of ratings; None where none of them is a rating."""
-    rank = {r.label: i for i, r in enumerate(sorted(config.ratings, key=lambda r: r.min_score))}
-    ascending = np.array([r.label for r in sorted(config.ratings, key=lambda r: r.min_score)], dtype=object)
+    ascending = [r.label for r in sorted(config.ratings, key=lambda r: r.min_score)]
+    rank = {label: i for i, label in enumerate(ascending)}
     every = pd.concat([labels, real.rename("real")], axis=1)
-    ranks = every.apply(lambda column: column.map(rank)).to_numpy(dtype="float64")
-    low, high = (
-        np.nanmin(np.where(np.isnan(ranks), np.inf, ranks), axis=1),
-        np.nanmax(np.where(np.isnan(ranks), -np.inf, ranks), axis=1),
-    )
-    none = np.isinf(low)
-    return (
-        np.where(none, None, ascending[np.where(none, 0, low).astype(int)]),
-        np.where(none, None, ascending[np.where(none, 0, high).astype(int)]),
-    )
+    ranks = every.apply(lambda column: column.map(rank)).astype("float64")
+    names = np.array([*ascending, None], dtype=object)  # a missing rank → the last: None
+
+    def named(position: pd.Series) -> pd.Series:
+        return pd.Series(names[position.fillna(len(ascending)).astype(int)], index=labels.index, dtype=object)
+
+    return named(ranks.min(axis=1)), named(ranks.max(axis=1))
 
 
 def rating_robustness(measures: pd.DataFrame, overall: pd.DataFrame, config: ScorecardConfig) -> pd.DataFrame:
@@ -270,9 +267,7 @@ def rating_robustness(measures: pd.DataFrame, overall: pd.DataFrame, config: Sco
     moved_scores, moved_labels = scores[list(moves.index)], labels[list(moves.index)]
     frame["score_low"] = np.fmin(moved_scores.min(axis=1), real_score)
     frame["score_high"] = np.fmax(moved_scores.max(axis=1), real_score)
-    low, high = _rating_range(moved_labels, real_rating, config)
-    frame["rating_low"] = pd.Series(low, index=frame.index, dtype=object)
-    frame["rating_high"] = pd.Series(high, index=frame.index, dtype=object)
+    frame["rating_low"], frame["rating_high"] = _rating_range(moved_labels, real_rating, config)
     frame["equal_weights_score"] = scores[("equal", "")]
     frame["equal_weights_rating"] = labels[("equal", "")].astype(object)
     scored = (real_score.notna() & ~withheld).to_numpy()
