@@ -57,21 +57,21 @@ def summary(review: Review) -> Section:
 
 
 def _headline(review: Review, section: Section, labels: dict[str, str]) -> None:
-    """The section's lines and key figures: the overall score and rating (computed and agreed),
-    measures without data, strengths, and margin and new accounts against target."""
+    """The section's lines and key figures: the overall score and rating (computed, how robust
+    it is, and agreed), measures without data, strengths, and margin and new accounts against target."""
     values, overall, measures = review.values, review.overall, review.measures
     previous = review.previous_row
     before = str(review.quarter.previous())
     without = [ALL_MEASURES[m] for m in str(overall["measures_without_data"]).split("; ") if m]
+    rating_line = say.overall_line(
+        overall["overall_score"],
+        overall["overall_rating"],
+        previous["overall"]["overall_score"] if previous else np.nan,
+        before,
+        no_rating_reason(overall),
+    )
     section.lines += [
-        say.overall_line(
-            overall["overall_score"],
-            overall["overall_rating"],
-            previous["overall"]["overall_score"] if previous else np.nan,
-            before,
-            no_rating_reason(overall),
-        ),
-        robustness_words(review),
+        " ".join(line for line in (rating_line, robustness_words(review)) if line),  # how robust, beside the rating
         say.agreed_rating_line(review.outcome.agreed_rating, review.outcome.computed_rating, review.rating_change),
         say.not_scored_line(without) if not np.isnan(float(overall["overall_score"])) else "",
         say.strengths_line({labels[m]: measures[m] for m in labels}),
