@@ -29,7 +29,7 @@ from amreview.batch.jobs import ReviewResult
 from amreview.batch.prepare import prepare_reviews
 from amreview.batch.runner import run_quarterly_reviews
 from amreview.data.datapack import load_pack, validate_tables, write_pack
-from amreview.documents import render
+from amreview.documents import render, team_render
 from amreview.documents.calibration import OrganisationCalibration
 from amreview.documents.model import SECTIONS
 from amreview.documents.pdf import html_to_pdf
@@ -531,8 +531,10 @@ def test_the_team_overview_flags_a_change_of_two_bands_and_one_without_reason(pa
 
 
 def test_the_team_overview_without_outcomes_shows_the_computed_ratings_only(card):
-    section = TeamOverview("Grace Hopper", card).calibration()
-    assert [type(p).__name__ for p in section.parts] == ["TeamChart"]
+    overview = TeamOverview("Grace Hopper", card)
+    section = overview.calibration()
+    assert [type(p).__name__ for p in section.parts] == ["str", "TeamChart"]
+    assert section.parts[0] == team_render.robustness_html(overview.members)  # issue 17: no agreed ratings
 
 
 def ratings(rows: list[tuple[str, str | None, str | None, bool]]) -> pd.DataFrame:
