@@ -83,7 +83,7 @@ def analyse(config=None, withheld=("P3",), keep_score=False) -> pd.DataFrame:
     measures = measures_frame()
     reasons = pd.Series(dict.fromkeys(withheld, "an implausible amount"), dtype=object)
     overall = withhold_ratings(overall_scores(measures, config), reasons, keep_score=keep_score)
-    return rating_robustness(measures, overall, config)
+    return rating_robustness(measures, overall, config, reasons)
 
 
 def test_moved_weights_by_hand():
@@ -265,7 +265,7 @@ def explanation_of(person: str, config=None, **kwargs) -> ScoreExplanation:
     measures = measures_frame()
     reasons = pd.Series(dict.fromkeys(kwargs.get("withheld", ("P3",)), "an implausible amount"), dtype=object)
     overall = withhold_ratings(overall_scores(measures, config), reasons)
-    frame = rating_robustness(measures, overall, config)
+    frame = rating_robustness(measures, overall, config, reasons)
     return ScoreExplanation(
         am_id=person,
         name="Pat",

@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 
 from amreview.metrics.registry import ALL_MEASURES
-from amreview.scoring.bands import overall_scores
 from amreview.scoring.config import ScorecardConfig
 
 WEIGHT_MOVE = 0.05  # 5 points of the overall weight, each way
@@ -127,16 +126,6 @@ def ratings_of(scores: np.ndarray, config: ScorecardConfig) -> np.ndarray:
     index = np.searchsorted(bounds, scores, side="right") - 1
     index = np.where(np.isnan(scores) | (index < 0), len(bounds), index)
     return labels[index]
-
-
-def _withheld(measures: pd.DataFrame, overall: pd.DataFrame, config: ScorecardConfig) -> pd.Series:
-    """The rows whose rating (or score) was withheld for a reason the data gives: the real
-    ``overall`` differs from what :func:`overall_scores` alone gives."""
-    plain = overall_scores(measures, config)
-    lost_rating = plain["overall_rating"].notna() & overall["overall_rating"].isna()
-    lost_score = plain["overall_score"].notna() & overall["overall_score"].isna()
-    other_reason = plain["no_rating_reason"] != overall["no_rating_reason"].fillna("")
-    return lost_rating | lost_score | other_reason
 
 
 def _ratings(
@@ -236,21 +225,28 @@ def _rating_range(labels: pd.DataFrame, real: pd.Series, config: ScorecardConfig
     return named(ranks.min(axis=1)), named(ranks.max(axis=1))
 
 
-def rating_robustness(measures: pd.DataFrame, overall: pd.DataFrame, config: ScorecardConfig) -> pd.DataFrame:
+def rating_robustness(
+    measures: pd.DataFrame, overall: pd.DataFrame, config: ScorecardConfig, withheld: pd.Series | None = None
+) -> pd.DataFrame:
     """How each person's overall score and rating move with the weights (module docstring).
 
     ``measures``: the measure scores (person × measure); ``overall``: the real overall frame
-    (after ratings withheld). Columns, per measure of the config,
-    ``<measure>_weight_down_score``/``_rating`` and ``<measure>_weight_up_score``/``_rating``;
-    then ``score_low`` and ``score_high`` (the lowest and highest score over the moves and the
-    real weights), ``rating_low`` and ``rating_high`` (the lowest and highest rating among
-    them; None where none is rated), ``equal_weights_score``, ``equal_weights_rating``,
-    ``equal_weights_changes`` (the equal weights' rating differs from the real one),
-    ``fragile`` (some move changes the rating) and ``fragile_because`` (the moves that do,
-    ``"; "``-separated: ``"Productive new business +5 points → Exceeds"``). A person without an
-    overall score has none under any weights; one whose rating is withheld, no rating.
+    (:func:`~amreview.scoring.bands.overall_scores`, after
+    :func:`~amreview.scoring.bands.withhold_ratings`); ``withheld``: the reasons ratings were
+    withheld for (by ``am_id``; ``""`` or missing: none), as given to ``withhold_ratings``.
+
+    Columns, per measure of the config, ``<measure>_weight_down_score``/``_rating`` and
+    ``<measure>_weight_up_score``/``_rating``; then ``score_low`` and ``score_high`` (the lowest
+    and highest score over the moves and the real weights), ``rating_low`` and ``rating_high``
+    (the lowest and highest rating among them; None where none is rated),
+    ``equal_weights_score``, ``equal_weights_rating``, ``equal_weights_changes`` (the equal
+    weights' rating differs from the real one), ``fragile`` (some move changes the rating) and
+    ``fragile_because`` (the moves that do, ``"; "``-separated: ``"Productive new business
+    +5 points → Exceeds"``). A person without an overall score has none under any weights; one
+    whose rating is withheld, no rating.
     """
-    withheld = _withheld(measures, overall, config).reindex(measures.index).fillna(False).astype(bool)
+    reasons = pd.Series(dtype=object) if withheld is None else withheld
+    held = reasons.reindex(measures.index).fillna("").astype(str).ne("")
     real_score = overall["overall_score"].astype("float64")
     real_rating = pd.Series(
         [None if pd.isna(r) else str(r) for r in overall["overall_rating"]], index=overall.index, dtype=object
@@ -259,7 +255,7 @@ def rating_robustness(measures: pd.DataFrame, overall: pd.DataFrame, config: Sco
     weightings = pd.concat([moves, equal_weights(config).to_frame(("equal", "")).T])
     scores, rated = scores_under(measures, weightings)
     scores = scores.where(real_score.notna(), np.nan)  # none withheld, none where nothing has data
-    scores, labels = _ratings(scores, rated, real_score, withheld, config)
+    scores, labels = _ratings(scores, rated, real_score, held, config)
     frame = pd.DataFrame(index=measures.index)
     for measure, direction in moves.index:
         frame[f"{measure}_weight_{direction}_score"] = scores[(measure, direction)]
@@ -270,7 +266,7 @@ def rating_robustness(measures: pd.DataFrame, overall: pd.DataFrame, config: Sco
     frame["rating_low"], frame["rating_high"] = _rating_range(moved_labels, real_rating, config)
     frame["equal_weights_score"] = scores[("equal", "")]
     frame["equal_weights_rating"] = labels[("equal", "")].astype(object)
-    scored = (real_score.notna() & ~withheld).to_numpy()
+    scored = (real_score.notna() & ~held).to_numpy()
     frame["equal_weights_changes"] = ~_same(labels[[("equal", "")]], real_rating)[:, 0] & scored
     changed = ~_same(moved_labels, real_rating) & scored[:, None]
     frame["fragile"] = changed.any(axis=1)

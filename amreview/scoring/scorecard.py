@@ -299,9 +299,8 @@ def build_scorecard(
     values = kpi_values(ctx, kpis)
     scores = kpi_scores(values, config, kpis)
     measures = measure_scores(scores, config)
-    overall = withhold_ratings(
-        overall_scores(measures, config), ratings_withheld(pack, quarter, ctx.am_ids), keep_score=pack.line_count == 0
-    )  # see amreview.data.plausibility
+    withheld = ratings_withheld(pack, quarter, ctx.am_ids)  # see amreview.data.plausibility
+    overall = withhold_ratings(overall_scores(measures, config), withheld, keep_score=pack.line_count == 0)
     targets = kpi_targets(ctx, kpis)
     if set(KPI_COLUMNS) <= set(values.columns):
         core = core_columns(people, values, ctx, quarter)
@@ -316,7 +315,7 @@ def build_scorecard(
         )
     evidence = pd.DataFrame(index=values.index)  # issue 17 (A): each rate or mean KPI's base and interval
     expected = pd.DataFrame(index=values.index)  # issue 17 (B): what books like theirs achieve
-    robustness = rating_robustness(measures, overall, config)  # issue 17 (D): the rating under other weights
+    robustness = rating_robustness(measures, overall, config, withheld)  # issue 17 (D): the rating under other weights
     extra_values = values.drop(columns=[c for c in values.columns if c in core.columns])
     table = (
         pd.concat(
