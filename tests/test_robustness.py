@@ -15,7 +15,8 @@ import pytest
 
 from amreview.batch.inputs import open_team_overview
 from amreview.cli import main
-from amreview.data.datapack import load_pack
+from amreview.data.datapack import load_pack, validate_tables
+from amreview.data.sample import generate_sample
 from amreview.documents import team_render
 from amreview.documents.narrative import robustness_line
 from amreview.documents.render import section_html
@@ -34,6 +35,7 @@ from amreview.scoring.robustness import (
     scores_under,
 )
 from amreview.scoring.scorecard import ScoreExplanation, build_scorecard
+from tests.conftest import hand_tables
 
 NAN = math.nan
 MEASURES = ["margin_kpi_targets", "new_business", "crm_utilisation"]
@@ -502,3 +504,32 @@ def test_docs_kpis_md_says_how_robustness_is_computed():
     assert "A rating is **fragile** when" in section and "carry less than\n50% of the weight" in section
     for column in ("score_low", "fragile_because", "equal_weights_rating", "<measure>_weight_up_rating"):
         assert f"`{column}`" in section
+
+
+# --------------------------------------------------------------------------------------------
+# The scorecard: ratings withheld for a reason the data gives stay withheld
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_rating_withheld_by_the_scorecard_stays_withheld_under_every_weighting():
+    tables = hand_tables()
+    sales = tables["sales"].astype({"revenue": object})
+    sales.loc[1, "revenue"] = 1e308  # an absurd line: AM1's score and rating are withheld
+    tables["sales"] = sales
+    card = build_scorecard(validate_tables(tables), "2026Q3")
+    assert card.overall.at["AM1", "overall_rating"] is None
+    row = card.robustness.loc["AM1"]
+    assert not row["fragile"] and row["rating_low"] is None and math.isnan(row["score_low"])
+    assert not row["equal_weights_changes"] and row["equal_weights_rating"] is None
+
+
+def test_an_empty_sales_table_keeps_the_scores_and_rates_no_one_under_any_weights():
+    tables = generate_sample()
+    tables["sales"] = tables["sales"].iloc[0:0]
+    card = build_scorecard(validate_tables(tables), "2026Q3")
+    robustness = card.robustness
+    ratings = [c for c in robustness.columns if c.endswith("_rating") or c.startswith("rating_")]
+    assert robustness[ratings].isna().all().all()  # the real rules would rate several: withheld stays withheld
+    assert card.overall["overall_score"].notna().all() and robustness["score_low"].notna().all()
+    assert not robustness["fragile"].any() and not robustness["equal_weights_changes"].any()
+    assert (robustness["score_low"] <= card.overall["overall_score"]).all()
