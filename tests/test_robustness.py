@@ -299,6 +299,7 @@ def test_explain_says_how_the_rating_moves_by_hand():
     withheld = robustness_lines(explanation_of("P3"))
     assert withheld == []  # the score is withheld too
     assert "How robust" in str(explanation_of("P1"))
+    assert html.escape(robustness_lines(explanation_of("P1"))[-1]) in explanation_of("P1")._repr_html_()
 
 
 def test_the_explain_command_says_a_sample_rating_is_fragile(capsys):

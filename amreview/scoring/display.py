@@ -89,12 +89,19 @@ def robustness_lines(explanation) -> list[str]:
     equal = _rated(row["equal_weights_score"], row["equal_weights_rating"])
     other = " (another rating)" if bool(row["equal_weights_changes"]) else ""
     lines.append(f"  - Equal weights for every measure: {equal}{other}")
+    return lines + [verdict] if (verdict := robustness_verdict(explanation)) else lines
+
+
+def robustness_verdict(explanation) -> str:
+    """``"Fragile: the rating (Exceeds) changes with …"`` or ``"Robust: Meets under every one of
+    these moves."``; ``""`` where there is no rating to judge, or no robustness row."""
+    row, overall = explanation.robustness, explanation.overall
+    if row is None or "fragile" not in row.index or is_missing(overall["overall_score"]):
+        return ""
     rating = overall["overall_rating"] if not is_missing(overall["overall_rating"]) else None
     if bool(row["fragile"]):
-        lines.append(f"Fragile: the rating ({rating or NO_RATING}) changes with {row['fragile_because']}.")
-    elif rating:
-        lines.append(f"Robust: {rating} under every one of these moves.")
-    return lines
+        return f"Fragile: the rating ({rating or NO_RATING}) changes with {row['fragile_because']}."
+    return f"Robust: {rating} under every one of these moves." if rating else ""
 
 
 def kpi_explanation_row(item) -> dict[str, str]:
@@ -128,6 +135,8 @@ def _explanation_html(explanation) -> str:
     )
     if sentence := no_rating_sentence(overall):
         head += f"<p>{escape(sentence)}</p>"
+    if verdict := robustness_verdict(explanation):
+        head += f"<p>{escape(verdict)}</p>"
     return head + table
 
 
