@@ -1,0 +1,208 @@
+"""Rater effects: how far the ratings people give sit from what the figures say about the same people.
+
+Three questions, each per sales manager (the ``account_managers.manager`` of the people they rate),
+each with an interval:
+
+* **Competency offset** (:func:`competency_offsets`): does a manager rate their people's
+  competencies higher or lower than managers on average rate people whose figures are as good?
+  The model, fitted by ordinary least squares (statsmodels ``OLS``) over the people with both a
+  manager rating and an overall score::
+
+      manager_rating_i = slope × (overall_score_i − mean overall score) + level_m(i) + error_i
+
+  where ``manager_rating`` is the mean of the manager's competency ratings (1–5) of person *i*
+  in the quarter, ``overall_score`` the scorecard's overall score (from the figures alone: the
+  default scorecard scores no competency), and ``level_m`` one level per manager. A manager's
+  **offset** = level_m − the mean of the levels of the managers compared: how many rating points
+  their ratings sit above (+) or below (−) the average manager's for people with the same overall
+  score. Why this model: one row per person (the mean over the competencies) keeps people
+  independent, so the ordinary OLS interval holds — rows per competency would need errors
+  clustered by person, unreliable with a dozen people; the slope is pooled over everyone, so a
+  manager whose team is strong is not mistaken for a lenient one; and only offsets *between*
+  managers can be measured (nothing says which competency rating a given overall score deserves).
+  Assumptions: the ratings rise in a straight line with the overall score, alike for every
+  manager; the errors are independent with one spread for all. A person's **contradiction**
+  (:func:`competency_contradictions`): their externally studentised residual in this model is
+  beyond what the familywise level allows over everyone compared (statsmodels
+  ``outlier_test(method="bonf")``).
+* **Agreed against computed** (:func:`agreed_offsets`): the mean band change (agreed − computed
+  rating, in bands, :func:`amreview.scoring.calibration.band_change`) over a manager's people with
+  both ratings, from ``band_change_i = level_m(i) + error_i`` (OLS, the spread pooled over every
+  manager compared): here zero is meaningful (agreed as computed), so the offset is the level.
+* **Self against manager** (:func:`person_gaps`, :func:`team_gaps`): a person's gap = the mean over
+  the competencies both rated of (self − manager), with a t interval over those competencies
+  (``t(k − 1)``, *k* competencies); a team's gap = the mean of its people's gaps, with a t
+  interval over its people (``t(n − 1)``).
+
+**The rule for flags, one for every question**: a manager is compared when at least
+:data:`MIN_PEOPLE` of their people have the figures the question needs. Their offset's interval is
+Bonferroni-corrected across the managers compared: each is a ``1 − (1 − LEVEL) / M`` interval (M
+managers compared), so that, when no manager has any effect, all M intervals hold zero together at
+least :data:`LEVEL` of the time. A manager is :data:`LENIENT` when their interval lies wholly above
+zero and :data:`SEVERE` when wholly below; nobody is flagged otherwise. The documents state this
+rule (:func:`flag_rule`) where they apply it.
+
+Pure functions of frames, vectorised over people and managers (one fit per question, no loop per
+person); nothing is formatted here, and no input is modified.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+LEVEL = 0.95  # the familywise level of the managers' intervals (and of the contradictions)
+MIN_PEOPLE = 3  # a manager is compared over at least this many people
+LENIENT, SEVERE = "lenient", "severe"
+OFFSET_COLUMNS = ["people", "offset", "offset_low", "offset_high", "flag"]
+GAP_COLUMNS = ["gap", "gap_low", "gap_high", "gap_count"]
+
+
+def flag_rule(level: float = LEVEL, min_people: int = MIN_PEOPLE) -> str:
+    """The flag rule (module docstring), in words, for the page that applies it."""
+    return (
+        f"A manager is compared when at least {min_people} of their people have the figures needed. Each "
+        f"interval is widened for the number of managers compared, so that when no manager leans either way all "
+        f"of them hold zero together {level:.0%} of the time; a manager is flagged lenient when their interval "
+        f"lies wholly above zero and severe when it lies wholly below."
+    )
+
+
+def leaning_flags(low: pd.Series, high: pd.Series) -> pd.Series:
+    """:data:`LENIENT` where ``low`` > 0, :data:`SEVERE` where ``high`` < 0, else ``""`` (NaN: ``""``)."""
+    return pd.Series(np.where(low > 0, LENIENT, np.where(high < 0, SEVERE, "")), index=low.index, dtype=object)
+
+
+def _manager_levels(
+    y: pd.Series, managers: pd.Series, covariate: pd.Series | None, level: float, min_people: int
+) -> tuple[pd.DataFrame, sm.regression.linear_model.RegressionResultsWrapper | None, pd.Index]:
+    """Fit ``y = level_m [+ slope × centred covariate] + error`` over the rows of ``y`` with a
+    value (and covariate) whose manager has at least ``min_people`` such rows; per manager of
+    ``managers`` (sorted): ``people`` (rows used), ``offset`` (level_m − mean level with a
+    covariate, else level_m), its Bonferroni-corrected interval and ``flag``. Also the fit (None
+    when nothing can be fitted) and the index of the rows used."""
+    frame = pd.DataFrame({"y": y, "manager": managers.reindex(y.index)})
+    if covariate is not None:
+        frame["x"] = covariate.reindex(y.index)
+    frame = frame.dropna()
+    frame = frame.assign(manager=frame["manager"].astype(str))
+    counts = frame.groupby("manager").size()
+    compared = sorted(counts.index[counts >= min_people])
+    names = sorted({str(m) for m in managers.dropna()})
+    table = pd.DataFrame(index=pd.Index(names, name="manager"))
+    table["people"] = counts.reindex(names, fill_value=0).astype("int64")
+    for column in ("offset", "offset_low", "offset_high"):
+        table[column] = np.nan
+    used = frame[frame["manager"].isin(compared)]
+    design = pd.get_dummies(used["manager"]).reindex(columns=compared).astype("float64")
+    if covariate is not None:
+        design.insert(0, "x", used["x"] - used["x"].mean())
+    if not compared or len(used) <= design.shape[1] or (covariate is not None and len(compared) < 2):
+        table["flag"] = ""
+        return table, None, used.index
+    fit = sm.OLS(used["y"].to_numpy(dtype="float64"), design.to_numpy()).fit()
+    contrasts = np.zeros((len(compared), design.shape[1]))
+    first = design.shape[1] - len(compared)
+    contrasts[:, first:] = np.eye(len(compared)) - (1.0 / len(compared) if covariate is not None else 0.0)
+    test = fit.t_test(contrasts)
+    alpha = (1 - level) / len(compared)
+    bounds = np.asarray(test.conf_int(alpha=alpha))
+    table.loc[compared, "offset"] = np.asarray(test.effect)
+    table.loc[compared, "offset_low"] = bounds[:, 0]
+    table.loc[compared, "offset_high"] = bounds[:, 1]
+    table["flag"] = leaning_flags(table["offset_low"], table["offset_high"])
+    return table, fit, used.index
+
+
+def competency_offsets(
+    manager_rating: pd.Series,
+    overall_score: pd.Series,
+    managers: pd.Series,
+    level: float = LEVEL,
+    min_people: int = MIN_PEOPLE,
+) -> pd.DataFrame:
+    """Per manager (sorted): :data:`OFFSET_COLUMNS` — ``people`` with both a manager rating and
+    an overall score, the **competency offset** (module docstring: rating points above the average
+    manager's for the same overall score) with its interval, and ``flag`` (:func:`flag_rule`).
+    The three series share one index (people); NaN offsets where a manager is not compared."""
+    table, _, _ = _manager_levels(manager_rating, managers, overall_score, level, min_people)
+    return table[OFFSET_COLUMNS]
+
+
+def competency_contradictions(
+    manager_rating: pd.Series,
+    overall_score: pd.Series,
+    managers: pd.Series,
+    level: float = LEVEL,
+    min_people: int = MIN_PEOPLE,
+) -> pd.DataFrame:
+    """The people whose manager rating sits far from the figures' view (module docstring): the
+    rows (index of the inputs) whose externally studentised residual in the competency-offset
+    model has a Bonferroni p-value over everyone compared below ``1 − level``. Columns
+    ``manager``, ``manager_rating``, ``overall_score``, ``expected_rating`` (the model's fitted
+    value: what their manager, rating like the average manager otherwise, would give for their
+    overall score, plus the manager's own offset) and ``studentised_residual``."""
+    _, fit, used = _manager_levels(manager_rating, managers, overall_score, level, min_people)
+    columns = ["manager", "manager_rating", "overall_score", "expected_rating", "studentised_residual"]
+    if fit is None or fit.df_resid < 2:
+        return pd.DataFrame(columns=columns)
+    found = fit.outlier_test(method="bonf")
+    residual = pd.Series(np.asarray(found)[:, 0], index=used)
+    p_value = pd.Series(np.asarray(found)[:, 2], index=used)
+    frame = pd.DataFrame(
+        {
+            "manager": managers.reindex(used).astype(str),
+            "manager_rating": manager_rating.reindex(used),
+            "overall_score": overall_score.reindex(used),
+            "expected_rating": pd.Series(fit.fittedvalues, index=used),
+            "studentised_residual": residual,
+        }
+    )
+    return frame[(p_value < 1 - level).to_numpy()][columns]
+
+
+def agreed_offsets(
+    band_changes: pd.Series, managers: pd.Series, level: float = LEVEL, min_people: int = MIN_PEOPLE
+) -> pd.DataFrame:
+    """Per manager (sorted): :data:`OFFSET_COLUMNS` — ``people`` with both an agreed and a
+    computed rating, ``offset`` their mean band change (agreed − computed, in bands) with its
+    interval (module docstring: the spread pooled over the managers compared) and ``flag``."""
+    table, _, _ = _manager_levels(band_changes, managers, None, level, min_people)
+    return table[OFFSET_COLUMNS]
+
+
+def t_intervals(mean: pd.Series, sd: pd.Series, count: pd.Series, level: float = LEVEL) -> pd.DataFrame:
+    """``mean ± t(level, count − 1) × sd / √count`` row by row: columns ``low``, ``high`` (NaN where
+    ``count`` < 2)."""
+    n = count.astype("float64").where(count >= 2)
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n)
+    return pd.DataFrame({"low": mean - half, "high": mean + half}, index=mean.index)
+
+
+def person_gaps(by_rater: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
+    """Per ``am_id`` of a :func:`amreview.metrics.competencies.competency_ratings_by_rater` table
+    (sorted): :data:`GAP_COLUMNS` — ``gap`` = mean over the competencies both rated of (self −
+    manager), its t interval over those competencies (module docstring) and ``gap_count`` (how
+    many; NaN gap where none, NaN bounds where fewer than two)."""
+    gaps = by_rater.groupby("am_id", sort=True)["self_manager_gap"]
+    return _gap_table(gaps.mean(), gaps.std(), gaps.count(), level)
+
+
+def team_gaps(gap: pd.Series, teams: pd.Series, level: float = LEVEL) -> pd.DataFrame:
+    """Per team (``teams``: the team — or manager — of each person of ``gap``, same index; sorted):
+    :data:`GAP_COLUMNS` — the mean of the people's gaps, its t interval over people (module
+    docstring) and ``gap_count`` (people with a gap)."""
+    frame = pd.DataFrame({"gap": gap, "team": teams.reindex(gap.index)}).dropna(subset=["team"])
+    grouped = frame.groupby(frame["team"].astype(str), sort=True)["gap"]
+    table = _gap_table(grouped.mean(), grouped.std(), grouped.count(), level)
+    table.index.name = "team"
+    return table
+
+
+def _gap_table(mean: pd.Series, sd: pd.Series, count: pd.Series, level: float) -> pd.DataFrame:
+    bounds = t_intervals(mean, sd, count, level)
+    return pd.DataFrame(
+        {"gap": mean, "gap_low": bounds["low"], "gap_high": bounds["high"], "gap_count": count.astype("int64")}
+    )
