@@ -97,7 +97,7 @@ def test_agreed_offsets_by_hand():
 def test_a_manager_who_raises_everyone_is_flagged_and_the_calibration_table_carries_the_interval():
     config = load_config()
     rows = [(f"L{i}", "Lena", "Meets", "Exceeds", "r") for i in range(5)]
-    rows += [(f"L5", "Lena", "Exceeds", "Exceeds", None)]
+    rows += [("L5", "Lena", "Exceeds", "Exceeds", None)]
     rows += [(f"F{i}", "Frank", "Meets", agreed, None) for i, agreed in enumerate(["Meets"] * 5 + [None])]
     rows += [("F9", "Frank", "Meets", "Exceeds", "r")]
     frame = pd.DataFrame(rows, columns=["am_id", "manager", "computed_rating", "agreed_rating", "change_reason"])

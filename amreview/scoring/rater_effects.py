@@ -53,6 +53,8 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from amreview.formats import pct
+
 LEVEL = 0.95  # the familywise level of the managers' intervals (and of the contradictions)
 MIN_PEOPLE = 3  # a manager is compared over at least this many people
 LENIENT, SEVERE = "lenient", "severe"
@@ -65,7 +67,7 @@ def flag_rule(level: float = LEVEL, min_people: int = MIN_PEOPLE) -> str:
     return (
         f"A manager is compared when at least {min_people} of their people have the figures needed. Each "
         f"interval is widened for the number of managers compared, so that when no manager leans either way all "
-        f"of them hold zero together {level:.0%} of the time; a manager is flagged lenient when their interval "
+        f"of them hold zero together {pct(level, 0)} of the time; a manager is flagged lenient when their interval "
         f"lies wholly above zero and severe when it lies wholly below."
     )
 

@@ -89,9 +89,7 @@ def competency_ratings_frame(
     """Self, manager (and for some, peer) ratings 1–5 of the five competencies, last four quarters;
     ``leniency``: sales manager → the bands added to their ratings as ``manager`` (module docstring)."""
     shift = leniency or {}
-    rows = [
-        row for am, t in enumerate(traits) for row in _ratings_of(rng, t, am, shift.get(MANAGERS[TEAMS[am]], 0.0))
-    ]
+    rows = [row for am, t in enumerate(traits) for row in _ratings_of(rng, t, am, shift.get(MANAGERS[TEAMS[am]], 0.0))]
     frame = pd.DataFrame(rows, columns=["am_id", "period", "competency", "rater", "rating", "comment"])
     return frame.assign(
         **{c: text_column(frame[c]) for c in ("am_id", "period", "competency", "rater", "comment")},

@@ -49,10 +49,10 @@ is empty.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
-
-from collections.abc import Mapping
 
 from amreview.data.sample._calendar import QUARTERS, REVIEW_PERIOD, REVIEW_Q, Calendar
 from amreview.data.sample._columns import date_column, text_column
