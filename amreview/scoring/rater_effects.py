@@ -208,3 +208,51 @@ def _gap_table(mean: pd.Series, sd: pd.Series, count: pd.Series, level: float) -
     return pd.DataFrame(
         {"gap": mean, "gap_low": bounds["low"], "gap_high": bounds["high"], "gap_count": count.astype("int64")}
     )
+
+
+RATER_EFFECTS_DOC = f"""## Rater effects (the organisation calibration page)
+
+Ratings given by people — each manager's competency ratings of their direct reports, and the rating
+agreed at each review — are compared with what the figures say about the same people, per manager
+(the `account_managers.manager` of the people they rate). The organisation calibration page shows
+these; each manager's team overview shows their own team's self-versus-manager gap.
+
+- **Agreed against computed.** A person's band change = agreed rating − computed rating, counted in
+  rating bands (one band up is +1). Per manager: the mean band change over their people with both
+  ratings, with an interval. The interval pools the spread of the changes over all the managers
+  compared (a manager with four people says little about the spread by themself).
+- **Competency ratings against the figures.** A person's competency rating is the mean of their
+  manager's ratings (1 to 5) of the five competencies in the quarter; their overall score comes from
+  the figures alone. A straight line through everyone (ordinary least squares, one level per
+  manager, one slope for all) gives the rating the average manager gives for each overall score. A
+  manager's **offset** is how far their ratings sit above (+) or below (−) that line, in rating
+  points, for people with the same overall score, with an interval. Only managers can be compared
+  with one another: nothing in the data says which competency rating a given score deserves, so
+  the offsets add up to zero across the managers compared.
+- **Self against manager.** A person's gap = the mean, over the competencies both rated, of their
+  own rating minus their manager's (above zero: they rate themselves higher), with a t interval
+  over those competencies; a team's gap = the mean of its people's gaps, with a t interval over
+  its people.
+- **Flags: one rule.** A manager is compared when at least {MIN_PEOPLE} of their people have the figures
+  the comparison needs. Each manager's interval is widened for the number of managers compared
+  (Bonferroni: each is a 1 − {1 - LEVEL:g}/M interval for M managers), so that when no manager leans
+  either way, all the intervals hold zero together at least {LEVEL * 100:.0f} % of the time. A manager is
+  flagged **lenient** when their interval lies wholly above zero and **severe** when it lies wholly
+  below. By simulation (tests/test_rater_effects.py), rounds with no effect flag somebody in about
+  4 % of them; a planted half-band leniency is flagged about three times in four with four people
+  per manager.
+- **Ratings that contradict the data**, listed under their manager without naming the person: an
+  agreed rating more than one band from the computed one, and a person whose manager's competency
+  rating sits further from the line than the spread of everyone else's allows, even after
+  allowing for having looked at everyone (the studentised residual's Bonferroni p-value below
+  {1 - LEVEL:g}).
+
+Assumptions and limits: with a handful of people per manager the intervals are wide, and a real
+but modest leniency often goes unflagged: no flag is not proof of fairness. The competency model
+assumes ratings rise in a straight line with the overall score, alike for every manager, with
+independent errors of one spread; if a company's scorecard scores the manager's competency rating
+itself, the overall score is no longer the figures alone and the comparison is partly circular.
+Territory, team mix and anything else the overall score does not capture can look like a rater
+effect. Agreed ratings exist only once reviews are held: early in a round few people are compared.
+The gap interval treats the five competencies' gaps as independent, which they are not quite.
+"""
