@@ -213,7 +213,7 @@ class TeamOverview:
         if self.agreed is not None:
             distribution = rating_distributions(self.agreed, self.card.config)
             parts.append(team_render.calibration_html(self.agreed, distribution, lowest_first(self.card.config)))
-        parts.append(team_render.team_gap_html(self.card.values.reindex(team.direct_reports(self.card, self.manager))))
+        parts += team_render.team_gap_parts(self.card.values.reindex(team.direct_reports(self.card, self.manager)))
         return TeamSection(
             "calibration", parts + [TeamChart("calibration", self._draw_calibration, self._calibration_words)]
         )

@@ -431,6 +431,12 @@ def team_gap_html(values: pd.DataFrame) -> str:
     )
 
 
+def team_gap_parts(values: pd.DataFrame) -> list[str]:
+    """:func:`team_gap_html` as the parts of a section: none when it is empty."""
+    shown = team_gap_html(values)
+    return [shown] if shown else []
+
+
 def gap_sentence(row: pd.Series) -> str:
     """A team's gap (a row of :func:`amreview.scoring.rater_effects.team_gaps`) in words."""
     people = int(row["gap_count"])
