@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 from scipy import stats
 
 from amreview.data.datapack import validate_tables
@@ -63,6 +64,34 @@ def test_competency_offsets_match_least_squares_by_hand():
         assert table.loc[manager, ["offset", "offset_low", "offset_high"]].tolist() == pytest.approx([value, low, high])
     assert table["people"].to_dict() == {"Ann": 5, "Bob": 4, "Cy": 6}
     assert table["offset"].sum() == pytest.approx(0.0)  # relative to the average manager
+
+
+def test_the_fit_gives_statsmodels_ols_with_one_column_per_manager_and_its_outlier_test():
+    """The within form (production) against the dense OLS with dummies, its t_test and outlier_test."""
+    rng = np.random.default_rng(11)
+    managers = np.array(["Ann"] * 5 + ["Bob"] * 4 + ["Cy"] * 6 + ["Di"] * 3, dtype=object)
+    x = rng.uniform(2, 4.5, len(managers))
+    y = 0.7 * x + rng.normal(0, 0.25, len(managers))
+    y[2] += 1.4
+    index = pd.Index([f"P{i}" for i in range(len(managers))])
+    names = sorted(set(managers))
+    design = np.column_stack([x - x.mean()] + [(managers == m).astype(float) for m in names])
+    fit = sm.OLS(y, design).fit()
+    contrasts = np.hstack([np.zeros((4, 1)), np.eye(4) - 0.25])
+    test = fit.t_test(contrasts)
+    bounds = np.asarray(test.conf_int(alpha=0.05 / 4))
+    table = competency_offsets(pd.Series(y, index), pd.Series(x, index), pd.Series(managers, index))
+    assert table["offset"].to_numpy() == pytest.approx(np.asarray(test.effect))
+    assert table[["offset_low", "offset_high"]].to_numpy() == pytest.approx(bounds)
+    outliers = fit.outlier_test(method="bonf")
+    found = competency_contradictions(pd.Series(y, index), pd.Series(x, index), pd.Series(managers, index))
+    assert list(found.index) == list(index[outliers[:, 2] < 0.05]) == ["P2"]
+    assert found.at["P2", "studentised_residual"] == pytest.approx(outliers[2, 0])
+    assert found.at["P2", "expected_rating"] == pytest.approx(fit.fittedvalues[2])
+    changes = pd.Series(np.round(rng.normal(0.3, 0.8, len(managers))), index)
+    absolute = sm.OLS(changes.to_numpy(), design[:, 1:]).fit().t_test(np.eye(4))
+    agreed = agreed_offsets(changes, pd.Series(managers, index))
+    assert agreed[["offset_low", "offset_high"]].to_numpy() == pytest.approx(np.asarray(absolute.conf_int(0.05 / 4)))
 
 
 def test_a_manager_with_too_few_people_is_not_compared_and_missing_values_are_left_out():

@@ -5,8 +5,8 @@ each with an interval:
 
 * **Competency offset** (:func:`competency_offsets`): does a manager rate their people's
   competencies higher or lower than managers on average rate people whose figures are as good?
-  The model, fitted by ordinary least squares (statsmodels ``OLS``) over the people with both a
-  manager rating and an overall score::
+  The model, fitted by ordinary least squares over the people with both a manager rating and an
+  overall score (in its within form, :func:`_manager_fit`)::
 
       manager_rating_i = slope × (overall_score_i − mean overall score) + level_m(i) + error_i
 
@@ -23,8 +23,8 @@ each with an interval:
   Assumptions: the ratings rise in a straight line with the overall score, alike for every
   manager; the errors are independent with one spread for all. A person's **contradiction**
   (:func:`competency_contradictions`): their externally studentised residual in this model is
-  beyond what the familywise level allows over everyone compared (statsmodels
-  ``outlier_test(method="bonf")``).
+  beyond what the familywise level allows over everyone compared (Bonferroni over the people
+  compared: the figures of statsmodels' ``outlier_test(method="bonf")``).
 * **Agreed against computed** (:func:`agreed_offsets`): the mean band change (agreed − computed
   rating, in bands, :func:`amreview.scoring.calibration.band_change`) over a manager's people with
   both ratings, from ``band_change_i = level_m(i) + error_i`` (OLS, the spread pooled over every
@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
+from statsmodels.stats.multitest import multipletests
 
 from amreview.formats import pct
 
@@ -77,14 +78,32 @@ def leaning_flags(low: pd.Series, high: pd.Series) -> pd.Series:
     return pd.Series(np.where(low > 0, LENIENT, np.where(high < 0, SEVERE, "")), index=low.index, dtype=object)
 
 
-def _manager_levels(
+def _manager_fit(
     y: pd.Series, managers: pd.Series, covariate: pd.Series | None, level: float, min_people: int
-) -> tuple[pd.DataFrame, sm.regression.linear_model.RegressionResultsWrapper | None, pd.Index]:
-    """Fit ``y = level_m [+ slope × centred covariate] + error`` over the rows of ``y`` with a
-    value (and covariate) whose manager has at least ``min_people`` such rows; per manager of
-    ``managers`` (sorted): ``people`` (rows used), ``offset`` (level_m − mean level with a
-    covariate, else level_m), its Bonferroni-corrected interval and ``flag``. Also the fit (None
-    when nothing can be fitted) and the index of the rows used."""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fit ``y = level_m [+ slope × centred covariate] + error`` (OLS) over the rows of ``y`` with
+    a value (and covariate) whose manager has at least ``min_people`` such rows.
+
+    Per manager of ``managers`` (sorted): ``people`` (rows with the figures), ``offset``
+    (level_m − the mean level with a covariate, else level_m), its Bonferroni-corrected interval
+    and ``flag`` (module docstring). Per row used: ``expected`` (fitted value),
+    ``studentised_residual`` (externally studentised) and ``p_bonferroni`` (its two-sided
+    p-value × the rows used, at most 1); empty when nothing can be fitted.
+
+    The fit is the within (fixed-effects) form of the OLS with one column per manager, the same
+    figures without the n × M design (5,000 people under 500 managers: 20 s and minutes for the
+    outlier test as a dense statsmodels OLS; here milliseconds); ``tests/test_rater_effects.py``
+    checks it against statsmodels' OLS with dummies and its ``outlier_test``. With ``n_m`` people
+    of manager m, ȳ_m and x̄_m their means, x centred on everyone's mean::
+
+        slope = Σ (x − x̄_m)(y − ȳ_m) / Σ (x − x̄_m)²      (statsmodels OLS of the within deviations)
+        level_m = ȳ_m − slope × x̄_m
+        s² = Σ residual² / (n − M − 1)                   (n − M without a covariate)
+        var(c · level) = s² (Σ_k c_k² / n_k + (c · x̄)² / Σ (x − x̄_m)²)
+        leverage_i = 1 / n_m + (x_i − x̄_m)² / Σ (x − x̄_m)²
+
+    with ``c`` = e_m − 1/M (relative to the mean level) or e_m (absolute).
+    """
     frame = pd.DataFrame({"y": y, "manager": managers.reindex(y.index)})
     if covariate is not None:
         frame["x"] = covariate.reindex(y.index)
@@ -97,25 +116,60 @@ def _manager_levels(
     table["people"] = counts.reindex(names, fill_value=0).astype("int64")
     for column in ("offset", "offset_low", "offset_high"):
         table[column] = np.nan
+    table["flag"] = ""
+    rows = pd.DataFrame(columns=["expected", "studentised_residual", "p_bonferroni"], dtype="float64")
     used = frame[frame["manager"].isin(compared)]
-    design = pd.get_dummies(used["manager"]).reindex(columns=compared).astype("float64")
+    slopes = 1 if covariate is not None else 0
+    n, m = len(used), len(compared)
+    if m == 0 or n - m - slopes < 2 or (covariate is not None and m < 2):
+        return table, rows
+    sizes = counts.reindex(compared).to_numpy(dtype="float64")
+    y_mean = used.groupby("manager")["y"].mean().reindex(compared)
+    within_y = used["y"] - used["manager"].map(y_mean)
     if covariate is not None:
-        design.insert(0, "x", used["x"] - used["x"].mean())
-    if not compared or len(used) <= design.shape[1] or (covariate is not None and len(compared) < 2):
-        table["flag"] = ""
-        return table, None, used.index
-    fit = sm.OLS(used["y"].to_numpy(dtype="float64"), design.to_numpy()).fit()
-    contrasts = np.zeros((len(compared), design.shape[1]))
-    first = design.shape[1] - len(compared)
-    contrasts[:, first:] = np.eye(len(compared)) - (1.0 / len(compared) if covariate is not None else 0.0)
-    test = fit.t_test(contrasts)
-    alpha = (1 - level) / len(compared)
-    bounds = np.asarray(test.conf_int(alpha=alpha))
-    table.loc[compared, "offset"] = np.asarray(test.effect)
-    table.loc[compared, "offset_low"] = bounds[:, 0]
-    table.loc[compared, "offset_high"] = bounds[:, 1]
+        x = used["x"] - used["x"].mean()
+        x_mean = x.groupby(used["manager"]).mean().reindex(compared)
+        within_x = x - used["manager"].map(x_mean)
+        sxx = float((within_x**2).sum())
+        if sxx <= 0:
+            return table, rows
+        slope = float(sm.OLS(within_y.to_numpy(), within_x.to_numpy()).fit().params[0])
+        leverage = 1 / used["manager"].map(counts).to_numpy() + within_x.to_numpy() ** 2 / sxx
+    else:
+        x, x_mean, within_x, sxx, slope = 0.0, y_mean * 0.0, within_y * 0.0, np.inf, 0.0
+        leverage = 1 / used["manager"].map(counts).to_numpy()
+    residual = (within_y - slope * within_x).to_numpy()
+    df = n - m - slopes
+    s2 = float((residual**2).sum()) / df
+    levels = (y_mean - slope * x_mean).to_numpy()
+    if covariate is not None:  # relative to the mean level: c = e_m − 1/M
+        offsets = levels - levels.mean()
+        spread = (1 - 2 / m) / sizes + (1 / sizes).sum() / m**2 + (x_mean - x_mean.mean()).to_numpy() ** 2 / sxx
+    else:
+        offsets, spread = levels, 1 / sizes
+    half = stats.t.ppf(1 - (1 - level) / m / 2, df) * np.sqrt(s2 * spread)
+    table.loc[compared, "offset"] = offsets
+    table.loc[compared, "offset_low"] = offsets - half
+    table.loc[compared, "offset_high"] = offsets + half
     table["flag"] = leaning_flags(table["offset_low"], table["offset_high"])
-    return table, fit, used.index
+    expected = used["manager"].map(pd.Series(levels, index=compared)) + slope * x
+    return table, _row_diagnostics(expected, residual, leverage, s2, df)
+
+
+def _row_diagnostics(
+    expected: pd.Series, residual: np.ndarray, leverage: np.ndarray, s2: float, df: int
+) -> pd.DataFrame:
+    """Per row of a :func:`_manager_fit`: ``expected``, the externally studentised residual
+    ``e_i / √(s²_(i) (1 − h_i))`` with ``s²_(i) = (s² df − e_i² / (1 − h_i)) / (df − 1)`` (the
+    spread without row i), and its two-sided t(df − 1) p-value, Bonferroni-corrected over the rows."""
+    deleted = (s2 * df - residual**2 / (1 - leverage)) / (df - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):  # no spread without row i: ±inf, or NaN on the line
+        studentised = residual / np.sqrt(deleted * (1 - leverage))
+    p_value = multipletests(2 * stats.t.sf(np.abs(studentised), df - 1), method="bonferroni")[1]
+    return pd.DataFrame(
+        {"expected": expected.to_numpy(), "studentised_residual": studentised, "p_bonferroni": p_value},
+        index=expected.index,
+    )
 
 
 def competency_offsets(
@@ -129,7 +183,7 @@ def competency_offsets(
     an overall score, the **competency offset** (module docstring: rating points above the average
     manager's for the same overall score) with its interval, and ``flag`` (:func:`flag_rule`).
     The three series share one index (people); NaN offsets where a manager is not compared."""
-    table, _, _ = _manager_levels(manager_rating, managers, overall_score, level, min_people)
+    table, _ = _manager_fit(manager_rating, managers, overall_score, level, min_people)
     return table[OFFSET_COLUMNS]
 
 
@@ -144,25 +198,20 @@ def competency_contradictions(
     rows (index of the inputs) whose externally studentised residual in the competency-offset
     model has a Bonferroni p-value over everyone compared below ``1 − level``. Columns
     ``manager``, ``manager_rating``, ``overall_score``, ``expected_rating`` (the model's fitted
-    value: what their manager, rating like the average manager otherwise, would give for their
-    overall score, plus the manager's own offset) and ``studentised_residual``."""
-    _, fit, used = _manager_levels(manager_rating, managers, overall_score, level, min_people)
-    columns = ["manager", "manager_rating", "overall_score", "expected_rating", "studentised_residual"]
-    if fit is None or fit.df_resid < 2:
-        return pd.DataFrame(columns=columns)
-    found = fit.outlier_test(method="bonf")
-    residual = pd.Series(np.asarray(found)[:, 0], index=used)
-    p_value = pd.Series(np.asarray(found)[:, 2], index=used)
-    frame = pd.DataFrame(
+    value: the rating the line gives for their overall score, plus their manager's own level)
+    and ``studentised_residual``."""
+    _, rows = _manager_fit(manager_rating, managers, overall_score, level, min_people)
+    far = rows.index[(rows["p_bonferroni"] < 1 - level).to_numpy()]
+    return pd.DataFrame(
         {
-            "manager": managers.reindex(used).astype(str),
-            "manager_rating": manager_rating.reindex(used),
-            "overall_score": overall_score.reindex(used),
-            "expected_rating": pd.Series(fit.fittedvalues, index=used),
-            "studentised_residual": residual,
-        }
+            "manager": managers.reindex(far).astype(str),
+            "manager_rating": manager_rating.reindex(far).astype("float64"),
+            "overall_score": overall_score.reindex(far).astype("float64"),
+            "expected_rating": rows.loc[far, "expected"].astype("float64"),
+            "studentised_residual": rows.loc[far, "studentised_residual"].astype("float64"),
+        },
+        index=far,
     )
-    return frame[(p_value < 1 - level).to_numpy()][columns]
 
 
 def agreed_offsets(
@@ -171,7 +220,7 @@ def agreed_offsets(
     """Per manager (sorted): :data:`OFFSET_COLUMNS` — ``people`` with both an agreed and a
     computed rating, ``offset`` their mean band change (agreed − computed, in bands) with its
     interval (module docstring: the spread pooled over the managers compared) and ``flag``."""
-    table, _, _ = _manager_levels(band_changes, managers, None, level, min_people)
+    table, _ = _manager_fit(band_changes, managers, None, level, min_people)
     return table[OFFSET_COLUMNS]
 
 
