@@ -208,7 +208,8 @@ class TeamOverview:
     def calibration(self) -> TeamSection:
         """The spread of ratings beside each overall score against the rating boundaries; then each
         member's agreed rating beside the computed one, the changes flagged, and the
-        distribution of each (when the outcomes are known)."""
+        distribution of each (when the outcomes are known); and the team's self − manager
+        competency gap with its interval (when someone has one)."""
         parts: list = []
         if self.agreed is not None:
             distribution = rating_distributions(self.agreed, self.card.config)
