@@ -318,7 +318,7 @@ def offsets_styler(table: pd.DataFrame, uuid: str, heading: str):
     shown = pd.DataFrame(
         {
             "Manager": table.index.astype(str),
-            "People compared": table["people"].to_numpy(),
+            "People with both figures": table["people"].to_numpy(),
             heading: [bands_text(v, 2) for v in table["offset"]],
             f"{pct(LEVEL, 0)} interval": [
                 team_render.interval_text(lo, hi) for lo, hi in table[["offset_low", "offset_high"]].to_numpy()
