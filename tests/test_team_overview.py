@@ -65,6 +65,8 @@ def notebook_cells_of_before(data, manager, period, config=""):
             )
         )
         display(HTML(team_render.robustness_html(members)))  # issue 17: how many ratings are fragile
+        gap = team_render.team_gap_html(card.values.reindex(team.direct_reports(card, manager)))  # issue 17 (C)
+        display(HTML(gap))
         fig, (left, right) = plt.subplots(1, 2, figsize=(9, 2 + 0.4 * len(members)), width_ratios=[1, 1.6])
         team_plots.plot_rating_distribution(ratings, ax=left)
         team_plots.plot_overall_scores(

@@ -31,6 +31,7 @@ from amreview.metrics.registry import ALL_MEASURES
 from amreview.periods import Quarter
 from amreview.scoring.calibration import MAX_BAND_CHANGE, NOT_AGREED, flags_text
 from amreview.scoring.display import rating_cell
+from amreview.scoring.rater_effects import LEVEL, team_gaps
 
 # Column headings short enough for a table of seven measures on a page.
 SHORT_MEASURE_LABELS = {
@@ -57,6 +58,9 @@ TABLE_LABELS = {
     "team-rating-distributions": "Ratings computed and agreed",
     "organisation-calibration": "Agreed against computed ratings per manager",
     "organisation-rating-distributions": "Ratings across the organisation, computed and agreed",
+    "organisation-raters": "Competency ratings against the figures per manager",
+    "organisation-gaps": "Self against manager competency ratings per team",
+    "organisation-contradictions": "Ratings that contradict the data",
 }
 
 
@@ -434,4 +438,50 @@ def calibration_html(table: pd.DataFrame, distribution: pd.DataFrame, labels: li
         f"<p class='amr-narrative'>{html.escape(text)}</p><p class='amr-note'>{html.escape(rule)}</p>"
         + table_block(calibration_table_styler(table))
         + table_block(rating_distributions_styler(distribution, labels))
+    )
+
+
+def interval_text(low, high, decimals: int = 2) -> str:
+    """An interval of a signed figure: ``+0.16 to +1.17``; ``—`` when missing (too few to say)."""
+    if is_missing(low) or is_missing(high):
+        return bands_text(None)
+    return f"{bands_text(low, decimals)} to {bands_text(high, decimals)}"
+
+
+GAP_MEANING = (
+    "The self − manager gap is how much higher a person rates their own competencies than their manager "
+    "does (1 to 5 scale, averaged over the competencies both rated); a team's gap is the mean over its "
+    f"people, with a {pct(LEVEL, 0)} t interval over them."
+)
+
+
+def team_gap_html(values: pd.DataFrame) -> str:
+    """The self − manager gap of one team (``values``: its members' rows of the scorecard's
+    values; their ``competency_self_manager_gap_mean``) with its interval
+    (:func:`amreview.scoring.rater_effects.team_gaps`), in a sentence; "" when nobody has one."""
+    if "competency_self_manager_gap_mean" not in values.columns:
+        return ""
+    gaps = values["competency_self_manager_gap_mean"].astype("float64")
+    table = team_gaps(gaps, pd.Series("team", index=gaps.index))
+    if table.empty or int(table["gap_count"].iloc[0]) == 0:
+        return ""
+    return f"<p class='amr-narrative'>{html.escape(gap_sentence(table.iloc[0]))}</p>" + (
+        f"<p class='amr-note'>{html.escape(GAP_MEANING)}</p>"
+    )
+
+
+def team_gap_parts(values: pd.DataFrame) -> list[str]:
+    """:func:`team_gap_html` as the parts of a section: none when it is empty."""
+    shown = team_gap_html(values)
+    return [shown] if shown else []
+
+
+def gap_sentence(row: pd.Series) -> str:
+    """A team's gap (a row of :func:`amreview.scoring.rater_effects.team_gaps`) in words."""
+    people = int(row["gap_count"])
+    span = interval_text(row["gap_low"], row["gap_high"])
+    return (
+        f"Self against manager: over the {people} {'person' if people == 1 else 'people'} rated by both, "
+        f"self-ratings sit {bands_text(row['gap'], 2)} points from the manager's on average"
+        + (f" ({pct(LEVEL, 0)} interval {span})." if not is_missing(row["gap_low"]) else " (too few for an interval).")
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from amreview.metrics.catalogue import all_kpis
 from amreview.metrics.registry import ALL_MEASURES, WINDOWS, Kpi
 from amreview.scoring.config import ScorecardConfig, load_config
+from amreview.scoring.rater_effects import RATER_EFFECTS_DOC
 from amreview.scoring.robustness import WEIGHT_MOVE
 
 UNIT_WORDS = {
@@ -67,6 +68,7 @@ def kpi_reference(kpis: dict[str, Kpi] | None = None, config: ScorecardConfig | 
         parts.append(f"## {label}\n")
         for kpi in members:
             parts.append(_kpi_section(kpi, scoring.get(kpi.name)))
+    parts.append(RATER_EFFECTS_DOC)  # issue 17 (C)
     return "\n".join(parts).rstrip() + "\n"
 
 
