@@ -29,7 +29,7 @@ from amreview.batch.jobs import ReviewResult
 from amreview.batch.prepare import prepare_reviews
 from amreview.batch.runner import run_quarterly_reviews
 from amreview.data.datapack import load_pack, validate_tables, write_pack
-from amreview.documents import render
+from amreview.documents import render, team_render
 from amreview.documents.calibration import OrganisationCalibration
 from amreview.documents.model import SECTIONS
 from amreview.documents.pdf import html_to_pdf
@@ -534,8 +534,13 @@ def test_the_team_overview_flags_a_change_of_two_bands_and_one_without_reason(pa
 
 
 def test_the_team_overview_without_outcomes_shows_the_computed_ratings_only(card):
-    section = TeamOverview("Grace Hopper", card).calibration()
-    assert [type(p).__name__ for p in section.parts] == ["TeamChart"]
+    overview = TeamOverview("Grace Hopper", card)
+    section = overview.calibration()
+    assert [type(p).__name__ for p in section.parts] == ["str", "str", "TeamChart"]  # no agreed ratings
+    assert section.parts[0] == team_render.robustness_html(overview.members)  # issue 17: how many are fragile
+    # the self − manager gap: one person rated by both (Ada: self 4, manager 3 on Communications): +1, too few
+    assert "over the 1 person rated by both, self-ratings sit +1.00 points" in section.parts[1]
+    assert "too few for an interval" in section.parts[1]
 
 
 def ratings(rows: list[tuple[str, str | None, str | None, bool]]) -> pd.DataFrame:
@@ -568,6 +573,9 @@ def test_the_organisation_page_flags_a_lenient_manager_and_says_its_rule():
         "Direct reports": "4",
         "With both ratings": "4",
         "Mean change (bands)": "+0.75",
+        # Lena 1, 1, 1, 0 and Frank 0, 0, 0: pooled SS 0.75 over 7 − 2 = 5 df; t(1 − 0.05/2/2, 5) = 3.1634;
+        # 0.75 ± 3.1634 × √(0.75/5) / 2 = 0.75 ± 0.6126
+        "95\u00a0% interval": "+0.14 to +1.36",
         "Raised": "3",
         "Lowered": "0",
         "Unchanged": "1",
@@ -576,10 +584,10 @@ def test_the_organisation_page_flags_a_lenient_manager_and_says_its_rule():
     }
     assert managers["Frank Fair"]["Flag"] == "—" and managers["Frank Fair"]["Mean change (bands)"] == "0.00"
     text = BeautifulSoup(page, "html.parser").get_text(" ")
-    assert "at least 0.5 of a rating band above the computed ones over at least 3 people" in text
-    assert "Flagged: Lena Lenient (lenient)." in text
+    assert "a manager is flagged lenient when their interval lies wholly above zero" in text
+    assert "Flagged: Lena Lenient (agreed ratings: lenient)." in text
     assert "For the head of sales and HR, who calibrate ratings across managers" in text
-    assert page.count("data:image/png;base64,") == 2
+    assert page.count("data:image/png;base64,") == 3
 
 
 def test_the_organisation_page_flags_nobody_when_agreed_equals_computed():

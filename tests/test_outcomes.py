@@ -14,18 +14,17 @@ from amreview.scoring.calibration import (
     FLAG_NO_REASON,
     FLAG_TOO_FAR,
     FLAG_UNKNOWN,
-    LENIENT,
     NO_RATING,
     NOT_AGREED,
-    SEVERE,
     band_change,
-    leaning,
+    leaning_rule,
     manager_calibration,
     rating_changes,
     rating_distributions,
 )
 from amreview.scoring.config import load_config
 from amreview.scoring.outcomes import ReviewOutcome, people_with_input, review_status
+from amreview.scoring.rater_effects import LENIENT, SEVERE
 
 Q3 = Quarter.parse("2026Q3")
 PEOPLE = ["A", "B", "C", "D", "E", "F", "G", "H"]
@@ -266,17 +265,13 @@ def organisation(rows: list[tuple]) -> tuple[pd.DataFrame, pd.Series]:
 
 def test_a_lenient_and_a_severe_manager_and_the_rest_not_flagged():
     changes, managers = organisation(
-        [
-            # Lena raises three of four by a band: mean (1 + 1 + 1 + 0) / 4 = 0.75 ≥ 0.5 over 4 ≥ 3 people
-            ("L1", "Lena", "Meets", "Exceeds", "r"),
-            ("L2", "Lena", "Meets", "Exceeds", "r"),
-            ("L3", "Lena", "Partially meets", "Meets", "r"),
-            ("L4", "Lena", "Meets", "Meets", None),
-            # Sam lowers two of three: mean (−1 − 1 + 0) / 3 = −0.67
-            ("S1", "Sam", "Meets", "Partially meets", "r"),
-            ("S2", "Sam", "Exceeds", "Meets", "r"),
-            ("S3", "Sam", "Meets", "Meets", None),
-            # Ola raises both of hers by one, but two people are too few to call it a habit
+        # Lena raises five of six by a band: mean 5/6; Sam lowers five of six: −5/6
+        [(f"L{i}", "Lena", "Meets", "Exceeds", "r") for i in range(5)]
+        + [("L5", "Lena", "Meets", "Meets", None)]
+        + [(f"S{i}", "Sam", "Meets", "Partially meets", "r") for i in range(5)]
+        + [("S5", "Sam", "Exceeds", "Exceeds", None)]
+        + [
+            # Ola raises both of hers by one, but two people are too few to compare
             ("O1", "Ola", "Meets", "Exceeds", "r"),
             ("O2", "Ola", "Meets", "Exceeds", "r"),
             # Kim: mean (1 − 1 + 0 + 0) / 4 = 0; one not agreed yet, left out of the mean
@@ -290,10 +285,14 @@ def test_a_lenient_and_a_severe_manager_and_the_rest_not_flagged():
     table = manager_calibration(changes, managers)
     assert list(table.index) == ["Kim", "Lena", "Ola", "Sam"]
     assert table["leaning"].to_dict() == {"Kim": "", "Lena": LENIENT, "Ola": "", "Sam": SEVERE}
-    assert table["mean_band_change"].to_dict() == pytest.approx({"Kim": 0.0, "Lena": 0.75, "Ola": 1.0, "Sam": -2 / 3})
-    assert table["people"].to_dict() == {"Kim": 5, "Lena": 4, "Ola": 2, "Sam": 3}
-    assert table["compared"].to_dict() == {"Kim": 4, "Lena": 4, "Ola": 2, "Sam": 3}
-    assert table.loc["Lena", ["raised", "lowered", "unchanged", "flagged"]].tolist() == [3, 0, 1, 0]
+    assert table["mean_band_change"].to_dict() == pytest.approx({"Kim": 0.0, "Lena": 5 / 6, "Ola": 1.0, "Sam": -5 / 6})
+    # the spread pooled over Lena, Sam and Kim: (5/6 + 5/6 + 2) over 16 − 3 = 13 df; t(1 − 0.05/3/2, 13) = 2.7459
+    half_of_six = 2.7459 * math.sqrt((11 / 3) / 13) / math.sqrt(6)
+    assert table.at["Lena", "band_change_low"] == pytest.approx(5 / 6 - half_of_six, abs=1e-4)
+    assert math.isnan(table.at["Ola", "band_change_low"])
+    assert table["people"].to_dict() == {"Kim": 5, "Lena": 6, "Ola": 2, "Sam": 6}
+    assert table["compared"].to_dict() == {"Kim": 4, "Lena": 6, "Ola": 2, "Sam": 6}
+    assert table.loc["Lena", ["raised", "lowered", "unchanged", "flagged"]].tolist() == [5, 0, 1, 0]
 
 
 def test_nobody_is_flagged_when_agreed_equals_computed():
@@ -310,9 +309,16 @@ def test_nobody_is_flagged_when_agreed_equals_computed():
     assert set(table["leaning"]) == {""} and set(table["mean_band_change"]) == {0.0} and table["flagged"].sum() == 0
 
 
-@pytest.mark.parametrize(
-    ("mean", "people", "expected"),
-    [(0.5, 3, LENIENT), (0.49, 3, ""), (0.5, 2, ""), (-0.5, 3, SEVERE), (-0.49, 10, ""), (math.nan, 5, "")],
-)
-def test_the_leaning_rule_at_its_edges(mean, people, expected):
-    assert leaning(mean, people) == expected
+@pytest.mark.parametrize(("raised", "expected"), [(2, ""), (3, LENIENT)])
+def test_the_leaning_rule_at_its_edge_of_people(raised, expected):
+    """Everyone else agrees the computed rating: the spread is nil, and a manager who raises every
+    one of their people is lenient once at least three are compared."""
+    changes, managers = organisation(
+        [(f"R{i}", "Rae", "Meets", "Exceeds", "r") for i in range(raised)]
+        + [(f"B{i}", "Bo", "Meets", "Meets", None) for i in range(4)]
+    )
+    assert manager_calibration(changes, managers).at["Rae", "leaning"] == expected
+
+
+def test_the_leaning_rule_is_said_in_words():
+    assert "at least 3 of their people" in leaning_rule() and "95\u00a0%" in leaning_rule()

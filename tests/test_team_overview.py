@@ -1,9 +1,9 @@
 """The team overview as one object (amreview.documents.team_overview): its sections exist, show as
 HTML, and display exactly what the team notebook's cells displayed when they called
 team, team_render and team_plots themselves (the cells of before issue 13 are copied below; issue 14
-added the agreed ratings to the calibration cell; issue 15 shows each table in its keyboard-reachable
-box, ``team_render.table_block``, and each chart as an image described in its ``alt``: compared here
-by its PNG, drawn as ``render.figure_png`` draws it)."""
+added the agreed ratings to the calibration cell, issue 17 the fragile ratings; issue 15 shows each
+table in its keyboard-reachable box, ``team_render.table_block``, and each chart as an image
+described in its ``alt``: compared here by its PNG, drawn as ``render.figure_png`` draws it)."""
 
 from __future__ import annotations
 
@@ -64,6 +64,9 @@ def notebook_cells_of_before(data, manager, period, config=""):
                 )
             )
         )
+        display(HTML(team_render.robustness_html(members)))  # issue 17: how many ratings are fragile
+        gap = team_render.team_gap_html(card.values.reindex(team.direct_reports(card, manager)))  # issue 17 (C)
+        display(HTML(gap))
         fig, (left, right) = plt.subplots(1, 2, figsize=(9, 2 + 0.4 * len(members)), width_ratios=[1, 1.6])
         team_plots.plot_rating_distribution(ratings, ax=left)
         team_plots.plot_overall_scores(

@@ -8,7 +8,9 @@ and joined to the selected people's scorecard rows; the key figures and the mani
 
 The **organisation's calibration page** (``<period>/calibration.html``, from
 ``notebooks/calibration.ipynb``: :class:`amreview.documents.calibration.OrganisationCalibration`)
-shows, per manager, how their agreed ratings sit against the computed ones. It is for the people
+shows, per manager, the rater effects (:mod:`amreview.scoring.rater_effects`): how their agreed
+ratings sit against the computed ones and their competency ratings against the figures, their
+team's self-versus-manager gap, and the ratings that contradict the data. It is for the people
 who calibrate ratings across managers (the head of sales, HR), not for a team: it names managers
 and no account manager. A run makes it when it covers the whole organisation (no ``--am``,
 ``--manager`` or ``--team``), makes team overviews, and some rating of the quarter has been

@@ -31,7 +31,16 @@ PACK_FILES_KEY = "pack_files_fingerprint"
 REVIEWS, TEAMS, CALIBRATION = "reviews", "teams", "calibration"
 ORGANISATION = "organisation"  # the calibration input's folder
 OUTCOMES_FILE, RATINGS_FILE = "outcomes.parquet", "ratings.parquet"
-CALIBRATION_COLUMNS = ["manager", "review_status", "computed_rating", "agreed_rating", "reason_given"]
+CALIBRATION_COLUMNS = [
+    "manager",
+    "review_status",
+    "computed_rating",
+    "agreed_rating",
+    "reason_given",
+    "overall_score",
+    "manager_rating",
+    "self_manager_gap",
+]
 SCORECARD_FRAMES = (
     "values",
     "scores",

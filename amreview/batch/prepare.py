@@ -30,8 +30,9 @@ and, per sales manager, a *team input* (``<folder>/teams/<manager>/``: ``input.j
 each of their reviews stands: :func:`amreview.scoring.outcomes.review_status`) for the team
 overview; and, when asked, the organisation's *calibration input*
 (``<folder>/calibration/organisation/``: ``input.json`` and ``ratings.parquet``, one row per account
-manager in role with only their manager, review status, computed and agreed rating, and whether a
-change has a reason — no id, no name, no words) for the organisation's calibration page.
+manager in role with only their manager, review status, computed and agreed rating, whether a
+change has a reason, their overall score, their manager's mean competency rating and their
+self − manager gap — no id, no name, no words) for the organisation's calibration page.
 
 Folder names are file stems (:func:`amreview.filenames.file_stems`: the am_id or the manager
 where it is a plain name, else a slug and a digest of it); :class:`PreparedInputs` maps each to
@@ -243,9 +244,17 @@ def _write_calibration(
 def calibration_ratings(status: pd.DataFrame, card: Scorecard) -> pd.DataFrame:
     """The calibration input's rows (:data:`CALIBRATION_COLUMNS`): per person of ``status``
     (:func:`amreview.scoring.outcomes.review_status`) their manager, status, computed and agreed
-    rating, and whether a change has a reason; in a fixed order that says nothing of who is who
-    (by manager, then the ratings)."""
+    rating, whether a change has a reason, and what the rater effects rest on
+    (:mod:`amreview.scoring.rater_effects`): their overall score, their manager's mean competency
+    rating and their self − manager gap (``competency_manager_mean``,
+    ``competency_self_manager_gap_mean``; NaN where the scorecard has none); in a fixed order that
+    says nothing of who is who (by manager, then the ratings and figures)."""
     reason = status["change_reason"].map(lambda r: isinstance(r, str) and bool(r.strip()))
+
+    def value(column: str) -> pd.Series:
+        found = card.values[column] if column in card.values.columns else pd.Series(np.nan, index=card.values.index)
+        return found.reindex(status.index).astype("float64")
+
     frame = pd.DataFrame(
         {
             "manager": card.people["manager"].reindex(status.index).astype(object),
@@ -253,6 +262,9 @@ def calibration_ratings(status: pd.DataFrame, card: Scorecard) -> pd.DataFrame:
             "computed_rating": status["computed_rating"],
             "agreed_rating": status["agreed_rating"],
             "reason_given": reason.astype(bool),
+            "overall_score": card.overall["overall_score"].reindex(status.index).astype("float64"),
+            "manager_rating": value("competency_manager_mean"),
+            "self_manager_gap": value("competency_self_manager_gap_mean"),
         }
     )
     return frame.sort_values(CALIBRATION_COLUMNS, na_position="last", kind="stable").reset_index(drop=True)

@@ -233,13 +233,20 @@ def describe_rating_distributions(counts: pd.DataFrame) -> str:
     return _listed(items)
 
 
-def describe_band_changes(changes: pd.DataFrame, threshold: float) -> str:
-    """Each manager's mean band change (and flag), then the rule's lines."""
-    items = [
-        f"{manager} {'none compared' if is_missing(v) else f'{float(v):+.2f}'}" + (f" ({lean})" if lean else "")
-        for manager, v, lean in zip(changes.index, changes["mean_band_change"], changes["leaning"])
-    ]
-    return _listed(items) + f" Lines at \u2212{threshold:g} and +{threshold:g} bands."
+def describe_manager_offsets(offsets: pd.DataFrame, unit: str, title: str) -> str:
+    """Each manager's offset, its interval and flag ("too few people" where not compared)."""
+    items = []
+    for manager, row in offsets.iterrows():
+        if is_missing(row["offset"]):
+            items.append(f"{manager} too few people")
+            continue
+        span = (
+            ""
+            if is_missing(row["offset_low"])
+            else f" (interval {float(row['offset_low']):+.2f} to {float(row['offset_high']):+.2f})"
+        )
+        items.append(f"{manager} {float(row['offset']):+.2f}{span}" + (f", {row['flag']}" if row["flag"] else ""))
+    return _listed(items) + f" In {unit}; the line marks zero."
 
 
 DESCRIBERS: dict[Callable, Callable[..., str]] = {
@@ -265,7 +272,7 @@ DESCRIBERS: dict[Callable, Callable[..., str]] = {
     team_plots.plot_overall_scores: describe_overall_scores,
     team_plots.plot_team_totals: describe_team_totals,
     team_plots.plot_rating_distributions: describe_rating_distributions,
-    team_plots.plot_band_changes: describe_band_changes,
+    team_plots.plot_manager_offsets: describe_manager_offsets,
 }
 
 

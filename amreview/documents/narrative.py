@@ -139,6 +139,43 @@ def strengths_line(scores: Mapping[str, float]) -> str:
     return f"Strongest: {best} ({scored[best]:.2f}); weakest: {worst} ({scored[worst]:.2f})."
 
 
+def robustness_line(
+    rating: str | None, flips: Sequence[tuple[str, float, str | None]], equal_weights_rating: str | None = None
+) -> str:
+    """How robust the rating is, from ``flips`` (measure name, points of weight moved: > 0 more,
+    < 0 less, the rating it would give; None: no rating), each a move of one measure's weight
+    that changes the rating (:func:`amreview.scoring.robustness.rating_flips`):
+    ``"Meets, but close: with 5 points more weight on Productive new business it would be
+    Exceeds."``; moves giving the same rating are named together (``"with 5 points less weight on
+    A or 5 points more weight on B it would be Meets"``). None changes it: ``"The rating holds with
+    any one measure's weight 5 points higher or lower."``. ``equal_weights_rating`` other than
+    ``rating`` adds ``"With equal weights for every measure it would be Exceeds."``. No rating
+    and nothing changes it → ``""``."""
+    groups: dict[str | None, list[str]] = {}
+    for measure, points, moved in flips:
+        groups.setdefault(moved, []).append(
+            f"{abs(points):g} points {'more' if points > 0 else 'less'} weight on {measure}"
+        )
+    said = [
+        f"with {_or(phrases)} it would {f'be {moved}' if moved else 'have no rating'}"
+        for moved, phrases in groups.items()
+    ]
+    if said:
+        text = f"{rating or 'No rating'}, but close: {'; '.join(said)}."
+    elif rating:
+        text = "The rating holds with any one measure's weight 5 points higher or lower."
+    else:
+        return ""
+    if equal_weights_rating and equal_weights_rating != rating:
+        text += f" With equal weights for every measure it would be {equal_weights_rating}."
+    return text
+
+
+def _or(phrases: Sequence[str]) -> str:
+    """``"a"``, ``"a or b"``, ``"a, b or c"``."""
+    return phrases[0] if len(phrases) == 1 else f"{', '.join(phrases[:-1])} or {phrases[-1]}"
+
+
 # --------------------------------------------------------------------------------------------
 # Margin & KPI targets
 # --------------------------------------------------------------------------------------------

@@ -74,7 +74,7 @@ def team_scorecard(card: Scorecard, manager: str) -> pd.DataFrame:
     data), ``overall_score``, ``overall_rating`` (NaN when there is no overall score),
     ``measures_without_data``, ``no_rating_reason`` (why there is no rating; ``""``), then the
     :data:`HEADLINE_KPIS` and the quarter's ``*_target`` of the :data:`TOTAL_MEASURES`, as the
-    scorecard has them.
+    scorecard has them, then how robust the rating is (:func:`robustness_columns`).
     """
     ids = direct_reports(card, manager)
     table = card.table.set_index("am_id").loc[ids]
@@ -88,6 +88,25 @@ def team_scorecard(card: Scorecard, manager: str) -> pd.DataFrame:
     for column in HEADLINE_KPIS + tuple(f"{m}_target" for m in TOTAL_MEASURES):
         if column in table.columns:
             frame[column] = table[column]
+    return frame.join(robustness_columns(card, ids))
+
+
+def robustness_columns(card: Scorecard, ids: pd.Index) -> pd.DataFrame:
+    """How robust each rating of ``ids`` is, from the scorecard's robustness columns
+    (:mod:`amreview.scoring.robustness`): ``fragile`` (bool), ``rating_flips`` (the weight moves
+    that change it, ``", "``-separated: ``"Development plan achieved −5 points → Meets"``),
+    ``equal_weights_rating`` and ``equal_weights_changes``. Not fragile, nothing changes it, where
+    the scorecard has no such columns (one written before they were)."""
+    robustness = card.robustness.reindex(ids)
+    frame = pd.DataFrame(index=ids)
+    if "fragile" not in robustness.columns:
+        frame["fragile"], frame["rating_flips"] = False, ""
+        frame["equal_weights_rating"], frame["equal_weights_changes"] = None, False
+        return frame
+    frame["fragile"] = robustness["fragile"].fillna(False).astype(bool)
+    frame["rating_flips"] = robustness["fragile_because"].fillna("").astype(str).str.replace("; ", ", ")
+    frame["equal_weights_rating"] = robustness["equal_weights_rating"].astype(object)
+    frame["equal_weights_changes"] = robustness["equal_weights_changes"].fillna(False).astype(bool)
     return frame
 
 
@@ -186,8 +205,10 @@ def needs_attention(
 
     A member needs attention when their overall score is below the lowest score of the rating
     :func:`attention_rating` (``below_rating``, by default Meets), when any measure scores
-    ``low_score`` or less, or when the scorecard gives a reason for no rating (a figure resting
-    on an implausible amount, an empty sales table: see :mod:`amreview.data.plausibility`). A
+    ``low_score`` or less, when the scorecard gives a reason for no rating (a figure resting
+    on an implausible amount, an empty sales table: see :mod:`amreview.data.plausibility`), or
+    when the rating is fragile (a 5-point move of one measure's weight changes it: the meeting
+    should spend its time there; :func:`robustness_columns`). A
     measure without data is no reason (the scorecard shows it as "no data"). Index ``am_id``;
     columns ``name``, ``overall_score``, ``overall_rating``, ``reasons`` (one text, reasons
     separated by ``"; "``). Empty when nobody needs attention.
@@ -204,6 +225,8 @@ def needs_attention(
             reasons.append(f"no rating: {withheld}")
         elif pd.notna(score) and score < threshold:
             reasons.append(f"overall rating {row['overall_rating']} ({score:.2f}) is below {below_rating}")
+        if row["fragile"]:
+            reasons.append(f"rating {row['overall_rating'] or NO_RATING} is fragile: {row['rating_flips']}")
         for measure in card.measures.columns:
             value = row[measure]
             if pd.notna(value) and value <= low_score:

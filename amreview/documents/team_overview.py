@@ -206,13 +206,16 @@ class TeamOverview:
 
     @_in_number_format
     def calibration(self) -> TeamSection:
-        """The spread of ratings beside each overall score against the rating boundaries; then each
-        member's agreed rating beside the computed one, the changes flagged, and the
-        distribution of each (when the outcomes are known)."""
+        """Each member's agreed rating beside the computed one, the changes flagged, and the
+        distribution of each (when the outcomes are known); how many ratings are fragile; the team's
+        self − manager competency gap with its interval (when someone has one); then the spread of
+        ratings beside each overall score against the rating boundaries."""
         parts: list = []
         if self.agreed is not None:
             distribution = rating_distributions(self.agreed, self.card.config)
             parts.append(team_render.calibration_html(self.agreed, distribution, lowest_first(self.card.config)))
+        parts.append(team_render.robustness_html(self.members))
+        parts += team_render.team_gap_parts(self.card.values.reindex(team.direct_reports(self.card, self.manager)))
         return TeamSection(
             "calibration", parts + [TeamChart("calibration", self._draw_calibration, self._calibration_words)]
         )

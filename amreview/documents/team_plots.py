@@ -236,35 +236,33 @@ def plot_rating_distributions(counts: pd.DataFrame, ax: Axes | None = None) -> A
 
 
 @styled
-def plot_band_changes(changes: pd.DataFrame, threshold: float, ax: Axes | None = None) -> Axes:
-    """Each manager's mean change from the computed to the agreed rating, in rating bands: a bar
-    per manager (``changes``: index = managers, top to bottom; columns ``mean_band_change`` — NaN:
-    none compared, no bar — and ``leaning``: ``lenient`` bars blue, ``severe`` vermilion, the
-    others grey), with dashed lines at ± ``threshold`` (the lenient/severe rule)."""
+def plot_manager_offsets(offsets: pd.DataFrame, unit: str, title: str, ax: Axes | None = None) -> Axes:
+    """Each manager's offset with its interval: a dot and a whisker per manager (``offsets``:
+    index = managers, top to bottom; columns ``offset``, ``offset_low``, ``offset_high`` — NaN:
+    not compared, "too few people" written instead — and ``flag``: ``lenient`` blue,
+    ``severe`` vermilion, the others grey), a line at zero; ``unit`` names the x axis."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 1.4 + 0.45 * max(len(changes), 1)))
-    y = np.arange(len(changes))[::-1]
-    values = changes["mean_band_change"].to_numpy(dtype="float64")
-    shown = np.nan_to_num(values, nan=0.0)
-    colours = [{"lenient": ACTUAL_COLOUR, "severe": LOW_COLOUR}.get(lean, "#9aa4ae") for lean in changes["leaning"]]
-    ax.barh(y, shown, color=colours, height=0.55)
-    reach = max(1.0, float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0) * 1.3
-    for yi, value in zip(y, values):
-        label = "none compared" if np.isnan(value) else f"{value:+.2f}"
-        ax.text(
-            0.02 * reach if np.isnan(value) or value >= 0 else -0.02 * reach,
-            yi,
-            label,
-            va="center",
-            ha="left" if np.isnan(value) or value >= 0 else "right",
-            fontsize=8,
-        )
-    for edge in (-threshold, threshold):
-        ax.axvline(edge, color=TARGET_COLOUR, linestyle=(0, (3, 3)), linewidth=0.9)
+        _, ax = plt.subplots(figsize=(7, 1.4 + 0.45 * max(len(offsets), 1)))
+    y = np.arange(len(offsets))[::-1]
+    values = offsets["offset"].to_numpy(dtype="float64")
+    low = offsets["offset_low"].to_numpy(dtype="float64")
+    high = offsets["offset_high"].to_numpy(dtype="float64")
+    colours = [{"lenient": ACTUAL_COLOUR, "severe": LOW_COLOUR}.get(flag, "#9aa4ae") for flag in offsets["flag"]]
+    ends = np.concatenate([np.abs(low[np.isfinite(low)]), np.abs(high[np.isfinite(high)]), [0.5]])
+    reach = float(ends.max()) * 1.3
+    for yi, value, lo, hi, colour in zip(y, values, low, high, colours):
+        if np.isnan(value):
+            ax.text(0.02 * reach, yi, "too few people", va="center", ha="left", fontsize=8)
+            continue
+        if np.isfinite(lo) and np.isfinite(hi):
+            ax.plot([lo, hi], [yi, yi], color=colour, linewidth=2.2, solid_capstyle="butt")
+        ax.plot([value], [yi], "o", color=colour, markersize=6)
+        ax.text(value, yi + 0.22, f"{value:+.2f}", va="bottom", ha="center", fontsize=8)
     ax.axvline(0, color="#333333", linewidth=0.8)
     ax.set_xlim(-reach, reach)
-    ax.set_yticks(y, [person_label(m) for m in changes.index])
-    ax.set_xlabel("mean change, agreed − computed (rating bands)")
+    ax.set_ylim(-0.6, len(offsets) - 0.2)
+    ax.set_yticks(y, [person_label(m) for m in offsets.index])
+    ax.set_xlabel(unit)
     ax.grid(axis="y", visible=False)
-    ax.set_title("Agreed against computed ratings, per manager")
+    ax.set_title(title)
     return ax

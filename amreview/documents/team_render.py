@@ -31,6 +31,7 @@ from amreview.metrics.registry import ALL_MEASURES
 from amreview.periods import Quarter
 from amreview.scoring.calibration import MAX_BAND_CHANGE, NOT_AGREED, flags_text
 from amreview.scoring.display import rating_cell
+from amreview.scoring.rater_effects import LEVEL, team_gaps
 
 # Column headings short enough for a table of seven measures on a page.
 SHORT_MEASURE_LABELS = {
@@ -57,6 +58,9 @@ TABLE_LABELS = {
     "team-rating-distributions": "Ratings computed and agreed",
     "organisation-calibration": "Agreed against computed ratings per manager",
     "organisation-rating-distributions": "Ratings across the organisation, computed and agreed",
+    "organisation-raters": "Competency ratings against the figures per manager",
+    "organisation-gaps": "Self against manager competency ratings per team",
+    "organisation-contradictions": "Ratings that contradict the data",
 }
 
 
@@ -174,10 +178,49 @@ def team_scorecard_styler(table: pd.DataFrame, measures: list[str]):
         shown[label] = table[measure].to_numpy(dtype="float64")
     shown["Overall"] = table["overall_score"].to_numpy(dtype="float64")
     shown["Rating"] = [rating_cell(r, why) for r, why in zip(table["overall_rating"], table["no_rating_reason"])]
+    shown[FRAGILE_HEADING] = [fragile_cell(f, r) for f, r in zip(table["fragile"], table["overall_rating"])]
     styler = _styler(shown, "team-scorecard")
     styler = styler.format(score_text, subset=labels + ["Overall"])
     styler = styler.map(_score_cell_css, subset=labels)
+    styler = styler.map(lambda cell: FLAGGED_CSS if cell == "yes" else "", subset=[FRAGILE_HEADING])
     return styler.set_properties(subset=labels + ["Overall"], **{"text-align": "right"})
+
+
+FRAGILE_HEADING = "Fragile rating"
+FLAGGED_CSS = "font-weight: bold; color: #c0392b;"
+
+
+def fragile_cell(fragile, rating) -> str:
+    """``"yes"`` for a fragile rating (:mod:`amreview.scoring.robustness`), ``"no"`` for a robust
+    one, ``""`` where there is no rating to judge."""
+    if bool(fragile):
+        return "yes"
+    return "no" if not is_missing(rating) and rating else ""
+
+
+def robustness_html(table: pd.DataFrame) -> str:
+    """The team's fragile ratings in a sentence (``table``: :func:`amreview.documents.team.team_scorecard`),
+    and those equal weights would change, so the meeting spends its time where the decision is close."""
+    fragile = table[table["fragile"]]
+    members = len(table)
+    if len(fragile):
+        who = ", ".join(f"{name} ({rating_cell(r)})" for name, r in zip(fragile["name"], fragile["overall_rating"]))
+        text = (
+            f"Fragile ratings: {len(fragile)} of {members} change band with one measure's weight moved 5 points "
+            f"(the others rescaled): {who}."
+        )
+    else:
+        text = f"No rating of the {members} changes band with one measure's weight moved 5 points."
+    equal = table[table["equal_weights_changes"]]
+    if len(equal):
+        moved = ", ".join(
+            f"{name} ({e} instead of {rating_cell(r)})"
+            for name, e, r in zip(equal["name"], equal["equal_weights_rating"], equal["overall_rating"])
+        )
+        text += f" Equal weights for every measure would change {len(equal)}: {moved}."
+    else:
+        text += " Equal weights for every measure would change none."
+    return f"<p class='amr-narrative'>{html.escape(text)}</p>"
 
 
 def _score_cell_css(value) -> str:
@@ -280,9 +323,9 @@ def _lines(reasons: str) -> str:
 def attention_html(attention: pd.DataFrame, below_rating: str, low_score: float) -> str:
     """The rule, then the table; or one line saying nobody needs attention."""
     rule = (
-        f"Listed: an overall rating below {below_rating}, any measure scored {low_score:g} or less, or no "
-        "rating for a reason the data gives. A measure without data is not a reason (the scorecard shows it as "
-        "no data)."
+        f"Listed: an overall rating below {below_rating}, any measure scored {low_score:g} or less, no "
+        "rating for a reason the data gives, or a fragile rating (one measure's weight moved 5 points would "
+        "change it). A measure without data is not a reason (the scorecard shows it as no data)."
     )
     if attention.empty:
         return f"<p>Nobody in the team needs attention this quarter. {html.escape(rule)}</p>"
@@ -395,4 +438,50 @@ def calibration_html(table: pd.DataFrame, distribution: pd.DataFrame, labels: li
         f"<p class='amr-narrative'>{html.escape(text)}</p><p class='amr-note'>{html.escape(rule)}</p>"
         + table_block(calibration_table_styler(table))
         + table_block(rating_distributions_styler(distribution, labels))
+    )
+
+
+def interval_text(low, high, decimals: int = 2) -> str:
+    """An interval of a signed figure: ``+0.16 to +1.17``; ``—`` when missing (too few to say)."""
+    if is_missing(low) or is_missing(high):
+        return bands_text(None)
+    return f"{bands_text(low, decimals)} to {bands_text(high, decimals)}"
+
+
+GAP_MEANING = (
+    "The self − manager gap is how much higher a person rates their own competencies than their manager "
+    "does (1 to 5 scale, averaged over the competencies both rated); a team's gap is the mean over its "
+    f"people, with a {pct(LEVEL, 0)} t interval over them."
+)
+
+
+def team_gap_html(values: pd.DataFrame) -> str:
+    """The self − manager gap of one team (``values``: its members' rows of the scorecard's
+    values; their ``competency_self_manager_gap_mean``) with its interval
+    (:func:`amreview.scoring.rater_effects.team_gaps`), in a sentence; "" when nobody has one."""
+    if "competency_self_manager_gap_mean" not in values.columns:
+        return ""
+    gaps = values["competency_self_manager_gap_mean"].astype("float64")
+    table = team_gaps(gaps, pd.Series("team", index=gaps.index))
+    if table.empty or int(table["gap_count"].iloc[0]) == 0:
+        return ""
+    return f"<p class='amr-narrative'>{html.escape(gap_sentence(table.iloc[0]))}</p>" + (
+        f"<p class='amr-note'>{html.escape(GAP_MEANING)}</p>"
+    )
+
+
+def team_gap_parts(values: pd.DataFrame) -> list[str]:
+    """:func:`team_gap_html` as the parts of a section: none when it is empty."""
+    shown = team_gap_html(values)
+    return [shown] if shown else []
+
+
+def gap_sentence(row: pd.Series) -> str:
+    """A team's gap (a row of :func:`amreview.scoring.rater_effects.team_gaps`) in words."""
+    people = int(row["gap_count"])
+    span = interval_text(row["gap_low"], row["gap_high"])
+    return (
+        f"Self against manager: over the {people} {'person' if people == 1 else 'people'} rated by both, "
+        f"self-ratings sit {bands_text(row['gap'], 2)} points from the manager's on average"
+        + (f" ({pct(LEVEL, 0)} interval {span})." if not is_missing(row["gap_low"]) else " (too few for an interval).")
     )

@@ -9,11 +9,12 @@ A change is **flagged** (:func:`rating_changes`) when it moves more than
 :data:`MAX_BAND_CHANGE` band, when it has no reason (a change of any size with a blank
 ``change_reason``), or when the agreed rating is not a label of the config.
 
-A manager is **lenient** (or **severe**) when the mean band change of their direct reports with
-both ratings is at least :data:`LEANING_MEAN_BANDS` above (below) zero over at least
-:data:`LEANING_MIN_PEOPLE` people (:func:`manager_calibration`): one person's change can be the
-figures' blind spot; half a band on average over three or more is a habit. The documents state
-this rule where they apply it.
+A manager is **lenient** (or **severe**) by the one rule of :mod:`amreview.scoring.rater_effects`
+for every rater effect: over at least :data:`LEANING_MIN_PEOPLE` of their direct reports with both
+ratings, the interval of their mean band change (the spread pooled over the managers compared,
+Bonferroni-corrected across them) lies wholly above (below) zero (:func:`manager_calibration`):
+one person's change can be the figures' blind spot; a mean change that chance cannot explain is a
+habit. The documents state this rule where they apply it (:func:`leaning_rule`).
 
 Pure functions of frames; nothing is formatted here, and no input is modified.
 """
@@ -28,12 +29,11 @@ import pandas as pd
 from amreview.data.datapack import DataPack
 from amreview.scoring.config import ScorecardConfig
 from amreview.scoring.outcomes import pack_review_status
+from amreview.scoring.rater_effects import LEVEL, MIN_PEOPLE, agreed_offsets, flag_rule
 from amreview.scoring.scorecard import Scorecard
 
 MAX_BAND_CHANGE = 1  # a change of more bands than this is flagged
-LEANING_MEAN_BANDS = 0.5  # a manager's mean band change at least this far from 0 ...
-LEANING_MIN_PEOPLE = 3  # ... over at least this many people is lenient or severe
-LENIENT, SEVERE = "lenient", "severe"
+LEANING_MIN_PEOPLE = MIN_PEOPLE  # a manager is compared over at least this many people with both ratings
 NOT_AGREED = "not agreed yet"
 NO_RATING = "no rating"
 
@@ -118,17 +118,15 @@ def rating_distributions(changes: pd.DataFrame, config: ScorecardConfig) -> pd.D
 
 
 def manager_calibration(
-    changes: pd.DataFrame,
-    managers: pd.Series,
-    min_people: int = LEANING_MIN_PEOPLE,
-    mean_bands: float = LEANING_MEAN_BANDS,
+    changes: pd.DataFrame, managers: pd.Series, min_people: int = LEANING_MIN_PEOPLE, level: float = LEVEL
 ) -> pd.DataFrame:
     """Per manager (``managers``: ``am_id`` → their manager, same index as ``changes``), sorted by
     name: ``people`` (direct reports), ``compared`` (with both ratings), ``mean_band_change``
-    (over those compared; NaN if none), ``raised``, ``lowered``, ``unchanged`` (counts),
-    ``flagged`` (people with a flag of :func:`rating_changes`) and ``leaning`` — :data:`LENIENT`
-    when ``compared`` ≥ ``min_people`` and the mean ≥ ``mean_bands``, :data:`SEVERE` when the
-    mean ≤ −``mean_bands``, else ``""`` (module docstring)."""
+    (over those compared; NaN if none), ``band_change_low`` and ``band_change_high`` (its interval,
+    :func:`amreview.scoring.rater_effects.agreed_offsets`; NaN unless at least ``min_people`` are
+    compared), ``raised``, ``lowered``, ``unchanged`` (counts), ``flagged`` (people with a flag of
+    :func:`rating_changes`) and ``leaning`` — ``lenient``, ``severe`` or ``""`` (module
+    docstring)."""
     frame = changes.assign(manager=managers.reindex(changes.index).astype(object))
     frame = frame[frame["manager"].notna()]
     change = frame["band_change"]
@@ -146,31 +144,17 @@ def manager_calibration(
     ).groupby("manager", sort=True)
     table = grouped[["people", "compared", "raised", "lowered", "unchanged", "flagged"]].sum()
     table.insert(2, "mean_band_change", grouped["change"].mean().astype("float64"))
-    table["leaning"] = [
-        leaning(m, n, min_people, mean_bands) for m, n in zip(table["mean_band_change"], table["compared"])
-    ]
+    offsets = agreed_offsets(change, frame["manager"].astype(str), level, min_people).reindex(table.index)
+    table.insert(3, "band_change_low", offsets["offset_low"].astype("float64"))
+    table.insert(4, "band_change_high", offsets["offset_high"].astype("float64"))
+    table["leaning"] = offsets["flag"].fillna("").astype(object)
     return table
 
 
-def leaning(
-    mean_change: float, compared: int, min_people: int = LEANING_MIN_PEOPLE, mean_bands: float = LEANING_MEAN_BANDS
-) -> str:
-    """:data:`LENIENT`, :data:`SEVERE` or ``""`` for a manager's mean band change over
-    ``compared`` people (module docstring)."""
-    if compared < min_people or pd.isna(mean_change):
-        return ""
-    if mean_change >= mean_bands:
-        return LENIENT
-    return SEVERE if mean_change <= -mean_bands else ""
-
-
-def leaning_rule(min_people: int = LEANING_MIN_PEOPLE, mean_bands: float = LEANING_MEAN_BANDS) -> str:
-    """The rule of :func:`leaning`, in words, for the page that applies it."""
-    return (
-        f"A manager is flagged as lenient when their agreed ratings sit on average at least {mean_bands:g} "
-        f"of a rating band above the computed ones over at least {min_people} people with both ratings, and "
-        f"as severe when they sit that far below."
-    )
+def leaning_rule(min_people: int = LEANING_MIN_PEOPLE, level: float = LEVEL) -> str:
+    """The rule that flags a manager lenient or severe, in words, for the page that applies it
+    (:func:`amreview.scoring.rater_effects.flag_rule`)."""
+    return flag_rule(level, min_people)
 
 
 def flags_text(flags: Sequence[str]) -> str:

@@ -19,6 +19,7 @@ from amreview.formats import (
 from amreview.metrics.intervals import LEVEL
 from amreview.metrics.registry import ALL_MEASURES
 from amreview.scoring.bands import NOTHING_TO_SCORE
+from amreview.scoring.robustness import move_points, signed_points
 
 # measure → (the KPI a review's summary and the scorecard's hand-out show for it, the KPI whose
 # target it is compared with); here, not with the summary's section, so the scorecard's workbook
@@ -70,7 +71,48 @@ def _explanation_text(explanation) -> str:
                 if not is_missing(item.value)
                 else f"  - {item.label}: {item.band_text}"
             )
-    return "\n".join(lines)
+    return "\n".join(lines + robustness_lines(explanation))
+
+
+def _rated(score, rating) -> str:
+    """``"3.81 Exceeds"``; ``"3.81, no rating"`` where the score has none."""
+    return f"{score_text(score)} {rating}" if not is_missing(rating) and rating else f"{score_text(score)}, {NO_RATING}"
+
+
+def robustness_lines(explanation) -> list[str]:
+    """How the overall score and rating move with the weights (the explanation's row of
+    :attr:`Scorecard.robustness <amreview.scoring.scorecard.Scorecard.robustness>`): one line per
+    measure with its weight moved down and up, equal weights, and whether the rating is
+    fragile and why. None where there is no overall score, or no row (a scorecard written
+    before robustness was)."""
+    row, overall = explanation.robustness, explanation.overall
+    if row is None or "fragile" not in row.index or is_missing(overall["overall_score"]):
+        return []
+    lines = ["", "How robust the rating is (one measure's weight moved, the others rescaled to add up to 1):"]
+    points = move_points(explanation.config)
+    for measure in explanation.config.measures:
+        moves = [
+            f"{signed_points(points[(measure, d)])} points "
+            f"{_rated(row[f'{measure}_weight_{d}_score'], row[f'{measure}_weight_{d}_rating'])}"
+            for d in ("down", "up")
+        ]
+        lines.append(f"  - {ALL_MEASURES[measure]}: {'; '.join(moves)}")
+    equal = _rated(row["equal_weights_score"], row["equal_weights_rating"])
+    other = " (another rating)" if bool(row["equal_weights_changes"]) else ""
+    lines.append(f"  - Equal weights for every measure: {equal}{other}")
+    return lines + [verdict] if (verdict := robustness_verdict(explanation)) else lines
+
+
+def robustness_verdict(explanation) -> str:
+    """``"Fragile: the rating (Exceeds) changes with …"`` or ``"Robust: Meets under every one of
+    these moves."``; ``""`` where there is no rating to judge, or no robustness row."""
+    row, overall = explanation.robustness, explanation.overall
+    if row is None or "fragile" not in row.index or is_missing(overall["overall_score"]):
+        return ""
+    rating = overall["overall_rating"] if not is_missing(overall["overall_rating"]) else None
+    if bool(row["fragile"]):
+        return f"Fragile: the rating ({rating or NO_RATING}) changes with {row['fragile_because']}."
+    return f"Robust: {rating} under every one of these moves." if rating else ""
 
 
 def evidence_text(item) -> str:
@@ -130,6 +172,8 @@ def _explanation_html(explanation) -> str:
     )
     if sentence := no_rating_sentence(overall):
         head += f"<p>{escape(sentence)}</p>"
+    if verdict := robustness_verdict(explanation):
+        head += f"<p>{escape(verdict)}</p>"
     return head + table
 
 

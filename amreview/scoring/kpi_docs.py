@@ -8,6 +8,8 @@ from amreview.metrics.catalogue import all_kpis
 from amreview.metrics.intervals import INTERVAL_NAMES, LEVEL
 from amreview.metrics.registry import ALL_MEASURES, WINDOWS, Kpi
 from amreview.scoring.config import ScorecardConfig, load_config
+from amreview.scoring.rater_effects import RATER_EFFECTS_DOC
+from amreview.scoring.robustness import WEIGHT_MOVE
 
 UNIT_WORDS = {
     "money": "money (reporting currency, units)",
@@ -154,7 +156,8 @@ def kpi_reference(kpis: dict[str, Kpi] | None = None, config: ScorecardConfig | 
         + f". No rating is given when the measures with data carry less than {config.min_rated_weight:.0%}"
         " of the weight (the overall score is still shown).\n"
     )
-    parts.append(evidence_section())
+    parts.append(evidence_section())  # issue 17 (A)
+    parts.append(robustness_section(config))  # issue 17 (D)
     for measure, label in ALL_MEASURES.items():
         members = [k for k in kpis.values() if k.measure == measure]
         if not members:
@@ -162,7 +165,53 @@ def kpi_reference(kpis: dict[str, Kpi] | None = None, config: ScorecardConfig | 
         parts.append(f"## {label}\n")
         for kpi in members:
             parts.append(_kpi_section(kpi, scoring.get(kpi.name)))
+    parts.append(RATER_EFFECTS_DOC)  # issue 17 (C)
     return "\n".join(parts).rstrip() + "\n"
+
+
+def robustness_section(config: ScorecardConfig) -> str:
+    """How robust each rating is (:mod:`amreview.scoring.robustness`), in words, with the
+    config's first measure as the example."""
+    first, m = next(iter(config.measures.items()))
+    label, low, high = ALL_MEASURES[first], max(m.weight - WEIGHT_MOVE, 0), min(m.weight + WEIGHT_MOVE, 1)
+    equal, points = 1 / len(config.measures), f"{WEIGHT_MOVE * 100:g} points"
+    return f"""## How robust each rating is
+
+The measures' weights are a judgement. To show where a rating is a close call, the scorecard
+works out every person's overall score again with the weights changed a little, one measure at
+a time:
+
+- each measure's weight moved {points} down and {points} up (here {label} from
+  {m.weight:.0%} to {low:.0%} or {high:.0%}), the other measures' weights scaled in proportion so
+  that the weights still add up to 100%; a weight cannot go below 0, so a measure weighing less
+  than {points} loses all of its weight;
+- every measure weighing the same ({equal:.1%} each here).
+
+Everything else follows the rules of the real overall score: a measure without data is left out
+and its weight spread over the others; no rating when the measures with data carry less than
+{config.min_rated_weight:.0%} of the weight; a rating withheld for a reason the data gives stays
+withheld under any weights.
+
+A rating is **fragile** when one of these moves puts it in another band. Trying the two
+ends of each move is enough: as one weight moves, the score moves steadily in one direction, so a
+rating that changes anywhere in between has changed at one end. The review says so in words
+("Meets, but close: with 5 points more weight on Productive new business it would be Exceeds");
+the team overview flags it in its scorecard and under "needs attention", and its calibration
+section counts the team's fragile ratings; `amreview scorecard --explain` lists the score and
+rating under every move. Whether equal weights would give another rating is said as well, but it
+does not make a rating fragile: equal weights are another judgement, not a small change of this one.
+
+Limits: one weight moves at a time (two moved together can change a rating neither changes
+alone); it measures how close the decision is under the weights, not how sure the figures
+themselves are; a score shown as 3.75 may be just under the boundary (scores are rounded to two
+decimals when shown).
+
+Columns of the scorecard: `score_low` and `score_high` (the lowest and highest score over the
+moves), `rating_low` and `rating_high`, `equal_weights_score`, `equal_weights_rating`,
+`equal_weights_changes`, `fragile` and `fragile_because` (the moves that change the rating, e.g.
+"Productive new business +5 points → Exceeds"); per measure, `<measure>_weight_down_score`,
+`<measure>_weight_down_rating`, `<measure>_weight_up_score` and `<measure>_weight_up_rating`.
+"""
 
 
 def _kpi_section(kpi: Kpi, scored) -> str:

@@ -29,6 +29,7 @@ from amreview.periods import Quarter, require_quarter
 from amreview.scoring.bands import explain, kpi_scores, measure_scores, overall_scores, percentiles, withhold_ratings
 from amreview.scoring.config import ScorecardConfig, load_config
 from amreview.scoring.evidence import kpi_evidence, without_thin_scores
+from amreview.scoring.robustness import rating_robustness
 from amreview.vocabulary import CORE_TARGET_MEASURES
 
 IDENTITY_COLUMNS = ["am_id", "name", "manager", "team", "period"]
@@ -183,6 +184,7 @@ class Scorecard:
             overall=self.overall.loc[am_id],
             kpis=explain(am_id, self.values, self.scores, self.targets, self.config, self.kpis, self.evidence),
             config=self.config,
+            robustness=self.robustness.loc[am_id] if len(self.robustness.columns) else None,
         )
 
     def restricted_to(self, am_ids) -> Scorecard:
@@ -225,6 +227,7 @@ class ScoreExplanation:
     overall: pd.Series
     kpis: list
     config: ScorecardConfig
+    robustness: pd.Series | None = None  # the row of Scorecard.robustness (issue 17 D)
 
     def __str__(self) -> str:
         from amreview.scoring.display import explanation_text
@@ -298,9 +301,8 @@ def build_scorecard(
     evidence = kpi_evidence(ctx, kpis, config)  # issue 17 (A): each rate or mean KPI's base and interval
     scores = without_thin_scores(kpi_scores(values, config, kpis), evidence)  # too little data: not scored
     measures = measure_scores(scores, config)
-    overall = withhold_ratings(
-        overall_scores(measures, config), ratings_withheld(pack, quarter, ctx.am_ids), keep_score=pack.line_count == 0
-    )  # see amreview.data.plausibility
+    withheld = ratings_withheld(pack, quarter, ctx.am_ids)  # see amreview.data.plausibility
+    overall = withhold_ratings(overall_scores(measures, config), withheld, keep_score=pack.line_count == 0)
     targets = kpi_targets(ctx, kpis)
     if set(KPI_COLUMNS) <= set(values.columns):
         core = core_columns(people, values, ctx, quarter)
@@ -314,7 +316,7 @@ def build_scorecard(
             values[name], pd.Series("org", index=values.index), direction
         )
     expected = pd.DataFrame(index=values.index)  # issue 17 (B): what books like theirs achieve
-    robustness = pd.DataFrame(index=values.index)  # issue 17 (D): the rating under other weights
+    robustness = rating_robustness(measures, overall, config, withheld)  # issue 17 (D): the rating under other weights
     extra_values = values.drop(columns=[c for c in values.columns if c in core.columns])
     table = (
         pd.concat(

@@ -4,7 +4,8 @@ scorecard workbook's *Columns* sheet cannot drift from the columns written.
 
 The columns are named by rules (see :class:`~amreview.scoring.scorecard.Scorecard`); each rule
 is one branch of :func:`column_meaning`, tried in the order the table's parts could collide: a
-KPI (with its window suffix) before a KPI's score before a measure's score. A column no rule
+column of the rating's robustness (:mod:`amreview.scoring.robustness`, whose names a KPI's do
+not take), a KPI (with its window suffix) before a KPI's score before a measure's score. A column no rule
 knows keeps its name as its label and says so, rather than failing an export.
 
 Units are the table units of :mod:`amreview.formats` (``money``, ``pct``, ``count`` …).
@@ -20,6 +21,7 @@ from amreview.formats import KPI_UNIT_FORMATS
 from amreview.metrics.intervals import INTERVAL_NAMES, LEVEL
 from amreview.metrics.registry import ALL_MEASURES, WINDOWS
 from amreview.scoring.evidence import EVIDENCE_SUFFIXES
+from amreview.scoring.robustness import robustness_column_meaning
 from amreview.scoring.scorecard import MEASURE_SCORE_SUFFIX, Scorecard
 from amreview.vocabulary import CORE_TARGET_MEASURES, TARGET_MEASURE_UNITS
 
@@ -93,6 +95,9 @@ def column_meaning(card: Scorecard, column: str) -> ColumnMeaning:
     if column in FIXED:
         label, unit, description = FIXED[column]
         return ColumnMeaning(column, label, unit, "", description)
+    robustness = robustness_column_meaning(column, card.config)
+    if robustness is not None:
+        return ColumnMeaning(column, *robustness[:2], "", robustness[2])
     kpi_column = _kpi_meaning(card, column)
     if kpi_column is not None:
         return kpi_column

@@ -123,7 +123,7 @@ def generate_sample(seed: int = SAMPLE_SEED, effects: SampleEffects = SHIPPED) -
         "report_submissions": report_submissions_frame(rng, traits, cal),
         "forecasts": forecasts_frame(rng, traits, cal, actual, money),
         "development_objectives": development_objectives_frame(rng, traits, cal),
-        "competency_ratings": competency_ratings_frame(rng, traits),
+        "competency_ratings": competency_ratings_frame(rng, traits, effects.rater_leniency),
         "customer_feedback": customer_feedback_frame(rng, traits, cal, book, picker),
         "review_notes": review_notes_frame(attainment_by_quarter(actual, money)),
     }
@@ -133,5 +133,10 @@ def generate_sample(seed: int = SAMPLE_SEED, effects: SampleEffects = SHIPPED) -
     )
     for table in ("competency_ratings", "review_notes"):  # the 2026Q3 reviews still in draft: none collected
         tables[table] = without_draft_input(tables[table])
-    tables["review_outcomes"] = review_outcomes_frame(np.random.default_rng([seed, REVIEW_OUTCOMES_STREAM]), cal)
+    tables["review_outcomes"] = review_outcomes_frame(
+        np.random.default_rng([seed, REVIEW_OUTCOMES_STREAM]),
+        cal,
+        effects.agreed_above_computed,
+        effects.rater_leniency,
+    )
     return tables

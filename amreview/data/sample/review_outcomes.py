@@ -34,12 +34,22 @@ sample cannot drift from its design unnoticed. (The design is that of the figure
 :data:`~amreview.data.sample.SAMPLE_SEED`; another seed's agreed ratings follow the personas
 but may differ from its computed ones in a quarter near a band's boundary.)
 
+Known rater effects can be planted (:mod:`.effects`): ``agreed_above_computed=False`` takes the
+lenient manager's changes out (every agreed rating is then the computed one), and
+``rater_leniency`` adds a manager's bands to the rank of every rating they agree (the lowest
+rating 0), rounded at random in proportion (+0.3 raises a rating one band with probability 0.3,
+so the expected change is the leniency itself) and clipped to the config's ratings, with
+:data:`LENIENCY_REASON` given for a rating so moved. Those draws come after the signing dates', from
+the same generator, and only when a leniency is set.
+
 The signing dates are drawn from a generator of their own (:data:`REVIEW_OUTCOMES_STREAM`), so
 no other table's draws moved. The rows were entered by hand, not collected from forms: ``source``
 is empty.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -87,6 +97,8 @@ LENIENT_CHANGES = {
     "control; her effort on the rest of the book deserves one band more.",
 }
 
+LENIENCY_REASON = "My view of the quarter as a whole is not the figures' view."
+
 SIGNED, IN_REVIEW, DRAFT = "signed", "in_review", "draft"
 _SIGNED_PER_TEAM = 3  # then one in review, the rest draft
 _MET_BUT_UNSIGNED_TEAMS = tuple(team for team in MANAGERS if team != MIDLANDS_TEAM)
@@ -108,11 +120,12 @@ ROUND_STAGES = _round_stages()
 DRAFT_IN_REVIEW_PERIOD = tuple(sorted(am_id for am_id, stage in ROUND_STAGES.items() if stage == DRAFT))
 
 
-def agreed_rating(am_id: str, persona: str, quarter: str) -> tuple[str, str | None]:
+def agreed_rating(am_id: str, persona: str, quarter: str, lenient_changes: bool = True) -> tuple[str, str | None]:
     """The rating the manager agreed for ``am_id`` in ``quarter``, and the reason for a change
-    (``None``: the computed rating, agreed as it is)."""
+    (``None``: the computed rating, agreed as it is); without ``lenient_changes``, the computed
+    rating for everyone."""
     computed = OFF_PERSONA_RATINGS.get((am_id, quarter), PERSONA_RATINGS[persona])
-    if am_id in LENIENT_CHANGES and quarter in LENIENT_QUARTERS:
+    if lenient_changes and am_id in LENIENT_CHANGES and quarter in LENIENT_QUARTERS:
         return RATING_LABELS[RATING_LABELS.index(computed) + 1], LENIENT_CHANGES[am_id]
     return computed, None
 
@@ -131,15 +144,42 @@ def _reviews(cal: Calendar) -> list[tuple[str, int, str, str, str]]:
     return reviews
 
 
-def review_outcomes_frame(rng: np.random.Generator, cal: Calendar) -> pd.DataFrame:
+def with_leniency(
+    rng: np.random.Generator, agreed: list[tuple[str, str | None]], shift: np.ndarray
+) -> list[tuple[str, str | None]]:
+    """``agreed`` (rating, reason) with ``shift`` bands added to each rating's rank, rounded at
+    random in proportion and clipped to :data:`RATING_LABELS` (module docstring): one uniform draw
+    per rating, none when no shift is set; a rating moved without a reason gets
+    :data:`LENIENCY_REASON`."""
+    if not shift.any():
+        return agreed
+    ranks = np.array([RATING_LABELS.index(rating) for rating, _ in agreed], dtype="float64") + shift
+    up = rng.random(len(agreed)) < ranks - np.floor(ranks)
+    moved = np.clip(np.floor(ranks) + up, 0, len(RATING_LABELS) - 1).astype(int)
+    return [
+        (RATING_LABELS[m], reason if reason is not None or RATING_LABELS[m] == rating else LENIENCY_REASON)
+        for (rating, reason), m in zip(agreed, moved)
+    ]
+
+
+def review_outcomes_frame(
+    rng: np.random.Generator,
+    cal: Calendar,
+    lenient_changes: bool = True,
+    leniency: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
     """One outcome per review held: the rating agreed (and the reason for a change), who signed
-    and when; an outcome still in review lacks the account manager's signature."""
+    and when; an outcome still in review lacks the account manager's signature. Without
+    ``lenient_changes`` the lenient manager agrees the computed ratings; ``leniency``: sales
+    manager → bands added to the ratings they agree (module docstring)."""
     reviews = _reviews(cal)
     n = len(reviews)
     first_bday = np.searchsorted(cal.bdays, cal.quarter_starts[[q + 1 for _, q, _, _, _ in reviews]])
     manager_day = cal.bdays[first_bday + rng.integers(0, 7, n)]
     am_day = cal.bdays[np.searchsorted(cal.bdays, manager_day) + rng.integers(0, 4, n)]
-    agreed = [agreed_rating(am_id, persona, QUARTERS[q]) for am_id, q, _, persona, _ in reviews]
+    agreed = [agreed_rating(am_id, persona, QUARTERS[q], lenient_changes) for am_id, q, _, persona, _ in reviews]
+    shift = np.array([(leniency or {}).get(manager, 0.0) for _, _, manager, _, _ in reviews], dtype="float64")
+    agreed = with_leniency(rng, agreed, shift)
     unsigned = np.array([stage != SIGNED for *_, stage in reviews])
     reasons = np.array([reason for _, reason in agreed], dtype=object)
     return pd.DataFrame(

@@ -13,6 +13,7 @@ from amreview.documents.model import Chart, Explanation, Section, Table, Text
 from amreview.documents.sections._common import finish, light_of, new_section, no_sales, value_of
 from amreview.metrics.registry import ALL_MEASURES
 from amreview.scoring.display import HEADLINE_KPIS, no_rating_reason
+from amreview.scoring.robustness import rating_flips
 
 if TYPE_CHECKING:  # the review calls the section builders: Review is only a type here
     from amreview.documents.review import Review
@@ -56,20 +57,21 @@ def summary(review: Review) -> Section:
 
 
 def _headline(review: Review, section: Section, labels: dict[str, str]) -> None:
-    """The section's lines and key figures: the overall score and rating (computed and agreed),
-    measures without data, strengths, and margin and new accounts against target."""
+    """The section's lines and key figures: the overall score and rating (computed, how robust
+    it is, and agreed), measures without data, strengths, and margin and new accounts against target."""
     values, overall, measures = review.values, review.overall, review.measures
     previous = review.previous_row
     before = str(review.quarter.previous())
     without = [ALL_MEASURES[m] for m in str(overall["measures_without_data"]).split("; ") if m]
+    rating_line = say.overall_line(
+        overall["overall_score"],
+        overall["overall_rating"],
+        previous["overall"]["overall_score"] if previous else np.nan,
+        before,
+        no_rating_reason(overall),
+    )
     section.lines += [
-        say.overall_line(
-            overall["overall_score"],
-            overall["overall_rating"],
-            previous["overall"]["overall_score"] if previous else np.nan,
-            before,
-            no_rating_reason(overall),
-        ),
+        " ".join(line for line in (rating_line, robustness_words(review)) if line),  # how robust, beside the rating
         say.agreed_rating_line(review.outcome.agreed_rating, review.outcome.computed_rating, review.rating_change),
         say.not_scored_line(without) if not np.isnan(float(overall["overall_score"])) else "",
         say.strengths_line({labels[m]: measures[m] for m in labels}),
@@ -94,6 +96,19 @@ def _headline(review: Review, section: Section, labels: dict[str, str]) -> None:
         gross_margin=value_of(values, "gross_margin"),
         gross_margin_attainment=value_of(values, "gross_margin_attainment"),
     )
+
+
+def robustness_words(review: Review) -> str:
+    """How robust the person's rating is (:func:`amreview.documents.narrative.robustness_line`),
+    from their row of the scorecard's robustness columns; ``""`` without them."""
+    robustness = review.scorecard.robustness
+    if "fragile" not in robustness.columns:
+        return ""
+    row, rating = robustness.loc[review.am_id], review.overall["overall_rating"]
+    rating = None if pd.isna(rating) else str(rating)
+    flips = [(ALL_MEASURES[f.measure], f.points, f.rating) for f in rating_flips(row, rating, review.config)]
+    equal = row["equal_weights_rating"] if bool(row["equal_weights_changes"]) else None
+    return say.robustness_line(rating, flips, equal)
 
 
 def _measure_rows(review: Review, labels: dict[str, str]) -> pd.DataFrame:
