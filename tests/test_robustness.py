@@ -390,7 +390,10 @@ def test_the_review_says_a_fragile_rating_is_close_and_why(sample_reviews):
     assert {c: r for c, r in moved.items() if r != "Exceeds"} == {"development_plan_weight_down_rating": "Meets"}
     summary = review.summary()
     line = "Exceeds, but close: with 5 points less weight on Development plan achieved it would be Meets."
-    assert summary.lines[0] == "Overall score 3.80 of 5: Exceeds, up from 3.62 in 2026Q2. " + line
+    # 2026Q2: 3.65, not the 3.62 it was before minimum bases: that quarter's cases within SLA rest
+    # on 4 resolved cases (minimum 5), so their score 2 (weight 0.20) no longer counts and customer
+    # relationships is 3.0 instead of 2.78 (0.15 × 0.22 = +0.03 overall)
+    assert summary.lines[0] == "Overall score 3.80 of 5: Exceeds, up from 3.65 in 2026Q2. " + line
     assert html.escape(line) in section_html(summary)
 
 
@@ -398,8 +401,11 @@ def test_the_review_of_a_robust_rating_says_one_sentence(sample_reviews):
     review = sample_reviews["AM003"]
     row = review.scorecard.robustness.loc["AM003"]
     assert not row["fragile"] and row["equal_weights_rating"] == "Exceeds" != review.overall["overall_rating"]
+    # 3.44, not the 3.47 it was before minimum bases: AM003's CSAT rests on 1 response (minimum 3), so
+    # its score 5 (weight 0.10) no longer counts and customer relationships is 3.33 instead of 3.5
+    # (0.15 × 0.17 = −0.025 overall)
     assert review.summary().lines[0] == (
-        "Overall score 3.47 of 5: Meets, up from 3.17 in 2026Q2. The rating holds with any one measure's weight "
+        "Overall score 3.44 of 5: Meets, up from 3.17 in 2026Q2. The rating holds with any one measure's weight "
         "5 points higher or lower. With equal weights for every measure it would be Exceeds."
     )
 
@@ -459,8 +465,12 @@ def test_the_team_overview_flags_the_fragile_ratings(claires_team):
         attention.at["AM002", "reasons"]
         == "rating Exceeds is fragile: Development plan achieved \u22125 points → Meets"
     )
+    # Aisha Khan's (AM008) back orders past promise rest on 2 open back orders with a promise
+    # (minimum 3): their score 5 (weight 0.10) no longer counts, customer relationships is 2.89
+    # instead of 3.1 and her overall 2.68 instead of 2.72; of the moves that used to lift her to
+    # Meets (margin −5, timeliness +5, new business −5, accuracy +5) only accuracy +5 still does
     assert (
-        "rating Partially meets is fragile: Margin & KPI targets \u22125 points → Meets, "
+        "rating Partially meets is fragile: Accuracy of information +5 points → Meets;"
         in attention.at["AM008", "reasons"]
     )
     scorecard = claires_team.scorecard()._repr_html_()
