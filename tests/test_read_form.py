@@ -534,7 +534,9 @@ def test_a_protected_cell_edited_is_named(forms, config, tmp_path):
     path = unprotected(forms[MANAGER], tmp_path / "edited.xlsx", lambda book: book["Figures"].__setitem__("B5", 4.9))
     [(sheet, cell, expected, found)] = problems(path, config)
     assert (sheet, cell, found) == ("Figures", "B5", "4.9")
-    assert expected.startswith("3.31") and expected.endswith(
+    # Megan Doyle's overall score as the form was made: 3.28 (3.31 before minimum bases: her CSAT
+    # rests on 1 response, minimum 3, so its score 5 no longer lifts customer relationships)
+    assert expected.startswith("3.28") and expected.endswith(
         "as the form was made (a protected cell: it cannot be changed here)"
     )
 
