@@ -187,8 +187,7 @@ class KpiExplanation:
         minimum); without a value, whether its weight went to the measure's other KPIs (only when
         one of them has a score)."""
         if self.too_little:
-            spread = "its weight spread over the measure's other KPIs" if self.measure_has_data else "not scored"
-            return f"{self.too_little_text}: not scored" + (f", {spread}" if self.measure_has_data else "")
+            return f"{self.too_little_text}: not scored"  # its weight carried (0 %) says the rest
         if np.isnan(self.value):
             if not self.measure_has_data:
                 return "no data: not scored (no KPI of the measure has data)"
