@@ -117,8 +117,8 @@ class ExpectationFit:
 def model_design(kpi_values: pd.Series, book: pd.DataFrame, features: tuple[str, ...]) -> ModelDesign:
     """The model's columns for everyone with the KPI, a book (``accounts_held`` > 0) and every
     feature: ``const``, a 0/1 column ``team[<team>]`` per team of at least MIN_PERCENTILE_GROUP
-    such people (the first such team, by name, is the reference when everyone is in one of them),
-    then ``features``. A feature that does not vary among them (none has it: a pack without the
+    such people but the first by name (the reference, with which smaller teams are compared), then
+    ``features``. A feature that does not vary among them (none has it: a pack without the
     accounts table) is left out."""
     present = kpi_values.notna() & (book["accounts_held"] > 0)
     features = tuple(f for f in features if book.loc[present, f].nunique() > 1)
@@ -127,8 +127,7 @@ def model_design(kpi_values: pd.Series, book: pd.DataFrame, features: tuple[str,
     team = rows[TEAM].astype(object).where(rows[TEAM].notna(), "")
     sizes = team.value_counts()
     own = sorted(str(t) for t in sizes.index[sizes >= MIN_PERCENTILE_GROUP] if t != "")
-    if own and team.isin(own).all():
-        own = own[1:]
+    own = own[1:]  # the first team is the reference, and smaller teams are compared with it
     position = {name: i for i, name in enumerate(own)}
     codes = team.map(position).fillna(-1).to_numpy(dtype="int64")  # -1: no effect of its own
     dense = np.column_stack([np.ones(len(rows)), rows[list(features)].to_numpy(dtype="float64")])

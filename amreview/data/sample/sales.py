@@ -239,7 +239,8 @@ def territory_cost(cost: np.ndarray, revenue: np.ndarray, am: np.ndarray, gm_poi
     and revenue is kept. No team named: ``cost`` itself (no random number is drawn either way)."""
     unknown = sorted(set(gm_points) - set(TEAMS))
     if unknown:
-        raise ArgumentError(f"territory_gm_points: no team {', '.join(unknown)} (the teams: {', '.join(sorted(set(TEAMS)))})")
+        teams = ", ".join(sorted(set(TEAMS)))
+        raise ArgumentError(f"territory_gm_points: no team {', '.join(unknown)} (the teams: {teams})")
     if not gm_points:
         return cost
     points = np.array([gm_points.get(team, 0.0) for team in TEAMS])[am]
