@@ -58,14 +58,24 @@ EXPECTATION_FEATURES: dict[str, tuple[str, ...]] = {
     "retention_rate": ("key_account_share",),
     "win_rate_value": ("vendor_programme_share",),
 }
-# Each feature in the words of docs/kpis.md and the documents.
+# Each feature in plain words (docs/kpis.md), and why it was chosen for its KPI.
 FEATURE_WORDS = {
     "book_margin": "the gross margin their accounts bought in the four quarters before",
-    "book_margin_to_target": "a quarter of that margin against this quarter's margin target",
+    "book_margin_to_target": "a quarter of that margin against this quarter's gross margin target",
     "bespoke_share": "the share of their accounts' revenue from bespoke, tailored deals",
     "accounts_held": "how many accounts they held",
     "key_account_share": "the share of their accounts' revenue from key accounts",
     "vendor_programme_share": "the share of their accounts' revenue in the vendor programme",
+}
+FEATURE_REASONS = {
+    "book_margin": "a bigger book buys more: what the accounts bought last year is the plainest guide to what "
+    "they can buy this quarter",
+    "book_margin_to_target": "a target set high against the book is harder to meet than one set low",
+    "bespoke_share": "tailored solutions earn the highest margins, so a book that buys them carries more margin "
+    "whoever sells to it",
+    "accounts_held": "a long list of accounts to look after leaves less time to find new ones",
+    "key_account_share": "key accounts are looked after under agreements and are lost less often",
+    "vendor_programme_share": "deals in the vendor programme come with the vendor's pricing and support",
 }
 # The range a KPI's figures can take: an expectation and its interval are kept inside it.
 KPI_RANGES: dict[str, tuple[float, float]] = {
@@ -196,15 +206,8 @@ def expected_columns(kpi: str, values: pd.Series, fit: ExpectationFit | None) ->
         expected, low, high = (
             s.reindex(index).astype("float64").clip(lowest, highest) for s in (fit.expected, fit.low, fit.high)
         )
-    return pd.DataFrame(
-        {
-            f"{kpi}_expected": expected,
-            f"{kpi}_expected_low": low,
-            f"{kpi}_expected_high": high,
-            f"{kpi}_vs_expected": values.astype("float64") - expected,
-        },
-        index=index,
-    )
+    columns = (expected, low, high, values.astype("float64") - expected)
+    return pd.DataFrame({f"{kpi}{suffix}": c for suffix, c in zip(EXPECTED_SUFFIXES, columns)}, index=index)
 
 
 def expected_frame(ctx: KpiContext, values: pd.DataFrame) -> pd.DataFrame:
@@ -224,3 +227,63 @@ def standing(value, low, high) -> str:
     if any(pd.isna(v) for v in (value, low, high)):
         return ""
     return ABOVE if value > high else BELOW if value < low else IN_LINE
+
+
+def expectation_reference(labels: dict[str, str]) -> str:
+    """The like-for-like benchmarks in docs/kpis.md (Markdown), in words a sales manager can
+    follow: what the columns hold, the book, each KPI's model and why, how to read it, and its
+    assumptions and limits. ``labels``: KPI name → label."""
+    rows = "\n".join(
+        f"| {labels.get(k, k)} (`{k}`) | their team, and {FEATURE_WORDS[f]} | {FEATURE_REASONS[f]} |"
+        for k, features in EXPECTATION_FEATURES.items()
+        for f in features
+    )
+    return f"""## Like-for-like benchmarks: what books like theirs achieve
+
+For the headline KPIs below, the scorecard sets each person's figure beside what account managers
+with a book like theirs achieved in the same quarter, across the whole organisation. Columns:
+`<kpi>_expected` (the expectation), `<kpi>_expected_low` and `<kpi>_expected_high` (the range
+{LEVEL * 100:.0f} % of books like theirs fall in) and `<kpi>_vs_expected` (their figure minus the
+expectation, in the KPI's unit). The team overview shows who is above or below that range and by
+how much; a review says it in one sentence beside the KPI ("GM % 1.1 points above books like
+theirs (expected 6.2 %, plausibly 5.1 % to 7.3 %)").
+
+**The book** each person was given is read from the invoice lines of the four quarters before the
+review quarter: the accounts they sold the most to then (the rule retention uses), and what those
+accounts bought from anyone (revenue, gross margin, the share by deal type, in the vendor
+programme, from key accounts, by sector). The lines are dated, so this is the book as the quarter
+began; the accounts table's owner is a snapshot taken later, after any hand-over.
+
+**The model**, one per KPI: a straight line through everyone's figures against their team and one
+feature of their book — few numbers, because with 15 people a model of more would fit noise:
+
+| KPI | the expectation depends on | why this feature |
+|---|---|---|
+{rows}
+
+It is a *robust* line (Huber's regression, from the statsmodels library): people far from the rest
+count for less, so one star or one bad quarter does not move everyone's benchmark. **Nobody sets
+their own benchmark**: each person's expectation is the line drawn through everyone else. The range
+is a {LEVEL * 100:.0f} % prediction range: if the model is right, about 1 person in 20 falls outside it by
+chance alone (in simulations of 15 people, 3 to 5 in 100 did). Being outside it is a reason to
+ask why, not a verdict; being inside it means the figure is what books like theirs achieve.
+
+**Assumptions and limits.**
+
+- *Few people.* With 15 people the ranges are wide and most people are in line. There is no
+  expectation at all where fewer than {MIN_PERCENTILE_GROUP} people, or fewer than the model's
+  numbers plus {MIN_RESIDUAL_DF}, have the figure and a book; a team of fewer than
+  {MIN_PERCENTILE_GROUP} such people is compared with the first team rather than given its own
+  effect, so no benchmark is one or two named colleagues.
+- *Features are not causes.* A book with many bespoke deals goes with a higher GM %; the model does
+  not say the deals cause it, nor that the person could change their book.
+- *The team absorbs everything about a team*: its territory, its manager's coaching, its
+  customers. A whole team that does better than its territory looks in line, person by person:
+  what the team does well is neither credited to nor charged against its members.
+- *No book, no expectation*: a new starter, or someone who held no account in the four quarters
+  before, has none. An account taken over just before the quarter is not yet in the new holder's
+  book.
+- *A straight line, the same spread for everyone*: a book far from the others (the largest, say) is
+  compared with a line drawn mostly through smaller ones. Expectations and ranges are kept inside
+  what the KPI can be (no fewer than 0 new accounts, no retention or win rate above 100 %).
+"""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from amreview.metrics.catalogue import all_kpis
 from amreview.metrics.registry import ALL_MEASURES, WINDOWS, Kpi
 from amreview.scoring.config import ScorecardConfig, load_config
+from amreview.scoring.expected import expectation_reference
 
 UNIT_WORDS = {
     "money": "money (reporting currency, units)",
@@ -65,6 +66,7 @@ def kpi_reference(kpis: dict[str, Kpi] | None = None, config: ScorecardConfig | 
         parts.append(f"## {label}\n")
         for kpi in members:
             parts.append(_kpi_section(kpi, scoring.get(kpi.name)))
+    parts.append(expectation_reference({name: kpi.label for name, kpi in kpis.items()}))
     return "\n".join(parts).rstrip() + "\n"
 
 
