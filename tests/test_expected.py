@@ -36,6 +36,7 @@ from amreview.scoring.expected import (
 )
 from amreview.scoring.huber import GroupedDesign, huber_fit, weighted_fit
 from amreview.scoring.scorecard import build_scorecard
+from amreview.scoring.table_columns import column_meaning
 
 Q3 = Quarter.parse("2026Q3")
 PUBLIC = "Public Sector"
@@ -327,3 +328,10 @@ def test_the_scorecard_carries_each_headline_kpis_expectation(card):
     row = card.expected.loc["AM003"]
     assert standing(card.values.at["AM003", "gm_pct"], row["gm_pct_expected_low"], row["gm_pct_expected_high"]) == BELOW
     assert card.restricted_to(["AM003"]).expected.index.tolist() == ["AM003"]
+
+
+def test_the_scorecards_columns_say_what_the_expectations_are(card):
+    low = column_meaning(card, "gm_pct_expected_low")
+    assert (low.label, low.unit, low.measure) == ("GM %, expected, low", "pct", "Margin & KPI targets")
+    assert column_meaning(card, "gross_margin_vs_expected").label == "Gross margin, against expected"
+    assert column_meaning(card, "new_accounts_expected").unit == "count"
