@@ -6,8 +6,9 @@ feature of the book they were given. Its prediction for a person, made without t
 what books like theirs achieve; the person's figure minus it is how far above or below them they
 are. The design, and why:
 
-* **The model** is a Huber robust regression (statsmodels ``RLM`` with ``HuberT``, its scale by
-  Huber's proposal 2): a least-squares fit that gives less weight to people far from the rest, so
+* **The model** is a Huber robust regression (statsmodels' ``RLM`` with ``HuberT``, its scale by
+  Huber's proposal 2, computed step for step as ``RLM`` does by :mod:`amreview.scoring.huber`,
+  which stays fast with hundreds of teams): a least-squares fit that gives less weight to people far from the rest, so
   one star or one disaster does not set everyone's benchmark. ``y = b0 + Σ team effects + b1 ·
   feature``; each number's interval is ``b ± t(0.975; n − p) · se(b)`` (statsmodels' robust
   standard errors; n people, p numbers in the model).
