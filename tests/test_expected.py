@@ -213,13 +213,6 @@ def test_standing():
     assert standing(np.nan, 0.05, 0.08) == "" and standing(0.05, np.nan, np.nan) == ""
 
 
-def test_a_count_expectation_stays_in_its_range():
-    values = pd.Series([0.0, 5.0], index=["a", "b"])
-    fit = fit_expectation("new_accounts", *count_data())
-    columns = expected_columns("new_accounts", values, fit)
-    assert columns.empty or (columns[["new_accounts_expected_low"]].dropna() >= 0).all().all()
-
-
 def count_data():
     rng = np.random.default_rng(8)
     book, _ = simulated_book(rng)
