@@ -129,8 +129,10 @@ def column_meaning(card: Scorecard, column: str) -> ColumnMeaning:
             "The weighted mean of the measure's KPI scores (the config's KPI weights); a KPI "
             "without data is left out and its weight spread over the others. Empty: no data.",
         )
-    return _percentile_meaning(card, column) or ColumnMeaning(
-        column, column, "number", "", "A column amreview does not describe."
+    return (
+        _percentile_meaning(card, column)
+        or _expected_meaning(card, column)
+        or ColumnMeaning(column, column, "number", "", "A column amreview does not describe.")
     )
 
 
@@ -162,6 +164,34 @@ def _percentile_meaning(card: Scorecard, column: str) -> ColumnMeaning | None:
                 ALL_MEASURES[kpi.measure],
                 f"The share of {group}, this person included, whose {kpi.label} is no better. "
                 "Empty: no data, or fewer than three people with a figure in the group.",
+            )
+    return None
+
+
+EXPECTED_WORDS = {
+    "_expected": ("expected", "What books like this person's achieve: the leave-one-out expectation of the model"),
+    "_expected_low": ("expected, low", "The low end of the 95 % range books like this person's fall in"),
+    "_expected_high": ("expected, high", "The high end of the 95 % range books like this person's fall in"),
+    "_vs_expected": (
+        "against expected",
+        "The figure minus the expectation, in the KPI's unit (a percentage's in points: 0.011 = 1.1 points)",
+    ),
+}
+
+
+def _expected_meaning(card: Scorecard, column: str) -> ColumnMeaning | None:
+    """A headline KPI's like-for-like benchmark (:mod:`amreview.scoring.expected`)."""
+    for suffix in sorted(EXPECTED_WORDS, key=len, reverse=True):  # _expected_low before _expected
+        kpi = card.kpis.get(column.removesuffix(suffix))
+        if column.endswith(suffix) and kpi is not None and column in card.expected.columns:
+            label, description = EXPECTED_WORDS[suffix]
+            return ColumnMeaning(
+                column,
+                f"{kpi.label}, {label}",
+                KPI_UNIT_FORMATS[kpi.unit],
+                ALL_MEASURES[kpi.measure],
+                f"{description} (docs/kpis.md: like-for-like benchmarks). Empty: no book at the start of the "
+                "quarter, no figure, or too few people to compare.",
             )
     return None
 
