@@ -417,8 +417,9 @@ def test_the_team_scorecard_shows_the_librarys_scores_and_ratings(team_html, car
 def test_names_from_the_data_are_text_not_html(team_html):
     assert "<img src=x" not in team_html
     soup = BeautifulSoup(team_html, "html.parser")
-    # the three tables of the team: scorecard, agreed ratings (issue 14), headline figures
-    assert sum(HOSTILE_NAME in td.get_text() for td in soup.find_all("td")) == 3
+    # the four tables of the team: scorecard, agreed ratings (issue 14), headline figures, and the
+    # headline figures against books like theirs (issue 17)
+    assert sum(HOSTILE_NAME in td.get_text() for td in soup.find_all("td")) == 4
     assert HOSTILE_NAME in visible_text(team_html)
     # and the words of the charts that name people (issue 15), as text in their alt
     assert any(HOSTILE_NAME in img["alt"] for img in soup.find_all("img"))
@@ -911,6 +912,9 @@ def test_a_table_may_break_across_pages_when_it_prints_taller_than_half_a_page()
     objectives = pd.DataFrame({f"Column {i}": [words] * 5 for i in range(10)})  # 11 characters a line
     assert printed_height(objectives) == pytest.approx(6.5 + 11.9 + 5 * (6.5 + 6 * 11.9))  # 408 pt: 5 rows of 6 lines
     assert block_class(objectives, "amr-explain") == "amr-explain amr-long"
+    # a column's share follows its longest text: one long column beside short ones still fits a line
+    mixed = pd.DataFrame({"Account": ["A" * 80] * 3, "Stage": ["won"] * 3, "Value": ["7,000"] * 3})  # 90 across
+    assert printed_height(mixed) == pytest.approx(4 * 18.4)
 
 
 def _walk(box):

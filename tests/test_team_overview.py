@@ -1,9 +1,10 @@
 """The team overview as one object (amreview.documents.team_overview): its sections exist, show as
 HTML, and display exactly what the team notebook's cells displayed when they called
 team, team_render and team_plots themselves (the cells of before issue 13 are copied below; issue 14
-added the agreed ratings to the calibration cell, issue 17 the fragile ratings; issue 15 shows each
-table in its keyboard-reachable box, ``team_render.table_block``, and each chart as an image
-described in its ``alt``: compared here by its PNG, drawn as ``render.figure_png`` draws it)."""
+added the agreed ratings to the calibration cell, issue 17 the fragile ratings and who is above or
+below books like theirs in the headline figures; issue 15 shows each table in its keyboard-reachable
+box, ``team_render.table_block``, and each chart as an image described in its ``alt``: compared here
+by its PNG, drawn as ``render.figure_png`` draws it)."""
 
 from __future__ import annotations
 
@@ -20,10 +21,11 @@ import pandas as pd
 import pytest
 
 from amreview.batch.inputs import open_team, open_team_overview
-from amreview.documents import team, team_plots, team_render
+from amreview.documents import like_for_like, team, team_plots, team_render
 from amreview.documents.plot_style import use_house_style
 from amreview.documents.render import figure_png
 from amreview.documents.team_overview import SECTIONS, TeamOverview, TeamSection
+from amreview.formats import escape
 from amreview.scoring.calibration import lowest_first, rating_distributions
 
 MANAGER = "Claire Whitfield"
@@ -73,6 +75,14 @@ def notebook_cells_of_before(data, manager, period, config=""):
             members.set_index("name")["overall_score"], team.rating_boundaries(card), ax=right
         )
 
+    def headline_figures():
+        display(HTML(team_render.table_block(team_render.team_kpis_styler(members))))
+        # issue 17: then who is above or below books like theirs
+        display(
+            HTML(f"<h3>Against books like theirs</h3><p class='amr-note'>{escape(like_for_like.TEAM_TABLE_NOTE)}</p>")
+        )
+        display(HTML(team_render.table_block(like_for_like.team_expectations_styler(card, members))))
+
     def totals_cell():
         display(HTML(team_render.table_block(team_render.team_totals_styler(totals, gm_pct))))
         team_plots.plot_team_totals(team_render.totals_chart_frame(totals))
@@ -86,7 +96,7 @@ def notebook_cells_of_before(data, manager, period, config=""):
             team.measure_score_matrix(card, manager, team_render.SHORT_MEASURE_LABELS)
         ),
         "calibration": calibration,
-        "headline_figures": lambda: display(HTML(team_render.table_block(team_render.team_kpis_styler(members)))),
+        "headline_figures": headline_figures,
         "team_totals": totals_cell,
         "needs_attention": lambda: display(
             HTML(team_render.attention_html(attention, attention_rating, team.ATTENTION_LOW_SCORE))

@@ -217,10 +217,16 @@ def printed_height(shown: pd.DataFrame) -> float:
     """About how tall the table of ``shown`` (its cells as text, its column names the header)
     prints, in points: each row (the header too) :data:`PRINTED_ROW_POINTS` and
     :data:`PRINTED_LINE_POINTS` for each line of its longest cell, a cell's lines being its
-    characters over an equal share of :data:`PRINTED_LINE_CHARACTERS` (a line per column)."""
-    width = max(PRINTED_LINE_CHARACTERS // max(len(shown.columns), 1), 1)
+    characters over its column's share of :data:`PRINTED_LINE_CHARACTERS`. As a browser lays a
+    table out, a column's share follows its longest text: where every column's longest text fits
+    across the page, each row is one line; otherwise the shares are in proportion to them."""
     rows = [[str(c) for c in shown.columns], *([str(v) for v in row] for row in shown.itertuples(index=False))]
-    lines = [max((-(-len(text) // width) for text in row), default=1) or 1 for row in rows]
+    longest = [max((len(row[j]) for row in rows), default=1) or 1 for j in range(len(shown.columns))]
+    total = sum(longest)
+    widths = (
+        longest if total <= PRINTED_LINE_CHARACTERS else [max(PRINTED_LINE_CHARACTERS * n // total, 1) for n in longest]
+    )
+    lines = [max((-(-len(text) // w) for text, w in zip(row, widths)), default=1) or 1 for row in rows]
     return sum(PRINTED_ROW_POINTS + PRINTED_LINE_POINTS * n for n in lines)
 
 

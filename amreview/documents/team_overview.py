@@ -28,7 +28,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from amreview.documents import team, team_plots, team_render
+from amreview.documents import like_for_like, team, team_plots, team_render
 from amreview.documents.chart_text import alt_text, chart_titles, describe
 from amreview.formats import NEUTRAL_FORMAT, NumberFormat, escape, number_format_in_effect
 from amreview.scoring.calibration import lowest_first, rating_distributions
@@ -240,8 +240,21 @@ class TeamOverview:
 
     @_in_number_format
     def headline_figures(self) -> TeamSection:
-        """Each member's headline figures against target."""
-        return TeamSection("headline_figures", [team_render.team_kpis_styler(self.members)])
+        """Each member's headline figures against target, then against books like theirs."""
+        return TeamSection(
+            "headline_figures", [team_render.team_kpis_styler(self.members), *self._like_for_like_parts()]
+        )
+
+    def _like_for_like_parts(self) -> list:
+        """Who is above or below what books like theirs achieve, and by how much; nothing where
+        nobody on the team has an expectation."""
+        table = like_for_like.team_expectations_styler(self.card, self.members)
+        if table is None:
+            return []
+        return [
+            f"<h3>Against books like theirs</h3><p class='amr-note'>{escape(like_for_like.TEAM_TABLE_NOTE)}</p>",
+            table,
+        ]
 
     @_in_number_format
     def team_totals(self) -> TeamSection:

@@ -51,6 +51,7 @@ COUNT_MEASURES = ("new_accounts",)
 TABLE_LABELS = {
     "team-scorecard": "Team scorecard",
     "team-kpis": "Headline figures per account manager",
+    "team-expected": "Headline figures against books like theirs per account manager",
     "team-totals": "Team totals against team targets",
     "team-attention": "Who needs attention",
     "team-weights": "Weights of the measures",

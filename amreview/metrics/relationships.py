@@ -115,7 +115,7 @@ def _active_pairs(lines: pd.DataFrame) -> pd.DataFrame:
     return lines.loc[sale_lines(lines) > 0, ["am_id", "account_id"]].drop_duplicates()
 
 
-def _principal_pairs(lines: pd.DataFrame) -> pd.DataFrame:
+def principal_accounts(lines: pd.DataFrame) -> pd.DataFrame:
     """Each account with a revenue > 0 line, paired with its principal AM: the ``am_id`` with the
     largest Σ revenue of its positive lines (ties: the smaller am_id)."""
     positive = lines.loc[sale_lines(lines) > 0, ["account_id", "am_id"]].assign(revenue=sale_revenue(lines))
@@ -136,7 +136,7 @@ def retention_by_account(
     put the account in the colleague's base. Off by default here (every AM the account was active
     with); the ``retention_rate`` KPI turns it on.
     """
-    before = _principal_pairs(previous_lines) if principal_only else _active_pairs(previous_lines)
+    before = principal_accounts(previous_lines) if principal_only else _active_pairs(previous_lines)
     now = _active_pairs(current_lines).assign(retained=True)
     table = before.merge(now, on=["am_id", "account_id"], how="left")
     table["retained"] = table["retained"].notna()

@@ -8,6 +8,7 @@ from amreview.metrics.catalogue import all_kpis
 from amreview.metrics.intervals import INTERVAL_NAMES, LEVEL
 from amreview.metrics.registry import ALL_MEASURES, WINDOWS, Kpi
 from amreview.scoring.config import ScorecardConfig, load_config
+from amreview.scoring.expected import expectation_reference
 from amreview.scoring.rater_effects import RATER_EFFECTS_DOC
 from amreview.scoring.robustness import WEIGHT_MOVE
 
@@ -166,6 +167,7 @@ def kpi_reference(kpis: dict[str, Kpi] | None = None, config: ScorecardConfig | 
         for kpi in members:
             parts.append(_kpi_section(kpi, scoring.get(kpi.name)))
     parts.append(RATER_EFFECTS_DOC)  # issue 17 (C)
+    parts.append(expectation_reference({name: kpi.label for name, kpi in kpis.items()}))
     return "\n".join(parts).rstrip() + "\n"
 
 

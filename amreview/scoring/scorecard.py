@@ -29,6 +29,7 @@ from amreview.periods import Quarter, require_quarter
 from amreview.scoring.bands import explain, kpi_scores, measure_scores, overall_scores, percentiles, withhold_ratings
 from amreview.scoring.config import ScorecardConfig, load_config
 from amreview.scoring.evidence import kpi_evidence, without_thin_scores
+from amreview.scoring.expected import expected_frame
 from amreview.scoring.robustness import rating_robustness
 from amreview.vocabulary import CORE_TARGET_MEASURES
 
@@ -315,7 +316,7 @@ def build_scorecard(
         benchmarks[f"{name}_org_percentile"] = percentiles(
             values[name], pd.Series("org", index=values.index), direction
         )
-    expected = pd.DataFrame(index=values.index)  # issue 17 (B): what books like theirs achieve
+    expected = expected_frame(ctx, values)  # issue 17 (B): what books like theirs achieve
     robustness = rating_robustness(measures, overall, config, withheld)  # issue 17 (D): the rating under other weights
     extra_values = values.drop(columns=[c for c in values.columns if c in core.columns])
     table = (

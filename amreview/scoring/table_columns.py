@@ -134,6 +134,7 @@ def column_meaning(card: Scorecard, column: str) -> ColumnMeaning:
     return (
         _percentile_meaning(card, column)
         or _evidence_meaning(card, column)
+        or _expected_meaning(card, column)
         or ColumnMeaning(column, column, "number", "", "A column amreview does not describe.")
     )
 
@@ -194,6 +195,33 @@ def _evidence_meaning(card: Scorecard, column: str) -> ColumnMeaning | None:
         }
         what, unit, description = meanings[suffix]
         return ColumnMeaning(column, f"{kpi.label}, {what}", unit, measure, description)
+
+
+EXPECTED_WORDS = {
+    "_expected": ("expected", "What books like this person's achieve: the leave-one-out expectation of the model"),
+    "_expected_low": ("expected, low", "The low end of the 95 % range books like this person's fall in"),
+    "_expected_high": ("expected, high", "The high end of the 95 % range books like this person's fall in"),
+    "_vs_expected": (
+        "against expected",
+        "The figure minus the expectation, in the KPI's unit (a percentage's in points: 0.011 = 1.1 points)",
+    ),
+}
+
+
+def _expected_meaning(card: Scorecard, column: str) -> ColumnMeaning | None:
+    """A headline KPI's like-for-like benchmark (:mod:`amreview.scoring.expected`)."""
+    for suffix in sorted(EXPECTED_WORDS, key=len, reverse=True):  # _expected_low before _expected
+        kpi = card.kpis.get(column.removesuffix(suffix))
+        if column.endswith(suffix) and kpi is not None and column in card.expected.columns:
+            label, description = EXPECTED_WORDS[suffix]
+            return ColumnMeaning(
+                column,
+                f"{kpi.label}, {label}",
+                KPI_UNIT_FORMATS[kpi.unit],
+                ALL_MEASURES[kpi.measure],
+                f"{description} (docs/kpis.md: like-for-like benchmarks). Empty: no book at the start of the "
+                "quarter, no figure, or too few people to compare.",
+            )
     return None
 
 

@@ -103,7 +103,7 @@ def generate_sample(seed: int = SAMPLE_SEED, effects: SampleEffects = SHIPPED) -
     cal = build_calendar()
     traits = am_traits(rng)
     book = account_book(rng, traits, cal)
-    lines = sales_lines(rng, book, traits, cal)
+    lines = sales_lines(rng, book, traits, cal, effects)
     sales = sales_frame(lines, book)
     picker = AccountPicker(lines)
     actual = quarterly_actuals(sales, cal)

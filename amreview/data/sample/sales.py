@@ -13,8 +13,10 @@ import pandas as pd
 from amreview.data.sample._calendar import DAY0, END, QUARTERS, REVIEW_Q, Calendar
 from amreview.data.sample._columns import date_column, text_column
 from amreview.data.sample.accounts import AccountBook
+from amreview.data.sample.effects import SHIPPED, SampleEffects
 from amreview.data.sample.organisation import AM_IDS, NEW_STARTER, ROSTER, START_DAYS, TEAMS
 from amreview.data.sample.personas import Traits
+from amreview.errors import ArgumentError
 from amreview.vocabulary import DEAL_TYPES
 
 # vendor, product, list price, weight, fit for large-volume deals, boost for public-sector buyers
@@ -230,15 +232,33 @@ def _returns(rng: np.random.Generator, cal: Calendar, lines: dict[str, np.ndarra
     return returned
 
 
+def territory_cost(cost: np.ndarray, revenue: np.ndarray, am: np.ndarray, gm_points: dict[str, float]) -> np.ndarray:
+    """``cost`` with the known territory effect planted (:class:`SampleEffects`
+    ``territory_gm_points``): on each line credited to a member of a team named in ``gm_points``,
+    cost lowered by ``points / 100 × revenue`` (to the penny), so that GM % rises by those points
+    and revenue is kept. No team named: ``cost`` itself (no random number is drawn either way)."""
+    unknown = sorted(set(gm_points) - set(TEAMS))
+    if unknown:
+        teams = ", ".join(sorted(set(TEAMS)))
+        raise ArgumentError(f"territory_gm_points: no team {', '.join(unknown)} (the teams: {teams})")
+    if not gm_points:
+        return cost
+    points = np.array([gm_points.get(team, 0.0) for team in TEAMS])[am]
+    return np.round(cost - points / 100.0 * revenue, 2)
+
+
 def sales_lines(
-    rng: np.random.Generator, book: AccountBook, traits: list[Traits], cal: Calendar
+    rng: np.random.Generator, book: AccountBook, traits: list[Traits], cal: Calendar, effects: SampleEffects = SHIPPED
 ) -> dict[str, np.ndarray]:
-    """Every invoice line and credit note, as parallel arrays keyed by what they hold."""
+    """Every invoice line and credit note, as parallel arrays keyed by what they hold (with the
+    territory effect of ``effects`` planted: :func:`territory_cost`; credit notes return part of
+    a line at its cost)."""
     account, day = _monthly_line_counts(rng, book, traits, cal)
     am = _credited_am(rng, book, account, day)
     deal = _deal_types(rng, traits, am, day)
     product = _products(rng, deal, book.public[account])
     quantity, revenue, cost, vip = _priced_lines(rng, traits, am, deal, product)
+    cost = territory_cost(cost, revenue, am, effects.territory_gm_points)
     lines = {
         "account": account,
         "day": day,

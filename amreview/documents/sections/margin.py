@@ -11,6 +11,7 @@ import pandas as pd
 from amreview.documents import narrative as say
 from amreview.documents import plots
 from amreview.documents.figures import monthly_margin_against_target, top_accounts
+from amreview.documents.like_for_like import like_for_like_lines
 from amreview.documents.model import Chart, Heading, Section, Table, Text
 from amreview.documents.pack_views import TREND_QUARTERS
 from amreview.documents.sections._common import DEAL_TYPE_LABELS, TOP_N, finish, new_section, no_sales, value_of
@@ -55,6 +56,7 @@ def margin(review: Review) -> Section:
     deal_types["deal_type"] = deal_types["deal_type"].map(DEAL_TYPE_LABELS).fillna(deal_types["deal_type"])
     projection, projection_inputs = projection_table(review)
     _headline(review, section, deal_types, projection_inputs)
+    section.lines += like_for_like_lines(review, ("gross_margin", "gross_margin_attainment", "gm_pct"))
     section.parts += _trend_charts(review)
     if lines.empty:
         section.parts += [

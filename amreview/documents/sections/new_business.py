@@ -9,6 +9,7 @@ import pandas as pd
 
 from amreview.documents import narrative as say
 from amreview.documents import plots
+from amreview.documents.like_for_like import like_for_like_lines
 from amreview.documents.model import Chart, Heading, Section, Table
 from amreview.documents.sections._common import finish, missing_table, new_section, no_sales, row_of, value_of
 from amreview.metrics.newbusiness import (
@@ -33,6 +34,7 @@ def new_business(review: Review) -> Section:
                 values["new_accounts"], review.targets.get("new_accounts", np.nan), values["new_account_margin"]
             )
         )
+        section.lines += like_for_like_lines(review, ("new_accounts",))
         section.figures.update(new_accounts=value_of(values, "new_accounts"))
         new = review.views.new_accounts  # the whole pack's first lines decide what is new
         if len(new):
@@ -110,6 +112,7 @@ def _pipeline(review: Review, section: Section, opportunities: pd.DataFrame) -> 
         say.coverage_line(pipeline, next_target, value_of(values, "pipeline_coverage"), str(following)),
         say.cycle_line(value_of(values, "sales_cycle_days"), value_of(values, "average_deal_size")),
     ]
+    section.lines += like_for_like_lines(review, ("win_rate_value",))
     section.figures.update(
         won=float(won),
         lost=float(lost),

@@ -9,6 +9,7 @@ import pandas as pd
 
 from amreview.documents import narrative as say
 from amreview.documents import plots
+from amreview.documents.like_for_like import like_for_like_lines
 from amreview.documents.model import Chart, Heading, Section, Table
 from amreview.documents.sections._common import TOP_N, finish, missing_table, new_section, no_sales, row_of, value_of
 from amreview.metrics.relationships import (
@@ -143,6 +144,7 @@ def _retention(review: Review, section: Section) -> None:
     section.lines.append(
         say.retention_line(retained, before, value_of(review.values, "retention_rate"), str(quarter.previous()))
     )
+    section.lines += like_for_like_lines(review, ("retention_rate",))
     section.figures.update(accounts_held=float(before), accounts_kept=float(retained))
     lost = kept[~kept["retained"]]
     if len(lost):
