@@ -195,6 +195,7 @@ def _evidence_meaning(card: Scorecard, column: str) -> ColumnMeaning | None:
         }
         what, unit, description = meanings[suffix]
         return ColumnMeaning(column, f"{kpi.label}, {what}", unit, measure, description)
+    return None
 
 
 EXPECTED_WORDS = {
