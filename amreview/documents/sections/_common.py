@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from amreview.documents import narrative as say
+from amreview.documents.certainty import certainty_lines
 from amreview.documents.model import SECTIONS, Section, Text
 from amreview.vocabulary import NOTE_SECTIONS as NOTE_SECTIONS  # re-exported: its home is the vocabulary
 
@@ -57,10 +58,13 @@ def no_sales(section: Section, what: str | None = None) -> None:
 
 
 def finish(section: Section, kpis=()) -> Section:
-    """Record the KPIs the section shows: ``kpis`` and those its explanation scores."""
-    names = list(kpis) + ([i.kpi for i in section.explanation.items] if section.explanation else [])
+    """Record the KPIs the section shows: ``kpis`` and those its explanation scores; and say, after
+    the section's lines, how sure each scored figure is where it matters
+    (:mod:`amreview.documents.certainty`)."""
+    items = section.explanation.items if section.explanation else ()
+    names = list(kpis) + [i.kpi for i in items]
     section.kpis = list(dict.fromkeys(names))
-    section.lines = [line for line in section.lines if line]
+    section.lines = [line for line in section.lines if line] + certainty_lines(items)
     return section
 
 
