@@ -19,29 +19,29 @@ NBSP = "\u00a0"
 
 def item(**changes) -> KpiExplanation:
     """A scored share: 3 of 4 closed deals won (75 %), bands 20/30/40/50 %, interval 30 % to 95 %."""
-    fields = dict(
-        kpi="win_rate_count",
-        label="Win rate (count)",
-        measure="new_business",
-        unit="fraction",
-        display_unit="pct",
-        target_unit="number",
-        value=0.75,
-        target=None,
-        bands=(0.2, 0.3, 0.4, 0.5),
-        higher_is_better=True,
-        score=5.0,
-        weight=0.3,
-        effective_weight=0.3,
-        base=4.0,
-        successes=3.0,
-        low=0.30,
-        high=0.95,
-        counted="closed deals",
-        success="won",
-        min_base=0,
-        too_little=False,
-    )
+    fields = {
+        "kpi": "win_rate_count",
+        "label": "Win rate (count)",
+        "measure": "new_business",
+        "unit": "fraction",
+        "display_unit": "pct",
+        "target_unit": "number",
+        "value": 0.75,
+        "target": None,
+        "bands": (0.2, 0.3, 0.4, 0.5),
+        "higher_is_better": True,
+        "score": 5.0,
+        "weight": 0.3,
+        "effective_weight": 0.3,
+        "base": 4.0,
+        "successes": 3.0,
+        "low": 0.30,
+        "high": 0.95,
+        "counted": "closed deals",
+        "success": "won",
+        "min_base": 0,
+        "too_little": False,
+    }
     return KpiExplanation(**{**fields, **changes})
 
 
