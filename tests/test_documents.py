@@ -903,18 +903,33 @@ def test_a_long_table_or_a_tall_chart_leaves_no_half_blank_page_before_it(tmp_pa
 
 def test_a_table_may_break_across_pages_when_it_prints_taller_than_half_a_page():
     """By hand: a row is 6.5 pt and 11.9 pt a line (8.5 pt text on 1.4 lines); a page holds
-    about 110 characters of table text a line, shared equally by the columns."""
+    about 110 characters of table text a line, less 2 for each cell's padding, shared by the columns
+    as a browser shares them (``printed_widths``)."""
     numbers = pd.DataFrame({"Account": [f"A{i}" for i in range(18)], "Margin": ["1,000"] * 18})
     assert printed_height(numbers) == pytest.approx(19 * 18.4)  # 349.6 pt: kept whole
     assert block_class(numbers) == "amr-block"
     assert block_class(pd.concat([numbers, numbers.head(1)])) == "amr-block amr-long"  # 368 pt
     words = "Two accounts from the prospect list placing a first order"  # 57 characters
-    objectives = pd.DataFrame({f"Column {i}": [words] * 5 for i in range(10)})  # 11 characters a line
-    assert printed_height(objectives) == pytest.approx(6.5 + 11.9 + 5 * (6.5 + 6 * 11.9))  # 408 pt: 5 rows of 6 lines
+    # 10 columns: 90 characters across; each column's longest word is 8 ("prospect"): 80, and the 10
+    # left shared equally: 9 characters a line, 57 / 9 → 7 lines
+    objectives = pd.DataFrame({f"Column {i}": [words] * 5 for i in range(10)})
+    assert printed_height(objectives) == pytest.approx(6.5 + 11.9 + 5 * (6.5 + 7 * 11.9))  # 467 pt: 5 rows of 7 lines
     assert block_class(objectives, "amr-explain") == "amr-explain amr-long"
     # a column's share follows its longest text: one long column beside short ones still fits a line
     mixed = pd.DataFrame({"Account": ["A" * 80] * 3, "Stage": ["won"] * 3, "Value": ["7,000"] * 3})  # 90 across
     assert printed_height(mixed) == pytest.approx(4 * 18.4)
+    # too wide for a line: each column first gets its longest word (never broken), the rest of the
+    # 110 − 8 × 2 = 94 characters is shared by how much more each needs — the short columns of a
+    # development plan squeeze its long ones: 6 columns of a 12-character word take 6 × 12 = 72, the
+    # two long ones (60 characters, longest word 9) share 94 − 72 − 18 = 4 → 9 + 2 = 11 each: 6 lines
+    plan = pd.DataFrame(
+        {
+            **{f"Short {i}": ["Decision-mak"] * 3 for i in range(6)},
+            "Objective": ["Run two outbound calling campaigns to lapsed accounts nowwww"] * 3,
+            "Evidence": ["Run two outbound calling campaigns to lapsed accounts nowwww"] * 3,
+        }
+    )
+    assert printed_height(plan) == pytest.approx(18.4 + 3 * (6.5 + 6 * 11.9))
 
 
 def _walk(box):

@@ -21,6 +21,7 @@ from amreview.data.sample import generate_sample
 from amreview.documents.render import section_html
 from amreview.documents.review import Review
 from amreview.quality.checks import person_warnings
+from amreview.scoring.expected import EXPECTED_SUFFIXES, FIT_TOLERANCE
 
 PERIOD = "2026Q3"
 
@@ -82,8 +83,14 @@ def _prepared_by_a_run(folder: Path, out: Path, monkeypatch, in_place: bool) -> 
 SUMS = ("scorecard.parquet", "previous.parquet", "new_accounts.parquet", "input.json")
 
 
+# What books like theirs achieve (issue 17) comes out of a robust fit that stops when no number of
+# the model moves by more than its tolerance (scoring.expected.FIT_TOLERANCE): inputs that differ in
+# their last bits give expectations that agree to about that tolerance, not to the last bits.
+
+
 def assert_same_values(ours, theirs, where: str) -> None:
-    """Equal JSON values or frames, floats within 1e-12 relative."""
+    """Equal JSON values or frames, floats within 1e-12 relative (the robust fit's figures,
+    its columns by their suffixes, within 100 × its tolerance relative)."""
     if isinstance(ours, pd.DataFrame):
         assert list(ours.columns) == list(theirs.columns) and ours.dtypes.equals(theirs.dtypes), where
         for column in ours.columns:
@@ -97,7 +104,9 @@ def assert_same_values(ours, theirs, where: str) -> None:
         for a, b in zip(ours, theirs):
             assert_same_values(a, b, where)
     elif isinstance(ours, float) and isinstance(theirs, float) and not (np.isnan(ours) and np.isnan(theirs)):
-        assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-12), where
+        fitted = where.endswith(EXPECTED_SUFFIXES)
+        rel = 100 * FIT_TOLERANCE if fitted else 1e-12
+        assert ours == pytest.approx(theirs, rel=rel, abs=1e-12), where
     else:
         assert ours == theirs or (pd.isna(ours) and pd.isna(theirs)), where
 

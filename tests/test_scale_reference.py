@@ -3,6 +3,11 @@ managers, every table), its sales lines checked and summed in place by DuckDB, e
 cell the one the code before issue 16 wrote (commit :data:`REFERENCE_COMMIT`, unpacked with ``git
 archive`` and run on the same pack: ``benchmarks/scorecard_reference.py``).
 
+Issue 17 changed the scoring on purpose (a KPI resting on fewer observations than its ``min_base``
+is not scored) and added columns (each KPI's base and interval, what books like theirs achieve, how
+robust the rating is): the scorecard is scored with the default config without its minimum bases,
+and every column the reference has must agree; the added columns must all be there.
+
 Minutes of work and gigabytes of disk, so it runs only where ``AMREVIEW_SCALE_CHECK=1``: CI's
 ``make scale-check`` (``.ci/run``); a test, not a timing.
 """
@@ -10,6 +15,7 @@ Minutes of work and gigabytes of disk, so it runs only where ``AMREVIEW_SCALE_CH
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -17,6 +23,7 @@ import pytest
 
 from amreview.cli import main
 from amreview.data.sales_file import open_sales_file
+from amreview.scoring.config import DEFAULT_CONFIG
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -36,8 +43,15 @@ def test_the_10m_line_pack_scores_as_the_code_before_the_data_step_scored_it(tmp
     pack = write_scaled_pack(tmp_path / "1000ams-10000000lines", N_AMS, N_LINES)
     assert open_sales_file(pack / "sales.parquet") is not None  # 10M lines: read in place, never whole
     reference = read_scorecard(write_reference(pack, PERIOD, REFERENCE_COMMIT, folder=tmp_path / "reference"))
-    main(["scorecard", "--data", str(pack), "--period", PERIOD, "--out", str(tmp_path / "scorecard.csv")])
-    ours = read_scorecard(tmp_path / "scorecard.csv")
-    comparison = compare_scorecards(ours, reference)
+    config = tmp_path / "without-minimum-bases.toml"
+    config.write_text(re.sub(r",\s*min_base = \d+", "", DEFAULT_CONFIG.read_text(encoding="utf-8")), encoding="utf-8")
+    assert "min_base =" not in config.read_text(encoding="utf-8")
+    out = tmp_path / "scorecard.csv"
+    main(["scorecard", "--data", str(pack), "--period", PERIOD, "--config", str(config), "--out", str(out)])
+    ours = read_scorecard(out)
+    added = [c for c in ours.columns if c not in reference.columns]
+    for column in ("win_rate_value_base", "win_rate_value_low", "gm_pct_expected", "fragile"):  # issue 17
+        assert column in added
+    comparison = compare_scorecards(ours.drop(columns=added), reference)
     assert len(reference) == N_AMS and comparison.cells >= N_AMS * 200
     assert comparison.equal, comparison.describe()

@@ -63,6 +63,7 @@ CHART_DPI = 150
 # margins (297 − 20 − 18 mm), table text 8.5 pt on 1.4 lines, cells 3 pt of padding above and below.
 HALF_PAGE_POINTS = (297 - 20 - 18) / 25.4 * 72 / 2
 PRINTED_LINE_CHARACTERS = 110  # characters of table text across the page (182 mm at about 1.6 mm each)
+PRINTED_CELL_CHARACTERS = 2  # a cell's padding, 0.6 em each side, in characters of about 0.5 em
 PRINTED_ROW_POINTS = 6.5  # a row's padding and rule
 PRINTED_LINE_POINTS = 8.5 * 1.4
 SCREEN_DPI = 96
@@ -217,17 +218,31 @@ def printed_height(shown: pd.DataFrame) -> float:
     """About how tall the table of ``shown`` (its cells as text, its column names the header)
     prints, in points: each row (the header too) :data:`PRINTED_ROW_POINTS` and
     :data:`PRINTED_LINE_POINTS` for each line of its longest cell, a cell's lines being its
-    characters over its column's share of :data:`PRINTED_LINE_CHARACTERS`. As a browser lays a
-    table out, a column's share follows its longest text: where every column's longest text fits
-    across the page, each row is one line; otherwise the shares are in proportion to them."""
+    characters over its column's width (:func:`printed_widths`)."""
     rows = [[str(c) for c in shown.columns], *([str(v) for v in row] for row in shown.itertuples(index=False))]
-    longest = [max((len(row[j]) for row in rows), default=1) or 1 for j in range(len(shown.columns))]
-    total = sum(longest)
-    widths = (
-        longest if total <= PRINTED_LINE_CHARACTERS else [max(PRINTED_LINE_CHARACTERS * n // total, 1) for n in longest]
-    )
+    widths = printed_widths(rows)
     lines = [max((-(-len(text) // w) for text, w in zip(row, widths)), default=1) or 1 for row in rows]
     return sum(PRINTED_ROW_POINTS + PRINTED_LINE_POINTS * n for n in lines)
+
+
+def printed_widths(rows: list[list[str]]) -> list[int]:
+    """Each column's width in characters when the table of ``rows`` (cells as text) prints across
+    the page, as a browser's automatic table layout shares it. The text has
+    ``W = PRINTED_LINE_CHARACTERS − PRINTED_CELL_CHARACTERS × columns`` (each cell's padding takes
+    its share). Where every column's longest text fits in ``W``, each column is as wide as it;
+    otherwise each column first gets its longest word (a word is never broken) and the width left
+    is shared in proportion to how much more each column's longest text needs:
+    ``wⱼ = wordⱼ + (W − Σ word) · (longestⱼ − wordⱼ) / Σ (longest − word)``."""
+    columns = list(zip(*rows)) if rows else []
+    across = PRINTED_LINE_CHARACTERS - PRINTED_CELL_CHARACTERS * len(columns)
+    longest = [max((len(text) for text in column), default=1) or 1 for column in columns]
+    if sum(longest) <= across:
+        return longest
+    words = [max((len(word) for text in column for word in text.split()), default=1) or 1 for column in columns]
+    left, wanted = across - sum(words), sum(n - w for n, w in zip(longest, words))
+    if left <= 0 or wanted <= 0:
+        return words
+    return [max(w + left * (n - w) // wanted, 1) for n, w in zip(longest, words)]
 
 
 def block_class(shown: pd.DataFrame, kind: str = "amr-block") -> str:
