@@ -298,14 +298,9 @@ def contradicting_ratings(ratings: pd.DataFrame, changes: pd.DataFrame, competen
 
 
 def _table_styler(shown: pd.DataFrame, uuid: str, bold: list[bool], subset: list[str], right: list[str]):
-    styler = (
-        shown.style.format(escape="html", na_rep="")
-        .format_index(escape="html", axis="columns")
-        .hide(axis="index")
-        .set_uuid(uuid)
-        .set_table_attributes('class="amr-table"')
-    )
-    styler = styler.apply(
+    """The team overview's table (:func:`team_render.table_styler`) with the rows of ``bold`` in
+    bold red in the columns ``subset`` and the columns ``right`` aligned right."""
+    styler = team_render.table_styler(shown, uuid).apply(
         lambda column: ["font-weight: bold; color: #c0392b;" if f else "" for f in bold],
         subset=subset,
     )

@@ -82,7 +82,7 @@ def measure_label(measure: str, short: bool = False) -> str:
     return ALL_MEASURES.get(measure, measure)
 
 
-def _styler(frame: pd.DataFrame, uuid: str):
+def table_styler(frame: pd.DataFrame, uuid: str):
     """A Styler of ``frame``: text escaped, no index, a fixed id; a column of names does not
     wrap (a name longer than :data:`NOWRAP_NAME_LENGTH` characters does)."""
     styler = (
@@ -180,7 +180,7 @@ def team_scorecard_styler(table: pd.DataFrame, measures: list[str]):
     shown["Overall"] = table["overall_score"].to_numpy(dtype="float64")
     shown["Rating"] = [rating_cell(r, why) for r, why in zip(table["overall_rating"], table["no_rating_reason"])]
     shown[FRAGILE_HEADING] = [fragile_cell(f, r) for f, r in zip(table["fragile"], table["overall_rating"])]
-    styler = _styler(shown, "team-scorecard")
+    styler = table_styler(shown, "team-scorecard")
     styler = styler.format(score_text, subset=labels + ["Overall"])
     styler = styler.map(_score_cell_css, subset=labels)
     styler = styler.map(lambda cell: FLAGGED_CSS if cell == "yes" else "", subset=[FRAGILE_HEADING])
@@ -245,7 +245,7 @@ def team_kpis_styler(table: pd.DataFrame):
         }
     )
     numeric = [c for c in shown.columns if c != "Account manager"]
-    return _styler(shown, "team-kpis").set_properties(subset=numeric, **{"text-align": "right"})
+    return table_styler(shown, "team-kpis").set_properties(subset=numeric, **{"text-align": "right"})
 
 
 def _attainments(table: pd.DataFrame, measure: str) -> list[str]:
@@ -282,7 +282,7 @@ def team_totals_styler(totals: pd.DataFrame, gm_pct: float):
         }
     )
     shown = pd.DataFrame(rows)
-    return _styler(shown, "team-totals").set_properties(subset=list(shown.columns[1:]), **{"text-align": "right"})
+    return table_styler(shown, "team-totals").set_properties(subset=list(shown.columns[1:]), **{"text-align": "right"})
 
 
 def totals_chart_frame(totals: pd.DataFrame) -> pd.DataFrame:
@@ -313,7 +313,7 @@ def attention_styler(attention: pd.DataFrame):
             "Why": attention["reasons"].to_numpy(),
         }
     )
-    return _styler(shown, "team-attention").format(_lines, subset=["Why"])
+    return table_styler(shown, "team-attention").format(_lines, subset=["Why"])
 
 
 def _lines(reasons: str) -> str:
@@ -355,7 +355,9 @@ def config_html(card, pack_fingerprint: str = "", run_date: pd.Timestamp | None 
         "<p>Each measure scores 1–5 from its KPIs; the overall score is the weighted mean of the "
         "measures with data (a measure without data is left out and its weight spread over the others). "
         f"Ratings: {html.escape(bands)}.</p>"
-        + table_block(_styler(weights, "team-weights").set_properties(subset=["Weight"], **{"text-align": "right"}))
+        + table_block(
+            table_styler(weights, "team-weights").set_properties(subset=["Weight"], **{"text-align": "right"})
+        )
         + f"<p class='amr-note'>{html.escape('; '.join(provenance))}.</p>"
     )
 
@@ -397,7 +399,7 @@ def calibration_table_styler(table: pd.DataFrame):
         }
     )
     flagged = [bool(f) for f in table["flags"]]
-    styler = _styler(shown, "team-calibration")
+    styler = table_styler(shown, "team-calibration")
     styler = styler.apply(
         lambda column: ["font-weight: bold; color: #c0392b;" if f else "" for f in flagged],
         subset=["Agreed rating", "Change (bands)", "Flags"],
@@ -418,7 +420,7 @@ def rating_distributions_styler(distribution: pd.DataFrame, labels: list[str], u
             "Agreed": ordered["agreed"].to_numpy(),
         }
     )
-    return _styler(shown, uuid).set_properties(subset=["Computed", "Agreed"], **{"text-align": "right"})
+    return table_styler(shown, uuid).set_properties(subset=["Computed", "Agreed"], **{"text-align": "right"})
 
 
 def calibration_html(table: pd.DataFrame, distribution: pd.DataFrame, labels: list[str]) -> str:
