@@ -9,13 +9,14 @@ JOBS   ?=
 LAB_FLAGS ?=
 PIP_FLAGS ?= -q --disable-pip-version-check
 
-.PHONY: help venv demo sample reviews scorecard forms test scale-check lint lab clean docs bench bench-100m bench-reference
+.PHONY: help venv demo sample reviews scorecard forms test scale-check document-check lint lab clean docs bench bench-100m bench-reference
 
 help:
 	@echo "make demo   - install, build the sample data pack, produce the $(PERIOD) reviews and review forms under $(REPORTS)/"
 	@echo "make forms  - write the $(PERIOD) review forms (self-assessment, manager's review) under $(REPORTS)/$(PERIOD)/forms/"
 	@echo "make test   - install with the test extras (and the document checkers in tests/js) and run the whole test suite"
 	@echo "make scale-check - the 10-million-line pack's scorecard against the code before the in-place data step (a few minutes)"
+	@echo "make document-check - axe-core and the page layout over every document of a sample run, not one of each kind (a few minutes)"
 	@echo "make lint   - check the layers and import circles (import-linter), the code and its layout (ruff) and its types (mypy)"
 	@echo "make lab    - open the notebooks in JupyterLab (headless: make lab LAB_FLAGS=--no-browser)"
 	@echo "make clean  - remove generated reports, the sample pack, the virtual environment and the document checkers"
@@ -64,6 +65,12 @@ tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.js
 
 test: $(VENV)/.installed-test tests/js/node_modules/.installed
 	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=20
+
+# Every document of a sample run through axe-core and the page-layout check (tests/test_accessibility.py):
+# `make test` looks at one review per team and every other document; this looks at every review
+# (a few minutes, so apart from `make test`; CI runs it).
+document-check: $(VENV)/.installed-test tests/js/node_modules/.installed
+	AMREVIEW_DOCUMENT_SWEEP=1 $(BIN)/python -m pytest tests/test_accessibility.py -n auto -q -p no:cacheprovider
 
 # Figures unchanged at scale (issue 16): the scorecard of the 10-million-line benchmark pack, read in
 # place, against the one the code before the data step wrote (tests/test_scale_reference.py; a few

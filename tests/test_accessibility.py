@@ -17,6 +17,12 @@ reference only, rendered from the run's HTML by ``html_to_pdf``, as the run woul
   may part from its unit.
 
 Where a checker is missing the tests skip, unless AMREVIEW_REQUIRE_BROWSER=1 (CI), where they fail.
+
+axe-core and the page layout cost seconds a document: ``make test`` runs them over one document of
+each kind (the review of ``test_documents.AM_ID``, whose teammate has the HTML name, one review
+more from each other team, every team overview, the calibration page, the index, the KPI reference
+and the quality report); ``make document-check`` (``AMREVIEW_DOCUMENT_SWEEP=1``, run by ``.ci/run``)
+runs them over every document of the run. Everything else here looks at every document always.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from amreview.documents.pdf import html_to_pdf
 from amreview.quality.checks import check_pack
 from amreview.quality.report import write_quality_html
 from tests.test_documents import (  # noqa: F401 - fixtures
+    AM_ID,
     PERIOD,
     PHONE,
     browser,
@@ -57,6 +64,7 @@ WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 LAPTOP = {"width": 1280, "height": 900}
 QUALITY_REPORT = "pack-quality.html"
 KPI_REFERENCE = "kpi-reference.html"
+SWEEP = os.environ.get("AMREVIEW_DOCUMENT_SWEEP") == "1"  # every document, not one of each kind (make document-check)
 
 
 def require(what: str, present: bool) -> None:
@@ -101,10 +109,34 @@ def documents(sample_run) -> list[Path]:
     return found
 
 
-def test_axe_finds_no_wcag_21_aa_violation_in_any_document_nor_a_sideways_scroll_on_a_phone(browser, documents):  # noqa: F811
+@pytest.fixture(scope="module")
+def swept_reviews(sample_run, pack_dir) -> list:  # noqa: F811 - test_documents' fixture
+    """The reviews whose documents the slow checks (axe-core, the page layout) look at: every one
+    under ``AMREVIEW_DOCUMENT_SWEEP=1`` (make document-check); else AM_ID's (its teammate has the
+    HTML name) and the first of each other team: one per team, each team's layout and wording."""
+    if SWEEP:
+        return list(sample_run.results)
+    manager = pd.read_csv(pack_dir / "account_managers.csv", dtype=str).set_index("am_id")["manager"]
+    one_each = {manager[AM_ID]: AM_ID}
+    for am_id, name in manager.items():
+        one_each.setdefault(name, am_id)
+    chosen = [r for r in sample_run.results if r.key in set(one_each.values())]
+    assert len(chosen) == manager.nunique() == len(sample_run.team_results)
+    return chosen
+
+
+@pytest.fixture(scope="module")
+def swept_documents(documents, swept_reviews, sample_run) -> list[Path]:
+    """Every document but the reviews not in :func:`swept_reviews`."""
+    left_out = {r.html for r in sample_run.results} - {r.html for r in swept_reviews}
+    assert left_out <= set(documents)
+    return [path for path in documents if path not in left_out]
+
+
+def test_axe_finds_no_wcag_21_aa_violation_in_any_document_nor_a_sideways_scroll_on_a_phone(browser, swept_documents):  # noqa: F811
     require("axe-core", AXE.is_file())
     found = {}
-    for path in documents:
+    for path in swept_documents:
         for viewport in (LAPTOP, PHONE):
             context = browser.new_context(viewport=viewport)
             page = context.new_page()
@@ -204,13 +236,14 @@ def typed_in(pack: Path) -> tuple[str, ...]:
     return tuple(sorted(found, key=len, reverse=True))
 
 
-def test_every_review_and_team_overview_prints_without_a_layout_fault(sample_run, pack_dir):  # noqa: F811
-    """Each PDF of the run, as printed: no table or chart cut across pages, no heading alone at
-    the foot of a page, no page but the last half blank, no number parted from its unit."""
+def test_every_review_and_team_overview_prints_without_a_layout_fault(sample_run, swept_reviews, pack_dir):  # noqa: F811
+    """Each PDF of the run (of the reviews, those of :func:`swept_reviews`), as printed: no table or
+    chart cut across pages, no heading alone at the foot of a page, no page but the last half
+    blank, no number parted from its unit."""
     chromium_required()
     typed = typed_in(pack_dir)
     found = {}
-    for result in [*sample_run.results, *sample_run.team_results]:
+    for result in [*swept_reviews, *sample_run.team_results]:
         problems = page_layout_problems(result.html.read_text(encoding="utf-8"), result.pdf, typed)
         if problems:
             found[result.key] = problems
