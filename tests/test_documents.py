@@ -733,10 +733,12 @@ def page_layout_problems(document: str, pdf: Path, typed: tuple[str, ...] = ()) 
     from pypdf import PdfReader
 
     pages = PdfReader(pdf).pages
-    texts = [squashed(page.extract_text()) for page in pages]
+    read = [text_and_share_used(page) for page in pages]  # each page's content stream parsed once for both
+    texts = [squashed(text) for text, _ in read]
+    image_pages = [number for number, page in enumerate(pages) for _ in page.images]  # pypdf parses it again
     soup = BeautifulSoup(document, "html.parser")
     problems = []
-    charts, placed = len(soup.find_all("img")), sum(len(page.images) for page in pages)
+    charts, placed = len(soup.find_all("img")), len(image_pages)
     if placed != charts:
         problems.append(f"{charts} charts, placed {placed} times: one is cut across pages")
     for table in soup.find_all("table"):
@@ -748,7 +750,6 @@ def page_layout_problems(document: str, pdf: Path, typed: tuple[str, ...] = ()) 
             problems.append(f"table {rows[0][:40]!r} is cut: its first row on pages {first}, its last on {last}")
     # a chart holds no text: a page whose text ends with a heading is fine when the chart right
     # after the heading is on that page (the k-th image of the HTML is the k-th placed in the PDF)
-    image_pages = [number for number, page in enumerate(pages) for _ in page.images]
     images = soup.find_all("img")
     for h in soup.find_all(["h1", "h2", "h3", "h4"]):
         heading = squashed(h.get_text("")).replace("¶", "")
@@ -758,8 +759,7 @@ def page_layout_problems(document: str, pdf: Path, typed: tuple[str, ...] = ()) 
             for i, t in enumerate(texts)
             if t.endswith(heading) and (chart is None or chart >= len(image_pages) or image_pages[chart] != i)
         ]
-    for number, page in enumerate(pages[:-1], start=1):
-        used = share_used(page)
+    for number, (_, used) in enumerate(read[:-1], start=1):
         if used < 0.5:
             problems.append(f"page {number} is half blank: its content fills {used:.0%} of it")
     for cell in soup.find_all(["td", "th"]):
@@ -773,11 +773,12 @@ def page_layout_problems(document: str, pdf: Path, typed: tuple[str, ...] = ()) 
     return problems
 
 
-def share_used(page) -> float:
-    """The share of ``page``'s content area (inside :data:`PAGE_MARGINS`) above its lowest text or
-    image: 1.0 for a page filled to its foot. Positions from the PDF's content stream (pypdf's
-    text visitor; an image is the unit square its ``Do`` operator draws through the current
-    matrix); text in the margins (header, footer) is the page's furniture, not content."""
+def text_and_share_used(page) -> tuple[str, float]:
+    """The text of ``page`` (pypdf's ``extract_text``) and the share of its content area (inside
+    :data:`PAGE_MARGINS`) above its lowest text or image: 1.0 for a page filled to its foot, from
+    one pass over its content stream. Positions from pypdf's text visitor; an image is the unit
+    square its ``Do`` operator draws through the current matrix; text in the margins (header,
+    footer) is the page's furniture, not content."""
     height = float(page.mediabox.height)
     top, bottom = height - PAGE_MARGINS[0], PAGE_MARGINS[1]
     lows: list[float] = []
@@ -791,9 +792,9 @@ def share_used(page) -> float:
         if op == b"Do" and args and args[0] in images and images[args[0]].get_object().get("/Subtype") == "/Image":
             lows.append(min(cm[5], cm[5] + cm[3]))
 
-    page.extract_text(visitor_text=text, visitor_operand_before=operator)
+    extracted = page.extract_text(visitor_text=text, visitor_operand_before=operator)
     content = [y for y in lows if bottom - 2 < y < top]
-    return (top - min(content)) / (top - bottom) if content else 0.0
+    return extracted, (top - min(content)) / (top - bottom) if content else 0.0
 
 
 def chart_right_after(heading, images) -> int | None:
