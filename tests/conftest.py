@@ -24,6 +24,7 @@ SHARED_RUNS = frozenset(
         "imported",  # test_maven_example
         "minimal_document",  # test_review_notebook
         "ok_review",  # test_batch
+        "outputs",  # test_secrets_in_outputs (its SQLite and PostgreSQL runs, each once)
         "star_document",  # test_review_notebook
         "team_overview",  # test_document_warnings
     }

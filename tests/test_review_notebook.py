@@ -243,7 +243,9 @@ def test_explore_runs_as_is_on_the_sample(tmp_path):
 
 def test_batch_of_selected_reviews_with_index(sample_dir, tmp_path):
     am_ids = sorted(PERSONAS)[:3]
-    summary = run_quarterly_reviews(sample_dir, "2026Q3", tmp_path / "reports", n_jobs=2, am_ids=am_ids, progress=False)
+    summary = run_quarterly_reviews(
+        sample_dir, "2026Q3", tmp_path / "reports", n_jobs=2, am_ids=am_ids, progress=False, team_overviews=False
+    )
     assert not summary.failed, summary.describe()
     folder = tmp_path / "reports" / "2026Q3"
     for am_id in am_ids:
@@ -291,6 +293,7 @@ def test_one_failing_review_does_not_stop_the_others(sample_dir, tmp_path):
             "--jobs",
             "2",
             "--quiet",
+            "--no-team-overviews",
             "--notebook",
             str(broken),
         ],

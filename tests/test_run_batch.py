@@ -240,10 +240,10 @@ def _complete(path: Path) -> bool:
     return True
 
 
-# Eight people (1,250 sales lines each, as 50 had before), killed once three are written: two
-# workers then hold at most two more in flight and the rest wait for --resume (50 people and 12
-# showed the same, four and one and a half times slower).
-PEOPLE_KILLED, KILL_AFTER = 8, 3
+# Five people (1,250 sales lines each, as 50 had before), killed once two are written: two
+# workers then hold at most two more in flight and at least one waits for --resume (50 people, 12
+# and 8 showed the same, slower).
+PEOPLE_KILLED, KILL_AFTER = 5, 2
 
 
 @pytest.mark.xdist_group("heavy_batch")  # not beside the Dask tests: see tests/test_distributed.py
