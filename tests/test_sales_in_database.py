@@ -4,7 +4,10 @@ for row; and the lines do not cross the wire (rows fetched, counted by amreview.
 
 Needs the PostgreSQL test server (tests/test_sql.py: skipped without AMREVIEW_TEST_POSTGRES_URL,
 a failure in CI). Each pack lives in a schema of its own: the sample's tables once, and per
-broken pack its own ``sales`` table beside views of the sample's other tables."""
+broken pack its own ``sales`` table beside views of the sample's other tables. A broken pack's
+``sales`` is the sample's copied in the database with only the lines a test changed written
+again (the reads order the lines by ``line_id``, so where they lie in the table does not matter),
+and the sample read whole is read once for the module."""
 
 from __future__ import annotations
 
@@ -22,7 +25,8 @@ from amreview.data.datapack import load_pack, write_pack
 from amreview.data.sales_file import IN_PLACE_VARIABLE
 from amreview.data.sales_table import SalesTable
 from amreview.data.sample import generate_sample
-from amreview.data.schemas import SCHEMAS
+from amreview.data.schemas import SCHEMAS, kinds_of
+from amreview.data.sql import change_rows
 from amreview.errors import DataError
 from amreview.scoring.scorecard import build_scorecard
 from tests.test_sales_in_place import BROKEN, FINE_AFTER_ALL, PERIOD, _broken, assert_frames_match
@@ -67,14 +71,41 @@ def sample_url(sample_db) -> str:
 
 
 @contextmanager
-def pack_with_sales(sample_db, sales: pd.DataFrame) -> Iterator[str]:
-    """A pack of ``sales`` beside views of the sample's other tables: its URL."""
+def pack_with_sales(sample_db, sample_tables, sales: pd.DataFrame | None = None) -> Iterator[str]:
+    """A pack of ``sales`` (the sample's when None) beside views of the sample's other tables: its
+    URL. The sample's ``sales`` table is copied in the database and only the lines of ``sales``
+    that differ from the sample's are written (as :func:`write_pack` writes them); the whole
+    table is written where a column's dtype changed, since its SQL type would too."""
     base, _ = sample_db
     with schema() as (name, url):
-        write_pack({"sales": sales}, url)
+        ours = sample_tables["sales"]
+        if sales is not None and not sales.dtypes.equals(ours.dtypes):
+            write_pack({"sales": sales}, url)
+        else:
+            execute(
+                url,
+                f'CREATE TABLE "{name}".sales (LIKE "{base}".sales INCLUDING ALL)',
+                f'INSERT INTO "{name}".sales SELECT * FROM "{base}".sales',
+            )
+            if sales is not None:
+                _write_changed_lines(url, ours, sales)
         others = [t for t in SCHEMAS if t != "sales"]  # the sample holds every table
         execute(url, *(f'CREATE VIEW "{name}"."{t}" AS SELECT * FROM "{base}"."{t}"' for t in others))
         yield url
+
+
+def _write_changed_lines(url: str, sample: pd.DataFrame, sales: pd.DataFrame) -> None:
+    """Replace in ``url``'s copy of the sample's lines (``sample``, whose line ids are unique)
+    each line whose row of ``sales`` differs (a missing value equals only a missing value)."""
+    assert sales.index.equals(sample.index) and list(sales.columns) == list(sample.columns)
+    differs = ~((sales == sample) | (sales.isna() & sample.isna())).all(axis="columns")
+    assert differs.any(), "a broken pack changes some line"
+    change_rows(
+        url,
+        {"sales": sales[differs]},
+        {"sales": [{"line_id": line_id} for line_id in sample.loc[differs, "line_id"]]},
+        {"sales": kinds_of("sales")},
+    )
 
 
 def in_database(url: str, monkeypatch) -> datapack.DataPack:
@@ -101,8 +132,16 @@ def sales_rows_fetched(read) -> tuple[object, int]:
     return result, sql.ROWS_FETCHED["sales"] - before
 
 
-def test_the_summary_first_lines_dates_and_lines_beyond_are_those_of_a_whole_read(sample_url, monkeypatch):
-    ours, theirs = in_database(sample_url, monkeypatch), whole(sample_url)
+@pytest.fixture(scope="module")
+def sample_read_whole(sample_url) -> tuple[datapack.DataPack, int]:
+    """The sample read whole (no test changes it) and the rows of ``sales`` that read fetched."""
+    return sales_rows_fetched(lambda: whole(sample_url))
+
+
+def test_the_summary_first_lines_dates_and_lines_beyond_are_those_of_a_whole_read(
+    sample_url, sample_read_whole, monkeypatch
+):
+    ours, (theirs, _) = in_database(sample_url, monkeypatch), sample_read_whole
     assert ours.sales_file.suspect_count == 0  # the sample is clean: PostgreSQL vouches for every line
     assert_frames_match(ours.sales_summary, theirs.sales_summary)
     pd.testing.assert_frame_equal(ours.first_lines, theirs.first_lines)
@@ -113,9 +152,12 @@ def test_the_summary_first_lines_dates_and_lines_beyond_are_those_of_a_whole_rea
     assert ours.row_counts() == theirs.row_counts()
 
 
-def test_the_scorecard_is_that_of_a_whole_read_and_the_lines_do_not_cross_the_wire(sample_url, monkeypatch):
-    theirs, whole_read = sales_rows_fetched(lambda: build_scorecard(whole(sample_url), PERIOD))
-    assert whole_read == SAMPLE_LINES  # the counter sees every line a whole read fetches
+def test_the_scorecard_is_that_of_a_whole_read_and_the_lines_do_not_cross_the_wire(
+    sample_url, sample_read_whole, monkeypatch
+):
+    read, fetched_reading = sample_read_whole
+    theirs, fetched_scoring = sales_rows_fetched(lambda: build_scorecard(read, PERIOD))
+    assert fetched_reading + fetched_scoring == SAMPLE_LINES  # the counter sees every line a whole read fetches
 
     def refuse(*_):
         raise AssertionError("the scorecard read the sales lines whole")
@@ -130,8 +172,10 @@ def test_the_scorecard_is_that_of_a_whole_read_and_the_lines_do_not_cross_the_wi
     assert theirs.overall["overall_rating"].nunique() > 1  # ratings that could differ
 
 
-def test_the_lines_are_read_whole_only_when_asked_and_then_as_a_whole_read_gives_them(sample_url, monkeypatch):
-    ours, theirs = in_database(sample_url, monkeypatch), whole(sample_url)
+def test_the_lines_are_read_whole_only_when_asked_and_then_as_a_whole_read_gives_them(
+    sample_url, sample_read_whole, monkeypatch
+):
+    ours, (theirs, _) = in_database(sample_url, monkeypatch), sample_read_whole
     assert "sales" in ours.tables and list(ours.tables) == list(theirs.tables)
     assert "sales" not in ours.tables._tables  # not read by any of the above
     pd.testing.assert_frame_equal(ours.sales, theirs.sales)
@@ -152,7 +196,7 @@ def assert_same_errors(url: str, monkeypatch) -> None:
 
 @pytest.mark.parametrize("case", BROKEN)
 def test_a_broken_pack_gets_the_errors_of_a_whole_read_row_for_row(case, sample_db, sample_tables, monkeypatch):
-    with pack_with_sales(sample_db, _broken(sample_tables, BROKEN[case])["sales"]) as url:
+    with pack_with_sales(sample_db, sample_tables, _broken(sample_tables, BROKEN[case])["sales"]) as url:
         assert_same_errors(url, monkeypatch)
 
 
@@ -176,7 +220,7 @@ BROKEN_IN_SQL = {
 @pytest.mark.parametrize("case", BROKEN_IN_SQL)
 def test_values_only_a_database_holds_get_the_errors_of_a_whole_read(case, sample_db, sample_tables, monkeypatch):
     types, change = BROKEN_IN_SQL[case]
-    with pack_with_sales(sample_db, sample_tables["sales"]) as url:
+    with pack_with_sales(sample_db, sample_tables) as url:
         execute(url, *types, change)
         assert_same_errors(url, monkeypatch)
 
@@ -186,7 +230,7 @@ def test_lines_postgresql_cannot_vouch_for_but_the_loader_accepts_count_like_the
     case, sample_db, sample_tables, monkeypatch
 ):
     change, left_to_pandas = FINE_AFTER_ALL[case]
-    with pack_with_sales(sample_db, _broken(sample_tables, change)["sales"]) as url:
+    with pack_with_sales(sample_db, sample_tables, _broken(sample_tables, change)["sales"]) as url:
         ours, theirs = in_database(url, monkeypatch), whole(url)
         assert (ours.sales_file.suspect_count > 0) is left_to_pandas
         assert_frames_match(ours.sales_summary, theirs.sales_summary)
@@ -198,13 +242,13 @@ def test_lines_postgresql_cannot_vouch_for_but_the_loader_accepts_count_like_the
 def test_a_line_id_the_loader_trims_to_another_lines_id_is_a_repeated_id(sample_db, sample_tables, monkeypatch):
     sales = sample_tables["sales"].copy()
     sales.loc[40_001, "line_id"] = f" {sales.loc[8, 'line_id']}"
-    with pack_with_sales(sample_db, sales) as url:
+    with pack_with_sales(sample_db, sample_tables, sales) as url:
         assert_same_errors(url, monkeypatch)
 
 
 def test_numeric_money_is_summed_as_a_whole_read_sums_it(sample_db, sample_tables, monkeypatch):
     """Each numeric value cast to float8 before summing, as a whole read converts each to float64."""
-    with pack_with_sales(sample_db, sample_tables["sales"]) as url:
+    with pack_with_sales(sample_db, sample_tables) as url:
         execute(
             url,
             "ALTER TABLE sales ALTER COLUMN revenue TYPE numeric(20, 6), ALTER COLUMN cost TYPE numeric",
@@ -228,15 +272,15 @@ def test_numeric_money_is_summed_as_a_whole_read_sums_it(sample_db, sample_table
     ],
 )
 def test_a_table_of_other_types_is_read_whole(change, sample_db, sample_tables, monkeypatch):
-    with pack_with_sales(sample_db, sample_tables["sales"]) as url:
+    with pack_with_sales(sample_db, sample_tables) as url:
         execute(url, change)
         monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
         _, fetched = sales_rows_fetched(lambda: load_pack(url))
         assert fetched == SAMPLE_LINES
 
 
-def test_small_tables_and_sqlite_are_read_whole(sample_url, sample_tables, tmp_path, monkeypatch):
-    assert whole(sample_url).line_count == SAMPLE_LINES  # 53,010 lines: below the threshold
+def test_small_tables_and_sqlite_are_read_whole(sample_read_whole, sample_tables, tmp_path, monkeypatch):
+    assert sample_read_whole[0].line_count == SAMPLE_LINES  # 53,010 lines: below the threshold
     sqlite = f"sqlite:///{tmp_path / 'pack.db'}"
     write_pack(sample_tables, sqlite)
     monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
@@ -244,7 +288,7 @@ def test_small_tables_and_sqlite_are_read_whole(sample_url, sample_tables, tmp_p
 
 
 def test_the_fingerprint_follows_the_lines(sample_db, sample_tables, monkeypatch):
-    with pack_with_sales(sample_db, sample_tables["sales"]) as url:
+    with pack_with_sales(sample_db, sample_tables) as url:
         before = in_database(url, monkeypatch).fingerprint
         assert in_database(url, monkeypatch).fingerprint == before
         execute(url, _update("LIMIT 1", "product = product || ' (refurbished)'"))
