@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import math
 import os
+import pickle
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -31,14 +34,33 @@ SHARED_RUNS = frozenset(
 )
 
 
+# Modules whose module fixtures (a scorecard, reviews, the inputs prepared from them: values that
+# cannot be pickled for :func:`once`) most of their tests use: all their tests go to one worker.
+SHARED_MODULES = frozenset(
+    {
+        "test_calibration_page",  # planted: a scorecard
+        "test_forms",  # card
+        "test_prepare",  # card, prepared
+        "test_review",  # reviews, minimal_review
+        "test_scorecard_workbook",  # sample_book: a scorecard
+    }
+)
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (its worker's own hook)
 def pytest_collection_modifyitems(config, items) -> None:
-    """Mark each test that uses a fixture of :data:`SHARED_RUNS` with the group of its module and
-    that fixture (a test using two is grouped by the first in name order)."""
+    """Mark each test of a module of :data:`SHARED_MODULES` with the group of its module, and each
+    other test that uses a fixture of :data:`SHARED_RUNS` with the group of its module and that
+    fixture (a test using two is grouped by the first in name order)."""
     for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        module = item.module.__name__
         shared = sorted(SHARED_RUNS.intersection(getattr(item, "fixturenames", ())))
-        if shared and item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}::{shared[0]}"))
+        if module.rpartition(".")[2] in SHARED_MODULES:
+            item.add_marker(pytest.mark.xdist_group(module))
+        elif shared:
+            item.add_marker(pytest.mark.xdist_group(f"{module}::{shared[0]}"))
 
 
 def pytest_runtest_setup(item) -> None:
@@ -55,6 +77,45 @@ def pytest_runtest_setup(item) -> None:
             "this pytest-xdist does not support this pytest (see the pin in pyproject.toml)",
             pytrace=False,
         )
+
+
+def once(tmp_path_factory, name: str, produce):
+    """``produce(folder)`` once per test session, whichever xdist worker asks first; its
+    (picklable) result for every caller, each its own copy (unpickled), so a caller may change
+    it. ``folder`` is shared by the workers. ``name`` is the session's: name it after the module
+    unless every module means the same thing by it."""
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "once"
+    shared.mkdir(exist_ok=True)
+    with _exclusive(shared / f"{name}.lock"):
+        done = shared / f"{name}.pickle"
+        if not done.exists():
+            done.write_bytes(pickle.dumps(produce(shared / name)))
+        return pickle.loads(done.read_bytes())
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def sample_tables_once(tmp_path_factory) -> dict[str, pd.DataFrame]:
+    """``generate_sample()``, generated once per test session: the caller's own copy."""
+    from amreview.data.sample import generate_sample
+
+    return once(tmp_path_factory, "generate_sample", lambda _: generate_sample())
+
+
+def sample_pack_once(tmp_path_factory):
+    """``load_pack("sample")``, loaded once per test session: the caller's own copy."""
+    from amreview.data.datapack import load_pack
+
+    return once(tmp_path_factory, "load_pack-sample", lambda _: load_pack("sample"))
 
 
 def hand_tables() -> dict[str, pd.DataFrame]:

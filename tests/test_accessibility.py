@@ -43,6 +43,7 @@ from amreview.documents.chromium import chromium_path
 from amreview.documents.pdf import html_to_pdf
 from amreview.quality.checks import check_pack
 from amreview.quality.report import write_quality_html
+from tests.conftest import once
 from tests.test_documents import (  # noqa: F401 - fixtures
     AM_ID,
     PERIOD,
@@ -50,7 +51,6 @@ from tests.test_documents import (  # noqa: F401 - fixtures
     browser,
     chromium_required,
     config_path,
-    once,
     pack_dir,
     page_layout_problems,
 )

@@ -12,6 +12,7 @@ import pytest
 from amreview.cli import main
 from amreview.data.datapack import load_pack, write_pack
 from amreview.data.scaled_sample import scaled_sample
+from tests.conftest import once
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from bigpack import duckdb_written, write_scaled_pack
@@ -25,11 +26,16 @@ N_AMS, N_LINES = 38, 200_000
 
 @pytest.fixture(scope="module")
 def packs(tmp_path_factory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("bigpack")
-    return {
-        "pandas": write_pack(scaled_sample(N_AMS, N_LINES, 42), root / "pandas", "parquet"),
-        "out of core": write_scaled_pack(root / "ooc", N_AMS, N_LINES, 42, chunk_rows=70_000),
-    }
+    """Written once per test session (by the first xdist worker)."""
+
+    def produce(root: Path) -> dict[str, Path]:
+        root.mkdir()
+        return {
+            "pandas": write_pack(scaled_sample(N_AMS, N_LINES, 42), root / "pandas", "parquet"),
+            "out of core": write_scaled_pack(root / "ooc", N_AMS, N_LINES, 42, chunk_rows=70_000),
+        }
+
+    return once(tmp_path_factory, "test_bench_tools-packs", produce)
 
 
 def scorecard(pack: Path, out: Path) -> pd.DataFrame:

@@ -20,10 +20,7 @@ one makes it in a folder all workers share, under a lock; the others read its re
 from __future__ import annotations
 
 import base64
-import contextlib
-import fcntl
 import os
-import pickle
 import re
 import unicodedata
 from pathlib import Path
@@ -47,6 +44,7 @@ from amreview.documents.render import BASE_CSS, block_class, figure_png, printed
 from amreview.metrics.catalogue import all_kpis
 from amreview.scoring.config import DEFAULT_CONFIG, load_config
 from amreview.scoring.scorecard import build_scorecard
+from tests.conftest import once
 from tests.test_kpi_reference import REVIEW_CODE_WORD, code_words
 
 pytestmark = pytest.mark.e2e
@@ -92,31 +90,6 @@ MEETS_FROM = 2.5  # our config's lower Meets boundary (the default's is 2.75)
 
 
 # --------------------------------------------------------------------------- one run, inspected
-
-
-def once(tmp_path_factory, name: str, produce):
-    """``produce(folder)`` once per test session, whichever xdist worker asks first; its
-    (picklable) result for every worker. ``folder`` is shared by the workers."""
-    base = tmp_path_factory.getbasetemp()
-    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "documents"
-    shared.mkdir(exist_ok=True)
-    with _exclusive(shared / f"{name}.lock"):
-        done = shared / f"{name}.pickle"
-        if done.exists():
-            return pickle.loads(done.read_bytes())
-        value = produce(shared / name)
-        done.write_bytes(pickle.dumps(value))
-        return value
-
-
-@contextlib.contextmanager
-def _exclusive(path: Path):
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # A teammate's name that would load an image and log an error if any page let it through as HTML.

@@ -20,7 +20,6 @@ import pytest
 from amreview.batch.inputs import open_review
 from amreview.batch.prepare import prepare_reviews
 from amreview.cli import main
-from amreview.data.datapack import load_pack
 from amreview.documents.figures import monthly_margin_against_target, top_accounts
 from amreview.documents.model import Chart, Definitions, Table
 from amreview.documents.review import Review, headline_figures, review_header
@@ -36,6 +35,7 @@ from amreview.metrics.targets import monthly_targets, quarter_target, quarter_ta
 from amreview.periods import Quarter, is_quarter_label
 from amreview.scoring.config import DEFAULT_CONFIG, load_config
 from amreview.scoring.scorecard import build_scorecard, core_scorecard
+from tests.conftest import sample_pack_once
 
 FISCAL_START = 4  # April
 CALENDAR_PERIOD, FISCAL_PERIOD = "2026Q3", "2027Q2"  # the same dates: 1 July – 30 September 2026
@@ -65,8 +65,8 @@ def fiscal_year_figure(column: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def calendar_pack():
-    return load_pack("sample")
+def calendar_pack(tmp_path_factory):
+    return sample_pack_once(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -102,11 +102,20 @@ def fiscal_config(fiscal_config_file):
     return config
 
 
-def test_the_fiscal_scorecard_is_the_calendar_one_of_the_same_dates(
-    fiscal_pack, calendar_pack, fiscal_config, calendar_config
-):
-    fiscal = build_scorecard(fiscal_pack, FISCAL_PERIOD, fiscal_config)
-    calendar = build_scorecard(calendar_pack, CALENDAR_PERIOD, calendar_config)
+@pytest.fixture(scope="module")
+def fiscal_card(fiscal_pack, fiscal_config):
+    """The fiscal quarter's scorecard (no test changes it)."""
+    return build_scorecard(fiscal_pack, FISCAL_PERIOD, fiscal_config)
+
+
+@pytest.fixture(scope="module")
+def calendar_card(calendar_pack, calendar_config):
+    """The calendar quarter of the same dates' scorecard (no test changes it)."""
+    return build_scorecard(calendar_pack, CALENDAR_PERIOD, calendar_config)
+
+
+def test_the_fiscal_scorecard_is_the_calendar_one_of_the_same_dates(fiscal_card, calendar_card):
+    fiscal, calendar = fiscal_card, calendar_card
     assert (fiscal.quarter.start, fiscal.quarter.end) == (pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30"))
     assert list(fiscal.table.columns) == list(calendar.table.columns)
     assert set(fiscal.table["period"]) == {FISCAL_PERIOD}
@@ -116,9 +125,8 @@ def test_the_fiscal_scorecard_is_the_calendar_one_of_the_same_dates(
     pd.testing.assert_frame_equal(fiscal.table[quarter], calendar.table[quarter])
 
 
-def test_the_fiscal_year_to_date_starts_in_april(fiscal_pack, calendar_pack, fiscal_config, calendar_config):
-    fiscal = build_scorecard(fiscal_pack, FISCAL_PERIOD, fiscal_config).values
-    july = build_scorecard(calendar_pack, CALENDAR_PERIOD, calendar_config).values
+def test_the_fiscal_year_to_date_starts_in_april(fiscal_card, calendar_card, calendar_pack, calendar_config):
+    fiscal, july = fiscal_card.values, calendar_card.values
     april = build_scorecard(calendar_pack, "2026Q2", calendar_config).values.reindex(july.index)
     for column in ("revenue", "gross_margin", "new_accounts"):
         expected = july[column] + april[column].fillna(0)  # April to September (in role from when they were)
@@ -225,9 +233,7 @@ def test_a_prepared_input_reads_text_on_its_fiscal_year_and_refuses_a_calendar_q
         open_review(str(folder), AM, Quarter(2027, 2))
 
 
-def test_the_cli_reads_the_period_on_the_configs_fiscal_year(
-    fiscal_config_file, calendar_pack, calendar_config, tmp_path
-):
+def test_the_cli_reads_the_period_on_the_configs_fiscal_year(fiscal_config_file, calendar_card, tmp_path):
     out = tmp_path / "card.csv"
     main(
         [
@@ -243,6 +249,6 @@ def test_the_cli_reads_the_period_on_the_configs_fiscal_year(
         ]
     )
     written = pd.read_csv(out, dtype={"am_id": str}).set_index("am_id")
-    calendar = build_scorecard(calendar_pack, CALENDAR_PERIOD, calendar_config).values
+    calendar = calendar_card.values
     assert set(written["period"]) == {FISCAL_PERIOD}
     pd.testing.assert_series_equal(written["revenue"], calendar["revenue"], check_names=False, check_dtype=False)

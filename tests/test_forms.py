@@ -38,6 +38,7 @@ from amreview.periods import Quarter
 from amreview.scoring.config import load_config
 from amreview.scoring.scorecard import build_scorecard
 from amreview.vocabulary import COMPETENCIES
+from tests.conftest import sample_pack_once
 
 PERIOD = Quarter(2026, 3)
 MADE_ON = dt.datetime(2026, 10, 1, 9, 30, tzinfo=dt.UTC)
@@ -46,8 +47,8 @@ CARRIES = "AM005"  # has three objectives carrying into 2026Q4, and self-ratings
 
 
 @pytest.fixture(scope="module")
-def pack():
-    return load_pack("sample")
+def pack(tmp_path_factory):
+    return sample_pack_once(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

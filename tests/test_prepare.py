@@ -17,13 +17,14 @@ from amreview.batch.input_reading import read_review_input
 from amreview.batch.inputs import open_review, open_team
 from amreview.batch.prepare import PackSplit, _write_atomically, prepare_reviews
 from amreview.data.datapack import load_pack, validate_tables, write_pack
-from amreview.data.sample import PERSONAS, generate_sample
+from amreview.data.sample import PERSONAS
 from amreview.documents import team
 from amreview.documents.model import SECTIONS
-from amreview.documents.review import Review
+from amreview.documents.review import Review, previous_scorecard
 from amreview.errors import DataError, OutputError, ParameterError
 from amreview.scoring.config import load_config
 from amreview.scoring.scorecard import build_scorecard
+from tests.conftest import sample_tables_once
 
 PERIOD = "2026Q3"
 PERSONA_IDS = {
@@ -34,8 +35,8 @@ MANAGERS = ("Claire Whitfield",)
 
 
 @pytest.fixture(scope="module")
-def sample_tables():
-    return generate_sample()
+def sample_tables(tmp_path_factory):
+    return sample_tables_once(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,12 @@ def config():
 @pytest.fixture(scope="module")
 def card(pack, config):
     return build_scorecard(pack, PERIOD, config)
+
+
+@pytest.fixture(scope="module")
+def previous(pack, config, card):
+    """The previous quarter's scorecard, as :meth:`Review.build` makes it (the same for everyone)."""
+    return previous_scorecard(pack, card.quarter, config, card.kpis)
 
 
 @pytest.fixture(scope="module")
@@ -102,9 +109,9 @@ def assert_same_review(whole: Review, prepared: Review) -> None:
 
 
 @pytest.mark.parametrize("persona", sorted(PERSONA_IDS))
-def test_a_review_from_its_input_equals_the_review_from_the_whole_pack(pack, config, prepared, persona):
+def test_a_review_from_its_input_equals_the_review_from_the_whole_pack(pack, card, previous, prepared, persona):
     am_id = PERSONA_IDS[persona]
-    whole = Review.build(pack, am_id, PERIOD, config)
+    whole = Review(pack, am_id, card, previous)  # Review.build's, its scorecards built once for everyone
     from_input = read_review_input(prepared.reviews[am_id])
     assert_same_review(whole, from_input)
     # the parts that read the whole pack really were exercised, and state the whole pack's facts
@@ -114,10 +121,12 @@ def test_a_review_from_its_input_equals_the_review_from_the_whole_pack(pack, con
     assert from_input.has_sales and len(from_input.pack.sales) < len(pack.sales)
 
 
-def test_the_comparison_can_fail(pack, config, prepared):
+def test_the_comparison_can_fail(pack, config, card, previous, prepared):
     star, other = PERSONA_IDS["star"], PERSONA_IDS["below_par"]
+    built = Review.build(pack, star, PERIOD, config)
+    assert_same_review(built, Review(pack, star, card, previous))  # the module's scorecards are Review.build's
     with pytest.raises(AssertionError):
-        assert_same_review(Review.build(pack, star, PERIOD, config), read_review_input(prepared.reviews[other]))
+        assert_same_review(built, read_review_input(prepared.reviews[other]))
 
 
 def test_the_whole_pack_figures_come_from_the_whole_pack(pack, config, prepared):

@@ -23,24 +23,30 @@ import pytest
 from amreview import formats
 from amreview.batch.input_reading import read_review_input
 from amreview.batch.prepare import prepare_reviews
-from amreview.data.datapack import load_pack
 from amreview.data.sample import PERSONAS
 from amreview.documents import render
 from amreview.documents.review import Review
 from amreview.scoring.config import load_config
+from tests.conftest import once, sample_pack_once
 
 PERIOD = "2026Q3"
 ACCOUNT_TABLES = ("sales", "opportunities", "activities", "back_orders", "cases", "customer_feedback")
 
 
 @pytest.fixture(scope="module")
-def pack():
-    return load_pack("sample")
+def pack(tmp_path_factory):
+    return sample_pack_once(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def inputs(pack, tmp_path_factory):
-    return prepare_reviews(pack, PERIOD, load_config(), tmp_path_factory.mktemp("batch"), sorted(PERSONAS)).reviews
+def inputs(tmp_path_factory, request):
+    """The personas' review inputs, prepared once per test session (by the first xdist worker)."""
+
+    def produce(folder):
+        folder.mkdir()
+        return prepare_reviews(request.getfixturevalue("pack"), PERIOD, load_config(), folder, sorted(PERSONAS)).reviews
+
+    return once(tmp_path_factory, "test_privacy-inputs", produce)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from amreview.data.datapack import load_pack, validate_tables, write_pack
-from amreview.data.sample import generate_sample
 from amreview.data.schemas import OPTIONAL_TABLES, columns_of
 from amreview.errors import PeriodError, describe_problem
 from amreview.metrics.catalogue import all_kpis
@@ -23,11 +22,18 @@ from amreview.periods import Quarter
 from amreview.quality.checks import CHECKS, check_pack
 from amreview.quality.table_coverage import table_uses
 from amreview.scoring.scorecard import build_scorecard, check_period_covered
+from tests.conftest import sample_tables_once
 
 
 @pytest.fixture(scope="module")
 def sample_dir(tmp_path_factory) -> Path:
-    return write_pack(generate_sample(), tmp_path_factory.mktemp("sample") / "pack")
+    return write_pack(sample_tables_once(tmp_path_factory), tmp_path_factory.mktemp("sample") / "pack")
+
+
+@pytest.fixture(scope="module")
+def sample_pack(tmp_path_factory):
+    """The sample validated (no test changes it)."""
+    return validate_tables(sample_tables_once(tmp_path_factory))
 
 
 @pytest.fixture
@@ -278,7 +284,7 @@ def test_a_missing_optional_table_switches_off_the_kpis_that_read_it(pack_dir):
         assert values[name].isna().all(), name
 
 
-def test_coverage_claims_for_other_optional_tables():
+def test_coverage_claims_for_other_optional_tables(tmp_path_factory):
     missing = [
         "back_orders",
         "cases",
@@ -288,7 +294,7 @@ def test_coverage_claims_for_other_optional_tables():
         "customer_feedback",
         "report_submissions",
     ]
-    tables = {t: f for t, f in generate_sample().items() if t not in missing}
+    tables = {t: f for t, f in sample_tables_once(tmp_path_factory).items() if t not in missing}
     values = build_scorecard(validate_tables(tables), "2026Q3").values
     claimed = [k for table in missing for names in table_uses()[table].values() for k in names]
     assert len(claimed) > 20
@@ -316,21 +322,21 @@ def test_an_empty_sales_table_is_a_warning_and_reviews_go_on(pack_dir):
 # --------------------------------------------------------------------------------------------
 
 
-def empty_sales_pack():
-    tables = generate_sample()
+def empty_sales_pack(tmp_path_factory):
+    tables = sample_tables_once(tmp_path_factory)
     tables["sales"] = pd.DataFrame({c: pd.Series(dtype=object) for c in columns_of("sales")})
     return validate_tables(tables)
 
 
-def test_period_check_allows_an_empty_sales_table_but_not_a_quarter_without_lines():
-    check_period_covered(empty_sales_pack().sales, Quarter.parse("2026Q3"))  # no error
-    sales = validate_tables(generate_sample()).sales
+def test_period_check_allows_an_empty_sales_table_but_not_a_quarter_without_lines(tmp_path_factory, sample_pack):
+    check_period_covered(empty_sales_pack(tmp_path_factory).sales, Quarter.parse("2026Q3"))  # no error
+    sales = sample_pack.sales
     with pytest.raises(PeriodError, match="no sales in 2027Q1; its sales run from 2024-07-01 to 2026-09-30"):
         check_period_covered(sales, Quarter.parse("2027Q1"))
 
 
-def test_margin_kpis_are_no_data_not_zero_without_sales():
-    card = build_scorecard(empty_sales_pack(), "2026Q3")
+def test_margin_kpis_are_no_data_not_zero_without_sales(tmp_path_factory, sample_pack):
+    card = build_scorecard(empty_sales_pack(tmp_path_factory), "2026Q3")
     margin = [k for k in all_kpis().values() if k.measure == "margin_kpi_targets"]
     assert len(margin) > 15
     for kpi in margin:
@@ -339,7 +345,7 @@ def test_margin_kpis_are_no_data_not_zero_without_sales():
     assert card.measures["margin_kpi_targets"].isna().all()
     assert card.table["measures_without_data"].str.contains("margin_kpi_targets").all()
     # with the sales table, the same AMs have margin figures: the NaN above comes from the empty table
-    full = build_scorecard(validate_tables(generate_sample()), "2026Q3")
+    full = build_scorecard(sample_pack, "2026Q3")
     assert full.values["gross_margin"].notna().all() and (full.values["gross_margin"] != 0).all()
     assert not np.allclose(full.values["revenue"], 0)
 
@@ -396,10 +402,10 @@ def test_run_refuses_a_pack_with_errors(pack_dir, tmp_path):
     assert not list(tmp_path.rglob("*.html")) and not list(tmp_path.rglob("*.ipynb"))
 
 
-def test_checking_raw_tables_leaves_them_as_they_were():
+def test_checking_raw_tables_leaves_them_as_they_were(tmp_path_factory):
     from amreview.quality.checks import check_tables
 
-    tables = generate_sample()
+    tables = sample_tables_once(tmp_path_factory)
     tables["sales"] = tables["sales"].astype({"cost": object})
     tables["sales"].loc[3, "cost"] = "lots"
     before = {t: f.copy() for t, f in tables.items()}

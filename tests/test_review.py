@@ -18,7 +18,7 @@ import pytest
 import amreview
 from amreview import formats
 from amreview.data.datapack import load_pack, validate_tables, write_pack
-from amreview.data.sample import PERSONAS, generate_sample
+from amreview.data.sample import PERSONAS
 from amreview.documents import render
 from amreview.documents.figures import monthly_margin_against_target
 from amreview.documents.model import SECTIONS, Comments, Table
@@ -28,7 +28,7 @@ from amreview.metrics.registry import MEASURES
 from amreview.periods import Quarter
 from amreview.scoring.config import DEFAULT_CONFIG, config_fingerprint, load_config
 from amreview.scoring.scorecard import build_scorecard
-from tests.conftest import SHARED
+from tests.conftest import SHARED, sample_tables_once
 
 Q3 = ("2026-07-01", "2026-09-30")
 STAR, NEGLECTER, STARTER = (
@@ -50,8 +50,8 @@ IDS = dict.fromkeys(
 
 
 @pytest.fixture(scope="module")
-def sample_tables():
-    return generate_sample()
+def sample_tables(tmp_path_factory):
+    return sample_tables_once(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,21 @@ def pack(folder):
 
 @pytest.fixture(scope="module")
 def reviews(pack):
-    return {am: Review.build(pack, am, "2026Q3") for am in (STAR, NEGLECTER, STARTER)}
+    """The star's, the CRM neglecter's and the new starter's reviews: :meth:`Review.build`'s, whose
+    scorecards (the quarter's, and the previous quarter's for trends) are everyone's, built once."""
+    star = Review.build(pack, STAR, "2026Q3")
+    return {STAR: star} | {am: review_with(star, am) for am in (NEGLECTER, STARTER)}
+
+
+def review_with(built: Review, am_id: str) -> Review:
+    """The review :meth:`Review.build` gives ``am_id`` of ``built``'s pack and quarter, from its scorecards."""
+    return Review(built.pack, am_id, built.scorecard, built.previous)
+
+
+@pytest.fixture(scope="module")
+def card(pack):
+    """The quarter's scorecard, built apart from the reviews' (no test changes it)."""
+    return build_scorecard(pack, "2026Q3")
 
 
 def in_q3(frame: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -125,9 +139,9 @@ def test_headline_figures_equal_plain_pandas(reviews, raw, am_id):
     assert table["Value"].astype(float).tolist() == pytest.approx(expected, rel=1e-9)
 
 
-def test_summary_measures_are_the_scorecards_with_trends(pack, reviews, raw):
+def test_summary_measures_are_the_scorecards_with_trends(pack, card, reviews, raw):
     review = reviews[STAR]
-    card, before = build_scorecard(pack, "2026Q3"), build_scorecard(pack, "2026Q2")
+    before = build_scorecard(pack, "2026Q2")
     table = review.summary().frame("measures").set_index("Measure")
     for measure, label in MEASURES.items():
         assert table.at[label, "Score"] == pytest.approx(card.measures.at[STAR, measure])
@@ -776,7 +790,7 @@ def test_the_sections_follow_the_job_description_then_duties_competencies_plan_a
 # --------------------------------------------------------------------------------------------
 
 
-def test_an_overdue_objective_is_called_overdue_and_carries_no_past_due_date(pack, raw):
+def test_an_overdue_objective_is_called_overdue_and_carries_no_past_due_date(card, reviews, raw):
     """By hand from development_objectives.csv: an objective of the 2026Q3 plan still open
     (not started, in progress) after its due date, which is before the quarter's last day."""
     objectives = raw["development_objectives"]
@@ -787,10 +801,9 @@ def test_an_overdue_objective_is_called_overdue_and_carries_no_past_due_date(pac
     )
     overdue = objectives[open_late].groupby("am_id")["objective"].agg(list).to_dict()
     assert overdue, "the sample has an overdue objective (AM004's)"
-    card = build_scorecard(pack, "2026Q3").values
     for am_id, late in overdue.items():
-        assert card.at[am_id, "objectives_overdue"] == len(late)
-        section = Review.build(pack, am_id, "2026Q3").section("development")
+        assert card.values.at[am_id, "objectives_overdue"] == len(late)
+        section = review_with(reviews[STAR], am_id).section("development")
         assert f"; {len(late)} overdue (past" in section.lines[0], section.lines
         tables = {part.key: part.frame for part in section.parts if isinstance(part, Table)}
         plan = tables["objectives"].set_index("Objective")

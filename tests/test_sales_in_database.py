@@ -24,11 +24,11 @@ from amreview.data import datapack, sql
 from amreview.data.datapack import load_pack, write_pack
 from amreview.data.sales_file import IN_PLACE_VARIABLE
 from amreview.data.sales_table import SalesTable
-from amreview.data.sample import generate_sample
 from amreview.data.schemas import SCHEMAS, kinds_of
 from amreview.data.sql import change_rows
 from amreview.errors import DataError
 from amreview.scoring.scorecard import build_scorecard
+from tests.conftest import sample_tables_once
 from tests.test_sales_in_place import BROKEN, FINE_AFTER_ALL, PERIOD, _broken, assert_frames_match
 from tests.test_sql import execute, postgres_server_url
 
@@ -53,8 +53,8 @@ def schema() -> Iterator[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def sample_tables() -> dict[str, pd.DataFrame]:
-    return generate_sample()
+def sample_tables(tmp_path_factory) -> dict[str, pd.DataFrame]:
+    return sample_tables_once(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -10,16 +10,16 @@ import pytest
 from amreview.data import datapack
 from amreview.data.datapack import load_pack, write_pack
 from amreview.data.sales_file import IN_PLACE_VARIABLE, open_sales_file
-from amreview.data.sample import generate_sample
 from amreview.errors import ArgumentError, DataError
 from amreview.scoring.scorecard import build_scorecard
+from tests.conftest import sample_tables_once
 
 PERIOD = "2026Q3"
 
 
 @pytest.fixture(scope="module")
-def sample_tables() -> dict[str, pd.DataFrame]:
-    return generate_sample()
+def sample_tables(tmp_path_factory) -> dict[str, pd.DataFrame]:
+    return sample_tables_once(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from amreview.cli import main
 from amreview.data.datapack import load_pack
 from amreview.metrics.registry import ALL_MEASURES
 from amreview.scoring.scorecard import build_scorecard
+from tests.conftest import sample_pack_once
 
 PERIOD = "2026Q3"
 
@@ -70,7 +71,7 @@ def sample_book(tmp_path_factory):
     folder = tmp_path_factory.mktemp("scorecard-book")
     path = folder / "scorecard.xlsx"
     main(["scorecard", "--data", "sample", "--period", PERIOD, "--out", str(path)])
-    pack = load_pack("sample")
+    pack = sample_pack_once(tmp_path_factory)
     return path, pack, build_scorecard(pack, PERIOD)
 
 

@@ -28,14 +28,14 @@ from sqlalchemy.engine import Engine, make_url
 
 from amreview.cli import main
 from amreview.data.datapack import ROW_KEYS, content_fingerprint, load_pack, resolve_source, write_pack
-from amreview.data.sample import PERSONAS, REVIEW_PERIOD, generate_sample
+from amreview.data.sample import PERSONAS, REVIEW_PERIOD
 from amreview.data.schemas import SCHEMAS, columns_of
 from amreview.data.sql import read_tables, write_tables
 from amreview.documents import figures, review
 from amreview.errors import DataError
 from amreview.periods import Quarter
 from amreview.scoring.scorecard import build_scorecard
-from tests.conftest import hand_tables
+from tests.conftest import hand_tables, sample_tables_once
 
 BACKENDS = ["sqlite", "postgres"]
 REVIEWED = ["AM001", "AM003", "AM004", "AM005"]  # star, margin misser, CRM neglecter, new starter
@@ -94,8 +94,8 @@ def execute(url: str, *statements: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def sample_tables() -> dict[str, pd.DataFrame]:
-    return generate_sample()
+def sample_tables(tmp_path_factory) -> dict[str, pd.DataFrame]:
+    return sample_tables_once(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
