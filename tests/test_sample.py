@@ -907,13 +907,25 @@ def test_each_plan_was_agreed_in_the_previous_review_and_says_how_success_is_mea
 
 @pytest.fixture(scope="module")
 def computed_ratings(pack) -> pd.DataFrame:
-    """The overall rating amreview computes, per am_id (rows) and quarter (columns)."""
+    """The overall rating amreview computes, per am_id (rows) and quarter (columns): the review
+    period's from the whole scorecard, the quarters before from the KPIs the config scores (as a
+    review's previous quarter is scored: the same ratings, at half the cost)."""
     from amreview.data.datapack import validate_tables
+    from amreview.documents.review import scored_kpis
+    from amreview.metrics.catalogue import all_kpis
+    from amreview.scoring.config import load_config
     from amreview.scoring.scorecard import build_scorecard
 
     validated = validate_tables({name: frame.copy() for name, frame in pack.items()}, source="sample")
+    config = load_config()
+    scored = scored_kpis(config, all_kpis())
     return pd.DataFrame(
-        {quarter: build_scorecard(validated, quarter).overall["overall_rating"] for quarter in QUARTERS}
+        {
+            quarter: build_scorecard(validated, quarter, config, None if quarter == REVIEW_PERIOD else scored).overall[
+                "overall_rating"
+            ]
+            for quarter in QUARTERS
+        }
     )
 
 
