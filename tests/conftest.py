@@ -39,10 +39,19 @@ SHARED_RUNS = frozenset(
 SHARED_MODULES = frozenset(
     {
         "test_calibration_page",  # planted: a scorecard
+        "test_consistency",  # nobody, required_only, rendered: reviews
+        "test_cycle_documents",  # reviews, documents, card
+        "test_expected",  # card
         "test_forms",  # card
+        "test_money_format",  # german_review
         "test_prepare",  # card, prepared
+        "test_read_form",  # card, forms
         "test_review",  # reviews, minimal_review
+        "test_robustness",  # sample_reviews, claires_team
+        "test_scorecard_full",  # card
         "test_scorecard_workbook",  # sample_book: a scorecard
+        "test_scoring_evidence",  # card
+        "test_team_overview",  # overview
     }
 )
 

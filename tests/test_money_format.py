@@ -10,6 +10,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
@@ -243,8 +244,11 @@ def test_a_money_axis_in_a_review_chart_names_the_currency(german_review):
     chart = next(c for s in german_review.sections() for c in s.charts.values() if c.plot is plots.plot_monthly_margin)
     with number_format_in_effect(german_review.margin().number_format):
         ax = chart.draw()
-        ax.figure.canvas.draw()
-        ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text() not in ("", "0")]
+        try:
+            ax.figure.canvas.draw()
+            ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text() not in ("", "0")]
+        finally:
+            plt.close(ax.figure)  # no figure left open for the next test (test_team_overview counts them)
     assert ticks and all(t.endswith("\u00a0€") for t in ticks), ticks
 
 
