@@ -199,11 +199,7 @@ class KpiContext:
         totals, in_role = [], []
         for quarter in self.window.quarters:
             in_role.append((self.start_dates.isna() | (self.start_dates <= quarter.end)).to_numpy()[:, None])
-            totals.append(
-                self.memo(("quarter_targets", quarter), partial(quarter_targets, self.pack.targets, quarter)).reindex(
-                    self.am_ids
-                )
-            )
+            totals.append(self.targets_of(quarter).reindex(self.am_ids))
         columns = sorted(set().union(*(f.columns for f in totals)))
         if not columns:
             return pd.DataFrame(index=self.am_ids)
@@ -214,6 +210,11 @@ class KpiContext:
         has_all = np.logical_and.reduce([p | ~role for p, role in zip(present, in_role)])
         any_target = np.logical_or.reduce(present)
         return total.where(has_all & any_target)
+
+    def targets_of(self, quarter: Quarter) -> pd.DataFrame:
+        """:func:`~amreview.metrics.targets.quarter_targets` of ``quarter``, once per context: the
+        windows' quarters, the fiscal year's and the next one overlap."""
+        return self.memo(("quarter_targets", quarter), partial(quarter_targets, self.pack.targets, quarter))
 
     def target(self, measure: str) -> pd.Series:
         """The window's target for ``measure`` per ``am_id``; NaN where there is none."""
