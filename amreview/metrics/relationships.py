@@ -152,11 +152,14 @@ def retention(previous_lines: pd.DataFrame, current_lines: pd.DataFrame, princip
     Only AMs with accounts before appear: an AM without any (a new starter) has no retention to
     measure (NaN once reindexed), not 0 %.
     """
-    table = (
-        retention_by_account(previous_lines, current_lines, principal_only)
-        .groupby("am_id")["retained"]
-        .agg(["size", "sum"])
-    )
+    return retention_of(retention_by_account(previous_lines, current_lines, principal_only))
+
+
+def retention_of(by_account: pd.DataFrame) -> pd.DataFrame:
+    """:func:`retention` from its accounts (:func:`retention_by_account`): per ``am_id``,
+    ``accounts_before`` (rows), ``accounts_retained`` (of them, ``retained``) and
+    ``retention_rate = accounts_retained / accounts_before``."""
+    table = by_account.groupby("am_id")["retained"].agg(["size", "sum"])
     table = table.rename(columns={"size": "accounts_before", "sum": "accounts_retained"}).astype("int64")
     table["retention_rate"] = _ratio(table["accounts_retained"], table["accounts_before"]).to_numpy()
     return table
@@ -294,8 +297,17 @@ def retention_windows(ctx: KpiContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     return ctx.lines_between(ctx.quarter.shift(-4).start, ctx.quarter.shift(-1).end), ctx.lines_in(ctx.quarter)
 
 
+def accounts_retained(ctx: KpiContext) -> pd.DataFrame:
+    """:func:`retention_by_account` of :func:`retention_windows`, principal AM only, once per
+    context: what the retention KPI and its evidence rest on."""
+    return ctx.memo(
+        ("accounts_retained", ctx.quarter),
+        lambda: retention_by_account(*retention_windows(ctx), principal_only=True),
+    )
+
+
 def _retention_rate(ctx: KpiContext) -> pd.Series:
-    return retention(*retention_windows(ctx), principal_only=True)["retention_rate"]
+    return retention_of(accounts_retained(ctx))["retention_rate"]
 
 
 def _case_column(ctx: KpiContext, cases: pd.DataFrame, column: str, fill=np.nan) -> pd.Series:
@@ -317,7 +329,7 @@ def _responses(ctx: KpiContext, feedback: pd.DataFrame, kind: str) -> pd.DataFra
 def _accounts_before(ctx: KpiContext) -> pd.DataFrame:
     """The accounts retention rests on (:func:`retention_by_account`, principal AM only): 1 if
     retained, 0 if not."""
-    table = retention_by_account(*retention_windows(ctx), principal_only=True)
+    table = accounts_retained(ctx)
     return _observations(table["am_id"], table["retained"])
 
 

@@ -95,8 +95,12 @@ def report_timeliness(reports: pd.DataFrame, as_of=None, by: str | list[str] = "
     One row per group present in ``reports`` (index: the ``by`` keys, sorted); shares are NaN
     where their denominator is 0. An empty input gives an empty frame with these columns.
     """
+    return timeliness_of(report_status(reports, as_of), by)
+
+
+def timeliness_of(status: pd.DataFrame, by: str | list[str] = "am_id") -> pd.DataFrame:
+    """:func:`report_timeliness` of reports whose standing :func:`report_status` has given."""
     keys = _keys(by)
-    status = report_status(reports, as_of)
     checked = status["submitted"] & status["errors"].notna()
     flags = status[keys].assign(
         _due=status["status"] != "not_due",
@@ -216,11 +220,16 @@ def forecast_accuracy_table(forecasts: pd.DataFrame, actuals: pd.DataFrame) -> p
 # --------------------------------------------------------------------------------------------
 
 
-def _timeliness(ctx: KpiContext, reports: pd.DataFrame, column: str) -> pd.Series:
-    table = ctx.memo(
-        ("report_timeliness", ctx.window),
-        lambda: report_timeliness(reports_due_between(reports, ctx.start, ctx.end), as_of=ctx.as_of),
+def _status(ctx: KpiContext, reports: pd.DataFrame) -> pd.DataFrame:
+    """:func:`report_status` of the reports due in the window, on the review day, once per window."""
+    return ctx.memo(
+        ("report_status", ctx.window),
+        lambda: report_status(reports_due_between(reports, ctx.start, ctx.end), ctx.as_of),
     )
+
+
+def _timeliness(ctx: KpiContext, reports: pd.DataFrame, column: str) -> pd.Series:
+    table = ctx.memo(("report_timeliness", ctx.window), lambda: timeliness_of(_status(ctx, reports)))
     return table[column].where(table["reports_due"] > 0).astype("float64")
 
 
@@ -236,7 +245,7 @@ def _forecast(ctx: KpiContext, forecasts: pd.DataFrame, measure: str, column: st
 def _reports(ctx: KpiContext, reports: pd.DataFrame, column: str) -> pd.DataFrame:
     """The reports a timeliness KPI rests on (:func:`report_timeliness`'s): those due, 1 if on
     time; those submitted, their days late; those checked, their errors (events per report)."""
-    status = report_status(reports_due_between(reports, ctx.start, ctx.end), ctx.as_of)
+    status = _status(ctx, reports)
     if column == "on_time":
         due = status[status["status"] != "not_due"]
         return _observations(due["am_id"], due["status"] == "on_time")
