@@ -200,14 +200,14 @@ def expected_columns(kpi: str, values: pd.Series, fit: ExpectationFit | None) ->
     retention above 100 %), which changes no interval's chance of holding the figure."""
     index = values.index
     if fit is None:
-        empty = pd.Series(np.nan, index=index, dtype="float64")
-        expected, low, high = empty, empty, empty
+        expected = low = high = np.full(len(index), np.nan)
     else:
         lowest, highest = KPI_RANGES.get(kpi, (-np.inf, np.inf))
         expected, low, high = (
-            s.reindex(index).astype("float64").clip(lowest, highest) for s in (fit.expected, fit.low, fit.high)
+            np.clip(s.reindex(index).to_numpy(dtype="float64"), lowest, highest)
+            for s in (fit.expected, fit.low, fit.high)
         )
-    columns = (expected, low, high, values.astype("float64") - expected)
+    columns = (expected, low, high, values.to_numpy(dtype="float64") - expected)
     return pd.DataFrame({f"{kpi}{suffix}": c for suffix, c in zip(EXPECTED_SUFFIXES, columns)}, index=index)
 
 
