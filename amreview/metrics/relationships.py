@@ -238,7 +238,11 @@ def case_sla_summary(cases: pd.DataFrame, start, end, as_of, by="am_id") -> pd.D
 
     One row per group with a case resolved in the window or open on ``as_of``.
     """
-    outcomes = case_outcomes(cases, as_of)
+    return sla_summary_of(case_outcomes(cases, as_of), start, end, by)
+
+
+def sla_summary_of(outcomes: pd.DataFrame, start, end, by="am_id") -> pd.DataFrame:
+    """:func:`case_sla_summary` of the cases whose state :func:`case_outcomes` has given."""
     keys = _keys(by)
     resolved = outcomes[~outcomes["is_open"] & _between(outcomes["resolved_date"], start, end)]
     still_open = outcomes[outcomes["is_open"]]
@@ -310,8 +314,15 @@ def _retention_rate(ctx: KpiContext) -> pd.Series:
     return retention_of(accounts_retained(ctx))["retention_rate"]
 
 
+def _outcomes(ctx: KpiContext, cases: pd.DataFrame) -> pd.DataFrame:
+    """:func:`case_outcomes` on the review day, once per context (every window reads it)."""
+    return ctx.memo(("case_outcomes", ctx.as_of), lambda: case_outcomes(cases, ctx.as_of))
+
+
 def _case_column(ctx: KpiContext, cases: pd.DataFrame, column: str, fill=np.nan) -> pd.Series:
-    summary = ctx.memo(("case_sla_summary", ctx.window), lambda: case_sla_summary(cases, ctx.start, ctx.end, ctx.as_of))
+    summary = ctx.memo(
+        ("case_sla_summary", ctx.window), lambda: sla_summary_of(_outcomes(ctx, cases), ctx.start, ctx.end)
+    )
     return ctx.per_am(summary[column], fill=fill)
 
 
@@ -336,7 +347,7 @@ def _accounts_before(ctx: KpiContext) -> pd.DataFrame:
 def _resolved_cases(ctx: KpiContext, cases: pd.DataFrame) -> pd.DataFrame:
     """The cases the share within SLA rests on (:func:`case_sla_summary`'s): resolved in the
     window with an SLA, 1 if within it."""
-    outcomes = case_outcomes(cases, ctx.as_of)
+    outcomes = _outcomes(ctx, cases)
     resolved = outcomes[~outcomes["is_open"] & _between(outcomes["resolved_date"], ctx.start, ctx.end)]
     resolved = resolved[resolved["sla_status"] != "resolved_no_sla"]
     return _observations(resolved["am_id"], resolved["sla_status"] == "resolved_within_sla")

@@ -234,12 +234,14 @@ def _timeliness(ctx: KpiContext, reports: pd.DataFrame, column: str) -> pd.Serie
 
 
 def _forecast(ctx: KpiContext, forecasts: pd.DataFrame, measure: str, column: str) -> pd.Series:
-    def compute() -> pd.DataFrame:
-        latest = latest_forecasts(forecasts[forecasts["measure"] == measure], ctx.quarter, submitted_by=ctx.as_of)
+    def compute() -> pd.DataFrame:  # both measures at once: the rows of each are the same as alone
+        measured = forecasts[forecasts["measure"].isin(FORECAST_MEASURES)]
+        latest = latest_forecasts(measured, ctx.quarter, submitted_by=ctx.as_of)
         lines = ctx.lines if ctx.window.quarters == (ctx.quarter,) else ctx.lines_in(ctx.quarter)  # cached if same
         return forecast_accuracy_table(latest, forecast_actuals(lines)).set_index("am_id")
 
-    return ctx.memo(("forecast_accuracy", measure, ctx.window), compute)[column].astype("float64")
+    table = ctx.memo(("forecast_accuracy", ctx.window), compute)
+    return table.loc[table["measure"] == measure, column].astype("float64")
 
 
 def _reports(ctx: KpiContext, reports: pd.DataFrame, column: str) -> pd.DataFrame:
