@@ -140,12 +140,17 @@ class KpiContext:
     def working_weeks(self) -> pd.Series:
         """Working weeks each account manager was in role in the window: Monday–Friday days from
         the later of the window's start and their start date to the window's end, divided by 5.
-        No holiday calendar is applied (the pack holds none), so a quarter is about 13 weeks."""
-        first = self.start_dates.fillna(self.start).clip(lower=self.start)
-        days = np.busday_count(
-            first.to_numpy().astype("datetime64[D]"), np.datetime64((self.end + pd.Timedelta(days=1)).date(), "D")
-        )
-        return pd.Series(np.clip(days, 0, None) / 5.0, index=self.am_ids, dtype="float64")
+        No holiday calendar is applied (the pack holds none), so a quarter is about 13 weeks.
+        Computed once per window."""
+
+        def compute() -> pd.Series:
+            first = self.start_dates.fillna(self.start).clip(lower=self.start)
+            days = np.busday_count(
+                first.to_numpy().astype("datetime64[D]"), np.datetime64((self.end + pd.Timedelta(days=1)).date(), "D")
+            )
+            return pd.Series(np.clip(days, 0, None) / 5.0, index=self.am_ids, dtype="float64")
+
+        return self.memo(("working_weeks", self.window), compute)
 
     def for_window(self, kind: str) -> KpiContext:
         """The same context over another window (``quarter``, ``ytd`` or ``t4q``)."""
