@@ -100,40 +100,43 @@ def report_timeliness(reports: pd.DataFrame, as_of=None, by: str | list[str] = "
 
 def timeliness_of(status: pd.DataFrame, by: str | list[str] = "am_id") -> pd.DataFrame:
     """:func:`report_timeliness` of reports whose standing :func:`report_status` has given."""
-    keys = _keys(by)
-    checked = status["submitted"] & status["errors"].notna()
-    flags = status[keys].assign(
-        _due=status["status"] != "not_due",
-        _on_time=status["status"] == "on_time",
-        _late=status["status"] == "late",
-        _missing=status["status"] == "missing",
-        _days=status["days_late"],
-        _late_days=status["days_late"].where(status["status"] == "late"),
-        _checked=checked,
-        _errors=status["errors"].where(checked).astype("float64"),
+    kind = status["status"].to_numpy(dtype=object)
+    days = status["days_late"].to_numpy(dtype="float64")
+    errors = status["errors"].to_numpy(dtype="float64")
+    checked = status["submitted"].to_numpy(dtype=bool) & ~np.isnan(errors)
+    flags = pd.DataFrame(
+        {
+            "_due": kind != "not_due",
+            "_on_time": kind == "on_time",
+            "_late": kind == "late",
+            "_missing": kind == "missing",
+            "_checked": checked,
+            "_days": days,
+            "_late_days": np.where(kind == "late", days, np.nan),
+            "_errors": np.where(checked, errors, np.nan),
+        },
+        index=status.index,
     )
-    grouped = flags.groupby(keys, sort=True, observed=True)
+    grouped = flags.groupby([status[k] for k in _keys(by)], sort=True, observed=True)
     counts = grouped[["_due", "_on_time", "_late", "_missing", "_checked"]].sum().astype("int64")
     means = grouped[["_days", "_late_days"]].mean()
-    errors = grouped["_errors"].sum(min_count=1)
-    due, checked_n = counts["_due"], counts["_checked"]
-    table = pd.DataFrame(
+    error_sums = grouped["_errors"].sum(min_count=1).to_numpy(dtype="float64")
+    due, checked_n = counts["_due"].to_numpy(), counts["_checked"].to_numpy()
+    return pd.DataFrame(
         {
             "reports_due": due,
-            "reports_on_time": counts["_on_time"],
-            "reports_late": counts["_late"],
-            "reports_missing": counts["_missing"],
-            "reports_on_time_share": counts["_on_time"] / due.where(due > 0),
-            "report_days_late_mean": means["_days"],
-            "report_days_late_when_late": means["_late_days"],
+            "reports_on_time": counts["_on_time"].to_numpy(),
+            "reports_late": counts["_late"].to_numpy(),
+            "reports_missing": counts["_missing"].to_numpy(),
+            "reports_on_time_share": counts["_on_time"].to_numpy() / np.where(due > 0, due, np.nan),
+            "report_days_late_mean": means["_days"].to_numpy(dtype="float64"),
+            "report_days_late_when_late": means["_late_days"].to_numpy(dtype="float64"),
             "reports_checked": checked_n,
-            "report_errors": errors,
-            "report_errors_per_report": errors / checked_n.where(checked_n > 0),
+            "report_errors": error_sums,
+            "report_errors_per_report": error_sums / np.where(checked_n > 0, checked_n, np.nan),
         },
         index=counts.index,
     )
-    counts_columns = ["reports_due", "reports_on_time", "reports_late", "reports_missing", "reports_checked"]
-    return table.astype({c: "int64" if c in counts_columns else "float64" for c in table.columns})
 
 
 def report_timeliness_by_type(reports: pd.DataFrame, as_of=None) -> pd.DataFrame:
