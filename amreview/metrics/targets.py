@@ -20,7 +20,10 @@ def quarter_targets(targets: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
     """Targets for ``quarter``: one row per ``am_id``, one column per measure; NaN = no target."""
     quarter = require_quarter(quarter)
     period = targets["period"]
-    combined = _summed(targets[period == str(quarter)]).combine_first(_summed(targets[period.isin(quarter.months)]))
+    combined = _summed(targets[period == str(quarter)])
+    month_rows = targets[period.isin(quarter.months)]
+    if len(month_rows):  # no month rows: nothing to fill in
+        combined = combined.combine_first(_summed(month_rows))
     combined.columns.name = None
     return combined
 
