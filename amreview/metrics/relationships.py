@@ -247,10 +247,14 @@ def sla_summary_of(outcomes: pd.DataFrame, start, end, by="am_id") -> pd.DataFra
     resolved = outcomes[~outcomes["is_open"] & _between(outcomes["resolved_date"], start, end)]
     still_open = outcomes[outcomes["is_open"]]
     status = resolved["sla_status"]
-    grouped = resolved.assign(
-        with_sla=(status != "resolved_no_sla").astype("int64"),
-        within=(status == "resolved_within_sla").astype("int64"),
-    ).groupby(keys)
+    grouped = (
+        resolved[[*keys, "resolution_days"]]
+        .assign(
+            with_sla=(status != "resolved_no_sla").astype("int64"),
+            within=(status == "resolved_within_sla").astype("int64"),
+        )
+        .groupby(keys)
+    )
     table = pd.DataFrame(
         {
             "resolved": grouped.size(),
@@ -259,27 +263,26 @@ def sla_summary_of(outcomes: pd.DataFrame, start, end, by="am_id") -> pd.DataFra
             "case_resolution_days_median": grouped["resolution_days"].median(),
         }
     )
-    open_counts = (
-        still_open.assign(past=(still_open["sla_status"] == "open_past_sla").astype("int64"))
-        .groupby(keys)["past"]
-        .agg(["size", "sum"])
-    )
-    open_counts.columns = ["open_cases", "open_cases_past_sla"]
+    past = still_open[keys].assign(past=(still_open["sla_status"] == "open_past_sla").astype("int64")).groupby(keys)
+    open_counts = pd.DataFrame({"open_cases": past.size(), "open_cases_past_sla": past["past"].sum()})
     table = table.join(open_counts, how="outer").sort_index()
-    counts = ["resolved", "resolved_with_sla", "resolved_within_sla", "open_cases", "open_cases_past_sla"]
-    table[counts] = table[counts].fillna(0).astype("int64")
-    table["cases_within_sla_share"] = _ratio(table["resolved_within_sla"], table["resolved_with_sla"]).to_numpy()
-    return table[
-        [
-            "resolved",
-            "resolved_with_sla",
-            "resolved_within_sla",
-            "cases_within_sla_share",
-            "case_resolution_days_median",
-            "open_cases",
-            "open_cases_past_sla",
-        ]
-    ]
+    count = {
+        c: table[c].fillna(0).to_numpy(dtype="int64")
+        for c in ("resolved", "resolved_with_sla", "resolved_within_sla", "open_cases", "open_cases_past_sla")
+    }
+    with_sla = count["resolved_with_sla"]
+    return pd.DataFrame(
+        {
+            "resolved": count["resolved"],
+            "resolved_with_sla": with_sla,
+            "resolved_within_sla": count["resolved_within_sla"],
+            "cases_within_sla_share": count["resolved_within_sla"] / np.where(with_sla != 0, with_sla, np.nan),
+            "case_resolution_days_median": table["case_resolution_days_median"],
+            "open_cases": count["open_cases"],
+            "open_cases_past_sla": count["open_cases_past_sla"],
+        },
+        index=table.index,
+    )
 
 
 # --------------------------------------------------------------------------------------------
