@@ -84,8 +84,11 @@ def _per_person(columns: dict[str, np.ndarray], codes: np.ndarray, people: int, 
     """``columns`` (one value per observation) reduced per person by one ``groupby`` (``how``:
     ``"sum"`` or ``"std"``): a people × column array in the order of ``am_ids``, whose positions
     ``codes`` gives (-1: not one of them); NaN rows for people without observations."""
+    frame = pd.DataFrame(columns)
     kept = codes >= 0
-    grouped = getattr(pd.DataFrame(columns)[kept].groupby(codes[kept], sort=False), how)()
+    if not kept.all():
+        frame, codes = frame[kept], codes[kept]
+    grouped = getattr(frame.groupby(codes, sort=False), how)()
     table = np.full((people, len(columns)), np.nan)
     table[grouped.index.to_numpy()] = grouped.to_numpy(dtype="float64")
     return table
@@ -193,8 +196,9 @@ def intervals(
     if observations.empty:
         return _frame(am_ids, np.nan, np.nan, np.nan, np.nan, np.nan)
     table = INTERVALS[kind](observations, am_ids, level)
-    for end in ("low", "high"):
-        table[end] = np.clip(table[end].to_numpy(), bounds[0], bounds[1])
+    if np.isfinite(bounds).any():
+        for end in ("low", "high"):
+            table[end] = np.clip(table[end].to_numpy(), bounds[0], bounds[1])
     return table
 
 
