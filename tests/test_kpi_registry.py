@@ -228,12 +228,17 @@ def test_a_kpi_reads_no_table_it_does_not_list(pack, name):
 # --------------------------------------------------------------------------------------------
 
 # (module, function, its calls in one scorecard): one per window of the KPIs that read it, and
-# per variant (win rates of every opportunity and of new business; forecasts of two measures).
+# per variant (win rates of every opportunity and of new business); the forecasts of both
+# measures at once; the cases' state on the review day once, whatever the window.
 SHARED_TABLES = [
-    ("reporting", "report_timeliness", 3),
-    ("reporting", "forecast_accuracy_table", 2),
+    ("reporting", "report_status", 3),
+    ("reporting", "timeliness_of", 3),
+    ("reporting", "forecast_accuracy_table", 1),
     ("development", "plan_summary", 1),
-    ("relationships", "case_sla_summary", 3),
+    ("relationships", "case_outcomes", 1),
+    ("relationships", "sla_summary_of", 3),
+    ("relationships", "retention_by_account", 1),
+    ("crm_records", "crm_records_in_scope", 1),
     ("crm", "hygiene_summary", 1),
     ("crm", "activity_counts", 3),
     ("crm", "logging_summary", 3),
@@ -255,4 +260,31 @@ def test_a_table_several_kpis_read_is_computed_once_per_window(pack, monkeypatch
     original, made = getattr(where, function), []
     monkeypatch.setattr(where, function, lambda *args, **kwargs: made.append(1) or original(*args, **kwargs))
     kpi_values(KpiContext.for_period(pack, QUARTER), KPIS)
+    assert len(made) == calls
+
+
+# What a KPI and the observations of its evidence both read, computed once for both.
+SHARED_WITH_EVIDENCE = [
+    ("reporting", "report_status", 3),
+    ("reporting", "forecast_accuracy_table", 1),
+    ("relationships", "case_outcomes", 1),
+    ("relationships", "retention_by_account", 1),
+    ("crm_records", "crm_records_in_scope", 1),
+]
+
+
+@pytest.mark.parametrize(("module", "function", "calls"), SHARED_WITH_EVIDENCE)
+def test_a_table_a_kpi_and_its_evidence_read_is_computed_once(pack, monkeypatch, module, function, calls):
+    from importlib import import_module
+
+    from amreview.scoring.config import load_config
+    from amreview.scoring.evidence import kpi_evidence
+    from amreview.scoring.scorecard import kpi_values
+
+    where = import_module(f"amreview.metrics.{module}")
+    original, made = getattr(where, function), []
+    monkeypatch.setattr(where, function, lambda *args, **kwargs: made.append(1) or original(*args, **kwargs))
+    ctx = KpiContext.for_period(pack, QUARTER)
+    kpi_values(ctx, KPIS)
+    kpi_evidence(ctx, KPIS, load_config(kpis=KPIS))
     assert len(made) == calls
