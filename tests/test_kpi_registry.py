@@ -228,12 +228,13 @@ def test_a_kpi_reads_no_table_it_does_not_list(pack, name):
 # --------------------------------------------------------------------------------------------
 
 # (module, function, its calls in one scorecard): one per window of the KPIs that read it, and
-# per variant (win rates of every opportunity and of new business; forecasts of two measures).
+# per variant (win rates of every opportunity and of new business); the forecasts of both
+# measures at once; the cases' state on the review day once, whatever the window.
 SHARED_TABLES = [
-    ("reporting", "report_timeliness", 3),
-    ("reporting", "forecast_accuracy_table", 2),
+    ("reporting", "timeliness_of", 3),
+    ("reporting", "forecast_accuracy_table", 1),
     ("development", "plan_summary", 1),
-    ("relationships", "case_sla_summary", 3),
+    ("relationships", "sla_summary_of", 3),
     ("crm", "hygiene_summary", 1),
     ("crm", "activity_counts", 3),
     ("crm", "logging_summary", 3),
@@ -256,3 +257,40 @@ def test_a_table_several_kpis_read_is_computed_once_per_window(pack, monkeypatch
     monkeypatch.setattr(where, function, lambda *args, **kwargs: made.append(1) or original(*args, **kwargs))
     kpi_values(KpiContext.for_period(pack, QUARTER), KPIS)
     assert len(made) == calls
+
+
+# What a KPI and the observations of its evidence both read, computed once for both: the
+# reports' standing (once per window), the cases' state on the review day, the accounts retention
+# rests on, the CRM records in scope, the forecasts of both measures.
+SHARED_WITH_EVIDENCE = {
+    ("reporting", "report_status"): 3,
+    ("reporting", "forecast_accuracy_table"): 1,
+    ("relationships", "case_outcomes"): 1,
+    ("relationships", "retention_by_account"): 1,
+    ("crm_records", "crm_records_in_scope"): 1,
+}
+
+
+def test_a_table_a_kpi_and_its_evidence_read_is_computed_once(pack, monkeypatch):
+    from importlib import import_module
+
+    from amreview.scoring.config import load_config
+    from amreview.scoring.evidence import kpi_evidence
+    from amreview.scoring.scorecard import kpi_values
+
+    made = dict.fromkeys(SHARED_WITH_EVIDENCE, 0)
+
+    def counting(key, original):
+        def counted(*args, **kwargs):
+            made[key] += 1
+            return original(*args, **kwargs)
+
+        return counted
+
+    for module, function in SHARED_WITH_EVIDENCE:
+        where = import_module(f"amreview.metrics.{module}")
+        monkeypatch.setattr(where, function, counting((module, function), getattr(where, function)))
+    ctx = KpiContext.for_period(pack, QUARTER)
+    kpi_values(ctx, KPIS)
+    kpi_evidence(ctx, KPIS, load_config(kpis=KPIS))
+    assert made == SHARED_WITH_EVIDENCE

@@ -59,10 +59,14 @@ OBSERVATION_COLUMNS = ["am_id", "value", "weight"]
 def observations(am_id, value, weight=1.0) -> pd.DataFrame:
     """The observations a KPI rests on (:class:`amreview.metrics.registry.Evidence`): one row
     each, ``am_id``, ``value`` and ``weight`` (1 where the kind has none), as float."""
-    frame = pd.DataFrame({"am_id": np.asarray(am_id, dtype=object)})
-    frame["value"] = np.asarray(value, dtype="float64")
-    frame["weight"] = np.asarray(weight, dtype="float64") * np.ones(len(frame))
-    return frame
+    am_id = np.asarray(am_id, dtype=object)
+    return pd.DataFrame(
+        {
+            "am_id": am_id,
+            "value": np.asarray(value, dtype="float64"),
+            "weight": np.asarray(weight, dtype="float64") * np.ones(len(am_id)),
+        }
+    )
 
 
 def observations_from_table(name: str, compute: Callable[..., pd.DataFrame], *args) -> Callable[..., pd.DataFrame]:

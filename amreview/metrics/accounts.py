@@ -130,9 +130,7 @@ def account_trend_counts(
         raise ArgumentError("account_trend_counts needs a grouping such as 'am_id'")
     growth = account_growth(lines_now, lines_before, keys)
     trend = growth["trend"]
-    counts = pd.DataFrame(
-        {t: (trend == t).groupby(level=keys, sort=True).sum() for t in TRENDS}, columns=list(TRENDS)
-    ).astype("float64")
+    counts = pd.DataFrame({t: trend == t for t in TRENDS}).groupby(level=keys, sort=True).sum().astype("float64")
     counts.insert(0, "accounts_before", counts["growing"] + counts["declining"] + counts["flat"])
     empty = counts["accounts_before"] == 0
     counts.loc[empty, ["growing", "declining", "flat"]] = np.nan

@@ -182,21 +182,34 @@ def crm_completeness_by_record(
     return rows.assign(value=rows["filled"] / total, weight=rows["needed"] / total)
 
 
-def _crm_records(ctx: KpiContext) -> pd.DataFrame:
+def _records_in_scope(ctx: KpiContext) -> tuple[dict[str, pd.DataFrame], dict[str, tuple[str, ...]]] | None:
+    """:func:`crm_records_in_scope` of the window and :func:`crm_exported_fields`, once per
+    window (the KPI and its evidence read them); None when the pack holds none of the tables."""
     tables = {name: ctx.table(name) for name in CRM_REQUIRED_FIELDS}
     if all(frame is None for frame in tables.values()):
+        return None
+    return ctx.memo(
+        ("crm_records_in_scope", ctx.window),
+        lambda: (
+            crm_records_in_scope(**tables, start=ctx.start, end=ctx.end, as_of=ctx.as_of),
+            crm_exported_fields(tables),
+        ),
+    )
+
+
+def _crm_records(ctx: KpiContext) -> pd.DataFrame:
+    in_scope = _records_in_scope(ctx)
+    if in_scope is None:
         return observations([], [])
-    records = crm_records_in_scope(**tables, start=ctx.start, end=ctx.end, as_of=ctx.as_of)
-    rows = crm_completeness_by_record(records, crm_exported_fields(tables))
+    rows = crm_completeness_by_record(*in_scope)
     return observations(rows["am_id"], rows["value"], rows["weight"])
 
 
 def _crm_record_completeness(ctx: KpiContext) -> pd.Series:
-    tables = {name: ctx.table(name) for name in CRM_REQUIRED_FIELDS}
-    if all(frame is None for frame in tables.values()):
+    in_scope = _records_in_scope(ctx)
+    if in_scope is None:
         return _no_data()
-    records = crm_records_in_scope(**tables, start=ctx.start, end=ctx.end, as_of=ctx.as_of)
-    return crm_record_completeness(crm_completeness_by_field(records, crm_exported_fields(tables)))
+    return crm_record_completeness(crm_completeness_by_field(*in_scope))
 
 
 KPIS: list[Kpi] = [

@@ -80,58 +80,83 @@ def poisson_rate_interval(events, exposure, level: float = LEVEL) -> tuple[np.nd
     return low / per, high / per
 
 
-def _sums(observations: pd.DataFrame, am_ids: pd.Index) -> pd.DataFrame:
-    """Per person: ``n`` (rows), ``y = Σ value``, ``x = Σ weight``; NaN rows for people without
-    observations."""
-    frame = pd.DataFrame({"n": 1.0, "y": observations["value"].astype("float64")}, index=observations.index)
-    frame["x"] = observations["weight"].astype("float64") if "weight" in observations.columns else 1.0
-    return frame.groupby(observations["am_id"].to_numpy(), sort=False).sum().reindex(am_ids)
+def _per_person(columns: dict[str, np.ndarray], codes: np.ndarray, people: int, how: str = "sum") -> np.ndarray:
+    """``columns`` (one value per observation) reduced per person by one ``groupby`` (``how``:
+    ``"sum"`` or ``"std"``): a people × column array in the order of ``am_ids``, whose positions
+    ``codes`` gives (-1: not one of them); NaN rows for people without observations."""
+    frame = pd.DataFrame(columns)
+    kept = codes >= 0
+    if not kept.all():
+        frame, codes = frame[kept], codes[kept]
+    grouped = getattr(frame.groupby(codes, sort=False), how)()
+    table = np.full((people, len(columns)), np.nan)
+    table[grouped.index.to_numpy()] = grouped.to_numpy(dtype="float64")
+    return table
+
+
+def _sums(observations: pd.DataFrame, am_ids: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per person of ``am_ids``: ``n`` (rows), ``y = Σ value``, ``x = Σ weight`` (NaN for people
+    without observations), and each observation's person's position (-1: not one of them)."""
+    codes = am_ids.get_indexer(observations["am_id"].to_numpy())
+    value = observations["value"].to_numpy(dtype="float64")
+    weight = observations["weight"].to_numpy(dtype="float64") if "weight" in observations.columns else 1.0
+    sums = _per_person({"n": np.ones(len(value)), "y": value, "x": weight * np.ones(len(value))}, codes, len(am_ids))
+    return sums[:, 0], sums[:, 1], sums[:, 2], codes
+
+
+def _positive(values: np.ndarray) -> np.ndarray:
+    """``values`` where > 0, else NaN."""
+    return np.where(values > 0, values, np.nan)
+
+
+def _filled(values: np.ndarray) -> np.ndarray:
+    """``values`` with 0 for NaN."""
+    return np.where(np.isnan(values), 0.0, values)
 
 
 def share_intervals(observations: pd.DataFrame, am_ids: pd.Index, level: float = LEVEL) -> pd.DataFrame:
     """:data:`INTERVAL_COLUMNS` per person of 0/1 observations: base n, successes k, k/n, Wilson."""
-    sums = _sums(observations, am_ids)
-    low, high = wilson_interval(sums["y"].fillna(0), sums["n"].fillna(0), level)
-    return _frame(am_ids, sums["n"], sums["y"], sums["y"] / sums["n"], low, high)
+    n, y, _, _ = _sums(observations, am_ids)
+    low, high = wilson_interval(_filled(y), _filled(n), level)
+    return _frame(am_ids, n, y, y / n, low, high)
 
 
 def weighted_share_intervals(observations: pd.DataFrame, am_ids: pd.Index, level: float = LEVEL) -> pd.DataFrame:
     """:data:`INTERVAL_COLUMNS` per person of weighted 0/1 observations (``value`` = ``weight`` or
     0): base n, ``p = Σ value / Σ weight`` and the Wilson interval of ``p`` on Kish's effective
     ``n_eff = (Σ weight)² / Σ weight²`` observations (NaN where Σ weight ≤ 0)."""
-    sums = _sums(observations, am_ids)
-    weight = observations["weight"].astype("float64")
-    squares = (weight * weight).groupby(observations["am_id"].to_numpy(), sort=False).sum().reindex(am_ids)
-    total = sums["x"].where(sums["x"] > 0)
-    share = sums["y"] / total
-    effective = (total * total / squares.where(squares > 0)).fillna(0)
-    low, high = wilson_interval((share * effective).fillna(0), effective, level)
-    return _frame(am_ids, sums["n"], np.nan, share, low, high)
+    n, y, x, codes = _sums(observations, am_ids)
+    weight = observations["weight"].to_numpy(dtype="float64")
+    squares = _per_person({"squares": weight * weight}, codes, len(am_ids))[:, 0]
+    total = _positive(x)
+    share = y / total
+    effective = _filled(total * total / _positive(squares))
+    low, high = wilson_interval(_filled(share * effective), effective, level)
+    return _frame(am_ids, n, np.nan, share, low, high)
 
 
 def mean_intervals(observations: pd.DataFrame, am_ids: pd.Index, level: float = LEVEL) -> pd.DataFrame:
     """:data:`INTERVAL_COLUMNS` per person: base n, the mean, its t interval (sample sd, n − 1)."""
-    sums = _sums(observations, am_ids)
-    n, mean = sums["n"], sums["y"] / sums["n"]
-    sd = observations["value"].astype("float64").groupby(observations["am_id"].to_numpy(), sort=False).std()
-    low, high = t_interval(mean, sd.reindex(am_ids), n, level)
+    n, y, _, codes = _sums(observations, am_ids)
+    mean = y / n
+    sd = _per_person({"value": observations["value"].to_numpy(dtype="float64")}, codes, len(am_ids), "std")[:, 0]
+    low, high = t_interval(mean, sd, n, level)
     return _frame(am_ids, n, np.nan, mean, low, high)
 
 
 def ratio_intervals(observations: pd.DataFrame, am_ids: pd.Index, level: float = LEVEL) -> pd.DataFrame:
     """:data:`INTERVAL_COLUMNS` per person of clusters (``value`` y, ``weight`` x): base n,
     ``r = Σy/Σx`` (NaN where Σx ≤ 0) and its linearised interval (module docstring)."""
-    sums = _sums(observations, am_ids)
-    x_total = sums["x"].where(sums["x"] > 0)
-    ratio = sums["y"] / x_total
-    r_of_row = ratio.reindex(observations["am_id"].to_numpy()).to_numpy()
+    n, y, x, codes = _sums(observations, am_ids)
+    x_total = _positive(x)
+    ratio = y / x_total
+    r_of_row = np.where(codes >= 0, ratio[codes], np.nan)
     residual = observations["value"].to_numpy(dtype="float64") - r_of_row * observations["weight"].to_numpy(
         dtype="float64"
     )
-    squares = pd.Series(residual * residual).groupby(observations["am_id"].to_numpy(), sort=False).sum()
-    n = sums["n"]
+    squares = _per_person({"squares": residual * residual}, codes, len(am_ids))[:, 0]
     with np.errstate(invalid="ignore", divide="ignore"):
-        se = np.sqrt(n / (n - 1) * squares.reindex(am_ids).to_numpy() / (x_total * x_total))
+        se = np.sqrt(n / (n - 1) * squares / (x_total * x_total))
     low, high = t_interval(ratio, se * np.sqrt(n), n, level)
     return _frame(am_ids, n, np.nan, ratio, low, high)
 
@@ -139,10 +164,10 @@ def ratio_intervals(observations: pd.DataFrame, am_ids: pd.Index, level: float =
 def rate_intervals(observations: pd.DataFrame, am_ids: pd.Index, level: float = LEVEL) -> pd.DataFrame:
     """:data:`INTERVAL_COLUMNS` per person of counts (``value``) over exposure (``weight``):
     base = exposure, ``Σ value / exposure`` (NaN where exposure ≤ 0) and its Garwood interval."""
-    sums = _sums(observations, am_ids)
-    exposure = sums["x"].where(sums["x"] > 0)
-    low, high = poisson_rate_interval(sums["y"], exposure, level)
-    return _frame(am_ids, sums["x"], np.nan, sums["y"] / exposure, low, high)
+    _, y, x, _ = _sums(observations, am_ids)
+    exposure = _positive(x)
+    low, high = poisson_rate_interval(y, exposure, level)
+    return _frame(am_ids, x, np.nan, y / exposure, low, high)
 
 
 # Each kind's interval, named for people (the scorecard's columns, docs/kpis.md).
@@ -166,13 +191,19 @@ def intervals(
     kind: str, observations: pd.DataFrame, am_ids: pd.Index, bounds=(-np.inf, np.inf), level: float = LEVEL
 ) -> pd.DataFrame:
     """:data:`INTERVAL_COLUMNS` per person of ``am_ids`` for evidence of ``kind`` (module
-    docstring), the interval clipped to ``bounds`` (the KPI's natural range)."""
+    docstring), the interval clipped to ``bounds`` (the KPI's natural range). Without any
+    observation, every column is empty (NaN) for everyone."""
+    if observations.empty:
+        return _frame(am_ids, np.nan, np.nan, np.nan, np.nan, np.nan)
     table = INTERVALS[kind](observations, am_ids, level)
-    table[["low", "high"]] = table[["low", "high"]].clip(lower=bounds[0], upper=bounds[1])
+    if np.isfinite(bounds).any():
+        for end in ("low", "high"):
+            table[end] = np.clip(table[end].to_numpy(), bounds[0], bounds[1])
     return table
 
 
 def _frame(am_ids, base, successes, estimate, low, high) -> pd.DataFrame:
     columns = dict(zip(INTERVAL_COLUMNS, (base, successes, estimate, low, high)))
-    frame = pd.DataFrame({k: np.asarray(v, dtype="float64") * np.ones(len(am_ids)) for k, v in columns.items()})
-    return frame.set_axis(am_ids, axis=0)
+    return pd.DataFrame(
+        {k: np.asarray(v, dtype="float64") * np.ones(len(am_ids)) for k, v in columns.items()}, index=am_ids
+    )

@@ -117,11 +117,23 @@ def fiscal_year_target(
     all four quarters count.
     """
     quarter = require_quarter(quarter)
-    year = quarter.fiscal_year()
-    columns = {}
-    for q in year:
-        table = quarter_targets(targets, q)
-        columns[str(q)] = table[measure] if measure in table.columns else pd.Series(dtype="float64")
+    return fiscal_year_target_from(
+        {q: quarter_targets(targets, q) for q in quarter.fiscal_year()}, measure, start_dates
+    )
+
+
+def fiscal_year_target_from(
+    quarter_tables: dict[Quarter, pd.DataFrame], measure: str, start_dates: pd.Series | None = None
+) -> pd.Series:
+    """:func:`fiscal_year_target` from the fiscal year's quarter targets (``quarter_tables``:
+    each quarter of the year → its :func:`~amreview.metrics.targets.quarter_targets`), already
+    computed: the sum of the quarters' targets of ``measure``, over the quarters in role; NaN
+    where a counted quarter has none."""
+    year = list(quarter_tables)
+    columns = {
+        str(q): table[measure] if measure in table.columns else pd.Series(dtype="float64")
+        for q, table in quarter_tables.items()
+    }
     by_quarter = pd.DataFrame(columns, dtype="float64")
     if start_dates is None:
         in_role = pd.DataFrame(True, index=by_quarter.index, columns=by_quarter.columns)
@@ -206,7 +218,7 @@ def _projection(ctx: KpiContext) -> pd.DataFrame:
     first_day = ctx.start_dates.fillna(year_start).clip(lower=year_start)
     days_elapsed = ((ctx.quarter.end - first_day).dt.days + 1).clip(lower=0).astype("float64")
     days_in_year = ((year_end - first_day).dt.days + 1).clip(lower=0).astype("float64")
-    annual = fiscal_year_target(ctx.pack.targets, ctx.quarter, "gross_margin", ctx.start_dates)
+    annual = fiscal_year_target_from({q: ctx.targets_of(q) for q in year}, "gross_margin", ctx.start_dates)
     return annual_target_progress(ctx.per_am(ytd, fill=0.0), annual.reindex(ctx.am_ids), days_elapsed, days_in_year)
 
 

@@ -31,7 +31,6 @@ from amreview.metrics._frames import ratio as _ratio
 from amreview.metrics.accounts import first_lines
 from amreview.metrics.margin import attainment, margin_summary
 from amreview.metrics.registry import WINDOWS, Evidence, Kpi, KpiContext
-from amreview.metrics.targets import quarter_targets
 from amreview.vocabulary import OPEN_STAGES, OPPORTUNITY_STAGES
 
 WON, LOST = "won", "lost"
@@ -277,7 +276,7 @@ def _win_rate(ctx: KpiContext, opportunities: pd.DataFrame, column: str, new_bus
 def _pipeline_coverage(ctx: KpiContext, opportunities: pd.DataFrame) -> pd.Series:
     following = ctx.quarter.next()
     pipeline = pipeline_value(open_opportunities(opportunities, ctx.as_of), following.start, following.end)
-    targets = quarter_targets(ctx.pack.targets, following)
+    targets = ctx.targets_of(following)
     target = targets["revenue"] if "revenue" in targets.columns else _no_data()
     return pipeline_coverage(ctx.per_am(pipeline, fill=0.0), ctx.per_am(target))
 

@@ -62,13 +62,14 @@ def held_lines(before: pd.DataFrame) -> pd.DataFrame:
     return before.merge(held, on="account_id", how="inner")
 
 
-def book_shares(held: pd.DataFrame, flag: pd.Series) -> pd.Series:
-    """Per holder: Σ revenue of the rows where ``flag`` / Σ revenue of all their rows (NaN where
-    that is not above 0). ``flag`` is aligned with ``held``'s rows."""
+def book_shares(held: pd.DataFrame, flags: dict[str, pd.Series]) -> pd.DataFrame:
+    """Per holder (rows) and flag (columns, the keys of ``flags``): Σ revenue of the rows where
+    the flag is set / Σ revenue of all their rows (NaN where that is not above 0). Each flag is
+    aligned with ``held``'s rows; the flags' revenues are summed by one groupby."""
     revenue = held["revenue"].astype("float64")
     total = revenue.groupby(held["holder"]).sum()
-    part = revenue.where(flag.to_numpy(), 0.0).groupby(held["holder"]).sum()
-    return ratio(part, total.where(total > 0))
+    parts = pd.DataFrame({name: revenue.where(flag.to_numpy(), 0.0) for name, flag in flags.items()}, index=held.index)
+    return parts.groupby(held["holder"]).sum().div(total.where(total > 0), axis=0)
 
 
 def sector_mix(held: pd.DataFrame, accounts: pd.DataFrame | None) -> pd.DataFrame:
@@ -121,11 +122,16 @@ def portfolio_of(
     frame["book_revenue"] = revenue.reindex(frame.index)
     frame["book_margin"] = margin.reindex(frame.index)
     frame["book_gm_pct"] = ratio(margin, revenue.where(revenue > 0)).reindex(frame.index)
-    for deal, column in zip(DEAL_TYPES, DEAL_TYPE_SHARES):
-        frame[column] = book_shares(held, held["deal_type"] == deal).reindex(frame.index)
-    frame["vendor_programme_share"] = book_shares(held, held["vendor_programme"].astype(bool)).reindex(frame.index)
+    flags = {column: held["deal_type"] == deal for deal, column in zip(DEAL_TYPES, DEAL_TYPE_SHARES)}
+    flags["vendor_programme_share"] = held["vendor_programme"].astype(bool)
     key = key_accounts(held, accounts)
-    frame["key_account_share"] = np.nan if key is None else book_shares(held, key).reindex(frame.index)
+    if key is not None:
+        flags["key_account_share"] = key
+    shares = book_shares(held, flags).reindex(frame.index)
+    for column in flags:
+        frame[column] = shares[column]
+    if key is None:
+        frame["key_account_share"] = np.nan
     mix = sector_mix(held, accounts).reindex(frame.index)
     has_mix = mix.notna().any(axis=1) if len(mix.columns) else pd.Series(False, index=frame.index)
     frame["main_sector"] = mix.fillna(-1.0).idxmax(axis=1).where(has_mix) if len(mix.columns) else np.nan

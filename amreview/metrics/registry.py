@@ -140,12 +140,17 @@ class KpiContext:
     def working_weeks(self) -> pd.Series:
         """Working weeks each account manager was in role in the window: Monday–Friday days from
         the later of the window's start and their start date to the window's end, divided by 5.
-        No holiday calendar is applied (the pack holds none), so a quarter is about 13 weeks."""
-        first = self.start_dates.fillna(self.start).clip(lower=self.start)
-        days = np.busday_count(
-            first.to_numpy().astype("datetime64[D]"), np.datetime64((self.end + pd.Timedelta(days=1)).date(), "D")
-        )
-        return pd.Series(np.clip(days, 0, None) / 5.0, index=self.am_ids, dtype="float64")
+        No holiday calendar is applied (the pack holds none), so a quarter is about 13 weeks.
+        Computed once per window."""
+
+        def compute() -> pd.Series:
+            first = self.start_dates.fillna(self.start).clip(lower=self.start)
+            days = np.busday_count(
+                first.to_numpy().astype("datetime64[D]"), np.datetime64((self.end + pd.Timedelta(days=1)).date(), "D")
+            )
+            return pd.Series(np.clip(days, 0, None) / 5.0, index=self.am_ids, dtype="float64")
+
+        return self.memo(("working_weeks", self.window), compute)
 
     def for_window(self, kind: str) -> KpiContext:
         """The same context over another window (``quarter``, ``ytd`` or ``t4q``)."""
@@ -199,11 +204,7 @@ class KpiContext:
         totals, in_role = [], []
         for quarter in self.window.quarters:
             in_role.append((self.start_dates.isna() | (self.start_dates <= quarter.end)).to_numpy()[:, None])
-            totals.append(
-                self.memo(("quarter_targets", quarter), partial(quarter_targets, self.pack.targets, quarter)).reindex(
-                    self.am_ids
-                )
-            )
+            totals.append(self.targets_of(quarter).reindex(self.am_ids))
         columns = sorted(set().union(*(f.columns for f in totals)))
         if not columns:
             return pd.DataFrame(index=self.am_ids)
@@ -214,6 +215,11 @@ class KpiContext:
         has_all = np.logical_and.reduce([p | ~role for p, role in zip(present, in_role)])
         any_target = np.logical_or.reduce(present)
         return total.where(has_all & any_target)
+
+    def targets_of(self, quarter: Quarter) -> pd.DataFrame:
+        """:func:`~amreview.metrics.targets.quarter_targets` of ``quarter``, once per context: the
+        windows' quarters, the fiscal year's and the next one overlap."""
+        return self.memo(("quarter_targets", quarter), partial(quarter_targets, self.pack.targets, quarter))
 
     def target(self, measure: str) -> pd.Series:
         """The window's target for ``measure`` per ``am_id``; NaN where there is none."""

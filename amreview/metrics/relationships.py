@@ -152,11 +152,14 @@ def retention(previous_lines: pd.DataFrame, current_lines: pd.DataFrame, princip
     Only AMs with accounts before appear: an AM without any (a new starter) has no retention to
     measure (NaN once reindexed), not 0 %.
     """
-    table = (
-        retention_by_account(previous_lines, current_lines, principal_only)
-        .groupby("am_id")["retained"]
-        .agg(["size", "sum"])
-    )
+    return retention_of(retention_by_account(previous_lines, current_lines, principal_only))
+
+
+def retention_of(by_account: pd.DataFrame) -> pd.DataFrame:
+    """:func:`retention` from its accounts (:func:`retention_by_account`): per ``am_id``,
+    ``accounts_before`` (rows), ``accounts_retained`` (of them, ``retained``) and
+    ``retention_rate = accounts_retained / accounts_before``."""
+    table = by_account.groupby("am_id")["retained"].agg(["size", "sum"])
     table = table.rename(columns={"size": "accounts_before", "sum": "accounts_retained"}).astype("int64")
     table["retention_rate"] = _ratio(table["accounts_retained"], table["accounts_before"]).to_numpy()
     return table
@@ -235,15 +238,23 @@ def case_sla_summary(cases: pd.DataFrame, start, end, as_of, by="am_id") -> pd.D
 
     One row per group with a case resolved in the window or open on ``as_of``.
     """
-    outcomes = case_outcomes(cases, as_of)
+    return sla_summary_of(case_outcomes(cases, as_of), start, end, by)
+
+
+def sla_summary_of(outcomes: pd.DataFrame, start, end, by="am_id") -> pd.DataFrame:
+    """:func:`case_sla_summary` of the cases whose state :func:`case_outcomes` has given."""
     keys = _keys(by)
     resolved = outcomes[~outcomes["is_open"] & _between(outcomes["resolved_date"], start, end)]
     still_open = outcomes[outcomes["is_open"]]
     status = resolved["sla_status"]
-    grouped = resolved.assign(
-        with_sla=(status != "resolved_no_sla").astype("int64"),
-        within=(status == "resolved_within_sla").astype("int64"),
-    ).groupby(keys)
+    grouped = (
+        resolved[[*keys, "resolution_days"]]
+        .assign(
+            with_sla=(status != "resolved_no_sla").astype("int64"),
+            within=(status == "resolved_within_sla").astype("int64"),
+        )
+        .groupby(keys)
+    )
     table = pd.DataFrame(
         {
             "resolved": grouped.size(),
@@ -252,27 +263,26 @@ def case_sla_summary(cases: pd.DataFrame, start, end, as_of, by="am_id") -> pd.D
             "case_resolution_days_median": grouped["resolution_days"].median(),
         }
     )
-    open_counts = (
-        still_open.assign(past=(still_open["sla_status"] == "open_past_sla").astype("int64"))
-        .groupby(keys)["past"]
-        .agg(["size", "sum"])
-    )
-    open_counts.columns = ["open_cases", "open_cases_past_sla"]
+    past = still_open[keys].assign(past=(still_open["sla_status"] == "open_past_sla").astype("int64")).groupby(keys)
+    open_counts = pd.DataFrame({"open_cases": past.size(), "open_cases_past_sla": past["past"].sum()})
     table = table.join(open_counts, how="outer").sort_index()
-    counts = ["resolved", "resolved_with_sla", "resolved_within_sla", "open_cases", "open_cases_past_sla"]
-    table[counts] = table[counts].fillna(0).astype("int64")
-    table["cases_within_sla_share"] = _ratio(table["resolved_within_sla"], table["resolved_with_sla"]).to_numpy()
-    return table[
-        [
-            "resolved",
-            "resolved_with_sla",
-            "resolved_within_sla",
-            "cases_within_sla_share",
-            "case_resolution_days_median",
-            "open_cases",
-            "open_cases_past_sla",
-        ]
-    ]
+    count = {
+        c: table[c].fillna(0).to_numpy(dtype="int64")
+        for c in ("resolved", "resolved_with_sla", "resolved_within_sla", "open_cases", "open_cases_past_sla")
+    }
+    with_sla = count["resolved_with_sla"]
+    return pd.DataFrame(
+        {
+            "resolved": count["resolved"],
+            "resolved_with_sla": with_sla,
+            "resolved_within_sla": count["resolved_within_sla"],
+            "cases_within_sla_share": count["resolved_within_sla"] / np.where(with_sla != 0, with_sla, np.nan),
+            "case_resolution_days_median": table["case_resolution_days_median"],
+            "open_cases": count["open_cases"],
+            "open_cases_past_sla": count["open_cases_past_sla"],
+        },
+        index=table.index,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -294,12 +304,28 @@ def retention_windows(ctx: KpiContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     return ctx.lines_between(ctx.quarter.shift(-4).start, ctx.quarter.shift(-1).end), ctx.lines_in(ctx.quarter)
 
 
+def accounts_retained(ctx: KpiContext) -> pd.DataFrame:
+    """:func:`retention_by_account` of :func:`retention_windows`, principal AM only, once per
+    context: what the retention KPI and its evidence rest on."""
+    return ctx.memo(
+        ("accounts_retained", ctx.quarter),
+        lambda: retention_by_account(*retention_windows(ctx), principal_only=True),
+    )
+
+
 def _retention_rate(ctx: KpiContext) -> pd.Series:
-    return retention(*retention_windows(ctx), principal_only=True)["retention_rate"]
+    return retention_of(accounts_retained(ctx))["retention_rate"]
+
+
+def _outcomes(ctx: KpiContext, cases: pd.DataFrame) -> pd.DataFrame:
+    """:func:`case_outcomes` on the review day, once per context (every window reads it)."""
+    return ctx.memo(("case_outcomes", ctx.as_of), lambda: case_outcomes(cases, ctx.as_of))
 
 
 def _case_column(ctx: KpiContext, cases: pd.DataFrame, column: str, fill=np.nan) -> pd.Series:
-    summary = ctx.memo(("case_sla_summary", ctx.window), lambda: case_sla_summary(cases, ctx.start, ctx.end, ctx.as_of))
+    summary = ctx.memo(
+        ("case_sla_summary", ctx.window), lambda: sla_summary_of(_outcomes(ctx, cases), ctx.start, ctx.end)
+    )
     return ctx.per_am(summary[column], fill=fill)
 
 
@@ -317,14 +343,14 @@ def _responses(ctx: KpiContext, feedback: pd.DataFrame, kind: str) -> pd.DataFra
 def _accounts_before(ctx: KpiContext) -> pd.DataFrame:
     """The accounts retention rests on (:func:`retention_by_account`, principal AM only): 1 if
     retained, 0 if not."""
-    table = retention_by_account(*retention_windows(ctx), principal_only=True)
+    table = accounts_retained(ctx)
     return _observations(table["am_id"], table["retained"])
 
 
 def _resolved_cases(ctx: KpiContext, cases: pd.DataFrame) -> pd.DataFrame:
     """The cases the share within SLA rests on (:func:`case_sla_summary`'s): resolved in the
     window with an SLA, 1 if within it."""
-    outcomes = case_outcomes(cases, ctx.as_of)
+    outcomes = _outcomes(ctx, cases)
     resolved = outcomes[~outcomes["is_open"] & _between(outcomes["resolved_date"], ctx.start, ctx.end)]
     resolved = resolved[resolved["sla_status"] != "resolved_no_sla"]
     return _observations(resolved["am_id"], resolved["sla_status"] == "resolved_within_sla")

@@ -95,41 +95,48 @@ def report_timeliness(reports: pd.DataFrame, as_of=None, by: str | list[str] = "
     One row per group present in ``reports`` (index: the ``by`` keys, sorted); shares are NaN
     where their denominator is 0. An empty input gives an empty frame with these columns.
     """
-    keys = _keys(by)
-    status = report_status(reports, as_of)
-    checked = status["submitted"] & status["errors"].notna()
-    flags = status[keys].assign(
-        _due=status["status"] != "not_due",
-        _on_time=status["status"] == "on_time",
-        _late=status["status"] == "late",
-        _missing=status["status"] == "missing",
-        _days=status["days_late"],
-        _late_days=status["days_late"].where(status["status"] == "late"),
-        _checked=checked,
-        _errors=status["errors"].where(checked).astype("float64"),
+    return timeliness_of(report_status(reports, as_of), by)
+
+
+def timeliness_of(status: pd.DataFrame, by: str | list[str] = "am_id") -> pd.DataFrame:
+    """:func:`report_timeliness` of reports whose standing :func:`report_status` has given."""
+    kind = status["status"].to_numpy(dtype=object)
+    days = status["days_late"].to_numpy(dtype="float64")
+    errors = status["errors"].to_numpy(dtype="float64")
+    checked = status["submitted"].to_numpy(dtype=bool) & ~np.isnan(errors)
+    flags = pd.DataFrame(
+        {
+            "_due": kind != "not_due",
+            "_on_time": kind == "on_time",
+            "_late": kind == "late",
+            "_missing": kind == "missing",
+            "_checked": checked,
+            "_days": days,
+            "_late_days": np.where(kind == "late", days, np.nan),
+            "_errors": np.where(checked, errors, np.nan),
+        },
+        index=status.index,
     )
-    grouped = flags.groupby(keys, sort=True, observed=True)
+    grouped = flags.groupby([status[k] for k in _keys(by)], sort=True, observed=True)
     counts = grouped[["_due", "_on_time", "_late", "_missing", "_checked"]].sum().astype("int64")
     means = grouped[["_days", "_late_days"]].mean()
-    errors = grouped["_errors"].sum(min_count=1)
-    due, checked_n = counts["_due"], counts["_checked"]
-    table = pd.DataFrame(
+    error_sums = grouped["_errors"].sum(min_count=1).to_numpy(dtype="float64")
+    due, checked_n = counts["_due"].to_numpy(), counts["_checked"].to_numpy()
+    return pd.DataFrame(
         {
             "reports_due": due,
-            "reports_on_time": counts["_on_time"],
-            "reports_late": counts["_late"],
-            "reports_missing": counts["_missing"],
-            "reports_on_time_share": counts["_on_time"] / due.where(due > 0),
-            "report_days_late_mean": means["_days"],
-            "report_days_late_when_late": means["_late_days"],
+            "reports_on_time": counts["_on_time"].to_numpy(),
+            "reports_late": counts["_late"].to_numpy(),
+            "reports_missing": counts["_missing"].to_numpy(),
+            "reports_on_time_share": counts["_on_time"].to_numpy() / np.where(due > 0, due, np.nan),
+            "report_days_late_mean": means["_days"].to_numpy(dtype="float64"),
+            "report_days_late_when_late": means["_late_days"].to_numpy(dtype="float64"),
             "reports_checked": checked_n,
-            "report_errors": errors,
-            "report_errors_per_report": errors / checked_n.where(checked_n > 0),
+            "report_errors": error_sums,
+            "report_errors_per_report": error_sums / np.where(checked_n > 0, checked_n, np.nan),
         },
         index=counts.index,
     )
-    counts_columns = ["reports_due", "reports_on_time", "reports_late", "reports_missing", "reports_checked"]
-    return table.astype({c: "int64" if c in counts_columns else "float64" for c in table.columns})
 
 
 def report_timeliness_by_type(reports: pd.DataFrame, as_of=None) -> pd.DataFrame:
@@ -216,27 +223,34 @@ def forecast_accuracy_table(forecasts: pd.DataFrame, actuals: pd.DataFrame) -> p
 # --------------------------------------------------------------------------------------------
 
 
-def _timeliness(ctx: KpiContext, reports: pd.DataFrame, column: str) -> pd.Series:
-    table = ctx.memo(
-        ("report_timeliness", ctx.window),
-        lambda: report_timeliness(reports_due_between(reports, ctx.start, ctx.end), as_of=ctx.as_of),
+def _status(ctx: KpiContext, reports: pd.DataFrame) -> pd.DataFrame:
+    """:func:`report_status` of the reports due in the window, on the review day, once per window."""
+    return ctx.memo(
+        ("report_status", ctx.window),
+        lambda: report_status(reports_due_between(reports, ctx.start, ctx.end), ctx.as_of),
     )
+
+
+def _timeliness(ctx: KpiContext, reports: pd.DataFrame, column: str) -> pd.Series:
+    table = ctx.memo(("report_timeliness", ctx.window), lambda: timeliness_of(_status(ctx, reports)))
     return table[column].where(table["reports_due"] > 0).astype("float64")
 
 
 def _forecast(ctx: KpiContext, forecasts: pd.DataFrame, measure: str, column: str) -> pd.Series:
-    def compute() -> pd.DataFrame:
-        latest = latest_forecasts(forecasts[forecasts["measure"] == measure], ctx.quarter, submitted_by=ctx.as_of)
+    def compute() -> pd.DataFrame:  # both measures at once: the rows of each are the same as alone
+        measured = forecasts[forecasts["measure"].isin(FORECAST_MEASURES)]
+        latest = latest_forecasts(measured, ctx.quarter, submitted_by=ctx.as_of)
         lines = ctx.lines if ctx.window.quarters == (ctx.quarter,) else ctx.lines_in(ctx.quarter)  # cached if same
         return forecast_accuracy_table(latest, forecast_actuals(lines)).set_index("am_id")
 
-    return ctx.memo(("forecast_accuracy", measure, ctx.window), compute)[column].astype("float64")
+    table = ctx.memo(("forecast_accuracy", ctx.window), compute)
+    return table.loc[table["measure"] == measure, column].astype("float64")
 
 
 def _reports(ctx: KpiContext, reports: pd.DataFrame, column: str) -> pd.DataFrame:
     """The reports a timeliness KPI rests on (:func:`report_timeliness`'s): those due, 1 if on
     time; those submitted, their days late; those checked, their errors (events per report)."""
-    status = report_status(reports_due_between(reports, ctx.start, ctx.end), ctx.as_of)
+    status = _status(ctx, reports)
     if column == "on_time":
         due = status[status["status"] != "not_due"]
         return _observations(due["am_id"], due["status"] == "on_time")

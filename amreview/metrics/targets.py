@@ -19,14 +19,19 @@ from amreview.periods import Quarter, is_month_label, quarter_of_month, require_
 def quarter_targets(targets: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
     """Targets for ``quarter``: one row per ``am_id``, one column per measure; NaN = no target."""
     quarter = require_quarter(quarter)
-    label = str(quarter)
-    quarter_rows = targets[targets["period"] == label]
-    month_rows = targets[targets["period"].isin(quarter.months)]
-    from_quarters = quarter_rows.pivot_table(index="am_id", columns="measure", values="target", aggfunc="sum")
-    from_months = month_rows.pivot_table(index="am_id", columns="measure", values="target", aggfunc="sum")
-    combined = from_quarters.combine_first(from_months)
+    period = targets["period"]
+    combined = _summed(targets[period == str(quarter)])
+    month_rows = targets[period.isin(quarter.months)]
+    if len(month_rows):  # no month rows: nothing to fill in
+        combined = combined.combine_first(_summed(month_rows))
     combined.columns.name = None
     return combined
+
+
+def _summed(rows: pd.DataFrame) -> pd.DataFrame:
+    """Σ target of ``rows`` per ``am_id`` (rows, sorted) and ``measure`` (columns, sorted); NaN
+    where a person has no row of a measure (a pivot table of sums, without its overhead)."""
+    return rows.groupby(["am_id", "measure"])["target"].sum().unstack()
 
 
 def quarter_target(targets: pd.DataFrame, am_id: str, quarter: Quarter, measure: str) -> float:

@@ -141,10 +141,15 @@ def percentiles(values: pd.Series, groups: pd.Series, higher_is_better: bool | N
 
     NaN for a missing value and in groups with fewer than three values.
     """
-    signed = values if higher_is_better is not False else -values
-    ranks = signed.groupby(groups).rank(method="max", pct=True)
-    sizes = signed.groupby(groups).transform("count")
-    return ranks.where(sizes >= MIN_PERCENTILE_GROUP).astype("float64")
+    signed = values.to_numpy(dtype="float64") * (1.0 if higher_is_better is not False else -1.0)
+    codes, _ = pd.factorize(groups.reindex(values.index))
+    shares = np.full(len(signed), np.nan)
+    for code in np.unique(codes[codes >= 0]):
+        members = np.flatnonzero((codes == code) & ~np.isnan(signed))
+        if len(members) >= MIN_PERCENTILE_GROUP:  # #(values ≤ theirs) / #values in the group
+            no_better = np.searchsorted(np.sort(signed[members]), signed[members], side="right")
+            shares[members] = no_better / len(members)
+    return pd.Series(shares, index=values.index, name=values.name)
 
 
 @dataclass(frozen=True)

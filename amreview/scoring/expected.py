@@ -39,6 +39,7 @@ are. The design, and why:
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,19 +132,25 @@ def model_design(kpi_values: pd.Series, book: pd.DataFrame, features: tuple[str,
     such people but the first by name (the reference, with which smaller teams are compared), then
     ``features``. A feature that does not vary among them (none has it: a pack without the
     accounts table) is left out."""
-    present = kpi_values.notna() & (book["accounts_held"] > 0)
-    features = tuple(f for f in features if book.loc[present, f].nunique() > 1)
-    present &= book[list(features)].notna().all(axis=1)
-    rows = book.loc[present]
-    team = rows[TEAM].astype(object).where(rows[TEAM].notna(), "")
-    sizes = team.value_counts()
-    own = sorted(str(t) for t in sizes.index[sizes >= MIN_PERCENTILE_GROUP] if t != "")
+    present = kpi_values.notna().to_numpy() & (book["accounts_held"] > 0).to_numpy()
+    values = {f: book[f].to_numpy(dtype="float64") for f in features}
+    features = tuple(f for f in features if _distinct(values[f][present]) > 1)
+    for f in features:
+        present &= ~np.isnan(values[f])
+    team = ["" if pd.isna(t) else t for t in book[TEAM].to_numpy(dtype=object)[present]]
+    sizes = Counter(team)
+    own = sorted(str(t) for t, size in sizes.items() if size >= MIN_PERCENTILE_GROUP and t != "")
     own = own[1:]  # the first team is the reference, and smaller teams are compared with it
     position = {name: i for i, name in enumerate(own)}
-    codes = team.map(position).fillna(-1).to_numpy(dtype="int64")  # -1: no effect of its own
-    dense = np.column_stack([np.ones(len(rows)), rows[list(features)].to_numpy(dtype="float64")])
+    codes = np.array([position.get(t, -1) for t in team], dtype="int64")  # -1: no effect of its own
+    dense = np.column_stack([np.ones(len(team)), *(values[f][present] for f in features)])
     columns = ("const", *(f"team[{name}]" for name in own), *features)
-    return ModelDesign(rows.index, columns, GroupedDesign(codes, len(own), dense))
+    return ModelDesign(book.index[present], columns, GroupedDesign(codes, len(own), dense))
+
+
+def _distinct(values: np.ndarray) -> int:
+    """How many different values ``values`` holds, NaN left out (pandas' ``nunique``)."""
+    return len(np.unique(values[~np.isnan(values)]))
 
 
 def fit_expectation(kpi: str, kpi_values: pd.Series, book: pd.DataFrame) -> ExpectationFit | None:
@@ -200,14 +207,14 @@ def expected_columns(kpi: str, values: pd.Series, fit: ExpectationFit | None) ->
     retention above 100 %), which changes no interval's chance of holding the figure."""
     index = values.index
     if fit is None:
-        empty = pd.Series(np.nan, index=index, dtype="float64")
-        expected, low, high = empty, empty, empty
+        expected = low = high = np.full(len(index), np.nan)
     else:
         lowest, highest = KPI_RANGES.get(kpi, (-np.inf, np.inf))
         expected, low, high = (
-            s.reindex(index).astype("float64").clip(lowest, highest) for s in (fit.expected, fit.low, fit.high)
+            np.clip(s.reindex(index).to_numpy(dtype="float64"), lowest, highest)
+            for s in (fit.expected, fit.low, fit.high)
         )
-    columns = (expected, low, high, values.astype("float64") - expected)
+    columns = (expected, low, high, values.to_numpy(dtype="float64") - expected)
     return pd.DataFrame({f"{kpi}{suffix}": c for suffix, c in zip(EXPECTED_SUFFIXES, columns)}, index=index)
 
 

@@ -82,14 +82,16 @@ def robustness_column_meaning(column: str, config: ScorecardConfig) -> tuple[str
 def moved_weights(config: ScorecardConfig, move: float = WEIGHT_MOVE) -> pd.DataFrame:
     """The measures' weights of every one-measure move: one row per ``(measure, "down"|"up")``,
     one column per measure (the config's order); each row adds up to 1 (module docstring)."""
-    weights = pd.Series({name: m.weight for name, m in config.measures.items()}, dtype="float64")
+    names = list(config.measures)
+    weights = np.array([m.weight for m in config.measures.values()], dtype="float64")
     rows = {}
-    for measure, w in weights.items():
+    for i, (measure, w) in enumerate(zip(names, weights)):
         for direction, sign in MOVES.items():
             new = min(max(w + sign * move, 0.0), 1.0)
-            others = weights * ((1.0 - new) / (1.0 - w)) if w < 1.0 else weights * 0.0
-            rows[(measure, direction)] = others.where(others.index != measure, new)
-    return pd.DataFrame.from_dict(rows, orient="index", columns=weights.index)
+            row = weights * ((1.0 - new) / (1.0 - w)) if w < 1.0 else weights * 0.0
+            row[i] = new
+            rows[(measure, direction)] = row
+    return pd.DataFrame(list(rows.values()), index=pd.MultiIndex.from_tuples(list(rows)), columns=pd.Index(names))
 
 
 def equal_weights(config: ScorecardConfig) -> pd.Series:
@@ -214,15 +216,17 @@ def _rating_range(labels: pd.DataFrame, real: pd.Series, config: ScorecardConfig
     """The lowest and highest rating among ``labels`` (person × weighting) and the real one,
     by the config's order of ratings; None where none of them is a rating."""
     ascending = [r.label for r in sorted(config.ratings, key=lambda r: r.min_score)]
-    rank = {label: i for i, label in enumerate(ascending)}
-    every = pd.concat([labels, real.rename("real")], axis=1)
-    ranks = every.apply(lambda column: column.map(rank)).astype("float64")
+    rank = {label: float(i) for i, label in enumerate(ascending)}
+    every = np.column_stack([labels.to_numpy(dtype=object), real.to_numpy(dtype=object)])
+    ranks = np.array([rank.get(label, np.nan) for label in every.ravel()], dtype="float64").reshape(every.shape)
     names = np.array([*ascending, None], dtype=object)  # a missing rank → the last: None
 
-    def named(position: pd.Series) -> pd.Series:
-        return pd.Series(names[position.fillna(len(ascending)).astype(int)], index=labels.index, dtype=object)
+    def named(position: np.ndarray) -> pd.Series:
+        return pd.Series(
+            names[np.where(np.isnan(position), len(ascending), position).astype(int)], index=labels.index, dtype=object
+        )
 
-    return named(ranks.min(axis=1)), named(ranks.max(axis=1))
+    return named(np.fmin.reduce(ranks, axis=1)), named(np.fmax.reduce(ranks, axis=1))
 
 
 def rating_robustness(
@@ -256,22 +260,24 @@ def rating_robustness(
     scores, rated = scores_under(measures, weightings)
     scores = scores.where(real_score.notna(), np.nan)  # none withheld, none where nothing has data
     scores, labels = _ratings(scores, rated, real_score, held, config)
-    frame = pd.DataFrame(index=measures.index)
+    columns = {}
     for measure, direction in moves.index:
-        frame[f"{measure}_weight_{direction}_score"] = scores[(measure, direction)]
-        frame[f"{measure}_weight_{direction}_rating"] = labels[(measure, direction)].astype(object)
+        columns[f"{measure}_weight_{direction}_score"] = scores[(measure, direction)]
+        columns[f"{measure}_weight_{direction}_rating"] = labels[(measure, direction)].astype(object)
     moved_scores, moved_labels = scores[list(moves.index)], labels[list(moves.index)]
-    frame["score_low"] = np.fmin(moved_scores.min(axis=1), real_score)
-    frame["score_high"] = np.fmax(moved_scores.max(axis=1), real_score)
-    frame["rating_low"], frame["rating_high"] = _rating_range(moved_labels, real_rating, config)
-    frame["equal_weights_score"] = scores[("equal", "")]
-    frame["equal_weights_rating"] = labels[("equal", "")].astype(object)
+    columns["score_low"] = np.fmin(moved_scores.min(axis=1), real_score)
+    columns["score_high"] = np.fmax(moved_scores.max(axis=1), real_score)
+    columns["rating_low"], columns["rating_high"] = _rating_range(moved_labels, real_rating, config)
+    columns["equal_weights_score"] = scores[("equal", "")]
+    columns["equal_weights_rating"] = labels[("equal", "")].astype(object)
     scored = (real_score.notna() & ~held).to_numpy()
-    frame["equal_weights_changes"] = ~_same(labels[[("equal", "")]], real_rating)[:, 0] & scored
+    columns["equal_weights_changes"] = ~_same(labels[[("equal", "")]], real_rating)[:, 0] & scored
     changed = ~_same(moved_labels, real_rating) & scored[:, None]
-    frame["fragile"] = changed.any(axis=1)
-    frame["fragile_because"] = pd.Series(_flip_texts(moved_labels, changed, config), index=frame.index, dtype=object)
-    return frame
+    columns["fragile"] = changed.any(axis=1)
+    columns["fragile_because"] = pd.Series(
+        _flip_texts(moved_labels, changed, config), index=measures.index, dtype=object
+    )
+    return pd.DataFrame(columns, index=measures.index)
 
 
 def _same(labels: pd.DataFrame, real: pd.Series) -> np.ndarray:
