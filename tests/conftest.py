@@ -27,6 +27,8 @@ SHARED_RUNS = frozenset(
         "imported",  # test_maven_example
         "minimal_document",  # test_review_notebook
         "ok_review",  # test_batch
+        "run",  # test_documents: one review and its team overview, with PDFs
+        "sample_run",  # test_accessibility: every document of the sample
         "outputs",  # test_secrets_in_outputs (its SQLite and PostgreSQL runs, each once)
         "star_document",  # test_review_notebook
         "team_overview",  # test_document_warnings

@@ -801,7 +801,9 @@ def test_the_layout_check_sees_a_cut_table_a_lost_chart_a_heading_alone_a_half_b
     tmp_path,
 ):
     chromium_required()
-    figure = plt.figure(figsize=(2, 2))
+    figure = plt.figure(
+        figsize=(2, 2), layout="none"
+    )  # an empty chart: no layout engine, whatever an earlier test left in rcParams
     chart = f"<img src='data:image/png;base64,{base64.b64encode(figure_png(figure)).decode('ascii')}'>"
     plt.close(figure)
     rows = "".join(f"<tr><td>row {i}</td><td>{i}</td></tr>" for i in range(120))  # longer than a page
@@ -859,7 +861,7 @@ def test_a_long_table_or_a_tall_chart_leaves_no_half_blank_page_before_it(tmp_pa
     rows = 34  # with its header, 35 rows of one line: 35 × (6.5 + 8.5 × 1.4) = 644 pt, half a page is 367
     accounts = pd.DataFrame({"Account": [f"Account {i}" for i in range(rows)], "Gross margin": range(rows)})
     table = Table("accounts", "Accounts", accounts, formats={"Gross margin": "money"})
-    figure = plt.figure(figsize=(8, 9))
+    figure = plt.figure(figsize=(8, 9), layout="none")
     png = base64.b64encode(figure_png(figure)).decode()
     chart = f"<figure class='amr-chart'><img src='data:image/png;base64,{png}' alt='Chart: tall' style='width: 768px'>"
     chart += "</figure>"

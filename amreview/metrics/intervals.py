@@ -155,7 +155,7 @@ def ratio_intervals(observations: pd.DataFrame, am_ids: pd.Index, level: float =
         dtype="float64"
     )
     squares = _per_person({"squares": residual * residual}, codes, len(am_ids))[:, 0]
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # an absurd amount: inf, as pandas gave
         se = np.sqrt(n / (n - 1) * squares / (x_total * x_total))
     low, high = t_interval(ratio, se * np.sqrt(n), n, level)
     return _frame(am_ids, n, np.nan, ratio, low, high)
