@@ -27,13 +27,15 @@ SHARED_RUNS = frozenset(
         "imported",  # test_maven_example
         "minimal_document",  # test_review_notebook
         "ok_review",  # test_batch
-        "run",  # test_documents: one review and its team overview, with PDFs
-        "sample_run",  # test_accessibility: every document of the sample
         "outputs",  # test_secrets_in_outputs (its SQLite and PostgreSQL runs, each once)
+        "run",  # test_documents and test_accessibility: the whole organisation, with PDFs (SHARED_BETWEEN_MODULES)
         "star_document",  # test_review_notebook
         "team_overview",  # test_document_warnings
     }
 )
+
+# Runs of SHARED_RUNS that two modules share (one ``once``): their tests in one group, whichever module.
+SHARED_BETWEEN_MODULES = {"run": "test_documents+test_accessibility::run"}
 
 
 # Modules whose module fixtures (a scorecard, reviews, the inputs prepared from them: values that
@@ -62,7 +64,8 @@ SHARED_MODULES = frozenset(
 def pytest_collection_modifyitems(config, items) -> None:
     """Mark each test of a module of :data:`SHARED_MODULES` with the group of its module, and each
     other test that uses a fixture of :data:`SHARED_RUNS` with the group of its module and that
-    fixture (a test using two is grouped by the first in name order)."""
+    fixture, or the group of :data:`SHARED_BETWEEN_MODULES` (a test using two is grouped by the
+    first in name order)."""
     for item in items:
         if item.get_closest_marker("xdist_group") is not None:
             continue
@@ -71,7 +74,7 @@ def pytest_collection_modifyitems(config, items) -> None:
         if module.rpartition(".")[2] in SHARED_MODULES:
             item.add_marker(pytest.mark.xdist_group(module))
         elif shared:
-            item.add_marker(pytest.mark.xdist_group(f"{module}::{shared[0]}"))
+            item.add_marker(pytest.mark.xdist_group(SHARED_BETWEEN_MODULES.get(shared[0], f"{module}::{shared[0]}")))
 
 
 def pytest_runtest_setup(item) -> None:

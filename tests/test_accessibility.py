@@ -1,11 +1,11 @@
 """Every document of a sample run, through real checkers (issue 15, items 7 and 8).
 
-One run of the whole organisation on ``test_documents``' sample pack (its teammate with a name
-made of HTML included), made once per test session (``test_documents.once``): every review, every
-team overview, the organisation's calibration page and the index, plus the pack's data-quality
-report, and the PDF of each where Chromium prints them (about a second each; where only WeasyPrint
-does, about ten, the PDFs of one review, one team overview, the calibration page and the KPI
-reference only, rendered from the run's HTML by ``html_to_pdf``, as the run would).
+``test_documents``' run of the whole organisation on its sample pack (its teammate with a name
+made of HTML included), made once per test session: every review, every team overview, the
+organisation's calibration page and the index, plus the pack's data-quality report, and the PDF
+of each where Chromium prints them (about a second each; where only WeasyPrint does, about ten,
+the PDFs of one review, its team overview, the calibration page and the KPI reference only:
+``test_documents.run``).
 
 * axe-core (``tests/js``: ``npm ci --prefix tests/js``), injected into Debian's Chromium: no
   violation of the WCAG 2.1 A and AA rules, on a laptop's width and on a phone's;
@@ -38,9 +38,6 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from amreview.batch.runner import run_quarterly_reviews
-from amreview.documents.chromium import chromium_path
-from amreview.documents.pdf import html_to_pdf
 from amreview.quality.checks import check_pack
 from amreview.quality.report import write_quality_html
 from tests.conftest import once
@@ -49,10 +46,14 @@ from tests.test_documents import (  # noqa: F401 - fixtures
     PERIOD,
     PHONE,
     browser,
+    card,
     chromium_required,
     config_path,
+    manager,
     pack_dir,
     page_layout_problems,
+    run,
+    team_stem,
 )
 
 pytestmark = pytest.mark.e2e
@@ -78,33 +79,25 @@ def require(what: str, present: bool) -> None:
 
 
 @pytest.fixture(scope="module")
-def sample_run(pack_dir, config_path, tmp_path_factory):  # noqa: F811 - test_documents' fixtures
-    """The whole organisation's documents, the quality report beside them, and their PDFs (every
-    one where Chromium prints them; else three, by WeasyPrint)."""
-
-    def produce(folder: Path):
-        every_pdf = chromium_path() is not None  # Chromium prints one in about a second, WeasyPrint in ten
-        summary = run_quarterly_reviews(
-            pack_dir, PERIOD, folder, n_jobs=2, progress=False, config=config_path, pdf=every_pdf
-        )
-        write_quality_html(check_pack(pack_dir), summary.folder / QUALITY_REPORT)
-        for result in [] if every_pdf else [summary.results[0], summary.team_results[0], summary.calibration]:
-            html = result.html.read_text(encoding="utf-8")
-            html_to_pdf(html, result.html.with_suffix(".pdf"), header=result.html.stem)
-        if not every_pdf:  # the run's KPI reference, printed as a run with PDFs does
-            reference = summary.folder / KPI_REFERENCE
-            html_to_pdf(reference.read_text(encoding="utf-8"), reference.with_suffix(".pdf"))
-        return summary
-
-    summary = once(tmp_path_factory, "accessibility-run", produce)
-    assert not summary.failed, summary.describe()
-    assert summary.calibration is not None and len(summary.team_results) >= 2
-    return summary
+def sample_run(run):  # noqa: F811 - test_documents' run of the whole organisation, with its PDFs
+    assert run.calibration is not None and len(run.team_results) >= 2
+    return run
 
 
 @pytest.fixture(scope="module")
-def documents(sample_run) -> list[Path]:
-    found = sorted(sample_run.folder.glob("*.html"))
+def quality_report(pack_dir, tmp_path_factory) -> Path:  # noqa: F811
+    """The pack's data-quality report, as ``amreview quality`` writes it."""
+
+    def produce(folder: Path) -> Path:
+        folder.mkdir()
+        return write_quality_html(check_pack(pack_dir), folder / QUALITY_REPORT)
+
+    return once(tmp_path_factory, "quality-report", produce)
+
+
+@pytest.fixture(scope="module")
+def documents(sample_run, quality_report) -> list[Path]:
+    found = sorted([*sample_run.folder.glob("*.html"), quality_report])
     assert {"index.html", "calibration.html", KPI_REFERENCE, QUALITY_REPORT} <= {p.name for p in found}
     return found
 
@@ -116,12 +109,12 @@ def swept_reviews(sample_run, pack_dir) -> list:  # noqa: F811 - test_documents'
     HTML name) and the first of each other team: one per team, each team's layout and wording."""
     if SWEEP:
         return list(sample_run.results)
-    manager = pd.read_csv(pack_dir / "account_managers.csv", dtype=str).set_index("am_id")["manager"]
-    one_each = {manager[AM_ID]: AM_ID}
-    for am_id, name in manager.items():
+    managers = pd.read_csv(pack_dir / "account_managers.csv", dtype=str).set_index("am_id")["manager"]
+    one_each = {managers[AM_ID]: AM_ID}
+    for am_id, name in managers.items():
         one_each.setdefault(name, am_id)
     chosen = [r for r in sample_run.results if r.key in set(one_each.values())]
-    assert len(chosen) == manager.nunique() == len(sample_run.team_results)
+    assert len(chosen) == managers.nunique() == len(sample_run.team_results)
     return chosen
 
 
@@ -204,11 +197,12 @@ def test_each_review_opens_with_a_table_of_contents_whose_links_reach_every_sect
     context.close()
 
 
-def test_the_pdfs_are_tagged_with_title_and_author_and_few_destinations(sample_run, pack_dir):  # noqa: F811
+def test_the_pdfs_are_tagged_with_title_and_author_and_few_destinations(sample_run, pack_dir, team_stem):  # noqa: F811
     from pypdf import PdfReader
 
     people = pd.read_csv(pack_dir / "account_managers.csv", dtype=str).set_index("am_id")
-    review, team = sample_run.results[0], sample_run.team_results[0]
+    review = next(r for r in sample_run.results if r.key == AM_ID)  # the PDFs printed wherever PDFs are
+    team = next(r for r in sample_run.team_results if r.key == team_stem)
     authors = {  # who answers for each: the reviewing manager, the team's manager, no one person
         review.html: people.at[review.key, "manager"],
         team.html: BeautifulSoup(team.html.read_text(encoding="utf-8"), "html.parser").h1.get_text().split(": ", 1)[1],

@@ -1,10 +1,12 @@
 """The documents people read: a review, a team overview and the explore notebook, as HTML and PDF.
 
-Kernels are slow, so each notebook runs once: one ``run_quarterly_reviews`` with ``pdf=True``
-for one account manager (their review and their manager's team overview, in parallel, with a
-scorecard config of our own), and the explore notebook. Every test below inspects those. Under
-pytest-xdist the runs happen once per session, not once per worker: the first worker to need
-one makes it in a folder all workers share, under a lock; the others read its result.
+Kernels are slow, so each notebook runs once: one ``run_quarterly_reviews`` of the whole
+organisation with ``pdf=True`` and a scorecard config of our own (every review, every team
+overview, the calibration page, the index; ``test_accessibility`` puts the same run through the
+real checkers), and the explore notebook. The tests below inspect AM_ID's review, its manager's
+team overview and the index. Under pytest-xdist the runs happen once per session, not once per
+worker: the first worker to need one makes it in a folder all workers share, under a lock; the
+others read its result.
 
 * Sections: present and in order.
 * Figures: the team overview's totals are recomputed here with plain pandas from the pack's
@@ -38,6 +40,7 @@ from amreview.batch.jobs import ReviewJob
 from amreview.batch.runner import NOTEBOOKS, run_quarterly_reviews, team_file_stems
 from amreview.data.datapack import load_pack, write_pack
 from amreview.data.sample import PERSONAS, generate_sample
+from amreview.documents.chromium import chromium_path
 from amreview.documents.model import Table
 from amreview.documents.pdf import css_string, html_to_pdf, render_pages, running_header_css
 from amreview.documents.render import BASE_CSS, block_class, figure_png, printed_height, table_html
@@ -136,12 +139,36 @@ def manager(card) -> str:
 
 @pytest.fixture(scope="module")
 def run(pack_dir, config_path, tmp_path_factory):
-    def produce(folder: Path):
-        return run_quarterly_reviews(
-            pack_dir, PERIOD, folder, n_jobs=2, am_ids=[AM_ID], progress=False, config=config_path, pdf=True
-        )
+    """The whole organisation's run with our config and ``pdf=True``: every review, every team
+    overview, the calibration page, the index and the KPI reference, made once per session and
+    shared with ``test_accessibility`` (same group, ``conftest.SHARED_RUNS``).
 
-    summary = once(tmp_path_factory, "run", produce)
+    Where Chromium prints the PDFs (about a second each) the run prints every one. Where only
+    WeasyPrint does (about ten seconds each) the run prints none, and the PDFs the tests read
+    (AM_ID's review, its team overview, the calibration page and the KPI reference) are printed
+    from the run's HTML by ``html_to_pdf``, as the run would."""
+
+    def produce(folder: Path):
+        every_pdf = chromium_path() is not None
+        summary = run_quarterly_reviews(
+            pack_dir, PERIOD, folder, n_jobs=2, progress=False, config=config_path, pdf=every_pdf
+        )
+        if not every_pdf:  # the PDFs the tests read, each with the running header the run prints
+            person = pd.read_csv(pack_dir / "account_managers.csv", dtype=str).set_index("am_id").loc[AM_ID]
+            headers = {
+                AM_ID: f"{person['name']} — quarterly review {PERIOD}",
+                team_file_stems([person["manager"]])[
+                    person["manager"]
+                ]: f"{person['manager']} — team overview {PERIOD}",
+                "calibration": f"Organisation calibration {PERIOD}",
+                "kpi-reference": None,
+            }
+            for stem, header in headers.items():
+                html = summary.folder / f"{stem}.html"
+                html_to_pdf(html.read_text(encoding="utf-8"), html.with_suffix(".pdf"), header=header)
+        return summary
+
+    summary = once(tmp_path_factory, "whole-run", produce)
     assert not summary.failed, summary.describe()
     return summary
 
@@ -204,17 +231,27 @@ def table_rows(document: str, uuid: str) -> list[dict[str, str]]:
 # --------------------------------------------------------------------------- the run's files
 
 
-def test_the_run_writes_html_pdf_and_notebook_of_the_review_and_the_team(run, team_stem):
+def test_the_run_writes_html_pdf_and_notebook_of_every_document(run, team_stem, card):
+    documents = [*run.results, *run.team_results, run.calibration]
+    printed = all(r.pdf == r.html.with_suffix(".pdf") for r in documents)  # by the run, where Chromium prints
+    assert printed or chromium_path() is None
     names = sorted(p.name for p in run.folder.iterdir())
     expected = sorted(
-        [f"{AM_ID}{s}" for s in (".html", ".ipynb", ".pdf")]
-        + [f"{team_stem}{s}" for s in (".html", ".ipynb", ".pdf")]
-        + [f"{AM_ID}.json", "index.html", "manifest.json", "logs", "kpi-reference.html", "kpi-reference.pdf"]
+        [f"{r.html.stem}{s}" for r in documents for s in (".html", ".ipynb")]
+        + [f"{r.html.stem}.json" for r in run.results]
+        + (
+            [f"{r.html.stem}.pdf" for r in documents]
+            if printed
+            else [f"{AM_ID}.pdf", f"{team_stem}.pdf", "calibration.pdf"]
+        )
+        + ["index.html", "manifest.json", "logs", "kpi-reference.html", "kpi-reference.pdf"]
     )
     assert names == expected  # no temporary file, prepared input nor lock file left behind
-    assert [r.pdf for r in run.results] == [run.folder / f"{AM_ID}.pdf"]
-    assert [r.pdf for r in run.team_results] == [run.folder / f"{team_stem}.pdf"]
-    assert "1 of 1 team overviews written" in run.describe()
+    assert sorted(r.key for r in run.results) == sorted(card.values.index)  # everyone in role, AM_ID among them
+    teams = card.people["manager"].nunique()
+    assert f"{teams} of {teams} team overviews written" in run.describe() and team_stem in [
+        r.key for r in run.team_results
+    ]
 
 
 def test_every_notebook_got_the_runs_config(run, team_stem, config_path):
@@ -258,11 +295,13 @@ def test_the_index_lists_the_team_overview_above_the_reviews_with_their_ratings(
     soup = BeautifulSoup(index, "html.parser")
     overviews = soup.find("ul", class_="overviews")
     assert overviews is not None and overviews.find_next("table") is not None  # the overviews come first
-    links = [a["href"] for a in overviews.find_all("a")]
+    [item] = [li for li in overviews.find_all("li") if manager in li.get_text()]
+    links = [a["href"] for a in item.find_all("a")]
     assert links == [f"{team_stem}.html", f"{team_stem}.html", f"{team_stem}.pdf"]
-    assert manager in overviews.get_text()
     table = soup.find("table")
-    [row] = table.find("tbody").find_all("tr")
+    rows = table.find("tbody").find_all("tr")
+    assert len(rows) == len(card.values)  # everyone in role
+    [row] = [tr for tr in rows if f"{AM_ID}.html" in {a["href"] for a in tr.find_all("a")}]
     columns = [th.get_text() for th in table.find("thead").find_all("th")]
     cells = dict(zip(columns, (td.get_text(" ", strip=True) for td in row.find_all("td"))))
     overall = card.overall.loc[AM_ID]
