@@ -27,6 +27,7 @@ runs them over every document of the run. Everything else here looks at every do
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -39,6 +40,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from amreview.batch.runner import run_quarterly_reviews
+from amreview.data.datapack import load_pack
 from amreview.documents.chromium import chromium_path
 from amreview.documents.pdf import html_to_pdf
 from amreview.quality.checks import check_pack
@@ -54,6 +56,7 @@ from tests.test_documents import (  # noqa: F401 - fixtures
     pack_dir,
     page_layout_problems,
 )
+from tests.test_privacy import leaks, touched_accounts
 
 pytestmark = pytest.mark.e2e
 
@@ -249,3 +252,16 @@ def test_every_review_and_team_overview_prints_without_a_layout_fault(sample_run
             found[result.key] = problems
     assert len(sample_run.results) == 15 and len(sample_run.team_results) == 3
     assert found == {}
+
+
+def test_no_review_of_the_run_names_anyone_else_nor_an_account_of_theirs(sample_run, pack_dir):  # noqa: F811
+    """What the review notebook wrote for each person of a whole run (tests/test_privacy.py scans
+    the library's rendering of each review input; the runner's own tests run a light notebook)."""
+    pack = load_pack(pack_dir)
+    touched = touched_accounts(pack)
+    names = pack.account_managers.set_index("am_id")["name"]
+    assert len(sample_run.results) == len(names)
+    for result in sample_run.results:
+        text = html.unescape(result.html.read_text(encoding="utf-8"))
+        assert names[result.key] in text, result.key  # the scan reads the document it should
+        assert leaks(text, result.key, pack, touched) == {}, result.key

@@ -1,8 +1,10 @@
 """Batch runs for a whole organisation: selection, key figures, manifest, resume, a killed run.
 
-The unit tests need no kernel. The runs execute real notebooks through ``amreview run``: one
-small run checks the record it leaves and what ``--resume`` reruns; one 50-review run is killed
-with SIGKILL halfway and resumed.
+The unit tests need no kernel. The runs execute the light review notebook (the review notebook
+cut to its header and one section: tests/light_review.py) through the runner: one small run checks
+the record it leaves and what ``--resume`` reruns; one run of five is killed with SIGKILL halfway
+and resumed. What the real notebook's documents show is tested where it is what the test is about
+(tests/test_documents.py, tests/test_accessibility.py, tests/test_review_notebook.py).
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from amreview.data.sample import generate_sample
 from amreview.data.scaled_sample import scaled_sample
 from amreview.errors import ParameterError
 from amreview.scoring.scorecard import build_scorecard
-from tests.test_privacy import ACCOUNT_TABLES, leaks
+from tests.light_review import LIGHT_REVIEW, light_review
+from tests.test_privacy import leaks, touched_accounts
 
 PERIOD = "2026Q3"
 
@@ -158,7 +161,9 @@ def test_only_temporary_files_of_atomic_writes_are_swept(tmp_path):
 def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_changed(sample_dir, card, tmp_path):
     out = tmp_path / "reports"
     am_ids = ["AM001", "AM005"]
-    first = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False)
+    first = run_quarterly_reviews(
+        sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, notebook=LIGHT_REVIEW
+    )
     assert not first.failed, first.describe()
     folder = out / PERIOD
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -185,9 +190,11 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
         assert figures["overall"]["rating"] == card.overall.at[am_id, "overall_rating"]
     assert not (folder / ".inputs").exists()  # inputs of finished reviews are removed
     pack = load_pack(sample_dir)  # the documents the notebooks made name no one else
-    touched = _touched(pack)
+    touched = touched_accounts(pack)
     for am_id in am_ids:
-        assert leaks(html.unescape((folder / f"{am_id}.html").read_text()), am_id, pack, touched) == {}
+        text = html.unescape((folder / f"{am_id}.html").read_text())
+        assert card.people.at[am_id, "name"] in text  # the scan reads the document it should
+        assert leaks(text, am_id, pack, touched) == {}
     index = (folder / "index.html").read_text()
     started = pd.Timestamp(reviews["AM001"]["started"])
     assert "2 ok, 0 failed" in index and started.strftime("%d %b %H:%M:%S") in index
@@ -196,7 +203,9 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
 
     (folder / "kpi-reference.html").unlink()  # written by every run, a resumed one too
     stamps = {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.is_file()}
-    second = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True)
+    second = run_quarterly_reviews(
+        sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True, notebook=LIGHT_REVIEW
+    )
     assert {r.status for r in second.results + second.team_results} == {"unchanged"}
     for name in ("AM001.html", "AM005.html", "AM001.json", f"{teams[1]}.html"):
         assert (folder / name).stat().st_mtime_ns == stamps[name]
@@ -206,14 +215,24 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
     assert "Outstanding from 4.5" in (folder / "kpi-reference.html").read_text()
 
     (folder / "AM005.html").unlink()  # a lost document is rerun; the other stays
-    third = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True)
+    third = run_quarterly_reviews(
+        sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True, notebook=LIGHT_REVIEW
+    )
     assert {r.key: r.status for r in third.results} == {"AM001": "unchanged", "AM005": "ok"}
     assert (folder / "AM005.html").is_file()
     config = tmp_path / "mine.toml"  # new inputs (another config) rerun everything
     default = Path(__file__).resolve().parents[1] / "amreview" / "scoring" / "default_scorecard.toml"
     config.write_text(default.read_text().replace("Outstanding", "Exceptional"))
     fourth = run_quarterly_reviews(  # one person and their team is enough to show it
-        sample_dir, PERIOD, out, n_jobs=2, am_ids=["AM001"], progress=False, resume=True, config=config
+        sample_dir,
+        PERIOD,
+        out,
+        n_jobs=2,
+        am_ids=["AM001"],
+        progress=False,
+        resume=True,
+        config=config,
+        notebook=LIGHT_REVIEW,
     )
     assert {r.key: r.status for r in fourth.results + fourth.team_results} == {"AM001": "ok", teams[0]: "ok"}
     assert "Exceptional from 4.5" in (folder / "kpi-reference.html").read_text()  # the run's config
@@ -222,11 +241,6 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
 # --------------------------------------------------------------------------------------------
 # SIGKILL halfway, then --resume
 # --------------------------------------------------------------------------------------------
-
-
-def _touched(pack) -> dict[str, set[str]]:
-    frames = [pack[t][["am_id", "account_id"]] for t in ACCOUNT_TABLES] + [pack["accounts"][["am_id", "account_id"]]]
-    return pd.concat(frames).dropna().drop_duplicates().groupby("am_id")["account_id"].agg(set).to_dict()
 
 
 def _complete(path: Path) -> bool:
@@ -242,8 +256,9 @@ def _complete(path: Path) -> bool:
 
 # Five people (1,250 sales lines each, as 50 had before), killed once two are written: two
 # workers then hold at most two more in flight and at least one waits for --resume (50 people, 12
-# and 8 showed the same, slower).
-PEOPLE_KILLED, KILL_AFTER = 5, 2
+# and 8 showed the same, slower). Each review of the killed run sleeps (no CPU) so that the run is
+# still going when two are written; the resumed run, the same notebook, does not.
+PEOPLE_KILLED, KILL_AFTER, SLEEP_SECONDS = 5, 2, 3
 
 
 @pytest.mark.xdist_group("heavy_batch")  # not beside the Dask tests: see tests/test_distributed.py
@@ -251,6 +266,11 @@ def test_a_run_killed_halfway_is_completed_by_resume_without_partial_documents(t
     pack = write_pack(scaled_sample(PEOPLE_KILLED, 1_250 * PEOPLE_KILLED), tmp_path / "pack", "parquet")
     out = tmp_path / "reports"
     folder = out / PERIOD
+    slow = tmp_path / "slow"  # while it exists, every review sleeps
+    slow.touch()
+    notebook = light_review(
+        tmp_path, f"import os, time\nif os.path.exists({str(slow)!r}):\n    time.sleep({SLEEP_SECONDS})"
+    )
     command = [
         sys.executable,
         "-m",
@@ -266,6 +286,8 @@ def test_a_run_killed_halfway_is_completed_by_resume_without_partial_documents(t
         "2",
         "--quiet",
         "--no-team-overviews",
+        "--notebook",
+        str(notebook),
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 300
@@ -286,6 +308,7 @@ def test_a_run_killed_halfway_is_completed_by_resume_without_partial_documents(t
             assert _complete(path), path
     stamps = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.html")}
 
+    slow.unlink()
     resumed = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -302,20 +325,13 @@ def test_a_run_killed_halfway_is_completed_by_resume_without_partial_documents(t
 
 
 def test_resume_reruns_the_failed_review_and_keeps_the_finished_one(sample_dir, tmp_path):
-    from amreview.batch.runner import REVIEW_NOTEBOOK
-
     marker = tmp_path / "export-is-corrupt"
     marker.write_text("x")
-    notebook = nbformat.read(REVIEW_NOTEBOOK, as_version=4)
-    notebook.cells.insert(
-        2,
-        nbformat.v4.new_code_cell(
-            f'import os\nif am_id == "AM002" and os.path.exists({str(marker)!r}):\n'
-            '    raise RuntimeError("the CRM export for this person is corrupt")'
-        ),
+    broken = light_review(
+        tmp_path,
+        f'import os\nif am_id == "AM002" and os.path.exists({str(marker)!r}):\n'
+        '    raise RuntimeError("the CRM export for this person is corrupt")',
     )
-    broken = tmp_path / "review.ipynb"
-    nbformat.write(notebook, broken)
     out = tmp_path / "reports"
     folder = out / PERIOD
     first = run_quarterly_reviews(
