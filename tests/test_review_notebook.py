@@ -4,7 +4,9 @@ The figures a review shows are checked against sums computed here with plain pan
 pack's CSV files (an independent route), formatted with the review's own formats; and every
 sentence, table cell and chart of the document against the library's review of the same pack.
 Each notebook runs as few times as possible: one review of the star on the sample, one of a
-pack holding only the required tables (and a hostile account name), one run of explore.
+pack holding only the required tables (and a hostile account name), one run of explore. The
+runner's tests here (a batch and its index, a failing review) run the light review notebook
+(tests/light_review.py: the review notebook cut to its header and one section).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from amreview.documents import render
 from amreview.documents.model import SECTIONS, section_heading
 from amreview.documents.review import Review
 from amreview.documents.team_overview import SECTIONS as TEAM_SECTIONS
+from tests.light_review import LIGHT_REVIEW, light_review
 
 pytestmark = pytest.mark.e2e
 
@@ -198,7 +201,9 @@ def test_notebooks_declare_their_parameters_with_help():
         assert spec["help"] and spec["inferred_type_name"] == "str"
 
 
-@pytest.mark.parametrize("notebook", [REVIEW_NOTEBOOK, EXPLORE_NOTEBOOK, TEAM_NOTEBOOK], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "notebook", [REVIEW_NOTEBOOK, EXPLORE_NOTEBOOK, TEAM_NOTEBOOK, LIGHT_REVIEW], ids=lambda p: p.name
+)
 def test_notebooks_are_committed_clean_and_thin(notebook):
     nb = nbformat.read(notebook, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -241,10 +246,30 @@ def test_explore_runs_as_is_on_the_sample(tmp_path):
     assert "data:image/png;base64" in shown  # a chart
 
 
+def test_the_light_review_notebook_is_the_review_notebook_cut_short():
+    """The runner's tests run it (tests/light_review.py): the same parameters and the same cells,
+    fewer of them (``tests/fixtures/batch/make_fixtures.py`` writes it again)."""
+    import papermill
+
+    real = nbformat.read(REVIEW_NOTEBOOK, as_version=4)
+    light = nbformat.read(LIGHT_REVIEW, as_version=4)
+    assert papermill.inspect_notebook(str(LIGHT_REVIEW)) == papermill.inspect_notebook(str(REVIEW_NOTEBOOK))
+    assert light.metadata == real.metadata and light.cells[:3] == real.cells[:3]  # parameters, open, header
+    assert [c for c in light.cells if c in real.cells] == light.cells and len(light.cells) == 5
+    assert [c.source for c in light.cells[3:]] == [f"## {section_heading('relationships')}", "review.relationships()"]
+
+
 def test_batch_of_selected_reviews_with_index(sample_dir, tmp_path):
     am_ids = sorted(PERSONAS)[:3]
     summary = run_quarterly_reviews(
-        sample_dir, "2026Q3", tmp_path / "reports", n_jobs=2, am_ids=am_ids, progress=False, team_overviews=False
+        sample_dir,
+        "2026Q3",
+        tmp_path / "reports",
+        n_jobs=2,
+        am_ids=am_ids,
+        progress=False,
+        team_overviews=False,
+        notebook=LIGHT_REVIEW,
     )
     assert not summary.failed, summary.describe()
     folder = tmp_path / "reports" / "2026Q3"
@@ -264,15 +289,11 @@ def test_unknown_am_is_refused_before_any_kernel(sample_dir, tmp_path):
 
 
 def test_one_failing_review_does_not_stop_the_others(sample_dir, tmp_path):
-    notebook = nbformat.read(REVIEW_NOTEBOOK, as_version=4)
-    notebook.cells.insert(
-        2,
-        nbformat.v4.new_code_cell(
-            'if am_id == "AM002":\n    raise RuntimeError("the CRM export for this person is corrupt")'
-        ),
+    broken = light_review(
+        tmp_path,
+        'if am_id == "AM002":\n    raise RuntimeError("the CRM export for this person is corrupt")',
+        name="broken_review.ipynb",
     )
-    broken = tmp_path / "broken_review.ipynb"
-    nbformat.write(notebook, broken)
     out = tmp_path / "reports"
     done = subprocess.run(
         [
