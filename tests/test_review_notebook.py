@@ -5,16 +5,14 @@ pack's CSV files (an independent route), formatted with the review's own formats
 sentence, table cell and chart of the document against the library's review of the same pack.
 Each notebook runs as few times as possible: one review of the star on the sample, one of a
 pack holding only the required tables (and a hostile account name), one run of explore. The
-runner's tests here (a batch and its index, a failing review) run the light review notebook
-(tests/light_review.py: the review notebook cut to its header and one section).
+runner's tests (a batch and its index, a failing review: tests/test_run_batch.py) run the light
+review notebook (tests/light_review.py: the review notebook cut to its header and one section).
 """
 
 from __future__ import annotations
 
 import html
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -31,7 +29,7 @@ from amreview.documents import render
 from amreview.documents.model import SECTIONS, section_heading
 from amreview.documents.review import Review
 from amreview.documents.team_overview import SECTIONS as TEAM_SECTIONS
-from tests.light_review import LIGHT_REVIEW, light_review
+from tests.light_review import LIGHT_REVIEW
 
 pytestmark = pytest.mark.e2e
 
@@ -259,76 +257,12 @@ def test_the_light_review_notebook_is_the_review_notebook_cut_short():
     assert [c.source for c in light.cells[3:]] == [f"## {section_heading('relationships')}", "review.relationships()"]
 
 
-def test_batch_of_selected_reviews_with_index(sample_dir, tmp_path):
-    am_ids = sorted(PERSONAS)[:3]
-    summary = run_quarterly_reviews(
-        sample_dir,
-        "2026Q3",
-        tmp_path / "reports",
-        n_jobs=2,
-        am_ids=am_ids,
-        progress=False,
-        team_overviews=False,
-        notebook=LIGHT_REVIEW,
-    )
-    assert not summary.failed, summary.describe()
-    folder = tmp_path / "reports" / "2026Q3"
-    for am_id in am_ids:
-        assert (folder / f"{am_id}.html").is_file() and (folder / f"{am_id}.ipynb").is_file()
-    index = (folder / "index.html").read_text()
-    for am_id in am_ids:
-        assert f'href="{am_id}.html"' in index
-
-
 def test_unknown_am_is_refused_before_any_kernel(sample_dir, tmp_path):
     from amreview.errors import ParameterError
 
     with pytest.raises(ParameterError, match="with am_id NOBODY"):
         run_quarterly_reviews(sample_dir, "2026Q3", tmp_path / "reports", am_ids=["NOBODY"], progress=False)
     assert not (tmp_path / "reports" / "2026Q3" / "index.html").exists()
-
-
-def test_one_failing_review_does_not_stop_the_others(sample_dir, tmp_path):
-    broken = light_review(
-        tmp_path,
-        'if am_id == "AM002":\n    raise RuntimeError("the CRM export for this person is corrupt")',
-        name="broken_review.ipynb",
-    )
-    out = tmp_path / "reports"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "amreview",
-            "run",
-            "--data",
-            str(sample_dir),
-            "--period",
-            "2026Q3",
-            "--out",
-            str(out),
-            "--am",
-            "AM001",
-            "--am",
-            "AM002",
-            "--jobs",
-            "2",
-            "--quiet",
-            "--no-team-overviews",
-            "--notebook",
-            str(broken),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 1
-    assert "1 of 2 reviews written" in done.stdout
-    assert "FAILED AM002" in done.stdout and "the CRM export for this person is corrupt" in done.stdout
-    folder = out / "2026Q3"
-    assert (folder / "AM001.html").is_file()
-    assert not (folder / "AM002.html").exists() and (folder / "AM002.ipynb").is_file()
-    index = visible_text((folder / "index.html").read_text())
-    assert "failed" in index and "RuntimeError" in index
 
 
 def test_a_relative_data_path_names_the_folder_it_was_resolved_against(tmp_path):

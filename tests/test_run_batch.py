@@ -198,6 +198,8 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
     index = (folder / "index.html").read_text()
     started = pd.Timestamp(reviews["AM001"]["started"])
     assert "2 ok, 0 failed" in index and started.strftime("%d %b %H:%M:%S") in index
+    for am_id in am_ids:  # each selected review: its executed notebook, and a link on the index
+        assert (folder / f"{am_id}.ipynb").is_file() and f'href="{am_id}.html"' in index
 
     assert (folder / "kpi-reference.html").is_file() and not (folder / "kpi-reference.pdf").exists()  # no --pdf
 
@@ -324,7 +326,11 @@ def test_a_run_killed_halfway_is_completed_by_resume_without_partial_documents(t
     assert not leftovers and not (folder / ".inputs").exists()
 
 
-def test_resume_reruns_the_failed_review_and_keeps_the_finished_one(sample_dir, tmp_path):
+def test_resume_reruns_the_failed_review_and_keeps_the_finished_one(sample_dir, tmp_path, capsys):
+    """One failing review does not stop the others (``amreview run`` says so, exit code 1), and
+    ``--resume`` reruns it once it is fixed, keeping the finished one."""
+    from amreview.cli import main
+
     marker = tmp_path / "export-is-corrupt"
     marker.write_text("x")
     broken = light_review(
@@ -334,24 +340,27 @@ def test_resume_reruns_the_failed_review_and_keeps_the_finished_one(sample_dir, 
     )
     out = tmp_path / "reports"
     folder = out / PERIOD
-    first = run_quarterly_reviews(
-        sample_dir,
-        PERIOD,
-        out,
-        n_jobs=2,
-        am_ids=["AM001", "AM002"],
-        progress=False,
-        notebook=broken,
-        team_overviews=False,
-    )
-    assert {r.key: r.status for r in first.results} == {"AM001": "ok", "AM002": "failed"}
-    entry = {e["key"]: e for e in json.loads((folder / "manifest.json").read_text())["reviews"]}["AM002"]
+    with pytest.raises(SystemExit) as exited:
+        main(
+            ["run", "--data", str(sample_dir), "--period", PERIOD, "--out", str(out), "--am", "AM001", "--am", "AM002"]
+            + ["--jobs", "2", "--quiet", "--no-team-overviews", "--notebook", str(broken)]
+        )
+    printed = capsys.readouterr()
+    assert exited.value.code == 1, printed.out + printed.err
+    assert "1 of 2 reviews written" in printed.out and "FAILED AM002" in printed.out
+    assert "the CRM export for this person is corrupt" in printed.out and "Traceback" not in printed.err
+    entries = {e["key"]: e for e in json.loads((folder / "manifest.json").read_text())["reviews"]}
+    assert {k: e["status"] for k, e in entries.items() if e["kind"] == "review"} == {"AM001": "ok", "AM002": "failed"}
+    entry = entries["AM002"]
     assert entry["error"]["am_id"] == "AM002" and entry["error"]["cell"] == 2
     assert entry["error"]["error"] == "RuntimeError" and "corrupt" in entry["error"]["message"]
+    assert (folder / "AM001.html").is_file() and not (folder / "AM002.html").exists()
     assert not (folder / "AM002.json").exists() and (folder / "AM002.ipynb").is_file()  # kept for inspection
     assert (folder / ".inputs" / "reviews" / "AM002").is_dir()  # and so is its input
     index = (folder / "index.html").read_text()
-    assert "1 ok, 1 failed" in index and "the CRM export for this person is corrupt" in index
+    assert (
+        "1 ok, 1 failed" in index and "RuntimeError" in index and "the CRM export for this person is corrupt" in index
+    )
 
     marker.unlink()  # the export is fixed: resume reruns the failed review only
     stamp = (folder / "AM001.html").stat().st_mtime_ns
