@@ -27,6 +27,7 @@ runs them over every document of the run. Everything else here looks at every do
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -38,6 +39,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
+from amreview.data.datapack import load_pack
 from amreview.quality.checks import check_pack
 from amreview.quality.report import write_quality_html
 from tests.conftest import once
@@ -55,6 +57,7 @@ from tests.test_documents import (  # noqa: F401 - fixtures
     run,
     team_stem,
 )
+from tests.test_privacy import leaks, touched_accounts
 
 pytestmark = pytest.mark.e2e
 
@@ -243,3 +246,18 @@ def test_every_review_and_team_overview_prints_without_a_layout_fault(sample_run
             found[result.key] = problems
     assert len(sample_run.results) == 15 and len(sample_run.team_results) == 3
     assert found == {}
+
+
+def test_no_review_of_the_run_names_anyone_else_nor_an_account_of_theirs(sample_run, pack_dir):  # noqa: F811
+    """What the review notebook wrote for each person of a whole run (tests/test_privacy.py scans
+    the library's rendering of each review input; the runner's own tests run a light notebook)."""
+    pack = load_pack(pack_dir)
+    touched = touched_accounts(pack)
+    names = pack.account_managers.set_index("am_id")["name"]
+    assert len(sample_run.results) == len(names)
+    for result in sample_run.results:
+        text = html.unescape(result.html.read_text(encoding="utf-8"))
+        assert names[result.key] in text, result.key  # the scan reads the document it should
+        found = leaks(text, result.key, pack, touched)
+        others = [name for name in found.pop("names", []) if name not in names[result.key]]  # the HTML name
+        assert (found, others) == ({}, []), result.key  # holds another's, shown as its own (CSS-escaped too)

@@ -1,9 +1,9 @@
 """Tests of amreview.batch.execution, checks, export, index and pool.
 
 Real kernels are slow (1–2 s each), so they are counted: one module-scoped successful run
-that several tests inspect, a batch of three (with PDFs), one failure over a stale HTML and
-one timeout — six kernel runs. Retries, HTML and PDF conversion and the index are tested
-without one.
+that several tests inspect, a batch of three (with PDFs) and one failure over a stale HTML — five
+kernel runs (a timeout: tests/test_kernels.py, whose deadline tests wait for one). Retries, HTML
+and PDF conversion and the index are tested without one.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from amreview.errors import ParameterError, ReviewExecutionError
 FIXTURES = Path(__file__).parent / "fixtures" / "batch"
 REVIEW = FIXTURES / "review.ipynb"
 FAILING_CELL = 3  # of review.ipynb: raises when ``fail`` is true
-SLEEPING_CELL = 4  # of review.ipynb: sleeps ``sleep_seconds``
 
 EXTERNAL_SOURCE = re.compile(
     r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//", re.IGNORECASE
@@ -174,18 +173,6 @@ def test_a_failed_run_removes_the_html_of_an_earlier_success(tmp_path):
     assert not (tmp_path / "AM9.html").exists()
     assert error_outputs(nbformat.read(tmp_path / "AM9.ipynb", as_version=4))  # this run's notebook
     assert sorted(p.name for p in tmp_path.iterdir()) == ["AM9.ipynb"]
-
-
-def test_a_timeout_is_a_failed_result_naming_the_cell(tmp_path):
-    [result] = run_reviews([make_job(tmp_path, "AM5", sleep_seconds=60)], n_jobs=1, timeout=8, progress=False)
-
-    assert result.status == "failed" and result.html is None
-    assert (result.error.ename, result.error.cell_index) == ("TimeoutError", SLEEPING_CELL)
-    assert "longer than 8 s (whole notebook" in result.error.evalue
-    assert result.seconds < 25
-    # the notebook as far as it ran is kept for inspection (papermill did not get to write it)
-    kept = nbformat.read(result.notebook, as_version=4)
-    assert result.notebook == tmp_path / "AM5.ipynb" and len(kept.cells) > SLEEPING_CELL
 
 
 # --------------------------------------------------------------------------- retries (no kernel)

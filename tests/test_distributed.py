@@ -2,7 +2,8 @@
 
 One ``LocalCluster`` (two worker processes of one thread, loopback only, no dashboard) serves
 the module. Kernel runs are counted: the same four jobs (two of a small notebook written
-here, one whose cell raises, and one real review of the sample pack) on the cluster and
+here, one whose cell raises, and one review of the sample pack by the light review notebook,
+tests/light_review.py: the review notebook's cells, a few of them) on the cluster and
 locally with ``run_reviews(n_jobs=1)`` — eight; then two reviews whose kernels kill their
 own worker process — four attempts. Errors about the cluster itself start no kernel.
 
@@ -29,6 +30,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from amreview.batch.jobs import ReviewJob
 from amreview.batch.pool import run_reviews
 from amreview.errors import ClusterError, ParameterError
+from tests.light_review import LIGHT_REVIEW
 
 distributed = pytest.importorskip("distributed", reason="the cluster extra (distributed) is not installed")
 dask = pytest.importorskip("dask")
@@ -39,8 +41,6 @@ from amreview.batch.distributed import run_on_dask  # noqa: E402 - only once imp
 # cluster starting while a 50-review batch holds both cores can miss distributed's 10 s start.
 pytestmark = pytest.mark.xdist_group("heavy_batch")
 
-REPO = Path(__file__).resolve().parents[1]
-REVIEW_NOTEBOOK = REPO / "notebooks" / "am_quarterly_review.ipynb"
 FAILING_CELL = 2  # of the small notebook: raises when ``fail`` is true
 
 
@@ -97,7 +97,7 @@ def jobs_in(out: Path, small: Path) -> list[ReviewJob]:
     return [  # the long one first: on two workers it runs beside the three short ones
         ReviewJob(
             "AM001",
-            REVIEW_NOTEBOOK,
+            LIGHT_REVIEW,
             {"am_id": "AM001", "period": "2026Q3", "data": "sample"},
             out / "AM001",
             "AM001 — quarterly review 2026Q3",

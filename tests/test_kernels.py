@@ -219,11 +219,14 @@ def test_the_deadline_covers_a_cell_that_sleeps_too_long(tmp_path):
     )
 
     assert warm.status == "ok"
-    assert first.status == "failed"
+    assert first.status == "failed" and first.html is None
     assert (first.error.ename, first.error.cell_index) == ("TimeoutError", 2)
     assert "longer than 8 s (whole notebook" in first.error.evalue
     assert "while this cell was running" in first.error.evalue
     assert first.seconds < 20
+    # the notebook as far as it ran is kept for inspection (papermill did not get to write it)
+    kept = nbformat.read(first.notebook, as_version=4)
+    assert first.notebook == tmp_path / "AM1.ipynb" and len(kept.cells) > 2
     assert second.status == "ok" and (4, "stream", "done AM2\n") in outputs(second)
 
 

@@ -49,12 +49,16 @@ def inputs(tmp_path_factory, request):
     return once(tmp_path_factory, "test_privacy-inputs", produce)
 
 
-@pytest.fixture(scope="module")
-def touched(pack) -> dict[str, set[str]]:
+def touched_accounts(pack) -> dict[str, set[str]]:
     """am_id → the accounts they own or appear on in any of their rows."""
     frames = [pack[t][["am_id", "account_id"]] for t in ACCOUNT_TABLES] + [pack["accounts"][["am_id", "account_id"]]]
     pairs = pd.concat(frames).dropna().drop_duplicates()
     return pairs.groupby("am_id")["account_id"].agg(set).to_dict()
+
+
+@pytest.fixture(scope="module")
+def touched(pack) -> dict[str, set[str]]:
+    return touched_accounts(pack)
 
 
 def chart_text(chart) -> str:

@@ -4,15 +4,15 @@ The figures a review shows are checked against sums computed here with plain pan
 pack's CSV files (an independent route), formatted with the review's own formats; and every
 sentence, table cell and chart of the document against the library's review of the same pack.
 Each notebook runs as few times as possible: one review of the star on the sample, one of a
-pack holding only the required tables (and a hostile account name), one run of explore.
+pack holding only the required tables (and a hostile account name), one run of explore. The
+runner's tests (a batch and its index, a failing review: tests/test_run_batch.py) run the light
+review notebook (tests/light_review.py: the review notebook cut to its header and one section).
 """
 
 from __future__ import annotations
 
 import html
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -29,6 +29,7 @@ from amreview.documents import render
 from amreview.documents.model import SECTIONS, section_heading
 from amreview.documents.review import Review
 from amreview.documents.team_overview import SECTIONS as TEAM_SECTIONS
+from tests.light_review import LIGHT_REVIEW
 
 pytestmark = pytest.mark.e2e
 
@@ -198,7 +199,9 @@ def test_notebooks_declare_their_parameters_with_help():
         assert spec["help"] and spec["inferred_type_name"] == "str"
 
 
-@pytest.mark.parametrize("notebook", [REVIEW_NOTEBOOK, EXPLORE_NOTEBOOK, TEAM_NOTEBOOK], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "notebook", [REVIEW_NOTEBOOK, EXPLORE_NOTEBOOK, TEAM_NOTEBOOK, LIGHT_REVIEW], ids=lambda p: p.name
+)
 def test_notebooks_are_committed_clean_and_thin(notebook):
     nb = nbformat.read(notebook, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -241,18 +244,17 @@ def test_explore_runs_as_is_on_the_sample(tmp_path):
     assert "data:image/png;base64" in shown  # a chart
 
 
-def test_batch_of_selected_reviews_with_index(sample_dir, tmp_path):
-    am_ids = sorted(PERSONAS)[:3]
-    summary = run_quarterly_reviews(
-        sample_dir, "2026Q3", tmp_path / "reports", n_jobs=2, am_ids=am_ids, progress=False, team_overviews=False
-    )
-    assert not summary.failed, summary.describe()
-    folder = tmp_path / "reports" / "2026Q3"
-    for am_id in am_ids:
-        assert (folder / f"{am_id}.html").is_file() and (folder / f"{am_id}.ipynb").is_file()
-    index = (folder / "index.html").read_text()
-    for am_id in am_ids:
-        assert f'href="{am_id}.html"' in index
+def test_the_light_review_notebook_is_the_review_notebook_cut_short():
+    """The runner's tests run it (tests/light_review.py): the same parameters and the same cells,
+    fewer of them (``tests/fixtures/batch/make_fixtures.py`` writes it again)."""
+    import papermill
+
+    real = nbformat.read(REVIEW_NOTEBOOK, as_version=4)
+    light = nbformat.read(LIGHT_REVIEW, as_version=4)
+    assert papermill.inspect_notebook(str(LIGHT_REVIEW)) == papermill.inspect_notebook(str(REVIEW_NOTEBOOK))
+    assert light.metadata == real.metadata and light.cells[:3] == real.cells[:3]  # parameters, open, header
+    assert [c for c in light.cells if c in real.cells] == light.cells and len(light.cells) == 5
+    assert [c.source for c in light.cells[3:]] == [f"## {section_heading('relationships')}", "review.relationships()"]
 
 
 def test_unknown_am_is_refused_before_any_kernel(sample_dir, tmp_path):
@@ -261,53 +263,6 @@ def test_unknown_am_is_refused_before_any_kernel(sample_dir, tmp_path):
     with pytest.raises(ParameterError, match="with am_id NOBODY"):
         run_quarterly_reviews(sample_dir, "2026Q3", tmp_path / "reports", am_ids=["NOBODY"], progress=False)
     assert not (tmp_path / "reports" / "2026Q3" / "index.html").exists()
-
-
-def test_one_failing_review_does_not_stop_the_others(sample_dir, tmp_path):
-    notebook = nbformat.read(REVIEW_NOTEBOOK, as_version=4)
-    notebook.cells.insert(
-        2,
-        nbformat.v4.new_code_cell(
-            'if am_id == "AM002":\n    raise RuntimeError("the CRM export for this person is corrupt")'
-        ),
-    )
-    broken = tmp_path / "broken_review.ipynb"
-    nbformat.write(notebook, broken)
-    out = tmp_path / "reports"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "amreview",
-            "run",
-            "--data",
-            str(sample_dir),
-            "--period",
-            "2026Q3",
-            "--out",
-            str(out),
-            "--am",
-            "AM001",
-            "--am",
-            "AM002",
-            "--jobs",
-            "2",
-            "--quiet",
-            "--no-team-overviews",
-            "--notebook",
-            str(broken),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 1
-    assert "1 of 2 reviews written" in done.stdout
-    assert "FAILED AM002" in done.stdout and "the CRM export for this person is corrupt" in done.stdout
-    folder = out / "2026Q3"
-    assert (folder / "AM001.html").is_file()
-    assert not (folder / "AM002.html").exists() and (folder / "AM002.ipynb").is_file()
-    index = visible_text((folder / "index.html").read_text())
-    assert "failed" in index and "RuntimeError" in index
 
 
 def test_a_relative_data_path_names_the_folder_it_was_resolved_against(tmp_path):

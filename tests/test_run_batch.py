@@ -1,8 +1,10 @@
 """Batch runs for a whole organisation: selection, key figures, manifest, resume, a killed run.
 
-The unit tests need no kernel. The runs execute real notebooks through ``amreview run``: one
-small run checks the record it leaves and what ``--resume`` reruns; one 50-review run is killed
-with SIGKILL halfway and resumed.
+The unit tests need no kernel. The runs execute the light review notebook (the review notebook
+cut to its header and one section: tests/light_review.py) through the runner: one small run checks
+the record it leaves and what ``--resume`` reruns; one run of five is killed with SIGKILL halfway
+and resumed. What the real notebook's documents show is tested where it is what the test is about
+(tests/test_documents.py, tests/test_accessibility.py, tests/test_review_notebook.py).
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from amreview.data.sample import generate_sample
 from amreview.data.scaled_sample import scaled_sample
 from amreview.errors import ParameterError
 from amreview.scoring.scorecard import build_scorecard
-from tests.test_privacy import ACCOUNT_TABLES, leaks
+from tests.light_review import LIGHT_REVIEW, light_review
+from tests.test_privacy import leaks, touched_accounts
 
 PERIOD = "2026Q3"
 
@@ -158,7 +161,9 @@ def test_only_temporary_files_of_atomic_writes_are_swept(tmp_path):
 def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_changed(sample_dir, card, tmp_path):
     out = tmp_path / "reports"
     am_ids = ["AM001", "AM005"]
-    first = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False)
+    first = run_quarterly_reviews(
+        sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, notebook=LIGHT_REVIEW
+    )
     assert not first.failed, first.describe()
     folder = out / PERIOD
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -185,18 +190,24 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
         assert figures["overall"]["rating"] == card.overall.at[am_id, "overall_rating"]
     assert not (folder / ".inputs").exists()  # inputs of finished reviews are removed
     pack = load_pack(sample_dir)  # the documents the notebooks made name no one else
-    touched = _touched(pack)
+    touched = touched_accounts(pack)
     for am_id in am_ids:
-        assert leaks(html.unescape((folder / f"{am_id}.html").read_text()), am_id, pack, touched) == {}
+        text = html.unescape((folder / f"{am_id}.html").read_text())
+        assert card.people.at[am_id, "name"] in text  # the scan reads the document it should
+        assert leaks(text, am_id, pack, touched) == {}
     index = (folder / "index.html").read_text()
     started = pd.Timestamp(reviews["AM001"]["started"])
     assert "2 ok, 0 failed" in index and started.strftime("%d %b %H:%M:%S") in index
+    for am_id in am_ids:  # each selected review: its executed notebook, and a link on the index
+        assert (folder / f"{am_id}.ipynb").is_file() and f'href="{am_id}.html"' in index
 
     assert (folder / "kpi-reference.html").is_file() and not (folder / "kpi-reference.pdf").exists()  # no --pdf
 
     (folder / "kpi-reference.html").unlink()  # written by every run, a resumed one too
     stamps = {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.is_file()}
-    second = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True)
+    second = run_quarterly_reviews(
+        sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True, notebook=LIGHT_REVIEW
+    )
     assert {r.status for r in second.results + second.team_results} == {"unchanged"}
     for name in ("AM001.html", "AM005.html", "AM001.json", f"{teams[1]}.html"):
         assert (folder / name).stat().st_mtime_ns == stamps[name]
@@ -206,14 +217,24 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
     assert "Outstanding from 4.5" in (folder / "kpi-reference.html").read_text()
 
     (folder / "AM005.html").unlink()  # a lost document is rerun; the other stays
-    third = run_quarterly_reviews(sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True)
+    third = run_quarterly_reviews(
+        sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True, notebook=LIGHT_REVIEW
+    )
     assert {r.key: r.status for r in third.results} == {"AM001": "unchanged", "AM005": "ok"}
     assert (folder / "AM005.html").is_file()
     config = tmp_path / "mine.toml"  # new inputs (another config) rerun everything
     default = Path(__file__).resolve().parents[1] / "amreview" / "scoring" / "default_scorecard.toml"
     config.write_text(default.read_text().replace("Outstanding", "Exceptional"))
     fourth = run_quarterly_reviews(  # one person and their team is enough to show it
-        sample_dir, PERIOD, out, n_jobs=2, am_ids=["AM001"], progress=False, resume=True, config=config
+        sample_dir,
+        PERIOD,
+        out,
+        n_jobs=2,
+        am_ids=["AM001"],
+        progress=False,
+        resume=True,
+        config=config,
+        notebook=LIGHT_REVIEW,
     )
     assert {r.key: r.status for r in fourth.results + fourth.team_results} == {"AM001": "ok", teams[0]: "ok"}
     assert "Exceptional from 4.5" in (folder / "kpi-reference.html").read_text()  # the run's config
@@ -222,11 +243,6 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
 # --------------------------------------------------------------------------------------------
 # SIGKILL halfway, then --resume
 # --------------------------------------------------------------------------------------------
-
-
-def _touched(pack) -> dict[str, set[str]]:
-    frames = [pack[t][["am_id", "account_id"]] for t in ACCOUNT_TABLES] + [pack["accounts"][["am_id", "account_id"]]]
-    return pd.concat(frames).dropna().drop_duplicates().groupby("am_id")["account_id"].agg(set).to_dict()
 
 
 def _complete(path: Path) -> bool:
@@ -242,8 +258,9 @@ def _complete(path: Path) -> bool:
 
 # Five people (1,250 sales lines each, as 50 had before), killed once two are written: two
 # workers then hold at most two more in flight and at least one waits for --resume (50 people, 12
-# and 8 showed the same, slower).
-PEOPLE_KILLED, KILL_AFTER = 5, 2
+# and 8 showed the same, slower). Each review of the killed run sleeps (no CPU) so that the run is
+# still going when two are written; the resumed run, the same notebook, does not.
+PEOPLE_KILLED, KILL_AFTER, SLEEP_SECONDS = 5, 2, 3
 
 
 @pytest.mark.xdist_group("heavy_batch")  # not beside the Dask tests: see tests/test_distributed.py
@@ -251,6 +268,11 @@ def test_a_run_killed_halfway_is_completed_by_resume_without_partial_documents(t
     pack = write_pack(scaled_sample(PEOPLE_KILLED, 1_250 * PEOPLE_KILLED), tmp_path / "pack", "parquet")
     out = tmp_path / "reports"
     folder = out / PERIOD
+    slow = tmp_path / "slow"  # while it exists, every review sleeps
+    slow.touch()
+    notebook = light_review(
+        tmp_path, f"import os, time\nif os.path.exists({str(slow)!r}):\n    time.sleep({SLEEP_SECONDS})"
+    )
     command = [
         sys.executable,
         "-m",
@@ -266,6 +288,8 @@ def test_a_run_killed_halfway_is_completed_by_resume_without_partial_documents(t
         "2",
         "--quiet",
         "--no-team-overviews",
+        "--notebook",
+        str(notebook),
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 300
@@ -286,6 +310,7 @@ def test_a_run_killed_halfway_is_completed_by_resume_without_partial_documents(t
             assert _complete(path), path
     stamps = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.html")}
 
+    slow.unlink()
     resumed = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -301,41 +326,41 @@ def test_a_run_killed_halfway_is_completed_by_resume_without_partial_documents(t
     assert not leftovers and not (folder / ".inputs").exists()
 
 
-def test_resume_reruns_the_failed_review_and_keeps_the_finished_one(sample_dir, tmp_path):
-    from amreview.batch.runner import REVIEW_NOTEBOOK
+def test_resume_reruns_the_failed_review_and_keeps_the_finished_one(sample_dir, tmp_path, capsys):
+    """One failing review does not stop the others (``amreview run`` says so, exit code 1), and
+    ``--resume`` reruns it once it is fixed, keeping the finished one."""
+    from amreview.cli import main
 
     marker = tmp_path / "export-is-corrupt"
     marker.write_text("x")
-    notebook = nbformat.read(REVIEW_NOTEBOOK, as_version=4)
-    notebook.cells.insert(
-        2,
-        nbformat.v4.new_code_cell(
-            f'import os\nif am_id == "AM002" and os.path.exists({str(marker)!r}):\n'
-            '    raise RuntimeError("the CRM export for this person is corrupt")'
-        ),
+    broken = light_review(
+        tmp_path,
+        f'import os\nif am_id == "AM002" and os.path.exists({str(marker)!r}):\n'
+        '    raise RuntimeError("the CRM export for this person is corrupt")',
     )
-    broken = tmp_path / "review.ipynb"
-    nbformat.write(notebook, broken)
     out = tmp_path / "reports"
     folder = out / PERIOD
-    first = run_quarterly_reviews(
-        sample_dir,
-        PERIOD,
-        out,
-        n_jobs=2,
-        am_ids=["AM001", "AM002"],
-        progress=False,
-        notebook=broken,
-        team_overviews=False,
-    )
-    assert {r.key: r.status for r in first.results} == {"AM001": "ok", "AM002": "failed"}
-    entry = {e["key"]: e for e in json.loads((folder / "manifest.json").read_text())["reviews"]}["AM002"]
+    with pytest.raises(SystemExit) as exited:
+        main(
+            ["run", "--data", str(sample_dir), "--period", PERIOD, "--out", str(out), "--am", "AM001", "--am", "AM002"]
+            + ["--jobs", "2", "--quiet", "--no-team-overviews", "--notebook", str(broken)]
+        )
+    printed = capsys.readouterr()
+    assert exited.value.code == 1, printed.out + printed.err
+    assert "1 of 2 reviews written" in printed.out and "FAILED AM002" in printed.out
+    assert "the CRM export for this person is corrupt" in printed.out and "Traceback" not in printed.err
+    entries = {e["key"]: e for e in json.loads((folder / "manifest.json").read_text())["reviews"]}
+    assert {k: e["status"] for k, e in entries.items() if e["kind"] == "review"} == {"AM001": "ok", "AM002": "failed"}
+    entry = entries["AM002"]
     assert entry["error"]["am_id"] == "AM002" and entry["error"]["cell"] == 2
     assert entry["error"]["error"] == "RuntimeError" and "corrupt" in entry["error"]["message"]
+    assert (folder / "AM001.html").is_file() and not (folder / "AM002.html").exists()
     assert not (folder / "AM002.json").exists() and (folder / "AM002.ipynb").is_file()  # kept for inspection
     assert (folder / ".inputs" / "reviews" / "AM002").is_dir()  # and so is its input
     index = (folder / "index.html").read_text()
-    assert "1 ok, 1 failed" in index and "the CRM export for this person is corrupt" in index
+    assert (
+        "1 ok, 1 failed" in index and "RuntimeError" in index and "the CRM export for this person is corrupt" in index
+    )
 
     marker.unlink()  # the export is fixed: resume reruns the failed review only
     stamp = (folder / "AM001.html").stat().st_mtime_ns
