@@ -7,7 +7,11 @@ a failure in CI). Each pack lives in a schema of its own: the sample's tables on
 broken pack its own ``sales`` table beside views of the sample's other tables. A broken pack's
 ``sales`` is the sample's copied in the database with only the lines a test changed written
 again (the reads order the lines by ``line_id``, so where they lie in the table does not matter),
-and the sample read whole is read once for the module."""
+and the sample read whole is read once for the module. A test of how the lines are checked (the
+errors of a broken pack, the types that send the lines to a whole read, the fingerprint) puts
+beside them only the tables the lines are checked against and the required ones
+(:data:`CHECKED_AGAINST`): the other tables are read and checked alike on either path, and the
+sample's activities alone are as many rows as its lines."""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from amreview.data import datapack, sql
 from amreview.data.datapack import load_pack, write_pack
 from amreview.data.sales_file import IN_PLACE_VARIABLE
 from amreview.data.sales_table import SalesTable
-from amreview.data.schemas import SCHEMAS, kinds_of
+from amreview.data.schemas import REFERENCES, REQUIRED_TABLES, SCHEMAS, kinds_of
 from amreview.data.sql import change_rows
 from amreview.errors import DataError
 from amreview.scoring.scorecard import build_scorecard
@@ -33,6 +37,13 @@ from tests.test_sales_in_place import BROKEN, FINE_AFTER_ALL, PERIOD, _broken, a
 from tests.test_sql import execute, postgres_server_url
 
 SAMPLE_LINES = 53_010
+# the tables a sales line is checked against (its references), and the other required tables
+CHECKED_AGAINST = tuple(
+    dict.fromkeys(
+        [ref for table, _, ref, _ in REFERENCES if table == "sales"] + [t for t in REQUIRED_TABLES if t != "sales"]
+    )
+)
+EVERY_OTHER_TABLE = tuple(t for t in SCHEMAS if t != "sales")  # the sample holds every table
 
 
 @contextmanager
@@ -71,9 +82,11 @@ def sample_url(sample_db) -> str:
 
 
 @contextmanager
-def pack_with_sales(sample_db, sample_tables, sales: pd.DataFrame | None = None) -> Iterator[str]:
-    """A pack of ``sales`` (the sample's when None) beside views of the sample's other tables: its
-    URL. The sample's ``sales`` table is copied in the database and only the lines of ``sales``
+def pack_with_sales(
+    sample_db, sample_tables, sales: pd.DataFrame | None = None, beside: tuple[str, ...] = CHECKED_AGAINST
+) -> Iterator[str]:
+    """A pack of ``sales`` (the sample's when None) beside views of the sample's tables ``beside``:
+    its URL. The sample's ``sales`` table is copied in the database and only the lines of ``sales``
     that differ from the sample's are written (as :func:`write_pack` writes them); the whole
     table is written where a column's dtype changed, since its SQL type would too."""
     base, _ = sample_db
@@ -89,8 +102,7 @@ def pack_with_sales(sample_db, sample_tables, sales: pd.DataFrame | None = None)
             )
             if sales is not None:
                 _write_changed_lines(url, ours, sales)
-        others = [t for t in SCHEMAS if t != "sales"]  # the sample holds every table
-        execute(url, *(f'CREATE VIEW "{name}"."{t}" AS SELECT * FROM "{base}"."{t}"' for t in others))
+        execute(url, *(f'CREATE VIEW "{name}"."{t}" AS SELECT * FROM "{base}"."{t}"' for t in beside))
         yield url
 
 
@@ -138,10 +150,17 @@ def sample_read_whole(sample_url) -> tuple[datapack.DataPack, int]:
     return sales_rows_fetched(lambda: whole(sample_url))
 
 
+@pytest.fixture(scope="module")
+def sample_in_database(sample_url) -> datapack.DataPack:
+    """The sample read in the database (the tests that use it read the lines only when asked)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        return in_database(sample_url, monkeypatch)
+
+
 def test_the_summary_first_lines_dates_and_lines_beyond_are_those_of_a_whole_read(
-    sample_url, sample_read_whole, monkeypatch
+    sample_in_database, sample_read_whole
 ):
-    ours, (theirs, _) = in_database(sample_url, monkeypatch), sample_read_whole
+    ours, (theirs, _) = sample_in_database, sample_read_whole
     assert ours.sales_file.suspect_count == 0  # the sample is clean: PostgreSQL vouches for every line
     assert_frames_match(ours.sales_summary, theirs.sales_summary)
     pd.testing.assert_frame_equal(ours.first_lines, theirs.first_lines)
@@ -173,11 +192,11 @@ def test_the_scorecard_is_that_of_a_whole_read_and_the_lines_do_not_cross_the_wi
 
 
 def test_the_lines_are_read_whole_only_when_asked_and_then_as_a_whole_read_gives_them(
-    sample_url, sample_read_whole, monkeypatch
+    sample_in_database, sample_read_whole
 ):
-    ours, (theirs, _) = in_database(sample_url, monkeypatch), sample_read_whole
+    ours, (theirs, _) = sample_in_database, sample_read_whole
     assert "sales" in ours.tables and list(ours.tables) == list(theirs.tables)
-    assert "sales" not in ours.tables._tables  # not read by any of the above
+    assert "sales" not in ours.tables._tables  # not read by any of the above (nor by a test before)
     pd.testing.assert_frame_equal(ours.sales, theirs.sales)
 
 
@@ -230,7 +249,8 @@ def test_lines_postgresql_cannot_vouch_for_but_the_loader_accepts_count_like_the
     case, sample_db, sample_tables, monkeypatch
 ):
     change, left_to_pandas = FINE_AFTER_ALL[case]
-    with pack_with_sales(sample_db, sample_tables, _broken(sample_tables, change)["sales"]) as url:
+    sales = _broken(sample_tables, change)["sales"]
+    with pack_with_sales(sample_db, sample_tables, sales, beside=EVERY_OTHER_TABLE) as url:  # every KPI scored
         ours, theirs = in_database(url, monkeypatch), whole(url)
         assert (ours.sales_file.suspect_count > 0) is left_to_pandas
         assert_frames_match(ours.sales_summary, theirs.sales_summary)
@@ -282,7 +302,7 @@ def test_a_table_of_other_types_is_read_whole(change, sample_db, sample_tables, 
 def test_small_tables_and_sqlite_are_read_whole(sample_read_whole, sample_tables, tmp_path, monkeypatch):
     assert sample_read_whole[0].line_count == SAMPLE_LINES  # 53,010 lines: below the threshold
     sqlite = f"sqlite:///{tmp_path / 'pack.db'}"
-    write_pack(sample_tables, sqlite)
+    write_pack({t: sample_tables[t] for t in ("sales", *CHECKED_AGAINST)}, sqlite)
     monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
     assert load_pack(sqlite).sales_file is None
 
