@@ -28,21 +28,23 @@ from amreview.data import datapack, sql
 from amreview.data.datapack import load_pack, write_pack
 from amreview.data.sales_file import IN_PLACE_VARIABLE
 from amreview.data.sales_table import SalesTable
-from amreview.data.schemas import REFERENCES, REQUIRED_TABLES, SCHEMAS, kinds_of
+from amreview.data.schemas import SCHEMAS, kinds_of
 from amreview.data.sql import change_rows
 from amreview.errors import DataError
 from amreview.scoring.scorecard import build_scorecard
 from tests.conftest import sample_tables_once
-from tests.test_sales_in_place import BROKEN, FINE_AFTER_ALL, PERIOD, _broken, assert_frames_match
+from tests.test_sales_in_place import (
+    BROKEN,
+    CHECKED_AGAINST,
+    FINE_AFTER_ALL,
+    PERIOD,
+    _broken,
+    assert_frames_match,
+    checked_tables,
+)
 from tests.test_sql import execute, postgres_server_url
 
 SAMPLE_LINES = 53_010
-# the tables a sales line is checked against (its references), and the other required tables
-CHECKED_AGAINST = tuple(
-    dict.fromkeys(
-        [ref for table, _, ref, _ in REFERENCES if table == "sales"] + [t for t in REQUIRED_TABLES if t != "sales"]
-    )
-)
 EVERY_OTHER_TABLE = tuple(t for t in SCHEMAS if t != "sales")  # the sample holds every table
 
 
@@ -302,7 +304,7 @@ def test_a_table_of_other_types_is_read_whole(change, sample_db, sample_tables, 
 def test_small_tables_and_sqlite_are_read_whole(sample_read_whole, sample_tables, tmp_path, monkeypatch):
     assert sample_read_whole[0].line_count == SAMPLE_LINES  # 53,010 lines: below the threshold
     sqlite = f"sqlite:///{tmp_path / 'pack.db'}"
-    write_pack({t: sample_tables[t] for t in ("sales", *CHECKED_AGAINST)}, sqlite)
+    write_pack(checked_tables(sample_tables), sqlite)
     monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
     assert load_pack(sqlite).sales_file is None
 
