@@ -1,10 +1,10 @@
 """Sales lines read in place by DuckDB (amreview.data.sales_file) give what a whole read gives:
 the same summary, first lines and scorecard, and for a broken pack the same errors, row for row.
 
-A test of how the lines are checked (a broken pack's errors, a file of other types) writes beside
-them only the tables they are checked against and the required ones (:func:`checked_tables`): the
-other tables are read and checked alike on either path, and the sample's activities alone are as
-many rows as its lines."""
+A changed pack holds beside its lines only the tables they are checked against and the required
+ones (:func:`checked_tables`): the other tables are read and checked alike on either path (the
+sample read in place, with all of them, gives the scorecard of a whole read), and the sample's
+activities alone are as many rows as its lines."""
 
 from __future__ import annotations
 
@@ -179,7 +179,7 @@ def test_lines_duckdb_cannot_vouch_for_but_the_loader_accepts_count_like_the_res
     case, sample_tables, tmp_path, monkeypatch
 ):
     change, left_to_pandas = FINE_AFTER_ALL[case]
-    folder = write_pack(_broken(sample_tables, change), tmp_path / "pack", "parquet")
+    folder = write_pack(_broken(checked_tables(sample_tables), change), tmp_path / "pack", "parquet")
     ours, theirs = in_place(folder, monkeypatch), whole(folder)
     assert (len(ours.sales_file.suspects) > 0) is left_to_pandas
     assert_frames_match(ours.sales_summary, theirs.sales_summary)
