@@ -8,8 +8,9 @@ searched case-insensitively in each output as written (HTML, notebooks, JSON, lo
 manifest, hidden files), inside archives (xlsx), in the text, metadata and bytes of PDFs and in
 Parquet tables, and in the names of the files.
 
-Runs (kernels are slow: one run of one review and its team overview, with PDFs, on SQLite;
-one review on PostgreSQL when ``AMREVIEW_TEST_POSTGRES_URL`` is set):
+Runs (kernels are slow: one run of one review and its team overview, with PDFs, on SQLite, on
+two worker processes; one review on PostgreSQL when ``AMREVIEW_TEST_POSTGRES_URL`` is set, in
+this process (``--jobs 1``): both ways of running documents are searched):
 
 * ``amreview sample --out``;
 * ``validate --report``, ``scorecard --out`` (CSV and xlsx) and ``run --pdf`` on a good pack: the
@@ -105,12 +106,10 @@ def team_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return slice_tables(tables, people.loc[people["manager"] == manager, "am_id"])[0]
 
 
-def exercise(
-    root: Path, sample_url: str, url: str, broken_url: str, printed: list, notebooks: bool, team: bool
-) -> dict:
+def exercise(root: Path, sample_url: str, url: str, broken_url: str, printed: list, jobs: int, team: bool) -> dict:
     """``amreview sample`` to ``sample_url``, every other command on the good pack at ``url``
-    (:func:`team_tables`, written by the caller) and each command on each bad source; what each
-    returned."""
+    (:func:`team_tables`, written by the caller; the run with ``--jobs jobs``) and each command on
+    each bad source; what each returned."""
     codes = {
         "sample": cli(printed, "sample", "--out", sample_url),
         "validate": cli(printed, "validate", url, "--report", str(root / "reports" / "quality.html")),
@@ -130,24 +129,23 @@ def exercise(
             AM_ID,
         ),
     }
-    if notebooks:
-        codes["run"] = cli(
-            printed,
-            "run",
-            "--data",
-            url,
-            "--period",
-            PERIOD,
-            "--out",
-            str(root / "runs"),
-            "--am",
-            AM_ID,
-            "--pdf",
-            "--quiet",
-            "--jobs",
-            "2",
-            *(() if team else ("--no-team-overviews",)),
-        )
+    codes["run"] = cli(
+        printed,
+        "run",
+        "--data",
+        url,
+        "--period",
+        PERIOD,
+        "--out",
+        str(root / "runs"),
+        "--am",
+        AM_ID,
+        "--pdf",
+        "--quiet",
+        "--jobs",
+        str(jobs),
+        *(() if team else ("--no-team-overviews",)),
+    )
     write_pack(broken_tables(), broken_url)
     missing = planted_sqlite(root / "no-such.db")
     unreachable = f"postgresql+psycopg://{USER_PART}@127.0.0.1:1/sales?{SECRET_QUERY}"
@@ -182,7 +180,7 @@ def sqlite_outputs(tmp_path_factory, team_pack):
     write_pack(team_pack, url)
     printed: list[tuple[str, str]] = []
     codes = exercise(
-        root, planted_sqlite(root / "pack.db"), url, planted_sqlite(root / "broken.db"), printed, True, team=True
+        root, planted_sqlite(root / "pack.db"), url, planted_sqlite(root / "broken.db"), printed, jobs=2, team=True
     )
     return root, url, printed, codes, []
 
@@ -196,7 +194,7 @@ def postgres_outputs(tmp_path_factory, team_pack):
         url, broken = planted_postgres(server_url), planted_postgres(broken_server_url)
         write_pack(team_pack, url)
         printed: list[tuple[str, str]] = []
-        codes = exercise(root, planted_postgres(sample_url), url, broken, printed, True, team=False)
+        codes = exercise(root, planted_postgres(sample_url), url, broken, printed, jobs=1, team=False)
     real = make_url(server_url).password or ""
     also = [real] if real and real.lower() not in shown_source(url).lower() else []
     return root, url, printed, codes, also
