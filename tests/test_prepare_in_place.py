@@ -17,18 +17,21 @@ from amreview.batch.prepare import line_batches
 from amreview.data import datapack
 from amreview.data.datapack import load_pack, write_pack
 from amreview.data.sales_file import IN_PLACE_VARIABLE
-from amreview.data.sample import generate_sample
+from amreview.documents import render
+from amreview.documents.chart_text import describe
 from amreview.documents.render import section_html
 from amreview.documents.review import Review
 from amreview.quality.checks import person_warnings
 from amreview.scoring.expected import EXPECTED_SUFFIXES, FIT_TOLERANCE
+from tests.conftest import sample_tables_once
+from tests.test_sales_in_place import assert_frames_match
 
 PERIOD = "2026Q3"
 
 
 @pytest.fixture(scope="module")
-def sample_tables() -> dict[str, pd.DataFrame]:
-    return generate_sample()
+def sample_tables(tmp_path_factory) -> dict[str, pd.DataFrame]:
+    return sample_tables_once(tmp_path_factory)
 
 
 def _with_warnings_and_padded_ids(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -46,10 +49,21 @@ def _with_warnings_and_padded_ids(tables: dict[str, pd.DataFrame]) -> dict[str, 
     return tables
 
 
+@pytest.fixture(scope="module")
+def sample_folder(tmp_path_factory, sample_tables) -> Path:
+    """The sample as a Parquet pack (no test changes it)."""
+    return write_pack(sample_tables, tmp_path_factory.mktemp("pack") / "pack", "parquet")
+
+
+@pytest.fixture(scope="module")
+def warnings_folder(tmp_path_factory, sample_tables) -> Path:
+    """:func:`_with_warnings_and_padded_ids` as a Parquet pack (no test changes it)."""
+    return write_pack(_with_warnings_and_padded_ids(sample_tables), tmp_path_factory.mktemp("pack") / "pack", "parquet")
+
+
 @pytest.fixture(scope="module", params=["sample", "warnings and padded ids"])
-def pack_folder(request, tmp_path_factory, sample_tables) -> Path:
-    tables = sample_tables if request.param == "sample" else _with_warnings_and_padded_ids(sample_tables)
-    return write_pack(tables, tmp_path_factory.mktemp("pack") / "pack", "parquet")
+def pack_folder(request) -> Path:
+    return request.getfixturevalue("sample_folder" if request.param == "sample" else "warnings_folder")
 
 
 def _refuse(*_):
@@ -126,8 +140,8 @@ def test_a_run_prepares_the_inputs_of_a_whole_read_without_reading_the_lines(pac
             assert_same_values(read_frame(ours / name), read_frame(theirs / name), name)
 
 
-def test_person_warnings_are_those_of_a_whole_read(sample_tables, tmp_path, monkeypatch):
-    folder = write_pack(_with_warnings_and_padded_ids(sample_tables), tmp_path / "pack", "parquet")
+def test_person_warnings_are_those_of_a_whole_read(warnings_folder, monkeypatch):
+    folder = warnings_folder
     theirs = person_warnings(load_pack(folder))
     monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
     pack = load_pack(folder)
@@ -143,8 +157,8 @@ def test_person_warnings_are_those_of_a_whole_read(sample_tables, tmp_path, monk
     }
 
 
-def test_a_review_built_from_the_whole_pack_reads_only_its_own_lines(sample_tables, tmp_path, monkeypatch):
-    folder = write_pack(_with_warnings_and_padded_ids(sample_tables), tmp_path / "pack", "parquet")
+def test_a_review_built_from_the_whole_pack_reads_only_its_own_lines(sample_tables, warnings_folder, monkeypatch):
+    folder = warnings_folder
     am_id = str(sample_tables["sales"].loc[3, "am_id"])  # one of whose lines has a padded id
     theirs = Review.build(load_pack(folder), am_id, PERIOD)
     monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
@@ -153,12 +167,37 @@ def test_a_review_built_from_the_whole_pack_reads_only_its_own_lines(sample_tabl
     ours = Review.build(pack, am_id, PERIOD)
     pd.testing.assert_frame_equal(ours.mine("sales"), theirs.mine("sales"))
     assert ours.views.data_warnings.equals(theirs.views.data_warnings) and len(ours.views.data_warnings)
+    drawn: dict[str, list] = {"ours": [], "theirs": []}
     for ours_section, theirs_section in zip(ours.sections(), theirs.sections(), strict=True):
-        assert section_html(ours_section) == section_html(theirs_section), ours_section.key
+        assert charts_as_drawn(ours_section, drawn["ours"], monkeypatch) == charts_as_drawn(
+            theirs_section, drawn["theirs"], monkeypatch
+        ), ours_section.key
+    assert len(drawn["ours"]) == len(drawn["theirs"]) > 10  # every chart of a review
+    for our_chart, their_chart in zip(drawn["ours"], drawn["theirs"], strict=True):
+        assert (our_chart.plot, our_chart.options) == (their_chart.plot, their_chart.options), our_chart.key
+        assert_frames_match(our_chart.frame, their_chart.frame)  # sums of the lines: to 1e-12
+        assert describe(our_chart.plot, our_chart.frame, **our_chart.options) == describe(
+            their_chart.plot, their_chart.frame, **their_chart.options
+        ), our_chart.key
 
 
-def test_the_lines_of_some_people_are_theirs_in_the_pack_order(sample_tables, tmp_path, monkeypatch):
-    folder = write_pack(_with_warnings_and_padded_ids(sample_tables), tmp_path / "pack", "parquet")
+def charts_as_drawn(section, charts: list, monkeypatch) -> str:
+    """``section_html(section)`` with each chart's place marked and the chart added to ``charts``
+    rather than drawn: a chart is drawn from its plot function, options and frame alone
+    (``Chart.draw``), which the caller compares, and drawing is most of the cost of a review's
+    sections."""
+
+    def place(chart) -> str:
+        charts.append(chart)
+        return f"<chart {len(charts)}>"
+
+    with monkeypatch.context() as patch:
+        patch.setattr(render, "chart_html", place)
+        return section_html(section)
+
+
+def test_the_lines_of_some_people_are_theirs_in_the_pack_order(warnings_folder, monkeypatch):
+    folder = warnings_folder
     whole = load_pack(folder)
     people = list(dict.fromkeys(whole.sales["am_id"]))[:3]
     monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
@@ -182,8 +221,8 @@ def test_people_are_batched_in_their_order_by_their_lines(lines, limit, batches)
     assert list(line_batches([], pd.Series(lines, dtype="int64"), limit)) == []
 
 
-def test_a_person_without_lines_gets_the_empty_slice_of_a_whole_read(sample_tables, tmp_path, monkeypatch):
-    folder = write_pack(sample_tables, tmp_path / "pack", "parquet")
+def test_a_person_without_lines_gets_the_empty_slice_of_a_whole_read(sample_folder, tmp_path, monkeypatch):
+    folder = sample_folder
     prepare.PackSplit(load_pack(folder), ["NOBODY"]).write("NOBODY", tmp_path / "whole")
     monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
     pack = load_pack(folder)

@@ -4,10 +4,14 @@ for row; and the lines do not cross the wire (rows fetched, counted by amreview.
 
 Needs the PostgreSQL test server (tests/test_sql.py: skipped without AMREVIEW_TEST_POSTGRES_URL,
 a failure in CI). Each pack lives in a schema of its own: the sample's tables once, and per
-broken pack its own ``sales`` table beside views of the sample's other tables. A broken pack's
+changed pack its own ``sales`` table beside views of some of the sample's other tables. A broken pack's
 ``sales`` is the sample's copied in the database with only the lines a test changed written
 again (the reads order the lines by ``line_id``, so where they lie in the table does not matter),
-and the sample read whole is read once for the module."""
+and the sample read whole is read once for the module. A changed pack holds beside its lines
+only the tables they are checked against and the required ones (:data:`CHECKED_AGAINST`): the
+other tables are read and checked alike on either path (the sample read in the database, with
+all of them, gives the scorecard of a whole read), and the sample's activities alone are as many
+rows as its lines."""
 
 from __future__ import annotations
 
@@ -24,12 +28,20 @@ from amreview.data import datapack, sql
 from amreview.data.datapack import load_pack, write_pack
 from amreview.data.sales_file import IN_PLACE_VARIABLE
 from amreview.data.sales_table import SalesTable
-from amreview.data.schemas import SCHEMAS, kinds_of
+from amreview.data.schemas import kinds_of
 from amreview.data.sql import change_rows
 from amreview.errors import DataError
 from amreview.scoring.scorecard import build_scorecard
 from tests.conftest import sample_tables_once
-from tests.test_sales_in_place import BROKEN, FINE_AFTER_ALL, PERIOD, _broken, assert_frames_match
+from tests.test_sales_in_place import (
+    BROKEN,
+    CHECKED_AGAINST,
+    FINE_AFTER_ALL,
+    PERIOD,
+    _broken,
+    assert_frames_match,
+    checked_tables,
+)
 from tests.test_sql import execute, postgres_server_url
 
 SAMPLE_LINES = 53_010
@@ -72,10 +84,11 @@ def sample_url(sample_db) -> str:
 
 @contextmanager
 def pack_with_sales(sample_db, sample_tables, sales: pd.DataFrame | None = None) -> Iterator[str]:
-    """A pack of ``sales`` (the sample's when None) beside views of the sample's other tables: its
-    URL. The sample's ``sales`` table is copied in the database and only the lines of ``sales``
-    that differ from the sample's are written (as :func:`write_pack` writes them); the whole
-    table is written where a column's dtype changed, since its SQL type would too."""
+    """A pack of ``sales`` (the sample's when None) beside views of the sample's tables the lines
+    are checked against (:data:`CHECKED_AGAINST`): its URL. The sample's ``sales`` table is
+    copied in the database and only the lines of ``sales`` that differ from the sample's are
+    written (as :func:`write_pack` writes them); the whole table is written where a column's
+    dtype changed, since its SQL type would too."""
     base, _ = sample_db
     with schema() as (name, url):
         ours = sample_tables["sales"]
@@ -89,8 +102,7 @@ def pack_with_sales(sample_db, sample_tables, sales: pd.DataFrame | None = None)
             )
             if sales is not None:
                 _write_changed_lines(url, ours, sales)
-        others = [t for t in SCHEMAS if t != "sales"]  # the sample holds every table
-        execute(url, *(f'CREATE VIEW "{name}"."{t}" AS SELECT * FROM "{base}"."{t}"' for t in others))
+        execute(url, *(f'CREATE VIEW "{name}"."{t}" AS SELECT * FROM "{base}"."{t}"' for t in CHECKED_AGAINST))
         yield url
 
 
@@ -138,10 +150,17 @@ def sample_read_whole(sample_url) -> tuple[datapack.DataPack, int]:
     return sales_rows_fetched(lambda: whole(sample_url))
 
 
+@pytest.fixture(scope="module")
+def sample_in_database(sample_url) -> datapack.DataPack:
+    """The sample read in the database (the tests that use it read the lines only when asked)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        return in_database(sample_url, monkeypatch)
+
+
 def test_the_summary_first_lines_dates_and_lines_beyond_are_those_of_a_whole_read(
-    sample_url, sample_read_whole, monkeypatch
+    sample_in_database, sample_read_whole
 ):
-    ours, (theirs, _) = in_database(sample_url, monkeypatch), sample_read_whole
+    ours, (theirs, _) = sample_in_database, sample_read_whole
     assert ours.sales_file.suspect_count == 0  # the sample is clean: PostgreSQL vouches for every line
     assert_frames_match(ours.sales_summary, theirs.sales_summary)
     pd.testing.assert_frame_equal(ours.first_lines, theirs.first_lines)
@@ -173,11 +192,11 @@ def test_the_scorecard_is_that_of_a_whole_read_and_the_lines_do_not_cross_the_wi
 
 
 def test_the_lines_are_read_whole_only_when_asked_and_then_as_a_whole_read_gives_them(
-    sample_url, sample_read_whole, monkeypatch
+    sample_in_database, sample_read_whole
 ):
-    ours, (theirs, _) = in_database(sample_url, monkeypatch), sample_read_whole
+    ours, (theirs, _) = sample_in_database, sample_read_whole
     assert "sales" in ours.tables and list(ours.tables) == list(theirs.tables)
-    assert "sales" not in ours.tables._tables  # not read by any of the above
+    assert "sales" not in ours.tables._tables  # not read by any of the above (nor by a test before)
     pd.testing.assert_frame_equal(ours.sales, theirs.sales)
 
 
@@ -282,7 +301,7 @@ def test_a_table_of_other_types_is_read_whole(change, sample_db, sample_tables, 
 def test_small_tables_and_sqlite_are_read_whole(sample_read_whole, sample_tables, tmp_path, monkeypatch):
     assert sample_read_whole[0].line_count == SAMPLE_LINES  # 53,010 lines: below the threshold
     sqlite = f"sqlite:///{tmp_path / 'pack.db'}"
-    write_pack(sample_tables, sqlite)
+    write_pack(checked_tables(sample_tables), sqlite)
     monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
     assert load_pack(sqlite).sales_file is None
 

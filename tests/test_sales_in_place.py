@@ -1,5 +1,10 @@
 """Sales lines read in place by DuckDB (amreview.data.sales_file) give what a whole read gives:
-the same summary, first lines and scorecard, and for a broken pack the same errors, row for row."""
+the same summary, first lines and scorecard, and for a broken pack the same errors, row for row.
+
+A changed pack holds beside its lines only the tables they are checked against and the required
+ones (:func:`checked_tables`): the other tables are read and checked alike on either path (the
+sample read in place, with all of them, gives the scorecard of a whole read), and the sample's
+activities alone are as many rows as its lines."""
 
 from __future__ import annotations
 
@@ -10,11 +15,23 @@ import pytest
 from amreview.data import datapack
 from amreview.data.datapack import load_pack, write_pack
 from amreview.data.sales_file import IN_PLACE_VARIABLE, open_sales_file
+from amreview.data.schemas import REFERENCES, REQUIRED_TABLES
 from amreview.errors import ArgumentError, DataError
 from amreview.scoring.scorecard import build_scorecard
 from tests.conftest import sample_tables_once
 
 PERIOD = "2026Q3"
+# the tables a sales line is checked against (its references), and the other required tables
+CHECKED_AGAINST = tuple(
+    dict.fromkeys(
+        [ref for table, _, ref, _ in REFERENCES if table == "sales"] + [t for t in REQUIRED_TABLES if t != "sales"]
+    )
+)
+
+
+def checked_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """``tables``' sales lines and the tables they are checked against (:data:`CHECKED_AGAINST`)."""
+    return {name: tables[name] for name in ("sales", *CHECKED_AGAINST)}
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +144,7 @@ BROKEN = {
 
 @pytest.mark.parametrize("case", BROKEN)
 def test_a_broken_pack_gets_the_errors_of_a_whole_read_row_for_row(case, sample_tables, tmp_path, monkeypatch):
-    folder = write_pack(_broken(sample_tables, BROKEN[case]), tmp_path / "pack", "parquet")
+    folder = write_pack(_broken(checked_tables(sample_tables), BROKEN[case]), tmp_path / "pack", "parquet")
     with pytest.raises(DataError) as read_whole:
         load_pack(folder)
     monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
@@ -162,7 +179,7 @@ def test_lines_duckdb_cannot_vouch_for_but_the_loader_accepts_count_like_the_res
     case, sample_tables, tmp_path, monkeypatch
 ):
     change, left_to_pandas = FINE_AFTER_ALL[case]
-    folder = write_pack(_broken(sample_tables, change), tmp_path / "pack", "parquet")
+    folder = write_pack(_broken(checked_tables(sample_tables), change), tmp_path / "pack", "parquet")
     ours, theirs = in_place(folder, monkeypatch), whole(folder)
     assert (len(ours.sales_file.suspects) > 0) is left_to_pandas
     assert_frames_match(ours.sales_summary, theirs.sales_summary)
@@ -171,7 +188,7 @@ def test_lines_duckdb_cannot_vouch_for_but_the_loader_accepts_count_like_the_res
 
 
 def test_a_parquet_file_of_other_types_is_read_whole(sample_tables, tmp_path):
-    tables = dict(sample_tables)
+    tables = checked_tables(sample_tables)
     tables["sales"] = tables["sales"].assign(invoice_date=tables["sales"]["invoice_date"].dt.strftime("%Y-%m-%d"))
     folder = write_pack(tables, tmp_path / "pack", "parquet")
     assert open_sales_file(folder / "sales.parquet", min_lines=1) is None  # dates as text: pandas reads them

@@ -8,11 +8,15 @@ searched case-insensitively in each output as written (HTML, notebooks, JSON, lo
 manifest, hidden files), inside archives (xlsx), in the text, metadata and bytes of PDFs and in
 Parquet tables, and in the names of the files.
 
-Runs (kernels are slow: one run of one review and its team overview, with PDFs, on SQLite;
-one review on PostgreSQL when ``AMREVIEW_TEST_POSTGRES_URL`` is set):
+Runs (kernels are slow: one run of one review and its team overview, with PDFs, on SQLite, on
+two worker processes; one review on PostgreSQL when ``AMREVIEW_TEST_POSTGRES_URL`` is set, in
+this process (``--jobs 1``): both ways of running documents are searched):
 
-* ``amreview sample --out``, ``validate --report``, ``scorecard --out`` (CSV and xlsx) and
-  ``run --pdf`` on a good pack;
+* ``amreview sample --out``;
+* ``validate --report``, ``scorecard --out`` (CSV and xlsx) and ``run --pdf`` on a good pack: the
+  reviewed person's team, a third of the sample (what is searched for is the URL, not the
+  figures, and every kind of output is made for a team as for the whole sample), written to a
+  database of its own whose URL holds the same secrets;
 * the same commands on a pack that breaks the contract, on a SQLite file that does not exist,
   on a PostgreSQL server that does not answer, and on a URL SQLAlchemy cannot read.
 
@@ -40,8 +44,9 @@ from sqlalchemy.engine import make_url
 from amreview.cli import main
 from amreview.data.datapack import write_pack
 from amreview.data.sample import PERSONAS
+from amreview.data.slicing import slice_tables
 from amreview.redaction import shown_source
-from tests.conftest import hand_tables
+from tests.conftest import hand_tables, sample_tables_once
 
 pytestmark = [
     pytest.mark.e2e,  # SQLAlchemy names (never shows) the query parameters SQLite ignores:
@@ -93,10 +98,20 @@ def broken_tables() -> dict[str, pd.DataFrame]:
     return tables
 
 
-def exercise(root: Path, url: str, broken_url: str, printed: list, notebooks: bool, team: bool) -> dict:
-    """Every command on the good pack at ``url`` and on each bad source; what each returned."""
+def team_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The sample's ``tables`` of the reviewed person's team (:data:`AM_ID` and the others of
+    their manager): a good pack, as a slice of the sample is."""
+    people = tables["account_managers"]
+    manager = people.loc[people["am_id"] == AM_ID, "manager"].item()
+    return slice_tables(tables, people.loc[people["manager"] == manager, "am_id"])[0]
+
+
+def exercise(root: Path, sample_url: str, url: str, broken_url: str, printed: list, jobs: int, team: bool) -> dict:
+    """``amreview sample`` to ``sample_url``, every other command on the good pack at ``url``
+    (:func:`team_tables`, written by the caller; the run with ``--jobs jobs``) and each command on
+    each bad source; what each returned."""
     codes = {
-        "sample": cli(printed, "sample", "--out", url),
+        "sample": cli(printed, "sample", "--out", sample_url),
         "validate": cli(printed, "validate", url, "--report", str(root / "reports" / "quality.html")),
         "scorecard csv": cli(
             printed, "scorecard", "--data", url, "--period", PERIOD, "--out", str(root / "reports" / "card.csv")
@@ -114,24 +129,23 @@ def exercise(root: Path, url: str, broken_url: str, printed: list, notebooks: bo
             AM_ID,
         ),
     }
-    if notebooks:
-        codes["run"] = cli(
-            printed,
-            "run",
-            "--data",
-            url,
-            "--period",
-            PERIOD,
-            "--out",
-            str(root / "runs"),
-            "--am",
-            AM_ID,
-            "--pdf",
-            "--quiet",
-            "--jobs",
-            "2",
-            *(() if team else ("--no-team-overviews",)),
-        )
+    codes["run"] = cli(
+        printed,
+        "run",
+        "--data",
+        url,
+        "--period",
+        PERIOD,
+        "--out",
+        str(root / "runs"),
+        "--am",
+        AM_ID,
+        "--pdf",
+        "--quiet",
+        "--jobs",
+        str(jobs),
+        *(() if team else ("--no-team-overviews",)),
+    )
     write_pack(broken_tables(), broken_url)
     missing = planted_sqlite(root / "no-such.db")
     unreachable = f"postgresql+psycopg://{USER_PART}@127.0.0.1:1/sales?{SECRET_QUERY}"
@@ -155,23 +169,32 @@ def exercise(root: Path, url: str, broken_url: str, printed: list, notebooks: bo
 
 
 @pytest.fixture(scope="module")
-def sqlite_outputs(tmp_path_factory):
+def team_pack(tmp_path_factory) -> dict[str, pd.DataFrame]:
+    return team_tables(sample_tables_once(tmp_path_factory))
+
+
+@pytest.fixture(scope="module")
+def sqlite_outputs(tmp_path_factory, team_pack):
     root = tmp_path_factory.mktemp("outputs-sqlite")
-    url = planted_sqlite(root / "pack.db")
+    url = planted_sqlite(root / "team.db")
+    write_pack(team_pack, url)
     printed: list[tuple[str, str]] = []
-    codes = exercise(root, url, planted_sqlite(root / "broken.db"), printed, notebooks=True, team=True)
+    codes = exercise(
+        root, planted_sqlite(root / "pack.db"), url, planted_sqlite(root / "broken.db"), printed, jobs=2, team=True
+    )
     return root, url, printed, codes, []
 
 
 @pytest.fixture(scope="module")
-def postgres_outputs(tmp_path_factory):
+def postgres_outputs(tmp_path_factory, team_pack):
     from tests.test_sql import postgres_schema
 
     root = tmp_path_factory.mktemp("outputs-postgres")
-    with postgres_schema() as server_url, postgres_schema() as broken_server_url:
+    with postgres_schema() as sample_url, postgres_schema() as server_url, postgres_schema() as broken_server_url:
         url, broken = planted_postgres(server_url), planted_postgres(broken_server_url)
+        write_pack(team_pack, url)
         printed: list[tuple[str, str]] = []
-        codes = exercise(root, url, broken, printed, notebooks=True, team=False)
+        codes = exercise(root, planted_postgres(sample_url), url, broken, printed, jobs=1, team=False)
     real = make_url(server_url).password or ""
     also = [real] if real and real.lower() not in shown_source(url).lower() else []
     return root, url, printed, codes, also

@@ -104,10 +104,20 @@ def csv_folder(tmp_path_factory, sample_tables) -> str:
 
 
 @pytest.fixture(scope="module")
-def sqlite_url(tmp_path_factory, sample_tables) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'pack.db'}"
-    write_pack(sample_tables, url)
-    return url
+def sqlite_url(tmp_path_factory) -> str:
+    """The sample pack in SQLite, written by ``amreview sample --out sqlite:///pack.db`` (a URL
+    relative to the working folder) over a file that holds a stale ``sales`` table and a table
+    that is not the pack's (``notes``, one row: left alone)."""
+    folder = tmp_path_factory.mktemp("sqlite")
+    with sqlite3.connect(folder / "pack.db") as connection:
+        connection.execute("CREATE TABLE sales (stale TEXT)")
+        connection.execute("CREATE TABLE notes (kept TEXT)")
+        connection.execute("INSERT INTO notes VALUES ('kept')")
+    connection.close()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.chdir(folder)
+        main(["sample", "--out", "sqlite:///pack.db"])
+    return f"sqlite:///{folder / 'pack.db'}"
 
 
 @pytest.fixture(scope="module")
@@ -129,8 +139,19 @@ def csv_pack(csv_folder):
 
 
 @pytest.fixture(scope="module")
-def database_pack(database_url):
-    return load_pack(database_url)
+def sqlite_pack(sqlite_url):
+    return load_pack(sqlite_url)
+
+
+@pytest.fixture(scope="module")
+def postgres_pack(postgres_url):
+    return load_pack(postgres_url)
+
+
+@pytest.fixture(scope="module")
+def database_pack(request, database_url):
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgres"
+    return request.getfixturevalue(f"{backend}_pack")
 
 
 def by_key(frame: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -495,18 +516,12 @@ def test_reading_a_sqlite_pack_never_writes_to_it(sqlite_url):
     assert (path.stat().st_mtime_ns, path.stat().st_size) == before
 
 
-def test_sample_command_writes_to_sqlite_replacing_its_tables(tmp_path, monkeypatch, csv_pack):
-    monkeypatch.chdir(tmp_path)
-    connection = sqlite3.connect(tmp_path / "pack.db")
-    connection.execute("CREATE TABLE sales (stale TEXT)")
-    connection.execute("CREATE TABLE notes (kept TEXT)")  # not a pack table: left alone
-    connection.commit()
+def test_sample_command_writes_to_sqlite_replacing_its_tables(sqlite_url, sqlite_pack, csv_pack):
+    """``sqlite_url`` was written by the sample command over a stale ``sales`` table."""
+    assert sqlite_pack.fingerprint == content_fingerprint(csv_pack.tables)
+    with sqlite3.connect(make_url(sqlite_url).database) as connection:
+        assert connection.execute("SELECT * FROM notes").fetchall() == [("kept",)]
     connection.close()
-    main(["sample", "--out", "sqlite:///pack.db"])
-    pack = load_pack("sqlite:///pack.db")
-    assert pack.fingerprint == content_fingerprint(csv_pack.tables)
-    with sqlite3.connect(tmp_path / "pack.db") as connection:
-        assert connection.execute("SELECT COUNT(*) FROM notes").fetchone() == (0,)
 
 
 def test_sample_command_refuses_a_file_format_for_a_database(tmp_path):

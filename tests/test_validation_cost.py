@@ -19,6 +19,7 @@ from amreview.data.cells import as_text
 from amreview.data.datapack import validate_tables
 from amreview.data.schemas import distinct_text, passing_checks, schema_for
 from amreview.errors import DataError
+from tests.conftest import sample_pack_once, sample_tables_once
 
 # Values with white space of every kind at either end, inside, or none; empty; missing.
 TEXT = st.one_of(
@@ -48,12 +49,15 @@ def test_distinct_ids_skip_the_uniqueness_check_and_duplicates_keep_it():
     assert schema_for("activities", twice).columns["activity_id"].unique
 
 
-def test_validating_distinct_ids_hashes_none_of_them(monkeypatch):
+@pytest.fixture(scope="module")
+def sample_tables(tmp_path_factory) -> dict[str, pd.DataFrame]:
+    return sample_tables_once(tmp_path_factory)
+
+
+def test_validating_distinct_ids_hashes_none_of_them(sample_tables, monkeypatch):
     """pandera's uniqueness check asks ``Series.is_unique``; the sample's ids are proven
     distinct first, so it is never asked (on ten million lines it costs seconds)."""
-    from amreview.data.sample import generate_sample
-
-    tables = generate_sample()
+    tables = dict(sample_tables)
     asked = []
     original = pd.Series.is_unique
     monkeypatch.setattr(pd.Series, "is_unique", property(lambda self: asked.append(self.name) or original.fget(self)))
@@ -61,10 +65,8 @@ def test_validating_distinct_ids_hashes_none_of_them(monkeypatch):
     assert not [name for name in asked if str(name).endswith("_id")]
 
 
-def test_a_duplicate_id_is_reported_as_pandera_reports_it():
-    from amreview.data.sample import generate_sample
-
-    tables = generate_sample()
+def test_a_duplicate_id_is_reported_as_pandera_reports_it(sample_tables):
+    tables = sample_tables
     activities = tables["activities"].copy()
     activities.loc[5, "activity_id"] = activities.loc[2, "activity_id"]
     with pytest.raises(DataError) as caught:
@@ -155,13 +157,12 @@ def test_checks_proven_to_pass_are_left_out():
     )
 
 
-def test_target_periods_are_read_once_per_distinct_period(monkeypatch):
+def test_target_periods_are_read_once_per_distinct_period(tmp_path_factory, monkeypatch):
     """Whether a target's period is a month, and its quarter, are asked once per distinct period,
     not once per row; the problems found are the same (a quarter row whose months do not add up)."""
     from amreview.data import problems
-    from amreview.data.sample import generate_sample
 
-    targets = validate_tables(generate_sample(), source="sample").targets
+    targets = sample_pack_once(tmp_path_factory).targets  # validate_tables(generate_sample())
     quarter_row = targets.index[targets["period"] == "2026Q3"][0]
     months = pd.DataFrame(
         {"am_id": targets.at[quarter_row, "am_id"], "period": ["2026-07", "2026-08", "2026-09"]}
