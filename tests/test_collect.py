@@ -44,9 +44,10 @@ from amreview.cycle.model import (
     ReturnedForm,
 )
 from amreview.data.datapack import load_pack, write_pack
-from amreview.errors import ArgumentError, DataError
+from amreview.errors import ArgumentError, DataError, ParameterError
 from amreview.periods import Quarter
 from amreview.scoring.config import parse_config
+from amreview.scoring.scorecard import Scorecard, build_scorecard
 from tests.conftest import hand_tables
 
 Q3 = Quarter.parse("2026Q3")
@@ -183,8 +184,31 @@ def outcome(
     }
 
 
+CARDS: dict[str, Scorecard] = {}  # pack fingerprint → its 2026Q3 scorecard under CONFIG
+
+
+def card_of(pack) -> Scorecard:
+    """The pack's 2026Q3 scorecard under CONFIG, built once per pack content (its fingerprint:
+    the same files, the same scorecard) and shared by the tests, which only read it."""
+    if not pack.fingerprint:  # a pack of frames: nothing to know it by
+        return build_scorecard(pack, Q3, CONFIG)
+    if pack.fingerprint not in CARDS:
+        CARDS[pack.fingerprint] = build_scorecard(pack, Q3, CONFIG)
+    return CARDS[pack.fingerprint]
+
+
 def collect(pack, folder: Path, **options):
-    return collect_forms(pack, Q3, folder, CONFIG, reader=read_test_form, fingerprint_of=figures_fingerprint, **options)
+    """``collect_forms`` with the test reader and fingerprint, given the pack's scorecard."""
+    return collect_forms(
+        pack,
+        Q3,
+        folder,
+        CONFIG,
+        reader=read_test_form,
+        fingerprint_of=figures_fingerprint,
+        card=card_of(pack),
+        **options,
+    )
 
 
 def sha_of(path: Path) -> str:
@@ -287,6 +311,17 @@ def test_a_manager_review_becomes_rows_with_their_provenance(pack_dir, forms):
     assert outcome_row["source_sha256"] == sha
     form = collection.forms[0]
     assert form.status is FormStatus.COLLECTED and form.am_id == "AM1" and form.added == 7
+
+
+def test_a_scorecard_given_must_be_the_quarters_under_the_config(pack_dir, forms):
+    pack = load_pack(pack_dir)
+    manager_form(forms, pack)
+    for card in (build_scorecard(pack, "2026Q2", CONFIG), build_scorecard(pack, Q3)):  # another quarter, config
+        with pytest.raises(ParameterError, match="the scorecard given is of 2026Q[23] under another config"):
+            collect_forms(pack, Q3, forms, CONFIG, reader=read_test_form, fingerprint_of=figures_fingerprint, card=card)
+    given = collect(pack, forms)
+    computed = collect_forms(pack, Q3, forms, CONFIG, reader=read_test_form, fingerprint_of=figures_fingerprint)
+    assert given.summary() == computed.summary() and given.people == computed.people
 
 
 def test_a_self_assessment_rates_as_self_and_proposes_objectives_as_notes(pack_dir, forms):
