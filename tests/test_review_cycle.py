@@ -27,10 +27,8 @@ Assumptions, stated here because the sample changes under its own issues:
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import html
-import io
 import re
 import shutil
 import subprocess
@@ -43,10 +41,10 @@ from openpyxl import load_workbook
 
 from amreview.batch.inputs import open_review
 from amreview.batch.prepare import prepare_reviews
-from amreview.cli import main
 from amreview.cycle.read_form import record_of
 from amreview.data.datapack import load_pack
 from amreview.scoring.config import load_config
+from tests.test_cli import amreview as command
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("review_cycle")]
 
@@ -147,15 +145,9 @@ SECTION_OF = {
 
 def amreview(*args: str) -> str:
     """``amreview ARGS`` as a person runs it, by its entry point; exit 0 required; its standard output."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = exc.code
-    assert code in (0, None), f"amreview {' '.join(args)} exited {code}:\n{out.getvalue()}\n{err.getvalue()}"
-    return out.getvalue()
+    done = command(*args)
+    assert done.returncode == 0, f"amreview {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
 
 
 def strip_review(pack: Path, people: tuple[str, ...]) -> None:
