@@ -48,7 +48,7 @@ from amreview.errors import ArgumentError, DataError, ParameterError
 from amreview.periods import Quarter
 from amreview.scoring.config import parse_config
 from amreview.scoring.scorecard import Scorecard, build_scorecard
-from tests.conftest import hand_tables
+from tests.conftest import hand_tables, sample_pack_once
 
 Q3 = Quarter.parse("2026Q3")
 COLLECTED_AT = dt.datetime(2026, 10, 2, 9, 30, tzinfo=dt.UTC)
@@ -911,8 +911,8 @@ def test_a_failure_while_writing_leaves_nothing(pack_dir, forms, tmp_path, monke
     assert sorted(p.name for p in tmp_path.iterdir()) == ["forms", "pack"]
 
 
-def test_the_sample_is_written_as_a_folder_with_the_rows(tmp_path, forms):
-    pack = load_pack("sample")
+def test_the_sample_is_written_as_a_folder_with_the_rows(tmp_path, tmp_path_factory, forms):
+    pack = sample_pack_once(tmp_path_factory)  # load_pack("sample")
     # the sample's AM001 has the manager's 2026Q3 ratings and some comments already: these are others
     manager_form(
         forms,
