@@ -313,15 +313,19 @@ def test_a_manager_review_becomes_rows_with_their_provenance(pack_dir, forms):
     assert form.status is FormStatus.COLLECTED and form.am_id == "AM1" and form.added == 7
 
 
-def test_a_scorecard_given_must_be_the_quarters_under_the_config(pack_dir, forms):
+def test_a_scorecard_given_must_be_the_quarters_under_the_config(pack_dir, forms, monkeypatch):
+    from amreview.scoring import scorecard
+
     pack = load_pack(pack_dir)
     manager_form(forms, pack)
     for card in (build_scorecard(pack, "2026Q2", CONFIG), build_scorecard(pack, Q3)):  # another quarter, config
         with pytest.raises(ParameterError, match="the scorecard given is of 2026Q[23] under another config"):
             collect_forms(pack, Q3, forms, CONFIG, reader=read_test_form, fingerprint_of=figures_fingerprint, card=card)
-    given = collect(pack, forms)
     computed = collect_forms(pack, Q3, forms, CONFIG, reader=read_test_form, fingerprint_of=figures_fingerprint)
-    assert given.summary() == computed.summary() and given.people == computed.people
+    card = card_of(pack)
+    monkeypatch.setattr(scorecard, "build_scorecard", lambda *a, **k: pytest.fail("computed again"))
+    given = collect(pack, forms)  # the card given: not computed again
+    assert given.summary() == computed.summary() and given.people == computed.people and card_of(pack) is card
 
 
 def test_a_self_assessment_rates_as_self_and_proposes_objectives_as_notes(pack_dir, forms):
