@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -14,14 +16,33 @@ from amreview.cli import main
 
 
 def amreview(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "amreview", *args], capture_output=True, text=True, cwd=cwd)
+    """``amreview ARGS`` by its entry point (:func:`amreview.cli.main`) in this process, from
+    ``cwd``: the command's own code, its exit code and what it printed, without a new interpreter
+    importing it all again (``python -m amreview`` itself: :func:`amreview_process`). An error
+    that escaped the command would be raised here, failing the test, where the process would
+    print its traceback."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(cwd or Path.cwd()), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
+    return subprocess.CompletedProcess(["amreview", *args], code, out.getvalue(), err.getvalue())
+
+
+def amreview_process(*args: str) -> subprocess.CompletedProcess:
+    """``python -m amreview ARGS`` in a process of its own, as a person runs it."""
+    return subprocess.run([sys.executable, "-m", "amreview", *args], capture_output=True, text=True)
 
 
 def test_broken_pack_prints_problems_without_traceback(hand_pack_dir, tmp_path):
     sales = pd.read_csv(hand_pack_dir / "sales.csv", dtype=str)
     sales.loc[2, "cost"] = "lots"
     sales.to_csv(hand_pack_dir / "sales.csv", index=False)
-    done = amreview("scorecard", "--data", str(hand_pack_dir), "--period", "2026Q3", "--out", str(tmp_path / "c.csv"))
+    done = amreview_process(
+        "scorecard", "--data", str(hand_pack_dir), "--period", "2026Q3", "--out", str(tmp_path / "c.csv")
+    )
     assert done.returncode == 3
     assert "table sales, row 4, column cost: expected a number, found 'lots'" in done.stderr
     assert "Traceback" not in done.stderr

@@ -44,10 +44,11 @@ from amreview.cycle.model import (
     ReturnedForm,
 )
 from amreview.data.datapack import load_pack, write_pack
-from amreview.errors import ArgumentError, DataError
+from amreview.errors import ArgumentError, DataError, ParameterError
 from amreview.periods import Quarter
 from amreview.scoring.config import parse_config
-from tests.conftest import hand_tables
+from amreview.scoring.scorecard import Scorecard, build_scorecard
+from tests.conftest import hand_tables, sample_pack_once
 
 Q3 = Quarter.parse("2026Q3")
 COLLECTED_AT = dt.datetime(2026, 10, 2, 9, 30, tzinfo=dt.UTC)
@@ -183,8 +184,31 @@ def outcome(
     }
 
 
+CARDS: dict[str, Scorecard] = {}  # pack fingerprint → its 2026Q3 scorecard under CONFIG
+
+
+def card_of(pack) -> Scorecard:
+    """The pack's 2026Q3 scorecard under CONFIG, built once per pack content (its fingerprint:
+    the same files, the same scorecard) and shared by the tests, which only read it."""
+    if not pack.fingerprint:  # a pack of frames: nothing to know it by
+        return build_scorecard(pack, Q3, CONFIG)
+    if pack.fingerprint not in CARDS:
+        CARDS[pack.fingerprint] = build_scorecard(pack, Q3, CONFIG)
+    return CARDS[pack.fingerprint]
+
+
 def collect(pack, folder: Path, **options):
-    return collect_forms(pack, Q3, folder, CONFIG, reader=read_test_form, fingerprint_of=figures_fingerprint, **options)
+    """``collect_forms`` with the test reader and fingerprint, given the pack's scorecard."""
+    return collect_forms(
+        pack,
+        Q3,
+        folder,
+        CONFIG,
+        reader=read_test_form,
+        fingerprint_of=figures_fingerprint,
+        card=card_of(pack),
+        **options,
+    )
 
 
 def sha_of(path: Path) -> str:
@@ -287,6 +311,21 @@ def test_a_manager_review_becomes_rows_with_their_provenance(pack_dir, forms):
     assert outcome_row["source_sha256"] == sha
     form = collection.forms[0]
     assert form.status is FormStatus.COLLECTED and form.am_id == "AM1" and form.added == 7
+
+
+def test_a_scorecard_given_must_be_the_quarters_under_the_config(pack_dir, forms, monkeypatch):
+    from amreview.scoring import scorecard
+
+    pack = load_pack(pack_dir)
+    manager_form(forms, pack)
+    for card in (build_scorecard(pack, "2026Q2", CONFIG), build_scorecard(pack, Q3)):  # another quarter, config
+        with pytest.raises(ParameterError, match="the scorecard given is of 2026Q[23] under another config"):
+            collect_forms(pack, Q3, forms, CONFIG, reader=read_test_form, fingerprint_of=figures_fingerprint, card=card)
+    computed = collect_forms(pack, Q3, forms, CONFIG, reader=read_test_form, fingerprint_of=figures_fingerprint)
+    card = card_of(pack)
+    monkeypatch.setattr(scorecard, "build_scorecard", lambda *a, **k: pytest.fail("computed again"))
+    given = collect(pack, forms)  # the card given: not computed again
+    assert given.summary() == computed.summary() and given.people == computed.people and card_of(pack) is card
 
 
 def test_a_self_assessment_rates_as_self_and_proposes_objectives_as_notes(pack_dir, forms):
@@ -876,8 +915,8 @@ def test_a_failure_while_writing_leaves_nothing(pack_dir, forms, tmp_path, monke
     assert sorted(p.name for p in tmp_path.iterdir()) == ["forms", "pack"]
 
 
-def test_the_sample_is_written_as_a_folder_with_the_rows(tmp_path, forms):
-    pack = load_pack("sample")
+def test_the_sample_is_written_as_a_folder_with_the_rows(tmp_path, tmp_path_factory, forms):
+    pack = sample_pack_once(tmp_path_factory)  # load_pack("sample")
     # the sample's AM001 has the manager's 2026Q3 ratings and some comments already: these are others
     manager_form(
         forms,

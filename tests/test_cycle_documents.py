@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -32,8 +33,7 @@ from amreview.data.datapack import load_pack, validate_tables, write_pack
 from amreview.documents import render, team_render
 from amreview.documents.calibration import OrganisationCalibration
 from amreview.documents.model import SECTIONS
-from amreview.documents.pdf import html_to_pdf
-from amreview.documents.review import Review
+from amreview.documents.review import Review, previous_scorecard
 from amreview.documents.team_overview import TeamOverview
 from amreview.formats import score_text
 from amreview.periods import Quarter
@@ -204,8 +204,10 @@ def pack():
 
 
 @pytest.fixture(scope="module")
-def reviews(pack):
-    return {am: Review.build(pack, am, PERIOD, HAND_CONFIG) for am in ("AM1", "AM2", "AM3")}
+def reviews(pack, card):
+    """Each person's review as :meth:`Review.build` makes it, its two scorecards built once for all three."""
+    previous = previous_scorecard(pack, card.quarter, HAND_CONFIG, card.kpis)
+    return {am: Review(pack, am, card, previous) for am in ("AM1", "AM2", "AM3")}
 
 
 @pytest.fixture(scope="module")
@@ -263,14 +265,14 @@ def test_the_header_shows_the_status(documents, am_id, line):
     assert header.find("p", class_="amr-status").get_text() == line
 
 
-def test_a_draft_is_marked_draft_on_every_printed_page_and_a_signed_review_is_not(reviews, documents, tmp_path):
+@pytest.mark.e2e
+def test_a_draft_is_marked_draft_on_every_printed_page_and_a_signed_review_is_not(run):
     for am_id, mark, absent in (
         ("AM3", "DRAFT — figures only, not reviewed", r"Signed \d|In review —"),
         ("AM1", "Signed 03 Oct 2026", r"DRAFT|In review —"),
         ("AM2", "In review — not signed", r"DRAFT|Signed \d"),
     ):
-        path = html_to_pdf(documents[am_id], tmp_path / f"{am_id}.pdf")
-        pages = pdf_pages(path)
+        pages = pdf_pages(run.out / f"{am_id}.pdf")  # the run's: html_to_pdf of each review's document
         assert len(pages) >= 2
         for number, text in enumerate(pages, start=1):
             assert mark in text, f"{am_id}, page {number}"
@@ -620,12 +622,19 @@ def test_team_and_calibration_inputs_hold_the_outcomes_and_the_calibration_input
         assert name.encode() not in files
 
 
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> SimpleNamespace:
+    """A run of the cycle pack with PDFs: its pack folder, its summary and its period's folder."""
+    root = tmp_path_factory.mktemp("cycle-run")
+    folder = write_pack(cycle_tables(), root / "pack")
+    summary = run_quarterly_reviews(folder, PERIOD, root / "reports", n_jobs=2, progress=False, pdf=True)
+    return SimpleNamespace(folder=folder, summary=summary, out=root / "reports" / PERIOD)
+
+
 @pytest.mark.e2e
-def test_a_run_shows_the_cycle_in_every_document(tmp_path):
-    folder = write_pack(cycle_tables(), tmp_path / "pack")
-    summary = run_quarterly_reviews(folder, PERIOD, tmp_path / "reports", n_jobs=2, progress=False, pdf=True)
+def test_a_run_shows_the_cycle_in_every_document(run):
+    folder, summary, out = run.folder, run.summary, run.out
     assert not summary.failed, summary.describe()
-    out = tmp_path / "reports" / PERIOD
     assert summary.calibration is not None
     assert (out / "calibration.html").is_file() and (out / "calibration.pdf").is_file()
     manifest = json.loads((out / "manifest.json").read_text())

@@ -160,7 +160,8 @@ def _prepare_and_compare(tables, am_ids, tmp_path, source):
     pack = validate_tables(tables, source=source)
     config = load_config()
     whole = {am_id: Review.build(pack, am_id, PERIOD, config) for am_id in am_ids}
-    inputs = prepare_reviews(pack, PERIOD, config, tmp_path, am_ids, card=whole[am_ids[0]].scorecard)
+    first = whole[am_ids[0]]  # Review.build's scorecards, the same for everyone: prepared from them
+    inputs = prepare_reviews(pack, PERIOD, config, tmp_path, am_ids, card=first.scorecard, previous=first.previous)
     for am_id in am_ids:
         assert_same_review(whole[am_id], read_review_input(inputs.reviews[am_id]))
     return pack, inputs

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +21,7 @@ from amreview.quality.checks import CHECKS, check_pack
 from amreview.quality.table_coverage import table_uses
 from amreview.scoring.scorecard import build_scorecard, check_period_covered
 from tests.conftest import sample_tables_once
+from tests.test_cli import amreview
 
 
 @pytest.fixture(scope="module")
@@ -353,10 +352,6 @@ def test_margin_kpis_are_no_data_not_zero_without_sales(tmp_path_factory, sample
 # --------------------------------------------------------------------------------------------
 # The command
 # --------------------------------------------------------------------------------------------
-
-
-def amreview(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "amreview", *args], capture_output=True, text=True, cwd=cwd)
 
 
 def test_validate_command_with_errors(pack_dir, tmp_path):

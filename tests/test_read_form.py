@@ -20,10 +20,11 @@ from amreview.cycle.form_record import Expected, read_identity, record_of
 from amreview.cycle.model import CellSource, CompetencyInput, FormError, FormKind, ObjectiveInput, OutcomeInput
 from amreview.cycle.read_form import read_form
 from amreview.cycle.workbook import write_form
-from amreview.data.datapack import DataPack, load_pack
+from amreview.data.datapack import DataPack
 from amreview.periods import Quarter
 from amreview.scoring.config import load_config
 from amreview.scoring.scorecard import build_scorecard
+from tests.conftest import sample_pack_once
 
 PERIOD = Quarter(2026, 3)
 MADE_ON = dt.datetime(2026, 10, 1, 9, 30, tzinfo=dt.UTC)
@@ -33,8 +34,8 @@ AM = "AM005"  # Megan Doyle: three objectives carry into 2026Q4; computed rating
 
 
 @pytest.fixture(scope="module")
-def pack():
-    return load_pack("sample")
+def pack(tmp_path_factory):
+    return sample_pack_once(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -93,7 +93,7 @@ from amreview.metrics.registry import Kpi
 from amreview.periods import Quarter
 from amreview.scoring.config import DEFAULT_CONFIG, ScorecardConfig, config_fingerprint, review_config
 from amreview.scoring.outcomes import pack_review_status
-from amreview.scoring.scorecard import Scorecard, build_scorecard
+from amreview.scoring.scorecard import Scorecard, quarter_scorecard
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def prepare_reviews(
     folder = Path(folder)
     am_ids = list(dict.fromkeys(str(a) for a in am_ids))
     managers = list(dict.fromkeys(str(m) for m in managers))
-    card = _quarter_scorecard(pack, quarter, config, card)
+    card = quarter_scorecard(pack, quarter, config, card)
     for am_id in am_ids:
         if am_id not in card.values.index:
             raise not_in_role(pack, am_id, quarter)
@@ -167,18 +167,6 @@ def prepare_reviews(
         _write_calibration(pack, quarter, config, calibration_ratings(status, card), folder) if calibration else {}
     )
     return PreparedInputs(reviews=reviews, teams=written_teams, calibration=written_calibration)
-
-
-def _quarter_scorecard(pack: DataPack, quarter: Quarter, config: ScorecardConfig, card: Scorecard | None) -> Scorecard:
-    """``card`` when it is the scorecard of ``quarter`` under ``config`` (computed when None)."""
-    if card is None:
-        return build_scorecard(pack, quarter, config)
-    if card.quarter != quarter or config_fingerprint(card.config) != config_fingerprint(config):
-        raise ParameterError(
-            f"the scorecard given is of {card.quarter} under another config; "
-            f"expected the scorecard of {quarter} under the config given"
-        )
-    return card
 
 
 def _write_reviews(

@@ -43,7 +43,7 @@ from amreview.data.schemas import columns_of, kinds_of
 from amreview.errors import ArgumentError, DataError
 from amreview.periods import Quarter
 from amreview.scoring.config import ScorecardConfig
-from amreview.scoring.scorecard import Scorecard, build_scorecard
+from amreview.scoring.scorecard import Scorecard, quarter_scorecard
 
 Reader = Callable[[Path, ScorecardConfig], ReturnedForm]
 Fingerprint = Callable[[DataPack, str, Quarter, FormKind], str]
@@ -91,16 +91,20 @@ def collect_forms(
     replace: bool = False,
     reader: Reader | None = None,
     fingerprint_of: Fingerprint | None = None,
+    card: Scorecard | None = None,
 ) -> Collection:
     """Collect the returned forms in ``forms_dir`` for ``period`` into rows for ``pack`` (module
-    docstring). A boundary: ``period`` as text is read on the config's fiscal year."""
+    docstring). A boundary: ``period`` as text is read on the config's fiscal year.
+
+    ``card`` is the quarter's scorecard of ``pack`` when the caller already has it (computed
+    otherwise); it must be of ``period`` under ``config``."""
     quarter = Quarter.parse(period, config.fiscal_year_start_month)
     folder = Path(forms_dir)
     if not folder.is_dir():
         raise ArgumentError(
             f"the forms folder {folder}: expected a folder holding the returned .xlsx forms, found none"
         )
-    card = build_scorecard(pack, quarter, config)
+    card = quarter_scorecard(pack, quarter, config, card)
     reader = reader or read_returned_form
     fingerprint_of = fingerprint_of or fingerprint_from(card)
     people = tuple((str(a), str(n)) for a, n in card.people["name"].items())

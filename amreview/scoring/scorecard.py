@@ -27,7 +27,7 @@ from amreview.metrics.registry import WINDOWS, Kpi, KpiContext, in_role
 from amreview.metrics.targets import quarter_targets
 from amreview.periods import Quarter, require_quarter
 from amreview.scoring.bands import explain, kpi_scores, measure_scores, overall_scores, percentiles, withhold_ratings
-from amreview.scoring.config import ScorecardConfig, load_config
+from amreview.scoring.config import ScorecardConfig, config_fingerprint, load_config
 from amreview.scoring.evidence import kpi_evidence, without_thin_scores
 from amreview.scoring.expected import expected_frame
 from amreview.scoring.robustness import rating_robustness
@@ -352,6 +352,22 @@ def build_scorecard(
         expected=expected,
         robustness=robustness,
     )
+
+
+def quarter_scorecard(
+    pack: DataPack, quarter: Quarter, config: ScorecardConfig, card: Scorecard | None = None
+) -> Scorecard:
+    """``card`` when it is the scorecard of ``quarter`` under ``config`` (the caller already holds
+    it); computed from ``pack`` when None. A card of another quarter or config is a
+    :class:`~amreview.errors.ParameterError`."""
+    if card is None:
+        return build_scorecard(pack, quarter, config)
+    if card.quarter != quarter or config_fingerprint(card.config) != config_fingerprint(config):
+        raise ParameterError(
+            f"the scorecard given is of {card.quarter} under another config; "
+            f"expected the scorecard of {quarter} under the config given"
+        )
+    return card
 
 
 # --------------------------------------------------------------------------------------------
