@@ -9,13 +9,14 @@ JOBS   ?=
 LAB_FLAGS ?=
 PIP_FLAGS ?= -q --disable-pip-version-check
 
-.PHONY: help venv demo sample reviews scorecard forms test scale-check document-check lint lab clean docs bench bench-100m bench-reference
+.PHONY: help venv demo sample reviews scorecard forms test scale-check document-check process-check lint lab clean docs bench bench-100m bench-reference
 
 help:
 	@echo "make demo   - install, build the sample data pack, produce the $(PERIOD) reviews and review forms under $(REPORTS)/"
 	@echo "make forms  - write the $(PERIOD) review forms (self-assessment, manager's review) under $(REPORTS)/$(PERIOD)/forms/"
 	@echo "make test   - install with the test extras (and the document checkers in tests/js) and run the whole test suite"
 	@echo "make scale-check - the 10-million-line pack's scorecard against the code before the in-place data step (a few minutes)"
+	@echo "make process-check - the tests that kill a run's processes or start a Dask cluster (about two minutes)"
 	@echo "make document-check - axe-core and the page layout over every document of a sample run, not one of each kind (a few minutes)"
 	@echo "make lint   - check the layers and import circles (import-linter), the code and its layout (ruff) and its types (mypy)"
 	@echo "make lab    - open the notebooks in JupyterLab (headless: make lab LAB_FLAGS=--no-browser)"
@@ -64,7 +65,13 @@ tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.js
 	@touch $@
 
 test: $(VENV)/.installed-test tests/js/node_modules/.installed
-	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=20
+	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=20 -m "not processes"
+
+# The tests that kill a run's processes (the runner, a worker, a kernel) or start a Dask cluster and
+# wait for them to go (marked `processes`: tests/test_run_batch.py, test_outputs.py, test_distributed.py;
+# about two minutes, mostly waiting, so apart from `make test`; CI runs it).
+process-check: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -n auto --dist loadgroup -q -p no:cacheprovider -m processes
 
 # Every document of a sample run through axe-core and the page-layout check (tests/test_accessibility.py):
 # `make test` looks at one review per team and every other document; this looks at every review

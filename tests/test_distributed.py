@@ -136,6 +136,7 @@ def cluster():
 
 
 @pytest.mark.e2e
+@pytest.mark.processes  # kills processes or starts a cluster and waits on them: make process-check (CI)
 def test_cluster_run_gives_the_documents_of_a_local_run(cluster, tmp_path, monkeypatch):
     small = small_notebook(tmp_path)
     monkeypatch.chdir(tmp_path)  # the workers' working directory is another (the repository)
@@ -171,6 +172,7 @@ def test_cluster_run_gives_the_documents_of_a_local_run(cluster, tmp_path, monke
 
 
 @pytest.mark.e2e
+@pytest.mark.processes  # kills processes or starts a cluster and waits on them: make process-check (CI)
 def test_a_review_whose_worker_dies_is_rerun_then_failed(cluster, tmp_path):
     crash = crashing_notebook(tmp_path)
     nanny = os.getpid()  # the LocalCluster's nannies run in this process
@@ -236,6 +238,7 @@ def scheduler_alone() -> Iterator[str]:
         process.wait(timeout=30)
 
 
+@pytest.mark.processes  # kills processes or starts a cluster and waits on them: make process-check (CI)
 def test_a_scheduler_without_workers_is_a_clear_error(tmp_path):
     small = small_notebook(tmp_path)
     with scheduler_alone() as address, pytest.raises(ClusterError, match="has no worker after 3 s"):

@@ -329,6 +329,7 @@ def test_a_real_full_disk_is_exit_4_and_leaves_nothing(pack, tmp_path, capsys):
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.processes  # kills processes or starts a cluster and waits on them: make process-check (CI)
 def test_a_worker_killed_under_a_review_fails_that_review_only_and_the_run_exits_1(pack, tmp_path, capsys):
     """AM001 kills its worker while AM002 runs on the other one and AM003 waits: only AM001
     fails (a ProcessPoolExecutor would fail all three), and the run says so with exit code 1."""
@@ -379,6 +380,7 @@ def test_a_worker_killed_under_a_review_fails_that_review_only_and_the_run_exits
 
 
 @pytest.mark.xdist_group("heavy_batch")  # many processes, and a deadline for them to go
+@pytest.mark.processes  # kills processes or starts a cluster and waits on them: make process-check (CI)
 def test_a_killed_run_leaves_no_process_and_resume_runs_alone(pack, tmp_path):
     notebook = review_notebook(tmp_path, "import time\ntime.sleep(30)")
     out = tmp_path / "out"

@@ -264,6 +264,7 @@ PEOPLE_KILLED, KILL_AFTER, SLEEP_SECONDS = 5, 2, 3
 
 
 @pytest.mark.xdist_group("heavy_batch")  # not beside the Dask tests: see tests/test_distributed.py
+@pytest.mark.processes  # kills processes or starts a cluster and waits on them: make process-check (CI)
 def test_a_run_killed_halfway_is_completed_by_resume_without_partial_documents(tmp_path):
     pack = write_pack(scaled_sample(PEOPLE_KILLED, 1_250 * PEOPLE_KILLED), tmp_path / "pack", "parquet")
     out = tmp_path / "reports"
