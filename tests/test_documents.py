@@ -141,7 +141,7 @@ def manager(card) -> str:
 def run(pack_dir, config_path, tmp_path_factory):
     """The whole organisation's run with our config and ``pdf=True``: every review, every team
     overview, the calibration page, the index and the KPI reference, made once per session and
-    shared with ``test_accessibility`` (same group, ``conftest.SHARED_RUNS``).
+    shared with ``test_accessibility`` (one xdist group: ``conftest.SHARED_BETWEEN_MODULES``).
 
     Where Chromium prints the PDFs (about a second each) the run prints every one. Where only
     WeasyPrint does (about ten seconds each) the run prints none, and the PDFs the tests read
@@ -153,19 +153,11 @@ def run(pack_dir, config_path, tmp_path_factory):
         summary = run_quarterly_reviews(
             pack_dir, PERIOD, folder, n_jobs=2, progress=False, config=config_path, pdf=every_pdf
         )
-        if not every_pdf:  # the PDFs the tests read, each with the running header the run prints
-            person = pd.read_csv(pack_dir / "account_managers.csv", dtype=str).set_index("am_id").loc[AM_ID]
-            headers = {
-                AM_ID: f"{person['name']} — quarterly review {PERIOD}",
-                team_file_stems([person["manager"]])[
-                    person["manager"]
-                ]: f"{person['manager']} — team overview {PERIOD}",
-                "calibration": f"Organisation calibration {PERIOD}",
-                "kpi-reference": None,
-            }
-            for stem, header in headers.items():
+        if not every_pdf:  # the PDFs the tests read, each with its running header (its title, in its own CSS)
+            manager = pd.read_csv(pack_dir / "account_managers.csv", dtype=str).set_index("am_id").at[AM_ID, "manager"]
+            for stem in (AM_ID, team_file_stems([manager])[manager], "calibration", "kpi-reference"):
                 html = summary.folder / f"{stem}.html"
-                html_to_pdf(html.read_text(encoding="utf-8"), html.with_suffix(".pdf"), header=header)
+                html_to_pdf(html.read_text(encoding="utf-8"), html.with_suffix(".pdf"))
         return summary
 
     summary = once(tmp_path_factory, "whole-run", produce)

@@ -276,7 +276,7 @@ def sla_summary_of(outcomes: pd.DataFrame, start, end, by="am_id") -> pd.DataFra
             "resolved": count["resolved"],
             "resolved_with_sla": with_sla,
             "resolved_within_sla": count["resolved_within_sla"],
-            "cases_within_sla_share": count["resolved_within_sla"] / np.where(with_sla != 0, with_sla, np.nan),
+            "cases_within_sla_share": _ratio(count["resolved_within_sla"], with_sla).to_numpy(),
             "case_resolution_days_median": table["case_resolution_days_median"],
             "open_cases": count["open_cases"],
             "open_cases_past_sla": count["open_cases_past_sla"],
