@@ -17,7 +17,7 @@ help:
 	@echo "make test   - install with the test extras (and the document checkers in tests/js) and run the whole test suite"
 	@echo "make scale-check - the 10-million-line pack's scorecard against the code before the in-place data step (a few minutes)"
 	@echo "make process-check - the tests that kill a run's processes or start a Dask cluster (about two minutes)"
-	@echo "make document-check - axe-core and the page layout over every document of a sample run, not one of each kind (a few minutes)"
+	@echo "make document-check - the document tests, axe-core and the page layout over the whole organisation's run, not one review of each kind (a few minutes)"
 	@echo "make lint   - check the layers and import circles (import-linter), the code and its layout (ruff) and its types (mypy)"
 	@echo "make lab    - open the notebooks in JupyterLab (headless: make lab LAB_FLAGS=--no-browser)"
 	@echo "make clean  - remove generated reports, the sample pack, the virtual environment and the document checkers"
@@ -73,11 +73,12 @@ test: $(VENV)/.installed-test tests/js/node_modules/.installed
 process-check: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n auto --dist loadgroup -q -p no:cacheprovider -m processes
 
-# Every document of a sample run through axe-core and the page-layout check (tests/test_accessibility.py):
-# `make test` looks at one review per team and every other document; this looks at every review
-# (a few minutes, so apart from `make test`; CI runs it).
+# The document tests and the real checkers (tests/test_documents.py, tests/test_accessibility.py) over a
+# run of the whole organisation: every review and the calibration page, which only such a run makes.
+# `make test` runs them over a run of one review of each kind and every team overview (a few minutes
+# more, so apart from `make test`; CI runs it).
 document-check: $(VENV)/.installed-test tests/js/node_modules/.installed
-	AMREVIEW_DOCUMENT_SWEEP=1 $(BIN)/python -m pytest tests/test_accessibility.py -n auto -q -p no:cacheprovider
+	AMREVIEW_DOCUMENT_SWEEP=1 $(BIN)/python -m pytest tests/test_documents.py tests/test_accessibility.py -n auto --dist loadgroup -q -p no:cacheprovider
 
 # Figures unchanged at scale (issue 16): the scorecard of the 10-million-line benchmark pack, read in
 # place, against the one the code before the data step wrote (tests/test_scale_reference.py; a few

@@ -28,7 +28,7 @@ SHARED_RUNS = frozenset(
         "minimal_document",  # test_review_notebook
         "ok_review",  # test_batch
         "outputs",  # test_secrets_in_outputs (its SQLite and PostgreSQL runs, each once)
-        "run",  # test_documents and test_accessibility: the whole organisation, with PDFs (SHARED_BETWEEN_MODULES)
+        "run",  # test_documents and test_accessibility: one review of each kind, with PDFs (SHARED_BETWEEN_MODULES)
         "star_document",  # test_review_notebook
         "team_overview",  # test_document_warnings
     }

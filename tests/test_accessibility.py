@@ -1,10 +1,12 @@
 """Every document of a sample run, through real checkers (issue 15, items 7 and 8).
 
-``test_documents``' run of the whole organisation on its sample pack (its teammate with a name
-made of HTML included), made once per test session: every review, every team overview, the
-organisation's calibration page and the index, plus the pack's data-quality report, and the PDF
-of each where Chromium prints them (about a second each; where only WeasyPrint does, about ten,
-the PDFs of one review, its team overview, the calibration page and the KPI reference only:
+``test_documents``' run on its sample pack, made once per test session, plus the pack's
+data-quality report: in ``make test`` one review of each kind (``test_documents.AM_ID``'s, its
+teammate's, whose name is made of HTML, and the first of each other team), every team overview,
+the index and the KPI reference; in ``make document-check`` (``AMREVIEW_DOCUMENT_SWEEP=1``, run by
+``.ci/run``) the whole organisation's run: every review and the calibration page too. The PDF of
+each where Chromium prints them (about a second each; where only WeasyPrint does, about ten, the
+PDFs of one review, its team overview, the calibration page and the KPI reference only:
 ``test_documents.run``).
 
 * axe-core (``tests/js``: ``npm ci --prefix tests/js``), injected into Debian's Chromium: no
@@ -18,11 +20,8 @@ the PDFs of one review, its team overview, the calibration page and the KPI refe
 
 Where a checker is missing the tests skip, unless AMREVIEW_REQUIRE_BROWSER=1 (CI), where they fail.
 
-axe-core and the page layout cost seconds a document: ``make test`` runs them over one document of
-each kind (the review of ``test_documents.AM_ID``, whose teammate has the HTML name, one review
-more from each other team, every team overview, the calibration page, the index, the KPI reference
-and the quality report); ``make document-check`` (``AMREVIEW_DOCUMENT_SWEEP=1``, run by ``.ci/run``)
-runs them over every document of the run. Everything else here looks at every document always.
+A review costs its kernel seconds, axe-core and the page layout seconds a document: hence the two
+runs. Every check here looks at every document of the run it is given.
 """
 
 from __future__ import annotations
@@ -47,6 +46,7 @@ from tests.test_documents import (  # noqa: F401 - fixtures
     AM_ID,
     PERIOD,
     PHONE,
+    SWEEP,
     browser,
     card,
     chromium_required,
@@ -68,7 +68,6 @@ WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 LAPTOP = {"width": 1280, "height": 900}
 QUALITY_REPORT = "pack-quality.html"
 KPI_REFERENCE = "kpi-reference.html"
-SWEEP = os.environ.get("AMREVIEW_DOCUMENT_SWEEP") == "1"  # every document, not one of each kind (make document-check)
 
 
 def require(what: str, present: bool) -> None:
@@ -82,8 +81,8 @@ def require(what: str, present: bool) -> None:
 
 
 @pytest.fixture(scope="module")
-def sample_run(run):  # noqa: F811 - test_documents' run of the whole organisation, with its PDFs
-    assert run.calibration is not None and len(run.team_results) >= 2
+def sample_run(run):  # noqa: F811 - test_documents' run, with its PDFs
+    assert (run.calibration is not None) == SWEEP and len(run.team_results) == 3
     return run
 
 
@@ -101,38 +100,15 @@ def quality_report(pack_dir, tmp_path_factory) -> Path:  # noqa: F811
 @pytest.fixture(scope="module")
 def documents(sample_run, quality_report) -> list[Path]:
     found = sorted([*sample_run.folder.glob("*.html"), quality_report])
-    assert {"index.html", "calibration.html", KPI_REFERENCE, QUALITY_REPORT} <= {p.name for p in found}
+    assert {"index.html", KPI_REFERENCE, QUALITY_REPORT} <= {p.name for p in found}
+    assert ("calibration.html" in {p.name for p in found}) == SWEEP
     return found
 
 
-@pytest.fixture(scope="module")
-def swept_reviews(sample_run, pack_dir) -> list:  # noqa: F811 - test_documents' fixture
-    """The reviews whose documents the slow checks (axe-core, the page layout) look at: every one
-    under ``AMREVIEW_DOCUMENT_SWEEP=1`` (make document-check); else AM_ID's (its teammate has the
-    HTML name) and the first of each other team: one per team, each team's layout and wording."""
-    if SWEEP:
-        return list(sample_run.results)
-    managers = pd.read_csv(pack_dir / "account_managers.csv", dtype=str).set_index("am_id")["manager"]
-    one_each = {managers[AM_ID]: AM_ID}
-    for am_id, name in managers.items():
-        one_each.setdefault(name, am_id)
-    chosen = [r for r in sample_run.results if r.key in set(one_each.values())]
-    assert len(chosen) == managers.nunique() == len(sample_run.team_results)
-    return chosen
-
-
-@pytest.fixture(scope="module")
-def swept_documents(documents, swept_reviews, sample_run) -> list[Path]:
-    """Every document but the reviews not in :func:`swept_reviews`."""
-    left_out = {r.html for r in sample_run.results} - {r.html for r in swept_reviews}
-    assert left_out <= set(documents)
-    return [path for path in documents if path not in left_out]
-
-
-def test_axe_finds_no_wcag_21_aa_violation_in_any_document_nor_a_sideways_scroll_on_a_phone(browser, swept_documents):  # noqa: F811
+def test_axe_finds_no_wcag_21_aa_violation_in_any_document_nor_a_sideways_scroll_on_a_phone(browser, documents):  # noqa: F811
     require("axe-core", AXE.is_file())
     found = {}
-    for path in swept_documents:
+    for path in documents:
         for viewport in (LAPTOP, PHONE):
             context = browser.new_context(viewport=viewport)
             page = context.new_page()
@@ -209,9 +185,10 @@ def test_the_pdfs_are_tagged_with_title_and_author_and_few_destinations(sample_r
     authors = {  # who answers for each: the reviewing manager, the team's manager, no one person
         review.html: people.at[review.key, "manager"],
         team.html: BeautifulSoup(team.html.read_text(encoding="utf-8"), "html.parser").h1.get_text().split(": ", 1)[1],
-        sample_run.calibration.html: "amreview",
         sample_run.folder / KPI_REFERENCE: "amreview",
     }
+    if sample_run.calibration is not None:  # a whole-organisation run's (make document-check)
+        authors[sample_run.calibration.html] = "amreview"
     for html_path, author in authors.items():
         reader = PdfReader(html_path.with_suffix(".pdf"))
         root = reader.trailer["/Root"]
@@ -233,28 +210,27 @@ def typed_in(pack: Path) -> tuple[str, ...]:
     return tuple(sorted(found, key=len, reverse=True))
 
 
-def test_every_review_and_team_overview_prints_without_a_layout_fault(sample_run, swept_reviews, pack_dir):  # noqa: F811
-    """Each PDF of the run (of the reviews, those of :func:`swept_reviews`), as printed: no table or
+def test_every_review_and_team_overview_prints_without_a_layout_fault(sample_run, pack_dir):  # noqa: F811
+    """Each PDF of the run's reviews and team overviews, as printed: no table or
     chart cut across pages, no heading alone at the foot of a page, no page but the last half
     blank, no number parted from its unit."""
     chromium_required()
     typed = typed_in(pack_dir)
     found = {}
-    for result in [*swept_reviews, *sample_run.team_results]:
+    for result in [*sample_run.results, *sample_run.team_results]:
         problems = page_layout_problems(result.html.read_text(encoding="utf-8"), result.pdf, typed)
         if problems:
             found[result.key] = problems
-    assert len(sample_run.results) == 15 and len(sample_run.team_results) == 3
     assert found == {}
 
 
 def test_no_review_of_the_run_names_anyone_else_nor_an_account_of_theirs(sample_run, pack_dir):  # noqa: F811
-    """What the review notebook wrote for each person of a whole run (tests/test_privacy.py scans
+    """What the review notebook wrote for each person of the run (tests/test_privacy.py scans
     the library's rendering of each review input; the runner's own tests run a light notebook)."""
     pack = load_pack(pack_dir)
     touched = touched_accounts(pack)
     names = pack.account_managers.set_index("am_id")["name"]
-    assert len(sample_run.results) == len(names)
+    assert len(sample_run.results) == (len(names) if SWEEP else 4)
     for result in sample_run.results:
         text = html.unescape(result.html.read_text(encoding="utf-8"))
         assert names[result.key] in text, result.key  # the scan reads the document it should

@@ -1,12 +1,14 @@
 """The documents people read: a review, a team overview and the explore notebook, as HTML and PDF.
 
-Kernels are slow, so each notebook runs once: one ``run_quarterly_reviews`` of the whole
-organisation with ``pdf=True`` and a scorecard config of our own (every review, every team
-overview, the calibration page, the index; ``test_accessibility`` puts the same run through the
-real checkers), and the explore notebook. The tests below inspect AM_ID's review, its manager's
-team overview and the index. Under pytest-xdist the runs happen once per session, not once per
-worker: the first worker to need one makes it in a folder all workers share, under a lock; the
-others read its result.
+Kernels are slow, so each notebook runs once: one ``run_quarterly_reviews`` with ``pdf=True`` and
+a scorecard config of our own, and the explore notebook. ``make test``'s run is of one review of
+each kind (AM_ID's, its teammate's with the HTML name, the first of each other team), every team
+overview, the index and the KPI reference; ``make document-check`` (``AMREVIEW_DOCUMENT_SWEEP=1``)
+makes the whole organisation's run instead (every review and the calibration page, which only a
+whole-organisation run makes). ``test_accessibility`` puts the same run through the real
+checkers. The tests below inspect AM_ID's review, its manager's team overview and the index.
+Under pytest-xdist the runs happen once per session, not once per worker: the first worker to need
+one makes it in a folder all workers share, under a lock; the others read its result.
 
 * Sections: present and in order.
 * Figures: the team overview's totals are recomputed here with plain pandas from the pack's
@@ -97,6 +99,24 @@ MEETS_FROM = 2.5  # our config's lower Meets boundary (the default's is 2.75)
 
 # A teammate's name that would load an image and log an error if any page let it through as HTML.
 HOSTILE_NAME = "<img src=x onerror=console.error(1)> Raj Patel"
+# Every document of the whole organisation, not one of each kind (make document-check).
+SWEEP = os.environ.get("AMREVIEW_DOCUMENT_SWEEP") == "1"
+
+
+def hostile_teammate(people: pd.DataFrame) -> str:
+    """The am_id of AM_ID's teammate whose name is :data:`HOSTILE_NAME` (the first other report
+    of AM_ID's manager)."""
+    manager = people.loc[people["am_id"] == AM_ID, "manager"].iloc[0]
+    return str(people.loc[(people["manager"] == manager) & (people["am_id"] != AM_ID), "am_id"].iloc[0])
+
+
+def one_of_each_kind(people: pd.DataFrame) -> list[str]:
+    """The people of ``make test``'s run: AM_ID, its teammate with the HTML name, and the first
+    of each other team, so that every team's overview and every team's review layout is made."""
+    chosen = {AM_ID, hostile_teammate(people)}
+    others = people[~people["manager"].isin(people.loc[people["am_id"].isin(chosen), "manager"])]
+    chosen |= set(others.groupby("manager", sort=False)["am_id"].first())
+    return sorted(chosen)
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +124,8 @@ def pack_dir(tmp_path_factory) -> Path:
     def produce(folder: Path) -> Path:
         tables = generate_sample()
         people = tables["account_managers"]
-        manager = people.loc[people["am_id"] == AM_ID, "manager"].iloc[0]
-        teammate = people[(people["manager"] == manager) & (people["am_id"] != AM_ID)].index[0]
-        tables["account_managers"] = people.assign(name=people["name"].where(people.index != teammate, HOSTILE_NAME))
+        teammate = people["am_id"] == hostile_teammate(people)
+        tables["account_managers"] = people.assign(name=people["name"].mask(teammate, HOSTILE_NAME))
         return write_pack(tables, folder)
 
     return once(tmp_path_factory, "pack", produce)
@@ -139,9 +158,11 @@ def manager(card) -> str:
 
 @pytest.fixture(scope="module")
 def run(pack_dir, config_path, tmp_path_factory):
-    """The whole organisation's run with our config and ``pdf=True``: every review, every team
-    overview, the calibration page, the index and the KPI reference, made once per session and
-    shared with ``test_accessibility`` (one xdist group: ``conftest.SHARED_BETWEEN_MODULES``).
+    """The run with our config and ``pdf=True``, made once per session and shared with
+    ``test_accessibility`` (one xdist group: ``conftest.SHARED_BETWEEN_MODULES``): the reviews
+    of :func:`one_of_each_kind`, every team overview, the index and the KPI reference; under
+    ``AMREVIEW_DOCUMENT_SWEEP=1`` (make document-check) the whole organisation's run, every
+    review and the calibration page too.
 
     Where Chromium prints the PDFs (about a second each) the run prints every one. Where only
     WeasyPrint does (about ten seconds each) the run prints none, and the PDFs the tests read
@@ -150,17 +171,27 @@ def run(pack_dir, config_path, tmp_path_factory):
 
     def produce(folder: Path):
         every_pdf = chromium_path() is not None
+        people = pd.read_csv(pack_dir / "account_managers.csv", dtype=str)
         summary = run_quarterly_reviews(
-            pack_dir, PERIOD, folder, n_jobs=2, progress=False, config=config_path, pdf=every_pdf
+            pack_dir,
+            PERIOD,
+            folder,
+            n_jobs=2,
+            progress=False,
+            config=config_path,
+            pdf=every_pdf,
+            am_ids=None if SWEEP else one_of_each_kind(people),
         )
         if not every_pdf:  # the PDFs the tests read, each with its running header (its title, in its own CSS)
-            manager = pd.read_csv(pack_dir / "account_managers.csv", dtype=str).set_index("am_id").at[AM_ID, "manager"]
-            for stem in (AM_ID, team_file_stems([manager])[manager], "calibration", "kpi-reference"):
+            manager = people.set_index("am_id").at[AM_ID, "manager"]
+            printed = [AM_ID, team_file_stems([manager])[manager], "kpi-reference"]
+            for stem in printed + (["calibration"] if summary.calibration is not None else []):
                 html = summary.folder / f"{stem}.html"
                 html_to_pdf(html.read_text(encoding="utf-8"), html.with_suffix(".pdf"))
         return summary
 
-    summary = once(tmp_path_factory, "whole-run", produce)
+    summary = once(tmp_path_factory, "whole-run" if SWEEP else "one-of-each-kind-run", produce)
+    assert (summary.calibration is not None) == SWEEP  # only a whole-organisation run makes it
     assert not summary.failed, summary.describe()
     return summary
 
@@ -223,8 +254,9 @@ def table_rows(document: str, uuid: str) -> list[dict[str, str]]:
 # --------------------------------------------------------------------------- the run's files
 
 
-def test_the_run_writes_html_pdf_and_notebook_of_every_document(run, team_stem, card):
-    documents = [*run.results, *run.team_results, run.calibration]
+def test_the_run_writes_html_pdf_and_notebook_of_every_document(run, team_stem, card, pack_dir):
+    calibration = [run.calibration] if run.calibration is not None else []
+    documents = [*run.results, *run.team_results, *calibration]
     printed = all(r.pdf == r.html.with_suffix(".pdf") for r in documents)  # by the run, where Chromium prints
     assert printed or chromium_path() is None
     names = sorted(p.name for p in run.folder.iterdir())
@@ -234,12 +266,14 @@ def test_the_run_writes_html_pdf_and_notebook_of_every_document(run, team_stem, 
         + (
             [f"{r.html.stem}.pdf" for r in documents]
             if printed
-            else [f"{AM_ID}.pdf", f"{team_stem}.pdf", "calibration.pdf"]
+            else [f"{AM_ID}.pdf", f"{team_stem}.pdf", *(f"{r.html.stem}.pdf" for r in calibration)]
         )
         + ["index.html", "manifest.json", "logs", "kpi-reference.html", "kpi-reference.pdf"]
     )
     assert names == expected  # no temporary file, prepared input nor lock file left behind
-    assert sorted(r.key for r in run.results) == sorted(card.values.index)  # everyone in role, AM_ID among them
+    people = pd.read_csv(pack_dir / "account_managers.csv", dtype=str)
+    chosen = list(card.values.index) if SWEEP else one_of_each_kind(people)  # everyone in role, or one of each kind
+    assert sorted(r.key for r in run.results) == sorted(chosen) and AM_ID in chosen
     teams = card.people["manager"].nunique()
     assert f"{teams} of {teams} team overviews written" in run.describe() and team_stem in [
         r.key for r in run.team_results
@@ -292,7 +326,8 @@ def test_the_index_lists_the_team_overview_above_the_reviews_with_their_ratings(
     assert links == [f"{team_stem}.html", f"{team_stem}.html", f"{team_stem}.pdf"]
     table = soup.find("table")
     rows = table.find("tbody").find_all("tr")
-    assert len(rows) == len(card.values)  # everyone in role
+    reviewed = sorted(f"{r.key}.html" for r in run.results)
+    assert sorted(tr.find("a")["href"] for tr in rows) == reviewed  # a row for each review of the run
     [row] = [tr for tr in rows if f"{AM_ID}.html" in {a["href"] for a in tr.find_all("a")}]
     columns = [th.get_text() for th in table.find("thead").find_all("th")]
     cells = dict(zip(columns, (td.get_text(" ", strip=True) for td in row.find_all("td"))))

@@ -208,10 +208,10 @@ def run_one_against_a_deadline(folder: Path, notebook: Path, deadline: float):
     (seconds under a loaded machine, the first fork's cost) are not timed against it, and AM2
     runs after it, so that the next review works however long the machine takes to start it."""
     generous = 120
-    [warm] = run_reviews([job(folder, notebook, "AM0")], n_jobs=1, timeout=generous, progress=False, kernel_mode="fork")
-    [timed] = run_reviews([job(folder, notebook, "AM1")], n_jobs=1, timeout=deadline, progress=False, kernel_mode="fork")
-    [after] = run_reviews([job(folder, notebook, "AM2")], n_jobs=1, timeout=generous, progress=False, kernel_mode="fork")
-    return warm, timed, after
+    return [
+        run_reviews([job(folder, notebook, key)], n_jobs=1, timeout=limit, progress=False, kernel_mode="fork")[0]
+        for key, limit in (("AM0", generous), ("AM1", deadline), ("AM2", generous))
+    ]
 
 
 def test_the_deadline_covers_a_cell_that_sleeps_too_long(tmp_path):
