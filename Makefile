@@ -68,7 +68,8 @@ test: $(VENV)/.installed-test tests/js/node_modules/.installed
 	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=20 -m "not processes"
 
 # The tests that kill a run's processes (the runner, a worker, a kernel) or start a Dask cluster and
-# wait for them to go (marked `processes`: tests/test_run_batch.py, test_outputs.py, test_distributed.py;
+# wait for them to go (marked `processes`: tests/test_run_batch.py, test_outputs.py, test_distributed.py,
+# test_kernels.py: a killed kernel and the deadlines, timed, so better away from make test's load;
 # about two minutes, mostly waiting, so apart from `make test`; CI runs it).
 process-check: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n auto --dist loadgroup -q -p no:cacheprovider -m processes

@@ -5,7 +5,8 @@ process, so every fork-mode review forks from this process's one template): thre
 state, one per mode for equal outputs, two for a killed kernel, three for the deadline in a
 cell, three for a kernel that cannot shut down (the one under a tight deadline between two under a
 generous one, each its own run) — thirteen reviews of well under a second each in
-fork mode.
+fork mode. The killed kernel and the deadlines are marked ``processes`` (``make process-check``,
+which CI runs): they wait on kernels being killed, against the clock.
 """
 
 from __future__ import annotations
@@ -180,6 +181,7 @@ def test_fork_and_spawn_kernels_give_the_same_outputs(tmp_path):
     assert any(kind == "execute_result" and "text/html" in data for _, kind, data in got)  # the frame
 
 
+@pytest.mark.processes  # kills processes or starts a cluster and waits on them: make process-check (CI)
 def test_a_killed_kernel_fails_its_review_and_the_next_review_works(tmp_path):
     notebook = write_notebook(
         tmp_path, "dies.ipynb", "import os\nif who == 'AM1':\n    os._exit(3)", "print('alive', who)"
@@ -214,6 +216,7 @@ def run_one_against_a_deadline(folder: Path, notebook: Path, deadline: float):
     ]
 
 
+@pytest.mark.processes  # kills processes or starts a cluster and waits on them: make process-check (CI)
 def test_the_deadline_covers_a_cell_that_sleeps_too_long(tmp_path):
     notebook = write_notebook(
         tmp_path,
@@ -237,6 +240,7 @@ def test_the_deadline_covers_a_cell_that_sleeps_too_long(tmp_path):
     assert second.status == "ok" and (4, "stream", "done AM2\n") in outputs(second)
 
 
+@pytest.mark.processes  # kills processes or starts a cluster and waits on them: make process-check (CI)
 def test_the_deadline_covers_a_kernel_that_cannot_shut_down(tmp_path):
     # (4 s: under jupyter_client's own 5 s wait for a shutdown, so only the deadline can end it.)
     # After its last cell the kernel ignores SIGTERM and waits for a thread that never ends:
