@@ -1,5 +1,9 @@
 """Prepare once, render per person: a review from its prepared input equals the review from the
 whole pack, section by section; the input holds nobody else's rows; inputs are written atomically.
+
+The sample is scored once for the module (the star's review opened from the whole pack: its
+scorecards are everyone's); the packs with less in them are one team's rows of it, each scored
+once for its test.
 """
 
 from __future__ import annotations
@@ -16,14 +20,14 @@ from amreview.batch.input_files import INPUT_FILE, RowFiles, read_frame
 from amreview.batch.input_reading import read_review_input
 from amreview.batch.inputs import open_review, open_team
 from amreview.batch.prepare import PackSplit, _write_atomically, prepare_reviews
-from amreview.data.datapack import load_pack, validate_tables, write_pack
+from amreview.data.datapack import load_pack, load_prepared_pack, validate_tables, write_pack
 from amreview.data.sample import PERSONAS
+from amreview.data.slicing import slice_tables
 from amreview.documents import team
 from amreview.documents.model import SECTIONS
-from amreview.documents.review import Review, previous_scorecard
+from amreview.documents.review import Review
 from amreview.errors import DataError, OutputError, ParameterError
 from amreview.scoring.config import load_config
-from amreview.scoring.scorecard import build_scorecard
 from tests.conftest import sample_tables_once
 
 PERIOD = "2026Q3"
@@ -40,8 +44,8 @@ def sample_tables(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def pack(tmp_path_factory, sample_tables):
-    return load_pack(write_pack(sample_tables, tmp_path_factory.mktemp("prepare") / "pack", "parquet"))
+def pack_folder(tmp_path_factory, sample_tables):
+    return write_pack(sample_tables, tmp_path_factory.mktemp("prepare") / "pack", "parquet")
 
 
 @pytest.fixture(scope="module")
@@ -50,14 +54,27 @@ def config():
 
 
 @pytest.fixture(scope="module")
-def card(pack, config):
-    return build_scorecard(pack, PERIOD, config)
+def built(pack_folder, config):
+    """The star's review as a notebook opens it from the whole pack (:func:`open_review`:
+    :meth:`Review.build`). Its pack and its scorecards, the quarter's and the previous quarter's
+    (the same for everyone), are the module's: the reviews prepared inputs are compared with are
+    Review.build's."""
+    return open_review(str(pack_folder), PERSONA_IDS["star"], PERIOD, config)
 
 
 @pytest.fixture(scope="module")
-def previous(pack, config, card):
-    """The previous quarter's scorecard, as :meth:`Review.build` makes it (the same for everyone)."""
-    return previous_scorecard(pack, card.quarter, config, card.kpis)
+def pack(built):
+    return built.pack
+
+
+@pytest.fixture(scope="module")
+def card(built):
+    return built.scorecard
+
+
+@pytest.fixture(scope="module")
+def previous(built):
+    return built.previous
 
 
 @pytest.fixture(scope="module")
@@ -121,12 +138,9 @@ def test_a_review_from_its_input_equals_the_review_from_the_whole_pack(pack, car
     assert from_input.has_sales and len(from_input.pack.sales) < len(pack.sales)
 
 
-def test_the_comparison_can_fail(pack, config, card, previous, prepared):
-    star, other = PERSONA_IDS["star"], PERSONA_IDS["below_par"]
-    built = Review.build(pack, star, PERIOD, config)
-    assert_same_review(built, Review(pack, star, card, previous))  # the module's scorecards are Review.build's
+def test_the_comparison_can_fail(built, prepared):
     with pytest.raises(AssertionError):
-        assert_same_review(built, read_review_input(prepared.reviews[other]))
+        assert_same_review(built, read_review_input(prepared.reviews[PERSONA_IDS["below_par"]]))
 
 
 def test_the_whole_pack_figures_come_from_the_whole_pack(pack, config, prepared):
@@ -156,29 +170,43 @@ def test_the_whole_pack_figures_come_from_the_whole_pack(pack, config, prepared)
 # --------------------------------------------------------------------------------------------
 
 
+def team_of(tables, am_id: str) -> dict[str, pd.DataFrame]:
+    """The rows of ``am_id``'s team (:func:`slice_tables`), numbered afresh: a whole pack of five
+    account managers. Its scorecards and reviews cost less than the sample's, and a pack with less
+    in it needs no more people than a team."""
+    people = tables["account_managers"]
+    team_name = people.set_index("am_id").at[am_id, "team"]
+    rows, _ = slice_tables(tables, people.loc[people["team"] == team_name, "am_id"])
+    return {name: frame.reset_index(drop=True) for name, frame in rows.items()}
+
+
 def _prepare_and_compare(tables, am_ids, tmp_path, source):
+    """The reviews of ``am_ids`` read from their inputs, each equal to Review.build's from the
+    whole pack; and where the inputs are."""
     pack = validate_tables(tables, source=source)
     config = load_config()
     whole = {am_id: Review.build(pack, am_id, PERIOD, config) for am_id in am_ids}
     first = whole[am_ids[0]]  # Review.build's scorecards, the same for everyone: prepared from them
     inputs = prepare_reviews(pack, PERIOD, config, tmp_path, am_ids, card=first.scorecard, previous=first.previous)
+    from_inputs = {am_id: read_review_input(inputs.reviews[am_id]) for am_id in am_ids}
     for am_id in am_ids:
-        assert_same_review(whole[am_id], read_review_input(inputs.reviews[am_id]))
-    return pack, inputs
+        assert_same_review(whole[am_id], from_inputs[am_id])
+    return from_inputs, inputs
 
 
 def test_a_pack_without_optional_tables_says_so_from_the_input_too(sample_tables, tmp_path):
-    tables = {k: sample_tables[k] for k in ("account_managers", "sales", "targets")}
-    _, inputs = _prepare_and_compare(tables, [PERSONA_IDS["star"]], tmp_path, "minimal")
-    review = read_review_input(inputs.reviews[PERSONA_IDS["star"]])
-    assert review.accounts().missing[0] == "Key accounts: not in this pack (no accounts table)."
+    star = PERSONA_IDS["star"]
+    tables = {k: v for k, v in team_of(sample_tables, star).items() if k in ("account_managers", "sales", "targets")}
+    reviews, _ = _prepare_and_compare(tables, [star], tmp_path, "minimal")
+    assert reviews[star].accounts().missing[0] == "Key accounts: not in this pack (no accounts table)."
 
 
 def test_a_pack_without_sales_lines_from_the_input(sample_tables, tmp_path):
-    tables = dict(sample_tables)
-    tables["sales"] = sample_tables["sales"].iloc[0:0]
-    _, inputs = _prepare_and_compare(tables, [PERSONA_IDS["star"]], tmp_path, "crm-only")
-    review = read_review_input(inputs.reviews[PERSONA_IDS["star"]])
+    star = PERSONA_IDS["star"]
+    tables = team_of(sample_tables, star)
+    tables["sales"] = tables["sales"].iloc[0:0]
+    reviews, _ = _prepare_and_compare(tables, [star], tmp_path, "crm-only")
+    review = reviews[star]
     assert not review.has_sales and review.previous is not None  # trends from the pipeline and the rest
     assert review.margin().missing == ["Margin data is not in this pack: its sales table holds no invoice lines."]
 
@@ -186,31 +214,34 @@ def test_a_pack_without_sales_lines_from_the_input(sample_tables, tmp_path):
 def test_an_account_manager_without_lines_in_a_pack_with_sales_has_margin_data(sample_tables, tmp_path):
     """An empty slice of a table the pack holds is not "not in this pack"."""
     star = PERSONA_IDS["star"]
-    tables = dict(sample_tables)
-    tables["sales"] = sample_tables["sales"][sample_tables["sales"]["am_id"] != star]
-    tables["back_orders"] = sample_tables["back_orders"][sample_tables["back_orders"]["am_id"] != star]
-    _, inputs = _prepare_and_compare(tables, [star], tmp_path, "no-lines")
-    review = read_review_input(inputs.reviews[star])
+    tables = team_of(sample_tables, star)
+    for name in ("sales", "back_orders"):
+        tables[name] = tables[name][tables[name]["am_id"] != star]
+    reviews, _ = _prepare_and_compare(tables, [star], tmp_path, "no-lines")
+    review = reviews[star]
+    assert len(tables["sales"]) and len(tables["back_orders"])  # the pack holds colleagues' lines
     assert review.has_sales and review.has_table("back_orders") and len(review.pack.sales) == 0
     assert "not in this pack" not in " ".join(review.margin().missing + review.accounts().missing)
 
 
 def test_accounts_without_any_owner(sample_tables, tmp_path):
-    tables = dict(sample_tables)
-    tables["accounts"] = sample_tables["accounts"].assign(am_id=None)
-    _, inputs = _prepare_and_compare(tables, [PERSONA_IDS["crm_neglecter"]], tmp_path, "no-owners")
-    accounts = load_pack(inputs.reviews[PERSONA_IDS["crm_neglecter"]] / "pack")["accounts"]
+    neglecter = PERSONA_IDS["crm_neglecter"]
+    tables = team_of(sample_tables, neglecter)
+    tables["accounts"] = tables["accounts"].assign(am_id=None)
+    reviews, _ = _prepare_and_compare(tables, [neglecter], tmp_path, "no-owners")
+    accounts = reviews[neglecter].pack["accounts"]
     assert len(accounts) and accounts["am_id"].isna().all()
 
 
 def test_a_team_under_three_shows_no_team_line_and_says_why(sample_tables, tmp_path):
-    people = sample_tables["account_managers"].copy()
     star = PERSONA_IDS["star"]
+    tables = team_of(sample_tables, star)
+    people = tables["account_managers"].copy()
     pair = [star, people["am_id"].iloc[-1]]
-    people.loc[people["am_id"].isin(pair), "team"] = "Pair"
-    tables = {**sample_tables, "account_managers": people}
-    _, inputs = _prepare_and_compare(tables, [star], tmp_path, "pair")
-    margin = read_review_input(inputs.reviews[star]).margin()
+    people.loc[people["am_id"].isin(pair), "team"] = "Pair"  # their team keeps three
+    tables["account_managers"] = people
+    reviews, inputs = _prepare_and_compare(tables, [star], tmp_path, "pair")
+    margin = reviews[star].margin()
     frame = margin.frame("gm_pct_trend")
     assert frame["team_gm_pct"].isna().all() and frame["gm_pct"].notna().all()
     assert (
@@ -238,21 +269,16 @@ def test_an_input_holds_no_row_of_anyone_else(pack, prepared):
     all_accounts = set(pack["accounts"]["account_id"])
     for am_id, folder in prepared.reviews.items():
         mine = touched_by.get(am_id, set()) | owned.get(am_id, set())
-        files = sorted(folder.rglob("*.parquet"))
+        files = {path.relative_to(folder).as_posix(): read_frame(path) for path in sorted(folder.rglob("*.parquet"))}
         assert len(files) >= 14 + 2
-        for path in files:
-            frame = read_frame(path).reset_index()
-            for column in frame.columns:
-                values = (
-                    set(frame[column].dropna().astype(str))
-                    if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column])
-                    else set()
-                )
-                assert not (values & everyone) - {am_id}, (path, column)
-                assert not (values & all_accounts) - mine, (path, column)
-        pieces = load_pack(folder / "pack")
-        assert set(pieces.account_managers["am_id"]) == {am_id}
-        assert set(pieces["accounts"]["account_id"]) == mine
+        for name, frame in files.items():
+            for column, cells in frame.reset_index().items():
+                if cells.dtype == object or pd.api.types.is_string_dtype(cells):  # ids are text
+                    values = set(cells.dropna().astype(str))
+                    assert not (values & everyone) - {am_id}, (name, column)
+                    assert not (values & all_accounts) - mine, (name, column)
+        assert set(files["pack/account_managers.parquet"]["am_id"]) == {am_id}
+        assert set(files["pack/accounts.parquet"]["account_id"]) == mine
         text = (folder / INPUT_FILE).read_text()
         assert not [a for a in everyone - {am_id} if f'"{a}"' in text]
 
@@ -313,11 +339,13 @@ def test_frames_keep_none_and_nan_apart(tmp_path):
 # --------------------------------------------------------------------------------------------
 
 
-def test_open_review_opens_an_input_or_builds_from_a_pack(prepared, tmp_path):
+def test_open_review_opens_an_input_or_builds_from_a_pack(pack_folder, built, prepared):
     star = PERSONA_IDS["star"]
     from_input = open_review(str(prepared.reviews[star]), star, PERIOD, "")
     assert from_input.pack.account_managers["am_id"].tolist() == [star]
-    assert open_review("sample", star, PERIOD).pack.source == "sample"
+    # the module's review: open_review of the whole pack's folder
+    assert built.pack.source == str(pack_folder) and len(built.pack.account_managers) == len(PERSONAS)
+    assert built.am_id == star and built.quarter == from_input.quarter
 
 
 def test_an_input_for_someone_else_or_another_period_or_config_is_refused(prepared, tmp_path):
@@ -358,7 +386,7 @@ def test_an_input_is_opened_without_validating_its_pack_again_and_reads_what_val
     for am_id in PERSONA_IDS.values():
         folder = prepared.reviews[am_id]
         recorded = json.loads((folder / INPUT_FILE).read_text())["pack_files_fingerprint"]
-        validated, read = load_pack(folder / "pack"), datapack.load_prepared_pack(folder / "pack", recorded)
+        validated, read = load_pack(folder / "pack"), load_prepared_pack(folder / "pack", recorded)
         assert read.tables.keys() == validated.tables.keys() and read.fingerprint == validated.fingerprint
         for name, frame in validated.tables.items():
             pd.testing.assert_frame_equal(read.tables[name], frame, check_exact=True, obj=f"{am_id} {name}")
@@ -424,20 +452,20 @@ def test_every_manager_has_a_team_input(pack, card, prepared):
 # --------------------------------------------------------------------------------------------
 
 
-def test_an_existing_input_is_replaced_whole_and_no_temporary_folder_is_left(pack, config, card, tmp_path):
+def test_an_existing_input_is_replaced_whole_and_no_temporary_folder_is_left(pack, config, card, previous, tmp_path):
     star = PERSONA_IDS["star"]
-    first = prepare_reviews(pack, PERIOD, config, tmp_path, [star], card=card).reviews[star]
+    first = prepare_reviews(pack, PERIOD, config, tmp_path, [star], card=card, previous=previous).reviews[star]
     (first / "pack" / "stale.parquet").write_bytes(b"left over")
     (tmp_path / "reviews" / f".{star}~tmp-killed").mkdir()  # a killed run's leftover
-    again = prepare_reviews(pack, PERIOD, config, tmp_path, [star], card=card).reviews[star]
+    again = prepare_reviews(pack, PERIOD, config, tmp_path, [star], card=card, previous=previous).reviews[star]
     assert again == first and not (again / "pack" / "stale.parquet").exists()
     assert sorted(p.name for p in (tmp_path / "reviews").iterdir()) == [star]
     assert read_review_input(again).am_id == star
 
 
-def test_a_failure_while_writing_leaves_the_previous_input(pack, config, card, tmp_path, monkeypatch):
+def test_a_failure_while_writing_leaves_the_previous_input(pack, config, card, previous, tmp_path, monkeypatch):
     star = PERSONA_IDS["star"]
-    folder = prepare_reviews(pack, PERIOD, config, tmp_path, [star], card=card).reviews[star]
+    folder = prepare_reviews(pack, PERIOD, config, tmp_path, [star], card=card, previous=previous).reviews[star]
     before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
     import amreview.batch.input_files as input_files  # where RowFiles writes each Parquet file
 
@@ -452,7 +480,7 @@ def test_a_failure_while_writing_leaves_the_previous_input(pack, config, card, t
 
     monkeypatch.setattr(input_files.pq, "write_table", fills_the_disk)
     with pytest.raises(OutputError, match=f"cannot create the folder {folder}: disk full"):
-        prepare_reviews(pack, PERIOD, config, tmp_path, [star], card=card)
+        prepare_reviews(pack, PERIOD, config, tmp_path, [star], card=card, previous=previous)
     assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before
     assert sorted(p.name for p in (tmp_path / "reviews").iterdir()) == [star]
 

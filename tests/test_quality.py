@@ -1,6 +1,10 @@
-"""``amreview validate``: each kind of problem caught on a broken copy of the sample pack, named
-by table, row (as in the file: header = row 1) and column; warnings never block, errors do; an
-empty sales table is a pack without margin data, not an error."""
+"""``amreview validate``: each kind of problem caught on a broken copy of a clean pack, named by
+table, row (as in the file: header = row 1) and column; warnings never block, errors do; an
+empty sales table is a pack without margin data, not an error.
+
+The sample pack is checked whole once; the broken copies, and the packs scored without a table,
+are three account managers' share of it (a fifth of its rows): the checks read every row, and
+what they find does not depend on how many there are."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import pytest
 
 from amreview.data.datapack import load_pack, validate_tables, write_pack
 from amreview.data.schemas import OPTIONAL_TABLES, columns_of
+from amreview.data.slicing import slice_tables
 from amreview.errors import PeriodError, describe_problem
 from amreview.metrics.catalogue import all_kpis
 from amreview.periods import Quarter
@@ -30,17 +35,32 @@ def sample_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def sample_pack(tmp_path_factory):
-    """The sample validated (no test changes it)."""
-    return validate_tables(sample_tables_once(tmp_path_factory))
+def small_tables(tmp_path_factory) -> dict[str, pd.DataFrame]:
+    """The sample's rows of its first three account managers (AM001, AM002, AM003:
+    :func:`slice_tables`), numbered afresh: a clean pack whose history is the sample's (no test
+    changes it; copy the dict to replace a table)."""
+    tables = sample_tables_once(tmp_path_factory)
+    rows, _ = slice_tables(tables, tables["account_managers"]["am_id"].iloc[:3])
+    return {name: frame.reset_index(drop=True) for name, frame in rows.items()}
+
+
+@pytest.fixture(scope="module")
+def small_dir(tmp_path_factory, small_tables) -> Path:
+    return write_pack(small_tables, tmp_path_factory.mktemp("small") / "pack")
+
+
+@pytest.fixture(scope="module")
+def small_pack(small_tables):
+    """The small pack validated (no test changes it)."""
+    return validate_tables(small_tables)
 
 
 @pytest.fixture
-def pack_dir(sample_dir, tmp_path) -> Path:
-    """A copy of the sample pack to break (hard links: :func:`edit` rewrites a file, never changes it in place)."""
+def pack_dir(small_dir, tmp_path) -> Path:
+    """A copy of the small pack to break (hard links: :func:`edit` rewrites a file, never changes it in place)."""
     folder = tmp_path / "pack"
     folder.mkdir()
-    for path in sample_dir.iterdir():
+    for path in small_dir.iterdir():
         os.link(path, folder / path.name)
     return folder
 
@@ -76,6 +96,15 @@ def test_the_sample_pack_is_clean(sample_dir):
     assert report.ok and report.findings.empty
     assert report.history == (pd.Timestamp("2024-07-01"), pd.Timestamp("2026-09-30"))
     assert set(report.coverage["status"]) == {"present"}
+
+
+def test_the_small_pack_is_clean_and_spans_the_sample(small_dir, small_tables):
+    """What the tests below find is what they broke; the history they name is the sample's."""
+    report = check_pack(small_dir)
+    assert report.ok and report.findings.empty
+    assert report.history == (pd.Timestamp("2024-07-01"), pd.Timestamp("2026-09-30"))
+    assert set(report.coverage["status"]) == {"present"}
+    assert small_tables["account_managers"]["am_id"].tolist() == ["AM001", "AM002", "AM003"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,15 +170,15 @@ def test_a_missing_required_table(pack_dir):
 
 def test_every_error_and_the_warnings_of_the_valid_rows_in_one_run(pack_dir):
     people = edit(pack_dir, "account_managers", lambda f: setcell(f, 2, "name", ""))  # AM003's row, file row 4
-    edit(pack_dir, "sales", lambda f: pd.concat([f, f.iloc[[5]].assign(line_id="DUP-1")], ignore_index=True))
+    sales = edit(pack_dir, "sales", lambda f: pd.concat([f, f.iloc[[6]].assign(line_id="DUP-1")], ignore_index=True))
     edit(pack_dir, "cases", lambda f: setcell(f, 0, "opened_date", "someday"))
     report = check_pack(pack_dir)
     errors = report.errors.to_dict("records")
     # AM003's own row is the error; their thousands of lines elsewhere are not reported as unknown references
     assert [where(e) for e in errors] == [("account_managers", 4, "name"), ("cases", 2, "opened_date")]
-    assert people.loc[2, "am_id"] == "AM003"
+    assert people.loc[2, "am_id"] == "AM003" and sales.loc[6, "am_id"] == "AM001"  # the line of a valid row
     (duplicate,) = found(report, "duplicate_row")
-    assert where(duplicate) == ("sales", 53012, "line_id") and duplicate["found"] == "the same values as row 7"
+    assert where(duplicate) == ("sales", len(sales) + 1, "line_id") and duplicate["found"] == "the same values as row 8"
 
 
 # --------------------------------------------------------------------------------------------
@@ -227,10 +256,11 @@ def test_one_name_under_two_ids_and_a_person_without_data(pack_dir):
     )
     report = check_pack(pack_dir)
     twice = found(report, "same_name_two_ids")
-    assert [where(w) for w in twice] == [("account_managers", 2, "name"), ("account_managers", 17, "name")]
+    added = len(people) + 1  # the file row of the last
+    assert [where(w) for w in twice] == [("account_managers", 2, "name"), ("account_managers", added, "name")]
     assert twice[0]["found"] == f"{people.loc[0, 'name']!r} under AM001, AM016"
     (alone,) = found(report, "person_without_data")
-    assert where(alone) == ("account_managers", 17, "am_id") and alone["found"] == "'AM016': none"
+    assert where(alone) == ("account_managers", added, "am_id") and alone["found"] == "'AM016': none"
 
 
 def test_opportunities_the_pipeline_cannot_count(pack_dir):
@@ -283,7 +313,7 @@ def test_a_missing_optional_table_switches_off_the_kpis_that_read_it(pack_dir):
         assert values[name].isna().all(), name
 
 
-def test_coverage_claims_for_other_optional_tables(tmp_path_factory):
+def test_coverage_claims_for_other_optional_tables(small_tables):
     missing = [
         "back_orders",
         "cases",
@@ -293,7 +323,7 @@ def test_coverage_claims_for_other_optional_tables(tmp_path_factory):
         "customer_feedback",
         "report_submissions",
     ]
-    tables = {t: f for t, f in sample_tables_once(tmp_path_factory).items() if t not in missing}
+    tables = {t: f for t, f in small_tables.items() if t not in missing}
     values = build_scorecard(validate_tables(tables), "2026Q3").values
     claimed = [k for table in missing for names in table_uses()[table].values() for k in names]
     assert len(claimed) > 20
@@ -321,21 +351,22 @@ def test_an_empty_sales_table_is_a_warning_and_reviews_go_on(pack_dir):
 # --------------------------------------------------------------------------------------------
 
 
-def empty_sales_pack(tmp_path_factory):
-    tables = sample_tables_once(tmp_path_factory)
-    tables["sales"] = pd.DataFrame({c: pd.Series(dtype=object) for c in columns_of("sales")})
-    return validate_tables(tables)
+@pytest.fixture(scope="module")
+def empty_sales_pack(small_tables):
+    """The small pack with a sales table of no lines (no test changes it)."""
+    no_lines = pd.DataFrame({c: pd.Series(dtype=object) for c in columns_of("sales")})
+    return validate_tables({**small_tables, "sales": no_lines})
 
 
-def test_period_check_allows_an_empty_sales_table_but_not_a_quarter_without_lines(tmp_path_factory, sample_pack):
-    check_period_covered(empty_sales_pack(tmp_path_factory).sales, Quarter.parse("2026Q3"))  # no error
-    sales = sample_pack.sales
+def test_period_check_allows_an_empty_sales_table_but_not_a_quarter_without_lines(empty_sales_pack, small_pack):
+    check_period_covered(empty_sales_pack.sales, Quarter.parse("2026Q3"))  # no error
+    sales = small_pack.sales
     with pytest.raises(PeriodError, match="no sales in 2027Q1; its sales run from 2024-07-01 to 2026-09-30"):
         check_period_covered(sales, Quarter.parse("2027Q1"))
 
 
-def test_margin_kpis_are_no_data_not_zero_without_sales(tmp_path_factory, sample_pack):
-    card = build_scorecard(empty_sales_pack(tmp_path_factory), "2026Q3")
+def test_margin_kpis_are_no_data_not_zero_without_sales(empty_sales_pack, small_pack):
+    card = build_scorecard(empty_sales_pack, "2026Q3")
     margin = [k for k in all_kpis().values() if k.measure == "margin_kpi_targets"]
     assert len(margin) > 15
     for kpi in margin:
@@ -344,7 +375,7 @@ def test_margin_kpis_are_no_data_not_zero_without_sales(tmp_path_factory, sample
     assert card.measures["margin_kpi_targets"].isna().all()
     assert card.table["measures_without_data"].str.contains("margin_kpi_targets").all()
     # with the sales table, the same AMs have margin figures: the NaN above comes from the empty table
-    full = build_scorecard(sample_pack, "2026Q3")
+    full = build_scorecard(small_pack, "2026Q3")
     assert full.values["gross_margin"].notna().all() and (full.values["gross_margin"] != 0).all()
     assert not np.allclose(full.values["revenue"], 0)
 
@@ -397,10 +428,10 @@ def test_run_refuses_a_pack_with_errors(pack_dir, tmp_path):
     assert not list(tmp_path.rglob("*.html")) and not list(tmp_path.rglob("*.ipynb"))
 
 
-def test_checking_raw_tables_leaves_them_as_they_were(tmp_path_factory):
+def test_checking_raw_tables_leaves_them_as_they_were(small_tables):
     from amreview.quality.checks import check_tables
 
-    tables = sample_tables_once(tmp_path_factory)
+    tables = dict(small_tables)
     tables["sales"] = tables["sales"].astype({"cost": object})
     tables["sales"].loc[3, "cost"] = "lots"
     before = {t: f.copy() for t, f in tables.items()}
