@@ -1,9 +1,9 @@
 """Tests of amreview.batch.execution, checks, export, index and pool.
 
 Real kernels are slow (1–2 s each), so they are counted: one module-scoped successful run
-that several tests inspect, a batch of three (with PDFs) and one failure over a stale HTML — five
-kernel runs (a timeout: tests/test_kernels.py, whose deadline tests wait for one). Retries, HTML
-and PDF conversion and the index are tested without one.
+that several tests inspect and a batch of three (with PDFs; its failure over an earlier run's
+documents) — four kernel runs (a timeout: tests/test_kernels.py, whose deadline tests wait for
+one). Retries, HTML and PDF conversion and the index are tested without one.
 """
 
 from __future__ import annotations
@@ -130,7 +130,11 @@ def test_html_has_the_job_title(ok_html):
 
 
 def test_a_batch_runs_in_parallel_and_one_failure_stops_nothing(tmp_path, capsys):
+    """Three reviews on two workers, AM2's failing: the others are written; AM2's documents of an
+    earlier success are removed, and its notebook is this run's."""
+    (tmp_path / "AM2.html").write_text("<p>an earlier success</p>")
     (tmp_path / "AM2.pdf").write_bytes(b"%PDF- an earlier run's")
+    (tmp_path / "AM2.ipynb").write_text("{}")
     jobs = [make_job(tmp_path, key, pdf=True, fail=key == "AM2") for key in ("AM1", "AM2", "AM3")]
 
     finished = []
@@ -151,8 +155,9 @@ def test_a_batch_runs_in_parallel_and_one_failure_stops_nothing(tmp_path, capsys
     assert failed.html is None and not (tmp_path / "AM2.html").exists()
     assert failed.pdf is None and not (tmp_path / "AM2.pdf").exists()
     assert failed.notebook == tmp_path / "AM2.ipynb"
-    kept = nbformat.read(failed.notebook, as_version=4)
+    kept = nbformat.read(failed.notebook, as_version=4)  # this run's
     assert [o.evalue for o in error_outputs(kept)] == ["asked to fail for AM2"]
+    assert sorted(p.name for p in tmp_path.glob("AM2*")) == ["AM2.ipynb"]
     assert any("papermill-error-cell-tag" in c.metadata.get("tags", []) for c in kept.cells)
     error = failed.error
     assert isinstance(error, ReviewExecutionError)
@@ -161,18 +166,6 @@ def test_a_batch_runs_in_parallel_and_one_failure_stops_nothing(tmp_path, capsys
     assert "AM2" in str(error) and f"cell {FAILING_CELL}" in str(error)
     assert "failed=1" in capsys.readouterr().err
     assert "failed: review of AM2" in failed.log.read_text()
-
-
-def test_a_failed_run_removes_the_html_of_an_earlier_success(tmp_path):
-    (tmp_path / "AM9.html").write_text("<p>an earlier success</p>")
-    (tmp_path / "AM9.ipynb").write_text("{}")
-
-    result = execute_review(make_job(tmp_path, "AM9", fail=True))
-
-    assert result.status == "failed"
-    assert not (tmp_path / "AM9.html").exists()
-    assert error_outputs(nbformat.read(tmp_path / "AM9.ipynb", as_version=4))  # this run's notebook
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["AM9.ipynb"]
 
 
 # --------------------------------------------------------------------------- retries (no kernel)

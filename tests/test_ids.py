@@ -6,7 +6,9 @@ contract's id columns (no control character, at most 100 characters: a ``DataErr
 table, row and column, from a file, a mapping or a run); and a run with hostile ids that the
 contract allows (``../../evil``, an absolute path, ``.``), which writes every document inside
 its period's folder under the encoded names, and nothing anywhere else. One run of three
-reviews and its resume; everything else needs no kernel.
+reviews and its resume; everything else needs no kernel. The run is of the light review notebook
+(tests/light_review.py) in this process: where documents are written is the runner's doing,
+whatever the notebook shows and however many workers run it.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from amreview.filenames import (
 )
 from amreview.importing.importer import map_sources
 from tests.conftest import hand_tables
+from tests.light_review import LIGHT_REVIEW
 
 PERIOD = "2026Q3"
 SUFFIXES = (".html", ".pdf", ".ipynb", ".json", ".log")
@@ -324,7 +327,9 @@ def hostile_run(tmp_path_factory):
     out = root / "p3" / "c1" / "out"
     with pytest.MonkeyPatch.context() as patch:  # the resume below must not see edits of the library's files
         patch.setattr(record, "library_fingerprint", lambda: "this checkout")
-        summary = run_quarterly_reviews(pack, PERIOD, out, n_jobs=2, progress=False, team_overviews=False)
+        summary = run_quarterly_reviews(
+            pack, PERIOD, out, n_jobs=1, progress=False, team_overviews=False, notebook=LIGHT_REVIEW
+        )
     return root, before, out, ids, summary
 
 
@@ -362,6 +367,6 @@ def test_resume_finds_the_documents_under_their_encoded_names(hostile_run, monke
     root, _, out, _, _ = hostile_run
     monkeypatch.setattr(record, "library_fingerprint", lambda: "this checkout")
     resumed = run_quarterly_reviews(
-        root / "pack", PERIOD, out, n_jobs=2, progress=False, team_overviews=False, resume=True
+        root / "pack", PERIOD, out, n_jobs=1, progress=False, team_overviews=False, resume=True, notebook=LIGHT_REVIEW
     )
     assert {r.status for r in resumed.results} == {"unchanged"}

@@ -10,7 +10,8 @@
   (files 0600, folders 0700), or group-readable with ``--group-readable`` (0640, 0750).
 
 The runs use small notebooks that declare the review notebook's parameters (not the review
-notebook itself), so each review costs a kernel start and little more.
+notebook itself), so each review costs a kernel start and little more; they, the scorecard and
+the quality report read the hand pack (three people), the tests that kill processes the sample.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from amreview.data.datapack import write_pack
 from amreview.data.sample import generate_sample
 from amreview.errors import ConfigError
 from amreview.files import TEMPORARY_FILE
+from tests.conftest import hand_tables
 
 PERIOD = "2026Q3"
 PARAMETERS = 'am_id = ""\nperiod = ""\nconfig = ""\ndata = ""\nmanager = ""'
@@ -45,6 +47,15 @@ PARAMETERS = 'am_id = ""\nperiod = ""\nconfig = ""\ndata = ""\nmanager = ""'
 
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory) -> Path:
+    """The hand pack (tests/conftest.py: three people, nine sales lines). What these tests check
+    is where and how a run, the scorecard and the quality report write, which a pack of three
+    shows as well as the sample's fifteen, scored, validated and read in a fraction of the time."""
+    return write_pack(hand_tables(), tmp_path_factory.mktemp("hand") / "pack")
+
+
+@pytest.fixture(scope="module")
+def sample_pack(tmp_path_factory) -> Path:
+    """The sample pack, for the tests that kill a run's processes (make process-check)."""
     return write_pack(generate_sample(), tmp_path_factory.mktemp("sample") / "pack")
 
 
@@ -171,9 +182,9 @@ def test_a_review_whose_documents_cannot_be_written_stops_the_run_with_exit_4(pa
                 "--jobs",
                 "1",
                 "--am",
-                "AM001",
+                "AM1",
                 "--am",
-                "AM002",
+                "AM2",
                 "--no-team-overviews",
                 "--notebook",
                 str(notebook),
@@ -185,9 +196,9 @@ def test_a_review_whose_documents_cannot_be_written_stops_the_run_with_exit_4(pa
     assert "Traceback" not in err
     manifest = json.loads((out / PERIOD / "manifest.json").read_text())
     status = {e["key"]: (e["status"], (e["error"] or {}).get("error")) for e in manifest["reviews"]}
-    assert status["AM001"] == ("failed", "OutputError")
-    assert status["AM002"][0] == "running"  # never started: the run stopped writing
-    assert not (out / PERIOD / "AM002.ipynb").exists() and not (out / PERIOD / "AM001.html").exists()
+    assert status["AM1"] == ("failed", "OutputError")
+    assert status["AM2"][0] == "running"  # never started: the run stopped writing
+    assert not (out / PERIOD / "AM2.ipynb").exists() and not (out / PERIOD / "AM1.html").exists()
     assert leftovers(out) == []
 
 
@@ -274,9 +285,9 @@ def test_a_full_disk_mid_run_fails_that_review_stops_the_run_and_leaves_nothing_
             "--jobs",
             "1",
             "--am",
-            "AM001",
+            "AM1",
             "--am",
-            "AM002",
+            "AM2",
             "--no-team-overviews",
             "--notebook",
             str(notebook),
@@ -284,10 +295,10 @@ def test_a_full_disk_mid_run_fails_that_review_stops_the_run_and_leaves_nothing_
     )
     err = capsys.readouterr().err
     assert code == 4, err
-    assert f"cannot write {out / PERIOD / 'AM001.html'}" in err and "is full" in err and "Traceback" not in err
+    assert f"cannot write {out / PERIOD / 'AM1.html'}" in err and "is full" in err and "Traceback" not in err
     folder = out / PERIOD
-    assert not (folder / "AM001.html").exists() and not (folder / "AM001.json").exists()
-    assert not (folder / "AM002.ipynb").exists()  # the run stopped writing
+    assert not (folder / "AM1.html").exists() and not (folder / "AM1.json").exists()
+    assert not (folder / "AM2.ipynb").exists()  # the run stopped writing
     assert leftovers(out) == []
 
 
@@ -330,7 +341,7 @@ def test_a_real_full_disk_is_exit_4_and_leaves_nothing(pack, tmp_path, capsys):
 
 
 @pytest.mark.processes  # kills processes or starts a cluster and waits on them: make process-check (CI)
-def test_a_worker_killed_under_a_review_fails_that_review_only_and_the_run_exits_1(pack, tmp_path, capsys):
+def test_a_worker_killed_under_a_review_fails_that_review_only_and_the_run_exits_1(sample_pack, tmp_path, capsys):
     """AM001 kills its worker while AM002 runs on the other one and AM003 waits: only AM001
     fails (a ProcessPoolExecutor would fail all three), and the run says so with exit code 1."""
     notebook = killing_notebook(tmp_path, "AM001", os.getpid())
@@ -342,7 +353,7 @@ def test_a_worker_killed_under_a_review_fails_that_review_only_and_the_run_exits
         [
             "run",
             "--data",
-            str(pack),
+            str(sample_pack),
             "--period",
             PERIOD,
             "--out",
@@ -381,7 +392,7 @@ def test_a_worker_killed_under_a_review_fails_that_review_only_and_the_run_exits
 
 @pytest.mark.xdist_group("heavy_batch")  # many processes, and a deadline for them to go
 @pytest.mark.processes  # kills processes or starts a cluster and waits on them: make process-check (CI)
-def test_a_killed_run_leaves_no_process_and_resume_runs_alone(pack, tmp_path):
+def test_a_killed_run_leaves_no_process_and_resume_runs_alone(sample_pack, tmp_path):
     notebook = review_notebook(tmp_path, "import time\ntime.sleep(30)")
     out = tmp_path / "out"
     folder = out / PERIOD
@@ -391,7 +402,7 @@ def test_a_killed_run_leaves_no_process_and_resume_runs_alone(pack, tmp_path):
         "amreview",
         "run",
         "--data",
-        str(pack),
+        str(sample_pack),
         "--period",
         PERIOD,
         "--out",
@@ -489,7 +500,7 @@ def umask(value: int):
 
 
 def test_every_output_is_owner_only_whatever_the_umask(pack, tmp_path, private):
-    notebook = review_notebook(tmp_path, 'if am_id == "AM002":\n    raise RuntimeError("this one fails")')
+    notebook = review_notebook(tmp_path, 'if am_id == "AM2":\n    raise RuntimeError("this one fails")')
     out = tmp_path / "written"
     with umask(0):
         assert (
@@ -506,9 +517,9 @@ def test_every_output_is_owner_only_whatever_the_umask(pack, tmp_path, private):
                     "--jobs",
                     "2",
                     "--am",
-                    "AM001",
+                    "AM1",
                     "--am",
-                    "AM002",
+                    "AM2",
                     "--no-team-overviews",
                     "--pdf",
                     "--notebook",
@@ -516,7 +527,7 @@ def test_every_output_is_owner_only_whatever_the_umask(pack, tmp_path, private):
                 ]
             )
             == 1
-        )  # AM002 failed: its notebook, log and input are kept
+        )  # AM2 failed: its notebook, log and input are kept
         assert cli(["scorecard", "--data", str(pack), "--period", PERIOD, "--out", str(out / "cards" / "q3.csv")]) == 0
         assert cli(["scorecard", "--data", str(pack), "--period", PERIOD, "--out", str(out / "cards" / "q3.xlsx")]) == 0
         assert cli(["validate", str(pack), "--report", str(out / "quality" / "pack.html")]) == 0
@@ -524,14 +535,14 @@ def test_every_output_is_owner_only_whatever_the_umask(pack, tmp_path, private):
     written = modes(out)
     folder = out / "reports" / PERIOD
     for expected in (
-        "reports/2026Q3/AM001.html",
-        "reports/2026Q3/AM001.pdf",
-        "reports/2026Q3/AM001.ipynb",
-        "reports/2026Q3/AM001.json",
-        "reports/2026Q3/AM002.ipynb",
+        "reports/2026Q3/AM1.html",
+        "reports/2026Q3/AM1.pdf",
+        "reports/2026Q3/AM1.ipynb",
+        "reports/2026Q3/AM1.json",
+        "reports/2026Q3/AM2.ipynb",
         "reports/2026Q3/manifest.json",
         "reports/2026Q3/index.html",
-        "reports/2026Q3/logs/AM002.log",
+        "reports/2026Q3/logs/AM2.log",
         "cards/q3.csv",
         "cards/q3.xlsx",
         "quality/pack.html",

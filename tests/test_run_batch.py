@@ -2,9 +2,14 @@
 
 The unit tests need no kernel. The runs execute the light review notebook (the review notebook
 cut to its header and one section: tests/light_review.py) through the runner: one small run checks
-the record it leaves and what ``--resume`` reruns; one run of five is killed with SIGKILL halfway
-and resumed. What the real notebook's documents show is tested where it is what the test is about
-(tests/test_documents.py, tests/test_accessibility.py, tests/test_review_notebook.py).
+the record it leaves and what ``--resume`` reruns; one with a failing review, that it stops no
+other and that ``--resume`` reruns it; one run of five is killed with SIGKILL halfway and resumed.
+The first two run their reviews one after the other in this process (``n_jobs=1``), whose kernel
+template serves them all: they check the run's record, not its worker processes, each of which
+would cost seconds of start and imports (the worker pool: tests/test_batch.py; a run on two
+workers: tests/test_outputs.py). What the real notebook's documents show is tested where it is
+what the test is about (tests/test_documents.py, tests/test_accessibility.py,
+tests/test_review_notebook.py).
 """
 
 from __future__ import annotations
@@ -162,7 +167,7 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
     out = tmp_path / "reports"
     am_ids = ["AM001", "AM005"]
     first = run_quarterly_reviews(
-        sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, notebook=LIGHT_REVIEW
+        sample_dir, PERIOD, out, n_jobs=1, am_ids=am_ids, progress=False, notebook=LIGHT_REVIEW
     )
     assert not first.failed, first.describe()
     folder = out / PERIOD
@@ -204,39 +209,41 @@ def test_a_run_records_key_figures_and_a_manifest_and_resume_reruns_only_what_ch
     assert (folder / "kpi-reference.html").is_file() and not (folder / "kpi-reference.pdf").exists()  # no --pdf
 
     (folder / "kpi-reference.html").unlink()  # written by every run, a resumed one too
+    (folder / "AM005.html").unlink()  # a lost document is rerun; the others stay as they are
     stamps = {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.is_file()}
     second = run_quarterly_reviews(
-        sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True, notebook=LIGHT_REVIEW
+        sample_dir, PERIOD, out, n_jobs=1, am_ids=am_ids, progress=False, resume=True, notebook=LIGHT_REVIEW
     )
-    assert {r.status for r in second.results + second.team_results} == {"unchanged"}
-    for name in ("AM001.html", "AM005.html", "AM001.json", f"{teams[1]}.html"):
+    assert {r.key: r.status for r in second.results + second.team_results} == {
+        "AM001": "unchanged",
+        "AM005": "ok",
+        teams[0]: "unchanged",
+        teams[1]: "unchanged",
+    }
+    for name in ("AM001.html", "AM001.ipynb", "AM001.json", f"{teams[0]}.html", f"{teams[1]}.html"):
         assert (folder / name).stat().st_mtime_ns == stamps[name]
-    assert "2 of 2 reviews written" in second.describe() and "(2 unchanged, not rerun)" in second.describe()
+    assert (folder / "AM005.html").is_file()
+    assert "2 of 2 reviews written" in second.describe() and "(1 unchanged, not rerun)" in second.describe()
+    assert "2 of 2 team overviews written (2 unchanged, not rerun)" in second.describe()
     assert "unchanged since an earlier run" in (folder / "index.html").read_text()
     assert 'href="kpi-reference.html"' in (folder / "index.html").read_text()
     assert "Outstanding from 4.5" in (folder / "kpi-reference.html").read_text()
 
-    (folder / "AM005.html").unlink()  # a lost document is rerun; the other stays
-    third = run_quarterly_reviews(
-        sample_dir, PERIOD, out, n_jobs=2, am_ids=am_ids, progress=False, resume=True, notebook=LIGHT_REVIEW
-    )
-    assert {r.key: r.status for r in third.results} == {"AM001": "unchanged", "AM005": "ok"}
-    assert (folder / "AM005.html").is_file()
     config = tmp_path / "mine.toml"  # new inputs (another config) rerun everything
     default = Path(__file__).resolve().parents[1] / "amreview" / "scoring" / "default_scorecard.toml"
     config.write_text(default.read_text().replace("Outstanding", "Exceptional"))
-    fourth = run_quarterly_reviews(  # one person and their team is enough to show it
+    third = run_quarterly_reviews(  # one person and their team is enough to show it
         sample_dir,
         PERIOD,
         out,
-        n_jobs=2,
+        n_jobs=1,
         am_ids=["AM001"],
         progress=False,
         resume=True,
         config=config,
         notebook=LIGHT_REVIEW,
     )
-    assert {r.key: r.status for r in fourth.results + fourth.team_results} == {"AM001": "ok", teams[0]: "ok"}
+    assert {r.key: r.status for r in third.results + third.team_results} == {"AM001": "ok", teams[0]: "ok"}
     assert "Exceptional from 4.5" in (folder / "kpi-reference.html").read_text()  # the run's config
 
 
@@ -329,14 +336,15 @@ def test_a_run_killed_halfway_is_completed_by_resume_without_partial_documents(t
 
 def test_resume_reruns_the_failed_review_and_keeps_the_finished_one(sample_dir, tmp_path, capsys):
     """One failing review does not stop the others (``amreview run`` says so, exit code 1), and
-    ``--resume`` reruns it once it is fixed, keeping the finished one."""
+    ``--resume`` reruns it once it is fixed, keeping the finished one. The reviews run one after
+    the other in the order selected, the failing one first: the other still runs after it."""
     from amreview.cli import main
 
     marker = tmp_path / "export-is-corrupt"
     marker.write_text("x")
     broken = light_review(
         tmp_path,
-        f'import os\nif am_id == "AM002" and os.path.exists({str(marker)!r}):\n'
+        f'import os\nif am_id == "AM001" and os.path.exists({str(marker)!r}):\n'
         '    raise RuntimeError("the CRM export for this person is corrupt")',
     )
     out = tmp_path / "reports"
@@ -344,41 +352,41 @@ def test_resume_reruns_the_failed_review_and_keeps_the_finished_one(sample_dir, 
     with pytest.raises(SystemExit) as exited:
         main(
             ["run", "--data", str(sample_dir), "--period", PERIOD, "--out", str(out), "--am", "AM001", "--am", "AM002"]
-            + ["--jobs", "2", "--quiet", "--no-team-overviews", "--notebook", str(broken)]
+            + ["--jobs", "1", "--quiet", "--no-team-overviews", "--notebook", str(broken)]
         )
     printed = capsys.readouterr()
     assert exited.value.code == 1, printed.out + printed.err
-    assert "1 of 2 reviews written" in printed.out and "FAILED AM002" in printed.out
+    assert "1 of 2 reviews written" in printed.out and "FAILED AM001" in printed.out
     assert "the CRM export for this person is corrupt" in printed.out and "Traceback" not in printed.err
     entries = {e["key"]: e for e in json.loads((folder / "manifest.json").read_text())["reviews"]}
-    assert {k: e["status"] for k, e in entries.items() if e["kind"] == "review"} == {"AM001": "ok", "AM002": "failed"}
-    entry = entries["AM002"]
-    assert entry["error"]["am_id"] == "AM002" and entry["error"]["cell"] == 2
+    assert {k: e["status"] for k, e in entries.items() if e["kind"] == "review"} == {"AM001": "failed", "AM002": "ok"}
+    entry = entries["AM001"]
+    assert entry["error"]["am_id"] == "AM001" and entry["error"]["cell"] == 2
     assert entry["error"]["error"] == "RuntimeError" and "corrupt" in entry["error"]["message"]
-    assert (folder / "AM001.html").is_file() and not (folder / "AM002.html").exists()
-    assert not (folder / "AM002.json").exists() and (folder / "AM002.ipynb").is_file()  # kept for inspection
-    assert (folder / ".inputs" / "reviews" / "AM002").is_dir()  # and so is its input
+    assert (folder / "AM002.html").is_file() and not (folder / "AM001.html").exists()
+    assert not (folder / "AM001.json").exists() and (folder / "AM001.ipynb").is_file()  # kept for inspection
+    assert (folder / ".inputs" / "reviews" / "AM001").is_dir()  # and so is its input
     index = (folder / "index.html").read_text()
     assert (
         "1 ok, 1 failed" in index and "RuntimeError" in index and "the CRM export for this person is corrupt" in index
     )
 
     marker.unlink()  # the export is fixed: resume reruns the failed review only
-    stamp = (folder / "AM001.html").stat().st_mtime_ns
+    stamp = (folder / "AM002.html").stat().st_mtime_ns
     second = run_quarterly_reviews(
         sample_dir,
         PERIOD,
         out,
-        n_jobs=2,
+        n_jobs=1,
         am_ids=["AM001", "AM002"],
         progress=False,
         notebook=broken,
         team_overviews=False,
         resume=True,
     )
-    assert {r.key: r.status for r in second.results} == {"AM001": "unchanged", "AM002": "ok"}
-    assert (folder / "AM001.html").stat().st_mtime_ns == stamp
-    assert (folder / "AM002.html").is_file() and (folder / "AM002.json").is_file()
+    assert {r.key: r.status for r in second.results} == {"AM001": "ok", "AM002": "unchanged"}
+    assert (folder / "AM002.html").stat().st_mtime_ns == stamp
+    assert (folder / "AM001.html").is_file() and (folder / "AM001.json").is_file()
     assert not (folder / ".inputs").exists()
 
 
