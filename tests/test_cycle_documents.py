@@ -624,10 +624,12 @@ def test_team_and_calibration_inputs_hold_the_outcomes_and_the_calibration_input
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> SimpleNamespace:
-    """A run of the cycle pack with PDFs: its pack folder, its summary and its period's folder."""
+    """A run of the cycle pack with PDFs: its pack folder, its summary and its period's folder.
+    One document at a time, in this process: the tests read what the documents show, not the
+    worker pool (whose every worker would start an interpreter, a kernel template and a browser)."""
     root = tmp_path_factory.mktemp("cycle-run")
     folder = write_pack(cycle_tables(), root / "pack")
-    summary = run_quarterly_reviews(folder, PERIOD, root / "reports", n_jobs=2, progress=False, pdf=True)
+    summary = run_quarterly_reviews(folder, PERIOD, root / "reports", n_jobs=1, progress=False, pdf=True)
     return SimpleNamespace(folder=folder, summary=summary, out=root / "reports" / PERIOD)
 
 

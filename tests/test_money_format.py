@@ -5,6 +5,7 @@ separator); without the table, numbers are written as before (no currency, ``1,2
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import tomllib
@@ -18,8 +19,7 @@ from amreview.batch.index import index_rows
 from amreview.batch.input_reading import read_review_input
 from amreview.batch.inputs import open_team_overview
 from amreview.batch.jobs import ReviewResult
-from amreview.batch.prepare import prepare_reviews
-from amreview.data.datapack import load_pack
+from amreview.batch.prepare import PreparedInputs, prepare_reviews
 from amreview.documents import plot_style, plots, render
 from amreview.documents.review import Review
 from amreview.documents.scorecard_workbook import scorecard_workbook
@@ -39,7 +39,8 @@ from amreview.formats import (
     number_format_in_effect,
 )
 from amreview.scoring.config import DEFAULT_CONFIG, ScorecardConfig, config_fingerprint, load_config, parse_config
-from amreview.scoring.scorecard import build_scorecard
+from amreview.scoring.scorecard import Scorecard
+from tests.conftest import sample_pack_once
 
 PERIOD = "2026Q3"
 BUSY = "AM004"  # the sample's busiest review: every section has figures
@@ -175,13 +176,45 @@ def test_a_bad_table_is_a_config_error_naming_file_key_and_expectation(table, me
 
 
 @pytest.fixture(scope="module")
-def pack():
-    return load_pack("sample")
+def pack(tmp_path_factory):
+    return sample_pack_once(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def german_review(pack, german_config) -> Review:
     return Review.build(pack, BUSY, PERIOD, german_config)
+
+
+@pytest.fixture(scope="module")
+def prepared(pack, german_review, tmp_path_factory) -> PreparedInputs:
+    """The run's route: the review input of :data:`BUSY` and the team input of :data:`MANAGER`,
+    prepared under the German config from the scorecards the German review holds."""
+    return prepare_reviews(
+        pack,
+        PERIOD,
+        german_review.config,
+        tmp_path_factory.mktemp("prepared"),
+        [BUSY],
+        managers=[MANAGER],
+        card=german_review.scorecard,
+        previous=german_review.previous,
+    )
+
+
+@pytest.fixture
+def charts_not_rasterised(monkeypatch) -> None:
+    """Each chart drawn and described in its alt text, but not made a PNG: the tests that use
+    this read a document's words (:func:`shown_text` drops the pictures), and the PNG is most of
+    what a chart costs to render."""
+    monkeypatch.setattr(render, "figure_png", lambda figure: b"")
+
+
+def without_number_format(card: Scorecard) -> Scorecard:
+    """``card`` under the default config, which differs from its config only by the
+    ``[number_format]`` table: the same figures (no format changes a score), written without one."""
+    default = load_config(None)
+    assert card.config.model_dump(exclude={"numbers", "source"}) == default.model_dump(exclude={"numbers", "source"})
+    return dataclasses.replace(card, config=default)
 
 
 def shown_text(html: str) -> str:
@@ -190,11 +223,13 @@ def shown_text(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", re.sub(r"alt='([^']*)'", r"> \1 <", html)).replace("&#x27;", "'")
 
 
+@pytest.mark.usefixtures("charts_not_rasterised")
 def test_every_compact_amount_of_a_review_names_the_currency(german_review, pack):
     """Sentences and alt texts: each compact amount (``412k``, ``1,23m``) is followed by `` €``;
     the same review without a ``[number_format]`` table has as many amounts, none with a currency."""
     german = shown_text(render.review_html(german_review))
-    neutral = shown_text(render.review_html(Review.build(pack, BUSY, PERIOD)))
+    scorecards = (german_review.scorecard, german_review.previous)
+    neutral = shown_text(render.review_html(Review(pack, BUSY, *map(without_number_format, scorecards))))
     amounts = COMPACT.findall(neutral)
     assert len(amounts) > 50 and "€" not in neutral
     named = NBSP + "€"
@@ -204,13 +239,12 @@ def test_every_compact_amount_of_a_review_names_the_currency(german_review, pack
     assert f"Gross margin {round(margin / 1e3)}k\u00a0€" in german  # the summary's sentence, by hand
 
 
-def test_a_prepared_review_input_keeps_the_format(german_review, pack, tmp_path):
+def test_a_prepared_review_input_keeps_the_format(german_review, prepared):
     """The run's route: the notebook opens a prepared input, whose config carries the format."""
-    inputs = prepare_reviews(pack, PERIOD, german_review.config, tmp_path, [BUSY], card=german_review.scorecard)
-    prepared = read_review_input(inputs.reviews[BUSY])
-    assert prepared.summary().number_format == EURO_AFTER
-    assert prepared.summary().lines == german_review.summary().lines
-    assert any(NBSP + "€" in line for line in prepared.summary().lines)
+    review = read_review_input(prepared.reviews[BUSY])
+    assert review.summary().number_format == EURO_AFTER
+    assert review.summary().lines == german_review.summary().lines
+    assert any(NBSP + "€" in line for line in review.summary().lines)
 
 
 def test_the_scorecards_explanation_writes_money_in_the_configs_format(german_review):
@@ -223,6 +257,7 @@ def test_the_scorecards_explanation_writes_money_in_the_configs_format(german_re
     assert all(german_amount(t) in explanation._repr_html_() for t in targets)
 
 
+@pytest.mark.usefixtures("charts_not_rasterised")
 def test_every_money_cell_of_a_reviews_tables_is_in_the_format(german_review):
     """Each money figure of each table, written by hand (:func:`german_amount`), is in the
     rendered section; and no figure is written the neutral way (``118,666``)."""
@@ -252,8 +287,9 @@ def test_a_money_axis_in_a_review_chart_names_the_currency(german_review):
     assert ticks and all(t.endswith("\u00a0€") for t in ticks), ticks
 
 
-def test_the_team_overview_writes_money_in_the_configs_format(german_config):
-    overview = open_team_overview("sample", MANAGER, PERIOD, str(german_config))
+def test_the_team_overview_writes_money_in_the_configs_format(prepared, german_config):
+    """The team overview a run's notebook opens: its prepared input, checked to be under the German config."""
+    overview = open_team_overview(str(prepared.teams[MANAGER]), MANAGER, PERIOD, str(german_config))
     text = shown_text(overview._repr_html_())
     assert COMPACT.search(text) and all(text[m.end() :][:2] == NBSP + "€" for m in COMPACT.finditer(text))
     assert german_amount(overview.totals.loc["gross_margin", "actual"]) in text  # the totals table, by hand
@@ -269,8 +305,8 @@ def test_the_index_writes_the_gross_margin_in_the_format(tmp_path):
     assert index_rows(card, [result], folder=tmp_path, stems={"AM001": "AM001"})[0]["Gross margin"] == "1,234,568"
 
 
-def test_the_scorecard_workbooks_money_carries_the_currency(pack, german_config):
-    book = scorecard_workbook(build_scorecard(pack, PERIOD, load_config(german_config)))
+def test_the_scorecard_workbooks_money_carries_the_currency(german_review):
+    book = scorecard_workbook(german_review.scorecard)  # the German config's scorecard of the quarter
     ws = book["Scorecard"]
     header = [c.value for c in ws[1]]
     cells = [row[header.index("Gross margin")] for row in ws.iter_rows(min_row=2)]

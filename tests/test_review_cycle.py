@@ -9,7 +9,7 @@ section each review's notebook displays. (A whole 2026Q3 run adds nothing these 
 notebooks, export and PDFs are the 2026Q2 run's; preparing and opening the inputs is its path to
 the plan.) The commands run in this process, by the command's entry point
 (:func:`amreview.cli.main`): the same code as a person's ``amreview``, without a new interpreter
-importing it all again each time.
+importing it all again each time; the run's two reviews too (``--jobs 1``), one after the other.
 
 Assumptions, stated here because the sample changes under its own issues:
 
@@ -28,6 +28,7 @@ Assumptions, stated here because the sample changes under its own issues:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import re
 import shutil
@@ -240,7 +241,10 @@ def cycle(tmp_path_factory, libreoffice) -> dict:
         "collect", "--data", str(pack), "--period", REVIEWED, "--forms", str(returned), "--out", str(pack2)
     )
     run = ("run", "--data", str(pack2), "--period", REVIEWED, "--out", str(reports), *selection)
-    amreview(*run, "--pdf", "--no-team-overviews", "--quiet")  # the reviews are checked, not their teams'
+    # The reviews are checked, not their teams'. One job at a time, in this process: what is checked
+    # is what the documents show, not the worker pool, which would start an interpreter, a kernel
+    # template and a browser per worker for two reviews.
+    amreview(*run, "--pdf", "--no-team-overviews", "--jobs", "1", "--quiet")
     inputs = prepare_reviews(load_pack(pack2), NEXT, load_config(), root / "inputs", PEOPLE)
     plan = {am: open_review(str(inputs.reviews[am]), am, NEXT).development()._repr_html_() for am in PEOPLE}
     return {
@@ -256,7 +260,13 @@ def cycle(tmp_path_factory, libreoffice) -> dict:
 
 
 def document(cycle, period: str, am_id: str) -> BeautifulSoup:
-    return BeautifulSoup((cycle["reports"] / period / f"{am_id}.html").read_text(encoding="utf-8"), "html.parser")
+    return parsed(cycle["reports"] / period / f"{am_id}.html")
+
+
+@functools.cache
+def parsed(path: Path) -> BeautifulSoup:
+    """A review's HTML, parsed once for every test that reads it (none changes it)."""
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
 def visible(chunks: list) -> str:
