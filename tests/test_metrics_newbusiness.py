@@ -132,12 +132,14 @@ def random_lines(draw):
 @settings(max_examples=60, deadline=None)
 @given(random_lines())
 def test_new_accounts_between_agrees_with_accounts_new_accounts(lines):
+    theirs = {}  # each quarter's new accounts by accounts.new_accounts, for the year's sum too
     for quarter in ("2026Q1", "2026Q2", "2026Q3", "2026Q4", "2027Q1"):
         q = pd.Period(quarter, "Q")
         ours = nb.new_accounts_between(lines, q.start_time, q.end_time.normalize())
-        assert ours.to_dict() == new_accounts(lines, Quarter.parse(quarter)).to_dict()
+        theirs[quarter] = new_accounts(lines, Quarter.parse(quarter))
+        assert ours.to_dict() == theirs[quarter].to_dict()
     year = nb.new_accounts_between(lines, "2026-01-01", "2026-12-31")
-    per_quarter = pd.concat([new_accounts(lines, Quarter(2026, k)) for k in range(1, 5)])
+    per_quarter = pd.concat([theirs[f"2026Q{k}"] for k in range(1, 5)])
     assert year.to_dict() == per_quarter.groupby(level=0).sum().to_dict()  # an account is new only once
 
 

@@ -61,6 +61,12 @@ def warnings_folder(tmp_path_factory, sample_tables) -> Path:
     return write_pack(_with_warnings_and_padded_ids(sample_tables), tmp_path_factory.mktemp("pack") / "pack", "parquet")
 
 
+@pytest.fixture(scope="module")
+def warnings_read_whole(warnings_folder) -> datapack.DataPack:
+    """:func:`warnings_folder` read whole (no test changes it)."""
+    return load_pack(warnings_folder)
+
+
 @pytest.fixture(scope="module", params=["sample", "warnings and padded ids"])
 def pack_folder(request) -> Path:
     return request.getfixturevalue("sample_folder" if request.param == "sample" else "warnings_folder")
@@ -140,9 +146,9 @@ def test_a_run_prepares_the_inputs_of_a_whole_read_without_reading_the_lines(pac
             assert_same_values(read_frame(ours / name), read_frame(theirs / name), name)
 
 
-def test_person_warnings_are_those_of_a_whole_read(warnings_folder, monkeypatch):
+def test_person_warnings_are_those_of_a_whole_read(warnings_folder, warnings_read_whole, monkeypatch):
     folder = warnings_folder
-    theirs = person_warnings(load_pack(folder))
+    theirs = person_warnings(warnings_read_whole)
     monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
     pack = load_pack(folder)
     assert len(pack.sales_file.suspects) == 5  # the padded ids, left to pandas
@@ -157,10 +163,12 @@ def test_person_warnings_are_those_of_a_whole_read(warnings_folder, monkeypatch)
     }
 
 
-def test_a_review_built_from_the_whole_pack_reads_only_its_own_lines(sample_tables, warnings_folder, monkeypatch):
+def test_a_review_built_from_the_whole_pack_reads_only_its_own_lines(
+    sample_tables, warnings_folder, warnings_read_whole, monkeypatch
+):
     folder = warnings_folder
     am_id = str(sample_tables["sales"].loc[3, "am_id"])  # one of whose lines has a padded id
-    theirs = Review.build(load_pack(folder), am_id, PERIOD)
+    theirs = Review.build(warnings_read_whole, am_id, PERIOD)
     monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
     pack = load_pack(folder)
     monkeypatch.setattr(datapack, "_sales_read_whole", _refuse)
@@ -196,9 +204,9 @@ def charts_as_drawn(section, charts: list, monkeypatch) -> str:
         return section_html(section)
 
 
-def test_the_lines_of_some_people_are_theirs_in_the_pack_order(warnings_folder, monkeypatch):
+def test_the_lines_of_some_people_are_theirs_in_the_pack_order(warnings_folder, warnings_read_whole, monkeypatch):
     folder = warnings_folder
-    whole = load_pack(folder)
+    whole = warnings_read_whole
     people = list(dict.fromkeys(whole.sales["am_id"]))[:3]
     monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
     ours = load_pack(folder).lines_of(people)

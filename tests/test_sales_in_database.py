@@ -3,15 +3,17 @@ gives: the same summary, first lines and scorecard, and for a broken pack the sa
 for row; and the lines do not cross the wire (rows fetched, counted by amreview.data.sql).
 
 Needs the PostgreSQL test server (tests/test_sql.py: skipped without AMREVIEW_TEST_POSTGRES_URL,
-a failure in CI). Each pack lives in a schema of its own: the sample's tables once, and per
-changed pack its own ``sales`` table beside views of some of the sample's other tables. A broken pack's
-``sales`` is the sample's copied in the database with only the lines a test changed written
-again (the reads order the lines by ``line_id``, so where they lie in the table does not matter),
-and the sample read whole is read once for the module. A changed pack holds beside its lines
-only the tables they are checked against and the required ones (:data:`CHECKED_AGAINST`): the
-other tables are read and checked alike on either path (the sample read in the database, with
-all of them, gives the scorecard of a whole read), and the sample's activities alone are as many
-rows as its lines."""
+a failure in CI). Each pack lives in a schema of its own: the sample's tables once, the pack
+to change once (one in ten of the sample's lines and only the tables they are checked against
+and the required ones: :func:`~tests.test_sales_in_place.pack_to_change`), and per changed pack
+its own ``sales`` table beside views of the latter's other tables. A changed pack's ``sales`` is
+the pack to change's copied in the database with only the lines a test changed written again
+(the reads order the lines by ``line_id``, so where they lie in the table does not matter), and
+the sample read whole is read once for the module. The other tables are read and checked alike
+on either path (the sample read in the database, with all of them and all its lines, gives the
+scorecard of a whole read), and the sample's activities alone are as many rows as its lines; a
+few changed lines get the same errors and sums among 5,301 lines as among 53,010, at a tenth of
+the cost of reading them whole."""
 
 from __future__ import annotations
 
@@ -40,7 +42,8 @@ from tests.test_sales_in_place import (
     PERIOD,
     _broken,
     assert_frames_match,
-    checked_tables,
+    kpi_values_of,
+    pack_to_change,
 )
 from tests.test_sql import execute, postgres_server_url
 
@@ -82,16 +85,31 @@ def sample_url(sample_db) -> str:
     return sample_db[1]
 
 
-@contextmanager
-def pack_with_sales(sample_db, sample_tables, sales: pd.DataFrame | None = None) -> Iterator[str]:
-    """A pack of ``sales`` (the sample's when None) beside views of the sample's tables the lines
-    are checked against (:data:`CHECKED_AGAINST`): its URL. The sample's ``sales`` table is
-    copied in the database and only the lines of ``sales`` that differ from the sample's are
-    written (as :func:`write_pack` writes them); the whole table is written where a column's
-    dtype changed, since its SQL type would too."""
-    base, _ = sample_db
+@pytest.fixture(scope="module")
+def lines_tables(sample_tables) -> dict[str, pd.DataFrame]:
+    """The pack the tests change: one in ten of the sample's lines and the tables they are
+    checked against."""
+    return pack_to_change(sample_tables)
+
+
+@pytest.fixture(scope="module")
+def lines_db(lines_tables) -> Iterator[tuple[str, str]]:
+    """:func:`lines_tables` in PostgreSQL: (schema, URL)."""
     with schema() as (name, url):
-        ours = sample_tables["sales"]
+        write_pack(lines_tables, url)
+        yield name, url
+
+
+@contextmanager
+def pack_with_sales(lines_db, lines_tables, sales: pd.DataFrame | None = None) -> Iterator[str]:
+    """A pack of ``sales`` (those of ``lines_tables`` when None) beside views of the tables the
+    lines are checked against (:data:`CHECKED_AGAINST`) in ``lines_db``: its URL. The ``sales``
+    table of ``lines_db`` is copied in the database and only the lines of ``sales`` that differ
+    from it are written (as :func:`write_pack` writes them); the whole table is written where a
+    column's dtype changed, since its SQL type would too."""
+    base, _ = lines_db
+    with schema() as (name, url):
+        ours = lines_tables["sales"]
         if sales is not None and not sales.dtypes.equals(ours.dtypes):
             write_pack({"sales": sales}, url)
         else:
@@ -106,16 +124,16 @@ def pack_with_sales(sample_db, sample_tables, sales: pd.DataFrame | None = None)
         yield url
 
 
-def _write_changed_lines(url: str, sample: pd.DataFrame, sales: pd.DataFrame) -> None:
-    """Replace in ``url``'s copy of the sample's lines (``sample``, whose line ids are unique)
-    each line whose row of ``sales`` differs (a missing value equals only a missing value)."""
-    assert sales.index.equals(sample.index) and list(sales.columns) == list(sample.columns)
-    differs = ~((sales == sample) | (sales.isna() & sample.isna())).all(axis="columns")
+def _write_changed_lines(url: str, base: pd.DataFrame, sales: pd.DataFrame) -> None:
+    """Replace in ``url``'s copy of the lines ``base`` (whose line ids are unique) each line
+    whose row of ``sales`` differs (a missing value equals only a missing value)."""
+    assert sales.index.equals(base.index) and list(sales.columns) == list(base.columns)
+    differs = ~((sales == base) | (sales.isna() & base.isna())).all(axis="columns")
     assert differs.any(), "a broken pack changes some line"
     change_rows(
         url,
         {"sales": sales[differs]},
-        {"sales": [{"line_id": line_id} for line_id in sample.loc[differs, "line_id"]]},
+        {"sales": [{"line_id": line_id} for line_id in base.loc[differs, "line_id"]]},
         {"sales": kinds_of("sales")},
     )
 
@@ -200,23 +218,23 @@ def test_the_lines_are_read_whole_only_when_asked_and_then_as_a_whole_read_gives
     pd.testing.assert_frame_equal(ours.sales, theirs.sales)
 
 
-def assert_same_errors(url: str, monkeypatch) -> None:
-    """Reading ``url`` in the database fails with the DataError of a whole read, without
-    fetching the lines."""
+def assert_same_errors(url: str, lines: int, monkeypatch) -> None:
+    """Reading ``url`` (``lines`` sales lines) in the database fails with the DataError of a
+    whole read, without fetching the lines."""
     read_whole, fetched_whole = sales_rows_fetched(lambda: load_pack(url))
     monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
     read_in_place, fetched_in_place = sales_rows_fetched(lambda: load_pack(url))
     monkeypatch.delenv(IN_PLACE_VARIABLE)
     assert isinstance(read_whole, DataError) and isinstance(read_in_place, DataError)
-    assert fetched_whole == SAMPLE_LINES and fetched_in_place < 10  # the suspects only: the database path
+    assert fetched_whole == lines and fetched_in_place < 10  # the suspects only: the database path
     pd.testing.assert_frame_equal(read_in_place.problems, read_whole.problems)
     assert str(read_in_place) == str(read_whole)
 
 
 @pytest.mark.parametrize("case", BROKEN)
-def test_a_broken_pack_gets_the_errors_of_a_whole_read_row_for_row(case, sample_db, sample_tables, monkeypatch):
-    with pack_with_sales(sample_db, sample_tables, _broken(sample_tables, BROKEN[case])["sales"]) as url:
-        assert_same_errors(url, monkeypatch)
+def test_a_broken_pack_gets_the_errors_of_a_whole_read_row_for_row(case, lines_db, lines_tables, monkeypatch):
+    with pack_with_sales(lines_db, lines_tables, _broken(lines_tables, BROKEN[case])["sales"]) as url:
+        assert_same_errors(url, len(lines_tables["sales"]), monkeypatch)
 
 
 def _update(condition: str, assignment: str) -> str:
@@ -237,37 +255,37 @@ BROKEN_IN_SQL = {
 
 
 @pytest.mark.parametrize("case", BROKEN_IN_SQL)
-def test_values_only_a_database_holds_get_the_errors_of_a_whole_read(case, sample_db, sample_tables, monkeypatch):
+def test_values_only_a_database_holds_get_the_errors_of_a_whole_read(case, lines_db, lines_tables, monkeypatch):
     types, change = BROKEN_IN_SQL[case]
-    with pack_with_sales(sample_db, sample_tables) as url:
+    with pack_with_sales(lines_db, lines_tables) as url:
         execute(url, *types, change)
-        assert_same_errors(url, monkeypatch)
+        assert_same_errors(url, len(lines_tables["sales"]), monkeypatch)
 
 
 @pytest.mark.parametrize("case", FINE_AFTER_ALL)
 def test_lines_postgresql_cannot_vouch_for_but_the_loader_accepts_count_like_the_rest(
-    case, sample_db, sample_tables, monkeypatch
+    case, lines_db, lines_tables, monkeypatch
 ):
     change, left_to_pandas = FINE_AFTER_ALL[case]
-    with pack_with_sales(sample_db, sample_tables, _broken(sample_tables, change)["sales"]) as url:
+    with pack_with_sales(lines_db, lines_tables, _broken(lines_tables, change)["sales"]) as url:
         ours, theirs = in_database(url, monkeypatch), whole(url)
         assert (ours.sales_file.suspect_count > 0) is left_to_pandas
         assert_frames_match(ours.sales_summary, theirs.sales_summary)
         pd.testing.assert_frame_equal(ours.first_lines, theirs.first_lines)
         pd.testing.assert_frame_equal(ours.lines_beyond(20_000.0), theirs.lines_beyond(20_000.0))
-        assert_frames_match(build_scorecard(ours, PERIOD).values, build_scorecard(theirs, PERIOD).values)
+        assert_frames_match(kpi_values_of(ours), kpi_values_of(theirs))
 
 
-def test_a_line_id_the_loader_trims_to_another_lines_id_is_a_repeated_id(sample_db, sample_tables, monkeypatch):
-    sales = sample_tables["sales"].copy()
-    sales.loc[40_001, "line_id"] = f" {sales.loc[8, 'line_id']}"
-    with pack_with_sales(sample_db, sample_tables, sales) as url:
-        assert_same_errors(url, monkeypatch)
+def test_a_line_id_the_loader_trims_to_another_lines_id_is_a_repeated_id(lines_db, lines_tables, monkeypatch):
+    sales = lines_tables["sales"].copy()
+    sales.loc[4_001, "line_id"] = f" {sales.loc[8, 'line_id']}"
+    with pack_with_sales(lines_db, lines_tables, sales) as url:
+        assert_same_errors(url, len(sales), monkeypatch)
 
 
-def test_numeric_money_is_summed_as_a_whole_read_sums_it(sample_db, sample_tables, monkeypatch):
+def test_numeric_money_is_summed_as_a_whole_read_sums_it(lines_db, lines_tables, monkeypatch):
     """Each numeric value cast to float8 before summing, as a whole read converts each to float64."""
-    with pack_with_sales(sample_db, sample_tables) as url:
+    with pack_with_sales(lines_db, lines_tables) as url:
         execute(
             url,
             "ALTER TABLE sales ALTER COLUMN revenue TYPE numeric(20, 6), ALTER COLUMN cost TYPE numeric",
@@ -278,7 +296,7 @@ def test_numeric_money_is_summed_as_a_whole_read_sums_it(sample_db, sample_table
         assert ours.sales_file.suspect_count == 0
         summary = ours.sales_summary
         assert_frames_match(summary, theirs.sales_summary)
-        np.testing.assert_allclose(summary["cost"].sum(), (sample_tables["sales"]["cost"] / 3).sum(), rtol=1e-9)
+        np.testing.assert_allclose(summary["cost"].sum(), (lines_tables["sales"]["cost"] / 3).sum(), rtol=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -290,24 +308,24 @@ def test_numeric_money_is_summed_as_a_whole_read_sums_it(sample_db, sample_table
         'ALTER TABLE sales ADD COLUMN "Revenue" text',  # named like a contract column
     ],
 )
-def test_a_table_of_other_types_is_read_whole(change, sample_db, sample_tables, monkeypatch):
-    with pack_with_sales(sample_db, sample_tables) as url:
+def test_a_table_of_other_types_is_read_whole(change, lines_db, lines_tables, monkeypatch):
+    with pack_with_sales(lines_db, lines_tables) as url:
         execute(url, change)
         monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
         _, fetched = sales_rows_fetched(lambda: load_pack(url))
-        assert fetched == SAMPLE_LINES
+        assert fetched == len(lines_tables["sales"])
 
 
-def test_small_tables_and_sqlite_are_read_whole(sample_read_whole, sample_tables, tmp_path, monkeypatch):
+def test_small_tables_and_sqlite_are_read_whole(sample_read_whole, lines_tables, tmp_path, monkeypatch):
     assert sample_read_whole[0].line_count == SAMPLE_LINES  # 53,010 lines: below the threshold
     sqlite = f"sqlite:///{tmp_path / 'pack.db'}"
-    write_pack(checked_tables(sample_tables), sqlite)
+    write_pack(lines_tables, sqlite)
     monkeypatch.setenv(IN_PLACE_VARIABLE, "1")
     assert load_pack(sqlite).sales_file is None
 
 
-def test_the_fingerprint_follows_the_lines(sample_db, sample_tables, monkeypatch):
-    with pack_with_sales(sample_db, sample_tables) as url:
+def test_the_fingerprint_follows_the_lines(lines_db, lines_tables, monkeypatch):
+    with pack_with_sales(lines_db, lines_tables) as url:
         before = in_database(url, monkeypatch).fingerprint
         assert in_database(url, monkeypatch).fingerprint == before
         execute(url, _update("LIMIT 1", "product = product || ' (refurbished)'"))
