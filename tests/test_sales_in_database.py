@@ -72,12 +72,19 @@ def sample_tables(tmp_path_factory) -> dict[str, pd.DataFrame]:
     return sample_tables_once(tmp_path_factory)
 
 
+@contextmanager
+def pack_in_schema(tables: dict[str, pd.DataFrame]) -> Iterator[tuple[str, str]]:
+    """``tables`` written to a fresh schema (:func:`schema`): its name and URL."""
+    with schema() as (name, url):
+        write_pack(tables, url)
+        yield name, url
+
+
 @pytest.fixture(scope="module")
 def sample_db(sample_tables) -> Iterator[tuple[str, str]]:
     """The sample pack in PostgreSQL: (schema, URL)."""
-    with schema() as (name, url):
-        write_pack(sample_tables, url)
-        yield name, url
+    with pack_in_schema(sample_tables) as db:
+        yield db
 
 
 @pytest.fixture(scope="module")
@@ -95,9 +102,8 @@ def lines_tables(sample_tables) -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def lines_db(lines_tables) -> Iterator[tuple[str, str]]:
     """:func:`lines_tables` in PostgreSQL: (schema, URL)."""
-    with schema() as (name, url):
-        write_pack(lines_tables, url)
-        yield name, url
+    with pack_in_schema(lines_tables) as db:
+        yield db
 
 
 @contextmanager
